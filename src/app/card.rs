@@ -1,0 +1,155 @@
+//! What a command answers: a typed reply serialized to JSON for scripts, and a [`Card`] — a neutral
+//! description of a message that the console prints as text and Discord renders as an embed.
+
+use serde::Serialize;
+
+/// The colour family of a card (Discord embed colour; console ignores it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tone {
+    Good,
+    Okay,
+    Warn,
+    Bad,
+    Info,
+}
+
+impl Tone {
+    pub fn rgb(self) -> u32 {
+        match self {
+            Tone::Good => 0x2E_CC_71,
+            Tone::Okay => 0x9B_D7_70,
+            Tone::Warn => 0xF1_C4_0F,
+            Tone::Bad => 0xE7_4C_3C,
+            Tone::Info => 0x34_98_DB,
+        }
+    }
+}
+
+/// A titled value inside a card.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Field {
+    pub name: String,
+    pub value: String,
+    pub inline: bool,
+}
+
+/// A file sent with the message (a chart, a CSV export).
+#[derive(Debug, Clone, PartialEq)]
+pub struct FileOut {
+    pub name: String,
+    pub bytes: Vec<u8>,
+}
+
+/// A button under the message; `id` is routed back to the bot when pressed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Action {
+    pub id: String,
+    pub label: String,
+}
+
+/// A message, independent of where it is shown.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Card {
+    pub title: String,
+    pub tone: Tone,
+    pub description: Option<String>,
+    pub fields: Vec<Field>,
+    /// A list body (one entry per line); long lists are paginated in Discord.
+    pub lines: Vec<String>,
+    pub footer: Option<String>,
+    pub files: Vec<FileOut>,
+    pub actions: Vec<Action>,
+    /// Shown only to the caller in Discord (previews).
+    pub ephemeral: bool,
+}
+
+impl Card {
+    pub fn new(title: impl Into<String>, tone: Tone) -> Card {
+        Card {
+            title: title.into(),
+            tone,
+            description: None,
+            fields: Vec::new(),
+            lines: Vec::new(),
+            footer: None,
+            files: Vec::new(),
+            actions: Vec::new(),
+            ephemeral: false,
+        }
+    }
+    pub fn description(mut self, d: impl Into<String>) -> Card {
+        self.description = Some(d.into());
+        self
+    }
+    pub fn field(mut self, name: impl Into<String>, value: impl Into<String>, inline: bool) -> Card {
+        let value = value.into();
+        self.fields.push(Field {
+            name: name.into(),
+            value: if value.trim().is_empty() { "—".into() } else { value },
+            inline,
+        });
+        self
+    }
+    pub fn line(mut self, l: impl Into<String>) -> Card {
+        self.lines.push(l.into());
+        self
+    }
+    pub fn footer(mut self, f: impl Into<String>) -> Card {
+        self.footer = Some(f.into());
+        self
+    }
+    pub fn ephemeral(mut self) -> Card {
+        self.ephemeral = true;
+        self
+    }
+
+    /// Plain-text rendering for the console.
+    pub fn to_text(&self) -> String {
+        let mut out = vec![self.title.clone()];
+        if let Some(d) = &self.description {
+            out.push(d.clone());
+        }
+        for f in &self.fields {
+            if f.value.contains('\n') {
+                out.push(format!("{}:", f.name));
+                out.extend(f.value.lines().map(|l| format!("  {l}")));
+            } else {
+                out.push(format!("{}: {}", f.name, f.value));
+            }
+        }
+        out.extend(self.lines.iter().map(|l| format!("  {l}")));
+        for file in &self.files {
+            out.push(format!("[attached {} ({} bytes)]", file.name, file.bytes.len()));
+        }
+        if let Some(f) = &self.footer {
+            out.push(f.clone());
+        }
+        strip_markdown(&out.join("\n"))
+    }
+}
+
+/// Remove the Discord markdown we emit (bold, code ticks) for plain text output.
+fn strip_markdown(s: &str) -> String {
+    s.replace("**", "")
+}
+
+/// A typed reply that can be shown.
+pub trait Render: Serialize {
+    fn card(&self) -> Card;
+}
+
+/// A rendered reply: the JSON object for `--json` and the card for people.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reply {
+    pub json: serde_json::Value,
+    pub card: Card,
+}
+
+impl Reply {
+    pub fn from_typed<T: Render>(typed: &T) -> Reply {
+        Reply {
+            json: serde_json::to_value(typed).unwrap_or_else(|e| serde_json::json!({ "serialize_error": e.to_string() })),
+            card: typed.card(),
+        }
+    }
+}

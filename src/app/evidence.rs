@@ -1,0 +1,277 @@
+//! `/evidence add|list|retract`: observations of traits, append-only.
+
+use super::card::{Card, Render, Tone};
+use super::partners::not_future;
+use super::screen::{screen_partner, verdict_label};
+use super::{lookup, require, AppError, AppResult, App, Ctx, Invocation, Reply};
+use crate::domain::evidence::Observation;
+use crate::domain::profile::num;
+use crate::domain::screening::TraitStatus;
+use crate::domain::{Role, Verdict};
+use crate::store::{NewEvidence, RecordTable, RetractOutcome};
+use chrono::NaiveDate;
+use serde::Serialize;
+
+/// `/evidence add`
+#[derive(Debug, Clone, Serialize)]
+pub struct EvidenceAdded {
+    pub id: i64,
+    pub partner: String,
+    #[serde(rename = "trait")]
+    pub trait_name: String,
+    /// What this record says for the trait.
+    pub status: TraitStatus,
+    pub value: Option<f64>,
+    pub met: Option<bool>,
+    pub observed: NaiveDate,
+    /// The partner's verdict now.
+    pub verdict: Option<Verdict>,
+}
+
+impl Render for EvidenceAdded {
+    fn card(&self) -> Card {
+        let what = match (self.value, self.met) {
+            (Some(v), _) => format!("value {}", num(v)),
+            (None, Some(m)) => if m { "met".into() } else { "missed".into() },
+            _ => String::new(),
+        };
+        let tone = if self.status == TraitStatus::Met { Tone::Good } else { Tone::Warn };
+        Card::new(format!("Evidence #{} recorded: {} — {}", self.id, self.partner, self.trait_name), tone)
+            .description(format!(
+                "{what} → {} (observed {})\n{} is now {}",
+                self.status.as_str(),
+                self.observed,
+                self.partner,
+                verdict_label(self.verdict)
+            ))
+            .footer(format!("Wrong? /evidence retract id:{} reason:\"…\"", self.id))
+    }
+}
+
+/// Record evidence; shared by `/evidence add` and the screen card's modal.
+#[allow(clippy::too_many_arguments)]
+pub async fn record(
+    app: &App,
+    ctx: &Ctx,
+    partner_name: &str,
+    trait_name: &str,
+    met: Option<bool>,
+    value: Option<f64>,
+    source: Option<String>,
+    note: Option<String>,
+    observed: Option<NaiveDate>,
+) -> AppResult<EvidenceAdded> {
+    let partner = lookup::partner(app, &ctx.workspace, partner_name).await?;
+    let profile = lookup::profile(app, &ctx.workspace, partner.partner_type).await?;
+    let t = lookup::trait_of(&profile, trait_name)?;
+    let observation = match (t.kind.is_threshold(), met, value) {
+        (false, Some(m), None) => Observation::Met(m),
+        (true, None, Some(v)) => Observation::Value(v),
+        (false, _, Some(_)) => {
+            return Err(AppError::user(format!(
+                "`{}` is a yes/no trait: give met:true or met:false, not a value",
+                t.name
+            )))
+        }
+        (false, None, None) => {
+            return Err(AppError::user(format!("`{}` is a yes/no trait: give met:true or met:false", t.name)))
+        }
+        (true, Some(_), _) => {
+            return Err(AppError::user(format!(
+                "`{}` is a threshold trait ({}): give value:<number>, not met",
+                t.name,
+                t.kind.describe()
+            )))
+        }
+        (true, None, None) => {
+            return Err(AppError::user(format!(
+                "`{}` is a threshold trait ({}): give value:<number>",
+                t.name,
+                t.kind.describe()
+            )))
+        }
+    };
+    let settings = app.settings(&ctx.workspace).await?;
+    let today = app.today(&settings);
+    let observed = observed.unwrap_or(today);
+    not_future(observed, today, "the observation date")?;
+    let e = NewEvidence {
+        partner_id: partner.id,
+        trait_id: t.id,
+        observation,
+        source,
+        note,
+        observed,
+    };
+    let id = app.store.add_evidence(&ctx.workspace, &e, &ctx.author(), app.now()).await?;
+    let status = match observation {
+        Observation::Met(true) => TraitStatus::Met,
+        Observation::Met(false) => TraitStatus::Missed,
+        Observation::Value(v) if t.kind.value_meets(v) => TraitStatus::Met,
+        Observation::Value(_) => TraitStatus::Missed,
+    };
+    let screen = screen_partner(app, ctx, &settings, &partner, today).await?;
+    Ok(EvidenceAdded {
+        id,
+        partner: partner.name,
+        trait_name: t.name.clone(),
+        status,
+        value,
+        met,
+        observed,
+        verdict: screen.verdict,
+    })
+}
+
+#[tracing::instrument(skip(app, inv))]
+pub async fn add(app: &App, ctx: &Ctx, inv: &Invocation) -> AppResult<Reply> {
+    let added = record(
+        app,
+        ctx,
+        inv.text("partner")?,
+        inv.text("trait")?,
+        inv.opt_bool("met")?,
+        inv.opt_number("value")?,
+        inv.opt_clean("source", 500)?,
+        inv.opt_clean("note", 1000)?,
+        inv.opt_date("observed")?,
+    )
+    .await?;
+    Ok(Reply::from_typed(&added))
+}
+
+/// One evidence record in a list.
+#[derive(Debug, Clone, Serialize)]
+pub struct EvidenceLine {
+    pub id: i64,
+    #[serde(rename = "trait")]
+    pub trait_name: String,
+    pub met: Option<bool>,
+    pub value: Option<f64>,
+    pub source: Option<String>,
+    pub note: Option<String>,
+    pub observed: NaiveDate,
+    pub recorded_by: String,
+    pub recorded_at: String,
+    pub retracted: bool,
+}
+
+/// `/evidence list`
+#[derive(Debug, Clone, Serialize)]
+pub struct EvidenceList {
+    pub partner: String,
+    pub records: Vec<EvidenceLine>,
+}
+
+impl Render for EvidenceList {
+    fn card(&self) -> Card {
+        let mut card = Card::new(format!("Evidence for {} ({} records)", self.partner, self.records.len()), Tone::Info);
+        if self.records.is_empty() {
+            card = card.description("No evidence yet. Record it with /evidence add.");
+        }
+        for r in &self.records {
+            let what = match (r.value, r.met) {
+                (Some(v), _) => num(v),
+                (None, Some(true)) => "met".into(),
+                (None, Some(false)) => "missed".into(),
+                _ => "?".into(),
+            };
+            let src = r.source.as_deref().map(|s| format!(" · {s}")).unwrap_or_default();
+            let line = format!(
+                "#{} {} — {what}{src} · observed {} by {}",
+                r.id, r.trait_name, r.observed, r.recorded_by
+            );
+            card = card.line(if r.retracted { format!("~~{line}~~ (retracted)") } else { line });
+        }
+        card
+    }
+}
+
+#[tracing::instrument(skip(app, inv))]
+pub async fn list(app: &App, ctx: &Ctx, inv: &Invocation) -> AppResult<Reply> {
+    let partner = lookup::partner(app, &ctx.workspace, inv.text("partner")?).await?;
+    let names = app.store.trait_names_by_id(&ctx.workspace).await?;
+    let mut records: Vec<EvidenceLine> = app
+        .store
+        .partner_evidence(&ctx.workspace, partner.id)
+        .await?
+        .into_iter()
+        .map(|e| EvidenceLine {
+            id: e.id,
+            trait_name: names.get(&e.trait_id).cloned().unwrap_or_else(|| format!("trait #{}", e.trait_id)),
+            met: match e.observation {
+                Observation::Met(m) => Some(m),
+                Observation::Value(_) => None,
+            },
+            value: match e.observation {
+                Observation::Value(v) => Some(v),
+                Observation::Met(_) => None,
+            },
+            source: e.source,
+            note: e.note,
+            observed: e.observed,
+            recorded_by: e.recorded_by,
+            recorded_at: e.recorded_at,
+            retracted: e.retracted,
+        })
+        .collect();
+    records.reverse();
+    Ok(Reply::from_typed(&EvidenceList {
+        partner: partner.name,
+        records,
+    }))
+}
+
+/// A retraction of evidence, an allocation or an outcome.
+#[derive(Debug, Clone, Serialize)]
+pub struct Retracted {
+    pub id: i64,
+    pub kind: &'static str,
+    pub reason: String,
+}
+
+impl Render for Retracted {
+    fn card(&self) -> Card {
+        Card::new(format!("Retracted {} #{}", self.kind, self.id), Tone::Info)
+            .description(format!("Reason: {}\nThe record stays readable but no longer counts.", self.reason))
+    }
+}
+
+fn table_label(t: RecordTable) -> (&'static str, &'static str) {
+    match t {
+        RecordTable::Evidence => ("evidence", "/evidence list"),
+        RecordTable::Allocations => ("log entry", "the weekly digest"),
+        RecordTable::Outcomes => ("outcome", "the quarterly digest"),
+    }
+}
+
+/// Retract a record: members their own, leads any; twice, or another workspace's, is refused.
+pub async fn retract_record(app: &App, ctx: &Ctx, inv: &Invocation, table: RecordTable) -> AppResult<Reply> {
+    let id = inv.int("id")?;
+    let reason = crate::domain::types::parse_text(inv.text("reason")?, "the reason", 500)?;
+    let (label, where_) = table_label(table);
+    let owner = app.store.record_owner(table, &ctx.workspace, id).await?.ok_or_else(|| {
+        AppError::user(format!("There is no {label} #{id} in this workspace. Check the id in {where_}."))
+    })?;
+    if owner != ctx.author() {
+        require(ctx, Role::Lead, &format!("retract a {label} someone else recorded"))?;
+    }
+    match app
+        .store
+        .retract(table, &ctx.workspace, id, &ctx.author(), &reason, app.now())
+        .await?
+    {
+        RetractOutcome::Retracted => Ok(Reply::from_typed(&Retracted { id, kind: label, reason })),
+        RetractOutcome::NotFound => Err(AppError::user(format!("There is no {label} #{id} in this workspace."))),
+        RetractOutcome::AlreadyRetracted(r) => Err(AppError::user(format!(
+            "{label} #{id} was already retracted by {} on {} ({}). Nothing changed.",
+            r.retracted_by,
+            &r.retracted_at[..10.min(r.retracted_at.len())],
+            r.reason
+        ))),
+    }
+}
+
+pub async fn retract(app: &App, ctx: &Ctx, inv: &Invocation) -> AppResult<Reply> {
+    retract_record(app, ctx, inv, RecordTable::Evidence).await
+}

@@ -1,0 +1,196 @@
+//! Use cases: one function per command, taking typed input and returning a typed [`Reply`]. Discord and the
+//! console both call [`dispatch`] with an [`Invocation`] parsed against the one command table in [`spec`], so
+//! the two front ends cannot drift. Nothing here knows about Discord types or SQL.
+
+pub mod args;
+pub mod card;
+mod evidence;
+mod help;
+pub mod lookup;
+mod partners;
+mod profiles;
+mod screen;
+mod settings;
+pub mod spec;
+
+pub use args::{ArgValue, Invocation};
+pub use card::{Card, Reply};
+pub use screen::{parse_question, Question};
+pub use settings::Settings;
+
+use crate::domain::{Role, Week};
+use crate::store::{Store, StoreError};
+use chrono::{DateTime, NaiveDate, Utc};
+use std::sync::Arc;
+
+/// Where time comes from; tests inject a fixed or stepping clock.
+pub trait Clock: Send + Sync + std::fmt::Debug {
+    fn now(&self) -> DateTime<Utc>;
+}
+
+/// The wall clock.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now()
+    }
+}
+
+/// Everything the use cases need: the store and the clock.
+#[derive(Debug, Clone)]
+pub struct App {
+    pub store: Store,
+    pub clock: Arc<dyn Clock>,
+}
+
+/// Who is running a command, in which workspace.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Ctx {
+    pub workspace: String,
+    /// Who is typing, as recorded with what they write: `<@id>` on Discord (rendered as their name, never
+    /// pinging), the console's `--user` name otherwise. Members may retract records with this author.
+    pub user: String,
+    pub role: Role,
+    /// The channel the command came from (Discord), where schedule errors are reported later.
+    pub channel_id: Option<String>,
+}
+
+impl Ctx {
+    /// How records name their author.
+    pub fn author(&self) -> String {
+        self.user.clone()
+    }
+}
+
+/// A command's failure: either the user's to fix (shown as is) or ours (logged; the user sees an apology).
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("{0}")]
+    User(String),
+    #[error("internal error: {0:#}")]
+    Internal(#[from] anyhow::Error),
+}
+
+/// What a user sees for an internal error.
+pub const APOLOGY: &str = "Sorry — something went wrong on our side and it has been logged. Please try again in a moment.";
+
+impl AppError {
+    pub fn user(msg: impl Into<String>) -> AppError {
+        AppError::User(msg.into())
+    }
+    /// The text shown to the user.
+    pub fn user_message(&self) -> String {
+        match self {
+            AppError::User(m) => m.clone(),
+            AppError::Internal(_) => APOLOGY.to_string(),
+        }
+    }
+}
+
+impl From<StoreError> for AppError {
+    fn from(e: StoreError) -> AppError {
+        AppError::Internal(anyhow::Error::new(e))
+    }
+}
+
+impl From<crate::domain::ParseError> for AppError {
+    fn from(e: crate::domain::ParseError) -> AppError {
+        AppError::User(e.0)
+    }
+}
+
+pub type AppResult<T> = Result<T, AppError>;
+
+/// Refuse unless `ctx.role` is at least `needed`.
+pub fn require(ctx: &Ctx, needed: Role, what: &str) -> AppResult<()> {
+    if ctx.role >= needed {
+        return Ok(());
+    }
+    let who = match needed {
+        Role::Lead => "leads (Manage Server, or the lead role set with /settings roles)",
+        Role::Member => "members (the member role set with /settings roles)",
+        Role::Guest => "everyone",
+    };
+    Err(AppError::user(format!(
+        "Only {who} can {what}. Ask a lead, or use /screen and the show/list commands."
+    )))
+}
+
+impl App {
+    pub fn new(store: Store, clock: Arc<dyn Clock>) -> App {
+        App { store, clock }
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
+    /// Today in the workspace's time zone.
+    pub fn today(&self, s: &Settings) -> NaiveDate {
+        self.now().with_timezone(&s.timezone).date_naive()
+    }
+
+    /// The current ISO week in the workspace's time zone.
+    pub fn this_week(&self, s: &Settings) -> Week {
+        Week::containing(self.today(s))
+    }
+
+    pub async fn settings(&self, ws: &str) -> AppResult<Settings> {
+        Ok(Settings::from_row(self.store.settings(ws).await?))
+    }
+}
+
+/// Run one command: check the caller's role, parse its options and call its use case.
+#[tracing::instrument(skip(app, inv), fields(command = %inv.command_name(), workspace = %ctx.workspace, role = %ctx.role))]
+pub async fn dispatch(app: &App, ctx: &Ctx, inv: &Invocation) -> AppResult<Reply> {
+    let spec = spec::find(&inv.path).ok_or_else(|| {
+        AppError::user(format!(
+            "Unknown command `/{}`. Type /help for the list.",
+            crate::domain::snippet(&inv.path.join(" "))
+        ))
+    })?;
+    require(ctx, spec.min_role, &format!("run /{}", spec.name()))?;
+    inv.check_against(spec)?;
+    let path: Vec<&str> = inv.path.iter().map(String::as_str).collect();
+    let result = match path.as_slice() {
+        ["help"] => Ok(help::help(ctx)),
+        ["profile", "create"] => profiles::create(app, ctx, inv).await,
+        ["profile", "show"] => profiles::show(app, ctx, inv).await,
+        ["profile", "list"] => profiles::list(app, ctx).await,
+        ["profile", "lint"] => profiles::lint(app, ctx, inv).await,
+        ["profile", "history"] => profiles::history(app, ctx, inv).await,
+        ["profile", "retire"] => profiles::retire(app, ctx, inv).await,
+        ["profile", "trait", "add"] => profiles::trait_add(app, ctx, inv).await,
+        ["profile", "trait", "remove"] => profiles::trait_remove(app, ctx, inv).await,
+        ["partner", "add"] => partners::add(app, ctx, inv).await,
+        ["partner", "show"] => partners::show(app, ctx, inv).await,
+        ["partner", "list"] => partners::list(app, ctx, inv).await,
+        ["partner", "sign"] => partners::sign(app, ctx, inv).await,
+        ["partner", "drop"] => partners::drop(app, ctx, inv).await,
+        ["evidence", "add"] => evidence::add(app, ctx, inv).await,
+        ["evidence", "list"] => evidence::list(app, ctx, inv).await,
+        ["evidence", "retract"] => evidence::retract(app, ctx, inv).await,
+        ["screen"] => screen::screen_command(app, ctx, inv).await,
+        ["settings", "show"] => settings::show(app, ctx).await,
+        ["settings", "set"] => settings::set(app, ctx, inv).await,
+        ["settings", "roles"] => settings::roles(app, ctx, inv).await,
+        _ => Err(AppError::user(format!(
+            "/{} is not available yet in this version.",
+            spec.name()
+        ))),
+    };
+    if let Err(AppError::Internal(e)) = &result {
+        tracing::error!(error = ?e, command = %spec.name(), "command failed");
+    }
+    result
+}
+
+/// Answer a free-text question such as `does Acme fit?` like `/screen`.
+pub async fn answer_question(app: &App, ctx: &Ctx, text: &str) -> AppResult<Reply> {
+    let q = parse_question(text).ok_or_else(|| {
+        AppError::user("I answer questions like `does Acme fit?` or `does Acme fit as a reseller?`. Type /help for commands.")
+    })?;
+    screen::answer(app, ctx, &q).await
+}

@@ -1,0 +1,282 @@
+//! `/partner add|show|list|sign|drop`: the roster.
+
+use super::card::{Card, Render, Tone};
+use super::screen::{screen_many, screen_partner, verdict_label, ScreenReply};
+use super::{lookup, AppError, AppResult, App, Ctx, Invocation, Reply};
+use crate::domain::types::parse_text;
+use crate::domain::{PartnerName, PartnerType, Stage, Verdict};
+use crate::store::{NewPartner, Partner, PartnerFilter, StoreError};
+use chrono::NaiveDate;
+use serde::Serialize;
+
+/// `/partner add`
+#[derive(Debug, Clone, Serialize)]
+pub struct Added {
+    pub id: i64,
+    pub partner: String,
+    #[serde(rename = "type")]
+    pub partner_type: PartnerType,
+    pub stage: Stage,
+    pub profile: Option<String>,
+}
+
+impl Render for Added {
+    fn card(&self) -> Card {
+        let next = match &self.profile {
+            Some(_) => format!("Next: record evidence with /evidence add partner:\"{}\", then /screen it.", self.partner),
+            None => format!("There is no active {} profile yet: a lead creates it with /profile create.", self.partner_type),
+        };
+        Card::new(format!("Added {} ({}) as a prospect", self.partner, self.partner_type), Tone::Good)
+            .description(next)
+            .footer(format!("partner #{}", self.id))
+    }
+}
+
+#[tracing::instrument(skip(app, inv))]
+pub async fn add(app: &App, ctx: &Ctx, inv: &Invocation) -> AppResult<Reply> {
+    let name = PartnerName::parse(inv.text("name")?)?;
+    let ty = inv.partner_type("type")?;
+    let p = NewPartner {
+        name: name.clone(),
+        partner_type: ty,
+        stage: Stage::Prospect,
+        signed: None,
+        dropped: None,
+        drop_reason: None,
+        champion: inv.opt_clean("champion", 100)?,
+        note: inv.opt_clean("note", 1000)?,
+    };
+    let id = match app.store.add_partner(&ctx.workspace, &p, &ctx.author(), app.now()).await {
+        Ok(id) => id,
+        Err(StoreError::Conflict(_)) => {
+            let existing = app.store.partner_by_key(&ctx.workspace, &name.key()).await?;
+            let shown = existing.map(|e| e.name).unwrap_or_else(|| name.to_string());
+            return Err(AppError::user(format!(
+                "`{shown}` is already on the roster (names are compared without case and surrounding spaces). Use /partner show partner:\"{shown}\"."
+            )));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let profile = app.store.active_profile(&ctx.workspace, ty).await?.map(|p| p.name);
+    Ok(Reply::from_typed(&Added {
+        id,
+        partner: name.to_string(),
+        partner_type: ty,
+        stage: Stage::Prospect,
+        profile,
+    }))
+}
+
+/// `/partner show`: the partner, its screen, its record counts.
+#[derive(Debug, Clone, Serialize)]
+pub struct Shown {
+    #[serde(flatten)]
+    pub partner: Partner,
+    pub screen: ScreenReply,
+    pub evidence_records: usize,
+    pub retracted_records: usize,
+}
+
+impl Render for Shown {
+    fn card(&self) -> Card {
+        let p = &self.partner;
+        let mut card = self.screen.card();
+        card.title = format!("{} — {} {} — {}", p.name, p.partner_type, p.stage, verdict_label(self.screen.verdict));
+        let mut facts = vec![format!("added by {} on {}", p.created_by, &p.created_at[..10.min(p.created_at.len())])];
+        if let Some(d) = p.signed {
+            facts.push(format!("signed {d}"));
+        }
+        if let Some(d) = p.dropped {
+            facts.push(format!("dropped {d}: {}", p.drop_reason.as_deref().unwrap_or("")));
+        }
+        if let Some(c) = &p.champion {
+            facts.push(format!("champion {c}"));
+        }
+        facts.push(format!(
+            "{} evidence records ({} retracted)",
+            self.evidence_records, self.retracted_records
+        ));
+        let mut fields = vec![super::card::Field {
+            name: "Partner".into(),
+            value: facts.join(" · ") + &p.note.as_ref().map(|n| format!("\n{n}")).unwrap_or_default(),
+            inline: false,
+        }];
+        fields.append(&mut card.fields);
+        card.fields = fields;
+        card
+    }
+}
+
+#[tracing::instrument(skip(app, inv))]
+pub async fn show(app: &App, ctx: &Ctx, inv: &Invocation) -> AppResult<Reply> {
+    let p = lookup::partner(app, &ctx.workspace, inv.text("partner")?).await?;
+    let settings = app.settings(&ctx.workspace).await?;
+    let screen = screen_partner(app, ctx, &settings, &p, app.today(&settings)).await?;
+    let evidence = app.store.partner_evidence(&ctx.workspace, p.id).await?;
+    Ok(Reply::from_typed(&Shown {
+        evidence_records: evidence.len(),
+        retracted_records: evidence.iter().filter(|e| e.retracted).count(),
+        partner: p,
+        screen,
+    }))
+}
+
+/// One roster line.
+#[derive(Debug, Clone, Serialize)]
+pub struct RosterLine {
+    pub id: i64,
+    pub name: String,
+    #[serde(rename = "type")]
+    pub partner_type: PartnerType,
+    pub stage: Stage,
+    pub verdict: Option<Verdict>,
+    pub signed: Option<NaiveDate>,
+}
+
+/// `/partner list`
+#[derive(Debug, Clone, Serialize)]
+pub struct Roster {
+    pub partners: Vec<RosterLine>,
+    pub count: usize,
+}
+
+impl Render for Roster {
+    fn card(&self) -> Card {
+        let mut card = Card::new(format!("Roster ({} partners)", self.count), Tone::Info);
+        if self.partners.is_empty() {
+            card = card.description("No partners match. Add one with /partner add name:\"…\" type:reseller.");
+        }
+        for p in &self.partners {
+            card = card.line(format!("{} — {} · {} · {}", p.name, p.partner_type, p.stage, verdict_label(p.verdict)));
+        }
+        card
+    }
+}
+
+#[tracing::instrument(skip(app, inv))]
+pub async fn list(app: &App, ctx: &Ctx, inv: &Invocation) -> AppResult<Reply> {
+    let filter = PartnerFilter {
+        partner_type: inv.opt_partner_type("type")?,
+        stage: inv.opt_text("stage").map(str::parse).transpose()?,
+    };
+    let verdict: Option<Verdict> = inv.opt_text("verdict").map(str::parse).transpose()?;
+    let settings = app.settings(&ctx.workspace).await?;
+    let partners = app.store.partners(&ctx.workspace, &filter).await?;
+    let screens = screen_many(app, &ctx.workspace, &settings, &partners, app.today(&settings)).await?;
+    let lines: Vec<RosterLine> = partners
+        .into_iter()
+        .map(|p| RosterLine {
+            verdict: screens.get(&p.id).and_then(|s| s.as_ref().map(|s| s.verdict)),
+            id: p.id,
+            name: p.name,
+            partner_type: p.partner_type,
+            stage: p.stage,
+            signed: p.signed,
+        })
+        .filter(|l| verdict.is_none() || l.verdict == verdict)
+        .collect();
+    Ok(Reply::from_typed(&Roster {
+        count: lines.len(),
+        partners: lines,
+    }))
+}
+
+/// `/partner sign` and `/partner drop`
+#[derive(Debug, Clone, Serialize)]
+pub struct StageChanged {
+    pub id: i64,
+    pub partner: String,
+    pub stage: Stage,
+    pub date: NaiveDate,
+    pub reason: Option<String>,
+    pub verdict: Option<Verdict>,
+}
+
+impl Render for StageChanged {
+    fn card(&self) -> Card {
+        let (title, tone) = match self.stage {
+            Stage::Signed => (format!("Signed {} on {}", self.partner, self.date), Tone::Good),
+            _ => (format!("Dropped {} on {}", self.partner, self.date), Tone::Info),
+        };
+        let mut card = Card::new(title, tone);
+        if let Some(r) = &self.reason {
+            card = card.description(format!("Reason: {r}"));
+        }
+        if self.stage == Stage::Signed && !self.verdict.is_some_and(Verdict::matches) {
+            card = card.footer(format!(
+                "Note: signed with verdict {} — it does not match the profile.",
+                verdict_label(self.verdict)
+            ));
+        }
+        card
+    }
+}
+
+pub(crate) fn check_not_future(date: NaiveDate, today: NaiveDate, what: &str) -> AppResult<()> {
+    if date > today {
+        return Err(AppError::user(format!(
+            "{what} {date} is in the future: give today ({today}) or a past date"
+        )));
+    }
+    Ok(())
+}
+
+#[tracing::instrument(skip(app, inv))]
+pub async fn sign(app: &App, ctx: &Ctx, inv: &Invocation) -> AppResult<Reply> {
+    let p = lookup::partner(app, &ctx.workspace, inv.text("partner")?).await?;
+    let settings = app.settings(&ctx.workspace).await?;
+    let today = app.today(&settings);
+    let date = inv.opt_date("date")?.unwrap_or(today);
+    check_not_future(date, today, "the signing date")?;
+    if p.stage == Stage::Signed {
+        return Err(AppError::user(format!(
+            "{} is already signed (on {}).",
+            p.name,
+            p.signed.map(|d| d.to_string()).unwrap_or_default()
+        )));
+    }
+    app.store.sign_partner(&ctx.workspace, p.id, date).await?;
+    let screen = screen_partner(app, ctx, &settings, &p, today).await?;
+    Ok(Reply::from_typed(&StageChanged {
+        id: p.id,
+        partner: p.name,
+        stage: Stage::Signed,
+        date,
+        reason: None,
+        verdict: screen.verdict,
+    }))
+}
+
+#[tracing::instrument(skip(app, inv))]
+pub async fn drop(app: &App, ctx: &Ctx, inv: &Invocation) -> AppResult<Reply> {
+    let p = lookup::partner(app, &ctx.workspace, inv.text("partner")?).await?;
+    let reason = parse_text(inv.text("reason")?, "the reason", 500)?;
+    let settings = app.settings(&ctx.workspace).await?;
+    let today = app.today(&settings);
+    let date = inv.opt_date("date")?.unwrap_or(today);
+    check_not_future(date, today, "the drop date")?;
+    if p.stage == Stage::Dropped {
+        return Err(AppError::user(format!(
+            "{} was already dropped (on {}).",
+            p.name,
+            p.dropped.map(|d| d.to_string()).unwrap_or_default()
+        )));
+    }
+    if let Some(signed) = p.signed.filter(|s| date < *s) {
+        return Err(AppError::user(format!(
+            "{} was signed on {signed}; the drop date cannot be earlier.",
+            p.name
+        )));
+    }
+    app.store.drop_partner(&ctx.workspace, p.id, &reason, date).await?;
+    Ok(Reply::from_typed(&StageChanged {
+        id: p.id,
+        partner: p.name,
+        stage: Stage::Dropped,
+        date,
+        reason: Some(reason),
+        verdict: None,
+    }))
+}
+
+pub(crate) use check_not_future as not_future;

@@ -1,0 +1,270 @@
+//! `/profile …` and `/profile trait …`: writing and reading Ideal Partner Profiles.
+
+use super::card::{Card, Render, Tone};
+use super::{lookup, AppError, AppResult, App, Ctx, Invocation, Reply};
+use crate::domain::lint::{lint as lint_profile, LintWarning};
+use crate::domain::profile::{Profile, TraitKind};
+use crate::domain::types::parse_text;
+use crate::domain::PartnerType;
+use crate::store::{NewTrait, Revision, StoreError};
+use serde::Serialize;
+
+/// A profile with its lint: the reply of create/show/lint/trait add/trait remove.
+#[derive(Debug, Clone, Serialize)]
+pub struct ProfileReply {
+    #[serde(flatten)]
+    pub profile: Profile,
+    pub lint: Vec<LintWarning>,
+    /// What changed, for write commands.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub change: Option<String>,
+}
+
+fn trait_line(t: &crate::domain::profile::Trait) -> String {
+    let verify = t
+        .verify_by
+        .as_deref()
+        .map(|v| format!(" — verify by {v}"))
+        .unwrap_or_else(|| " — no verify_by".into());
+    format!("{} ({}){verify}", t.name, t.kind.describe())
+}
+
+impl Render for ProfileReply {
+    fn card(&self) -> Card {
+        let p = &self.profile;
+        let title = match &self.change {
+            Some(c) => format!("{} profile: {c}", p.partner_type),
+            None => format!("{} profile: {}", p.partner_type, p.name),
+        };
+        let tone = if self.lint.is_empty() { Tone::Good } else { Tone::Warn };
+        let mut card = Card::new(title, tone)
+            .description(format!(
+                "**{}** · revision {} · owner {}\nJoint solution: {}",
+                p.name,
+                p.revision,
+                p.owner,
+                p.joint_solution.as_deref().unwrap_or("(none yet)")
+            ))
+            .field(
+                format!("Traits ({})", p.traits.len()),
+                p.traits
+                    .iter()
+                    .enumerate()
+                    .map(|(i, t)| format!("{}. {}", i + 1, trait_line(t)))
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+                false,
+            );
+        if !self.lint.is_empty() {
+            card = card.field(
+                format!("Lint ({})", self.lint.len()),
+                self.lint.iter().map(|w| format!("⚠ {}", w.message)).collect::<Vec<_>>().join("\n"),
+                false,
+            );
+        }
+        card
+    }
+}
+
+async fn profile_reply(app: &App, ctx: &Ctx, ty: PartnerType, change: Option<String>) -> AppResult<Reply> {
+    let profile = lookup::profile(app, &ctx.workspace, ty).await?;
+    let lint = lint_profile(&profile);
+    Ok(Reply::from_typed(&ProfileReply { profile, lint, change }))
+}
+
+#[tracing::instrument(skip(app, inv))]
+pub async fn create(app: &App, ctx: &Ctx, inv: &Invocation) -> AppResult<Reply> {
+    let ty = inv.partner_type("type")?;
+    let name = parse_text(inv.text("name")?, "the profile name", 100)?;
+    let joint = inv.opt_clean("joint_solution", 1000)?;
+    match app
+        .store
+        .create_profile(&ctx.workspace, ty, &name, joint.as_deref(), &ctx.author(), app.now())
+        .await
+    {
+        Ok(_) => profile_reply(app, ctx, ty, Some("created".into())).await,
+        Err(StoreError::Conflict(_)) => Err(AppError::user(format!(
+            "There is already an active {ty} profile (one per type). Change its traits with /profile trait add|remove, or /profile retire type:{ty} first."
+        ))),
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[tracing::instrument(skip(app, inv))]
+pub async fn show(app: &App, ctx: &Ctx, inv: &Invocation) -> AppResult<Reply> {
+    profile_reply(app, ctx, inv.partner_type("type")?, None).await
+}
+
+#[tracing::instrument(skip(app, inv))]
+pub async fn lint(app: &App, ctx: &Ctx, inv: &Invocation) -> AppResult<Reply> {
+    let mut reply = profile_reply(app, ctx, inv.partner_type("type")?, None).await?;
+    let n = reply.json["lint"].as_array().map_or(0, Vec::len);
+    reply.card.title = if n == 0 {
+        format!("{} — lint: no warnings", reply.card.title)
+    } else {
+        format!("{} — lint: {n} warning{}", reply.card.title, if n == 1 { "" } else { "s" })
+    };
+    Ok(reply)
+}
+
+/// `/profile list`
+#[derive(Debug, Clone, Serialize)]
+pub struct ProfileList {
+    pub profiles: Vec<ProfileSummary>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ProfileSummary {
+    #[serde(rename = "type")]
+    pub partner_type: PartnerType,
+    pub name: String,
+    pub revision: i64,
+    pub traits: usize,
+    pub lint_warnings: usize,
+}
+
+impl Render for ProfileList {
+    fn card(&self) -> Card {
+        let mut card = Card::new(format!("Active profiles ({})", self.profiles.len()), Tone::Info);
+        if self.profiles.is_empty() {
+            card = card.description("No profiles yet. A lead creates one with /profile create type:reseller name:\"…\".");
+        }
+        for p in &self.profiles {
+            card = card.line(format!(
+                "{} — {} (rev {}, {} traits, {} lint warning{})",
+                p.partner_type,
+                p.name,
+                p.revision,
+                p.traits,
+                p.lint_warnings,
+                if p.lint_warnings == 1 { "" } else { "s" }
+            ));
+        }
+        card
+    }
+}
+
+#[tracing::instrument(skip(app))]
+pub async fn list(app: &App, ctx: &Ctx) -> AppResult<Reply> {
+    let profiles = app
+        .store
+        .active_profiles(&ctx.workspace)
+        .await?
+        .into_iter()
+        .map(|p| ProfileSummary {
+            partner_type: p.partner_type,
+            lint_warnings: lint_profile(&p).len(),
+            traits: p.traits.len(),
+            revision: p.revision,
+            name: p.name,
+        })
+        .collect();
+    Ok(Reply::from_typed(&ProfileList { profiles }))
+}
+
+/// `/profile history`
+#[derive(Debug, Clone, Serialize)]
+pub struct History {
+    #[serde(rename = "type")]
+    pub partner_type: PartnerType,
+    pub name: String,
+    pub revisions: Vec<Revision>,
+}
+
+impl Render for History {
+    fn card(&self) -> Card {
+        let mut card = Card::new(format!("{} profile history: {}", self.partner_type, self.name), Tone::Info);
+        for r in self.revisions.iter().rev() {
+            card = card.line(format!(
+                "rev {} — {} by {} at {} — traits: {}",
+                r.revision,
+                r.change,
+                r.changed_by,
+                &r.changed_at[..r.changed_at.len().min(16)],
+                if r.traits.is_empty() { "none".to_string() } else { r.traits.join(", ") }
+            ));
+        }
+        card
+    }
+}
+
+#[tracing::instrument(skip(app, inv))]
+pub async fn history(app: &App, ctx: &Ctx, inv: &Invocation) -> AppResult<Reply> {
+    let ty = inv.partner_type("type")?;
+    let p = lookup::profile(app, &ctx.workspace, ty).await?;
+    let revisions = app.store.profile_history(p.id).await?;
+    Ok(Reply::from_typed(&History {
+        partner_type: ty,
+        name: p.name,
+        revisions,
+    }))
+}
+
+/// `/profile retire`
+#[derive(Debug, Clone, Serialize)]
+pub struct Retired {
+    #[serde(rename = "type")]
+    pub partner_type: PartnerType,
+    pub name: String,
+    pub revision: i64,
+}
+
+impl Render for Retired {
+    fn card(&self) -> Card {
+        Card::new(format!("Retired the {} profile \"{}\"", self.partner_type, self.name), Tone::Info).description(
+            format!(
+                "Its {} revisions stay readable. Partners of this type are unscreened until a new profile is created.",
+                self.revision
+            ),
+        )
+    }
+}
+
+#[tracing::instrument(skip(app, inv))]
+pub async fn retire(app: &App, ctx: &Ctx, inv: &Invocation) -> AppResult<Reply> {
+    let ty = inv.partner_type("type")?;
+    let p = lookup::profile(app, &ctx.workspace, ty).await?;
+    if !app.store.retire_profile(&ctx.workspace, ty, &ctx.author(), app.now()).await? {
+        return Err(AppError::user(format!("There is no active {ty} profile to retire.")));
+    }
+    Ok(Reply::from_typed(&Retired {
+        partner_type: ty,
+        name: p.name,
+        revision: p.revision,
+    }))
+}
+
+#[tracing::instrument(skip(app, inv))]
+pub async fn trait_add(app: &App, ctx: &Ctx, inv: &Invocation) -> AppResult<Reply> {
+    let ty = inv.partner_type("type")?;
+    let name = parse_text(inv.text("name")?, "the trait name", 100)?;
+    let verify_by = inv.opt_clean("verify_by", 200)?;
+    let unit = inv.opt_clean("unit", 40)?;
+    let kind = TraitKind::from_bounds(inv.opt_number("min")?, inv.opt_number("max")?, unit)
+        .map_err(AppError::user)?;
+    let profile = lookup::profile(app, &ctx.workspace, ty).await?;
+    let t = NewTrait {
+        name: name.clone(),
+        verify_by,
+        kind,
+    };
+    match app.store.add_trait(&ctx.workspace, profile.id, &t, &ctx.author(), app.now()).await {
+        Ok((_, rev)) => profile_reply(app, ctx, ty, Some(format!("added trait \"{name}\" (revision {rev})"))).await,
+        Err(StoreError::Conflict(_)) => Err(AppError::user(format!(
+            "The {ty} profile already has a trait `{name}` (names are compared without case). Pick another name, or remove the old one first."
+        ))),
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[tracing::instrument(skip(app, inv))]
+pub async fn trait_remove(app: &App, ctx: &Ctx, inv: &Invocation) -> AppResult<Reply> {
+    let ty = inv.partner_type("type")?;
+    let profile = lookup::profile(app, &ctx.workspace, ty).await?;
+    let t = lookup::trait_of(&profile, inv.text("trait")?)?;
+    let rev = app
+        .store
+        .remove_trait(profile.id, t.id, &t.name, &ctx.author(), app.now())
+        .await?;
+    profile_reply(app, ctx, ty, Some(format!("removed trait \"{}\" (revision {rev})", t.name))).await
+}

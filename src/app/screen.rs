@@ -1,0 +1,504 @@
+//! `/screen` and free-text questions ("does Acme fit?"): the checklist of a partner against its profile,
+//! and for a name not on the roster, the traits to check.
+
+use super::card::{Action, Card, Render, Tone};
+use super::{lookup, AppError, AppResult, App, Ctx, Invocation, Reply, Settings};
+use crate::domain::evidence::{Evidence, Observation};
+use crate::domain::profile::{num, Profile};
+use crate::domain::screening::{screen as screen_rules, Screening, TraitStatus};
+use crate::domain::{name_key, snippet, PartnerName, PartnerType, Verdict};
+use crate::store::Partner;
+use chrono::NaiveDate;
+use serde::Serialize;
+use std::collections::HashMap;
+
+/// One line of the checklist.
+#[derive(Debug, Clone, Serialize)]
+pub struct TraitLine {
+    pub name: String,
+    pub status: TraitStatus,
+    /// The recorded number (threshold traits).
+    pub value: Option<f64>,
+    /// The recorded yes/no (yes/no traits).
+    pub met: Option<bool>,
+    pub source: Option<String>,
+    pub note: Option<String>,
+    pub observed: Option<NaiveDate>,
+    pub recorded_by: Option<String>,
+    pub evidence_id: Option<i64>,
+    /// The rule: `yes/no`, `>= 25 accounts`.
+    pub rule: String,
+    pub verify_by: Option<String>,
+}
+
+/// A partner on the roster, screened.
+#[derive(Debug, Clone, Serialize)]
+pub struct ScreenReply {
+    pub partner: String,
+    pub partner_id: i64,
+    pub on_roster: bool,
+    #[serde(rename = "type")]
+    pub partner_type: PartnerType,
+    pub stage: crate::domain::Stage,
+    /// The profile screened against; None when its type has no active profile.
+    pub profile: Option<String>,
+    pub revision: Option<i64>,
+    pub as_of: NaiveDate,
+    /// None when there is no profile for its type (unscreened).
+    pub verdict: Option<Verdict>,
+    pub met: usize,
+    pub missed: usize,
+    pub unknown: usize,
+    pub traits: Vec<TraitLine>,
+    pub verify_next: Vec<String>,
+    /// A remark, e.g. which roster name a question matched.
+    pub note: Option<String>,
+    #[serde(skip)]
+    pub trait_ids: Vec<i64>,
+}
+
+/// A trait to check for a name that is not on the roster.
+#[derive(Debug, Clone, Serialize)]
+pub struct TraitToCheck {
+    #[serde(rename = "type")]
+    pub partner_type: PartnerType,
+    pub name: String,
+    pub rule: String,
+    pub verify_by: Option<String>,
+}
+
+/// A name not on the roster: the traits to check.
+#[derive(Debug, Clone, Serialize)]
+pub struct NotOnRoster {
+    pub partner: String,
+    pub on_roster: bool,
+    #[serde(rename = "type")]
+    pub partner_type: Option<PartnerType>,
+    pub verdict: Option<Verdict>,
+    pub traits: Vec<TraitToCheck>,
+    pub suggestions: Vec<String>,
+}
+
+pub fn verdict_tone(v: Option<Verdict>) -> Tone {
+    match v {
+        Some(Verdict::Fit) => Tone::Good,
+        Some(Verdict::NearFit) => Tone::Okay,
+        Some(Verdict::Incomplete) | None => Tone::Warn,
+        Some(Verdict::WalkAway) => Tone::Bad,
+    }
+}
+
+pub fn verdict_label(v: Option<Verdict>) -> &'static str {
+    match v {
+        Some(Verdict::Fit) => "✅ fit",
+        Some(Verdict::NearFit) => "🟢 near-fit",
+        Some(Verdict::Incomplete) => "🟡 incomplete",
+        Some(Verdict::WalkAway) => "⛔ walk away",
+        None => "⚪ unscreened",
+    }
+}
+
+fn status_icon(s: TraitStatus) -> &'static str {
+    match s {
+        TraitStatus::Met => "✅",
+        TraitStatus::Missed => "❌",
+        TraitStatus::Unknown => "❔",
+        TraitStatus::Stale => "⌛",
+    }
+}
+
+impl TraitLine {
+    fn evidence_text(&self, max_age: Option<i64>) -> String {
+        let Some(id) = self.evidence_id else {
+            return match &self.verify_by {
+                Some(v) => format!("no evidence — verify by {v}"),
+                None => "no evidence".into(),
+            };
+        };
+        let what = match (self.value, self.met) {
+            (Some(v), _) => num(v),
+            (None, Some(true)) => "met".into(),
+            (None, Some(false)) => "missed".into(),
+            _ => String::new(),
+        };
+        let mut parts = vec![what];
+        if let Some(s) = &self.source {
+            parts.push(s.clone());
+        }
+        parts.push(format!(
+            "by {}, observed {} (#{id})",
+            self.recorded_by.as_deref().unwrap_or("?"),
+            self.observed.map(|d| d.to_string()).unwrap_or_default()
+        ));
+        let mut text = parts.join(" · ");
+        if self.status == TraitStatus::Stale {
+            text = format!(
+                "stale (older than {} days): {text}",
+                max_age.map(|d| d.to_string()).unwrap_or_else(|| "the limit".into())
+            );
+        }
+        if let Some(n) = &self.note {
+            text.push_str(&format!("\n_{n}_"));
+        }
+        text
+    }
+}
+
+impl Render for ScreenReply {
+    fn card(&self) -> Card {
+        let title = format!("{} — {}", self.partner, verdict_label(self.verdict));
+        let head = match (&self.profile, self.revision) {
+            (Some(p), Some(r)) => format!(
+                "{} · {} profile \"{p}\" rev {r} · as of {}\n{} met · {} missed · {} unknown",
+                self.stage, self.partner_type, self.as_of, self.met, self.missed, self.unknown
+            ),
+            _ => format!(
+                "{} · no active {} profile: a lead creates it with /profile create type:{}",
+                self.stage, self.partner_type, self.partner_type
+            ),
+        };
+        let head = match &self.note {
+            Some(n) => format!("{n}\n{head}"),
+            None => head,
+        };
+        let mut card = Card::new(title, verdict_tone(self.verdict)).description(head);
+        for t in &self.traits {
+            card = card.field(
+                format!("{} {} ({})", status_icon(t.status), t.name, t.rule),
+                t.evidence_text(None),
+                false,
+            );
+        }
+        match self.verdict {
+            Some(Verdict::Incomplete) => {
+                card = card.field("Verify next, before signing", self.verify_next.join(", "), false);
+            }
+            Some(Verdict::WalkAway) => {
+                card = card.footer("Two or more traits missed: walk away, or record newer evidence if it changed.");
+            }
+            _ => {}
+        }
+        for (t, id) in self.traits.iter().zip(&self.trait_ids) {
+            if t.status.is_unknown() && card.actions.len() < 5 {
+                card.actions.push(Action {
+                    id: format!("ev:{}:{}", self.partner_id, id),
+                    label: format!("Record: {}", truncate(&t.name, 60)),
+                });
+            }
+        }
+        card
+    }
+}
+
+fn truncate(s: &str, n: usize) -> String {
+    if s.chars().count() <= n {
+        s.to_string()
+    } else {
+        format!("{}…", s.chars().take(n - 1).collect::<String>())
+    }
+}
+
+impl Render for NotOnRoster {
+    fn card(&self) -> Card {
+        let mut card = Card::new(format!("{} — not on the roster", self.partner), Tone::Info);
+        let intro = match (self.partner_type, self.traits.is_empty()) {
+            (_, true) => "No active profile to check it against yet.".to_string(),
+            (Some(t), false) => format!("Check these {t} traits before you talk terms, then add it with /partner add:"),
+            (None, false) => "Check these traits of every active profile, then add it with /partner add:".to_string(),
+        };
+        let intro = if self.suggestions.is_empty() {
+            intro
+        } else {
+            format!(
+                "Did you mean {}?\n{intro}",
+                self.suggestions.iter().map(|s| format!("`{s}`")).collect::<Vec<_>>().join(" or ")
+            )
+        };
+        card = card.description(intro);
+        for t in &self.traits {
+            let verify = t.verify_by.as_deref().map(|v| format!(" — verify by {v}")).unwrap_or_default();
+            card = card.line(format!("[{}] {} ({}){verify}", t.partner_type, t.name, t.rule));
+        }
+        card
+    }
+}
+
+fn trait_line(s: &crate::domain::screening::TraitCheck) -> TraitLine {
+    let e = s.evidence.as_ref();
+    TraitLine {
+        name: s.trait_.name.clone(),
+        status: s.status,
+        value: e.and_then(|e| match e.observation {
+            Observation::Value(v) => Some(v),
+            Observation::Met(_) => None,
+        }),
+        met: e.and_then(|e| match e.observation {
+            Observation::Met(m) => Some(m),
+            Observation::Value(_) => None,
+        }),
+        source: e.and_then(|e| e.source.clone()),
+        note: e.and_then(|e| e.note.clone()),
+        observed: e.map(|e| e.observed),
+        recorded_by: e.map(|e| e.recorded_by.clone()),
+        evidence_id: e.map(|e| e.id),
+        rule: s.trait_.kind.describe(),
+        verify_by: s.trait_.verify_by.clone(),
+    }
+}
+
+/// Build the screen reply of a partner from its screening (None: no profile for its type).
+pub fn screen_reply(p: &Partner, profile: Option<&Profile>, s: Option<&Screening>, as_of: NaiveDate) -> ScreenReply {
+    ScreenReply {
+        partner: p.name.clone(),
+        partner_id: p.id,
+        on_roster: true,
+        partner_type: p.partner_type,
+        stage: p.stage,
+        profile: profile.map(|p| p.name.clone()),
+        revision: profile.map(|p| p.revision),
+        as_of,
+        verdict: s.map(|s| s.verdict),
+        met: s.map_or(0, |s| s.met),
+        missed: s.map_or(0, |s| s.missed),
+        unknown: s.map_or(0, |s| s.unknown),
+        traits: s.map(|s| s.checks.iter().map(trait_line).collect()).unwrap_or_default(),
+        verify_next: s.map(|s| s.verify_next.clone()).unwrap_or_default(),
+        note: None,
+        trait_ids: s.map(|s| s.checks.iter().map(|c| c.trait_.id).collect()).unwrap_or_default(),
+    }
+}
+
+/// Screen one partner as of a date.
+pub async fn screen_partner(app: &App, ctx: &Ctx, settings: &Settings, p: &Partner, as_of: NaiveDate) -> AppResult<ScreenReply> {
+    let profile = app.store.active_profile(&ctx.workspace, p.partner_type).await?;
+    let screening = match &profile {
+        Some(prof) => {
+            let evidence = app.store.partner_evidence(&ctx.workspace, p.id).await?;
+            Some(screen_rules(prof, &evidence, as_of, settings.screen_rules()))
+        }
+        None => None,
+    };
+    Ok(screen_reply(p, profile.as_ref(), screening.as_ref(), as_of))
+}
+
+/// Screen many partners at once as of a date: profiles and evidence are read once.
+pub async fn screen_many(
+    app: &App,
+    ws: &str,
+    settings: &Settings,
+    partners: &[Partner],
+    as_of: NaiveDate,
+) -> AppResult<HashMap<i64, Option<Screening>>> {
+    let profiles: HashMap<PartnerType, Profile> = app
+        .store
+        .active_profiles(ws)
+        .await?
+        .into_iter()
+        .map(|p| (p.partner_type, p))
+        .collect();
+    let mut by_partner: HashMap<i64, Vec<Evidence>> = HashMap::new();
+    for e in app.store.evidence_as_of(ws, as_of).await? {
+        by_partner.entry(e.partner_id).or_default().push(e);
+    }
+    Ok(partners
+        .iter()
+        .map(|p| {
+            let s = profiles.get(&p.partner_type).map(|prof| {
+                let ev = by_partner.get(&p.id).map(Vec::as_slice).unwrap_or(&[]);
+                screen_rules(prof, ev, as_of, settings.screen_rules())
+            });
+            (p.id, s)
+        })
+        .collect())
+}
+
+/// The traits to check for a name not on the roster: of one type's profile, or of every active profile.
+async fn not_on_roster(app: &App, ctx: &Ctx, name: &str, ty: Option<PartnerType>) -> AppResult<NotOnRoster> {
+    let profiles = match ty {
+        Some(t) => app.store.active_profile(&ctx.workspace, t).await?.into_iter().collect(),
+        None => app.store.active_profiles(&ctx.workspace).await?,
+    };
+    let traits = profiles
+        .iter()
+        .flat_map(|p| {
+            p.traits.iter().map(|t| TraitToCheck {
+                partner_type: p.partner_type,
+                name: t.name.clone(),
+                rule: t.kind.describe(),
+                verify_by: t.verify_by.clone(),
+            })
+        })
+        .collect();
+    let names = app.store.partner_names(&ctx.workspace).await?;
+    Ok(NotOnRoster {
+        partner: name.to_string(),
+        on_roster: false,
+        partner_type: ty,
+        verdict: None,
+        traits,
+        suggestions: lookup::suggestions(name, names.iter().map(|(_, n)| n.as_str()), 3),
+    })
+}
+
+fn check_as_of(as_of: NaiveDate, today: NaiveDate) -> AppResult<()> {
+    if as_of > today {
+        return Err(AppError::user(format!(
+            "as_of {as_of} is in the future: screen as of today ({today}) or a past date"
+        )));
+    }
+    Ok(())
+}
+
+#[tracing::instrument(skip(app, inv))]
+pub async fn screen_command(app: &App, ctx: &Ctx, inv: &Invocation) -> AppResult<Reply> {
+    let name = PartnerName::parse(inv.text("partner")?)?;
+    let settings = app.settings(&ctx.workspace).await?;
+    let today = app.today(&settings);
+    let as_of = inv.opt_date("as_of")?.unwrap_or(today);
+    check_as_of(as_of, today)?;
+    match app.store.partner_by_key(&ctx.workspace, &name.key()).await? {
+        Some(p) => Ok(Reply::from_typed(&screen_partner(app, ctx, &settings, &p, as_of).await?)),
+        None => Ok(Reply::from_typed(&not_on_roster(app, ctx, name.as_str(), None).await?)),
+    }
+}
+
+/// A free-text question, parsed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Question {
+    pub name: String,
+    pub partner_type: Option<PartnerType>,
+}
+
+/// Words that name a partner type in a question.
+fn type_in(text: &str) -> Option<PartnerType> {
+    let t = format!(" {} ", text.to_lowercase().replace(['-', '_'], " "));
+    let has = |w: &str| t.contains(&format!(" {w} ")) || t.contains(&format!(" {w}s "));
+    if has("tech isv") || has("isv") || has("technology partner") {
+        Some(PartnerType::TechIsv)
+    } else if has("reseller") || has("var") {
+        Some(PartnerType::Reseller)
+    } else if has("si") || has("systems integrator") || has("system integrator") || has("integrator") {
+        Some(PartnerType::Si)
+    } else if has("referral") || has("referral partner") {
+        Some(PartnerType::Referral)
+    } else {
+        None
+    }
+}
+
+/// Parse `does Acme fit?`, `does Acme fit as a reseller?`, `is Acme a fit?`, `would Acme be a good si fit?`.
+pub fn parse_question(text: &str) -> Option<Question> {
+    // Drop leading mentions like <@123> and surrounding punctuation.
+    let mut t = text.trim();
+    while let Some(rest) = t.strip_prefix("<@") {
+        t = rest.split_once('>').map(|(_, r)| r.trim_start()).unwrap_or("");
+    }
+    let t = t.trim().trim_end_matches(['?', '!', '.', ' ']).trim();
+    let lower = t.to_lowercase();
+    let (start, end) = if let Some(rest) = lower.strip_prefix("does ") {
+        let idx = rest.rfind(" fit")?;
+        (5, 5 + idx)
+    } else if let Some(rest) = lower.strip_prefix("is ") {
+        let idx = rest.rfind(" a fit").or_else(|| rest.rfind(" a good fit")).or_else(|| rest.rfind(" fit"))?;
+        (3, 3 + idx)
+    } else if let Some(rest) = lower.strip_prefix("would ") {
+        let idx = rest.rfind(" be a").or_else(|| rest.rfind(" fit"))?;
+        (6, 6 + idx)
+    } else if let Some(rest) = lower.strip_prefix("screen ") {
+        (7, 7 + rest.len())
+    } else {
+        return None;
+    };
+    // Slice the original text at the same char boundaries (lower-casing can change byte lengths).
+    let name = slice_like(t, &lower, start, end)?.trim().trim_matches(['"', '\'', '`']).trim().to_string();
+    if name.is_empty() {
+        return None;
+    }
+    let tail = &lower[end..];
+    Some(Question {
+        name,
+        partner_type: type_in(tail),
+    })
+}
+
+/// The part of `orig` that corresponds to `lower[start..end]`, when lower-casing kept lengths.
+fn slice_like<'a>(orig: &'a str, lower: &str, start: usize, end: usize) -> Option<&'a str> {
+    if orig.len() == lower.len() {
+        orig.get(start..end)
+    } else {
+        // Lengths differ (rare unicode case mapping): fall back to char positions.
+        let s = lower.get(..start)?.chars().count();
+        let e = lower.get(..end)?.chars().count();
+        let a = orig.char_indices().nth(s).map(|(i, _)| i)?;
+        let b = orig.char_indices().nth(e).map(|(i, _)| i).unwrap_or(orig.len());
+        orig.get(a..b)
+    }
+}
+
+/// Answer a question: screen the partner (fuzzy-matched), or list the traits to check.
+pub async fn answer(app: &App, ctx: &Ctx, q: &Question) -> AppResult<Reply> {
+    let name = PartnerName::parse(&q.name).map_err(|e| AppError::user(e.0))?;
+    let settings = app.settings(&ctx.workspace).await?;
+    let today = app.today(&settings);
+    let exact = app.store.partner_by_key(&ctx.workspace, &name_key(&q.name)).await?;
+    let found = match exact {
+        Some(p) => Some((p, None)),
+        None => {
+            let names = app.store.partner_names(&ctx.workspace).await?;
+            let best = names
+                .iter()
+                .map(|(id, n)| (lookup::similarity(&q.name, n), *id, n))
+                .filter(|(s, _, _)| *s >= 0.88)
+                .max_by(|a, b| a.0.total_cmp(&b.0));
+            match best {
+                Some((_, id, n)) => app
+                    .store
+                    .partner_by_id(&ctx.workspace, id)
+                    .await?
+                    .map(|p| (p, Some(format!("(taking `{}` to mean {n})", snippet(&q.name))))),
+                None => None,
+            }
+        }
+    };
+    match found {
+        Some((p, note)) => {
+            let mut r = screen_partner(app, ctx, &settings, &p, today).await?;
+            r.note = note;
+            if let Some(t) = q.partner_type.filter(|t| *t != p.partner_type) {
+                let extra = format!("{} is on the roster as a {} partner, so it is screened against that profile, not {t}.", p.name, p.partner_type);
+                r.note = Some(match r.note {
+                    Some(n) => format!("{n} {extra}"),
+                    None => extra,
+                });
+            }
+            Ok(Reply::from_typed(&r))
+        }
+        None => Ok(Reply::from_typed(&not_on_roster(app, ctx, name.as_str(), q.partner_type).await?)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn q(name: &str, t: Option<PartnerType>) -> Option<Question> {
+        Some(Question {
+            name: name.into(),
+            partner_type: t,
+        })
+    }
+
+    #[test]
+    fn questions_parse() {
+        assert_eq!(parse_question("does Acme fit?"), q("Acme", None));
+        assert_eq!(parse_question("Does Acme Corp fit as a reseller?"), q("Acme Corp", Some(PartnerType::Reseller)));
+        assert_eq!(parse_question("<@1001> does \"Globex\" fit as an SI?"), q("Globex", Some(PartnerType::Si)));
+        assert_eq!(parse_question("does Fitbit fit the tech-isv profile"), q("Fitbit", Some(PartnerType::TechIsv)));
+        assert_eq!(parse_question("is Initech a fit?"), q("Initech", None));
+        assert_eq!(parse_question("is Initech a good fit for referral"), q("Initech", Some(PartnerType::Referral)));
+        assert_eq!(parse_question("does Ünïcode GmbH fit?"), q("Ünïcode GmbH", None));
+        assert_eq!(parse_question("hello there"), None);
+        assert_eq!(parse_question("does fit?"), None);
+        assert_eq!(parse_question(""), None);
+    }
+}

@@ -1,0 +1,221 @@
+//! Workspace settings: `/settings show|set|roles`.
+
+use super::card::{Card, Render, Tone};
+use super::{AppError, AppResult, App, Ctx, Invocation, Reply};
+use crate::domain::recheck::RecheckRules;
+use crate::domain::screening::ScreenRules;
+use crate::domain::{parse_number, snippet};
+use crate::schedule::cron_expr::parse_timezone;
+use crate::store::{SettingValue, SettingsRow};
+use chrono_tz::Tz;
+use serde::Serialize;
+
+/// A workspace's settings, parsed.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Settings {
+    #[serde(serialize_with = "ser_tz")]
+    pub timezone: Tz,
+    pub max_misses: u32,
+    pub allocation_target: f64,
+    pub evidence_max_age_days: i64,
+    pub min_group: u32,
+    pub alpha: f64,
+    pub currency: String,
+    pub lead_role: Option<String>,
+    pub member_role: Option<String>,
+    pub review_role: Option<String>,
+}
+
+fn ser_tz<S: serde::Serializer>(tz: &Tz, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(tz.name())
+}
+
+impl Settings {
+    pub fn from_row(r: SettingsRow) -> Settings {
+        let timezone = r.timezone.parse::<Tz>().unwrap_or_else(|_| {
+            tracing::warn!(timezone = %r.timezone, "stored time zone is invalid; using UTC");
+            Tz::UTC
+        });
+        Settings {
+            timezone,
+            max_misses: r.max_misses.clamp(0, 100) as u32,
+            allocation_target: r.allocation_target,
+            evidence_max_age_days: r.evidence_max_age_days,
+            min_group: r.min_group.clamp(1, 1000) as u32,
+            alpha: r.alpha,
+            currency: r.currency,
+            lead_role: r.lead_role,
+            member_role: r.member_role,
+            review_role: r.review_role,
+        }
+    }
+    pub fn screen_rules(&self) -> ScreenRules {
+        ScreenRules {
+            max_misses: self.max_misses,
+            evidence_max_age_days: self.evidence_max_age_days,
+        }
+    }
+    pub fn recheck_rules(&self) -> RecheckRules {
+        RecheckRules {
+            min_group: self.min_group as usize,
+            alpha: self.alpha,
+        }
+    }
+}
+
+impl Render for Settings {
+    fn card(&self) -> Card {
+        let role = |r: &Option<String>, none: &str| {
+            r.as_ref().map(|id| format!("<@&{id}>")).unwrap_or_else(|| none.to_string())
+        };
+        Card::new("Workspace settings", Tone::Info)
+            .field("timezone", self.timezone.name(), true)
+            .field("max_misses", self.max_misses.to_string(), true)
+            .field("allocation_target", format!("{:.0}%", self.allocation_target * 100.0), true)
+            .field("evidence_max_age_days", self.evidence_max_age_days.to_string(), true)
+            .field("min_group", self.min_group.to_string(), true)
+            .field("alpha", self.alpha.to_string(), true)
+            .field("currency", self.currency.clone(), true)
+            .field("lead role", role(&self.lead_role, "Manage Server only"), true)
+            .field("member role", role(&self.member_role, "everyone"), true)
+            .field("review role", role(&self.review_role, "none"), true)
+    }
+}
+
+pub async fn show(app: &App, ctx: &Ctx) -> AppResult<Reply> {
+    Ok(Reply::from_typed(&app.settings(&ctx.workspace).await?))
+}
+
+/// Parse `/settings set key value` into a setting, with a clear error per key.
+pub fn parse_setting(key: &str, value: &str) -> AppResult<SettingValue> {
+    let v = value.trim();
+    let number = |what: &str| parse_number(v, what).map_err(AppError::from);
+    let whole = |what: &str, lo: i64, hi: i64| -> AppResult<i64> {
+        let n = number(what)?;
+        if n.fract() != 0.0 || n < lo as f64 || n > hi as f64 {
+            return Err(AppError::user(format!(
+                "{what} is a whole number from {lo} to {hi}, not `{}`",
+                snippet(v)
+            )));
+        }
+        Ok(n as i64)
+    };
+    Ok(match key {
+        "timezone" => SettingValue::Timezone(
+            parse_timezone(v).map_err(|e| AppError::user(e.to_string()))?.name().to_string(),
+        ),
+        "max_misses" => SettingValue::MaxMisses(whole("max_misses", 0, 20)?),
+        "evidence_max_age_days" => SettingValue::EvidenceMaxAgeDays(whole("evidence_max_age_days", 1, 36_500)?),
+        "min_group" => SettingValue::MinGroup(whole("min_group", 1, 1000)?),
+        "allocation_target" => {
+            let n = number("allocation_target")?;
+            let n = if v.ends_with('%') { n / 100.0 } else { n };
+            if !(0.0..=1.0).contains(&n) {
+                return Err(AppError::user(format!(
+                    "allocation_target is a share from 0 to 1 (e.g. 0.8 for 80%), not `{}`",
+                    snippet(v)
+                )));
+            }
+            SettingValue::AllocationTarget(n)
+        }
+        "alpha" => {
+            let n = number("alpha")?;
+            if !(n > 0.0 && n < 1.0) {
+                return Err(AppError::user(format!(
+                    "alpha is a significance level between 0 and 1 (e.g. 0.10), not `{}`",
+                    snippet(v)
+                )));
+            }
+            SettingValue::Alpha(n)
+        }
+        "currency" => {
+            let n = v.chars().count();
+            if n == 0 || n > 3 || v.chars().any(|c| c.is_ascii_digit() || c.is_control() || c == ',' || c == '.') {
+                return Err(AppError::user("currency is a symbol of 1 to 3 characters, e.g. $ or €"));
+            }
+            SettingValue::Currency(v.to_string())
+        }
+        other => {
+            return Err(AppError::user(format!(
+                "unknown setting `{}`: use one of {}",
+                snippet(other),
+                super::spec::SETTING_KEYS.join(", ")
+            )))
+        }
+    })
+}
+
+pub async fn set(app: &App, ctx: &Ctx, inv: &Invocation) -> AppResult<Reply> {
+    let key = inv.text("key")?.to_ascii_lowercase();
+    let value = parse_setting(&key, inv.text("value")?)?;
+    app.store.set_setting(&ctx.workspace, &value, app.now()).await?;
+    let s = app.settings(&ctx.workspace).await?;
+    let mut reply = Reply::from_typed(&s);
+    reply.card.title = format!("Setting `{key}` updated");
+    Ok(reply)
+}
+
+/// A role option: a Discord role id (digits), a `<@&id>` mention, or `none` to clear.
+fn parse_role(v: &str) -> AppResult<Option<String>> {
+    let t = v.trim();
+    if t.eq_ignore_ascii_case("none") || t.eq_ignore_ascii_case("clear") {
+        return Ok(None);
+    }
+    let id = t.trim_start_matches("<@&").trim_end_matches('>');
+    if !id.is_empty() && id.len() <= 20 && id.chars().all(|c| c.is_ascii_digit()) {
+        Ok(Some(id.to_string()))
+    } else {
+        Err(AppError::user(format!(
+            "`{}` is not a role: pick a role (in the console, give its numeric id, or `none` to clear)",
+            snippet(v)
+        )))
+    }
+}
+
+pub async fn roles(app: &App, ctx: &Ctx, inv: &Invocation) -> AppResult<Reply> {
+    let get = |name: &str| inv.opt_text(name).map(parse_role).transpose();
+    let (lead, member, review) = (get("lead")?, get("member")?, get("review")?);
+    if lead.is_none() && member.is_none() && review.is_none() {
+        let s = app.settings(&ctx.workspace).await?;
+        let mut reply = Reply::from_typed(&s);
+        reply.card.title = "Roles (give lead, member or review to change them)".into();
+        return Ok(reply);
+    }
+    app.store.set_roles(&ctx.workspace, lead, member, review, app.now()).await?;
+    let s = app.settings(&ctx.workspace).await?;
+    let mut reply = Reply::from_typed(&s);
+    reply.card.title = "Roles updated".into();
+    Ok(reply)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn settings_parse_with_clear_errors() {
+        assert_eq!(parse_setting("allocation_target", "0.75").unwrap(), SettingValue::AllocationTarget(0.75));
+        assert_eq!(parse_setting("allocation_target", "75%").unwrap(), SettingValue::AllocationTarget(0.75));
+        assert!(parse_setting("allocation_target", "1.5").is_err());
+        assert!(parse_setting("allocation_target", "NaN").is_err());
+        assert_eq!(parse_setting("max_misses", "2").unwrap(), SettingValue::MaxMisses(2));
+        assert!(parse_setting("max_misses", "1.5").is_err());
+        assert!(parse_setting("max_misses", "-1").is_err());
+        assert!(parse_setting("alpha", "0").is_err());
+        assert_eq!(
+            parse_setting("timezone", "Europe/Berlin").unwrap(),
+            SettingValue::Timezone("Europe/Berlin".into())
+        );
+        assert!(parse_setting("timezone", "EST5EDT").is_err());
+        assert!(parse_setting("timezone", "Mars/Olympus").is_err());
+        assert!(parse_setting("colour", "x").is_err());
+    }
+
+    #[test]
+    fn roles_accept_ids_and_mentions() {
+        assert_eq!(parse_role("<@&123>").unwrap(), Some("123".into()));
+        assert_eq!(parse_role("456").unwrap(), Some("456".into()));
+        assert_eq!(parse_role("none").unwrap(), None);
+        assert!(parse_role("@everyone").is_err());
+    }
+}

@@ -1,0 +1,189 @@
+//! The command line: `partnerfit run|console|digest|import|export|migrate`, global options, and the
+//! start-up every subcommand shares (config, tracing, store).
+
+use crate::app::{App, Clock, Ctx, SystemClock};
+use crate::config::{Config, ConfigError, Overrides};
+use crate::domain::Role;
+use crate::store::Store;
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+#[derive(Debug, Parser)]
+#[command(name = "partnerfit", version, about = "The Ideal Partner Profile, applied every week: a Discord bot and console for partnerships teams")]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct Global {
+    /// Config file (default: config/partnerfit.toml when it exists)
+    #[arg(long, global = true, env = "PARTNERFIT_CONFIG", value_name = "PATH")]
+    pub config: Option<PathBuf>,
+    /// Database URL: sqlite://FILE (default sqlite://partnerfit.db) or postgres://USER@HOST/DB
+    #[arg(long, global = true, env = "PARTNERFIT_DATABASE_URL", value_name = "URL")]
+    pub database: Option<String>,
+    /// Workspace for console, digest, import and export (default: local)
+    #[arg(long, global = true, env = "PARTNERFIT_WORKSPACE", value_name = "ID")]
+    pub workspace: Option<String>,
+    /// Machine-readable output (console: one JSON object per input line; digest: the digest object)
+    #[arg(long, global = true)]
+    pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the Discord bot: connect, register the slash commands, answer them, post scheduled digests
+    Run(RunArgs),
+    /// The same commands, typed as text: a prompt on a terminal, one command per line from a pipe
+    Console(ConsoleArgs),
+    /// Apply database migrations (every other command applies them too)
+    Migrate,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct RunArgs {}
+
+#[derive(Debug, Clone, Args)]
+pub struct ConsoleArgs {
+    /// Who is typing: lead, member or guest
+    #[arg(long, default_value = "lead", value_parser = parse_role)]
+    pub role: Role,
+    /// Your name, recorded with what you write
+    #[arg(long, default_value = "console", value_parser = parse_user)]
+    pub user: String,
+}
+
+fn parse_role(s: &str) -> Result<Role, String> {
+    s.parse().map_err(|e: crate::domain::ParseError| e.0)
+}
+
+fn parse_user(s: &str) -> Result<String, String> {
+    crate::domain::types::parse_text(s, "--user", 100)
+        .map_err(|e| e.0)
+        .and_then(|u| if u.is_empty() { Err("--user cannot be empty".into()) } else { Ok(u) })
+}
+
+/// A failure that ends the process: configuration problems exit 2, everything else 1.
+#[derive(Debug, thiserror::Error)]
+pub enum Fatal {
+    #[error("{0}")]
+    Config(#[from] ConfigError),
+    #[error("{0:#}")]
+    Other(#[from] anyhow::Error),
+}
+
+impl Fatal {
+    pub fn exit_code(&self) -> ExitCode {
+        match self {
+            Fatal::Config(_) => ExitCode::from(2),
+            Fatal::Other(_) => ExitCode::from(1),
+        }
+    }
+}
+
+/// Load the configuration from every layer.
+pub fn load_config(g: &Global) -> Result<Config, ConfigError> {
+    Config::load(&Overrides {
+        config_path: g.config.clone(),
+        database_url: g.database.clone(),
+        workspace: g.workspace.clone(),
+    })
+}
+
+/// Log to stderr (stdout is for replies), filtered by the configured level.
+pub fn init_tracing(config: &Config) {
+    let filter = tracing_subscriber::EnvFilter::try_new(&config.log)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .try_init();
+}
+
+/// Open the database (and migrate); a database that cannot be reached is a configuration error (exit 2),
+/// named by host, never by password.
+pub async fn open_store(config: &Config) -> Result<Store, Fatal> {
+    Store::open(&config.database_url).await.map_err(|e| {
+        Fatal::Config(ConfigError(format!(
+            "cannot open database {}: {}",
+            redact_url(&config.database_url),
+            redact_error(&e.to_string(), &config.database_url)
+        )))
+    })
+}
+
+/// A database URL without its password.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            let user = creds.split(':').next().unwrap_or("");
+            format!("{}://{}@{}", &url[..s], user, &url[at + 1..])
+        }
+        _ => url.to_string(),
+    }
+}
+
+fn redact_error(msg: &str, url: &str) -> String {
+    let mut m = msg.replace(url, &redact_url(url));
+    if let (Some(s), Some(at)) = (url.find("://"), url.rfind('@')) {
+        if let Some((_, pw)) = url.get(s + 3..at).and_then(|c| c.split_once(':')) {
+            if !pw.is_empty() {
+                m = m.replace(pw, "***");
+            }
+        }
+    }
+    m.replace('\n', " ")
+}
+
+/// The app over a store, with the wall clock.
+pub fn app(store: Store) -> App {
+    App::new(store, Arc::new(SystemClock) as Arc<dyn Clock>)
+}
+
+/// Run the parsed command line.
+pub async fn run(cli: Cli) -> Result<(), Fatal> {
+    let config = load_config(&cli.global)?;
+    init_tracing(&config);
+    match cli.command {
+        Command::Migrate => {
+            let store = open_store(&config).await?;
+            store.close().await;
+            eprintln!("migrations applied to {}", redact_url(&config.database_url));
+            Ok(())
+        }
+        Command::Console(args) => {
+            let store = open_store(&config).await?;
+            let app = app(store);
+            let ctx = Ctx {
+                workspace: config.workspace.clone(),
+                user: args.user,
+                role: args.role,
+                channel_id: None,
+            };
+            let result = crate::console::run(&app, &ctx, cli.global.json).await;
+            app.store.close().await;
+            result.map_err(Fatal::Other)
+        }
+        Command::Run(_) => Err(Fatal::Other(anyhow::anyhow!("the Discord bot is not built yet"))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_lose_their_password() {
+        assert_eq!(redact_url("postgres://app:s3cret@db.example:5432/pf"), "postgres://app@db.example:5432/pf");
+        assert_eq!(redact_url("sqlite://partnerfit.db"), "sqlite://partnerfit.db");
+        let m = redact_error("failed for postgres://app:s3cret@db/pf: s3cret rejected", "postgres://app:s3cret@db/pf");
+        assert!(!m.contains("s3cret"), "{m}");
+    }
+}

@@ -1,0 +1,314 @@
+//! One typed configuration: defaults < `config/partnerfit.toml` < `PARTNERFIT_*` environment < flags.
+//! Flags and their environment variables are read by clap (a flag beats its variable); this module reads
+//! the file, the environment-only keys, and merges.
+
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+
+/// The default config file, used when it exists.
+pub const DEFAULT_CONFIG_PATH: &str = "config/partnerfit.toml";
+/// The default database: an embedded SQLite file in the working directory.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://partnerfit.db";
+
+/// A configuration problem: reported in one line, exit code 2.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct ConfigError(pub String);
+
+/// The whole configuration.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Config {
+    pub database_url: String,
+    pub workspace: String,
+    /// tracing filter, e.g. `info` or `partnerfit=debug`
+    pub log: String,
+    pub discord: DiscordConfig,
+    pub scheduler: SchedulerConfig,
+}
+
+/// Discord settings.
+#[derive(Clone, PartialEq, Default)]
+pub struct DiscordConfig {
+    /// The bot token (DISCORD_TOKEN). Never logged: Debug prints it redacted.
+    pub token: Option<String>,
+    /// Base URL all REST calls go to instead of discord.com (twilight-http-proxy, or a fake in tests).
+    pub proxy_url: Option<String>,
+    /// Register commands in these guilds (instant) instead of globally.
+    pub guild_ids: Vec<u64>,
+    /// Ask for the message content intent, to answer questions that mention the bot.
+    pub message_content: bool,
+}
+
+impl std::fmt::Debug for DiscordConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DiscordConfig")
+            .field("token", &self.token.as_ref().map(|_| "<redacted>"))
+            .field("proxy_url", &self.proxy_url)
+            .field("guild_ids", &self.guild_ids)
+            .field("message_content", &self.message_content)
+            .finish()
+    }
+}
+
+/// Scheduler settings.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SchedulerConfig {
+    /// How long a claimed digest run is reserved for its poster before another may retry it.
+    pub lease_seconds: u64,
+    /// The longest the scheduler sleeps between checks (it wakes earlier for the next fire time).
+    pub max_sleep_seconds: u64,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            database_url: DEFAULT_DATABASE_URL.into(),
+            workspace: "local".into(),
+            log: "info".into(),
+            discord: DiscordConfig {
+                message_content: true,
+                ..DiscordConfig::default()
+            },
+            scheduler: SchedulerConfig {
+                lease_seconds: 120,
+                max_sleep_seconds: 60,
+            },
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    database_url: Option<String>,
+    workspace: Option<String>,
+    log: Option<String>,
+    discord: Option<FileDiscord>,
+    scheduler: Option<FileScheduler>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct FileDiscord {
+    proxy_url: Option<String>,
+    guild_ids: Option<Vec<u64>>,
+    message_content: Option<bool>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct FileScheduler {
+    lease_seconds: Option<u64>,
+    max_sleep_seconds: Option<u64>,
+}
+
+/// What the command line (and the environment variables clap reads for it) said.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Overrides {
+    pub config_path: Option<PathBuf>,
+    pub database_url: Option<String>,
+    pub workspace: Option<String>,
+}
+
+/// Read an environment variable; empty counts as unset.
+fn env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+impl Config {
+    /// Build the configuration from every layer.
+    pub fn load(o: &Overrides) -> Result<Config, ConfigError> {
+        let file = match &o.config_path {
+            Some(p) => Some(read_file(p)?),
+            None if Path::new(DEFAULT_CONFIG_PATH).exists() => Some(read_file(Path::new(DEFAULT_CONFIG_PATH))?),
+            None => None,
+        };
+        let mut c = Config::default();
+        if let Some(f) = file {
+            c.apply_file(f);
+        }
+        c.apply_env()?;
+        if let Some(u) = &o.database_url {
+            c.database_url = u.clone();
+        }
+        if let Some(w) = &o.workspace {
+            c.workspace = w.clone();
+        }
+        c.validate()?;
+        Ok(c)
+    }
+
+    fn apply_file(&mut self, f: FileConfig) {
+        if let Some(v) = f.database_url {
+            self.database_url = v;
+        }
+        if let Some(v) = f.workspace {
+            self.workspace = v;
+        }
+        if let Some(v) = f.log {
+            self.log = v;
+        }
+        if let Some(d) = f.discord {
+            if d.proxy_url.is_some() {
+                self.discord.proxy_url = d.proxy_url;
+            }
+            if let Some(g) = d.guild_ids {
+                self.discord.guild_ids = g;
+            }
+            if let Some(m) = d.message_content {
+                self.discord.message_content = m;
+            }
+        }
+        if let Some(s) = f.scheduler {
+            if let Some(v) = s.lease_seconds {
+                self.scheduler.lease_seconds = v;
+            }
+            if let Some(v) = s.max_sleep_seconds {
+                self.scheduler.max_sleep_seconds = v;
+            }
+        }
+    }
+
+    fn apply_env(&mut self) -> Result<(), ConfigError> {
+        if let Some(v) = env("PARTNERFIT_LOG") {
+            self.log = v;
+        }
+        if let Some(v) = env("DISCORD_TOKEN") {
+            self.discord.token = Some(v.trim().to_string());
+        }
+        if let Some(v) = env("PARTNERFIT_DISCORD_PROXY_URL") {
+            self.discord.proxy_url = Some(v);
+        }
+        if let Some(v) = env("PARTNERFIT_DISCORD_GUILD_IDS") {
+            self.discord.guild_ids = v
+                .split(',')
+                .map(|s| s.trim().parse::<u64>())
+                .collect::<Result<_, _>>()
+                .map_err(|_| ConfigError("PARTNERFIT_DISCORD_GUILD_IDS must be comma-separated guild ids, e.g. 123,456".into()))?;
+        }
+        if let Some(v) = env("PARTNERFIT_DISCORD_MESSAGE_CONTENT") {
+            self.discord.message_content = parse_bool(&v)
+                .ok_or_else(|| ConfigError("PARTNERFIT_DISCORD_MESSAGE_CONTENT must be true or false".into()))?;
+        }
+        if let Some(v) = env("PARTNERFIT_SCHEDULER_LEASE_SECONDS") {
+            self.scheduler.lease_seconds = v
+                .parse()
+                .map_err(|_| ConfigError("PARTNERFIT_SCHEDULER_LEASE_SECONDS must be a number of seconds".into()))?;
+        }
+        Ok(())
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        crate::store::Backend::of_url(&self.database_url).map_err(ConfigError)?;
+        if self.workspace.trim().is_empty() || self.workspace.len() > 100 {
+            return Err(ConfigError("workspace must be 1 to 100 characters".into()));
+        }
+        if let Some(p) = &self.discord.proxy_url {
+            if !(p.starts_with("http://") || p.starts_with("https://")) {
+                return Err(ConfigError(format!(
+                    "discord proxy_url `{p}` must be an http(s) base URL like http://127.0.0.1:3000"
+                )));
+            }
+        }
+        if self.scheduler.lease_seconds == 0 || self.scheduler.max_sleep_seconds == 0 {
+            return Err(ConfigError("scheduler lease_seconds and max_sleep_seconds must be at least 1".into()));
+        }
+        Ok(())
+    }
+}
+
+fn parse_bool(s: &str) -> Option<bool> {
+    match s.trim().to_ascii_lowercase().as_str() {
+        "true" | "1" | "yes" => Some(true),
+        "false" | "0" | "no" => Some(false),
+        _ => None,
+    }
+}
+
+fn read_file(path: &Path) -> Result<FileConfig, ConfigError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| ConfigError(format!("cannot read config file {}: {e}", path.display())))?;
+    toml::from_str(&text).map_err(|e| {
+        let msg = e.message().replace('\n', " ");
+        let line = e
+            .span()
+            .map(|s| format!(" (line {})", text[..s.start.min(text.len())].lines().count().max(1)))
+            .unwrap_or_default();
+        ConfigError(format!("config file {}{line}: {msg}", path.display()))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_layer_and_unknown_keys() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("c.toml");
+        std::fs::write(&p, "workspace = \"team\"\n[discord]\nguild_ids = [1, 2]\n").unwrap();
+        let c = Config::load(&Overrides {
+            config_path: Some(p.clone()),
+            ..Overrides::default()
+        })
+        .unwrap();
+        assert_eq!(c.workspace, "team");
+        assert_eq!(c.discord.guild_ids, [1, 2]);
+        // a flag beats the file
+        let c = Config::load(&Overrides {
+            config_path: Some(p.clone()),
+            workspace: Some("flag".into()),
+            ..Overrides::default()
+        })
+        .unwrap();
+        assert_eq!(c.workspace, "flag");
+
+        std::fs::write(&p, "workspace = \"team\"\ncolour = \"blue\"\n").unwrap();
+        let e = Config::load(&Overrides {
+            config_path: Some(p.clone()),
+            ..Overrides::default()
+        })
+        .unwrap_err()
+        .0;
+        assert!(e.contains("unknown field `colour`") && e.contains("line 2"), "{e}");
+        assert!(!e.contains('\n'));
+
+        let missing = dir.path().join("nope.toml");
+        let e = Config::load(&Overrides {
+            config_path: Some(missing),
+            ..Overrides::default()
+        })
+        .unwrap_err()
+        .0;
+        assert!(e.starts_with("cannot read config file"), "{e}");
+    }
+
+    #[test]
+    fn token_is_redacted_in_debug() {
+        let d = DiscordConfig {
+            token: Some("secret-token".into()),
+            ..DiscordConfig::default()
+        };
+        let s = format!("{d:?}");
+        assert!(!s.contains("secret-token") && s.contains("redacted"));
+    }
+
+    #[test]
+    fn bad_database_scheme_is_refused() {
+        let e = Config::load(&Overrides {
+            config_path: Some("/nonexistent-but-unused".into()),
+            ..Overrides::default()
+        });
+        assert!(e.is_err());
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("c.toml");
+        std::fs::write(&p, "database_url = \"mysql://x\"\n").unwrap();
+        let e = Config::load(&Overrides {
+            config_path: Some(p),
+            ..Overrides::default()
+        })
+        .unwrap_err()
+        .0;
+        assert!(e.contains("unknown database URL scheme"), "{e}");
+    }
+}

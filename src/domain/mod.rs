@@ -1,0 +1,14 @@
+//! Pure rules of the Ideal Partner Profile method: partner types, profiles and traits, evidence,
+//! screening, the profile lint, the weekly allocation check and the quarterly re-check statistics.
+//! Nothing in here does I/O; every function is deterministic in its inputs.
+
+pub mod allocation;
+pub mod evidence;
+pub mod lint;
+pub mod profile;
+pub mod recheck;
+pub mod screening;
+pub mod stats;
+pub mod types;
+
+pub use types::*;

@@ -1,0 +1,11 @@
+//! partnerfit: a Discord bot (and console) that runs the Ideal Partner Profile method for B2B partnerships
+//! teams. See README.md for the method and the architecture.
+
+pub mod app;
+pub mod chart;
+pub mod cli;
+pub mod config;
+pub mod console;
+pub mod domain;
+pub mod schedule;
+pub mod store;

@@ -1,0 +1,97 @@
+//! Allocations: team hours and spend put into a partner, per ISO week.
+
+use super::{get, ts, Result, Store};
+use crate::domain::{Amount, Hours, Week};
+use chrono::{DateTime, Utc};
+
+/// An allocation to record.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewAllocation {
+    pub partner_id: i64,
+    pub week: Week,
+    pub hours: Hours,
+    pub spend: Amount,
+    pub note: Option<String>,
+}
+
+/// A non-retracted allocation total of one partner in one week.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AllocationSum {
+    pub partner_id: i64,
+    pub week: String,
+    pub hours: Hours,
+    pub spend: Amount,
+}
+
+impl Store {
+    #[tracing::instrument(skip(self))]
+    pub async fn add_allocation(&self, ws: &str, a: &NewAllocation, by: &str, now: DateTime<Utc>) -> Result<i64> {
+        Self::insert_allocation(self.pool(), ws, a, by, now).await
+    }
+
+    pub(crate) async fn insert_allocation<'e, E>(
+        exec: E,
+        ws: &str,
+        a: &NewAllocation,
+        by: &str,
+        now: DateTime<Utc>,
+    ) -> Result<i64>
+    where
+        E: sqlx::Executor<'e, Database = sqlx::Any>,
+    {
+        Ok(sqlx::query_scalar(
+            "INSERT INTO allocations (workspace_id, partner_id, week, hours_centi, spend_cents, note, recorded_by, recorded_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+        )
+        .bind(ws)
+        .bind(a.partner_id)
+        .bind(a.week.to_string())
+        .bind(a.hours.centi())
+        .bind(a.spend.cents())
+        .bind(&a.note)
+        .bind(by)
+        .bind(ts(now))
+        .fetch_one(exec)
+        .await?)
+    }
+
+    /// Hours already logged (not retracted) for a partner in a week.
+    #[tracing::instrument(skip(self))]
+    pub async fn partner_week_hours(&self, ws: &str, partner_id: i64, week: Week) -> Result<Hours> {
+        let h: Option<i64> = sqlx::query_scalar(
+            "SELECT SUM(hours_centi) FROM allocations WHERE workspace_id = $1 AND partner_id = $2 AND week = $3 \
+             AND retracted_at IS NULL",
+        )
+        .bind(ws)
+        .bind(partner_id)
+        .bind(week.to_string())
+        .fetch_one(self.pool())
+        .await?;
+        Ok(Hours::from_centi(h.unwrap_or(0)))
+    }
+
+    /// Per partner and week, the non-retracted totals for weeks `from..=to`.
+    #[tracing::instrument(skip(self))]
+    pub async fn allocation_sums(&self, ws: &str, from: Week, to: Week) -> Result<Vec<AllocationSum>> {
+        let rows = sqlx::query(
+            "SELECT partner_id, week, SUM(hours_centi) AS hours, SUM(spend_cents) AS spend FROM allocations \
+             WHERE workspace_id = $1 AND week >= $2 AND week <= $3 AND retracted_at IS NULL \
+             GROUP BY partner_id, week ORDER BY week, partner_id",
+        )
+        .bind(ws)
+        .bind(from.to_string())
+        .bind(to.to_string())
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(AllocationSum {
+                    partner_id: get(r, "partner_id")?,
+                    week: get(r, "week")?,
+                    hours: Hours::from_centi(get(r, "hours")?),
+                    spend: Amount::from_cents(get(r, "spend")?),
+                })
+            })
+            .collect()
+    }
+}

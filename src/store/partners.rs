@@ -1,0 +1,211 @@
+//! The partner roster.
+
+use sqlx::AssertSqlSafe;
+use super::{get, opt_day, parse_col, ts, Result, Store, StoreError};
+use crate::domain::{PartnerName, PartnerType, Stage};
+use chrono::{DateTime, NaiveDate, Utc};
+use sqlx::any::AnyRow;
+
+/// A partner as stored.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Partner {
+    pub id: i64,
+    pub name: String,
+    #[serde(rename = "type")]
+    pub partner_type: PartnerType,
+    pub stage: Stage,
+    pub signed: Option<NaiveDate>,
+    pub dropped: Option<NaiveDate>,
+    pub drop_reason: Option<String>,
+    pub champion: Option<String>,
+    pub note: Option<String>,
+    pub created_by: String,
+    pub created_at: String,
+}
+
+/// A partner to add.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewPartner {
+    pub name: PartnerName,
+    pub partner_type: PartnerType,
+    pub stage: Stage,
+    pub signed: Option<NaiveDate>,
+    pub dropped: Option<NaiveDate>,
+    pub drop_reason: Option<String>,
+    pub champion: Option<String>,
+    pub note: Option<String>,
+}
+
+/// Filters of `/partner list`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PartnerFilter {
+    pub partner_type: Option<PartnerType>,
+    pub stage: Option<Stage>,
+}
+
+pub(crate) const PARTNER_COLS: &str =
+    "id, name, partner_type, stage, signed_on, dropped_on, drop_reason, champion, note, created_by, created_at";
+
+pub(crate) fn partner_from_row(r: &AnyRow) -> Result<Partner> {
+    let ty: String = get(r, "partner_type")?;
+    let stage: String = get(r, "stage")?;
+    Ok(Partner {
+        id: get(r, "id")?,
+        name: get(r, "name")?,
+        partner_type: parse_col(&ty, "partner type")?,
+        stage: parse_col(&stage, "stage")?,
+        signed: opt_day(get(r, "signed_on")?)?,
+        dropped: opt_day(get(r, "dropped_on")?)?,
+        drop_reason: get(r, "drop_reason")?,
+        champion: get(r, "champion")?,
+        note: get(r, "note")?,
+        created_by: get(r, "created_by")?,
+        created_at: get(r, "created_at")?,
+    })
+}
+
+fn opt_date(d: Option<NaiveDate>) -> Option<String> {
+    d.map(|d| d.to_string())
+}
+
+impl Store {
+    /// Add a partner; a name that exists in the workspace (case-insensitively) is a Conflict.
+    #[tracing::instrument(skip(self))]
+    pub async fn add_partner(&self, ws: &str, p: &NewPartner, by: &str, now: DateTime<Utc>) -> Result<i64> {
+        Self::insert_partner(self.pool(), ws, p, by, now).await
+    }
+
+    pub(crate) async fn insert_partner<'e, E>(exec: E, ws: &str, p: &NewPartner, by: &str, now: DateTime<Utc>) -> Result<i64>
+    where
+        E: sqlx::Executor<'e, Database = sqlx::Any>,
+    {
+        sqlx::query_scalar(
+            "INSERT INTO partners (workspace_id, name, name_key, partner_type, stage, signed_on, dropped_on, drop_reason, \
+             champion, note, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
+        )
+        .bind(ws)
+        .bind(p.name.as_str())
+        .bind(p.name.key())
+        .bind(p.partner_type.as_str())
+        .bind(p.stage.as_str())
+        .bind(opt_date(p.signed))
+        .bind(opt_date(p.dropped))
+        .bind(&p.drop_reason)
+        .bind(&p.champion)
+        .bind(&p.note)
+        .bind(by)
+        .bind(ts(now))
+        .fetch_one(exec)
+        .await
+        .map_err(|e| StoreError::from_write(e, "partner"))
+    }
+
+    /// The partner with this name key (see [`crate::domain::name_key`]).
+    #[tracing::instrument(skip(self))]
+    pub async fn partner_by_key(&self, ws: &str, key: &str) -> Result<Option<Partner>> {
+        let r = sqlx::query(AssertSqlSafe(format!("SELECT {PARTNER_COLS} FROM partners WHERE workspace_id = $1 AND name_key = $2")))
+            .bind(ws)
+            .bind(key)
+            .fetch_optional(self.pool())
+            .await?;
+        r.as_ref().map(partner_from_row).transpose()
+    }
+
+    #[tracing::instrument(skip(self))]
+    pub async fn partner_by_id(&self, ws: &str, id: i64) -> Result<Option<Partner>> {
+        let r = sqlx::query(AssertSqlSafe(format!("SELECT {PARTNER_COLS} FROM partners WHERE workspace_id = $1 AND id = $2")))
+            .bind(ws)
+            .bind(id)
+            .fetch_optional(self.pool())
+            .await?;
+        r.as_ref().map(partner_from_row).transpose()
+    }
+
+    /// The roster, filtered, by name.
+    #[tracing::instrument(skip(self))]
+    pub async fn partners(&self, ws: &str, f: &PartnerFilter) -> Result<Vec<Partner>> {
+        let rows = sqlx::query(AssertSqlSafe(format!(
+            "SELECT {PARTNER_COLS} FROM partners WHERE workspace_id = $1 \
+             AND (CAST($2 AS TEXT) IS NULL OR partner_type = $2) AND (CAST($3 AS TEXT) IS NULL OR stage = $3) \
+             ORDER BY name_key"
+        )))
+        .bind(ws)
+        .bind(f.partner_type.map(|t| t.as_str()))
+        .bind(f.stage.map(|s| s.as_str()))
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(partner_from_row).collect()
+    }
+
+    /// Every partner's id and name, for fuzzy matching of names.
+    #[tracing::instrument(skip(self))]
+    pub async fn partner_names(&self, ws: &str) -> Result<Vec<(i64, String)>> {
+        let rows = sqlx::query("SELECT id, name FROM partners WHERE workspace_id = $1 ORDER BY name_key")
+            .bind(ws)
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter().map(|r| Ok((get(r, "id")?, get(r, "name")?))).collect()
+    }
+
+    /// Up to `limit` partner names whose key starts with `prefix_key`, then those containing it, for autocomplete.
+    #[tracing::instrument(skip(self))]
+    pub async fn search_partners(&self, ws: &str, prefix_key: &str, limit: i64) -> Result<Vec<String>> {
+        let escaped = prefix_key.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+        let rows = sqlx::query(
+            "SELECT name FROM partners WHERE workspace_id = $1 AND name_key >= $2 AND name_key < $3 \
+             ORDER BY name_key LIMIT $4",
+        )
+        .bind(ws)
+        .bind(prefix_key)
+        .bind(format!("{prefix_key}\u{10FFFF}"))
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await?;
+        let mut names: Vec<String> = rows.iter().map(|r| get(r, "name")).collect::<Result<_>>()?;
+        if (names.len() as i64) < limit && !prefix_key.is_empty() {
+            let more = sqlx::query(
+                "SELECT name FROM partners WHERE workspace_id = $1 AND name_key LIKE $2 ESCAPE '\\' \
+                 AND NOT (name_key >= $3 AND name_key < $4) ORDER BY name_key LIMIT $5",
+            )
+            .bind(ws)
+            .bind(format!("%{escaped}%"))
+            .bind(prefix_key)
+            .bind(format!("{prefix_key}\u{10FFFF}"))
+            .bind(limit - names.len() as i64)
+            .fetch_all(self.pool())
+            .await?;
+            for r in &more {
+                names.push(get(r, "name")?);
+            }
+        }
+        Ok(names)
+    }
+
+    /// Mark a partner signed on `date`.
+    #[tracing::instrument(skip(self))]
+    pub async fn sign_partner(&self, ws: &str, id: i64, date: NaiveDate) -> Result<()> {
+        sqlx::query(
+            "UPDATE partners SET stage = 'signed', signed_on = $1, dropped_on = NULL, drop_reason = NULL \
+             WHERE workspace_id = $2 AND id = $3",
+        )
+        .bind(date.to_string())
+        .bind(ws)
+        .bind(id)
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    /// Drop a partner on `date` with a reason.
+    #[tracing::instrument(skip(self))]
+    pub async fn drop_partner(&self, ws: &str, id: i64, reason: &str, date: NaiveDate) -> Result<()> {
+        sqlx::query("UPDATE partners SET stage = 'dropped', dropped_on = $1, drop_reason = $2 WHERE workspace_id = $3 AND id = $4")
+            .bind(date.to_string())
+            .bind(reason)
+            .bind(ws)
+            .bind(id)
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,314 @@
+//! Digest schedules and digest runs. A run is claimed (inserted) before it is posted: the primary key
+//! (workspace, digest, period) makes each period's post exactly-once across restarts and processes, and a
+//! lease lets another attempt take over a claim whose poster died before posting.
+
+use sqlx::AssertSqlSafe;
+use super::{get, parse_col, parse_ts, ts, Result, Store};
+use crate::domain::DigestKind;
+use chrono::{DateTime, Utc};
+
+/// A digest schedule as stored.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct ScheduleRow {
+    pub workspace_id: String,
+    pub digest: DigestKind,
+    pub cron: String,
+    pub channel_id: String,
+    pub paused: bool,
+    pub set_by: String,
+    pub set_at: String,
+    pub set_in_channel: Option<String>,
+    pub last_error: Option<String>,
+}
+
+/// The outcome of trying to claim a digest period.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Claim {
+    /// This caller now owns the period and must post it (attempt number given).
+    Claimed { attempt: i64 },
+    /// The period was already posted, given up, or is being posted by someone whose lease is still valid.
+    Taken,
+}
+
+/// A digest run as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunRow {
+    pub period: String,
+    pub fire_at: DateTime<Utc>,
+    pub late: bool,
+    pub posted_at: Option<String>,
+    pub attempts: i64,
+    pub last_error: Option<String>,
+}
+
+const SCHEDULE_COLS: &str =
+    "workspace_id, digest, cron, channel_id, paused, set_by, set_at, set_in_channel, last_error";
+
+fn schedule_from_row(r: &sqlx::any::AnyRow) -> Result<ScheduleRow> {
+    let digest: String = get(r, "digest")?;
+    Ok(ScheduleRow {
+        workspace_id: get(r, "workspace_id")?,
+        digest: parse_col(&digest, "digest")?,
+        cron: get(r, "cron")?,
+        channel_id: get(r, "channel_id")?,
+        paused: get::<i64>(r, "paused")? != 0,
+        set_by: get(r, "set_by")?,
+        set_at: get(r, "set_at")?,
+        set_in_channel: get(r, "set_in_channel")?,
+        last_error: get(r, "last_error")?,
+    })
+}
+
+/// A period key that is not a real period: the run was given up (e.g. the channel became unreachable).
+pub const GIVEN_UP: &str = "given-up";
+
+impl Store {
+    /// Create or replace a digest's schedule (unpaused, error cleared).
+    #[tracing::instrument(skip(self))]
+    #[allow(clippy::too_many_arguments)]
+    pub async fn set_schedule(
+        &self,
+        ws: &str,
+        digest: DigestKind,
+        cron: &str,
+        channel_id: &str,
+        by: &str,
+        set_in_channel: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO schedules (workspace_id, digest, cron, channel_id, paused, set_by, set_at, set_in_channel) \
+             VALUES ($1, $2, $3, $4, 0, $5, $6, $7) ON CONFLICT (workspace_id, digest) DO UPDATE SET \
+             cron = excluded.cron, channel_id = excluded.channel_id, paused = 0, set_by = excluded.set_by, \
+             set_at = excluded.set_at, set_in_channel = excluded.set_in_channel, last_error = NULL",
+        )
+        .bind(ws)
+        .bind(digest.as_str())
+        .bind(cron)
+        .bind(channel_id)
+        .bind(by)
+        .bind(ts(now))
+        .bind(set_in_channel)
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    /// Pause or resume; false when the digest has no schedule.
+    #[tracing::instrument(skip(self))]
+    pub async fn set_schedule_paused(&self, ws: &str, digest: DigestKind, paused: bool) -> Result<bool> {
+        let n = sqlx::query("UPDATE schedules SET paused = $1 WHERE workspace_id = $2 AND digest = $3")
+            .bind(paused as i64)
+            .bind(ws)
+            .bind(digest.as_str())
+            .execute(self.pool())
+            .await?
+            .rows_affected();
+        Ok(n > 0)
+    }
+
+    /// Record (or clear) the last delivery error of a schedule.
+    #[tracing::instrument(skip(self))]
+    pub async fn set_schedule_error(&self, ws: &str, digest: DigestKind, error: Option<&str>) -> Result<()> {
+        sqlx::query("UPDATE schedules SET last_error = $1 WHERE workspace_id = $2 AND digest = $3")
+            .bind(error)
+            .bind(ws)
+            .bind(digest.as_str())
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
+    /// The schedules of one workspace.
+    #[tracing::instrument(skip(self))]
+    pub async fn schedules(&self, ws: &str) -> Result<Vec<ScheduleRow>> {
+        let rows = sqlx::query(AssertSqlSafe(format!(
+            "SELECT {SCHEDULE_COLS} FROM schedules WHERE workspace_id = $1 ORDER BY digest DESC"
+        )))
+        .bind(ws)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(schedule_from_row).collect()
+    }
+
+    /// Every unpaused schedule of every workspace, for the scheduler.
+    #[tracing::instrument(skip(self))]
+    pub async fn active_schedules(&self) -> Result<Vec<ScheduleRow>> {
+        let rows = sqlx::query(AssertSqlSafe(format!(
+            "SELECT {SCHEDULE_COLS} FROM schedules WHERE paused = 0 ORDER BY workspace_id, digest"
+        )))
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(schedule_from_row).collect()
+    }
+
+    /// Claim a period: insert the run, or take over a claim whose lease expired before it was posted.
+    #[tracing::instrument(skip(self))]
+    #[allow(clippy::too_many_arguments)]
+    pub async fn claim_run(
+        &self,
+        ws: &str,
+        digest: DigestKind,
+        period: &str,
+        fire_at: DateTime<Utc>,
+        late: bool,
+        claimer: &str,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+    ) -> Result<Claim> {
+        let inserted = sqlx::query(
+            "INSERT INTO digest_runs (workspace_id, digest, period, fire_at, late, claimed_by, claimed_at, lease_until) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (workspace_id, digest, period) DO NOTHING",
+        )
+        .bind(ws)
+        .bind(digest.as_str())
+        .bind(period)
+        .bind(ts(fire_at))
+        .bind(late as i64)
+        .bind(claimer)
+        .bind(ts(now))
+        .bind(ts(lease_until))
+        .execute(self.pool())
+        .await?
+        .rows_affected();
+        if inserted > 0 {
+            return Ok(Claim::Claimed { attempt: 1 });
+        }
+        let attempt: Option<i64> = sqlx::query_scalar(
+            "UPDATE digest_runs SET claimed_by = $1, claimed_at = $2, lease_until = $3, attempts = attempts + 1 \
+             WHERE workspace_id = $4 AND digest = $5 AND period = $6 AND posted_at IS NULL AND lease_until < $2 \
+             RETURNING attempts",
+        )
+        .bind(claimer)
+        .bind(ts(now))
+        .bind(ts(lease_until))
+        .bind(ws)
+        .bind(digest.as_str())
+        .bind(period)
+        .fetch_optional(self.pool())
+        .await?;
+        Ok(match attempt {
+            Some(attempt) => Claim::Claimed { attempt },
+            None => Claim::Taken,
+        })
+    }
+
+    /// Mark a claimed period posted (only by its current claimer).
+    #[tracing::instrument(skip(self))]
+    pub async fn mark_run_posted(
+        &self,
+        ws: &str,
+        digest: DigestKind,
+        period: &str,
+        claimer: &str,
+        message_id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        let n = sqlx::query(
+            "UPDATE digest_runs SET posted_at = $1, message_id = $2, last_error = NULL \
+             WHERE workspace_id = $3 AND digest = $4 AND period = $5 AND claimed_by = $6 AND posted_at IS NULL",
+        )
+        .bind(ts(now))
+        .bind(message_id)
+        .bind(ws)
+        .bind(digest.as_str())
+        .bind(period)
+        .bind(claimer)
+        .execute(self.pool())
+        .await?
+        .rows_affected();
+        Ok(n > 0)
+    }
+
+    /// Record a failed attempt; `retry_at` is when another attempt may take over (the lease end).
+    #[tracing::instrument(skip(self))]
+    pub async fn mark_run_failed(
+        &self,
+        ws: &str,
+        digest: DigestKind,
+        period: &str,
+        error: &str,
+        retry_at: DateTime<Utc>,
+    ) -> Result<()> {
+        sqlx::query(
+            "UPDATE digest_runs SET last_error = $1, lease_until = $2 \
+             WHERE workspace_id = $3 AND digest = $4 AND period = $5 AND posted_at IS NULL",
+        )
+        .bind(error)
+        .bind(ts(retry_at))
+        .bind(ws)
+        .bind(digest.as_str())
+        .bind(period)
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    /// The most recent run of a digest (by fire time), to know which fire times were already handled.
+    #[tracing::instrument(skip(self))]
+    pub async fn latest_run(&self, ws: &str, digest: DigestKind) -> Result<Option<RunRow>> {
+        let r = sqlx::query(
+            "SELECT period, fire_at, late, posted_at, attempts, last_error FROM digest_runs \
+             WHERE workspace_id = $1 AND digest = $2 ORDER BY fire_at DESC LIMIT 1",
+        )
+        .bind(ws)
+        .bind(digest.as_str())
+        .fetch_optional(self.pool())
+        .await?;
+        r.map(|r| {
+            let fire_at: String = get(&r, "fire_at")?;
+            Ok(RunRow {
+                period: get(&r, "period")?,
+                fire_at: parse_ts(&fire_at)?,
+                late: get::<i64>(&r, "late")? != 0,
+                posted_at: get(&r, "posted_at")?,
+                attempts: get(&r, "attempts")?,
+                last_error: get(&r, "last_error")?,
+            })
+        })
+        .transpose()
+    }
+
+    /// Runs claimed but not posted whose lease has expired (to retry), across all workspaces.
+    #[tracing::instrument(skip(self))]
+    pub async fn expired_unposted_runs(&self, now: DateTime<Utc>) -> Result<Vec<(String, DigestKind, String, DateTime<Utc>, bool)>> {
+        let rows = sqlx::query(
+            "SELECT workspace_id, digest, period, fire_at, late FROM digest_runs \
+             WHERE posted_at IS NULL AND lease_until < $1 ORDER BY fire_at",
+        )
+        .bind(ts(now))
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let digest: String = get(r, "digest")?;
+                let fire_at: String = get(r, "fire_at")?;
+                Ok((
+                    get(r, "workspace_id")?,
+                    parse_col(&digest, "digest")?,
+                    get(r, "period")?,
+                    parse_ts(&fire_at)?,
+                    get::<i64>(r, "late")? != 0,
+                ))
+            })
+            .collect()
+    }
+
+    /// Give up a claimed period for good (it will not be retried).
+    #[tracing::instrument(skip(self))]
+    pub async fn give_up_run(&self, ws: &str, digest: DigestKind, period: &str, error: &str, now: DateTime<Utc>) -> Result<()> {
+        sqlx::query(
+            "UPDATE digest_runs SET posted_at = $1, message_id = $2, last_error = $3 \
+             WHERE workspace_id = $4 AND digest = $5 AND period = $6 AND posted_at IS NULL",
+        )
+        .bind(ts(now))
+        .bind(GIVEN_UP)
+        .bind(error)
+        .bind(ws)
+        .bind(digest.as_str())
+        .bind(period)
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,114 @@
+//! Workspace settings: one row per workspace, created with the defaults on first use.
+
+use sqlx::AssertSqlSafe;
+use super::{get, ts, Result, Store};
+use chrono::{DateTime, Utc};
+
+/// A workspace's settings as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SettingsRow {
+    pub timezone: String,
+    pub max_misses: i64,
+    pub allocation_target: f64,
+    pub evidence_max_age_days: i64,
+    pub min_group: i64,
+    pub alpha: f64,
+    pub currency: String,
+    pub lead_role: Option<String>,
+    pub member_role: Option<String>,
+    pub review_role: Option<String>,
+}
+
+/// One setting to change.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SettingValue {
+    Timezone(String),
+    MaxMisses(i64),
+    AllocationTarget(f64),
+    EvidenceMaxAgeDays(i64),
+    MinGroup(i64),
+    Alpha(f64),
+    Currency(String),
+}
+
+impl Store {
+    /// Create the workspace's settings row with the defaults when it does not exist yet.
+    pub async fn ensure_workspace(&self, ws: &str) -> Result<()> {
+        sqlx::query("INSERT INTO workspace_settings (workspace_id) VALUES ($1) ON CONFLICT (workspace_id) DO NOTHING")
+            .bind(ws)
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
+    #[tracing::instrument(skip(self))]
+    pub async fn settings(&self, ws: &str) -> Result<SettingsRow> {
+        self.ensure_workspace(ws).await?;
+        let r = sqlx::query(
+            "SELECT timezone, max_misses, allocation_target, evidence_max_age_days, min_group, alpha, currency, \
+             lead_role, member_role, review_role FROM workspace_settings WHERE workspace_id = $1",
+        )
+        .bind(ws)
+        .fetch_one(self.pool())
+        .await?;
+        Ok(SettingsRow {
+            timezone: get(&r, "timezone")?,
+            max_misses: get(&r, "max_misses")?,
+            allocation_target: get(&r, "allocation_target")?,
+            evidence_max_age_days: get(&r, "evidence_max_age_days")?,
+            min_group: get(&r, "min_group")?,
+            alpha: get(&r, "alpha")?,
+            currency: get(&r, "currency")?,
+            lead_role: get(&r, "lead_role")?,
+            member_role: get(&r, "member_role")?,
+            review_role: get(&r, "review_role")?,
+        })
+    }
+
+    #[tracing::instrument(skip(self))]
+    pub async fn set_setting(&self, ws: &str, value: &SettingValue, now: DateTime<Utc>) -> Result<()> {
+        self.ensure_workspace(ws).await?;
+        let col = match value {
+            SettingValue::Timezone(_) => "timezone",
+            SettingValue::MaxMisses(_) => "max_misses",
+            SettingValue::AllocationTarget(_) => "allocation_target",
+            SettingValue::EvidenceMaxAgeDays(_) => "evidence_max_age_days",
+            SettingValue::MinGroup(_) => "min_group",
+            SettingValue::Alpha(_) => "alpha",
+            SettingValue::Currency(_) => "currency",
+        };
+        let sql = format!("UPDATE workspace_settings SET {col} = $1, updated_at = $2 WHERE workspace_id = $3");
+        let query = sqlx::query(AssertSqlSafe(sql));
+        let query = match value {
+            SettingValue::Timezone(s) | SettingValue::Currency(s) => query.bind(s.clone()),
+            SettingValue::MaxMisses(v) | SettingValue::EvidenceMaxAgeDays(v) | SettingValue::MinGroup(v) => {
+                query.bind(*v)
+            }
+            SettingValue::AllocationTarget(v) | SettingValue::Alpha(v) => query.bind(*v),
+        };
+        query.bind(ts(now)).bind(ws).execute(self.pool()).await?;
+        Ok(())
+    }
+
+    /// Set the lead, member and review roles; `None` leaves a role as it is, `Some(None)` clears it.
+    #[tracing::instrument(skip(self))]
+    pub async fn set_roles(
+        &self,
+        ws: &str,
+        lead: Option<Option<String>>,
+        member: Option<Option<String>>,
+        review: Option<Option<String>>,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        self.ensure_workspace(ws).await?;
+        let mut tx = self.pool().begin().await?;
+        for (col, v) in [("lead_role", lead), ("member_role", member), ("review_role", review)] {
+            if let Some(v) = v {
+                let sql = format!("UPDATE workspace_settings SET {col} = $1, updated_at = $2 WHERE workspace_id = $3");
+                sqlx::query(AssertSqlSafe(sql)).bind(v).bind(ts(now)).bind(ws).execute(&mut *tx).await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+}
