@@ -11,7 +11,11 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 #[derive(Debug, Parser)]
-#[command(name = "partnerfit", version, about = "The Ideal Partner Profile, applied every week: a Discord bot and console for partnerships teams")]
+#[command(
+    name = "partnerfit",
+    version,
+    about = "The Ideal Partner Profile, applied every week: a Discord bot and console for partnerships teams"
+)]
 pub struct Cli {
     #[command(flatten)]
     pub global: Global,
@@ -25,7 +29,12 @@ pub struct Global {
     #[arg(long, global = true, env = "PARTNERFIT_CONFIG", value_name = "PATH")]
     pub config: Option<PathBuf>,
     /// Database URL: sqlite://FILE (default sqlite://partnerfit.db) or postgres://USER@HOST/DB
-    #[arg(long, global = true, env = "PARTNERFIT_DATABASE_URL", value_name = "URL")]
+    #[arg(
+        long,
+        global = true,
+        env = "PARTNERFIT_DATABASE_URL",
+        value_name = "URL"
+    )]
     pub database: Option<String>,
     /// Workspace for console, digest, import and export (default: local)
     #[arg(long, global = true, env = "PARTNERFIT_WORKSPACE", value_name = "ID")]
@@ -65,7 +74,13 @@ fn parse_role(s: &str) -> Result<Role, String> {
 fn parse_user(s: &str) -> Result<String, String> {
     crate::domain::types::parse_text(s, "--user", 100)
         .map_err(|e| e.0)
-        .and_then(|u| if u.is_empty() { Err("--user cannot be empty".into()) } else { Ok(u) })
+        .and_then(|u| {
+            if u.is_empty() {
+                Err("--user cannot be empty".into())
+            } else {
+                Ok(u)
+            }
+        })
 }
 
 /// A failure that ends the process: configuration problems exit 2, everything else 1.
@@ -171,7 +186,9 @@ pub async fn run(cli: Cli) -> Result<(), Fatal> {
             app.store.close().await;
             result.map_err(Fatal::Other)
         }
-        Command::Run(_) => Err(Fatal::Other(anyhow::anyhow!("the Discord bot is not built yet"))),
+        Command::Run(_) => Err(Fatal::Other(anyhow::anyhow!(
+            "the Discord bot is not built yet"
+        ))),
     }
 }
 
@@ -181,9 +198,18 @@ mod tests {
 
     #[test]
     fn urls_lose_their_password() {
-        assert_eq!(redact_url("postgres://app:s3cret@db.example:5432/pf"), "postgres://app@db.example:5432/pf");
-        assert_eq!(redact_url("sqlite://partnerfit.db"), "sqlite://partnerfit.db");
-        let m = redact_error("failed for postgres://app:s3cret@db/pf: s3cret rejected", "postgres://app:s3cret@db/pf");
+        assert_eq!(
+            redact_url("postgres://app:s3cret@db.example:5432/pf"),
+            "postgres://app@db.example:5432/pf"
+        );
+        assert_eq!(
+            redact_url("sqlite://partnerfit.db"),
+            "sqlite://partnerfit.db"
+        );
+        let m = redact_error(
+            "failed for postgres://app:s3cret@db/pf: s3cret rejected",
+            "postgres://app:s3cret@db/pf",
+        );
         assert!(!m.contains("s3cret"), "{m}");
     }
 }

@@ -120,7 +120,9 @@ impl Config {
     pub fn load(o: &Overrides) -> Result<Config, ConfigError> {
         let file = match &o.config_path {
             Some(p) => Some(read_file(p)?),
-            None if Path::new(DEFAULT_CONFIG_PATH).exists() => Some(read_file(Path::new(DEFAULT_CONFIG_PATH))?),
+            None if Path::new(DEFAULT_CONFIG_PATH).exists() => {
+                Some(read_file(Path::new(DEFAULT_CONFIG_PATH))?)
+            }
             None => None,
         };
         let mut c = Config::default();
@@ -187,13 +189,14 @@ impl Config {
                 .map_err(|_| ConfigError("PARTNERFIT_DISCORD_GUILD_IDS must be comma-separated guild ids, e.g. 123,456".into()))?;
         }
         if let Some(v) = env("PARTNERFIT_DISCORD_MESSAGE_CONTENT") {
-            self.discord.message_content = parse_bool(&v)
-                .ok_or_else(|| ConfigError("PARTNERFIT_DISCORD_MESSAGE_CONTENT must be true or false".into()))?;
+            self.discord.message_content = parse_bool(&v).ok_or_else(|| {
+                ConfigError("PARTNERFIT_DISCORD_MESSAGE_CONTENT must be true or false".into())
+            })?;
         }
         if let Some(v) = env("PARTNERFIT_SCHEDULER_LEASE_SECONDS") {
-            self.scheduler.lease_seconds = v
-                .parse()
-                .map_err(|_| ConfigError("PARTNERFIT_SCHEDULER_LEASE_SECONDS must be a number of seconds".into()))?;
+            self.scheduler.lease_seconds = v.parse().map_err(|_| {
+                ConfigError("PARTNERFIT_SCHEDULER_LEASE_SECONDS must be a number of seconds".into())
+            })?;
         }
         Ok(())
     }
@@ -211,7 +214,9 @@ impl Config {
             }
         }
         if self.scheduler.lease_seconds == 0 || self.scheduler.max_sleep_seconds == 0 {
-            return Err(ConfigError("scheduler lease_seconds and max_sleep_seconds must be at least 1".into()));
+            return Err(ConfigError(
+                "scheduler lease_seconds and max_sleep_seconds must be at least 1".into(),
+            ));
         }
         Ok(())
     }
@@ -232,7 +237,12 @@ fn read_file(path: &Path) -> Result<FileConfig, ConfigError> {
         let msg = e.message().replace('\n', " ");
         let line = e
             .span()
-            .map(|s| format!(" (line {})", text[..s.start.min(text.len())].lines().count().max(1)))
+            .map(|s| {
+                format!(
+                    " (line {})",
+                    text[..s.start.min(text.len())].matches('\n').count() + 1
+                )
+            })
             .unwrap_or_default();
         ConfigError(format!("config file {}{line}: {msg}", path.display()))
     })
@@ -270,7 +280,10 @@ mod tests {
         })
         .unwrap_err()
         .0;
-        assert!(e.contains("unknown field `colour`") && e.contains("line 2"), "{e}");
+        assert!(
+            e.contains("unknown field `colour`") && e.contains("line 2"),
+            "{e}"
+        );
         assert!(!e.contains('\n'));
 
         let missing = dir.path().join("nope.toml");

@@ -35,7 +35,8 @@ impl Invocation {
 
     /// Builder: add a text option.
     pub fn with(mut self, name: &str, value: impl Into<String>) -> Invocation {
-        self.args.insert(name.to_string(), ArgValue::Text(value.into()));
+        self.args
+            .insert(name.to_string(), ArgValue::Text(value.into()));
         self
     }
 
@@ -86,12 +87,22 @@ impl Invocation {
             let usage: Vec<String> = spec
                 .options
                 .iter()
-                .map(|o| if o.required { format!("{}:…", o.name) } else { format!("[{}:…]", o.name) })
+                .map(|o| {
+                    if o.required {
+                        format!("{}:…", o.name)
+                    } else {
+                        format!("[{}:…]", o.name)
+                    }
+                })
                 .collect();
             return Err(AppError::user(format!(
                 "/{} needs {}. Usage: /{} {}",
                 spec.name(),
-                missing.iter().map(|m| format!("`{m}`")).collect::<Vec<_>>().join(" and "),
+                missing
+                    .iter()
+                    .map(|m| format!("`{m}`"))
+                    .collect::<Vec<_>>()
+                    .join(" and "),
                 spec.name(),
                 usage.join(" ")
             )));
@@ -147,20 +158,32 @@ impl Invocation {
     pub fn int(&self, name: &str) -> AppResult<i64> {
         let t = self.text(name)?;
         t.parse::<i64>().ok().filter(|v| *v > 0).ok_or_else(|| {
-            AppError::user(format!("`{name}` is a record number like 42, not `{}`", snippet(t)))
+            AppError::user(format!(
+                "`{name}` is a record number like 42, not `{}`",
+                snippet(t)
+            ))
         })
     }
 
     pub fn opt_date(&self, name: &str) -> AppResult<Option<NaiveDate>> {
-        self.opt_text(name).map(parse_date).transpose().map_err(AppError::from)
+        self.opt_text(name)
+            .map(parse_date)
+            .transpose()
+            .map_err(AppError::from)
     }
 
     pub fn opt_week(&self, name: &str) -> AppResult<Option<Week>> {
-        self.opt_text(name).map(str::parse).transpose().map_err(AppError::from)
+        self.opt_text(name)
+            .map(str::parse)
+            .transpose()
+            .map_err(AppError::from)
     }
 
     pub fn opt_quarter(&self, name: &str) -> AppResult<Option<Quarter>> {
-        self.opt_text(name).map(str::parse).transpose().map_err(AppError::from)
+        self.opt_text(name)
+            .map(str::parse)
+            .transpose()
+            .map_err(AppError::from)
     }
 
     pub fn partner_type(&self, name: &str) -> AppResult<PartnerType> {
@@ -168,11 +191,17 @@ impl Invocation {
     }
 
     pub fn opt_partner_type(&self, name: &str) -> AppResult<Option<PartnerType>> {
-        self.opt_text(name).map(str::parse).transpose().map_err(AppError::from)
+        self.opt_text(name)
+            .map(str::parse)
+            .transpose()
+            .map_err(AppError::from)
     }
 
     /// A required choice parsed into its type.
-    pub fn choice<T: std::str::FromStr<Err = crate::domain::ParseError>>(&self, name: &str) -> AppResult<T> {
+    pub fn choice<T: std::str::FromStr<Err = crate::domain::ParseError>>(
+        &self,
+        name: &str,
+    ) -> AppResult<T> {
         Ok(self.text(name)?.parse()?)
     }
 

@@ -81,11 +81,20 @@ impl Card {
         self.description = Some(d.into());
         self
     }
-    pub fn field(mut self, name: impl Into<String>, value: impl Into<String>, inline: bool) -> Card {
+    pub fn field(
+        mut self,
+        name: impl Into<String>,
+        value: impl Into<String>,
+        inline: bool,
+    ) -> Card {
         let value = value.into();
         self.fields.push(Field {
             name: name.into(),
-            value: if value.trim().is_empty() { "—".into() } else { value },
+            value: if value.trim().is_empty() {
+                "—".into()
+            } else {
+                value
+            },
             inline,
         });
         self
@@ -119,7 +128,11 @@ impl Card {
         }
         out.extend(self.lines.iter().map(|l| format!("  {l}")));
         for file in &self.files {
-            out.push(format!("[attached {} ({} bytes)]", file.name, file.bytes.len()));
+            out.push(format!(
+                "[attached {} ({} bytes)]",
+                file.name,
+                file.bytes.len()
+            ));
         }
         if let Some(f) = &self.footer {
             out.push(f.clone());
@@ -148,7 +161,8 @@ pub struct Reply {
 impl Reply {
     pub fn from_typed<T: Render>(typed: &T) -> Reply {
         Reply {
-            json: serde_json::to_value(typed).unwrap_or_else(|e| serde_json::json!({ "serialize_error": e.to_string() })),
+            json: serde_json::to_value(typed)
+                .unwrap_or_else(|e| serde_json::json!({ "serialize_error": e.to_string() })),
             card: typed.card(),
         }
     }

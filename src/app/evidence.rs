@@ -3,7 +3,7 @@
 use super::card::{Card, Render, Tone};
 use super::partners::not_future;
 use super::screen::{screen_partner, verdict_label};
-use super::{lookup, require, AppError, AppResult, App, Ctx, Invocation, Reply};
+use super::{lookup, require, App, AppError, AppResult, Ctx, Invocation, Reply};
 use crate::domain::evidence::Observation;
 use crate::domain::profile::num;
 use crate::domain::screening::TraitStatus;
@@ -32,19 +32,38 @@ impl Render for EvidenceAdded {
     fn card(&self) -> Card {
         let what = match (self.value, self.met) {
             (Some(v), _) => format!("value {}", num(v)),
-            (None, Some(m)) => if m { "met".into() } else { "missed".into() },
+            (None, Some(m)) => {
+                if m {
+                    "met".into()
+                } else {
+                    "missed".into()
+                }
+            }
             _ => String::new(),
         };
-        let tone = if self.status == TraitStatus::Met { Tone::Good } else { Tone::Warn };
-        Card::new(format!("Evidence #{} recorded: {} — {}", self.id, self.partner, self.trait_name), tone)
-            .description(format!(
-                "{what} → {} (observed {})\n{} is now {}",
-                self.status.as_str(),
-                self.observed,
-                self.partner,
-                verdict_label(self.verdict)
-            ))
-            .footer(format!("Wrong? /evidence retract id:{} reason:\"…\"", self.id))
+        let tone = if self.status == TraitStatus::Met {
+            Tone::Good
+        } else {
+            Tone::Warn
+        };
+        Card::new(
+            format!(
+                "Evidence #{} recorded: {} — {}",
+                self.id, self.partner, self.trait_name
+            ),
+            tone,
+        )
+        .description(format!(
+            "{what} → {} (observed {})\n{} is now {}",
+            self.status.as_str(),
+            self.observed,
+            self.partner,
+            verdict_label(self.verdict)
+        ))
+        .footer(format!(
+            "Wrong? /evidence retract id:{} reason:\"…\"",
+            self.id
+        ))
     }
 }
 
@@ -61,6 +80,11 @@ pub async fn record(
     note: Option<String>,
     observed: Option<NaiveDate>,
 ) -> AppResult<EvidenceAdded> {
+    if value.is_some_and(|v| v < 0.0) {
+        return Err(AppError::user(
+            "a value cannot be negative: record what you counted, e.g. value:25",
+        ));
+    }
     let partner = lookup::partner(app, &ctx.workspace, partner_name).await?;
     let profile = lookup::profile(app, &ctx.workspace, partner.partner_type).await?;
     let t = lookup::trait_of(&profile, trait_name)?;
@@ -74,7 +98,10 @@ pub async fn record(
             )))
         }
         (false, None, None) => {
-            return Err(AppError::user(format!("`{}` is a yes/no trait: give met:true or met:false", t.name)))
+            return Err(AppError::user(format!(
+                "`{}` is a yes/no trait: give met:true or met:false",
+                t.name
+            )))
         }
         (true, Some(_), _) => {
             return Err(AppError::user(format!(
@@ -103,7 +130,10 @@ pub async fn record(
         note,
         observed,
     };
-    let id = app.store.add_evidence(&ctx.workspace, &e, &ctx.author(), app.now()).await?;
+    let id = app
+        .store
+        .add_evidence(&ctx.workspace, &e, &ctx.author(), app.now())
+        .await?;
     let status = match observation {
         Observation::Met(true) => TraitStatus::Met,
         Observation::Met(false) => TraitStatus::Missed,
@@ -165,7 +195,14 @@ pub struct EvidenceList {
 
 impl Render for EvidenceList {
     fn card(&self) -> Card {
-        let mut card = Card::new(format!("Evidence for {} ({} records)", self.partner, self.records.len()), Tone::Info);
+        let mut card = Card::new(
+            format!(
+                "Evidence for {} ({} records)",
+                self.partner,
+                self.records.len()
+            ),
+            Tone::Info,
+        );
         if self.records.is_empty() {
             card = card.description("No evidence yet. Record it with /evidence add.");
         }
@@ -176,12 +213,20 @@ impl Render for EvidenceList {
                 (None, Some(false)) => "missed".into(),
                 _ => "?".into(),
             };
-            let src = r.source.as_deref().map(|s| format!(" · {s}")).unwrap_or_default();
+            let src = r
+                .source
+                .as_deref()
+                .map(|s| format!(" · {s}"))
+                .unwrap_or_default();
             let line = format!(
                 "#{} {} — {what}{src} · observed {} by {}",
                 r.id, r.trait_name, r.observed, r.recorded_by
             );
-            card = card.line(if r.retracted { format!("~~{line}~~ (retracted)") } else { line });
+            card = card.line(if r.retracted {
+                format!("~~{line}~~ (retracted)")
+            } else {
+                line
+            });
         }
         card
     }
@@ -198,7 +243,10 @@ pub async fn list(app: &App, ctx: &Ctx, inv: &Invocation) -> AppResult<Reply> {
         .into_iter()
         .map(|e| EvidenceLine {
             id: e.id,
-            trait_name: names.get(&e.trait_id).cloned().unwrap_or_else(|| format!("trait #{}", e.trait_id)),
+            trait_name: names
+                .get(&e.trait_id)
+                .cloned()
+                .unwrap_or_else(|| format!("trait #{}", e.trait_id)),
             met: match e.observation {
                 Observation::Met(m) => Some(m),
                 Observation::Value(_) => None,
@@ -232,8 +280,10 @@ pub struct Retracted {
 
 impl Render for Retracted {
     fn card(&self) -> Card {
-        Card::new(format!("Retracted {} #{}", self.kind, self.id), Tone::Info)
-            .description(format!("Reason: {}\nThe record stays readable but no longer counts.", self.reason))
+        Card::new(format!("Retracted {} #{}", self.kind, self.id), Tone::Info).description(format!(
+            "Reason: {}\nThe record stays readable but no longer counts.",
+            self.reason
+        ))
     }
 }
 
@@ -246,25 +296,48 @@ fn table_label(t: RecordTable) -> (&'static str, &'static str) {
 }
 
 /// Retract a record: members their own, leads any; twice, or another workspace's, is refused.
-pub async fn retract_record(app: &App, ctx: &Ctx, inv: &Invocation, table: RecordTable) -> AppResult<Reply> {
+pub async fn retract_record(
+    app: &App,
+    ctx: &Ctx,
+    inv: &Invocation,
+    table: RecordTable,
+) -> AppResult<Reply> {
     let id = inv.int("id")?;
     let reason = crate::domain::types::parse_text(inv.text("reason")?, "the reason", 500)?;
     let (label, where_) = table_label(table);
-    let owner = app.store.record_owner(table, &ctx.workspace, id).await?.ok_or_else(|| {
-        AppError::user(format!("There is no {label} #{id} in this workspace. Check the id in {where_}."))
-    })?;
+    let owner = app
+        .store
+        .record_owner(table, &ctx.workspace, id)
+        .await?
+        .ok_or_else(|| {
+            AppError::user(format!(
+                "There is no {} #{id} in this workspace. Check the id in {where_}.",
+                label
+            ))
+        })?;
     if owner != ctx.author() {
-        require(ctx, Role::Lead, &format!("retract a {label} someone else recorded"))?;
+        require(
+            ctx,
+            Role::Lead,
+            &format!("retract a {} someone else recorded", label),
+        )?;
     }
     match app
         .store
         .retract(table, &ctx.workspace, id, &ctx.author(), &reason, app.now())
         .await?
     {
-        RetractOutcome::Retracted => Ok(Reply::from_typed(&Retracted { id, kind: label, reason })),
-        RetractOutcome::NotFound => Err(AppError::user(format!("There is no {label} #{id} in this workspace."))),
+        RetractOutcome::Retracted => Ok(Reply::from_typed(&Retracted {
+            id,
+            kind: label,
+            reason,
+        })),
+        RetractOutcome::NotFound => Err(AppError::user(format!(
+            "There is no {label} #{id} in this workspace."
+        ))),
         RetractOutcome::AlreadyRetracted(r) => Err(AppError::user(format!(
-            "{label} #{id} was already retracted by {} on {} ({}). Nothing changed.",
+            "{} #{id} was already retracted by {} on {} ({}). Nothing changed.",
+            capitalized(label),
             r.retracted_by,
             &r.retracted_at[..10.min(r.retracted_at.len())],
             r.reason
@@ -274,4 +347,11 @@ pub async fn retract_record(app: &App, ctx: &Ctx, inv: &Invocation, table: Recor
 
 pub async fn retract(app: &App, ctx: &Ctx, inv: &Invocation) -> AppResult<Reply> {
     retract_record(app, ctx, inv, RecordTable::Evidence).await
+}
+
+fn capitalized(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
 }

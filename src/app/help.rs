@@ -30,7 +30,10 @@ impl Render for Help {
             let lock = if c.allowed { "" } else { " 🔒" };
             card = card.line(format!("/{}{lock} — {}", c.command, c.description));
         }
-        card.footer(format!("You are a {} here. 🔒 = needs a higher role.", self.role))
+        card.footer(format!(
+            "You are a {} here. 🔒 = needs a higher role.",
+            self.role
+        ))
     }
 }
 

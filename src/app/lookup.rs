@@ -1,6 +1,6 @@
 //! Finding what a user named: partners and traits by name (case-insensitive), with "did you mean" suggestions.
 
-use super::{AppError, AppResult, App};
+use super::{App, AppError, AppResult};
 use crate::domain::profile::{Profile, Trait};
 use crate::domain::{name_key, snippet, PartnerType};
 use crate::store::Partner;
@@ -20,14 +20,22 @@ pub fn similarity(a: &str, b: &str) -> f64 {
 }
 
 /// The candidates most like `name`, best first (at most `n`, similarity at least 0.75).
-pub fn suggestions<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>, n: usize) -> Vec<String> {
+pub fn suggestions<'a>(
+    name: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+    n: usize,
+) -> Vec<String> {
     let mut scored: Vec<(f64, &str)> = candidates
         .into_iter()
         .map(|c| (similarity(name, c), c))
         .filter(|(s, _)| *s >= 0.75)
         .collect();
     scored.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(b.1)));
-    scored.into_iter().take(n).map(|(_, c)| c.to_string()).collect()
+    scored
+        .into_iter()
+        .take(n)
+        .map(|(_, c)| c.to_string())
+        .collect()
 }
 
 /// The single closest candidate, if any is close enough.
@@ -42,7 +50,10 @@ pub fn did_you_mean(s: &[String]) -> String {
         [one] => format!(" Did you mean `{one}`?"),
         many => format!(
             " Did you mean {}?",
-            many.iter().map(|m| format!("`{m}`")).collect::<Vec<_>>().join(" or ")
+            many.iter()
+                .map(|m| format!("`{m}`"))
+                .collect::<Vec<_>>()
+                .join(" or ")
         ),
     }
 }
@@ -79,7 +90,12 @@ pub fn trait_of<'a>(profile: &'a Profile, name: &str) -> AppResult<&'a Trait> {
         } else if s.is_empty() {
             format!(
                 " Its traits: {}.",
-                profile.traits.iter().map(|t| t.name.as_str()).collect::<Vec<_>>().join(", ")
+                profile
+                    .traits
+                    .iter()
+                    .map(|t| t.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             )
         } else {
             did_you_mean(&s)
@@ -102,6 +118,9 @@ mod tests {
         assert_eq!(suggestions("acme corp.", names, 3)[0], "Acme Corp");
         assert_eq!(closest("Globx", names).as_deref(), Some("Globex"));
         assert!(suggestions("Zebra Holdings", names, 3).is_empty());
-        assert_eq!(did_you_mean(&["A".into(), "B".into()]), " Did you mean `A` or `B`?");
+        assert_eq!(
+            did_you_mean(&["A".into(), "B".into()]),
+            " Did you mean `A` or `B`?"
+        );
     }
 }

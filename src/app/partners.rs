@@ -2,7 +2,7 @@
 
 use super::card::{Card, Render, Tone};
 use super::screen::{screen_many, screen_partner, verdict_label, ScreenReply};
-use super::{lookup, AppError, AppResult, App, Ctx, Invocation, Reply};
+use super::{lookup, App, AppError, AppResult, Ctx, Invocation, Reply};
 use crate::domain::types::parse_text;
 use crate::domain::{PartnerName, PartnerType, Stage, Verdict};
 use crate::store::{NewPartner, Partner, PartnerFilter, StoreError};
@@ -23,12 +23,24 @@ pub struct Added {
 impl Render for Added {
     fn card(&self) -> Card {
         let next = match &self.profile {
-            Some(_) => format!("Next: record evidence with /evidence add partner:\"{}\", then /screen it.", self.partner),
-            None => format!("There is no active {} profile yet: a lead creates it with /profile create.", self.partner_type),
+            Some(_) => format!(
+                "Next: record evidence with /evidence add partner:\"{}\", then /screen it.",
+                self.partner
+            ),
+            None => format!(
+                "There is no active {} profile yet: a lead creates it with /profile create.",
+                self.partner_type
+            ),
         };
-        Card::new(format!("Added {} ({}) as a prospect", self.partner, self.partner_type), Tone::Good)
-            .description(next)
-            .footer(format!("partner #{}", self.id))
+        Card::new(
+            format!(
+                "Added {} ({}) as a prospect",
+                self.partner, self.partner_type
+            ),
+            Tone::Good,
+        )
+        .description(next)
+        .footer(format!("partner #{}", self.id))
     }
 }
 
@@ -46,10 +58,17 @@ pub async fn add(app: &App, ctx: &Ctx, inv: &Invocation) -> AppResult<Reply> {
         champion: inv.opt_clean("champion", 100)?,
         note: inv.opt_clean("note", 1000)?,
     };
-    let id = match app.store.add_partner(&ctx.workspace, &p, &ctx.author(), app.now()).await {
+    let id = match app
+        .store
+        .add_partner(&ctx.workspace, &p, &ctx.author(), app.now())
+        .await
+    {
         Ok(id) => id,
         Err(StoreError::Conflict(_)) => {
-            let existing = app.store.partner_by_key(&ctx.workspace, &name.key()).await?;
+            let existing = app
+                .store
+                .partner_by_key(&ctx.workspace, &name.key())
+                .await?;
             let shown = existing.map(|e| e.name).unwrap_or_else(|| name.to_string());
             return Err(AppError::user(format!(
                 "`{shown}` is already on the roster (names are compared without case and surrounding spaces). Use /partner show partner:\"{shown}\"."
@@ -57,7 +76,11 @@ pub async fn add(app: &App, ctx: &Ctx, inv: &Invocation) -> AppResult<Reply> {
         }
         Err(e) => return Err(e.into()),
     };
-    let profile = app.store.active_profile(&ctx.workspace, ty).await?.map(|p| p.name);
+    let profile = app
+        .store
+        .active_profile(&ctx.workspace, ty)
+        .await?
+        .map(|p| p.name);
     Ok(Reply::from_typed(&Added {
         id,
         partner: name.to_string(),
@@ -81,13 +104,26 @@ impl Render for Shown {
     fn card(&self) -> Card {
         let p = &self.partner;
         let mut card = self.screen.card();
-        card.title = format!("{} — {} {} — {}", p.name, p.partner_type, p.stage, verdict_label(self.screen.verdict));
-        let mut facts = vec![format!("added by {} on {}", p.created_by, &p.created_at[..10.min(p.created_at.len())])];
+        card.title = format!(
+            "{} — {} {} — {}",
+            p.name,
+            p.partner_type,
+            p.stage,
+            verdict_label(self.screen.verdict)
+        );
+        let mut facts = vec![format!(
+            "added by {} on {}",
+            p.created_by,
+            &p.created_at[..10.min(p.created_at.len())]
+        )];
         if let Some(d) = p.signed {
             facts.push(format!("signed {d}"));
         }
         if let Some(d) = p.dropped {
-            facts.push(format!("dropped {d}: {}", p.drop_reason.as_deref().unwrap_or("")));
+            facts.push(format!(
+                "dropped {d}: {}",
+                p.drop_reason.as_deref().unwrap_or("")
+            ));
         }
         if let Some(c) = &p.champion {
             facts.push(format!("champion {c}"));
@@ -98,7 +134,11 @@ impl Render for Shown {
         ));
         let mut fields = vec![super::card::Field {
             name: "Partner".into(),
-            value: facts.join(" · ") + &p.note.as_ref().map(|n| format!("\n{n}")).unwrap_or_default(),
+            value: facts.join(" · ")
+                + &p.note
+                    .as_ref()
+                    .map(|n| format!("\n{n}"))
+                    .unwrap_or_default(),
             inline: false,
         }];
         fields.append(&mut card.fields);
@@ -144,10 +184,18 @@ impl Render for Roster {
     fn card(&self) -> Card {
         let mut card = Card::new(format!("Roster ({} partners)", self.count), Tone::Info);
         if self.partners.is_empty() {
-            card = card.description("No partners match. Add one with /partner add name:\"…\" type:reseller.");
+            card = card.description(
+                "No partners match. Add one with /partner add name:\"…\" type:reseller.",
+            );
         }
         for p in &self.partners {
-            card = card.line(format!("{} — {} · {} · {}", p.name, p.partner_type, p.stage, verdict_label(p.verdict)));
+            card = card.line(format!(
+                "{} — {} · {} · {}",
+                p.name,
+                p.partner_type,
+                p.stage,
+                verdict_label(p.verdict)
+            ));
         }
         card
     }
@@ -162,11 +210,20 @@ pub async fn list(app: &App, ctx: &Ctx, inv: &Invocation) -> AppResult<Reply> {
     let verdict: Option<Verdict> = inv.opt_text("verdict").map(str::parse).transpose()?;
     let settings = app.settings(&ctx.workspace).await?;
     let partners = app.store.partners(&ctx.workspace, &filter).await?;
-    let screens = screen_many(app, &ctx.workspace, &settings, &partners, app.today(&settings)).await?;
+    let screens = screen_many(
+        app,
+        &ctx.workspace,
+        &settings,
+        &partners,
+        app.today(&settings),
+    )
+    .await?;
     let lines: Vec<RosterLine> = partners
         .into_iter()
         .map(|p| RosterLine {
-            verdict: screens.get(&p.id).and_then(|s| s.as_ref().map(|s| s.verdict)),
+            verdict: screens
+                .get(&p.id)
+                .and_then(|s| s.as_ref().map(|s| s.verdict)),
             id: p.id,
             name: p.name,
             partner_type: p.partner_type,
@@ -195,8 +252,14 @@ pub struct StageChanged {
 impl Render for StageChanged {
     fn card(&self) -> Card {
         let (title, tone) = match self.stage {
-            Stage::Signed => (format!("Signed {} on {}", self.partner, self.date), Tone::Good),
-            _ => (format!("Dropped {} on {}", self.partner, self.date), Tone::Info),
+            Stage::Signed => (
+                format!("Signed {} on {}", self.partner, self.date),
+                Tone::Good,
+            ),
+            _ => (
+                format!("Dropped {} on {}", self.partner, self.date),
+                Tone::Info,
+            ),
         };
         let mut card = Card::new(title, tone);
         if let Some(r) = &self.reason {
@@ -268,7 +331,9 @@ pub async fn drop(app: &App, ctx: &Ctx, inv: &Invocation) -> AppResult<Reply> {
             p.name
         )));
     }
-    app.store.drop_partner(&ctx.workspace, p.id, &reason, date).await?;
+    app.store
+        .drop_partner(&ctx.workspace, p.id, &reason, date)
+        .await?;
     Ok(Reply::from_typed(&StageChanged {
         id: p.id,
         partner: p.name,

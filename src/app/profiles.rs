@@ -1,7 +1,7 @@
 //! `/profile …` and `/profile trait …`: writing and reading Ideal Partner Profiles.
 
 use super::card::{Card, Render, Tone};
-use super::{lookup, AppError, AppResult, App, Ctx, Invocation, Reply};
+use super::{lookup, App, AppError, AppResult, Ctx, Invocation, Reply};
 use crate::domain::lint::{lint as lint_profile, LintWarning};
 use crate::domain::profile::{Profile, TraitKind};
 use crate::domain::types::parse_text;
@@ -36,7 +36,11 @@ impl Render for ProfileReply {
             Some(c) => format!("{} profile: {c}", p.partner_type),
             None => format!("{} profile: {}", p.partner_type, p.name),
         };
-        let tone = if self.lint.is_empty() { Tone::Good } else { Tone::Warn };
+        let tone = if self.lint.is_empty() {
+            Tone::Good
+        } else {
+            Tone::Warn
+        };
         let mut card = Card::new(title, tone)
             .description(format!(
                 "**{}** · revision {} · owner {}\nJoint solution: {}",
@@ -58,7 +62,11 @@ impl Render for ProfileReply {
         if !self.lint.is_empty() {
             card = card.field(
                 format!("Lint ({})", self.lint.len()),
-                self.lint.iter().map(|w| format!("⚠ {}", w.message)).collect::<Vec<_>>().join("\n"),
+                self.lint
+                    .iter()
+                    .map(|w| format!("⚠ {}", w.message))
+                    .collect::<Vec<_>>()
+                    .join("\n"),
                 false,
             );
         }
@@ -66,10 +74,19 @@ impl Render for ProfileReply {
     }
 }
 
-async fn profile_reply(app: &App, ctx: &Ctx, ty: PartnerType, change: Option<String>) -> AppResult<Reply> {
+async fn profile_reply(
+    app: &App,
+    ctx: &Ctx,
+    ty: PartnerType,
+    change: Option<String>,
+) -> AppResult<Reply> {
     let profile = lookup::profile(app, &ctx.workspace, ty).await?;
     let lint = lint_profile(&profile);
-    Ok(Reply::from_typed(&ProfileReply { profile, lint, change }))
+    Ok(Reply::from_typed(&ProfileReply {
+        profile,
+        lint,
+        change,
+    }))
 }
 
 #[tracing::instrument(skip(app, inv))]
@@ -102,7 +119,11 @@ pub async fn lint(app: &App, ctx: &Ctx, inv: &Invocation) -> AppResult<Reply> {
     reply.card.title = if n == 0 {
         format!("{} — lint: no warnings", reply.card.title)
     } else {
-        format!("{} — lint: {n} warning{}", reply.card.title, if n == 1 { "" } else { "s" })
+        format!(
+            "{} — lint: {n} warning{}",
+            reply.card.title,
+            if n == 1 { "" } else { "s" }
+        )
     };
     Ok(reply)
 }
@@ -125,7 +146,10 @@ pub struct ProfileSummary {
 
 impl Render for ProfileList {
     fn card(&self) -> Card {
-        let mut card = Card::new(format!("Active profiles ({})", self.profiles.len()), Tone::Info);
+        let mut card = Card::new(
+            format!("Active profiles ({})", self.profiles.len()),
+            Tone::Info,
+        );
         if self.profiles.is_empty() {
             card = card.description("No profiles yet. A lead creates one with /profile create type:reseller name:\"…\".");
         }
@@ -173,7 +197,10 @@ pub struct History {
 
 impl Render for History {
     fn card(&self) -> Card {
-        let mut card = Card::new(format!("{} profile history: {}", self.partner_type, self.name), Tone::Info);
+        let mut card = Card::new(
+            format!("{} profile history: {}", self.partner_type, self.name),
+            Tone::Info,
+        );
         for r in self.revisions.iter().rev() {
             card = card.line(format!(
                 "rev {} — {} by {} at {} — traits: {}",
@@ -181,7 +208,11 @@ impl Render for History {
                 r.change,
                 r.changed_by,
                 &r.changed_at[..r.changed_at.len().min(16)],
-                if r.traits.is_empty() { "none".to_string() } else { r.traits.join(", ") }
+                if r.traits.is_empty() {
+                    "none".to_string()
+                } else {
+                    r.traits.join(", ")
+                }
             ));
         }
         card
@@ -224,8 +255,14 @@ impl Render for Retired {
 pub async fn retire(app: &App, ctx: &Ctx, inv: &Invocation) -> AppResult<Reply> {
     let ty = inv.partner_type("type")?;
     let p = lookup::profile(app, &ctx.workspace, ty).await?;
-    if !app.store.retire_profile(&ctx.workspace, ty, &ctx.author(), app.now()).await? {
-        return Err(AppError::user(format!("There is no active {ty} profile to retire.")));
+    if !app
+        .store
+        .retire_profile(&ctx.workspace, ty, &ctx.author(), app.now())
+        .await?
+    {
+        return Err(AppError::user(format!(
+            "There is no active {ty} profile to retire."
+        )));
     }
     Ok(Reply::from_typed(&Retired {
         partner_type: ty,
@@ -266,5 +303,11 @@ pub async fn trait_remove(app: &App, ctx: &Ctx, inv: &Invocation) -> AppResult<R
         .store
         .remove_trait(profile.id, t.id, &t.name, &ctx.author(), app.now())
         .await?;
-    profile_reply(app, ctx, ty, Some(format!("removed trait \"{}\" (revision {rev})", t.name))).await
+    profile_reply(
+        app,
+        ctx,
+        ty,
+        Some(format!("removed trait \"{}\" (revision {rev})", t.name)),
+    )
+    .await
 }

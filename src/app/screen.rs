@@ -2,7 +2,7 @@
 //! and for a name not on the roster, the traits to check.
 
 use super::card::{Action, Card, Render, Tone};
-use super::{lookup, AppError, AppResult, App, Ctx, Invocation, Reply, Settings};
+use super::{lookup, App, AppError, AppResult, Ctx, Invocation, Reply, Settings};
 use crate::domain::evidence::{Evidence, Observation};
 use crate::domain::profile::{num, Profile};
 use crate::domain::screening::{screen as screen_rules, Screening, TraitStatus};
@@ -134,7 +134,9 @@ impl TraitLine {
         if self.status == TraitStatus::Stale {
             text = format!(
                 "stale (older than {} days): {text}",
-                max_age.map(|d| d.to_string()).unwrap_or_else(|| "the limit".into())
+                max_age
+                    .map(|d| d.to_string())
+                    .unwrap_or_else(|| "the limit".into())
             );
         }
         if let Some(n) = &self.note {
@@ -171,10 +173,16 @@ impl Render for ScreenReply {
         }
         match self.verdict {
             Some(Verdict::Incomplete) => {
-                card = card.field("Verify next, before signing", self.verify_next.join(", "), false);
+                card = card.field(
+                    "Verify next, before signing",
+                    self.verify_next.join(", "),
+                    false,
+                );
             }
             Some(Verdict::WalkAway) => {
-                card = card.footer("Two or more traits missed: walk away, or record newer evidence if it changed.");
+                card = card.footer(
+                    "Two or more traits missed: walk away, or record newer evidence if it changed.",
+                );
             }
             _ => {}
         }
@@ -203,21 +211,37 @@ impl Render for NotOnRoster {
         let mut card = Card::new(format!("{} — not on the roster", self.partner), Tone::Info);
         let intro = match (self.partner_type, self.traits.is_empty()) {
             (_, true) => "No active profile to check it against yet.".to_string(),
-            (Some(t), false) => format!("Check these {t} traits before you talk terms, then add it with /partner add:"),
-            (None, false) => "Check these traits of every active profile, then add it with /partner add:".to_string(),
+            (Some(t), false) => format!(
+                "Check these {t} traits before you talk terms, then add it with /partner add:"
+            ),
+            (None, false) => {
+                "Check these traits of every active profile, then add it with /partner add:"
+                    .to_string()
+            }
         };
         let intro = if self.suggestions.is_empty() {
             intro
         } else {
             format!(
                 "Did you mean {}?\n{intro}",
-                self.suggestions.iter().map(|s| format!("`{s}`")).collect::<Vec<_>>().join(" or ")
+                self.suggestions
+                    .iter()
+                    .map(|s| format!("`{s}`"))
+                    .collect::<Vec<_>>()
+                    .join(" or ")
             )
         };
         card = card.description(intro);
         for t in &self.traits {
-            let verify = t.verify_by.as_deref().map(|v| format!(" — verify by {v}")).unwrap_or_default();
-            card = card.line(format!("[{}] {} ({}){verify}", t.partner_type, t.name, t.rule));
+            let verify = t
+                .verify_by
+                .as_deref()
+                .map(|v| format!(" — verify by {v}"))
+                .unwrap_or_default();
+            card = card.line(format!(
+                "[{}] {} ({}){verify}",
+                t.partner_type, t.name, t.rule
+            ));
         }
         card
     }
@@ -247,7 +271,12 @@ fn trait_line(s: &crate::domain::screening::TraitCheck) -> TraitLine {
 }
 
 /// Build the screen reply of a partner from its screening (None: no profile for its type).
-pub fn screen_reply(p: &Partner, profile: Option<&Profile>, s: Option<&Screening>, as_of: NaiveDate) -> ScreenReply {
+pub fn screen_reply(
+    p: &Partner,
+    profile: Option<&Profile>,
+    s: Option<&Screening>,
+    as_of: NaiveDate,
+) -> ScreenReply {
     ScreenReply {
         partner: p.name.clone(),
         partner_id: p.id,
@@ -261,20 +290,38 @@ pub fn screen_reply(p: &Partner, profile: Option<&Profile>, s: Option<&Screening
         met: s.map_or(0, |s| s.met),
         missed: s.map_or(0, |s| s.missed),
         unknown: s.map_or(0, |s| s.unknown),
-        traits: s.map(|s| s.checks.iter().map(trait_line).collect()).unwrap_or_default(),
+        traits: s
+            .map(|s| s.checks.iter().map(trait_line).collect())
+            .unwrap_or_default(),
         verify_next: s.map(|s| s.verify_next.clone()).unwrap_or_default(),
         note: None,
-        trait_ids: s.map(|s| s.checks.iter().map(|c| c.trait_.id).collect()).unwrap_or_default(),
+        trait_ids: s
+            .map(|s| s.checks.iter().map(|c| c.trait_.id).collect())
+            .unwrap_or_default(),
     }
 }
 
 /// Screen one partner as of a date.
-pub async fn screen_partner(app: &App, ctx: &Ctx, settings: &Settings, p: &Partner, as_of: NaiveDate) -> AppResult<ScreenReply> {
-    let profile = app.store.active_profile(&ctx.workspace, p.partner_type).await?;
+pub async fn screen_partner(
+    app: &App,
+    ctx: &Ctx,
+    settings: &Settings,
+    p: &Partner,
+    as_of: NaiveDate,
+) -> AppResult<ScreenReply> {
+    let profile = app
+        .store
+        .active_profile(&ctx.workspace, p.partner_type)
+        .await?;
     let screening = match &profile {
         Some(prof) => {
             let evidence = app.store.partner_evidence(&ctx.workspace, p.id).await?;
-            Some(screen_rules(prof, &evidence, as_of, settings.screen_rules()))
+            Some(screen_rules(
+                prof,
+                &evidence,
+                as_of,
+                settings.screen_rules(),
+            ))
         }
         None => None,
     };
@@ -313,9 +360,19 @@ pub async fn screen_many(
 }
 
 /// The traits to check for a name not on the roster: of one type's profile, or of every active profile.
-async fn not_on_roster(app: &App, ctx: &Ctx, name: &str, ty: Option<PartnerType>) -> AppResult<NotOnRoster> {
+async fn not_on_roster(
+    app: &App,
+    ctx: &Ctx,
+    name: &str,
+    ty: Option<PartnerType>,
+) -> AppResult<NotOnRoster> {
     let profiles = match ty {
-        Some(t) => app.store.active_profile(&ctx.workspace, t).await?.into_iter().collect(),
+        Some(t) => app
+            .store
+            .active_profile(&ctx.workspace, t)
+            .await?
+            .into_iter()
+            .collect(),
         None => app.store.active_profiles(&ctx.workspace).await?,
     };
     let traits = profiles
@@ -356,9 +413,17 @@ pub async fn screen_command(app: &App, ctx: &Ctx, inv: &Invocation) -> AppResult
     let today = app.today(&settings);
     let as_of = inv.opt_date("as_of")?.unwrap_or(today);
     check_as_of(as_of, today)?;
-    match app.store.partner_by_key(&ctx.workspace, &name.key()).await? {
-        Some(p) => Ok(Reply::from_typed(&screen_partner(app, ctx, &settings, &p, as_of).await?)),
-        None => Ok(Reply::from_typed(&not_on_roster(app, ctx, name.as_str(), None).await?)),
+    match app
+        .store
+        .partner_by_key(&ctx.workspace, &name.key())
+        .await?
+    {
+        Some(p) => Ok(Reply::from_typed(
+            &screen_partner(app, ctx, &settings, &p, as_of).await?,
+        )),
+        None => Ok(Reply::from_typed(
+            &not_on_roster(app, ctx, name.as_str(), None).await?,
+        )),
     }
 }
 
@@ -377,7 +442,11 @@ fn type_in(text: &str) -> Option<PartnerType> {
         Some(PartnerType::TechIsv)
     } else if has("reseller") || has("var") {
         Some(PartnerType::Reseller)
-    } else if has("si") || has("systems integrator") || has("system integrator") || has("integrator") {
+    } else if has("si")
+        || has("systems integrator")
+        || has("system integrator")
+        || has("integrator")
+    {
         Some(PartnerType::Si)
     } else if has("referral") || has("referral partner") {
         Some(PartnerType::Referral)
@@ -391,7 +460,10 @@ pub fn parse_question(text: &str) -> Option<Question> {
     // Drop leading mentions like <@123> and surrounding punctuation.
     let mut t = text.trim();
     while let Some(rest) = t.strip_prefix("<@") {
-        t = rest.split_once('>').map(|(_, r)| r.trim_start()).unwrap_or("");
+        t = rest
+            .split_once('>')
+            .map(|(_, r)| r.trim_start())
+            .unwrap_or("");
     }
     let t = t.trim().trim_end_matches(['?', '!', '.', ' ']).trim();
     let lower = t.to_lowercase();
@@ -399,7 +471,10 @@ pub fn parse_question(text: &str) -> Option<Question> {
         let idx = rest.rfind(" fit")?;
         (5, 5 + idx)
     } else if let Some(rest) = lower.strip_prefix("is ") {
-        let idx = rest.rfind(" a fit").or_else(|| rest.rfind(" a good fit")).or_else(|| rest.rfind(" fit"))?;
+        let idx = rest
+            .rfind(" a fit")
+            .or_else(|| rest.rfind(" a good fit"))
+            .or_else(|| rest.rfind(" fit"))?;
         (3, 3 + idx)
     } else if let Some(rest) = lower.strip_prefix("would ") {
         let idx = rest.rfind(" be a").or_else(|| rest.rfind(" fit"))?;
@@ -410,7 +485,11 @@ pub fn parse_question(text: &str) -> Option<Question> {
         return None;
     };
     // Slice the original text at the same char boundaries (lower-casing can change byte lengths).
-    let name = slice_like(t, &lower, start, end)?.trim().trim_matches(['"', '\'', '`']).trim().to_string();
+    let name = slice_like(t, &lower, start, end)?
+        .trim()
+        .trim_matches(['"', '\'', '`'])
+        .trim()
+        .to_string();
     if name.is_empty() {
         return None;
     }
@@ -430,7 +509,11 @@ fn slice_like<'a>(orig: &'a str, lower: &str, start: usize, end: usize) -> Optio
         let s = lower.get(..start)?.chars().count();
         let e = lower.get(..end)?.chars().count();
         let a = orig.char_indices().nth(s).map(|(i, _)| i)?;
-        let b = orig.char_indices().nth(e).map(|(i, _)| i).unwrap_or(orig.len());
+        let b = orig
+            .char_indices()
+            .nth(e)
+            .map(|(i, _)| i)
+            .unwrap_or(orig.len());
         orig.get(a..b)
     }
 }
@@ -440,7 +523,10 @@ pub async fn answer(app: &App, ctx: &Ctx, q: &Question) -> AppResult<Reply> {
     let name = PartnerName::parse(&q.name).map_err(|e| AppError::user(e.0))?;
     let settings = app.settings(&ctx.workspace).await?;
     let today = app.today(&settings);
-    let exact = app.store.partner_by_key(&ctx.workspace, &name_key(&q.name)).await?;
+    let exact = app
+        .store
+        .partner_by_key(&ctx.workspace, &name_key(&q.name))
+        .await?;
     let found = match exact {
         Some(p) => Some((p, None)),
         None => {
@@ -451,11 +537,12 @@ pub async fn answer(app: &App, ctx: &Ctx, q: &Question) -> AppResult<Reply> {
                 .filter(|(s, _, _)| *s >= 0.88)
                 .max_by(|a, b| a.0.total_cmp(&b.0));
             match best {
-                Some((_, id, n)) => app
-                    .store
-                    .partner_by_id(&ctx.workspace, id)
-                    .await?
-                    .map(|p| (p, Some(format!("(taking `{}` to mean {n})", snippet(&q.name))))),
+                Some((_, id, n)) => app.store.partner_by_id(&ctx.workspace, id).await?.map(|p| {
+                    (
+                        p,
+                        Some(format!("(taking `{}` to mean {n})", snippet(&q.name))),
+                    )
+                }),
                 None => None,
             }
         }
@@ -473,7 +560,9 @@ pub async fn answer(app: &App, ctx: &Ctx, q: &Question) -> AppResult<Reply> {
             }
             Ok(Reply::from_typed(&r))
         }
-        None => Ok(Reply::from_typed(&not_on_roster(app, ctx, name.as_str(), q.partner_type).await?)),
+        None => Ok(Reply::from_typed(
+            &not_on_roster(app, ctx, name.as_str(), q.partner_type).await?,
+        )),
     }
 }
 
@@ -491,12 +580,27 @@ mod tests {
     #[test]
     fn questions_parse() {
         assert_eq!(parse_question("does Acme fit?"), q("Acme", None));
-        assert_eq!(parse_question("Does Acme Corp fit as a reseller?"), q("Acme Corp", Some(PartnerType::Reseller)));
-        assert_eq!(parse_question("<@1001> does \"Globex\" fit as an SI?"), q("Globex", Some(PartnerType::Si)));
-        assert_eq!(parse_question("does Fitbit fit the tech-isv profile"), q("Fitbit", Some(PartnerType::TechIsv)));
+        assert_eq!(
+            parse_question("Does Acme Corp fit as a reseller?"),
+            q("Acme Corp", Some(PartnerType::Reseller))
+        );
+        assert_eq!(
+            parse_question("<@1001> does \"Globex\" fit as an SI?"),
+            q("Globex", Some(PartnerType::Si))
+        );
+        assert_eq!(
+            parse_question("does Fitbit fit the tech-isv profile"),
+            q("Fitbit", Some(PartnerType::TechIsv))
+        );
         assert_eq!(parse_question("is Initech a fit?"), q("Initech", None));
-        assert_eq!(parse_question("is Initech a good fit for referral"), q("Initech", Some(PartnerType::Referral)));
-        assert_eq!(parse_question("does Ünïcode GmbH fit?"), q("Ünïcode GmbH", None));
+        assert_eq!(
+            parse_question("is Initech a good fit for referral"),
+            q("Initech", Some(PartnerType::Referral))
+        );
+        assert_eq!(
+            parse_question("does Ünïcode GmbH fit?"),
+            q("Ünïcode GmbH", None)
+        );
         assert_eq!(parse_question("hello there"), None);
         assert_eq!(parse_question("does fit?"), None);
         assert_eq!(parse_question(""), None);

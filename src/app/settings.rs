@@ -1,7 +1,7 @@
 //! Workspace settings: `/settings show|set|roles`.
 
 use super::card::{Card, Render, Tone};
-use super::{AppError, AppResult, App, Ctx, Invocation, Reply};
+use super::{App, AppError, AppResult, Ctx, Invocation, Reply};
 use crate::domain::recheck::RecheckRules;
 use crate::domain::screening::ScreenRules;
 use crate::domain::{parse_number, snippet};
@@ -66,17 +66,31 @@ impl Settings {
 impl Render for Settings {
     fn card(&self) -> Card {
         let role = |r: &Option<String>, none: &str| {
-            r.as_ref().map(|id| format!("<@&{id}>")).unwrap_or_else(|| none.to_string())
+            r.as_ref()
+                .map(|id| format!("<@&{id}>"))
+                .unwrap_or_else(|| none.to_string())
         };
         Card::new("Workspace settings", Tone::Info)
             .field("timezone", self.timezone.name(), true)
             .field("max_misses", self.max_misses.to_string(), true)
-            .field("allocation_target", format!("{:.0}%", self.allocation_target * 100.0), true)
-            .field("evidence_max_age_days", self.evidence_max_age_days.to_string(), true)
+            .field(
+                "allocation_target",
+                format!("{:.0}%", self.allocation_target * 100.0),
+                true,
+            )
+            .field(
+                "evidence_max_age_days",
+                self.evidence_max_age_days.to_string(),
+                true,
+            )
             .field("min_group", self.min_group.to_string(), true)
             .field("alpha", self.alpha.to_string(), true)
             .field("currency", self.currency.clone(), true)
-            .field("lead role", role(&self.lead_role, "Manage Server only"), true)
+            .field(
+                "lead role",
+                role(&self.lead_role, "Manage Server only"),
+                true,
+            )
             .field("member role", role(&self.member_role, "everyone"), true)
             .field("review role", role(&self.review_role, "none"), true)
     }
@@ -102,14 +116,21 @@ pub fn parse_setting(key: &str, value: &str) -> AppResult<SettingValue> {
     };
     Ok(match key {
         "timezone" => SettingValue::Timezone(
-            parse_timezone(v).map_err(|e| AppError::user(e.to_string()))?.name().to_string(),
+            parse_timezone(v)
+                .map_err(|e| AppError::user(e.to_string()))?
+                .name()
+                .to_string(),
         ),
         "max_misses" => SettingValue::MaxMisses(whole("max_misses", 0, 20)?),
-        "evidence_max_age_days" => SettingValue::EvidenceMaxAgeDays(whole("evidence_max_age_days", 1, 36_500)?),
+        "evidence_max_age_days" => {
+            SettingValue::EvidenceMaxAgeDays(whole("evidence_max_age_days", 1, 36_500)?)
+        }
         "min_group" => SettingValue::MinGroup(whole("min_group", 1, 1000)?),
         "allocation_target" => {
-            let n = number("allocation_target")?;
-            let n = if v.ends_with('%') { n / 100.0 } else { n };
+            let n = match v.strip_suffix('%') {
+                Some(pct) => parse_number(pct, "allocation_target")? / 100.0,
+                None => number("allocation_target")?,
+            };
             if !(0.0..=1.0).contains(&n) {
                 return Err(AppError::user(format!(
                     "allocation_target is a share from 0 to 1 (e.g. 0.8 for 80%), not `{}`",
@@ -130,8 +151,14 @@ pub fn parse_setting(key: &str, value: &str) -> AppResult<SettingValue> {
         }
         "currency" => {
             let n = v.chars().count();
-            if n == 0 || n > 3 || v.chars().any(|c| c.is_ascii_digit() || c.is_control() || c == ',' || c == '.') {
-                return Err(AppError::user("currency is a symbol of 1 to 3 characters, e.g. $ or €"));
+            if n == 0
+                || n > 3
+                || v.chars()
+                    .any(|c| c.is_ascii_digit() || c.is_control() || c == ',' || c == '.')
+            {
+                return Err(AppError::user(
+                    "currency is a symbol of 1 to 3 characters, e.g. $ or €",
+                ));
             }
             SettingValue::Currency(v.to_string())
         }
@@ -148,7 +175,9 @@ pub fn parse_setting(key: &str, value: &str) -> AppResult<SettingValue> {
 pub async fn set(app: &App, ctx: &Ctx, inv: &Invocation) -> AppResult<Reply> {
     let key = inv.text("key")?.to_ascii_lowercase();
     let value = parse_setting(&key, inv.text("value")?)?;
-    app.store.set_setting(&ctx.workspace, &value, app.now()).await?;
+    app.store
+        .set_setting(&ctx.workspace, &value, app.now())
+        .await?;
     let s = app.settings(&ctx.workspace).await?;
     let mut reply = Reply::from_typed(&s);
     reply.card.title = format!("Setting `{key}` updated");
@@ -181,7 +210,9 @@ pub async fn roles(app: &App, ctx: &Ctx, inv: &Invocation) -> AppResult<Reply> {
         reply.card.title = "Roles (give lead, member or review to change them)".into();
         return Ok(reply);
     }
-    app.store.set_roles(&ctx.workspace, lead, member, review, app.now()).await?;
+    app.store
+        .set_roles(&ctx.workspace, lead, member, review, app.now())
+        .await?;
     let s = app.settings(&ctx.workspace).await?;
     let mut reply = Reply::from_typed(&s);
     reply.card.title = "Roles updated".into();
@@ -194,11 +225,20 @@ mod tests {
 
     #[test]
     fn settings_parse_with_clear_errors() {
-        assert_eq!(parse_setting("allocation_target", "0.75").unwrap(), SettingValue::AllocationTarget(0.75));
-        assert_eq!(parse_setting("allocation_target", "75%").unwrap(), SettingValue::AllocationTarget(0.75));
+        assert_eq!(
+            parse_setting("allocation_target", "0.75").unwrap(),
+            SettingValue::AllocationTarget(0.75)
+        );
+        assert_eq!(
+            parse_setting("allocation_target", "75%").unwrap(),
+            SettingValue::AllocationTarget(0.75)
+        );
         assert!(parse_setting("allocation_target", "1.5").is_err());
         assert!(parse_setting("allocation_target", "NaN").is_err());
-        assert_eq!(parse_setting("max_misses", "2").unwrap(), SettingValue::MaxMisses(2));
+        assert_eq!(
+            parse_setting("max_misses", "2").unwrap(),
+            SettingValue::MaxMisses(2)
+        );
         assert!(parse_setting("max_misses", "1.5").is_err());
         assert!(parse_setting("max_misses", "-1").is_err());
         assert!(parse_setting("alpha", "0").is_err());

@@ -18,11 +18,16 @@ pub enum Complete {
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Kind {
     /// Free text up to `max` characters, optionally autocompleted.
-    Text { max: u16, complete: Option<Complete> },
+    Text {
+        max: u16,
+        complete: Option<Complete>,
+    },
     /// A number (Discord validates it; the console parses it).
     Number,
     /// A whole number at least `min`.
-    Integer { min: i64 },
+    Integer {
+        min: i64,
+    },
     Bool,
     /// One of fixed values (Discord choices).
     Choice(&'static [&'static str]),
@@ -77,7 +82,10 @@ pub const GROUPS: &[(&[&str], &str)] = &[
     (&["evidence"], "Evidence of traits, append-only"),
     (&["log"], "Team hours and spend per partner and week"),
     (&["outcome"], "What partners produced"),
-    (&["digest"], "The weekly allocation check and the quarterly re-check"),
+    (
+        &["digest"],
+        "The weekly allocation check and the quarterly re-check",
+    ),
     (&["schedule"], "When digests are posted"),
     (&["settings"], "Workspace settings"),
 ];
@@ -103,7 +111,10 @@ const fn text(name: &'static str, description: &'static str, required: bool, max
     Opt {
         name,
         description,
-        kind: Kind::Text { max, complete: None },
+        kind: Kind::Text {
+            max,
+            complete: None,
+        },
         required,
     }
 }
@@ -143,7 +154,12 @@ const TRAIT: Opt = opt(
     },
     true,
 );
-const RECORD_ID: Opt = opt("id", "Record id (shown when it was recorded)", Kind::Integer { min: 1 }, true);
+const RECORD_ID: Opt = opt(
+    "id",
+    "Record id (shown when it was recorded)",
+    Kind::Integer { min: 1 },
+    true,
+);
 const REASON: Opt = text("reason", "Why it is retracted", true, 500);
 const NOTE: Opt = text("note", "A note", false, 1000);
 const DIGEST: Opt = opt("digest", "Which digest", Kind::Choice(DIGESTS), true);
@@ -162,7 +178,12 @@ pub const COMMANDS: &[CommandSpec] = &[
         min_role: Role::Guest,
         options: &[
             PARTNER,
-            opt("as_of", "Screen as of a past date (YYYY-MM-DD)", Kind::Date, false),
+            opt(
+                "as_of",
+                "Screen as of a past date (YYYY-MM-DD)",
+                Kind::Date,
+                false,
+            ),
         ],
     },
     CommandSpec {
@@ -266,14 +287,22 @@ pub const COMMANDS: &[CommandSpec] = &[
                 false,
             ),
             opt("stage", "Only this stage", Kind::Choice(STAGES), false),
-            opt("verdict", "Only this verdict", Kind::Choice(VERDICTS), false),
+            opt(
+                "verdict",
+                "Only this verdict",
+                Kind::Choice(VERDICTS),
+                false,
+            ),
         ],
     },
     CommandSpec {
         path: &["partner", "sign"],
         description: "Mark a partner signed",
         min_role: Role::Lead,
-        options: &[PARTNER, opt("date", "Signing date (default today)", Kind::Date, false)],
+        options: &[
+            PARTNER,
+            opt("date", "Signing date (default today)", Kind::Date, false),
+        ],
     },
     CommandSpec {
         path: &["partner", "drop"],
@@ -281,7 +310,12 @@ pub const COMMANDS: &[CommandSpec] = &[
         min_role: Role::Lead,
         options: &[
             PARTNER,
-            text("reason", "Why, e.g. walked away: missed 2 traits", true, 500),
+            text(
+                "reason",
+                "Why, e.g. walked away: missed 2 traits",
+                true,
+                500,
+            ),
             opt("date", "Date (default today)", Kind::Date, false),
         ],
     },
@@ -293,10 +327,25 @@ pub const COMMANDS: &[CommandSpec] = &[
             PARTNER,
             TRAIT,
             opt("met", "Yes/no traits: was it met?", Kind::Bool, false),
-            opt("value", "Threshold traits: the observed number", Kind::Number, false),
-            text("source", "Where it comes from (a link or a report)", false, 500),
+            opt(
+                "value",
+                "Threshold traits: the observed number",
+                Kind::Number,
+                false,
+            ),
+            text(
+                "source",
+                "Where it comes from (a link or a report)",
+                false,
+                500,
+            ),
             NOTE,
-            opt("observed", "When it was observed (default today)", Kind::Date, false),
+            opt(
+                "observed",
+                "When it was observed (default today)",
+                Kind::Date,
+                false,
+            ),
         ],
     },
     CommandSpec {
@@ -318,7 +367,12 @@ pub const COMMANDS: &[CommandSpec] = &[
         options: &[
             PARTNER,
             opt("hours", "Hours (0 to 168)", Kind::Number, true),
-            opt("week", "ISO week like 2026-W47, or a date in it (default this week)", Kind::Week, false),
+            opt(
+                "week",
+                "ISO week like 2026-W47, or a date in it (default this week)",
+                Kind::Week,
+                false,
+            ),
             NOTE,
         ],
     },
@@ -329,7 +383,12 @@ pub const COMMANDS: &[CommandSpec] = &[
         options: &[
             PARTNER,
             text("amount", "Amount, e.g. 1200 or $1,200.50", true, 40),
-            opt("week", "ISO week like 2026-W47, or a date in it (default this week)", Kind::Week, false),
+            opt(
+                "week",
+                "ISO week like 2026-W47, or a date in it (default this week)",
+                Kind::Week,
+                false,
+            ),
             NOTE,
         ],
     },
@@ -345,9 +404,24 @@ pub const COMMANDS: &[CommandSpec] = &[
         min_role: Role::Member,
         options: &[
             PARTNER,
-            opt("kind", "What kind of outcome", Kind::Choice(OUTCOME_KINDS), true),
-            text("amount", "Amount (optional for a registered deal)", false, 40),
-            opt("date", "When (default today, not in the future)", Kind::Date, false),
+            opt(
+                "kind",
+                "What kind of outcome",
+                Kind::Choice(OUTCOME_KINDS),
+                true,
+            ),
+            text(
+                "amount",
+                "Amount (optional for a registered deal)",
+                false,
+                40,
+            ),
+            opt(
+                "date",
+                "When (default today, not in the future)",
+                Kind::Date,
+                false,
+            ),
             text("ref", "CRM reference", false, 200),
         ],
     },
@@ -362,7 +436,12 @@ pub const COMMANDS: &[CommandSpec] = &[
         description: "The weekly allocation check (preview, or post it)",
         min_role: Role::Member,
         options: &[
-            opt("week", "ISO week (default the week that just ended)", Kind::Week, false),
+            opt(
+                "week",
+                "ISO week (default the week that just ended)",
+                Kind::Week,
+                false,
+            ),
             POST,
         ],
     },
@@ -371,7 +450,12 @@ pub const COMMANDS: &[CommandSpec] = &[
         description: "The quarterly re-check of the profiles (preview, or post it)",
         min_role: Role::Member,
         options: &[
-            opt("quarter", "Quarter like 2026-Q3 (default the quarter that just ended)", Kind::Quarter, false),
+            opt(
+                "quarter",
+                "Quarter like 2026-Q3 (default the quarter that just ended)",
+                Kind::Quarter,
+                false,
+            ),
             POST,
         ],
     },
@@ -381,7 +465,12 @@ pub const COMMANDS: &[CommandSpec] = &[
         min_role: Role::Lead,
         options: &[
             DIGEST,
-            text("cron", "Cron expression in the workspace time zone, e.g. 0 9 * * MON", true, 100),
+            text(
+                "cron",
+                "Cron expression in the workspace time zone, e.g. 0 9 * * MON",
+                true,
+                100,
+            ),
             opt("channel", "Channel to post in", Kind::Channel, true),
         ],
     },
@@ -424,8 +513,18 @@ pub const COMMANDS: &[CommandSpec] = &[
         min_role: Role::Lead,
         options: &[
             opt("lead", "Role whose members are leads", Kind::Role, false),
-            opt("member", "Role whose members are members (default: everyone)", Kind::Role, false),
-            opt("review", "Role mentioned by the quarterly digest (sales, RevOps)", Kind::Role, false),
+            opt(
+                "member",
+                "Role whose members are members (default: everyone)",
+                Kind::Role,
+                false,
+            ),
+            opt(
+                "review",
+                "Role mentioned by the quarterly digest (sales, RevOps)",
+                Kind::Role,
+                false,
+            ),
         ],
     },
     CommandSpec {
@@ -441,7 +540,12 @@ pub const COMMANDS: &[CommandSpec] = &[
         options: &[
             opt("what", "What the file holds", Kind::Choice(IMPORTS), true),
             opt("file", "The CSV file", Kind::Attachment, true),
-            opt("dry_run", "Only report what would change", Kind::Bool, false),
+            opt(
+                "dry_run",
+                "Only report what would change",
+                Kind::Bool,
+                false,
+            ),
         ],
     },
     CommandSpec {
@@ -455,7 +559,11 @@ pub const COMMANDS: &[CommandSpec] = &[
 /// The command with this path (case-insensitive).
 pub fn find<S: AsRef<str>>(path: &[S]) -> Option<&'static CommandSpec> {
     COMMANDS.iter().find(|c| {
-        c.path.len() == path.len() && c.path.iter().zip(path).all(|(a, b)| a.eq_ignore_ascii_case(b.as_ref()))
+        c.path.len() == path.len()
+            && c.path
+                .iter()
+                .zip(path)
+                .all(|(a, b)| a.eq_ignore_ascii_case(b.as_ref()))
     })
 }
 
@@ -473,22 +581,36 @@ mod tests {
         let name_ok = |s: &str| {
             !s.is_empty()
                 && s.len() <= 32
-                && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
+                && s.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
         };
         for c in COMMANDS {
             assert!(c.path.iter().all(|p| name_ok(p)), "{:?}", c.path);
-            assert!(!c.description.is_empty() && c.description.chars().count() <= 100, "{}", c.name());
+            assert!(
+                !c.description.is_empty() && c.description.chars().count() <= 100,
+                "{}",
+                c.name()
+            );
             assert!(c.options.len() <= 25);
             let mut seen_optional = false;
             for o in c.options {
                 assert!(name_ok(o.name), "{}", o.name);
                 assert!(o.description.chars().count() <= 100, "{}", o.description);
                 // Discord requires required options before optional ones.
-                assert!(!(o.required && seen_optional), "{}: {} after an optional", c.name(), o.name);
+                assert!(
+                    !(o.required && seen_optional),
+                    "{}: {} after an optional",
+                    c.name(),
+                    o.name
+                );
                 seen_optional |= !o.required;
             }
             for depth in 1..c.path.len() {
-                assert!(group_description(&c.path[..depth]).is_some(), "group {:?}", &c.path[..depth]);
+                assert!(
+                    group_description(&c.path[..depth]).is_some(),
+                    "group {:?}",
+                    &c.path[..depth]
+                );
             }
         }
     }

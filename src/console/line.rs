@@ -25,7 +25,7 @@ pub struct LineError {
 }
 
 /// The longest line we read (a little over the longest option value Discord allows, times options).
-pub const MAX_LINE_BYTES: usize = 64 * 1024;
+pub const MAX_LINE_BYTES: usize = 1024 * 1024;
 
 enum Token {
     Word(String),
@@ -65,12 +65,17 @@ fn tokenize(body: &str, command: &str) -> Result<Vec<Token>, LineError> {
     let mut tokens = Vec::new();
     let mut rest = body.trim_start();
     while !rest.is_empty() {
-        let end = rest.find(|c: char| c.is_whitespace() || c == ':' || c == '"').unwrap_or(rest.len());
+        let end = rest
+            .find(|c: char| c.is_whitespace() || c == ':' || c == '"')
+            .unwrap_or(rest.len());
         let head = &rest[..end];
         let after = &rest[end..];
         if let Some(value_part) = after.strip_prefix(':') {
             if head.is_empty() {
-                return Err(err(command, "an option needs a name before `:`, like partner:\"Acme Corp\""));
+                return Err(err(
+                    command,
+                    "an option needs a name before `:`, like partner:\"Acme Corp\"",
+                ));
             }
             let (value, next) = if let Some(q) = value_part.strip_prefix('"') {
                 quoted(q).ok_or_else(|| {
@@ -80,11 +85,16 @@ fn tokenize(body: &str, command: &str) -> Result<Vec<Token>, LineError> {
                     )
                 })?
             } else {
-                let e = value_part.find(char::is_whitespace).unwrap_or(value_part.len());
+                let e = value_part
+                    .find(char::is_whitespace)
+                    .unwrap_or(value_part.len());
                 (value_part[..e].to_string(), &value_part[e..])
             };
             if !next.is_empty() && !next.starts_with(char::is_whitespace) {
-                return Err(err(command, format!("put a space after the value of `{head}:`")));
+                return Err(err(
+                    command,
+                    format!("put a space after the value of `{head}:`"),
+                ));
             }
             tokens.push(Token::Opt(head.to_string(), value));
             rest = next.trim_start();
@@ -108,7 +118,13 @@ pub fn parse_line(line: &str) -> Result<Line, LineError> {
         return Ok(Line::Nothing);
     }
     if line.len() > MAX_LINE_BYTES {
-        return Err(err("", format!("the line is too long ({} bytes; at most {MAX_LINE_BYTES})", line.len())));
+        return Err(err(
+            "",
+            format!(
+                "the line is too long ({} bytes; at most {MAX_LINE_BYTES})",
+                line.len()
+            ),
+        ));
     }
     let Some(body) = t.strip_prefix('/') else {
         return Ok(Line::Question(t.to_string()));
@@ -119,11 +135,16 @@ pub fn parse_line(line: &str) -> Result<Line, LineError> {
     let mut opts = Vec::new();
     for tok in tokens {
         match tok {
-            Token::Word(w) if opts.is_empty() => path.push(w.to_lowercase()),
+            Token::Word(w) if opts.is_empty() && extends_a_command(&path, &w) => {
+                path.push(w.to_lowercase())
+            }
             Token::Word(w) => {
                 return Err(err(
                     &path.join(" "),
-                    format!("`{}` has no option name: write name:value (quote values with spaces)", snippet(&w)),
+                    format!(
+                        "`{}` has no option name: write name:value (quote values with spaces)",
+                        snippet(&w)
+                    ),
                 ))
             }
             Token::Opt(n, v) => opts.push((n.to_lowercase(), v)),
@@ -150,7 +171,8 @@ pub fn parse_line(line: &str) -> Result<Line, LineError> {
 
 /// The console gives files by path.
 fn read_file(path: &str) -> Result<ArgValue, String> {
-    let bytes = std::fs::read(path).map_err(|e| format!("cannot read file `{}`: {e}", snippet(path)))?;
+    let bytes =
+        std::fs::read(path).map_err(|e| format!("cannot read file `{}`: {e}", snippet(path)))?;
     let name = std::path::Path::new(path)
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -158,11 +180,31 @@ fn read_file(path: &str) -> Result<ArgValue, String> {
     Ok(ArgValue::File { name, bytes })
 }
 
+/// Whether `word` continues `path` towards some command (so it is a path word, not a stray value).
+fn extends_a_command(path: &[String], word: &str) -> bool {
+    let depth = path.len();
+    path.is_empty()
+        || COMMANDS.iter().any(|c| {
+            c.path.len() > depth
+                && c.path
+                    .iter()
+                    .zip(path)
+                    .all(|(a, b)| a.eq_ignore_ascii_case(b))
+                && c.path[depth].eq_ignore_ascii_case(word)
+        })
+        || spec::find(path).is_none()
+}
+
 fn unknown_command(path: &[String]) -> String {
     let shown = snippet(&path.join(" "));
     let under: Vec<String> = COMMANDS
         .iter()
-        .filter(|c| !path.is_empty() && c.path.len() > path.len() && c.path.starts_with(&path.iter().map(String::as_str).collect::<Vec<_>>()))
+        .filter(|c| {
+            !path.is_empty()
+                && c.path.len() > path.len()
+                && c.path
+                    .starts_with(&path.iter().map(String::as_str).collect::<Vec<_>>())
+        })
         .map(|c| format!("/{}", c.name()))
         .collect();
     if !under.is_empty() {
@@ -195,7 +237,9 @@ mod tests {
 
     #[test]
     fn parses_the_contract_example() {
-        let i = cmd(r#"/evidence add partner:"Acme Corp" trait:"Customer overlap" value:31 source:"overlap report""#);
+        let i = cmd(
+            r#"/evidence add partner:"Acme Corp" trait:"Customer overlap" value:31 source:"overlap report""#,
+        );
         assert_eq!(i.path, ["evidence", "add"]);
         assert_eq!(text(&i, "partner"), "Acme Corp");
         assert_eq!(text(&i, "trait"), "Customer overlap");
@@ -221,17 +265,35 @@ mod tests {
         let e = parse_line(r#"/screen partner:"Acme"#).unwrap_err();
         assert!(e.message.contains("unbalanced quote"), "{e}");
         assert_eq!(e.command, "screen");
-        assert!(parse_line("/profile").unwrap_err().message.contains("needs a subcommand"));
-        assert!(parse_line("/scren partner:x").unwrap_err().message.contains("Did you mean /screen"));
-        assert!(parse_line("/screen Acme").unwrap_err().message.contains("no option name"));
-        assert!(parse_line("/screen partner:a partner:b").unwrap_err().message.contains("twice"));
-        assert!(parse_line(r#"/screen partner:"a"b"#).unwrap_err().message.contains("space after"));
+        assert!(parse_line("/profile")
+            .unwrap_err()
+            .message
+            .contains("needs a subcommand"));
+        assert!(parse_line("/scren partner:x")
+            .unwrap_err()
+            .message
+            .contains("Did you mean /screen"));
+        assert!(parse_line("/screen Acme")
+            .unwrap_err()
+            .message
+            .contains("no option name"));
+        assert!(parse_line("/screen partner:a partner:b")
+            .unwrap_err()
+            .message
+            .contains("twice"));
+        assert!(parse_line(r#"/screen partner:"a"b"#)
+            .unwrap_err()
+            .message
+            .contains("space after"));
     }
 
     #[test]
     fn questions_and_blank_lines() {
         assert_eq!(parse_line("  "), Ok(Line::Nothing));
         assert_eq!(parse_line("# comment"), Ok(Line::Nothing));
-        assert_eq!(parse_line("does Acme fit?"), Ok(Line::Question("does Acme fit?".into())));
+        assert_eq!(
+            parse_line("does Acme fit?"),
+            Ok(Line::Question("does Acme fit?".into()))
+        );
     }
 }

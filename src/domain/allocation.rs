@@ -110,10 +110,19 @@ impl Status {
 }
 
 /// no-data without allocations; drifting when a share that can be computed is under the target.
-pub fn status(has_allocations: bool, share_hours: Option<f64>, share_spend: Option<f64>, target: f64) -> Status {
+pub fn status(
+    has_allocations: bool,
+    share_hours: Option<f64>,
+    share_spend: Option<f64>,
+    target: f64,
+) -> Status {
     if !has_allocations {
         Status::NoData
-    } else if [share_hours, share_spend].into_iter().flatten().any(|s| s < target) {
+    } else if [share_hours, share_spend]
+        .into_iter()
+        .flatten()
+        .any(|s| s < target)
+    {
         Status::Drifting
     } else {
         Status::OnTarget
@@ -132,10 +141,11 @@ pub enum Hint {
 
 /// The hint for a drifting week, from the verdict of the latest stored quarterly re-check.
 pub fn hint(status: Status, latest_recheck: Option<&str>) -> Option<Hint> {
-    (status == Status::Drifting).then(|| match latest_recheck {
+    let h = match latest_recheck {
         Some("revise") | Some("not-proven") => Hint::ProfileMayBeWrong,
         _ => Hint::AllocationDrifting,
-    })
+    };
+    (status == Status::Drifting).then_some(h)
 }
 
 /// The top `n` walk-away partners of the week, by hours, then spend, then name.
@@ -190,7 +200,10 @@ mod tests {
         let b = Buckets::from_rows(&rows);
         assert_eq!(b.share_hours(), Some(0.6));
         assert_eq!(b.share_spend(), Some(0.8));
-        assert_eq!(status(true, b.share_hours(), b.share_spend(), 0.8), Status::Drifting);
+        assert_eq!(
+            status(true, b.share_hours(), b.share_spend(), 0.8),
+            Status::Drifting
+        );
         assert_eq!(status(true, Some(0.8), Some(0.8), 0.8), Status::OnTarget);
         assert_eq!(status(true, Some(0.9), None, 0.8), Status::OnTarget);
         assert_eq!(status(true, None, Some(0.7), 0.8), Status::Drifting);
@@ -209,9 +222,18 @@ mod tests {
     #[test]
     fn hint_follows_latest_recheck() {
         assert_eq!(hint(Status::OnTarget, Some("revise")), None);
-        assert_eq!(hint(Status::Drifting, Some("revise")), Some(Hint::ProfileMayBeWrong));
-        assert_eq!(hint(Status::Drifting, Some("not-proven")), Some(Hint::ProfileMayBeWrong));
-        assert_eq!(hint(Status::Drifting, Some("hold")), Some(Hint::AllocationDrifting));
+        assert_eq!(
+            hint(Status::Drifting, Some("revise")),
+            Some(Hint::ProfileMayBeWrong)
+        );
+        assert_eq!(
+            hint(Status::Drifting, Some("not-proven")),
+            Some(Hint::ProfileMayBeWrong)
+        );
+        assert_eq!(
+            hint(Status::Drifting, Some("hold")),
+            Some(Hint::AllocationDrifting)
+        );
         assert_eq!(hint(Status::Drifting, None), Some(Hint::AllocationDrifting));
     }
 
@@ -226,7 +248,10 @@ mod tests {
             row("F", Bucket::NotMatching, 1, 0),
             row("G", Bucket::NotMatching, 0, 1),
         ];
-        let names: Vec<String> = top_not_matching(&rows, 5).into_iter().map(|r| r.partner).collect();
+        let names: Vec<String> = top_not_matching(&rows, 5)
+            .into_iter()
+            .map(|r| r.partner)
+            .collect();
         assert_eq!(names, ["C", "B", "A", "E", "F"]);
     }
 

@@ -18,17 +18,54 @@ pub struct LintWarning {
 
 /// Wording nobody can observe before signing (matched as word prefixes).
 const UNVERIFIABLE: &[&str] = &[
-    "intent", "innovat", "commit", "passion", "strategic", "motivat", "enthusias", "eager",
-    "willing", "vision", "excit", "dedicat", "proactive", "engaged", "synerg", "culture",
-    "aligned", "believ", "energetic", "hungry", "ambitio",
+    "intent",
+    "innovat",
+    "commit",
+    "passion",
+    "strategic",
+    "motivat",
+    "enthusias",
+    "eager",
+    "willing",
+    "vision",
+    "excit",
+    "dedicat",
+    "proactive",
+    "engaged",
+    "synerg",
+    "culture",
+    "aligned",
+    "believ",
+    "energetic",
+    "hungry",
+    "ambitio",
 ];
 
 /// Wording about brand or size rather than production.
 const LOGO: &[&str] = &[
-    "fortune 500", "fortune 1000", "fortune", "global 2000", "well-known", "well known", "logo",
-    "large company", "large companies", "big company", "big name", "brand", "famous", "prestig",
-    "household name", "headcount", "employee count", "number of employees", "company size",
-    "market cap", "tier-1 name", "big four", "big 4",
+    "fortune 500",
+    "fortune 1000",
+    "fortune",
+    "global 2000",
+    "well-known",
+    "well known",
+    "logo",
+    "large company",
+    "large companies",
+    "big company",
+    "big name",
+    "brand",
+    "famous",
+    "prestig",
+    "household name",
+    "headcount",
+    "employee count",
+    "number of employees",
+    "company size",
+    "market cap",
+    "tier-1 name",
+    "big four",
+    "big 4",
 ];
 
 /// Words that tie a trait to a partner type.
@@ -36,8 +73,20 @@ fn type_words(t: PartnerType) -> &'static [&'static str] {
     match t {
         PartnerType::Reseller => &["reseller", "resell", "resale", "var", "distributor"],
         PartnerType::Si => &["si", "integrator", "integrators", "systems integrator"],
-        PartnerType::TechIsv => &["isv", "isvs", "tech partner", "technology partner", "app marketplace"],
-        PartnerType::Referral => &["referral", "referrals", "referrer", "affiliate", "affiliates"],
+        PartnerType::TechIsv => &[
+            "isv",
+            "isvs",
+            "tech partner",
+            "technology partner",
+            "app marketplace",
+        ],
+        PartnerType::Referral => &[
+            "referral",
+            "referrals",
+            "referrer",
+            "affiliate",
+            "affiliates",
+        ],
     }
 }
 
@@ -184,9 +233,15 @@ mod tests {
         let prof = p(
             PartnerType::Reseller,
             &[
-                ("Deal registration confirmed pre-contract", Some("CRM deal reg")),
+                (
+                    "Deal registration confirmed pre-contract",
+                    Some("CRM deal reg"),
+                ),
                 ("Customer overlap", Some("Crossbeam overlap report")),
-                ("Named champion at regional-director level", Some("call with the regional director")),
+                (
+                    "Named champion at regional-director level",
+                    Some("call with the regional director"),
+                ),
                 ("Co-sell deals with a peer vendor", Some("reference call")),
                 ("Certified sales engineers", Some("certification list")),
             ],
@@ -223,12 +278,19 @@ mod tests {
 
     #[test]
     fn trait_count_outside_3_to_7() {
-        let two = p(PartnerType::Si, &[("a", Some("x")), ("b", Some("y"))], Some("j"));
+        let two = p(
+            PartnerType::Si,
+            &[("a", Some("x")), ("b", Some("y"))],
+            Some("j"),
+        );
         assert_eq!(codes(&lint(&two)), ["trait-count"]);
         let eight: Vec<(String, Option<&str>)> =
             (0..8).map(|i| (format!("trait {i}"), Some("x"))).collect();
         let refs: Vec<(&str, Option<&str>)> = eight.iter().map(|(a, b)| (a.as_str(), *b)).collect();
-        assert_eq!(codes(&lint(&p(PartnerType::Si, &refs, Some("j")))), ["trait-count"]);
+        assert_eq!(
+            codes(&lint(&p(PartnerType::Si, &refs, Some("j")))),
+            ["trait-count"]
+        );
         let seven = &refs[..7];
         assert!(lint(&p(PartnerType::Si, seven, Some("j"))).is_empty());
     }

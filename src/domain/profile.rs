@@ -27,6 +27,12 @@ impl TraitKind {
         if min.is_some_and(|v| !v.is_finite()) || max.is_some_and(|v| !v.is_finite()) {
             return Err("min and max must be plain numbers".into());
         }
+        if min.is_some_and(|v| v < 0.0) || max.is_some_and(|v| v < 0.0) {
+            return Err(
+                "min and max cannot be negative: traits count observable things, e.g. min:25"
+                    .into(),
+            );
+        }
         match (min, max) {
             (None, None) if unit.is_some() => {
                 Err("a unit only makes sense for a threshold trait: give min or max too".into())

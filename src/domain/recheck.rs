@@ -108,11 +108,20 @@ pub fn group_productions(cohort: &[Member]) -> (Vec<f64>, Vec<f64>) {
 
 /// For one trait: productions of the cohort's partners of its type that meet it, and that miss it
 /// (unknown and stale excluded).
-pub fn trait_productions(cohort: &[Member], ty: PartnerType, trait_id: i64) -> (Vec<f64>, Vec<f64>) {
+pub fn trait_productions(
+    cohort: &[Member],
+    ty: PartnerType,
+    trait_id: i64,
+) -> (Vec<f64>, Vec<f64>) {
     let mut met = Vec::new();
     let mut missed = Vec::new();
     for c in cohort.iter().filter(|c| c.partner_type == ty) {
-        match c.traits.iter().find(|(id, _)| *id == trait_id).map(|(_, s)| *s) {
+        match c
+            .traits
+            .iter()
+            .find(|(id, _)| *id == trait_id)
+            .map(|(_, s)| *s)
+        {
             Some(TraitStatus::Met) => met.push(c.production),
             Some(TraitStatus::Missed) => missed.push(c.production),
             _ => {}
@@ -131,7 +140,10 @@ mod tests {
 
     #[test]
     fn insufficient_when_a_group_is_small() {
-        assert_eq!(cmp(&[1.0, 2.0], &[0.0, 0.0, 0.0, 0.0]), RecheckVerdict::InsufficientData);
+        assert_eq!(
+            cmp(&[1.0, 2.0], &[0.0, 0.0, 0.0, 0.0]),
+            RecheckVerdict::InsufficientData
+        );
         assert_eq!(cmp(&[5.0, 6.0, 7.0], &[]), RecheckVerdict::InsufficientData);
     }
 
@@ -148,7 +160,10 @@ mod tests {
 
     #[test]
     fn revise_when_matching_median_is_not_higher() {
-        assert_eq!(cmp(&[0.0, 0.0, 0.0, 100.0], &[1.0, 2.0, 3.0]), RecheckVerdict::Revise);
+        assert_eq!(
+            cmp(&[0.0, 0.0, 0.0, 100.0], &[1.0, 2.0, 3.0]),
+            RecheckVerdict::Revise
+        );
         // all tied: medians equal -> revise
         assert_eq!(cmp(&[0.0; 4], &[0.0; 5]), RecheckVerdict::Revise);
     }
@@ -156,7 +171,10 @@ mod tests {
     #[test]
     fn not_proven_when_higher_but_not_significant() {
         // medians 3 vs 2.5, overlap heavy
-        assert_eq!(cmp(&[1.0, 3.0, 5.0], &[2.0, 2.5, 4.0]), RecheckVerdict::NotProven);
+        assert_eq!(
+            cmp(&[1.0, 3.0, 5.0], &[2.0, 2.5, 4.0]),
+            RecheckVerdict::NotProven
+        );
     }
 
     #[test]

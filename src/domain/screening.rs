@@ -74,7 +74,12 @@ pub struct Screening {
 }
 
 /// The status a counting record gives a trait at `as_of`.
-fn status_of(t: &Trait, record: Option<&Evidence>, as_of: NaiveDate, rules: ScreenRules) -> TraitStatus {
+fn status_of(
+    t: &Trait,
+    record: Option<&Evidence>,
+    as_of: NaiveDate,
+    rules: ScreenRules,
+) -> TraitStatus {
     let Some(e) = record else {
         return TraitStatus::Unknown;
     };
@@ -109,7 +114,12 @@ pub fn verdict(missed: usize, unknown: usize, max_misses: u32) -> Verdict {
 
 /// Screen a partner's evidence (all its records, any trait; retracted ones are ignored) against `profile`
 /// as of `as_of`: only evidence observed on or before that date counts, and staleness is judged at that date.
-pub fn screen(profile: &Profile, evidence: &[Evidence], as_of: NaiveDate, rules: ScreenRules) -> Screening {
+pub fn screen(
+    profile: &Profile,
+    evidence: &[Evidence],
+    as_of: NaiveDate,
+    rules: ScreenRules,
+) -> Screening {
     let checks: Vec<TraitCheck> = profile
         .traits
         .iter()
@@ -214,7 +224,10 @@ mod tests {
         let s = screen(&profile(), &[], day("2026-11-26"), ScreenRules::default());
         assert_eq!(s.verdict, Verdict::Incomplete);
         assert_eq!((s.met, s.missed, s.unknown), (0, 0, 3));
-        assert_eq!(s.verify_next, ["Deal registration", "Customer overlap", "Sales reps"]);
+        assert_eq!(
+            s.verify_next,
+            ["Deal registration", "Customer overlap", "Sales reps"]
+        );
     }
 
     #[test]
@@ -228,7 +241,11 @@ mod tests {
         assert_eq!(s.verdict, Verdict::Fit);
         assert_eq!(s.met, 3);
         assert!(s.verify_next.is_empty());
-        let e2 = [e[0].clone(), e[1].clone(), ev(4, 3, Observation::Value(50.5), "2026-10-02")];
+        let e2 = [
+            e[0].clone(),
+            e[1].clone(),
+            ev(4, 3, Observation::Value(50.5), "2026-10-02"),
+        ];
         let s = screen(&profile(), &e2, day("2026-11-26"), ScreenRules::default());
         assert_eq!(s.verdict, Verdict::NearFit);
         assert_eq!(s.checks[2].status, TraitStatus::Missed);
@@ -273,7 +290,11 @@ mod tests {
             ev(3, 3, Observation::Value(3.0), "2026-01-01"),
         ];
         let s = screen(&profile(), &e, day("2026-11-26"), ScreenRules::default());
-        assert_eq!(s.checks[0].status, TraitStatus::Met, "exactly 365 days still counts");
+        assert_eq!(
+            s.checks[0].status,
+            TraitStatus::Met,
+            "exactly 365 days still counts"
+        );
         assert_eq!(s.checks[1].status, TraitStatus::Stale);
         assert_eq!(s.checks[1].evidence.as_ref().unwrap().id, 2);
         assert_eq!(s.verdict, Verdict::Incomplete);

@@ -194,7 +194,10 @@ impl FromStr for Week {
                 ));
             };
             if !(1000..=9999).contains(&year) {
-                return err(format!("week `{}`: the year must have four digits", snippet(s)));
+                return err(format!(
+                    "week `{}`: the year must have four digits",
+                    snippet(s)
+                ));
             }
             return Week::from_iso(year, week).ok_or_else(|| {
                 let weeks = NaiveDate::from_ymd_opt(year, 12, 28)
@@ -447,7 +450,10 @@ impl Hours {
     }
     pub fn from_f64(v: f64) -> Result<Hours, String> {
         if v < 0.0 {
-            return Err("hours cannot be negative; to correct an entry, retract it with /log retract".into());
+            return Err(
+                "hours cannot be negative; to correct an entry, retract it with /log retract"
+                    .into(),
+            );
         }
         if v > 168.0 {
             return Err("a week has 168 hours; log at most 168 hours per partner per week".into());
@@ -544,7 +550,9 @@ pub fn parse_text(s: &str, what: &str, max_chars: usize) -> Result<String, Parse
     }
     let n = t.chars().count();
     if n > max_chars {
-        return err(format!("{what} has at most {max_chars} characters (this one has {n})"));
+        return err(format!(
+            "{what} has at most {max_chars} characters (this one has {n})"
+        ));
     }
     Ok(t.to_string())
 }
@@ -584,8 +592,14 @@ mod tests {
         assert_eq!(q.first_day(), d("2026-07-01"));
         assert_eq!(q.last_day(), d("2026-09-30"));
         assert_eq!(q.prev().to_string(), "2026-Q2");
-        assert_eq!("2026-Q4".parse::<Quarter>().unwrap().last_day(), d("2026-12-31"));
-        assert_eq!("2026-Q4".parse::<Quarter>().unwrap().next().to_string(), "2027-Q1");
+        assert_eq!(
+            "2026-Q4".parse::<Quarter>().unwrap().last_day(),
+            d("2026-12-31")
+        );
+        assert_eq!(
+            "2026-Q4".parse::<Quarter>().unwrap().next().to_string(),
+            "2027-Q1"
+        );
         assert!("2026-Q5".parse::<Quarter>().is_err());
         assert!("2026-Q0".parse::<Quarter>().is_err());
         assert_eq!(Quarter::containing(d("2026-02-01")).to_string(), "2026-Q1");
@@ -598,7 +612,10 @@ mod tests {
         assert_eq!(Amount::parse("$1,200", "$").unwrap().cents(), 120_000);
         assert_eq!(Amount::parse("€ 3.5", "€").unwrap().cents(), 350);
         assert_eq!(Amount::parse("0", "$").unwrap().cents(), 0);
-        for bad in ["", "abc", "1,20", "12,0000", "1.234", "-5", "NaN", "inf", "1e308", "1 200", "$", "1..2"] {
+        for bad in [
+            "", "abc", "1,20", "12,0000", "1.234", "-5", "NaN", "inf", "1e308", "1 200", "$",
+            "1..2",
+        ] {
             assert!(Amount::parse(bad, "$").is_err(), "{bad} should be refused");
         }
         assert_eq!(Amount::from_cents(123_456_789).to_string(), "1,234,567.89");
@@ -621,7 +638,16 @@ mod tests {
         assert_eq!(parse_number("31", "value").unwrap(), 31.0);
         assert_eq!(parse_number("1,000", "value").unwrap(), 1000.0);
         assert_eq!(parse_number("-2.5", "value").unwrap(), -2.5);
-        for bad in ["NaN", "nan", "inf", "-infinity", "1e309", "", "12abc", "0x10"] {
+        for bad in [
+            "NaN",
+            "nan",
+            "inf",
+            "-infinity",
+            "1e309",
+            "",
+            "12abc",
+            "0x10",
+        ] {
             assert!(parse_number(bad, "value").is_err(), "{bad}");
         }
     }
@@ -639,7 +665,10 @@ mod tests {
 
     #[test]
     fn enums_parse() {
-        assert_eq!("Tech-ISV".parse::<PartnerType>().unwrap(), PartnerType::TechIsv);
+        assert_eq!(
+            "Tech-ISV".parse::<PartnerType>().unwrap(),
+            PartnerType::TechIsv
+        );
         let e = "vendor".parse::<PartnerType>().unwrap_err().0;
         assert!(e.contains("reseller, si, tech-isv, referral"), "{e}");
         assert!(Verdict::NearFit.matches() && !Verdict::Incomplete.matches());

@@ -25,7 +25,13 @@ pub struct AllocationSum {
 
 impl Store {
     #[tracing::instrument(skip(self))]
-    pub async fn add_allocation(&self, ws: &str, a: &NewAllocation, by: &str, now: DateTime<Utc>) -> Result<i64> {
+    pub async fn add_allocation(
+        &self,
+        ws: &str,
+        a: &NewAllocation,
+        by: &str,
+        now: DateTime<Utc>,
+    ) -> Result<i64> {
         Self::insert_allocation(self.pool(), ws, a, by, now).await
     }
 
@@ -72,7 +78,12 @@ impl Store {
 
     /// Per partner and week, the non-retracted totals for weeks `from..=to`.
     #[tracing::instrument(skip(self))]
-    pub async fn allocation_sums(&self, ws: &str, from: Week, to: Week) -> Result<Vec<AllocationSum>> {
+    pub async fn allocation_sums(
+        &self,
+        ws: &str,
+        from: Week,
+        to: Week,
+    ) -> Result<Vec<AllocationSum>> {
         let rows = sqlx::query(
             "SELECT partner_id, week, SUM(hours_centi) AS hours, SUM(spend_cents) AS spend FROM allocations \
              WHERE workspace_id = $1 AND week >= $2 AND week <= $3 AND retracted_at IS NULL \

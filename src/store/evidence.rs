@@ -1,10 +1,10 @@
 //! Evidence records: append-only; a retraction is a flag with reason, who and when.
 
-use sqlx::AssertSqlSafe;
 use super::{day, get, ts, Result, Store};
 use crate::domain::evidence::{Evidence, Observation};
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::any::AnyRow;
+use sqlx::AssertSqlSafe;
 
 /// Evidence to record.
 #[derive(Debug, Clone, PartialEq)]
@@ -43,7 +43,11 @@ pub(crate) fn evidence_from_row(r: &AnyRow) -> Result<Evidence> {
     let observation = match (met, value) {
         (Some(m), _) => Observation::Met(m != 0),
         (None, Some(v)) => Observation::Value(v),
-        (None, None) => return Err(super::StoreError::Corrupt("evidence without met or value".into())),
+        (None, None) => {
+            return Err(super::StoreError::Corrupt(
+                "evidence without met or value".into(),
+            ))
+        }
     };
     let observed: String = get(r, "observed")?;
     let retracted_at: Option<String> = get(r, "retracted_at")?;
@@ -88,11 +92,23 @@ impl RecordTable {
 
 impl Store {
     #[tracing::instrument(skip(self))]
-    pub async fn add_evidence(&self, ws: &str, e: &NewEvidence, by: &str, now: DateTime<Utc>) -> Result<i64> {
+    pub async fn add_evidence(
+        &self,
+        ws: &str,
+        e: &NewEvidence,
+        by: &str,
+        now: DateTime<Utc>,
+    ) -> Result<i64> {
         Self::insert_evidence(self.pool(), ws, e, by, now).await
     }
 
-    pub(crate) async fn insert_evidence<'e, E>(exec: E, ws: &str, e: &NewEvidence, by: &str, now: DateTime<Utc>) -> Result<i64>
+    pub(crate) async fn insert_evidence<'e, E>(
+        exec: E,
+        ws: &str,
+        e: &NewEvidence,
+        by: &str,
+        now: DateTime<Utc>,
+    ) -> Result<i64>
     where
         E: sqlx::Executor<'e, Database = sqlx::Any>,
     {
@@ -146,9 +162,21 @@ impl Store {
 
     /// Who recorded a record of `table` (for "members retract their own"), or None when it is not in `ws`.
     #[tracing::instrument(skip(self))]
-    pub async fn record_owner(&self, table: RecordTable, ws: &str, id: i64) -> Result<Option<String>> {
-        let sql = format!("SELECT recorded_by FROM {} WHERE workspace_id = $1 AND id = $2", table.table());
-        Ok(sqlx::query_scalar(AssertSqlSafe(sql)).bind(ws).bind(id).fetch_optional(self.pool()).await?)
+    pub async fn record_owner(
+        &self,
+        table: RecordTable,
+        ws: &str,
+        id: i64,
+    ) -> Result<Option<String>> {
+        let sql = format!(
+            "SELECT recorded_by FROM {} WHERE workspace_id = $1 AND id = $2",
+            table.table()
+        );
+        Ok(sqlx::query_scalar(AssertSqlSafe(sql))
+            .bind(ws)
+            .bind(id)
+            .fetch_optional(self.pool())
+            .await?)
     }
 
     /// Retract a record once: a second retraction reports the first.
@@ -185,7 +213,12 @@ impl Store {
     }
 
     /// The retraction of a record, if it was retracted.
-    pub async fn retraction(&self, table: RecordTable, ws: &str, id: i64) -> Result<Option<Retraction>> {
+    pub async fn retraction(
+        &self,
+        table: RecordTable,
+        ws: &str,
+        id: i64,
+    ) -> Result<Option<Retraction>> {
         let r = sqlx::query(AssertSqlSafe(format!(
             "SELECT retracted_at, retracted_by, retract_reason FROM {} WHERE workspace_id = $1 AND id = $2 \
              AND retracted_at IS NOT NULL",

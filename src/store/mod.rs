@@ -43,7 +43,9 @@ impl StoreError {
     /// Map a unique violation to [`StoreError::Conflict`].
     pub(crate) fn from_write(e: sqlx::Error, what: &str) -> StoreError {
         match &e {
-            sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Conflict(what.into()),
+            sqlx::Error::Database(db) if db.is_unique_violation() => {
+                StoreError::Conflict(what.into())
+            }
             _ => StoreError::Db(e),
         }
     }
@@ -52,7 +54,10 @@ impl StoreError {
         matches!(
             self,
             StoreError::Db(
-                sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Tls(_)
+                sqlx::Error::Io(_)
+                    | sqlx::Error::PoolTimedOut
+                    | sqlx::Error::PoolClosed
+                    | sqlx::Error::Tls(_)
             )
         )
     }
@@ -70,7 +75,11 @@ pub enum Backend {
 impl Backend {
     /// The backend of a database URL, or an error naming the schemes we know.
     pub fn of_url(url: &str) -> std::result::Result<Backend, String> {
-        let scheme = url.split(':').next().unwrap_or_default().to_ascii_lowercase();
+        let scheme = url
+            .split(':')
+            .next()
+            .unwrap_or_default()
+            .to_ascii_lowercase();
         match scheme.as_str() {
             "sqlite" => Ok(Backend::Sqlite),
             "postgres" | "postgresql" => Ok(Backend::Postgres),
@@ -102,7 +111,8 @@ pub fn parse_ts(s: &str) -> Result<DateTime<Utc>> {
 }
 
 pub(crate) fn day(s: &str) -> Result<NaiveDate> {
-    NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|e| StoreError::Corrupt(format!("date `{s}`: {e}")))
+    NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .map_err(|e| StoreError::Corrupt(format!("date `{s}`: {e}")))
 }
 
 pub(crate) fn opt_day(s: Option<String>) -> Result<Option<NaiveDate>> {
@@ -159,7 +169,9 @@ impl Store {
         let pool = options.connect(&url).await?;
         if backend == Backend::Sqlite {
             // WAL is a property of the file: readers never block the writer.
-            sqlx::query("PRAGMA journal_mode = WAL").fetch_optional(&pool).await?;
+            sqlx::query("PRAGMA journal_mode = WAL")
+                .fetch_optional(&pool)
+                .await?;
         }
         Ok(Store { pool, backend })
     }
@@ -168,8 +180,16 @@ impl Store {
     #[tracing::instrument(skip_all)]
     pub async fn migrate(&self) -> Result<()> {
         match self.backend {
-            Backend::Sqlite => sqlx::migrate!("./migrations/sqlite").run(&self.pool).await?,
-            Backend::Postgres => sqlx::migrate!("./migrations/postgres").run(&self.pool).await?,
+            Backend::Sqlite => {
+                sqlx::migrate!("./migrations/sqlite")
+                    .run(&self.pool)
+                    .await?
+            }
+            Backend::Postgres => {
+                sqlx::migrate!("./migrations/postgres")
+                    .run(&self.pool)
+                    .await?
+            }
         }
         Ok(())
     }
@@ -205,15 +225,32 @@ mod tests {
     #[test]
     fn backend_from_url() {
         assert_eq!(Backend::of_url("sqlite://x.db").unwrap(), Backend::Sqlite);
-        assert_eq!(Backend::of_url("postgres://u@h/db").unwrap(), Backend::Postgres);
-        assert_eq!(Backend::of_url("postgresql://u@h/db").unwrap(), Backend::Postgres);
-        assert!(Backend::of_url("mysql://u@h/db").unwrap_err().contains("unknown database URL scheme"));
+        assert_eq!(
+            Backend::of_url("postgres://u@h/db").unwrap(),
+            Backend::Postgres
+        );
+        assert_eq!(
+            Backend::of_url("postgresql://u@h/db").unwrap(),
+            Backend::Postgres
+        );
+        assert!(Backend::of_url("mysql://u@h/db")
+            .unwrap_err()
+            .contains("unknown database URL scheme"));
     }
 
     #[test]
     fn sqlite_urls_create_files() {
-        assert_eq!(sqlite_url_with_create("sqlite://a.db"), "sqlite://a.db?mode=rwc");
-        assert_eq!(sqlite_url_with_create("sqlite://a.db?x=1"), "sqlite://a.db?x=1&mode=rwc");
-        assert_eq!(sqlite_url_with_create("sqlite://a.db?mode=ro"), "sqlite://a.db?mode=ro");
+        assert_eq!(
+            sqlite_url_with_create("sqlite://a.db"),
+            "sqlite://a.db?mode=rwc"
+        );
+        assert_eq!(
+            sqlite_url_with_create("sqlite://a.db?x=1"),
+            "sqlite://a.db?x=1&mode=rwc"
+        );
+        assert_eq!(
+            sqlite_url_with_create("sqlite://a.db?mode=ro"),
+            "sqlite://a.db?mode=ro"
+        );
     }
 }

@@ -26,11 +26,23 @@ pub struct OutcomeRow {
 
 impl Store {
     #[tracing::instrument(skip(self))]
-    pub async fn add_outcome(&self, ws: &str, o: &NewOutcome, by: &str, now: DateTime<Utc>) -> Result<i64> {
+    pub async fn add_outcome(
+        &self,
+        ws: &str,
+        o: &NewOutcome,
+        by: &str,
+        now: DateTime<Utc>,
+    ) -> Result<i64> {
         Self::insert_outcome(self.pool(), ws, o, by, now).await
     }
 
-    pub(crate) async fn insert_outcome<'e, E>(exec: E, ws: &str, o: &NewOutcome, by: &str, now: DateTime<Utc>) -> Result<i64>
+    pub(crate) async fn insert_outcome<'e, E>(
+        exec: E,
+        ws: &str,
+        o: &NewOutcome,
+        by: &str,
+        now: DateTime<Utc>,
+    ) -> Result<i64>
     where
         E: sqlx::Executor<'e, Database = sqlx::Any>,
     {
@@ -52,7 +64,12 @@ impl Store {
 
     /// Non-retracted outcomes dated `from..=to`.
     #[tracing::instrument(skip(self))]
-    pub async fn outcomes_between(&self, ws: &str, from: NaiveDate, to: NaiveDate) -> Result<Vec<OutcomeRow>> {
+    pub async fn outcomes_between(
+        &self,
+        ws: &str,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<OutcomeRow>> {
         let rows = sqlx::query(
             "SELECT id, partner_id, kind, amount_cents, occurred_on FROM outcomes WHERE workspace_id = $1 \
              AND occurred_on >= $2 AND occurred_on <= $3 AND retracted_at IS NULL ORDER BY id",

@@ -1,10 +1,10 @@
 //! The partner roster.
 
-use sqlx::AssertSqlSafe;
 use super::{get, opt_day, parse_col, ts, Result, Store, StoreError};
 use crate::domain::{PartnerName, PartnerType, Stage};
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::any::AnyRow;
+use sqlx::AssertSqlSafe;
 
 /// A partner as stored.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -71,11 +71,23 @@ fn opt_date(d: Option<NaiveDate>) -> Option<String> {
 impl Store {
     /// Add a partner; a name that exists in the workspace (case-insensitively) is a Conflict.
     #[tracing::instrument(skip(self))]
-    pub async fn add_partner(&self, ws: &str, p: &NewPartner, by: &str, now: DateTime<Utc>) -> Result<i64> {
+    pub async fn add_partner(
+        &self,
+        ws: &str,
+        p: &NewPartner,
+        by: &str,
+        now: DateTime<Utc>,
+    ) -> Result<i64> {
         Self::insert_partner(self.pool(), ws, p, by, now).await
     }
 
-    pub(crate) async fn insert_partner<'e, E>(exec: E, ws: &str, p: &NewPartner, by: &str, now: DateTime<Utc>) -> Result<i64>
+    pub(crate) async fn insert_partner<'e, E>(
+        exec: E,
+        ws: &str,
+        p: &NewPartner,
+        by: &str,
+        now: DateTime<Utc>,
+    ) -> Result<i64>
     where
         E: sqlx::Executor<'e, Database = sqlx::Any>,
     {
@@ -103,21 +115,25 @@ impl Store {
     /// The partner with this name key (see [`crate::domain::name_key`]).
     #[tracing::instrument(skip(self))]
     pub async fn partner_by_key(&self, ws: &str, key: &str) -> Result<Option<Partner>> {
-        let r = sqlx::query(AssertSqlSafe(format!("SELECT {PARTNER_COLS} FROM partners WHERE workspace_id = $1 AND name_key = $2")))
-            .bind(ws)
-            .bind(key)
-            .fetch_optional(self.pool())
-            .await?;
+        let r = sqlx::query(AssertSqlSafe(format!(
+            "SELECT {PARTNER_COLS} FROM partners WHERE workspace_id = $1 AND name_key = $2"
+        )))
+        .bind(ws)
+        .bind(key)
+        .fetch_optional(self.pool())
+        .await?;
         r.as_ref().map(partner_from_row).transpose()
     }
 
     #[tracing::instrument(skip(self))]
     pub async fn partner_by_id(&self, ws: &str, id: i64) -> Result<Option<Partner>> {
-        let r = sqlx::query(AssertSqlSafe(format!("SELECT {PARTNER_COLS} FROM partners WHERE workspace_id = $1 AND id = $2")))
-            .bind(ws)
-            .bind(id)
-            .fetch_optional(self.pool())
-            .await?;
+        let r = sqlx::query(AssertSqlSafe(format!(
+            "SELECT {PARTNER_COLS} FROM partners WHERE workspace_id = $1 AND id = $2"
+        )))
+        .bind(ws)
+        .bind(id)
+        .fetch_optional(self.pool())
+        .await?;
         r.as_ref().map(partner_from_row).transpose()
     }
 
@@ -140,17 +156,28 @@ impl Store {
     /// Every partner's id and name, for fuzzy matching of names.
     #[tracing::instrument(skip(self))]
     pub async fn partner_names(&self, ws: &str) -> Result<Vec<(i64, String)>> {
-        let rows = sqlx::query("SELECT id, name FROM partners WHERE workspace_id = $1 ORDER BY name_key")
-            .bind(ws)
-            .fetch_all(self.pool())
-            .await?;
-        rows.iter().map(|r| Ok((get(r, "id")?, get(r, "name")?))).collect()
+        let rows =
+            sqlx::query("SELECT id, name FROM partners WHERE workspace_id = $1 ORDER BY name_key")
+                .bind(ws)
+                .fetch_all(self.pool())
+                .await?;
+        rows.iter()
+            .map(|r| Ok((get(r, "id")?, get(r, "name")?)))
+            .collect()
     }
 
     /// Up to `limit` partner names whose key starts with `prefix_key`, then those containing it, for autocomplete.
     #[tracing::instrument(skip(self))]
-    pub async fn search_partners(&self, ws: &str, prefix_key: &str, limit: i64) -> Result<Vec<String>> {
-        let escaped = prefix_key.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+    pub async fn search_partners(
+        &self,
+        ws: &str,
+        prefix_key: &str,
+        limit: i64,
+    ) -> Result<Vec<String>> {
+        let escaped = prefix_key
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
         let rows = sqlx::query(
             "SELECT name FROM partners WHERE workspace_id = $1 AND name_key >= $2 AND name_key < $3 \
              ORDER BY name_key LIMIT $4",
@@ -198,7 +225,13 @@ impl Store {
 
     /// Drop a partner on `date` with a reason.
     #[tracing::instrument(skip(self))]
-    pub async fn drop_partner(&self, ws: &str, id: i64, reason: &str, date: NaiveDate) -> Result<()> {
+    pub async fn drop_partner(
+        &self,
+        ws: &str,
+        id: i64,
+        reason: &str,
+        date: NaiveDate,
+    ) -> Result<()> {
         sqlx::query("UPDATE partners SET stage = 'dropped', dropped_on = $1, drop_reason = $2 WHERE workspace_id = $3 AND id = $4")
             .bind(date.to_string())
             .bind(reason)

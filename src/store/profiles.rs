@@ -1,11 +1,11 @@
 //! Profiles, their numbered revisions and their traits.
 
-use sqlx::AssertSqlSafe;
 use super::{get, parse_col, ts, Result, Store, StoreError};
 use crate::domain::profile::{Profile, Trait, TraitKind};
 use crate::domain::{name_key, PartnerType};
 use chrono::{DateTime, Utc};
 use sqlx::any::AnyRow;
+use sqlx::AssertSqlSafe;
 
 /// A trait to add.
 #[derive(Debug, Clone, PartialEq)]
@@ -149,10 +149,12 @@ impl Store {
         by: &str,
         now: DateTime<Utc>,
     ) -> Result<i64> {
-        let rev: i64 = sqlx::query_scalar("UPDATE profiles SET revision = revision + 1 WHERE id = $1 RETURNING revision")
-            .bind(profile_id)
-            .fetch_one(&mut **tx)
-            .await?;
+        let rev: i64 = sqlx::query_scalar(
+            "UPDATE profiles SET revision = revision + 1 WHERE id = $1 RETURNING revision",
+        )
+        .bind(profile_id)
+        .fetch_one(&mut **tx)
+        .await?;
         sqlx::query(
             "INSERT INTO profile_revisions (profile_id, revision, change, changed_by, changed_at) VALUES ($1, $2, $3, $4, $5)",
         )
@@ -177,7 +179,14 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<(i64, i64)> {
         let mut tx = self.pool().begin().await?;
-        let rev = Self::new_revision(&mut tx, profile_id, &format!("added trait \"{}\"", t.name), by, now).await?;
+        let rev = Self::new_revision(
+            &mut tx,
+            profile_id,
+            &format!("added trait \"{}\"", t.name),
+            by,
+            now,
+        )
+        .await?;
         let (min, max, unit) = match &t.kind {
             TraitKind::YesNo => (None, None, None),
             TraitKind::Threshold { min, max, unit } => (*min, *max, unit.clone()),
@@ -213,7 +222,14 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<i64> {
         let mut tx = self.pool().begin().await?;
-        let rev = Self::new_revision(&mut tx, profile_id, &format!("removed trait \"{trait_name}\""), by, now).await?;
+        let rev = Self::new_revision(
+            &mut tx,
+            profile_id,
+            &format!("removed trait \"{trait_name}\""),
+            by,
+            now,
+        )
+        .await?;
         sqlx::query("UPDATE traits SET removed_in = $1 WHERE id = $2 AND profile_id = $3 AND removed_in IS NULL")
             .bind(rev)
             .bind(trait_id)
@@ -226,7 +242,13 @@ impl Store {
 
     /// Retire the active profile of a type; returns false when there was none.
     #[tracing::instrument(skip(self))]
-    pub async fn retire_profile(&self, ws: &str, ty: PartnerType, by: &str, now: DateTime<Utc>) -> Result<bool> {
+    pub async fn retire_profile(
+        &self,
+        ws: &str,
+        ty: PartnerType,
+        by: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
         let n = sqlx::query(
             "UPDATE profiles SET retired_at = $1, retired_by = $2 \
              WHERE workspace_id = $3 AND partner_type = $4 AND retired_at IS NULL",
@@ -250,10 +272,12 @@ impl Store {
         .bind(profile_id)
         .fetch_all(self.pool())
         .await?;
-        let traits = sqlx::query("SELECT name, added_in, removed_in FROM traits WHERE profile_id = $1 ORDER BY id")
-            .bind(profile_id)
-            .fetch_all(self.pool())
-            .await?;
+        let traits = sqlx::query(
+            "SELECT name, added_in, removed_in FROM traits WHERE profile_id = $1 ORDER BY id",
+        )
+        .bind(profile_id)
+        .fetch_all(self.pool())
+        .await?;
         let traits: Vec<(String, i64, Option<i64>)> = traits
             .iter()
             .map(|r| Ok((get(r, "name")?, get(r, "added_in")?, get(r, "removed_in")?)))
@@ -278,7 +302,11 @@ impl Store {
 
     /// Trait names of every active profile starting with `prefix` (case-insensitive), for autocomplete.
     #[tracing::instrument(skip(self))]
-    pub async fn trait_names(&self, ws: &str, ty: Option<PartnerType>) -> Result<Vec<(PartnerType, String)>> {
+    pub async fn trait_names(
+        &self,
+        ws: &str,
+        ty: Option<PartnerType>,
+    ) -> Result<Vec<(PartnerType, String)>> {
         let rows = sqlx::query(
             "SELECT p.partner_type, t.name FROM traits t JOIN profiles p ON p.id = t.profile_id \
              WHERE p.workspace_id = $1 AND p.retired_at IS NULL AND t.removed_in IS NULL \
@@ -298,11 +326,16 @@ impl Store {
 
     /// Every trait's name by id (removed and retired ones included), to label evidence.
     #[tracing::instrument(skip(self))]
-    pub async fn trait_names_by_id(&self, ws: &str) -> Result<std::collections::HashMap<i64, String>> {
+    pub async fn trait_names_by_id(
+        &self,
+        ws: &str,
+    ) -> Result<std::collections::HashMap<i64, String>> {
         let rows = sqlx::query("SELECT id, name FROM traits WHERE workspace_id = $1")
             .bind(ws)
             .fetch_all(self.pool())
             .await?;
-        rows.iter().map(|r| Ok((get(r, "id")?, get(r, "name")?))).collect()
+        rows.iter()
+            .map(|r| Ok((get(r, "id")?, get(r, "name")?)))
+            .collect()
     }
 }

@@ -2,10 +2,10 @@
 //! (workspace, digest, period) makes each period's post exactly-once across restarts and processes, and a
 //! lease lets another attempt take over a claim whose poster died before posting.
 
-use sqlx::AssertSqlSafe;
 use super::{get, parse_col, parse_ts, ts, Result, Store};
 use crate::domain::DigestKind;
 use chrono::{DateTime, Utc};
+use sqlx::AssertSqlSafe;
 
 /// A digest schedule as stored.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -59,6 +59,16 @@ fn schedule_from_row(r: &sqlx::any::AnyRow) -> Result<ScheduleRow> {
     })
 }
 
+/// A claimed run that was not posted and whose lease has expired.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PendingRun {
+    pub workspace_id: String,
+    pub digest: DigestKind,
+    pub period: String,
+    pub fire_at: DateTime<Utc>,
+    pub late: bool,
+}
+
 /// A period key that is not a real period: the run was given up (e.g. the channel became unreachable).
 pub const GIVEN_UP: &str = "given-up";
 
@@ -96,20 +106,31 @@ impl Store {
 
     /// Pause or resume; false when the digest has no schedule.
     #[tracing::instrument(skip(self))]
-    pub async fn set_schedule_paused(&self, ws: &str, digest: DigestKind, paused: bool) -> Result<bool> {
-        let n = sqlx::query("UPDATE schedules SET paused = $1 WHERE workspace_id = $2 AND digest = $3")
-            .bind(paused as i64)
-            .bind(ws)
-            .bind(digest.as_str())
-            .execute(self.pool())
-            .await?
-            .rows_affected();
+    pub async fn set_schedule_paused(
+        &self,
+        ws: &str,
+        digest: DigestKind,
+        paused: bool,
+    ) -> Result<bool> {
+        let n =
+            sqlx::query("UPDATE schedules SET paused = $1 WHERE workspace_id = $2 AND digest = $3")
+                .bind(paused as i64)
+                .bind(ws)
+                .bind(digest.as_str())
+                .execute(self.pool())
+                .await?
+                .rows_affected();
         Ok(n > 0)
     }
 
     /// Record (or clear) the last delivery error of a schedule.
     #[tracing::instrument(skip(self))]
-    pub async fn set_schedule_error(&self, ws: &str, digest: DigestKind, error: Option<&str>) -> Result<()> {
+    pub async fn set_schedule_error(
+        &self,
+        ws: &str,
+        digest: DigestKind,
+        error: Option<&str>,
+    ) -> Result<()> {
         sqlx::query("UPDATE schedules SET last_error = $1 WHERE workspace_id = $2 AND digest = $3")
             .bind(error)
             .bind(ws)
@@ -271,7 +292,7 @@ impl Store {
 
     /// Runs claimed but not posted whose lease has expired (to retry), across all workspaces.
     #[tracing::instrument(skip(self))]
-    pub async fn expired_unposted_runs(&self, now: DateTime<Utc>) -> Result<Vec<(String, DigestKind, String, DateTime<Utc>, bool)>> {
+    pub async fn expired_unposted_runs(&self, now: DateTime<Utc>) -> Result<Vec<PendingRun>> {
         let rows = sqlx::query(
             "SELECT workspace_id, digest, period, fire_at, late FROM digest_runs \
              WHERE posted_at IS NULL AND lease_until < $1 ORDER BY fire_at",
@@ -283,20 +304,27 @@ impl Store {
             .map(|r| {
                 let digest: String = get(r, "digest")?;
                 let fire_at: String = get(r, "fire_at")?;
-                Ok((
-                    get(r, "workspace_id")?,
-                    parse_col(&digest, "digest")?,
-                    get(r, "period")?,
-                    parse_ts(&fire_at)?,
-                    get::<i64>(r, "late")? != 0,
-                ))
+                Ok(PendingRun {
+                    workspace_id: get(r, "workspace_id")?,
+                    digest: parse_col(&digest, "digest")?,
+                    period: get(r, "period")?,
+                    fire_at: parse_ts(&fire_at)?,
+                    late: get::<i64>(r, "late")? != 0,
+                })
             })
             .collect()
     }
 
     /// Give up a claimed period for good (it will not be retried).
     #[tracing::instrument(skip(self))]
-    pub async fn give_up_run(&self, ws: &str, digest: DigestKind, period: &str, error: &str, now: DateTime<Utc>) -> Result<()> {
+    pub async fn give_up_run(
+        &self,
+        ws: &str,
+        digest: DigestKind,
+        period: &str,
+        error: &str,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
         sqlx::query(
             "UPDATE digest_runs SET posted_at = $1, message_id = $2, last_error = $3 \
              WHERE workspace_id = $4 AND digest = $5 AND period = $6 AND posted_at IS NULL",

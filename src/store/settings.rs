@@ -1,8 +1,8 @@
 //! Workspace settings: one row per workspace, created with the defaults on first use.
 
-use sqlx::AssertSqlSafe;
 use super::{get, ts, Result, Store};
 use chrono::{DateTime, Utc};
+use sqlx::AssertSqlSafe;
 
 /// A workspace's settings as stored.
 #[derive(Debug, Clone, PartialEq)]
@@ -66,7 +66,12 @@ impl Store {
     }
 
     #[tracing::instrument(skip(self))]
-    pub async fn set_setting(&self, ws: &str, value: &SettingValue, now: DateTime<Utc>) -> Result<()> {
+    pub async fn set_setting(
+        &self,
+        ws: &str,
+        value: &SettingValue,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
         self.ensure_workspace(ws).await?;
         let col = match value {
             SettingValue::Timezone(_) => "timezone",
@@ -77,13 +82,15 @@ impl Store {
             SettingValue::Alpha(_) => "alpha",
             SettingValue::Currency(_) => "currency",
         };
-        let sql = format!("UPDATE workspace_settings SET {col} = $1, updated_at = $2 WHERE workspace_id = $3");
+        let sql = format!(
+            "UPDATE workspace_settings SET {col} = $1, updated_at = $2 WHERE workspace_id = $3"
+        );
         let query = sqlx::query(AssertSqlSafe(sql));
         let query = match value {
             SettingValue::Timezone(s) | SettingValue::Currency(s) => query.bind(s.clone()),
-            SettingValue::MaxMisses(v) | SettingValue::EvidenceMaxAgeDays(v) | SettingValue::MinGroup(v) => {
-                query.bind(*v)
-            }
+            SettingValue::MaxMisses(v)
+            | SettingValue::EvidenceMaxAgeDays(v)
+            | SettingValue::MinGroup(v) => query.bind(*v),
             SettingValue::AllocationTarget(v) | SettingValue::Alpha(v) => query.bind(*v),
         };
         query.bind(ts(now)).bind(ws).execute(self.pool()).await?;
@@ -102,10 +109,19 @@ impl Store {
     ) -> Result<()> {
         self.ensure_workspace(ws).await?;
         let mut tx = self.pool().begin().await?;
-        for (col, v) in [("lead_role", lead), ("member_role", member), ("review_role", review)] {
+        for (col, v) in [
+            ("lead_role", lead),
+            ("member_role", member),
+            ("review_role", review),
+        ] {
             if let Some(v) = v {
                 let sql = format!("UPDATE workspace_settings SET {col} = $1, updated_at = $2 WHERE workspace_id = $3");
-                sqlx::query(AssertSqlSafe(sql)).bind(v).bind(ts(now)).bind(ws).execute(&mut *tx).await?;
+                sqlx::query(AssertSqlSafe(sql))
+                    .bind(v)
+                    .bind(ts(now))
+                    .bind(ws)
+                    .execute(&mut *tx)
+                    .await?;
             }
         }
         tx.commit().await?;

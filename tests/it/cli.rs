@@ -1,0 +1,129 @@
+//! The binary as a user runs it: exit codes, one-line errors, `--json` output.
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+fn bin() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_partnerfit"));
+    c.env_remove("DISCORD_TOKEN")
+        .env_remove("PARTNERFIT_DATABASE_URL")
+        .env_remove("PARTNERFIT_CONFIG")
+        .env_remove("PARTNERFIT_WORKSPACE");
+    c
+}
+
+fn run_console(dir: &std::path::Path, args: &[&str], input: &str) -> (String, String, i32) {
+    let mut child = bin()
+        .current_dir(dir)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+        out.status.code().unwrap_or(-1),
+    )
+}
+
+#[test]
+fn console_json_prints_one_object_per_line_on_the_default_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = "/profile create type:reseller name:\"Resellers\"\n\n# a comment\n/partner add name:\"Acme\" type:reseller\n/partner add name:\"Acme\" type:reseller\ndoes Acme fit?\n";
+    let (out, err, code) = run_console(dir.path(), &["console", "--json"], input);
+    assert_eq!(code, 0, "{err}");
+    let lines: Vec<serde_json::Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 4, "{out}");
+    assert_eq!(lines[0]["command"], "profile create");
+    assert_eq!(lines[1]["ok"], true);
+    assert!(lines[1]["reply"]["id"].as_i64().is_some());
+    assert_eq!(lines[2]["ok"], false);
+    assert!(lines[2]["error"]
+        .as_str()
+        .unwrap()
+        .contains("already on the roster"));
+    assert_eq!(lines[3]["command"], "screen");
+    assert_eq!(
+        lines[3]["reply"]["verdict"], "fit",
+        "a profile with no traits is met vacuously"
+    );
+    assert!(
+        dir.path().join("partnerfit.db").exists(),
+        "embedded SQLite default in the working directory"
+    );
+    // The data is still there for the next run.
+    let (out, _, _) = run_console(
+        dir.path(),
+        &["console", "--json", "--role", "guest"],
+        "/partner list\n",
+    );
+    let v: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    assert_eq!(v["reply"]["count"], 1);
+}
+
+#[test]
+fn console_text_output_is_readable() {
+    let dir = tempfile::tempdir().unwrap();
+    let (out, _, code) = run_console(
+        dir.path(),
+        &["console", "--user", "ana"],
+        "/help\n/screen partner:Nobody\n",
+    );
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("partnerfit — the Ideal Partner Profile"),
+        "{out}"
+    );
+    assert!(out.contains("Nobody — not on the roster"), "{out}");
+}
+
+#[test]
+fn config_errors_exit_2_in_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("config")).unwrap();
+    std::fs::write(
+        dir.path().join("config/partnerfit.toml"),
+        "workspace = \"x\"\nbogus = 1\n",
+    )
+    .unwrap();
+    let (_, err, code) = run_console(dir.path(), &["console"], "");
+    assert_eq!(code, 2);
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(err.contains("unknown field `bogus`"), "{err}");
+
+    let (_, err, code) = run_console(dir.path(), &["--config", "missing.toml", "console"], "");
+    assert_eq!(code, 2);
+    assert!(err.contains("cannot read config file"), "{err}");
+
+    let (_, err, code) = run_console(
+        tempfile::tempdir().unwrap().path(),
+        &["--database", "mysql://x", "console"],
+        "",
+    );
+    assert_eq!(code, 2);
+    assert!(err.contains("unknown database URL scheme"), "{err}");
+}
+
+#[test]
+fn every_subcommand_has_help() {
+    for sub in ["run", "console", "migrate"] {
+        let out = bin().args([sub, "--help"]).output().unwrap();
+        assert!(out.status.success(), "{sub}");
+        assert!(
+            String::from_utf8_lossy(&out.stdout).contains("Usage"),
+            "{sub}"
+        );
+    }
+}

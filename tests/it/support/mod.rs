@@ -1,0 +1,96 @@
+//! Shared test support: an app over a fresh database with a clock the test controls, and a console driver.
+
+#![allow(dead_code)]
+
+use chrono::{DateTime, TimeZone, Utc};
+use partnerfit::app::{App, Clock, Ctx};
+use partnerfit::domain::Role;
+use partnerfit::store::Store;
+use serde_json::Value;
+use std::sync::{Arc, Mutex};
+
+/// A clock the test sets.
+#[derive(Debug)]
+pub struct TestClock(Mutex<DateTime<Utc>>);
+
+impl TestClock {
+    pub fn at(t: DateTime<Utc>) -> Arc<TestClock> {
+        Arc::new(TestClock(Mutex::new(t)))
+    }
+    pub fn set(&self, t: DateTime<Utc>) {
+        *self.0.lock().unwrap() = t;
+    }
+    pub fn advance(&self, d: chrono::Duration) {
+        let mut g = self.0.lock().unwrap();
+        *g += d;
+    }
+}
+
+impl Clock for TestClock {
+    fn now(&self) -> DateTime<Utc> {
+        *self.0.lock().unwrap()
+    }
+}
+
+pub fn utc(y: i32, m: u32, d: u32, h: u32, min: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(y, m, d, h, min, 0).unwrap()
+}
+
+/// A temporary SQLite database and an app over it.
+pub struct TestApp {
+    pub dir: tempfile::TempDir,
+    pub url: String,
+    pub app: App,
+    pub clock: Arc<TestClock>,
+}
+
+impl TestApp {
+    pub async fn new(now: DateTime<Utc>) -> TestApp {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("test.db").display());
+        let store = Store::open(&url).await.unwrap();
+        let clock = TestClock::at(now);
+        let app = App::new(store, clock.clone());
+        TestApp {
+            dir,
+            url,
+            app,
+            clock,
+        }
+    }
+
+    pub fn ctx(&self, ws: &str, user: &str, role: Role) -> Ctx {
+        Ctx {
+            workspace: ws.into(),
+            user: user.into(),
+            role,
+            channel_id: None,
+        }
+    }
+
+    /// Run one console line as a lead `ana` in workspace `local` and return its JSON object.
+    pub async fn lead(&self, line: &str) -> Value {
+        self.run(&self.ctx("local", "ana", Role::Lead), line).await
+    }
+
+    pub async fn run(&self, ctx: &Ctx, line: &str) -> Value {
+        partnerfit::console::handle_line(&self.app, ctx, line)
+            .await
+            .map(|o| o.to_json())
+            .unwrap_or(Value::Null)
+    }
+
+    /// Run a line that must succeed; returns its reply.
+    pub async fn ok(&self, line: &str) -> Value {
+        let v = self.lead(line).await;
+        assert_eq!(v["ok"], true, "{line} -> {v}");
+        v["reply"].clone()
+    }
+
+    /// Run a line that must fail; returns the error text.
+    pub async fn err(&self, line: &str) -> String {
+        let v = self.lead(line).await;
+        assert_eq!(v["ok"], false, "{line} -> {v}");
+        v["error"].as_str().unwrap().to_string()
+    }
+}
