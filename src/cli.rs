@@ -50,12 +50,41 @@ pub enum Command {
     Run(RunArgs),
     /// The same commands, typed as text: a prompt on a terminal, one command per line from a pipe
     Console(ConsoleArgs),
+    /// Bulk load a CSV file, all-or-nothing, with line-numbered errors
+    Import(ImportArgs),
+    /// Write CSV to stdout or a file
+    Export(ExportArgs),
     /// Apply database migrations (every other command applies them too)
     Migrate,
 }
 
 #[derive(Debug, Clone, Args)]
 pub struct RunArgs {}
+
+#[derive(Debug, Clone, Args)]
+pub struct ImportArgs {
+    /// What the file holds
+    #[arg(value_parser = ["partners", "evidence", "allocations", "outcomes"])]
+    pub what: String,
+    /// The CSV file
+    pub file: PathBuf,
+    /// Only report what would change
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Who is importing, recorded with each record
+    #[arg(long, default_value = "import", value_parser = parse_user)]
+    pub user: String,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ExportArgs {
+    /// What to export
+    #[arg(value_parser = ["roster", "evidence", "allocations", "outcomes"])]
+    pub what: String,
+    /// Write to this file instead of stdout
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
 
 #[derive(Debug, Clone, Args)]
 pub struct ConsoleArgs {
@@ -185,6 +214,20 @@ pub async fn run(cli: Cli) -> Result<(), Fatal> {
             let result = crate::console::run(&app, &ctx, cli.global.json).await;
             app.store.close().await;
             result.map_err(Fatal::Other)
+        }
+        Command::Import(args) => {
+            let store = open_store(&config).await?;
+            let app = app(store);
+            let result = crate::app::transfer::import_cli(&app, &config.workspace, &args).await;
+            app.store.close().await;
+            result
+        }
+        Command::Export(args) => {
+            let store = open_store(&config).await?;
+            let app = app(store);
+            let result = crate::app::transfer::export_cli(&app, &config.workspace, &args).await;
+            app.store.close().await;
+            result
         }
         Command::Run(_) => Err(Fatal::Other(anyhow::anyhow!(
             "the Discord bot is not built yet"

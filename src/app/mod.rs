@@ -12,6 +12,7 @@ mod profiles;
 mod screen;
 mod settings;
 pub mod spec;
+pub mod transfer;
 
 pub use args::{ArgValue, Invocation};
 pub use card::{Card, Reply};
@@ -176,6 +177,8 @@ pub async fn dispatch(app: &App, ctx: &Ctx, inv: &Invocation) -> AppResult<Reply
         ["settings", "show"] => settings::show(app, ctx).await,
         ["settings", "set"] => settings::set(app, ctx, inv).await,
         ["settings", "roles"] => settings::roles(app, ctx, inv).await,
+        ["export"] => transfer::export_command(app, ctx, inv).await,
+        ["import"] => transfer::import_command(app, ctx, inv).await,
         _ => Err(AppError::user(format!(
             "/{} is not available yet in this version.",
             spec.name()
