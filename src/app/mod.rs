@@ -4,12 +4,13 @@
 
 pub mod args;
 pub mod card;
-mod evidence;
+pub mod evidence;
 mod help;
 pub mod lookup;
-mod partners;
+pub mod partners;
 mod profiles;
-mod screen;
+pub mod records;
+pub mod screen;
 mod settings;
 pub mod spec;
 pub mod transfer;
@@ -173,6 +174,11 @@ pub async fn dispatch(app: &App, ctx: &Ctx, inv: &Invocation) -> AppResult<Reply
         ["evidence", "add"] => evidence::add(app, ctx, inv).await,
         ["evidence", "list"] => evidence::list(app, ctx, inv).await,
         ["evidence", "retract"] => evidence::retract(app, ctx, inv).await,
+        ["log", "hours"] => records::log_hours(app, ctx, inv).await,
+        ["log", "spend"] => records::log_spend(app, ctx, inv).await,
+        ["log", "retract"] => records::log_retract(app, ctx, inv).await,
+        ["outcome", "add"] => records::outcome_add(app, ctx, inv).await,
+        ["outcome", "retract"] => records::outcome_retract(app, ctx, inv).await,
         ["screen"] => screen::screen_command(app, ctx, inv).await,
         ["settings", "show"] => settings::show(app, ctx).await,
         ["settings", "set"] => settings::set(app, ctx, inv).await,
