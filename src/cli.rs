@@ -50,6 +50,9 @@ pub enum Command {
     Run(RunArgs),
     /// The same commands, typed as text: a prompt on a terminal, one command per line from a pipe
     Console(ConsoleArgs),
+    /// Print a digest: the weekly allocation check or the quarterly re-check
+    #[command(subcommand)]
+    Digest(DigestCommand),
     /// Bulk load a CSV file, all-or-nothing, with line-numbered errors
     Import(ImportArgs),
     /// Write CSV to stdout or a file
@@ -60,6 +63,30 @@ pub enum Command {
 
 #[derive(Debug, Clone, Args)]
 pub struct RunArgs {}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum DigestCommand {
+    /// The weekly allocation check (default: the week that just ended)
+    Weekly {
+        /// ISO week like 2026-W47, or a date in it
+        #[arg(long, value_parser = parse_week)]
+        week: Option<crate::domain::Week>,
+    },
+    /// The quarterly re-check (default: the quarter that just ended)
+    Quarterly {
+        /// Quarter like 2026-Q3
+        #[arg(long, value_parser = parse_quarter)]
+        quarter: Option<crate::domain::Quarter>,
+    },
+}
+
+fn parse_week(s: &str) -> Result<crate::domain::Week, String> {
+    s.parse().map_err(|e: crate::domain::ParseError| e.0)
+}
+
+fn parse_quarter(s: &str) -> Result<crate::domain::Quarter, String> {
+    s.parse().map_err(|e: crate::domain::ParseError| e.0)
+}
 
 #[derive(Debug, Clone, Args)]
 pub struct ImportArgs {
@@ -215,6 +242,13 @@ pub async fn run(cli: Cli) -> Result<(), Fatal> {
             app.store.close().await;
             result.map_err(Fatal::Other)
         }
+        Command::Digest(which) => {
+            let store = open_store(&config).await?;
+            let app = app(store);
+            let result = print_digest(&app, &config.workspace, which, cli.global.json).await;
+            app.store.close().await;
+            result
+        }
         Command::Import(args) => {
             let store = open_store(&config).await?;
             let app = app(store);
@@ -233,6 +267,36 @@ pub async fn run(cli: Cli) -> Result<(), Fatal> {
             "the Discord bot is not built yet"
         ))),
     }
+}
+
+/// `partnerfit digest …`: print the digest (text, or the JSON object alone).
+async fn print_digest(app: &App, ws: &str, which: DigestCommand, json: bool) -> Result<(), Fatal> {
+    use crate::app::card::Render;
+    use crate::app::digest;
+    let fail = |e: crate::app::AppError| Fatal::Other(anyhow::anyhow!(e.user_message()));
+    let settings = app.settings(ws).await.map_err(fail)?;
+    let (value, text) = match which {
+        DigestCommand::Weekly { week } => {
+            let week = week.unwrap_or_else(|| digest::default_week(app, &settings));
+            let d = digest::weekly(app, ws, &settings, week)
+                .await
+                .map_err(fail)?;
+            (serde_json::to_value(&d), d.card().to_text())
+        }
+        DigestCommand::Quarterly { quarter } => {
+            let quarter = quarter.unwrap_or_else(|| digest::default_quarter(app, &settings));
+            let d = digest::quarterly(app, ws, &settings, quarter)
+                .await
+                .map_err(fail)?;
+            (serde_json::to_value(&d), d.card().to_text())
+        }
+    };
+    if json {
+        println!("{}", value.map_err(|e| Fatal::Other(e.into()))?);
+    } else {
+        println!("{text}");
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 
 pub mod args;
 pub mod card;
+pub mod digest;
 pub mod evidence;
 mod help;
 pub mod lookup;
@@ -179,6 +180,8 @@ pub async fn dispatch(app: &App, ctx: &Ctx, inv: &Invocation) -> AppResult<Reply
         ["log", "retract"] => records::log_retract(app, ctx, inv).await,
         ["outcome", "add"] => records::outcome_add(app, ctx, inv).await,
         ["outcome", "retract"] => records::outcome_retract(app, ctx, inv).await,
+        ["digest", "weekly"] => digest::weekly_command(app, ctx, inv).await,
+        ["digest", "quarterly"] => digest::quarterly_command(app, ctx, inv).await,
         ["screen"] => screen::screen_command(app, ctx, inv).await,
         ["settings", "show"] => settings::show(app, ctx).await,
         ["settings", "set"] => settings::set(app, ctx, inv).await,

@@ -340,3 +340,81 @@ impl Store {
         Ok(())
     }
 }
+
+/// A stored quarterly re-check.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredRecheck {
+    pub quarter: String,
+    pub verdict: String,
+    pub result_json: String,
+    pub fingerprint: String,
+    pub stored_at: String,
+}
+
+impl Store {
+    /// Store (or replace) the posted result of a quarter's re-check.
+    #[tracing::instrument(skip(self, result_json, fingerprint))]
+    pub async fn store_recheck(
+        &self,
+        ws: &str,
+        quarter: &str,
+        verdict: &str,
+        result_json: &str,
+        fingerprint: &str,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO recheck_results (workspace_id, quarter, verdict, result_json, fingerprint, stored_at) \
+             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (workspace_id, quarter) DO UPDATE SET \
+             verdict = excluded.verdict, result_json = excluded.result_json, fingerprint = excluded.fingerprint, \
+             stored_at = excluded.stored_at",
+        )
+        .bind(ws)
+        .bind(quarter)
+        .bind(verdict)
+        .bind(result_json)
+        .bind(fingerprint)
+        .bind(ts(now))
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    /// The stored re-check of one quarter.
+    #[tracing::instrument(skip(self))]
+    pub async fn stored_recheck(&self, ws: &str, quarter: &str) -> Result<Option<StoredRecheck>> {
+        let r = sqlx::query(
+            "SELECT quarter, verdict, result_json, fingerprint, stored_at FROM recheck_results \
+             WHERE workspace_id = $1 AND quarter = $2",
+        )
+        .bind(ws)
+        .bind(quarter)
+        .fetch_optional(self.pool())
+        .await?;
+        r.as_ref().map(recheck_from_row).transpose()
+    }
+
+    /// The most recent quarter's stored re-check (by quarter), not after `up_to` (e.g. `2026-Q4`).
+    #[tracing::instrument(skip(self))]
+    pub async fn latest_recheck(&self, ws: &str, up_to: &str) -> Result<Option<StoredRecheck>> {
+        let r = sqlx::query(
+            "SELECT quarter, verdict, result_json, fingerprint, stored_at FROM recheck_results \
+             WHERE workspace_id = $1 AND quarter <= $2 ORDER BY quarter DESC LIMIT 1",
+        )
+        .bind(ws)
+        .bind(up_to)
+        .fetch_optional(self.pool())
+        .await?;
+        r.as_ref().map(recheck_from_row).transpose()
+    }
+}
+
+fn recheck_from_row(r: &sqlx::any::AnyRow) -> Result<StoredRecheck> {
+    Ok(StoredRecheck {
+        quarter: get(r, "quarter")?,
+        verdict: get(r, "verdict")?,
+        result_json: get(r, "result_json")?,
+        fingerprint: get(r, "fingerprint")?,
+        stored_at: get(r, "stored_at")?,
+    })
+}

@@ -1,0 +1,762 @@
+//! The two digests: the weekly allocation check and the quarterly re-check. Each is computed from the
+//! database for one period, returned as a typed reply (the `--json` object), and rendered as a card with a
+//! chart when it is posted.
+
+use super::card::{Card, FileOut, Render, Tone};
+use super::screen::screen_many;
+use super::{App, AppError, AppResult, Ctx, Invocation, Reply, Settings};
+use crate::domain::allocation::{
+    self, hint, status, top_not_matching, trend_weeks, Bucket, Buckets, Hint, PartnerAllocation,
+    Status, Totals,
+};
+use crate::domain::profile::num;
+use crate::domain::recheck::{self, compare, Comparison, Member, RecheckVerdict};
+use crate::domain::stats::Summary;
+use crate::domain::{Amount, Hours, OutcomeKind, PartnerType, Quarter, Role, Week};
+use crate::store::Partner;
+use chrono::NaiveDate;
+use serde::Serialize;
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+// ---------------------------------------------------------------------------------------------------------
+// Weekly
+
+/// One non-matching partner that took time or money.
+#[derive(Debug, Clone, Serialize)]
+pub struct PartnerLoad {
+    pub partner: String,
+    pub hours: Hours,
+    pub spend: Amount,
+}
+
+/// One week of the trend.
+#[derive(Debug, Clone, Serialize)]
+pub struct TrendPoint {
+    pub week: Week,
+    pub matching_share_hours: Option<f64>,
+    pub matching_share_spend: Option<f64>,
+}
+
+/// The weekly allocation check of one ISO week.
+#[derive(Debug, Clone, Serialize)]
+pub struct WeeklyDigest {
+    pub week: Week,
+    pub week_start: NaiveDate,
+    pub week_end: NaiveDate,
+    pub hours_total: Hours,
+    pub spend_total: Amount,
+    pub matching_share_hours: Option<f64>,
+    pub matching_share_spend: Option<f64>,
+    pub target: f64,
+    pub status: Status,
+    pub hint: Option<Hint>,
+    pub buckets: Buckets,
+    pub top_not_matching: Vec<PartnerLoad>,
+    pub neglected: Vec<String>,
+    pub trend: Vec<TrendPoint>,
+    /// The latest stored quarterly re-check the hint rests on.
+    pub latest_recheck: Option<LatestRecheck>,
+    /// Set when a scheduled post went out after its time (the bot was down).
+    pub late: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct LatestRecheck {
+    pub quarter: String,
+    pub verdict: String,
+}
+
+fn pct(v: Option<f64>) -> String {
+    v.map(|s| format!("{:.0}%", s * 100.0))
+        .unwrap_or_else(|| "—".into())
+}
+
+fn money(a: Amount) -> String {
+    format!("${a}")
+}
+
+impl Render for WeeklyDigest {
+    fn card(&self) -> Card {
+        let (tone, head) = match self.status {
+            Status::OnTarget => (Tone::Good, "on target"),
+            Status::Drifting => (Tone::Bad, "drifting"),
+            Status::NoData => (Tone::Warn, "no data"),
+        };
+        let late = if self.late { " (late)" } else { "" };
+        let mut card = Card::new(
+            format!("Weekly allocation check {}{late}: {head}", self.week),
+            tone,
+        );
+        if self.status == Status::NoData {
+            card = card.description(format!(
+                "No hours or spend were logged for {} ({} to {}). Log where the team's time and money went with /log hours and /log spend, and outcomes with /outcome add.",
+                self.week, self.week_start, self.week_end
+            ));
+        } else {
+            let why = match self.hint {
+                Some(Hint::ProfileMayBeWrong) => format!(
+                    "\n**The profile may be wrong**: the latest re-check ({}) said {}. Revisit the profile before forcing the allocation.",
+                    self.latest_recheck.as_ref().map(|r| r.quarter.as_str()).unwrap_or("?"),
+                    self.latest_recheck.as_ref().map(|r| r.verdict.as_str()).unwrap_or("?")
+                ),
+                Some(Hint::AllocationDrifting) => {
+                    "\n**The allocation is drifting**: move time and money back to partners that match the profile.".into()
+                }
+                None => String::new(),
+            };
+            card = card.description(format!(
+                "{} to {}: {} h and {} logged. Matching partners got {} of the hours and {} of the spend (target {}).{why}",
+                self.week_start,
+                self.week_end,
+                self.hours_total,
+                money(self.spend_total),
+                pct(self.matching_share_hours),
+                pct(self.matching_share_spend),
+                pct(Some(self.target)),
+            ));
+            let b = |t: &Totals| format!("{} h · {}", t.hours, money(t.spend));
+            card = card
+                .field("Matching (fit, near-fit)", b(&self.buckets.matching), true)
+                .field(
+                    "Not matching (walk-away)",
+                    b(&self.buckets.not_matching),
+                    true,
+                )
+                .field("Unscreened", b(&self.buckets.unscreened), true);
+        }
+        if !self.top_not_matching.is_empty() {
+            card = card.field(
+                "Walk-away partners taking time",
+                self.top_not_matching
+                    .iter()
+                    .map(|p| format!("{} — {} h · {}", p.partner, p.hours, money(p.spend)))
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+                false,
+            );
+        }
+        if !self.neglected.is_empty() {
+            let shown: Vec<&str> = self.neglected.iter().take(15).map(String::as_str).collect();
+            let more = self.neglected.len().saturating_sub(shown.len());
+            card = card.field(
+                format!(
+                    "Neglected matching partners ({}): no time or spend in 4 weeks",
+                    self.neglected.len()
+                ),
+                format!(
+                    "{}{}",
+                    shown.join(", "),
+                    if more > 0 {
+                        format!(" and {more} more")
+                    } else {
+                        String::new()
+                    }
+                ),
+                false,
+            );
+        }
+        card = card.field(
+            "Trend (matching share of hours)",
+            self.trend
+                .iter()
+                .map(|t| format!("W{:02} {}", t.week.number(), pct(t.matching_share_hours)))
+                .collect::<Vec<_>>()
+                .join(" · "),
+            false,
+        );
+        card
+    }
+}
+
+/// Which partners had allocations in each week, with totals.
+type WeekRows = BTreeMap<Week, Vec<(i64, Hours, Amount)>>;
+
+/// Compute the weekly allocation check of `week`.
+#[tracing::instrument(skip(app, settings))]
+pub async fn weekly(
+    app: &App,
+    ws: &str,
+    settings: &Settings,
+    week: Week,
+) -> AppResult<WeeklyDigest> {
+    let weeks = trend_weeks(week);
+    let neglect_from = allocation::neglect_window(week).0;
+    let from = weeks[0].min(neglect_from);
+    let sums = app.store.allocation_sums(ws, from, week).await?;
+    let mut rows: WeekRows = BTreeMap::new();
+    for s in &sums {
+        if let Ok(w) = s.week.parse::<Week>() {
+            rows.entry(w)
+                .or_default()
+                .push((s.partner_id, s.hours, s.spend));
+        }
+    }
+    let partners = app.store.partners(ws, &Default::default()).await?;
+    let by_id: HashMap<i64, &Partner> = partners.iter().map(|p| (p.id, p)).collect();
+
+    let mut trend = Vec::with_capacity(weeks.len());
+    let mut this_week_rows = Vec::new();
+    for w in &weeks {
+        let week_rows = rows.get(w).cloned().unwrap_or_default();
+        let involved: Vec<Partner> = week_rows
+            .iter()
+            .filter_map(|(id, _, _)| by_id.get(id).map(|p| (*p).clone()))
+            .collect();
+        let screens = screen_many(app, ws, settings, &involved, w.sunday()).await?;
+        let allocs: Vec<PartnerAllocation> = week_rows
+            .iter()
+            .filter_map(|(id, h, s)| {
+                let p = by_id.get(id)?;
+                let verdict = screens.get(id).and_then(|s| s.as_ref().map(|s| s.verdict));
+                Some(PartnerAllocation {
+                    partner: p.name.clone(),
+                    bucket: Bucket::of(verdict),
+                    hours: *h,
+                    spend: *s,
+                })
+            })
+            .collect();
+        let b = Buckets::from_rows(&allocs);
+        trend.push(TrendPoint {
+            week: *w,
+            matching_share_hours: b.share_hours(),
+            matching_share_spend: b.share_spend(),
+        });
+        if *w == week {
+            this_week_rows = allocs;
+        }
+    }
+
+    let buckets = Buckets::from_rows(&this_week_rows);
+    let total = buckets.total();
+    let (sh, ss) = (buckets.share_hours(), buckets.share_spend());
+    let st = status(
+        !this_week_rows.is_empty(),
+        sh,
+        ss,
+        settings.allocation_target,
+    );
+    let quarter = crate::domain::Quarter::containing(week.sunday());
+    let latest = app.store.latest_recheck(ws, &quarter.to_string()).await?;
+    let h = hint(st, latest.as_ref().map(|r| r.verdict.as_str()));
+
+    // Neglected: signed and not dropped at the end of the week, matching then, with nothing in the 4 weeks.
+    let end = week.sunday();
+    let active: HashSet<i64> = rows
+        .range(neglect_from..=week)
+        .flat_map(|(_, v)| {
+            v.iter()
+                .filter(|(_, h, s)| *h > Hours::ZERO || *s > Amount::ZERO)
+                .map(|(id, _, _)| *id)
+        })
+        .collect();
+    let candidates: Vec<Partner> = partners
+        .iter()
+        .filter(|p| {
+            p.signed.is_some_and(|d| d <= end)
+                && p.dropped.is_none_or(|d| d > end)
+                && !active.contains(&p.id)
+        })
+        .cloned()
+        .collect();
+    let screens = screen_many(app, ws, settings, &candidates, end).await?;
+    let mut neglected: Vec<String> = candidates
+        .iter()
+        .filter(|p| {
+            screens
+                .get(&p.id)
+                .and_then(|s| s.as_ref())
+                .is_some_and(|s| s.verdict.matches())
+        })
+        .map(|p| p.name.clone())
+        .collect();
+    neglected.sort_by_key(|n| n.to_lowercase());
+
+    Ok(WeeklyDigest {
+        week,
+        week_start: week.monday(),
+        week_end: end,
+        hours_total: total.hours,
+        spend_total: total.spend,
+        matching_share_hours: sh,
+        matching_share_spend: ss,
+        target: settings.allocation_target,
+        status: st,
+        hint: h,
+        buckets,
+        top_not_matching: top_not_matching(&this_week_rows, 5)
+            .into_iter()
+            .map(|r| PartnerLoad {
+                partner: r.partner,
+                hours: r.hours,
+                spend: r.spend,
+            })
+            .collect(),
+        neglected,
+        trend,
+        latest_recheck: latest.map(|r| LatestRecheck {
+            quarter: r.quarter,
+            verdict: r.verdict,
+        }),
+        late: false,
+    })
+}
+
+/// The weekly chart: matching share of hours and spend per week against the target.
+pub fn weekly_chart(d: &WeeklyDigest) -> AppResult<FileOut> {
+    let points: Vec<crate::chart::WeekShare> = d
+        .trend
+        .iter()
+        .map(|t| crate::chart::WeekShare {
+            week: t.week.to_string(),
+            hours: t.matching_share_hours,
+            spend: t.matching_share_spend,
+        })
+        .collect();
+    let bytes = crate::chart::weekly_share_chart(
+        &format!("Matching share, 8 weeks to {}", d.week),
+        &points,
+        d.target,
+    )
+    .map_err(AppError::Internal)?;
+    Ok(FileOut {
+        name: format!("weekly-{}.png", d.week),
+        bytes,
+    })
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Quarterly
+
+/// One group of the re-check.
+#[derive(Debug, Clone, Serialize)]
+pub struct GroupFigures {
+    pub n: usize,
+    pub mean: Option<f64>,
+    pub median: Option<f64>,
+    pub total: f64,
+    pub registered_deals: i64,
+    pub closed_won: f64,
+}
+
+/// One trait's comparison.
+#[derive(Debug, Clone, Serialize)]
+pub struct TraitFigures {
+    #[serde(rename = "type")]
+    pub partner_type: PartnerType,
+    pub name: String,
+    pub n_met: usize,
+    pub n_missed: usize,
+    pub mean_met: Option<f64>,
+    pub mean_missed: Option<f64>,
+    pub lift: Option<f64>,
+    pub u: Option<f64>,
+    pub p_value: Option<f64>,
+}
+
+/// The quarterly re-check of one quarter.
+#[derive(Debug, Clone, Serialize)]
+pub struct QuarterlyDigest {
+    pub quarter: Quarter,
+    pub first_day: NaiveDate,
+    pub last_day: NaiveDate,
+    pub verdict: RecheckVerdict,
+    pub matching: GroupFigures,
+    pub not_matching: GroupFigures,
+    pub lift: Option<f64>,
+    pub u: Option<f64>,
+    pub p_value: Option<f64>,
+    pub method: Option<crate::domain::stats::Method>,
+    pub min_group: usize,
+    pub alpha: f64,
+    pub cohort: usize,
+    pub signed_in_quarter: usize,
+    pub recruitment_match_share: Option<f64>,
+    pub traits: Vec<TraitFigures>,
+    /// Traits whose lift is at or below 1: the first candidates to revise.
+    pub revise_first: Vec<String>,
+    /// The figures as they were posted, when this quarter was posted before.
+    pub posted: Option<PostedRecheck>,
+    pub late: bool,
+    /// Each cohort partner's production, (matching, not matching), for the chart.
+    #[serde(skip)]
+    pub productions: (Vec<f64>, Vec<f64>),
+}
+
+/// A previously posted result of the same quarter.
+#[derive(Debug, Clone, Serialize)]
+pub struct PostedRecheck {
+    pub stored_at: String,
+    pub verdict: String,
+    /// Whether the data of the quarter changed since it was posted (the figures differ).
+    pub data_changed: bool,
+    pub figures: serde_json::Value,
+}
+
+fn group(s: &Summary, deals: i64, won: f64) -> GroupFigures {
+    GroupFigures {
+        n: s.n,
+        mean: s.mean,
+        median: s.median,
+        total: s.total,
+        registered_deals: deals,
+        closed_won: won,
+    }
+}
+
+fn fmt_money(v: Option<f64>) -> String {
+    match v {
+        None => "—".into(),
+        Some(v) if v.abs() >= 1_000_000.0 => format!("${:.2}M", v / 1_000_000.0),
+        Some(v) if v.abs() >= 10_000.0 => format!("${:.0}k", v / 1000.0),
+        Some(v) => format!("${}", num((v * 100.0).round() / 100.0)),
+    }
+}
+
+fn fmt_opt(v: Option<f64>, digits: usize) -> String {
+    v.map(|v| format!("{v:.digits$}"))
+        .unwrap_or_else(|| "—".into())
+}
+
+impl Render for QuarterlyDigest {
+    fn card(&self) -> Card {
+        let (tone, say) = match self.verdict {
+            RecheckVerdict::Hold => (Tone::Good, "HOLD — matching partners out-produce the rest: the profile predicts production. Hold it and tighten recruitment."),
+            RecheckVerdict::Revise => (Tone::Bad, "REVISE — matching partners do not outperform: the profile is wrong. Start with the traits below."),
+            RecheckVerdict::NotProven => (Tone::Warn, "NOT PROVEN — matching partners do somewhat better, but not clearly enough yet."),
+            RecheckVerdict::InsufficientData => (Tone::Warn, "INSUFFICIENT DATA — a group has fewer partners than min_group. Log outcomes with /outcome add and keep screening."),
+        };
+        let late = if self.late { " (late)" } else { "" };
+        let mut card = Card::new(
+            format!(
+                "Quarterly re-check {}{late}: {}",
+                self.quarter,
+                self.verdict.as_str()
+            ),
+            tone,
+        )
+        .description(format!(
+            "{say}\nCohort: {} partners signed by {} and not dropped before {}.",
+            self.cohort, self.last_day, self.first_day
+        ));
+        let g = |f: &GroupFigures| {
+            format!(
+                "n {} · mean {} · median {} · total {}\n{} registered deals · {} closed-won",
+                f.n,
+                fmt_money(f.mean),
+                fmt_money(f.median),
+                fmt_money(Some(f.total)),
+                f.registered_deals,
+                fmt_money(Some(f.closed_won))
+            )
+        };
+        card = card
+            .field("Matching (fit, near-fit)", g(&self.matching), true)
+            .field("Not matching", g(&self.not_matching), true)
+            .field(
+                "Test",
+                format!(
+                    "lift {} · Mann-Whitney U {} · p {} (one-sided, alpha {})",
+                    fmt_opt(self.lift, 2),
+                    fmt_opt(self.u, 1),
+                    fmt_opt(self.p_value, 4),
+                    self.alpha
+                ),
+                false,
+            )
+            .field(
+                "Recruitment",
+                match self.recruitment_match_share {
+                    Some(s) => format!(
+                        "{:.0}% of the {} partners signed in {} match the profile",
+                        s * 100.0,
+                        self.signed_in_quarter,
+                        self.quarter
+                    ),
+                    None => format!("no partner was signed in {}", self.quarter),
+                },
+                false,
+            );
+        if !self.traits.is_empty() {
+            card = card.field(
+                "Traits (lift met vs missed)",
+                self.traits
+                    .iter()
+                    .map(|t| {
+                        format!(
+                            "[{}] {} — lift {} (n {} met / {} missed, p {})",
+                            t.partner_type,
+                            t.name,
+                            fmt_opt(t.lift, 2),
+                            t.n_met,
+                            t.n_missed,
+                            fmt_opt(t.p_value, 3)
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+                false,
+            );
+        }
+        if !self.revise_first.is_empty() {
+            card = card.field(
+                "Revise first (lift ≤ 1)",
+                self.revise_first.join(", "),
+                false,
+            );
+        }
+        if let Some(p) = &self.posted {
+            card = card.footer(if p.data_changed {
+                format!(
+                    "Posted on {} with verdict {}; the data for {} changed since, so these figures differ from the posted ones.",
+                    &p.stored_at[..10.min(p.stored_at.len())],
+                    p.verdict,
+                    self.quarter
+                )
+            } else {
+                format!("Posted on {}; the data has not changed since.", &p.stored_at[..10.min(p.stored_at.len())])
+            });
+        }
+        card
+    }
+}
+
+/// The part of the digest that depends on the data only (compared to detect changes since posting).
+fn figures(d: &QuarterlyDigest) -> serde_json::Value {
+    let mut v = serde_json::to_value(d).unwrap_or_default();
+    if let Some(o) = v.as_object_mut() {
+        o.remove("posted");
+        o.remove("late");
+    }
+    v
+}
+
+/// Compute the re-check of `quarter`.
+#[tracing::instrument(skip(app, settings))]
+pub async fn quarterly(
+    app: &App,
+    ws: &str,
+    settings: &Settings,
+    quarter: Quarter,
+) -> AppResult<QuarterlyDigest> {
+    let (first, last) = (quarter.first_day(), quarter.last_day());
+    let partners = app.store.partners(ws, &Default::default()).await?;
+    let cohort: Vec<Partner> = partners
+        .into_iter()
+        .filter(|p| p.signed.is_some_and(|d| d <= last) && p.dropped.is_none_or(|d| d >= first))
+        .collect();
+    let screens = screen_many(app, ws, settings, &cohort, last).await?;
+    let outcomes = app.store.outcomes_between(ws, first, last).await?;
+    // Amounts are summed in cents, so per-partner totals are exact before they become dollars.
+    let mut production: HashMap<i64, i64> = HashMap::new();
+    let mut deals: HashMap<i64, i64> = HashMap::new();
+    let mut won: HashMap<i64, i64> = HashMap::new();
+    for o in &outcomes {
+        let cents = o.amount.map(Amount::cents).unwrap_or(0);
+        match o.kind {
+            OutcomeKind::SourcedPipeline => *production.entry(o.partner_id).or_default() += cents,
+            OutcomeKind::RegisteredDeal => *deals.entry(o.partner_id).or_default() += 1,
+            OutcomeKind::ClosedWon => *won.entry(o.partner_id).or_default() += cents,
+        }
+    }
+    let dollars = |map: &HashMap<i64, i64>, id: i64| {
+        Amount::from_cents(map.get(&id).copied().unwrap_or(0)).dollars()
+    };
+    let members: Vec<Member> = cohort
+        .iter()
+        .map(|p| {
+            let s = screens.get(&p.id).and_then(|s| s.as_ref());
+            Member {
+                partner_type: p.partner_type,
+                matching: s.is_some_and(|s| s.verdict.matches()),
+                production: dollars(&production, p.id),
+                traits: s
+                    .map(|s| s.checks.iter().map(|c| (c.trait_.id, c.status)).collect())
+                    .unwrap_or_default(),
+            }
+        })
+        .collect();
+    let (m, n) = recheck::group_productions(&members);
+    let c: Comparison = compare(&m, &n);
+    let sum_by = |matching: bool, map: &HashMap<i64, i64>| -> f64 {
+        let cents: i64 = cohort
+            .iter()
+            .zip(&members)
+            .filter(|(_, mem)| mem.matching == matching)
+            .map(|(p, _)| map.get(&p.id).copied().unwrap_or(0))
+            .sum();
+        Amount::from_cents(cents).dollars()
+    };
+    let deals_by = |matching: bool| -> i64 {
+        cohort
+            .iter()
+            .zip(&members)
+            .filter(|(_, mem)| mem.matching == matching)
+            .map(|(p, _)| deals.get(&p.id).copied().unwrap_or(0))
+            .sum()
+    };
+    let profiles = app.store.active_profiles(ws).await?;
+    let mut traits = Vec::new();
+    for prof in &profiles {
+        for t in &prof.traits {
+            let (met, missed) = recheck::trait_productions(&members, prof.partner_type, t.id);
+            let tc = compare(&met, &missed);
+            traits.push(TraitFigures {
+                partner_type: prof.partner_type,
+                name: t.name.clone(),
+                n_met: tc.a.n,
+                n_missed: tc.b.n,
+                mean_met: tc.a.mean,
+                mean_missed: tc.b.mean,
+                lift: tc.lift,
+                u: tc.test.map(|x| x.u),
+                p_value: tc.test.map(|x| x.p_value),
+            });
+        }
+    }
+    let revise_first = traits
+        .iter()
+        .filter(|t| t.lift.is_some_and(|l| l <= 1.0))
+        .map(|t| format!("{} ({})", t.name, t.partner_type))
+        .collect();
+    let signed_in_q: Vec<usize> = cohort
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| p.signed.is_some_and(|d| quarter.contains(d)))
+        .map(|(i, _)| i)
+        .collect();
+    let signed_matching = signed_in_q.iter().filter(|i| members[**i].matching).count();
+    let verdict = recheck::verdict(&c, settings.recheck_rules());
+    let mut d = QuarterlyDigest {
+        quarter,
+        first_day: first,
+        last_day: last,
+        verdict,
+        matching: group(&c.a, deals_by(true), sum_by(true, &won)),
+        not_matching: group(&c.b, deals_by(false), sum_by(false, &won)),
+        lift: c.lift,
+        u: c.test.map(|x| x.u),
+        p_value: c.test.map(|x| x.p_value),
+        method: c.test.map(|x| x.method),
+        min_group: settings.min_group as usize,
+        alpha: settings.alpha,
+        cohort: cohort.len(),
+        signed_in_quarter: signed_in_q.len(),
+        recruitment_match_share: (!signed_in_q.is_empty())
+            .then(|| signed_matching as f64 / signed_in_q.len() as f64),
+        traits,
+        revise_first,
+        posted: None,
+        late: false,
+        productions: (m, n),
+    };
+    if let Some(stored) = app.store.stored_recheck(ws, &quarter.to_string()).await? {
+        let posted: serde_json::Value =
+            serde_json::from_str(&stored.result_json).unwrap_or_default();
+        d.posted = Some(PostedRecheck {
+            data_changed: posted != figures(&d),
+            stored_at: stored.stored_at,
+            verdict: stored.verdict,
+            figures: posted,
+        });
+    }
+    Ok(d)
+}
+
+/// Store the re-check as posted (so later re-runs can tell whether the data changed).
+pub async fn record_posted_recheck(app: &App, ws: &str, d: &QuarterlyDigest) -> AppResult<()> {
+    let f = figures(d);
+    let json = f.to_string();
+    app.store
+        .store_recheck(
+            ws,
+            &d.quarter.to_string(),
+            d.verdict.as_str(),
+            &json,
+            &json,
+            app.now(),
+        )
+        .await?;
+    Ok(())
+}
+
+/// The quarterly chart: each partner's production by group, and the lift per trait.
+pub fn quarterly_chart(d: &QuarterlyDigest) -> AppResult<FileOut> {
+    let lifts: Vec<(String, Option<f64>)> =
+        d.traits.iter().map(|t| (t.name.clone(), t.lift)).collect();
+    let bytes = crate::chart::quarterly_chart(
+        &format!("Re-check {}: production by group, lift by trait", d.quarter),
+        &d.productions.0,
+        &d.productions.1,
+        &lifts,
+    )
+    .map_err(AppError::Internal)?;
+    Ok(FileOut {
+        name: format!("recheck-{}.png", d.quarter),
+        bytes,
+    })
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Commands
+
+/// The week a weekly digest covers by default: the one that just ended.
+pub fn default_week(app: &App, s: &Settings) -> Week {
+    app.this_week(s).prev()
+}
+
+/// The quarter a quarterly digest covers by default: the one that just ended.
+pub fn default_quarter(app: &App, s: &Settings) -> Quarter {
+    Quarter::containing(app.today(s)).prev()
+}
+
+fn check_post(ctx: &Ctx, post: bool) -> AppResult<()> {
+    if post {
+        super::require(ctx, Role::Lead, "post a digest to the channel")?;
+    }
+    Ok(())
+}
+
+/// `/digest weekly [week] [post]` in the console: a preview (posting needs the bot).
+pub async fn weekly_command(app: &App, ctx: &Ctx, inv: &Invocation) -> AppResult<Reply> {
+    let post = inv.opt_bool("post")?.unwrap_or(false);
+    check_post(ctx, post)?;
+    let settings = app.settings(&ctx.workspace).await?;
+    let week = inv
+        .opt_week("week")?
+        .unwrap_or_else(|| default_week(app, &settings));
+    let d = weekly(app, &ctx.workspace, &settings, week).await?;
+    let mut r = Reply::from_typed(&d);
+    r.card.ephemeral = !post;
+    Ok(r)
+}
+
+/// `/digest quarterly [quarter] [post]`: a preview; with post, the result is stored as posted.
+pub async fn quarterly_command(app: &App, ctx: &Ctx, inv: &Invocation) -> AppResult<Reply> {
+    let post = inv.opt_bool("post")?.unwrap_or(false);
+    check_post(ctx, post)?;
+    let settings = app.settings(&ctx.workspace).await?;
+    let quarter = inv
+        .opt_quarter("quarter")?
+        .unwrap_or_else(|| default_quarter(app, &settings));
+    let d = quarterly(app, &ctx.workspace, &settings, quarter).await?;
+    if post {
+        record_posted_recheck(app, &ctx.workspace, &d).await?;
+    }
+    let mut r = Reply::from_typed(&d);
+    r.card.ephemeral = !post;
+    Ok(r)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn money_is_short() {
+        assert_eq!(fmt_money(Some(1_234_567.0)), "$1.23M");
+        assert_eq!(fmt_money(Some(25_000.0)), "$25k");
+        assert_eq!(fmt_money(Some(999.5)), "$999.5");
+        assert_eq!(fmt_money(None), "—");
+    }
+}
