@@ -717,7 +717,8 @@ fn check_post(ctx: &Ctx, post: bool) -> AppResult<()> {
     Ok(())
 }
 
-/// `/digest weekly [week] [post]` in the console: a preview (posting needs the bot).
+/// `/digest weekly [week] [post]`: a preview for the caller; with post (leads), the digest and its chart as a
+/// message in the channel.
 pub async fn weekly_command(app: &App, ctx: &Ctx, inv: &Invocation) -> AppResult<Reply> {
     let post = inv.opt_bool("post")?.unwrap_or(false);
     check_post(ctx, post)?;
@@ -728,10 +729,14 @@ pub async fn weekly_command(app: &App, ctx: &Ctx, inv: &Invocation) -> AppResult
     let d = weekly(app, &ctx.workspace, &settings, week).await?;
     let mut r = Reply::from_typed(&d);
     r.card.ephemeral = !post;
+    if post {
+        r.card.files.push(weekly_chart(&d)?);
+    }
     Ok(r)
 }
 
-/// `/digest quarterly [quarter] [post]`: a preview; with post, the result is stored as posted.
+/// `/digest quarterly [quarter] [post]`: a preview; with post (leads), the digest and its chart in the channel,
+/// and the result is stored as posted.
 pub async fn quarterly_command(app: &App, ctx: &Ctx, inv: &Invocation) -> AppResult<Reply> {
     let post = inv.opt_bool("post")?.unwrap_or(false);
     check_post(ctx, post)?;
@@ -740,11 +745,12 @@ pub async fn quarterly_command(app: &App, ctx: &Ctx, inv: &Invocation) -> AppRes
         .opt_quarter("quarter")?
         .unwrap_or_else(|| default_quarter(app, &settings));
     let d = quarterly(app, &ctx.workspace, &settings, quarter).await?;
-    if post {
-        record_posted_recheck(app, &ctx.workspace, &d).await?;
-    }
     let mut r = Reply::from_typed(&d);
     r.card.ephemeral = !post;
+    if post {
+        r.card.files.push(quarterly_chart(&d)?);
+        record_posted_recheck(app, &ctx.workspace, &d).await?;
+    }
     Ok(r)
 }
 

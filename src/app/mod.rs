@@ -4,6 +4,7 @@
 
 pub mod args;
 pub mod card;
+pub mod chat;
 pub mod digest;
 pub mod evidence;
 mod help;
@@ -11,6 +12,7 @@ pub mod lookup;
 pub mod partners;
 mod profiles;
 pub mod records;
+pub mod schedules;
 pub mod screen;
 mod settings;
 pub mod spec;
@@ -41,11 +43,15 @@ impl Clock for SystemClock {
     }
 }
 
-/// Everything the use cases need: the store and the clock.
+/// Everything the use cases need: the store, the clock, and the chat platform when there is one.
 #[derive(Debug, Clone)]
 pub struct App {
     pub store: Store,
     pub clock: Arc<dyn Clock>,
+    /// Discord, when the bot runs; None in the console and CLI.
+    pub chat: Option<Arc<dyn chat::Chat>>,
+    /// Signalled when a schedule changes, so the scheduler re-plans at once.
+    pub schedules_changed: Arc<tokio::sync::Notify>,
 }
 
 /// Who is running a command, in which workspace.
@@ -123,7 +129,18 @@ pub fn require(ctx: &Ctx, needed: Role, what: &str) -> AppResult<()> {
 
 impl App {
     pub fn new(store: Store, clock: Arc<dyn Clock>) -> App {
-        App { store, clock }
+        App {
+            store,
+            clock,
+            chat: None,
+            schedules_changed: Arc::new(tokio::sync::Notify::new()),
+        }
+    }
+
+    /// The same app, posting through `chat`.
+    pub fn with_chat(mut self, chat: Arc<dyn chat::Chat>) -> App {
+        self.chat = Some(chat);
+        self
     }
 
     pub fn now(&self) -> DateTime<Utc> {
@@ -182,6 +199,10 @@ pub async fn dispatch(app: &App, ctx: &Ctx, inv: &Invocation) -> AppResult<Reply
         ["outcome", "retract"] => records::outcome_retract(app, ctx, inv).await,
         ["digest", "weekly"] => digest::weekly_command(app, ctx, inv).await,
         ["digest", "quarterly"] => digest::quarterly_command(app, ctx, inv).await,
+        ["schedule", "set"] => schedules::set(app, ctx, inv).await,
+        ["schedule", "pause"] => schedules::pause(app, ctx, inv, true).await,
+        ["schedule", "resume"] => schedules::pause(app, ctx, inv, false).await,
+        ["schedule", "show"] => schedules::show(app, ctx).await,
         ["screen"] => screen::screen_command(app, ctx, inv).await,
         ["settings", "show"] => settings::show(app, ctx).await,
         ["settings", "set"] => settings::set(app, ctx, inv).await,

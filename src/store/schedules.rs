@@ -111,15 +111,17 @@ impl Store {
         ws: &str,
         digest: DigestKind,
         paused: bool,
+        now: DateTime<Utc>,
     ) -> Result<bool> {
-        let n =
-            sqlx::query("UPDATE schedules SET paused = $1 WHERE workspace_id = $2 AND digest = $3")
-                .bind(paused as i64)
-                .bind(ws)
-                .bind(digest.as_str())
-                .execute(self.pool())
-                .await?
-                .rows_affected();
+        // Resuming restarts the schedule at `now`: periods that fired while paused are not caught up.
+        let query = if paused {
+            sqlx::query("UPDATE schedules SET paused = 1 WHERE workspace_id = $1 AND digest = $2")
+        } else {
+            sqlx::query("UPDATE schedules SET paused = 0, set_at = $3 WHERE workspace_id = $1 AND digest = $2")
+        };
+        let query = query.bind(ws).bind(digest.as_str());
+        let query = if paused { query } else { query.bind(ts(now)) };
+        let n = query.execute(self.pool()).await?.rows_affected();
         Ok(n > 0)
     }
 

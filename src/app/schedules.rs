@@ -1,0 +1,238 @@
+//! `/schedule set|pause|resume|show`: when and where the digests are posted.
+
+use super::card::{Card, Render, Tone};
+use super::{App, AppError, AppResult, Ctx, Invocation, Reply};
+use crate::domain::{snippet, DigestKind};
+use crate::schedule::cron_expr::CronExpr;
+use crate::schedule::{default_cron, period_of};
+use serde::Serialize;
+
+/// One digest's schedule, with its next runs.
+#[derive(Debug, Clone, Serialize)]
+pub struct ScheduleView {
+    pub digest: DigestKind,
+    /// None when the digest has no schedule yet.
+    pub cron: Option<String>,
+    pub channel: Option<String>,
+    pub paused: bool,
+    pub timezone: String,
+    /// The next fire times (RFC 3339, in the workspace's time zone) and the period each covers.
+    pub next_runs: Vec<NextRun>,
+    pub last_run: Option<LastRun>,
+    pub last_error: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct NextRun {
+    pub at: String,
+    pub period: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct LastRun {
+    pub period: String,
+    pub fire_at: String,
+    pub posted_at: Option<String>,
+    pub late: bool,
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Schedules {
+    pub schedules: Vec<ScheduleView>,
+    /// Set by /schedule set when the channel could not be checked (no Discord connection).
+    pub note: Option<String>,
+}
+
+impl Render for Schedules {
+    fn card(&self) -> Card {
+        let mut card = Card::new("Digest schedules", Tone::Info);
+        for s in &self.schedules {
+            let body = match &s.cron {
+                None => format!(
+                    "not scheduled — e.g. /schedule set digest:{} cron:\"{}\" channel:#partners",
+                    s.digest,
+                    default_cron(s.digest)
+                ),
+                Some(c) => {
+                    let mut lines = vec![format!(
+                        "`{c}` ({}) in <#{}>{}",
+                        s.timezone,
+                        s.channel.as_deref().unwrap_or("?"),
+                        if s.paused { " — **paused**" } else { "" }
+                    )];
+                    if !s.paused {
+                        for n in &s.next_runs {
+                            lines.push(format!("next: {} → covers {}", n.at, n.period));
+                        }
+                    }
+                    if let Some(l) = &s.last_run {
+                        lines.push(format!(
+                            "last: {} {}{}",
+                            l.period,
+                            match &l.posted_at {
+                                Some(_) if l.error.is_some() => "not posted",
+                                Some(_) => "posted",
+                                None => "pending",
+                            },
+                            if l.late { " (late)" } else { "" }
+                        ));
+                    }
+                    if let Some(e) = &s.last_error {
+                        lines.push(format!("⚠ last delivery failed: {e}"));
+                    }
+                    lines.join("\n")
+                }
+            };
+            card = card.field(format!("{} digest", s.digest), body, false);
+        }
+        if let Some(n) = &self.note {
+            card = card.footer(n.clone());
+        }
+        card
+    }
+}
+
+/// A channel option: a Discord channel id or `<#id>` mention.
+fn parse_channel(v: &str) -> AppResult<String> {
+    let t = v.trim();
+    let id = t
+        .strip_prefix("<#")
+        .and_then(|r| r.strip_suffix('>'))
+        .unwrap_or(t);
+    if !id.is_empty() && id.len() <= 20 && id.chars().all(|c| c.is_ascii_digit()) {
+        Ok(id.to_string())
+    } else {
+        Err(AppError::user(format!(
+            "`{}` is not a channel: pick a channel (in the console, give its numeric id)",
+            snippet(v)
+        )))
+    }
+}
+
+async fn view(app: &App, ctx: &Ctx, note: Option<String>) -> AppResult<Reply> {
+    let settings = app.settings(&ctx.workspace).await?;
+    let tz = settings.timezone;
+    let now = app.now();
+    let stored = app.store.schedules(&ctx.workspace).await?;
+    let mut schedules = Vec::new();
+    for digest in [DigestKind::Weekly, DigestKind::Quarterly] {
+        let s = stored.iter().find(|s| s.digest == digest);
+        let mut next_runs = Vec::new();
+        if let Some(expr) = s.and_then(|s| CronExpr::parse(&s.cron, now).ok()) {
+            let mut t = now;
+            for _ in 0..3 {
+                let Some(n) = expr.next_after(tz, t) else {
+                    break;
+                };
+                next_runs.push(NextRun {
+                    at: n
+                        .with_timezone(&tz)
+                        .format("%a %Y-%m-%d %H:%M %Z")
+                        .to_string(),
+                    period: period_of(digest, n, tz),
+                });
+                t = n;
+            }
+        }
+        let last_run = app
+            .store
+            .latest_run(&ctx.workspace, digest)
+            .await?
+            .map(|r| LastRun {
+                period: r.period,
+                fire_at: crate::store::ts(r.fire_at),
+                posted_at: r.posted_at,
+                late: r.late,
+                error: r.last_error,
+            });
+        schedules.push(ScheduleView {
+            digest,
+            cron: s.map(|s| s.cron.clone()),
+            channel: s.map(|s| s.channel_id.clone()),
+            paused: s.is_some_and(|s| s.paused),
+            timezone: tz.name().to_string(),
+            next_runs,
+            last_run,
+            last_error: s.and_then(|s| s.last_error.clone()),
+        });
+    }
+    Ok(Reply::from_typed(&Schedules { schedules, note }))
+}
+
+#[tracing::instrument(skip(app, inv))]
+pub async fn set(app: &App, ctx: &Ctx, inv: &Invocation) -> AppResult<Reply> {
+    let digest: DigestKind = inv.choice("digest")?;
+    let cron_text = inv.text("cron")?;
+    let cron_text = if cron_text.eq_ignore_ascii_case("default") {
+        default_cron(digest)
+    } else {
+        cron_text
+    };
+    let expr = CronExpr::parse(cron_text, app.now()).map_err(|e| AppError::user(e.to_string()))?;
+    let channel = parse_channel(inv.text("channel")?)?;
+    let note = match &app.chat {
+        Some(chat) => {
+            chat.check_can_post(&ctx.workspace, &channel).await.map_err(|reason| {
+                AppError::user(format!(
+                    "I cannot post in <#{channel}>: {reason}. Give me View Channel, Send Messages, Embed Links and Attach Files there, or pick another channel."
+                ))
+            })?;
+            None
+        }
+        None => Some("The channel was not checked: there is no Discord connection here. The bot checks it when it posts.".to_string()),
+    };
+    app.store
+        .set_schedule(
+            &ctx.workspace,
+            digest,
+            expr.as_str(),
+            &channel,
+            &ctx.author(),
+            ctx.channel_id.as_deref(),
+            app.now(),
+        )
+        .await?;
+    app.schedules_changed.notify_waiters();
+    let mut r = view(app, ctx, note).await?;
+    r.card.title = format!("Scheduled the {digest} digest");
+    Ok(r)
+}
+
+#[tracing::instrument(skip(app, inv))]
+pub async fn pause(app: &App, ctx: &Ctx, inv: &Invocation, paused: bool) -> AppResult<Reply> {
+    let digest: DigestKind = inv.choice("digest")?;
+    if !app
+        .store
+        .set_schedule_paused(&ctx.workspace, digest, paused, app.now())
+        .await?
+    {
+        return Err(AppError::user(format!(
+            "The {digest} digest has no schedule yet: set one with /schedule set digest:{digest} cron:\"{}\" channel:#…",
+            default_cron(digest)
+        )));
+    }
+    app.schedules_changed.notify_waiters();
+    let mut r = view(app, ctx, None).await?;
+    r.card.title = format!(
+        "{} the {digest} digest",
+        if paused { "Paused" } else { "Resumed" }
+    );
+    Ok(r)
+}
+
+pub async fn show(app: &App, ctx: &Ctx) -> AppResult<Reply> {
+    view(app, ctx, None).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn channels_parse() {
+        assert_eq!(parse_channel("<#3000>").unwrap(), "3000");
+        assert_eq!(parse_channel("3000").unwrap(), "3000");
+        assert!(parse_channel("#partners").is_err());
+    }
+}

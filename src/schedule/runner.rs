@@ -1,0 +1,344 @@
+//! The scheduler: wakes at the next fire time of any schedule, and for each due digest claims its period in
+//! the database before posting, so a period is posted exactly once — across restarts, crashes between claim
+//! and post (the claim's lease expires and the run is retried), and several bot processes. After downtime only
+//! the latest missed period of each digest is posted, marked late.
+
+use super::cron_expr::CronExpr;
+use super::{period_of, LATE_AFTER};
+use crate::app::card::Render;
+use crate::app::card::{Card, Tone};
+use crate::app::chat::{Chat, Post, PostError};
+use crate::app::digest::{self, quarterly_chart, weekly_chart};
+use crate::app::{App, AppError, Settings};
+use crate::domain::{DigestKind, Quarter, Week};
+use crate::store::{Claim, ScheduleRow};
+use chrono::{DateTime, Utc};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// What one tick did with one period (for logs and tests).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunReport {
+    pub workspace: String,
+    pub digest: DigestKind,
+    pub period: String,
+    pub late: bool,
+    pub outcome: RunOutcome,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum RunOutcome {
+    Posted {
+        message_id: String,
+    },
+    /// The channel cannot be reached: reported where the schedule was set; the next period tries again.
+    GivenUp {
+        reason: String,
+    },
+    /// A passing failure: retried when the lease ends.
+    WillRetry {
+        reason: String,
+    },
+}
+
+/// How long to wait before retrying after a passing failure.
+const RETRY_AFTER: chrono::Duration = chrono::Duration::seconds(30);
+
+/// Posts scheduled digests through [`Chat`].
+#[derive(Debug, Clone)]
+pub struct Scheduler {
+    app: App,
+    chat: Arc<dyn Chat>,
+    /// Identifies this process in claims.
+    instance: String,
+    lease: chrono::Duration,
+    max_sleep: Duration,
+}
+
+impl Scheduler {
+    pub fn new(
+        app: App,
+        chat: Arc<dyn Chat>,
+        instance: String,
+        lease: Duration,
+        max_sleep: Duration,
+    ) -> Scheduler {
+        Scheduler {
+            app,
+            chat,
+            instance,
+            lease: chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::seconds(120)),
+            max_sleep,
+        }
+    }
+
+    /// Run until `shutdown` resolves: tick, then sleep until the next fire time (or a schedule change).
+    pub async fn run(&self, mut shutdown: tokio::sync::watch::Receiver<bool>) {
+        loop {
+            if let Err(e) = self.tick().await {
+                tracing::error!(error = %e, "scheduler tick failed; retrying soon");
+            }
+            let wait = self.until_next().await;
+            tokio::select! {
+                _ = tokio::time::sleep(wait) => {}
+                _ = self.app.schedules_changed.notified() => {}
+                _ = shutdown.changed() => {}
+            }
+            if *shutdown.borrow() {
+                return;
+            }
+        }
+    }
+
+    /// How long to sleep: until just after the next fire time of any active schedule, at most `max_sleep`.
+    async fn until_next(&self) -> Duration {
+        let now = self.app.now();
+        let mut next: Option<DateTime<Utc>> = None;
+        if let Ok(schedules) = self.app.store.active_schedules().await {
+            for s in schedules {
+                let Ok(settings) = self.app.settings(&s.workspace_id).await else {
+                    continue;
+                };
+                if let Some(t) = CronExpr::parse(&s.cron, now)
+                    .ok()
+                    .and_then(|e| e.next_after(settings.timezone, now))
+                {
+                    next = Some(next.map_or(t, |n| n.min(t)));
+                }
+            }
+        }
+        let wait = next
+            .and_then(|t| (t - now + chrono::Duration::milliseconds(20)).to_std().ok())
+            .unwrap_or(self.max_sleep);
+        wait.min(self.max_sleep)
+    }
+
+    /// One pass at the current time: retry expired claims, then claim and post every due period.
+    pub async fn tick(&self) -> Result<Vec<RunReport>, AppError> {
+        let now = self.app.now();
+        let mut reports = Vec::new();
+        for run in self.app.store.expired_unposted_runs(now).await? {
+            let claim = self
+                .app
+                .store
+                .claim_run(
+                    &run.workspace_id,
+                    run.digest,
+                    &run.period,
+                    run.fire_at,
+                    run.late,
+                    &self.instance,
+                    now,
+                    now + self.lease,
+                )
+                .await?;
+            if let Claim::Claimed { attempt } = claim {
+                let schedule = self
+                    .app
+                    .store
+                    .schedules(&run.workspace_id)
+                    .await?
+                    .into_iter()
+                    .find(|s| s.digest == run.digest && !s.paused);
+                if let Some(s) = schedule {
+                    tracing::info!(workspace = %run.workspace_id, digest = %run.digest, period = %run.period, attempt, "retrying a digest run");
+                    reports.push(self.post(&s, &run.period, run.late).await?);
+                }
+            }
+        }
+        for s in self.app.store.active_schedules().await? {
+            if let Some(r) = self.due(&s, now).await? {
+                reports.push(r);
+            }
+        }
+        Ok(reports)
+    }
+
+    /// Claim and post the latest fire of `s` since it was set or last handled, if any.
+    async fn due(
+        &self,
+        s: &ScheduleRow,
+        now: DateTime<Utc>,
+    ) -> Result<Option<RunReport>, AppError> {
+        let settings = self.app.settings(&s.workspace_id).await?;
+        let tz = settings.timezone;
+        let Ok(expr) = CronExpr::parse(&s.cron, now) else {
+            tracing::warn!(workspace = %s.workspace_id, digest = %s.digest, cron = %s.cron, "stored cron expression no longer parses");
+            return Ok(None);
+        };
+        let set_at = crate::store::parse_ts(&s.set_at)?;
+        let last = self.app.store.latest_run(&s.workspace_id, s.digest).await?;
+        let since = last.as_ref().map_or(set_at, |l| l.fire_at.max(set_at));
+        let Some(fire) = expr.latest_in(tz, since, now) else {
+            return Ok(None);
+        };
+        let period = period_of(s.digest, fire, tz);
+        if last.as_ref().is_some_and(|l| l.period == period) {
+            return Ok(None);
+        }
+        let late = now - fire > LATE_AFTER;
+        match self
+            .app
+            .store
+            .claim_run(
+                &s.workspace_id,
+                s.digest,
+                &period,
+                fire,
+                late,
+                &self.instance,
+                now,
+                now + self.lease,
+            )
+            .await?
+        {
+            Claim::Claimed { .. } => Ok(Some(self.post(s, &period, late).await?)),
+            Claim::Taken => Ok(None),
+        }
+    }
+
+    /// Build and post the digest of a claimed period, and record what happened.
+    async fn post(&self, s: &ScheduleRow, period: &str, late: bool) -> Result<RunReport, AppError> {
+        let ws = &s.workspace_id;
+        let settings = self.app.settings(ws).await?;
+        let (card, quarterly) = self.render(ws, &settings, s.digest, period, late).await?;
+        let nonce = nonce(ws, s.digest, period);
+        let mention = if s.digest == DigestKind::Quarterly {
+            settings.review_role.as_deref()
+        } else {
+            None
+        };
+        let post = Post {
+            card: &card,
+            mention_role: mention,
+            nonce: Some(&nonce),
+        };
+        let now = self.app.now();
+        let outcome = match self.chat.post(&s.channel_id, post).await {
+            Ok(message_id) => {
+                self.app
+                    .store
+                    .mark_run_posted(ws, s.digest, period, &self.instance, &message_id, now)
+                    .await?;
+                self.app
+                    .store
+                    .set_schedule_error(ws, s.digest, None)
+                    .await?;
+                if let Some(d) = quarterly {
+                    digest::record_posted_recheck(&self.app, ws, &d).await?;
+                }
+                tracing::info!(workspace = %ws, digest = %s.digest, period, late, "digest posted");
+                RunOutcome::Posted { message_id }
+            }
+            Err(PostError::Forbidden(reason)) => {
+                self.app
+                    .store
+                    .give_up_run(ws, s.digest, period, &reason, now)
+                    .await?;
+                self.app
+                    .store
+                    .set_schedule_error(ws, s.digest, Some(&reason))
+                    .await?;
+                tracing::warn!(workspace = %ws, digest = %s.digest, period, reason = %reason, "digest channel unreachable");
+                self.report_failure(s, period, &reason).await;
+                RunOutcome::GivenUp { reason }
+            }
+            Err(PostError::Transient(reason)) => {
+                self.app
+                    .store
+                    .mark_run_failed(ws, s.digest, period, &reason, now + RETRY_AFTER)
+                    .await?;
+                tracing::warn!(workspace = %ws, digest = %s.digest, period, reason = %reason, "digest post failed; will retry");
+                RunOutcome::WillRetry { reason }
+            }
+        };
+        Ok(RunReport {
+            workspace: ws.clone(),
+            digest: s.digest,
+            period: period.to_string(),
+            late,
+            outcome,
+        })
+    }
+
+    /// The card (with its chart) of a digest period.
+    async fn render(
+        &self,
+        ws: &str,
+        settings: &Settings,
+        digest: DigestKind,
+        period: &str,
+        late: bool,
+    ) -> Result<(Card, Option<digest::QuarterlyDigest>), AppError> {
+        match digest {
+            DigestKind::Weekly => {
+                let week: Week = period.parse()?;
+                let mut d = digest::weekly(&self.app, ws, settings, week).await?;
+                d.late = late;
+                let mut card = d.card();
+                card.files.push(weekly_chart(&d)?);
+                Ok((card, None))
+            }
+            DigestKind::Quarterly => {
+                let quarter: Quarter = period.parse()?;
+                let mut d = digest::quarterly(&self.app, ws, settings, quarter).await?;
+                d.late = late;
+                let mut card = d.card();
+                card.files.push(quarterly_chart(&d)?);
+                Ok((card, Some(d)))
+            }
+        }
+    }
+
+    /// Tell the channel where the schedule was set that a digest could not be posted.
+    async fn report_failure(&self, s: &ScheduleRow, period: &str, reason: &str) {
+        let Some(channel) = s.set_in_channel.as_deref().filter(|c| *c != s.channel_id) else {
+            return;
+        };
+        let card = Card::new(format!("The {} digest for {period} could not be posted", s.digest), Tone::Bad).description(
+            format!(
+                "I cannot post in <#{}>: {reason}. Give me access there or move the digest with /schedule set; the next period will be tried again.",
+                s.channel_id
+            ),
+        );
+        let post = Post {
+            card: &card,
+            mention_role: None,
+            nonce: None,
+        };
+        if let Err(e) = self.chat.post(channel, post).await {
+            tracing::warn!(error = %e, "could not report the failed digest either");
+        }
+    }
+}
+
+/// A short, stable idempotency key for one period's post (Discord allows 25 characters).
+pub fn nonce(ws: &str, digest: DigestKind, period: &str) -> String {
+    // FNV-1a over the identity of the run: stable across processes and versions.
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in ws
+        .bytes()
+        .chain([0])
+        .chain(digest.as_str().bytes())
+        .chain([0])
+        .chain(period.bytes())
+    {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("pf{h:016x}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nonces_are_stable_and_short() {
+        let a = nonce("123", DigestKind::Weekly, "2026-W47");
+        assert_eq!(a, nonce("123", DigestKind::Weekly, "2026-W47"));
+        assert_ne!(a, nonce("123", DigestKind::Weekly, "2026-W48"));
+        assert_ne!(a, nonce("124", DigestKind::Weekly, "2026-W47"));
+        assert!(a.len() <= 25);
+    }
+}
