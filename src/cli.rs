@@ -263,9 +263,10 @@ pub async fn run(cli: Cli) -> Result<(), Fatal> {
             app.store.close().await;
             result
         }
-        Command::Run(_) => Err(Fatal::Other(anyhow::anyhow!(
-            "the Discord bot is not built yet"
-        ))),
+        Command::Run(_) => {
+            let store = open_store(&config).await?;
+            crate::discord::run(&config, store).await
+        }
     }
 }
 

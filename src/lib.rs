@@ -6,6 +6,7 @@ pub mod chart;
 pub mod cli;
 pub mod config;
 pub mod console;
+pub mod discord;
 pub mod domain;
 pub mod schedule;
 pub mod store;

@@ -4,3 +4,5 @@ mod support;
 
 mod cli;
 mod console;
+mod discord;
+mod fake_selftest;

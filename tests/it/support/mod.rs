@@ -94,3 +94,6 @@ impl TestApp {
         v["error"].as_str().unwrap().to_string()
     }
 }
+
+pub mod bot;
+pub mod fake_discord;

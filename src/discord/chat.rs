@@ -1,0 +1,98 @@
+//! [`Chat`] on Discord: checking the bot's permissions in a channel from the cache, and posting digests.
+
+use super::render::{attachments, clip, embed, no_pings};
+use crate::app::chat::{Chat, Post, PostError};
+use serenity::all::{Cache, ChannelId, CreateMessage, GuildId, Http, Nonce, Permissions, RoleId};
+use std::sync::Arc;
+
+/// What the bot needs in a digest channel.
+pub const POST_PERMISSIONS: Permissions = Permissions::VIEW_CHANNEL
+    .union(Permissions::SEND_MESSAGES)
+    .union(Permissions::EMBED_LINKS)
+    .union(Permissions::ATTACH_FILES);
+
+#[derive(Clone)]
+pub struct DiscordChat {
+    pub http: Arc<Http>,
+    pub cache: Arc<Cache>,
+}
+
+impl std::fmt::Debug for DiscordChat {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("DiscordChat")
+    }
+}
+
+fn parse_id(s: &str) -> Option<u64> {
+    s.parse::<u64>().ok().filter(|v| *v != 0)
+}
+
+/// Classify a failed REST call: no access or unknown channel is final, anything else is worth a retry.
+pub fn classify(e: &serenity::Error) -> PostError {
+    use serenity::http::HttpError;
+    match e {
+        serenity::Error::Http(HttpError::UnsuccessfulRequest(r)) => {
+            let status = r.status_code.as_u16();
+            let text = format!("{} ({} {})", r.error.message, status, r.error.code);
+            match status {
+                401 | 403 | 404 => PostError::Forbidden(text),
+                _ => PostError::Transient(text),
+            }
+        }
+        other => PostError::Transient(other.to_string()),
+    }
+}
+
+#[async_trait::async_trait]
+impl Chat for DiscordChat {
+    async fn check_can_post(&self, workspace: &str, channel_id: &str) -> Result<(), String> {
+        let (Some(g), Some(c)) = (parse_id(workspace), parse_id(channel_id)) else {
+            return Err("that is not a Discord channel".into());
+        };
+        let me = self.cache.current_user().id;
+        let guild = self
+            .cache
+            .guild(GuildId::new(g))
+            .ok_or_else(|| "this server is not loaded yet — try again in a minute".to_string())?;
+        let channel = guild
+            .channels
+            .get(&ChannelId::new(c))
+            .ok_or_else(|| "that channel is not in this server (or I cannot see it)".to_string())?;
+        let member = guild
+            .members
+            .get(&me)
+            .ok_or_else(|| "I am not a member of this server yet".to_string())?;
+        let have = guild.user_permissions_in(channel, member);
+        let missing = POST_PERMISSIONS - have;
+        if missing.is_empty() {
+            Ok(())
+        } else {
+            Err(format!(
+                "I am missing {}",
+                missing.get_permission_names().join(", ")
+            ))
+        }
+    }
+
+    async fn post(&self, channel_id: &str, post: Post<'_>) -> Result<String, PostError> {
+        let c = parse_id(channel_id)
+            .ok_or_else(|| PostError::Forbidden(format!("`{channel_id}` is not a channel id")))?;
+        let mut mentions = no_pings();
+        let mut msg = CreateMessage::new()
+            .embed(embed(post.card, 0))
+            .add_files(attachments(&post.card.files));
+        if let Some(role) = post.mention_role.and_then(parse_id) {
+            mentions = mentions.roles(vec![RoleId::new(role)]);
+            msg = msg.content(format!("<@&{role}>"));
+        }
+        if let Some(n) = post.nonce {
+            msg = msg.nonce(Nonce::String(clip(n, 25))).enforce_nonce(true);
+        }
+        let msg = msg.allowed_mentions(mentions);
+        ChannelId::new(c)
+            .send_message(&self.http, msg)
+            .await
+            .map(|m| m.id.to_string())
+            .map_err(|e| classify(&e))
+    }
+}

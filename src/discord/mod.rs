@@ -1,0 +1,145 @@
+//! The Discord bot: serenity glue. It registers the slash commands generated from the command table, turns
+//! interactions and mentions into calls of the same app layer the console uses, renders replies as embeds,
+//! and runs the digest scheduler. Discord types stay in here.
+
+pub mod chat;
+pub mod handler;
+pub mod register;
+pub mod render;
+
+use crate::cli::Fatal;
+use crate::config::{Config, ConfigError};
+use crate::schedule::runner::Scheduler;
+use crate::store::Store;
+use handler::Handler;
+use serenity::all::{ClientBuilder, GatewayIntents, HttpBuilder};
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The gateway intents: guilds (for the cache and permission checks) and guild messages (questions that
+/// mention the bot carry their content even without the privileged message content intent).
+pub fn intents(message_content: bool) -> GatewayIntents {
+    let base = GatewayIntents::GUILDS | GatewayIntents::GUILD_MESSAGES;
+    if message_content {
+        base | GatewayIntents::MESSAGE_CONTENT
+    } else {
+        base
+    }
+}
+
+fn http_status(e: &serenity::Error) -> Option<u16> {
+    match e {
+        serenity::Error::Http(serenity::http::HttpError::UnsuccessfulRequest(r)) => {
+            Some(r.status_code.as_u16())
+        }
+        _ => None,
+    }
+}
+
+/// Run the bot until SIGINT or SIGTERM.
+pub async fn run(config: &Config, store: Store) -> Result<(), Fatal> {
+    let token = config.discord.token.clone().ok_or_else(|| {
+        ConfigError("DISCORD_TOKEN is not set: create a bot in the Discord developer portal and export its token (see README), or try `partnerfit console`".into())
+    })?;
+    let base = config
+        .discord
+        .proxy_url
+        .as_deref()
+        .map(|p| p.trim_end_matches('/').to_string());
+    let mut builder = HttpBuilder::new(&token);
+    if let Some(p) = &base {
+        // All REST calls go to the proxy, which then owns rate limiting (serenity's limiter would bypass it).
+        builder = builder.proxy(p.clone()).ratelimiter_disabled(true);
+    }
+    let http = builder.build();
+    let target = base.clone().unwrap_or_else(|| "https://discord.com".into());
+    // Fail fast: a wrong token or an unreachable Discord is an error now, not a silent hang later.
+    match http.get_current_user().await {
+        Ok(me) => tracing::info!(bot = %me.name, via = %target, "token accepted"),
+        Err(e) if http_status(&e) == Some(401) => {
+            return Err(ConfigError("DISCORD_TOKEN was rejected by Discord (401 Unauthorized): copy the bot token again from the developer portal".into()).into())
+        }
+        Err(e) => return Err(Fatal::Other(anyhow::anyhow!("cannot reach Discord at {target}: {e}"))),
+    }
+    if let Err(e) = http.get_gateway().await {
+        return Err(Fatal::Other(anyhow::anyhow!(
+            "cannot get the gateway URL from {target}: {e}"
+        )));
+    }
+
+    let app = crate::cli::app(store.clone());
+    let (shutdown_tx, shutdown_rx) = tokio::sync::watch::channel(false);
+    let sched_app = app.clone();
+    let sched = config.scheduler.clone();
+    let instance = format!("{}-{}", hostname(), std::process::id());
+    let start_scheduler = move |chat: chat::DiscordChat| {
+        let chat = Arc::new(chat);
+        let scheduler = Scheduler::new(
+            sched_app.with_chat(chat.clone()),
+            chat,
+            instance,
+            Duration::from_secs(sched.lease_seconds),
+            Duration::from_secs(sched.max_sleep_seconds),
+        );
+        tokio::spawn(async move { scheduler.run(shutdown_rx).await });
+    };
+    let handler = Handler {
+        base: app,
+        guild_ids: config.discord.guild_ids.clone(),
+        on_first_ready: std::sync::Mutex::new(Some(Box::new(start_scheduler))),
+        registered: AtomicBool::new(false),
+    };
+    let mut client = ClientBuilder::new_with_http(http, intents(config.discord.message_content))
+        .event_handler(handler)
+        .await
+        .map_err(|e| Fatal::Other(anyhow::anyhow!("cannot build the Discord client: {e}")))?;
+
+    let shards = client.shard_manager.clone();
+    tokio::spawn(async move {
+        wait_for_signal().await;
+        tracing::info!("shutting down");
+        let _ = shutdown_tx.send(true);
+        shards.shutdown_all().await;
+    });
+    let result = client.start().await;
+    store.close().await;
+    result.map_err(|e| match e {
+        serenity::Error::Gateway(serenity::gateway::GatewayError::InvalidAuthentication) => {
+            Fatal::Config(ConfigError("DISCORD_TOKEN was rejected by the gateway: copy the bot token again from the developer portal".into()))
+        }
+        serenity::Error::Gateway(serenity::gateway::GatewayError::DisallowedGatewayIntents) => Fatal::Config(ConfigError(
+            "Discord refused the message content intent: enable it for the bot in the developer portal, or set [discord] message_content = false".into(),
+        )),
+        other => Fatal::Other(anyhow::anyhow!("the Discord connection failed: {other}")),
+    })
+}
+
+fn hostname() -> String {
+    std::fs::read_to_string("/etc/hostname")
+        .map(|h| h.trim().to_string())
+        .unwrap_or_else(|_| "partnerfit".into())
+}
+
+/// SIGINT (Ctrl-C) or SIGTERM.
+async fn wait_for_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}

@@ -1,0 +1,183 @@
+//! Slash command registration, generated from the one command table ([`crate::app::spec`]): groups become
+//! commands with subcommand groups and subcommands, fixed values become choices, names get autocomplete.
+
+use crate::app::spec::{self, CommandSpec, Kind, Opt, COMMANDS};
+use crate::domain::Role;
+use serenity::all::{
+    ChannelType, CommandOptionType, CreateCommand, CreateCommandOption, Permissions,
+};
+
+fn option(o: &Opt) -> CreateCommandOption {
+    let (kind, build): (
+        CommandOptionType,
+        fn(CreateCommandOption, &Opt) -> CreateCommandOption,
+    ) = match o.kind {
+        Kind::Text { .. } | Kind::Date | Kind::Week | Kind::Quarter | Kind::Choice(_) => {
+            (CommandOptionType::String, |c, o| match o.kind {
+                Kind::Text { max, complete } => {
+                    c.max_length(max).set_autocomplete(complete.is_some())
+                }
+                Kind::Choice(values) => values.iter().fold(c, |c, v| c.add_string_choice(*v, *v)),
+                Kind::Date => c.max_length(10),
+                Kind::Week => c.max_length(10),
+                Kind::Quarter => c.max_length(7),
+                _ => c,
+            })
+        }
+        Kind::Number => (CommandOptionType::Number, |c, _| c),
+        Kind::Integer { .. } => (CommandOptionType::Integer, |c, o| match o.kind {
+            Kind::Integer { min } => c.min_int_value(min.max(0) as u64),
+            _ => c,
+        }),
+        Kind::Bool => (CommandOptionType::Boolean, |c, _| c),
+        Kind::Channel => (CommandOptionType::Channel, |c, _| {
+            c.channel_types(vec![ChannelType::Text, ChannelType::News])
+        }),
+        Kind::Role => (CommandOptionType::Role, |c, _| c),
+        Kind::Attachment => (CommandOptionType::Attachment, |c, _| c),
+    };
+    build(
+        CreateCommandOption::new(kind, o.name, o.description).required(o.required),
+        o,
+    )
+}
+
+fn leaf(c: &CommandSpec, name: &str) -> CreateCommandOption {
+    c.options.iter().fold(
+        CreateCommandOption::new(CommandOptionType::SubCommand, name, c.description),
+        |sub, o| sub.add_sub_option(option(o)),
+    )
+}
+
+/// The registration JSON of every command.
+pub fn commands() -> Vec<CreateCommand> {
+    let mut tops: Vec<&str> = Vec::new();
+    for c in COMMANDS {
+        if !tops.contains(&c.path[0]) {
+            tops.push(c.path[0]);
+        }
+    }
+    tops.into_iter().map(top_level).collect()
+}
+
+fn top_level(top: &str) -> CreateCommand {
+    let members: Vec<&CommandSpec> = COMMANDS.iter().filter(|c| c.path[0] == top).collect();
+    let mut cmd = CreateCommand::new(top).dm_permission(false);
+    // Discord can only restrict a whole top-level command: do it when every subcommand is lead-only.
+    if members.iter().all(|c| c.min_role == Role::Lead) {
+        cmd = cmd.default_member_permissions(Permissions::MANAGE_GUILD);
+    }
+    match members.as_slice() {
+        [single] if single.path.len() == 1 => {
+            cmd = cmd.description(single.description);
+            for o in single.options {
+                cmd = cmd.add_option(option(o));
+            }
+        }
+        _ => {
+            cmd = cmd.description(spec::group_description(&[top]).unwrap_or(top));
+            let mut groups: Vec<&str> = Vec::new();
+            for c in &members {
+                match c.path {
+                    [_, name] => cmd = cmd.add_option(leaf(c, name)),
+                    [_, group, _] if !groups.contains(group) => {
+                        groups.push(group);
+                        let desc = spec::group_description(&[top, group]).unwrap_or(group);
+                        let sub = members
+                            .iter()
+                            .filter(|m| m.path.len() == 3 && m.path[1] == *group)
+                            .fold(
+                                CreateCommandOption::new(
+                                    CommandOptionType::SubCommandGroup,
+                                    *group,
+                                    desc,
+                                ),
+                                |g, m| g.add_sub_option(leaf(m, m.path[2])),
+                            );
+                        cmd = cmd.add_option(sub);
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+    cmd
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_command_is_registered_once_with_its_options() {
+        let json = serde_json::to_value(commands()).unwrap();
+        let tops: Vec<&str> = json
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            tops,
+            [
+                "screen", "profile", "partner", "evidence", "log", "outcome", "digest", "schedule",
+                "settings", "export", "import", "help"
+            ]
+        );
+        let profile = &json[1];
+        let trait_group = profile["options"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|o| o["name"] == "trait")
+            .unwrap();
+        assert_eq!(trait_group["type"], 2, "subcommand group");
+        let add = &trait_group["options"][0];
+        assert_eq!(
+            (add["name"].as_str(), add["type"].as_i64()),
+            (Some("add"), Some(1))
+        );
+        let type_opt = &add["options"][0];
+        assert_eq!(
+            (
+                type_opt["name"].as_str(),
+                type_opt["autocomplete"].as_bool(),
+                type_opt["required"].as_bool()
+            ),
+            (Some("type"), Some(true), Some(true))
+        );
+        let import = json
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["name"] == "import")
+            .unwrap();
+        assert_eq!(import["default_member_permissions"], "32", "Manage Server");
+        assert!(json[0]["default_member_permissions"].is_null());
+        let screen_partner = &json[0]["options"][0];
+        assert_eq!(screen_partner["type"], 3);
+        assert_eq!(screen_partner["autocomplete"], true);
+        let count: usize = json
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| {
+                let opts = c["options"].as_array().cloned().unwrap_or_default();
+                if opts.iter().any(|o| o["type"] == 1 || o["type"] == 2) {
+                    opts.iter()
+                        .map(|o| {
+                            if o["type"] == 2 {
+                                o["options"].as_array().map_or(0, Vec::len)
+                            } else {
+                                1
+                            }
+                        })
+                        .sum()
+                } else {
+                    1
+                }
+            })
+            .sum();
+        assert_eq!(count, COMMANDS.len());
+    }
+}

@@ -1,0 +1,165 @@
+//! Cards to Discord messages: embeds (within Discord's limits), attachments, buttons, paginated lists, and
+//! allowed mentions that never let user text ping anyone.
+
+use crate::app::card::{Card, FileOut};
+use serenity::all::{
+    ButtonStyle, CreateActionRow, CreateAllowedMentions, CreateAttachment, CreateButton,
+    CreateEmbed, CreateEmbedFooter,
+};
+
+/// Lines of a list shown per page.
+pub const PAGE_LINES: usize = 15;
+
+/// Cut `s` to at most `max` characters, marking the cut.
+pub fn clip(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        s.to_string()
+    } else {
+        let mut out: String = s.chars().take(max.saturating_sub(1)).collect();
+        out.push('…');
+        out
+    }
+}
+
+/// Allowed mentions for everything the bot sends: nobody, except the given roles (digests only).
+pub fn no_pings() -> CreateAllowedMentions {
+    CreateAllowedMentions::new()
+        .empty_users()
+        .empty_roles()
+        .replied_user(false)
+}
+
+/// How many pages a card's list has.
+pub fn pages(card: &Card) -> usize {
+    card.lines.len().div_ceil(PAGE_LINES).max(1)
+}
+
+/// The embed of one page of a card (pages count from 0).
+pub fn embed(card: &Card, page: usize) -> CreateEmbed {
+    let mut e = CreateEmbed::new()
+        .title(clip(&card.title, 256))
+        .colour(card.tone.rgb());
+    let mut desc = card.description.clone().unwrap_or_default();
+    if !card.lines.is_empty() {
+        let start = page * PAGE_LINES;
+        let chunk: Vec<&str> = card
+            .lines
+            .iter()
+            .skip(start)
+            .take(PAGE_LINES)
+            .map(String::as_str)
+            .collect();
+        if !desc.is_empty() {
+            desc.push_str("\n\n");
+        }
+        desc.push_str(&chunk.join("\n"));
+    }
+    if !desc.is_empty() {
+        e = e.description(clip(&desc, 4000));
+    }
+    // 25 fields at most, and 6000 characters in all: keep a budget.
+    let mut budget = 5500usize.saturating_sub(card.title.len() + desc.len());
+    for f in card.fields.iter().take(25) {
+        let name = clip(&f.name, 256);
+        let value = clip(&f.value, 1024);
+        let cost = name.chars().count() + value.chars().count();
+        if cost > budget {
+            break;
+        }
+        budget -= cost;
+        e = e.field(name, value, f.inline);
+    }
+    let mut footer = card.footer.clone().unwrap_or_default();
+    let n = pages(card);
+    if n > 1 {
+        let page_note = format!("page {} of {n}", page + 1);
+        footer = if footer.is_empty() {
+            page_note
+        } else {
+            format!("{footer} · {page_note}")
+        };
+    }
+    if !footer.is_empty() {
+        e = e.footer(CreateEmbedFooter::new(clip(&footer, 2048)));
+    }
+    e
+}
+
+/// The attachments of a card.
+pub fn attachments(files: &[FileOut]) -> Vec<CreateAttachment> {
+    files
+        .iter()
+        .map(|f| CreateAttachment::bytes(f.bytes.clone(), f.name.clone()))
+        .collect()
+}
+
+/// Buttons: the card's actions, and page buttons when `page_key` (a console line that re-creates the list)
+/// is given and the list has several pages.
+pub fn components(card: &Card, page: usize, page_key: Option<&str>) -> Vec<CreateActionRow> {
+    let mut rows = Vec::new();
+    if !card.actions.is_empty() {
+        let buttons = card
+            .actions
+            .iter()
+            .take(5)
+            .map(|a| {
+                CreateButton::new(clip(&a.id, 100))
+                    .label(clip(&a.label, 80))
+                    .style(ButtonStyle::Secondary)
+            })
+            .collect();
+        rows.push(CreateActionRow::Buttons(buttons));
+    }
+    let n = pages(card);
+    if let (true, Some(key)) = (n > 1, page_key) {
+        let id = |p: usize| format!("pg:{p}:{key}");
+        let prev = CreateButton::new(id(page.saturating_sub(1)))
+            .label("◀ Prev")
+            .disabled(page == 0);
+        let next = CreateButton::new(id((page + 1).min(n - 1)))
+            .label("Next ▶")
+            .disabled(page + 1 >= n);
+        if id(n).len() <= 100 {
+            rows.push(CreateActionRow::Buttons(vec![prev, next]));
+        }
+    }
+    rows
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::card::Tone;
+
+    #[test]
+    fn long_lists_paginate_and_limits_hold() {
+        let mut card = Card::new("x".repeat(300), Tone::Info);
+        for i in 0..40 {
+            card = card.line(format!("line {i}"));
+        }
+        card = card.field("f".repeat(300), "v".repeat(2000), false);
+        assert_eq!(pages(&card), 3);
+        let e = serde_json::to_value(embed(&card, 2)).unwrap();
+        assert_eq!(e["title"].as_str().unwrap().chars().count(), 256);
+        assert!(e["description"].as_str().unwrap().contains("line 30"));
+        assert!(!e["description"].as_str().unwrap().contains("line 29"));
+        assert_eq!(e["footer"]["text"], "page 3 of 3");
+        assert_eq!(
+            e["fields"][0]["value"].as_str().unwrap().chars().count(),
+            1024
+        );
+        let rows = serde_json::to_value(components(&card, 0, Some("/partner list"))).unwrap();
+        assert_eq!(rows[0]["components"][0]["custom_id"], "pg:0:/partner list");
+        assert_eq!(rows[0]["components"][0]["disabled"], true);
+        assert_eq!(rows[0]["components"][1]["custom_id"], "pg:1:/partner list");
+    }
+
+    #[test]
+    fn nobody_is_pinged() {
+        let v = serde_json::to_value(no_pings()).unwrap();
+        assert_eq!(v["parse"], serde_json::json!([]));
+        assert_eq!(v["users"], serde_json::json!([]));
+        assert_eq!(v["roles"], serde_json::json!([]));
+        assert_eq!(v["replied_user"], false);
+    }
+}

@@ -1,0 +1,135 @@
+//! Running the real `partnerfit run` binary against the fake Discord.
+
+use super::fake_discord::{FakeDiscord, Invoker, PARTNERS_CHANNEL_ID, STANDARD_GUILD_ID};
+use serde_json::{json, Value};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+pub const WAIT: Duration = Duration::from_secs(15);
+
+/// The bot process; killed when dropped.
+pub struct Bot {
+    pub child: Child,
+    pub log: PathBuf,
+}
+
+impl Bot {
+    /// Start `partnerfit run` on `db` against the fake, with extra environment variables.
+    pub fn start(fake: &FakeDiscord, dir: &Path, extra_env: &[(&str, &str)]) -> Bot {
+        let db = format!("sqlite://{}", dir.join("bot.db").display());
+        let log = dir.join(format!("bot-{}.log", super::fake_discord::next_snowflake()));
+        let log_file = std::fs::File::create(&log).unwrap();
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_partnerfit"));
+        cmd.current_dir(dir)
+            .arg("--database")
+            .arg(&db)
+            .arg("run")
+            .env("DISCORD_TOKEN", "test-token")
+            .env("PARTNERFIT_DISCORD_PROXY_URL", fake.base_url())
+            .env("PARTNERFIT_LOG", "info,partnerfit=debug")
+            .env_remove("PARTNERFIT_CONFIG")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(log_file);
+        for (k, v) in extra_env {
+            cmd.env(k, v);
+        }
+        Bot {
+            child: cmd.spawn().unwrap(),
+            log,
+        }
+    }
+
+    pub fn log_text(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// Send SIGTERM and wait for the exit code (polling without blocking the runtime the fake runs on).
+    pub async fn terminate(mut self) -> Option<i32> {
+        send_signal(self.child.id(), "TERM");
+        let deadline = std::time::Instant::now() + WAIT;
+        while std::time::Instant::now() < deadline {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return status.code();
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        None
+    }
+
+    /// SIGKILL, at once.
+    pub fn kill(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Bot {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Send a signal with the `kill` command (no libc dependency in the tests).
+pub fn send_signal(pid: u32, sig: &str) {
+    let _ = Command::new("kill")
+        .arg(format!("-{sig}"))
+        .arg(pid.to_string())
+        .status();
+}
+
+/// A JSON option with its Discord type picked from the value.
+pub fn opt(name: &str, value: Value) -> Value {
+    let kind = match &value {
+        Value::Bool(_) => 5,
+        Value::Number(n) if n.is_f64() => 10,
+        Value::Number(_) => 4,
+        _ => 3,
+    };
+    json!({"name": name, "type": kind, "value": value})
+}
+
+/// `data.options` for a command path below the top-level name, e.g. `["trait", "add"]`.
+pub fn nested(sub: &[&str], leaf: Vec<Value>) -> Value {
+    let mut v = Value::Array(leaf);
+    for (i, name) in sub.iter().enumerate().rev() {
+        let kind = if i + 1 == sub.len() { 1 } else { 2 };
+        v = json!([{"name": name, "type": kind, "options": v}]);
+    }
+    v
+}
+
+/// Run a slash command in the standard guild's #partners as `who`; returns the callback body.
+pub async fn slash(fake: &FakeDiscord, who: &Invoker, path: &[&str], leaf: Vec<Value>) -> Value {
+    let payload = super::fake_discord::slash_command(
+        Some(STANDARD_GUILD_ID),
+        PARTNERS_CHANNEL_ID,
+        who,
+        path[0],
+        nested(&path[1..], leaf),
+    );
+    let id = fake.send_interaction(payload).await.unwrap();
+    fake.interaction_response(id, WAIT).await.unwrap()
+}
+
+/// The first embed's title of an interaction callback.
+pub fn title(reply: &Value) -> String {
+    reply["data"]["embeds"][0]["title"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// The text of an ephemeral error reply.
+pub fn content(reply: &Value) -> String {
+    reply["data"]["content"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+}
+
+pub fn is_ephemeral(reply: &Value) -> bool {
+    reply["data"]["flags"].as_u64().is_some_and(|f| f & 64 != 0)
+}
