@@ -254,3 +254,46 @@ mod tests {
         );
     }
 }
+
+impl Store {
+    /// Every row of every table, in a stable order, as text: tests compare it before and after a refused
+    /// command to prove nothing changed.
+    pub async fn snapshot(&self) -> Result<String> {
+        const TABLES: &[(&str, &str)] = &[
+            ("workspace_settings", "workspace_id"),
+            ("profiles", "id"),
+            ("profile_revisions", "profile_id, revision"),
+            ("traits", "id"),
+            ("partners", "id"),
+            ("evidence", "id"),
+            ("allocations", "id"),
+            ("outcomes", "id"),
+            ("schedules", "workspace_id, digest"),
+            ("digest_runs", "workspace_id, digest, period"),
+            ("recheck_results", "workspace_id, quarter"),
+        ];
+        let mut out = String::new();
+        for (table, order) in TABLES {
+            let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SELECT * FROM {table} ORDER BY {order}"
+            )))
+            .fetch_all(self.pool())
+            .await?;
+            out.push_str(&format!("# {table}: {}\n", rows.len()));
+            for r in &rows {
+                let cols: Vec<String> = (0..r.len())
+                    .map(|i| {
+                        r.try_get::<Option<String>, _>(i)
+                            .map(|v| format!("{v:?}"))
+                            .or_else(|_| r.try_get::<Option<i64>, _>(i).map(|v| format!("{v:?}")))
+                            .or_else(|_| r.try_get::<Option<f64>, _>(i).map(|v| format!("{v:?}")))
+                            .unwrap_or_else(|_| "?".into())
+                    })
+                    .collect();
+                out.push_str(&cols.join("|"));
+                out.push('\n');
+            }
+        }
+        Ok(out)
+    }
+}
