@@ -41,7 +41,7 @@ pub enum RunOutcome {
     },
 }
 
-/// How long to wait before retrying after a passing failure.
+/// How long to wait before retrying after a passing failure (at most; a shorter lease retries sooner).
 const RETRY_AFTER: chrono::Duration = chrono::Duration::seconds(30);
 
 /// Posts scheduled digests through [`Chat`].
@@ -246,7 +246,13 @@ impl Scheduler {
             Err(PostError::Transient(reason)) => {
                 self.app
                     .store
-                    .mark_run_failed(ws, s.digest, period, &reason, now + RETRY_AFTER)
+                    .mark_run_failed(
+                        ws,
+                        s.digest,
+                        period,
+                        &reason,
+                        now + RETRY_AFTER.min(self.lease),
+                    )
                     .await?;
                 tracing::warn!(workspace = %ws, digest = %s.digest, period, reason = %reason, "digest post failed; will retry");
                 RunOutcome::WillRetry { reason }

@@ -256,9 +256,9 @@ mod tests {
 }
 
 impl Store {
-    /// Every row of every table, in a stable order, as text: tests compare it before and after a refused
-    /// command to prove nothing changed.
-    pub async fn snapshot(&self) -> Result<String> {
+    /// Every row of every table (of one workspace, or of all), in a stable order, as text: tests compare it
+    /// before and after a refused command to prove nothing changed.
+    pub async fn snapshot(&self, workspace: Option<&str>) -> Result<String> {
         const TABLES: &[(&str, &str)] = &[
             ("workspace_settings", "workspace_id"),
             ("profiles", "id"),
@@ -274,11 +274,20 @@ impl Store {
         ];
         let mut out = String::new();
         for (table, order) in TABLES {
-            let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-                "SELECT * FROM {table} ORDER BY {order}"
-            )))
-            .fetch_all(self.pool())
-            .await?;
+            let filter = match (workspace, *table) {
+                (None, _) => "",
+                (Some(_), "profile_revisions") => {
+                    "WHERE profile_id IN (SELECT id FROM profiles WHERE workspace_id = $1)"
+                }
+                (Some(_), _) => "WHERE workspace_id = $1",
+            };
+            let sql = format!("SELECT * FROM {table} {filter} ORDER BY {order}");
+            let query = sqlx::query(sqlx::AssertSqlSafe(sql));
+            let query = match workspace {
+                Some(ws) => query.bind(ws.to_string()),
+                None => query,
+            };
+            let rows = query.fetch_all(self.pool()).await?;
             out.push_str(&format!("# {table}: {}\n", rows.len()));
             for r in &rows {
                 let cols: Vec<String> = (0..r.len())

@@ -146,7 +146,7 @@ fn every_command_survives_hostile_input() {
     runner
         .run(&invocation(), |(inv, role)| {
             let ctx = t.ctx("local", "fuzzer", role);
-            let before = rt.block_on(t.app.store.snapshot()).unwrap();
+            let before = rt.block_on(t.app.store.snapshot(None)).unwrap();
             let result = rt.block_on(dispatch(&t.app, &ctx, &inv));
             match result {
                 Ok(reply) => {
@@ -166,7 +166,7 @@ fn every_command_survives_hostile_input() {
                         inv.path,
                         msg.chars().count()
                     );
-                    let after = rt.block_on(t.app.store.snapshot()).unwrap();
+                    let after = rt.block_on(t.app.store.snapshot(None)).unwrap();
                     prop_assert!(
                         before == after,
                         "{:?} refused but changed the database",

@@ -7,3 +7,4 @@ mod console;
 mod discord;
 mod fake_selftest;
 mod fuzz;
+mod reliability;

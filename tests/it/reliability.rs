@@ -1,0 +1,424 @@
+//! Reliability and security promises, each as a test: crash safety, concurrency, Discord faults, isolation
+//! between workspaces and roles, and secrets.
+
+use crate::support::bot::{content, opt, slash, title, Bot, WAIT};
+use crate::support::fake_discord::{
+    autocomplete, slash_command, FakeChannel, FakeConfig, FakeDiscord, FakeGuild, Invoker,
+    PARTNERS_CHANNEL_ID, STANDARD_GUILD_ID,
+};
+use crate::support::{utc, TestApp};
+use partnerfit::app::spec::COMMANDS;
+use partnerfit::domain::Role;
+use partnerfit::store::Store;
+use serde_json::{json, Value};
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+async fn bot_with_partner() -> (FakeDiscord, tempfile::TempDir, Bot) {
+    let fake = FakeDiscord::start(FakeConfig::standard()).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let bot = Bot::start(&fake, dir.path(), &[]);
+    fake.wait_ready(WAIT)
+        .await
+        .unwrap_or_else(|e| panic!("{e}\n{}", bot.log_text()));
+    let lead = Invoker::lead();
+    slash(
+        &fake,
+        &lead,
+        &["profile", "create"],
+        vec![
+            opt("type", json!("reseller")),
+            opt("name", json!("Resellers")),
+        ],
+    )
+    .await;
+    slash(
+        &fake,
+        &lead,
+        &["profile", "trait", "add"],
+        vec![
+            opt("type", json!("reseller")),
+            opt("name", json!("Overlap")),
+            opt("min", json!(25.0)),
+        ],
+    )
+    .await;
+    slash(
+        &fake,
+        &lead,
+        &["partner", "add"],
+        vec![opt("name", json!("Acme")), opt("type", json!("reseller"))],
+    )
+    .await;
+    (fake, dir, bot)
+}
+
+fn evidence_add(value: f64) -> Value {
+    slash_command(
+        Some(STANDARD_GUILD_ID),
+        PARTNERS_CHANNEL_ID,
+        &Invoker::member(),
+        "evidence",
+        json!([{"name": "add", "type": 1, "options": [
+            {"name": "partner", "type": 3, "value": "Acme"},
+            {"name": "trait", "type": 3, "value": "Overlap"},
+            {"name": "value", "type": 10, "value": value}]}]),
+    )
+}
+
+/// The evidence id in an `/evidence add` reply title ("Evidence #12 recorded: …").
+fn evidence_id(reply: &Value) -> Option<i64> {
+    let t = title(reply);
+    let rest = t.strip_prefix("Evidence #")?;
+    rest.split_whitespace().next()?.parse().ok()
+}
+
+#[tokio::test]
+async fn acknowledged_writes_survive_sigkill() {
+    let (fake, dir, bot) = bot_with_partner().await;
+    let mut ids = Vec::new();
+    for i in 0..80 {
+        ids.push(
+            fake.send_interaction(evidence_add(f64::from(i)))
+                .await
+                .unwrap(),
+        );
+    }
+    // Kill the bot while the burst is being written.
+    fake.interaction_response(ids[20], WAIT).await.unwrap();
+    bot.kill();
+    let mut acked = BTreeSet::new();
+    for id in &ids {
+        if let Ok(r) = fake
+            .interaction_response(*id, Duration::from_millis(1))
+            .await
+        {
+            acked.insert(evidence_id(&r).expect("an acknowledged write names its record"));
+        }
+    }
+    // Interactions are handled concurrently, so which ones were answered before the kill varies.
+    assert!(
+        !acked.is_empty() && acked.len() < 80,
+        "killed mid-burst: {} acknowledged",
+        acked.len()
+    );
+    // Restart on the same file: every acknowledged record is there, whole.
+    let store = Store::open(&format!("sqlite://{}", dir.path().join("bot.db").display()))
+        .await
+        .unwrap();
+    let ev = store
+        .partner_evidence(&STANDARD_GUILD_ID.to_string(), 1)
+        .await
+        .unwrap();
+    let stored: BTreeSet<i64> = ev.iter().map(|e| e.id).collect();
+    assert!(
+        acked.is_subset(&stored),
+        "lost acknowledged writes: {:?}",
+        acked.difference(&stored).collect::<Vec<_>>()
+    );
+    for e in &ev {
+        assert!(
+            matches!(e.observation, partnerfit::domain::evidence::Observation::Value(v) if (0.0..80.0).contains(&v))
+        );
+        assert!(!e.recorded_by.is_empty() && !e.recorded_at.is_empty());
+    }
+    store.close().await;
+    // And the restarted bot answers.
+    let bot = Bot::start(&fake, dir.path(), &[]);
+    fake.wait_identifies(2, WAIT).await.unwrap();
+    let r = slash(
+        &fake,
+        &Invoker::member(),
+        &["evidence", "list"],
+        vec![opt("partner", json!("Acme"))],
+    )
+    .await;
+    assert!(
+        title(&r).contains(&format!("({} records)", stored.len())),
+        "{r}\n{}",
+        bot.log_text()
+    );
+}
+
+#[tokio::test]
+async fn two_hundred_interactions_at_once() {
+    let (fake, _dir, bot) = bot_with_partner().await;
+    let mut writes = Vec::new();
+    let mut reads = Vec::new();
+    for i in 0..200 {
+        if i % 2 == 0 {
+            writes.push(
+                fake.send_interaction(evidence_add(f64::from(i)))
+                    .await
+                    .unwrap(),
+            );
+        } else {
+            let p = slash_command(
+                Some(STANDARD_GUILD_ID),
+                PARTNERS_CHANNEL_ID,
+                &Invoker::guest(),
+                "screen",
+                json!([{"name": "partner", "type": 3, "value": "Acme"}]),
+            );
+            reads.push(fake.send_interaction(p).await.unwrap());
+        }
+    }
+    let mut ids = BTreeSet::new();
+    for id in &writes {
+        let r = fake
+            .interaction_response(*id, Duration::from_secs(60))
+            .await
+            .unwrap();
+        assert!(
+            !content(&r).contains("Sorry") && !content(&r).to_lowercase().contains("locked"),
+            "{r}"
+        );
+        ids.insert(evidence_id(&r).unwrap_or_else(|| panic!("{r}")));
+    }
+    for id in &reads {
+        let r = fake
+            .interaction_response(*id, Duration::from_secs(60))
+            .await
+            .unwrap();
+        assert!(title(&r).starts_with("Acme — "), "{r}");
+    }
+    assert_eq!(ids.len(), 100, "no lost update");
+    let r = slash(
+        &fake,
+        &Invoker::member(),
+        &["evidence", "list"],
+        vec![opt("partner", json!("Acme"))],
+    )
+    .await;
+    assert!(title(&r).contains("(100 records)"), "{r}");
+    assert!(
+        !bot.log_text().contains("database is locked"),
+        "{}",
+        bot.log_text()
+    );
+}
+
+#[tokio::test]
+async fn recovers_from_gateway_and_rest_faults() {
+    let fake = FakeDiscord::start(FakeConfig::standard()).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    // A short lease: a failed digest post is retried after 2 s instead of 30.
+    let bot = Bot::start(
+        &fake,
+        dir.path(),
+        &[("PARTNERFIT_SCHEDULER_LEASE_SECONDS", "2")],
+    );
+    fake.wait_ready(WAIT).await.unwrap();
+    let help = |who: Invoker| {
+        let fake = &fake;
+        async move { slash(fake, &who, &["help"], vec![]).await }
+    };
+    fake.send_reconnect().await;
+    fake.wait_resumes(1, WAIT).await.unwrap();
+    assert!(!title(&help(Invoker::guest()).await).is_empty());
+    fake.send_invalid_session(false).await;
+    fake.wait_identifies(2, Duration::from_secs(20))
+        .await
+        .unwrap();
+    assert!(!title(&help(Invoker::guest()).await).is_empty());
+    // The interaction callback fails twice (500, then 429): the reply still arrives.
+    fake.fail_next("/callback", 500, 1);
+    fake.fail_next("/callback", 429, 1);
+    assert!(!title(&help(Invoker::member()).await).is_empty());
+    // A digest whose first post hits a 500 is posted once, later.
+    fake.fail_next("/channels/3000/messages", 500, 1);
+    let r = slash(
+        &fake,
+        &Invoker::lead(),
+        &["schedule", "set"],
+        vec![
+            opt("digest", json!("weekly")),
+            opt("cron", json!("* * * * * *")),
+            json!({"name": "channel", "type": 7, "value": PARTNERS_CHANNEL_ID.to_string()}),
+        ],
+    )
+    .await;
+    assert!(title(&r).contains("Scheduled"), "{r}");
+    fake.wait_request(
+        |q| q.method == "POST" && q.path == "/api/v10/channels/3000/messages" && q.is_success(),
+        Duration::from_secs(30),
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{e}\n{}", bot.log_text()));
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(
+        fake.channel_messages(PARTNERS_CHANNEL_ID).len(),
+        1,
+        "not lost, not doubled"
+    );
+}
+
+#[tokio::test]
+async fn autocomplete_and_commands_stay_in_their_server() {
+    let mut config = FakeConfig::standard();
+    config.guilds.push(FakeGuild {
+        id: 2100,
+        name: "Other team".into(),
+        channels: vec![FakeChannel {
+            id: 3100,
+            name: "general".into(),
+            bot_can_send: true,
+        }],
+        roles: vec![],
+    });
+    let fake = FakeDiscord::start(config).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let _bot = Bot::start(&fake, dir.path(), &[]);
+    fake.wait_ready(WAIT).await.unwrap();
+    slash(
+        &fake,
+        &Invoker::lead(),
+        &["partner", "add"],
+        vec![
+            opt("name", json!("Secret Partner")),
+            opt("type", json!("si")),
+        ],
+    )
+    .await;
+    let p = autocomplete(
+        Some(2100),
+        3100,
+        &Invoker::lead(),
+        "screen",
+        json!([{"name": "partner", "type": 3, "value": "sec", "focused": true}]),
+    );
+    let id = fake.send_interaction(p).await.unwrap();
+    let r = fake.interaction_response(id, WAIT).await.unwrap();
+    assert_eq!(r["data"]["choices"], json!([]), "{r}");
+    let p = slash_command(
+        Some(2100),
+        3100,
+        &Invoker::lead(),
+        "screen",
+        json!([{"name": "partner", "type": 3, "value": "Secret Partner"}]),
+    );
+    let id = fake.send_interaction(p).await.unwrap();
+    let r = fake.interaction_response(id, WAIT).await.unwrap();
+    assert!(title(&r).contains("not on the roster"), "{r}");
+}
+
+/// One valid line per command, so the role matrix exercises the real use case behind each.
+const SAMPLES: &[&str] = &[
+    r#"/screen partner:"Acme Corp""#,
+    r#"/profile create type:si name:"SIs""#,
+    "/profile show type:reseller",
+    "/profile list",
+    "/profile lint type:reseller",
+    "/profile history type:reseller",
+    "/profile retire type:referral",
+    r#"/profile trait add type:reseller name:"Bench""#,
+    r#"/profile trait remove type:reseller trait:"Deal registration""#,
+    r#"/partner add name:"Globex" type:reseller"#,
+    r#"/partner show partner:"Acme Corp""#,
+    "/partner list",
+    r#"/partner sign partner:"Acme Corp""#,
+    r#"/partner drop partner:"Acme Corp" reason:"churned""#,
+    r#"/evidence add partner:"Acme Corp" trait:"Deal registration" met:true"#,
+    r#"/evidence list partner:"Acme Corp""#,
+    "/evidence retract id:1 reason:x",
+    r#"/log hours partner:"Acme Corp" hours:2"#,
+    r#"/log spend partner:"Acme Corp" amount:100"#,
+    "/log retract id:1 reason:x",
+    r#"/outcome add partner:"Acme Corp" kind:closed-won amount:5000"#,
+    "/outcome retract id:1 reason:x",
+    "/digest weekly",
+    "/digest quarterly",
+    r#"/schedule set digest:weekly cron:"0 9 * * MON" channel:3000"#,
+    "/schedule pause digest:weekly",
+    "/schedule resume digest:weekly",
+    "/schedule show",
+    "/settings show",
+    "/settings set key:max_misses value:2",
+    "/settings roles lead:4000",
+    "/export what:roster",
+    "/import what:partners file:{csv}",
+    "/help",
+];
+
+async fn seed(t: &TestApp, ws: &str) {
+    let lead = t.ctx(ws, "owner", Role::Lead);
+    for line in [
+        r#"/profile create type:reseller name:"Resellers""#,
+        r#"/profile create type:referral name:"Referrers""#,
+        r#"/profile trait add type:reseller name:"Deal registration""#,
+        r#"/partner add name:"Acme Corp" type:reseller"#,
+        r#"/evidence add partner:"Acme Corp" trait:"Deal registration" met:true"#,
+        r#"/log hours partner:"Acme Corp" hours:1"#,
+        r#"/outcome add partner:"Acme Corp" kind:sourced-pipeline amount:100"#,
+    ] {
+        let v = t.run(&lead, line).await;
+        assert_eq!(v["ok"], true, "{line}: {v}");
+    }
+}
+
+/// The rows of one workspace only.
+async fn workspace_rows(t: &TestApp, ws: &str) -> String {
+    t.app.store.snapshot(Some(ws)).await.unwrap()
+}
+
+#[tokio::test]
+async fn every_command_by_every_role_touches_only_what_it_may() {
+    assert_eq!(SAMPLES.len(), COMMANDS.len(), "one sample per command");
+    for role in [Role::Guest, Role::Member, Role::Lead] {
+        let t = TestApp::new(utc(2026, 11, 26, 12, 0)).await;
+        seed(&t, "a").await;
+        seed(&t, "b").await;
+        let a_before = workspace_rows(&t, "a").await;
+        assert!(a_before.lines().count() > 5);
+        let csv = t.dir.path().join("partners.csv");
+        std::fs::write(&csv, "name,type\nInitech,si\n").unwrap();
+        for line in SAMPLES {
+            let line = &line.replace("{csv}", &csv.display().to_string());
+            let ctx = t.ctx("b", "intruder", role);
+            let before = t.app.store.snapshot(None).await.unwrap();
+            let v = t.run(&ctx, line).await;
+            let spec = COMMANDS
+                .iter()
+                .find(|c| {
+                    line.starts_with(&format!("/{} ", c.name()))
+                        || *line == format!("/{}", c.name())
+                })
+                .unwrap();
+            if role < spec.min_role {
+                assert_eq!(v["ok"], false, "{role}: {line} -> {v}");
+                assert!(
+                    v["error"].as_str().unwrap().starts_with("Only "),
+                    "{role}: {line} -> {v}"
+                );
+                assert_eq!(
+                    before,
+                    t.app.store.snapshot(None).await.unwrap(),
+                    "{role}: refused {line} changed the database"
+                );
+            }
+            if v["ok"] == false {
+                assert!(
+                    !v["error"].as_str().unwrap().contains("Sorry"),
+                    "{line}: {v}"
+                );
+            }
+        }
+        assert_eq!(
+            a_before,
+            workspace_rows(&t, "a").await,
+            "{role}: workspace a was touched from b"
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_token_never_reaches_logs() {
+    let fake = FakeDiscord::start(FakeConfig::standard()).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let bot = Bot::start(&fake, dir.path(), &[("PARTNERFIT_LOG", "trace")]);
+    fake.wait_ready(WAIT).await.unwrap();
+    slash(&fake, &Invoker::guest(), &["help"], vec![]).await;
+    let log = bot.log_text();
+    assert!(log.len() > 1000, "trace logging is on");
+    assert!(!log.contains("test-token"), "the token leaked into the log");
+}
