@@ -218,43 +218,6 @@ fn sqlite_url_with_create(url: &str) -> String {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn backend_from_url() {
-        assert_eq!(Backend::of_url("sqlite://x.db").unwrap(), Backend::Sqlite);
-        assert_eq!(
-            Backend::of_url("postgres://u@h/db").unwrap(),
-            Backend::Postgres
-        );
-        assert_eq!(
-            Backend::of_url("postgresql://u@h/db").unwrap(),
-            Backend::Postgres
-        );
-        assert!(Backend::of_url("mysql://u@h/db")
-            .unwrap_err()
-            .contains("unknown database URL scheme"));
-    }
-
-    #[test]
-    fn sqlite_urls_create_files() {
-        assert_eq!(
-            sqlite_url_with_create("sqlite://a.db"),
-            "sqlite://a.db?mode=rwc"
-        );
-        assert_eq!(
-            sqlite_url_with_create("sqlite://a.db?x=1"),
-            "sqlite://a.db?x=1&mode=rwc"
-        );
-        assert_eq!(
-            sqlite_url_with_create("sqlite://a.db?mode=ro"),
-            "sqlite://a.db?mode=ro"
-        );
-    }
-}
-
 impl Store {
     /// Every row of every table (of one workspace, or of all), in a stable order, as text: tests compare it
     /// before and after a refused command to prove nothing changed.
@@ -304,5 +267,42 @@ impl Store {
             }
         }
         Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backend_from_url() {
+        assert_eq!(Backend::of_url("sqlite://x.db").unwrap(), Backend::Sqlite);
+        assert_eq!(
+            Backend::of_url("postgres://u@h/db").unwrap(),
+            Backend::Postgres
+        );
+        assert_eq!(
+            Backend::of_url("postgresql://u@h/db").unwrap(),
+            Backend::Postgres
+        );
+        assert!(Backend::of_url("mysql://u@h/db")
+            .unwrap_err()
+            .contains("unknown database URL scheme"));
+    }
+
+    #[test]
+    fn sqlite_urls_create_files() {
+        assert_eq!(
+            sqlite_url_with_create("sqlite://a.db"),
+            "sqlite://a.db?mode=rwc"
+        );
+        assert_eq!(
+            sqlite_url_with_create("sqlite://a.db?x=1"),
+            "sqlite://a.db?x=1&mode=rwc"
+        );
+        assert_eq!(
+            sqlite_url_with_create("sqlite://a.db?mode=ro"),
+            "sqlite://a.db?mode=ro"
+        );
     }
 }
