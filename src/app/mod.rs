@@ -7,6 +7,7 @@ pub mod card;
 pub mod chat;
 pub mod digest;
 pub mod evidence;
+pub mod evidence_cache;
 mod help;
 pub mod lookup;
 pub mod partners;
@@ -52,6 +53,8 @@ pub struct App {
     pub chat: Option<Arc<dyn chat::Chat>>,
     /// Signalled when a schedule changes, so the scheduler re-plans at once.
     pub schedules_changed: Arc<tokio::sync::Notify>,
+    /// Evidence kept in memory for screening many partners at once.
+    pub evidence: Arc<evidence_cache::EvidenceCache>,
 }
 
 /// Who is running a command, in which workspace.
@@ -134,6 +137,7 @@ impl App {
             clock,
             chat: None,
             schedules_changed: Arc::new(tokio::sync::Notify::new()),
+            evidence: Arc::new(evidence_cache::EvidenceCache::default()),
         }
     }
 

@@ -3,7 +3,7 @@
 
 use super::card::{Action, Card, Render, Tone};
 use super::{lookup, App, AppError, AppResult, Ctx, Invocation, Reply, Settings};
-use crate::domain::evidence::{Evidence, Observation};
+use crate::domain::evidence::{CompactEvidence, Observation};
 use crate::domain::profile::{num, Profile};
 use crate::domain::screening::{screen as screen_rules, Screening, TraitStatus};
 use crate::domain::{name_key, snippet, PartnerName, PartnerType, Verdict};
@@ -328,14 +328,15 @@ pub async fn screen_partner(
     Ok(screen_reply(p, profile.as_ref(), screening.as_ref(), as_of))
 }
 
-/// Screen many partners at once as of a date: profiles and evidence are read once.
+/// Screen many partners at once as of a date, from the in-memory evidence (brought up to date first).
+/// The value is None for a partner whose type has no active profile.
 pub async fn screen_many(
     app: &App,
     ws: &str,
     settings: &Settings,
     partners: &[Partner],
     as_of: NaiveDate,
-) -> AppResult<HashMap<i64, Option<Screening>>> {
+) -> AppResult<HashMap<i64, Option<Screening<CompactEvidence>>>> {
     let profiles: HashMap<PartnerType, Profile> = app
         .store
         .active_profiles(ws)
@@ -343,16 +344,12 @@ pub async fn screen_many(
         .into_iter()
         .map(|p| (p.partner_type, p))
         .collect();
-    let mut by_partner: HashMap<i64, Vec<Evidence>> = HashMap::new();
-    for e in app.store.evidence_as_of(ws, as_of).await? {
-        by_partner.entry(e.partner_id).or_default().push(e);
-    }
+    let evidence = app.evidence.get(&app.store, ws).await?;
     Ok(partners
         .iter()
         .map(|p| {
             let s = profiles.get(&p.partner_type).map(|prof| {
-                let ev = by_partner.get(&p.id).map(Vec::as_slice).unwrap_or(&[]);
-                screen_rules(prof, ev, as_of, settings.screen_rules())
+                screen_rules(prof, evidence.partner(p.id), as_of, settings.screen_rules())
             });
             (p.id, s)
         })

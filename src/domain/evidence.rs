@@ -29,32 +29,88 @@ pub struct Evidence {
     pub retracted: bool,
 }
 
-impl Evidence {
-    /// Age in days at `as_of`.
-    pub fn age_days(&self, as_of: NaiveDate) -> i64 {
-        (as_of - self.observed).num_days()
-    }
-    /// Stale when its age in days is greater than `max_age_days` (exactly that old still counts).
-    pub fn is_stale(&self, as_of: NaiveDate, max_age_days: i64) -> bool {
-        self.age_days(as_of) > max_age_days
+/// What screening needs to know of an evidence record; implemented by the full [`Evidence`] and by the
+/// [`CompactEvidence`] kept in memory for screening many partners at once.
+pub trait Record: Clone {
+    fn trait_id(&self) -> i64;
+    fn observed(&self) -> NaiveDate;
+    fn observation(&self) -> Observation;
+    fn retracted(&self) -> bool;
+    /// Which of two records counts: the newer observation date, then the later-recorded, then the higher id.
+    fn precedence(&self, other: &Self) -> std::cmp::Ordering;
+    /// Stale when its age in days at `as_of` is greater than `max_age_days` (exactly that old still counts).
+    fn is_stale(&self, as_of: NaiveDate, max_age_days: i64) -> bool {
+        (as_of - self.observed()).num_days() > max_age_days
     }
 }
 
-/// Orders records by which one counts: newest observation date, then the later-recorded, then the higher id.
-fn precedence(e: &Evidence) -> (NaiveDate, &str, i64) {
-    (e.observed, e.recorded_at.as_str(), e.id)
+impl Record for Evidence {
+    fn trait_id(&self) -> i64 {
+        self.trait_id
+    }
+    fn observed(&self) -> NaiveDate {
+        self.observed
+    }
+    fn observation(&self) -> Observation {
+        self.observation
+    }
+    fn retracted(&self) -> bool {
+        self.retracted
+    }
+    fn precedence(&self, other: &Self) -> std::cmp::Ordering {
+        (self.observed, self.recorded_at.as_str(), self.id).cmp(&(
+            other.observed,
+            other.recorded_at.as_str(),
+            other.id,
+        ))
+    }
+}
+
+/// An evidence record reduced to what decides a verdict (40 bytes instead of several strings).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CompactEvidence {
+    pub id: i64,
+    pub partner_id: i64,
+    pub trait_id: i64,
+    pub observed: NaiveDate,
+    /// When it was recorded, in microseconds since the epoch (the same-day tie-breaker).
+    pub recorded_micros: i64,
+    pub observation: Observation,
+    pub retracted: bool,
+}
+
+impl Record for CompactEvidence {
+    fn trait_id(&self) -> i64 {
+        self.trait_id
+    }
+    fn observed(&self) -> NaiveDate {
+        self.observed
+    }
+    fn observation(&self) -> Observation {
+        self.observation
+    }
+    fn retracted(&self) -> bool {
+        self.retracted
+    }
+    fn precedence(&self, other: &Self) -> std::cmp::Ordering {
+        (self.observed, self.recorded_micros, self.id).cmp(&(
+            other.observed,
+            other.recorded_micros,
+            other.id,
+        ))
+    }
 }
 
 /// The record that counts for one trait as of `as_of`: the non-retracted one observed on or before `as_of`
 /// with the newest observation date (of two observed the same day, the later-recorded).
-pub fn counting_record<'a>(
-    records: impl IntoIterator<Item = &'a Evidence>,
+pub fn counting_record<'a, R: Record>(
+    records: impl IntoIterator<Item = &'a R>,
     as_of: NaiveDate,
-) -> Option<&'a Evidence> {
+) -> Option<&'a R> {
     records
         .into_iter()
-        .filter(|e| !e.retracted && e.observed <= as_of)
-        .max_by(|a, b| precedence(a).cmp(&precedence(b)))
+        .filter(|e| !e.retracted() && e.observed() <= as_of)
+        .max_by(|a, b| a.precedence(b))
 }
 
 #[cfg(test)]
@@ -101,6 +157,33 @@ mod tests {
         ];
         let d: NaiveDate = "2026-12-31".parse().unwrap();
         assert_eq!(counting_record(&recs, d).unwrap().id, 1);
+    }
+
+    #[test]
+    fn compact_records_order_like_full_ones() {
+        let full = [
+            ev(1, "2026-02-01", "2026-02-01T09:00:00.000000Z", false, false),
+            ev(2, "2026-02-01", "2026-02-03T09:00:00.000000Z", true, false),
+        ];
+        let compact: Vec<CompactEvidence> = full
+            .iter()
+            .map(|e| CompactEvidence {
+                id: e.id,
+                partner_id: e.partner_id,
+                trait_id: e.trait_id,
+                observed: e.observed,
+                recorded_micros: chrono::DateTime::parse_from_rfc3339(&e.recorded_at)
+                    .unwrap()
+                    .timestamp_micros(),
+                observation: e.observation,
+                retracted: e.retracted,
+            })
+            .collect();
+        let d: NaiveDate = "2026-12-31".parse().unwrap();
+        assert_eq!(
+            counting_record(&full, d).unwrap().id,
+            counting_record(&compact, d).unwrap().id
+        );
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! Screening: a partner's evidence against the active profile of its type, trait by trait, and the verdict
 //! ("walk away at two misses").
 
-use super::evidence::{counting_record, Evidence, Observation};
+use super::evidence::{counting_record, Evidence, Observation, Record};
 use super::profile::{Profile, Trait};
 use super::types::Verdict;
 use chrono::NaiveDate;
@@ -53,30 +53,30 @@ impl TraitStatus {
 
 /// One line of the screening checklist.
 #[derive(Debug, Clone, PartialEq)]
-pub struct TraitCheck {
+pub struct TraitCheck<R = Evidence> {
     pub trait_: Trait,
     pub status: TraitStatus,
     /// The record the status rests on (also for stale).
-    pub evidence: Option<Evidence>,
+    pub evidence: Option<R>,
 }
 
 /// A partner screened against a profile.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Screening {
+pub struct Screening<R = Evidence> {
     pub verdict: Verdict,
     pub met: usize,
     pub missed: usize,
     /// Unknown and stale traits.
     pub unknown: usize,
-    pub checks: Vec<TraitCheck>,
+    pub checks: Vec<TraitCheck<R>>,
     /// The traits to verify before signing; only when the verdict is incomplete.
     pub verify_next: Vec<String>,
 }
 
 /// The status a counting record gives a trait at `as_of`.
-fn status_of(
+fn status_of<R: Record>(
     t: &Trait,
-    record: Option<&Evidence>,
+    record: Option<&R>,
     as_of: NaiveDate,
     rules: ScreenRules,
 ) -> TraitStatus {
@@ -86,7 +86,7 @@ fn status_of(
     if e.is_stale(as_of, rules.evidence_max_age_days) {
         return TraitStatus::Stale;
     }
-    let met = match (e.observation, t.kind.is_threshold()) {
+    let met = match (e.observation(), t.kind.is_threshold()) {
         (Observation::Met(m), false) => m,
         (Observation::Value(v), true) => t.kind.value_meets(v),
         // A record of the wrong shape cannot be judged.
@@ -114,17 +114,17 @@ pub fn verdict(missed: usize, unknown: usize, max_misses: u32) -> Verdict {
 
 /// Screen a partner's evidence (all its records, any trait; retracted ones are ignored) against `profile`
 /// as of `as_of`: only evidence observed on or before that date counts, and staleness is judged at that date.
-pub fn screen(
+pub fn screen<R: Record>(
     profile: &Profile,
-    evidence: &[Evidence],
+    evidence: &[R],
     as_of: NaiveDate,
     rules: ScreenRules,
-) -> Screening {
-    let checks: Vec<TraitCheck> = profile
+) -> Screening<R> {
+    let checks: Vec<TraitCheck<R>> = profile
         .traits
         .iter()
         .map(|t| {
-            let record = counting_record(evidence.iter().filter(|e| e.trait_id == t.id), as_of);
+            let record = counting_record(evidence.iter().filter(|e| e.trait_id() == t.id), as_of);
             TraitCheck {
                 trait_: t.clone(),
                 status: status_of(t, record, as_of, rules),
@@ -221,7 +221,7 @@ mod tests {
 
     #[test]
     fn no_evidence_is_incomplete_with_every_trait_to_verify() {
-        let s = screen(&profile(), &[], day("2026-11-26"), ScreenRules::default());
+        let s = screen::<Evidence>(&profile(), &[], day("2026-11-26"), ScreenRules::default());
         assert_eq!(s.verdict, Verdict::Incomplete);
         assert_eq!((s.met, s.missed, s.unknown), (0, 0, 3));
         assert_eq!(

@@ -1,10 +1,11 @@
 //! Evidence records: append-only; a retraction is a flag with reason, who and when.
 
 use super::{day, get, ts, Result, Store};
-use crate::domain::evidence::{Evidence, Observation};
+use crate::domain::evidence::{CompactEvidence, Evidence, Observation};
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::any::AnyRow;
 use sqlx::AssertSqlSafe;
+use sqlx::Row;
 
 /// Evidence to record.
 #[derive(Debug, Clone, PartialEq)]
@@ -70,6 +71,14 @@ fn split(o: Observation) -> (Option<i64>, Option<f64>) {
         Observation::Met(m) => (Some(m as i64), None),
         Observation::Value(v) => (None, Some(v)),
     }
+}
+
+/// How far a workspace's evidence has changed: its newest record id and how many records are retracted.
+/// Records are never deleted and retractions never undone, so both only grow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct EvidenceVersion {
+    pub max_id: i64,
+    pub retracted: i64,
 }
 
 /// Which record table a retraction targets (the tables share the retraction columns).
@@ -236,5 +245,79 @@ impl Store {
             })
         })
         .transpose()
+    }
+
+    /// The change counters of a workspace's evidence (two index lookups).
+    #[tracing::instrument(skip(self))]
+    pub async fn evidence_version(&self, ws: &str) -> Result<EvidenceVersion> {
+        let max_id: Option<i64> =
+            sqlx::query_scalar("SELECT MAX(id) FROM evidence WHERE workspace_id = $1")
+                .bind(ws)
+                .fetch_one(self.pool())
+                .await?;
+        let retracted: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM evidence WHERE workspace_id = $1 AND retracted_at IS NOT NULL",
+        )
+        .bind(ws)
+        .fetch_one(self.pool())
+        .await?;
+        Ok(EvidenceVersion {
+            max_id: max_id.unwrap_or(0),
+            retracted,
+        })
+    }
+
+    /// The workspace's evidence records with an id above `after_id`, reduced to what decides verdicts.
+    #[tracing::instrument(skip(self))]
+    pub async fn compact_evidence_after(
+        &self,
+        ws: &str,
+        after_id: i64,
+    ) -> Result<Vec<CompactEvidence>> {
+        let rows = sqlx::query(
+            "SELECT id, partner_id, trait_id, met, value, observed, recorded_at, retracted_at FROM evidence \
+             WHERE workspace_id = $1 AND id > $2 ORDER BY id",
+        )
+        .bind(ws)
+        .bind(after_id)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let met: Option<i64> = r.try_get(3)?;
+                let value: Option<f64> = r.try_get(4)?;
+                let observed: String = r.try_get(5)?;
+                let recorded_at: String = r.try_get(6)?;
+                let retracted_at: Option<String> = r.try_get(7)?;
+                Ok(CompactEvidence {
+                    id: r.try_get(0)?,
+                    partner_id: r.try_get(1)?,
+                    trait_id: r.try_get(2)?,
+                    observed: day(&observed)?,
+                    recorded_micros: super::parse_ts(&recorded_at)?.timestamp_micros(),
+                    observation: match (met, value) {
+                        (Some(m), _) => Observation::Met(m != 0),
+                        (None, Some(v)) => Observation::Value(v),
+                        (None, None) => {
+                            return Err(super::StoreError::Corrupt(
+                                "evidence without met or value".into(),
+                            ))
+                        }
+                    },
+                    retracted: retracted_at.is_some(),
+                })
+            })
+            .collect()
+    }
+
+    /// The ids of a workspace's retracted evidence records.
+    #[tracing::instrument(skip(self))]
+    pub async fn retracted_evidence_ids(&self, ws: &str) -> Result<Vec<i64>> {
+        Ok(
+            sqlx::query_scalar("SELECT id FROM evidence WHERE workspace_id = $1 AND retracted_at IS NOT NULL ORDER BY id")
+                .bind(ws)
+                .fetch_all(self.pool())
+                .await?,
+        )
     }
 }
