@@ -6,3 +6,4 @@ mod cli;
 mod console;
 mod discord;
 mod fake_selftest;
+mod weekly;
