@@ -6,4 +6,5 @@ mod cli;
 mod console;
 mod discord;
 mod fake_selftest;
+mod quarterly;
 mod weekly;

@@ -395,8 +395,12 @@ async fn weekly_figures_worked_by_hand() {
         1,
         "the digest object alone: {stdout}"
     );
-    let cli: Value = serde_json::from_str(&stdout).unwrap();
-    assert_eq!(cli, d, "the CLI and the console compute the same digest");
+    // Compared as text: serde_json's default float parsing is not exact to the last bit, its printing is.
+    assert_eq!(
+        stdout.trim_end(),
+        d.to_string(),
+        "the CLI and the console compute the same digest"
+    );
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_partnerfit"))
         .current_dir(t.dir.path())
         .args([
