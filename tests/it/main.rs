@@ -7,4 +7,5 @@ mod console;
 mod discord;
 mod fake_selftest;
 mod quarterly;
+mod scheduler;
 mod weekly;
