@@ -250,8 +250,12 @@ async fn a_crash_between_claim_and_post_is_retried_once_after_the_lease() {
         );
     }
     assert_eq!(h.attempts(PARTNERS_CHANNEL_ID), 0);
+    // Posted more than two minutes after its fire time, because the poster was down: marked late.
     let r = h.tick_at(&s, fire + Span::seconds(121)).await;
-    posted(&r, "2026-W53", false);
+    posted(&r, "2026-W53", true);
+    assert!(title(&h.posts(PARTNERS_CHANNEL_ID)[0]).contains("(late)"));
+    let show = h.ok("/schedule show").await;
+    assert_eq!(show["schedules"][0]["last_run"]["late"], true);
     for t in [Span::seconds(122), Span::seconds(400), Span::hours(30)] {
         assert!(h.tick_at(&s, fire + t).await.is_empty());
     }
@@ -260,6 +264,43 @@ async fn a_crash_between_claim_and_post_is_retried_once_after_the_lease() {
     let other = h.scheduler("another");
     assert!(h.tick_at(&other, fire + Span::hours(31)).await.is_empty());
     assert_eq!(h.posts(PARTNERS_CHANNEL_ID).len(), 1);
+}
+
+/// A process claims a period, dies before posting, and the bot stays down for three weeks: when it comes back
+/// only the latest missed period is posted (marked late); the stale claim is given up, not posted too.
+#[tokio::test]
+async fn a_crash_then_long_downtime_posts_only_the_latest_period() {
+    let h = Harness::new(at(2027, 1, 1, 0, 0, 0)).await;
+    h.ok(&format!(
+        r#"/schedule set digest:weekly cron:"0 9 * * MON" channel:{PARTNERS_CHANNEL_ID}"#
+    ))
+    .await;
+    let fire = at(2027, 1, 4, 9, 0, 0);
+    let ws = STANDARD_GUILD_ID.to_string();
+    let claim =
+        h.t.app
+            .store
+            .claim_run(
+                &ws,
+                DigestKind::Weekly,
+                "2026-W53",
+                fire,
+                false,
+                "crashed",
+                fire,
+                fire + Span::seconds(120),
+            )
+            .await
+            .unwrap();
+    assert_eq!(claim, Claim::Claimed { attempt: 1 });
+    let s = h.scheduler("back-up");
+    // Back on Wednesday 2027-01-27: the Mondays 01-11, 01-18 and 01-25 were missed too.
+    let r = h.tick_at(&s, at(2027, 1, 27, 12, 0, 0)).await;
+    posted(&r, "2027-W03", true);
+    assert!(h.tick_at(&s, at(2027, 1, 27, 12, 5, 0)).await.is_empty());
+    assert_eq!(h.posts(PARTNERS_CHANNEL_ID).len(), 1);
+    assert!(title(&h.posts(PARTNERS_CHANNEL_ID)[0])
+        .starts_with("Weekly allocation check 2027-W03 (late)"));
 }
 
 /// Down from before the first fire until Wednesday five weeks later: five Mondays were missed; only the latest
