@@ -531,6 +531,12 @@ fn figures(d: &QuarterlyDigest) -> serde_json::Value {
     v
 }
 
+/// The stored form of [`figures`]: serialized with the shortest round-trip representation of each number and
+/// sorted keys, so the same figures always give the same string.
+fn fingerprint(d: &QuarterlyDigest) -> String {
+    figures(d).to_string()
+}
+
 /// Compute the re-check of `quarter`.
 #[tracing::instrument(skip(app, settings))]
 pub async fn quarterly(
@@ -653,8 +659,10 @@ pub async fn quarterly(
     if let Some(stored) = app.store.stored_recheck(ws, &quarter.to_string()).await? {
         let posted: serde_json::Value =
             serde_json::from_str(&stored.result_json).unwrap_or_default();
+        // Compare the serialized figures, not the parsed ones: serde_json's default float parsing is not
+        // exact to the last bit, so a re-parsed p-value can differ from the same p-value computed again.
         d.posted = Some(PostedRecheck {
-            data_changed: posted != figures(&d),
+            data_changed: stored.fingerprint != fingerprint(&d),
             stored_at: stored.stored_at,
             verdict: stored.verdict,
             figures: posted,
@@ -665,8 +673,7 @@ pub async fn quarterly(
 
 /// Store the re-check as posted (so later re-runs can tell whether the data changed).
 pub async fn record_posted_recheck(app: &App, ws: &str, d: &QuarterlyDigest) -> AppResult<()> {
-    let f = figures(d);
-    let json = f.to_string();
+    let json = fingerprint(d);
     app.store
         .store_recheck(
             ws,

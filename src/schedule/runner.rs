@@ -11,7 +11,7 @@ use crate::app::chat::{Chat, Post, PostError};
 use crate::app::digest::{self, quarterly_chart, weekly_chart};
 use crate::app::{App, AppError, Settings};
 use crate::domain::{DigestKind, Quarter, Week};
-use crate::store::{Claim, ScheduleRow};
+use crate::store::{Claim, PendingRun, ScheduleRow};
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
 use std::time::Duration;
@@ -118,6 +118,8 @@ impl Scheduler {
         let now = self.app.now();
         let mut reports = Vec::new();
         for run in self.app.store.expired_unposted_runs(now).await? {
+            // Posted more than LATE_AFTER after its fire time (its poster died, or Discord failed): late.
+            let late = run.late || now - run.fire_at > LATE_AFTER;
             let claim = self
                 .app
                 .store
@@ -126,7 +128,7 @@ impl Scheduler {
                     run.digest,
                     &run.period,
                     run.fire_at,
-                    run.late,
+                    late,
                     &self.instance,
                     now,
                     now + self.lease,
@@ -141,8 +143,19 @@ impl Scheduler {
                     .into_iter()
                     .find(|s| s.digest == run.digest && !s.paused);
                 if let Some(s) = schedule {
+                    // Only the latest period of a digest is posted after downtime: when the schedule has fired
+                    // for a later period since, this run is given up and `due` below posts the later one.
+                    if let Some(newer) = self.newer_period(&s, &run, now).await? {
+                        let why = format!("not posted: superseded by {newer}");
+                        tracing::info!(workspace = %run.workspace_id, digest = %run.digest, period = %run.period, %newer, "giving up a stale digest run");
+                        self.app
+                            .store
+                            .give_up_run(&run.workspace_id, run.digest, &run.period, &why, now)
+                            .await?;
+                        continue;
+                    }
                     tracing::info!(workspace = %run.workspace_id, digest = %run.digest, period = %run.period, attempt, "retrying a digest run");
-                    reports.push(self.post(&s, &run.period, run.late).await?);
+                    reports.push(self.post(&s, &run.period, late).await?);
                 }
             }
         }
@@ -152,6 +165,23 @@ impl Scheduler {
             }
         }
         Ok(reports)
+    }
+
+    /// The period of the latest fire of `s` after `run`'s fire time, when it is not `run`'s period.
+    async fn newer_period(
+        &self,
+        s: &ScheduleRow,
+        run: &PendingRun,
+        now: DateTime<Utc>,
+    ) -> Result<Option<String>, AppError> {
+        let tz = self.app.settings(&s.workspace_id).await?.timezone;
+        let Ok(expr) = CronExpr::parse(&s.cron, now) else {
+            return Ok(None);
+        };
+        Ok(expr
+            .latest_in(tz, run.fire_at, now)
+            .map(|fire| period_of(s.digest, fire, tz))
+            .filter(|p| *p != run.period))
     }
 
     /// Claim and post the latest fire of `s` since it was set or last handled, if any.

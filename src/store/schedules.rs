@@ -165,7 +165,8 @@ impl Store {
         rows.iter().map(schedule_from_row).collect()
     }
 
-    /// Claim a period: insert the run, or take over a claim whose lease expired before it was posted.
+    /// Claim a period: insert the run, or take over a claim whose lease expired before it was posted (`late`
+    /// then replaces the stored flag: a take-over may happen long after the fire time).
     #[tracing::instrument(skip(self))]
     #[allow(clippy::too_many_arguments)]
     pub async fn claim_run(
@@ -198,9 +199,9 @@ impl Store {
             return Ok(Claim::Claimed { attempt: 1 });
         }
         let attempt: Option<i64> = sqlx::query_scalar(
-            "UPDATE digest_runs SET claimed_by = $1, claimed_at = $2, lease_until = $3, attempts = attempts + 1 \
-             WHERE workspace_id = $4 AND digest = $5 AND period = $6 AND posted_at IS NULL AND lease_until < $2 \
-             RETURNING attempts",
+            "UPDATE digest_runs SET claimed_by = $1, claimed_at = $2, lease_until = $3, attempts = attempts + 1, \
+             late = $7 WHERE workspace_id = $4 AND digest = $5 AND period = $6 AND posted_at IS NULL \
+             AND lease_until < $2 RETURNING attempts",
         )
         .bind(claimer)
         .bind(ts(now))
@@ -208,6 +209,7 @@ impl Store {
         .bind(ws)
         .bind(digest.as_str())
         .bind(period)
+        .bind(late as i64)
         .fetch_optional(self.pool())
         .await?;
         Ok(match attempt {

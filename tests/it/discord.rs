@@ -3,7 +3,7 @@
 use crate::support::bot::{content, is_ephemeral, opt, slash, title, Bot, WAIT};
 use crate::support::fake_discord::{
     autocomplete, button_click, mention_message, modal_submit, slash_command, FakeConfig,
-    FakeDiscord, Invoker, LOCKED_CHANNEL_ID, MEMBER_ROLE_ID, PARTNERS_CHANNEL_ID,
+    FakeDiscord, Invoker, LOCKED_CHANNEL_ID, MEMBER_ROLE_ID, PARTNERS_CHANNEL_ID, REVOPS_ROLE_ID,
     STANDARD_BOT_USER_ID, STANDARD_GUILD_ID,
 };
 use serde_json::json;
@@ -706,6 +706,106 @@ async fn schedules_post_each_period_exactly_once_across_restarts() {
     let r = slash(&fake, &Invoker::member(), &["schedule", "show"], vec![]).await;
     let weekly = &r["data"]["embeds"][0]["fields"][0]["value"];
     assert!(weekly.as_str().unwrap().contains("posted"), "{r}");
+}
+
+/// Wait over at least `fire_times` fire times of an every-second schedule, then count the channel's posts.
+async fn posts_after(fake: &FakeDiscord, fire_times: u64) -> usize {
+    tokio::time::sleep(Duration::from_millis(1000 * fire_times + 300)).await;
+    fake.channel_messages(PARTNERS_CHANNEL_ID).len()
+}
+
+#[tokio::test]
+async fn the_scheduled_quarterly_digest_mentions_the_review_role_once() {
+    let fake = FakeDiscord::start(FakeConfig::standard()).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let bot = Bot::start(&fake, dir.path(), &[]);
+    fake.wait_ready(WAIT).await.unwrap();
+    let lead = Invoker::lead();
+    let r = slash(
+        &fake,
+        &lead,
+        &["settings", "roles"],
+        vec![json!({"name": "review", "type": 8, "value": REVOPS_ROLE_ID.to_string()})],
+    )
+    .await;
+    assert!(title(&r).contains("Roles updated"), "{r}");
+    let r = slash(
+        &fake,
+        &lead,
+        &["schedule", "set"],
+        vec![
+            opt("digest", json!("quarterly")),
+            opt("cron", json!("* * * * * *")),
+            json!({"name": "channel", "type": 7, "value": PARTNERS_CHANNEL_ID.to_string()}),
+        ],
+    )
+    .await;
+    assert!(title(&r).contains("Scheduled the quarterly digest"), "{r}");
+    let post = fake
+        .wait_request(
+            |q| {
+                q.method == "POST"
+                    && q.path == format!("/api/v10/channels/{PARTNERS_CHANNEL_ID}/messages")
+            },
+            WAIT,
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}\n{}", bot.log_text()));
+    assert_eq!(post.body["content"], format!("<@&{REVOPS_ROLE_ID}>"));
+    assert_eq!(post.body["allowed_mentions"]["parse"], json!([]));
+    assert_eq!(
+        post.body["allowed_mentions"]["roles"],
+        json!([REVOPS_ROLE_ID.to_string()])
+    );
+    assert!(
+        post.body["embeds"][0]["title"]
+            .as_str()
+            .unwrap()
+            .starts_with("Quarterly re-check"),
+        "{}",
+        post.body
+    );
+    assert_eq!(post.files.len(), 1, "the chart");
+    assert!(post.files[0].bytes.starts_with(b"\x89PNG"));
+    assert!(post.files[0].filename.starts_with("recheck-"));
+    assert_eq!(posts_after(&fake, 2).await, 1, "{}", bot.log_text());
+    // killed (no clean shutdown) and started again over more fire times: still one post
+    bot.kill();
+    let bot = Bot::start(&fake, dir.path(), &[]);
+    fake.wait_identifies(2, WAIT).await.unwrap();
+    assert_eq!(posts_after(&fake, 2).await, 1, "{}", bot.log_text());
+    // the posted result is stored: a preview of that quarter says it was posted and nothing changed
+    let payload = slash_command(
+        Some(STANDARD_GUILD_ID),
+        PARTNERS_CHANNEL_ID,
+        &Invoker::member(),
+        "digest",
+        json!([{"name": "quarterly", "type": 1, "options": []}]),
+    );
+    let id = fake.send_interaction(payload).await.unwrap();
+    let r = fake.interaction_response(id, WAIT).await.unwrap();
+    assert!(is_ephemeral(&r));
+    let edit = fake
+        .wait_request(
+            |q| q.method == "PATCH" && q.path.ends_with("/messages/@original"),
+            WAIT,
+        )
+        .await
+        .unwrap();
+    let footer = edit.body["embeds"][0]["footer"]["text"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(
+        footer.contains("the data has not changed since"),
+        "{}",
+        edit.body
+    );
+    assert_eq!(
+        edit.body["allowed_mentions"]["roles"],
+        json!([]),
+        "a preview pings nobody"
+    );
+    assert_eq!(bot.terminate().await, Some(0));
 }
 
 #[tokio::test]

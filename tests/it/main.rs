@@ -7,4 +7,7 @@ mod console;
 mod discord;
 mod fake_selftest;
 mod fuzz;
+mod quarterly;
 mod reliability;
+mod scheduler;
+mod weekly;

@@ -97,3 +97,4 @@ impl TestApp {
 
 pub mod bot;
 pub mod fake_discord;
+pub mod ipp;
