@@ -61,6 +61,8 @@ pub struct Card {
     pub actions: Vec<Action>,
     /// Shown only to the caller in Discord (previews).
     pub ephemeral: bool,
+    /// A role this message mentions and pings: only the configured review role, only on a posted digest.
+    pub mention_role: Option<String>,
 }
 
 impl Card {
@@ -75,6 +77,7 @@ impl Card {
             files: Vec::new(),
             actions: Vec::new(),
             ephemeral: false,
+            mention_role: None,
         }
     }
     pub fn description(mut self, d: impl Into<String>) -> Card {

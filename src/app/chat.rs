@@ -17,9 +17,8 @@ pub enum PostError {
 /// A message to post.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Post<'a> {
+    /// The message; its `mention_role` (digests only) is the one role it may ping.
     pub card: &'a Card,
-    /// A role to mention (and ping) with the message: only the configured review role, only for digests.
-    pub mention_role: Option<&'a str>,
     /// Idempotency key: Discord refuses a second message with the same nonce for a few minutes.
     pub nonce: Option<&'a str>,
 }

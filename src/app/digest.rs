@@ -756,6 +756,7 @@ pub async fn quarterly_command(app: &App, ctx: &Ctx, inv: &Invocation) -> AppRes
     r.card.ephemeral = !post;
     if post {
         r.card.files.push(quarterly_chart(&d)?);
+        r.card.mention_role = settings.review_role.clone();
         record_posted_recheck(app, &ctx.workspace, &d).await?;
     }
     Ok(r)

@@ -1,8 +1,8 @@
 //! [`Chat`] on Discord: checking the bot's permissions in a channel from the cache, and posting digests.
 
-use super::render::{attachments, clip, embed, no_pings};
+use super::render::{attachments, clip, embed, mentions};
 use crate::app::chat::{Chat, Post, PostError};
-use serenity::all::{Cache, ChannelId, CreateMessage, GuildId, Http, Nonce, Permissions, RoleId};
+use serenity::all::{Cache, ChannelId, CreateMessage, GuildId, Http, Nonce, Permissions};
 use std::sync::Arc;
 
 /// What the bot needs in a digest channel.
@@ -77,18 +77,17 @@ impl Chat for DiscordChat {
     async fn post(&self, channel_id: &str, post: Post<'_>) -> Result<String, PostError> {
         let c = parse_id(channel_id)
             .ok_or_else(|| PostError::Forbidden(format!("`{channel_id}` is not a channel id")))?;
-        let mut mentions = no_pings();
+        let (content, allowed) = mentions(post.card);
         let mut msg = CreateMessage::new()
             .embed(embed(post.card, 0))
             .add_files(attachments(&post.card.files));
-        if let Some(role) = post.mention_role.and_then(parse_id) {
-            mentions = mentions.roles(vec![RoleId::new(role)]);
-            msg = msg.content(format!("<@&{role}>"));
+        if let Some(c) = content {
+            msg = msg.content(c);
         }
         if let Some(n) = post.nonce {
             msg = msg.nonce(Nonce::String(clip(n, 25))).enforce_nonce(true);
         }
-        let msg = msg.allowed_mentions(mentions);
+        let msg = msg.allowed_mentions(allowed);
         ChannelId::new(c)
             .send_message(&self.http, msg)
             .await

@@ -2,7 +2,7 @@
 //! Every interaction becomes an [`Invocation`] of the same command table the console uses.
 
 use super::chat::DiscordChat;
-use super::render::{attachments, clip, components, embed, no_pings, pages};
+use super::render::{attachments, clip, components, embed, mentions, no_pings, pages};
 use crate::app::card::Card;
 use crate::app::spec::{self, Complete, Kind};
 use crate::app::{answer_question, dispatch, App, AppError, ArgValue, Ctx, Invocation, Reply};
@@ -475,22 +475,32 @@ fn page_key(inv: &Invocation) -> Option<String> {
 }
 
 fn message_from(card: &Card, page: usize, key: Option<&str>) -> CreateInteractionResponseMessage {
-    CreateInteractionResponseMessage::new()
+    let (content, allowed) = mentions(card);
+    let m = CreateInteractionResponseMessage::new()
         .embed(embed(card, page))
         .components(components(card, page, key))
         .add_files(attachments(&card.files))
         .ephemeral(card.ephemeral)
-        .allowed_mentions(no_pings())
+        .allowed_mentions(allowed);
+    match content {
+        Some(c) => m.content(c),
+        None => m,
+    }
 }
 
 fn edit_from(card: &Card, page: usize, key: Option<&str>) -> EditInteractionResponse {
-    attachments(&card.files).into_iter().fold(
-        EditInteractionResponse::new()
-            .embed(embed(card, page))
-            .components(components(card, page, key))
-            .allowed_mentions(no_pings()),
-        |e, a| e.new_attachment(a),
-    )
+    let (content, allowed) = mentions(card);
+    let e = EditInteractionResponse::new()
+        .embed(embed(card, page))
+        .components(components(card, page, key))
+        .allowed_mentions(allowed);
+    let e = match content {
+        Some(c) => e.content(c),
+        None => e,
+    };
+    attachments(&card.files)
+        .into_iter()
+        .fold(e, |e, a| e.new_attachment(a))
 }
 
 fn error_message(text: &str) -> CreateInteractionResponse {

@@ -21,12 +21,28 @@ pub fn clip(s: &str, max: usize) -> String {
     }
 }
 
-/// Allowed mentions for everything the bot sends: nobody, except the given roles (digests only).
+/// Allowed mentions for everything the bot sends: nobody.
 pub fn no_pings() -> CreateAllowedMentions {
     CreateAllowedMentions::new()
         .empty_users()
         .empty_roles()
         .replied_user(false)
+}
+
+/// The content and allowed mentions of a card: nobody, or only the card's review role (posted digests).
+pub fn mentions(card: &Card) -> (Option<String>, CreateAllowedMentions) {
+    match card
+        .mention_role
+        .as_deref()
+        .and_then(|r| r.parse::<u64>().ok())
+        .filter(|r| *r != 0)
+    {
+        Some(role) => (
+            Some(format!("<@&{role}>")),
+            no_pings().roles(vec![serenity::all::RoleId::new(role)]),
+        ),
+        None => (None, no_pings()),
+    }
 }
 
 /// How many pages a card's list has.

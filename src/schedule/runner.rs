@@ -231,16 +231,13 @@ impl Scheduler {
     async fn post(&self, s: &ScheduleRow, period: &str, late: bool) -> Result<RunReport, AppError> {
         let ws = &s.workspace_id;
         let settings = self.app.settings(ws).await?;
-        let (card, quarterly) = self.render(ws, &settings, s.digest, period, late).await?;
+        let (mut card, quarterly) = self.render(ws, &settings, s.digest, period, late).await?;
+        if s.digest == DigestKind::Quarterly {
+            card.mention_role = settings.review_role.clone();
+        }
         let nonce = nonce(ws, s.digest, period);
-        let mention = if s.digest == DigestKind::Quarterly {
-            settings.review_role.as_deref()
-        } else {
-            None
-        };
         let post = Post {
             card: &card,
-            mention_role: mention,
             nonce: Some(&nonce),
         };
         let now = self.app.now();
@@ -339,7 +336,6 @@ impl Scheduler {
         );
         let post = Post {
             card: &card,
-            mention_role: None,
             nonce: None,
         };
         if let Err(e) = self.chat.post(channel, post).await {

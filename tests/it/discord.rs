@@ -839,3 +839,38 @@ async fn a_wrong_token_is_a_one_line_error() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("DISCORD_TOKEN is not set"));
 }
+
+#[tokio::test]
+async fn a_posted_quarterly_digest_pings_only_the_review_role() {
+    let (fake, _dir, _bot) = started().await;
+    let lead = Invoker::lead();
+    slash(
+        &fake,
+        &lead,
+        &["settings", "roles"],
+        vec![json!({"name": "review", "type": 8, "value": "4002"})],
+    )
+    .await;
+    let payload = slash_command(
+        Some(STANDARD_GUILD_ID),
+        PARTNERS_CHANNEL_ID,
+        &lead,
+        "digest",
+        json!([{"name": "quarterly", "type": 1, "options": [{"name": "post", "type": 5, "value": true}]}]),
+    );
+    let id = fake.send_interaction(payload).await.unwrap();
+    let r = fake.interaction_response(id, WAIT).await.unwrap();
+    assert_eq!(r["type"], 5);
+    assert!(!is_ephemeral(&r), "a post is public");
+    let edit = fake
+        .wait_request(
+            |q| q.method == "PATCH" && q.path.ends_with("/messages/@original"),
+            WAIT,
+        )
+        .await
+        .unwrap();
+    assert_eq!(edit.body["content"], "<@&4002>");
+    assert_eq!(edit.body["allowed_mentions"]["roles"], json!(["4002"]));
+    assert_eq!(edit.body["allowed_mentions"]["parse"], json!([]));
+    assert_eq!(edit.files.len(), 1, "the chart");
+}
