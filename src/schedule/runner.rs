@@ -91,6 +91,7 @@ impl Scheduler {
                 // e.g. the database is away: check again soon, so nothing is late once it is back.
                 wait = wait.min(RETRY_SOON);
             }
+            tracing::trace!(?wait, "scheduler sleeping");
             tokio::select! {
                 _ = tokio::time::sleep(wait) => {}
                 _ = self.app.schedules_changed.notified() => {}
@@ -120,6 +121,12 @@ impl Scheduler {
                 {
                     next = Some(next.map_or(t, |n| n.min(t)));
                 }
+            }
+        }
+        // Wake when a claim's lease runs out too: if its process died, this one retries the run.
+        if let Ok(Some(t)) = self.app.store.next_lease_expiry().await {
+            if t > now {
+                next = Some(next.map_or(t, |n| n.min(t)));
             }
         }
         let wait = next
@@ -208,7 +215,10 @@ impl Scheduler {
             .await?
         {
             Claim::Claimed { .. } => Ok(Some(self.post(s, &period, late).await?)),
-            Claim::Taken => Ok(None),
+            Claim::Taken => {
+                tracing::trace!(workspace = %s.workspace_id, digest = %s.digest, period, "period claimed elsewhere");
+                Ok(None)
+            }
         }
     }
 

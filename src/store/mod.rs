@@ -25,6 +25,12 @@ use sqlx::{AnyPool, Connection, Executor, Row};
 use std::str::FromStr;
 use std::time::Duration;
 
+// FLOAT_NULLS: a query that binds an `Option<f64>` is not kept as a prepared statement
+// (`.persistent(false)`): sqlx 0.9's Any driver sends a NULL `f64` to PostgreSQL as a `float4` parameter,
+// so a statement first prepared with a NULL there would declare `float4` for good, and a later 8-byte
+// value fails with "incorrect binary data format in bind parameter". Unnamed statements declare their
+// parameter types on every execution.
+
 /// A failure of the store.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {

@@ -64,6 +64,7 @@ fn schedule_from_row(r: &sqlx::any::AnyRow) -> Result<ScheduleRow> {
 pub struct RunDetail {
     pub period: String,
     pub claimed_by: String,
+    pub lease_until: String,
     pub attempts: i64,
     pub posted_at: Option<String>,
     pub message_id: Option<String>,
@@ -286,7 +287,7 @@ impl Store {
     #[tracing::instrument(skip(self))]
     pub async fn run(&self, ws: &str, digest: DigestKind, period: &str) -> Result<Option<RunDetail>> {
         let r = sqlx::query(
-            "SELECT period, claimed_by, attempts, posted_at, message_id, last_error FROM digest_runs \
+            "SELECT period, claimed_by, lease_until, attempts, posted_at, message_id, last_error FROM digest_runs \
              WHERE workspace_id = $1 AND digest = $2 AND period = $3",
         )
         .bind(ws)
@@ -298,6 +299,7 @@ impl Store {
             Ok(RunDetail {
                 period: get(&r, "period")?,
                 claimed_by: get(&r, "claimed_by")?,
+                lease_until: get(&r, "lease_until")?,
                 attempts: get(&r, "attempts")?,
                 posted_at: get(&r, "posted_at")?,
                 message_id: get(&r, "message_id")?,
@@ -379,6 +381,16 @@ impl Store {
                 })
             })
             .collect()
+    }
+
+    /// When the first lease of a claimed, unposted run ends (when another process may take it over).
+    #[tracing::instrument(skip(self))]
+    pub async fn next_lease_expiry(&self) -> Result<Option<DateTime<Utc>>> {
+        let t: Option<String> =
+            sqlx::query_scalar("SELECT MIN(lease_until) FROM digest_runs WHERE posted_at IS NULL")
+                .fetch_one(self.pool())
+                .await?;
+        t.as_deref().map(parse_ts).transpose()
     }
 
     /// Give up a claimed period for good (it will not be retried).

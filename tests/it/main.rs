@@ -6,3 +6,5 @@ mod cli;
 mod console;
 mod discord;
 mod fake_selftest;
+mod scale;
+mod store;
