@@ -114,7 +114,9 @@ fn parse_shard_range(s: &str) -> Result<(u32, u32), String> {
     let first: u32 = a.parse().map_err(|_| bad())?;
     let last: u32 = b.parse().map_err(|_| bad())?;
     if first > last {
-        return Err(format!("shard range `{s}` runs backwards: write the lower shard first"));
+        return Err(format!(
+            "shard range `{s}` runs backwards: write the lower shard first"
+        ));
     }
     Ok((first, last))
 }
@@ -376,7 +378,9 @@ mod tests {
         assert_eq!(parse_shard_range("0-3"), Ok((0, 3)));
         assert_eq!(parse_shard_range("2"), Ok((2, 2)));
         assert!(parse_shard_range("3-1").unwrap_err().contains("backwards"));
-        assert!(parse_shard_range("a-b").unwrap_err().contains("not a shard range"));
+        assert!(parse_shard_range("a-b")
+            .unwrap_err()
+            .contains("not a shard range"));
         let args = |r, t| RunArgs {
             shard_range: r,
             shard_total: t,

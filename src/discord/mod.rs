@@ -114,7 +114,12 @@ pub async fn run(config: &Config, store: Store, shards: Option<Shards>) -> Resul
     });
     let result = match shards {
         Some(Shards { first, last, total }) => {
-            tracing::info!(first, last, total, "starting gateway shards {first}-{last} of {total}");
+            tracing::info!(
+                first,
+                last,
+                total,
+                "starting gateway shards {first}-{last} of {total}"
+            );
             // serenity's range end is inclusive.
             client.start_shard_range(first..last, total).await
         }

@@ -303,8 +303,14 @@ mod tests {
 
     #[test]
     fn pg_hosts_never_carry_credentials() {
-        assert_eq!(pg_host("postgres://app:s3cret@db.example:6543/pf"), "db.example:6543");
-        assert_eq!(pg_host("postgres://app@db.example/pf?sslmode=require"), "db.example:5432");
+        assert_eq!(
+            pg_host("postgres://app:s3cret@db.example:6543/pf"),
+            "db.example:6543"
+        );
+        assert_eq!(
+            pg_host("postgres://app@db.example/pf?sslmode=require"),
+            "db.example:5432"
+        );
         assert_eq!(pg_host("postgresql://a:b@c@127.0.0.1/pf"), "127.0.0.1:5432");
         assert_eq!(pg_host("postgres:///pf"), "localhost:5432");
     }

@@ -285,7 +285,12 @@ impl Store {
 
     /// A run as stored (for `/schedule show`, tests and operators).
     #[tracing::instrument(skip(self))]
-    pub async fn run(&self, ws: &str, digest: DigestKind, period: &str) -> Result<Option<RunDetail>> {
+    pub async fn run(
+        &self,
+        ws: &str,
+        digest: DigestKind,
+        period: &str,
+    ) -> Result<Option<RunDetail>> {
         let r = sqlx::query(
             "SELECT period, claimed_by, lease_until, attempts, posted_at, message_id, last_error FROM digest_runs \
              WHERE workspace_id = $1 AND digest = $2 AND period = $3",

@@ -34,12 +34,7 @@ fn logs(bots: &[Bot]) -> String {
 }
 
 /// Start `n` processes one after the other (the fake routes interactions to the newest session).
-async fn start_bots(
-    fake: &FakeDiscord,
-    db: &TestDb,
-    n: usize,
-    env: &[(&str, &str)],
-) -> Vec<Bot> {
+async fn start_bots(fake: &FakeDiscord, db: &TestDb, n: usize, env: &[(&str, &str)]) -> Vec<Bot> {
     let mut bots = Vec::new();
     for i in 1..=n {
         bots.push(Bot::start_on(fake, db.dir.path(), &db.url, &[], env));
@@ -107,7 +102,13 @@ async fn three_processes_post_each_period_once_and_any_answers() {
     let db = TestDb::postgres().await;
     let fake = FakeDiscord::start(FakeConfig::standard()).await.unwrap();
     // Every process wakes at least each second: all three race for every fire time.
-    let mut bots = start_bots(&fake, &db, 3, &[("PARTNERFIT_SCHEDULER_MAX_SLEEP_SECONDS", "1")]).await;
+    let mut bots = start_bots(
+        &fake,
+        &db,
+        3,
+        &[("PARTNERFIT_SCHEDULER_MAX_SLEEP_SECONDS", "1")],
+    )
+    .await;
     fake.wait_ready(WAIT).await.unwrap();
     schedule_every_second(&fake).await;
     let first = fake
@@ -252,8 +253,20 @@ async fn processes_split_the_gateway_by_shard() {
     });
     let fake = FakeDiscord::start(cfg).await.unwrap();
     let dir = db.dir.path();
-    let a = Bot::start_on(&fake, dir, &db.url, &["--shard-range", "0-0", "--shard-total", "2"], &[]);
-    let b = Bot::start_on(&fake, dir, &db.url, &["--shard-range", "1", "--shard-total", "2"], &[]);
+    let a = Bot::start_on(
+        &fake,
+        dir,
+        &db.url,
+        &["--shard-range", "0-0", "--shard-total", "2"],
+        &[],
+    );
+    let b = Bot::start_on(
+        &fake,
+        dir,
+        &db.url,
+        &["--shard-range", "1", "--shard-total", "2"],
+        &[],
+    );
     if let Err(e) = fake.wait_ready(WAIT).await {
         panic!("{e}\n{}\n{}", a.log_text(), b.log_text());
     }
@@ -274,7 +287,10 @@ async fn processes_split_the_gateway_by_shard() {
             .await
             .unwrap();
         let r = fake.interaction_response(id, WAIT).await.unwrap();
-        assert!(title(&r).contains(&format!("Added Partner of {guild}")), "{r}");
+        assert!(
+            title(&r).contains(&format!("Added Partner of {guild}")),
+            "{r}"
+        );
     }
     assert!(a.log_text().contains("starting gateway shards 0-0 of 2"));
     assert!(b.log_text().contains("starting gateway shards 1-1 of 2"));
@@ -296,7 +312,15 @@ async fn processes_split_the_gateway_by_shard() {
     // A range outside the total is a one-line error, exit 2.
     let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_partnerfit"))
         .current_dir(dir)
-        .args(["--database", &db.url, "run", "--shard-range", "1-2", "--shard-total", "2"])
+        .args([
+            "--database",
+            &db.url,
+            "run",
+            "--shard-range",
+            "1-2",
+            "--shard-total",
+            "2",
+        ])
         .env("DISCORD_TOKEN", "test-token")
         .output()
         .await
@@ -359,7 +383,11 @@ async fn the_database_going_away_gets_an_apology_then_business_as_usual() {
         if title(&r).contains("Added Acme") {
             break;
         }
-        assert!(Instant::now() < deadline, "never recovered: {r}\n{}", bot.log_text());
+        assert!(
+            Instant::now() < deadline,
+            "never recovered: {r}\n{}",
+            bot.log_text()
+        );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     // The period posted before the outage is not posted again.
@@ -418,7 +446,15 @@ async fn a_post_made_while_the_database_is_away_is_recorded_once_it_is_back() {
     let direct = App::new(Store::open(&db.url).await.unwrap(), clock.clone());
     direct
         .store
-        .set_schedule(WS, DigestKind::Weekly, "* * * * * *", "3000", "ana", None, t0)
+        .set_schedule(
+            WS,
+            DigestKind::Weekly,
+            "* * * * * *",
+            "3000",
+            "ana",
+            None,
+            t0,
+        )
         .await
         .unwrap();
     let scheduler = |app: &App, name: &str| {
@@ -454,7 +490,11 @@ async fn a_post_made_while_the_database_is_away_is_recorded_once_it_is_back() {
         .unwrap()
         .unwrap();
     assert_eq!(
-        (run.message_id.as_deref(), run.claimed_by.as_str(), run.attempts),
+        (
+            run.message_id.as_deref(),
+            run.claimed_by.as_str(),
+            run.attempts
+        ),
         (Some("m1"), "proc-a", 1)
     );
     // Long after the lease, neither process posts the period again.
@@ -470,7 +510,10 @@ async fn a_post_made_while_the_database_is_away_is_recorded_once_it_is_back() {
     proxy.restore().await;
     let reports = a.tick().await.unwrap();
     assert_eq!(
-        reports.iter().map(|r| r.period.as_str()).collect::<Vec<_>>(),
+        reports
+            .iter()
+            .map(|r| r.period.as_str())
+            .collect::<Vec<_>>(),
         ["2026-W48"]
     );
     assert!(b.tick().await.unwrap().is_empty());

@@ -76,9 +76,14 @@ async fn roster_order_search_and_filters(db: Db) {
             .unwrap();
         assert!(id > 0);
     }
-    s.add_partner("elsewhere", &partner("acme elsewhere", PartnerType::Si), "ana", now)
-        .await
-        .unwrap();
+    s.add_partner(
+        "elsewhere",
+        &partner("acme elsewhere", PartnerType::Si),
+        "ana",
+        now,
+    )
+    .await
+    .unwrap();
     let mut by_key: Vec<(String, &str)> = names.iter().map(|n| (name_key(n), *n)).collect();
     by_key.sort();
     let expected: Vec<&str> = by_key.iter().map(|(_, n)| *n).collect();
@@ -120,10 +125,23 @@ async fn roster_order_search_and_filters(db: Db) {
         s.search_partners(WS, "ärzte", 25).await.unwrap(),
         ["Ärzte Partner"]
     );
-    assert_eq!(s.search_partners(WS, "🚀", 25).await.unwrap(), ["🚀 Rocket"]);
-    assert_eq!(s.search_partners(WS, "zeta", 25).await.unwrap(), ["Acme-Zeta"]);
-    assert_eq!(s.search_partners(WS, "", 25).await.unwrap().len(), names.len());
-    assert!(s.search_partners(WS, "nothing", 25).await.unwrap().is_empty());
+    assert_eq!(
+        s.search_partners(WS, "🚀", 25).await.unwrap(),
+        ["🚀 Rocket"]
+    );
+    assert_eq!(
+        s.search_partners(WS, "zeta", 25).await.unwrap(),
+        ["Acme-Zeta"]
+    );
+    assert_eq!(
+        s.search_partners(WS, "", 25).await.unwrap().len(),
+        names.len()
+    );
+    assert!(s
+        .search_partners(WS, "nothing", 25)
+        .await
+        .unwrap()
+        .is_empty());
 
     // filters with NULL parameters
     let resellers = s
@@ -178,7 +196,10 @@ async fn conflicts_roll_back_their_transaction(db: Db) {
         .add_partner(WS, &partner("  ACME ", PartnerType::Reseller), "ana", now)
         .await
         .unwrap_err();
-    assert!(matches!(&e, StoreError::Conflict(w) if w == "partner"), "{e:?}");
+    assert!(
+        matches!(&e, StoreError::Conflict(w) if w == "partner"),
+        "{e:?}"
+    );
     // the same name in another workspace is fine
     s.add_partner("other", &partner("Acme", PartnerType::Si), "ana", now)
         .await
@@ -192,7 +213,10 @@ async fn conflicts_roll_back_their_transaction(db: Db) {
         .create_profile(WS, PartnerType::Si, "Again", None, "ana", now)
         .await
         .unwrap_err();
-    assert!(matches!(&e, StoreError::Conflict(w) if w == "profile"), "{e:?}");
+    assert!(
+        matches!(&e, StoreError::Conflict(w) if w == "profile"),
+        "{e:?}"
+    );
     let bench = NewTrait {
         name: "Bench".into(),
         verify_by: Some("staffing list".into()),
@@ -217,9 +241,16 @@ async fn conflicts_roll_back_their_transaction(db: Db) {
         )
         .await
         .unwrap_err();
-    assert!(matches!(&e, StoreError::Conflict(w) if w == "trait"), "{e:?}");
+    assert!(
+        matches!(&e, StoreError::Conflict(w) if w == "trait"),
+        "{e:?}"
+    );
     // the refused trait's revision was rolled back with it
-    let p = s.active_profile(WS, PartnerType::Si).await.unwrap().unwrap();
+    let p = s
+        .active_profile(WS, PartnerType::Si)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!((p.revision, p.traits.len()), (2, 1));
     assert_eq!(p.joint_solution.as_deref(), Some("joint"));
     assert_eq!(s.profile_history(pid).await.unwrap().len(), 2);
@@ -229,13 +260,20 @@ async fn conflicts_roll_back_their_transaction(db: Db) {
         kind: TraitKind::YesNo,
     };
     s.add_trait(WS, pid, &yes_no, "ana", now).await.unwrap();
-    assert_eq!(s.remove_trait(pid, tid, "Bench", "ana", now).await.unwrap(), 4);
+    assert_eq!(
+        s.remove_trait(pid, tid, "Bench", "ana", now).await.unwrap(),
+        4
+    );
     let history = s.profile_history(pid).await.unwrap();
     assert_eq!(
         history.iter().map(|r| r.traits.len()).collect::<Vec<_>>(),
         [0, 1, 2, 1]
     );
-    let p = s.active_profile(WS, PartnerType::Si).await.unwrap().unwrap();
+    let p = s
+        .active_profile(WS, PartnerType::Si)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(p.traits[0].kind, TraitKind::YesNo);
     assert_eq!(
         s.trait_names(WS, Some(PartnerType::Si)).await.unwrap(),
@@ -248,8 +286,14 @@ async fn conflicts_roll_back_their_transaction(db: Db) {
         .is_empty());
     assert_eq!(s.trait_names(WS, None).await.unwrap().len(), 1);
     assert_eq!(s.trait_names_by_id(WS).await.unwrap().len(), 2);
-    assert!(s.retire_profile(WS, PartnerType::Si, "ana", now).await.unwrap());
-    assert!(!s.retire_profile(WS, PartnerType::Si, "ana", now).await.unwrap());
+    assert!(s
+        .retire_profile(WS, PartnerType::Si, "ana", now)
+        .await
+        .unwrap());
+    assert!(!s
+        .retire_profile(WS, PartnerType::Si, "ana", now)
+        .await
+        .unwrap());
     s.create_profile(WS, PartnerType::Si, "SIs v2", None, "ana", now)
         .await
         .unwrap();
@@ -316,9 +360,14 @@ async fn records_sums_and_retractions(db: Db) {
     s.add_evidence(WS, &ev(yes_no, Observation::Met(false), day(3)), "mia", now)
         .await
         .unwrap();
-    s.add_evidence(WS, &ev(overlap, Observation::Value(31.5), day(2)), "mia", now)
-        .await
-        .unwrap();
+    s.add_evidence(
+        WS,
+        &ev(overlap, Observation::Value(31.5), day(2)),
+        "mia",
+        now,
+    )
+    .await
+    .unwrap();
     let all = s.partner_evidence(WS, acme).await.unwrap();
     assert_eq!(
         all.iter().map(|e| e.observation).collect::<Vec<_>>(),
@@ -334,7 +383,9 @@ async fn records_sums_and_retractions(db: Db) {
         Some("mia".to_string())
     );
     assert_eq!(
-        s.record_owner(RecordTable::Evidence, "other", e1).await.unwrap(),
+        s.record_owner(RecordTable::Evidence, "other", e1)
+            .await
+            .unwrap(),
         None
     );
     assert_eq!(
@@ -349,7 +400,10 @@ async fn records_sums_and_retractions(db: Db) {
         .unwrap()
     {
         RetractOutcome::AlreadyRetracted(r) => {
-            assert_eq!((r.retracted_by.as_str(), r.reason.as_str()), ("ana", "wrong"))
+            assert_eq!(
+                (r.retracted_by.as_str(), r.reason.as_str()),
+                ("ana", "wrong")
+            )
         }
         other => panic!("{other:?}"),
     }
@@ -365,7 +419,10 @@ async fn records_sums_and_retractions(db: Db) {
     // allocations: sums are exact BIGINTs on both (PostgreSQL's SUM would be NUMERIC)
     let w47: Week = "2026-W47".parse().unwrap();
     let w48: Week = "2026-W48".parse().unwrap();
-    assert_eq!(s.partner_week_hours(WS, acme, w47).await.unwrap().centi(), 0);
+    assert_eq!(
+        s.partner_week_hours(WS, acme, w47).await.unwrap().centi(),
+        0
+    );
     let big = 4_000_000_000_i64; // beyond INT4
     let mut ids = vec![];
     for (week, hours, spend) in [(w47, 650, big), (w47, 25, 1), (w48, 100, 0)] {
@@ -386,7 +443,10 @@ async fn records_sums_and_retractions(db: Db) {
             .unwrap(),
         );
     }
-    assert_eq!(s.partner_week_hours(WS, acme, w47).await.unwrap().centi(), 675);
+    assert_eq!(
+        s.partner_week_hours(WS, acme, w47).await.unwrap().centi(),
+        675
+    );
     let sums = s.allocation_sums(WS, w47, w48).await.unwrap();
     assert_eq!(
         sums.iter()
@@ -397,7 +457,10 @@ async fn records_sums_and_retractions(db: Db) {
     s.retract(RecordTable::Allocations, WS, ids[1], "ana", "dup", now)
         .await
         .unwrap();
-    assert_eq!(s.partner_week_hours(WS, acme, w47).await.unwrap().centi(), 650);
+    assert_eq!(
+        s.partner_week_hours(WS, acme, w47).await.unwrap().centi(),
+        650
+    );
 
     // outcomes
     for (kind, amount, d) in [
@@ -438,7 +501,12 @@ async fn settings_schedules_and_rechecks(db: Db) {
     let now = utc(2026, 11, 26, 12, 0);
     let d = s.settings(WS).await.unwrap();
     assert_eq!(
-        (d.timezone.as_str(), d.max_misses, d.allocation_target, d.alpha),
+        (
+            d.timezone.as_str(),
+            d.max_misses,
+            d.allocation_target,
+            d.alpha
+        ),
         ("UTC", 1, 0.8, 0.1)
     );
     for v in [
@@ -451,9 +519,15 @@ async fn settings_schedules_and_rechecks(db: Db) {
     ] {
         s.set_setting(WS, &v, now).await.unwrap();
     }
-    s.set_roles(WS, Some(Some("4000".into())), Some(Some("4001".into())), None, now)
-        .await
-        .unwrap();
+    s.set_roles(
+        WS,
+        Some(Some("4000".into())),
+        Some(Some("4001".into())),
+        None,
+        now,
+    )
+    .await
+    .unwrap();
     s.set_roles(WS, None, Some(None), None, now).await.unwrap();
     let d = s.settings(WS).await.unwrap();
     assert_eq!(
@@ -470,12 +544,28 @@ async fn settings_schedules_and_rechecks(db: Db) {
         ("Europe/Berlin", 2, 0.75, 30, 4, 0.05, Some("4000"), None)
     );
 
-    s.set_schedule(WS, DigestKind::Weekly, "0 9 * * MON", "3000", "ana", Some("3001"), now)
-        .await
-        .unwrap();
-    s.set_schedule(WS, DigestKind::Quarterly, "0 9 1 1 *", "3000", "ana", None, now)
-        .await
-        .unwrap();
+    s.set_schedule(
+        WS,
+        DigestKind::Weekly,
+        "0 9 * * MON",
+        "3000",
+        "ana",
+        Some("3001"),
+        now,
+    )
+    .await
+    .unwrap();
+    s.set_schedule(
+        WS,
+        DigestKind::Quarterly,
+        "0 9 1 1 *",
+        "3000",
+        "ana",
+        None,
+        now,
+    )
+    .await
+    .unwrap();
     s.set_schedule_error(WS, DigestKind::Weekly, Some("no access"))
         .await
         .unwrap();
@@ -513,13 +603,24 @@ async fn settings_schedules_and_rechecks(db: Db) {
         .await
         .unwrap();
     let r = s.stored_recheck(WS, "2026-Q3").await.unwrap().unwrap();
-    assert_eq!((r.verdict.as_str(), r.fingerprint.as_str()), ("not-proven", "f3"));
     assert_eq!(
-        s.latest_recheck(WS, "2026-Q2").await.unwrap().unwrap().quarter,
+        (r.verdict.as_str(), r.fingerprint.as_str()),
+        ("not-proven", "f3")
+    );
+    assert_eq!(
+        s.latest_recheck(WS, "2026-Q2")
+            .await
+            .unwrap()
+            .unwrap()
+            .quarter,
         "2026-Q2"
     );
     assert_eq!(
-        s.latest_recheck(WS, "2026-Q4").await.unwrap().unwrap().quarter,
+        s.latest_recheck(WS, "2026-Q4")
+            .await
+            .unwrap()
+            .unwrap()
+            .quarter,
         "2026-Q3"
     );
 }
@@ -586,11 +687,23 @@ async fn claims_are_exactly_once_under_concurrency(db: Db) {
     let s = &stores[1];
     // the lease is renewed by its holder only
     assert!(!s
-        .renew_lease(WS, DigestKind::Weekly, p, "someone-else", later + Duration::seconds(60))
+        .renew_lease(
+            WS,
+            DigestKind::Weekly,
+            p,
+            "someone-else",
+            later + Duration::seconds(60)
+        )
         .await
         .unwrap());
     assert!(s
-        .renew_lease(WS, DigestKind::Weekly, p, holder, later + Duration::seconds(60))
+        .renew_lease(
+            WS,
+            DigestKind::Weekly,
+            p,
+            holder,
+            later + Duration::seconds(60)
+        )
         .await
         .unwrap());
     let much_later = later + Duration::seconds(30);
@@ -614,7 +727,11 @@ async fn claims_are_exactly_once_under_concurrency(db: Db) {
         .unwrap());
     let run = s.run(WS, DigestKind::Weekly, p).await.unwrap().unwrap();
     assert_eq!(
-        (run.message_id.as_deref(), run.attempts, run.claimed_by.as_str()),
+        (
+            run.message_id.as_deref(),
+            run.attempts,
+            run.claimed_by.as_str()
+        ),
         (Some("m1"), 2, "proc-late")
     );
     assert!(!s
@@ -638,9 +755,15 @@ async fn claims_are_exactly_once_under_concurrency(db: Db) {
     );
     // failures and give-ups
     let q = &periods[1];
-    s.mark_run_failed(WS, DigestKind::Weekly, q, "503", much_later + Duration::seconds(30))
-        .await
-        .unwrap();
+    s.mark_run_failed(
+        WS,
+        DigestKind::Weekly,
+        q,
+        "503",
+        much_later + Duration::seconds(30),
+    )
+    .await
+    .unwrap();
     assert!(!s
         .expired_unposted_runs(much_later)
         .await
@@ -663,9 +786,14 @@ async fn claims_are_exactly_once_under_concurrency(db: Db) {
 async fn migrations_apply_once(db: Db) {
     let db = TestDb::new(db).await;
     let s = open(&db).await;
-    s.add_partner(WS, &partner("Acme", PartnerType::Si), "ana", utc(2026, 1, 1, 0, 0))
-        .await
-        .unwrap();
+    s.add_partner(
+        WS,
+        &partner("Acme", PartnerType::Si),
+        "ana",
+        utc(2026, 1, 1, 0, 0),
+    )
+    .await
+    .unwrap();
     s.close().await;
     // opening again applies nothing and keeps the data
     let s = open(&db).await;

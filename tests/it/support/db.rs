@@ -81,11 +81,12 @@ async fn sweep_stale(conn: &mut PgConnection) {
     static SWEPT: OnceCell<()> = OnceCell::const_new();
     SWEPT
         .get_or_init(|| async {
-            let names: Vec<String> =
-                sqlx::query_scalar("SELECT datname FROM pg_database WHERE datname LIKE 'pf\\_test\\_%'")
-                    .fetch_all(&mut *conn)
-                    .await
-                    .unwrap_or_default();
+            let names: Vec<String> = sqlx::query_scalar(
+                "SELECT datname FROM pg_database WHERE datname LIKE 'pf\\_test\\_%'",
+            )
+            .fetch_all(&mut *conn)
+            .await
+            .unwrap_or_default();
             for name in names {
                 let pid = name
                     .strip_prefix(PREFIX)

@@ -973,7 +973,10 @@ impl FakeDiscord {
             if self.inner.st().held >= n {
                 return Ok(());
             }
-            if tokio::time::timeout_at(deadline, rx.changed()).await.is_err() {
+            if tokio::time::timeout_at(deadline, rx.changed())
+                .await
+                .is_err()
+            {
                 bail!(
                     "timed out after {timeout:?} waiting for {n} held requests; requests so far: {}",
                     self.request_summary()
