@@ -1,5 +1,6 @@
 //! Running at scale: several `partnerfit run` processes on one PostgreSQL database and one fake Discord,
-//! gateway sharding, a claimer killed mid-post, and the database going away while the bot runs.
+//! each running one gateway shard (every shard is served by exactly one process, as Discord expects), a
+//! claimer killed mid-post, and the database going away while the bot runs.
 
 use crate::support::bot::{content, is_ephemeral, opt, slash, title, Bot, WAIT};
 use crate::support::fake_discord::{
@@ -14,16 +15,46 @@ use partnerfit::app::App;
 use partnerfit::domain::DigestKind;
 use partnerfit::schedule::runner::{RunOutcome, Scheduler};
 use partnerfit::store::{RunDetail, Store};
-use serde_json::json;
+use serde_json::{json, Value};
 use std::net::ToSocketAddrs;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 const WS: &str = "2000";
+const SHARDS: u64 = 3;
 
-fn messages_path() -> String {
-    format!("/api/v10/channels/{PARTNERS_CHANNEL_ID}/messages")
+/// A guild on shard `k` of [`SHARDS`] (`(id >> 22) % total`), and its channel; shard 0 is the standard guild.
+fn guild_on_shard(k: u64) -> (u64, u64) {
+    if k == 0 {
+        (STANDARD_GUILD_ID, PARTNERS_CHANNEL_ID)
+    } else {
+        ((k << 22) + 2000, 3100 + k)
+    }
+}
+
+/// The standard configuration plus one guild on each other shard.
+fn sharded_config() -> FakeConfig {
+    let mut cfg = FakeConfig::standard();
+    for k in 1..SHARDS {
+        let (id, channel) = guild_on_shard(k);
+        assert_eq!((id >> 22) % SHARDS, k);
+        cfg.guilds.push(FakeGuild {
+            id,
+            name: format!("Guild on shard {k}"),
+            channels: vec![FakeChannel {
+                id: channel,
+                name: "partners".into(),
+                bot_can_send: true,
+            }],
+            roles: vec![],
+        });
+    }
+    cfg
+}
+
+fn messages_path(channel: u64) -> String {
+    format!("/api/v10/channels/{channel}/messages")
 }
 
 fn logs(bots: &[Bot]) -> String {
@@ -33,59 +64,73 @@ fn logs(bots: &[Bot]) -> String {
         .join("\n")
 }
 
-/// Start `n` processes one after the other (the fake routes interactions to the newest session).
-async fn start_bots(fake: &FakeDiscord, db: &TestDb, n: usize, env: &[(&str, &str)]) -> Vec<Bot> {
-    let mut bots = Vec::new();
-    for i in 1..=n {
-        bots.push(Bot::start_on(fake, db.dir.path(), &db.url, &[], env));
-        if let Err(e) = fake.wait_identifies(i, WAIT).await {
-            panic!("bot {i} never identified: {e}\n{}", logs(&bots));
-        }
+/// One process per shard, all on the test's PostgreSQL database, every scheduler checking each second.
+async fn start_bots(fake: &FakeDiscord, db: &TestDb, env: &[(&str, &str)]) -> Vec<Bot> {
+    let mut env = env.to_vec();
+    env.push(("PARTNERFIT_SCHEDULER_MAX_SLEEP_SECONDS", "1"));
+    let total = SHARDS.to_string();
+    let bots: Vec<Bot> = (0..SHARDS)
+        .map(|k| {
+            let range = k.to_string();
+            Bot::start_on(
+                fake,
+                db.dir.path(),
+                &db.url,
+                &["--shard-range", &range, "--shard-total", &total],
+                &env,
+            )
+        })
+        .collect();
+    if let Err(e) = fake.wait_ready(WAIT).await {
+        panic!("the shards never got ready: {e}\n{}", logs(&bots));
     }
     bots
 }
 
-async fn schedule_every_second(fake: &FakeDiscord) {
-    let r = slash(
+/// A slash command in the guild on shard `k`, answered by that shard's process.
+async fn slash_in(fake: &FakeDiscord, k: u64, who: &Invoker, name: &str, options: Value) -> Value {
+    let (guild, channel) = guild_on_shard(k);
+    let id = fake
+        .send_interaction(slash_command(Some(guild), channel, who, name, options))
+        .await
+        .unwrap();
+    fake.interaction_response(id, WAIT).await.unwrap()
+}
+
+/// `/schedule set digest:weekly cron:"* * * * * *"` in the guild on shard `k`, posting in its channel.
+async fn schedule_every_second(fake: &FakeDiscord, k: u64) {
+    let (_, channel) = guild_on_shard(k);
+    let r = slash_in(
         fake,
+        k,
         &Invoker::lead(),
-        &["schedule", "set"],
-        vec![
-            opt("digest", json!("weekly")),
-            opt("cron", json!("* * * * * *")),
-            json!({"name": "channel", "type": 7, "value": PARTNERS_CHANNEL_ID.to_string()}),
-        ],
+        "schedule",
+        json!([{"name": "set", "type": 1, "options": [
+            {"name": "digest", "type": 3, "value": "weekly"},
+            {"name": "cron", "type": 3, "value": "* * * * * *"},
+            {"name": "channel", "type": 7, "value": channel.to_string()}]}]),
     )
     .await;
     assert!(title(&r).contains("Scheduled the weekly digest"), "{r}");
 }
 
-/// The weekly run the scheduler claimed, once there is one.
-async fn weekly_run(store: &Store, timeout: Duration) -> RunDetail {
+fn is_post_to(q: &crate::support::fake_discord::Recorded, channel: u64) -> bool {
+    q.method == "POST" && q.path == messages_path(channel) && q.is_success()
+}
+
+/// The weekly run of a workspace that the scheduler claimed, once there is one.
+async fn weekly_run(store: &Store, ws: &str, timeout: Duration) -> RunDetail {
     let deadline = Instant::now() + timeout;
     loop {
-        if let Some(last) = store.latest_run(WS, DigestKind::Weekly).await.unwrap() {
+        if let Some(last) = store.latest_run(ws, DigestKind::Weekly).await.unwrap() {
             return store
-                .run(WS, DigestKind::Weekly, &last.period)
+                .run(ws, DigestKind::Weekly, &last.period)
                 .await
                 .unwrap()
                 .unwrap();
         }
         assert!(Instant::now() < deadline, "no weekly run was claimed");
         tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
-/// Until the fake has noticed that a killed process's gateway connection is gone.
-async fn wait_connections(fake: &FakeDiscord, n: usize) {
-    let deadline = Instant::now() + WAIT;
-    while fake.gateway_connections() != n {
-        assert!(
-            Instant::now() < deadline,
-            "{} gateway connections, not {n}",
-            fake.gateway_connections()
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
 
@@ -98,60 +143,65 @@ fn pid_of(claimer: &str) -> u32 {
 }
 
 #[tokio::test]
-async fn three_processes_post_each_period_once_and_any_answers() {
+async fn three_processes_split_the_gateway_and_post_each_period_once() {
     let db = TestDb::postgres().await;
-    let fake = FakeDiscord::start(FakeConfig::standard()).await.unwrap();
-    // Every process wakes at least each second: all three race for every fire time.
-    let mut bots = start_bots(
-        &fake,
-        &db,
-        3,
-        &[("PARTNERFIT_SCHEDULER_MAX_SLEEP_SECONDS", "1")],
-    )
-    .await;
-    fake.wait_ready(WAIT).await.unwrap();
-    schedule_every_second(&fake).await;
-    let first = fake
-        .wait_request(
-            |q| q.method == "POST" && q.path == messages_path() && q.is_success(),
-            WAIT,
+    let fake = FakeDiscord::start(sharded_config()).await.unwrap();
+    let bots = start_bots(&fake, &db, &[]).await;
+    for (k, b) in bots.iter().enumerate() {
+        assert!(
+            b.log_text()
+                .contains(&format!("starting gateway shards {k}-{k} of {SHARDS}")),
+            "{}",
+            b.log_text()
+        );
+    }
+    // Each guild's commands reach its shard's process; all of them write to the one database.
+    for k in 0..SHARDS {
+        let r = slash_in(
+            &fake,
+            k,
+            &Invoker::member(),
+            "partner",
+            json!([{"name": "add", "type": 1, "options": [
+                {"name": "name", "type": 3, "value": format!("Partner {k}")},
+                {"name": "type", "type": 3, "value": "si"}]}]),
         )
-        .await
-        .unwrap_or_else(|e| panic!("{e}\n{}", logs(&bots)));
-    assert!(first.body["embeds"][0]["title"]
-        .as_str()
-        .unwrap()
-        .starts_with("Weekly allocation check"));
-    // three schedulers wake at every fire time for a few seconds: still one post for the period
+        .await;
+        assert!(title(&r).contains(&format!("Added Partner {k}")), "{r}");
+    }
+    // Two schedules, set through two different processes; all three schedulers race at every fire time.
+    schedule_every_second(&fake, 0).await;
+    schedule_every_second(&fake, 2).await;
+    for k in [0, 2] {
+        let (_, channel) = guild_on_shard(k);
+        let first = fake
+            .wait_request(|q| is_post_to(q, channel), WAIT)
+            .await
+            .unwrap_or_else(|e| panic!("{e}\n{}", logs(&bots)));
+        assert!(first.body["embeds"][0]["title"]
+            .as_str()
+            .unwrap()
+            .starts_with("Weekly allocation check"));
+    }
     tokio::time::sleep(Duration::from_millis(3000)).await;
-    assert_eq!(
-        fake.channel_messages(PARTNERS_CHANNEL_ID).len(),
-        1,
-        "{}",
-        logs(&bots)
-    );
     let store = Store::open(&db.url).await.unwrap();
-    let run = weekly_run(&store, WAIT).await;
-    assert_eq!(run.attempts, 1);
-    assert!(run.posted_at.is_some());
-    assert!(bots.iter().any(|b| b.pid() == pid_of(&run.claimed_by)));
-
-    // The newest process gets the interactions; once it is gone, another one answers them.
-    let newest = bots.pop().unwrap();
-    newest.kill();
-    wait_connections(&fake, 2).await;
-    let r = slash(
-        &fake,
-        &Invoker::member(),
-        &["partner", "add"],
-        vec![opt("name", json!("Acme")), opt("type", json!("reseller"))],
-    )
-    .await;
-    assert!(title(&r).contains("Added Acme"), "{r}");
-    let r = slash(&fake, &Invoker::guest(), &["partner", "list"], vec![]).await;
-    assert!(!is_ephemeral(&r), "{r}");
-    tokio::time::sleep(Duration::from_millis(1500)).await;
-    assert_eq!(fake.channel_messages(PARTNERS_CHANNEL_ID).len(), 1);
+    for k in [0, 2] {
+        let (guild, channel) = guild_on_shard(k);
+        assert_eq!(
+            fake.channel_messages(channel).len(),
+            1,
+            "guild {guild}\n{}",
+            logs(&bots)
+        );
+        let run = weekly_run(&store, &guild.to_string(), WAIT).await;
+        assert_eq!(run.attempts, 1);
+        assert!(run.posted_at.is_some());
+        assert!(bots.iter().any(|b| b.pid() == pid_of(&run.claimed_by)));
+        assert_eq!(
+            store.partner_names(&guild.to_string()).await.unwrap().len(),
+            1
+        );
+    }
     store.close().await;
     for b in bots {
         assert_eq!(b.terminate().await, Some(0));
@@ -161,21 +211,16 @@ async fn three_processes_post_each_period_once_and_any_answers() {
 #[tokio::test]
 async fn a_claimer_killed_mid_post_leaves_the_period_to_another_process_once() {
     let db = TestDb::postgres().await;
-    let fake = FakeDiscord::start(FakeConfig::standard()).await.unwrap();
+    let fake = FakeDiscord::start(sharded_config()).await.unwrap();
     // The first digest post hangs: whoever claimed the period is stuck in the middle of posting.
-    fake.hold_next(&messages_path(), 1);
-    let env = [
-        ("PARTNERFIT_SCHEDULER_LEASE_SECONDS", "2"),
-        ("PARTNERFIT_SCHEDULER_MAX_SLEEP_SECONDS", "1"),
-    ];
-    let mut bots = start_bots(&fake, &db, 3, &env).await;
-    fake.wait_ready(WAIT).await.unwrap();
-    schedule_every_second(&fake).await;
+    fake.hold_next(&messages_path(PARTNERS_CHANNEL_ID), 1);
+    let mut bots = start_bots(&fake, &db, &[("PARTNERFIT_SCHEDULER_LEASE_SECONDS", "2")]).await;
+    schedule_every_second(&fake, 0).await;
     fake.wait_held(1, WAIT)
         .await
         .unwrap_or_else(|e| panic!("{e}\n{}", logs(&bots)));
     let store = Store::open(&db.url).await.unwrap();
-    let claimed = weekly_run(&store, WAIT).await;
+    let claimed = weekly_run(&store, WS, WAIT).await;
     // A live claimer keeps renewing its lease: longer than the lease, nobody else posts.
     tokio::time::sleep(Duration::from_millis(3000)).await;
     assert!(fake.channel_messages(PARTNERS_CHANNEL_ID).is_empty());
@@ -198,7 +243,7 @@ async fn a_claimer_killed_mid_post_leaves_the_period_to_another_process_once() {
     bots.remove(i).kill();
     let posted = match fake
         .wait_request(
-            |q| q.method == "POST" && q.path == messages_path() && q.is_success(),
+            |q| is_post_to(q, PARTNERS_CHANNEL_ID),
             Duration::from_secs(20),
         )
         .await
@@ -235,99 +280,32 @@ async fn a_claimer_killed_mid_post_leaves_the_period_to_another_process_once() {
 }
 
 #[tokio::test]
-async fn processes_split_the_gateway_by_shard() {
-    let db = TestDb::postgres().await;
-    // (id >> 22) % 2 == 1: this guild lives on shard 1, the standard one on shard 0.
-    const OTHER_GUILD: u64 = (1 << 22) + 2000;
-    const OTHER_CHANNEL: u64 = 3100;
-    let mut cfg = FakeConfig::standard();
-    cfg.guilds.push(FakeGuild {
-        id: OTHER_GUILD,
-        name: "Globex Partnerships".into(),
-        channels: vec![FakeChannel {
-            id: OTHER_CHANNEL,
-            name: "partners".into(),
-            bot_can_send: true,
-        }],
-        roles: vec![],
-    });
-    let fake = FakeDiscord::start(cfg).await.unwrap();
-    let dir = db.dir.path();
-    let a = Bot::start_on(
-        &fake,
-        dir,
-        &db.url,
-        &["--shard-range", "0-0", "--shard-total", "2"],
-        &[],
-    );
-    let b = Bot::start_on(
-        &fake,
-        dir,
-        &db.url,
-        &["--shard-range", "1", "--shard-total", "2"],
-        &[],
-    );
-    if let Err(e) = fake.wait_ready(WAIT).await {
-        panic!("{e}\n{}\n{}", a.log_text(), b.log_text());
-    }
-    for (guild, channel) in [
-        (STANDARD_GUILD_ID, PARTNERS_CHANNEL_ID),
-        (OTHER_GUILD, OTHER_CHANNEL),
+async fn shard_options_are_checked() {
+    let dir = tempfile::tempdir().unwrap();
+    for (args, expected) in [
+        (
+            vec!["run", "--shard-range", "1-2", "--shard-total", "2"],
+            "does not fit --shard-total 2",
+        ),
+        (vec!["run", "--shard-range", "0-1"], "--shard-total"),
+        (
+            vec!["run", "--shard-range", "2-1", "--shard-total", "4"],
+            "runs backwards",
+        ),
+        (vec!["run", "--shard-total", "0", "--shard-range", "0"], "0"),
     ] {
-        let id = fake
-            .send_interaction(slash_command(
-                Some(guild),
-                channel,
-                &Invoker::lead(),
-                "partner",
-                json!([{"name": "add", "type": 1, "options": [
-                    {"name": "name", "type": 3, "value": format!("Partner of {guild}")},
-                    {"name": "type", "type": 3, "value": "si"}]}]),
-            ))
+        let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_partnerfit"))
+            .current_dir(dir.path())
+            .args(&args)
+            .env("DISCORD_TOKEN", "test-token")
+            .env_remove("PARTNERFIT_DATABASE_URL")
+            .output()
             .await
             .unwrap();
-        let r = fake.interaction_response(id, WAIT).await.unwrap();
-        assert!(
-            title(&r).contains(&format!("Added Partner of {guild}")),
-            "{r}"
-        );
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(expected), "{args:?}: {err}");
     }
-    assert!(a.log_text().contains("starting gateway shards 0-0 of 2"));
-    assert!(b.log_text().contains("starting gateway shards 1-1 of 2"));
-    // Each workspace's data is its own, whichever process wrote it.
-    let store = Store::open(&db.url).await.unwrap();
-    assert_eq!(store.partner_names(WS).await.unwrap().len(), 1);
-    assert_eq!(
-        store
-            .partner_names(&OTHER_GUILD.to_string())
-            .await
-            .unwrap()
-            .len(),
-        1
-    );
-    store.close().await;
-    assert_eq!(a.terminate().await, Some(0));
-    assert_eq!(b.terminate().await, Some(0));
-
-    // A range outside the total is a one-line error, exit 2.
-    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_partnerfit"))
-        .current_dir(dir)
-        .args([
-            "--database",
-            &db.url,
-            "run",
-            "--shard-range",
-            "1-2",
-            "--shard-total",
-            "2",
-        ])
-        .env("DISCORD_TOKEN", "test-token")
-        .output()
-        .await
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("does not fit --shard-total 2"), "{err}");
 }
 
 /// The test database, reached through a proxy the test can cut.
@@ -351,13 +329,10 @@ async fn the_database_going_away_gets_an_apology_then_business_as_usual() {
     fake.wait_ready(WAIT)
         .await
         .unwrap_or_else(|e| panic!("{e}\n{}", bot.log_text()));
-    schedule_every_second(&fake).await;
-    fake.wait_request(
-        |q| q.method == "POST" && q.path == messages_path() && q.is_success(),
-        WAIT,
-    )
-    .await
-    .unwrap_or_else(|e| panic!("{e}\n{}", bot.log_text()));
+    schedule_every_second(&fake, 0).await;
+    fake.wait_request(|q| is_post_to(q, PARTNERS_CHANNEL_ID), WAIT)
+        .await
+        .unwrap_or_else(|e| panic!("{e}\n{}", bot.log_text()));
 
     proxy.cut();
     let asked = Instant::now();

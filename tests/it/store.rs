@@ -815,3 +815,22 @@ async fn an_unreachable_postgres_is_named_without_its_password() {
     assert!(!m.contains("s3cret"), "{m}");
     assert!(started.elapsed() < std::time::Duration::from_secs(5));
 }
+
+#[tokio::test]
+async fn postgres_over_tls() {
+    let db = TestDb::postgres().await;
+    let sep = if db.url.contains('?') { '&' } else { '?' };
+    let s = Store::open(&format!("{}{sep}sslmode=require", db.url))
+        .await
+        .unwrap_or_else(|e| panic!("sslmode=require: {e}"));
+    s.add_partner(
+        WS,
+        &partner("Acme", PartnerType::Si),
+        "ana",
+        utc(2026, 1, 1, 0, 0),
+    )
+    .await
+    .unwrap();
+    assert_eq!(s.partner_names(WS).await.unwrap().len(), 1);
+    s.close().await;
+}
