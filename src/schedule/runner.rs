@@ -79,6 +79,11 @@ impl Scheduler {
     /// Run until `shutdown` resolves: tick, then sleep until the next fire time (or a schedule change).
     pub async fn run(&self, mut shutdown: tokio::sync::watch::Receiver<bool>) {
         loop {
+            // Listen for schedule changes from before the tick: a `/schedule set` answered while this
+            // process is busy ticking must still wake it (notify_waiters only reaches enabled waiters).
+            let changed = self.app.schedules_changed.notified();
+            tokio::pin!(changed);
+            changed.as_mut().enable();
             let failed = match self.tick().await {
                 Ok(_) => false,
                 Err(e) => {
@@ -94,7 +99,7 @@ impl Scheduler {
             tracing::trace!(?wait, "scheduler sleeping");
             tokio::select! {
                 _ = tokio::time::sleep(wait) => {}
-                _ = self.app.schedules_changed.notified() => {}
+                _ = &mut changed => {}
                 _ = shutdown.changed() => {}
             }
             if *shutdown.borrow() {
