@@ -62,7 +62,64 @@ pub enum Command {
 }
 
 #[derive(Debug, Clone, Args)]
-pub struct RunArgs {}
+pub struct RunArgs {
+    /// Run only the gateway shards A to B (inclusive, counted from 0), e.g. 0-1; needs --shard-total.
+    /// Several processes on one PostgreSQL database split the shards between them
+    #[arg(
+        long,
+        env = "PARTNERFIT_SHARD_RANGE",
+        value_name = "A-B",
+        value_parser = parse_shard_range,
+        requires = "shard_total"
+    )]
+    pub shard_range: Option<(u32, u32)>,
+    /// How many gateway shards the bot has in all, across every process; needs --shard-range
+    #[arg(
+        long,
+        env = "PARTNERFIT_SHARD_TOTAL",
+        value_name = "N",
+        value_parser = clap::value_parser!(u32).range(1..),
+        requires = "shard_range"
+    )]
+    pub shard_total: Option<u32>,
+}
+
+impl RunArgs {
+    /// The shards this process runs, checked against the total; None runs the one shard of an unsharded bot.
+    pub fn shards(&self) -> Result<Option<crate::discord::Shards>, ConfigError> {
+        match (self.shard_range, self.shard_total) {
+            (Some((first, last)), Some(total)) => {
+                if last >= total {
+                    return Err(ConfigError(format!(
+                        "--shard-range {first}-{last} does not fit --shard-total {total}: shards are numbered 0 to {}",
+                        total - 1
+                    )));
+                }
+                Ok(Some(crate::discord::Shards { first, last, total }))
+            }
+            (None, None) => Ok(None),
+            _ => Err(ConfigError(
+                "--shard-range and --shard-total go together, e.g. --shard-range 0-1 --shard-total 4".into(),
+            )),
+        }
+    }
+}
+
+fn parse_shard_range(s: &str) -> Result<(u32, u32), String> {
+    let bad = || format!("`{s}` is not a shard range: write A-B, e.g. 0-3 (or one shard, e.g. 2)");
+    let (a, b) = match s.trim().split_once('-') {
+        Some((a, b)) => (a.trim(), b.trim()),
+        None => (s.trim(), s.trim()),
+    };
+    let first: u32 = a.parse().map_err(|_| bad())?;
+    let last: u32 = b.parse().map_err(|_| bad())?;
+    if first > last {
+        return Err(format!(
+            "shard range `{s}` runs backwards: write the lower shard first"
+        ));
+    }
+    Ok((first, last))
+}
 
 #[derive(Debug, Clone, Subcommand)]
 pub enum DigestCommand {
@@ -170,6 +227,17 @@ pub fn load_config(g: &Global) -> Result<Config, ConfigError> {
 pub fn init_tracing(config: &Config) {
     let filter = tracing_subscriber::EnvFilter::try_new(&config.log)
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    // PostgreSQL's notices ("relation ... already exists, skipping" at every start) are not news,
+    // unless the configured filter names them.
+    let filter = if config.log.contains("sqlx") {
+        filter
+    } else {
+        filter.add_directive(
+            "sqlx::postgres::notice=warn"
+                .parse()
+                .expect("a valid directive"),
+        )
+    };
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
@@ -263,9 +331,10 @@ pub async fn run(cli: Cli) -> Result<(), Fatal> {
             app.store.close().await;
             result
         }
-        Command::Run(_) => {
+        Command::Run(args) => {
+            let shards = args.shards()?;
             let store = open_store(&config).await?;
-            crate::discord::run(&config, store).await
+            crate::discord::run(&config, store, shards).await
         }
     }
 }
@@ -303,6 +372,31 @@ async fn print_digest(app: &App, ws: &str, which: DigestCommand, json: bool) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn shard_ranges() {
+        assert_eq!(parse_shard_range("0-3"), Ok((0, 3)));
+        assert_eq!(parse_shard_range("2"), Ok((2, 2)));
+        assert!(parse_shard_range("3-1").unwrap_err().contains("backwards"));
+        assert!(parse_shard_range("a-b")
+            .unwrap_err()
+            .contains("not a shard range"));
+        let args = |r, t| RunArgs {
+            shard_range: r,
+            shard_total: t,
+        };
+        assert_eq!(
+            args(Some((2, 3)), Some(4)).shards().unwrap(),
+            Some(crate::discord::Shards {
+                first: 2,
+                last: 3,
+                total: 4
+            })
+        );
+        assert!(args(Some((2, 4)), Some(4)).shards().is_err());
+        assert!(args(Some((0, 0)), None).shards().is_err());
+        assert_eq!(args(None, None).shards().unwrap(), None);
+    }
 
     #[test]
     fn urls_lose_their_password() {

@@ -198,6 +198,13 @@ impl Config {
                 ConfigError("PARTNERFIT_SCHEDULER_LEASE_SECONDS must be a number of seconds".into())
             })?;
         }
+        if let Some(v) = env("PARTNERFIT_SCHEDULER_MAX_SLEEP_SECONDS") {
+            self.scheduler.max_sleep_seconds = v.parse().map_err(|_| {
+                ConfigError(
+                    "PARTNERFIT_SCHEDULER_MAX_SLEEP_SECONDS must be a number of seconds".into(),
+                )
+            })?;
+        }
         Ok(())
     }
 

@@ -37,8 +37,18 @@ fn http_status(e: &serenity::Error) -> Option<u16> {
     }
 }
 
-/// Run the bot until SIGINT or SIGTERM.
-pub async fn run(config: &Config, store: Store) -> Result<(), Fatal> {
+/// The gateway shards one process runs: `first..=last` of `total`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shards {
+    pub first: u32,
+    pub last: u32,
+    pub total: u32,
+}
+
+/// Run the bot until SIGINT or SIGTERM: all of it, or only some gateway shards of a bot that several
+/// processes share (they share the database too, so any of them answers any interaction of its shards,
+/// and the scheduler's claims make exactly one of them post each digest).
+pub async fn run(config: &Config, store: Store, shards: Option<Shards>) -> Result<(), Fatal> {
     let token = config.discord.token.clone().ok_or_else(|| {
         ConfigError("DISCORD_TOKEN is not set: create a bot in the Discord developer portal and export its token (see README), or try `partnerfit console`".into())
     })?;
@@ -95,14 +105,26 @@ pub async fn run(config: &Config, store: Store) -> Result<(), Fatal> {
         .await
         .map_err(|e| Fatal::Other(anyhow::anyhow!("cannot build the Discord client: {e}")))?;
 
-    let shards = client.shard_manager.clone();
+    let manager = client.shard_manager.clone();
     tokio::spawn(async move {
         wait_for_signal().await;
         tracing::info!("shutting down");
         let _ = shutdown_tx.send(true);
-        shards.shutdown_all().await;
+        manager.shutdown_all().await;
     });
-    let result = client.start().await;
+    let result = match shards {
+        Some(Shards { first, last, total }) => {
+            tracing::info!(
+                first,
+                last,
+                total,
+                "starting gateway shards {first}-{last} of {total}"
+            );
+            // serenity's range end is inclusive.
+            client.start_shard_range(first..last, total).await
+        }
+        None => client.start().await,
+    };
     store.close().await;
     result.map_err(|e| match e {
         serenity::Error::Gateway(serenity::gateway::GatewayError::InvalidAuthentication) => {

@@ -43,6 +43,10 @@ pub enum RunOutcome {
 
 /// How long to wait before retrying after a passing failure (at most; a shorter lease retries sooner).
 const RETRY_AFTER: chrono::Duration = chrono::Duration::seconds(30);
+/// How soon to try again after a tick failed (e.g. the database was unreachable).
+const RETRY_SOON: Duration = Duration::from_secs(2);
+/// The longest pause between attempts to record a post while the database is away.
+const RECORD_RETRY_MAX: Duration = Duration::from_secs(1);
 
 /// Posts scheduled digests through [`Chat`].
 #[derive(Debug, Clone)]
@@ -75,13 +79,27 @@ impl Scheduler {
     /// Run until `shutdown` resolves: tick, then sleep until the next fire time (or a schedule change).
     pub async fn run(&self, mut shutdown: tokio::sync::watch::Receiver<bool>) {
         loop {
-            if let Err(e) = self.tick().await {
-                tracing::error!(error = %e, "scheduler tick failed; retrying soon");
+            // Listen for schedule changes from before the tick: a `/schedule set` answered while this
+            // process is busy ticking must still wake it (notify_waiters only reaches enabled waiters).
+            let changed = self.app.schedules_changed.notified();
+            tokio::pin!(changed);
+            changed.as_mut().enable();
+            let failed = match self.tick().await {
+                Ok(_) => false,
+                Err(e) => {
+                    tracing::error!(error = %e, "scheduler tick failed; retrying soon");
+                    true
+                }
+            };
+            let mut wait = self.until_next().await;
+            if failed {
+                // e.g. the database is away: check again soon, so nothing is late once it is back.
+                wait = wait.min(RETRY_SOON);
             }
-            let wait = self.until_next().await;
+            tracing::trace!(?wait, "scheduler sleeping");
             tokio::select! {
                 _ = tokio::time::sleep(wait) => {}
-                _ = self.app.schedules_changed.notified() => {}
+                _ = &mut changed => {}
                 _ = shutdown.changed() => {}
             }
             if *shutdown.borrow() {
@@ -94,7 +112,10 @@ impl Scheduler {
     async fn until_next(&self) -> Duration {
         let now = self.app.now();
         let mut next: Option<DateTime<Utc>> = None;
-        if let Ok(schedules) = self.app.store.active_schedules().await {
+        let Ok(schedules) = self.app.store.active_schedules().await else {
+            return RETRY_SOON.min(self.max_sleep);
+        };
+        {
             for s in schedules {
                 let Ok(settings) = self.app.settings(&s.workspace_id).await else {
                     continue;
@@ -105,6 +126,12 @@ impl Scheduler {
                 {
                     next = Some(next.map_or(t, |n| n.min(t)));
                 }
+            }
+        }
+        // Wake when a claim's lease runs out too: if its process died, this one retries the run.
+        if let Ok(Some(t)) = self.app.store.next_lease_expiry().await {
+            if t > now {
+                next = Some(next.map_or(t, |n| n.min(t)));
             }
         }
         let wait = next
@@ -223,13 +250,26 @@ impl Scheduler {
             .await?
         {
             Claim::Claimed { .. } => Ok(Some(self.post(s, &period, late).await?)),
-            Claim::Taken => Ok(None),
+            Claim::Taken => {
+                tracing::trace!(workspace = %s.workspace_id, digest = %s.digest, period, "period claimed elsewhere");
+                Ok(None)
+            }
         }
     }
 
-    /// Build and post the digest of a claimed period, and record what happened.
+    /// Build and post the digest of a claimed period, and record what happened. The claim's lease is
+    /// renewed meanwhile, so a slow render or post is not taken over; a process that dies stops renewing
+    /// and another one retries when the lease runs out.
     async fn post(&self, s: &ScheduleRow, period: &str, late: bool) -> Result<RunReport, AppError> {
         let ws = &s.workspace_id;
+        let lease = LeaseKeeper::start(
+            self.app.clone(),
+            ws.clone(),
+            s.digest,
+            period.to_string(),
+            self.instance.clone(),
+            self.lease,
+        );
         let settings = self.app.settings(ws).await?;
         let (mut card, quarterly) = self.render(ws, &settings, s.digest, period, late).await?;
         if s.digest == DigestKind::Quarterly {
@@ -240,13 +280,14 @@ impl Scheduler {
             card: &card,
             nonce: Some(&nonce),
         };
+        let sent = self.chat.post(&s.channel_id, post).await;
+        if let Ok(message_id) = &sent {
+            self.record_posted(s, period, message_id).await?;
+        }
+        lease.stop().await;
         let now = self.app.now();
-        let outcome = match self.chat.post(&s.channel_id, post).await {
+        let outcome = match sent {
             Ok(message_id) => {
-                self.app
-                    .store
-                    .mark_run_posted(ws, s.digest, period, &self.instance, &message_id, now)
-                    .await?;
                 self.app
                     .store
                     .set_schedule_error(ws, s.digest, None)
@@ -292,6 +333,40 @@ impl Scheduler {
             late,
             outcome,
         })
+    }
+
+    /// Record that the period was posted. The message exists now, so while the database is away this
+    /// keeps trying (the lease is renewed meanwhile) rather than leave the period to be posted again.
+    async fn record_posted(
+        &self,
+        s: &ScheduleRow,
+        period: &str,
+        message_id: &str,
+    ) -> Result<(), AppError> {
+        let mut pause = Duration::from_millis(100);
+        loop {
+            match self
+                .app
+                .store
+                .mark_run_posted(
+                    &s.workspace_id,
+                    s.digest,
+                    period,
+                    &self.instance,
+                    message_id,
+                    self.app.now(),
+                )
+                .await
+            {
+                Ok(_) => return Ok(()),
+                Err(e) if e.is_unavailable() => {
+                    tracing::warn!(error = %e, workspace = %s.workspace_id, digest = %s.digest, period, "digest posted, but the database is unreachable; retrying to record it");
+                    tokio::time::sleep(pause).await;
+                    pause = (pause * 2).min(RECORD_RETRY_MAX);
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
     }
 
     /// The card (with its chart) of a digest period.
@@ -340,6 +415,61 @@ impl Scheduler {
         };
         if let Err(e) = self.chat.post(channel, post).await {
             tracing::warn!(error = %e, "could not report the failed digest either");
+        }
+    }
+}
+
+/// Renews a claim's lease in the background until stopped (or dropped).
+struct LeaseKeeper {
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl LeaseKeeper {
+    fn start(
+        app: App,
+        ws: String,
+        digest: DigestKind,
+        period: String,
+        claimer: String,
+        lease: chrono::Duration,
+    ) -> LeaseKeeper {
+        let every = (lease / 3)
+            .to_std()
+            .unwrap_or(Duration::from_secs(1))
+            .max(Duration::from_millis(100));
+        let (stop, mut stopped) = tokio::sync::oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            loop {
+                tokio::select! {
+                    _ = &mut stopped => return,
+                    _ = tokio::time::sleep(every) => {}
+                }
+                let until = app.now() + lease;
+                match app
+                    .store
+                    .renew_lease(&ws, digest, &period, &claimer, until)
+                    .await
+                {
+                    Ok(true) => {}
+                    Ok(false) => return,
+                    Err(e) => {
+                        tracing::warn!(error = %e, workspace = %ws, %digest, period, "could not renew the lease of a digest run")
+                    }
+                }
+            }
+        });
+        LeaseKeeper {
+            stop: Some(stop),
+            task: Some(task),
+        }
+    }
+
+    /// Stop renewing, after any renewal in flight has finished.
+    async fn stop(mut self) {
+        drop(self.stop.take());
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
         }
     }
 }

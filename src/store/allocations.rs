@@ -65,7 +65,7 @@ impl Store {
     #[tracing::instrument(skip(self))]
     pub async fn partner_week_hours(&self, ws: &str, partner_id: i64, week: Week) -> Result<Hours> {
         let h: Option<i64> = sqlx::query_scalar(
-            "SELECT SUM(hours_centi) FROM allocations WHERE workspace_id = $1 AND partner_id = $2 AND week = $3 \
+            "SELECT CAST(SUM(hours_centi) AS BIGINT) FROM allocations WHERE workspace_id = $1 AND partner_id = $2 AND week = $3 \
              AND retracted_at IS NULL",
         )
         .bind(ws)
@@ -85,7 +85,8 @@ impl Store {
         to: Week,
     ) -> Result<Vec<AllocationSum>> {
         let rows = sqlx::query(
-            "SELECT partner_id, week, SUM(hours_centi) AS hours, SUM(spend_cents) AS spend FROM allocations \
+            "SELECT partner_id, week, CAST(SUM(hours_centi) AS BIGINT) AS hours, CAST(SUM(spend_cents) AS BIGINT) AS spend \
+             FROM allocations \
              WHERE workspace_id = $1 AND week >= $2 AND week <= $3 AND retracted_at IS NULL \
              GROUP BY partner_id, week ORDER BY week, partner_id",
         )

@@ -126,6 +126,8 @@ impl Store {
             "INSERT INTO evidence (workspace_id, partner_id, trait_id, met, value, source, note, observed, recorded_by, recorded_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
         )
+        // Binds Option<f64>: see FLOAT_NULLS in store/mod.rs.
+        .persistent(false)
         .bind(ws)
         .bind(e.partner_id)
         .bind(e.trait_id)

@@ -21,9 +21,15 @@ pub use settings::*;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::any::{AnyPoolOptions, AnyRow};
-use sqlx::{AnyPool, Executor, Row};
+use sqlx::{AnyPool, Connection, Executor, Row};
 use std::str::FromStr;
 use std::time::Duration;
+
+// FLOAT_NULLS: a query that binds an `Option<f64>` is not kept as a prepared statement
+// (`.persistent(false)`): sqlx 0.9's Any driver sends a NULL `f64` to PostgreSQL as a `float4` parameter,
+// so a statement first prepared with a NULL there would declare `float4` for good, and a later 8-byte
+// value fails with "incorrect binary data format in bind parameter". Unnamed statements declare their
+// parameter types on every execution.
 
 /// A failure of the store.
 #[derive(Debug, thiserror::Error)]
@@ -37,6 +43,9 @@ pub enum StoreError {
     Db(#[from] sqlx::Error),
     #[error("migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    /// The database server could not be reached at start (the message names the host, never a password).
+    #[error("{0}")]
+    Unreachable(String),
 }
 
 impl StoreError {
@@ -51,15 +60,20 @@ impl StoreError {
     }
     /// A connection-level failure (the database went away), as opposed to a bad query.
     pub fn is_unavailable(&self) -> bool {
-        matches!(
-            self,
+        match self {
+            StoreError::Unreachable(_) => true,
             StoreError::Db(
                 sqlx::Error::Io(_)
-                    | sqlx::Error::PoolTimedOut
-                    | sqlx::Error::PoolClosed
-                    | sqlx::Error::Tls(_)
-            )
-        )
+                | sqlx::Error::PoolTimedOut
+                | sqlx::Error::PoolClosed
+                | sqlx::Error::Tls(_),
+            ) => true,
+            // PostgreSQL: connection exceptions (08…) and shutdowns (57P01 admin, 57P02 crash, 57P03 starting).
+            StoreError::Db(sqlx::Error::Database(db)) => db
+                .code()
+                .is_some_and(|c| c.starts_with("08") || matches!(&*c, "57P01" | "57P02" | "57P03")),
+            _ => false,
+        }
     }
 }
 
@@ -88,6 +102,25 @@ impl Backend {
                 crate::domain::snippet(&scheme)
             )),
         }
+    }
+}
+
+/// How long the first connection to PostgreSQL may take at start.
+const PG_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a query waits for a pooled PostgreSQL connection (including reconnecting) before it fails:
+/// short, so that a command answers its apology within Discord's 3 seconds while the database is away.
+const PG_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// `host:port` of a PostgreSQL URL (credentials left out), for messages.
+pub fn pg_host(url: &str) -> String {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let authority = rest.split(['/', '?']).next().unwrap_or(rest);
+    let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let host = if host.is_empty() { "localhost" } else { host };
+    if host.contains(':') && !host.ends_with(']') {
+        host.to_string()
+    } else {
+        format!("{host}:5432")
     }
 }
 
@@ -147,14 +180,44 @@ impl Store {
         tracing::Span::current().record("backend", format!("{backend:?}"));
         let url = match backend {
             Backend::Sqlite => sqlite_url_with_create(url),
-            Backend::Postgres => url.to_string(),
+            Backend::Postgres => {
+                // One direct connection first: its error says what is wrong (refused, unknown host, bad
+                // password, no such database), where the pool would only report a timeout.
+                let host = pg_host(url);
+                match tokio::time::timeout(PG_CONNECT_TIMEOUT, sqlx::AnyConnection::connect(url))
+                    .await
+                {
+                    Ok(Ok(conn)) => {
+                        let _ = conn.close().await;
+                    }
+                    Ok(Err(e)) => {
+                        let hint = match &e {
+                            sqlx::Error::Io(_) => " — is PostgreSQL running and listening there?",
+                            _ => "",
+                        };
+                        return Err(StoreError::Unreachable(format!(
+                            "cannot connect to PostgreSQL at {host}: {e}{hint}"
+                        )));
+                    }
+                    Err(_) => {
+                        return Err(StoreError::Unreachable(format!(
+                            "cannot connect to PostgreSQL at {host}: no answer within {} s",
+                            PG_CONNECT_TIMEOUT.as_secs()
+                        )))
+                    }
+                }
+                url.to_string()
+            }
         };
         let options = AnyPoolOptions::new()
             .max_connections(match backend {
                 Backend::Sqlite => 4,
                 Backend::Postgres => 8,
             })
-            .acquire_timeout(Duration::from_secs(10));
+            .acquire_timeout(match backend {
+                Backend::Sqlite => Duration::from_secs(10),
+                Backend::Postgres => PG_ACQUIRE_TIMEOUT,
+            });
         let options = if backend == Backend::Sqlite {
             options.after_connect(|conn, _meta| {
                 Box::pin(async move {
@@ -288,6 +351,20 @@ mod tests {
         assert!(Backend::of_url("mysql://u@h/db")
             .unwrap_err()
             .contains("unknown database URL scheme"));
+    }
+
+    #[test]
+    fn pg_hosts_never_carry_credentials() {
+        assert_eq!(
+            pg_host("postgres://app:s3cret@db.example:6543/pf"),
+            "db.example:6543"
+        );
+        assert_eq!(
+            pg_host("postgres://app@db.example/pf?sslmode=require"),
+            "db.example:5432"
+        );
+        assert_eq!(pg_host("postgresql://a:b@c@127.0.0.1/pf"), "127.0.0.1:5432");
+        assert_eq!(pg_host("postgres:///pf"), "localhost:5432");
     }
 
     #[test]

@@ -174,17 +174,19 @@ impl Store {
         prefix_key: &str,
         limit: i64,
     ) -> Result<Vec<String>> {
+        // Prefix and substring matches with LIKE (the key is already lower case, so SQLite's ASCII
+        // case-folding LIKE and PostgreSQL's case-sensitive one agree); `\` escapes the wildcards.
         let escaped = prefix_key
             .replace('\\', "\\\\")
             .replace('%', "\\%")
             .replace('_', "\\_");
+        let starts = format!("{escaped}%");
         let rows = sqlx::query(
-            "SELECT name FROM partners WHERE workspace_id = $1 AND name_key >= $2 AND name_key < $3 \
-             ORDER BY name_key LIMIT $4",
+            "SELECT name FROM partners WHERE workspace_id = $1 AND name_key LIKE $2 ESCAPE '\\' \
+             ORDER BY name_key LIMIT $3",
         )
         .bind(ws)
-        .bind(prefix_key)
-        .bind(format!("{prefix_key}\u{10FFFF}"))
+        .bind(&starts)
         .bind(limit)
         .fetch_all(self.pool())
         .await?;
@@ -192,12 +194,11 @@ impl Store {
         if (names.len() as i64) < limit && !prefix_key.is_empty() {
             let more = sqlx::query(
                 "SELECT name FROM partners WHERE workspace_id = $1 AND name_key LIKE $2 ESCAPE '\\' \
-                 AND NOT (name_key >= $3 AND name_key < $4) ORDER BY name_key LIMIT $5",
+                 AND name_key NOT LIKE $3 ESCAPE '\\' ORDER BY name_key LIMIT $4",
             )
             .bind(ws)
             .bind(format!("%{escaped}%"))
-            .bind(prefix_key)
-            .bind(format!("{prefix_key}\u{10FFFF}"))
+            .bind(&starts)
             .bind(limit - names.len() as i64)
             .fetch_all(self.pool())
             .await?;

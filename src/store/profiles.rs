@@ -195,6 +195,8 @@ impl Store {
             "INSERT INTO traits (workspace_id, profile_id, name, name_key, verify_by, min_value, max_value, unit, added_in) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
         )
+        // Binds Option<f64>: see FLOAT_NULLS in store/mod.rs.
+        .persistent(false)
         .bind(ws)
         .bind(profile_id)
         .bind(&t.name)

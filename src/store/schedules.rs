@@ -59,6 +59,18 @@ fn schedule_from_row(r: &sqlx::any::AnyRow) -> Result<ScheduleRow> {
     })
 }
 
+/// Who holds (or posted) a run, and how it went.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunDetail {
+    pub period: String,
+    pub claimed_by: String,
+    pub lease_until: String,
+    pub attempts: i64,
+    pub posted_at: Option<String>,
+    pub message_id: Option<String>,
+    pub last_error: Option<String>,
+}
+
 /// A claimed run that was not posted and whose lease has expired.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PendingRun {
@@ -218,23 +230,51 @@ impl Store {
         })
     }
 
-    /// Mark a claimed period posted (only by its current claimer).
+    /// Mark a claimed period posted by `poster`, who has the message in hand. Whoever posted says so, even
+    /// when its lease ran out meanwhile (e.g. the database was away): the message exists, and a later
+    /// attempt must not post it again. False when the period was already marked.
     #[tracing::instrument(skip(self))]
     pub async fn mark_run_posted(
         &self,
         ws: &str,
         digest: DigestKind,
         period: &str,
-        claimer: &str,
+        poster: &str,
         message_id: &str,
         now: DateTime<Utc>,
     ) -> Result<bool> {
         let n = sqlx::query(
-            "UPDATE digest_runs SET posted_at = $1, message_id = $2, last_error = NULL \
-             WHERE workspace_id = $3 AND digest = $4 AND period = $5 AND claimed_by = $6 AND posted_at IS NULL",
+            "UPDATE digest_runs SET posted_at = $1, message_id = $2, last_error = NULL, claimed_by = $6 \
+             WHERE workspace_id = $3 AND digest = $4 AND period = $5 AND posted_at IS NULL",
         )
         .bind(ts(now))
         .bind(message_id)
+        .bind(ws)
+        .bind(digest.as_str())
+        .bind(period)
+        .bind(poster)
+        .execute(self.pool())
+        .await?
+        .rows_affected();
+        Ok(n > 0)
+    }
+
+    /// Extend the lease of a claim this caller still holds (while it renders and posts); false when the
+    /// claim was taken over or the period is already posted.
+    #[tracing::instrument(skip(self))]
+    pub async fn renew_lease(
+        &self,
+        ws: &str,
+        digest: DigestKind,
+        period: &str,
+        claimer: &str,
+        lease_until: DateTime<Utc>,
+    ) -> Result<bool> {
+        let n = sqlx::query(
+            "UPDATE digest_runs SET lease_until = $1 \
+             WHERE workspace_id = $2 AND digest = $3 AND period = $4 AND claimed_by = $5 AND posted_at IS NULL",
+        )
+        .bind(ts(lease_until))
         .bind(ws)
         .bind(digest.as_str())
         .bind(period)
@@ -243,6 +283,37 @@ impl Store {
         .await?
         .rows_affected();
         Ok(n > 0)
+    }
+
+    /// A run as stored (for `/schedule show`, tests and operators).
+    #[tracing::instrument(skip(self))]
+    pub async fn run(
+        &self,
+        ws: &str,
+        digest: DigestKind,
+        period: &str,
+    ) -> Result<Option<RunDetail>> {
+        let r = sqlx::query(
+            "SELECT period, claimed_by, lease_until, attempts, posted_at, message_id, last_error FROM digest_runs \
+             WHERE workspace_id = $1 AND digest = $2 AND period = $3",
+        )
+        .bind(ws)
+        .bind(digest.as_str())
+        .bind(period)
+        .fetch_optional(self.pool())
+        .await?;
+        r.map(|r| {
+            Ok(RunDetail {
+                period: get(&r, "period")?,
+                claimed_by: get(&r, "claimed_by")?,
+                lease_until: get(&r, "lease_until")?,
+                attempts: get(&r, "attempts")?,
+                posted_at: get(&r, "posted_at")?,
+                message_id: get(&r, "message_id")?,
+                last_error: get(&r, "last_error")?,
+            })
+        })
+        .transpose()
     }
 
     /// Record a failed attempt; `retry_at` is when another attempt may take over (the lease end).
@@ -317,6 +388,16 @@ impl Store {
                 })
             })
             .collect()
+    }
+
+    /// When the first lease of a claimed, unposted run ends (when another process may take it over).
+    #[tracing::instrument(skip(self))]
+    pub async fn next_lease_expiry(&self) -> Result<Option<DateTime<Utc>>> {
+        let t: Option<String> =
+            sqlx::query_scalar("SELECT MIN(lease_until) FROM digest_runs WHERE posted_at IS NULL")
+                .fetch_one(self.pool())
+                .await?;
+        t.as_deref().map(parse_ts).transpose()
     }
 
     /// Give up a claimed period for good (it will not be retried).

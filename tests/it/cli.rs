@@ -127,3 +127,61 @@ fn every_subcommand_has_help() {
         );
     }
 }
+
+#[test]
+fn a_postgres_that_is_down_at_start_is_named_without_its_password() {
+    let dir = tempfile::tempdir().unwrap();
+    for args in [
+        vec![
+            "--database",
+            "postgres://app:s3cret-pw@127.0.0.1:1/partnerfit",
+            "migrate",
+        ],
+        vec![
+            "--database",
+            "postgres://app:s3cret-pw@127.0.0.1:1/partnerfit",
+            "console",
+        ],
+    ] {
+        let started = std::time::Instant::now();
+        let (_, err, code) = run_console(dir.path(), &args, "");
+        assert_eq!(code, 2, "{err}");
+        assert_eq!(err.trim().lines().count(), 1, "{err}");
+        assert!(err.contains("127.0.0.1:1"), "the host is named: {err}");
+        assert!(err.contains("is PostgreSQL running"), "{err}");
+        assert!(!err.contains("s3cret"), "never the password: {err}");
+        assert!(started.elapsed() < std::time::Duration::from_secs(8));
+    }
+    // `run` checks the database before it talks to Discord.
+    let out = bin()
+        .current_dir(dir.path())
+        .args([
+            "--database",
+            "postgres://app:s3cret-pw@127.0.0.1:1/pf",
+            "run",
+        ])
+        .env("DISCORD_TOKEN", "test-token")
+        .env("PARTNERFIT_DISCORD_PROXY_URL", "http://127.0.0.1:1")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("127.0.0.1:1") && !err.contains("s3cret"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_wrong_postgres_password_or_database_is_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let admin = crate::support::db::pg_admin_url();
+    let host = partnerfit::store::pg_host(&admin);
+    let url = format!("postgres://postgres@{host}/pf_no_such_database_here");
+    let (_, err, code) = run_console(dir.path(), &["--database", &url, "migrate"], "");
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("pf_no_such_database_here") && err.contains(&host),
+        "{err}"
+    );
+}

@@ -1,6 +1,8 @@
 //! A scripted console session against a fresh database, with verdicts worked out by hand from METHOD.md.
+//! Every test runs on both backends: `NAME::sqlite` and `NAME::postgres`.
 
-use crate::support::{utc, TestApp};
+use crate::support::db::both_backends;
+use crate::support::{utc, Db, TestApp};
 use partnerfit::domain::Role;
 use serde_json::Value;
 
@@ -18,6 +20,16 @@ async fn reseller_profile(t: &TestApp) {
         t.ok(line).await;
     }
 }
+
+both_backends!(
+    profile_revisions_and_lint,
+    screening_verdicts_worked_by_hand,
+    same_day_observations_later_recorded_wins,
+    names_not_on_the_roster_get_the_traits_to_check,
+    bad_input_is_refused_and_changes_nothing,
+    roles_and_workspaces,
+    partner_lifecycle
+);
 
 fn statuses(screen: &Value) -> Vec<(String, String)> {
     screen["traits"]
@@ -48,9 +60,8 @@ async fn evidence(t: &TestApp, partner: &str, lines: &[(&str, &str, &str)]) {
     }
 }
 
-#[tokio::test]
-async fn profile_revisions_and_lint() {
-    let t = TestApp::new(utc(2026, 11, 26, 12, 0)).await;
+async fn profile_revisions_and_lint(db: Db) {
+    let t = TestApp::on(db, utc(2026, 11, 26, 12, 0)).await;
     let r = t.ok(r#"/profile create type:si name:"SIs""#).await;
     assert_eq!(r["revision"], 1);
     let codes: Vec<&str> = r["lint"]
@@ -118,9 +129,8 @@ async fn profile_revisions_and_lint() {
     assert!(e.contains("already has a trait"), "{e}");
 }
 
-#[tokio::test]
-async fn screening_verdicts_worked_by_hand() {
-    let t = TestApp::new(utc(2026, 11, 26, 12, 0)).await;
+async fn screening_verdicts_worked_by_hand(db: Db) {
+    let t = TestApp::on(db, utc(2026, 11, 26, 12, 0)).await;
     reseller_profile(&t).await;
     for name in ["Acme Corp", "Beta Systems", "Gamma", "Delta", "Epsilon"] {
         let r = t
@@ -320,9 +330,8 @@ async fn screening_verdicts_worked_by_hand() {
     assert_eq!(names, ["Acme Corp", "Beta Systems"]);
 }
 
-#[tokio::test]
-async fn same_day_observations_later_recorded_wins() {
-    let t = TestApp::new(utc(2026, 11, 26, 12, 0)).await;
+async fn same_day_observations_later_recorded_wins(db: Db) {
+    let t = TestApp::on(db, utc(2026, 11, 26, 12, 0)).await;
     reseller_profile(&t).await;
     t.ok(r#"/partner add name:"Acme" type:reseller"#).await;
     evidence(
@@ -352,9 +361,8 @@ async fn same_day_observations_later_recorded_wins() {
     );
 }
 
-#[tokio::test]
-async fn names_not_on_the_roster_get_the_traits_to_check() {
-    let t = TestApp::new(utc(2026, 11, 26, 12, 0)).await;
+async fn names_not_on_the_roster_get_the_traits_to_check(db: Db) {
+    let t = TestApp::on(db, utc(2026, 11, 26, 12, 0)).await;
     reseller_profile(&t).await;
     t.ok(r#"/profile create type:referral name:"Referrers""#)
         .await;
@@ -390,9 +398,8 @@ async fn names_not_on_the_roster_get_the_traits_to_check() {
     assert_eq!(v["ok"], false);
 }
 
-#[tokio::test]
-async fn bad_input_is_refused_and_changes_nothing() {
-    let t = TestApp::new(utc(2026, 11, 26, 12, 0)).await;
+async fn bad_input_is_refused_and_changes_nothing(db: Db) {
+    let t = TestApp::on(db, utc(2026, 11, 26, 12, 0)).await;
     reseller_profile(&t).await;
     t.ok(r#"/partner add name:"Acme Corp" type:reseller"#).await;
     let before = t.ok(r#"/evidence list partner:"Acme Corp""#).await;
@@ -490,9 +497,8 @@ async fn bad_input_is_refused_and_changes_nothing() {
     assert_eq!(t.ok("/profile show type:reseller").await["revision"], 6);
 }
 
-#[tokio::test]
-async fn roles_and_workspaces() {
-    let t = TestApp::new(utc(2026, 11, 26, 12, 0)).await;
+async fn roles_and_workspaces(db: Db) {
+    let t = TestApp::on(db, utc(2026, 11, 26, 12, 0)).await;
     reseller_profile(&t).await;
     t.ok(r#"/partner add name:"Acme Corp" type:reseller"#).await;
     let guest = t.ctx("local", "gus", Role::Guest);
@@ -584,9 +590,8 @@ async fn roles_and_workspaces() {
     assert_eq!(add["allowed"], false);
 }
 
-#[tokio::test]
-async fn partner_lifecycle() {
-    let t = TestApp::new(utc(2026, 11, 26, 12, 0)).await;
+async fn partner_lifecycle(db: Db) {
+    let t = TestApp::on(db, utc(2026, 11, 26, 12, 0)).await;
     reseller_profile(&t).await;
     t.ok(r#"/partner add name:"Acme Corp" type:reseller champion:"Jo Smith""#)
         .await;

@@ -9,5 +9,7 @@ mod fake_selftest;
 mod fuzz;
 mod quarterly;
 mod reliability;
+mod scale;
 mod scheduler;
+mod store;
 mod weekly;

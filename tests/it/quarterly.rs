@@ -907,7 +907,7 @@ async fn random_cohorts_match_scipy() {
 
     // The binary prints the same object.
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_partnerfit"))
-        .current_dir(t.dir.path())
+        .current_dir(t.db.dir.path())
         .args([
             "--database",
             &t.url,

@@ -370,7 +370,7 @@ async fn every_command_by_every_role_touches_only_what_it_may() {
         seed(&t, "b").await;
         let a_before = workspace_rows(&t, "a").await;
         assert!(a_before.lines().count() > 5);
-        let csv = t.dir.path().join("partners.csv");
+        let csv = t.db.dir.path().join("partners.csv");
         std::fs::write(&csv, "name,type\nInitech,si\n").unwrap();
         for line in SAMPLES {
             let line = &line.replace("{csv}", &csv.display().to_string());

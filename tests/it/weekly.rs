@@ -377,7 +377,7 @@ async fn weekly_figures_worked_by_hand() {
 
     // ---- the binary prints the same object ----------------------------------------------------------------
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_partnerfit"))
-        .current_dir(t.dir.path())
+        .current_dir(t.db.dir.path())
         .args([
             "--database",
             &t.url,
@@ -409,7 +409,7 @@ async fn weekly_figures_worked_by_hand() {
         "the CLI and the console compute the same digest"
     );
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_partnerfit"))
-        .current_dir(t.dir.path())
+        .current_dir(t.db.dir.path())
         .args([
             "--database",
             &t.url,

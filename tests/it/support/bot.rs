@@ -18,16 +18,31 @@ impl Bot {
     /// Start `partnerfit run` on `db` against the fake, with extra environment variables.
     pub fn start(fake: &FakeDiscord, dir: &Path, extra_env: &[(&str, &str)]) -> Bot {
         let db = format!("sqlite://{}", dir.join("bot.db").display());
+        Bot::start_on(fake, dir, &db, &[], extra_env)
+    }
+
+    /// Start `partnerfit --database URL run ARGS…` against the fake.
+    pub fn start_on(
+        fake: &FakeDiscord,
+        dir: &Path,
+        db: &str,
+        run_args: &[&str],
+        extra_env: &[(&str, &str)],
+    ) -> Bot {
         let log = dir.join(format!("bot-{}.log", super::fake_discord::next_snowflake()));
         let log_file = std::fs::File::create(&log).unwrap();
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_partnerfit"));
         cmd.current_dir(dir)
             .arg("--database")
-            .arg(&db)
+            .arg(db)
             .arg("run")
+            .args(run_args)
+            .env_remove("PARTNERFIT_SHARD_RANGE")
+            .env_remove("PARTNERFIT_SHARD_TOTAL")
+            .env_remove("PARTNERFIT_DATABASE_URL")
             .env("DISCORD_TOKEN", "test-token")
             .env("PARTNERFIT_DISCORD_PROXY_URL", fake.base_url())
-            .env("PARTNERFIT_LOG", "info,partnerfit=debug")
+            .env("PARTNERFIT_LOG", "info,partnerfit=trace")
             .env_remove("PARTNERFIT_CONFIG")
             .stdin(Stdio::null())
             .stdout(Stdio::null())
@@ -39,6 +54,10 @@ impl Bot {
             child: cmd.spawn().unwrap(),
             log,
         }
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
     }
 
     pub fn log_text(&self) -> String {

@@ -335,6 +335,9 @@ struct InteractionRec {
 struct St {
     requests: Vec<Recorded>,
     fail_rules: Vec<FailRule>,
+    /// POSTs to hold unanswered (see `hold_next`), and how many are held or were.
+    hold_rules: Vec<FailRule>,
+    held: usize,
     files: HashMap<u64, (String, Vec<u8>)>,
     registered: Option<Value>,
     /// Registered commands by scope (None = global), as answered.
@@ -359,6 +362,8 @@ struct Inner {
     st: Mutex<St>,
     requests_changed: watch::Sender<u64>,
     gateway_changed: watch::Sender<u64>,
+    /// Bumped by `release_held`.
+    released: watch::Sender<u64>,
     identify_count: AtomicUsize,
     resume_count: AtomicUsize,
     shutdown_tx: Mutex<Option<oneshot::Sender<()>>>,
@@ -409,6 +414,7 @@ impl FakeDiscord {
             st: Mutex::new(St::default()),
             requests_changed: watch::channel(0).0,
             gateway_changed: watch::channel(0).0,
+            released: watch::channel(0).0,
             identify_count: AtomicUsize::new(0),
             resume_count: AtomicUsize::new(0),
             shutdown_tx: Mutex::new(None),
@@ -945,6 +951,43 @@ impl FakeDiscord {
             status,
             remaining: times,
         });
+    }
+
+    /// The next `times` POSTs whose path contains `path_contains` are held unanswered until
+    /// `release_held` (or 60 s), then answered 503 without effect: a bot that dies meanwhile was cut
+    /// off mid-post, before Discord created anything.
+    pub fn hold_next(&self, path_contains: &str, times: usize) {
+        self.inner.st().hold_rules.push(FailRule {
+            path_contains: path_contains.to_string(),
+            status: 503,
+            remaining: times,
+        });
+    }
+
+    /// Waits until `n` requests have been held (see `hold_next`).
+    pub async fn wait_held(&self, n: usize, timeout: Duration) -> anyhow::Result<()> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        let mut rx = self.inner.requests_changed.subscribe();
+        loop {
+            rx.borrow_and_update();
+            if self.inner.st().held >= n {
+                return Ok(());
+            }
+            if tokio::time::timeout_at(deadline, rx.changed())
+                .await
+                .is_err()
+            {
+                bail!(
+                    "timed out after {timeout:?} waiting for {n} held requests; requests so far: {}",
+                    self.request_summary()
+                );
+            }
+        }
+    }
+
+    /// Answers every held request (503).
+    pub fn release_held(&self) {
+        self.inner.released.send_modify(|v| *v += 1);
     }
 
     /// Closes every gateway connection and stops the server.
@@ -2582,9 +2625,31 @@ async fn rest_handler(State(inner): State<Arc<Inner>>, req: Request) -> Response
         }
     }
 
-    let reply = match early {
-        Some(r) => r,
-        None => route(&inner, &method, &path, &headers, &body, &files),
+    let hold = early.is_none() && method == Method::POST && {
+        let mut st = inner.st();
+        let hit = st
+            .hold_rules
+            .iter_mut()
+            .find(|r| r.remaining > 0 && path.contains(&r.path_contains))
+            .map(|r| r.remaining -= 1)
+            .is_some();
+        st.hold_rules.retain(|r| r.remaining > 0);
+        if hit {
+            st.held += 1;
+        }
+        hit
+    };
+    let reply = if hold {
+        let mut released = inner.released.subscribe();
+        released.borrow_and_update();
+        inner.requests_changed.send_modify(|v| *v += 1);
+        let _ = tokio::time::timeout(Duration::from_secs(60), released.changed()).await;
+        Reply::injected(503)
+    } else {
+        match early {
+            Some(r) => r,
+            None => route(&inner, &method, &path, &headers, &body, &files),
+        }
     };
     record(
         &inner,

@@ -36,26 +36,34 @@ pub fn utc(y: i32, m: u32, d: u32, h: u32, min: u32) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(y, m, d, h, min, 0).unwrap()
 }
 
-/// A temporary SQLite database and an app over it.
+/// A fresh database (SQLite by default, or PostgreSQL) and an app over it.
 pub struct TestApp {
-    pub dir: tempfile::TempDir,
-    pub url: String,
     pub app: App,
     pub clock: Arc<TestClock>,
+    pub url: String,
+    /// Last: the database is deleted after the app is gone.
+    pub db: TestDb,
 }
 
 impl TestApp {
+    /// On a temporary SQLite file.
     pub async fn new(now: DateTime<Utc>) -> TestApp {
-        let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite://{}", dir.path().join("test.db").display());
-        let store = Store::open(&url).await.unwrap();
+        TestApp::on(Db::Sqlite, now).await
+    }
+
+    /// On a fresh database of `backend`.
+    pub async fn on(backend: Db, now: DateTime<Utc>) -> TestApp {
+        let db = TestDb::new(backend).await;
+        let store = Store::open(&db.url)
+            .await
+            .unwrap_or_else(|e| panic!("cannot open {}: {e}", db.url));
         let clock = TestClock::at(now);
         let app = App::new(store, clock.clone());
         TestApp {
-            dir,
-            url,
             app,
             clock,
+            url: db.url.clone(),
+            db,
         }
     }
 
@@ -96,5 +104,9 @@ impl TestApp {
 }
 
 pub mod bot;
+pub mod db;
 pub mod fake_discord;
 pub mod ipp;
+pub mod proxy;
+
+pub use db::{Db, TestDb};

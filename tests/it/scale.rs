@@ -1,0 +1,498 @@
+//! Running at scale: several `partnerfit run` processes on one PostgreSQL database and one fake Discord,
+//! each running one gateway shard (every shard is served by exactly one process, as Discord expects), a
+//! claimer killed mid-post, and the database going away while the bot runs.
+
+use crate::support::bot::{content, is_ephemeral, opt, slash, title, Bot, WAIT};
+use crate::support::fake_discord::{
+    slash_command, FakeChannel, FakeConfig, FakeDiscord, FakeGuild, Invoker, PARTNERS_CHANNEL_ID,
+    STANDARD_GUILD_ID,
+};
+use crate::support::proxy::TcpProxy;
+use crate::support::{utc, TestClock, TestDb};
+use partnerfit::app::card::Card;
+use partnerfit::app::chat::{Chat, Post, PostError};
+use partnerfit::app::App;
+use partnerfit::domain::DigestKind;
+use partnerfit::schedule::runner::{RunOutcome, Scheduler};
+use partnerfit::store::{RunDetail, Store};
+use serde_json::{json, Value};
+use std::net::ToSocketAddrs;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+const WS: &str = "2000";
+const SHARDS: u64 = 3;
+
+/// A guild on shard `k` of [`SHARDS`] (`(id >> 22) % total`), and its channel; shard 0 is the standard guild.
+fn guild_on_shard(k: u64) -> (u64, u64) {
+    if k == 0 {
+        (STANDARD_GUILD_ID, PARTNERS_CHANNEL_ID)
+    } else {
+        ((k << 22) + 2000, 3100 + k)
+    }
+}
+
+/// The standard configuration plus one guild on each other shard.
+fn sharded_config() -> FakeConfig {
+    let mut cfg = FakeConfig::standard();
+    for k in 1..SHARDS {
+        let (id, channel) = guild_on_shard(k);
+        assert_eq!((id >> 22) % SHARDS, k);
+        cfg.guilds.push(FakeGuild {
+            id,
+            name: format!("Guild on shard {k}"),
+            channels: vec![FakeChannel {
+                id: channel,
+                name: "partners".into(),
+                bot_can_send: true,
+            }],
+            roles: vec![],
+        });
+    }
+    cfg
+}
+
+fn messages_path(channel: u64) -> String {
+    format!("/api/v10/channels/{channel}/messages")
+}
+
+fn logs(bots: &[Bot]) -> String {
+    bots.iter()
+        .map(|b| format!("--- bot {} ---\n{}", b.pid(), b.log_text()))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// One process per shard, all on the test's PostgreSQL database, every scheduler checking each second.
+async fn start_bots(fake: &FakeDiscord, db: &TestDb, env: &[(&str, &str)]) -> Vec<Bot> {
+    let mut env = env.to_vec();
+    env.push(("PARTNERFIT_SCHEDULER_MAX_SLEEP_SECONDS", "1"));
+    let total = SHARDS.to_string();
+    let bots: Vec<Bot> = (0..SHARDS)
+        .map(|k| {
+            let range = k.to_string();
+            Bot::start_on(
+                fake,
+                db.dir.path(),
+                &db.url,
+                &["--shard-range", &range, "--shard-total", &total],
+                &env,
+            )
+        })
+        .collect();
+    if let Err(e) = fake.wait_ready(WAIT).await {
+        panic!("the shards never got ready: {e}\n{}", logs(&bots));
+    }
+    bots
+}
+
+/// A slash command in the guild on shard `k`, answered by that shard's process.
+async fn slash_in(fake: &FakeDiscord, k: u64, who: &Invoker, name: &str, options: Value) -> Value {
+    let (guild, channel) = guild_on_shard(k);
+    let id = fake
+        .send_interaction(slash_command(Some(guild), channel, who, name, options))
+        .await
+        .unwrap();
+    fake.interaction_response(id, WAIT).await.unwrap()
+}
+
+/// `/schedule set digest:weekly cron:"* * * * * *"` in the guild on shard `k`, posting in its channel.
+async fn schedule_every_second(fake: &FakeDiscord, k: u64) {
+    let (_, channel) = guild_on_shard(k);
+    let r = slash_in(
+        fake,
+        k,
+        &Invoker::lead(),
+        "schedule",
+        json!([{"name": "set", "type": 1, "options": [
+            {"name": "digest", "type": 3, "value": "weekly"},
+            {"name": "cron", "type": 3, "value": "* * * * * *"},
+            {"name": "channel", "type": 7, "value": channel.to_string()}]}]),
+    )
+    .await;
+    assert!(title(&r).contains("Scheduled the weekly digest"), "{r}");
+}
+
+fn is_post_to(q: &crate::support::fake_discord::Recorded, channel: u64) -> bool {
+    q.method == "POST" && q.path == messages_path(channel) && q.is_success()
+}
+
+/// The weekly run of a workspace that the scheduler claimed, once there is one.
+async fn weekly_run(store: &Store, ws: &str, timeout: Duration) -> RunDetail {
+    let deadline = Instant::now() + timeout;
+    loop {
+        if let Some(last) = store.latest_run(ws, DigestKind::Weekly).await.unwrap() {
+            return store
+                .run(ws, DigestKind::Weekly, &last.period)
+                .await
+                .unwrap()
+                .unwrap();
+        }
+        assert!(Instant::now() < deadline, "no weekly run was claimed");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+fn pid_of(claimer: &str) -> u32 {
+    claimer
+        .rsplit('-')
+        .next()
+        .and_then(|p| p.parse().ok())
+        .unwrap_or_else(|| panic!("claimer `{claimer}` does not end in a pid"))
+}
+
+#[tokio::test]
+async fn three_processes_split_the_gateway_and_post_each_period_once() {
+    let db = TestDb::postgres().await;
+    let fake = FakeDiscord::start(sharded_config()).await.unwrap();
+    let bots = start_bots(&fake, &db, &[]).await;
+    for (k, b) in bots.iter().enumerate() {
+        assert!(
+            b.log_text()
+                .contains(&format!("starting gateway shards {k}-{k} of {SHARDS}")),
+            "{}",
+            b.log_text()
+        );
+    }
+    // Each guild's commands reach its shard's process; all of them write to the one database.
+    for k in 0..SHARDS {
+        let r = slash_in(
+            &fake,
+            k,
+            &Invoker::member(),
+            "partner",
+            json!([{"name": "add", "type": 1, "options": [
+                {"name": "name", "type": 3, "value": format!("Partner {k}")},
+                {"name": "type", "type": 3, "value": "si"}]}]),
+        )
+        .await;
+        assert!(title(&r).contains(&format!("Added Partner {k}")), "{r}");
+    }
+    // Two schedules, set through two different processes; all three schedulers race at every fire time.
+    schedule_every_second(&fake, 0).await;
+    schedule_every_second(&fake, 2).await;
+    for k in [0, 2] {
+        let (_, channel) = guild_on_shard(k);
+        let first = fake
+            .wait_request(|q| is_post_to(q, channel), WAIT)
+            .await
+            .unwrap_or_else(|e| panic!("{e}\n{}", logs(&bots)));
+        assert!(first.body["embeds"][0]["title"]
+            .as_str()
+            .unwrap()
+            .starts_with("Weekly allocation check"));
+    }
+    tokio::time::sleep(Duration::from_millis(3000)).await;
+    let store = Store::open(&db.url).await.unwrap();
+    for k in [0, 2] {
+        let (guild, channel) = guild_on_shard(k);
+        assert_eq!(
+            fake.channel_messages(channel).len(),
+            1,
+            "guild {guild}\n{}",
+            logs(&bots)
+        );
+        let run = weekly_run(&store, &guild.to_string(), WAIT).await;
+        assert_eq!(run.attempts, 1);
+        assert!(run.posted_at.is_some());
+        assert!(bots.iter().any(|b| b.pid() == pid_of(&run.claimed_by)));
+        assert_eq!(
+            store.partner_names(&guild.to_string()).await.unwrap().len(),
+            1
+        );
+    }
+    store.close().await;
+    for b in bots {
+        assert_eq!(b.terminate().await, Some(0));
+    }
+}
+
+#[tokio::test]
+async fn a_claimer_killed_mid_post_leaves_the_period_to_another_process_once() {
+    let db = TestDb::postgres().await;
+    let fake = FakeDiscord::start(sharded_config()).await.unwrap();
+    // The first digest post hangs: whoever claimed the period is stuck in the middle of posting.
+    fake.hold_next(&messages_path(PARTNERS_CHANNEL_ID), 1);
+    let mut bots = start_bots(&fake, &db, &[("PARTNERFIT_SCHEDULER_LEASE_SECONDS", "2")]).await;
+    schedule_every_second(&fake, 0).await;
+    fake.wait_held(1, WAIT)
+        .await
+        .unwrap_or_else(|e| panic!("{e}\n{}", logs(&bots)));
+    let store = Store::open(&db.url).await.unwrap();
+    let claimed = weekly_run(&store, WS, WAIT).await;
+    // A live claimer keeps renewing its lease: longer than the lease, nobody else posts.
+    tokio::time::sleep(Duration::from_millis(3000)).await;
+    assert!(fake.channel_messages(PARTNERS_CHANNEL_ID).is_empty());
+    let run = store
+        .run(WS, DigestKind::Weekly, &claimed.period)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (run.attempts, run.claimed_by.as_str()),
+        (1, claimed.claimed_by.as_str())
+    );
+
+    let victim = pid_of(&claimed.claimed_by);
+    let i = bots
+        .iter()
+        .position(|b| b.pid() == victim)
+        .expect("the claimer is one of ours");
+    let killed_at = Instant::now();
+    bots.remove(i).kill();
+    let posted = match fake
+        .wait_request(
+            |q| is_post_to(q, PARTNERS_CHANNEL_ID),
+            Duration::from_secs(20),
+        )
+        .await
+    {
+        Ok(p) => p,
+        Err(e) => panic!(
+            "{e}\n{:?}\n{}",
+            store.run(WS, DigestKind::Weekly, &claimed.period).await,
+            logs(&bots)
+        ),
+    };
+    assert!(posted.body["embeds"][0]["title"]
+        .as_str()
+        .unwrap()
+        .starts_with("Weekly allocation check"));
+    eprintln!("taken over {:?} after the kill", killed_at.elapsed());
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    assert_eq!(
+        fake.channel_messages(PARTNERS_CHANNEL_ID).len(),
+        1,
+        "{}",
+        logs(&bots)
+    );
+    let run = store
+        .run(WS, DigestKind::Weekly, &claimed.period)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(run.attempts, 2, "{run:?}");
+    assert!(run.posted_at.is_some());
+    assert_ne!(pid_of(&run.claimed_by), victim);
+    fake.release_held();
+    store.close().await;
+}
+
+#[tokio::test]
+async fn shard_options_are_checked() {
+    let dir = tempfile::tempdir().unwrap();
+    for (args, expected) in [
+        (
+            vec!["run", "--shard-range", "1-2", "--shard-total", "2"],
+            "does not fit --shard-total 2",
+        ),
+        (vec!["run", "--shard-range", "0-1"], "--shard-total"),
+        (
+            vec!["run", "--shard-range", "2-1", "--shard-total", "4"],
+            "runs backwards",
+        ),
+        (vec!["run", "--shard-total", "0", "--shard-range", "0"], "0"),
+    ] {
+        let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_partnerfit"))
+            .current_dir(dir.path())
+            .args(&args)
+            .env("DISCORD_TOKEN", "test-token")
+            .env_remove("PARTNERFIT_DATABASE_URL")
+            .output()
+            .await
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(expected), "{args:?}: {err}");
+    }
+}
+
+/// The test database, reached through a proxy the test can cut.
+async fn proxied(db: &TestDb) -> (TcpProxy, String) {
+    let host = partnerfit::store::pg_host(&db.url);
+    let target = host.to_socket_addrs().unwrap().next().unwrap();
+    let proxy = TcpProxy::start(target).await;
+    let url = db
+        .url
+        .replacen(&host, &format!("127.0.0.1:{}", proxy.port), 1);
+    assert_ne!(url, db.url, "the test database URL names its port");
+    (proxy, url)
+}
+
+#[tokio::test]
+async fn the_database_going_away_gets_an_apology_then_business_as_usual() {
+    let db = TestDb::postgres().await;
+    let (proxy, url) = proxied(&db).await;
+    let fake = FakeDiscord::start(FakeConfig::standard()).await.unwrap();
+    let bot = Bot::start_on(&fake, db.dir.path(), &url, &[], &[]);
+    fake.wait_ready(WAIT)
+        .await
+        .unwrap_or_else(|e| panic!("{e}\n{}", bot.log_text()));
+    schedule_every_second(&fake, 0).await;
+    fake.wait_request(|q| is_post_to(q, PARTNERS_CHANNEL_ID), WAIT)
+        .await
+        .unwrap_or_else(|e| panic!("{e}\n{}", bot.log_text()));
+
+    proxy.cut();
+    let asked = Instant::now();
+    let r = slash(&fake, &Invoker::guest(), &["partner", "list"], vec![]).await;
+    let waited = asked.elapsed();
+    assert!(is_ephemeral(&r), "{r}");
+    assert!(content(&r).contains("Sorry — something went wrong"), "{r}");
+    eprintln!("apology after {waited:?}");
+    // Discord wants an answer within 3 s; the pool gives up reconnecting after 2.
+    assert!(waited < Duration::from_secs(4), "answered after {waited:?}");
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+
+    proxy.restore().await;
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let r = slash(
+            &fake,
+            &Invoker::member(),
+            &["partner", "add"],
+            vec![opt("name", json!("Acme")), opt("type", json!("si"))],
+        )
+        .await;
+        if title(&r).contains("Added Acme") {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "never recovered: {r}\n{}",
+            bot.log_text()
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    // The period posted before the outage is not posted again.
+    tokio::time::sleep(Duration::from_millis(2000)).await;
+    assert_eq!(
+        fake.channel_messages(PARTNERS_CHANNEL_ID).len(),
+        1,
+        "{}",
+        bot.log_text()
+    );
+    assert_eq!(bot.terminate().await, Some(0));
+}
+
+/// A chat that cuts the database at the moment it posts, and brings it back a little later.
+#[derive(Debug)]
+struct CuttingChat {
+    proxy: Arc<TcpProxy>,
+    cut_next: AtomicBool,
+    posts: Mutex<Vec<String>>,
+}
+
+#[async_trait::async_trait]
+impl Chat for CuttingChat {
+    async fn check_can_post(&self, _: &str, _: &str) -> Result<(), String> {
+        Ok(())
+    }
+    async fn post(&self, channel_id: &str, post: Post<'_>) -> Result<String, PostError> {
+        let card: &Card = post.card;
+        let mut posts = self.posts.lock().unwrap();
+        posts.push(format!("{channel_id}: {}", card.title));
+        if self.cut_next.swap(false, Ordering::SeqCst) {
+            self.proxy.cut();
+            let proxy = self.proxy.clone();
+            tokio::spawn(async move {
+                tokio::time::sleep(Duration::from_millis(1500)).await;
+                proxy.restore().await;
+            });
+        }
+        Ok(format!("m{}", posts.len()))
+    }
+}
+
+#[tokio::test]
+async fn a_post_made_while_the_database_is_away_is_recorded_once_it_is_back() {
+    let db = TestDb::postgres().await;
+    let (proxy, url) = proxied(&db).await;
+    let proxy = Arc::new(proxy);
+    let t0 = utc(2026, 11, 23, 9, 0);
+    let clock = TestClock::at(t0);
+    let chat = Arc::new(CuttingChat {
+        proxy: proxy.clone(),
+        cut_next: AtomicBool::new(true),
+        posts: Mutex::new(Vec::new()),
+    });
+    let through_proxy = App::new(Store::open(&url).await.unwrap(), clock.clone());
+    let direct = App::new(Store::open(&db.url).await.unwrap(), clock.clone());
+    direct
+        .store
+        .set_schedule(
+            WS,
+            DigestKind::Weekly,
+            "* * * * * *",
+            "3000",
+            "ana",
+            None,
+            t0,
+        )
+        .await
+        .unwrap();
+    let scheduler = |app: &App, name: &str| {
+        Scheduler::new(
+            app.clone().with_chat(chat.clone()),
+            chat.clone(),
+            name.to_string(),
+            Duration::from_secs(2),
+            Duration::from_secs(1),
+        )
+    };
+    let a = scheduler(&through_proxy, "proc-a");
+    let b = scheduler(&direct, "proc-b");
+
+    clock.advance(chrono::Duration::seconds(5));
+    let started = Instant::now();
+    let reports = a.tick().await.unwrap();
+    assert_eq!(reports.len(), 1, "{reports:?}");
+    assert_eq!(
+        reports[0].outcome,
+        RunOutcome::Posted {
+            message_id: "m1".into()
+        }
+    );
+    assert!(
+        started.elapsed() >= Duration::from_millis(1400),
+        "it waited for the database"
+    );
+    let run = direct
+        .store
+        .run(WS, DigestKind::Weekly, "2026-W47")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (
+            run.message_id.as_deref(),
+            run.claimed_by.as_str(),
+            run.attempts
+        ),
+        (Some("m1"), "proc-a", 1)
+    );
+    // Long after the lease, neither process posts the period again.
+    clock.advance(chrono::Duration::seconds(60));
+    assert!(b.tick().await.unwrap().is_empty());
+    assert!(a.tick().await.unwrap().is_empty());
+    assert_eq!(chat.posts.lock().unwrap().len(), 1);
+
+    // A period that falls due while the database is away is posted once it is back.
+    proxy.cut();
+    clock.set(t0 + chrono::Duration::days(7));
+    assert!(a.tick().await.is_err());
+    proxy.restore().await;
+    let reports = a.tick().await.unwrap();
+    assert_eq!(
+        reports
+            .iter()
+            .map(|r| r.period.as_str())
+            .collect::<Vec<_>>(),
+        ["2026-W48"]
+    );
+    assert!(b.tick().await.unwrap().is_empty());
+    assert_eq!(chat.posts.lock().unwrap().len(), 2);
+    through_proxy.store.close().await;
+    direct.store.close().await;
+}

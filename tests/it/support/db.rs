@@ -1,0 +1,204 @@
+//! Test databases on both backends: a SQLite file in a temporary directory, or a fresh PostgreSQL
+//! database per test (random name, created from `template0` with a non-C collation so that ordering
+//! bugs show up), dropped when the handle is dropped — also when the test panics.
+//!
+//! PostgreSQL is the one on 127.0.0.1:5432 (trust auth, user `postgres`), or `PARTNERFIT_TEST_PG_URL`
+//! (an admin URL such as `postgres://postgres@127.0.0.1:5432/postgres`). It must be reachable: CI has
+//! it, and a test that cannot reach it fails with how to start it.
+
+use sqlx::postgres::PgConnection;
+use sqlx::{Connection, Executor};
+use std::time::Duration;
+use tokio::sync::OnceCell;
+
+pub const PG_URL_ENV: &str = "PARTNERFIT_TEST_PG_URL";
+const DEFAULT_PG_ADMIN_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
+/// Test databases are named `pf_test_<pid>_<random>`: a later run drops those of dead processes.
+const PREFIX: &str = "pf_test_";
+
+/// Which backend a test runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Db {
+    Sqlite,
+    Postgres,
+}
+
+/// One test's database; dropping it deletes it.
+pub struct TestDb {
+    pub backend: Db,
+    /// What the app and the binary get as their database URL.
+    pub url: String,
+    /// The working directory of the test (the SQLite file lives here).
+    pub dir: tempfile::TempDir,
+    pg_name: Option<String>,
+}
+
+/// The admin URL of the test PostgreSQL server.
+pub fn pg_admin_url() -> String {
+    std::env::var(PG_URL_ENV)
+        .ok()
+        .filter(|u| !u.trim().is_empty())
+        .unwrap_or_else(|| DEFAULT_PG_ADMIN_URL.to_string())
+}
+
+/// The same server, another database.
+fn pg_url_for(db: &str) -> String {
+    let admin = pg_admin_url();
+    let (base, query) = match admin.split_once('?') {
+        Some((b, q)) => (b.to_string(), format!("?{q}")),
+        None => (admin.clone(), String::new()),
+    };
+    let scheme_end = base.find("://").map_or(0, |i| i + 3);
+    let root = match base[scheme_end..].find('/') {
+        Some(i) => &base[..scheme_end + i],
+        None => &base[..],
+    };
+    format!("{root}/{db}{query}")
+}
+
+async fn admin_connection() -> PgConnection {
+    let url = pg_admin_url();
+    match tokio::time::timeout(Duration::from_secs(10), PgConnection::connect(&url)).await {
+        Ok(Ok(c)) => c,
+        Ok(Err(e)) => panic!(
+            "the PostgreSQL half of the tests needs a server at {url} ({e}). Start it with \
+             `pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start` (`.ci/run` does), \
+             or point {PG_URL_ENV} at another one"
+        ),
+        Err(_) => panic!(
+            "PostgreSQL at {url} did not answer within 10 s. Start it with \
+             `pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start`, or set {PG_URL_ENV}"
+        ),
+    }
+}
+
+fn pid_alive(pid: u32) -> bool {
+    std::path::Path::new(&format!("/proc/{pid}")).exists()
+}
+
+/// Once per test process: drop test databases left behind by test processes that were killed.
+async fn sweep_stale(conn: &mut PgConnection) {
+    static SWEPT: OnceCell<()> = OnceCell::const_new();
+    SWEPT
+        .get_or_init(|| async {
+            let names: Vec<String> = sqlx::query_scalar(
+                "SELECT datname FROM pg_database WHERE datname LIKE 'pf\\_test\\_%'",
+            )
+            .fetch_all(&mut *conn)
+            .await
+            .unwrap_or_default();
+            for name in names {
+                let pid = name
+                    .strip_prefix(PREFIX)
+                    .and_then(|r| r.split('_').next())
+                    .and_then(|p| p.parse::<u32>().ok());
+                if pid.is_some_and(|p| !pid_alive(p)) {
+                    let _ = conn
+                        .execute(sqlx::AssertSqlSafe(format!(
+                            "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
+                        )))
+                        .await;
+                }
+            }
+        })
+        .await;
+}
+
+impl TestDb {
+    pub async fn new(backend: Db) -> TestDb {
+        match backend {
+            Db::Sqlite => TestDb::sqlite(),
+            Db::Postgres => TestDb::postgres().await,
+        }
+    }
+
+    pub fn sqlite() -> TestDb {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("test.db").display());
+        TestDb {
+            backend: Db::Sqlite,
+            url,
+            dir,
+            pg_name: None,
+        }
+    }
+
+    pub async fn postgres() -> TestDb {
+        let mut conn = admin_connection().await;
+        sweep_stale(&mut conn).await;
+        let name = format!(
+            "{PREFIX}{}_{:016x}",
+            std::process::id(),
+            rand::random::<u64>()
+        );
+        // An ICU collation that ignores punctuation at first level: were a column not byte-wise, its
+        // ORDER BY would differ from SQLite's and the tests would see it.
+        let icu = format!(
+            "CREATE DATABASE \"{name}\" TEMPLATE template0 ENCODING 'UTF8' LOCALE_PROVIDER icu ICU_LOCALE 'en-US' LOCALE 'C.UTF-8'"
+        );
+        if conn.execute(sqlx::AssertSqlSafe(icu)).await.is_err() {
+            conn.execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE \"{name}\"")))
+                .await
+                .unwrap_or_else(|e| panic!("cannot create the test database {name}: {e}"));
+        }
+        let _ = conn.close().await;
+        TestDb {
+            backend: Db::Postgres,
+            url: pg_url_for(&name),
+            dir: tempfile::tempdir().unwrap(),
+            pg_name: Some(name),
+        }
+    }
+
+    /// The PostgreSQL database name (None on SQLite).
+    pub fn pg_name(&self) -> Option<&str> {
+        self.pg_name.as_deref()
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        let Some(name) = self.pg_name.take() else {
+            return;
+        };
+        // Drop runs inside the test's runtime, which cannot be blocked on: a thread with its own.
+        let dropped = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            rt.block_on(async move {
+                let url = pg_admin_url();
+                if let Ok(mut c) = PgConnection::connect(&url).await {
+                    let _ = c
+                        .execute(sqlx::AssertSqlSafe(format!(
+                            "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
+                        )))
+                        .await;
+                    let _ = c.close().await;
+                }
+            })
+        })
+        .join();
+        let _ = dropped;
+    }
+}
+
+/// Runs each `async fn NAME(db: Db)` twice, as the tests `NAME::sqlite` and `NAME::postgres`.
+macro_rules! both_backends {
+    ($($name:ident),+ $(,)?) => {
+        $(
+            mod $name {
+                #[tokio::test]
+                async fn sqlite() {
+                    super::$name($crate::support::db::Db::Sqlite).await
+                }
+                #[tokio::test]
+                async fn postgres() {
+                    super::$name($crate::support::db::Db::Postgres).await
+                }
+            }
+        )+
+    };
+}
+pub(crate) use both_backends;
