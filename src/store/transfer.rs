@@ -1,0 +1,533 @@
+//! Bulk SQL for CSV import and export: streamed export queries (one row in memory at a time), and an
+//! [`ImportTx`] — one transaction that reads what duplicate detection needs and writes the imported rows in
+//! multi-row `INSERT`s. On SQLite the transaction starts with `BEGIN IMMEDIATE`, so no other writer can slip in
+//! between the reads and the writes; on PostgreSQL a concurrent insert of the same partner name fails the
+//! import with [`StoreError::Conflict`].
+
+use super::{day, get, parse_col, ts, Backend, NewAllocation, NewEvidence, NewOutcome, NewPartner};
+use super::{Result, Store, StoreError};
+use crate::domain::evidence::{Evidence, Observation};
+use crate::domain::{Amount, Hours, OutcomeKind, Week};
+use chrono::{DateTime, NaiveDate, Utc};
+use futures_util::{Stream, StreamExt, TryStreamExt};
+use sqlx::any::AnyRow;
+use sqlx::AssertSqlSafe;
+
+/// Rows per multi-row `INSERT`: at most 10 columns, so at most 2,000 bind parameters per statement, far below
+/// the limits of SQLite (32,766) and PostgreSQL (65,535).
+pub const INSERT_BATCH: usize = 200;
+
+/// One exported evidence record: the partner and trait by name.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EvidenceOut {
+    pub partner: String,
+    pub trait_name: String,
+    pub observation: Observation,
+    pub source: Option<String>,
+    pub note: Option<String>,
+    pub observed: NaiveDate,
+}
+
+/// One exported allocation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AllocationOut {
+    pub partner: String,
+    pub week: String,
+    pub hours: Hours,
+    pub spend: Amount,
+    pub note: Option<String>,
+}
+
+/// One exported outcome.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutcomeOut {
+    pub partner: String,
+    pub kind: OutcomeKind,
+    pub amount: Option<Amount>,
+    pub date: NaiveDate,
+    pub reference: Option<String>,
+}
+
+/// The fields of a stored evidence record that an imported row is compared with (retracted ones included).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExistingEvidence {
+    pub partner_id: i64,
+    pub trait_id: i64,
+    pub observation: Observation,
+    pub source: Option<String>,
+    pub note: Option<String>,
+    pub observed: NaiveDate,
+}
+
+/// The fields of a stored allocation that an imported row is compared with.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExistingAllocation {
+    pub partner_id: i64,
+    pub week: Week,
+    pub hours: Hours,
+    pub spend: Amount,
+    pub note: Option<String>,
+    /// Retracted allocations are duplicates too, but do not count towards a week's hours.
+    pub retracted: bool,
+}
+
+/// The fields of a stored outcome that an imported row is compared with.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExistingOutcome {
+    pub partner_id: i64,
+    pub kind: OutcomeKind,
+    pub amount: Option<Amount>,
+    pub date: NaiveDate,
+    pub reference: Option<String>,
+}
+
+fn observation(r: &AnyRow) -> Result<Observation> {
+    let met: Option<i64> = get(r, "met")?;
+    let value: Option<f64> = get(r, "value")?;
+    match (met, value) {
+        (Some(m), _) => Ok(Observation::Met(m != 0)),
+        (None, Some(v)) => Ok(Observation::Value(v)),
+        (None, None) => Err(StoreError::Corrupt("evidence without met or value".into())),
+    }
+}
+
+fn split(o: Observation) -> (Option<i64>, Option<f64>) {
+    match o {
+        Observation::Met(m) => (Some(m as i64), None),
+        Observation::Value(v) => (None, Some(v)),
+    }
+}
+
+fn evidence_out(r: &AnyRow) -> Result<EvidenceOut> {
+    let observed: String = get(r, "observed")?;
+    Ok(EvidenceOut {
+        partner: get(r, "partner")?,
+        trait_name: get(r, "trait_name")?,
+        observation: observation(r)?,
+        source: get(r, "source")?,
+        note: get(r, "note")?,
+        observed: day(&observed)?,
+    })
+}
+
+fn allocation_out(r: &AnyRow) -> Result<AllocationOut> {
+    Ok(AllocationOut {
+        partner: get(r, "partner")?,
+        week: get(r, "week")?,
+        hours: Hours::from_centi(get(r, "hours_centi")?),
+        spend: Amount::from_cents(get(r, "spend_cents")?),
+        note: get(r, "note")?,
+    })
+}
+
+fn outcome_out(r: &AnyRow) -> Result<OutcomeOut> {
+    let kind: String = get(r, "kind")?;
+    let date: String = get(r, "occurred_on")?;
+    Ok(OutcomeOut {
+        partner: get(r, "partner")?,
+        kind: parse_col(&kind, "outcome kind")?,
+        amount: get::<Option<i64>>(r, "amount_cents")?.map(Amount::from_cents),
+        date: day(&date)?,
+        reference: get(r, "ref")?,
+    })
+}
+
+/// `($1, $2, …), ($k, …)`: the placeholders of `rows` rows of `cols` columns.
+fn placeholders(rows: usize, cols: usize) -> String {
+    let mut s = String::with_capacity(rows * cols * 5);
+    for r in 0..rows {
+        if r > 0 {
+            s.push_str(", ");
+        }
+        s.push('(');
+        for c in 0..cols {
+            if c > 0 {
+                s.push_str(", ");
+            }
+            s.push('$');
+            s.push_str(&(r * cols + c + 1).to_string());
+        }
+        s.push(')');
+    }
+    s
+}
+
+impl Store {
+    /// The non-retracted evidence of the workspace for the current traits of each partner's active profile,
+    /// ordered by partner name, observation date, then the order it was recorded in — so that importing the
+    /// export and exporting again yields the same file.
+    #[tracing::instrument(skip(self))]
+    pub fn export_evidence<'a>(
+        &'a self,
+        ws: &'a str,
+    ) -> impl Stream<Item = Result<EvidenceOut>> + Send + 'a {
+        sqlx::query(
+            "SELECT p.name AS partner, t.name AS trait_name, e.met, e.value, e.source, e.note, e.observed \
+             FROM evidence e JOIN partners p ON p.id = e.partner_id JOIN traits t ON t.id = e.trait_id \
+             JOIN profiles pr ON pr.id = t.profile_id \
+             WHERE e.workspace_id = $1 AND e.retracted_at IS NULL AND t.removed_in IS NULL \
+             AND pr.retired_at IS NULL AND pr.partner_type = p.partner_type \
+             ORDER BY p.name_key, e.observed, e.recorded_at, e.id",
+        )
+        .bind(ws)
+        .fetch(self.pool())
+        .map(|r| r.map_err(StoreError::from).and_then(|r| evidence_out(&r)))
+    }
+
+    /// The non-retracted allocations of the workspace by partner name, week, then recording order.
+    #[tracing::instrument(skip(self))]
+    pub fn export_allocations<'a>(
+        &'a self,
+        ws: &'a str,
+    ) -> impl Stream<Item = Result<AllocationOut>> + Send + 'a {
+        sqlx::query(
+            "SELECT p.name AS partner, a.week, a.hours_centi, a.spend_cents, a.note \
+             FROM allocations a JOIN partners p ON p.id = a.partner_id \
+             WHERE a.workspace_id = $1 AND a.retracted_at IS NULL \
+             ORDER BY p.name_key, a.week, a.recorded_at, a.id",
+        )
+        .bind(ws)
+        .fetch(self.pool())
+        .map(|r| r.map_err(StoreError::from).and_then(|r| allocation_out(&r)))
+    }
+
+    /// The non-retracted outcomes of the workspace by partner name, date, then recording order.
+    #[tracing::instrument(skip(self))]
+    pub fn export_outcomes<'a>(
+        &'a self,
+        ws: &'a str,
+    ) -> impl Stream<Item = Result<OutcomeOut>> + Send + 'a {
+        sqlx::query(
+            "SELECT p.name AS partner, o.kind, o.amount_cents, o.occurred_on, o.ref \
+             FROM outcomes o JOIN partners p ON p.id = o.partner_id \
+             WHERE o.workspace_id = $1 AND o.retracted_at IS NULL \
+             ORDER BY p.name_key, o.occurred_on, o.recorded_at, o.id",
+        )
+        .bind(ws)
+        .fetch(self.pool())
+        .map(|r| r.map_err(StoreError::from).and_then(|r| outcome_out(&r)))
+    }
+
+    /// The non-retracted evidence observed on or before `as_of`, grouped by partner (ordered by partner id),
+    /// for screening the whole roster without holding every record in memory.
+    #[tracing::instrument(skip(self))]
+    pub fn evidence_by_partner<'a>(
+        &'a self,
+        ws: &'a str,
+        as_of: NaiveDate,
+    ) -> impl Stream<Item = Result<Evidence>> + Send + 'a {
+        sqlx::query(AssertSqlSafe(format!(
+            "SELECT {} FROM evidence WHERE workspace_id = $1 AND retracted_at IS NULL AND observed <= $2 \
+             ORDER BY partner_id",
+            super::evidence::EVIDENCE_COLS
+        )))
+        .bind(ws)
+        .bind(as_of.to_string())
+        .fetch(self.pool())
+        .map(|r| {
+            r.map_err(StoreError::from)
+                .and_then(|r| super::evidence::evidence_from_row(&r))
+        })
+    }
+
+    /// Begin the one transaction of an import. SQLite takes the write lock at once (`BEGIN IMMEDIATE`), so the
+    /// duplicate checks read exactly what the writes go into.
+    #[tracing::instrument(skip(self))]
+    pub async fn begin_import(&self) -> Result<ImportTx> {
+        let tx = match self.backend() {
+            Backend::Sqlite => self.pool().begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.pool().begin().await?,
+        };
+        Ok(ImportTx { tx })
+    }
+}
+
+/// The transaction of one import: reads for duplicate detection, then batched writes; nothing is visible to
+/// anyone else until [`ImportTx::commit`], and dropping it rolls everything back.
+pub struct ImportTx {
+    tx: sqlx::Transaction<'static, sqlx::Any>,
+}
+
+impl ImportTx {
+    /// Every partner of the workspace (the roster is small: thousands, not millions).
+    #[tracing::instrument(skip(self))]
+    pub async fn partners(&mut self, ws: &str) -> Result<Vec<super::Partner>> {
+        let rows = sqlx::query(AssertSqlSafe(format!(
+            "SELECT {} FROM partners WHERE workspace_id = $1 ORDER BY name_key",
+            super::partners::PARTNER_COLS
+        )))
+        .bind(ws)
+        .fetch_all(&mut *self.tx)
+        .await?;
+        rows.iter().map(super::partners::partner_from_row).collect()
+    }
+
+    /// Call `f` with every evidence record of the workspace (retracted ones included), one at a time.
+    #[tracing::instrument(skip(self, f))]
+    pub async fn scan_evidence(
+        &mut self,
+        ws: &str,
+        mut f: impl FnMut(ExistingEvidence),
+    ) -> Result<()> {
+        let mut rows = sqlx::query(
+            "SELECT partner_id, trait_id, met, value, source, note, observed FROM evidence WHERE workspace_id = $1",
+        )
+        .bind(ws)
+        .fetch(&mut *self.tx);
+        while let Some(r) = rows.try_next().await? {
+            let observed: String = get(&r, "observed")?;
+            f(ExistingEvidence {
+                partner_id: get(&r, "partner_id")?,
+                trait_id: get(&r, "trait_id")?,
+                observation: observation(&r)?,
+                source: get(&r, "source")?,
+                note: get(&r, "note")?,
+                observed: day(&observed)?,
+            });
+        }
+        Ok(())
+    }
+
+    /// Call `f` with every allocation of the workspace (retracted ones included), one at a time.
+    #[tracing::instrument(skip(self, f))]
+    pub async fn scan_allocations(
+        &mut self,
+        ws: &str,
+        mut f: impl FnMut(ExistingAllocation),
+    ) -> Result<()> {
+        let mut rows = sqlx::query(
+            "SELECT partner_id, week, hours_centi, spend_cents, note, retracted_at FROM allocations \
+             WHERE workspace_id = $1",
+        )
+        .bind(ws)
+        .fetch(&mut *self.tx);
+        while let Some(r) = rows.try_next().await? {
+            let week: String = get(&r, "week")?;
+            let retracted_at: Option<String> = get(&r, "retracted_at")?;
+            f(ExistingAllocation {
+                partner_id: get(&r, "partner_id")?,
+                week: parse_col(&week, "week")?,
+                hours: Hours::from_centi(get(&r, "hours_centi")?),
+                spend: Amount::from_cents(get(&r, "spend_cents")?),
+                note: get(&r, "note")?,
+                retracted: retracted_at.is_some(),
+            });
+        }
+        Ok(())
+    }
+
+    /// Call `f` with every outcome of the workspace (retracted ones included), one at a time.
+    #[tracing::instrument(skip(self, f))]
+    pub async fn scan_outcomes(
+        &mut self,
+        ws: &str,
+        mut f: impl FnMut(ExistingOutcome),
+    ) -> Result<()> {
+        let mut rows = sqlx::query(
+            "SELECT partner_id, kind, amount_cents, occurred_on, ref FROM outcomes WHERE workspace_id = $1",
+        )
+        .bind(ws)
+        .fetch(&mut *self.tx);
+        while let Some(r) = rows.try_next().await? {
+            let kind: String = get(&r, "kind")?;
+            let date: String = get(&r, "occurred_on")?;
+            f(ExistingOutcome {
+                partner_id: get(&r, "partner_id")?,
+                kind: parse_col(&kind, "outcome kind")?,
+                amount: get::<Option<i64>>(&r, "amount_cents")?.map(Amount::from_cents),
+                date: day(&date)?,
+                reference: get(&r, "ref")?,
+            });
+        }
+        Ok(())
+    }
+
+    /// Add partners; a name already in the workspace is a [`StoreError::Conflict`].
+    #[tracing::instrument(skip(self, rows), fields(rows = rows.len()))]
+    pub async fn insert_partners(
+        &mut self,
+        ws: &str,
+        rows: &[NewPartner],
+        by: &str,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let at = ts(now);
+        for chunk in rows.chunks(INSERT_BATCH) {
+            let sql = format!(
+                "INSERT INTO partners (workspace_id, name, name_key, partner_type, stage, signed_on, dropped_on, \
+                 drop_reason, champion, note, created_by, created_at) VALUES {}",
+                placeholders(chunk.len(), 12)
+            );
+            let mut q = sqlx::query(AssertSqlSafe(sql));
+            for p in chunk {
+                q = q
+                    .bind(ws)
+                    .bind(p.name.as_str())
+                    .bind(p.name.key())
+                    .bind(p.partner_type.as_str())
+                    .bind(p.stage.as_str())
+                    .bind(p.signed.map(|d| d.to_string()))
+                    .bind(p.dropped.map(|d| d.to_string()))
+                    .bind(p.drop_reason.clone())
+                    .bind(p.champion.clone())
+                    .bind(p.note.clone())
+                    .bind(by)
+                    .bind(at.clone());
+            }
+            q.execute(&mut *self.tx)
+                .await
+                .map_err(|e| StoreError::from_write(e, "partner"))?;
+        }
+        Ok(())
+    }
+
+    /// Set every field of partner `id` but its type and who created it, to `p`.
+    #[tracing::instrument(skip(self, p))]
+    pub async fn update_partner(&mut self, ws: &str, id: i64, p: &NewPartner) -> Result<()> {
+        sqlx::query(
+            "UPDATE partners SET name = $1, name_key = $2, stage = $3, signed_on = $4, dropped_on = $5, \
+             drop_reason = $6, champion = $7, note = $8 WHERE workspace_id = $9 AND id = $10",
+        )
+        .bind(p.name.as_str())
+        .bind(p.name.key())
+        .bind(p.stage.as_str())
+        .bind(p.signed.map(|d| d.to_string()))
+        .bind(p.dropped.map(|d| d.to_string()))
+        .bind(p.drop_reason.clone())
+        .bind(p.champion.clone())
+        .bind(p.note.clone())
+        .bind(ws)
+        .bind(id)
+        .execute(&mut *self.tx)
+        .await
+        .map_err(|e| StoreError::from_write(e, "partner"))?;
+        Ok(())
+    }
+
+    /// Add evidence records, all recorded by `by` at `now` (in this order, so later rows win same-day ties).
+    #[tracing::instrument(skip(self, rows), fields(rows = rows.len()))]
+    pub async fn insert_evidence(
+        &mut self,
+        ws: &str,
+        rows: &[NewEvidence],
+        by: &str,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let at = ts(now);
+        for chunk in rows.chunks(INSERT_BATCH) {
+            let sql = format!(
+                "INSERT INTO evidence (workspace_id, partner_id, trait_id, met, value, source, note, observed, \
+                 recorded_by, recorded_at) VALUES {}",
+                placeholders(chunk.len(), 10)
+            );
+            let mut q = sqlx::query(AssertSqlSafe(sql));
+            for e in chunk {
+                let (met, value) = split(e.observation);
+                q = q
+                    .bind(ws)
+                    .bind(e.partner_id)
+                    .bind(e.trait_id)
+                    .bind(met)
+                    .bind(value)
+                    .bind(e.source.clone())
+                    .bind(e.note.clone())
+                    .bind(e.observed.to_string())
+                    .bind(by)
+                    .bind(at.clone());
+            }
+            q.execute(&mut *self.tx).await?;
+        }
+        Ok(())
+    }
+
+    /// Add allocations, all recorded by `by` at `now`.
+    #[tracing::instrument(skip(self, rows), fields(rows = rows.len()))]
+    pub async fn insert_allocations(
+        &mut self,
+        ws: &str,
+        rows: &[NewAllocation],
+        by: &str,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let at = ts(now);
+        for chunk in rows.chunks(INSERT_BATCH) {
+            let sql = format!(
+                "INSERT INTO allocations (workspace_id, partner_id, week, hours_centi, spend_cents, note, \
+                 recorded_by, recorded_at) VALUES {}",
+                placeholders(chunk.len(), 8)
+            );
+            let mut q = sqlx::query(AssertSqlSafe(sql));
+            for a in chunk {
+                q = q
+                    .bind(ws)
+                    .bind(a.partner_id)
+                    .bind(a.week.to_string())
+                    .bind(a.hours.centi())
+                    .bind(a.spend.cents())
+                    .bind(a.note.clone())
+                    .bind(by)
+                    .bind(at.clone());
+            }
+            q.execute(&mut *self.tx).await?;
+        }
+        Ok(())
+    }
+
+    /// Add outcomes, all recorded by `by` at `now`.
+    #[tracing::instrument(skip(self, rows), fields(rows = rows.len()))]
+    pub async fn insert_outcomes(
+        &mut self,
+        ws: &str,
+        rows: &[NewOutcome],
+        by: &str,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let at = ts(now);
+        for chunk in rows.chunks(INSERT_BATCH) {
+            let sql = format!(
+                "INSERT INTO outcomes (workspace_id, partner_id, kind, amount_cents, occurred_on, ref, \
+                 recorded_by, recorded_at) VALUES {}",
+                placeholders(chunk.len(), 8)
+            );
+            let mut q = sqlx::query(AssertSqlSafe(sql));
+            for o in chunk {
+                q = q
+                    .bind(ws)
+                    .bind(o.partner_id)
+                    .bind(o.kind.as_str())
+                    .bind(o.amount.map(|a| a.cents()))
+                    .bind(o.date.to_string())
+                    .bind(o.reference.clone())
+                    .bind(by)
+                    .bind(at.clone());
+            }
+            q.execute(&mut *self.tx).await?;
+        }
+        Ok(())
+    }
+
+    /// Make every write of the import visible at once.
+    #[tracing::instrument(skip(self))]
+    pub async fn commit(self) -> Result<()> {
+        self.tx.commit().await?;
+        Ok(())
+    }
+
+    /// Undo every write of the import.
+    #[tracing::instrument(skip(self))]
+    pub async fn rollback(self) -> Result<()> {
+        self.tx.rollback().await?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_number_rows_then_columns() {
+        assert_eq!(placeholders(2, 3), "($1, $2, $3), ($4, $5, $6)");
+        assert_eq!(placeholders(1, 1), "($1)");
+    }
+}
