@@ -11,11 +11,23 @@ use crate::domain::{Amount, Hours, OutcomeKind, Week};
 use chrono::{DateTime, NaiveDate, Utc};
 use futures_util::{Stream, StreamExt, TryStreamExt};
 use sqlx::any::AnyRow;
-use sqlx::AssertSqlSafe;
+use sqlx::{AssertSqlSafe, Row};
 
-/// Rows per multi-row `INSERT`: at most 10 columns, so at most 2,000 bind parameters per statement, far below
-/// the limits of SQLite (32,766) and PostgreSQL (65,535).
-pub const INSERT_BATCH: usize = 200;
+/// Bind parameters per multi-row `INSERT` on SQLite. sqlx-sqlite resolves every `$n` by name and SQLite's
+/// lookup is linear, so a statement costs O(parameters²) to bind: 2,000 parameters made binding half of an
+/// import's time; about 250 keeps it negligible while still saving most per-statement overhead.
+pub const SQLITE_PARAMS_PER_INSERT: usize = 250;
+
+/// Bind parameters per multi-row `INSERT` on PostgreSQL (limit 65,535), where each statement is a round trip.
+pub const POSTGRES_PARAMS_PER_INSERT: usize = 4_000;
+
+/// Stored records read per query when scanning for duplicates: pages by primary key keep every statement short.
+pub const SCAN_PAGE: i64 = 50_000;
+
+/// The SQLite page cache of the import's connection while the transaction runs, in KiB (SQLite's negative
+/// `cache_size`). With the default 2 MiB a large import spills dirty pages to the WAL again and again; the
+/// default is restored when the transaction ends.
+const SQLITE_IMPORT_CACHE_KIB: i64 = 64 * 1024;
 
 /// One exported evidence record: the partner and trait by name.
 #[derive(Debug, Clone, PartialEq)]
@@ -82,13 +94,40 @@ pub struct ExistingOutcome {
 }
 
 fn observation(r: &AnyRow) -> Result<Observation> {
-    let met: Option<i64> = get(r, "met")?;
-    let value: Option<f64> = get(r, "value")?;
+    observation_at(r, "met", "value")
+}
+
+/// The observation of columns `met` and `value` (by name or position).
+fn observation_at<I: sqlx::ColumnIndex<AnyRow>>(
+    r: &AnyRow,
+    met: I,
+    value: I,
+) -> Result<Observation> {
+    let met: Option<i64> = r.try_get(met)?;
+    let value: Option<f64> = r.try_get(value)?;
     match (met, value) {
         (Some(m), _) => Ok(Observation::Met(m != 0)),
         (None, Some(v)) => Ok(Observation::Value(v)),
         (None, None) => Err(StoreError::Corrupt("evidence without met or value".into())),
     }
+}
+
+/// A stored `YYYY-MM-DD` date, parsed without a format parser (the scans read hundreds of thousands).
+fn quick_day(s: &str) -> Result<NaiveDate> {
+    let b = s.as_bytes();
+    let digits = |r: std::ops::Range<usize>| -> Option<u32> {
+        b.get(r)?.iter().try_fold(0u32, |n, c| {
+            c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0'))
+        })
+    };
+    if b.len() == 10 && b[4] == b'-' && b[7] == b'-' {
+        if let (Some(y), Some(m), Some(d)) = (digits(0..4), digits(5..7), digits(8..10)) {
+            if let Some(date) = NaiveDate::from_ymd_opt(y as i32, m, d) {
+                return Ok(date);
+            }
+        }
+    }
+    day(s)
 }
 
 fn split(o: Observation) -> (Option<i64>, Option<f64>) {
@@ -235,10 +274,21 @@ impl Store {
     #[tracing::instrument(skip(self))]
     pub async fn begin_import(&self) -> Result<ImportTx> {
         let tx = match self.backend() {
-            Backend::Sqlite => self.pool().begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Sqlite => {
+                let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await?;
+                sqlx::query(AssertSqlSafe(format!(
+                    "PRAGMA cache_size = -{SQLITE_IMPORT_CACHE_KIB}"
+                )))
+                .execute(&mut *tx)
+                .await?;
+                tx
+            }
             Backend::Postgres => self.pool().begin().await?,
         };
-        Ok(ImportTx { tx })
+        Ok(ImportTx {
+            tx,
+            backend: self.backend(),
+        })
     }
 }
 
@@ -246,9 +296,19 @@ impl Store {
 /// anyone else until [`ImportTx::commit`], and dropping it rolls everything back.
 pub struct ImportTx {
     tx: sqlx::Transaction<'static, sqlx::Any>,
+    backend: Backend,
 }
 
 impl ImportTx {
+    /// Rows per `INSERT` statement for a table of `cols` columns.
+    fn rows_per_insert(&self, cols: usize) -> usize {
+        let params = match self.backend {
+            Backend::Sqlite => SQLITE_PARAMS_PER_INSERT,
+            Backend::Postgres => POSTGRES_PARAMS_PER_INSERT,
+        };
+        (params / cols.max(1)).max(1)
+    }
+
     /// Every partner of the workspace (the roster is small: thousands, not millions).
     #[tracing::instrument(skip(self))]
     pub async fn partners(&mut self, ws: &str) -> Result<Vec<super::Partner>> {
@@ -269,23 +329,35 @@ impl ImportTx {
         ws: &str,
         mut f: impl FnMut(ExistingEvidence),
     ) -> Result<()> {
-        let mut rows = sqlx::query(
-            "SELECT partner_id, trait_id, met, value, source, note, observed FROM evidence WHERE workspace_id = $1",
-        )
-        .bind(ws)
-        .fetch(&mut *self.tx);
-        while let Some(r) = rows.try_next().await? {
-            let observed: String = get(&r, "observed")?;
-            f(ExistingEvidence {
-                partner_id: get(&r, "partner_id")?,
-                trait_id: get(&r, "trait_id")?,
-                observation: observation(&r)?,
-                source: get(&r, "source")?,
-                note: get(&r, "note")?,
-                observed: day(&observed)?,
-            });
+        let mut after = 0i64;
+        loop {
+            let mut rows = sqlx::query(
+                "SELECT id, partner_id, trait_id, met, value, source, note, observed FROM evidence \
+                 WHERE workspace_id = $1 AND id > $2 ORDER BY id LIMIT $3",
+            )
+            .bind(ws)
+            .bind(after)
+            .bind(SCAN_PAGE)
+            .fetch(&mut *self.tx);
+            let mut n = 0;
+            // Columns by position: this loop runs once per stored record.
+            while let Some(r) = rows.try_next().await? {
+                let observed: &str = r.try_get(7)?;
+                after = r.try_get(0)?;
+                n += 1;
+                f(ExistingEvidence {
+                    partner_id: r.try_get(1)?,
+                    trait_id: r.try_get(2)?,
+                    observation: observation_at(&r, 3, 4)?,
+                    source: r.try_get(5)?,
+                    note: r.try_get(6)?,
+                    observed: quick_day(observed)?,
+                });
+            }
+            if n < SCAN_PAGE {
+                return Ok(());
+            }
         }
-        Ok(())
     }
 
     /// Call `f` with every allocation of the workspace (retracted ones included), one at a time.
@@ -295,25 +367,35 @@ impl ImportTx {
         ws: &str,
         mut f: impl FnMut(ExistingAllocation),
     ) -> Result<()> {
-        let mut rows = sqlx::query(
-            "SELECT partner_id, week, hours_centi, spend_cents, note, retracted_at FROM allocations \
-             WHERE workspace_id = $1",
-        )
-        .bind(ws)
-        .fetch(&mut *self.tx);
-        while let Some(r) = rows.try_next().await? {
-            let week: String = get(&r, "week")?;
-            let retracted_at: Option<String> = get(&r, "retracted_at")?;
-            f(ExistingAllocation {
-                partner_id: get(&r, "partner_id")?,
-                week: parse_col(&week, "week")?,
-                hours: Hours::from_centi(get(&r, "hours_centi")?),
-                spend: Amount::from_cents(get(&r, "spend_cents")?),
-                note: get(&r, "note")?,
-                retracted: retracted_at.is_some(),
-            });
+        let mut after = 0i64;
+        loop {
+            let mut rows = sqlx::query(
+                "SELECT id, partner_id, week, hours_centi, spend_cents, note, retracted_at FROM allocations \
+                 WHERE workspace_id = $1 AND id > $2 ORDER BY id LIMIT $3",
+            )
+            .bind(ws)
+            .bind(after)
+            .bind(SCAN_PAGE)
+            .fetch(&mut *self.tx);
+            let mut n = 0;
+            while let Some(r) = rows.try_next().await? {
+                let week: String = get(&r, "week")?;
+                let retracted_at: Option<String> = get(&r, "retracted_at")?;
+                after = get(&r, "id")?;
+                n += 1;
+                f(ExistingAllocation {
+                    partner_id: get(&r, "partner_id")?,
+                    week: parse_col(&week, "week")?,
+                    hours: Hours::from_centi(get(&r, "hours_centi")?),
+                    spend: Amount::from_cents(get(&r, "spend_cents")?),
+                    note: get(&r, "note")?,
+                    retracted: retracted_at.is_some(),
+                });
+            }
+            if n < SCAN_PAGE {
+                return Ok(());
+            }
         }
-        Ok(())
     }
 
     /// Call `f` with every outcome of the workspace (retracted ones included), one at a time.
@@ -323,23 +405,34 @@ impl ImportTx {
         ws: &str,
         mut f: impl FnMut(ExistingOutcome),
     ) -> Result<()> {
-        let mut rows = sqlx::query(
-            "SELECT partner_id, kind, amount_cents, occurred_on, ref FROM outcomes WHERE workspace_id = $1",
-        )
-        .bind(ws)
-        .fetch(&mut *self.tx);
-        while let Some(r) = rows.try_next().await? {
-            let kind: String = get(&r, "kind")?;
-            let date: String = get(&r, "occurred_on")?;
-            f(ExistingOutcome {
-                partner_id: get(&r, "partner_id")?,
-                kind: parse_col(&kind, "outcome kind")?,
-                amount: get::<Option<i64>>(&r, "amount_cents")?.map(Amount::from_cents),
-                date: day(&date)?,
-                reference: get(&r, "ref")?,
-            });
+        let mut after = 0i64;
+        loop {
+            let mut rows = sqlx::query(
+                "SELECT id, partner_id, kind, amount_cents, occurred_on, ref FROM outcomes \
+                 WHERE workspace_id = $1 AND id > $2 ORDER BY id LIMIT $3",
+            )
+            .bind(ws)
+            .bind(after)
+            .bind(SCAN_PAGE)
+            .fetch(&mut *self.tx);
+            let mut n = 0;
+            while let Some(r) = rows.try_next().await? {
+                let kind: String = get(&r, "kind")?;
+                let date: String = get(&r, "occurred_on")?;
+                after = get(&r, "id")?;
+                n += 1;
+                f(ExistingOutcome {
+                    partner_id: get(&r, "partner_id")?,
+                    kind: parse_col(&kind, "outcome kind")?,
+                    amount: get::<Option<i64>>(&r, "amount_cents")?.map(Amount::from_cents),
+                    date: quick_day(&date)?,
+                    reference: get(&r, "ref")?,
+                });
+            }
+            if n < SCAN_PAGE {
+                return Ok(());
+            }
         }
-        Ok(())
     }
 
     /// Add partners; a name already in the workspace is a [`StoreError::Conflict`].
@@ -352,7 +445,7 @@ impl ImportTx {
         now: DateTime<Utc>,
     ) -> Result<()> {
         let at = ts(now);
-        for chunk in rows.chunks(INSERT_BATCH) {
+        for chunk in rows.chunks(self.rows_per_insert(12)) {
             let sql = format!(
                 "INSERT INTO partners (workspace_id, name, name_key, partner_type, stage, signed_on, dropped_on, \
                  drop_reason, champion, note, created_by, created_at) VALUES {}",
@@ -414,13 +507,16 @@ impl ImportTx {
         now: DateTime<Utc>,
     ) -> Result<()> {
         let at = ts(now);
-        for chunk in rows.chunks(INSERT_BATCH) {
+        for chunk in rows.chunks(self.rows_per_insert(10)) {
             let sql = format!(
                 "INSERT INTO evidence (workspace_id, partner_id, trait_id, met, value, source, note, observed, \
                  recorded_by, recorded_at) VALUES {}",
                 placeholders(chunk.len(), 10)
             );
-            let mut q = sqlx::query(AssertSqlSafe(sql));
+            // On PostgreSQL the statement is not kept prepared: sqlx's Any driver sends a NULL f64 typed as
+            // float4 (sqlx-core 0.9.0 `AnyArguments::convert_into`, launchbadge/transact-rs sqlx #4284), so
+            // a statement first prepared with a NULL `value` would refuse a real f64 in a later batch.
+            let mut q = sqlx::query(AssertSqlSafe(sql)).persistent(self.backend == Backend::Sqlite);
             for e in chunk {
                 let (met, value) = split(e.observation);
                 q = q
@@ -450,7 +546,7 @@ impl ImportTx {
         now: DateTime<Utc>,
     ) -> Result<()> {
         let at = ts(now);
-        for chunk in rows.chunks(INSERT_BATCH) {
+        for chunk in rows.chunks(self.rows_per_insert(8)) {
             let sql = format!(
                 "INSERT INTO allocations (workspace_id, partner_id, week, hours_centi, spend_cents, note, \
                  recorded_by, recorded_at) VALUES {}",
@@ -483,7 +579,7 @@ impl ImportTx {
         now: DateTime<Utc>,
     ) -> Result<()> {
         let at = ts(now);
-        for chunk in rows.chunks(INSERT_BATCH) {
+        for chunk in rows.chunks(self.rows_per_insert(8)) {
             let sql = format!(
                 "INSERT INTO outcomes (workspace_id, partner_id, kind, amount_cents, occurred_on, ref, \
                  recorded_by, recorded_at) VALUES {}",
@@ -506,16 +602,28 @@ impl ImportTx {
         Ok(())
     }
 
+    /// Give the connection its default page cache back before it returns to the pool.
+    async fn restore_cache(&mut self) -> Result<()> {
+        if self.backend == Backend::Sqlite {
+            sqlx::query("PRAGMA cache_size = -2000")
+                .execute(&mut *self.tx)
+                .await?;
+        }
+        Ok(())
+    }
+
     /// Make every write of the import visible at once.
     #[tracing::instrument(skip(self))]
-    pub async fn commit(self) -> Result<()> {
+    pub async fn commit(mut self) -> Result<()> {
+        self.restore_cache().await?;
         self.tx.commit().await?;
         Ok(())
     }
 
     /// Undo every write of the import.
     #[tracing::instrument(skip(self))]
-    pub async fn rollback(self) -> Result<()> {
+    pub async fn rollback(mut self) -> Result<()> {
+        self.restore_cache().await?;
         self.tx.rollback().await?;
         Ok(())
     }
@@ -524,6 +632,23 @@ impl ImportTx {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn quick_days_agree_with_chrono() {
+        for s in [
+            "2026-11-26",
+            "2024-02-29",
+            "0999-01-01",
+            "2025-02-29",
+            "2026-13-01",
+            "2026-1-01",
+            "x",
+            "2026-11-26T00",
+            "2026-11-2x",
+        ] {
+            assert_eq!(quick_day(s).ok(), day(s).ok(), "{s}");
+        }
+    }
 
     #[test]
     fn placeholders_number_rows_then_columns() {

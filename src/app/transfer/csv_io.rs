@@ -548,6 +548,14 @@ impl<R: Read> Sheet<R> {
     }
 }
 
+/// The I/O error inside a CSV writer error, with its kind (a closed pipe stays `BrokenPipe`).
+fn into_io(e: csv::Error) -> io::Error {
+    match e.into_kind() {
+        csv::ErrorKind::Io(e) => e,
+        other => io::Error::other(format!("{other:?}")),
+    }
+}
+
 /// A CSV file being written: cells escaped, quoted where RFC 4180 needs it, one row per `\n`-ended line.
 pub struct SheetWriter<W: Write> {
     w: csv::Writer<W>,
@@ -566,10 +574,10 @@ impl<W: Write> SheetWriter<W> {
     pub fn row<'a>(&mut self, cells: impl IntoIterator<Item = Option<&'a str>>) -> io::Result<()> {
         for c in cells {
             self.w
-                .write_field(escape_cell(c.unwrap_or("")).as_bytes())?;
+                .write_field(escape_cell(c.unwrap_or("")).as_bytes())
+                .map_err(into_io)?;
         }
-        self.w.write_record(None::<&[u8]>)?;
-        Ok(())
+        self.w.write_record(None::<&[u8]>).map_err(into_io)
     }
 
     pub fn flush(&mut self) -> io::Result<()> {

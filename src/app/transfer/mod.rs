@@ -239,7 +239,12 @@ impl Render for ImportReport {
                 )
             ));
         }
-        card.ephemeral()
+        // A dry run is a preview for the lead who ran it; a real import is news for the channel.
+        if self.dry_run {
+            card.ephemeral()
+        } else {
+            card
+        }
     }
 }
 
@@ -262,6 +267,8 @@ impl Render for Exported {
             "{} is attached: CSV UTF-8, one header row. Edit it in a spreadsheet and bring it back with /import.",
             self.file
         ))
+        // The workspace's data goes to the member who asked, not to everyone in the channel.
+        .ephemeral()
     }
 }
 
@@ -396,7 +403,8 @@ pub async fn import_cli(app: &App, ws: &str, args: &ImportArgs) -> Result<(), Fa
             plural(report.error_count, "error", "errors"),
         )));
     }
-    println!("{}", report.card().to_text());
+    // A closed stdout (`| head`) is not an error of the import, which is done by now.
+    let _ = writeln!(std::io::stdout(), "{}", report.card().to_text());
     Ok(())
 }
 
@@ -435,7 +443,8 @@ pub async fn export_cli(app: &App, ws: &str, args: &ExportArgs) -> Result<(), Fa
     match &args.output {
         Some(path) => {
             let rows = export_to_file(app, ws, what, path).await?;
-            eprintln!(
+            let _ = writeln!(
+                std::io::stderr(),
                 "exported {} to {}",
                 plural(rows, &format!("{what} row"), &format!("{what} rows")),
                 path.display()
@@ -443,14 +452,15 @@ pub async fn export_cli(app: &App, ws: &str, args: &ExportArgs) -> Result<(), Fa
         }
         None => {
             let out = std::io::BufWriter::new(std::io::stdout());
-            export::write(app, ws, what, out)
-                .await
-                .map_err(|e| match e {
-                    export::ExportError::App(e) => fatal(e),
-                    export::ExportError::Io(e) => {
-                        Fatal::Other(anyhow::anyhow!("cannot write to stdout: {e}"))
-                    }
-                })?;
+            match export::write(app, ws, what, out).await {
+                Ok(_) => {}
+                // The reader went away (`| head`): stop quietly, as command line tools do.
+                Err(export::ExportError::Io(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+                Err(export::ExportError::Io(e)) => {
+                    return Err(Fatal::Other(anyhow::anyhow!("cannot write to stdout: {e}")))
+                }
+                Err(export::ExportError::App(e)) => return Err(fatal(e)),
+            }
         }
     }
     Ok(())
