@@ -13,13 +13,13 @@ use futures_util::{Stream, StreamExt, TryStreamExt};
 use sqlx::any::AnyRow;
 use sqlx::{AssertSqlSafe, Row};
 
-/// Bind parameters per multi-row `INSERT` on SQLite. sqlx-sqlite resolves every `$n` by name and SQLite's
-/// lookup is linear, so a statement costs O(parameters²) to bind: 2,000 parameters made binding half of an
-/// import's time; about 250 keeps it negligible while still saving most per-statement overhead.
-pub const SQLITE_PARAMS_PER_INSERT: usize = 250;
+/// Bind parameters per bulk statement on SQLite. sqlx-sqlite resolves every `$n` by name and SQLite's lookup
+/// is linear, so a statement costs O(parameters²) to bind: 2,000 parameters made binding half of an import's
+/// time; about 250 keeps it negligible while still saving most per-statement overhead.
+pub const SQLITE_PARAMS_PER_STATEMENT: usize = 250;
 
-/// Bind parameters per multi-row `INSERT` on PostgreSQL (limit 65,535), where each statement is a round trip.
-pub const POSTGRES_PARAMS_PER_INSERT: usize = 4_000;
+/// Bind parameters per bulk statement on PostgreSQL (limit 65,535), where each statement is a round trip.
+pub const POSTGRES_PARAMS_PER_STATEMENT: usize = 4_000;
 
 /// Stored records read per query when scanning for duplicates: pages by primary key keep every statement short.
 pub const SCAN_PAGE: i64 = 50_000;
@@ -300,13 +300,17 @@ pub struct ImportTx {
 }
 
 impl ImportTx {
+    /// How many bind parameters one statement should have on this backend.
+    fn params_per_statement(&self) -> usize {
+        match self.backend {
+            Backend::Sqlite => SQLITE_PARAMS_PER_STATEMENT,
+            Backend::Postgres => POSTGRES_PARAMS_PER_STATEMENT,
+        }
+    }
+
     /// Rows per `INSERT` statement for a table of `cols` columns.
     fn rows_per_insert(&self, cols: usize) -> usize {
-        let params = match self.backend {
-            Backend::Sqlite => SQLITE_PARAMS_PER_INSERT,
-            Backend::Postgres => POSTGRES_PARAMS_PER_INSERT,
-        };
-        (params / cols.max(1)).max(1)
+        (self.params_per_statement() / cols.max(1)).max(1)
     }
 
     /// Every partner of the workspace (the roster is small: thousands, not millions).
@@ -322,29 +326,62 @@ impl ImportTx {
         rows.iter().map(super::partners::partner_from_row).collect()
     }
 
-    /// Call `f` with every evidence record of the workspace (retracted ones included), one at a time.
-    #[tracing::instrument(skip(self, f))]
-    pub async fn scan_evidence(
+    /// The highest evidence id now: records above it were written by this import.
+    #[tracing::instrument(skip(self))]
+    pub async fn max_evidence_id(&mut self) -> Result<i64> {
+        Ok(
+            sqlx::query_scalar::<_, Option<i64>>("SELECT MAX(id) FROM evidence")
+                .fetch_one(&mut *self.tx)
+                .await?
+                .unwrap_or(0),
+        )
+    }
+
+    /// Call `f` with every evidence record of the workspace with id at most `up_to_id` (retracted ones
+    /// included) whose partner, trait and observation date are one of `keys`: the stored records an imported
+    /// row may repeat. Each key is an index lookup (`evidence_by_partner`), so the cost follows the number of
+    /// keys, not the size of the table.
+    #[tracing::instrument(skip(self, keys, f), fields(keys = keys.len()))]
+    pub async fn evidence_matching(
         &mut self,
         ws: &str,
+        keys: &[(i64, i64, NaiveDate)],
+        up_to_id: i64,
         mut f: impl FnMut(ExistingEvidence),
     ) -> Result<()> {
-        let mut after = 0i64;
-        loop {
-            let mut rows = sqlx::query(
+        // OR-ed equalities, not a row-value IN (VALUES …): SQLite plans the latter as a table scan.
+        let per_query = (self.params_per_statement() / 3).max(1);
+        for chunk in keys.chunks(per_query) {
+            let mut sql = String::from(
                 "SELECT id, partner_id, trait_id, met, value, source, note, observed FROM evidence \
-                 WHERE workspace_id = $1 AND id > $2 ORDER BY id LIMIT $3",
-            )
-            .bind(ws)
-            .bind(after)
-            .bind(SCAN_PAGE)
-            .fetch(&mut *self.tx);
-            let mut n = 0;
-            // Columns by position: this loop runs once per stored record.
+                 WHERE workspace_id = $1 AND (",
+            );
+            for k in 0..chunk.len() {
+                if k > 0 {
+                    sql.push_str(" OR ");
+                }
+                let n = 2 + 3 * k;
+                sql.push_str(&format!(
+                    "(partner_id = ${n} AND trait_id = ${} AND observed = ${})",
+                    n + 1,
+                    n + 2
+                ));
+            }
+            sql.push(')');
+            let mut q = sqlx::query(AssertSqlSafe(sql)).bind(ws);
+            for (partner_id, trait_id, observed) in chunk {
+                q = q
+                    .bind(*partner_id)
+                    .bind(*trait_id)
+                    .bind(observed.to_string());
+            }
+            let mut rows = q.fetch(&mut *self.tx);
             while let Some(r) = rows.try_next().await? {
+                let id: i64 = r.try_get(0)?;
+                if id > up_to_id {
+                    continue;
+                }
                 let observed: &str = r.try_get(7)?;
-                after = r.try_get(0)?;
-                n += 1;
                 f(ExistingEvidence {
                     partner_id: r.try_get(1)?,
                     trait_id: r.try_get(2)?,
@@ -354,10 +391,8 @@ impl ImportTx {
                     observed: quick_day(observed)?,
                 });
             }
-            if n < SCAN_PAGE {
-                return Ok(());
-            }
         }
+        Ok(())
     }
 
     /// Call `f` with every allocation of the workspace (retracted ones included), one at a time.

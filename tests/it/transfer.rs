@@ -520,6 +520,49 @@ async fn identical_rows_in_one_file_are_separate_records() {
 }
 
 #[tokio::test]
+async fn evidence_duplicates_are_matched_across_batches() {
+    let t = seeded("local").await;
+    // Rows are settled in batches of 2,000: rows 2 and 2,052 are identical and in different batches.
+    let same = "Acme Corp,Co-sell deals,,7,same,,2026-11-02\n";
+    let mut csv = format!("partner,trait,met,value,source,note,observed\n{same}");
+    for day in 0..2_049 {
+        let d = chrono::NaiveDate::from_ymd_opt(2020, 1, 1).unwrap() + chrono::Duration::days(day);
+        csv.push_str(&format!("Globex,Customer overlap,,{day},bulk,,{d}\n"));
+    }
+    csv.push_str(same);
+    let r = import_ok(&t, "local", "evidence", csv.as_bytes()).await;
+    assert_eq!(
+        (r["added"].as_u64(), r["unchanged"].as_u64()),
+        (Some(2_051), Some(0)),
+        "{r}"
+    );
+    let r = import_as(&t, "local", Role::Lead, "evidence", csv.as_bytes(), true)
+        .await
+        .unwrap();
+    assert_eq!(
+        (r["added"].as_u64(), r["unchanged"].as_u64()),
+        (Some(0), Some(2_051)),
+        "{r}"
+    );
+    let r = import_ok(&t, "local", "evidence", csv.as_bytes()).await;
+    assert_eq!(
+        (r["added"].as_u64(), r["unchanged"].as_u64()),
+        (Some(0), Some(2_051)),
+        "{r}"
+    );
+    // A third copy is a third record.
+    let three = format!("{csv}{same}");
+    let r = import_ok(&t, "local", "evidence", three.as_bytes()).await;
+    assert_eq!(
+        (r["added"].as_u64(), r["unchanged"].as_u64()),
+        (Some(1), Some(2_051)),
+        "{r}"
+    );
+    let exported = export(&t, "local", "evidence").await;
+    assert_eq!(exported.matches(same).count(), 3);
+}
+
+#[tokio::test]
 async fn retracted_records_are_not_exported_and_not_brought_back() {
     let t = seeded("local").await;
     // Evidence #10 (Globex, Named champion) was retracted; a file that still has it changes nothing.

@@ -1,9 +1,12 @@
 //! The import engine: one pass over the file, every row validated by the same rules as the commands, all
 //! writes in one transaction that is committed only when no row has an error (and never in a dry run).
 //!
-//! Memory stays bounded whatever the file size: rows are read one at a time, writes go out in batches, and
-//! duplicate detection keeps a 128-bit fingerprint per existing record (a count per fingerprint, so a file that
-//! holds the same record twice round-trips to two records), not the records themselves.
+//! Memory stays bounded whatever the file size: rows are read one at a time and writes go out in batches.
+//! Duplicate detection compares 128-bit fingerprints of a row's identifying fields, as a multiset (each stored
+//! record absorbs one identical row, so a file that holds the same record twice round-trips to two records).
+//! For evidence — the table that grows to millions of rows — the stored records a batch may repeat are found by
+//! index lookups when the batch is written, so neither time nor memory grows with the table; allocations and
+//! outcomes keep one fingerprint (about 40 bytes) per stored record, read once at the start.
 
 use super::csv_io::{Errors, Next, Row, RowError, Schema, Sheet};
 use super::{ImportKind, ImportReport};
@@ -64,6 +67,15 @@ trait Check: Send {
     fn check(&mut self, row: &Row, errs: &mut Vec<RowError>, detail: bool) -> Option<Action>;
 }
 
+/// Where and as whom the pending rows are written (`write` is false in a dry run).
+#[derive(Debug, Clone, Copy)]
+struct Target<'a> {
+    ws: &'a str,
+    by: &'a str,
+    now: DateTime<Utc>,
+    write: bool,
+}
+
 /// The writes validated but not yet sent.
 #[derive(Debug, Default)]
 struct Pending {
@@ -87,13 +99,25 @@ impl Pending {
         *self = Pending::default();
     }
 
+    /// Settle the pending rows: decide which evidence rows repeat stored records (counted in `report`), then
+    /// write the rest unless this is a dry run.
     async fn flush(
         &mut self,
         tx: &mut ImportTx,
-        ws: &str,
-        by: &str,
-        now: DateTime<Utc>,
+        to: &Target<'_>,
+        dedup: &mut EvidenceDedup,
+        report: &mut ImportReport,
     ) -> Result<(), StoreError> {
+        let Target { ws, by, now, write } = *to;
+        if !self.evidence.is_empty() {
+            let (added, unchanged) = dedup.resolve(tx, ws, &mut self.evidence).await?;
+            report.added += added;
+            report.unchanged += unchanged;
+        }
+        if !write {
+            self.clear();
+            return Ok(());
+        }
         tx.insert_partners(ws, &self.created, by, now).await?;
         for (id, p) in &self.updated {
             tx.update_partner(ws, *id, p).await?;
@@ -153,6 +177,66 @@ impl Existing {
             }
             _ => false,
         }
+    }
+}
+
+/// Duplicate detection for evidence, by index lookups per batch instead of a scan of every stored record (the
+/// evidence table is the one that grows to millions of rows).
+#[derive(Debug, Default)]
+struct EvidenceDedup {
+    /// Records above this id were written by this import and are never "already there".
+    up_to_id: i64,
+    /// Stored records already matched by an earlier row, by fingerprint: each stored record absorbs one row.
+    consumed: HashMap<u128, u32, BuildHasherDefault<Prehashed>>,
+}
+
+impl EvidenceDedup {
+    /// Drop from `rows` those that repeat a stored record; returns (rows left to add, rows dropped).
+    async fn resolve(
+        &mut self,
+        tx: &mut ImportTx,
+        ws: &str,
+        rows: &mut Vec<NewEvidence>,
+    ) -> Result<(u64, u64), StoreError> {
+        let mut keys: Vec<(i64, i64, NaiveDate)> = rows
+            .iter()
+            .map(|e| (e.partner_id, e.trait_id, e.observed))
+            .collect();
+        keys.sort_unstable();
+        keys.dedup();
+        let mut stored = Existing::default();
+        tx.evidence_matching(ws, &keys, self.up_to_id, |e| {
+            stored.add(evidence_key(
+                e.partner_id,
+                e.trait_id,
+                e.observation,
+                e.source.as_deref(),
+                e.note.as_deref(),
+                e.observed,
+            ))
+        })
+        .await?;
+        let before = rows.len() as u64;
+        rows.retain(|e| {
+            let key = evidence_key(
+                e.partner_id,
+                e.trait_id,
+                e.observation,
+                e.source.as_deref(),
+                e.note.as_deref(),
+                e.observed,
+            );
+            let taken = self.consumed.get(&key).copied().unwrap_or(0);
+            let there = stored.0.get(&key).copied().unwrap_or(0);
+            if there > taken {
+                *self.consumed.entry(key).or_insert(0) += 1;
+                false
+            } else {
+                true
+            }
+        });
+        let added = rows.len() as u64;
+        Ok((added, before - added))
     }
 }
 
@@ -514,10 +598,10 @@ struct ProfileTraits {
     by_key: HashMap<String, usize>,
 }
 
+/// Evidence rows: checked here; whether one repeats a stored record is settled per batch by [`EvidenceDedup`].
 struct EvidenceCheck {
     roster: Roster,
     profiles: HashMap<PartnerType, ProfileTraits>,
-    existing: Existing,
     today: NaiveDate,
 }
 
@@ -554,7 +638,6 @@ impl EvidenceCheck {
                     (p.partner_type, ProfileTraits { profile: p, by_key })
                 })
                 .collect(),
-            existing: Existing::default(),
             today,
         }
     }
@@ -640,17 +723,6 @@ impl Check for EvidenceCheck {
         else {
             return None;
         };
-        let key = evidence_key(
-            partner.id,
-            trait_id,
-            observation,
-            source.as_deref(),
-            note.as_deref(),
-            observed,
-        );
-        if self.existing.take(key) {
-            return Some(Action::Unchanged);
-        }
         Some(Action::Evidence(NewEvidence {
             partner_id: partner.id,
             trait_id,
@@ -853,22 +925,7 @@ async fn checker(
             seen: HashMap::new(),
             today,
         }),
-        ImportKind::Evidence => {
-            let mut c = EvidenceCheck::new(partners, profiles, today);
-            let existing = &mut c.existing;
-            tx.scan_evidence(ws, |e| {
-                existing.add(evidence_key(
-                    e.partner_id,
-                    e.trait_id,
-                    e.observation,
-                    e.source.as_deref(),
-                    e.note.as_deref(),
-                    e.observed,
-                ))
-            })
-            .await?;
-            Box::new(c)
-        }
+        ImportKind::Evidence => Box::new(EvidenceCheck::new(partners, profiles, today)),
         ImportKind::Allocations => {
             let mut c = AllocationCheck {
                 roster: Roster::new(partners),
@@ -992,7 +1049,12 @@ pub async fn run<R: Read + Send>(
             return Ok(report);
         }
     };
-    let now = app.now();
+    let target = Target {
+        ws,
+        by: &opts.by,
+        now: app.now(),
+        write: !opts.dry_run,
+    };
     let setup = Setup {
         settings: app.settings(ws).await?,
         profiles: match opts.kind {
@@ -1001,6 +1063,10 @@ pub async fn run<R: Read + Send>(
         },
     };
     let mut tx = app.store.begin_import().await?;
+    let mut dedup = EvidenceDedup {
+        up_to_id: tx.max_evidence_id().await?,
+        consumed: HashMap::default(),
+    };
     let mut check = checker(app, ws, opts.kind, setup, &mut tx).await?;
     let mut pending = Pending::default();
     let mut row_errs = Vec::new();
@@ -1037,10 +1103,8 @@ pub async fn run<R: Read + Send>(
                         }
                         pending.updated.push((id, p));
                     }
-                    Action::Evidence(e) => {
-                        report.added += 1;
-                        pending.evidence.push(e);
-                    }
+                    // Counted when the batch is settled: it may repeat a stored record.
+                    Action::Evidence(e) => pending.evidence.push(e),
                     Action::Allocation(a) => {
                         report.added += 1;
                         pending.allocations.push(a);
@@ -1051,11 +1115,12 @@ pub async fn run<R: Read + Send>(
                     }
                     Action::Unchanged => {}
                 }
-                if opts.dry_run || !errors.is_empty() || !row_errs.is_empty() {
+                if !errors.is_empty() || !row_errs.is_empty() {
+                    // The import will fail: nothing more to write, and the counts are not shown.
                     pending.clear();
                 } else if pending.len() >= FLUSH_ROWS {
                     pending
-                        .flush(&mut tx, ws, &opts.by, now)
+                        .flush(&mut tx, &target, &mut dedup, &mut report)
                         .await
                         .map_err(conflict)?;
                 }
@@ -1070,11 +1135,13 @@ pub async fn run<R: Read + Send>(
             tokio::task::yield_now().await;
         }
     }
-    if errors.is_empty() && !opts.dry_run {
+    if errors.is_empty() {
         pending
-            .flush(&mut tx, ws, &opts.by, now)
+            .flush(&mut tx, &target, &mut dedup, &mut report)
             .await
             .map_err(conflict)?;
+    }
+    if errors.is_empty() && !opts.dry_run {
         tx.commit().await.map_err(conflict)?;
         report.imported = true;
     } else {
