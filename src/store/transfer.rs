@@ -21,6 +21,12 @@ pub const SQLITE_PARAMS_PER_STATEMENT: usize = 250;
 /// Bind parameters per bulk statement on PostgreSQL (limit 65,535), where each statement is a round trip.
 pub const POSTGRES_PARAMS_PER_STATEMENT: usize = 4_000;
 
+/// (partner, trait, date) keys per duplicate lookup query on SQLite (3 parameters each).
+pub const SQLITE_LOOKUP_KEYS: usize = 80;
+
+/// (partner, trait, date) keys per duplicate lookup query on PostgreSQL.
+pub const POSTGRES_LOOKUP_KEYS: usize = 100;
+
 /// Stored records read per query when scanning for duplicates: pages by primary key keep every statement short.
 pub const SCAN_PAGE: i64 = 50_000;
 
@@ -171,8 +177,49 @@ fn outcome_out(r: &AnyRow) -> Result<OutcomeOut> {
     })
 }
 
+/// The query for the stored evidence matching `keys` (partner, trait, date) triples, parameters `$2…`
+/// (`$1` is the workspace), columns id, partner_id, trait_id, met, value, source, note, observed.
+///
+/// SQLite gets OR-ed equalities, each an `evidence_by_partner` lookup: it plans a row-value
+/// `IN (VALUES …)` as a table scan, and a join against `VALUES` measured seven times slower. PostgreSQL gets
+/// the join, which it plans quickly (long OR lists are slow to plan) as index probes once the table is large.
+fn lookup_sql(backend: Backend, keys: usize) -> String {
+    const COLS: &str =
+        "e.id, e.partner_id, e.trait_id, e.met, e.value, e.source, e.note, e.observed";
+    match backend {
+        Backend::Sqlite => {
+            let terms: Vec<String> = (0..keys)
+                .map(|k| {
+                    let n = 2 + 3 * k;
+                    format!(
+                        "(e.partner_id = ${n} AND e.trait_id = ${} AND e.observed = ${})",
+                        n + 1,
+                        n + 2
+                    )
+                })
+                .collect();
+            format!(
+                "SELECT {COLS} FROM evidence e WHERE e.workspace_id = $1 AND ({})",
+                terms.join(" OR ")
+            )
+        }
+        Backend::Postgres => {
+            let values = placeholders_from(keys, 3, 2);
+            format!(
+                "SELECT {COLS} FROM (VALUES {values}) AS k JOIN evidence e ON e.partner_id = k.column1 \
+                 AND e.trait_id = k.column2 AND e.observed = k.column3 WHERE e.workspace_id = $1"
+            )
+        }
+    }
+}
+
 /// `($1, $2, …), ($k, …)`: the placeholders of `rows` rows of `cols` columns.
 fn placeholders(rows: usize, cols: usize) -> String {
+    placeholders_from(rows, cols, 1)
+}
+
+/// Like [`placeholders`], numbered from `$first`.
+fn placeholders_from(rows: usize, cols: usize, first: usize) -> String {
     let mut s = String::with_capacity(rows * cols * 5);
     for r in 0..rows {
         if r > 0 {
@@ -184,7 +231,7 @@ fn placeholders(rows: usize, cols: usize) -> String {
                 s.push_str(", ");
             }
             s.push('$');
-            s.push_str(&(r * cols + c + 1).to_string());
+            s.push_str(&(r * cols + c + first).to_string());
         }
         s.push(')');
     }
@@ -349,26 +396,17 @@ impl ImportTx {
         up_to_id: i64,
         mut f: impl FnMut(ExistingEvidence),
     ) -> Result<()> {
-        // OR-ed equalities, not a row-value IN (VALUES …): SQLite plans the latter as a table scan.
-        let per_query = (self.params_per_statement() / 3).max(1);
+        let per_query = match self.backend {
+            Backend::Sqlite => SQLITE_LOOKUP_KEYS,
+            Backend::Postgres => POSTGRES_LOOKUP_KEYS,
+        };
         for chunk in keys.chunks(per_query) {
-            let mut sql = String::from(
-                "SELECT id, partner_id, trait_id, met, value, source, note, observed FROM evidence \
-                 WHERE workspace_id = $1 AND (",
-            );
-            for k in 0..chunk.len() {
-                if k > 0 {
-                    sql.push_str(" OR ");
-                }
-                let n = 2 + 3 * k;
-                sql.push_str(&format!(
-                    "(partner_id = ${n} AND trait_id = ${} AND observed = ${})",
-                    n + 1,
-                    n + 2
-                ));
-            }
-            sql.push(')');
-            let mut q = sqlx::query(AssertSqlSafe(sql)).bind(ws);
+            let sql = lookup_sql(self.backend, chunk.len());
+            // On PostgreSQL each lookup is planned afresh: a plan kept from when the table was small (a
+            // sequential scan) would scan the table as the import grows it.
+            let mut q = sqlx::query(AssertSqlSafe(sql))
+                .persistent(self.backend == Backend::Sqlite)
+                .bind(ws);
             for (partner_id, trait_id, observed) in chunk {
                 q = q
                     .bind(*partner_id)
@@ -689,5 +727,10 @@ mod tests {
     fn placeholders_number_rows_then_columns() {
         assert_eq!(placeholders(2, 3), "($1, $2, $3), ($4, $5, $6)");
         assert_eq!(placeholders(1, 1), "($1)");
+        assert_eq!(placeholders_from(2, 3, 2), "($2, $3, $4), ($5, $6, $7)");
+        assert!(lookup_sql(Backend::Sqlite, 2).ends_with(
+            "(e.partner_id = $2 AND e.trait_id = $3 AND e.observed = $4) OR \
+             (e.partner_id = $5 AND e.trait_id = $6 AND e.observed = $7))"
+        ));
     }
 }

@@ -198,6 +198,10 @@ impl EvidenceDedup {
         ws: &str,
         rows: &mut Vec<NewEvidence>,
     ) -> Result<(u64, u64), StoreError> {
+        if self.up_to_id == 0 {
+            // Nothing was stored before this import: every row is new.
+            return Ok((rows.len() as u64, 0));
+        }
         let mut keys: Vec<(i64, i64, NaiveDate)> = rows
             .iter()
             .map(|e| (e.partner_id, e.trait_id, e.observed))
