@@ -356,6 +356,7 @@ fn progress_bar(len: u64, file: &str) -> ProgressBar {
 
 /// `partnerfit import WHAT FILE [--dry-run] [--user NAME]`: the summary on stdout; errors on stderr and a
 /// non-zero exit when the file has any.
+#[tracing::instrument(skip(app, args), fields(what = %args.what, file = %args.file.display()))]
 pub async fn import_cli(app: &App, ws: &str, args: &ImportArgs) -> Result<(), Fatal> {
     let what: ImportKind = args.what.parse().map_err(|e: ParseError| fatal(e.into()))?;
     let file = std::fs::File::open(&args.file)
@@ -438,6 +439,7 @@ async fn export_to_file(app: &App, ws: &str, what: ExportKind, path: &Path) -> R
 }
 
 /// `partnerfit export WHAT [-o FILE]`: the CSV on stdout, or in FILE.
+#[tracing::instrument(skip(app, args), fields(what = %args.what))]
 pub async fn export_cli(app: &App, ws: &str, args: &ExportArgs) -> Result<(), Fatal> {
     let what: ExportKind = args.what.parse().map_err(|e: ParseError| fatal(e.into()))?;
     match &args.output {
