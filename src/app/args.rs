@@ -25,6 +25,19 @@ pub struct Invocation {
 /// The most characters any non-text option value may have.
 const MAX_OTHER: usize = 200;
 
+/// A boolean as users type it: `true`/`false` (also `yes`/`no`, `y`/`n`), any case. `name` names the option or
+/// column in the error.
+pub fn parse_bool(text: &str, name: &str) -> AppResult<bool> {
+    match text.trim().to_ascii_lowercase().as_str() {
+        "true" | "yes" | "y" => Ok(true),
+        "false" | "no" | "n" => Ok(false),
+        other => Err(AppError::user(format!(
+            "`{name}` is true or false, not `{}`",
+            snippet(other)
+        ))),
+    }
+}
+
 impl Invocation {
     pub fn new(path: &[&str]) -> Invocation {
         Invocation {
@@ -137,15 +150,7 @@ impl Invocation {
     }
 
     pub fn opt_bool(&self, name: &str) -> AppResult<Option<bool>> {
-        match self.opt_text(name).map(str::to_ascii_lowercase).as_deref() {
-            None => Ok(None),
-            Some("true" | "yes" | "y") => Ok(Some(true)),
-            Some("false" | "no" | "n") => Ok(Some(false)),
-            Some(other) => Err(AppError::user(format!(
-                "`{name}` is true or false, not `{}`",
-                snippet(other)
-            ))),
-        }
+        self.opt_text(name).map(|t| parse_bool(t, name)).transpose()
     }
 
     pub fn opt_number(&self, name: &str) -> AppResult<Option<f64>> {

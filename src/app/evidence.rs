@@ -5,7 +5,7 @@ use super::partners::not_future;
 use super::screen::{screen_partner, verdict_label};
 use super::{lookup, require, App, AppError, AppResult, Ctx, Invocation, Reply};
 use crate::domain::evidence::Observation;
-use crate::domain::profile::num;
+use crate::domain::profile::{num, Trait};
 use crate::domain::screening::TraitStatus;
 use crate::domain::{Role, Verdict};
 use crate::store::{NewEvidence, RecordTable, RetractOutcome};
@@ -67,6 +67,44 @@ impl Render for EvidenceAdded {
     }
 }
 
+/// A recorded value must not be negative (traits count observable things).
+pub fn check_value(value: Option<f64>) -> AppResult<()> {
+    if value.is_some_and(|v| v < 0.0) {
+        return Err(AppError::user(
+            "a value cannot be negative: record what you counted, e.g. value:25",
+        ));
+    }
+    Ok(())
+}
+
+/// The observation `met`/`value` make for trait `t`: a yes/no trait takes `met` only, a threshold trait a
+/// non-negative `value` only. Shared by `/evidence add` and the CSV import.
+pub fn observation_for(t: &Trait, met: Option<bool>, value: Option<f64>) -> AppResult<Observation> {
+    check_value(value)?;
+    match (t.kind.is_threshold(), met, value) {
+        (false, Some(m), None) => Ok(Observation::Met(m)),
+        (true, None, Some(v)) => Ok(Observation::Value(v)),
+        (false, _, Some(_)) => Err(AppError::user(format!(
+            "`{}` is a yes/no trait: give met:true or met:false, not a value",
+            t.name
+        ))),
+        (false, None, None) => Err(AppError::user(format!(
+            "`{}` is a yes/no trait: give met:true or met:false",
+            t.name
+        ))),
+        (true, Some(_), _) => Err(AppError::user(format!(
+            "`{}` is a threshold trait ({}): give value:<number>, not met",
+            t.name,
+            t.kind.describe()
+        ))),
+        (true, None, None) => Err(AppError::user(format!(
+            "`{}` is a threshold trait ({}): give value:<number>",
+            t.name,
+            t.kind.describe()
+        ))),
+    }
+}
+
 /// Record evidence; shared by `/evidence add` and the screen card's modal.
 #[allow(clippy::too_many_arguments)]
 pub async fn record(
@@ -80,44 +118,11 @@ pub async fn record(
     note: Option<String>,
     observed: Option<NaiveDate>,
 ) -> AppResult<EvidenceAdded> {
-    if value.is_some_and(|v| v < 0.0) {
-        return Err(AppError::user(
-            "a value cannot be negative: record what you counted, e.g. value:25",
-        ));
-    }
+    check_value(value)?;
     let partner = lookup::partner(app, &ctx.workspace, partner_name).await?;
     let profile = lookup::profile(app, &ctx.workspace, partner.partner_type).await?;
     let t = lookup::trait_of(&profile, trait_name)?;
-    let observation = match (t.kind.is_threshold(), met, value) {
-        (false, Some(m), None) => Observation::Met(m),
-        (true, None, Some(v)) => Observation::Value(v),
-        (false, _, Some(_)) => {
-            return Err(AppError::user(format!(
-                "`{}` is a yes/no trait: give met:true or met:false, not a value",
-                t.name
-            )))
-        }
-        (false, None, None) => {
-            return Err(AppError::user(format!(
-                "`{}` is a yes/no trait: give met:true or met:false",
-                t.name
-            )))
-        }
-        (true, Some(_), _) => {
-            return Err(AppError::user(format!(
-                "`{}` is a threshold trait ({}): give value:<number>, not met",
-                t.name,
-                t.kind.describe()
-            )))
-        }
-        (true, None, None) => {
-            return Err(AppError::user(format!(
-                "`{}` is a threshold trait ({}): give value:<number>",
-                t.name,
-                t.kind.describe()
-            )))
-        }
-    };
+    let observation = observation_for(t, met, value)?;
     let settings = app.settings(&ctx.workspace).await?;
     let today = app.today(&settings);
     let observed = observed.unwrap_or(today);

@@ -284,6 +284,16 @@ pub(crate) fn check_not_future(date: NaiveDate, today: NaiveDate, what: &str) ->
     Ok(())
 }
 
+/// A partner cannot be dropped before it was signed.
+pub fn check_drop_date(name: &str, signed: Option<NaiveDate>, dropped: NaiveDate) -> AppResult<()> {
+    if let Some(signed) = signed.filter(|s| dropped < *s) {
+        return Err(AppError::user(format!(
+            "{name} was signed on {signed}; the drop date cannot be earlier."
+        )));
+    }
+    Ok(())
+}
+
 #[tracing::instrument(skip(app, inv))]
 pub async fn sign(app: &App, ctx: &Ctx, inv: &Invocation) -> AppResult<Reply> {
     let p = lookup::partner(app, &ctx.workspace, inv.text("partner")?).await?;
@@ -325,12 +335,7 @@ pub async fn drop(app: &App, ctx: &Ctx, inv: &Invocation) -> AppResult<Reply> {
             p.dropped.map(|d| d.to_string()).unwrap_or_default()
         )));
     }
-    if let Some(signed) = p.signed.filter(|s| date < *s) {
-        return Err(AppError::user(format!(
-            "{} was signed on {signed}; the drop date cannot be earlier.",
-            p.name
-        )));
-    }
+    check_drop_date(&p.name, p.signed, date)?;
     app.store
         .drop_partner(&ctx.workspace, p.id, &reason, date)
         .await?;

@@ -55,6 +55,23 @@ pub fn check_week(week: Week, this_week: Week) -> AppResult<()> {
     Ok(())
 }
 
+/// Check that `adding` hours on top of the `already` logged for a partner in `week` stay within the 168 hours of
+/// a week; returns the new total.
+pub fn check_week_hours(
+    partner: &str,
+    week: Week,
+    already: Hours,
+    adding: Hours,
+) -> AppResult<Hours> {
+    let total = Hours::from_centi(already.centi().saturating_add(adding.centi()));
+    if total > Hours::WEEK_MAX {
+        return Err(AppError::user(format!(
+            "{partner} already has {already} h logged in {week}; adding {adding} h would exceed the 168 hours of a week. Retract a wrong entry with /log retract.",
+        )));
+    }
+    Ok(total)
+}
+
 async fn log(
     app: &App,
     ctx: &Ctx,
@@ -71,13 +88,7 @@ async fn log(
         .store
         .partner_week_hours(&ctx.workspace, partner.id, week)
         .await?;
-    let total = Hours::from_centi(already.centi() + hours.centi());
-    if total > Hours::WEEK_MAX {
-        return Err(AppError::user(format!(
-            "{} already has {already} h logged in {week}; adding {hours} h would exceed the 168 hours of a week. Retract a wrong entry with /log retract.",
-            partner.name
-        )));
-    }
+    let total = check_week_hours(&partner.name, week, already, hours)?;
     let a = NewAllocation {
         partner_id: partner.id,
         week,

@@ -10,6 +10,7 @@ mod partners;
 mod profiles;
 mod schedules;
 mod settings;
+mod transfer;
 
 pub use allocations::*;
 pub use evidence::*;
@@ -18,6 +19,7 @@ pub use partners::*;
 pub use profiles::*;
 pub use schedules::*;
 pub use settings::*;
+pub use transfer::*;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::any::{AnyPoolOptions, AnyRow};

@@ -12,4 +12,5 @@ mod reliability;
 mod scale;
 mod scheduler;
 mod store;
+mod transfer;
 mod weekly;

@@ -1,0 +1,290 @@
+//! The exports: rows streamed from the database straight into CSV, in an order that depends on the data only,
+//! so that importing an export into a fresh workspace and exporting again gives the same bytes.
+//!
+//! Retracted records are not exported (they never count; `/evidence list` still shows them). The evidence
+//! export covers the traits of each partner type's active profile — what screening uses.
+
+use super::csv_io::SheetWriter;
+use super::{ExportKind, TRAIT_COLUMN_PREFIX};
+use crate::app::{App, AppError};
+use crate::domain::evidence::{Evidence, Observation};
+use crate::domain::profile::{num, Profile};
+use crate::domain::screening::screen;
+use crate::domain::{Amount, Hours, PartnerType, Verdict};
+use crate::store::{PartnerFilter, StoreError};
+use futures_util::{pin_mut, TryStreamExt};
+use std::collections::HashMap;
+use std::io::Write;
+
+/// Why an export stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum ExportError {
+    #[error(transparent)]
+    App(#[from] AppError),
+    #[error("cannot write the CSV: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+impl From<StoreError> for ExportError {
+    fn from(e: StoreError) -> ExportError {
+        ExportError::App(e.into())
+    }
+}
+
+/// `1234`, or `1234.50` with cents: plain, without separators or currency, as the import reads it.
+pub fn plain_amount(a: Amount) -> String {
+    let c = a.cents();
+    if c % 100 == 0 {
+        (c / 100).to_string()
+    } else {
+        format!("{}.{:02}", c / 100, c % 100)
+    }
+}
+
+fn plain_hours(h: Hours) -> Option<String> {
+    (h != Hours::ZERO).then(|| h.to_string())
+}
+
+fn bool_cell(b: bool) -> &'static str {
+    if b {
+        "true"
+    } else {
+        "false"
+    }
+}
+
+/// Write the export of `kind` for workspace `ws` to `out`; returns the number of rows (without the header).
+#[tracing::instrument(skip(app, out))]
+pub async fn write<W: Write + Send>(
+    app: &App,
+    ws: &str,
+    kind: ExportKind,
+    out: W,
+) -> Result<u64, ExportError> {
+    let mut w = SheetWriter::new(out);
+    let rows = match kind {
+        ExportKind::Roster => roster(app, ws, &mut w).await?,
+        ExportKind::Evidence => evidence(app, ws, &mut w).await?,
+        ExportKind::Allocations => allocations(app, ws, &mut w).await?,
+        ExportKind::Outcomes => outcomes(app, ws, &mut w).await?,
+    };
+    w.flush()?;
+    Ok(rows)
+}
+
+async fn evidence<W: Write + Send>(
+    app: &App,
+    ws: &str,
+    w: &mut SheetWriter<W>,
+) -> Result<u64, ExportError> {
+    w.row(
+        [
+            "partner", "trait", "met", "value", "source", "note", "observed",
+        ]
+        .into_iter()
+        .map(Some),
+    )?;
+    let rows = app.store.export_evidence(ws);
+    pin_mut!(rows);
+    let mut n = 0;
+    while let Some(e) = rows.try_next().await? {
+        let (met, value) = match e.observation {
+            Observation::Met(m) => (Some(bool_cell(m)), None),
+            Observation::Value(v) => (None, Some(num(v))),
+        };
+        let observed = e.observed.to_string();
+        w.row([
+            Some(e.partner.as_str()),
+            Some(e.trait_name.as_str()),
+            met,
+            value.as_deref(),
+            e.source.as_deref(),
+            e.note.as_deref(),
+            Some(observed.as_str()),
+        ])?;
+        n += 1;
+    }
+    Ok(n)
+}
+
+async fn allocations<W: Write + Send>(
+    app: &App,
+    ws: &str,
+    w: &mut SheetWriter<W>,
+) -> Result<u64, ExportError> {
+    w.row(
+        ["partner", "week", "hours", "spend", "note"]
+            .into_iter()
+            .map(Some),
+    )?;
+    let rows = app.store.export_allocations(ws);
+    pin_mut!(rows);
+    let mut n = 0;
+    while let Some(a) = rows.try_next().await? {
+        let hours = plain_hours(a.hours);
+        let spend = (a.spend != Amount::ZERO).then(|| plain_amount(a.spend));
+        w.row([
+            Some(a.partner.as_str()),
+            Some(a.week.as_str()),
+            hours.as_deref(),
+            spend.as_deref(),
+            a.note.as_deref(),
+        ])?;
+        n += 1;
+    }
+    Ok(n)
+}
+
+async fn outcomes<W: Write + Send>(
+    app: &App,
+    ws: &str,
+    w: &mut SheetWriter<W>,
+) -> Result<u64, ExportError> {
+    w.row(
+        ["partner", "kind", "amount", "date", "ref"]
+            .into_iter()
+            .map(Some),
+    )?;
+    let rows = app.store.export_outcomes(ws);
+    pin_mut!(rows);
+    let mut n = 0;
+    while let Some(o) = rows.try_next().await? {
+        let amount = o.amount.map(plain_amount);
+        let date = o.date.to_string();
+        w.row([
+            Some(o.partner.as_str()),
+            Some(o.kind.as_str()),
+            amount.as_deref(),
+            Some(date.as_str()),
+            o.reference.as_deref(),
+        ])?;
+        n += 1;
+    }
+    Ok(n)
+}
+
+/// A partner's screening, reduced to what the roster shows.
+#[derive(Debug, Default)]
+struct Screened {
+    verdict: Option<Verdict>,
+    /// Status by trait name key.
+    statuses: HashMap<String, &'static str>,
+}
+
+fn screened(
+    profile: Option<&Profile>,
+    evidence: &[Evidence],
+    as_of: chrono::NaiveDate,
+    rules: crate::domain::screening::ScreenRules,
+) -> Screened {
+    let Some(profile) = profile else {
+        return Screened::default();
+    };
+    let s = screen(profile, evidence, as_of, rules);
+    Screened {
+        verdict: Some(s.verdict),
+        statuses: s
+            .checks
+            .iter()
+            .map(|c| (c.trait_.key(), c.status.as_str()))
+            .collect(),
+    }
+}
+
+/// The roster with each partner's verdict today and one status column per trait of the active profiles
+/// (`trait:<name>`; a trait name shared by two profiles shares the column; empty when the partner's profile
+/// does not have the trait). Evidence is streamed partner by partner, so memory holds one partner's records.
+async fn roster<W: Write + Send>(
+    app: &App,
+    ws: &str,
+    w: &mut SheetWriter<W>,
+) -> Result<u64, ExportError> {
+    let settings = app.settings(ws).await?;
+    let today = app.today(&settings);
+    let rules = settings.screen_rules();
+    let profiles: HashMap<PartnerType, Profile> = app
+        .store
+        .active_profiles(ws)
+        .await?
+        .into_iter()
+        .map(|p| (p.partner_type, p))
+        .collect();
+    let mut columns: Vec<(String, String)> = Vec::new();
+    for ty in PartnerType::ALL {
+        for t in profiles.get(ty).map(|p| p.traits.as_slice()).unwrap_or(&[]) {
+            if !columns.iter().any(|(k, _)| *k == t.key()) {
+                columns.push((t.key(), t.name.clone()));
+            }
+        }
+    }
+    let partners = app.store.partners(ws, &PartnerFilter::default()).await?;
+    let type_of: HashMap<i64, PartnerType> =
+        partners.iter().map(|p| (p.id, p.partner_type)).collect();
+    let mut results: HashMap<i64, Screened> = HashMap::with_capacity(partners.len());
+    {
+        let stream = app.store.evidence_by_partner(ws, today);
+        pin_mut!(stream);
+        let mut current: Vec<Evidence> = Vec::new();
+        let mut finish = |records: &mut Vec<Evidence>| {
+            if let Some(id) = records.first().map(|e| e.partner_id) {
+                let profile = type_of.get(&id).and_then(|t| profiles.get(t));
+                results.insert(id, screened(profile, records, today, rules));
+            }
+            records.clear();
+        };
+        while let Some(e) = stream.try_next().await? {
+            if current
+                .first()
+                .is_some_and(|c| c.partner_id != e.partner_id)
+            {
+                finish(&mut current);
+            }
+            current.push(e);
+        }
+        finish(&mut current);
+    }
+    let mut header: Vec<String> = [
+        "name",
+        "type",
+        "stage",
+        "signed",
+        "dropped",
+        "drop_reason",
+        "champion",
+        "note",
+        "verdict",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    header.extend(
+        columns
+            .iter()
+            .map(|(_, name)| format!("{TRAIT_COLUMN_PREFIX}{name}")),
+    );
+    w.row(header.iter().map(|h| Some(h.as_str())))?;
+    let mut n = 0;
+    for p in &partners {
+        let s = match results.remove(&p.id) {
+            Some(s) => s,
+            None => screened(profiles.get(&p.partner_type), &[], today, rules),
+        };
+        let signed = p.signed.map(|d| d.to_string());
+        let dropped = p.dropped.map(|d| d.to_string());
+        let mut cells: Vec<Option<&str>> = vec![
+            Some(p.name.as_str()),
+            Some(p.partner_type.as_str()),
+            Some(p.stage.as_str()),
+            signed.as_deref(),
+            dropped.as_deref(),
+            p.drop_reason.as_deref(),
+            p.champion.as_deref(),
+            p.note.as_deref(),
+            s.verdict.map(Verdict::as_str),
+        ];
+        cells.extend(columns.iter().map(|(k, _)| s.statuses.get(k).copied()));
+        w.row(cells)?;
+        n += 1;
+    }
+    Ok(n)
+}

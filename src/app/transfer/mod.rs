@@ -1,0 +1,469 @@
+//! CSV import and export: `/import` and `/export` (Discord and console) and `partnerfit import|export` (the
+//! command line). One engine serves both: [`import::run`] reads any byte source (an attachment in memory, a
+//! file streamed from disk) and [`export::write`] writes to any sink (an attachment buffer, stdout, a file).
+//!
+//! The file format is the contract's (COMMANDS.md, "CSV"): header row, UTF-8, comma-separated, RFC 4180
+//! quoting, formula-looking cells escaped with a leading `'`. Imports are all-or-nothing in one transaction,
+//! apply the same validation as the commands, report every error with its line and column (the first 20, then
+//! a count), and are idempotent: a row identical to a stored record (retracted ones included) is skipped and
+//! counted as unchanged, so importing the same file twice changes nothing.
+
+mod csv_io;
+mod export;
+mod import;
+
+pub use csv_io::{escape_cell, unescape_cell, RowError, MAX_ROW_BYTES, MAX_SHOWN_ERRORS};
+
+use super::card::{Card, FileOut, Render, Tone};
+use super::{App, AppError, AppResult, Ctx, Invocation, Reply};
+use crate::cli::{ExportArgs, Fatal, ImportArgs};
+use crate::domain::ParseError;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use serde::{Serialize, Serializer};
+use std::fmt;
+use std::io::{IsTerminal, Write};
+use std::path::Path;
+use std::str::FromStr;
+
+/// The largest attachment `/import` accepts. The Discord layer checks an attachment's size against it before
+/// downloading; [`import_command`] checks again.
+pub const MAX_IMPORT_BYTES: usize = 25 * 1024 * 1024;
+
+/// The largest CSV `/export` attaches (Discord's upload limit for servers without boosts); larger exports are
+/// refused with a pointer to `partnerfit export`, which has no limit.
+pub const MAX_EXPORT_BYTES: usize = 10 * 1024 * 1024;
+
+/// The prefix of the roster export's trait status columns: `trait:Customer overlap`. An import ignores every
+/// column with this prefix.
+pub const TRAIT_COLUMN_PREFIX: &str = "trait:";
+
+macro_rules! kind_enum {
+    ($(#[$meta:meta])* $name:ident, $what:literal, { $($variant:ident => $text:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum $name { $($variant),+ }
+        impl $name {
+            pub const NAMES: &'static [&'static str] = &[$($text),+];
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text),+ }
+            }
+        }
+        impl FromStr for $name {
+            type Err = ParseError;
+            fn from_str(s: &str) -> Result<Self, ParseError> {
+                match s.trim().to_ascii_lowercase().as_str() {
+                    $($text => Ok($name::$variant),)+
+                    _ => Err(ParseError(format!(
+                        "cannot {} `{}`: use one of {}",
+                        $what,
+                        crate::domain::snippet(s),
+                        $name::NAMES.join(", ")
+                    ))),
+                }
+            }
+        }
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result { f.write_str(self.as_str()) }
+        }
+        impl Serialize for $name {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> { s.serialize_str(self.as_str()) }
+        }
+    };
+}
+
+kind_enum!(
+    /// What a CSV import holds.
+    ImportKind, "import", {
+    Partners => "partners",
+    Evidence => "evidence",
+    Allocations => "allocations",
+    Outcomes => "outcomes",
+});
+
+kind_enum!(
+    /// What a CSV export holds.
+    ExportKind, "export", {
+    Roster => "roster",
+    Evidence => "evidence",
+    Allocations => "allocations",
+    Outcomes => "outcomes",
+});
+
+impl ImportKind {
+    /// What one added row is, e.g. `evidence records`.
+    fn added_label(self) -> &'static str {
+        match self {
+            ImportKind::Partners => "partners created",
+            ImportKind::Evidence => "evidence records added",
+            ImportKind::Allocations => "log entries added",
+            ImportKind::Outcomes => "outcomes added",
+        }
+    }
+}
+
+/// The result of an import (or of a dry run): what was (or would be) changed, or why nothing was.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ImportReport {
+    pub what: ImportKind,
+    pub file: String,
+    pub dry_run: bool,
+    /// Whether the rows were written (false for a dry run and for a file with errors).
+    pub imported: bool,
+    /// Data rows read (the header not counted).
+    pub rows: u64,
+    /// Records added (partners: partners created).
+    pub added: u64,
+    /// Partners updated to their row (partners imports only).
+    pub updated: u64,
+    /// Rows identical to a stored record, skipped.
+    pub unchanged: u64,
+    /// What the partner updates change, `line 4: Acme: stage prospect → signed, …` (the first 20).
+    pub changes: Vec<String>,
+    /// The first 20 errors.
+    pub errors: Vec<RowError>,
+    /// How many errors there are in all.
+    pub error_count: u64,
+}
+
+fn plural(n: u64, one: &str, many: &str) -> String {
+    if n == 1 {
+        format!("{n} {one}")
+    } else {
+        format!("{n} {many}")
+    }
+}
+
+impl ImportReport {
+    fn new(opts: &import::Options<'_>) -> ImportReport {
+        ImportReport {
+            what: opts.kind,
+            file: opts.file.clone(),
+            dry_run: opts.dry_run,
+            imported: false,
+            rows: 0,
+            added: 0,
+            updated: 0,
+            unchanged: 0,
+            changes: Vec::new(),
+            errors: Vec::new(),
+            error_count: 0,
+        }
+    }
+
+    fn set_errors(&mut self, e: csv_io::Errors) {
+        self.errors = e.shown;
+        self.error_count = e.count;
+    }
+
+    /// Whether the file has errors (so nothing was imported).
+    pub fn failed(&self) -> bool {
+        self.error_count > 0
+    }
+
+    /// The counts in words: `120 rows: 100 partners created, 15 updated, 5 unchanged`.
+    fn counts(&self) -> String {
+        let mut parts = vec![format!("{} {}", self.added, self.what.added_label())];
+        if self.what == ImportKind::Partners {
+            parts.push(format!("{} updated", self.updated));
+        }
+        parts.push(format!("{} unchanged (already there)", self.unchanged));
+        format!("{}: {}", plural(self.rows, "row", "rows"), parts.join(", "))
+    }
+
+    /// The one message of a failed import: what happened, then the errors, one per line.
+    pub fn failure_text(&self) -> String {
+        let head = if self.dry_run {
+            format!(
+                "Dry run: the import would fail, {} has {}. Fix them and try again:",
+                self.file,
+                plural(self.error_count, "error", "errors")
+            )
+        } else {
+            format!(
+                "Nothing was imported: {} has {}. Fix them and import the file again:",
+                self.file,
+                plural(self.error_count, "error", "errors")
+            )
+        };
+        let mut lines = vec![head];
+        lines.extend(self.errors.iter().map(ToString::to_string));
+        let more = self.error_count.saturating_sub(self.errors.len() as u64);
+        if more > 0 {
+            lines.push(format!(
+                "… and {}",
+                plural(more, "more error", "more errors")
+            ));
+        }
+        lines.join("\n")
+    }
+}
+
+impl Render for ImportReport {
+    fn card(&self) -> Card {
+        let mut card = if self.dry_run {
+            Card::new(
+                format!("Dry run of {}: nothing was changed", self.file),
+                Tone::Info,
+            )
+            .description(format!("Importing it would give {}.", self.counts()))
+            .footer("Import it again without dry_run to apply it.")
+        } else if self.imported {
+            Card::new(
+                format!(
+                    "Imported {}: {} {}",
+                    self.file,
+                    self.added,
+                    self.what.added_label()
+                ),
+                Tone::Good,
+            )
+            .description(format!("{}.", self.counts()))
+            .footer("All in one transaction. Importing the same file again changes nothing.")
+        } else {
+            Card::new(
+                format!("Nothing was imported from {}", self.file),
+                Tone::Bad,
+            )
+            .description(self.failure_text())
+        };
+        for c in &self.changes {
+            card = card.line(c.clone());
+        }
+        if self.updated > self.changes.len() as u64 {
+            card = card.line(format!(
+                "… and {}",
+                plural(
+                    self.updated - self.changes.len() as u64,
+                    "more update",
+                    "more updates"
+                )
+            ));
+        }
+        // A dry run is a preview for the lead who ran it; a real import is news for the channel.
+        if self.dry_run {
+            card.ephemeral()
+        } else {
+            card
+        }
+    }
+}
+
+/// The reply of `/export`: the CSV travels as the card's file.
+#[derive(Debug, Clone, Serialize)]
+pub struct Exported {
+    pub what: ExportKind,
+    pub rows: u64,
+    pub bytes: usize,
+    pub file: String,
+}
+
+impl Render for Exported {
+    fn card(&self) -> Card {
+        Card::new(
+            format!("Export: {} ({})", self.what, plural(self.rows, "row", "rows")),
+            Tone::Info,
+        )
+        .description(format!(
+            "{} is attached: CSV UTF-8, one header row. Edit it in a spreadsheet and bring it back with /import.",
+            self.file
+        ))
+        // The workspace's data goes to the member who asked, not to everyone in the channel.
+        .ephemeral()
+    }
+}
+
+/// `/export what`: the CSV as an attachment.
+#[tracing::instrument(skip(app, inv), fields(workspace = %ctx.workspace))]
+pub async fn export_command(app: &App, ctx: &Ctx, inv: &Invocation) -> AppResult<Reply> {
+    let what: ExportKind = inv.choice("what")?;
+    let mut bytes = Vec::new();
+    let rows = export::write(app, &ctx.workspace, what, &mut bytes)
+        .await
+        .map_err(|e| match e {
+            export::ExportError::App(e) => e,
+            export::ExportError::Io(e) => AppError::Internal(e.into()),
+        })?;
+    if bytes.len() > MAX_EXPORT_BYTES {
+        return Err(AppError::user(format!(
+            "The {what} export is {:.1} MB, more than the {} MB Discord accepts as an attachment. Run `partnerfit export {what} -o {what}.csv` on the server instead.",
+            bytes.len() as f64 / 1e6,
+            MAX_EXPORT_BYTES / (1024 * 1024)
+        )));
+    }
+    let settings = app.settings(&ctx.workspace).await?;
+    let file = format!("partnerfit-{what}-{}.csv", app.today(&settings));
+    let typed = Exported {
+        what,
+        rows,
+        bytes: bytes.len(),
+        file: file.clone(),
+    };
+    let mut reply = Reply::from_typed(&typed);
+    reply.card.files.push(FileOut { name: file, bytes });
+    Ok(reply)
+}
+
+/// `/import what file [dry_run]`: the summary as the reply; a file with errors is refused with every error.
+#[tracing::instrument(skip(app, inv), fields(workspace = %ctx.workspace))]
+pub async fn import_command(app: &App, ctx: &Ctx, inv: &Invocation) -> AppResult<Reply> {
+    let what: ImportKind = inv.choice("what")?;
+    let (name, bytes) = inv.file("file")?;
+    if bytes.len() > MAX_IMPORT_BYTES {
+        return Err(AppError::user(format!(
+            "{} is {:.1} MB; /import takes files up to {} MB. Split it, or run `partnerfit import {what} FILE.csv` on the server.",
+            crate::domain::snippet(name),
+            bytes.len() as f64 / 1e6,
+            MAX_IMPORT_BYTES / (1024 * 1024)
+        )));
+    }
+    let dry_run = inv.opt_bool("dry_run")?.unwrap_or(false);
+    let hidden = ProgressBar::hidden();
+    let opts = import::Options {
+        kind: what,
+        file: name.to_string(),
+        dry_run,
+        by: ctx.author(),
+        progress: &hidden,
+    };
+    let report = import::run(app, &ctx.workspace, &opts, bytes).await?;
+    if report.failed() {
+        return Err(AppError::User(report.failure_text()));
+    }
+    Ok(Reply::from_typed(&report))
+}
+
+fn fatal(e: AppError) -> Fatal {
+    match e {
+        AppError::User(m) => Fatal::Other(anyhow::anyhow!(m)),
+        AppError::Internal(e) => Fatal::Other(e),
+    }
+}
+
+/// A progress bar on stderr over `len` bytes, only when stderr is a terminal.
+fn progress_bar(len: u64, file: &str) -> ProgressBar {
+    if len == 0 || !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::stderr());
+    if let Ok(style) = ProgressStyle::with_template(
+        "{msg} [{bar:30}] {bytes}/{total_bytes} · {bytes_per_sec} · {eta} left",
+    ) {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar.set_message(format!("importing {file}"));
+    bar
+}
+
+/// `partnerfit import WHAT FILE [--dry-run] [--user NAME]`: the summary on stdout; errors on stderr and a
+/// non-zero exit when the file has any.
+#[tracing::instrument(skip(app, args), fields(what = %args.what, file = %args.file.display()))]
+pub async fn import_cli(app: &App, ws: &str, args: &ImportArgs) -> Result<(), Fatal> {
+    let what: ImportKind = args.what.parse().map_err(|e: ParseError| fatal(e.into()))?;
+    let file = std::fs::File::open(&args.file)
+        .map_err(|e| Fatal::Other(anyhow::anyhow!("cannot read {}: {e}", args.file.display())))?;
+    let len = file.metadata().map(|m| m.len()).unwrap_or(0);
+    let name = args
+        .file
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| args.file.display().to_string());
+    let bar = progress_bar(len, &name);
+    let opts = import::Options {
+        kind: what,
+        file: name.clone(),
+        dry_run: args.dry_run,
+        by: args.user.clone(),
+        progress: &bar,
+    };
+    // The file is read with blocking reads on this task: fine for the command line, which runs nothing else.
+    let result = import::run(app, ws, &opts, file).await;
+    bar.finish_and_clear();
+    let report = result.map_err(fatal)?;
+    if report.failed() {
+        let mut err = std::io::stderr().lock();
+        for e in &report.errors {
+            let _ = writeln!(err, "{name}: {e}");
+        }
+        let more = report
+            .error_count
+            .saturating_sub(report.errors.len() as u64);
+        if more > 0 {
+            let _ = writeln!(
+                err,
+                "{name}: … and {}",
+                plural(more, "more error", "more errors")
+            );
+        }
+        let outcome = if args.dry_run {
+            "the import would fail (dry run: nothing was changed)"
+        } else {
+            "nothing was imported"
+        };
+        return Err(Fatal::Other(anyhow::anyhow!(
+            "{name}: {}; {outcome}. Fix the file and run the import again.",
+            plural(report.error_count, "error", "errors"),
+        )));
+    }
+    // A closed stdout (`| head`) is not an error of the import, which is done by now.
+    let _ = writeln!(std::io::stdout(), "{}", report.card().to_text());
+    Ok(())
+}
+
+/// Write an export to `path` through a temporary file in the same directory, renamed into place when complete,
+/// so a failed export never leaves a truncated file behind.
+async fn export_to_file(app: &App, ws: &str, what: ExportKind, path: &Path) -> Result<u64, Fatal> {
+    let file_name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "export.csv".into());
+    let tmp = path.with_file_name(format!(".{file_name}.partial"));
+    let cannot =
+        |e: std::io::Error| Fatal::Other(anyhow::anyhow!("cannot write {}: {e}", path.display()));
+    let f = std::fs::File::create(&tmp).map_err(cannot)?;
+    let result = export::write(app, ws, what, std::io::BufWriter::new(f)).await;
+    let rows = match result {
+        Ok(rows) => rows,
+        Err(e) => {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(match e {
+                export::ExportError::App(e) => fatal(e),
+                export::ExportError::Io(e) => cannot(e),
+            });
+        }
+    };
+    std::fs::rename(&tmp, path).map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        cannot(e)
+    })?;
+    Ok(rows)
+}
+
+/// `partnerfit export WHAT [-o FILE]`: the CSV on stdout, or in FILE.
+#[tracing::instrument(skip(app, args), fields(what = %args.what))]
+pub async fn export_cli(app: &App, ws: &str, args: &ExportArgs) -> Result<(), Fatal> {
+    let what: ExportKind = args.what.parse().map_err(|e: ParseError| fatal(e.into()))?;
+    match &args.output {
+        Some(path) => {
+            let rows = export_to_file(app, ws, what, path).await?;
+            let _ = writeln!(
+                std::io::stderr(),
+                "exported {} to {}",
+                plural(rows, &format!("{what} row"), &format!("{what} rows")),
+                path.display()
+            );
+        }
+        None => {
+            let out = std::io::BufWriter::new(std::io::stdout());
+            match export::write(app, ws, what, out).await {
+                Ok(_) => {}
+                // The reader went away (`| head`): stop quietly, as command line tools do.
+                Err(export::ExportError::Io(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+                Err(export::ExportError::Io(e)) => {
+                    return Err(Fatal::Other(anyhow::anyhow!("cannot write to stdout: {e}")))
+                }
+                Err(export::ExportError::App(e)) => return Err(fatal(e)),
+            }
+        }
+    }
+    Ok(())
+}

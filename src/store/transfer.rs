@@ -1,0 +1,736 @@
+//! Bulk SQL for CSV import and export: streamed export queries (one row in memory at a time), and an
+//! [`ImportTx`] — one transaction that reads what duplicate detection needs and writes the imported rows in
+//! multi-row `INSERT`s. On SQLite the transaction starts with `BEGIN IMMEDIATE`, so no other writer can slip in
+//! between the reads and the writes; on PostgreSQL a concurrent insert of the same partner name fails the
+//! import with [`StoreError::Conflict`].
+
+use super::{day, get, parse_col, ts, Backend, NewAllocation, NewEvidence, NewOutcome, NewPartner};
+use super::{Result, Store, StoreError};
+use crate::domain::evidence::{Evidence, Observation};
+use crate::domain::{Amount, Hours, OutcomeKind, Week};
+use chrono::{DateTime, NaiveDate, Utc};
+use futures_util::{Stream, StreamExt, TryStreamExt};
+use sqlx::any::AnyRow;
+use sqlx::{AssertSqlSafe, Row};
+
+/// Bind parameters per bulk statement on SQLite. sqlx-sqlite resolves every `$n` by name and SQLite's lookup
+/// is linear, so a statement costs O(parameters²) to bind: 2,000 parameters made binding half of an import's
+/// time; about 250 keeps it negligible while still saving most per-statement overhead.
+pub const SQLITE_PARAMS_PER_STATEMENT: usize = 250;
+
+/// Bind parameters per bulk statement on PostgreSQL (limit 65,535), where each statement is a round trip.
+pub const POSTGRES_PARAMS_PER_STATEMENT: usize = 4_000;
+
+/// (partner, trait, date) keys per duplicate lookup query on SQLite (3 parameters each).
+pub const SQLITE_LOOKUP_KEYS: usize = 80;
+
+/// (partner, trait, date) keys per duplicate lookup query on PostgreSQL.
+pub const POSTGRES_LOOKUP_KEYS: usize = 100;
+
+/// Stored records read per query when scanning for duplicates: pages by primary key keep every statement short.
+pub const SCAN_PAGE: i64 = 50_000;
+
+/// The SQLite page cache of the import's connection while the transaction runs, in KiB (SQLite's negative
+/// `cache_size`). With the default 2 MiB a large import spills dirty pages to the WAL again and again; the
+/// default is restored when the transaction ends.
+const SQLITE_IMPORT_CACHE_KIB: i64 = 64 * 1024;
+
+/// One exported evidence record: the partner and trait by name.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EvidenceOut {
+    pub partner: String,
+    pub trait_name: String,
+    pub observation: Observation,
+    pub source: Option<String>,
+    pub note: Option<String>,
+    pub observed: NaiveDate,
+}
+
+/// One exported allocation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AllocationOut {
+    pub partner: String,
+    pub week: String,
+    pub hours: Hours,
+    pub spend: Amount,
+    pub note: Option<String>,
+}
+
+/// One exported outcome.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutcomeOut {
+    pub partner: String,
+    pub kind: OutcomeKind,
+    pub amount: Option<Amount>,
+    pub date: NaiveDate,
+    pub reference: Option<String>,
+}
+
+/// The fields of a stored evidence record that an imported row is compared with (retracted ones included).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExistingEvidence {
+    pub partner_id: i64,
+    pub trait_id: i64,
+    pub observation: Observation,
+    pub source: Option<String>,
+    pub note: Option<String>,
+    pub observed: NaiveDate,
+}
+
+/// The fields of a stored allocation that an imported row is compared with.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExistingAllocation {
+    pub partner_id: i64,
+    pub week: Week,
+    pub hours: Hours,
+    pub spend: Amount,
+    pub note: Option<String>,
+    /// Retracted allocations are duplicates too, but do not count towards a week's hours.
+    pub retracted: bool,
+}
+
+/// The fields of a stored outcome that an imported row is compared with.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExistingOutcome {
+    pub partner_id: i64,
+    pub kind: OutcomeKind,
+    pub amount: Option<Amount>,
+    pub date: NaiveDate,
+    pub reference: Option<String>,
+}
+
+fn observation(r: &AnyRow) -> Result<Observation> {
+    observation_at(r, "met", "value")
+}
+
+/// The observation of columns `met` and `value` (by name or position).
+fn observation_at<I: sqlx::ColumnIndex<AnyRow>>(
+    r: &AnyRow,
+    met: I,
+    value: I,
+) -> Result<Observation> {
+    let met: Option<i64> = r.try_get(met)?;
+    let value: Option<f64> = r.try_get(value)?;
+    match (met, value) {
+        (Some(m), _) => Ok(Observation::Met(m != 0)),
+        (None, Some(v)) => Ok(Observation::Value(v)),
+        (None, None) => Err(StoreError::Corrupt("evidence without met or value".into())),
+    }
+}
+
+/// A stored `YYYY-MM-DD` date, parsed without a format parser (the scans read hundreds of thousands).
+fn quick_day(s: &str) -> Result<NaiveDate> {
+    let b = s.as_bytes();
+    let digits = |r: std::ops::Range<usize>| -> Option<u32> {
+        b.get(r)?.iter().try_fold(0u32, |n, c| {
+            c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0'))
+        })
+    };
+    if b.len() == 10 && b[4] == b'-' && b[7] == b'-' {
+        if let (Some(y), Some(m), Some(d)) = (digits(0..4), digits(5..7), digits(8..10)) {
+            if let Some(date) = NaiveDate::from_ymd_opt(y as i32, m, d) {
+                return Ok(date);
+            }
+        }
+    }
+    day(s)
+}
+
+fn split(o: Observation) -> (Option<i64>, Option<f64>) {
+    match o {
+        Observation::Met(m) => (Some(m as i64), None),
+        Observation::Value(v) => (None, Some(v)),
+    }
+}
+
+fn evidence_out(r: &AnyRow) -> Result<EvidenceOut> {
+    let observed: String = get(r, "observed")?;
+    Ok(EvidenceOut {
+        partner: get(r, "partner")?,
+        trait_name: get(r, "trait_name")?,
+        observation: observation(r)?,
+        source: get(r, "source")?,
+        note: get(r, "note")?,
+        observed: day(&observed)?,
+    })
+}
+
+fn allocation_out(r: &AnyRow) -> Result<AllocationOut> {
+    Ok(AllocationOut {
+        partner: get(r, "partner")?,
+        week: get(r, "week")?,
+        hours: Hours::from_centi(get(r, "hours_centi")?),
+        spend: Amount::from_cents(get(r, "spend_cents")?),
+        note: get(r, "note")?,
+    })
+}
+
+fn outcome_out(r: &AnyRow) -> Result<OutcomeOut> {
+    let kind: String = get(r, "kind")?;
+    let date: String = get(r, "occurred_on")?;
+    Ok(OutcomeOut {
+        partner: get(r, "partner")?,
+        kind: parse_col(&kind, "outcome kind")?,
+        amount: get::<Option<i64>>(r, "amount_cents")?.map(Amount::from_cents),
+        date: day(&date)?,
+        reference: get(r, "ref")?,
+    })
+}
+
+/// The query for the stored evidence matching `keys` (partner, trait, date) triples, parameters `$2…`
+/// (`$1` is the workspace), columns id, partner_id, trait_id, met, value, source, note, observed.
+///
+/// SQLite gets OR-ed equalities, each an `evidence_by_partner` lookup: it plans a row-value
+/// `IN (VALUES …)` as a table scan, and a join against `VALUES` measured seven times slower. PostgreSQL gets
+/// the join, which it plans quickly (long OR lists are slow to plan) as index probes once the table is large.
+fn lookup_sql(backend: Backend, keys: usize) -> String {
+    const COLS: &str =
+        "e.id, e.partner_id, e.trait_id, e.met, e.value, e.source, e.note, e.observed";
+    match backend {
+        Backend::Sqlite => {
+            let terms: Vec<String> = (0..keys)
+                .map(|k| {
+                    let n = 2 + 3 * k;
+                    format!(
+                        "(e.partner_id = ${n} AND e.trait_id = ${} AND e.observed = ${})",
+                        n + 1,
+                        n + 2
+                    )
+                })
+                .collect();
+            format!(
+                "SELECT {COLS} FROM evidence e WHERE e.workspace_id = $1 AND ({})",
+                terms.join(" OR ")
+            )
+        }
+        Backend::Postgres => {
+            let values = placeholders_from(keys, 3, 2);
+            format!(
+                "SELECT {COLS} FROM (VALUES {values}) AS k JOIN evidence e ON e.partner_id = k.column1 \
+                 AND e.trait_id = k.column2 AND e.observed = k.column3 WHERE e.workspace_id = $1"
+            )
+        }
+    }
+}
+
+/// `($1, $2, …), ($k, …)`: the placeholders of `rows` rows of `cols` columns.
+fn placeholders(rows: usize, cols: usize) -> String {
+    placeholders_from(rows, cols, 1)
+}
+
+/// Like [`placeholders`], numbered from `$first`.
+fn placeholders_from(rows: usize, cols: usize, first: usize) -> String {
+    let mut s = String::with_capacity(rows * cols * 5);
+    for r in 0..rows {
+        if r > 0 {
+            s.push_str(", ");
+        }
+        s.push('(');
+        for c in 0..cols {
+            if c > 0 {
+                s.push_str(", ");
+            }
+            s.push('$');
+            s.push_str(&(r * cols + c + first).to_string());
+        }
+        s.push(')');
+    }
+    s
+}
+
+impl Store {
+    /// The non-retracted evidence of the workspace for the current traits of each partner's active profile,
+    /// ordered by partner name, observation date, then the order it was recorded in — so that importing the
+    /// export and exporting again yields the same file.
+    #[tracing::instrument(skip(self))]
+    pub fn export_evidence<'a>(
+        &'a self,
+        ws: &'a str,
+    ) -> impl Stream<Item = Result<EvidenceOut>> + Send + 'a {
+        sqlx::query(
+            "SELECT p.name AS partner, t.name AS trait_name, e.met, e.value, e.source, e.note, e.observed \
+             FROM evidence e JOIN partners p ON p.id = e.partner_id JOIN traits t ON t.id = e.trait_id \
+             JOIN profiles pr ON pr.id = t.profile_id \
+             WHERE e.workspace_id = $1 AND e.retracted_at IS NULL AND t.removed_in IS NULL \
+             AND pr.retired_at IS NULL AND pr.partner_type = p.partner_type \
+             ORDER BY p.name_key, e.observed, e.recorded_at, e.id",
+        )
+        .bind(ws)
+        .fetch(self.pool())
+        .map(|r| r.map_err(StoreError::from).and_then(|r| evidence_out(&r)))
+    }
+
+    /// The non-retracted allocations of the workspace by partner name, week, then recording order.
+    #[tracing::instrument(skip(self))]
+    pub fn export_allocations<'a>(
+        &'a self,
+        ws: &'a str,
+    ) -> impl Stream<Item = Result<AllocationOut>> + Send + 'a {
+        sqlx::query(
+            "SELECT p.name AS partner, a.week, a.hours_centi, a.spend_cents, a.note \
+             FROM allocations a JOIN partners p ON p.id = a.partner_id \
+             WHERE a.workspace_id = $1 AND a.retracted_at IS NULL \
+             ORDER BY p.name_key, a.week, a.recorded_at, a.id",
+        )
+        .bind(ws)
+        .fetch(self.pool())
+        .map(|r| r.map_err(StoreError::from).and_then(|r| allocation_out(&r)))
+    }
+
+    /// The non-retracted outcomes of the workspace by partner name, date, then recording order.
+    #[tracing::instrument(skip(self))]
+    pub fn export_outcomes<'a>(
+        &'a self,
+        ws: &'a str,
+    ) -> impl Stream<Item = Result<OutcomeOut>> + Send + 'a {
+        sqlx::query(
+            "SELECT p.name AS partner, o.kind, o.amount_cents, o.occurred_on, o.ref \
+             FROM outcomes o JOIN partners p ON p.id = o.partner_id \
+             WHERE o.workspace_id = $1 AND o.retracted_at IS NULL \
+             ORDER BY p.name_key, o.occurred_on, o.recorded_at, o.id",
+        )
+        .bind(ws)
+        .fetch(self.pool())
+        .map(|r| r.map_err(StoreError::from).and_then(|r| outcome_out(&r)))
+    }
+
+    /// The non-retracted evidence observed on or before `as_of`, grouped by partner (ordered by partner id),
+    /// for screening the whole roster without holding every record in memory.
+    #[tracing::instrument(skip(self))]
+    pub fn evidence_by_partner<'a>(
+        &'a self,
+        ws: &'a str,
+        as_of: NaiveDate,
+    ) -> impl Stream<Item = Result<Evidence>> + Send + 'a {
+        sqlx::query(AssertSqlSafe(format!(
+            "SELECT {} FROM evidence WHERE workspace_id = $1 AND retracted_at IS NULL AND observed <= $2 \
+             ORDER BY partner_id",
+            super::evidence::EVIDENCE_COLS
+        )))
+        .bind(ws)
+        .bind(as_of.to_string())
+        .fetch(self.pool())
+        .map(|r| {
+            r.map_err(StoreError::from)
+                .and_then(|r| super::evidence::evidence_from_row(&r))
+        })
+    }
+
+    /// Begin the one transaction of an import. SQLite takes the write lock at once (`BEGIN IMMEDIATE`), so the
+    /// duplicate checks read exactly what the writes go into.
+    #[tracing::instrument(skip(self))]
+    pub async fn begin_import(&self) -> Result<ImportTx> {
+        let tx = match self.backend() {
+            Backend::Sqlite => {
+                let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await?;
+                sqlx::query(AssertSqlSafe(format!(
+                    "PRAGMA cache_size = -{SQLITE_IMPORT_CACHE_KIB}"
+                )))
+                .execute(&mut *tx)
+                .await?;
+                tx
+            }
+            Backend::Postgres => self.pool().begin().await?,
+        };
+        Ok(ImportTx {
+            tx,
+            backend: self.backend(),
+        })
+    }
+}
+
+/// The transaction of one import: reads for duplicate detection, then batched writes; nothing is visible to
+/// anyone else until [`ImportTx::commit`], and dropping it rolls everything back.
+pub struct ImportTx {
+    tx: sqlx::Transaction<'static, sqlx::Any>,
+    backend: Backend,
+}
+
+impl ImportTx {
+    /// How many bind parameters one statement should have on this backend.
+    fn params_per_statement(&self) -> usize {
+        match self.backend {
+            Backend::Sqlite => SQLITE_PARAMS_PER_STATEMENT,
+            Backend::Postgres => POSTGRES_PARAMS_PER_STATEMENT,
+        }
+    }
+
+    /// Rows per `INSERT` statement for a table of `cols` columns.
+    fn rows_per_insert(&self, cols: usize) -> usize {
+        (self.params_per_statement() / cols.max(1)).max(1)
+    }
+
+    /// Every partner of the workspace (the roster is small: thousands, not millions).
+    #[tracing::instrument(skip(self))]
+    pub async fn partners(&mut self, ws: &str) -> Result<Vec<super::Partner>> {
+        let rows = sqlx::query(AssertSqlSafe(format!(
+            "SELECT {} FROM partners WHERE workspace_id = $1 ORDER BY name_key",
+            super::partners::PARTNER_COLS
+        )))
+        .bind(ws)
+        .fetch_all(&mut *self.tx)
+        .await?;
+        rows.iter().map(super::partners::partner_from_row).collect()
+    }
+
+    /// The highest evidence id now: records above it were written by this import.
+    #[tracing::instrument(skip(self))]
+    pub async fn max_evidence_id(&mut self) -> Result<i64> {
+        Ok(
+            sqlx::query_scalar::<_, Option<i64>>("SELECT MAX(id) FROM evidence")
+                .fetch_one(&mut *self.tx)
+                .await?
+                .unwrap_or(0),
+        )
+    }
+
+    /// Call `f` with every evidence record of the workspace with id at most `up_to_id` (retracted ones
+    /// included) whose partner, trait and observation date are one of `keys`: the stored records an imported
+    /// row may repeat. Each key is an index lookup (`evidence_by_partner`), so the cost follows the number of
+    /// keys, not the size of the table.
+    #[tracing::instrument(skip(self, keys, f), fields(keys = keys.len()))]
+    pub async fn evidence_matching(
+        &mut self,
+        ws: &str,
+        keys: &[(i64, i64, NaiveDate)],
+        up_to_id: i64,
+        mut f: impl FnMut(ExistingEvidence),
+    ) -> Result<()> {
+        let per_query = match self.backend {
+            Backend::Sqlite => SQLITE_LOOKUP_KEYS,
+            Backend::Postgres => POSTGRES_LOOKUP_KEYS,
+        };
+        for chunk in keys.chunks(per_query) {
+            let sql = lookup_sql(self.backend, chunk.len());
+            // On PostgreSQL each lookup is planned afresh: a plan kept from when the table was small (a
+            // sequential scan) would scan the table as the import grows it.
+            let mut q = sqlx::query(AssertSqlSafe(sql))
+                .persistent(self.backend == Backend::Sqlite)
+                .bind(ws);
+            for (partner_id, trait_id, observed) in chunk {
+                q = q
+                    .bind(*partner_id)
+                    .bind(*trait_id)
+                    .bind(observed.to_string());
+            }
+            let mut rows = q.fetch(&mut *self.tx);
+            while let Some(r) = rows.try_next().await? {
+                let id: i64 = r.try_get(0)?;
+                if id > up_to_id {
+                    continue;
+                }
+                let observed: &str = r.try_get(7)?;
+                f(ExistingEvidence {
+                    partner_id: r.try_get(1)?,
+                    trait_id: r.try_get(2)?,
+                    observation: observation_at(&r, 3, 4)?,
+                    source: r.try_get(5)?,
+                    note: r.try_get(6)?,
+                    observed: quick_day(observed)?,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// Call `f` with every allocation of the workspace (retracted ones included), one at a time.
+    #[tracing::instrument(skip(self, f))]
+    pub async fn scan_allocations(
+        &mut self,
+        ws: &str,
+        mut f: impl FnMut(ExistingAllocation),
+    ) -> Result<()> {
+        let mut after = 0i64;
+        loop {
+            let mut rows = sqlx::query(
+                "SELECT id, partner_id, week, hours_centi, spend_cents, note, retracted_at FROM allocations \
+                 WHERE workspace_id = $1 AND id > $2 ORDER BY id LIMIT $3",
+            )
+            .bind(ws)
+            .bind(after)
+            .bind(SCAN_PAGE)
+            .fetch(&mut *self.tx);
+            let mut n = 0;
+            while let Some(r) = rows.try_next().await? {
+                let week: String = get(&r, "week")?;
+                let retracted_at: Option<String> = get(&r, "retracted_at")?;
+                after = get(&r, "id")?;
+                n += 1;
+                f(ExistingAllocation {
+                    partner_id: get(&r, "partner_id")?,
+                    week: parse_col(&week, "week")?,
+                    hours: Hours::from_centi(get(&r, "hours_centi")?),
+                    spend: Amount::from_cents(get(&r, "spend_cents")?),
+                    note: get(&r, "note")?,
+                    retracted: retracted_at.is_some(),
+                });
+            }
+            if n < SCAN_PAGE {
+                return Ok(());
+            }
+        }
+    }
+
+    /// Call `f` with every outcome of the workspace (retracted ones included), one at a time.
+    #[tracing::instrument(skip(self, f))]
+    pub async fn scan_outcomes(
+        &mut self,
+        ws: &str,
+        mut f: impl FnMut(ExistingOutcome),
+    ) -> Result<()> {
+        let mut after = 0i64;
+        loop {
+            let mut rows = sqlx::query(
+                "SELECT id, partner_id, kind, amount_cents, occurred_on, ref FROM outcomes \
+                 WHERE workspace_id = $1 AND id > $2 ORDER BY id LIMIT $3",
+            )
+            .bind(ws)
+            .bind(after)
+            .bind(SCAN_PAGE)
+            .fetch(&mut *self.tx);
+            let mut n = 0;
+            while let Some(r) = rows.try_next().await? {
+                let kind: String = get(&r, "kind")?;
+                let date: String = get(&r, "occurred_on")?;
+                after = get(&r, "id")?;
+                n += 1;
+                f(ExistingOutcome {
+                    partner_id: get(&r, "partner_id")?,
+                    kind: parse_col(&kind, "outcome kind")?,
+                    amount: get::<Option<i64>>(&r, "amount_cents")?.map(Amount::from_cents),
+                    date: quick_day(&date)?,
+                    reference: get(&r, "ref")?,
+                });
+            }
+            if n < SCAN_PAGE {
+                return Ok(());
+            }
+        }
+    }
+
+    /// Add partners; a name already in the workspace is a [`StoreError::Conflict`].
+    #[tracing::instrument(skip(self, rows), fields(rows = rows.len()))]
+    pub async fn insert_partners(
+        &mut self,
+        ws: &str,
+        rows: &[NewPartner],
+        by: &str,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let at = ts(now);
+        for chunk in rows.chunks(self.rows_per_insert(12)) {
+            let sql = format!(
+                "INSERT INTO partners (workspace_id, name, name_key, partner_type, stage, signed_on, dropped_on, \
+                 drop_reason, champion, note, created_by, created_at) VALUES {}",
+                placeholders(chunk.len(), 12)
+            );
+            let mut q = sqlx::query(AssertSqlSafe(sql));
+            for p in chunk {
+                q = q
+                    .bind(ws)
+                    .bind(p.name.as_str())
+                    .bind(p.name.key())
+                    .bind(p.partner_type.as_str())
+                    .bind(p.stage.as_str())
+                    .bind(p.signed.map(|d| d.to_string()))
+                    .bind(p.dropped.map(|d| d.to_string()))
+                    .bind(p.drop_reason.clone())
+                    .bind(p.champion.clone())
+                    .bind(p.note.clone())
+                    .bind(by)
+                    .bind(at.clone());
+            }
+            q.execute(&mut *self.tx)
+                .await
+                .map_err(|e| StoreError::from_write(e, "partner"))?;
+        }
+        Ok(())
+    }
+
+    /// Set every field of partner `id` but its type and who created it, to `p`.
+    #[tracing::instrument(skip(self, p))]
+    pub async fn update_partner(&mut self, ws: &str, id: i64, p: &NewPartner) -> Result<()> {
+        sqlx::query(
+            "UPDATE partners SET name = $1, name_key = $2, stage = $3, signed_on = $4, dropped_on = $5, \
+             drop_reason = $6, champion = $7, note = $8 WHERE workspace_id = $9 AND id = $10",
+        )
+        .bind(p.name.as_str())
+        .bind(p.name.key())
+        .bind(p.stage.as_str())
+        .bind(p.signed.map(|d| d.to_string()))
+        .bind(p.dropped.map(|d| d.to_string()))
+        .bind(p.drop_reason.clone())
+        .bind(p.champion.clone())
+        .bind(p.note.clone())
+        .bind(ws)
+        .bind(id)
+        .execute(&mut *self.tx)
+        .await
+        .map_err(|e| StoreError::from_write(e, "partner"))?;
+        Ok(())
+    }
+
+    /// Add evidence records, all recorded by `by` at `now` (in this order, so later rows win same-day ties).
+    #[tracing::instrument(skip(self, rows), fields(rows = rows.len()))]
+    pub async fn insert_evidence(
+        &mut self,
+        ws: &str,
+        rows: &[NewEvidence],
+        by: &str,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let at = ts(now);
+        for chunk in rows.chunks(self.rows_per_insert(10)) {
+            let sql = format!(
+                "INSERT INTO evidence (workspace_id, partner_id, trait_id, met, value, source, note, observed, \
+                 recorded_by, recorded_at) VALUES {}",
+                placeholders(chunk.len(), 10)
+            );
+            // On PostgreSQL the statement is not kept prepared: sqlx's Any driver sends a NULL f64 typed as
+            // float4 (sqlx-core 0.9.0 `AnyArguments::convert_into`, launchbadge/transact-rs sqlx #4284), so
+            // a statement first prepared with a NULL `value` would refuse a real f64 in a later batch.
+            let mut q = sqlx::query(AssertSqlSafe(sql)).persistent(self.backend == Backend::Sqlite);
+            for e in chunk {
+                let (met, value) = split(e.observation);
+                q = q
+                    .bind(ws)
+                    .bind(e.partner_id)
+                    .bind(e.trait_id)
+                    .bind(met)
+                    .bind(value)
+                    .bind(e.source.clone())
+                    .bind(e.note.clone())
+                    .bind(e.observed.to_string())
+                    .bind(by)
+                    .bind(at.clone());
+            }
+            q.execute(&mut *self.tx).await?;
+        }
+        Ok(())
+    }
+
+    /// Add allocations, all recorded by `by` at `now`.
+    #[tracing::instrument(skip(self, rows), fields(rows = rows.len()))]
+    pub async fn insert_allocations(
+        &mut self,
+        ws: &str,
+        rows: &[NewAllocation],
+        by: &str,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let at = ts(now);
+        for chunk in rows.chunks(self.rows_per_insert(8)) {
+            let sql = format!(
+                "INSERT INTO allocations (workspace_id, partner_id, week, hours_centi, spend_cents, note, \
+                 recorded_by, recorded_at) VALUES {}",
+                placeholders(chunk.len(), 8)
+            );
+            let mut q = sqlx::query(AssertSqlSafe(sql));
+            for a in chunk {
+                q = q
+                    .bind(ws)
+                    .bind(a.partner_id)
+                    .bind(a.week.to_string())
+                    .bind(a.hours.centi())
+                    .bind(a.spend.cents())
+                    .bind(a.note.clone())
+                    .bind(by)
+                    .bind(at.clone());
+            }
+            q.execute(&mut *self.tx).await?;
+        }
+        Ok(())
+    }
+
+    /// Add outcomes, all recorded by `by` at `now`.
+    #[tracing::instrument(skip(self, rows), fields(rows = rows.len()))]
+    pub async fn insert_outcomes(
+        &mut self,
+        ws: &str,
+        rows: &[NewOutcome],
+        by: &str,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let at = ts(now);
+        for chunk in rows.chunks(self.rows_per_insert(8)) {
+            let sql = format!(
+                "INSERT INTO outcomes (workspace_id, partner_id, kind, amount_cents, occurred_on, ref, \
+                 recorded_by, recorded_at) VALUES {}",
+                placeholders(chunk.len(), 8)
+            );
+            let mut q = sqlx::query(AssertSqlSafe(sql));
+            for o in chunk {
+                q = q
+                    .bind(ws)
+                    .bind(o.partner_id)
+                    .bind(o.kind.as_str())
+                    .bind(o.amount.map(|a| a.cents()))
+                    .bind(o.date.to_string())
+                    .bind(o.reference.clone())
+                    .bind(by)
+                    .bind(at.clone());
+            }
+            q.execute(&mut *self.tx).await?;
+        }
+        Ok(())
+    }
+
+    /// Give the connection its default page cache back before it returns to the pool.
+    async fn restore_cache(&mut self) -> Result<()> {
+        if self.backend == Backend::Sqlite {
+            sqlx::query("PRAGMA cache_size = -2000")
+                .execute(&mut *self.tx)
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Make every write of the import visible at once.
+    #[tracing::instrument(skip(self))]
+    pub async fn commit(mut self) -> Result<()> {
+        self.restore_cache().await?;
+        self.tx.commit().await?;
+        Ok(())
+    }
+
+    /// Undo every write of the import.
+    #[tracing::instrument(skip(self))]
+    pub async fn rollback(mut self) -> Result<()> {
+        self.restore_cache().await?;
+        self.tx.rollback().await?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quick_days_agree_with_chrono() {
+        for s in [
+            "2026-11-26",
+            "2024-02-29",
+            "0999-01-01",
+            "2025-02-29",
+            "2026-13-01",
+            "2026-1-01",
+            "x",
+            "2026-11-26T00",
+            "2026-11-2x",
+        ] {
+            assert_eq!(quick_day(s).ok(), day(s).ok(), "{s}");
+        }
+    }
+
+    #[test]
+    fn placeholders_number_rows_then_columns() {
+        assert_eq!(placeholders(2, 3), "($1, $2, $3), ($4, $5, $6)");
+        assert_eq!(placeholders(1, 1), "($1)");
+        assert_eq!(placeholders_from(2, 3, 2), "($2, $3, $4), ($5, $6, $7)");
+        assert!(lookup_sql(Backend::Sqlite, 2).ends_with(
+            "(e.partner_id = $2 AND e.trait_id = $3 AND e.observed = $4) OR \
+             (e.partner_id = $5 AND e.trait_id = $6 AND e.observed = $7))"
+        ));
+    }
+}
