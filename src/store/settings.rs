@@ -41,16 +41,24 @@ impl Store {
         Ok(())
     }
 
+    /// The workspace's settings; the first read of a new workspace creates its row with the defaults
+    /// (later reads are plain selects, so reading settings never waits for a writer).
     #[tracing::instrument(skip(self))]
     pub async fn settings(&self, ws: &str) -> Result<SettingsRow> {
-        self.ensure_workspace(ws).await?;
-        let r = sqlx::query(
-            "SELECT timezone, max_misses, allocation_target, evidence_max_age_days, min_group, alpha, currency, \
-             lead_role, member_role, review_role FROM workspace_settings WHERE workspace_id = $1",
-        )
-        .bind(ws)
-        .fetch_one(self.pool())
-        .await?;
+        let select = || {
+            sqlx::query(
+                "SELECT timezone, max_misses, allocation_target, evidence_max_age_days, min_group, alpha, currency, \
+                 lead_role, member_role, review_role FROM workspace_settings WHERE workspace_id = $1",
+            )
+            .bind(ws)
+        };
+        let r = match select().fetch_optional(self.pool()).await? {
+            Some(r) => r,
+            None => {
+                self.ensure_workspace(ws).await?;
+                select().fetch_one(self.pool()).await?
+            }
+        };
         Ok(SettingsRow {
             timezone: get(&r, "timezone")?,
             max_misses: get(&r, "max_misses")?,
