@@ -70,7 +70,7 @@ impl Default for Config {
                 ..DiscordConfig::default()
             },
             scheduler: SchedulerConfig {
-                lease_seconds: 120,
+                lease_seconds: 30,
                 max_sleep_seconds: 60,
             },
         }
