@@ -17,8 +17,8 @@ use serenity::all::{
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-/// The largest file `/import` downloads.
-pub const MAX_ATTACHMENT_BYTES: u32 = 25 * 1024 * 1024;
+/// The largest file `/import` downloads (checked before downloading).
+pub const MAX_ATTACHMENT_BYTES: u32 = crate::app::transfer::MAX_IMPORT_BYTES as u32;
 
 /// Commands that may take longer than Discord's 3 seconds: acknowledged first, answered by an edit.
 fn is_slow(path: &[String]) -> bool {
