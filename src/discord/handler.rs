@@ -297,10 +297,14 @@ impl Handler {
         }
     }
 
-    /// The modal to record evidence for one trait of one partner: custom id `ev:<partner id>:<trait id>`.
-    async fn evidence_modal(&self, caller: &Ctx, rest: &str) -> Result<CreateModal, AppError> {
+    /// The partner and trait id of an evidence button or form (`<partner id>:<trait id>`), for a member.
+    async fn evidence_target(
+        &self,
+        caller: &Ctx,
+        ids: &str,
+    ) -> Result<(crate::store::Partner, i64), AppError> {
         crate::app::require(caller, Role::Member, "record evidence")?;
-        let (p, t) = rest
+        let (p, t) = ids
             .split_once(':')
             .ok_or_else(|| AppError::user("That button is broken."))?;
         let (pid, tid) = (p.parse::<i64>().unwrap_or(0), t.parse::<i64>().unwrap_or(0));
@@ -310,6 +314,12 @@ impl Handler {
             .partner_by_id(&caller.workspace, pid)
             .await?
             .ok_or_else(|| AppError::user("That partner is gone."))?;
+        Ok((partner, tid))
+    }
+
+    /// The modal to record evidence for one trait of one partner: custom id `ev:<partner id>:<trait id>`.
+    async fn evidence_modal(&self, caller: &Ctx, rest: &str) -> Result<CreateModal, AppError> {
+        let (partner, tid) = self.evidence_target(caller, rest).await?;
         let profile =
             crate::app::lookup::profile(&self.base, &caller.workspace, partner.partner_type)
                 .await?;
@@ -356,7 +366,7 @@ impl Handler {
             ),
         ];
         Ok(CreateModal::new(
-            format!("evm:{pid}:{tid}"),
+            format!("evm:{}:{tid}", partner.id),
             clip(&format!("{} — {}", partner.name, tr.name), 45),
         )
         .components(rows))
@@ -378,22 +388,12 @@ impl Handler {
     }
 
     async fn modal_evidence(&self, caller: &Ctx, m: &ModalInteraction) -> Result<Reply, AppError> {
-        crate::app::require(caller, Role::Member, "record evidence")?;
         let rest = m
             .data
             .custom_id
             .strip_prefix("evm:")
             .ok_or_else(|| AppError::user("That form is not supported."))?;
-        let (p, t) = rest
-            .split_once(':')
-            .ok_or_else(|| AppError::user("That form is broken."))?;
-        let (pid, tid) = (p.parse::<i64>().unwrap_or(0), t.parse::<i64>().unwrap_or(0));
-        let partner = self
-            .base
-            .store
-            .partner_by_id(&caller.workspace, pid)
-            .await?
-            .ok_or_else(|| AppError::user("That partner is gone."))?;
+        let (partner, tid) = self.evidence_target(caller, rest).await?;
         let names = self.base.store.trait_names_by_id(&caller.workspace).await?;
         let trait_name = names
             .get(&tid)

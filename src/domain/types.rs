@@ -30,6 +30,8 @@ pub fn snippet(s: &str) -> String {
     }
 }
 
+/// Declare an enum of fixed names: parsing (case-insensitive, with an error that lists the names), `as_str`,
+/// `Display` and `Serialize`. Used for every fixed vocabulary of the app.
 macro_rules! string_enum {
     ($(#[$meta:meta])* $name:ident, $what:literal, { $($variant:ident => $text:literal),+ $(,)? }) => {
         $(#[$meta])*
@@ -42,22 +44,29 @@ macro_rules! string_enum {
                 match self { $($name::$variant => $text),+ }
             }
         }
-        impl FromStr for $name {
-            type Err = ParseError;
-            fn from_str(s: &str) -> Result<Self, ParseError> {
+        impl std::str::FromStr for $name {
+            type Err = $crate::domain::ParseError;
+            fn from_str(s: &str) -> Result<Self, $crate::domain::ParseError> {
                 let t = s.trim().to_ascii_lowercase();
                 $(if t == $text { return Ok($name::$variant); })+
-                err(format!("unknown {} `{}`: use one of {}", $what, snippet(s), $name::NAMES.join(", ")))
+                Err($crate::domain::ParseError(format!(
+                    "unknown {} `{}`: use one of {}",
+                    $what,
+                    $crate::domain::snippet(s),
+                    $name::NAMES.join(", ")
+                )))
             }
         }
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result { f.write_str(self.as_str()) }
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result { f.write_str(self.as_str()) }
         }
-        impl Serialize for $name {
-            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> { s.serialize_str(self.as_str()) }
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> { s.serialize_str(self.as_str()) }
         }
     };
 }
+
+pub(crate) use string_enum;
 
 string_enum!(
     /// The partnership motion a profile describes.

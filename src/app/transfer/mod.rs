@@ -19,11 +19,9 @@ use super::{App, AppError, AppResult, Ctx, Invocation, Reply};
 use crate::cli::{ExportArgs, Fatal, ImportArgs};
 use crate::domain::ParseError;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use serde::{Serialize, Serializer};
-use std::fmt;
+use serde::Serialize;
 use std::io::{IsTerminal, Write};
 use std::path::Path;
-use std::str::FromStr;
 
 /// The largest attachment `/import` accepts. The Discord layer checks an attachment's size against it before
 /// downloading; [`import_command`] checks again.
@@ -37,52 +35,18 @@ pub const MAX_EXPORT_BYTES: usize = 10 * 1024 * 1024;
 /// column with this prefix.
 pub const TRAIT_COLUMN_PREFIX: &str = "trait:";
 
-macro_rules! kind_enum {
-    ($(#[$meta:meta])* $name:ident, $what:literal, { $($variant:ident => $text:literal),+ $(,)? }) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-        pub enum $name { $($variant),+ }
-        impl $name {
-            pub const NAMES: &'static [&'static str] = &[$($text),+];
-            pub fn as_str(self) -> &'static str {
-                match self { $($name::$variant => $text),+ }
-            }
-        }
-        impl FromStr for $name {
-            type Err = ParseError;
-            fn from_str(s: &str) -> Result<Self, ParseError> {
-                match s.trim().to_ascii_lowercase().as_str() {
-                    $($text => Ok($name::$variant),)+
-                    _ => Err(ParseError(format!(
-                        "cannot {} `{}`: use one of {}",
-                        $what,
-                        crate::domain::snippet(s),
-                        $name::NAMES.join(", ")
-                    ))),
-                }
-            }
-        }
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result { f.write_str(self.as_str()) }
-        }
-        impl Serialize for $name {
-            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> { s.serialize_str(self.as_str()) }
-        }
-    };
-}
-
-kind_enum!(
+crate::domain::types::string_enum!(
     /// What a CSV import holds.
-    ImportKind, "import", {
+    ImportKind, "kind of import", {
     Partners => "partners",
     Evidence => "evidence",
     Allocations => "allocations",
     Outcomes => "outcomes",
 });
 
-kind_enum!(
+crate::domain::types::string_enum!(
     /// What a CSV export holds.
-    ExportKind, "export", {
+    ExportKind, "kind of export", {
     Roster => "roster",
     Evidence => "evidence",
     Allocations => "allocations",
