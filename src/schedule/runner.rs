@@ -145,6 +145,17 @@ impl Scheduler {
         let now = self.app.now();
         let mut reports = Vec::new();
         for run in self.app.store.expired_unposted_runs(now).await? {
+            // A run of a paused (or removed) schedule waits: claiming it would only bump its attempts.
+            let Some(s) = self
+                .app
+                .store
+                .schedules(&run.workspace_id)
+                .await?
+                .into_iter()
+                .find(|s| s.digest == run.digest && !s.paused)
+            else {
+                continue;
+            };
             // Posted more than LATE_AFTER after its fire time (its poster died, or Discord failed): late.
             let late = run.late || now - run.fire_at > LATE_AFTER;
             let claim = self
@@ -162,28 +173,19 @@ impl Scheduler {
                 )
                 .await?;
             if let Claim::Claimed { attempt } = claim {
-                let schedule = self
-                    .app
-                    .store
-                    .schedules(&run.workspace_id)
-                    .await?
-                    .into_iter()
-                    .find(|s| s.digest == run.digest && !s.paused);
-                if let Some(s) = schedule {
-                    // Only the latest period of a digest is posted after downtime: when the schedule has fired
-                    // for a later period since, this run is given up and `due` below posts the later one.
-                    if let Some(newer) = self.newer_period(&s, &run, now).await? {
-                        let why = format!("not posted: superseded by {newer}");
-                        tracing::info!(workspace = %run.workspace_id, digest = %run.digest, period = %run.period, %newer, "giving up a stale digest run");
-                        self.app
-                            .store
-                            .give_up_run(&run.workspace_id, run.digest, &run.period, &why, now)
-                            .await?;
-                        continue;
-                    }
-                    tracing::info!(workspace = %run.workspace_id, digest = %run.digest, period = %run.period, attempt, "retrying a digest run");
-                    reports.push(self.post(&s, &run.period, late).await?);
+                // Only the latest period of a digest is posted after downtime: when the schedule has fired
+                // for a later period since, this run is given up and `due` below posts the later one.
+                if let Some(newer) = self.newer_period(&s, &run, now).await? {
+                    let why = format!("not posted: superseded by {newer}");
+                    tracing::info!(workspace = %run.workspace_id, digest = %run.digest, period = %run.period, %newer, "giving up a stale digest run");
+                    self.app
+                        .store
+                        .give_up_run(&run.workspace_id, run.digest, &run.period, &why, now)
+                        .await?;
+                    continue;
                 }
+                tracing::info!(workspace = %run.workspace_id, digest = %run.digest, period = %run.period, attempt, "retrying a digest run");
+                reports.push(self.post(&s, &run.period, late).await?);
             }
         }
         for s in self.app.store.active_schedules().await? {
