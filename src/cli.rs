@@ -229,14 +229,9 @@ pub fn init_tracing(config: &Config) {
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     // PostgreSQL's notices ("relation ... already exists, skipping" at every start) are not news,
     // unless the configured filter names them.
-    let filter = if config.log.contains("sqlx") {
-        filter
-    } else {
-        filter.add_directive(
-            "sqlx::postgres::notice=warn"
-                .parse()
-                .expect("a valid directive"),
-        )
+    let filter = match "sqlx::postgres::notice=warn".parse() {
+        Ok(quiet) if !config.log.contains("sqlx") => filter.add_directive(quiet),
+        _ => filter,
     };
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)

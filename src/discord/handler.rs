@@ -527,7 +527,9 @@ where
     Fut: std::future::Future<Output = serenity::Result<T>>,
 {
     let mut delay = std::time::Duration::from_millis(100);
-    for attempt in 1.. {
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
         match call().await {
             Err(serenity::Error::Http(serenity::http::HttpError::UnsuccessfulRequest(r)))
                 if attempt < 4
@@ -544,7 +546,6 @@ where
             other => return other,
         }
     }
-    unreachable!("the loop returns")
 }
 
 /// The command path of an interaction: name, then subcommand group and subcommand.
