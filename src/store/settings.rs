@@ -19,6 +19,24 @@ pub struct SettingsRow {
     pub review_role: Option<String>,
 }
 
+impl Default for SettingsRow {
+    /// The column defaults of `workspace_settings` (the store tests check the two agree).
+    fn default() -> Self {
+        SettingsRow {
+            timezone: "UTC".into(),
+            max_misses: 1,
+            allocation_target: 0.8,
+            evidence_max_age_days: 365,
+            min_group: 3,
+            alpha: 0.1,
+            currency: "$".into(),
+            lead_role: None,
+            member_role: None,
+            review_role: None,
+        }
+    }
+}
+
 /// One setting to change.
 #[derive(Debug, Clone, PartialEq)]
 pub enum SettingValue {
@@ -41,23 +59,19 @@ impl Store {
         Ok(())
     }
 
-    /// The workspace's settings; the first read of a new workspace creates its row with the defaults
-    /// (later reads are plain selects, so reading settings never waits for a writer).
+    /// The workspace's settings, or the defaults when none was ever set (reading never writes, so it never
+    /// waits for a writer and a refused command leaves no trace).
     #[tracing::instrument(skip(self))]
     pub async fn settings(&self, ws: &str) -> Result<SettingsRow> {
-        let select = || {
-            sqlx::query(
-                "SELECT timezone, max_misses, allocation_target, evidence_max_age_days, min_group, alpha, currency, \
-                 lead_role, member_role, review_role FROM workspace_settings WHERE workspace_id = $1",
-            )
-            .bind(ws)
-        };
-        let r = match select().fetch_optional(self.pool()).await? {
-            Some(r) => r,
-            None => {
-                self.ensure_workspace(ws).await?;
-                select().fetch_one(self.pool()).await?
-            }
+        let row = sqlx::query(
+            "SELECT timezone, max_misses, allocation_target, evidence_max_age_days, min_group, alpha, currency, \
+             lead_role, member_role, review_role FROM workspace_settings WHERE workspace_id = $1",
+        )
+        .bind(ws)
+        .fetch_optional(self.pool())
+        .await?;
+        let Some(r) = row else {
+            return Ok(SettingsRow::default());
         };
         Ok(SettingsRow {
             timezone: get(&r, "timezone")?,

@@ -509,6 +509,17 @@ async fn settings_schedules_and_rechecks(db: Db) {
         ),
         ("UTC", 1, 0.8, 0.1)
     );
+    // Reading a new workspace's settings writes nothing, and its defaults are the table's column defaults.
+    assert!(s
+        .snapshot(Some(WS))
+        .await
+        .unwrap()
+        .contains("# workspace_settings: 0\n"));
+    s.ensure_workspace(WS).await.unwrap();
+    assert_eq!(
+        s.settings(WS).await.unwrap(),
+        partnerfit::store::SettingsRow::default()
+    );
     for v in [
         SettingValue::Timezone("Europe/Berlin".into()),
         SettingValue::MaxMisses(2),
