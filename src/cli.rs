@@ -59,6 +59,26 @@ pub enum Command {
     Export(ExportArgs),
     /// Apply database migrations (every other command applies them too)
     Migrate,
+    /// Fill a workspace with a deterministic data set of a given size, for benchmarks (see BENCHMARKS.md)
+    #[command(hide = true)]
+    Generate(GenerateArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct GenerateArgs {
+    /// How many partners, across the four types
+    #[arg(long, default_value_t = 10_000)]
+    pub partners: usize,
+    /// The random seed: the same seed, size and end date give the same rows
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// The last day of the two years of history (default: today, UTC)
+    #[arg(long, value_parser = parse_day)]
+    pub until: Option<chrono::NaiveDate>,
+}
+
+fn parse_day(s: &str) -> Result<chrono::NaiveDate, String> {
+    crate::domain::parse_date(s).map_err(|e| e.0)
 }
 
 #[derive(Debug, Clone, Args)]
@@ -326,12 +346,57 @@ pub async fn run(cli: Cli) -> Result<(), Fatal> {
             app.store.close().await;
             result
         }
+        Command::Generate(args) => {
+            let store = open_store(&config).await?;
+            let result = generate(&store, &config.workspace, &args).await;
+            store.close().await;
+            result
+        }
         Command::Run(args) => {
             let shards = args.shards()?;
             let store = open_store(&config).await?;
             crate::discord::run(&config, store, shards).await
         }
     }
+}
+
+/// `partnerfit generate`: refuse a workspace that already has partners, then write the data set.
+async fn generate(store: &Store, ws: &str, args: &GenerateArgs) -> Result<(), Fatal> {
+    use crate::generate::{generate, Spec};
+    let existing = store.partner_names(ws).await.map_err(anyhow::Error::from)?;
+    if !existing.is_empty()
+        || !store
+            .active_profiles(ws)
+            .await
+            .map_err(anyhow::Error::from)?
+            .is_empty()
+    {
+        return Err(Fatal::Config(ConfigError(format!(
+            "workspace `{ws}` already has data: generate into a new database or another --workspace"
+        ))));
+    }
+    let spec = Spec {
+        workspace: ws.to_string(),
+        partners: args.partners,
+        seed: args.seed,
+        until: args
+            .until
+            .unwrap_or_else(|| chrono::Utc::now().date_naive()),
+    };
+    let started = std::time::Instant::now();
+    let counts = generate(store, &spec).await.map_err(anyhow::Error::from)?;
+    eprintln!(
+        "generated workspace `{ws}` in {:.1} s: {} partners ({} signed), {} profiles, {} traits, {} evidence, {} allocations, {} outcomes",
+        started.elapsed().as_secs_f64(),
+        counts.partners,
+        counts.signed,
+        counts.profiles,
+        counts.traits,
+        counts.evidence,
+        counts.allocations,
+        counts.outcomes
+    );
+    Ok(())
 }
 
 /// `partnerfit digest …`: print the digest (text, or the JSON object alone).

@@ -8,5 +8,6 @@ pub mod config;
 pub mod console;
 pub mod discord;
 pub mod domain;
+pub mod generate;
 pub mod schedule;
 pub mod store;

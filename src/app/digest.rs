@@ -3,7 +3,7 @@
 //! chart when it is posted.
 
 use super::card::{Card, FileOut, Render, Tone};
-use super::screen::screen_many;
+use super::screen::{screen_many, verdicts_many};
 use super::{App, AppError, AppResult, Ctx, Invocation, Reply, Settings};
 use crate::domain::allocation::{
     self, hint, status, top_not_matching, trend_weeks, Bucket, Buckets, Hint, PartnerAllocation,
@@ -12,7 +12,7 @@ use crate::domain::allocation::{
 use crate::domain::profile::num;
 use crate::domain::recheck::{self, compare, Comparison, Member, RecheckVerdict};
 use crate::domain::stats::Summary;
-use crate::domain::{Amount, Hours, OutcomeKind, PartnerType, Quarter, Role, Week};
+use crate::domain::{Amount, Hours, OutcomeKind, PartnerType, Quarter, Role, Verdict, Week};
 use crate::store::Partner;
 use chrono::NaiveDate;
 use serde::Serialize;
@@ -191,23 +191,25 @@ pub async fn weekly(
                 .push((s.partner_id, s.hours, s.spend));
         }
     }
-    let partners = app.store.partners(ws, &Default::default()).await?;
+    let partners = app
+        .store
+        .partners_for_weeks(ws, &from.to_string(), &week.to_string())
+        .await?;
     let by_id: HashMap<i64, &Partner> = partners.iter().map(|p| (p.id, p)).collect();
 
     let mut trend = Vec::with_capacity(weeks.len());
     let mut this_week_rows = Vec::new();
     for w in &weeks {
         let week_rows = rows.get(w).cloned().unwrap_or_default();
-        let involved: Vec<Partner> = week_rows
+        let involved = week_rows
             .iter()
-            .filter_map(|(id, _, _)| by_id.get(id).map(|p| (*p).clone()))
-            .collect();
-        let screens = screen_many(app, ws, settings, &involved, w.sunday()).await?;
+            .filter_map(|(id, _, _)| by_id.get(id).copied());
+        let verdicts = verdicts_many(app, ws, settings, involved, w.sunday()).await?;
         let allocs: Vec<PartnerAllocation> = week_rows
             .iter()
             .filter_map(|(id, h, s)| {
                 let p = by_id.get(id)?;
-                let verdict = screens.get(id).and_then(|s| s.as_ref().map(|s| s.verdict));
+                let verdict = verdicts.get(id).copied().flatten();
                 Some(PartnerAllocation {
                     partner: p.name.clone(),
                     bucket: Bucket::of(verdict),
@@ -250,23 +252,23 @@ pub async fn weekly(
                 .map(|(id, _, _)| *id)
         })
         .collect();
-    let candidates: Vec<Partner> = partners
+    let candidates: Vec<&Partner> = partners
         .iter()
         .filter(|p| {
             p.signed.is_some_and(|d| d <= end)
                 && p.dropped.is_none_or(|d| d > end)
                 && !active.contains(&p.id)
         })
-        .cloned()
         .collect();
-    let screens = screen_many(app, ws, settings, &candidates, end).await?;
+    let verdicts = verdicts_many(app, ws, settings, candidates.iter().copied(), end).await?;
     let mut neglected: Vec<String> = candidates
         .iter()
         .filter(|p| {
-            screens
+            verdicts
                 .get(&p.id)
-                .and_then(|s| s.as_ref())
-                .is_some_and(|s| s.verdict.matches())
+                .copied()
+                .flatten()
+                .is_some_and(Verdict::matches)
         })
         .map(|p| p.name.clone())
         .collect();

@@ -3,11 +3,11 @@
 use super::card::{Card, Render, Tone};
 use super::partners::not_future;
 use super::screen::{screen_partner, verdict_label};
-use super::{lookup, require, App, AppError, AppResult, Ctx, Invocation, Reply};
+use super::{lookup, require, App, AppError, AppResult, Ctx, Invocation, Reply, Settings};
 use crate::domain::evidence::Observation;
 use crate::domain::profile::{num, Trait};
 use crate::domain::screening::TraitStatus;
-use crate::domain::{Role, Verdict};
+use crate::domain::{name_key, snippet, Role, Verdict};
 use crate::store::{NewEvidence, RecordTable, RetractOutcome};
 use chrono::NaiveDate;
 use serde::Serialize;
@@ -119,11 +119,31 @@ pub async fn record(
     observed: Option<NaiveDate>,
 ) -> AppResult<EvidenceAdded> {
     check_value(value)?;
-    let partner = lookup::partner(app, &ctx.workspace, partner_name).await?;
-    let profile = lookup::profile(app, &ctx.workspace, partner.partner_type).await?;
+    let ws = &ctx.workspace;
+    // The settings, the partner and its profile in one read (the facts' date does not matter here).
+    let Some(facts) = app
+        .store
+        .screen_facts(ws, &name_key(partner_name), app.today_guess(ws))
+        .await?
+    else {
+        // Not on the roster: the lookup's error names the closest names.
+        lookup::partner(app, ws, partner_name).await?;
+        return Err(AppError::user(format!(
+            "No partner `{}` on the roster.",
+            snippet(partner_name)
+        )));
+    };
+    let partner = facts.partner;
+    let Some(profile) = facts.profile else {
+        return Err(lookup::profile(app, ws, partner.partner_type)
+            .await
+            .err()
+            .unwrap_or_else(|| AppError::user("The partner's profile changed: try again.")));
+    };
     let t = lookup::trait_of(&profile, trait_name)?;
     let observation = observation_for(t, met, value)?;
-    let settings = app.settings(&ctx.workspace).await?;
+    let settings = Settings::from_row(facts.settings);
+    app.remember_timezone(ws, &settings);
     let today = app.today(&settings);
     let observed = observed.unwrap_or(today);
     not_future(observed, today, "the observation date")?;

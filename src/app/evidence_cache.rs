@@ -25,14 +25,16 @@ impl WorkspaceEvidence {
             .unwrap_or(&[])
     }
 
-    fn apply(
-        &mut self,
-        new: Vec<CompactEvidence>,
-        retracted: Option<HashSet<i64>>,
-        version: EvidenceVersion,
-    ) {
-        for e in new {
-            self.by_partner.entry(e.partner_id).or_default().push(e);
+    fn add(&mut self, e: CompactEvidence) {
+        self.by_partner.entry(e.partner_id).or_default().push(e);
+    }
+
+    /// Flag newly retracted records and record how far the copy is current.
+    fn finish(&mut self, retracted: Option<HashSet<i64>>, version: EvidenceVersion, loaded: bool) {
+        if loaded {
+            // A first load grew every list by doubling: give the slack back.
+            self.by_partner.values_mut().for_each(Vec::shrink_to_fit);
+            self.by_partner.shrink_to_fit();
         }
         if let Some(ids) = retracted {
             for records in self.by_partner.values_mut() {
@@ -72,11 +74,20 @@ impl EvidenceCache {
         let mut w = slot.clone().write_owned().await;
         let have = w.version;
         if have != version {
-            let new = if version.max_id > have.max_id {
-                store.compact_evidence_after(ws, have.max_id).await?
-            } else {
-                Vec::new()
-            };
+            let mut newest = have.max_id;
+            if version.max_id > have.max_id {
+                let read = store
+                    .compact_evidence_after(ws, have.max_id, |e| {
+                        newest = newest.max(e.id);
+                        w.add(e);
+                    })
+                    .await;
+                if let Err(e) = read {
+                    // Part of the range may be in: start over next time rather than hold duplicates.
+                    *w = WorkspaceEvidence::default();
+                    return Err(e);
+                }
+            }
             let retracted = if version.retracted != have.retracted {
                 Some(
                     store
@@ -88,12 +99,13 @@ impl EvidenceCache {
             } else {
                 None
             };
-            // New records carry their own retraction flag; the re-read id set covers older ones.
+            // Records read above carry their own retraction flag; the re-read id set covers older ones.
+            // The version's max_id is the whole table's: records of other workspaces up to it were skipped.
             let seen = EvidenceVersion {
-                max_id: new.last().map_or(have.max_id, |e| e.id.max(have.max_id)),
+                max_id: newest.max(version.max_id),
                 retracted: version.retracted,
             };
-            w.apply(new, retracted, seen);
+            w.finish(retracted, seen, have.max_id == 0);
         }
         drop(w);
         Ok(slot.read_owned().await)

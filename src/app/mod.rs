@@ -55,6 +55,9 @@ pub struct App {
     pub schedules_changed: Arc<tokio::sync::Notify>,
     /// Evidence kept in memory for screening many partners at once.
     pub evidence: Arc<evidence_cache::EvidenceCache>,
+    /// The time zone each workspace had when last read: a guess of "today" that lets `/screen` read its
+    /// settings and its facts in one statement (a wrong guess costs a second read, never a wrong answer).
+    pub timezones: Arc<std::sync::Mutex<std::collections::HashMap<String, chrono_tz::Tz>>>,
 }
 
 /// Who is running a command, in which workspace.
@@ -138,6 +141,7 @@ impl App {
             chat: None,
             schedules_changed: Arc::new(tokio::sync::Notify::new()),
             evidence: Arc::new(evidence_cache::EvidenceCache::default()),
+            timezones: Arc::default(),
         }
     }
 
@@ -154,6 +158,25 @@ impl App {
     /// Today in the workspace's time zone.
     pub fn today(&self, s: &Settings) -> NaiveDate {
         self.now().with_timezone(&s.timezone).date_naive()
+    }
+
+    /// Today in the time zone the workspace had when last read (UTC when never read).
+    pub fn today_guess(&self, ws: &str) -> NaiveDate {
+        let tz = self
+            .timezones
+            .lock()
+            .map(|m| m.get(ws).copied().unwrap_or(chrono_tz::UTC))
+            .unwrap_or(chrono_tz::UTC);
+        self.now().with_timezone(&tz).date_naive()
+    }
+
+    /// Remember a workspace's time zone for [`App::today_guess`].
+    pub fn remember_timezone(&self, ws: &str, s: &Settings) {
+        if let Ok(mut m) = self.timezones.lock() {
+            if m.get(ws) != Some(&s.timezone) {
+                m.insert(ws.to_string(), s.timezone);
+            }
+        }
     }
 
     /// The current ISO week in the workspace's time zone.

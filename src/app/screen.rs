@@ -5,9 +5,9 @@ use super::card::{Action, Card, Render, Tone};
 use super::{lookup, App, AppError, AppResult, Ctx, Invocation, Reply, Settings};
 use crate::domain::evidence::{CompactEvidence, Observation};
 use crate::domain::profile::{num, Profile};
-use crate::domain::screening::{screen as screen_rules, Screening, TraitStatus};
+use crate::domain::screening::{screen as screen_rules, verdict_only, Screening, TraitStatus};
 use crate::domain::{name_key, snippet, PartnerName, PartnerType, Verdict};
-use crate::store::Partner;
+use crate::store::{Partner, ScreenFacts};
 use chrono::NaiveDate;
 use serde::Serialize;
 use std::collections::HashMap;
@@ -301,7 +301,7 @@ pub fn screen_reply(
     }
 }
 
-/// Screen one partner as of a date.
+/// Screen one partner as of a date (re-read with its profile and counting evidence in one statement).
 pub async fn screen_partner(
     app: &App,
     ctx: &Ctx,
@@ -309,23 +309,24 @@ pub async fn screen_partner(
     p: &Partner,
     as_of: NaiveDate,
 ) -> AppResult<ScreenReply> {
-    let profile = app
+    match app
         .store
-        .active_profile(&ctx.workspace, p.partner_type)
-        .await?;
-    let screening = match &profile {
-        Some(prof) => {
-            let evidence = app.store.partner_evidence(&ctx.workspace, p.id).await?;
-            Some(screen_rules(
-                prof,
-                &evidence,
-                as_of,
-                settings.screen_rules(),
-            ))
-        }
-        None => None,
-    };
-    Ok(screen_reply(p, profile.as_ref(), screening.as_ref(), as_of))
+        .screen_facts(&ctx.workspace, &name_key(&p.name), as_of)
+        .await?
+    {
+        Some(facts) => Ok(screen_facts_reply(settings, &facts, as_of)),
+        // Renamed or gone since it was read: screen what we have, without evidence.
+        None => Ok(screen_reply(p, None, None, as_of)),
+    }
+}
+
+/// The screen reply of stored facts.
+fn screen_facts_reply(settings: &Settings, f: &ScreenFacts, as_of: NaiveDate) -> ScreenReply {
+    let screening = f
+        .profile
+        .as_ref()
+        .map(|prof| screen_rules(prof, &f.evidence, as_of, settings.screen_rules()));
+    screen_reply(&f.partner, f.profile.as_ref(), screening.as_ref(), as_of)
 }
 
 /// Screen many partners at once as of a date, from the in-memory evidence (brought up to date first).
@@ -352,6 +353,35 @@ pub async fn screen_many(
                 screen_rules(prof, evidence.partner(p.id), as_of, settings.screen_rules())
             });
             (p.id, s)
+        })
+        .collect())
+}
+
+/// Only the verdicts of many partners as of a date (None: no active profile for its type), from the
+/// in-memory evidence: what the weekly digest needs for each week of its trend.
+pub async fn verdicts_many<'a>(
+    app: &App,
+    ws: &str,
+    settings: &Settings,
+    partners: impl IntoIterator<Item = &'a Partner>,
+    as_of: NaiveDate,
+) -> AppResult<HashMap<i64, Option<Verdict>>> {
+    let profiles: HashMap<PartnerType, Profile> = app
+        .store
+        .active_profiles(ws)
+        .await?
+        .into_iter()
+        .map(|p| (p.partner_type, p))
+        .collect();
+    let evidence = app.evidence.get(&app.store, ws).await?;
+    let rules = settings.screen_rules();
+    Ok(partners
+        .into_iter()
+        .map(|p| {
+            let v = profiles
+                .get(&p.partner_type)
+                .map(|prof| verdict_only(prof, evidence.partner(p.id), as_of, rules));
+            (p.id, v)
         })
         .collect())
 }
@@ -406,22 +436,36 @@ fn check_as_of(as_of: NaiveDate, today: NaiveDate) -> AppResult<()> {
 #[tracing::instrument(skip(app, inv))]
 pub async fn screen_command(app: &App, ctx: &Ctx, inv: &Invocation) -> AppResult<Reply> {
     let name = PartnerName::parse(inv.text("partner")?)?;
-    let settings = app.settings(&ctx.workspace).await?;
-    let today = app.today(&settings);
-    let as_of = inv.opt_date("as_of")?.unwrap_or(today);
-    check_as_of(as_of, today)?;
-    match app
-        .store
-        .partner_by_key(&ctx.workspace, &name.key())
-        .await?
-    {
-        Some(p) => Ok(Reply::from_typed(
-            &screen_partner(app, ctx, &settings, &p, as_of).await?,
-        )),
-        None => Ok(Reply::from_typed(
+    let asked = inv.opt_date("as_of")?;
+    let ws = &ctx.workspace;
+    // One statement reads the settings and the facts as of the day we expect "today" to be there.
+    let guess = asked.unwrap_or_else(|| app.today_guess(ws));
+    let Some(mut facts) = app.store.screen_facts(ws, &name.key(), guess).await? else {
+        let settings = app.settings(ws).await?;
+        check_as_of(asked.unwrap_or(guess), app.today(&settings))?;
+        return Ok(Reply::from_typed(
             &not_on_roster(app, ctx, name.as_str(), None).await?,
-        )),
+        ));
+    };
+    let settings = Settings::from_row(facts.settings.clone());
+    app.remember_timezone(ws, &settings);
+    let today = app.today(&settings);
+    let as_of = asked.unwrap_or(today);
+    check_as_of(as_of, today)?;
+    if as_of != guess {
+        // The time zone changed since we last looked (or the day just turned there): read again.
+        match app.store.screen_facts(ws, &name.key(), as_of).await? {
+            Some(f) => facts = f,
+            None => {
+                return Ok(Reply::from_typed(
+                    &not_on_roster(app, ctx, name.as_str(), None).await?,
+                ))
+            }
+        }
     }
+    Ok(Reply::from_typed(&screen_facts_reply(
+        &settings, &facts, as_of,
+    )))
 }
 
 /// A free-text question, parsed.

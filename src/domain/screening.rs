@@ -156,6 +156,26 @@ pub fn screen<R: Record>(
     }
 }
 
+/// Only the verdict of [`screen`] (same rules, nothing allocated): for digests that screen thousands of
+/// partners for many dates.
+pub fn verdict_only<R: Record>(
+    profile: &Profile,
+    evidence: &[R],
+    as_of: NaiveDate,
+    rules: ScreenRules,
+) -> Verdict {
+    let (mut missed, mut unknown) = (0, 0);
+    for t in &profile.traits {
+        let record = counting_record(evidence.iter().filter(|e| e.trait_id() == t.id), as_of);
+        match status_of(t, record, as_of, rules) {
+            TraitStatus::Met => {}
+            TraitStatus::Missed => missed += 1,
+            TraitStatus::Unknown | TraitStatus::Stale => unknown += 1,
+        }
+    }
+    verdict(missed, unknown, rules.max_misses)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -228,6 +248,43 @@ mod tests {
             s.verify_next,
             ["Deal registration", "Customer overlap", "Sales reps"]
         );
+    }
+
+    proptest::proptest! {
+        /// The digests' shortcut gives the verdict of the full screening, whatever the records.
+        #[test]
+        fn verdict_only_agrees_with_screen(
+            records in proptest::collection::vec(
+                (1..5_i64, proptest::option::of(0..60_u32), 0..500_i64, proptest::bool::ANY, 0..3_i64),
+                0..30,
+            ),
+            as_of in 0..500_i64,
+            max_misses in 0..3_u32,
+            max_age in 30..400_i64,
+        ) {
+            let start = day("2025-06-01");
+            let e: Vec<Evidence> = records
+                .iter()
+                .enumerate()
+                .map(|(i, (trait_id, value, age, retracted, rec))| {
+                    let obs = match value {
+                        Some(v) => Observation::Value(f64::from(*v)),
+                        None => Observation::Met(*retracted ^ (i % 2 == 0)),
+                    };
+                    let observed = (start + chrono::Duration::days(*age)).to_string();
+                    let mut r = ev(i as i64 + 1, *trait_id, obs, &observed);
+                    r.retracted = *retracted && *rec == 0;
+                    r.recorded_at = format!("{observed}T1{rec}:00:00.000000Z");
+                    r
+                })
+                .collect();
+            let rules = ScreenRules { max_misses, evidence_max_age_days: max_age };
+            let at = start + chrono::Duration::days(as_of);
+            proptest::prop_assert_eq!(
+                verdict_only(&profile(), &e, at, rules),
+                screen(&profile(), &e, at, rules).verdict
+            );
+        }
     }
 
     #[test]

@@ -1,8 +1,9 @@
 //! Allocations: team hours and spend put into a partner, per ISO week.
 
-use super::{get, ts, Result, Store};
+use super::{get, parse_col, ts, Result, Store};
 use crate::domain::{Amount, Hours, Week};
 use chrono::{DateTime, Utc};
+use sqlx::AssertSqlSafe;
 
 /// An allocation to record.
 #[derive(Debug, Clone, PartialEq)]
@@ -84,26 +85,48 @@ impl Store {
         from: Week,
         to: Week,
     ) -> Result<Vec<AllocationSum>> {
-        let rows = sqlx::query(
-            "SELECT partner_id, week, CAST(SUM(hours_centi) AS BIGINT) AS hours, CAST(SUM(spend_cents) AS BIGINT) AS spend \
-             FROM allocations \
-             WHERE workspace_id = $1 AND week >= $2 AND week <= $3 AND retracted_at IS NULL \
-             GROUP BY partner_id, week ORDER BY week, partner_id",
-        )
-        .bind(ws)
-        .bind(from.to_string())
-        .bind(to.to_string())
-        .fetch_all(self.pool())
-        .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(AllocationSum {
-                    partner_id: get(r, "partner_id")?,
-                    week: get(r, "week")?,
-                    hours: Hours::from_centi(get(r, "hours")?),
-                    spend: Amount::from_cents(get(r, "spend")?),
-                })
-            })
-            .collect()
+        // One row per partner with its weeks packed as `week:hours:spend,…`: the driver's cost is per value
+        // read, and eight weeks of a large roster are tens of thousands of (partner, week) sums.
+        let concat = match self.backend() {
+            super::Backend::Sqlite => "group_concat",
+            super::Backend::Postgres => "string_agg",
+        };
+        let sql = format!(
+            "SELECT partner_id, {concat}(week || ':' || hours || ':' || spend, ',') AS weeks FROM ( \
+                 SELECT partner_id, week, SUM(hours_centi) AS hours, SUM(spend_cents) AS spend \
+                 FROM allocations \
+                 WHERE workspace_id = $1 AND week >= $2 AND week <= $3 AND retracted_at IS NULL \
+                 GROUP BY partner_id, week) AS sums \
+             GROUP BY partner_id"
+        );
+        let rows = sqlx::query(AssertSqlSafe(sql))
+            .bind(ws)
+            .bind(from.to_string())
+            .bind(to.to_string())
+            .fetch_all(self.pool())
+            .await?;
+        let mut out = Vec::with_capacity(rows.len() * 8);
+        for r in &rows {
+            let partner_id: i64 = get(r, "partner_id")?;
+            let weeks: String = get(r, "weeks")?;
+            for item in weeks.split(',') {
+                let mut parts = item.split(':');
+                let (Some(week), Some(h), Some(sp), None) =
+                    (parts.next(), parts.next(), parts.next(), parts.next())
+                else {
+                    return Err(super::StoreError::Corrupt(format!(
+                        "allocation sums `{item}`"
+                    )));
+                };
+                out.push(AllocationSum {
+                    partner_id,
+                    week: week.to_string(),
+                    hours: Hours::from_centi(parse_col(h, "hours")?),
+                    spend: Amount::from_cents(parse_col(sp, "spend")?),
+                });
+            }
+        }
+        out.sort_by(|a, b| a.week.cmp(&b.week).then(a.partner_id.cmp(&b.partner_id)));
+        Ok(out)
     }
 }

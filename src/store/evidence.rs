@@ -3,6 +3,7 @@
 use super::{day, get, ts, Result, Store};
 use crate::domain::evidence::{CompactEvidence, Evidence, Observation};
 use chrono::{DateTime, NaiveDate, Utc};
+use futures_util::TryStreamExt;
 use sqlx::any::AnyRow;
 use sqlx::AssertSqlSafe;
 use sqlx::Row;
@@ -62,6 +63,31 @@ pub(crate) fn evidence_from_row(r: &AnyRow) -> Result<Evidence> {
         observed: day(&observed)?,
         recorded_by: get(r, "recorded_by")?,
         recorded_at: get(r, "recorded_at")?,
+        retracted: retracted_at.is_some(),
+    })
+}
+
+fn compact_from_row(r: &AnyRow) -> Result<CompactEvidence> {
+    let met: Option<i64> = r.try_get(3)?;
+    let value: Option<f64> = r.try_get(4)?;
+    let observed: String = r.try_get(5)?;
+    let recorded_at: String = r.try_get(6)?;
+    let retracted_at: Option<String> = r.try_get(7)?;
+    Ok(CompactEvidence {
+        id: r.try_get(0)?,
+        partner_id: r.try_get(1)?,
+        trait_id: r.try_get(2)?,
+        observed: day(&observed)?,
+        recorded_micros: super::parse_ts(&recorded_at)?.timestamp_micros(),
+        observation: match (met, value) {
+            (Some(m), _) => Observation::Met(m != 0),
+            (None, Some(v)) => Observation::Value(v),
+            (None, None) => {
+                return Err(super::StoreError::Corrupt(
+                    "evidence without met or value".into(),
+                ))
+            }
+        },
         retracted: retracted_at.is_some(),
     })
 }
@@ -249,14 +275,14 @@ impl Store {
         .transpose()
     }
 
-    /// The change counters of a workspace's evidence (two index lookups).
+    /// The change counters of a workspace's evidence (two index lookups). `max_id` is the highest id of the
+    /// whole table (the primary key's last entry): another workspace's records move it too, which only costs
+    /// the cache an empty range read.
     #[tracing::instrument(skip(self))]
     pub async fn evidence_version(&self, ws: &str) -> Result<EvidenceVersion> {
-        let max_id: Option<i64> =
-            sqlx::query_scalar("SELECT MAX(id) FROM evidence WHERE workspace_id = $1")
-                .bind(ws)
-                .fetch_one(self.pool())
-                .await?;
+        let max_id: Option<i64> = sqlx::query_scalar("SELECT MAX(id) FROM evidence")
+            .fetch_one(self.pool())
+            .await?;
         let retracted: i64 = sqlx::query_scalar(
             "SELECT COUNT(*) FROM evidence WHERE workspace_id = $1 AND retracted_at IS NOT NULL",
         )
@@ -269,47 +295,27 @@ impl Store {
         })
     }
 
-    /// The workspace's evidence records with an id above `after_id`, reduced to what decides verdicts.
-    #[tracing::instrument(skip(self))]
+    /// Hand `f` the workspace's evidence records with an id above `after_id`, in id order, reduced to what
+    /// decides verdicts. Rows are streamed, so loading a large workspace never holds more than one row of the
+    /// driver's at a time.
+    #[tracing::instrument(skip(self, f))]
     pub async fn compact_evidence_after(
         &self,
         ws: &str,
         after_id: i64,
-    ) -> Result<Vec<CompactEvidence>> {
-        let rows = sqlx::query(
+        mut f: impl FnMut(CompactEvidence) + Send,
+    ) -> Result<()> {
+        let mut rows = sqlx::query(
             "SELECT id, partner_id, trait_id, met, value, observed, recorded_at, retracted_at FROM evidence \
-             WHERE workspace_id = $1 AND id > $2 ORDER BY id",
+             WHERE id > $2 AND workspace_id = $1 ORDER BY id",
         )
         .bind(ws)
         .bind(after_id)
-        .fetch_all(self.pool())
-        .await?;
-        rows.iter()
-            .map(|r| {
-                let met: Option<i64> = r.try_get(3)?;
-                let value: Option<f64> = r.try_get(4)?;
-                let observed: String = r.try_get(5)?;
-                let recorded_at: String = r.try_get(6)?;
-                let retracted_at: Option<String> = r.try_get(7)?;
-                Ok(CompactEvidence {
-                    id: r.try_get(0)?,
-                    partner_id: r.try_get(1)?,
-                    trait_id: r.try_get(2)?,
-                    observed: day(&observed)?,
-                    recorded_micros: super::parse_ts(&recorded_at)?.timestamp_micros(),
-                    observation: match (met, value) {
-                        (Some(m), _) => Observation::Met(m != 0),
-                        (None, Some(v)) => Observation::Value(v),
-                        (None, None) => {
-                            return Err(super::StoreError::Corrupt(
-                                "evidence without met or value".into(),
-                            ))
-                        }
-                    },
-                    retracted: retracted_at.is_some(),
-                })
-            })
-            .collect()
+        .fetch(self.pool());
+        while let Some(r) = rows.try_next().await? {
+            f(compact_from_row(&r)?);
+        }
+        Ok(())
     }
 
     /// The ids of a workspace's retracted evidence records.
@@ -321,5 +327,122 @@ impl Store {
                 .fetch_all(self.pool())
                 .await?,
         )
+    }
+}
+
+/// Everything a screen of one partner needs, read in one statement: the partner, the active profile of its
+/// type with its current traits, and for each trait only the record that counts as of the date.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScreenFacts {
+    /// The workspace's settings (the defaults when none were set).
+    pub settings: super::SettingsRow,
+    pub partner: super::Partner,
+    pub profile: Option<crate::domain::profile::Profile>,
+    /// At most one record per trait: the latest non-retracted one observed on or before the date.
+    pub evidence: Vec<Evidence>,
+}
+
+/// One row per current trait (or one row with NULL profile and trait columns): partner columns named as
+/// `PARTNER_COLS`, profile columns `pr_*`, trait columns `t_*`, evidence columns `e_*`. The counting record is
+/// found by the `evidence_by_partner` index, newest first, one probe per trait.
+const SCREEN_FACTS_SQL: &str = "\
+SELECT {SETTINGS_COLS}, p.id, p.name, p.partner_type, p.stage, p.signed_on, p.dropped_on, p.drop_reason, p.champion, p.note, \
+       p.created_by, p.created_at, \
+       pr.id AS pr_id, pr.name AS pr_name, pr.joint_solution AS pr_joint, pr.owner AS pr_owner, \
+       pr.revision AS pr_revision, \
+       t.id AS t_id, t.name AS t_name, t.verify_by AS t_verify_by, t.min_value AS t_min, t.max_value AS t_max, \
+       t.unit AS t_unit, \
+       e.id AS e_id, e.met AS e_met, e.value AS e_value, e.source AS e_source, e.note AS e_note, \
+       e.observed AS e_observed, e.recorded_by AS e_recorded_by, e.recorded_at AS e_recorded_at \
+FROM partners p \
+LEFT JOIN workspace_settings s ON s.workspace_id = p.workspace_id \
+LEFT JOIN profiles pr ON pr.workspace_id = p.workspace_id AND pr.partner_type = p.partner_type \
+     AND pr.retired_at IS NULL \
+LEFT JOIN traits t ON t.profile_id = pr.id AND t.removed_in IS NULL \
+LEFT JOIN evidence e ON e.id = ( \
+     SELECT x.id FROM evidence x \
+     WHERE x.partner_id = p.id AND x.trait_id = t.id AND x.retracted_at IS NULL AND x.observed <= $3 \
+     ORDER BY x.observed DESC, x.recorded_at DESC, x.id DESC LIMIT 1) \
+WHERE p.workspace_id = $1 AND p.name_key = $2 \
+ORDER BY t.id";
+
+impl Store {
+    /// The facts to screen the partner with name key `key` as of `as_of`, or None when it is not on the roster.
+    #[tracing::instrument(skip(self))]
+    pub async fn screen_facts(
+        &self,
+        ws: &str,
+        key: &str,
+        as_of: NaiveDate,
+    ) -> Result<Option<ScreenFacts>> {
+        static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+            SCREEN_FACTS_SQL.replace("{SETTINGS_COLS}", super::settings::SETTINGS_COLS)
+        });
+        let rows = sqlx::query(AssertSqlSafe(SQL.as_str()))
+            .bind(ws)
+            .bind(key)
+            .bind(as_of.to_string())
+            .fetch_all(self.pool())
+            .await?;
+        let Some(first) = rows.first() else {
+            return Ok(None);
+        };
+        let partner = super::partners::partner_from_row(first)?;
+        let profile = match get::<Option<i64>>(first, "pr_id")? {
+            None => None,
+            Some(id) => {
+                let ty: String = get(first, "partner_type")?;
+                let mut traits = Vec::with_capacity(rows.len());
+                for r in &rows {
+                    if let Some(t) = super::profiles::trait_from_prefixed_row(r)? {
+                        traits.push(t);
+                    }
+                }
+                Some(crate::domain::profile::Profile {
+                    id,
+                    partner_type: super::parse_col(&ty, "partner type")?,
+                    name: get(first, "pr_name")?,
+                    joint_solution: get(first, "pr_joint")?,
+                    owner: get(first, "pr_owner")?,
+                    revision: get(first, "pr_revision")?,
+                    traits,
+                })
+            }
+        };
+        let mut evidence = Vec::with_capacity(rows.len());
+        for r in &rows {
+            let Some(id) = get::<Option<i64>>(r, "e_id")? else {
+                continue;
+            };
+            let met: Option<i64> = get(r, "e_met")?;
+            let value: Option<f64> = get(r, "e_value")?;
+            let observed: String = get(r, "e_observed")?;
+            evidence.push(Evidence {
+                id,
+                partner_id: partner.id,
+                trait_id: get(r, "t_id")?,
+                observation: match (met, value) {
+                    (Some(m), _) => Observation::Met(m != 0),
+                    (None, Some(v)) => Observation::Value(v),
+                    (None, None) => {
+                        return Err(super::StoreError::Corrupt(
+                            "evidence without met or value".into(),
+                        ))
+                    }
+                },
+                source: get(r, "e_source")?,
+                note: get(r, "e_note")?,
+                observed: day(&observed)?,
+                recorded_by: get(r, "e_recorded_by")?,
+                recorded_at: get(r, "e_recorded_at")?,
+                retracted: false,
+            });
+        }
+        Ok(Some(ScreenFacts {
+            settings: super::settings::settings_from_row(first)?,
+            partner,
+            profile,
+            evidence,
+        }))
     }
 }

@@ -166,6 +166,23 @@ impl Store {
             .collect()
     }
 
+    /// The partners a weekly digest can name: every partner ever signed, and any other with allocations in
+    /// the weeks `from` to `to` (a roster of prospects can be much larger than that).
+    #[tracing::instrument(skip(self))]
+    pub async fn partners_for_weeks(&self, ws: &str, from: &str, to: &str) -> Result<Vec<Partner>> {
+        let rows = sqlx::query(AssertSqlSafe(format!(
+            "SELECT {PARTNER_COLS} FROM partners WHERE workspace_id = $1 AND (signed_on IS NOT NULL OR id IN ( \
+                 SELECT partner_id FROM allocations \
+                 WHERE workspace_id = $1 AND week >= $2 AND week <= $3 AND retracted_at IS NULL))"
+        )))
+        .bind(ws)
+        .bind(from)
+        .bind(to)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(partner_from_row).collect()
+    }
+
     /// Up to `limit` partner names whose key starts with `prefix_key`, then those containing it, for autocomplete.
     #[tracing::instrument(skip(self))]
     pub async fn search_partners(
@@ -181,13 +198,25 @@ impl Store {
             .replace('%', "\\%")
             .replace('_', "\\_");
         let starts = format!("{escaped}%");
-        let rows = sqlx::query(
-            "SELECT name FROM partners WHERE workspace_id = $1 AND name_key LIKE $2 ESCAPE '\\' \
-             ORDER BY name_key LIMIT $3",
-        )
-        .bind(ws)
-        .bind(&starts)
-        .bind(limit)
+        let rows = match self.backend() {
+            // SQLite uses an index for LIKE only on NOCASE columns; the key is compared bytewise, so the
+            // prefix is the range [prefix, prefix + U+10FFFF) of the (workspace_id, name_key) index.
+            super::Backend::Sqlite => sqlx::query(
+                "SELECT name FROM partners WHERE workspace_id = $1 AND name_key >= $2 AND name_key < $3 \
+                 ORDER BY name_key LIMIT $4",
+            )
+            .bind(ws)
+            .bind(prefix_key)
+            .bind(format!("{prefix_key}{}", char::MAX))
+            .bind(limit),
+            super::Backend::Postgres => sqlx::query(
+                "SELECT name FROM partners WHERE workspace_id = $1 AND name_key LIKE $2 ESCAPE '\\' \
+                 ORDER BY name_key LIMIT $3",
+            )
+            .bind(ws)
+            .bind(&starts)
+            .bind(limit),
+        }
         .fetch_all(self.pool())
         .await?;
         let mut names: Vec<String> = rows.iter().map(|r| get(r, "name")).collect::<Result<_>>()?;

@@ -46,6 +46,27 @@ fn trait_from_row(r: &AnyRow) -> Result<Trait> {
     })
 }
 
+/// The trait of a row of the screen query (columns `t_*`), None on a row without one.
+pub(crate) fn trait_from_prefixed_row(r: &AnyRow) -> Result<Option<Trait>> {
+    let Some(id) = get::<Option<i64>>(r, "t_id")? else {
+        return Ok(None);
+    };
+    let min: Option<f64> = get(r, "t_min")?;
+    let max: Option<f64> = get(r, "t_max")?;
+    let unit: Option<String> = get(r, "t_unit")?;
+    let kind = if min.is_none() && max.is_none() {
+        TraitKind::YesNo
+    } else {
+        TraitKind::Threshold { min, max, unit }
+    };
+    Ok(Some(Trait {
+        id,
+        name: get(r, "t_name")?,
+        verify_by: get(r, "t_verify_by")?,
+        kind,
+    }))
+}
+
 impl Store {
     /// Create the active profile of a type (revision 1, no traits). A second active profile is a Conflict.
     #[tracing::instrument(skip(self))]

@@ -6,7 +6,7 @@
 
 use super::{day, get, parse_col, ts, Backend, NewAllocation, NewEvidence, NewOutcome, NewPartner};
 use super::{Result, Store, StoreError};
-use crate::domain::evidence::{Evidence, Observation};
+use crate::domain::evidence::Observation;
 use crate::domain::{Amount, Hours, OutcomeKind, Week};
 use chrono::{DateTime, NaiveDate, Utc};
 use futures_util::{Stream, StreamExt, TryStreamExt};
@@ -292,28 +292,6 @@ impl Store {
         .bind(ws)
         .fetch(self.pool())
         .map(|r| r.map_err(StoreError::from).and_then(|r| outcome_out(&r)))
-    }
-
-    /// The non-retracted evidence observed on or before `as_of`, grouped by partner (ordered by partner id),
-    /// for screening the whole roster without holding every record in memory.
-    #[tracing::instrument(skip(self))]
-    pub fn evidence_by_partner<'a>(
-        &'a self,
-        ws: &'a str,
-        as_of: NaiveDate,
-    ) -> impl Stream<Item = Result<Evidence>> + Send + 'a {
-        sqlx::query(AssertSqlSafe(format!(
-            "SELECT {} FROM evidence WHERE workspace_id = $1 AND retracted_at IS NULL AND observed <= $2 \
-             ORDER BY partner_id",
-            super::evidence::EVIDENCE_COLS
-        )))
-        .bind(ws)
-        .bind(as_of.to_string())
-        .fetch(self.pool())
-        .map(|r| {
-            r.map_err(StoreError::from)
-                .and_then(|r| super::evidence::evidence_from_row(&r))
-        })
     }
 
     /// Begin the one transaction of an import. SQLite takes the write lock at once (`BEGIN IMMEDIATE`), so the

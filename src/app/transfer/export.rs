@@ -7,7 +7,7 @@
 use super::csv_io::SheetWriter;
 use super::{ExportKind, TRAIT_COLUMN_PREFIX};
 use crate::app::{App, AppError};
-use crate::domain::evidence::{Evidence, Observation};
+use crate::domain::evidence::{Observation, Record};
 use crate::domain::profile::{num, Profile};
 use crate::domain::screening::screen;
 use crate::domain::{Amount, Hours, PartnerType, Verdict};
@@ -171,9 +171,9 @@ struct Screened {
     statuses: HashMap<String, &'static str>,
 }
 
-fn screened(
+fn screened<R: Record>(
     profile: Option<&Profile>,
-    evidence: &[Evidence],
+    evidence: &[R],
     as_of: chrono::NaiveDate,
     rules: crate::domain::screening::ScreenRules,
 ) -> Screened {
@@ -193,7 +193,7 @@ fn screened(
 
 /// The roster with each partner's verdict today and one status column per trait of the active profiles
 /// (`trait:<name>`; a trait name shared by two profiles shares the column; empty when the partner's profile
-/// does not have the trait). Evidence is streamed partner by partner, so memory holds one partner's records.
+/// does not have the trait).
 async fn roster<W: Write + Send>(
     app: &App,
     ws: &str,
@@ -218,31 +218,9 @@ async fn roster<W: Write + Send>(
         }
     }
     let partners = app.store.partners(ws, &PartnerFilter::default()).await?;
-    let type_of: HashMap<i64, PartnerType> =
-        partners.iter().map(|p| (p.id, p.partner_type)).collect();
-    let mut results: HashMap<i64, Screened> = HashMap::with_capacity(partners.len());
-    {
-        let stream = app.store.evidence_by_partner(ws, today);
-        pin_mut!(stream);
-        let mut current: Vec<Evidence> = Vec::new();
-        let mut finish = |records: &mut Vec<Evidence>| {
-            if let Some(id) = records.first().map(|e| e.partner_id) {
-                let profile = type_of.get(&id).and_then(|t| profiles.get(t));
-                results.insert(id, screened(profile, records, today, rules));
-            }
-            records.clear();
-        };
-        while let Some(e) = stream.try_next().await? {
-            if current
-                .first()
-                .is_some_and(|c| c.partner_id != e.partner_id)
-            {
-                finish(&mut current);
-            }
-            current.push(e);
-        }
-        finish(&mut current);
-    }
+    // Verdicts from the in-memory evidence (brought up to date first): one pass over memory instead of
+    // reading every record of the workspace through the driver.
+    let evidence = app.evidence.get(&app.store, ws).await?;
     let mut header: Vec<String> = [
         "name",
         "type",
@@ -265,10 +243,12 @@ async fn roster<W: Write + Send>(
     w.row(header.iter().map(|h| Some(h.as_str())))?;
     let mut n = 0;
     for p in &partners {
-        let s = match results.remove(&p.id) {
-            Some(s) => s,
-            None => screened(profiles.get(&p.partner_type), &[], today, rules),
-        };
+        let s = screened(
+            profiles.get(&p.partner_type),
+            evidence.partner(p.id),
+            today,
+            rules,
+        );
         let signed = p.signed.map(|d| d.to_string());
         let dropped = p.dropped.map(|d| d.to_string());
         let mut cells: Vec<Option<&str>> = vec![

@@ -9,8 +9,8 @@
 //! counted as unchanged, so importing the same file twice changes nothing.
 
 mod csv_io;
-mod export;
-mod import;
+pub mod export;
+pub mod import;
 
 pub use csv_io::{escape_cell, unescape_cell, RowError, MAX_ROW_BYTES, MAX_SHOWN_ERRORS};
 

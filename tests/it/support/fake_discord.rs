@@ -427,6 +427,11 @@ impl FakeDiscord {
             .with_state(inner.clone());
         let (tx, rx) = oneshot::channel::<()>();
         let server = tokio::spawn(async move {
+            // Like Discord, send each frame at once: without TCP_NODELAY a gateway event sent within 40 ms
+            // of the previous one waits for the bot's delayed ACK (Nagle), which the e2e bench measured.
+            let listener = axum::serve::ListenerExt::tap_io(listener, |s| {
+                let _ = s.set_nodelay(true);
+            });
             let _ = axum::serve(listener, app)
                 .with_graceful_shutdown(async move {
                     let _ = rx.await;

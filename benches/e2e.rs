@@ -1,0 +1,628 @@
+//! End-to-end figures for BENCHMARKS.md, against a generated workspace of 10,000 partners
+//! (`PARTNERFIT_BENCH_PARTNERS` overrides the size) in the fake's standard guild:
+//!
+//! * `e2e/screen` (a partner on the roster), `e2e/screen_unknown` (a name not on it: the closest names
+//!   and the traits to check) and `e2e/autocomplete` (the partner option of `/screen`, typed prefixes
+//!   such as "Acme"): the real release binary `partnerfit run` against the test suite's fake Discord
+//!   (REST + gateway on 127.0.0.1). One iteration is one interaction, timed from the moment the bench
+//!   hands it to the fake (which validates it and writes INTERACTION_CREATE to the gateway socket) to
+//!   the moment the fake records the bot's successful `POST /interactions/{id}/{token}/callback`.
+//!   Criterion's iterations are sent 45 ms apart (the pause is not timed), as people type; the fake sets
+//!   TCP_NODELAY on its sockets (before it did, a frame written within Linux's 40 ms delayed-ACK time of
+//!   the previous one waited for that ACK). Criterion reports mean and median; the printed lines
+//!   `e2e <kind>: … p50 … p99 …` give percentiles both back to back and spaced.
+//! * The bot's RSS (VmRSS, and VmHWM as the peak) 2 s after READY, after the percentile runs, and 2 s
+//!   after every interaction (`idle RSS …`).
+//! * `cold_start/ready`: spawning `partnerfit --database sqlite://<fresh file> run` until the fake has
+//!   sent READY on a live gateway connection (migrations of the fresh database included), and
+//!   `cold_start/migrate`: spawning `partnerfit --database sqlite://<fresh file> migrate` until it exits.
+//!
+//! Run with `cargo bench --bench e2e`. Without `--bench` (as under `cargo test --benches`) every part runs
+//! once on a small workspace, as a smoke test.
+
+// The file allows dead code itself.
+#[path = "../tests/it/support/fake_discord.rs"]
+mod fake_discord;
+
+#[allow(dead_code)]
+#[path = "../tests/it/support/bot.rs"]
+mod bot;
+
+use anyhow::{bail, Context as _};
+use bot::{opt, Bot, WAIT};
+use criterion::{Criterion, SamplingMode};
+use fake_discord::{
+    autocomplete, slash_command, FakeConfig, FakeDiscord, Invoker, PARTNERS_CHANNEL_ID,
+    STANDARD_GUILD_ID,
+};
+use partnerfit::generate::{generate, Spec};
+use partnerfit::store::Store;
+use serde_json::{json, Value};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// The bot logs at its default level, as in production (the tests' `partnerfit=trace` would be measured too).
+const BOT_ENV: &[(&str, &str)] = &[("PARTNERFIT_LOG", "info")];
+/// Typed prefixes for the partner autocomplete, in turn (the generated names start with these words).
+const PREFIXES: &[&str] = &["Acme", "Globex", "Hooli", "Stark", "Wonka", "Nimbus"];
+/// A name the roster does not have: `/screen` answers with the closest names and the traits to check.
+const UNKNOWN: &str = "Zenith Holdings";
+
+/// How big and how long, from the command line.
+struct Plan {
+    partners: usize,
+    /// Back-to-back interactions per kind for the printed percentiles (a tenth of it for the slow
+    /// `screen_unknown`).
+    samples: usize,
+    /// Interactions per kind sent `gap` apart, for the printed percentiles (half of it for
+    /// `screen_unknown`).
+    spaced: usize,
+    /// The pause before each spaced interaction (people do not type 1,000 commands back to back).
+    gap: Duration,
+    warmup: usize,
+    idle: Duration,
+}
+
+impl Plan {
+    fn from_args() -> anyhow::Result<Plan> {
+        let bench = std::env::args().any(|a| a == "--bench");
+        let partners = match std::env::var("PARTNERFIT_BENCH_PARTNERS") {
+            Ok(v) if !v.trim().is_empty() => v
+                .trim()
+                .parse()
+                .context("PARTNERFIT_BENCH_PARTNERS must be a number of partners")?,
+            _ if bench => 10_000,
+            _ => 200,
+        };
+        Ok(if bench {
+            Plan {
+                partners,
+                samples: 1_000,
+                spaced: 200,
+                gap: Duration::from_millis(45),
+                warmup: 50,
+                idle: Duration::from_secs(2),
+            }
+        } else {
+            Plan {
+                partners,
+                samples: 5,
+                spaced: 5,
+                gap: Duration::from_millis(45),
+                warmup: 2,
+                idle: Duration::from_millis(100),
+            }
+        })
+    }
+
+    /// Spaced samples of `kind`.
+    fn spaced_of(&self, kind: Kind) -> usize {
+        match kind {
+            Kind::ScreenUnknown => self.spaced.div_ceil(2),
+            _ => self.spaced,
+        }
+    }
+
+    /// Back-to-back samples of `kind`.
+    fn samples_of(&self, kind: Kind) -> usize {
+        match kind {
+            Kind::ScreenUnknown => self.samples.div_ceil(10),
+            _ => self.samples,
+        }
+    }
+}
+
+/// One interaction's timings.
+struct Timing {
+    /// Handed to the fake → the fake recorded the bot's successful callback.
+    total: Duration,
+    /// Of which: the fake validating the payload and writing it to the gateway socket.
+    send: Duration,
+    body: Value,
+}
+
+/// Send `payload` and wait for the bot's callback, which must be of `callback_type`.
+async fn round_trip(
+    fake: &FakeDiscord,
+    payload: Value,
+    callback_type: u64,
+) -> anyhow::Result<Timing> {
+    let start = Instant::now();
+    let id = fake.send_interaction(payload).await?;
+    let send = start.elapsed();
+    let rec = fake.interaction_response_recorded(id, WAIT).await?;
+    if rec.body["type"].as_u64() != Some(callback_type) {
+        bail!(
+            "interaction {id}: expected a callback of type {callback_type}, got {}",
+            rec.body
+        );
+    }
+    Ok(Timing {
+        total: rec.at.saturating_duration_since(start),
+        send,
+        body: rec.body,
+    })
+}
+
+/// The interactions measured, each built fresh (a token is single-use).
+#[derive(Clone)]
+struct Workload {
+    fake: FakeDiscord,
+    invoker: Invoker,
+    names: Arc<Vec<String>>,
+    /// Interactions answered so far.
+    answered: Arc<AtomicUsize>,
+}
+
+#[derive(Clone, Copy, Debug)]
+enum Kind {
+    Screen,
+    ScreenUnknown,
+    Autocomplete,
+}
+
+impl Kind {
+    const ALL: [Kind; 3] = [Kind::Screen, Kind::ScreenUnknown, Kind::Autocomplete];
+
+    fn label(self) -> &'static str {
+        match self {
+            Kind::Screen => "screen",
+            Kind::ScreenUnknown => "screen_unknown",
+            Kind::Autocomplete => "autocomplete",
+        }
+    }
+}
+
+impl Workload {
+    /// The `i`-th interaction of `kind` and the callback type it must get.
+    fn payload(&self, kind: Kind, i: usize) -> (Value, u64) {
+        match kind {
+            Kind::Screen => {
+                // A stride through the roster, so the pages touched are spread out.
+                let name = &self.names[i.wrapping_mul(7919) % self.names.len()];
+                (self.screen(name), 4)
+            }
+            Kind::ScreenUnknown => (self.screen(UNKNOWN), 4),
+            Kind::Autocomplete => {
+                let typed = PREFIXES[i % PREFIXES.len()];
+                let payload = autocomplete(
+                    Some(STANDARD_GUILD_ID),
+                    PARTNERS_CHANNEL_ID,
+                    &self.invoker,
+                    "screen",
+                    json!([{"name": "partner", "type": 3, "value": typed, "focused": true}]),
+                );
+                (payload, 8)
+            }
+        }
+    }
+
+    fn screen(&self, partner: &str) -> Value {
+        slash_command(
+            Some(STANDARD_GUILD_ID),
+            PARTNERS_CHANNEL_ID,
+            &self.invoker,
+            "screen",
+            json!([opt("partner", json!(partner))]),
+        )
+    }
+
+    async fn once(&self, kind: Kind, i: usize) -> anyhow::Result<Timing> {
+        let (payload, callback_type) = self.payload(kind, i);
+        let t = round_trip(&self.fake, payload, callback_type)
+            .await
+            .with_context(|| format!("{} #{i}", kind.label()))?;
+        self.answered.fetch_add(1, Ordering::Relaxed);
+        Ok(t)
+    }
+}
+
+/// The value at quantile `q` of sorted durations (nearest rank).
+fn quantile(sorted: &[Duration], q: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    let rank = ((sorted.len() - 1) as f64 * q).round() as usize;
+    sorted[rank.min(sorted.len() - 1)]
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e3
+}
+
+fn summary(mut v: Vec<Duration>) -> String {
+    v.sort_unstable();
+    format!(
+        "p50 {:.2} ms, p90 {:.2} ms, p99 {:.2} ms, max {:.2} ms over {}",
+        ms(quantile(&v, 0.5)),
+        ms(quantile(&v, 0.9)),
+        ms(quantile(&v, 0.99)),
+        ms(quantile(&v, 1.0)),
+        v.len()
+    )
+}
+
+/// VmRSS and VmHWM of a process, in KiB.
+fn memory_kib(pid: u32) -> anyhow::Result<(u64, u64)> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .with_context(|| format!("reading /proc/{pid}/status"))?;
+    let field = |key: &str| -> anyhow::Result<u64> {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(key))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+            .with_context(|| format!("no {key} in /proc/{pid}/status"))
+    };
+    Ok((field("VmRSS:")?, field("VmHWM:")?))
+}
+
+/// Print `what: RSS (peak VmHWM)` of the bot.
+fn report_memory(pid: u32, what: &str) -> anyhow::Result<()> {
+    let (rss, hwm) = memory_kib(pid)?;
+    eprintln!(
+        "{what}: {:.1} MiB (peak {:.1} MiB)",
+        rss as f64 / 1024.0,
+        hwm as f64 / 1024.0
+    );
+    Ok(())
+}
+
+/// Generate the workspace of the standard guild in `db` and return its partner names.
+async fn generate_workspace(url: &str, partners: usize) -> anyhow::Result<Vec<String>> {
+    let store = Store::open(url).await?;
+    let ws = STANDARD_GUILD_ID.to_string();
+    let spec = Spec {
+        workspace: ws.clone(),
+        partners,
+        seed: 1,
+        until: chrono::Utc::now().date_naive(),
+    };
+    let started = Instant::now();
+    let counts = generate(&store, &spec).await?;
+    eprintln!(
+        "e2e: generated workspace {ws} in {:.1} s: {} partners ({} signed), {} evidence, {} allocations, {} outcomes",
+        started.elapsed().as_secs_f64(),
+        counts.partners,
+        counts.signed,
+        counts.evidence,
+        counts.allocations,
+        counts.outcomes
+    );
+    let names = store
+        .partner_names(&ws)
+        .await?
+        .into_iter()
+        .map(|(_, n)| n)
+        .collect::<Vec<_>>();
+    store.close().await;
+    if names.is_empty() {
+        bail!("the generated workspace has no partners");
+    }
+    Ok(names)
+}
+
+/// The bot on the generated database, ready and with its commands registered.
+struct Running {
+    fake: FakeDiscord,
+    bot: Bot,
+    names: Vec<String>,
+}
+
+async fn start_bot(dir: &Path, plan: &Plan) -> anyhow::Result<Running> {
+    let url = format!("sqlite://{}", dir.join("bench.db").display());
+    let names = generate_workspace(&url, plan.partners).await?;
+    let fake = FakeDiscord::start(FakeConfig::standard()).await?;
+    let bot = Bot::start_on(&fake, dir, &url, &[], BOT_ENV);
+    if let Err(e) = fake.wait_ready(WAIT).await {
+        bail!("the bot never got READY: {e}\n{}", bot.log_text());
+    }
+    fake.wait_request(|r| r.method == "PUT" && r.path.ends_with("/commands"), WAIT)
+        .await
+        .context("the bot never registered its commands")?;
+    Ok(Running { fake, bot, names })
+}
+
+/// Warm up each kind (checking the replies make sense), then time `plan.samples` of each.
+async fn percentiles(w: &Workload, plan: &Plan) -> anyhow::Result<()> {
+    let hit = w.once(Kind::Screen, 0).await?;
+    let partner = &w.names[0];
+    let title = hit.body["data"]["embeds"][0]["title"]
+        .as_str()
+        .unwrap_or_default();
+    if !title.contains(partner.as_str()) {
+        bail!(
+            "/screen partner:{partner:?} did not answer with its card: {}",
+            hit.body
+        );
+    }
+    eprintln!("e2e: /screen card: {title:?}");
+    let miss = w.once(Kind::ScreenUnknown, 0).await?;
+    eprintln!(
+        "e2e: /screen of a name not on the roster: {:?}",
+        miss.body["data"]["embeds"][0]["title"]
+            .as_str()
+            .or(miss.body["data"]["content"].as_str())
+            .unwrap_or_default()
+    );
+    let choices = w.once(Kind::Autocomplete, 0).await?.body["data"]["choices"]
+        .as_array()
+        .map_or(0, Vec::len);
+    if choices == 0 {
+        bail!(
+            "the partner autocomplete for {:?} suggested nothing",
+            PREFIXES[0]
+        );
+    }
+    eprintln!("e2e: autocomplete {:?}: {choices} choices", PREFIXES[0]);
+
+    let mut i = 1;
+    for kind in Kind::ALL {
+        for _ in 0..plan.warmup {
+            w.once(kind, i).await?;
+            i += 1;
+        }
+        let mut total = Vec::new();
+        let mut send = Vec::new();
+        for _ in 0..plan.samples_of(kind) {
+            let t = w.once(kind, i).await?;
+            i += 1;
+            total.push(t.total);
+            send.push(t.send);
+        }
+        let mut spaced = Vec::new();
+        for _ in 0..plan.spaced_of(kind) {
+            tokio::time::sleep(plan.gap).await;
+            spaced.push(w.once(kind, i).await?.total);
+            i += 1;
+        }
+        let label = kind.label();
+        eprintln!(
+            "e2e {label}: interaction sent -> callback received, back to back: {}",
+            summary(total)
+        );
+        eprintln!(
+            "e2e {label}:   of which the fake's send_interaction (validate + gateway write): {}",
+            summary(send)
+        );
+        eprintln!(
+            "e2e {label}: interaction sent -> callback received, {} ms apart: {}",
+            plan.gap.as_millis(),
+            summary(spaced)
+        );
+    }
+    Ok(())
+}
+
+/// Criterion over the same interactions, each sent `gap` after the previous reply (the pause is not timed).
+fn bench_e2e(
+    c: &mut Criterion,
+    rt: &tokio::runtime::Runtime,
+    w: &Workload,
+    plan: &Plan,
+    quick: bool,
+) {
+    let mut group = c.benchmark_group("e2e");
+    group.sampling_mode(SamplingMode::Flat).sample_size(10);
+    if quick {
+        group.warm_up_time(Duration::from_millis(100));
+    } else {
+        // Measured time, not wall time: with the pauses, each takes 10 to 15 s.
+        group.warm_up_time(Duration::from_millis(200));
+    }
+    let next = Arc::new(AtomicUsize::new(100_000));
+    let gap = plan.gap;
+    for kind in Kind::ALL {
+        if !quick {
+            // Ten samples of at least one slow not-on-the-roster answer each.
+            group.measurement_time(match kind {
+                Kind::ScreenUnknown => Duration::from_millis(1_200),
+                _ => Duration::from_millis(600),
+            });
+        }
+        group.bench_function(kind.label(), |b| {
+            b.to_async(rt).iter_custom(|iters| {
+                let w = w.clone();
+                let next = next.clone();
+                async move {
+                    let mut total = Duration::ZERO;
+                    for _ in 0..iters {
+                        tokio::time::sleep(gap).await;
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        match w.once(kind, i).await {
+                            Ok(t) => total += t.total,
+                            Err(e) => panic!("{e:#}"),
+                        }
+                    }
+                    total
+                }
+            })
+        });
+    }
+    group.finish();
+}
+
+/// Remove a SQLite database and its WAL files.
+fn remove_db(db: &Path) {
+    for suffix in ["", "-wal", "-shm"] {
+        let mut p = db.as_os_str().to_owned();
+        p.push(suffix);
+        let _ = std::fs::remove_file(PathBuf::from(p));
+    }
+}
+
+fn bench_cold_start(
+    c: &mut Criterion,
+    rt: &tokio::runtime::Runtime,
+    dir: &Path,
+    quick: bool,
+) -> (Vec<Duration>, Vec<Duration>) {
+    let ready = Arc::new(Mutex::new(Vec::new()));
+    let migrate = Arc::new(Mutex::new(Vec::new()));
+    let counter = Arc::new(AtomicUsize::new(0));
+    let fresh = {
+        let counter = counter.clone();
+        move || {
+            dir.join(format!(
+                "cold-{}.db",
+                counter.fetch_add(1, Ordering::Relaxed)
+            ))
+        }
+    };
+    let mut group = c.benchmark_group("cold_start");
+    group.sampling_mode(SamplingMode::Flat);
+    if quick {
+        group
+            .sample_size(10)
+            .warm_up_time(Duration::from_millis(100));
+    } else {
+        group
+            .sample_size(10)
+            .warm_up_time(Duration::from_millis(500))
+            .measurement_time(Duration::from_secs(4));
+    }
+
+    group.bench_function("ready", |b| {
+        b.to_async(rt).iter_custom(|iters| {
+            let fresh = fresh.clone();
+            let ready = ready.clone();
+            async move {
+                let mut total = Duration::ZERO;
+                for _ in 0..iters {
+                    let db = fresh();
+                    let url = format!("sqlite://{}", db.display());
+                    let fake = match FakeDiscord::start(FakeConfig::standard()).await {
+                        Ok(f) => f,
+                        Err(e) => panic!("cannot start the fake Discord: {e:#}"),
+                    };
+                    let start = Instant::now();
+                    let bot = Bot::start_on(&fake, dir, &url, &[], BOT_ENV);
+                    if let Err(e) = fake.wait_ready(WAIT).await {
+                        panic!("the bot never got READY: {e}\n{}", bot.log_text());
+                    }
+                    let took = start.elapsed();
+                    total += took;
+                    if let Ok(mut v) = ready.lock() {
+                        v.push(took);
+                    }
+                    bot.kill();
+                    fake.shutdown().await;
+                    remove_db(&db);
+                }
+                total
+            }
+        })
+    });
+
+    group.bench_function("migrate", |b| {
+        b.iter_custom(|iters| {
+            let mut total = Duration::ZERO;
+            for _ in 0..iters {
+                let db = fresh();
+                let mut cmd = Command::new(env!("CARGO_BIN_EXE_partnerfit"));
+                cmd.current_dir(dir)
+                    .arg("--database")
+                    .arg(format!("sqlite://{}", db.display()))
+                    .arg("migrate")
+                    .env_remove("PARTNERFIT_CONFIG")
+                    .env_remove("PARTNERFIT_DATABASE_URL")
+                    .envs(BOT_ENV.iter().copied())
+                    .stdin(Stdio::null())
+                    .stdout(Stdio::null())
+                    .stderr(Stdio::piped());
+                let start = Instant::now();
+                let out = match cmd.output() {
+                    Ok(o) => o,
+                    Err(e) => panic!("cannot spawn partnerfit migrate: {e}"),
+                };
+                let took = start.elapsed();
+                if !out.status.success() {
+                    panic!(
+                        "partnerfit migrate failed ({}): {}",
+                        out.status,
+                        String::from_utf8_lossy(&out.stderr)
+                    );
+                }
+                total += took;
+                if let Ok(mut v) = migrate.lock() {
+                    v.push(took);
+                }
+                remove_db(&db);
+            }
+            total
+        })
+    });
+    group.finish();
+    let take = |m: &Mutex<Vec<Duration>>| m.lock().map(|v| v.clone()).unwrap_or_default();
+    (take(&ready), take(&migrate))
+}
+
+fn main() -> anyhow::Result<()> {
+    let plan = Plan::from_args()?;
+    let quick = plan.samples < 100;
+    // No plots: criterion's plotters backend panics on a machine without fonts.
+    let mut criterion = Criterion::default().without_plots().configure_from_args();
+    // Two workers: the fake's server and gateway tasks keep running (heartbeat ACKs included) while
+    // criterion analyses between benchmarks.
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    let dir = tempfile::Builder::new()
+        .prefix("partnerfit-e2e-")
+        .tempdir()?;
+    eprintln!(
+        "e2e: {} partners, bot {}",
+        plan.partners,
+        env!("CARGO_BIN_EXE_partnerfit")
+    );
+
+    let running = rt.block_on(start_bot(dir.path(), &plan))?;
+    let pid = running.bot.pid();
+    rt.block_on(async { tokio::time::sleep(plan.idle).await });
+    report_memory(pid, &format!("idle RSS ({:?} after READY)", plan.idle))?;
+
+    let w = Workload {
+        fake: running.fake.clone(),
+        invoker: Invoker::member(),
+        names: Arc::new(running.names),
+        answered: Arc::new(AtomicUsize::new(0)),
+    };
+    rt.block_on(percentiles(&w, &plan))?;
+    report_memory(pid, "RSS (right after the printed percentiles)")?;
+    bench_e2e(&mut criterion, &rt, &w, &plan, quick);
+
+    rt.block_on(async { tokio::time::sleep(plan.idle).await });
+    report_memory(
+        pid,
+        &format!(
+            "idle RSS ({:?} after answering {} interactions)",
+            plan.idle,
+            w.answered.load(Ordering::Relaxed)
+        ),
+    )?;
+    let Running { fake, bot, .. } = running;
+    let code = rt.block_on(bot.terminate());
+    if code != Some(0) {
+        eprintln!("e2e: warning: the bot exited with {code:?} on SIGTERM");
+    }
+    rt.block_on(fake.shutdown());
+
+    let (ready, migrate) = bench_cold_start(&mut criterion, &rt, dir.path(), quick);
+    if !ready.is_empty() {
+        eprintln!(
+            "cold start to READY (fresh database, migrations included): {}",
+            summary(ready)
+        );
+    }
+    if !migrate.is_empty() {
+        eprintln!(
+            "cold start, partnerfit migrate on a fresh database: {}",
+            summary(migrate)
+        );
+    }
+    criterion.final_summary();
+    Ok(())
+}

@@ -1,0 +1,299 @@
+//! A deterministic workspace of a given size, for benchmarks and for anyone who wants to see the bot at scale:
+//! four profiles of five traits, `partners` partners across the four types, ten evidence records per partner
+//! per trait over two years, weekly hours and spend of every signed partner for 104 weeks, and outcomes for 8
+//! quarters. Everything is written through the store (its bulk-import transaction), and the same seed, size and
+//! end date always give the same rows. Used by `partnerfit generate` (a hidden subcommand) and the benches.
+
+use crate::domain::evidence::Observation;
+use crate::domain::profile::TraitKind;
+use crate::domain::{Amount, Hours, OutcomeKind, PartnerName, PartnerType, Quarter, Stage, Week};
+use crate::store::{
+    NewAllocation, NewEvidence, NewOutcome, NewPartner, NewTrait, Store, StoreError,
+};
+use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use std::collections::HashMap;
+
+/// What to generate.
+#[derive(Debug, Clone)]
+pub struct Spec {
+    pub workspace: String,
+    pub partners: usize,
+    pub seed: u64,
+    /// The last day of the generated history ("today" of the data set).
+    pub until: NaiveDate,
+}
+
+/// How many rows were written.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Counts {
+    pub profiles: usize,
+    pub traits: usize,
+    pub partners: usize,
+    pub signed: usize,
+    pub evidence: usize,
+    pub allocations: usize,
+    pub outcomes: usize,
+}
+
+/// Evidence records per partner per trait.
+pub const EVIDENCE_PER_TRAIT: usize = 10;
+/// Weeks of allocations per signed partner.
+pub const WEEKS: i64 = 104;
+/// Quarters of outcomes.
+pub const QUARTERS: usize = 8;
+/// Days of evidence history.
+const HISTORY_DAYS: i64 = 730;
+/// Rows handed to the store per batch (bounds the generator's memory, not the transaction).
+const BATCH: usize = 20_000;
+
+const WHO: &str = "generator";
+
+const FIRST: &[&str] = &[
+    "Acme",
+    "Globex",
+    "Initech",
+    "Umbrella",
+    "Stark",
+    "Wayne",
+    "Wonka",
+    "Hooli",
+    "Vandelay",
+    "Cyberdyne",
+    "Soylent",
+    "Tyrell",
+    "Aperture",
+    "Massive",
+    "Oscorp",
+    "Gringotts",
+    "Nakatomi",
+    "Dunder",
+    "Sterling",
+    "Pied",
+    "Blue",
+    "Red",
+    "North",
+    "Bright",
+    "Silver",
+    "Iron",
+    "Cloud",
+    "Data",
+    "Quantum",
+    "Nimbus",
+];
+const SECOND: &[&str] = &[
+    "Systems",
+    "Labs",
+    "Partners",
+    "Digital",
+    "Analytics",
+    "Consulting",
+    "Cloud",
+    "Networks",
+    "Software",
+    "Solutions",
+    "Group",
+    "Works",
+    "Logic",
+    "Dynamics",
+    "Ventures",
+    "Integrations",
+];
+
+/// The five traits of each type's profile: name, how to verify, and the rule.
+fn traits_of(ty: PartnerType) -> Vec<NewTrait> {
+    let yes = |name: &str, by: &str| NewTrait {
+        name: name.into(),
+        verify_by: Some(by.into()),
+        kind: TraitKind::YesNo,
+    };
+    let min = |name: &str, by: &str, v: f64, unit: &str| NewTrait {
+        name: name.into(),
+        verify_by: Some(by.into()),
+        kind: TraitKind::Threshold {
+            min: Some(v),
+            max: None,
+            unit: Some(unit.into()),
+        },
+    };
+    let lead = match ty {
+        PartnerType::Reseller => "Sells into our ICP accounts",
+        PartnerType::Si => "Has a practice on our category",
+        PartnerType::TechIsv => "Public API our product can use",
+        PartnerType::Referral => "Advises our buyers today",
+    };
+    vec![
+        yes(lead, "their customer list"),
+        min("Shared customers", "CRM overlap report", 25.0, "accounts"),
+        yes("Named executive sponsor", "a call with the sponsor"),
+        min("Certified staff", "certification records", 3.0, "people"),
+        yes("Co-sell motion in place", "their partner team"),
+    ]
+}
+
+fn profile_name(ty: PartnerType) -> String {
+    format!("Ideal {} partner", ty.label())
+}
+
+fn observation(kind: &TraitKind, rng: &mut StdRng) -> Observation {
+    match kind {
+        TraitKind::YesNo => Observation::Met(rng.random_bool(0.7)),
+        TraitKind::Threshold { min, .. } => {
+            let m = min.unwrap_or(1.0);
+            // Around the threshold, whole numbers: about two thirds meet it.
+            Observation::Value((m * rng.random_range(0.4..1.9_f64)).round())
+        }
+    }
+}
+
+/// Write the workspace described by `spec`. The workspace must have no profiles or partners yet.
+#[tracing::instrument(skip(store))]
+pub async fn generate(store: &Store, spec: &Spec) -> Result<Counts, StoreError> {
+    let mut rng = StdRng::seed_from_u64(spec.seed);
+    let ws = spec.workspace.as_str();
+    let now = at_noon(spec.until);
+    let created = at_noon(spec.until - Duration::days(HISTORY_DAYS + 1));
+    store.ensure_workspace(ws).await?;
+    let mut counts = Counts::default();
+
+    // Profiles and their traits, in type order.
+    let mut traits: HashMap<PartnerType, Vec<(i64, TraitKind)>> = HashMap::new();
+    for &ty in PartnerType::ALL {
+        let id = store
+            .create_profile(
+                ws,
+                ty,
+                &profile_name(ty),
+                Some("joint solution with our product"),
+                WHO,
+                created,
+            )
+            .await?;
+        counts.profiles += 1;
+        let mut ids = Vec::new();
+        for t in traits_of(ty) {
+            let (tid, _) = store.add_trait(ws, id, &t, WHO, created).await?;
+            ids.push((tid, t.kind));
+            counts.traits += 1;
+        }
+        traits.insert(ty, ids);
+    }
+
+    let mut tx = store.begin_import().await?;
+    let partners = (0..spec.partners)
+        .map(|i| new_partner(i, spec, &mut rng))
+        .collect::<Result<Vec<_>, _>>()?;
+    for chunk in partners.chunks(BATCH) {
+        tx.insert_partners(ws, chunk, WHO, created).await?;
+    }
+    counts.partners = partners.len();
+    let stored = tx.partners(ws).await?;
+
+    let first_week = Week::containing(spec.until).plus(-WEEKS);
+    let last_quarter = Quarter::containing(spec.until).prev();
+    let mut evidence = Vec::with_capacity(BATCH);
+    let mut allocations = Vec::with_capacity(BATCH);
+    let mut outcomes = Vec::with_capacity(BATCH);
+    for p in &stored {
+        for (trait_id, kind) in traits.get(&p.partner_type).into_iter().flatten() {
+            for _ in 0..EVIDENCE_PER_TRAIT {
+                let age = rng.random_range(0..HISTORY_DAYS);
+                evidence.push(NewEvidence {
+                    partner_id: p.id,
+                    trait_id: *trait_id,
+                    observation: observation(kind, &mut rng),
+                    source: rng.random_bool(0.5).then(|| "call notes".to_string()),
+                    note: None,
+                    observed: spec.until - Duration::days(age),
+                });
+            }
+        }
+        if evidence.len() >= BATCH {
+            counts.evidence += evidence.len();
+            tx.insert_evidence(ws, &evidence, WHO, now).await?;
+            evidence.clear();
+        }
+        if p.stage != Stage::Signed {
+            continue;
+        }
+        counts.signed += 1;
+        for w in 0..WEEKS {
+            allocations.push(NewAllocation {
+                partner_id: p.id,
+                week: first_week.plus(w),
+                hours: Hours::from_centi(rng.random_range(0..1600)),
+                spend: Amount::from_cents(rng.random_range(0..500_000)),
+                note: None,
+            });
+        }
+        if allocations.len() >= BATCH {
+            counts.allocations += allocations.len();
+            tx.insert_allocations(ws, &allocations, WHO, now).await?;
+            allocations.clear();
+        }
+        let mut q = last_quarter;
+        for _ in 0..QUARTERS {
+            for _ in 0..rng.random_range(0..3) {
+                let kind = OutcomeKind::ALL[rng.random_range(0..OutcomeKind::ALL.len())];
+                let span = (q.last_day() - q.first_day()).num_days();
+                outcomes.push(NewOutcome {
+                    partner_id: p.id,
+                    kind,
+                    amount: Some(Amount::from_cents(rng.random_range(100_000..20_000_000))),
+                    date: q.first_day() + Duration::days(rng.random_range(0..=span)),
+                    reference: None,
+                });
+            }
+            q = q.prev();
+        }
+        if outcomes.len() >= BATCH {
+            counts.outcomes += outcomes.len();
+            tx.insert_outcomes(ws, &outcomes, WHO, now).await?;
+            outcomes.clear();
+        }
+    }
+    counts.evidence += evidence.len();
+    tx.insert_evidence(ws, &evidence, WHO, now).await?;
+    counts.allocations += allocations.len();
+    tx.insert_allocations(ws, &allocations, WHO, now).await?;
+    counts.outcomes += outcomes.len();
+    tx.insert_outcomes(ws, &outcomes, WHO, now).await?;
+    tx.commit().await?;
+    Ok(counts)
+}
+
+/// Partner `i`: a unique name, a type (round robin), a stage (30 % signed, 10 % dropped) and dates.
+fn new_partner(i: usize, spec: &Spec, rng: &mut StdRng) -> Result<NewPartner, StoreError> {
+    let name = format!(
+        "{} {} {:05}",
+        FIRST[rng.random_range(0..FIRST.len())],
+        SECOND[rng.random_range(0..SECOND.len())],
+        i + 1
+    );
+    let roll: f64 = rng.random();
+    let (stage, signed, dropped) = if roll < 0.3 {
+        let d = spec.until - Duration::days(rng.random_range(WEEKS * 7..HISTORY_DAYS + 200));
+        (Stage::Signed, Some(d), None)
+    } else if roll < 0.4 {
+        let s = spec.until - Duration::days(rng.random_range(400..HISTORY_DAYS));
+        let d = s + Duration::days(rng.random_range(30..300));
+        (Stage::Dropped, Some(s), Some(d))
+    } else {
+        (Stage::Prospect, None, None)
+    };
+    Ok(NewPartner {
+        name: PartnerName::parse(&name).map_err(|e| StoreError::Corrupt(e.0))?,
+        partner_type: PartnerType::ALL[i % PartnerType::ALL.len()],
+        stage,
+        signed,
+        dropped,
+        drop_reason: dropped.map(|_| "no pipeline after two quarters".to_string()),
+        champion: rng.random_bool(0.5).then(|| format!("champion{}", i % 97)),
+        note: None,
+    })
+}
+
+fn at_noon(d: NaiveDate) -> DateTime<Utc> {
+    d.and_time(NaiveTime::MIN + Duration::hours(12)).and_utc()
+}
