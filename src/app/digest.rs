@@ -3,7 +3,7 @@
 //! chart when it is posted.
 
 use super::card::{Card, FileOut, Render, Tone};
-use super::screen::{screen_many, verdicts_many};
+use super::screen::{screen_many, verdicts_at_many};
 use super::{App, AppError, AppResult, Ctx, Invocation, Reply, Settings};
 use crate::domain::allocation::{
     self, hint, status, top_not_matching, trend_weeks, Bucket, Buckets, Hint, PartnerAllocation,
@@ -16,7 +16,7 @@ use crate::domain::{Amount, Hours, OutcomeKind, PartnerType, Quarter, Role, Verd
 use crate::store::Partner;
 use chrono::NaiveDate;
 use serde::Serialize;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 // ---------------------------------------------------------------------------------------------------------
 // Weekly
@@ -191,25 +191,38 @@ pub async fn weekly(
                 .push((s.partner_id, s.hours, s.spend));
         }
     }
-    let partners = app
-        .store
-        .partners_for_weeks(ws, &from.to_string(), &week.to_string())
-        .await?;
+    // Signed partners (the neglect candidates), and the few others that took time or money.
+    let mut partners = app.store.signed_partners(ws).await?;
+    let signed: HashSet<i64> = partners.iter().map(|p| p.id).collect();
+    let others: BTreeSet<i64> = sums
+        .iter()
+        .map(|s| s.partner_id)
+        .filter(|id| !signed.contains(id))
+        .collect();
+    for id in others {
+        partners.extend(app.store.partner_by_id(ws, id).await?);
+    }
     let by_id: HashMap<i64, &Partner> = partners.iter().map(|p| (p.id, p)).collect();
+
+    // Every partner's verdict at the end of each trend week (the last is the end of `week`), in one pass.
+    let sundays: Vec<NaiveDate> = weeks.iter().map(|w| w.sunday()).collect();
+    let verdicts = verdicts_at_many(app, ws, settings, partners.iter(), &sundays).await?;
+    let verdict_at = |id: i64, i: usize| -> Option<Verdict> {
+        verdicts
+            .get(&id)
+            .and_then(|v| v.as_ref())
+            .and_then(|v| v.get(i).copied())
+    };
 
     let mut trend = Vec::with_capacity(weeks.len());
     let mut this_week_rows = Vec::new();
-    for w in &weeks {
+    for (i, w) in weeks.iter().enumerate() {
         let week_rows = rows.get(w).cloned().unwrap_or_default();
-        let involved = week_rows
-            .iter()
-            .filter_map(|(id, _, _)| by_id.get(id).copied());
-        let verdicts = verdicts_many(app, ws, settings, involved, w.sunday()).await?;
         let allocs: Vec<PartnerAllocation> = week_rows
             .iter()
             .filter_map(|(id, h, s)| {
                 let p = by_id.get(id)?;
-                let verdict = verdicts.get(id).copied().flatten();
+                let verdict = verdict_at(*id, i);
                 Some(PartnerAllocation {
                     partner: p.name.clone(),
                     bucket: Bucket::of(verdict),
@@ -260,16 +273,10 @@ pub async fn weekly(
                 && !active.contains(&p.id)
         })
         .collect();
-    let verdicts = verdicts_many(app, ws, settings, candidates.iter().copied(), end).await?;
+    let last = weeks.len() - 1;
     let mut neglected: Vec<String> = candidates
         .iter()
-        .filter(|p| {
-            verdicts
-                .get(&p.id)
-                .copied()
-                .flatten()
-                .is_some_and(Verdict::matches)
-        })
+        .filter(|p| verdict_at(p.id, last).is_some_and(Verdict::matches))
         .map(|p| p.name.clone())
         .collect();
     neglected.sort_by_key(|n| n.to_lowercase());

@@ -5,7 +5,7 @@ use super::card::{Action, Card, Render, Tone};
 use super::{lookup, App, AppError, AppResult, Ctx, Invocation, Reply, Settings};
 use crate::domain::evidence::{CompactEvidence, Observation};
 use crate::domain::profile::{num, Profile};
-use crate::domain::screening::{screen as screen_rules, verdict_only, Screening, TraitStatus};
+use crate::domain::screening::{screen as screen_rules, verdicts_at, Screening, TraitStatus};
 use crate::domain::{name_key, snippet, PartnerName, PartnerType, Verdict};
 use crate::store::{Partner, ScreenFacts};
 use chrono::NaiveDate;
@@ -357,15 +357,15 @@ pub async fn screen_many(
         .collect())
 }
 
-/// Only the verdicts of many partners as of a date (None: no active profile for its type), from the
-/// in-memory evidence: what the weekly digest needs for each week of its trend.
-pub async fn verdicts_many<'a>(
+/// The verdicts of many partners at each of `dates` (None: no active profile for its type), from the
+/// in-memory evidence.
+pub async fn verdicts_at_many<'a>(
     app: &App,
     ws: &str,
     settings: &Settings,
     partners: impl IntoIterator<Item = &'a Partner>,
-    as_of: NaiveDate,
-) -> AppResult<HashMap<i64, Option<Verdict>>> {
+    dates: &[NaiveDate],
+) -> AppResult<HashMap<i64, Option<Vec<Verdict>>>> {
     let profiles: HashMap<PartnerType, Profile> = app
         .store
         .active_profiles(ws)
@@ -380,7 +380,7 @@ pub async fn verdicts_many<'a>(
         .map(|p| {
             let v = profiles
                 .get(&p.partner_type)
-                .map(|prof| verdict_only(prof, evidence.partner(p.id), as_of, rules));
+                .map(|prof| verdicts_at(prof, evidence.partner(p.id), dates, rules));
             (p.id, v)
         })
         .collect())

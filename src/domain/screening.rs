@@ -156,24 +156,42 @@ pub fn screen<R: Record>(
     }
 }
 
-/// Only the verdict of [`screen`] (same rules, nothing allocated): for digests that screen thousands of
-/// partners for many dates.
-pub fn verdict_only<R: Record>(
+/// The verdicts of one partner at each of `dates` (what [`screen`] gives at each), sorting each trait's
+/// records once: the weekly digest asks for eight dates of thousands of partners.
+pub fn verdicts_at<R: Record>(
     profile: &Profile,
     evidence: &[R],
-    as_of: NaiveDate,
+    dates: &[NaiveDate],
     rules: ScreenRules,
-) -> Verdict {
-    let (mut missed, mut unknown) = (0, 0);
+) -> Vec<Verdict> {
+    let mut missed = vec![0; dates.len()];
+    let mut unknown = vec![0; dates.len()];
+    let mut records: Vec<&R> = Vec::new();
     for t in &profile.traits {
-        let record = counting_record(evidence.iter().filter(|e| e.trait_id() == t.id), as_of);
-        match status_of(t, record, as_of, rules) {
-            TraitStatus::Met => {}
-            TraitStatus::Missed => missed += 1,
-            TraitStatus::Unknown | TraitStatus::Stale => unknown += 1,
+        records.clear();
+        records.extend(
+            evidence
+                .iter()
+                .filter(|e| e.trait_id() == t.id && !e.retracted()),
+        );
+        // Precedence orders by observation date first, so the records observed by a date are a prefix and
+        // the one that counts is its last.
+        records.sort_by(|a, b| a.precedence(b));
+        for (i, &day) in dates.iter().enumerate() {
+            let n = records.partition_point(|e| e.observed() <= day);
+            let record = n.checked_sub(1).map(|k| records[k]);
+            match status_of(t, record, day, rules) {
+                TraitStatus::Met => {}
+                TraitStatus::Missed => missed[i] += 1,
+                TraitStatus::Unknown | TraitStatus::Stale => unknown[i] += 1,
+            }
         }
     }
-    verdict(missed, unknown, rules.max_misses)
+    missed
+        .iter()
+        .zip(&unknown)
+        .map(|(m, u)| verdict(*m, *u, rules.max_misses))
+        .collect()
 }
 
 #[cfg(test)]
@@ -253,7 +271,7 @@ mod tests {
     proptest::proptest! {
         /// The digests' shortcut gives the verdict of the full screening, whatever the records.
         #[test]
-        fn verdict_only_agrees_with_screen(
+        fn verdicts_at_agree_with_screen(
             records in proptest::collection::vec(
                 (1..5_i64, proptest::option::of(0..60_u32), 0..500_i64, proptest::bool::ANY, 0..3_i64),
                 0..30,
@@ -280,10 +298,10 @@ mod tests {
                 .collect();
             let rules = ScreenRules { max_misses, evidence_max_age_days: max_age };
             let at = start + chrono::Duration::days(as_of);
-            proptest::prop_assert_eq!(
-                verdict_only(&profile(), &e, at, rules),
-                screen(&profile(), &e, at, rules).verdict
-            );
+            let dates = [at - chrono::Duration::days(40), at, at + chrono::Duration::days(7)];
+            let expected: Vec<Verdict> =
+                dates.iter().map(|d| screen(&profile(), &e, *d, rules).verdict).collect();
+            proptest::prop_assert_eq!(verdicts_at(&profile(), &e, &dates, rules), expected);
         }
     }
 

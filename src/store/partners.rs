@@ -166,18 +166,13 @@ impl Store {
             .collect()
     }
 
-    /// The partners a weekly digest can name: every partner ever signed, and any other with allocations in
-    /// the weeks `from` to `to` (a roster of prospects can be much larger than that).
+    /// Every partner ever signed (dropped ones included): the ones a weekly digest can call neglected.
     #[tracing::instrument(skip(self))]
-    pub async fn partners_for_weeks(&self, ws: &str, from: &str, to: &str) -> Result<Vec<Partner>> {
+    pub async fn signed_partners(&self, ws: &str) -> Result<Vec<Partner>> {
         let rows = sqlx::query(AssertSqlSafe(format!(
-            "SELECT {PARTNER_COLS} FROM partners WHERE workspace_id = $1 AND (signed_on IS NOT NULL OR id IN ( \
-                 SELECT partner_id FROM allocations \
-                 WHERE workspace_id = $1 AND week >= $2 AND week <= $3 AND retracted_at IS NULL))"
+            "SELECT {PARTNER_COLS} FROM partners WHERE workspace_id = $1 AND signed_on IS NOT NULL"
         )))
         .bind(ws)
-        .bind(from)
-        .bind(to)
         .fetch_all(self.pool())
         .await?;
         rows.iter().map(partner_from_row).collect()

@@ -7,6 +7,7 @@ mod console;
 mod discord;
 mod fake_selftest;
 mod fuzz;
+mod generate;
 mod quarterly;
 mod reliability;
 mod scale;
