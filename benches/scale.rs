@@ -452,35 +452,10 @@ fn raw_screen(conn: &Connection, name: &str, day: NaiveDate) -> usize {
     let key = name.to_lowercase();
     let rows = stmt
         .query_map(params![WS, key, day.to_string()], |r| {
-            // Read every column the reply shows, as the app does.
-            let _shown: (
-                i64,
-                String,
-                String,
-                String,
-                String,
-                i64,
-                i64,
-                String,
-                Option<String>,
-            ) = (
-                r.get(0)?,
-                r.get(1)?,
-                r.get(2)?,
-                r.get(3)?,
-                r.get(4)?,
-                r.get(5)?,
-                r.get(6)?,
-                r.get(7)?,
-                r.get(8)?,
-            );
-            let _more: (
-                Option<String>,
-                Option<i64>,
-                Option<String>,
-                Option<String>,
-                Option<String>,
-            ) = (r.get(11)?, r.get(12)?, r.get(15)?, r.get(16)?, r.get(18)?);
+            // Read (and own) every column the reply shows, as the app does.
+            for shown in [0, 1, 2, 3, 4, 5, 6, 7, 8, 11, 12, 15, 16, 18] {
+                let _: rusqlite::types::Value = r.get(shown)?;
+            }
             let min: Option<f64> = r.get(9)?;
             let max: Option<f64> = r.get(10)?;
             let met: Option<i64> = r.get(13)?;

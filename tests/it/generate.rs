@@ -43,5 +43,8 @@ async fn a_generated_workspace_has_the_promised_shape_and_repeats_exactly() {
         snapshots.push(snapshot);
         store.close().await;
     }
-    assert_eq!(snapshots[0], snapshots[1], "the same seed must give the same rows");
+    assert_eq!(
+        snapshots[0], snapshots[1],
+        "the same seed must give the same rows"
+    );
 }
