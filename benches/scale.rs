@@ -60,7 +60,7 @@ fn sqlite_master(rt: &Runtime) -> PathBuf {
         let started = Instant::now();
         let counts = generate(&store, &spec()).await.expect("generate");
         eprintln!(
-            "generated {counts:?} in {:.1} s",
+            "generated {counts} in {:.1} s",
             started.elapsed().as_secs_f64()
         );
         sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -804,7 +804,7 @@ async fn postgres_database(base: &str) -> (String, String) {
         .await
         .expect("analyze");
     eprintln!(
-        "generated {counts:?} on PostgreSQL in {:.1} s",
+        "generated {counts} on PostgreSQL in {:.1} s",
         started.elapsed().as_secs_f64()
     );
     store.close().await;

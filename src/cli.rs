@@ -386,15 +386,8 @@ async fn generate(store: &Store, ws: &str, args: &GenerateArgs) -> Result<(), Fa
     let started = std::time::Instant::now();
     let counts = generate(store, &spec).await.map_err(anyhow::Error::from)?;
     eprintln!(
-        "generated workspace `{ws}` in {:.1} s: {} partners ({} signed), {} profiles, {} traits, {} evidence, {} allocations, {} outcomes",
-        started.elapsed().as_secs_f64(),
-        counts.partners,
-        counts.signed,
-        counts.profiles,
-        counts.traits,
-        counts.evidence,
-        counts.allocations,
-        counts.outcomes
+        "generated workspace `{ws}` in {:.1} s: {counts}",
+        started.elapsed().as_secs_f64()
     );
     Ok(())
 }

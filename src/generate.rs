@@ -37,6 +37,22 @@ pub struct Counts {
     pub outcomes: usize,
 }
 
+impl std::fmt::Display for Counts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} partners ({} signed), {} profiles, {} traits, {} evidence, {} allocations, {} outcomes",
+            self.partners,
+            self.signed,
+            self.profiles,
+            self.traits,
+            self.evidence,
+            self.allocations,
+            self.outcomes
+        )
+    }
+}
+
 /// Evidence records per partner per trait.
 pub const EVIDENCE_PER_TRAIT: usize = 10;
 /// Weeks of allocations per signed partner.

@@ -7,7 +7,7 @@ use super::{lookup, require, App, AppError, AppResult, Ctx, Invocation, Reply, S
 use crate::domain::evidence::Observation;
 use crate::domain::profile::{num, Trait};
 use crate::domain::screening::TraitStatus;
-use crate::domain::{name_key, snippet, Role, Verdict};
+use crate::domain::{name_key, Role, Verdict};
 use crate::store::{NewEvidence, RecordTable, RetractOutcome};
 use chrono::NaiveDate;
 use serde::Serialize;
@@ -126,19 +126,11 @@ pub async fn record(
         .screen_facts(ws, &name_key(partner_name), app.today_guess(ws))
         .await?
     else {
-        // Not on the roster: the lookup's error names the closest names.
-        lookup::partner(app, ws, partner_name).await?;
-        return Err(AppError::user(format!(
-            "No partner `{}` on the roster.",
-            snippet(partner_name)
-        )));
+        return Err(lookup::unknown_partner(app, ws, partner_name).await);
     };
     let partner = facts.partner;
     let Some(profile) = facts.profile else {
-        return Err(lookup::profile(app, ws, partner.partner_type)
-            .await
-            .err()
-            .unwrap_or_else(|| AppError::user("The partner's profile changed: try again.")));
+        return Err(lookup::no_active_profile(partner.partner_type));
     };
     let t = lookup::trait_of(&profile, trait_name)?;
     let observation = observation_for(t, met, value)?;

@@ -63,22 +63,36 @@ pub async fn partner(app: &App, ws: &str, name: &str) -> AppResult<Partner> {
     if let Some(p) = app.store.partner_by_key(ws, &name_key(name)).await? {
         return Ok(p);
     }
-    let names = app.store.partner_names(ws).await?;
+    Err(unknown_partner(app, ws, name).await)
+}
+
+/// The error for a name that is not on the roster, with the closest names.
+pub async fn unknown_partner(app: &App, ws: &str, name: &str) -> AppError {
+    let names = match app.store.partner_names(ws).await {
+        Ok(names) => names,
+        Err(e) => return e.into(),
+    };
     let s = suggestions(name, names.iter().map(|(_, n)| n.as_str()), 3);
-    Err(AppError::user(format!(
+    AppError::user(format!(
         "No partner `{}` on the roster.{} Add it with /partner add.",
         snippet(name),
         did_you_mean(&s)
-    )))
+    ))
 }
 
 /// The active profile of a type, or a user error saying how to create it.
 pub async fn profile(app: &App, ws: &str, ty: PartnerType) -> AppResult<Profile> {
-    app.store.active_profile(ws, ty).await?.ok_or_else(|| {
-        AppError::user(format!(
-            "There is no active {ty} profile. A lead creates it with /profile create type:{ty} name:\"…\"."
-        ))
-    })
+    app.store
+        .active_profile(ws, ty)
+        .await?
+        .ok_or_else(|| no_active_profile(ty))
+}
+
+/// The error for a type without an active profile, saying how to create it.
+pub fn no_active_profile(ty: PartnerType) -> AppError {
+    AppError::user(format!(
+        "There is no active {ty} profile. A lead creates it with /profile create type:{ty} name:\"…\"."
+    ))
 }
 
 /// The trait named `name` of a profile, or a user error with the closest trait names.

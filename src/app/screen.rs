@@ -329,6 +329,17 @@ fn screen_facts_reply(settings: &Settings, f: &ScreenFacts, as_of: NaiveDate) ->
     screen_reply(&f.partner, f.profile.as_ref(), screening.as_ref(), as_of)
 }
 
+/// The workspace's active profiles, by partner type.
+pub async fn profiles_by_type(app: &App, ws: &str) -> AppResult<HashMap<PartnerType, Profile>> {
+    Ok(app
+        .store
+        .active_profiles(ws)
+        .await?
+        .into_iter()
+        .map(|p| (p.partner_type, p))
+        .collect())
+}
+
 /// Screen many partners at once as of a date, from the in-memory evidence (brought up to date first).
 /// The value is None for a partner whose type has no active profile.
 pub async fn screen_many(
@@ -338,13 +349,7 @@ pub async fn screen_many(
     partners: &[Partner],
     as_of: NaiveDate,
 ) -> AppResult<HashMap<i64, Option<Screening<CompactEvidence>>>> {
-    let profiles: HashMap<PartnerType, Profile> = app
-        .store
-        .active_profiles(ws)
-        .await?
-        .into_iter()
-        .map(|p| (p.partner_type, p))
-        .collect();
+    let profiles = profiles_by_type(app, ws).await?;
     let evidence = app.evidence.get(&app.store, ws).await?;
     Ok(partners
         .iter()
@@ -366,13 +371,7 @@ pub async fn verdicts_at_many<'a>(
     partners: impl IntoIterator<Item = &'a Partner>,
     dates: &[NaiveDate],
 ) -> AppResult<HashMap<i64, Option<Vec<Verdict>>>> {
-    let profiles: HashMap<PartnerType, Profile> = app
-        .store
-        .active_profiles(ws)
-        .await?
-        .into_iter()
-        .map(|p| (p.partner_type, p))
-        .collect();
+    let profiles = profiles_by_type(app, ws).await?;
     let evidence = app.evidence.get(&app.store, ws).await?;
     let rules = settings.screen_rules();
     Ok(partners

@@ -39,18 +39,25 @@ pub enum RetractOutcome {
 pub(crate) const EVIDENCE_COLS: &str =
     "id, partner_id, trait_id, met, value, source, note, observed, recorded_by, recorded_at, retracted_at";
 
+/// The observation of columns `met` and `value` (by name or position).
+pub(crate) fn observation_at<I: sqlx::ColumnIndex<AnyRow>>(
+    r: &AnyRow,
+    met: I,
+    value: I,
+) -> Result<Observation> {
+    let met: Option<i64> = r.try_get(met)?;
+    let value: Option<f64> = r.try_get(value)?;
+    match (met, value) {
+        (Some(m), _) => Ok(Observation::Met(m != 0)),
+        (None, Some(v)) => Ok(Observation::Value(v)),
+        (None, None) => Err(super::StoreError::Corrupt(
+            "evidence without met or value".into(),
+        )),
+    }
+}
+
 pub(crate) fn evidence_from_row(r: &AnyRow) -> Result<Evidence> {
-    let met: Option<i64> = get(r, "met")?;
-    let value: Option<f64> = get(r, "value")?;
-    let observation = match (met, value) {
-        (Some(m), _) => Observation::Met(m != 0),
-        (None, Some(v)) => Observation::Value(v),
-        (None, None) => {
-            return Err(super::StoreError::Corrupt(
-                "evidence without met or value".into(),
-            ))
-        }
-    };
+    let observation = observation_at(r, "met", "value")?;
     let observed: String = get(r, "observed")?;
     let retracted_at: Option<String> = get(r, "retracted_at")?;
     Ok(Evidence {
@@ -68,8 +75,6 @@ pub(crate) fn evidence_from_row(r: &AnyRow) -> Result<Evidence> {
 }
 
 fn compact_from_row(r: &AnyRow) -> Result<CompactEvidence> {
-    let met: Option<i64> = r.try_get(3)?;
-    let value: Option<f64> = r.try_get(4)?;
     let observed: String = r.try_get(5)?;
     let recorded_at: String = r.try_get(6)?;
     let retracted_at: Option<String> = r.try_get(7)?;
@@ -79,15 +84,7 @@ fn compact_from_row(r: &AnyRow) -> Result<CompactEvidence> {
         trait_id: r.try_get(2)?,
         observed: day(&observed)?,
         recorded_micros: super::parse_ts(&recorded_at)?.timestamp_micros(),
-        observation: match (met, value) {
-            (Some(m), _) => Observation::Met(m != 0),
-            (None, Some(v)) => Observation::Value(v),
-            (None, None) => {
-                return Err(super::StoreError::Corrupt(
-                    "evidence without met or value".into(),
-                ))
-            }
-        },
+        observation: observation_at(r, 3, 4)?,
         retracted: retracted_at.is_some(),
     })
 }
@@ -342,12 +339,11 @@ pub struct ScreenFacts {
     pub evidence: Vec<Evidence>,
 }
 
-/// One row per current trait (or one row with NULL profile and trait columns): partner columns named as
-/// `PARTNER_COLS`, profile columns `pr_*`, trait columns `t_*`, evidence columns `e_*`. The counting record is
+/// One row per current trait (or one row with NULL profile and trait columns): settings columns `s_*`
+/// (`SETTINGS_COLS`), partner columns named as `PARTNER_COLS`, profile columns `pr_*`, trait columns `t_*`, evidence columns `e_*`. The counting record is
 /// found by the `evidence_by_partner` index, newest first, one probe per trait.
 const SCREEN_FACTS_SQL: &str = "\
-SELECT {SETTINGS_COLS}, p.id, p.name, p.partner_type, p.stage, p.signed_on, p.dropped_on, p.drop_reason, p.champion, p.note, \
-       p.created_by, p.created_at, \
+SELECT {SETTINGS_COLS}, {PARTNER_COLS}, \
        pr.id AS pr_id, pr.name AS pr_name, pr.joint_solution AS pr_joint, pr.owner AS pr_owner, \
        pr.revision AS pr_revision, \
        t.id AS t_id, t.name AS t_name, t.verify_by AS t_verify_by, t.min_value AS t_min, t.max_value AS t_max, \
@@ -376,7 +372,13 @@ impl Store {
         as_of: NaiveDate,
     ) -> Result<Option<ScreenFacts>> {
         static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
-            SCREEN_FACTS_SQL.replace("{SETTINGS_COLS}", super::settings::SETTINGS_COLS)
+            let partner_cols: Vec<String> = super::partners::PARTNER_COLS
+                .split(", ")
+                .map(|c| format!("p.{c}"))
+                .collect();
+            SCREEN_FACTS_SQL
+                .replace("{SETTINGS_COLS}", super::settings::SETTINGS_COLS)
+                .replace("{PARTNER_COLS}", &partner_cols.join(", "))
         });
         let rows = sqlx::query(AssertSqlSafe(SQL.as_str()))
             .bind(ws)
@@ -414,22 +416,12 @@ impl Store {
             let Some(id) = get::<Option<i64>>(r, "e_id")? else {
                 continue;
             };
-            let met: Option<i64> = get(r, "e_met")?;
-            let value: Option<f64> = get(r, "e_value")?;
             let observed: String = get(r, "e_observed")?;
             evidence.push(Evidence {
                 id,
                 partner_id: partner.id,
                 trait_id: get(r, "t_id")?,
-                observation: match (met, value) {
-                    (Some(m), _) => Observation::Met(m != 0),
-                    (None, Some(v)) => Observation::Value(v),
-                    (None, None) => {
-                        return Err(super::StoreError::Corrupt(
-                            "evidence without met or value".into(),
-                        ))
-                    }
-                },
+                observation: observation_at(r, "e_met", "e_value")?,
                 source: get(r, "e_source")?,
                 note: get(r, "e_note")?,
                 observed: day(&observed)?,

@@ -29,20 +29,21 @@ pub struct Revision {
 const PROFILE_COLS: &str = "id, partner_type, name, joint_solution, owner, revision";
 const TRAIT_COLS: &str = "id, name, verify_by, min_value, max_value, unit";
 
-fn trait_from_row(r: &AnyRow) -> Result<Trait> {
-    let min: Option<f64> = get(r, "min_value")?;
-    let max: Option<f64> = get(r, "max_value")?;
-    let unit: Option<String> = get(r, "unit")?;
-    let kind = if min.is_none() && max.is_none() {
+/// The kind of a stored trait: yes/no when it has neither bound.
+fn stored_kind(min: Option<f64>, max: Option<f64>, unit: Option<String>) -> TraitKind {
+    if min.is_none() && max.is_none() {
         TraitKind::YesNo
     } else {
         TraitKind::Threshold { min, max, unit }
-    };
+    }
+}
+
+fn trait_from_row(r: &AnyRow) -> Result<Trait> {
     Ok(Trait {
         id: get(r, "id")?,
         name: get(r, "name")?,
         verify_by: get(r, "verify_by")?,
-        kind,
+        kind: stored_kind(get(r, "min_value")?, get(r, "max_value")?, get(r, "unit")?),
     })
 }
 
@@ -51,19 +52,11 @@ pub(crate) fn trait_from_prefixed_row(r: &AnyRow) -> Result<Option<Trait>> {
     let Some(id) = get::<Option<i64>>(r, "t_id")? else {
         return Ok(None);
     };
-    let min: Option<f64> = get(r, "t_min")?;
-    let max: Option<f64> = get(r, "t_max")?;
-    let unit: Option<String> = get(r, "t_unit")?;
-    let kind = if min.is_none() && max.is_none() {
-        TraitKind::YesNo
-    } else {
-        TraitKind::Threshold { min, max, unit }
-    };
     Ok(Some(Trait {
         id,
         name: get(r, "t_name")?,
         verify_by: get(r, "t_verify_by")?,
-        kind,
+        kind: stored_kind(get(r, "t_min")?, get(r, "t_max")?, get(r, "t_unit")?),
     }))
 }
 

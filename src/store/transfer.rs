@@ -4,6 +4,7 @@
 //! between the reads and the writes; on PostgreSQL a concurrent insert of the same partner name fails the
 //! import with [`StoreError::Conflict`].
 
+use super::evidence::observation_at;
 use super::{day, get, parse_col, ts, Backend, NewAllocation, NewEvidence, NewOutcome, NewPartner};
 use super::{Result, Store, StoreError};
 use crate::domain::evidence::Observation;
@@ -101,21 +102,6 @@ pub struct ExistingOutcome {
 
 fn observation(r: &AnyRow) -> Result<Observation> {
     observation_at(r, "met", "value")
-}
-
-/// The observation of columns `met` and `value` (by name or position).
-fn observation_at<I: sqlx::ColumnIndex<AnyRow>>(
-    r: &AnyRow,
-    met: I,
-    value: I,
-) -> Result<Observation> {
-    let met: Option<i64> = r.try_get(met)?;
-    let value: Option<f64> = r.try_get(value)?;
-    match (met, value) {
-        (Some(m), _) => Ok(Observation::Met(m != 0)),
-        (None, Some(v)) => Ok(Observation::Value(v)),
-        (None, None) => Err(StoreError::Corrupt("evidence without met or value".into())),
-    }
 }
 
 /// A stored `YYYY-MM-DD` date, parsed without a format parser (the scans read hundreds of thousands).

@@ -202,13 +202,7 @@ async fn roster<W: Write + Send>(
     let settings = app.settings(ws).await?;
     let today = app.today(&settings);
     let rules = settings.screen_rules();
-    let profiles: HashMap<PartnerType, Profile> = app
-        .store
-        .active_profiles(ws)
-        .await?
-        .into_iter()
-        .map(|p| (p.partner_type, p))
-        .collect();
+    let profiles = crate::app::screen::profiles_by_type(app, ws).await?;
     let mut columns: Vec<(String, String)> = Vec::new();
     for ty in PartnerType::ALL {
         for t in profiles.get(ty).map(|p| p.traits.as_slice()).unwrap_or(&[]) {
