@@ -154,19 +154,51 @@ pub trait Render: Serialize {
     fn card(&self) -> Card;
 }
 
-/// A rendered reply: the JSON object for `--json` and the card for people.
-#[derive(Debug, Clone, PartialEq)]
+/// A rendered reply: the card for people and, on demand, the JSON object for `--json` (Discord never asks
+/// for it, so a reply there does not pay for building it).
+#[derive(Clone)]
 pub struct Reply {
-    pub json: serde_json::Value,
     pub card: Card,
+    typed: std::sync::Arc<dyn ToJson>,
+}
+
+/// A typed reply, kept to be serialized when its JSON is asked for.
+trait ToJson: Send + Sync {
+    fn to_json(&self) -> serde_json::Value;
+}
+
+impl<T: Serialize + Send + Sync> ToJson for T {
+    fn to_json(&self) -> serde_json::Value {
+        serde_json::to_value(self)
+            .unwrap_or_else(|e| serde_json::json!({ "serialize_error": e.to_string() }))
+    }
 }
 
 impl Reply {
-    pub fn from_typed<T: Render>(typed: &T) -> Reply {
+    pub fn from_typed<T: Render + Send + Sync + 'static>(typed: T) -> Reply {
         Reply {
-            json: serde_json::to_value(typed)
-                .unwrap_or_else(|e| serde_json::json!({ "serialize_error": e.to_string() })),
             card: typed.card(),
+            typed: std::sync::Arc::new(typed),
         }
+    }
+
+    /// The reply as the JSON object of `--json`.
+    pub fn json(&self) -> serde_json::Value {
+        self.typed.to_json()
+    }
+}
+
+impl std::fmt::Debug for Reply {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Reply")
+            .field("card", &self.card)
+            .field("json", &self.json())
+            .finish()
+    }
+}
+
+impl PartialEq for Reply {
+    fn eq(&self, other: &Reply) -> bool {
+        self.card == other.card && self.json() == other.json()
     }
 }

@@ -743,11 +743,10 @@ pub async fn weekly_command(app: &App, ctx: &Ctx, inv: &Invocation) -> AppResult
         .opt_week("week")?
         .unwrap_or_else(|| default_week(app, &settings));
     let d = weekly(app, &ctx.workspace, &settings, week).await?;
-    let mut r = Reply::from_typed(&d);
+    let chart = if post { Some(weekly_chart(&d)?) } else { None };
+    let mut r = Reply::from_typed(d);
     r.card.ephemeral = !post;
-    if post {
-        r.card.files.push(weekly_chart(&d)?);
-    }
+    r.card.files.extend(chart);
     Ok(r)
 }
 
@@ -761,12 +760,18 @@ pub async fn quarterly_command(app: &App, ctx: &Ctx, inv: &Invocation) -> AppRes
         .opt_quarter("quarter")?
         .unwrap_or_else(|| default_quarter(app, &settings));
     let d = quarterly(app, &ctx.workspace, &settings, quarter).await?;
-    let mut r = Reply::from_typed(&d);
-    r.card.ephemeral = !post;
-    if post {
-        r.card.files.push(quarterly_chart(&d)?);
-        r.card.mention_role = settings.review_role.clone();
+    let chart = if post {
+        let chart = quarterly_chart(&d)?;
         record_posted_recheck(app, &ctx.workspace, &d).await?;
+        Some(chart)
+    } else {
+        None
+    };
+    let mut r = Reply::from_typed(d);
+    r.card.ephemeral = !post;
+    if let Some(chart) = chart {
+        r.card.files.push(chart);
+        r.card.mention_role = settings.review_role.clone();
     }
     Ok(r)
 }

@@ -184,7 +184,7 @@ pub async fn add(app: &App, ctx: &Ctx, inv: &Invocation) -> AppResult<Reply> {
         inv.opt_date("observed")?,
     )
     .await?;
-    Ok(Reply::from_typed(&added))
+    Ok(Reply::from_typed(added))
 }
 
 /// One evidence record in a list.
@@ -281,7 +281,7 @@ pub async fn list(app: &App, ctx: &Ctx, inv: &Invocation) -> AppResult<Reply> {
         })
         .collect();
     records.reverse();
-    Ok(Reply::from_typed(&EvidenceList {
+    Ok(Reply::from_typed(EvidenceList {
         partner: partner.name,
         records,
     }))
@@ -344,7 +344,7 @@ pub async fn retract_record(
         .retract(table, &ctx.workspace, id, &ctx.author(), &reason, app.now())
         .await?
     {
-        RetractOutcome::Retracted => Ok(Reply::from_typed(&Retracted {
+        RetractOutcome::Retracted => Ok(Reply::from_typed(Retracted {
             id,
             kind: label,
             reason,

@@ -46,7 +46,7 @@ pub fn help(ctx: &Ctx) -> Reply {
             allowed: ctx.role >= c.min_role,
         })
         .collect();
-    Reply::from_typed(&Help {
+    Reply::from_typed(Help {
         role: ctx.role,
         commands,
     })

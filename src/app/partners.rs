@@ -81,7 +81,7 @@ pub async fn add(app: &App, ctx: &Ctx, inv: &Invocation) -> AppResult<Reply> {
         .active_profile(&ctx.workspace, ty)
         .await?
         .map(|p| p.name);
-    Ok(Reply::from_typed(&Added {
+    Ok(Reply::from_typed(Added {
         id,
         partner: name.to_string(),
         partner_type: ty,
@@ -153,7 +153,7 @@ pub async fn show(app: &App, ctx: &Ctx, inv: &Invocation) -> AppResult<Reply> {
     let settings = app.settings(&ctx.workspace).await?;
     let screen = screen_partner(app, ctx, &settings, &p, app.today(&settings)).await?;
     let evidence = app.store.partner_evidence(&ctx.workspace, p.id).await?;
-    Ok(Reply::from_typed(&Shown {
+    Ok(Reply::from_typed(Shown {
         evidence_records: evidence.len(),
         retracted_records: evidence.iter().filter(|e| e.retracted).count(),
         partner: p,
@@ -232,7 +232,7 @@ pub async fn list(app: &App, ctx: &Ctx, inv: &Invocation) -> AppResult<Reply> {
         })
         .filter(|l| verdict.is_none() || l.verdict == verdict)
         .collect();
-    Ok(Reply::from_typed(&Roster {
+    Ok(Reply::from_typed(Roster {
         count: lines.len(),
         partners: lines,
     }))
@@ -310,7 +310,7 @@ pub async fn sign(app: &App, ctx: &Ctx, inv: &Invocation) -> AppResult<Reply> {
     }
     app.store.sign_partner(&ctx.workspace, p.id, date).await?;
     let screen = screen_partner(app, ctx, &settings, &p, today).await?;
-    Ok(Reply::from_typed(&StageChanged {
+    Ok(Reply::from_typed(StageChanged {
         id: p.id,
         partner: p.name,
         stage: Stage::Signed,
@@ -339,7 +339,7 @@ pub async fn drop(app: &App, ctx: &Ctx, inv: &Invocation) -> AppResult<Reply> {
     app.store
         .drop_partner(&ctx.workspace, p.id, &reason, date)
         .await?;
-    Ok(Reply::from_typed(&StageChanged {
+    Ok(Reply::from_typed(StageChanged {
         id: p.id,
         partner: p.name,
         stage: Stage::Dropped,

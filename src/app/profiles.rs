@@ -82,7 +82,7 @@ async fn profile_reply(
 ) -> AppResult<Reply> {
     let profile = lookup::profile(app, &ctx.workspace, ty).await?;
     let lint = lint_profile(&profile);
-    Ok(Reply::from_typed(&ProfileReply {
+    Ok(Reply::from_typed(ProfileReply {
         profile,
         lint,
         change,
@@ -115,7 +115,7 @@ pub async fn show(app: &App, ctx: &Ctx, inv: &Invocation) -> AppResult<Reply> {
 #[tracing::instrument(skip(app, inv))]
 pub async fn lint(app: &App, ctx: &Ctx, inv: &Invocation) -> AppResult<Reply> {
     let mut reply = profile_reply(app, ctx, inv.partner_type("type")?, None).await?;
-    let n = reply.json["lint"].as_array().map_or(0, Vec::len);
+    let n = reply.json()["lint"].as_array().map_or(0, Vec::len);
     reply.card.title = if n == 0 {
         format!("{} — lint: no warnings", reply.card.title)
     } else {
@@ -183,7 +183,7 @@ pub async fn list(app: &App, ctx: &Ctx) -> AppResult<Reply> {
             name: p.name,
         })
         .collect();
-    Ok(Reply::from_typed(&ProfileList { profiles }))
+    Ok(Reply::from_typed(ProfileList { profiles }))
 }
 
 /// `/profile history`
@@ -224,7 +224,7 @@ pub async fn history(app: &App, ctx: &Ctx, inv: &Invocation) -> AppResult<Reply>
     let ty = inv.partner_type("type")?;
     let p = lookup::profile(app, &ctx.workspace, ty).await?;
     let revisions = app.store.profile_history(p.id).await?;
-    Ok(Reply::from_typed(&History {
+    Ok(Reply::from_typed(History {
         partner_type: ty,
         name: p.name,
         revisions,
@@ -264,7 +264,7 @@ pub async fn retire(app: &App, ctx: &Ctx, inv: &Invocation) -> AppResult<Reply> 
             "There is no active {ty} profile to retire."
         )));
     }
-    Ok(Reply::from_typed(&Retired {
+    Ok(Reply::from_typed(Retired {
         partner_type: ty,
         name: p.name,
         revision: p.revision,

@@ -100,7 +100,7 @@ async fn log(
         .store
         .add_allocation(&ctx.workspace, &a, &ctx.author(), app.now())
         .await?;
-    Ok(Reply::from_typed(&Logged {
+    Ok(Reply::from_typed(Logged {
         id,
         partner: partner.name,
         week,
@@ -213,7 +213,7 @@ pub async fn outcome_add(app: &App, ctx: &Ctx, inv: &Invocation) -> AppResult<Re
         .store
         .add_outcome(&ctx.workspace, &o, &ctx.author(), app.now())
         .await?;
-    Ok(Reply::from_typed(&OutcomeAdded {
+    Ok(Reply::from_typed(OutcomeAdded {
         id,
         partner: partner.name,
         kind,

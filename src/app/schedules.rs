@@ -157,7 +157,7 @@ async fn view(app: &App, ctx: &Ctx, note: Option<String>) -> AppResult<Reply> {
             last_error: s.and_then(|s| s.last_error.clone()),
         });
     }
-    Ok(Reply::from_typed(&Schedules { schedules, note }))
+    Ok(Reply::from_typed(Schedules { schedules, note }))
 }
 
 #[tracing::instrument(skip(app, inv))]

@@ -443,7 +443,7 @@ pub async fn screen_command(app: &App, ctx: &Ctx, inv: &Invocation) -> AppResult
         let settings = app.settings(ws).await?;
         check_as_of(asked.unwrap_or(guess), app.today(&settings))?;
         return Ok(Reply::from_typed(
-            &not_on_roster(app, ctx, name.as_str(), None).await?,
+            not_on_roster(app, ctx, name.as_str(), None).await?,
         ));
     };
     let settings = Settings::from_row(facts.settings.clone());
@@ -457,12 +457,12 @@ pub async fn screen_command(app: &App, ctx: &Ctx, inv: &Invocation) -> AppResult
             Some(f) => facts = f,
             None => {
                 return Ok(Reply::from_typed(
-                    &not_on_roster(app, ctx, name.as_str(), None).await?,
+                    not_on_roster(app, ctx, name.as_str(), None).await?,
                 ))
             }
         }
     }
-    Ok(Reply::from_typed(&screen_facts_reply(
+    Ok(Reply::from_typed(screen_facts_reply(
         &settings, &facts, as_of,
     )))
 }
@@ -598,10 +598,10 @@ pub async fn answer(app: &App, ctx: &Ctx, q: &Question) -> AppResult<Reply> {
                     None => extra,
                 });
             }
-            Ok(Reply::from_typed(&r))
+            Ok(Reply::from_typed(r))
         }
         None => Ok(Reply::from_typed(
-            &not_on_roster(app, ctx, name.as_str(), q.partner_type).await?,
+            not_on_roster(app, ctx, name.as_str(), q.partner_type).await?,
         )),
     }
 }

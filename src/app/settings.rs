@@ -97,7 +97,7 @@ impl Render for Settings {
 }
 
 pub async fn show(app: &App, ctx: &Ctx) -> AppResult<Reply> {
-    Ok(Reply::from_typed(&app.settings(&ctx.workspace).await?))
+    Ok(Reply::from_typed(app.settings(&ctx.workspace).await?))
 }
 
 /// Parse `/settings set key value` into a setting, with a clear error per key.
@@ -179,7 +179,7 @@ pub async fn set(app: &App, ctx: &Ctx, inv: &Invocation) -> AppResult<Reply> {
         .set_setting(&ctx.workspace, &value, app.now())
         .await?;
     let s = app.settings(&ctx.workspace).await?;
-    let mut reply = Reply::from_typed(&s);
+    let mut reply = Reply::from_typed(s);
     reply.card.title = format!("Setting `{key}` updated");
     Ok(reply)
 }
@@ -206,7 +206,7 @@ pub async fn roles(app: &App, ctx: &Ctx, inv: &Invocation) -> AppResult<Reply> {
     let (lead, member, review) = (get("lead")?, get("member")?, get("review")?);
     if lead.is_none() && member.is_none() && review.is_none() {
         let s = app.settings(&ctx.workspace).await?;
-        let mut reply = Reply::from_typed(&s);
+        let mut reply = Reply::from_typed(s);
         reply.card.title = "Roles (give lead, member or review to change them)".into();
         return Ok(reply);
     }
@@ -214,7 +214,7 @@ pub async fn roles(app: &App, ctx: &Ctx, inv: &Invocation) -> AppResult<Reply> {
         .set_roles(&ctx.workspace, lead, member, review, app.now())
         .await?;
     let s = app.settings(&ctx.workspace).await?;
-    let mut reply = Reply::from_typed(&s);
+    let mut reply = Reply::from_typed(s);
     reply.card.title = "Roles updated".into();
     Ok(reply)
 }

@@ -20,7 +20,7 @@ impl Outcome {
     /// The `--json` object: `{"ok": true, "command": …, "reply": …}` or `{"ok": false, "command": …, "error": …}`.
     pub fn to_json(&self) -> serde_json::Value {
         match &self.result {
-            Ok(r) => json!({"ok": true, "command": self.command, "reply": r.json}),
+            Ok(r) => json!({"ok": true, "command": self.command, "reply": r.json()}),
             Err(e) => json!({"ok": false, "command": self.command, "error": e}),
         }
     }

@@ -45,8 +45,11 @@ pub(crate) fn observation_at<I: sqlx::ColumnIndex<AnyRow>>(
     met: I,
     value: I,
 ) -> Result<Observation> {
-    let met: Option<i64> = r.try_get(met)?;
-    let value: Option<f64> = r.try_get(value)?;
+    observation(r.try_get(met)?, r.try_get(value)?)
+}
+
+/// The observation of a record's `met` and `value`: exactly one of the two is set.
+fn observation(met: Option<i64>, value: Option<f64>) -> Result<Observation> {
     match (met, value) {
         (Some(m), _) => Ok(Observation::Met(m != 0)),
         (None, Some(v)) => Ok(Observation::Value(v)),
@@ -339,28 +342,267 @@ pub struct ScreenFacts {
     pub evidence: Vec<Evidence>,
 }
 
-/// One row per current trait (or one row with NULL profile and trait columns): settings columns `s_*`
-/// (`SETTINGS_COLS`), partner columns named as `PARTNER_COLS`, profile columns `pr_*`, trait columns `t_*`, evidence columns `e_*`. The counting record is
-/// found by the `evidence_by_partner` index, newest first, one probe per trait.
-const SCREEN_FACTS_SQL: &str = "\
-SELECT {SETTINGS_COLS}, {PARTNER_COLS}, \
-       pr.id AS pr_id, pr.name AS pr_name, pr.joint_solution AS pr_joint, pr.owner AS pr_owner, \
-       pr.revision AS pr_revision, \
-       t.id AS t_id, t.name AS t_name, t.verify_by AS t_verify_by, t.min_value AS t_min, t.max_value AS t_max, \
-       t.unit AS t_unit, \
-       e.id AS e_id, e.met AS e_met, e.value AS e_value, e.source AS e_source, e.note AS e_note, \
-       e.observed AS e_observed, e.recorded_by AS e_recorded_by, e.recorded_at AS e_recorded_at \
-FROM partners p \
-LEFT JOIN workspace_settings s ON s.workspace_id = p.workspace_id \
-LEFT JOIN profiles pr ON pr.workspace_id = p.workspace_id AND pr.partner_type = p.partner_type \
-     AND pr.retired_at IS NULL \
-LEFT JOIN traits t ON t.profile_id = pr.id AND t.removed_in IS NULL \
-LEFT JOIN evidence e ON e.id = ( \
-     SELECT x.id FROM evidence x \
-     WHERE x.partner_id = p.id AND x.trait_id = t.id AND x.retracted_at IS NULL AND x.observed <= $3 \
-     ORDER BY x.observed DESC, x.recorded_at DESC, x.id DESC LIMIT 1) \
-WHERE p.workspace_id = $1 AND p.name_key = $2 \
-ORDER BY t.id";
+/// The screen read as one statement that answers one value: a JSON array of
+/// `[settings, partner, profile, traits]`, where `settings` holds the `workspace_settings` columns (all null
+/// when the workspace never set any), `partner` the `PARTNER_COLS`, `profile` the active profile of the
+/// partner's type (all null when there is none), and `traits` one array per current trait with the record that
+/// counts (null when none does), ordered by trait id. One value instead of a row per trait spares the driver
+/// a row message and a decoded copy of every repeated column (half the time of a screen; BENCHMARKS.md).
+/// The counting record is found by the `evidence_by_partner` index, newest first, one probe per trait.
+fn screen_facts_sql(backend: super::Backend) -> String {
+    use super::Backend::{Postgres, Sqlite};
+    let array = |cols: &[&str]| {
+        let f = match backend {
+            Sqlite => "json_array",
+            Postgres => "json_build_array",
+        };
+        format!("{f}({})", cols.join(", "))
+    };
+    // SQLite's JSON writes a REAL with 15 digits; `quote` writes it exactly (the same double when read back).
+    let real = |col: &str| match backend {
+        Sqlite => format!("iif({col} IS NULL, NULL, json(quote({col})))"),
+        Postgres => col.to_string(),
+    };
+    let ordered_array = match backend {
+        Sqlite => "json_group_array",
+        Postgres => "json_agg",
+    };
+    let settings = array(&[
+        "s.timezone",
+        "s.max_misses",
+        &real("s.allocation_target"),
+        "s.evidence_max_age_days",
+        "s.min_group",
+        &real("s.alpha"),
+        "s.currency",
+        "s.lead_role",
+        "s.member_role",
+        "s.review_role",
+    ]);
+    let partner_cols: Vec<String> = super::partners::PARTNER_COLS
+        .split(", ")
+        .map(|c| format!("p.{c}"))
+        .collect();
+    let partner_cols: Vec<&str> = partner_cols.iter().map(String::as_str).collect();
+    let partner = array(&partner_cols);
+    let profile = array(&[
+        "pr.id",
+        "pr.name",
+        "pr.joint_solution",
+        "pr.owner",
+        "pr.revision",
+    ]);
+    let one_trait = array(&[
+        "t.id",
+        "t.name",
+        "t.verify_by",
+        &real("t.min_value"),
+        &real("t.max_value"),
+        "t.unit",
+        "e.id",
+        "e.met",
+        &real("e.value"),
+        "e.source",
+        "e.note",
+        "e.observed",
+        "e.recorded_by",
+        "e.recorded_at",
+    ]);
+    let all = array(&[
+        &settings,
+        &partner,
+        &profile,
+        &format!(
+            "(SELECT {ordered_array}({one_trait} ORDER BY t.id) \
+             FROM traits t \
+             LEFT JOIN evidence e ON e.id = ( \
+                 SELECT x.id FROM evidence x \
+                 WHERE x.partner_id = p.id AND x.trait_id = t.id AND x.retracted_at IS NULL AND x.observed <= $3 \
+                 ORDER BY x.observed DESC, x.recorded_at DESC, x.id DESC LIMIT 1) \
+             WHERE t.profile_id = pr.id AND t.removed_in IS NULL)"
+        ),
+    ]);
+    format!(
+        "SELECT CAST({all} AS TEXT) \
+         FROM partners p \
+         LEFT JOIN workspace_settings s ON s.workspace_id = p.workspace_id \
+         LEFT JOIN profiles pr ON pr.workspace_id = p.workspace_id AND pr.partner_type = p.partner_type \
+              AND pr.retired_at IS NULL \
+         WHERE p.workspace_id = $1 AND p.name_key = $2"
+    )
+}
+
+/// The columns of the screen read's JSON value, in its order (see [`screen_facts_sql`]).
+type SettingsCols = (
+    Option<String>,
+    Option<i64>,
+    Option<f64>,
+    Option<i64>,
+    Option<i64>,
+    Option<f64>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+);
+type PartnerCols = (
+    i64,
+    String,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    String,
+    String,
+);
+type ProfileCols = (
+    Option<i64>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<i64>,
+);
+type TraitCols = (
+    i64,
+    String,
+    Option<String>,
+    Option<f64>,
+    Option<f64>,
+    Option<String>,
+    Option<i64>,
+    Option<i64>,
+    Option<f64>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+);
+type ScreenFactsCols = (
+    SettingsCols,
+    PartnerCols,
+    ProfileCols,
+    Option<Vec<TraitCols>>,
+);
+
+fn screen_facts_from_json(text: &str) -> Result<ScreenFacts> {
+    let corrupt = |what: String| super::StoreError::Corrupt(format!("screen facts: {what}"));
+    let (s, p, pr, traits): ScreenFactsCols =
+        serde_json::from_str(text).map_err(|e| corrupt(e.to_string()))?;
+    let settings = match s {
+        (
+            Some(timezone),
+            Some(max_misses),
+            Some(allocation_target),
+            Some(evidence_max_age_days),
+            Some(min_group),
+            Some(alpha),
+            Some(currency),
+            lead_role,
+            member_role,
+            review_role,
+        ) => super::SettingsRow {
+            timezone,
+            max_misses,
+            allocation_target,
+            evidence_max_age_days,
+            min_group,
+            alpha,
+            currency,
+            lead_role,
+            member_role,
+            review_role,
+        },
+        (None, ..) => super::SettingsRow::default(),
+        _ => return Err(corrupt("settings with a missing value".into())),
+    };
+    let (id, name, ty, stage, signed, dropped, drop_reason, champion, note, created_by, created_at) =
+        p;
+    let partner = super::Partner {
+        id,
+        name,
+        partner_type: super::parse_col(&ty, "partner type")?,
+        stage: super::parse_col(&stage, "stage")?,
+        signed: super::opt_day(signed)?,
+        dropped: super::opt_day(dropped)?,
+        drop_reason,
+        champion,
+        note,
+        created_by,
+        created_at,
+    };
+    let traits = traits.unwrap_or_default();
+    let mut evidence = Vec::with_capacity(traits.len());
+    let mut profile_traits = Vec::with_capacity(traits.len());
+    for (
+        t_id,
+        t_name,
+        verify_by,
+        min,
+        max,
+        unit,
+        e_id,
+        met,
+        value,
+        source,
+        e_note,
+        observed,
+        recorded_by,
+        recorded_at,
+    ) in traits
+    {
+        profile_traits.push(crate::domain::profile::Trait {
+            id: t_id,
+            name: t_name,
+            verify_by,
+            kind: super::profiles::stored_kind(min, max, unit),
+        });
+        let Some(e_id) = e_id else { continue };
+        let (Some(observed), Some(recorded_by), Some(recorded_at)) =
+            (observed, recorded_by, recorded_at)
+        else {
+            return Err(corrupt(format!(
+                "evidence {e_id} without its date or recorder"
+            )));
+        };
+        evidence.push(Evidence {
+            id: e_id,
+            partner_id: partner.id,
+            trait_id: t_id,
+            observation: observation(met, value)?,
+            source,
+            note: e_note,
+            observed: day(&observed)?,
+            recorded_by,
+            recorded_at,
+            retracted: false,
+        });
+    }
+    let profile = match pr {
+        (None, ..) => None,
+        (Some(id), Some(name), joint_solution, Some(owner), Some(revision)) => {
+            Some(crate::domain::profile::Profile {
+                id,
+                partner_type: partner.partner_type,
+                name,
+                joint_solution,
+                owner,
+                revision,
+                traits: profile_traits,
+            })
+        }
+        _ => return Err(corrupt("profile with a missing value".into())),
+    };
+    Ok(ScreenFacts {
+        settings,
+        partner,
+        profile,
+        evidence,
+    })
+}
 
 impl Store {
     /// The facts to screen the partner with name key `key` as of `as_of`, or None when it is not on the roster.
@@ -371,70 +613,22 @@ impl Store {
         key: &str,
         as_of: NaiveDate,
     ) -> Result<Option<ScreenFacts>> {
-        static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
-            let partner_cols: Vec<String> = super::partners::PARTNER_COLS
-                .split(", ")
-                .map(|c| format!("p.{c}"))
-                .collect();
-            SCREEN_FACTS_SQL
-                .replace("{SETTINGS_COLS}", super::settings::SETTINGS_COLS)
-                .replace("{PARTNER_COLS}", &partner_cols.join(", "))
-        });
-        let rows = sqlx::query(AssertSqlSafe(SQL.as_str()))
+        static SQLITE: std::sync::LazyLock<String> =
+            std::sync::LazyLock::new(|| screen_facts_sql(super::Backend::Sqlite));
+        static POSTGRES: std::sync::LazyLock<String> =
+            std::sync::LazyLock::new(|| screen_facts_sql(super::Backend::Postgres));
+        let sql = match self.backend() {
+            super::Backend::Sqlite => SQLITE.as_str(),
+            super::Backend::Postgres => POSTGRES.as_str(),
+        };
+        let mut conn = self.read_conn().await?;
+        let text: Option<String> = sqlx::query_scalar(AssertSqlSafe(sql))
             .bind(ws)
             .bind(key)
             .bind(as_of.to_string())
-            .fetch_all(self.pool())
-            .await?;
-        let Some(first) = rows.first() else {
-            return Ok(None);
-        };
-        let partner = super::partners::partner_from_row(first)?;
-        let profile = match get::<Option<i64>>(first, "pr_id")? {
-            None => None,
-            Some(id) => {
-                let ty: String = get(first, "partner_type")?;
-                let mut traits = Vec::with_capacity(rows.len());
-                for r in &rows {
-                    if let Some(t) = super::profiles::trait_from_prefixed_row(r)? {
-                        traits.push(t);
-                    }
-                }
-                Some(crate::domain::profile::Profile {
-                    id,
-                    partner_type: super::parse_col(&ty, "partner type")?,
-                    name: get(first, "pr_name")?,
-                    joint_solution: get(first, "pr_joint")?,
-                    owner: get(first, "pr_owner")?,
-                    revision: get(first, "pr_revision")?,
-                    traits,
-                })
-            }
-        };
-        let mut evidence = Vec::with_capacity(rows.len());
-        for r in &rows {
-            let Some(id) = get::<Option<i64>>(r, "e_id")? else {
-                continue;
-            };
-            let observed: String = get(r, "e_observed")?;
-            evidence.push(Evidence {
-                id,
-                partner_id: partner.id,
-                trait_id: get(r, "t_id")?,
-                observation: observation_at(r, "e_met", "e_value")?,
-                source: get(r, "e_source")?,
-                note: get(r, "e_note")?,
-                observed: day(&observed)?,
-                recorded_by: get(r, "e_recorded_by")?,
-                recorded_at: get(r, "e_recorded_at")?,
-                retracted: false,
-            });
-        }
-        Ok(Some(ScreenFacts {
-            settings: super::settings::settings_from_row(first)?,
-            partner,
-            profile,
-            evidence,
-        }))
+            .fetch_optional(conn.conn())
+            .await
+            .inspect_err(|e| conn.forget_after(e))?;
+        text.as_deref().map(screen_facts_from_json).transpose()
     }
 }

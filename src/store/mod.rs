@@ -131,6 +131,45 @@ pub fn pg_host(url: &str) -> String {
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    /// SQLite: one connection kept out of the pool for the interactive reads (`/screen`, autocomplete).
+    /// sqlx's pool checks a connection with a round trip to its worker thread when it hands it out and
+    /// again when it takes it back; a kept connection answers without them (a quarter of a screen's time,
+    /// BENCHMARKS.md). While it is busy, a read takes a pooled connection, so reads never queue for it.
+    kept: Option<std::sync::Arc<KeptConn>>,
+}
+
+#[derive(Debug)]
+struct KeptConn {
+    /// None once the store is closed.
+    conn: tokio::sync::Mutex<Option<sqlx::AnyConnection>>,
+    /// Set after an error that was not the query's own (its worker thread gone, say): reads use the pool.
+    broken: std::sync::atomic::AtomicBool,
+}
+
+/// A connection for one interactive read: the kept one, or one from the pool.
+enum ReadConn<'a> {
+    Kept(
+        tokio::sync::MappedMutexGuard<'a, sqlx::AnyConnection>,
+        &'a std::sync::atomic::AtomicBool,
+    ),
+    Pooled(sqlx::pool::PoolConnection<sqlx::Any>),
+}
+
+impl ReadConn<'_> {
+    fn conn(&mut self) -> &mut sqlx::AnyConnection {
+        match self {
+            ReadConn::Kept(conn, _) => conn,
+            ReadConn::Pooled(conn) => conn,
+        }
+    }
+
+    /// Note a failed read: after an error that is not the query's own, the kept connection is not used again.
+    fn forget_after(&self, e: &sqlx::Error) {
+        if let (ReadConn::Kept(_, broken), false) = (self, matches!(e, sqlx::Error::Database(_))) {
+            tracing::warn!(error = %e, "the kept SQLite connection failed; reads use the pool from now on");
+            broken.store(true, std::sync::atomic::Ordering::Relaxed);
+        }
+    }
 }
 
 /// Format a timestamp the way the store keeps them (sortable text).
@@ -221,13 +260,10 @@ impl Store {
                 Backend::Postgres => PG_ACQUIRE_TIMEOUT,
             });
         let options = if backend == Backend::Sqlite {
-            options.after_connect(|conn, _meta| {
-                Box::pin(async move {
-                    conn.execute("PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 15000;")
-                        .await?;
-                    Ok(())
-                })
-            })
+            // An embedded connection cannot drop the way a network one can: no check on every hand-out.
+            options
+                .test_before_acquire(false)
+                .after_connect(|conn, _meta| Box::pin(sqlite_pragmas(conn)))
         } else {
             options
         };
@@ -238,7 +274,35 @@ impl Store {
                 .fetch_optional(&pool)
                 .await?;
         }
-        Ok(Store { pool, backend })
+        let kept = if backend == Backend::Sqlite && !url.contains(":memory:") {
+            let mut conn = sqlx::AnyConnection::connect(&url).await?;
+            sqlite_pragmas(&mut conn).await?;
+            Some(std::sync::Arc::new(KeptConn {
+                conn: tokio::sync::Mutex::new(Some(conn)),
+                broken: Default::default(),
+            }))
+        } else {
+            None
+        };
+        Ok(Store {
+            pool,
+            backend,
+            kept,
+        })
+    }
+
+    /// A connection for an interactive read: the kept one when it is free, else a pooled one.
+    async fn read_conn(&self) -> Result<ReadConn<'_>> {
+        if let Some(kept) = &self.kept {
+            if !kept.broken.load(std::sync::atomic::Ordering::Relaxed) {
+                if let Ok(guard) = kept.conn.try_lock() {
+                    if let Ok(conn) = tokio::sync::MutexGuard::try_map(guard, Option::as_mut) {
+                        return Ok(ReadConn::Kept(conn, &kept.broken));
+                    }
+                }
+            }
+        }
+        Ok(ReadConn::Pooled(self.pool.acquire().await?))
     }
 
     /// Apply pending migrations of this backend.
@@ -268,8 +332,20 @@ impl Store {
     }
 
     pub async fn close(&self) {
+        if let Some(kept) = &self.kept {
+            if let Some(conn) = kept.conn.lock().await.take() {
+                let _ = conn.close().await;
+            }
+        }
         self.pool.close().await;
     }
+}
+
+/// What every SQLite connection sets: enforce foreign keys; wait for a writer instead of failing at once.
+async fn sqlite_pragmas(conn: &mut sqlx::AnyConnection) -> std::result::Result<(), sqlx::Error> {
+    conn.execute("PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 15000;")
+        .await?;
+    Ok(())
 }
 
 /// `sqlite://file.db` opens read-write and creates the file when missing (`mode=rwc`), unless a mode is given.

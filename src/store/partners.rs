@@ -193,6 +193,7 @@ impl Store {
             .replace('%', "\\%")
             .replace('_', "\\_");
         let starts = format!("{escaped}%");
+        let mut conn = self.read_conn().await?;
         let rows = match self.backend() {
             // SQLite uses an index for LIKE only on NOCASE columns; the key is compared bytewise, so the
             // prefix is the range [prefix, prefix + U+10FFFF) of the (workspace_id, name_key) index.
@@ -212,8 +213,9 @@ impl Store {
             .bind(&starts)
             .bind(limit),
         }
-        .fetch_all(self.pool())
-        .await?;
+        .fetch_all(conn.conn())
+        .await
+        .inspect_err(|e| conn.forget_after(e))?;
         let mut names: Vec<String> = rows.iter().map(|r| get(r, "name")).collect::<Result<_>>()?;
         if (names.len() as i64) < limit && !prefix_key.is_empty() {
             let more = sqlx::query(
@@ -224,8 +226,9 @@ impl Store {
             .bind(format!("%{escaped}%"))
             .bind(&starts)
             .bind(limit - names.len() as i64)
-            .fetch_all(self.pool())
-            .await?;
+            .fetch_all(conn.conn())
+            .await
+            .inspect_err(|e| conn.forget_after(e))?;
             for r in &more {
                 names.push(get(r, "name")?);
             }

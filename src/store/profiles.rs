@@ -30,7 +30,7 @@ const PROFILE_COLS: &str = "id, partner_type, name, joint_solution, owner, revis
 const TRAIT_COLS: &str = "id, name, verify_by, min_value, max_value, unit";
 
 /// The kind of a stored trait: yes/no when it has neither bound.
-fn stored_kind(min: Option<f64>, max: Option<f64>, unit: Option<String>) -> TraitKind {
+pub(crate) fn stored_kind(min: Option<f64>, max: Option<f64>, unit: Option<String>) -> TraitKind {
     if min.is_none() && max.is_none() {
         TraitKind::YesNo
     } else {
@@ -45,19 +45,6 @@ fn trait_from_row(r: &AnyRow) -> Result<Trait> {
         verify_by: get(r, "verify_by")?,
         kind: stored_kind(get(r, "min_value")?, get(r, "max_value")?, get(r, "unit")?),
     })
-}
-
-/// The trait of a row of the screen query (columns `t_*`), None on a row without one.
-pub(crate) fn trait_from_prefixed_row(r: &AnyRow) -> Result<Option<Trait>> {
-    let Some(id) = get::<Option<i64>>(r, "t_id")? else {
-        return Ok(None);
-    };
-    Ok(Some(Trait {
-        id,
-        name: get(r, "t_name")?,
-        verify_by: get(r, "t_verify_by")?,
-        kind: stored_kind(get(r, "t_min")?, get(r, "t_max")?, get(r, "t_unit")?),
-    }))
 }
 
 impl Store {

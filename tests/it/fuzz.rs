@@ -151,7 +151,7 @@ fn every_command_survives_hostile_input() {
             match result {
                 Ok(reply) => {
                     accepted.set(accepted.get() + 1);
-                    prop_assert!(reply.json.is_object(), "{:?}", inv.path);
+                    prop_assert!(reply.json().is_object(), "{:?}", inv.path);
                 }
                 Err(AppError::User(msg)) => {
                     refused.set(refused.get() + 1);

@@ -21,6 +21,7 @@ both_backends!(
     settings_schedules_and_rechecks,
     claims_are_exactly_once_under_concurrency,
     migrations_apply_once,
+    screen_facts_are_one_exact_read,
 );
 
 const WS: &str = "2000";
@@ -493,6 +494,149 @@ async fn records_sums_and_retractions(db: Db) {
             (OutcomeKind::RegisteredDeal, None)
         ]
     );
+}
+
+/// The screen's one-statement read (a packed JSON value on both backends, on SQLite through the kept
+/// connection or the pool) gives what the single-purpose reads give, doubles bit for bit, text with quotes,
+/// backslashes and non-ASCII intact, and the record that counts per trait picked by hand.
+async fn screen_facts_are_one_exact_read(db: Db) {
+    let db = TestDb::new(db).await;
+    let s = open(&db).await;
+    let now = utc(2026, 11, 26, 12, 0);
+    let day = |m, d| chrono::NaiveDate::from_ymd_opt(2026, m, d).unwrap();
+    // Neither has a 15-digit decimal form that reads back as the same double.
+    let third = 1.0_f64 / 3.0;
+    let sum = 0.1_f64 + 0.2;
+    s.set_setting(WS, &SettingValue::AllocationTarget(sum), now)
+        .await
+        .unwrap();
+    let pid = s
+        .create_profile(
+            WS,
+            PartnerType::Reseller,
+            r#"R "best" \ ✓"#,
+            Some("joint"),
+            "ana",
+            now,
+        )
+        .await
+        .unwrap();
+    let add_trait = |name: &'static str, kind: TraitKind| {
+        let s = s.clone();
+        async move {
+            s.add_trait(
+                WS,
+                pid,
+                &NewTrait {
+                    name: name.into(),
+                    verify_by: Some("a \"call\"".into()),
+                    kind,
+                },
+                "ana",
+                now,
+            )
+            .await
+            .unwrap()
+            .0
+        }
+    };
+    let yes = add_trait("Deal registration", TraitKind::YesNo).await;
+    let threshold = TraitKind::Threshold {
+        min: Some(sum),
+        max: Some(third * 100.0),
+        unit: Some("accounts".into()),
+    };
+    let overlap = add_trait("Overlap", threshold).await;
+    let unseen = add_trait("No evidence yet", TraitKind::YesNo).await;
+    let name = r#"Zoë "Q" \ Co"#;
+    let p = s
+        .add_partner(WS, &partner(name, PartnerType::Reseller), "ana", now)
+        .await
+        .unwrap();
+    s.add_partner(WS, &partner("Other", PartnerType::Si), "ana", now)
+        .await
+        .unwrap();
+    let record = |trait_id, observation, observed| {
+        let s = s.clone();
+        async move {
+            let e = NewEvidence {
+                partner_id: p,
+                trait_id,
+                observation,
+                source: Some("crm \"x\" \\".into()),
+                note: Some("naïve\tnote".into()),
+                observed,
+            };
+            s.add_evidence(WS, &e, "bo", now).await.unwrap()
+        }
+    };
+    let met_early = record(yes, Observation::Met(true), day(10, 1)).await;
+    let missed_later = record(yes, Observation::Met(false), day(11, 10)).await;
+    let exact = record(overlap, Observation::Value(third), day(9, 1)).await;
+    let retracted = record(overlap, Observation::Value(5.0), day(10, 15)).await;
+    s.retract(RecordTable::Evidence, WS, retracted, "ana", "typo", now)
+        .await
+        .unwrap();
+
+    let key = name_key(name);
+    let all = s.partner_evidence(WS, p).await.unwrap();
+    let by_id = |id: i64| all.iter().find(|e| e.id == id).unwrap().clone();
+    let facts = s.screen_facts(WS, &key, day(11, 1)).await.unwrap().unwrap();
+    assert_eq!(
+        facts.partner,
+        s.partner_by_key(WS, &key).await.unwrap().unwrap()
+    );
+    assert_eq!(facts.settings, s.settings(WS).await.unwrap());
+    assert_eq!(facts.settings.allocation_target.to_bits(), sum.to_bits());
+    let profile = s.active_profile(WS, PartnerType::Reseller).await.unwrap();
+    assert_eq!(facts.profile, profile);
+    let traits: Vec<i64> = profile.unwrap().traits.iter().map(|t| t.id).collect();
+    assert_eq!(traits, vec![yes, overlap, unseen]);
+    // As of 1 November: the early yes (the later "no" is not observed yet), the value (the newer one is
+    // retracted); nothing for the third trait.
+    assert_eq!(facts.evidence, vec![by_id(met_early), by_id(exact)]);
+    assert_eq!(facts.evidence[1].observation, Observation::Value(third));
+    assert_eq!(
+        facts.evidence[1].note.as_deref(),
+        Some("naïve\tnote"),
+        "text comes back as written"
+    );
+    let today = s
+        .screen_facts(WS, &key, day(11, 26))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(today.evidence, vec![by_id(missed_later), by_id(exact)]);
+
+    // A partner of a type without a profile; a name not on the roster.
+    let other = s
+        .screen_facts(WS, "other", day(11, 26))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((other.profile, other.evidence), (None, vec![]));
+    assert_eq!(
+        s.screen_facts(WS, "nobody", day(11, 26)).await.unwrap(),
+        None
+    );
+    assert_eq!(
+        s.screen_facts("elsewhere", &key, day(11, 26))
+            .await
+            .unwrap(),
+        None
+    );
+
+    // Many at once: one takes the kept connection, the others the pool; all agree.
+    let reads: Vec<_> = (0..12)
+        .map(|_| {
+            let (s, key) = (s.clone(), key.clone());
+            async move { s.screen_facts(WS, &key, day(11, 1)).await.unwrap() }
+        })
+        .collect();
+    for got in futures::future::join_all(reads).await {
+        assert_eq!(got.as_ref(), Some(&facts));
+    }
+    s.close().await;
 }
 
 async fn settings_schedules_and_rechecks(db: Db) {

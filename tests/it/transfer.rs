@@ -49,7 +49,7 @@ async fn export(t: &TestApp, ws: &str, what: &str) -> String {
         .unwrap_or_else(|e| panic!("export {what}: {}", e.user_message()));
     assert_eq!(r.card.files.len(), 1);
     assert!(r.card.files[0].name.ends_with(".csv"));
-    assert_eq!(r.json["rows"].as_u64().unwrap() as usize + 1, {
+    assert_eq!(r.json()["rows"].as_u64().unwrap() as usize + 1, {
         let text = String::from_utf8(r.card.files[0].bytes.clone()).unwrap();
         count_records(&text)
     });
@@ -97,7 +97,7 @@ async fn import_as(
     }
     dispatch(&t.app, &ctx, &inv)
         .await
-        .map(|r| r.json)
+        .map(|r| r.json())
         .map_err(|e| e.user_message())
 }
 

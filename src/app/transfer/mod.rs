@@ -262,7 +262,7 @@ pub async fn export_command(app: &App, ctx: &Ctx, inv: &Invocation) -> AppResult
         bytes: bytes.len(),
         file: file.clone(),
     };
-    let mut reply = Reply::from_typed(&typed);
+    let mut reply = Reply::from_typed(typed);
     reply.card.files.push(FileOut { name: file, bytes });
     Ok(reply)
 }
@@ -293,7 +293,7 @@ pub async fn import_command(app: &App, ctx: &Ctx, inv: &Invocation) -> AppResult
     if report.failed() {
         return Err(AppError::User(report.failure_text()));
     }
-    Ok(Reply::from_typed(&report))
+    Ok(Reply::from_typed(report))
 }
 
 fn fatal(e: AppError) -> Fatal {
