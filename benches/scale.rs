@@ -486,6 +486,8 @@ fn raw_screen(conn: &Connection, name: &str, day: NaiveDate) -> usize {
     usize::from(missed > max_misses) * 2 + usize::from(unknown > 0)
 }
 
+/// The same question as the app's autocomplete: up to 25 names starting with the text, then (when fewer)
+/// those containing it elsewhere (the bench prefixes have no LIKE wildcards to escape).
 fn raw_autocomplete(conn: &Connection, prefix: &str) -> usize {
     let mut end = prefix.to_string();
     end.push(char::MAX);
@@ -495,11 +497,27 @@ fn raw_autocomplete(conn: &Connection, prefix: &str) -> usize {
              ORDER BY name_key LIMIT 25",
         )
         .expect("prepare");
-    let names: Vec<String> = stmt
+    let mut names: Vec<String> = stmt
         .query_map(params![WS, prefix, end], |r| r.get(0))
         .expect("query")
         .collect::<Result<_, _>>()
         .expect("rows");
+    if names.len() < 25 {
+        let mut more = conn
+            .prepare_cached(
+                "SELECT name FROM partners WHERE workspace_id = ?1 AND name_key LIKE ?4 \
+                 AND NOT (name_key >= ?2 AND name_key < ?3) ORDER BY name_key LIMIT ?5",
+            )
+            .expect("prepare");
+        let rest = 25 - names.len() as i64;
+        let contains = format!("%{prefix}%");
+        for name in more
+            .query_map(params![WS, prefix, end, contains, rest], |r| r.get(0))
+            .expect("query")
+        {
+            names.push(name.expect("row"));
+        }
+    }
     names.len()
 }
 

@@ -64,6 +64,37 @@ pub(crate) fn partner_from_row(r: &AnyRow) -> Result<Partner> {
     })
 }
 
+/// The autocomplete statement of a backend: up to `$5` names as one JSON array (text), the keys in the range
+/// `$2`..`$3` (those that start with the text) in key order, then those matching `$4` (that contain it
+/// elsewhere). The second part runs only when the first gives fewer than `$5`.
+fn search_sql(backend: super::Backend) -> &'static str {
+    match backend {
+        // A UNION ALL is read left to right and the outer LIMIT stops it: the scan of the second part never
+        // starts when the first filled the list.
+        super::Backend::Sqlite => {
+            "SELECT json_group_array(name ORDER BY rank, name_key) FROM (SELECT * FROM ( \
+               SELECT * FROM (SELECT name, name_key, 0 AS rank FROM partners \
+                 WHERE workspace_id = $1 AND name_key >= $2 AND name_key < $3 ORDER BY name_key LIMIT $5) \
+               UNION ALL \
+               SELECT * FROM (SELECT name, name_key, 1 AS rank FROM partners \
+                 WHERE workspace_id = $1 AND name_key LIKE $4 ESCAPE '\\' AND NOT (name_key >= $2 AND name_key < $3) \
+                 ORDER BY name_key LIMIT $5)) LIMIT $5)"
+        }
+        // PostgreSQL may run the parts of a UNION ALL in any order, so the second part's LIMIT is 0 (and its
+        // scan never runs) when the first filled the list.
+        super::Backend::Postgres => {
+            "WITH prefix AS (SELECT name, name_key FROM partners \
+               WHERE workspace_id = $1 AND name_key >= $2 AND name_key < $3 ORDER BY name_key LIMIT $5) \
+             SELECT CAST(COALESCE(json_agg(name ORDER BY rank, name_key), '[]') AS TEXT) FROM ( \
+               SELECT name, name_key, 0 AS rank FROM prefix \
+               UNION ALL \
+               SELECT name, name_key, rank FROM (SELECT name, name_key, 1 AS rank FROM partners \
+                 WHERE workspace_id = $1 AND name_key LIKE $4 ESCAPE '\\' AND NOT (name_key >= $2 AND name_key < $3) \
+                 ORDER BY name_key LIMIT CASE WHEN (SELECT count(*) FROM prefix) < $5 THEN $5 ELSE 0 END) more) m"
+        }
+    }
+}
+
 fn opt_date(d: Option<NaiveDate>) -> Option<String> {
     d.map(|d| d.to_string())
 }
@@ -192,47 +223,26 @@ impl Store {
             .replace('\\', "\\\\")
             .replace('%', "\\%")
             .replace('_', "\\_");
-        let starts = format!("{escaped}%");
+        let contains = format!("%{escaped}%");
+        // SQLite uses an index for LIKE only on NOCASE columns; the key is compared bytewise, so the prefix is
+        // the range [prefix, prefix + U+10FFFF) of the (workspace_id, name_key) index on both backends.
         let mut conn = self.read_conn().await?;
-        let rows = match self.backend() {
-            // SQLite uses an index for LIKE only on NOCASE columns; the key is compared bytewise, so the
-            // prefix is the range [prefix, prefix + U+10FFFF) of the (workspace_id, name_key) index.
-            super::Backend::Sqlite => sqlx::query(
-                "SELECT name FROM partners WHERE workspace_id = $1 AND name_key >= $2 AND name_key < $3 \
-                 ORDER BY name_key LIMIT $4",
-            )
+        let text: String = sqlx::query_scalar(search_sql(self.backend()))
             .bind(ws)
             .bind(prefix_key)
             .bind(format!("{prefix_key}{}", char::MAX))
-            .bind(limit),
-            super::Backend::Postgres => sqlx::query(
-                "SELECT name FROM partners WHERE workspace_id = $1 AND name_key LIKE $2 ESCAPE '\\' \
-                 ORDER BY name_key LIMIT $3",
-            )
-            .bind(ws)
-            .bind(&starts)
-            .bind(limit),
-        }
-        .fetch_all(conn.conn())
-        .await
-        .inspect_err(|e| conn.forget_after(e))?;
-        let mut names: Vec<String> = rows.iter().map(|r| get(r, "name")).collect::<Result<_>>()?;
-        if (names.len() as i64) < limit && !prefix_key.is_empty() {
-            let more = sqlx::query(
-                "SELECT name FROM partners WHERE workspace_id = $1 AND name_key LIKE $2 ESCAPE '\\' \
-                 AND name_key NOT LIKE $3 ESCAPE '\\' ORDER BY name_key LIMIT $4",
-            )
-            .bind(ws)
-            .bind(format!("%{escaped}%"))
-            .bind(&starts)
-            .bind(limit - names.len() as i64)
-            .fetch_all(conn.conn())
+            .bind(if prefix_key.is_empty() {
+                ""
+            } else {
+                contains.as_str()
+            })
+            .bind(limit)
+            .fetch_one(conn.conn())
             .await
             .inspect_err(|e| conn.forget_after(e))?;
-            for r in &more {
-                names.push(get(r, "name")?);
-            }
-        }
+        let mut names: Vec<String> = serde_json::from_str(&text)
+            .map_err(|e| StoreError::Corrupt(format!("partner names: {e}")))?;
+        names.truncate(usize::try_from(limit).unwrap_or(0));
         Ok(names)
     }
 

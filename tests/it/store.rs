@@ -112,7 +112,17 @@ async fn roster_order_search_and_filters(db: Db) {
             "The ACME Co"
         ]
     );
-    assert_eq!(s.search_partners(WS, "acme", 3).await.unwrap().len(), 3);
+    assert_eq!(
+        s.search_partners(WS, "acme", 3).await.unwrap(),
+        ["acme", "ACME 10", "acme corp"]
+    );
+    // a full prefix list, and the containing ones filling a short one
+    assert_eq!(s.search_partners(WS, "acme", 7).await.unwrap().len(), 7);
+    assert_eq!(
+        s.search_partners(WS, "acme c", 2).await.unwrap(),
+        ["acme corp", "The ACME Co"]
+    );
+    assert_eq!(s.search_partners(WS, "co", 1).await.unwrap(), ["acme corp"]);
     // wildcards are literal
     assert_eq!(
         s.search_partners(WS, "acme_", 25).await.unwrap(),
