@@ -131,13 +131,17 @@ impl Fixture {
     }
 }
 
-/// Time `n` single calls and report p50 and p99 (criterion reports means and medians of batches).
+/// Time `n` single calls and report p50 and p99 (criterion reports means and medians of batches), after
+/// `n / 10` untimed calls on other inputs (as criterion warms up).
 fn percentiles<F, Fut>(rt: &Runtime, label: &str, n: usize, mut f: F)
 where
     F: FnMut(usize) -> Fut,
     Fut: Future<Output = ()>,
 {
     let mut times: Vec<f64> = rt.block_on(async {
+        for i in n..n + (n / 10).max(1) {
+            f(i).await;
+        }
         let mut v = Vec::with_capacity(n);
         for i in 0..n {
             let t = Instant::now();
