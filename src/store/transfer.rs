@@ -14,16 +14,18 @@ use futures_util::{Stream, StreamExt, TryStreamExt};
 use sqlx::any::AnyRow;
 use sqlx::{AssertSqlSafe, Row};
 
-/// Bind parameters per bulk statement on SQLite. sqlx-sqlite resolves every `$n` by name and SQLite's lookup
-/// is linear, so a statement costs O(parameters²) to bind: 2,000 parameters made binding half of an import's
-/// time; about 250 keeps it negligible while still saving most per-statement overhead.
-pub const SQLITE_PARAMS_PER_STATEMENT: usize = 250;
+/// Bind parameters per bulk statement on SQLite (limit 32,766). The bulk statements use anonymous `?`
+/// parameters there: sqlx-sqlite resolves a named `$n` through SQLite's linear name lookup, which made a
+/// statement cost O(parameters²) to bind (2,000 `$n` made binding half of an import's time), while `?` binds
+/// by position. Fewer, larger statements mean fewer hand-offs to the connection's worker thread.
+pub const SQLITE_PARAMS_PER_STATEMENT: usize = 5_000;
 
 /// Bind parameters per bulk statement on PostgreSQL (limit 65,535), where each statement is a round trip.
 pub const POSTGRES_PARAMS_PER_STATEMENT: usize = 4_000;
 
-/// (partner, trait, date) keys per duplicate lookup query on SQLite (3 parameters each).
-pub const SQLITE_LOOKUP_KEYS: usize = 80;
+/// (partner, trait, date) keys per duplicate lookup query on SQLite (3 parameters each). Their `OR` is a tree
+/// as deep as the keys are many, and SQLite refuses one deeper than 1,000.
+pub const SQLITE_LOOKUP_KEYS: usize = 300;
 
 /// (partner, trait, date) keys per duplicate lookup query on PostgreSQL.
 pub const POSTGRES_LOOKUP_KEYS: usize = 100;
@@ -174,23 +176,14 @@ fn lookup_sql(backend: Backend, keys: usize) -> String {
         "e.id, e.partner_id, e.trait_id, e.met, e.value, e.source, e.note, e.observed";
     match backend {
         Backend::Sqlite => {
-            let terms: Vec<String> = (0..keys)
-                .map(|k| {
-                    let n = 2 + 3 * k;
-                    format!(
-                        "(e.partner_id = ${n} AND e.trait_id = ${} AND e.observed = ${})",
-                        n + 1,
-                        n + 2
-                    )
-                })
-                .collect();
+            let terms = vec!["(e.partner_id = ? AND e.trait_id = ? AND e.observed = ?)"; keys];
             format!(
-                "SELECT {COLS} FROM evidence e WHERE e.workspace_id = $1 AND ({})",
+                "SELECT {COLS} FROM evidence e WHERE e.workspace_id = ? AND ({})",
                 terms.join(" OR ")
             )
         }
         Backend::Postgres => {
-            let values = placeholders_from(keys, 3, 2);
+            let values = placeholders_from(Backend::Postgres, keys, 3, 2);
             format!(
                 "SELECT {COLS} FROM (VALUES {values}) AS k JOIN evidence e ON e.partner_id = k.column1 \
                  AND e.trait_id = k.column2 AND e.observed = k.column3 WHERE e.workspace_id = $1"
@@ -199,13 +192,15 @@ fn lookup_sql(backend: Backend, keys: usize) -> String {
     }
 }
 
-/// `($1, $2, …), ($k, …)`: the placeholders of `rows` rows of `cols` columns.
-fn placeholders(rows: usize, cols: usize) -> String {
-    placeholders_from(rows, cols, 1)
+/// The placeholders of `rows` rows of `cols` columns: `($1, $2, …), ($k, …)` on PostgreSQL, `(?, ?, …), …`
+/// on SQLite (bound by position; see [`SQLITE_PARAMS_PER_STATEMENT`]).
+fn placeholders(backend: Backend, rows: usize, cols: usize) -> String {
+    placeholders_from(backend, rows, cols, 1)
 }
 
-/// Like [`placeholders`], numbered from `$first`.
-fn placeholders_from(rows: usize, cols: usize, first: usize) -> String {
+/// Like [`placeholders`], numbered from `$first` on PostgreSQL (SQLite's are positional: a statement's
+/// parameters are either all `?` or all numbered).
+fn placeholders_from(backend: Backend, rows: usize, cols: usize, first: usize) -> String {
     let mut s = String::with_capacity(rows * cols * 5);
     for r in 0..rows {
         if r > 0 {
@@ -216,8 +211,13 @@ fn placeholders_from(rows: usize, cols: usize, first: usize) -> String {
             if c > 0 {
                 s.push_str(", ");
             }
-            s.push('$');
-            s.push_str(&(r * cols + c + first).to_string());
+            match backend {
+                Backend::Sqlite => s.push('?'),
+                Backend::Postgres => {
+                    s.push('$');
+                    s.push_str(&(r * cols + c + first).to_string());
+                }
+            }
         }
         s.push(')');
     }
@@ -486,7 +486,7 @@ impl ImportTx {
             let sql = format!(
                 "INSERT INTO partners (workspace_id, name, name_key, partner_type, stage, signed_on, dropped_on, \
                  drop_reason, champion, note, created_by, created_at) VALUES {}",
-                placeholders(chunk.len(), 12)
+                placeholders(self.backend, chunk.len(), 12)
             );
             let mut q = sqlx::query(AssertSqlSafe(sql));
             for p in chunk {
@@ -548,7 +548,7 @@ impl ImportTx {
             let sql = format!(
                 "INSERT INTO evidence (workspace_id, partner_id, trait_id, met, value, source, note, observed, \
                  recorded_by, recorded_at) VALUES {}",
-                placeholders(chunk.len(), 10)
+                placeholders(self.backend, chunk.len(), 10)
             );
             // On PostgreSQL the statement is not kept prepared: sqlx's Any driver sends a NULL f64 typed as
             // float4 (sqlx-core 0.9.0 `AnyArguments::convert_into`, launchbadge/transact-rs sqlx #4284), so
@@ -587,7 +587,7 @@ impl ImportTx {
             let sql = format!(
                 "INSERT INTO allocations (workspace_id, partner_id, week, hours_centi, spend_cents, note, \
                  recorded_by, recorded_at) VALUES {}",
-                placeholders(chunk.len(), 8)
+                placeholders(self.backend, chunk.len(), 8)
             );
             let mut q = sqlx::query(AssertSqlSafe(sql));
             for a in chunk {
@@ -620,7 +620,7 @@ impl ImportTx {
             let sql = format!(
                 "INSERT INTO outcomes (workspace_id, partner_id, kind, amount_cents, occurred_on, ref, \
                  recorded_by, recorded_at) VALUES {}",
-                placeholders(chunk.len(), 8)
+                placeholders(self.backend, chunk.len(), 8)
             );
             let mut q = sqlx::query(AssertSqlSafe(sql));
             for o in chunk {
@@ -689,12 +689,14 @@ mod tests {
 
     #[test]
     fn placeholders_number_rows_then_columns() {
-        assert_eq!(placeholders(2, 3), "($1, $2, $3), ($4, $5, $6)");
-        assert_eq!(placeholders(1, 1), "($1)");
-        assert_eq!(placeholders_from(2, 3, 2), "($2, $3, $4), ($5, $6, $7)");
+        let pg = Backend::Postgres;
+        assert_eq!(placeholders(pg, 2, 3), "($1, $2, $3), ($4, $5, $6)");
+        assert_eq!(placeholders(pg, 1, 1), "($1)");
+        assert_eq!(placeholders_from(pg, 2, 3, 2), "($2, $3, $4), ($5, $6, $7)");
+        assert_eq!(placeholders(Backend::Sqlite, 2, 2), "(?, ?), (?, ?)");
         assert!(lookup_sql(Backend::Sqlite, 2).ends_with(
-            "(e.partner_id = $2 AND e.trait_id = $3 AND e.observed = $4) OR \
-             (e.partner_id = $5 AND e.trait_id = $6 AND e.observed = $7))"
+            "WHERE e.workspace_id = ? AND ((e.partner_id = ? AND e.trait_id = ? AND e.observed = ?) OR \
+             (e.partner_id = ? AND e.trait_id = ? AND e.observed = ?))"
         ));
     }
 }
