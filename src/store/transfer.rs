@@ -303,6 +303,9 @@ impl Store {
     }
 }
 
+/// A statement of an import's bulk writes, being bound.
+type BulkQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>;
+
 /// The transaction of one import: reads for duplicate detection, then batched writes; nothing is visible to
 /// anyone else until [`ImportTx::commit`], and dropping it rolls everything back.
 pub struct ImportTx {
@@ -482,33 +485,24 @@ impl ImportTx {
         now: DateTime<Utc>,
     ) -> Result<()> {
         let at = ts(now);
-        for chunk in rows.chunks(self.rows_per_insert(12)) {
-            let sql = format!(
-                "INSERT INTO partners (workspace_id, name, name_key, partner_type, stage, signed_on, dropped_on, \
-                 drop_reason, champion, note, created_by, created_at) VALUES {}",
-                placeholders(self.backend, chunk.len(), 12)
-            );
-            let mut q = sqlx::query(AssertSqlSafe(sql));
-            for p in chunk {
-                q = q
-                    .bind(ws)
-                    .bind(p.name.as_str())
-                    .bind(p.name.key())
-                    .bind(p.partner_type.as_str())
-                    .bind(p.stage.as_str())
-                    .bind(p.signed.map(|d| d.to_string()))
-                    .bind(p.dropped.map(|d| d.to_string()))
-                    .bind(p.drop_reason.clone())
-                    .bind(p.champion.clone())
-                    .bind(p.note.clone())
-                    .bind(by)
-                    .bind(at.clone());
-            }
-            q.execute(&mut *self.tx)
-                .await
-                .map_err(|e| StoreError::from_write(e, "partner"))?;
-        }
-        Ok(())
+        let into =
+            "partners (workspace_id, name, name_key, partner_type, stage, signed_on, dropped_on, \
+                    drop_reason, champion, note, created_by, created_at)";
+        self.insert_rows(into, 12, rows, true, "partner", |q, p| {
+            q.bind(ws)
+                .bind(p.name.as_str())
+                .bind(p.name.key())
+                .bind(p.partner_type.as_str())
+                .bind(p.stage.as_str())
+                .bind(p.signed.map(|d| d.to_string()))
+                .bind(p.dropped.map(|d| d.to_string()))
+                .bind(p.drop_reason.as_deref())
+                .bind(p.champion.as_deref())
+                .bind(p.note.as_deref())
+                .bind(by)
+                .bind(at.as_str())
+        })
+        .await
     }
 
     /// Set every field of partner `id` but its type and who created it, to `p`.
@@ -544,33 +538,27 @@ impl ImportTx {
         now: DateTime<Utc>,
     ) -> Result<()> {
         let at = ts(now);
-        for chunk in rows.chunks(self.rows_per_insert(10)) {
-            let sql = format!(
-                "INSERT INTO evidence (workspace_id, partner_id, trait_id, met, value, source, note, observed, \
-                 recorded_by, recorded_at) VALUES {}",
-                placeholders(self.backend, chunk.len(), 10)
-            );
-            // On PostgreSQL the statement is not kept prepared: sqlx's Any driver sends a NULL f64 typed as
-            // float4 (sqlx-core 0.9.0 `AnyArguments::convert_into`, launchbadge/transact-rs sqlx #4284), so
-            // a statement first prepared with a NULL `value` would refuse a real f64 in a later batch.
-            let mut q = sqlx::query(AssertSqlSafe(sql)).persistent(self.backend == Backend::Sqlite);
-            for e in chunk {
-                let (met, value) = split(e.observation);
-                q = q
-                    .bind(ws)
-                    .bind(e.partner_id)
-                    .bind(e.trait_id)
-                    .bind(met)
-                    .bind(value)
-                    .bind(e.source.clone())
-                    .bind(e.note.clone())
-                    .bind(e.observed.to_string())
-                    .bind(by)
-                    .bind(at.clone());
-            }
-            q.execute(&mut *self.tx).await?;
-        }
-        Ok(())
+        let into =
+            "evidence (workspace_id, partner_id, trait_id, met, value, source, note, observed, \
+                    recorded_by, recorded_at)";
+        // On PostgreSQL the statement is not kept prepared: sqlx's Any driver sends a NULL f64 typed as
+        // float4 (sqlx-core 0.9.0 `AnyArguments::convert_into`, launchbadge/transact-rs sqlx #4284), so
+        // a statement first prepared with a NULL `value` would refuse a real f64 in a later batch.
+        let persistent = self.backend == Backend::Sqlite;
+        self.insert_rows(into, 10, rows, persistent, "evidence", |q, e| {
+            let (met, value) = split(e.observation);
+            q.bind(ws)
+                .bind(e.partner_id)
+                .bind(e.trait_id)
+                .bind(met)
+                .bind(value)
+                .bind(e.source.as_deref())
+                .bind(e.note.as_deref())
+                .bind(e.observed.to_string())
+                .bind(by)
+                .bind(at.as_str())
+        })
+        .await
     }
 
     /// Add allocations, all recorded by `by` at `now`.
@@ -583,27 +571,19 @@ impl ImportTx {
         now: DateTime<Utc>,
     ) -> Result<()> {
         let at = ts(now);
-        for chunk in rows.chunks(self.rows_per_insert(8)) {
-            let sql = format!(
-                "INSERT INTO allocations (workspace_id, partner_id, week, hours_centi, spend_cents, note, \
-                 recorded_by, recorded_at) VALUES {}",
-                placeholders(self.backend, chunk.len(), 8)
-            );
-            let mut q = sqlx::query(AssertSqlSafe(sql));
-            for a in chunk {
-                q = q
-                    .bind(ws)
-                    .bind(a.partner_id)
-                    .bind(a.week.to_string())
-                    .bind(a.hours.centi())
-                    .bind(a.spend.cents())
-                    .bind(a.note.clone())
-                    .bind(by)
-                    .bind(at.clone());
-            }
-            q.execute(&mut *self.tx).await?;
-        }
-        Ok(())
+        let into = "allocations (workspace_id, partner_id, week, hours_centi, spend_cents, note, recorded_by, \
+                    recorded_at)";
+        self.insert_rows(into, 8, rows, true, "allocation", |q, a| {
+            q.bind(ws)
+                .bind(a.partner_id)
+                .bind(a.week.to_string())
+                .bind(a.hours.centi())
+                .bind(a.spend.cents())
+                .bind(a.note.as_deref())
+                .bind(by)
+                .bind(at.as_str())
+        })
+        .await
     }
 
     /// Add outcomes, all recorded by `by` at `now`.
@@ -616,25 +596,45 @@ impl ImportTx {
         now: DateTime<Utc>,
     ) -> Result<()> {
         let at = ts(now);
-        for chunk in rows.chunks(self.rows_per_insert(8)) {
+        let into = "outcomes (workspace_id, partner_id, kind, amount_cents, occurred_on, ref, recorded_by, \
+                    recorded_at)";
+        self.insert_rows(into, 8, rows, true, "outcome", |q, o| {
+            q.bind(ws)
+                .bind(o.partner_id)
+                .bind(o.kind.as_str())
+                .bind(o.amount.map(|a| a.cents()))
+                .bind(o.date.to_string())
+                .bind(o.reference.as_deref())
+                .bind(by)
+                .bind(at.as_str())
+        })
+        .await
+    }
+
+    /// Insert `rows` into `into` (a table and its `cols` columns) with multi-row statements as large as the
+    /// backend takes; `bind` adds one row's values in column order. A unique violation is a
+    /// [`StoreError::Conflict`] naming `what`.
+    async fn insert_rows<'q, T>(
+        &mut self,
+        into: &str,
+        cols: usize,
+        rows: &'q [T],
+        persistent: bool,
+        what: &str,
+        bind: impl Fn(BulkQuery<'q>, &'q T) -> BulkQuery<'q>,
+    ) -> Result<()> {
+        for chunk in rows.chunks(self.rows_per_insert(cols)) {
             let sql = format!(
-                "INSERT INTO outcomes (workspace_id, partner_id, kind, amount_cents, occurred_on, ref, \
-                 recorded_by, recorded_at) VALUES {}",
-                placeholders(self.backend, chunk.len(), 8)
+                "INSERT INTO {into} VALUES {}",
+                placeholders(self.backend, chunk.len(), cols)
             );
-            let mut q = sqlx::query(AssertSqlSafe(sql));
-            for o in chunk {
-                q = q
-                    .bind(ws)
-                    .bind(o.partner_id)
-                    .bind(o.kind.as_str())
-                    .bind(o.amount.map(|a| a.cents()))
-                    .bind(o.date.to_string())
-                    .bind(o.reference.clone())
-                    .bind(by)
-                    .bind(at.clone());
-            }
-            q.execute(&mut *self.tx).await?;
+            let q = sqlx::query(AssertSqlSafe(sql)).persistent(persistent);
+            chunk
+                .iter()
+                .fold(q, &bind)
+                .execute(&mut *self.tx)
+                .await
+                .map_err(|e| StoreError::from_write(e, what))?;
         }
         Ok(())
     }
