@@ -187,14 +187,25 @@ impl Store {
     /// Every partner's id and name, for fuzzy matching of names.
     #[tracing::instrument(skip(self))]
     pub async fn partner_names(&self, ws: &str) -> Result<Vec<(i64, String)>> {
-        let rows =
-            sqlx::query("SELECT id, name FROM partners WHERE workspace_id = $1 ORDER BY name_key")
-                .bind(ws)
-                .fetch_all(self.pool())
-                .await?;
-        rows.iter()
-            .map(|r| Ok((get(r, "id")?, get(r, "name")?)))
-            .collect()
+        // One JSON value instead of a row per partner: the driver's cost is per row and per value, and a
+        // name not on the roster reads them all to suggest the closest (half its time at 10,000).
+        let sql = match self.backend() {
+            super::Backend::Sqlite => {
+                "SELECT json_group_array(json_array(id, name) ORDER BY name_key) FROM partners \
+                 WHERE workspace_id = $1"
+            }
+            super::Backend::Postgres => {
+                "SELECT CAST(COALESCE(json_agg(json_build_array(id, name) ORDER BY name_key), '[]') AS TEXT) \
+                 FROM partners WHERE workspace_id = $1"
+            }
+        };
+        let mut conn = self.read_conn().await?;
+        let text: String = sqlx::query_scalar(sql)
+            .bind(ws)
+            .fetch_one(conn.conn())
+            .await
+            .inspect_err(|e| conn.forget_after(e))?;
+        serde_json::from_str(&text).map_err(|e| StoreError::Corrupt(format!("partner names: {e}")))
     }
 
     /// Every partner ever signed (dropped ones included): the ones a weekly digest can call neglected.

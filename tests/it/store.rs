@@ -96,6 +96,19 @@ async fn roster_order_search_and_filters(db: Db) {
         .map(|p| p.name)
         .collect();
     assert_eq!(all, expected, "ORDER BY name_key is byte order on both");
+    let listed: Vec<(i64, String)> = s
+        .partners(WS, &PartnerFilter::default())
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|p| (p.id, p.name))
+        .collect();
+    assert_eq!(
+        s.partner_names(WS).await.unwrap(),
+        listed,
+        "the names read as one JSON value: same ids, text and order"
+    );
+    assert_eq!(s.partner_names("nobody-here").await.unwrap(), vec![]);
 
     // prefix matches first (by key), then the ones containing the text
     let found = s.search_partners(WS, "acme", 25).await.unwrap();
