@@ -26,6 +26,16 @@ use tokio::runtime::Runtime;
 const WS: &str = "bench";
 const SEED: u64 = 1;
 const IMPORT_ROWS: usize = 100_000;
+/// Typed autocomplete prefixes, in turn: some fill the 25 suggestions from the key range, some go on to the
+/// names containing the text.
+const PREFIXES: [&str; 6] = [
+    "acme",
+    "globex s",
+    "data lab",
+    "q",
+    "north net",
+    "wonka works 0",
+];
 
 fn partners() -> usize {
     std::env::var("PARTNERFIT_BENCH_PARTNERS")
@@ -251,18 +261,10 @@ fn app_benches(c: &mut Criterion, rt: &Runtime, f: &Fixture) {
             screen(f, f.name(i), Some(year_ago))
         })
     });
-    let prefixes = [
-        "acme",
-        "globex s",
-        "data lab",
-        "q",
-        "north net",
-        "wonka works 0",
-    ];
     g.bench_function("autocomplete", |bench| {
         bench.to_async(rt).iter(|| {
             i += 1;
-            autocomplete(f, prefixes[i % prefixes.len()])
+            autocomplete(f, PREFIXES[i % PREFIXES.len()])
         })
     });
     g.bench_function("record_evidence", |bench| {
@@ -289,7 +291,7 @@ fn app_benches(c: &mut Criterion, rt: &Runtime, f: &Fixture) {
         screen(f, f.name(i), Some(year_ago))
     });
     percentiles(rt, &format!("{b}/autocomplete"), 3000, |i| {
-        autocomplete(f, prefixes[i % prefixes.len()])
+        autocomplete(f, PREFIXES[i % PREFIXES.len()])
     });
     percentiles(rt, &format!("{b}/record_evidence"), 1000, |i| {
         record_evidence(f, f.name(i))
@@ -707,14 +709,6 @@ fn raw_benches(c: &mut Criterion, rt: &Runtime, master: &Path, names: &[String])
         .expect("wal");
     let name = |i: usize| names[i % names.len()].as_str();
     let year_ago = today() - Duration::days(365);
-    let prefixes = [
-        "acme",
-        "globex s",
-        "data lab",
-        "q",
-        "north net",
-        "wonka works 0",
-    ];
     let mut g = c.benchmark_group("sqlite_raw");
     let mut i = 0;
     g.bench_function("screen_one", |b| {
@@ -732,7 +726,7 @@ fn raw_benches(c: &mut Criterion, rt: &Runtime, master: &Path, names: &[String])
     g.bench_function("autocomplete", |b| {
         b.iter(|| {
             i += 1;
-            raw_autocomplete(&conn, prefixes[i % prefixes.len()])
+            raw_autocomplete(&conn, PREFIXES[i % PREFIXES.len()])
         })
     });
     g.bench_function("record_evidence", |b| {
@@ -759,7 +753,7 @@ fn raw_benches(c: &mut Criterion, rt: &Runtime, master: &Path, names: &[String])
         raw_screen(&conn, name(i), year_ago);
     });
     sync("sqlite_raw/autocomplete", 3000, &mut |i| {
-        raw_autocomplete(&conn, prefixes[i % prefixes.len()]);
+        raw_autocomplete(&conn, PREFIXES[i % PREFIXES.len()]);
     });
     sync("sqlite_raw/record_evidence", 1000, &mut |i| {
         raw_record(&conn, name(i))

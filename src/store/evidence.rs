@@ -343,87 +343,64 @@ pub struct ScreenFacts {
 }
 
 /// The screen read as one statement that answers one value: a JSON array of
-/// `[settings, partner, profile, traits]`, where `settings` holds the `workspace_settings` columns (all null
-/// when the workspace never set any), `partner` the `PARTNER_COLS`, `profile` the active profile of the
-/// partner's type (all null when there is none), and `traits` one array per current trait with the record that
-/// counts (null when none does), ordered by trait id. One value instead of a row per trait spares the driver
-/// a row message and a decoded copy of every repeated column (half the time of a screen; BENCHMARKS.md).
-/// The counting record is found by the `evidence_by_partner` index, newest first, one probe per trait.
+/// `[settings, partner, profile, traits]`, where `settings` holds the `SETTINGS_COLS` (null when the
+/// workspace never set any), `partner` the `PARTNER_COLS`, `profile` the active profile of the partner's type
+/// (null when there is none), and `traits` one array per current trait, paired with the record that counts
+/// (null when none does), ordered by trait id. One value instead of a row per trait spares the driver a row
+/// message and a decoded copy of every repeated column (half the time of a screen; BENCHMARKS.md). The
+/// counting record is found by the `evidence_by_partner` index, newest first, one probe per trait.
 fn screen_facts_sql(backend: super::Backend) -> String {
     use super::Backend::{Postgres, Sqlite};
-    let array = |cols: &[&str]| {
-        let f = match backend {
-            Sqlite => "json_array",
-            Postgres => "json_build_array",
-        };
-        format!("{f}({})", cols.join(", "))
+    let pair = match backend {
+        Sqlite => "json_array",
+        Postgres => "json_build_array",
     };
-    // SQLite's JSON writes a REAL with 15 digits; `quote` writes it exactly (the same double when read back).
-    let real = |col: &str| match backend {
-        Sqlite => format!("iif({col} IS NULL, NULL, json(quote({col})))"),
-        Postgres => col.to_string(),
+    // `alias.col` for each of `cols`, as a JSON array. SQLite's JSON writes a REAL with 15 digits; `quote`
+    // writes it exactly (the same double when read back).
+    let array = |alias: &str, cols: &str| {
+        let values: Vec<String> = cols
+            .split(", ")
+            .map(|c| match (backend, c) {
+                (Sqlite, "allocation_target" | "alpha" | "min_value" | "max_value" | "value") => {
+                    format!("iif({alias}.{c} IS NULL, NULL, json(quote({alias}.{c})))")
+                }
+                _ => format!("{alias}.{c}"),
+            })
+            .collect();
+        format!("{pair}({})", values.join(", "))
+    };
+    // The array of `alias`'s columns, or null when its LEFT JOIN found no row (`key` is then null).
+    let row_or_null = |alias: &str, key: &str, cols: &str| {
+        format!(
+            "CASE WHEN {alias}.{key} IS NULL THEN NULL ELSE {} END",
+            array(alias, cols)
+        )
     };
     let ordered_array = match backend {
         Sqlite => "json_group_array",
         Postgres => "json_agg",
     };
-    let settings = array(&[
-        "s.timezone",
-        "s.max_misses",
-        &real("s.allocation_target"),
-        "s.evidence_max_age_days",
-        "s.min_group",
-        &real("s.alpha"),
-        "s.currency",
-        "s.lead_role",
-        "s.member_role",
-        "s.review_role",
-    ]);
-    let partner_cols: Vec<String> = super::partners::PARTNER_COLS
-        .split(", ")
-        .map(|c| format!("p.{c}"))
-        .collect();
-    let partner_cols: Vec<&str> = partner_cols.iter().map(String::as_str).collect();
-    let partner = array(&partner_cols);
-    let profile = array(&[
-        "pr.id",
-        "pr.name",
-        "pr.joint_solution",
-        "pr.owner",
-        "pr.revision",
-    ]);
-    let one_trait = array(&[
-        "t.id",
-        "t.name",
-        "t.verify_by",
-        &real("t.min_value"),
-        &real("t.max_value"),
-        "t.unit",
-        "e.id",
-        "e.met",
-        &real("e.value"),
-        "e.source",
-        "e.note",
-        "e.observed",
-        "e.recorded_by",
-        "e.recorded_at",
-    ]);
-    let all = array(&[
-        &settings,
-        &partner,
-        &profile,
-        &format!(
-            "(SELECT {ordered_array}({one_trait} ORDER BY t.id) \
-             FROM traits t \
-             LEFT JOIN evidence e ON e.id = ( \
-                 SELECT x.id FROM evidence x \
-                 WHERE x.partner_id = p.id AND x.trait_id = t.id AND x.retracted_at IS NULL AND x.observed <= $3 \
-                 ORDER BY x.observed DESC, x.recorded_at DESC, x.id DESC LIMIT 1) \
-             WHERE t.profile_id = pr.id AND t.removed_in IS NULL)"
-        ),
-    ]);
+    let settings = row_or_null("s", "workspace_id", super::settings::SETTINGS_COLS);
+    let partner = array("p", super::partners::PARTNER_COLS);
+    let profile = row_or_null("pr", "id", "id, name, joint_solution, owner, revision");
+    let one_trait = format!(
+        "{pair}({}, {})",
+        array("t", "id, name, verify_by, min_value, max_value, unit"),
+        row_or_null(
+            "e",
+            "id",
+            "id, met, value, source, note, observed, recorded_by, recorded_at"
+        )
+    );
     format!(
-        "SELECT CAST({all} AS TEXT) \
+        "SELECT CAST({pair}({settings}, {partner}, {profile}, \
+             (SELECT {ordered_array}({one_trait} ORDER BY t.id) \
+              FROM traits t \
+              LEFT JOIN evidence e ON e.id = ( \
+                  SELECT x.id FROM evidence x \
+                  WHERE x.partner_id = p.id AND x.trait_id = t.id AND x.retracted_at IS NULL AND x.observed <= $3 \
+                  ORDER BY x.observed DESC, x.recorded_at DESC, x.id DESC LIMIT 1) \
+              WHERE t.profile_id = pr.id AND t.removed_in IS NULL)) AS TEXT) \
          FROM partners p \
          LEFT JOIN workspace_settings s ON s.workspace_id = p.workspace_id \
          LEFT JOIN profiles pr ON pr.workspace_id = p.workspace_id AND pr.partner_type = p.partner_type \
@@ -432,39 +409,9 @@ fn screen_facts_sql(backend: super::Backend) -> String {
     )
 }
 
-/// The columns of the screen read's JSON value, in its order (see [`screen_facts_sql`]).
-type SettingsCols = (
-    Option<String>,
-    Option<i64>,
-    Option<f64>,
-    Option<i64>,
-    Option<i64>,
-    Option<f64>,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-);
-type PartnerCols = (
-    i64,
-    String,
-    String,
-    String,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    String,
-    String,
-);
-type ProfileCols = (
-    Option<i64>,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    Option<i64>,
-);
+/// The active profile's columns in the screen read: id, name, joint solution, owner, revision.
+type ProfileCols = (i64, String, Option<String>, String, i64);
+/// A trait's columns in the screen read: id, name, verify by, min, max, unit.
 type TraitCols = (
     i64,
     String,
@@ -472,132 +419,69 @@ type TraitCols = (
     Option<f64>,
     Option<f64>,
     Option<String>,
-    Option<i64>,
+);
+/// The counting record's columns in the screen read: id, met, value, source, note, observed, recorded by
+/// and at.
+type CountingCols = (
+    i64,
     Option<i64>,
     Option<f64>,
     Option<String>,
     Option<String>,
-    Option<String>,
-    Option<String>,
-    Option<String>,
+    String,
+    String,
+    String,
 );
+/// The screen read's JSON value (see [`screen_facts_sql`]).
 type ScreenFactsCols = (
-    SettingsCols,
-    PartnerCols,
-    ProfileCols,
-    Option<Vec<TraitCols>>,
+    Option<super::SettingsRow>,
+    super::partners::PartnerCols,
+    Option<ProfileCols>,
+    Option<Vec<(TraitCols, Option<CountingCols>)>>,
 );
 
 fn screen_facts_from_json(text: &str) -> Result<ScreenFacts> {
-    let corrupt = |what: String| super::StoreError::Corrupt(format!("screen facts: {what}"));
-    let (s, p, pr, traits): ScreenFactsCols =
-        serde_json::from_str(text).map_err(|e| corrupt(e.to_string()))?;
-    let settings = match s {
-        (
-            Some(timezone),
-            Some(max_misses),
-            Some(allocation_target),
-            Some(evidence_max_age_days),
-            Some(min_group),
-            Some(alpha),
-            Some(currency),
-            lead_role,
-            member_role,
-            review_role,
-        ) => super::SettingsRow {
-            timezone,
-            max_misses,
-            allocation_target,
-            evidence_max_age_days,
-            min_group,
-            alpha,
-            currency,
-            lead_role,
-            member_role,
-            review_role,
-        },
-        (None, ..) => super::SettingsRow::default(),
-        _ => return Err(corrupt("settings with a missing value".into())),
-    };
-    let (id, name, ty, stage, signed, dropped, drop_reason, champion, note, created_by, created_at) =
-        p;
-    let partner = super::Partner {
-        id,
-        name,
-        partner_type: super::parse_col(&ty, "partner type")?,
-        stage: super::parse_col(&stage, "stage")?,
-        signed: super::opt_day(signed)?,
-        dropped: super::opt_day(dropped)?,
-        drop_reason,
-        champion,
-        note,
-        created_by,
-        created_at,
-    };
+    let (settings, partner, profile, traits): ScreenFactsCols = serde_json::from_str(text)
+        .map_err(|e| super::StoreError::Corrupt(format!("screen facts: {e}")))?;
+    let partner = super::partners::partner_of(partner)?;
     let traits = traits.unwrap_or_default();
     let mut evidence = Vec::with_capacity(traits.len());
     let mut profile_traits = Vec::with_capacity(traits.len());
-    for (
-        t_id,
-        t_name,
-        verify_by,
-        min,
-        max,
-        unit,
-        e_id,
-        met,
-        value,
-        source,
-        e_note,
-        observed,
-        recorded_by,
-        recorded_at,
-    ) in traits
-    {
+    for ((trait_id, name, verify_by, min, max, unit), counting) in traits {
         profile_traits.push(crate::domain::profile::Trait {
-            id: t_id,
-            name: t_name,
+            id: trait_id,
+            name,
             verify_by,
             kind: super::profiles::stored_kind(min, max, unit),
         });
-        let Some(e_id) = e_id else { continue };
-        let (Some(observed), Some(recorded_by), Some(recorded_at)) =
-            (observed, recorded_by, recorded_at)
-        else {
-            return Err(corrupt(format!(
-                "evidence {e_id} without its date or recorder"
-            )));
-        };
-        evidence.push(Evidence {
-            id: e_id,
-            partner_id: partner.id,
-            trait_id: t_id,
-            observation: observation(met, value)?,
-            source,
-            note: e_note,
-            observed: day(&observed)?,
-            recorded_by,
-            recorded_at,
-            retracted: false,
-        });
-    }
-    let profile = match pr {
-        (None, ..) => None,
-        (Some(id), Some(name), joint_solution, Some(owner), Some(revision)) => {
-            Some(crate::domain::profile::Profile {
+        if let Some((id, met, value, source, note, observed, recorded_by, recorded_at)) = counting {
+            evidence.push(Evidence {
                 id,
-                partner_type: partner.partner_type,
-                name,
-                joint_solution,
-                owner,
-                revision,
-                traits: profile_traits,
-            })
+                partner_id: partner.id,
+                trait_id,
+                observation: observation(met, value)?,
+                source,
+                note,
+                observed: day(&observed)?,
+                recorded_by,
+                recorded_at,
+                retracted: false,
+            });
         }
-        _ => return Err(corrupt("profile with a missing value".into())),
-    };
+    }
+    let profile = profile.map(|(id, name, joint_solution, owner, revision)| {
+        crate::domain::profile::Profile {
+            id,
+            partner_type: partner.partner_type,
+            name,
+            joint_solution,
+            owner,
+            revision,
+            traits: profile_traits,
+        }
+    });
     Ok(ScreenFacts {
-        settings,
+        settings: settings.unwrap_or_default(),
         partner,
         profile,
         evidence,

@@ -46,22 +46,54 @@ pub struct PartnerFilter {
 pub(crate) const PARTNER_COLS: &str =
     "id, name, partner_type, stage, signed_on, dropped_on, drop_reason, champion, note, created_by, created_at";
 
-pub(crate) fn partner_from_row(r: &AnyRow) -> Result<Partner> {
-    let ty: String = get(r, "partner_type")?;
-    let stage: String = get(r, "stage")?;
+/// A stored partner, column by column in the order of [`PARTNER_COLS`].
+pub(crate) type PartnerCols = (
+    i64,
+    String,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    String,
+    String,
+);
+
+/// The partner of its stored columns.
+pub(crate) fn partner_of(cols: PartnerCols) -> Result<Partner> {
+    let (id, name, ty, stage, signed, dropped, drop_reason, champion, note, created_by, created_at) =
+        cols;
     Ok(Partner {
-        id: get(r, "id")?,
-        name: get(r, "name")?,
+        id,
+        name,
         partner_type: parse_col(&ty, "partner type")?,
         stage: parse_col(&stage, "stage")?,
-        signed: opt_day(get(r, "signed_on")?)?,
-        dropped: opt_day(get(r, "dropped_on")?)?,
-        drop_reason: get(r, "drop_reason")?,
-        champion: get(r, "champion")?,
-        note: get(r, "note")?,
-        created_by: get(r, "created_by")?,
-        created_at: get(r, "created_at")?,
+        signed: opt_day(signed)?,
+        dropped: opt_day(dropped)?,
+        drop_reason,
+        champion,
+        note,
+        created_by,
+        created_at,
     })
+}
+
+pub(crate) fn partner_from_row(r: &AnyRow) -> Result<Partner> {
+    partner_of((
+        get(r, "id")?,
+        get(r, "name")?,
+        get(r, "partner_type")?,
+        get(r, "stage")?,
+        get(r, "signed_on")?,
+        get(r, "dropped_on")?,
+        get(r, "drop_reason")?,
+        get(r, "champion")?,
+        get(r, "note")?,
+        get(r, "created_by")?,
+        get(r, "created_at")?,
+    ))
 }
 
 /// The autocomplete statement of a backend: up to `$5` names as one JSON array (text), the keys in the range

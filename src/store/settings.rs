@@ -1,11 +1,12 @@
 //! Workspace settings: one row per workspace, created with the defaults on first use.
 
-use super::{get, ts, Result, Store};
+use super::{ts, Result, Store};
 use chrono::{DateTime, Utc};
 use sqlx::AssertSqlSafe;
 
-/// A workspace's settings as stored.
-#[derive(Debug, Clone, PartialEq)]
+/// A workspace's settings as stored. The fields are in the order of [`SETTINGS_COLS`]: the screen read decodes
+/// them by position from a JSON array.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow, serde::Deserialize)]
 pub struct SettingsRow {
     pub timezone: String,
     pub max_misses: i64,
@@ -49,30 +50,10 @@ pub enum SettingValue {
     Currency(String),
 }
 
-/// The columns of `workspace_settings s`, named `s_*` (also in joins, where the row may be missing).
-pub(crate) const SETTINGS_COLS: &str = "s.timezone AS s_timezone, s.max_misses AS s_max_misses, \
-     s.allocation_target AS s_allocation_target, s.evidence_max_age_days AS s_evidence_max_age_days, \
-     s.min_group AS s_min_group, s.alpha AS s_alpha, s.currency AS s_currency, s.lead_role AS s_lead_role, \
-     s.member_role AS s_member_role, s.review_role AS s_review_role";
-
-/// The settings of a row with [`SETTINGS_COLS`]; the defaults when the row had no settings (a LEFT JOIN).
-pub(crate) fn settings_from_row(r: &sqlx::any::AnyRow) -> Result<SettingsRow> {
-    let Some(timezone) = get::<Option<String>>(r, "s_timezone")? else {
-        return Ok(SettingsRow::default());
-    };
-    Ok(SettingsRow {
-        timezone,
-        max_misses: get(r, "s_max_misses")?,
-        allocation_target: get(r, "s_allocation_target")?,
-        evidence_max_age_days: get(r, "s_evidence_max_age_days")?,
-        min_group: get(r, "s_min_group")?,
-        alpha: get(r, "s_alpha")?,
-        currency: get(r, "s_currency")?,
-        lead_role: get(r, "s_lead_role")?,
-        member_role: get(r, "s_member_role")?,
-        review_role: get(r, "s_review_role")?,
-    })
-}
+/// The columns of `workspace_settings`, in the order of [`SettingsRow`]'s fields.
+pub(crate) const SETTINGS_COLS: &str =
+    "timezone, max_misses, allocation_target, evidence_max_age_days, \
+     min_group, alpha, currency, lead_role, member_role, review_role";
 
 impl Store {
     /// Create the workspace's settings row with the defaults when it does not exist yet.
@@ -88,16 +69,13 @@ impl Store {
     /// waits for a writer and a refused command leaves no trace).
     #[tracing::instrument(skip(self))]
     pub async fn settings(&self, ws: &str) -> Result<SettingsRow> {
-        let row = sqlx::query(AssertSqlSafe(format!(
-            "SELECT {SETTINGS_COLS} FROM workspace_settings s WHERE s.workspace_id = $1"
+        let row: Option<SettingsRow> = sqlx::query_as(AssertSqlSafe(format!(
+            "SELECT {SETTINGS_COLS} FROM workspace_settings WHERE workspace_id = $1"
         )))
         .bind(ws)
         .fetch_optional(self.pool())
         .await?;
-        match row {
-            Some(r) => settings_from_row(&r),
-            None => Ok(SettingsRow::default()),
-        }
+        Ok(row.unwrap_or_default())
     }
 
     #[tracing::instrument(skip(self))]

@@ -638,6 +638,16 @@ async fn screen_facts_are_one_exact_read(db: Db) {
         .unwrap()
         .unwrap();
     assert_eq!((other.profile, other.evidence), (None, vec![]));
+    // A workspace that never set anything reads the defaults.
+    s.add_partner("bare", &partner("Bare", PartnerType::Si), "ana", now)
+        .await
+        .unwrap();
+    let bare = s
+        .screen_facts("bare", "bare", day(11, 26))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(bare.settings, partnerfit::store::SettingsRow::default());
     assert_eq!(
         s.screen_facts(WS, "nobody", day(11, 26)).await.unwrap(),
         None
