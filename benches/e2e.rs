@@ -21,7 +21,7 @@
 //! once on a small workspace, as a smoke test.
 
 // The file allows dead code itself.
-#[path = "../tests/it/support/fake_discord.rs"]
+#[path = "../tests/it/support/fake_discord/mod.rs"]
 mod fake_discord;
 
 #[allow(dead_code)]

@@ -1,0 +1,114 @@
+//! What the fake serves: its guilds, channels and roles (`FakeConfig`), and the knobs of its behaviour
+//! (`FakeOptions`). A test changes these to play another server, a locked channel, or a strict ack deadline.
+
+use std::time::Duration;
+
+use super::{
+    perms, LEAD_ROLE_ID, LOCKED_CHANNEL_ID, MEMBER_ROLE_ID, PARTNERS_CHANNEL_ID, REVOPS_ROLE_ID,
+    STANDARD_APPLICATION_ID, STANDARD_BOT_USER_ID, STANDARD_GUILD_ID, STANDARD_TOKEN,
+};
+
+#[derive(Clone, Debug)]
+pub struct FakeConfig {
+    /// The only accepted bot token (`Authorization: Bot <token>`, and in IDENTIFY/RESUME).
+    pub token: String,
+    pub application_id: u64,
+    pub bot_user_id: u64,
+    pub guilds: Vec<FakeGuild>,
+}
+
+#[derive(Clone, Debug)]
+pub struct FakeGuild {
+    pub id: u64,
+    pub name: String,
+    pub channels: Vec<FakeChannel>,
+    /// Roles besides @everyone (which the fake adds with id = guild id).
+    pub roles: Vec<(u64, String)>,
+}
+
+#[derive(Clone, Debug)]
+pub struct FakeChannel {
+    pub id: u64,
+    pub name: String,
+    /// false: the channel carries a permission overwrite denying the bot SEND_MESSAGES (and
+    /// SEND_MESSAGES_IN_THREADS), and POST /channels/{id}/messages answers 403 code 50013.
+    pub bot_can_send: bool,
+}
+
+impl FakeConfig {
+    pub fn standard() -> Self {
+        FakeConfig {
+            token: STANDARD_TOKEN.to_string(),
+            application_id: STANDARD_APPLICATION_ID,
+            bot_user_id: STANDARD_BOT_USER_ID,
+            guilds: vec![FakeGuild {
+                id: STANDARD_GUILD_ID,
+                name: "Acme Partnerships".to_string(),
+                channels: vec![
+                    FakeChannel {
+                        id: PARTNERS_CHANNEL_ID,
+                        name: "partners".to_string(),
+                        bot_can_send: true,
+                    },
+                    FakeChannel {
+                        id: LOCKED_CHANNEL_ID,
+                        name: "locked".to_string(),
+                        bot_can_send: false,
+                    },
+                ],
+                roles: vec![
+                    (LEAD_ROLE_ID, "Lead".to_string()),
+                    (MEMBER_ROLE_ID, "Member".to_string()),
+                    (REVOPS_ROLE_ID, "RevOps".to_string()),
+                ],
+            }],
+        }
+    }
+
+    pub(super) fn guild(&self, id: u64) -> Option<&FakeGuild> {
+        self.guilds.iter().find(|g| g.id == id)
+    }
+
+    pub(super) fn channel(&self, id: u64) -> Option<(&FakeGuild, &FakeChannel)> {
+        self.guilds
+            .iter()
+            .find_map(|g| g.channels.iter().find(|c| c.id == id).map(|c| (g, c)))
+    }
+
+    /// The bot's effective permissions in a configured channel (it has only @everyone).
+    pub fn bot_permissions_in(&self, channel_id: u64) -> Option<u64> {
+        self.channel(channel_id)
+            .map(|(_, c)| bot_channel_permissions(c))
+    }
+}
+
+pub(super) fn bot_channel_permissions(c: &FakeChannel) -> u64 {
+    if c.bot_can_send {
+        perms::EVERYONE
+    } else {
+        perms::EVERYONE & !(perms::SEND_MESSAGES | perms::SEND_MESSAGES_IN_THREADS)
+    }
+}
+
+/// Knobs beyond `FakeConfig`.
+#[derive(Clone, Debug)]
+pub struct FakeOptions {
+    /// HELLO's heartbeat_interval in milliseconds.
+    pub heartbeat_interval_ms: u64,
+    /// If set, an interaction callback arriving later than this after `send_interaction`
+    /// answers 404 `{"message":"Unknown interaction","code":10062}` as Discord does after 3 s.
+    /// Off by default: a loaded CI machine must not make tests flaky.
+    pub ack_deadline: Option<Duration>,
+    /// How long `send_interaction`/`send_message_create` wait for a connected, ready shard.
+    pub dispatch_wait: Duration,
+}
+
+impl Default for FakeOptions {
+    fn default() -> Self {
+        FakeOptions {
+            heartbeat_interval_ms: 1500,
+            ack_deadline: None,
+            dispatch_wait: Duration::from_secs(15),
+        }
+    }
+}

@@ -1,0 +1,241 @@
+//! Sending the bot what users do (interactions, messages) and reading what it answered: the interaction
+//! callback, follow-ups and the `@original` message.
+
+use std::time::{Duration, Instant};
+
+use anyhow::{anyhow, bail, Context as _};
+use serde_json::{json, Map, Value};
+use serenity::model::application::Interaction;
+use serenity::model::channel::Message;
+
+use super::config::bot_channel_permissions;
+use super::recorded::Recorded;
+use super::{id_of, intents, FakeDiscord, InteractionRec};
+
+impl FakeDiscord {
+    /// Validates `payload` as a serenity `Interaction` (an Err carries serde's message), fills in
+    /// what only the server knows (`application_id` := the configured one; `app_permissions`, and
+    /// the `channel` object for configured channels, when absent), then dispatches it as
+    /// INTERACTION_CREATE to the shard owning the guild. Returns the interaction id.
+    pub async fn send_interaction(&self, payload: Value) -> anyhow::Result<u64> {
+        if let Err(e) = serde_json::from_value::<Interaction>(payload.clone()) {
+            bail!(
+                "interaction payload does not deserialize as serenity::model::application::Interaction \
+                 (serenity would drop it silently): {e}\npayload: {}",
+                serde_json::to_string_pretty(&payload).unwrap_or_default()
+            );
+        }
+        let mut payload = payload;
+        let cfg = &self.inner.config;
+        let obj = payload
+            .as_object_mut()
+            .ok_or_else(|| anyhow!("interaction payload is not an object"))?;
+        obj.insert(
+            "application_id".into(),
+            json!(cfg.application_id.to_string()),
+        );
+        let channel_id = id_of(obj.get("channel_id"))
+            .ok_or_else(|| anyhow!("interaction without channel_id"))?;
+        let guild_id = id_of(obj.get("guild_id"));
+        if let Some((g, c)) = cfg.channel(channel_id) {
+            if guild_id != Some(g.id) {
+                bail!("channel {channel_id} belongs to guild {} but the interaction says guild {guild_id:?}", g.id);
+            }
+            obj.entry("app_permissions")
+                .or_insert_with(|| json!(bot_channel_permissions(c).to_string()));
+            let member_perms = obj_member_permissions(obj);
+            obj.entry("channel").or_insert_with(|| {
+                json!({"id": c.id.to_string(), "type": 0, "name": c.name, "guild_id": g.id.to_string(),
+                       "permissions": member_perms, "nsfw": false, "parent_id": null,
+                       "flags": 0, "last_message_id": null, "rate_limit_per_user": 0, "topic": null,
+                       "position": 0})
+            });
+        } else if let Some(g) = guild_id {
+            if cfg.guild(g).is_none() {
+                bail!("interaction for guild {g}, which is not in the fake's config");
+            }
+            bail!("interaction in channel {channel_id}, which is not a channel of guild {g} in the fake's config");
+        }
+        if let Err(e) = serde_json::from_value::<Interaction>(payload.clone()) {
+            bail!("interaction payload stopped deserializing after the fake filled it in: {e}");
+        }
+        let id = id_of(payload.get("id")).ok_or_else(|| anyhow!("interaction without id"))?;
+        let token = payload["token"].as_str().unwrap_or_default().to_string();
+        let kind = payload["type"].as_u64().unwrap_or(0);
+        {
+            let mut st = self.inner.st();
+            if st.interactions.contains_key(&token) {
+                bail!("interaction token {token} was already used; build a fresh payload per interaction");
+            }
+            if guild_id.is_none() {
+                if let Some(u) = payload.get("user") {
+                    st.dm_channels.insert(channel_id, u.clone());
+                }
+            }
+            if let (Some(g), Some(m)) = (guild_id, payload.get("member")) {
+                if let Some(uid) = id_of(m.get("user").and_then(|u| u.get("id"))) {
+                    st.members.insert((g, uid), m.clone());
+                }
+            }
+            st.interactions.insert(
+                token.clone(),
+                InteractionRec {
+                    id,
+                    token: token.clone(),
+                    kind,
+                    channel_id,
+                    guild_id,
+                    sent_at: Instant::now(),
+                    acked: None,
+                    original: None,
+                    source_message: payload.get("message").cloned(),
+                },
+            );
+        }
+        self.dispatch_to_guild(guild_id, "INTERACTION_CREATE", payload, 0, false)
+            .await?;
+        Ok(id)
+    }
+
+    /// The body of the bot's first successful `POST /interactions/{id}/{token}/callback`. For a
+    /// multipart reply: the `payload_json` object with `"_files"` listing the uploads (their
+    /// bytes: `interaction_response_recorded(..).files`).
+    pub async fn interaction_response(
+        &self,
+        interaction_id: u64,
+        timeout: Duration,
+    ) -> anyhow::Result<Value> {
+        Ok(self
+            .interaction_response_recorded(interaction_id, timeout)
+            .await?
+            .body)
+    }
+
+    /// Like `interaction_response`, but the whole recorded request (files with bytes included).
+    pub async fn interaction_response_recorded(
+        &self,
+        interaction_id: u64,
+        timeout: Duration,
+    ) -> anyhow::Result<Recorded> {
+        let prefix = format!("/api/v10/interactions/{interaction_id}/");
+        self.wait_request(
+            move |r| {
+                r.method == "POST"
+                    && r.path.starts_with(&prefix)
+                    && r.path.ends_with("/callback")
+                    && r.is_success()
+            },
+            timeout,
+        )
+        .await
+        .with_context(|| format!("no successful callback for interaction {interaction_id}"))
+    }
+
+    /// The interaction's `@original` message as the fake currently holds it.
+    pub fn original_message(&self, interaction_id: u64) -> Option<Value> {
+        self.inner
+            .st()
+            .interactions
+            .values()
+            .find(|i| i.id == interaction_id)
+            .and_then(|i| i.original.clone())
+    }
+
+    /// Successful follow-ups (`POST /webhooks/{app}/{token}`) of an interaction, as recorded.
+    pub fn followups(&self, interaction_id: u64) -> Vec<Recorded> {
+        let token = match self
+            .inner
+            .st()
+            .interactions
+            .values()
+            .find(|i| i.id == interaction_id)
+        {
+            Some(i) => i.token.clone(),
+            None => return vec![],
+        };
+        let path = format!(
+            "/api/v10/webhooks/{}/{token}",
+            self.inner.config.application_id
+        );
+        self.requests()
+            .into_iter()
+            .filter(|r| r.method == "POST" && r.path == path && r.is_success())
+            .collect()
+    }
+
+    /// The first successful follow-up (`POST /webhooks/{app}/{token}`) of an interaction.
+    pub async fn wait_followup(
+        &self,
+        interaction_id: u64,
+        timeout: Duration,
+    ) -> anyhow::Result<Recorded> {
+        let token = self
+            .inner
+            .st()
+            .interactions
+            .values()
+            .find(|i| i.id == interaction_id)
+            .map(|i| i.token.clone())
+            .ok_or_else(|| anyhow!("interaction {interaction_id} was not sent by this fake"))?;
+        let path = format!(
+            "/api/v10/webhooks/{}/{token}",
+            self.inner.config.application_id
+        );
+        self.wait_request(
+            move |r| r.method == "POST" && r.path == path && r.is_success(),
+            timeout,
+        )
+        .await
+    }
+
+    /// Validates `payload` as a serenity `Message`, then dispatches MESSAGE_CREATE. Errs if no
+    /// connected shard asked for the intent (GUILD_MESSAGES / DIRECT_MESSAGES) that Discord needs
+    /// to deliver it. Without MESSAGE_CONTENT, content/embeds/attachments/components are emptied
+    /// unless the message mentions the bot or is a DM, as Discord does.
+    pub async fn send_message_create(&self, payload: Value) -> anyhow::Result<()> {
+        if let Err(e) = serde_json::from_value::<Message>(payload.clone()) {
+            bail!(
+                "message payload does not deserialize as serenity::model::channel::Message: {e}\npayload: {}",
+                serde_json::to_string_pretty(&payload).unwrap_or_default()
+            );
+        }
+        let guild_id = id_of(payload.get("guild_id"));
+        let channel_id = id_of(payload.get("channel_id")).unwrap_or(0);
+        if let Some(g) = guild_id {
+            match self.inner.config.channel(channel_id) {
+                Some((cg, _)) if cg.id == g => {},
+                _ => bail!("MESSAGE_CREATE in channel {channel_id}, which is not a channel of guild {g} in the config"),
+            }
+        }
+        let bot = self.inner.config.bot_user_id;
+        let mentions_bot = payload["mentions"]
+            .as_array()
+            .is_some_and(|m| m.iter().any(|u| id_of(u.get("id")) == Some(bot)));
+        let from_bot = id_of(payload.get("author").and_then(|a| a.get("id"))) == Some(bot);
+        self.inner
+            .st()
+            .messages
+            .insert(id_of(payload.get("id")).unwrap_or(0), payload.clone());
+        let required = if guild_id.is_some() {
+            intents::GUILD_MESSAGES
+        } else {
+            intents::DIRECT_MESSAGES
+        };
+        let needs_content_intent = guild_id.is_some() && !mentions_bot && !from_bot;
+        self.dispatch_to_guild(
+            guild_id,
+            "MESSAGE_CREATE",
+            payload,
+            required,
+            needs_content_intent,
+        )
+        .await
+    }
+}
+
+fn obj_member_permissions(obj: &Map<String, Value>) -> Value {
+    obj.get("member")
+        .and_then(|m| m.get("permissions"))
+        .cloned()
+        .unwrap_or(Value::Null)
+}

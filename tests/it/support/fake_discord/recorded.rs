@@ -1,0 +1,190 @@
+//! Every REST request the fake answered, kept for tests to read and await, and the faults a test injects into
+//! the REST side (failing or holding the next matching requests); also the files the fake serves for
+//! attachment URLs.
+
+use std::fmt::Write as _;
+use std::time::{Duration, Instant};
+
+use anyhow::bail;
+use serde_json::Value;
+
+use super::{next_snowflake, FakeDiscord, Inner, St};
+
+impl FakeDiscord {
+    pub fn requests(&self) -> Vec<Recorded> {
+        self.inner.st().requests.clone()
+    }
+
+    /// One line per recorded request: `METHOD path -> status`.
+    pub fn request_summary(&self) -> String {
+        let st = self.inner.st();
+        let mut s = String::new();
+        for r in &st.requests {
+            let _ = write!(s, "\n  {} {} -> {}", r.method, r.path, r.status);
+        }
+        if s.is_empty() {
+            s.push_str("none");
+        }
+        s
+    }
+
+    /// The first recorded request (past or future) matching `pred`.
+    pub async fn wait_request(
+        &self,
+        pred: impl Fn(&Recorded) -> bool,
+        timeout: Duration,
+    ) -> anyhow::Result<Recorded> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        let mut rx = self.inner.requests_changed.subscribe();
+        loop {
+            rx.borrow_and_update();
+            if let Some(r) = self.inner.st().requests.iter().find(|r| pred(r)) {
+                return Ok(r.clone());
+            }
+            if tokio::time::timeout_at(deadline, rx.changed())
+                .await
+                .is_err()
+            {
+                bail!("timed out after {timeout:?} waiting for a matching request; requests so far: {}", self.request_summary());
+            }
+        }
+    }
+
+    /// Successful `POST /channels/{id}/messages`.
+    pub fn channel_messages(&self, channel_id: u64) -> Vec<Recorded> {
+        let path = format!("/api/v10/channels/{channel_id}/messages");
+        self.requests()
+            .into_iter()
+            .filter(|r| r.method == "POST" && r.path == path && r.is_success())
+            .collect()
+    }
+
+    /// Requests that hit no known route (they answered 404 `{"message":"404: Not Found"}`).
+    pub fn unknown_route_requests(&self) -> Vec<Recorded> {
+        self.requests()
+            .into_iter()
+            .filter(|r| r.status == 404 && r.response["message"] == "404: Not Found")
+            .collect()
+    }
+
+    /// The last accepted PUT body of `/applications/{app}/commands` or `/applications/{app}/guilds/{g}/commands`.
+    pub fn registered_commands(&self) -> Option<Value> {
+        self.inner.st().registered.clone()
+    }
+
+    /// Serves `bytes` at the returned `http://127.0.0.1:PORT/files/{n}/{name}` (for attachment URLs).
+    pub fn host_file(&self, name: &str, bytes: Vec<u8>) -> String {
+        host_file_locked(&self.inner, &mut self.inner.st(), name, bytes)
+    }
+
+    /// The next `times` REST calls whose path contains `path_contains` answer `status`
+    /// (429: Discord's rate-limit body and headers with retry_after 0.05).
+    pub fn fail_next(&self, path_contains: &str, status: u16, times: usize) {
+        self.inner.st().fail_rules.push(FailRule {
+            path_contains: path_contains.to_string(),
+            status,
+            remaining: times,
+        });
+    }
+
+    /// The next `times` POSTs whose path contains `path_contains` are held unanswered until
+    /// `release_held` (or 60 s), then answered 503 without effect: a bot that dies meanwhile was cut
+    /// off mid-post, before Discord created anything.
+    pub fn hold_next(&self, path_contains: &str, times: usize) {
+        self.inner.st().hold_rules.push(FailRule {
+            path_contains: path_contains.to_string(),
+            status: 503,
+            remaining: times,
+        });
+    }
+
+    /// Waits until `n` requests have been held (see `hold_next`).
+    pub async fn wait_held(&self, n: usize, timeout: Duration) -> anyhow::Result<()> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        let mut rx = self.inner.requests_changed.subscribe();
+        loop {
+            rx.borrow_and_update();
+            if self.inner.st().held >= n {
+                return Ok(());
+            }
+            if tokio::time::timeout_at(deadline, rx.changed())
+                .await
+                .is_err()
+            {
+                bail!(
+                    "timed out after {timeout:?} waiting for {n} held requests; requests so far: {}",
+                    self.request_summary()
+                );
+            }
+        }
+    }
+
+    /// Answers every held request (503).
+    pub fn release_held(&self) {
+        self.inner.released.send_modify(|v| *v += 1);
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct RecordedFile {
+    /// Multipart field name, e.g. `files[0]`.
+    pub field: String,
+    pub filename: String,
+    pub content_type: Option<String>,
+    pub bytes: Vec<u8>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Recorded {
+    pub method: String,
+    /// Path without the query, e.g. `/api/v10/channels/3000/messages`.
+    pub path: String,
+    /// The raw query string, if any (serenity writes `?&key=value`).
+    pub query: Option<String>,
+    /// Parsed JSON body; `Null` without a body; a JSON string if the body was not JSON. For
+    /// multipart: the `payload_json` object plus `"_files": [{"field","filename","content_type","size"}]`.
+    pub body: Value,
+    /// Uploaded files (multipart), with their bytes.
+    pub files: Vec<RecordedFile>,
+    /// The status the fake answered.
+    pub status: u16,
+    /// The JSON the fake answered (`Null` for 204 or raw bodies).
+    pub response: Value,
+    pub at: Instant,
+}
+
+impl Recorded {
+    pub fn is_success(&self) -> bool {
+        (200..300).contains(&self.status)
+    }
+}
+
+#[derive(Clone, Debug)]
+pub(super) struct FailRule {
+    pub(super) path_contains: String,
+    pub(super) status: u16,
+    pub(super) remaining: usize,
+}
+
+pub(super) fn host_file_locked(inner: &Inner, st: &mut St, name: &str, bytes: Vec<u8>) -> String {
+    let n = next_snowflake();
+    st.files.insert(n, (name.to_string(), bytes));
+    format!("{}/files/{n}/{}", inner.base_url, percent_encode(name))
+}
+
+fn percent_encode(s: &str) -> String {
+    let mut out = String::new();
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+            out.push(b as char);
+        } else {
+            let _ = write!(out, "%{b:02X}");
+        }
+    }
+    out
+}
+
+pub(super) fn record(inner: &Inner, r: Recorded) {
+    inner.st().requests.push(r);
+    inner.requests_changed.send_modify(|v| *v += 1);
+}
