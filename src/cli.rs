@@ -14,7 +14,8 @@ use std::sync::Arc;
 #[command(
     name = "partnerfit",
     version,
-    about = "The Ideal Partner Profile, applied every week: a Discord bot and console for partnerships teams"
+    about = "The Ideal Partner Profile, applied every week: a Discord bot and console for partnerships teams",
+    disable_help_subcommand = true
 )]
 pub struct Cli {
     #[command(flatten)]
@@ -59,9 +60,21 @@ pub enum Command {
     Export(ExportArgs),
     /// Apply database migrations (every other command applies them too)
     Migrate,
+    /// Print help: of the command line, of a subcommand (`help digest weekly`), or with --markdown the
+    /// reference of the chat and console commands (docs/commands.md)
+    Help(HelpArgs),
     /// Fill a workspace with a deterministic data set of a given size, for benchmarks (see BENCHMARKS.md)
     #[command(hide = true)]
     Generate(GenerateArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct HelpArgs {
+    /// Print the reference of every chat and console command as Markdown (docs/commands.md is this output)
+    #[arg(long)]
+    pub markdown: bool,
+    /// The subcommand to explain, e.g. `digest weekly`
+    pub command: Vec<String>,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -301,8 +314,32 @@ pub fn app(store: Store) -> App {
     App::new(store, Arc::new(SystemClock) as Arc<dyn Clock>)
 }
 
+/// `partnerfit help`: the reference of the chat commands, or clap's help of the command line or a subcommand.
+fn print_help(args: &HelpArgs) -> Result<(), Fatal> {
+    use clap::CommandFactory;
+    if args.markdown {
+        print!("{}", crate::app::help::markdown());
+        return Ok(());
+    }
+    let argv = std::iter::once("partnerfit")
+        .chain(args.command.iter().map(String::as_str))
+        .chain(std::iter::once("--help"));
+    match Cli::command().try_get_matches_from(argv) {
+        Err(e) if e.kind() == clap::error::ErrorKind::DisplayHelp => {
+            e.print().map_err(|e| Fatal::Other(e.into()))
+        }
+        Err(_) | Ok(_) => Err(Fatal::Config(ConfigError(format!(
+            "no subcommand `{}`: see `partnerfit --help`",
+            args.command.join(" ")
+        )))),
+    }
+}
+
 /// Run the parsed command line.
 pub async fn run(cli: Cli) -> Result<(), Fatal> {
+    if let Command::Help(args) = &cli.command {
+        return print_help(args);
+    }
     let config = load_config(&cli.global)?;
     init_tracing(&config);
     match cli.command {
@@ -352,6 +389,7 @@ pub async fn run(cli: Cli) -> Result<(), Fatal> {
             store.close().await;
             result
         }
+        Command::Help(args) => print_help(&args),
         Command::Run(args) => {
             let shards = args.shards()?;
             let store = open_store(&config).await?;

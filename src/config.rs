@@ -35,7 +35,8 @@ pub struct DiscordConfig {
     pub proxy_url: Option<String>,
     /// Register commands in these guilds (instant) instead of globally.
     pub guild_ids: Vec<u64>,
-    /// Ask for the message content intent, to answer questions that mention the bot.
+    /// Ask for the privileged message content intent (default false: questions that mention the bot carry
+    /// their text without it). When Discord refuses it (close 4014), `partnerfit run` stops with exit code 2.
     pub message_content: bool,
 }
 
@@ -65,10 +66,9 @@ impl Default for Config {
             database_url: DEFAULT_DATABASE_URL.into(),
             workspace: "local".into(),
             log: "info".into(),
-            discord: DiscordConfig {
-                message_content: true,
-                ..DiscordConfig::default()
-            },
+            // A new Discord application has every privileged intent switched off; mentions carry their text
+            // without the message content intent, so nothing needs it by default.
+            discord: DiscordConfig::default(),
             scheduler: SchedulerConfig {
                 lease_seconds: 30,
                 max_sleep_seconds: 60,
@@ -301,6 +301,25 @@ mod tests {
         .unwrap_err()
         .0;
         assert!(e.starts_with("cannot read config file"), "{e}");
+    }
+
+    #[test]
+    fn defaults_work_for_a_new_discord_application() {
+        let c = Config::default();
+        assert!(
+            !c.discord.message_content,
+            "no privileged intent by default"
+        );
+        assert_eq!(c.database_url, "sqlite://partnerfit.db");
+        assert_eq!(c.workspace, "local");
+        // The shipped file sets nothing: every key is commented out, so it gives the defaults too.
+        let shipped = concat!(env!("CARGO_MANIFEST_DIR"), "/config/partnerfit.toml");
+        let c = Config::load(&Overrides {
+            config_path: Some(shipped.into()),
+            ..Overrides::default()
+        })
+        .unwrap();
+        assert!(!c.discord.message_content);
     }
 
     #[test]

@@ -1,5 +1,5 @@
 //! partnerfit: a Discord bot (and console) that runs the Ideal Partner Profile method for B2B partnerships
-//! teams. See README.md for the method and the architecture.
+//! teams. See docs/method.md for the method and README.md for the architecture.
 
 pub mod app;
 pub mod chart;

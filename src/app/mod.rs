@@ -8,7 +8,7 @@ pub mod chat;
 pub mod digest;
 pub mod evidence;
 pub mod evidence_cache;
-mod help;
+pub mod help;
 pub mod lookup;
 pub mod partners;
 mod profiles;
@@ -202,7 +202,7 @@ pub async fn dispatch(app: &App, ctx: &Ctx, inv: &Invocation) -> AppResult<Reply
     inv.check_against(spec)?;
     let path: Vec<&str> = inv.path.iter().map(String::as_str).collect();
     let result = match path.as_slice() {
-        ["help"] => Ok(help::help(ctx)),
+        ["help"] => help::help(ctx, inv),
         ["profile", "create"] => profiles::create(app, ctx, inv).await,
         ["profile", "show"] => profiles::show(app, ctx, inv).await,
         ["profile", "list"] => profiles::list(app, ctx).await,

@@ -62,6 +62,8 @@ pub struct CommandSpec {
     /// The least role that may run it (some commands check more inside, e.g. retracting others' records).
     pub min_role: Role,
     pub options: &'static [Opt],
+    /// A console line that runs it, shown by `/help COMMAND` and in docs/commands.md (a test parses each).
+    pub example: &'static str,
 }
 
 impl CommandSpec {
@@ -185,6 +187,7 @@ pub const COMMANDS: &[CommandSpec] = &[
                 false,
             ),
         ],
+        example: "/screen partner:\"Acme Corp\" as_of:2026-06-30",
     },
     CommandSpec {
         path: &["profile", "create"],
@@ -200,36 +203,42 @@ pub const COMMANDS: &[CommandSpec] = &[
                 1000,
             ),
         ],
+        example: "/profile create type:reseller name:\"Resellers\" joint_solution:\"They resell our platform bundled with onboarding\"",
     },
     CommandSpec {
         path: &["profile", "show"],
         description: "Show a profile and its traits",
         min_role: Role::Guest,
         options: &[TYPE],
+        example: "/profile show type:reseller",
     },
     CommandSpec {
         path: &["profile", "list"],
         description: "List the active profiles",
         min_role: Role::Guest,
         options: &[],
+        example: "/profile list",
     },
     CommandSpec {
         path: &["profile", "lint"],
         description: "Check a profile for the usual pitfalls",
         min_role: Role::Guest,
         options: &[TYPE],
+        example: "/profile lint type:reseller",
     },
     CommandSpec {
         path: &["profile", "history"],
         description: "Every revision of a profile",
         min_role: Role::Guest,
         options: &[TYPE],
+        example: "/profile history type:reseller",
     },
     CommandSpec {
         path: &["profile", "retire"],
         description: "Retire the active profile of a type",
         min_role: Role::Lead,
         options: &[TYPE],
+        example: "/profile retire type:referral",
     },
     CommandSpec {
         path: &["profile", "trait", "add"],
@@ -248,12 +257,14 @@ pub const COMMANDS: &[CommandSpec] = &[
             opt("max", "Met when value <= max", Kind::Number, false),
             text("unit", "Unit of the value, e.g. accounts", false, 40),
         ],
+        example: "/profile trait add type:reseller name:\"Customer overlap\" verify_by:\"Crossbeam overlap report\" min:25 unit:accounts",
     },
     CommandSpec {
         path: &["profile", "trait", "remove"],
         description: "Remove a trait from a profile",
         min_role: Role::Lead,
         options: &[TYPE, TRAIT],
+        example: "/profile trait remove type:reseller trait:\"Customer overlap\"",
     },
     CommandSpec {
         path: &["partner", "add"],
@@ -265,12 +276,14 @@ pub const COMMANDS: &[CommandSpec] = &[
             text("champion", "Champion at the partner", false, 100),
             NOTE,
         ],
+        example: "/partner add name:\"Acme Corp\" type:reseller champion:\"Jo Smith\"",
     },
     CommandSpec {
         path: &["partner", "show"],
         description: "Show a partner with its screen and records",
         min_role: Role::Guest,
         options: &[PARTNER],
+        example: "/partner show partner:\"Acme Corp\"",
     },
     CommandSpec {
         path: &["partner", "list"],
@@ -294,6 +307,7 @@ pub const COMMANDS: &[CommandSpec] = &[
                 false,
             ),
         ],
+        example: "/partner list type:reseller verdict:incomplete",
     },
     CommandSpec {
         path: &["partner", "sign"],
@@ -303,6 +317,7 @@ pub const COMMANDS: &[CommandSpec] = &[
             PARTNER,
             opt("date", "Signing date (default today)", Kind::Date, false),
         ],
+        example: "/partner sign partner:\"Acme Corp\" date:2026-11-02",
     },
     CommandSpec {
         path: &["partner", "drop"],
@@ -318,6 +333,7 @@ pub const COMMANDS: &[CommandSpec] = &[
             ),
             opt("date", "Date (default today)", Kind::Date, false),
         ],
+        example: "/partner drop partner:\"Globex\" reason:\"walked away: missed 2 traits\"",
     },
     CommandSpec {
         path: &["evidence", "add"],
@@ -347,18 +363,21 @@ pub const COMMANDS: &[CommandSpec] = &[
                 false,
             ),
         ],
+        example: "/evidence add partner:\"Acme Corp\" trait:\"Customer overlap\" value:31 source:\"overlap report\"",
     },
     CommandSpec {
         path: &["evidence", "list"],
         description: "Every evidence record of a partner",
         min_role: Role::Guest,
         options: &[PARTNER],
+        example: "/evidence list partner:\"Acme Corp\"",
     },
     CommandSpec {
         path: &["evidence", "retract"],
         description: "Retract an evidence record (members: their own)",
         min_role: Role::Member,
         options: &[RECORD_ID, REASON],
+        example: "/evidence retract id:12 reason:\"wrong partner\"",
     },
     CommandSpec {
         path: &["log", "hours"],
@@ -375,6 +394,7 @@ pub const COMMANDS: &[CommandSpec] = &[
             ),
             NOTE,
         ],
+        example: "/log hours partner:\"Acme Corp\" hours:6 week:2026-W47",
     },
     CommandSpec {
         path: &["log", "spend"],
@@ -391,12 +411,14 @@ pub const COMMANDS: &[CommandSpec] = &[
             ),
             NOTE,
         ],
+        example: "/log spend partner:\"Acme Corp\" amount:1,200 note:\"joint webinar\"",
     },
     CommandSpec {
         path: &["log", "retract"],
         description: "Retract an hours or spend entry (members: their own)",
         min_role: Role::Member,
         options: &[RECORD_ID, REASON],
+        example: "/log retract id:31 reason:\"logged twice\"",
     },
     CommandSpec {
         path: &["outcome", "add"],
@@ -424,12 +446,14 @@ pub const COMMANDS: &[CommandSpec] = &[
             ),
             text("ref", "CRM reference", false, 200),
         ],
+        example: "/outcome add partner:\"Acme Corp\" kind:sourced-pipeline amount:25,000 date:2026-11-20 ref:OPP-1042",
     },
     CommandSpec {
         path: &["outcome", "retract"],
         description: "Retract an outcome (members: their own)",
         min_role: Role::Member,
         options: &[RECORD_ID, REASON],
+        example: "/outcome retract id:7 reason:\"the deal was counted twice\"",
     },
     CommandSpec {
         path: &["digest", "weekly"],
@@ -444,6 +468,7 @@ pub const COMMANDS: &[CommandSpec] = &[
             ),
             POST,
         ],
+        example: "/digest weekly week:2026-W47",
     },
     CommandSpec {
         path: &["digest", "quarterly"],
@@ -458,6 +483,7 @@ pub const COMMANDS: &[CommandSpec] = &[
             ),
             POST,
         ],
+        example: "/digest quarterly quarter:2026-Q3",
     },
     CommandSpec {
         path: &["schedule", "set"],
@@ -473,30 +499,35 @@ pub const COMMANDS: &[CommandSpec] = &[
             ),
             opt("channel", "Channel to post in", Kind::Channel, true),
         ],
+        example: "/schedule set digest:weekly cron:\"0 9 * * MON\" channel:123456789012345678",
     },
     CommandSpec {
         path: &["schedule", "pause"],
         description: "Pause a digest",
         min_role: Role::Lead,
         options: &[DIGEST],
+        example: "/schedule pause digest:quarterly",
     },
     CommandSpec {
         path: &["schedule", "resume"],
         description: "Resume a paused digest",
         min_role: Role::Lead,
         options: &[DIGEST],
+        example: "/schedule resume digest:quarterly",
     },
     CommandSpec {
         path: &["schedule", "show"],
         description: "Show the digest schedules and their next runs",
         min_role: Role::Member,
         options: &[],
+        example: "/schedule show",
     },
     CommandSpec {
         path: &["settings", "show"],
         description: "Show the workspace settings",
         min_role: Role::Member,
         options: &[],
+        example: "/settings show",
     },
     CommandSpec {
         path: &["settings", "set"],
@@ -506,6 +537,7 @@ pub const COMMANDS: &[CommandSpec] = &[
             opt("key", "Which setting", Kind::Choice(SETTING_KEYS), true),
             text("value", "New value", true, 100),
         ],
+        example: "/settings set key:timezone value:Europe/Berlin",
     },
     CommandSpec {
         path: &["settings", "roles"],
@@ -526,12 +558,14 @@ pub const COMMANDS: &[CommandSpec] = &[
                 false,
             ),
         ],
+        example: "/settings roles lead:123456789012345678",
     },
     CommandSpec {
         path: &["export"],
         description: "Export data as CSV",
         min_role: Role::Member,
         options: &[opt("what", "What to export", Kind::Choice(EXPORTS), true)],
+        example: "/export what:roster",
     },
     CommandSpec {
         path: &["import"],
@@ -547,12 +581,19 @@ pub const COMMANDS: &[CommandSpec] = &[
                 false,
             ),
         ],
+        example: "/import what:evidence file:tests/fixtures/evidence.csv dry_run:true",
     },
     CommandSpec {
         path: &["help"],
-        description: "What partnerfit does and its commands",
+        description: "What partnerfit does and its commands, or one command in full",
         min_role: Role::Guest,
-        options: &[],
+        options: &[text(
+            "command",
+            "A command, e.g. screen or log hours: its options, who may run it, an example",
+            false,
+            60,
+        )],
+        example: "/help command:\"log hours\"",
     },
 ];
 

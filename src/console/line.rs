@@ -133,8 +133,11 @@ pub fn parse_line(line: &str) -> Result<Line, LineError> {
     let tokens = tokenize(body, &first)?;
     let mut path = Vec::new();
     let mut opts = Vec::new();
+    // `/help log hours` asks for one command's help: the words after `help` are its `command` option.
+    let mut help_words: Vec<String> = Vec::new();
     for tok in tokens {
         match tok {
+            Token::Word(w) if opts.is_empty() && path == ["help"] => help_words.push(w),
             Token::Word(w) if opts.is_empty() && extends_a_command(&path, &w) => {
                 path.push(w.to_lowercase())
             }
@@ -151,6 +154,9 @@ pub fn parse_line(line: &str) -> Result<Line, LineError> {
         }
     }
     let command = path.join(" ");
+    if !help_words.is_empty() {
+        opts.push(("command".to_string(), help_words.join(" ")));
+    }
     let spec = spec::find(&path).ok_or_else(|| err(&command, unknown_command(&path)))?;
     let mut inv = Invocation {
         path: spec.path.iter().map(|s| s.to_string()).collect(),
@@ -285,6 +291,16 @@ mod tests {
             .unwrap_err()
             .message
             .contains("space after"));
+    }
+
+    #[test]
+    fn help_takes_a_command_without_an_option_name() {
+        let i = cmd("/help log hours");
+        assert_eq!(i.path, ["help"]);
+        assert_eq!(text(&i, "command"), "log hours");
+        let i = cmd("/help command:screen");
+        assert_eq!(text(&i, "command"), "screen");
+        assert!(cmd("/help").args.is_empty());
     }
 
     #[test]

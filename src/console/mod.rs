@@ -32,6 +32,12 @@ impl Outcome {
     }
 }
 
+/// `exit` or `quit` (any case, surrounding spaces ignored, with or without a leading `/`) leaves the console.
+pub fn is_exit(text: &str) -> bool {
+    let t = text.trim().trim_start_matches('/');
+    t.eq_ignore_ascii_case("exit") || t.eq_ignore_ascii_case("quit")
+}
+
 /// Handle one line; None for blank lines and comments.
 pub async fn handle_line(app: &App, ctx: &Ctx, text: &str) -> Option<Outcome> {
     let (command, result) = match parse_line(text) {
@@ -71,6 +77,9 @@ pub async fn run(app: &App, ctx: &Ctx, json: bool) -> anyhow::Result<()> {
         }
         let text = String::from_utf8_lossy(&buf);
         let text = text.trim_end_matches(['\n', '\r']);
+        if is_exit(text) {
+            break;
+        }
         if let Some(o) = handle_line(app, ctx, text).await {
             print(&mut out, &o, json)?;
         }
@@ -82,7 +91,7 @@ pub async fn run(app: &App, ctx: &Ctx, json: bool) -> anyhow::Result<()> {
 async fn interactive(app: &App, ctx: &Ctx) -> anyhow::Result<()> {
     let mut rl = rustyline::DefaultEditor::new()?;
     println!(
-        "partnerfit console — workspace `{}`, you are `{}` ({}). Type /help, or ask `does Acme fit?`. Ctrl-D to quit.",
+        "partnerfit console — workspace `{}`, you are `{}` ({}). Type /help, or ask `does Acme fit?`. `exit` or Ctrl-D to leave.",
         ctx.workspace, ctx.user, ctx.role
     );
     let mut out = std::io::stdout();
@@ -91,6 +100,9 @@ async fn interactive(app: &App, ctx: &Ctx) -> anyhow::Result<()> {
             Ok(line) => {
                 if !line.trim().is_empty() {
                     let _ = rl.add_history_entry(line.as_str());
+                }
+                if is_exit(&line) {
+                    break;
                 }
                 if let Some(o) = handle_line(app, ctx, &line).await {
                     print(&mut out, &o, false)?;

@@ -50,7 +50,7 @@ pub struct Shards {
 /// and the scheduler's claims make exactly one of them post each digest).
 pub async fn run(config: &Config, store: Store, shards: Option<Shards>) -> Result<(), Fatal> {
     let token = config.discord.token.clone().ok_or_else(|| {
-        ConfigError("DISCORD_TOKEN is not set: create a bot in the Discord developer portal and export its token (see README), or try `partnerfit console`".into())
+        ConfigError("DISCORD_TOKEN is not set: create a bot in the Discord developer portal and export its token (see docs/discord-setup.md), or try `partnerfit console`".into())
     })?;
     let base = config
         .discord
@@ -131,7 +131,7 @@ pub async fn run(config: &Config, store: Store, shards: Option<Shards>) -> Resul
             Fatal::Config(ConfigError("DISCORD_TOKEN was rejected by the gateway: copy the bot token again from the developer portal".into()))
         }
         serenity::Error::Gateway(serenity::gateway::GatewayError::DisallowedGatewayIntents) => Fatal::Config(ConfigError(
-            "Discord refused the message content intent: enable it for the bot in the developer portal, or set [discord] message_content = false".into(),
+            "Discord refused the message content intent (close code 4014): enable Message Content Intent on the Bot page of the developer portal, or set [discord] message_content (PARTNERFIT_DISCORD_MESSAGE_CONTENT) back to false, the default".into(),
         )),
         other => Fatal::Other(anyhow::anyhow!("the Discord connection failed: {other}")),
     })

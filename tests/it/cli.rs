@@ -3,7 +3,8 @@
 use std::io::Write;
 use std::process::{Command, Stdio};
 
-fn bin() -> Command {
+/// The binary, with no configuration from the environment.
+pub fn bin() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_partnerfit"));
     c.env_remove("DISCORD_TOKEN")
         .env_remove("PARTNERFIT_DATABASE_URL")
@@ -12,7 +13,8 @@ fn bin() -> Command {
     c
 }
 
-fn run_console(dir: &std::path::Path, args: &[&str], input: &str) -> (String, String, i32) {
+/// Run the binary in `dir` with `args`, `input` on stdin: (stdout, stderr, exit code).
+pub fn run_console(dir: &std::path::Path, args: &[&str], input: &str) -> (String, String, i32) {
     let mut child = bin()
         .current_dir(dir)
         .args(args)
