@@ -7,6 +7,7 @@ mod console;
 mod discord;
 mod docs;
 mod fake_selftest;
+mod first_run;
 mod fuzz;
 mod generate;
 mod help;

@@ -15,6 +15,10 @@ pub struct FakeConfig {
     pub application_id: u64,
     pub bot_user_id: u64,
     pub guilds: Vec<FakeGuild>,
+    /// The privileged intents switched on for the application in the developer portal (`intents::PRIVILEGED`
+    /// bits). A new application has none: an IDENTIFY asking for one it lacks is closed with 4014, as Discord
+    /// does. `standard()` plays a new application; `with_message_content()` turns that switch on.
+    pub privileged_intents: u64,
 }
 
 #[derive(Clone, Debug)]
@@ -62,7 +66,14 @@ impl FakeConfig {
                     (REVOPS_ROLE_ID, "RevOps".to_string()),
                 ],
             }],
+            privileged_intents: 0,
         }
+    }
+
+    /// The application with *Message Content Intent* switched on in the developer portal.
+    pub fn with_message_content(mut self) -> Self {
+        self.privileged_intents |= super::intents::MESSAGE_CONTENT;
+        self
     }
 
     pub(super) fn guild(&self, id: u64) -> Option<&FakeGuild> {

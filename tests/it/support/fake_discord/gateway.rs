@@ -17,7 +17,7 @@ use serenity::model::channel::Message;
 use serenity::model::event::{Event, GatewayEvent};
 use tokio::sync::mpsc;
 
-use super::config::FakeGuild;
+use super::config::{FakeConfig, FakeGuild};
 use super::objects::guild_create_json;
 use super::recorded::{record, Recorded};
 use super::{intents, next_snowflake, Conn, FakeDiscord, Inner, Out, Session, St};
@@ -398,6 +398,15 @@ fn handle_gateway_op(
     }
 }
 
+fn application_flags(cfg: &FakeConfig) -> u64 {
+    let content = if cfg.privileged_intents & intents::MESSAGE_CONTENT != 0 {
+        1 << 19
+    } else {
+        0
+    };
+    content | (1 << 23)
+}
+
 fn identify(inner: &Arc<Inner>, conn_id: u64, tx: &mpsc::UnboundedSender<Out>, d: &Value) {
     if !token_ok(inner, d["token"].as_str().unwrap_or_default()) {
         let _ = tx.send(Out::Close(4004, "Authentication failed.".into()));
@@ -414,6 +423,10 @@ fn identify(inner: &Arc<Inner>, conn_id: u64, tx: &mpsc::UnboundedSender<Out>, d
     }
     let intents = d["intents"].as_u64().unwrap_or(0);
     let cfg = &inner.config;
+    if intents & intents::PRIVILEGED & !cfg.privileged_intents != 0 {
+        let _ = tx.send(Out::Close(4014, "Disallowed intent(s).".into()));
+        return;
+    }
     let mut st = inner.st();
     if st.conns.get(&conn_id).is_some_and(|c| c.session.is_some()) {
         let _ = tx.send(Out::Close(4005, "Already authenticated.".into()));
@@ -449,7 +462,8 @@ fn identify(inner: &Arc<Inner>, conn_id: u64, tx: &mpsc::UnboundedSender<Out>, d
         "session_id": sid,
         "session_type": "normal",
         "resume_gateway_url": inner.ws_url,
-        "application": {"id": cfg.application_id.to_string(), "flags": (1u64 << 19) | (1u64 << 23)},
+        // APPLICATION_COMMAND_BADGE, and GATEWAY_MESSAGE_CONTENT_LIMITED when the switch is on (unverified app).
+        "application": {"id": cfg.application_id.to_string(), "flags": application_flags(cfg)},
         "private_channels": [],
         "relationships": [],
         "presences": [],
