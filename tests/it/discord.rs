@@ -1,60 +1,37 @@
-//! The real bot binary against the in-repo fake Discord (REST + gateway on 127.0.0.1).
+//! The real bot binary against the in-repo fake Discord (REST + gateway on 127.0.0.1): commands and their
+//! registration, refusals, autocomplete, buttons and modals, mentions, gateway drops, a wrong token, and
+//! files in and out. Scheduled digests are in `discord_schedules.rs`.
 
-use crate::support::bot::{content, is_ephemeral, opt, slash, title, Bot, WAIT};
-use crate::support::fake_discord::{
-    autocomplete, button_click, mention_message, modal_submit, slash_command, FakeConfig,
-    FakeDiscord, Invoker, LOCKED_CHANNEL_ID, MEMBER_ROLE_ID, PARTNERS_CHANNEL_ID, REVOPS_ROLE_ID,
-    STANDARD_BOT_USER_ID, STANDARD_GUILD_ID,
+use crate::support::bot::{
+    content, deferred, is_ephemeral, opt, send_deferred, slash, title, WAIT,
 };
+use crate::support::fake_discord::{
+    attachment_option, autocomplete, button_click, mention_message, modal_submit, slash_command,
+    slash_command_with_attachment, FakeConfig, FakeDiscord, Invoker, MEMBER_ROLE_ID,
+    PARTNERS_CHANNEL_ID, STANDARD_BOT_USER_ID, STANDARD_GUILD_ID,
+};
+use crate::support::scenario::{self, TestBot};
 use serde_json::json;
 use std::time::{Duration, Instant};
 
-async fn started() -> (FakeDiscord, tempfile::TempDir, Bot) {
-    let fake = FakeDiscord::start(FakeConfig::standard()).await.unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let bot = Bot::start(&fake, dir.path(), &[]);
-    if let Err(e) = fake.wait_ready(WAIT).await {
-        panic!("bot never got ready: {e}\n{}", bot.log_text());
-    }
-    // Commands are registered right after READY.
-    fake.wait_request(|r| r.method == "PUT" && r.path.ends_with("/commands"), WAIT)
-        .await
-        .unwrap();
-    (fake, dir, bot)
-}
-
+/// The profile these tests screen against: three reseller traits, each verified by a call.
 async fn reseller_profile(fake: &FakeDiscord) {
-    let lead = Invoker::lead();
-    let r = slash(
+    let call = || opt("verify_by", json!("a call"));
+    scenario::reseller_profile(
         fake,
-        &lead,
-        &["profile", "create"],
-        vec![
-            opt("type", json!("reseller")),
-            opt("name", json!("Resellers")),
+        &[
+            ("Deal registration", vec![call()]),
+            ("Customer overlap", vec![call(), opt("min", json!(25.0))]),
+            ("Named champion", vec![call()]),
         ],
     )
     .await;
-    assert!(title(&r).contains("created"), "{r}");
-    for (name, extra) in [
-        ("Deal registration", vec![]),
-        ("Customer overlap", vec![opt("min", json!(25.0))]),
-        ("Named champion", vec![]),
-    ] {
-        let mut leaf = vec![
-            opt("type", json!("reseller")),
-            opt("name", json!(name)),
-            opt("verify_by", json!("a call")),
-        ];
-        leaf.extend(extra);
-        let r = slash(fake, &lead, &["profile", "trait", "add"], leaf).await;
-        assert!(title(&r).contains("added trait"), "{r}");
-    }
 }
 
 #[tokio::test]
 async fn registers_every_command_and_answers_them() {
-    let (fake, _dir, bot) = started().await;
+    let t = TestBot::start().await;
+    let fake = &t.fake;
     let registered = fake.registered_commands().expect("commands registered");
     let names: Vec<&str> = registered
         .as_array()
@@ -106,11 +83,11 @@ async fn registers_every_command_and_answers_them() {
         ]
     );
 
-    reseller_profile(&fake).await;
+    reseller_profile(fake).await;
     let lead = Invoker::lead();
     let member = Invoker::member();
     let r = slash(
-        &fake,
+        fake,
         &member,
         &["partner", "add"],
         vec![
@@ -126,7 +103,7 @@ async fn registers_every_command_and_answers_them() {
         ("Customer overlap", opt("value", json!(31.0))),
     ] {
         let r = slash(
-            &fake,
+            fake,
             &member,
             &["evidence", "add"],
             vec![
@@ -139,7 +116,7 @@ async fn registers_every_command_and_answers_them() {
         assert!(title(&r).starts_with("Evidence #"), "{r}");
     }
     let r = slash(
-        &fake,
+        fake,
         &Invoker::guest(),
         &["screen"],
         vec![opt("partner", json!("Acme Corp"))],
@@ -203,12 +180,12 @@ async fn registers_every_command_and_answers_them() {
         ),
         (vec!["help"], vec![]),
     ] {
-        let r = slash(&fake, &Invoker::guest(), &path, leaf).await;
+        let r = slash(fake, &Invoker::guest(), &path, leaf).await;
         assert!(!title(&r).is_empty(), "{path:?}: {r}");
     }
     // Lead-only commands
     let r = slash(
-        &fake,
+        fake,
         &lead,
         &["partner", "sign"],
         vec![opt("partner", json!("Acme Corp"))],
@@ -216,7 +193,7 @@ async fn registers_every_command_and_answers_them() {
     .await;
     assert!(title(&r).starts_with("Signed Acme Corp"), "{r}");
     let r = slash(
-        &fake,
+        fake,
         &lead,
         &["settings", "set"],
         vec![
@@ -227,7 +204,7 @@ async fn registers_every_command_and_answers_them() {
     .await;
     assert!(title(&r).contains("timezone"), "{r}");
     let r = slash(
-        &fake,
+        fake,
         &member,
         &["log", "hours"],
         vec![opt("partner", json!("Acme Corp")), opt("hours", json!(6.5))],
@@ -235,7 +212,7 @@ async fn registers_every_command_and_answers_them() {
     .await;
     assert!(title(&r).starts_with("Logged 6.5 h"), "{r}");
     let r = slash(
-        &fake,
+        fake,
         &member,
         &["outcome", "add"],
         vec![
@@ -247,24 +224,9 @@ async fn registers_every_command_and_answers_them() {
     .await;
     assert!(title(&r).contains("sourced-pipeline of $12,500"), "{r}");
     // a digest preview is deferred, then edited, and ephemeral
-    let payload = slash_command(
-        Some(STANDARD_GUILD_ID),
-        PARTNERS_CHANNEL_ID,
-        &member,
-        "digest",
-        json!([{"name": "weekly", "type": 1, "options": []}]),
-    );
-    let id = fake.send_interaction(payload).await.unwrap();
-    let r = fake.interaction_response(id, WAIT).await.unwrap();
+    let (r, edit) = deferred(fake, &member, &["digest", "weekly"], vec![]).await;
     assert_eq!(r["type"], 5);
     assert!(is_ephemeral(&r));
-    let edit = fake
-        .wait_request(
-            |q| q.method == "PATCH" && q.path.ends_with("/messages/@original"),
-            WAIT,
-        )
-        .await
-        .unwrap();
     assert!(
         edit.body["embeds"][0]["title"]
             .as_str()
@@ -278,14 +240,15 @@ async fn registers_every_command_and_answers_them() {
         "{}",
         fake.request_summary()
     );
-    drop(bot);
+    drop(t);
 }
 
 #[tokio::test]
 async fn refusals_are_ephemeral_and_dms_are_declined() {
-    let (fake, _dir, _bot) = started().await;
+    let t = TestBot::start().await;
+    let fake = &t.fake;
     // Until a member role is set, everyone in the server is a member.
-    let r = slash(&fake, &Invoker::guest(), &["help"], vec![]).await;
+    let r = slash(fake, &Invoker::guest(), &["help"], vec![]).await;
     assert!(
         r["data"]["embeds"][0]["footer"]["text"]
             .as_str()
@@ -294,7 +257,7 @@ async fn refusals_are_ephemeral_and_dms_are_declined() {
         "{r}"
     );
     let r = slash(
-        &fake,
+        fake,
         &Invoker::lead(),
         &["settings", "roles"],
         vec![json!({"name": "member", "type": 8, "value": MEMBER_ROLE_ID.to_string()})],
@@ -302,7 +265,7 @@ async fn refusals_are_ephemeral_and_dms_are_declined() {
     .await;
     assert!(title(&r).contains("Roles updated"), "{r}");
     let r = slash(
-        &fake,
+        fake,
         &Invoker::guest(),
         &["partner", "add"],
         vec![opt("name", json!("Globex")), opt("type", json!("si"))],
@@ -311,7 +274,7 @@ async fn refusals_are_ephemeral_and_dms_are_declined() {
     assert!(is_ephemeral(&r), "{r}");
     assert!(content(&r).contains("Only members"), "{r}");
     let r = slash(
-        &fake,
+        fake,
         &Invoker::member(),
         &["profile", "create"],
         vec![opt("type", json!("si")), opt("name", json!("SIs"))],
@@ -319,7 +282,7 @@ async fn refusals_are_ephemeral_and_dms_are_declined() {
     .await;
     assert!(content(&r).contains("Only leads"), "{r}");
     let r = slash(
-        &fake,
+        fake,
         &Invoker::lead(),
         &["screen"],
         vec![
@@ -340,12 +303,13 @@ async fn refusals_are_ephemeral_and_dms_are_declined() {
 
 #[tokio::test]
 async fn autocomplete_is_scoped_and_bounded() {
-    let (fake, _dir, _bot) = started().await;
-    reseller_profile(&fake).await;
+    let t = TestBot::start().await;
+    let fake = &t.fake;
+    reseller_profile(fake).await;
     let lead = Invoker::lead();
     for i in 0..30 {
         slash(
-            &fake,
+            fake,
             &lead,
             &["partner", "add"],
             vec![
@@ -356,7 +320,7 @@ async fn autocomplete_is_scoped_and_bounded() {
         .await;
     }
     slash(
-        &fake,
+        fake,
         &lead,
         &["partner", "add"],
         vec![opt("name", json!("Globex")), opt("type", json!("reseller"))],
@@ -413,18 +377,19 @@ async fn autocomplete_is_scoped_and_bounded() {
 
 #[tokio::test]
 async fn screen_card_buttons_open_a_modal_that_records_evidence() {
-    let (fake, _dir, _bot) = started().await;
-    reseller_profile(&fake).await;
+    let t = TestBot::start().await;
+    let fake = &t.fake;
+    reseller_profile(fake).await;
     let member = Invoker::member();
     slash(
-        &fake,
+        fake,
         &member,
         &["partner", "add"],
         vec![opt("name", json!("Acme")), opt("type", json!("reseller"))],
     )
     .await;
     let r = slash(
-        &fake,
+        fake,
         &member,
         &["screen"],
         vec![opt("partner", json!("Acme"))],
@@ -478,7 +443,7 @@ async fn screen_card_buttons_open_a_modal_that_records_evidence() {
     let r = fake.interaction_response(id, WAIT).await.unwrap();
     assert!(title(&r).contains("Acme — Customer overlap"), "{r}");
     let r = slash(
-        &fake,
+        fake,
         &member,
         &["screen"],
         vec![opt("partner", json!("Acme"))],
@@ -504,7 +469,7 @@ async fn screen_card_buttons_open_a_modal_that_records_evidence() {
     );
     // a guest cannot open the form once a member role is set
     slash(
-        &fake,
+        fake,
         &Invoker::lead(),
         &["settings", "roles"],
         vec![json!({"name": "member", "type": 8, "value": MEMBER_ROLE_ID.to_string()})],
@@ -526,12 +491,13 @@ async fn screen_card_buttons_open_a_modal_that_records_evidence() {
 
 #[tokio::test]
 async fn mentions_are_answered_and_never_ping() {
-    let (fake, _dir, _bot) = started().await;
-    reseller_profile(&fake).await;
+    let t = TestBot::start().await;
+    let fake = &t.fake;
+    reseller_profile(fake).await;
     let lead = Invoker::lead();
     // A partner name that tries to ping everyone and a role.
     let r = slash(
-        &fake,
+        fake,
         &lead,
         &["partner", "add"],
         vec![
@@ -615,11 +581,9 @@ async fn mentions_are_answered_and_never_ping() {
 
 #[tokio::test]
 async fn survives_gateway_drops_and_resumes() {
-    let (fake, _dir, _bot) = started().await;
-    let ask = |who: Invoker| {
-        let fake = &fake;
-        async move { slash(fake, &who, &["help"], vec![]).await }
-    };
+    let t = TestBot::start().await;
+    let fake = &t.fake;
+    let ask = |who: Invoker| async move { slash(fake, &who, &["help"], vec![]).await };
     assert!(!title(&ask(Invoker::guest()).await).is_empty());
     fake.drop_gateway(None).await;
     fake.wait_resumes(1, WAIT).await.unwrap();
@@ -628,184 +592,6 @@ async fn survives_gateway_drops_and_resumes() {
     fake.wait_resumes(2, WAIT).await.unwrap();
     assert!(!title(&ask(Invoker::member()).await).is_empty());
     assert_eq!(fake.identify_count(), 1, "resumed, not re-identified");
-}
-
-#[tokio::test]
-async fn schedules_post_each_period_exactly_once_across_restarts() {
-    let fake = FakeDiscord::start(FakeConfig::standard()).await.unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let bot = Bot::start(&fake, dir.path(), &[]);
-    fake.wait_ready(WAIT).await.unwrap();
-    let lead = Invoker::lead();
-    // the locked channel is refused with the reason
-    let r = slash(
-        &fake,
-        &lead,
-        &["schedule", "set"],
-        vec![
-            opt("digest", json!("weekly")),
-            opt("cron", json!("* * * * * *")),
-            json!({"name": "channel", "type": 7, "value": LOCKED_CHANNEL_ID.to_string()}),
-        ],
-    )
-    .await;
-    assert!(content(&r).contains("I cannot post in"), "{r}");
-    assert!(content(&r).contains("Send Messages"), "{r}");
-    // every second: the weekly period is the week that just ended, posted once
-    let r = slash(
-        &fake,
-        &lead,
-        &["schedule", "set"],
-        vec![
-            opt("digest", json!("weekly")),
-            opt("cron", json!("* * * * * *")),
-            json!({"name": "channel", "type": 7, "value": PARTNERS_CHANNEL_ID.to_string()}),
-        ],
-    )
-    .await;
-    assert!(title(&r).contains("Scheduled the weekly digest"), "{r}");
-    let first = fake
-        .wait_request(
-            |q| {
-                q.method == "POST"
-                    && q.path == format!("/api/v10/channels/{PARTNERS_CHANNEL_ID}/messages")
-            },
-            WAIT,
-        )
-        .await
-        .unwrap_or_else(|e| panic!("{e}\n{}", bot.log_text()));
-    assert!(
-        first.body["embeds"][0]["title"]
-            .as_str()
-            .unwrap()
-            .starts_with("Weekly allocation check"),
-        "{}",
-        first.body
-    );
-    assert_eq!(first.files.len(), 1, "the chart");
-    assert!(first.files[0].bytes.starts_with(b"\x89PNG"));
-    assert_eq!(first.body["allowed_mentions"]["parse"], json!([]));
-    assert!(first.body["nonce"].is_string() && first.body["enforce_nonce"] == true);
-    // several more fire times pass: still one post
-    let until = Instant::now() + Duration::from_millis(2500);
-    while Instant::now() < until {
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    assert_eq!(fake.channel_messages(PARTNERS_CHANNEL_ID).len(), 1);
-    // restart: no second post
-    assert_eq!(bot.terminate().await, Some(0), "clean exit on SIGTERM");
-    let bot = Bot::start(&fake, dir.path(), &[]);
-    fake.wait_identifies(2, WAIT).await.unwrap();
-    tokio::time::sleep(Duration::from_millis(2500)).await;
-    assert_eq!(
-        fake.channel_messages(PARTNERS_CHANNEL_ID).len(),
-        1,
-        "{}",
-        bot.log_text()
-    );
-    let r = slash(&fake, &Invoker::member(), &["schedule", "show"], vec![]).await;
-    let weekly = &r["data"]["embeds"][0]["fields"][0]["value"];
-    assert!(weekly.as_str().unwrap().contains("posted"), "{r}");
-}
-
-/// Wait over at least `fire_times` fire times of an every-second schedule, then count the channel's posts.
-async fn posts_after(fake: &FakeDiscord, fire_times: u64) -> usize {
-    tokio::time::sleep(Duration::from_millis(1000 * fire_times + 300)).await;
-    fake.channel_messages(PARTNERS_CHANNEL_ID).len()
-}
-
-#[tokio::test]
-async fn the_scheduled_quarterly_digest_mentions_the_review_role_once() {
-    let fake = FakeDiscord::start(FakeConfig::standard()).await.unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let bot = Bot::start(&fake, dir.path(), &[]);
-    fake.wait_ready(WAIT).await.unwrap();
-    let lead = Invoker::lead();
-    let r = slash(
-        &fake,
-        &lead,
-        &["settings", "roles"],
-        vec![json!({"name": "review", "type": 8, "value": REVOPS_ROLE_ID.to_string()})],
-    )
-    .await;
-    assert!(title(&r).contains("Roles updated"), "{r}");
-    let r = slash(
-        &fake,
-        &lead,
-        &["schedule", "set"],
-        vec![
-            opt("digest", json!("quarterly")),
-            opt("cron", json!("* * * * * *")),
-            json!({"name": "channel", "type": 7, "value": PARTNERS_CHANNEL_ID.to_string()}),
-        ],
-    )
-    .await;
-    assert!(title(&r).contains("Scheduled the quarterly digest"), "{r}");
-    let post = fake
-        .wait_request(
-            |q| {
-                q.method == "POST"
-                    && q.path == format!("/api/v10/channels/{PARTNERS_CHANNEL_ID}/messages")
-            },
-            WAIT,
-        )
-        .await
-        .unwrap_or_else(|e| panic!("{e}\n{}", bot.log_text()));
-    assert_eq!(post.body["content"], format!("<@&{REVOPS_ROLE_ID}>"));
-    assert_eq!(post.body["allowed_mentions"]["parse"], json!([]));
-    assert_eq!(
-        post.body["allowed_mentions"]["roles"],
-        json!([REVOPS_ROLE_ID.to_string()])
-    );
-    assert!(
-        post.body["embeds"][0]["title"]
-            .as_str()
-            .unwrap()
-            .starts_with("Quarterly re-check"),
-        "{}",
-        post.body
-    );
-    assert_eq!(post.files.len(), 1, "the chart");
-    assert!(post.files[0].bytes.starts_with(b"\x89PNG"));
-    assert!(post.files[0].filename.starts_with("recheck-"));
-    assert_eq!(posts_after(&fake, 2).await, 1, "{}", bot.log_text());
-    // killed (no clean shutdown) and started again over more fire times: still one post
-    bot.kill();
-    let bot = Bot::start(&fake, dir.path(), &[]);
-    fake.wait_identifies(2, WAIT).await.unwrap();
-    assert_eq!(posts_after(&fake, 2).await, 1, "{}", bot.log_text());
-    // the posted result is stored: a preview of that quarter says it was posted and nothing changed
-    let payload = slash_command(
-        Some(STANDARD_GUILD_ID),
-        PARTNERS_CHANNEL_ID,
-        &Invoker::member(),
-        "digest",
-        json!([{"name": "quarterly", "type": 1, "options": []}]),
-    );
-    let id = fake.send_interaction(payload).await.unwrap();
-    let r = fake.interaction_response(id, WAIT).await.unwrap();
-    assert!(is_ephemeral(&r));
-    let edit = fake
-        .wait_request(
-            |q| q.method == "PATCH" && q.path.ends_with("/messages/@original"),
-            WAIT,
-        )
-        .await
-        .unwrap();
-    let footer = edit.body["embeds"][0]["footer"]["text"]
-        .as_str()
-        .unwrap_or_default();
-    assert!(
-        footer.contains("the data has not changed since"),
-        "{}",
-        edit.body
-    );
-    assert_eq!(
-        edit.body["allowed_mentions"]["roles"],
-        json!([]),
-        "a preview pings nobody"
-    );
-    assert_eq!(bot.terminate().await, Some(0));
 }
 
 #[tokio::test]
@@ -841,44 +627,10 @@ async fn a_wrong_token_is_a_one_line_error() {
 }
 
 #[tokio::test]
-async fn a_posted_quarterly_digest_pings_only_the_review_role() {
-    let (fake, _dir, _bot) = started().await;
-    let lead = Invoker::lead();
-    slash(
-        &fake,
-        &lead,
-        &["settings", "roles"],
-        vec![json!({"name": "review", "type": 8, "value": "4002"})],
-    )
-    .await;
-    let payload = slash_command(
-        Some(STANDARD_GUILD_ID),
-        PARTNERS_CHANNEL_ID,
-        &lead,
-        "digest",
-        json!([{"name": "quarterly", "type": 1, "options": [{"name": "post", "type": 5, "value": true}]}]),
-    );
-    let id = fake.send_interaction(payload).await.unwrap();
-    let r = fake.interaction_response(id, WAIT).await.unwrap();
-    assert_eq!(r["type"], 5);
-    assert!(!is_ephemeral(&r), "a post is public");
-    let edit = fake
-        .wait_request(
-            |q| q.method == "PATCH" && q.path.ends_with("/messages/@original"),
-            WAIT,
-        )
-        .await
-        .unwrap();
-    assert_eq!(edit.body["content"], "<@&4002>");
-    assert_eq!(edit.body["allowed_mentions"]["roles"], json!(["4002"]));
-    assert_eq!(edit.body["allowed_mentions"]["parse"], json!([]));
-    assert_eq!(edit.files.len(), 1, "the chart");
-}
-
-#[tokio::test]
 async fn import_export_and_pagination_through_discord() {
-    let (fake, _dir, _bot) = started().await;
-    reseller_profile(&fake).await;
+    let t = TestBot::start().await;
+    let fake = &t.fake;
+    reseller_profile(fake).await;
     let lead = Invoker::lead();
     // Import 20 partners from an attachment the fake serves.
     let mut csv = String::from("name,type,stage,signed,dropped,drop_reason,champion,note\n");
@@ -886,35 +638,25 @@ async fn import_export_and_pagination_through_discord() {
         csv.push_str(&format!("Partner {i:02},reseller,prospect,,,,,\n"));
     }
     let url = fake.host_file("partners.csv", csv.clone().into_bytes());
-    let payload = crate::support::fake_discord::slash_command_with_attachment(
+    let payload = slash_command_with_attachment(
         Some(STANDARD_GUILD_ID),
         PARTNERS_CHANNEL_ID,
         &lead,
         "import",
-        json!([{"name": "what", "type": 3, "value": "partners"}, crate::support::fake_discord::attachment_option("file", 77)]),
+        json!([{"name": "what", "type": 3, "value": "partners"}, attachment_option("file", 77)]),
         (77, "partners.csv", &url, csv.len() as u64),
     );
-    let id = fake.send_interaction(payload).await.unwrap();
-    assert_eq!(
-        fake.interaction_response(id, WAIT).await.unwrap()["type"],
-        5
-    );
-    let edit = fake
-        .wait_request(
-            |q| q.method == "PATCH" && q.path.ends_with("/messages/@original"),
-            WAIT,
-        )
-        .await
-        .unwrap();
+    let (r, edit) = send_deferred(fake, payload).await;
+    assert_eq!(r["type"], 5);
     let text = edit.body.to_string();
     assert!(text.contains("20"), "summary counts the partners: {text}");
     // An attachment over the limit is refused before it is downloaded.
-    let big = crate::support::fake_discord::slash_command_with_attachment(
+    let big = slash_command_with_attachment(
         Some(STANDARD_GUILD_ID),
         PARTNERS_CHANNEL_ID,
         &lead,
         "import",
-        json!([{"name": "what", "type": 3, "value": "partners"}, crate::support::fake_discord::attachment_option("file", 78)]),
+        json!([{"name": "what", "type": 3, "value": "partners"}, attachment_option("file", 78)]),
         (78, "huge.csv", &url, 30 * 1024 * 1024),
     );
     let id = fake.send_interaction(big).await.unwrap();
@@ -929,26 +671,14 @@ async fn import_export_and_pagination_through_discord() {
         "the big one was not downloaded"
     );
     // Export comes back as a CSV attachment.
-    let payload = slash_command(
-        Some(STANDARD_GUILD_ID),
-        PARTNERS_CHANNEL_ID,
+    let (_, edit) = deferred(
+        fake,
         &Invoker::member(),
-        "export",
-        json!([{"name": "what", "type": 3, "value": "roster"}]),
-    );
-    let id = fake.send_interaction(payload).await.unwrap();
-    fake.interaction_response(id, WAIT).await.unwrap();
-    let edit = fake
-        .wait_request(
-            |q| {
-                q.method == "PATCH"
-                    && q.path.ends_with("/messages/@original")
-                    && !q.files.is_empty()
-            },
-            WAIT,
-        )
-        .await
-        .unwrap();
+        &["export"],
+        vec![opt("what", json!("roster"))],
+    )
+    .await;
+    assert_eq!(edit.files.len(), 1, "{}", edit.body);
     let exported = String::from_utf8(edit.files[0].bytes.clone()).unwrap();
     assert!(
         exported.starts_with("name,type,stage,signed,dropped,drop_reason,champion,note"),
@@ -956,7 +686,7 @@ async fn import_export_and_pagination_through_discord() {
     );
     assert_eq!(exported.lines().count(), 21);
     // The 20-partner roster has two pages; the next button shows the second.
-    let r = slash(&fake, &Invoker::guest(), &["partner", "list"], vec![]).await;
+    let r = slash(fake, &Invoker::guest(), &["partner", "list"], vec![]).await;
     assert!(
         r["data"]["embeds"][0]["footer"]["text"]
             .as_str()
@@ -969,7 +699,7 @@ async fn import_export_and_pagination_through_discord() {
         .unwrap()
         .to_string();
     let id = fake
-        .send_interaction(crate::support::fake_discord::button_click(
+        .send_interaction(button_click(
             Some(STANDARD_GUILD_ID),
             PARTNERS_CHANNEL_ID,
             &Invoker::guest(),

@@ -474,59 +474,53 @@ async fn each_verdict_on_hand_built_cohorts() {
         ["Named champion (reseller)"]
     );
 
-    // revise: one big matching partner lifts the mean, but the matching median (0) is not above 2000
-    let c = cohort(
-        &t,
-        "revise",
-        &[0.0, 0.0, 0.0, 100000.0],
-        &[1000.0, 2000.0, 3000.0],
-    )
-    .await;
-    check(
-        &recheck(&t, &c, "2026-Q2").await,
-        Expect {
-            m: (4, Some(25000.0), Some(0.0), 100000.0),
-            n: (3, Some(2000.0), Some(2000.0), 6000.0),
-            lift: Some(12.5),
-            test: Some((3.0, 0.9004550739258976)),
-            verdict: "revise",
-        },
-    );
-
-    // not-proven: medians 3000 > 2500 but p = 0.5
-    let c = cohort(
-        &t,
-        "not-proven",
-        &[1000.0, 3000.0, 5000.0],
-        &[2000.0, 2500.0, 4000.0],
-    )
-    .await;
-    check(
-        &recheck(&t, &c, "2026-Q2").await,
-        Expect {
-            m: (3, Some(3000.0), Some(3000.0), 9000.0),
-            n: (3, Some(2833.3333333333335), Some(2500.0), 8500.0),
-            lift: Some(1.0588235294117647),
-            test: Some((5.0, 0.5)),
-            verdict: "not-proven",
-        },
-    );
-
     // p < alpha but the mean is not higher (one huge non-matching partner): not hold; medians 14.5 > 4.5
-    let m: Vec<f64> = (10..20).map(f64::from).collect();
-    let mut n: Vec<f64> = (0..9).map(f64::from).collect();
-    n.push(1_000_000.0);
-    let c = cohort(&t, "outlier", &m, &n).await;
-    check(
-        &recheck(&t, &c, "2026-Q2").await,
-        Expect {
-            m: (10, Some(14.5), Some(14.5), 145.0),
-            n: (10, Some(100003.6), Some(4.5), 1000036.0),
-            lift: Some(0.00014499478018791323),
-            test: Some((90.0, 0.0014136360455584039)),
-            verdict: "not-proven",
-        },
-    );
+    let outlier_m: Vec<f64> = (10..20).map(f64::from).collect();
+    let mut outlier_n: Vec<f64> = (0..9).map(f64::from).collect();
+    outlier_n.push(1_000_000.0);
+    for (ws, matching, non_matching, expect) in [
+        // revise: one big matching partner lifts the mean, but the matching median (0) is not above 2000
+        (
+            "revise",
+            vec![0.0, 0.0, 0.0, 100000.0],
+            vec![1000.0, 2000.0, 3000.0],
+            Expect {
+                m: (4, Some(25000.0), Some(0.0), 100000.0),
+                n: (3, Some(2000.0), Some(2000.0), 6000.0),
+                lift: Some(12.5),
+                test: Some((3.0, 0.9004550739258976)),
+                verdict: "revise",
+            },
+        ),
+        // not-proven: medians 3000 > 2500 but p = 0.5
+        (
+            "not-proven",
+            vec![1000.0, 3000.0, 5000.0],
+            vec![2000.0, 2500.0, 4000.0],
+            Expect {
+                m: (3, Some(3000.0), Some(3000.0), 9000.0),
+                n: (3, Some(2833.3333333333335), Some(2500.0), 8500.0),
+                lift: Some(1.0588235294117647),
+                test: Some((5.0, 0.5)),
+                verdict: "not-proven",
+            },
+        ),
+        (
+            "outlier",
+            outlier_m,
+            outlier_n,
+            Expect {
+                m: (10, Some(14.5), Some(14.5), 145.0),
+                n: (10, Some(100003.6), Some(4.5), 1000036.0),
+                lift: Some(0.00014499478018791323),
+                test: Some((90.0, 0.0014136360455584039)),
+                verdict: "not-proven",
+            },
+        ),
+    ] {
+        let c = cohort(&t, ws, &matching, &non_matching).await;
+        check(&recheck(&t, &c, "2026-Q2").await, expect);
+    }
 }
 
 #[tokio::test]

@@ -6,6 +6,9 @@ use crate::support::fake_discord::{
     autocomplete, slash_command, FakeChannel, FakeConfig, FakeDiscord, FakeGuild, Invoker,
     PARTNERS_CHANNEL_ID, STANDARD_GUILD_ID,
 };
+use crate::support::scenario::{
+    is_post_to, reseller, reseller_profile, schedule_firing_now, TestBot,
+};
 use crate::support::{utc, TestApp};
 use partnerfit::app::spec::COMMANDS;
 use partnerfit::domain::Role;
@@ -14,43 +17,12 @@ use serde_json::{json, Value};
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-async fn bot_with_partner() -> (FakeDiscord, tempfile::TempDir, Bot) {
-    let fake = FakeDiscord::start(FakeConfig::standard()).await.unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let bot = Bot::start(&fake, dir.path(), &[]);
-    fake.wait_ready(WAIT)
-        .await
-        .unwrap_or_else(|e| panic!("{e}\n{}", bot.log_text()));
-    let lead = Invoker::lead();
-    slash(
-        &fake,
-        &lead,
-        &["profile", "create"],
-        vec![
-            opt("type", json!("reseller")),
-            opt("name", json!("Resellers")),
-        ],
-    )
-    .await;
-    slash(
-        &fake,
-        &lead,
-        &["profile", "trait", "add"],
-        vec![
-            opt("type", json!("reseller")),
-            opt("name", json!("Overlap")),
-            opt("min", json!(25.0)),
-        ],
-    )
-    .await;
-    slash(
-        &fake,
-        &lead,
-        &["partner", "add"],
-        vec![opt("name", json!("Acme")), opt("type", json!("reseller"))],
-    )
-    .await;
-    (fake, dir, bot)
+/// The bot up, with a reseller profile of one trait ("Overlap", at least 25) and the reseller "Acme".
+async fn bot_with_partner() -> TestBot {
+    let t = TestBot::start().await;
+    reseller_profile(&t.fake, &[("Overlap", vec![opt("min", json!(25.0))])]).await;
+    reseller(&t.fake, "Acme").await;
+    t
 }
 
 fn evidence_add(value: f64) -> Value {
@@ -75,7 +47,7 @@ fn evidence_id(reply: &Value) -> Option<i64> {
 
 #[tokio::test]
 async fn acknowledged_writes_survive_sigkill() {
-    let (fake, dir, bot) = bot_with_partner().await;
+    let TestBot { fake, dir, bot } = bot_with_partner().await;
     let mut ids = Vec::new();
     for i in 0..80 {
         ids.push(
@@ -142,7 +114,11 @@ async fn acknowledged_writes_survive_sigkill() {
 
 #[tokio::test]
 async fn two_hundred_interactions_at_once() {
-    let (fake, _dir, bot) = bot_with_partner().await;
+    let TestBot {
+        fake,
+        dir: _dir,
+        bot,
+    } = bot_with_partner().await;
     let mut writes = Vec::new();
     let mut reads = Vec::new();
     for i in 0..200 {
@@ -200,15 +176,12 @@ async fn two_hundred_interactions_at_once() {
 
 #[tokio::test]
 async fn recovers_from_gateway_and_rest_faults() {
-    let fake = FakeDiscord::start(FakeConfig::standard()).await.unwrap();
-    let dir = tempfile::tempdir().unwrap();
     // A short lease: a failed digest post is retried after 2 s instead of 30.
-    let bot = Bot::start(
-        &fake,
-        dir.path(),
-        &[("PARTNERFIT_SCHEDULER_LEASE_SECONDS", "2")],
-    );
-    fake.wait_ready(WAIT).await.unwrap();
+    let TestBot {
+        fake,
+        dir: _dir,
+        bot,
+    } = TestBot::start_with(&[("PARTNERFIT_SCHEDULER_LEASE_SECONDS", "2")]).await;
     let help = |who: Invoker| {
         let fake = &fake;
         async move { slash(fake, &who, &["help"], vec![]).await }
@@ -227,25 +200,15 @@ async fn recovers_from_gateway_and_rest_faults() {
     assert!(!title(&help(Invoker::member()).await).is_empty());
     // A digest whose first post hits a 500 is posted once, later.
     fake.fail_next("/channels/3000/messages", 500, 1);
-    let r = slash(
-        &fake,
-        &Invoker::lead(),
-        &["schedule", "set"],
-        vec![
-            opt("digest", json!("weekly")),
-            opt("cron", json!("* * * * * *")),
-            json!({"name": "channel", "type": 7, "value": PARTNERS_CHANNEL_ID.to_string()}),
-        ],
-    )
-    .await;
-    assert!(title(&r).contains("Scheduled"), "{r}");
+    schedule_firing_now(&fake, "weekly", PARTNERS_CHANNEL_ID).await;
     fake.wait_request(
-        |q| q.method == "POST" && q.path == "/api/v10/channels/3000/messages" && q.is_success(),
+        |q| is_post_to(q, PARTNERS_CHANNEL_ID),
         Duration::from_secs(30),
     )
     .await
     .unwrap_or_else(|e| panic!("{e}\n{}", bot.log_text()));
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    // More fire times pass (ticks awaited in the bot's log).
+    bot.wait_ticks(3).await;
     assert_eq!(
         fake.channel_messages(PARTNERS_CHANNEL_ID).len(),
         1,
@@ -413,10 +376,11 @@ async fn every_command_by_every_role_touches_only_what_it_may() {
 
 #[tokio::test]
 async fn the_token_never_reaches_logs() {
-    let fake = FakeDiscord::start(FakeConfig::standard()).await.unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let bot = Bot::start(&fake, dir.path(), &[("PARTNERFIT_LOG", "trace")]);
-    fake.wait_ready(WAIT).await.unwrap();
+    let TestBot {
+        fake,
+        dir: _dir,
+        bot,
+    } = TestBot::start_with(&[("PARTNERFIT_LOG", "trace")]).await;
     slash(&fake, &Invoker::guest(), &["help"], vec![]).await;
     let log = bot.log_text();
     assert!(log.len() > 1000, "trace logging is on");

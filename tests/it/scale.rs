@@ -8,6 +8,7 @@ use crate::support::fake_discord::{
     STANDARD_GUILD_ID,
 };
 use crate::support::proxy::TcpProxy;
+use crate::support::scenario::is_post_to;
 use crate::support::{utc, TestClock, TestDb};
 use partnerfit::app::card::Card;
 use partnerfit::app::chat::{Chat, Post, PostError};
@@ -114,10 +115,6 @@ async fn schedule_every_second(fake: &FakeDiscord, k: u64) {
     assert!(title(&r).contains("Scheduled the weekly digest"), "{r}");
 }
 
-fn is_post_to(q: &crate::support::fake_discord::Recorded, channel: u64) -> bool {
-    q.method == "POST" && q.path == messages_path(channel) && q.is_success()
-}
-
 /// The weekly run of a workspace that the scheduler claimed, once there is one.
 async fn weekly_run(store: &Store, ws: &str, timeout: Duration) -> RunDetail {
     let deadline = Instant::now() + timeout;
@@ -130,6 +127,7 @@ async fn weekly_run(store: &Store, ws: &str, timeout: Duration) -> RunDetail {
                 .unwrap();
         }
         assert!(Instant::now() < deadline, "no weekly run was claimed");
+        // The database has no change feed to await: read it again shortly.
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
@@ -183,7 +181,10 @@ async fn three_processes_split_the_gateway_and_post_each_period_once() {
             .unwrap()
             .starts_with("Weekly allocation check"));
     }
-    tokio::time::sleep(Duration::from_millis(3000)).await;
+    // Every process looks at more fire times (ticks awaited in their logs): still one post per guild.
+    for b in &bots {
+        b.wait_ticks(3).await;
+    }
     let store = Store::open(&db.url).await.unwrap();
     for k in [0, 2] {
         let (guild, channel) = guild_on_shard(k);
@@ -221,7 +222,9 @@ async fn a_claimer_killed_mid_post_leaves_the_period_to_another_process_once() {
         .unwrap_or_else(|e| panic!("{e}\n{}", logs(&bots)));
     let store = Store::open(&db.url).await.unwrap();
     let claimed = weekly_run(&store, WS, WAIT).await;
-    // A live claimer keeps renewing its lease: longer than the lease, nobody else posts.
+    // A live claimer keeps renewing its lease: longer than the lease, nobody else posts. A real sleep: the
+    // lease runs on the bot processes' own clocks (no clock can be injected into the binary), and what is
+    // tested is that this much wall-clock time passes without a takeover.
     tokio::time::sleep(Duration::from_millis(3000)).await;
     assert!(fake.channel_messages(PARTNERS_CHANNEL_ID).is_empty());
     let run = store
@@ -260,7 +263,9 @@ async fn a_claimer_killed_mid_post_leaves_the_period_to_another_process_once() {
         .unwrap()
         .starts_with("Weekly allocation check"));
     eprintln!("taken over {:?} after the kill", killed_at.elapsed());
-    tokio::time::sleep(Duration::from_millis(2500)).await;
+    for b in &bots {
+        b.wait_ticks(3).await;
+    }
     assert_eq!(
         fake.channel_messages(PARTNERS_CHANNEL_ID).len(),
         1,
@@ -343,6 +348,8 @@ async fn the_database_going_away_gets_an_apology_then_business_as_usual() {
     eprintln!("apology after {waited:?}");
     // Discord wants an answer within 3 s; the pool gives up reconnecting after 2.
     assert!(waited < Duration::from_secs(4), "answered after {waited:?}");
+    // The outage lasts a while before the database comes back. A real sleep: the outage's length is the
+    // scenario, not a wait for something (the scheduler may meet it in a tick or while recording its post).
     tokio::time::sleep(Duration::from_millis(1500)).await;
 
     proxy.restore().await;
@@ -363,10 +370,11 @@ async fn the_database_going_away_gets_an_apology_then_business_as_usual() {
             "never recovered: {r}\n{}",
             bot.log_text()
         );
+        // Nothing announces that the pool has reconnected: the next real request is the probe.
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
-    // The period posted before the outage is not posted again.
-    tokio::time::sleep(Duration::from_millis(2000)).await;
+    // The period posted before the outage is not posted again (more ticks awaited in the log).
+    bot.wait_ticks(3).await;
     assert_eq!(
         fake.channel_messages(PARTNERS_CHANNEL_ID).len(),
         1,
@@ -394,6 +402,7 @@ impl Chat for CuttingChat {
         let mut posts = self.posts.lock().unwrap();
         posts.push(format!("{channel_id}: {}", card.title));
         if self.cut_next.swap(false, Ordering::SeqCst) {
+            // An outage of a set length is the scenario: the post's recording must wait it out.
             self.proxy.cut();
             let proxy = self.proxy.clone();
             tokio::spawn(async move {

@@ -98,6 +98,27 @@ impl Harness {
             .collect()
     }
 
+    /// A process "crashed" claims the weekly `period` fired at `fire` (lease 120 s) and dies before posting.
+    async fn claimed_by_a_process_that_dies(&self, period: &str, fire: DateTime<Utc>) {
+        let claim = self
+            .t
+            .app
+            .store
+            .claim_run(
+                &STANDARD_GUILD_ID.to_string(),
+                DigestKind::Weekly,
+                period,
+                fire,
+                false,
+                "crashed",
+                fire,
+                fire + Span::seconds(120),
+            )
+            .await
+            .unwrap();
+        assert_eq!(claim, Claim::Claimed { attempt: 1 });
+    }
+
     /// POST attempts to a channel, successful or not.
     fn attempts(&self, channel: u64) -> usize {
         let path = format!("/api/v10/channels/{channel}/messages");
@@ -217,26 +238,9 @@ async fn a_crash_between_claim_and_post_is_retried_once_after_the_lease() {
     .await;
     let fire = at(2027, 1, 4, 9, 0, 0);
     h.t.clock.set(fire);
-    let ws = STANDARD_GUILD_ID.to_string();
     let period = partnerfit::schedule::period_of(DigestKind::Weekly, fire, chrono_tz::UTC);
     assert_eq!(period, "2026-W53");
-    let claim =
-        h.t.app
-            .store
-            .claim_run(
-                &ws,
-                DigestKind::Weekly,
-                &period,
-                fire,
-                false,
-                "crashed",
-                fire,
-                fire + Span::seconds(120),
-            )
-            .await
-            .unwrap();
-    assert_eq!(claim, Claim::Claimed { attempt: 1 });
-    // ... and the process dies here, without posting.
+    h.claimed_by_a_process_that_dies(&period, fire).await;
     let s = h.scheduler("survivor");
     for t in [
         fire,
@@ -276,23 +280,7 @@ async fn a_crash_then_long_downtime_posts_only_the_latest_period() {
     ))
     .await;
     let fire = at(2027, 1, 4, 9, 0, 0);
-    let ws = STANDARD_GUILD_ID.to_string();
-    let claim =
-        h.t.app
-            .store
-            .claim_run(
-                &ws,
-                DigestKind::Weekly,
-                "2026-W53",
-                fire,
-                false,
-                "crashed",
-                fire,
-                fire + Span::seconds(120),
-            )
-            .await
-            .unwrap();
-    assert_eq!(claim, Claim::Claimed { attempt: 1 });
+    h.claimed_by_a_process_that_dies("2026-W53", fire).await;
     let s = h.scheduler("back-up");
     // Back on Wednesday 2027-01-27: the Mondays 01-11, 01-18 and 01-25 were missed too.
     let r = h.tick_at(&s, at(2027, 1, 27, 12, 0, 0)).await;

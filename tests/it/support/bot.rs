@@ -1,12 +1,15 @@
 //! Running the real `partnerfit run` binary against the fake Discord.
 
-use super::fake_discord::{FakeDiscord, Invoker, PARTNERS_CHANNEL_ID, STANDARD_GUILD_ID};
+use super::fake_discord::{FakeDiscord, Invoker, Recorded, PARTNERS_CHANNEL_ID, STANDARD_GUILD_ID};
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 pub const WAIT: Duration = Duration::from_secs(15);
+
+/// What the scheduler logs after each tick (`src/schedule/runner.rs`).
+pub const TICK_LINE: &str = "scheduler sleeping";
 
 /// The bot process; killed when dropped.
 pub struct Bot {
@@ -62,6 +65,29 @@ impl Bot {
 
     pub fn log_text(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// Scheduler ticks this process has finished: the scheduler logs [`TICK_LINE`] (at trace level, which
+    /// `start_on` turns on) after each tick, before it waits for the next fire time.
+    pub fn ticks(&self) -> usize {
+        self.log_text().matches(TICK_LINE).count()
+    }
+
+    /// Waits until the scheduler has finished `n` more ticks than it had when called. With an every-second
+    /// schedule, three more ticks mean at least two more fire times were looked at, so "still one post"
+    /// after this proves something a fixed sleep on a loaded machine might not. The log is a file, so it is
+    /// read again every 20 ms until then.
+    pub async fn wait_ticks(&self, n: usize) {
+        let target = self.ticks() + n;
+        let deadline = std::time::Instant::now() + WAIT;
+        while self.ticks() < target {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the scheduler did not tick {n} more times within {WAIT:?}\n{}",
+                self.log_text()
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
     }
 
     /// Send SIGTERM and wait for the exit code (polling without blocking the runtime the fake runs on).
@@ -131,6 +157,32 @@ pub async fn slash(fake: &FakeDiscord, who: &Invoker, path: &[&str], leaf: Vec<V
     );
     let id = fake.send_interaction(payload).await.unwrap();
     fake.interaction_response(id, WAIT).await.unwrap()
+}
+
+/// Sends an interaction whose reply is deferred; returns its callback body and the awaited first edit of its
+/// original message, where the answer arrives.
+pub async fn send_deferred(fake: &FakeDiscord, payload: Value) -> (Value, Recorded) {
+    let id = fake.send_interaction(payload).await.unwrap();
+    let callback = fake.interaction_response(id, WAIT).await.unwrap();
+    let edit = fake.wait_original_edit(id, WAIT).await.unwrap();
+    (callback, edit)
+}
+
+/// Like `slash`, for a command whose reply is deferred: its callback body and the edit with the answer.
+pub async fn deferred(
+    fake: &FakeDiscord,
+    who: &Invoker,
+    path: &[&str],
+    leaf: Vec<Value>,
+) -> (Value, Recorded) {
+    let payload = super::fake_discord::slash_command(
+        Some(STANDARD_GUILD_ID),
+        PARTNERS_CHANNEL_ID,
+        who,
+        path[0],
+        nested(&path[1..], leaf),
+    );
+    send_deferred(fake, payload).await
 }
 
 /// The first embed's title of an interaction callback.

@@ -108,5 +108,6 @@ pub mod db;
 pub mod fake_discord;
 pub mod ipp;
 pub mod proxy;
+pub mod scenario;
 
 pub use db::{Db, TestDb};

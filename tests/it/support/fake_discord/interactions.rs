@@ -143,20 +143,9 @@ impl FakeDiscord {
 
     /// Successful follow-ups (`POST /webhooks/{app}/{token}`) of an interaction, as recorded.
     pub fn followups(&self, interaction_id: u64) -> Vec<Recorded> {
-        let token = match self
-            .inner
-            .st()
-            .interactions
-            .values()
-            .find(|i| i.id == interaction_id)
-        {
-            Some(i) => i.token.clone(),
-            None => return vec![],
+        let Ok(path) = self.webhook_path(interaction_id) else {
+            return vec![];
         };
-        let path = format!(
-            "/api/v10/webhooks/{}/{token}",
-            self.inner.config.application_id
-        );
         self.requests()
             .into_iter()
             .filter(|r| r.method == "POST" && r.path == path && r.is_success())
@@ -169,6 +158,31 @@ impl FakeDiscord {
         interaction_id: u64,
         timeout: Duration,
     ) -> anyhow::Result<Recorded> {
+        let path = self.webhook_path(interaction_id)?;
+        self.wait_request(
+            move |r| r.method == "POST" && r.path == path && r.is_success(),
+            timeout,
+        )
+        .await
+    }
+
+    /// The first successful edit of an interaction's original message
+    /// (`PATCH /webhooks/{app}/{token}/messages/@original`): where a deferred reply arrives.
+    pub async fn wait_original_edit(
+        &self,
+        interaction_id: u64,
+        timeout: Duration,
+    ) -> anyhow::Result<Recorded> {
+        let path = format!("{}/messages/@original", self.webhook_path(interaction_id)?);
+        self.wait_request(
+            move |r| r.method == "PATCH" && r.path == path && r.is_success(),
+            timeout,
+        )
+        .await
+    }
+
+    /// `/api/v10/webhooks/{app}/{token}` of an interaction this fake sent.
+    fn webhook_path(&self, interaction_id: u64) -> anyhow::Result<String> {
         let token = self
             .inner
             .st()
@@ -177,15 +191,10 @@ impl FakeDiscord {
             .find(|i| i.id == interaction_id)
             .map(|i| i.token.clone())
             .ok_or_else(|| anyhow!("interaction {interaction_id} was not sent by this fake"))?;
-        let path = format!(
+        Ok(format!(
             "/api/v10/webhooks/{}/{token}",
             self.inner.config.application_id
-        );
-        self.wait_request(
-            move |r| r.method == "POST" && r.path == path && r.is_success(),
-            timeout,
-        )
-        .await
+        ))
     }
 
     /// Validates `payload` as a serenity `Message`, then dispatches MESSAGE_CREATE. Errs if no

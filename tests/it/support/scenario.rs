@@ -1,0 +1,114 @@
+//! Scenario builders for the tests that drive the real bot, so a test reads like the product: a bot that
+//! is up (`TestBot::start`), a workspace with a profile and partners, a schedule that fires now and its
+//! post awaited, and the scheduler's next ticks awaited instead of sleeping through them.
+
+use super::bot::{opt, slash, title, Bot, WAIT};
+use super::fake_discord::{FakeConfig, FakeDiscord, Invoker, Recorded};
+use serde_json::{json, Value};
+use tempfile::TempDir;
+
+/// `partnerfit run` on a fresh SQLite file against a fresh fake Discord (the standard guild).
+pub struct TestBot {
+    pub fake: FakeDiscord,
+    /// The bot's working directory (its database and log); a restarted bot reuses it.
+    pub dir: TempDir,
+    pub bot: Bot,
+}
+
+impl TestBot {
+    /// The bot, READY on the gateway and with its commands registered (it registers them right after READY).
+    pub async fn start() -> TestBot {
+        TestBot::start_with(&[]).await
+    }
+
+    /// Like `start`, with extra environment variables for the bot.
+    pub async fn start_with(env: &[(&str, &str)]) -> TestBot {
+        let fake = FakeDiscord::start(FakeConfig::standard()).await.unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let bot = Bot::start(&fake, dir.path(), env);
+        if let Err(e) = fake.wait_ready(WAIT).await {
+            panic!("bot never got ready: {e}\n{}", bot.log_text());
+        }
+        fake.wait_request(|r| r.method == "PUT" && r.path.ends_with("/commands"), WAIT)
+            .await
+            .unwrap_or_else(|e| panic!("commands never registered: {e}\n{}", bot.log_text()));
+        TestBot { fake, dir, bot }
+    }
+}
+
+/// A trait of a profile: its name and the `/profile trait add` options beyond `type` and `name`.
+pub type TraitSpec<'a> = (&'a str, Vec<Value>);
+
+/// A workspace with a profile: `/profile create type:reseller name:Resellers`, then `/profile trait add` of
+/// each trait, as the lead; every reply must say it worked.
+pub async fn reseller_profile(fake: &FakeDiscord, traits: &[TraitSpec<'_>]) {
+    let lead = Invoker::lead();
+    let r = slash(
+        fake,
+        &lead,
+        &["profile", "create"],
+        vec![
+            opt("type", json!("reseller")),
+            opt("name", json!("Resellers")),
+        ],
+    )
+    .await;
+    assert!(title(&r).contains("created"), "{r}");
+    for (name, extra) in traits {
+        let mut leaf = vec![opt("type", json!("reseller")), opt("name", json!(name))];
+        leaf.extend(extra.iter().cloned());
+        let r = slash(fake, &lead, &["profile", "trait", "add"], leaf).await;
+        assert!(title(&r).contains("added trait"), "{r}");
+    }
+}
+
+/// `/partner add` of a reseller, as the lead; the reply must say it was added.
+pub async fn reseller(fake: &FakeDiscord, name: &str) {
+    let r = slash(
+        fake,
+        &Invoker::lead(),
+        &["partner", "add"],
+        vec![opt("name", json!(name)), opt("type", json!("reseller"))],
+    )
+    .await;
+    assert!(title(&r).contains(&format!("Added {name}")), "{r}");
+}
+
+/// `/schedule set digest:<digest> cron:"* * * * * *" channel:<channel>` as the lead: a schedule that fires
+/// every second, so now. Returns the reply (a refusal too).
+pub async fn set_schedule_every_second(fake: &FakeDiscord, digest: &str, channel: u64) -> Value {
+    slash(
+        fake,
+        &Invoker::lead(),
+        &["schedule", "set"],
+        vec![
+            opt("digest", json!(digest)),
+            opt("cron", json!("* * * * * *")),
+            json!({"name": "channel", "type": 7, "value": channel.to_string()}),
+        ],
+    )
+    .await
+}
+
+/// A schedule of `digest` that fires now (every second) in `channel`; the reply must confirm it.
+pub async fn schedule_firing_now(fake: &FakeDiscord, digest: &str, channel: u64) {
+    let r = set_schedule_every_second(fake, digest, channel).await;
+    assert!(
+        title(&r).contains(&format!("Scheduled the {digest} digest")),
+        "{r}"
+    );
+}
+
+/// Whether a recorded request is a successful post in `channel`.
+pub fn is_post_to(q: &Recorded, channel: u64) -> bool {
+    q.method == "POST"
+        && q.path == format!("/api/v10/channels/{channel}/messages")
+        && q.is_success()
+}
+
+/// The first successful post in `channel` (past or future), awaited; a timeout fails with the bot's log.
+pub async fn awaited_post(fake: &FakeDiscord, bot: &Bot, channel: u64) -> Recorded {
+    fake.wait_request(|q| is_post_to(q, channel), WAIT)
+        .await
+        .unwrap_or_else(|e| panic!("{e}\n{}", bot.log_text()))
+}
