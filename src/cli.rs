@@ -24,7 +24,7 @@ pub struct Cli {
     pub command: Command,
 }
 
-#[derive(Debug, Clone, Args)]
+#[derive(Clone, Args)]
 pub struct Global {
     /// Config file (default: config/partnerfit.toml when it exists)
     #[arg(long, global = true, env = "PARTNERFIT_CONFIG", value_name = "PATH")]
@@ -43,6 +43,21 @@ pub struct Global {
     /// Machine-readable output (console: one JSON object per input line; digest: the digest object)
     #[arg(long, global = true)]
     pub json: bool,
+}
+
+/// Hides the database password (see [`crate::config::redact_url`]).
+impl std::fmt::Debug for Global {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Global")
+            .field("config", &self.config)
+            .field(
+                "database",
+                &self.database.as_deref().map(crate::config::redact_url),
+            )
+            .field("workspace", &self.workspace)
+            .field("json", &self.json)
+            .finish()
+    }
 }
 
 #[derive(Debug, Subcommand)]

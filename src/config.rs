@@ -15,8 +15,50 @@ pub const DEFAULT_DATABASE_URL: &str = "sqlite://partnerfit.db";
 #[error("{0}")]
 pub struct ConfigError(pub String);
 
-/// The whole configuration.
-#[derive(Debug, Clone, PartialEq)]
+/// A database URL with its secrets hidden, for `Debug` and messages: the password of `user:password@host`
+/// and the value of a `password=` parameter become `***`.
+pub fn redact_url(url: &str) -> String {
+    let (scheme, rest) = match url.split_once("://") {
+        Some((s, r)) => (Some(s), r),
+        None => (None, url),
+    };
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(end);
+    let authority = match authority.rsplit_once('@') {
+        Some((user, host)) => match user.split_once(':') {
+            Some((name, _)) => format!("{name}:***@{host}"),
+            None => format!("{user}@{host}"),
+        },
+        None => authority.to_string(),
+    };
+    let tail = match tail.split_once('?') {
+        Some((path, query)) => {
+            let params: Vec<String> = query
+                .split('&')
+                .map(|kv| match kv.split_once('=') {
+                    Some((k, _)) if k.to_ascii_lowercase().contains("password") => {
+                        format!("{k}=***")
+                    }
+                    _ => kv.to_string(),
+                })
+                .collect();
+            format!("{path}?{}", params.join("&"))
+        }
+        None => tail.to_string(),
+    };
+    match scheme {
+        Some(s) => format!("{s}://{authority}{tail}"),
+        None => format!("{authority}{tail}"),
+    }
+}
+
+/// An optional database URL, redacted for `Debug`.
+fn redacted(url: &Option<String>) -> Option<String> {
+    url.as_deref().map(redact_url)
+}
+
+/// The whole configuration. Its `Debug` hides the database password and the tokens.
+#[derive(Clone, PartialEq)]
 pub struct Config {
     pub database_url: String,
     pub workspace: String,
@@ -24,6 +66,18 @@ pub struct Config {
     pub log: String,
     pub discord: DiscordConfig,
     pub scheduler: SchedulerConfig,
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("database_url", &redact_url(&self.database_url))
+            .field("workspace", &self.workspace)
+            .field("log", &self.log)
+            .field("discord", &self.discord)
+            .field("scheduler", &self.scheduler)
+            .finish()
+    }
 }
 
 /// Discord settings.
@@ -77,7 +131,7 @@ impl Default for Config {
     }
 }
 
-#[derive(Debug, Deserialize, Default)]
+#[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 struct FileConfig {
     database_url: Option<String>,
@@ -85,6 +139,18 @@ struct FileConfig {
     log: Option<String>,
     discord: Option<FileDiscord>,
     scheduler: Option<FileScheduler>,
+}
+
+impl std::fmt::Debug for FileConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FileConfig")
+            .field("database_url", &redacted(&self.database_url))
+            .field("workspace", &self.workspace)
+            .field("log", &self.log)
+            .field("discord", &self.discord)
+            .field("scheduler", &self.scheduler)
+            .finish()
+    }
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -103,11 +169,21 @@ struct FileScheduler {
 }
 
 /// What the command line (and the environment variables clap reads for it) said.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct Overrides {
     pub config_path: Option<PathBuf>,
     pub database_url: Option<String>,
     pub workspace: Option<String>,
+}
+
+impl std::fmt::Debug for Overrides {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Overrides")
+            .field("config_path", &self.config_path)
+            .field("database_url", &redacted(&self.database_url))
+            .field("workspace", &self.workspace)
+            .finish()
+    }
 }
 
 /// Read an environment variable; empty counts as unset.
@@ -320,6 +396,52 @@ mod tests {
         })
         .unwrap();
         assert!(!c.discord.message_content);
+    }
+
+    #[test]
+    fn secrets_are_redacted_in_every_debug() {
+        assert_eq!(
+            redact_url("postgres://app:s3cret@db.example:6543/pf?sslmode=require&password=p2"),
+            "postgres://app:***@db.example:6543/pf?sslmode=require&password=***"
+        );
+        assert_eq!(
+            redact_url("postgres://app@db.example/pf"),
+            "postgres://app@db.example/pf"
+        );
+        assert_eq!(
+            redact_url("sqlite://partnerfit.db"),
+            "sqlite://partnerfit.db"
+        );
+        assert_eq!(
+            redact_url("postgresql://a:b@c@h/pf"),
+            "postgresql://a:***@h/pf"
+        );
+        let url = "postgres://app:s3cret@db.example/pf?password=p2";
+        let c = Config {
+            database_url: url.into(),
+            discord: DiscordConfig {
+                token: Some("secret-token".into()),
+                ..DiscordConfig::default()
+            },
+            ..Config::default()
+        };
+        let o = Overrides {
+            database_url: Some(url.into()),
+            ..Overrides::default()
+        };
+        let f = FileConfig {
+            database_url: Some(url.into()),
+            ..FileConfig::default()
+        };
+        for shown in [format!("{c:?}"), format!("{o:?}"), format!("{f:?}")] {
+            assert!(
+                !shown.contains("s3cret")
+                    && !shown.contains("p2")
+                    && !shown.contains("secret-token"),
+                "{shown}"
+            );
+            assert!(shown.contains("db.example"), "{shown}");
+        }
     }
 
     #[test]

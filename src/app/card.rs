@@ -40,11 +40,28 @@ pub struct FileOut {
     pub bytes: Vec<u8>,
 }
 
-/// A button under the message; `id` is routed back to the bot when pressed.
+/// A button under the message. What it does is data — a kind with typed ids — never a command: the chat layer
+/// encodes it for the platform and checks it again, inside the caller's workspace, when it is pressed.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Action {
-    pub id: String,
+    pub target: Target,
     pub label: String,
+}
+
+/// What a button acts on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target {
+    /// Open the form that records evidence of one trait for one partner.
+    RecordEvidence { partner: i64, trait_id: i64 },
+}
+
+/// Where a card's list stands when the card shows one page of it (the lines are that page only).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Paged {
+    /// The page shown, from 0.
+    pub page: usize,
+    /// How many pages the list has (at least 1).
+    pub pages: usize,
 }
 
 /// A message, independent of where it is shown.
@@ -63,6 +80,10 @@ pub struct Card {
     pub ephemeral: bool,
     /// A role this message mentions and pings: only the configured review role, only on a posted digest.
     pub mention_role: Option<String>,
+    /// The list the lines are, so a chat can show it page by page (page buttons carry this, not a command).
+    pub list: Option<super::lists::ListId>,
+    /// Set when `lines` hold one page of the list rather than all of it.
+    pub paged: Option<Paged>,
 }
 
 impl Card {
@@ -78,6 +99,8 @@ impl Card {
             actions: Vec::new(),
             ephemeral: false,
             mention_role: None,
+            list: None,
+            paged: None,
         }
     }
     pub fn description(mut self, d: impl Into<String>) -> Card {
@@ -108,6 +131,11 @@ impl Card {
     }
     pub fn footer(mut self, f: impl Into<String>) -> Card {
         self.footer = Some(f.into());
+        self
+    }
+    /// Mark the lines as the list `list` (so a chat may page through it).
+    pub fn list(mut self, list: super::lists::ListId) -> Card {
+        self.list = Some(list);
         self
     }
     pub fn ephemeral(mut self) -> Card {

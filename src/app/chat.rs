@@ -25,8 +25,14 @@ pub struct Post<'a> {
 
 #[async_trait::async_trait]
 pub trait Chat: Send + Sync + std::fmt::Debug {
-    /// Ok when the bot can post in `channel_id` of `workspace`; otherwise the reason, in words.
-    async fn check_can_post(&self, workspace: &str, channel_id: &str) -> Result<(), String>;
+    /// Ok when `channel_id` is a channel of `workspace` (its server) in which the bot can post; otherwise
+    /// why not, in words: [`PostError::Forbidden`] when it is not a channel of the workspace or the bot
+    /// lacks permissions there, [`PostError::Transient`] when it cannot tell yet (the server is not loaded).
+    async fn check_can_post(&self, workspace: &str, channel_id: &str) -> Result<(), PostError>;
+    /// Ok when `channel_id` is a channel of `workspace`'s server (asked of the platform when not known
+    /// locally): checked before every scheduled post, so a stored channel never takes a workspace's digest
+    /// into another server. [`PostError::Forbidden`] when it is not; Transient when the platform cannot say.
+    async fn check_channel(&self, workspace: &str, channel_id: &str) -> Result<(), PostError>;
     /// Post a message; returns its id.
     async fn post(&self, channel_id: &str, post: Post<'_>) -> Result<String, PostError>;
 }

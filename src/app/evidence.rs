@@ -252,6 +252,11 @@ impl Render for EvidenceList {
 #[tracing::instrument(skip(app, inv))]
 pub async fn list(app: &App, ctx: &Ctx, inv: &Invocation) -> AppResult<Reply> {
     let partner = lookup::partner(app, &ctx.workspace, inv.text("partner")?).await?;
+    list_of(app, ctx, partner).await
+}
+
+/// The evidence of one partner of the caller's workspace, newest first.
+pub async fn list_of(app: &App, ctx: &Ctx, partner: crate::store::Partner) -> AppResult<Reply> {
     let names = app.store.trait_names_by_id(&ctx.workspace).await?;
     let mut records: Vec<EvidenceLine> = app
         .store
@@ -281,10 +286,14 @@ pub async fn list(app: &App, ctx: &Ctx, inv: &Invocation) -> AppResult<Reply> {
         })
         .collect();
     records.reverse();
-    Ok(Reply::from_typed(EvidenceList {
+    let mut reply = Reply::from_typed(EvidenceList {
         partner: partner.name,
         records,
-    }))
+    });
+    reply.card.list = Some(super::lists::ListId::Evidence {
+        partner: partner.id,
+    });
+    Ok(reply)
 }
 
 /// A retraction of evidence, an allocation or an outcome.

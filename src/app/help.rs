@@ -37,6 +37,7 @@ impl Render for Help {
             "You are a {} here. 🔒 = needs a higher role. /help command:<name> shows one command in full.",
             self.role
         ))
+        .list(super::lists::ListId::Help)
     }
 }
 

@@ -9,6 +9,7 @@ pub mod digest;
 pub mod evidence;
 pub mod evidence_cache;
 pub mod help;
+pub mod lists;
 pub mod lookup;
 pub mod partners;
 mod profiles;

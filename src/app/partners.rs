@@ -1,6 +1,7 @@
 //! `/partner add|show|list|sign|drop`: the roster.
 
-use super::card::{Card, Render, Tone};
+use super::card::{Card, Paged, Render, Tone};
+use super::lists::{ListId, PAGE_LINES};
 use super::screen::{screen_many, screen_partner, verdict_label, ScreenReply};
 use super::{lookup, App, AppError, AppResult, Ctx, Invocation, Reply};
 use crate::domain::types::parse_text;
@@ -71,7 +72,7 @@ pub async fn add(app: &App, ctx: &Ctx, inv: &Invocation) -> AppResult<Reply> {
                 .await?;
             let shown = existing.map(|e| e.name).unwrap_or_else(|| name.to_string());
             return Err(AppError::user(format!(
-                "`{shown}` is already on the roster (names are compared without case and surrounding spaces). Use /partner show partner:\"{shown}\"."
+                "`{shown}` is already on the roster (names are compared without case, spacing or lookalike letters). Use /partner show partner:\"{shown}\"."
             )));
         }
         Err(e) => return Err(e.into()),
@@ -210,32 +211,126 @@ pub async fn list(app: &App, ctx: &Ctx, inv: &Invocation) -> AppResult<Reply> {
     let verdict: Option<Verdict> = inv.opt_text("verdict").map(str::parse).transpose()?;
     let settings = app.settings(&ctx.workspace).await?;
     let partners = app.store.partners(&ctx.workspace, &filter).await?;
+    let lines: Vec<RosterLine> = roster_lines(app, ctx, &settings, partners)
+        .await?
+        .filter(|l| verdict.is_none() || l.verdict == verdict)
+        .collect();
+    let mut reply = Reply::from_typed(Roster {
+        count: lines.len(),
+        partners: lines,
+    });
+    reply.card.list = Some(roster_id(&filter, verdict));
+    Ok(reply)
+}
+
+fn roster_id(filter: &PartnerFilter, verdict: Option<Verdict>) -> ListId {
+    ListId::Roster {
+        partner_type: filter.partner_type,
+        stage: filter.stage,
+        verdict,
+    }
+}
+
+/// The roster lines of `partners`, screened today.
+async fn roster_lines(
+    app: &App,
+    ctx: &Ctx,
+    settings: &super::Settings,
+    partners: Vec<Partner>,
+) -> AppResult<impl Iterator<Item = RosterLine>> {
     let screens = screen_many(
         app,
         &ctx.workspace,
-        &settings,
+        settings,
         &partners,
-        app.today(&settings),
+        app.today(settings),
     )
     .await?;
-    let lines: Vec<RosterLine> = partners
-        .into_iter()
-        .map(|p| RosterLine {
-            verdict: screens
-                .get(&p.id)
-                .and_then(|s| s.as_ref().map(|s| s.verdict)),
-            id: p.id,
-            name: p.name,
-            partner_type: p.partner_type,
-            stage: p.stage,
-            signed: p.signed,
-        })
-        .filter(|l| verdict.is_none() || l.verdict == verdict)
-        .collect();
-    Ok(Reply::from_typed(Roster {
-        count: lines.len(),
-        partners: lines,
+    Ok(partners.into_iter().map(move |p| RosterLine {
+        verdict: screens
+            .get(&p.id)
+            .and_then(|s| s.as_ref().map(|s| s.verdict)),
+        id: p.id,
+        name: p.name,
+        partner_type: p.partner_type,
+        stage: p.stage,
+        signed: p.signed,
     }))
+}
+
+/// Partners read at a time when a verdict filter makes the roster be screened in full.
+const ROSTER_CHUNK: u64 = 500;
+
+/// One page of the roster (the last page when `page` is past the end), reading from the database only that
+/// page — or, with a verdict filter, every partner of the other filters in chunks of [`ROSTER_CHUNK`],
+/// keeping only the page's lines. Memory stays bounded whatever the roster's size.
+#[tracing::instrument(skip(app))]
+pub async fn roster_page(
+    app: &App,
+    ctx: &Ctx,
+    filter: &PartnerFilter,
+    verdict: Option<Verdict>,
+    page: usize,
+) -> AppResult<Reply> {
+    let ws = &ctx.workspace;
+    let per_page = PAGE_LINES as u64;
+    let settings = app.settings(ws).await?;
+    let (count, page, lines) = match verdict {
+        None => {
+            let count = app.store.count_partners(ws, filter).await?;
+            let page = (page as u64).min(count.div_ceil(per_page).max(1) - 1);
+            let (partners, _) = app
+                .store
+                .partners_page(ws, filter, None, page * per_page, per_page)
+                .await?;
+            let lines = roster_lines(app, ctx, &settings, partners).await?.collect();
+            (count, page, lines)
+        }
+        Some(v) => {
+            // The page kept is the requested one, or the last one when the list ends before it.
+            let wanted = page as u64;
+            let (mut count, mut kept_page, mut lines) = (0u64, 0u64, Vec::new());
+            let mut after: Option<String> = None;
+            loop {
+                let (chunk, last_key) = app
+                    .store
+                    .partners_page(ws, filter, after.as_deref(), 0, ROSTER_CHUNK)
+                    .await?;
+                let full = chunk.len() as u64 == ROSTER_CHUNK;
+                after = last_key;
+                for line in roster_lines(app, ctx, &settings, chunk).await? {
+                    if line.verdict != Some(v) {
+                        continue;
+                    }
+                    let on = count / per_page;
+                    count += 1;
+                    if on > wanted {
+                        continue;
+                    }
+                    if on > kept_page {
+                        kept_page = on;
+                        lines.clear();
+                    }
+                    lines.push(line);
+                }
+                if !full || after.is_none() {
+                    break;
+                }
+            }
+            (count, kept_page, lines)
+        }
+    };
+    let pages = count.div_ceil(per_page).max(1);
+    let mut reply = Reply::from_typed(Roster {
+        count: usize::try_from(count).unwrap_or(usize::MAX),
+        partners: lines,
+    });
+    reply.card.list = Some(roster_id(filter, verdict));
+    reply.card.paged = Some(Paged {
+        page: usize::try_from(page).unwrap_or(0),
+        pages: usize::try_from(pages).unwrap_or(1),
+    });
+    Ok(reply)
 }
 
 /// `/partner sign` and `/partner drop`

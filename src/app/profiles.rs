@@ -221,14 +221,20 @@ impl Render for History {
 
 #[tracing::instrument(skip(app, inv))]
 pub async fn history(app: &App, ctx: &Ctx, inv: &Invocation) -> AppResult<Reply> {
-    let ty = inv.partner_type("type")?;
+    history_of(app, ctx, inv.partner_type("type")?).await
+}
+
+/// The revisions of the caller's workspace's profile of one type.
+pub async fn history_of(app: &App, ctx: &Ctx, ty: PartnerType) -> AppResult<Reply> {
     let p = lookup::profile(app, &ctx.workspace, ty).await?;
     let revisions = app.store.profile_history(p.id).await?;
-    Ok(Reply::from_typed(History {
+    let mut reply = Reply::from_typed(History {
         partner_type: ty,
         name: p.name,
         revisions,
-    }))
+    });
+    reply.card.list = Some(super::lists::ListId::History { partner_type: ty });
+    Ok(reply)
 }
 
 /// `/profile retire`

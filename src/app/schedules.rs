@@ -174,6 +174,7 @@ pub async fn set(app: &App, ctx: &Ctx, inv: &Invocation) -> AppResult<Reply> {
     let note = match &app.chat {
         Some(chat) => {
             chat.check_can_post(&ctx.workspace, &channel).await.map_err(|reason| {
+                let reason = reason.to_string();
                 AppError::user(format!(
                     "I cannot post in <#{channel}>: {reason}. Give me View Channel, Send Messages, Embed Links and Attach Files there, or pick another channel."
                 ))

@@ -1,7 +1,7 @@
 //! `/screen` and free-text questions ("does Acme fit?"): the checklist of a partner against its profile,
 //! and for a name not on the roster, the traits to check.
 
-use super::card::{Action, Card, Render, Tone};
+use super::card::{Action, Card, Render, Target, Tone};
 use super::{lookup, App, AppError, AppResult, Ctx, Invocation, Reply, Settings};
 use crate::domain::evidence::{CompactEvidence, Observation};
 use crate::domain::profile::{num, Profile};
@@ -189,7 +189,10 @@ impl Render for ScreenReply {
         for (t, id) in self.traits.iter().zip(&self.trait_ids) {
             if t.status.is_unknown() && card.actions.len() < 5 {
                 card.actions.push(Action {
-                    id: format!("ev:{}:{}", self.partner_id, id),
+                    target: Target::RecordEvidence {
+                        partner: self.partner_id,
+                        trait_id: *id,
+                    },
                     label: format!("Record: {}", truncate(&t.name, 60)),
                 });
             }

@@ -1,7 +1,7 @@
 //! Parsing a console line the way Discord shows a filled-in command:
 //! `/evidence add partner:"Acme Corp" trait:"Customer overlap" value:31`.
 
-use crate::app::spec::{self, Kind, COMMANDS};
+use crate::app::spec::{self, COMMANDS};
 use crate::app::{ArgValue, Invocation};
 use crate::domain::snippet;
 
@@ -166,24 +166,11 @@ pub fn parse_line(line: &str) -> Result<Line, LineError> {
         if inv.args.contains_key(&name) {
             return Err(err(&command, format!("option `{name}` is given twice")));
         }
-        let value = match spec.option(&name).map(|o| o.kind) {
-            Some(Kind::Attachment) => read_file(&value).map_err(|m| err(&command, m))?,
-            _ => ArgValue::Text(value),
-        };
-        inv.args.insert(name, value);
+        // A file option holds the path as text: the console reads it once the caller's role allows the
+        // command ([`super::read_files`]); parsing never touches the disk.
+        inv.args.insert(name, ArgValue::Text(value));
     }
     Ok(Line::Command(inv))
-}
-
-/// The console gives files by path.
-fn read_file(path: &str) -> Result<ArgValue, String> {
-    let bytes =
-        std::fs::read(path).map_err(|e| format!("cannot read file `{}`: {e}", snippet(path)))?;
-    let name = std::path::Path::new(path)
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| path.to_string());
-    Ok(ArgValue::File { name, bytes })
 }
 
 /// Whether `word` continues `path` towards some command (so it is a path word, not a stray value).

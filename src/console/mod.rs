@@ -4,10 +4,15 @@
 
 pub mod line;
 
-use crate::app::{answer_question, dispatch, App, AppError, Ctx, Reply};
+use crate::app::spec::{self, Kind};
+use crate::app::transfer::MAX_IMPORT_BYTES;
+use crate::app::{
+    answer_question, dispatch, require, App, AppError, ArgValue, Ctx, Invocation, Reply,
+};
+use crate::domain::snippet;
 use line::{parse_line, Line};
 use serde_json::json;
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::{BufRead, IsTerminal, Read, Write};
 
 /// The result of one input line, ready to print.
 #[derive(Debug, Clone, PartialEq)]
@@ -43,13 +48,69 @@ pub async fn handle_line(app: &App, ctx: &Ctx, text: &str) -> Option<Outcome> {
     let (command, result) = match parse_line(text) {
         Ok(Line::Nothing) => return None,
         Err(e) => (e.command.clone(), Err(AppError::User(e.message))),
-        Ok(Line::Command(inv)) => (inv.command_name(), dispatch(app, ctx, &inv).await),
+        Ok(Line::Command(mut inv)) => {
+            let result = match read_files(ctx, &mut inv) {
+                Ok(()) => dispatch(app, ctx, &inv).await,
+                Err(e) => Err(e),
+            };
+            (inv.command_name(), result)
+        }
         Ok(Line::Question(q)) => ("screen".to_string(), answer_question(app, ctx, &q).await),
     };
     Some(Outcome {
         command,
         result: result.map_err(|e| e.user_message()),
     })
+}
+
+/// Read the files a command's file options name by path — a console feature only: no chat reaches this.
+/// The caller's role is checked first, so a command they may not run reads nothing; a file is read up to
+/// the import limit and refused past it, so a path such as `/dev/zero` costs nothing more.
+fn read_files(ctx: &Ctx, inv: &mut Invocation) -> Result<(), AppError> {
+    let Some(spec) = spec::find(&inv.path) else {
+        return Ok(());
+    };
+    let files: Vec<&str> = spec
+        .options
+        .iter()
+        .filter(|o| matches!(o.kind, Kind::Attachment))
+        .map(|o| o.name)
+        .filter(|n| matches!(inv.args.get(*n), Some(ArgValue::Text(_))))
+        .collect();
+    if files.is_empty() {
+        return Ok(());
+    }
+    require(ctx, spec.min_role, &format!("run /{}", spec.name()))?;
+    for name in files {
+        if let Some(ArgValue::Text(path)) = inv.args.get(name) {
+            let file = read_file(path).map_err(AppError::User)?;
+            inv.args.insert(name.to_string(), file);
+        }
+    }
+    Ok(())
+}
+
+/// Read a file named by path, at most [`MAX_IMPORT_BYTES`] of it.
+fn read_file(path: &str) -> Result<ArgValue, String> {
+    let cannot = |e: std::io::Error| format!("cannot read file `{}`: {e}", snippet(path));
+    let file = std::fs::File::open(path).map_err(cannot)?;
+    let mut bytes = Vec::new();
+    let limit = MAX_IMPORT_BYTES as u64;
+    file.take(limit + 1)
+        .read_to_end(&mut bytes)
+        .map_err(cannot)?;
+    if bytes.len() as u64 > limit {
+        return Err(format!(
+            "`{}` is larger than {} MB: split it, or run `partnerfit import` with it on the server",
+            snippet(path),
+            MAX_IMPORT_BYTES / (1024 * 1024)
+        ));
+    }
+    let name = std::path::Path::new(path)
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| path.to_string());
+    Ok(ArgValue::File { name, bytes })
 }
 
 fn print(out: &mut impl Write, o: &Outcome, json: bool) -> std::io::Result<()> {

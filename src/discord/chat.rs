@@ -2,7 +2,7 @@
 
 use super::render::{attachments, clip, embed, mentions};
 use crate::app::chat::{Chat, Post, PostError};
-use serenity::all::{Cache, ChannelId, CreateMessage, GuildId, Http, Nonce, Permissions};
+use serenity::all::{Cache, Channel, ChannelId, CreateMessage, GuildId, Http, Nonce, Permissions};
 use std::sync::Arc;
 
 /// What the bot needs in a digest channel.
@@ -45,32 +45,53 @@ pub fn classify(e: &serenity::Error) -> PostError {
 
 #[async_trait::async_trait]
 impl Chat for DiscordChat {
-    async fn check_can_post(&self, workspace: &str, channel_id: &str) -> Result<(), String> {
+    async fn check_can_post(&self, workspace: &str, channel_id: &str) -> Result<(), PostError> {
         let (Some(g), Some(c)) = (parse_id(workspace), parse_id(channel_id)) else {
-            return Err("that is not a Discord channel".into());
+            return Err(PostError::Forbidden("that is not a Discord channel".into()));
         };
         let me = self.cache.current_user().id;
-        let guild = self
-            .cache
-            .guild(GuildId::new(g))
-            .ok_or_else(|| "this server is not loaded yet — try again in a minute".to_string())?;
-        let channel = guild
-            .channels
-            .get(&ChannelId::new(c))
-            .ok_or_else(|| "that channel is not in this server (or I cannot see it)".to_string())?;
+        let guild = self.cache.guild(GuildId::new(g)).ok_or_else(|| {
+            PostError::Transient("this server is not loaded yet — try again in a minute".into())
+        })?;
+        // Only the channels of this server: a channel of another server is refused, whatever the bot
+        // could do there.
+        let channel = guild.channels.get(&ChannelId::new(c)).ok_or_else(|| {
+            PostError::Forbidden("that channel is not in this server (or I cannot see it)".into())
+        })?;
         let member = guild
             .members
             .get(&me)
-            .ok_or_else(|| "I am not a member of this server yet".to_string())?;
+            .ok_or_else(|| PostError::Transient("I am not a member of this server yet".into()))?;
         let have = guild.user_permissions_in(channel, member);
         let missing = POST_PERMISSIONS - have;
         if missing.is_empty() {
             Ok(())
         } else {
-            Err(format!(
+            Err(PostError::Forbidden(format!(
                 "I am missing {}",
                 missing.get_permission_names().join(", ")
-            ))
+            )))
+        }
+    }
+
+    async fn check_channel(&self, workspace: &str, channel_id: &str) -> Result<(), PostError> {
+        let (Some(g), Some(c)) = (parse_id(workspace), parse_id(channel_id)) else {
+            return Err(PostError::Forbidden("that is not a Discord channel".into()));
+        };
+        let (guild, channel) = (GuildId::new(g), ChannelId::new(c));
+        if self
+            .cache
+            .guild(guild)
+            .is_some_and(|g| g.channels.contains_key(&channel))
+        {
+            return Ok(());
+        }
+        match self.http.get_channel(channel).await {
+            Ok(Channel::Guild(gc)) if gc.guild_id == guild => Ok(()),
+            Ok(_) => Err(PostError::Forbidden(
+                "that channel is not in this server".into(),
+            )),
+            Err(e) => Err(classify(&e)),
         }
     }
 

@@ -1,24 +1,35 @@
 //! Gateway events: slash commands, autocomplete, buttons and modals, and questions that mention the bot.
-//! Every interaction becomes an [`Invocation`] of the same command table the console uses.
+//! A slash command becomes an [`Invocation`] of the same command table the console uses, after its role is
+//! checked (and, for `/import`, acknowledged before its attachment is downloaded). A button or form id is
+//! data, parsed strictly by [`super::buttons`], never a command to replay.
 
+use super::buttons::{self, Button, EvidenceForm};
 use super::chat::DiscordChat;
-use super::render::{attachments, clip, components, embed, mentions, no_pings, pages};
+use super::render::{attachments, clip, components, embed, mentions, no_pings};
 use crate::app::card::Card;
+use crate::app::lists::{self, ListId};
 use crate::app::spec::{self, Complete, Kind};
 use crate::app::{answer_question, dispatch, App, AppError, ArgValue, Ctx, Invocation, Reply};
 use crate::domain::{name_key, PartnerType, Role};
 use serenity::all::{
-    ActionRowComponent, AutocompleteOption, CommandInteraction, ComponentInteraction, Context,
-    CreateActionRow, CreateAutocompleteResponse, CreateInputText, CreateInteractionResponse,
-    CreateInteractionResponseMessage, CreateMessage, CreateModal, EditInteractionResponse,
-    EventHandler, InputTextStyle, Interaction, Member, Message, ModalInteraction, Permissions,
-    Ready, ResolvedOption, ResolvedValue, ResumedEvent, Unresolved,
+    ActionRowComponent, Attachment, AutocompleteOption, CommandInteraction, ComponentInteraction,
+    Context, CreateActionRow, CreateAutocompleteResponse, CreateInputText,
+    CreateInteractionResponse, CreateInteractionResponseMessage, CreateMessage, CreateModal,
+    EditInteractionResponse, EventHandler, InputTextStyle, Interaction, Member, Message,
+    ModalInteraction, Permissions, Ready, ResolvedOption, ResolvedValue, ResumedEvent, Unresolved,
 };
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-/// The largest file `/import` downloads (checked before downloading).
+/// The largest file `/import` downloads: checked against the attachment's stated size before downloading,
+/// and against the bytes received while downloading.
 pub const MAX_ATTACHMENT_BYTES: u32 = crate::app::transfer::MAX_IMPORT_BYTES as u32;
+
+/// The longest an attachment download may take.
+const DOWNLOAD_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(120);
+
+/// The form fields the evidence form has: any other field of a submitted form is ignored.
+const EVIDENCE_FORM_FIELDS: [&str; 5] = ["met", "value", "source", "note", "observed"];
 
 /// Commands that may take longer than Discord's 3 seconds: acknowledged first, answered by an edit.
 fn is_slow(path: &[String]) -> bool {
@@ -38,6 +49,16 @@ pub struct Handler {
     /// Run once, on the first READY (it survives reconnects): starts the scheduler.
     pub on_first_ready: std::sync::Mutex<Option<OnReady>>,
     pub registered: AtomicBool,
+    /// Downloads attachments (`/import`), streaming, with the size limit checked as bytes arrive.
+    pub downloads: reqwest::Client,
+}
+
+/// The HTTP client that downloads attachments.
+pub fn download_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .timeout(DOWNLOAD_TIMEOUT)
+        .build()
+        .unwrap_or_default()
 }
 
 /// The caller's role from their permissions and roles, against the workspace's role settings.
@@ -89,15 +110,19 @@ impl Handler {
     async fn command(&self, ctx: &Context, cmd: &CommandInteraction) {
         let app = self.app(ctx);
         let guild = cmd.guild_id.map(|g| g.get());
-        let caller = match self.ctx(guild, cmd.member.as_deref(), cmd.channel_id.get()).await {
+        let caller = match self
+            .ctx(guild, cmd.member.as_deref(), cmd.channel_id.get())
+            .await
+        {
             Ok(Some(c)) => c,
-            Ok(None) => return reply_error(ctx, cmd, "partnerfit only works in a server: use the commands in a channel of your team's server.").await,
+            Ok(None) => return reply_error(ctx, cmd, NOT_IN_A_SERVER).await,
             Err(e) => return reply_error(ctx, cmd, &e.user_message()).await,
         };
-        let inv = match invocation(cmd).await {
+        let (mut inv, files) = match invocation(cmd) {
             Ok(i) => i,
             Err(e) => return reply_error(ctx, cmd, &e).await,
         };
+        // The role first: nothing is downloaded or computed for a caller who may not run the command.
         if let Some(s) = spec::find(&inv.path) {
             if let Err(e) = crate::app::require(&caller, s.min_role, &format!("run /{}", s.name()))
             {
@@ -118,8 +143,13 @@ impl Handler {
                 tracing::warn!(error = %e, "could not acknowledge the interaction");
                 return;
             }
-            let edit = match dispatch(&app, &caller, &inv).await {
-                Ok(r) => edit_from(&r.card, 0, page_key(&inv).as_deref()),
+            // Acknowledged, so a slow download does not miss Discord's 3 seconds.
+            let result = match self.download(&files, &mut inv).await {
+                Ok(()) => dispatch(&app, &caller, &inv).await,
+                Err(e) => Err(AppError::User(e)),
+            };
+            let edit = match result {
+                Ok(r) => edit_from(&r.card, 0),
                 Err(e) => EditInteractionResponse::new()
                     .content(clip(&format!("⚠ {}", e.user_message()), 2000))
                     .allowed_mentions(no_pings()),
@@ -129,12 +159,17 @@ impl Handler {
             }
             return;
         }
-        let response = match dispatch(&app, &caller, &inv).await {
-            Ok(r) => CreateInteractionResponse::Message(message_from(
-                &r.card,
-                0,
-                page_key(&inv).as_deref(),
-            )),
+        let result = match (
+            self.download(&files, &mut inv).await,
+            ListId::roster_of(&inv),
+        ) {
+            (Err(e), _) => Err(AppError::User(e)),
+            // The roster is read one page at a time, here as when its page buttons are pressed.
+            (Ok(()), Some(list)) => lists::page(&app, &caller, list, 0).await,
+            (Ok(()), None) => dispatch(&app, &caller, &inv).await,
+        };
+        let response = match result {
+            Ok(r) => CreateInteractionResponse::Message(message_from(&r.card, 0)),
             Err(e) => error_message(&e.user_message()),
         };
         if let Err(e) = retrying(|| cmd.create_response(&ctx.http, response.clone())).await {
@@ -257,69 +292,65 @@ impl Handler {
     }
 
     async fn component(&self, ctx: &Context, c: &ComponentInteraction) {
-        let id = c.data.custom_id.as_str();
         let guild = c.guild_id.map(|g| g.get());
-        let caller = match self.ctx(guild, c.member.as_ref(), c.channel_id.get()).await {
-            Ok(Some(x)) => x,
-            _ => return,
-        };
-        let response = if let Some(rest) = id.strip_prefix("pg:") {
-            self.page(&caller, rest).await
-        } else if let Some(rest) = id.strip_prefix("ev:") {
-            match self.evidence_modal(&caller, rest).await {
-                Ok(m) => CreateInteractionResponse::Modal(m),
-                Err(e) => error_message(&e.user_message()),
-            }
-        } else {
-            error_message("That button is no longer supported.")
+        let response = match self.ctx(guild, c.member.as_ref(), c.channel_id.get()).await {
+            Ok(Some(caller)) => self.button(ctx, &caller, &c.data.custom_id).await,
+            Ok(None) => error_message(NOT_IN_A_SERVER),
+            Err(e) => error_message(&e.user_message()),
         };
         if let Err(e) = retrying(|| c.create_response(&ctx.http, response.clone())).await {
             tracing::warn!(error = %e, "could not answer the button");
         }
     }
 
-    /// Re-run a paginated list and show page `n`: custom id `pg:<n>:<console line>`.
-    async fn page(&self, caller: &Ctx, rest: &str) -> CreateInteractionResponse {
-        let Some((n, line)) = rest.split_once(':') else {
-            return error_message("That page button is broken.");
-        };
-        let page: usize = n.parse().unwrap_or(0);
-        let inv = match crate::console::line::parse_line(line) {
-            Ok(crate::console::line::Line::Command(inv)) => inv,
-            _ => return error_message("That page button is broken."),
-        };
-        match dispatch(&self.base, caller, &inv).await {
-            Ok(r) => {
-                let page = page.min(pages(&r.card) - 1);
-                CreateInteractionResponse::UpdateMessage(message_from(&r.card, page, Some(line)))
+    /// The answer to a pressed button: its id is parsed strictly into one of our kinds, and what it names is
+    /// read from the caller's workspace with the caller's role checked again.
+    async fn button(&self, ctx: &Context, caller: &Ctx, id: &str) -> CreateInteractionResponse {
+        match buttons::parse_button(id) {
+            Err(buttons::NotOurs) => {
+                tracing::info!(workspace = %caller.workspace, "refused a button id that is not ours");
+                error_message(
+                    "That button is not one of mine, or it is from an older version: run the command again.",
+                )
             }
-            Err(e) => error_message(&e.user_message()),
+            Ok(Button::Page { list, page }) => {
+                match lists::page(&self.app(ctx), caller, list, page).await {
+                    Ok(r) => CreateInteractionResponse::UpdateMessage(message_from(&r.card, 0)),
+                    Err(e) => error_message(&e.user_message()),
+                }
+            }
+            Ok(Button::RecordEvidence { partner, trait_id }) => {
+                let form = EvidenceForm { partner, trait_id };
+                match self.evidence_modal(caller, form).await {
+                    Ok(m) => CreateInteractionResponse::Modal(m),
+                    Err(e) => error_message(&e.user_message()),
+                }
+            }
         }
     }
 
-    /// The partner and trait id of an evidence button or form (`<partner id>:<trait id>`), for a member.
+    /// The partner of an evidence button or form, from the caller's workspace, for a member.
     async fn evidence_target(
         &self,
         caller: &Ctx,
-        ids: &str,
-    ) -> Result<(crate::store::Partner, i64), AppError> {
+        form: EvidenceForm,
+    ) -> Result<crate::store::Partner, AppError> {
         crate::app::require(caller, Role::Member, "record evidence")?;
-        let (p, t) = ids
-            .split_once(':')
-            .ok_or_else(|| AppError::user("That button is broken."))?;
-        let (pid, tid) = (p.parse::<i64>().unwrap_or(0), t.parse::<i64>().unwrap_or(0));
-        let partner = self
-            .base
+        self.base
             .store
-            .partner_by_id(&caller.workspace, pid)
+            .partner_by_id(&caller.workspace, form.partner)
             .await?
-            .ok_or_else(|| AppError::user("That partner is gone."))?;
-        Ok((partner, tid))
+            .ok_or_else(|| AppError::user("That partner is gone."))
     }
 
-    /// The modal to record evidence for one trait of one partner: custom id `ev:<partner id>:<trait id>`.
-    async fn evidence_modal(&self, caller: &Ctx, rest: &str) -> Result<CreateModal, AppError> {
-        let (partner, tid) = self.evidence_target(caller, rest).await?;
+    /// The modal to record evidence for one trait of one partner.
+    async fn evidence_modal(
+        &self,
+        caller: &Ctx,
+        form: EvidenceForm,
+    ) -> Result<CreateModal, AppError> {
+        let partner = self.evidence_target(caller, form).await?;
+        let tid = form.trait_id;
         let profile =
             crate::app::lookup::profile(&self.base, &caller.workspace, partner.partner_type)
                 .await?;
@@ -366,7 +397,10 @@ impl Handler {
             ),
         ];
         Ok(CreateModal::new(
-            format!("evm:{}:{tid}", partner.id),
+            buttons::form_id(EvidenceForm {
+                partner: partner.id,
+                trait_id: tid,
+            }),
             clip(&format!("{} — {}", partner.name, tr.name), 45),
         )
         .components(rows))
@@ -374,12 +408,12 @@ impl Handler {
 
     async fn modal(&self, ctx: &Context, m: &ModalInteraction) {
         let guild = m.guild_id.map(|g| g.get());
-        let caller = match self.ctx(guild, m.member.as_ref(), m.channel_id.get()).await {
-            Ok(Some(x)) => x,
-            _ => return,
-        };
-        let response = match self.modal_evidence(&caller, m).await {
-            Ok(r) => CreateInteractionResponse::Message(message_from(&r.card, 0, None)),
+        let response = match self.ctx(guild, m.member.as_ref(), m.channel_id.get()).await {
+            Ok(Some(caller)) => match self.modal_evidence(&self.app(ctx), &caller, m).await {
+                Ok(r) => CreateInteractionResponse::Message(message_from(&r.card, 0)),
+                Err(e) => error_message(&e.user_message()),
+            },
+            Ok(None) => error_message(NOT_IN_A_SERVER),
             Err(e) => error_message(&e.user_message()),
         };
         if let Err(e) = retrying(|| m.create_response(&ctx.http, response.clone())).await {
@@ -387,16 +421,18 @@ impl Handler {
         }
     }
 
-    async fn modal_evidence(&self, caller: &Ctx, m: &ModalInteraction) -> Result<Reply, AppError> {
-        let rest = m
-            .data
-            .custom_id
-            .strip_prefix("evm:")
-            .ok_or_else(|| AppError::user("That form is not supported."))?;
-        let (partner, tid) = self.evidence_target(caller, rest).await?;
+    async fn modal_evidence(
+        &self,
+        app: &App,
+        caller: &Ctx,
+        m: &ModalInteraction,
+    ) -> Result<Reply, AppError> {
+        let form = buttons::parse_form(&m.data.custom_id)
+            .map_err(|_| AppError::user("That form is not one of mine: press the button again."))?;
+        let partner = self.evidence_target(caller, form).await?;
         let names = self.base.store.trait_names_by_id(&caller.workspace).await?;
         let trait_name = names
-            .get(&tid)
+            .get(&form.trait_id)
             .ok_or_else(|| AppError::user("That trait is gone."))?;
         let mut inv = Invocation::new(&["evidence", "add"])
             .with("partner", partner.name.clone())
@@ -404,13 +440,37 @@ impl Handler {
         for row in &m.data.components {
             for comp in &row.components {
                 if let ActionRowComponent::InputText(input) = comp {
+                    let field = input.custom_id.as_str();
+                    if !EVIDENCE_FORM_FIELDS.contains(&field) {
+                        continue;
+                    }
                     if let Some(v) = input.value.as_deref().filter(|v| !v.trim().is_empty()) {
-                        inv = inv.with(&input.custom_id, v.to_string());
+                        inv = inv.with(field, v.to_string());
                     }
                 }
             }
         }
-        dispatch(&self.base, caller, &inv).await
+        dispatch(app, caller, &inv).await
+    }
+
+    /// Download the attachments of a command (after its role check), each with the size limit enforced
+    /// while the bytes arrive.
+    async fn download(
+        &self,
+        files: &[(String, Attachment)],
+        inv: &mut Invocation,
+    ) -> Result<(), String> {
+        for (option, a) in files {
+            let bytes = download_limited(&self.downloads, a).await?;
+            inv.args.insert(
+                option.clone(),
+                ArgValue::File {
+                    name: a.filename.clone(),
+                    bytes,
+                },
+            );
+        }
+        Ok(())
     }
 
     /// A message that mentions the bot: answered like /screen.
@@ -449,7 +509,7 @@ impl Handler {
         let reply = match answer_question(&self.base, &caller, text.trim()).await {
             Ok(r) => CreateMessage::new()
                 .embed(embed(&r.card, 0))
-                .components(components(&r.card, 0, None)),
+                .components(components(&r.card, 0)),
             Err(e) => CreateMessage::new().content(clip(&e.user_message(), 2000)),
         };
         let reply = reply.reference_message(msg).allowed_mentions(no_pings());
@@ -459,26 +519,49 @@ impl Handler {
     }
 }
 
-/// The console line that re-creates a list, for its page buttons (None when it has files).
-fn page_key(inv: &Invocation) -> Option<String> {
-    let mut line = format!("/{}", inv.path.join(" "));
-    for (k, v) in &inv.args {
-        match v {
-            ArgValue::Text(t) => line.push_str(&format!(
-                " {k}:\"{}\"",
-                t.replace('\\', "\\\\").replace('"', "\\\"")
-            )),
-            ArgValue::File { .. } => return None,
-        }
-    }
-    Some(line)
+/// What a caller outside a server is told.
+const NOT_IN_A_SERVER: &str =
+    "partnerfit only works in a server: use the commands in a channel of your team's server.";
+
+fn too_big(name: &str, bytes: u64) -> String {
+    format!(
+        "{name} is {:.1} MB; I import files up to {} MB. Split it and import the parts.",
+        bytes as f64 / 1_048_576.0,
+        MAX_ATTACHMENT_BYTES / 1_048_576
+    )
 }
 
-fn message_from(card: &Card, page: usize, key: Option<&str>) -> CreateInteractionResponseMessage {
+/// Download an attachment, refusing it as soon as more than [`MAX_ATTACHMENT_BYTES`] have arrived (whatever
+/// size it was said to have).
+async fn download_limited(client: &reqwest::Client, a: &Attachment) -> Result<Vec<u8>, String> {
+    let name = crate::domain::snippet(&a.filename);
+    let cannot = |e: &dyn std::fmt::Display| format!("I could not download {name}: {e}");
+    let mut resp = client
+        .get(&a.url)
+        .send()
+        .await
+        .and_then(reqwest::Response::error_for_status)
+        .map_err(|e| cannot(&e.without_url()))?;
+    let limit = u64::from(MAX_ATTACHMENT_BYTES);
+    if let Some(n) = resp.content_length().filter(|n| *n > limit) {
+        return Err(too_big(&name, n));
+    }
+    let mut bytes =
+        Vec::with_capacity(usize::try_from(a.size.min(MAX_ATTACHMENT_BYTES)).unwrap_or(0));
+    while let Some(chunk) = resp.chunk().await.map_err(|e| cannot(&e.without_url()))? {
+        if (bytes.len() + chunk.len()) as u64 > limit {
+            return Err(too_big(&name, (bytes.len() + chunk.len()) as u64));
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    Ok(bytes)
+}
+
+fn message_from(card: &Card, page: usize) -> CreateInteractionResponseMessage {
     let (content, allowed) = mentions(card);
     let m = CreateInteractionResponseMessage::new()
         .embed(embed(card, page))
-        .components(components(card, page, key))
+        .components(components(card, page))
         .add_files(attachments(&card.files))
         .ephemeral(card.ephemeral)
         .allowed_mentions(allowed);
@@ -488,11 +571,11 @@ fn message_from(card: &Card, page: usize, key: Option<&str>) -> CreateInteractio
     }
 }
 
-fn edit_from(card: &Card, page: usize, key: Option<&str>) -> EditInteractionResponse {
+fn edit_from(card: &Card, page: usize) -> EditInteractionResponse {
     let (content, allowed) = mentions(card);
     let e = EditInteractionResponse::new()
         .embed(embed(card, page))
-        .components(components(card, page, key))
+        .components(components(card, page))
         .allowed_mentions(allowed);
     let e = match content {
         Some(c) => e.content(c),
@@ -593,8 +676,9 @@ fn option_values(opts: &[ResolvedOption<'_>]) -> Vec<(String, String)> {
     out
 }
 
-/// The invocation of a slash command, downloading attachments (size checked first).
-async fn invocation(cmd: &CommandInteraction) -> Result<Invocation, String> {
+/// The invocation of a slash command, and its attachments to download once the caller's role is checked
+/// (an attachment that says it is too large is refused here, before anything is downloaded).
+fn invocation(cmd: &CommandInteraction) -> Result<(Invocation, Vec<(String, Attachment)>), String> {
     let path = command_path(cmd);
     let mut inv = Invocation {
         path,
@@ -612,33 +696,22 @@ async fn invocation(cmd: &CommandInteraction) -> Result<Invocation, String> {
     }
     let mut leaves = Vec::new();
     walk(cmd.data.options(), &mut leaves);
+    let mut files = Vec::new();
     for o in leaves {
         if let ResolvedValue::Attachment(a) = o.value {
             if a.size > MAX_ATTACHMENT_BYTES {
-                return Err(format!(
-                    "{} is {:.1} MB; I import files up to {} MB. Split it and import the parts.",
-                    a.filename,
-                    f64::from(a.size) / 1_048_576.0,
-                    MAX_ATTACHMENT_BYTES / 1_048_576
+                return Err(too_big(
+                    &crate::domain::snippet(&a.filename),
+                    u64::from(a.size),
                 ));
             }
-            let bytes = a
-                .download()
-                .await
-                .map_err(|e| format!("I could not download {}: {e}", a.filename))?;
-            inv.args.insert(
-                o.name.to_string(),
-                ArgValue::File {
-                    name: a.filename.clone(),
-                    bytes,
-                },
-            );
+            files.push((o.name.to_string(), a.clone()));
         }
     }
     for (k, v) in option_values(&cmd.data.options()) {
         inv.args.insert(k, ArgValue::Text(v));
     }
-    Ok(inv)
+    Ok((inv, files))
 }
 
 #[serenity::async_trait]

@@ -2,6 +2,7 @@
 //! interactions and mentions into calls of the same app layer the console uses, renders replies as embeds,
 //! and runs the digest scheduler. Discord types stay in here.
 
+pub mod buttons;
 pub mod chat;
 pub mod handler;
 pub mod register;
@@ -99,6 +100,7 @@ pub async fn run(config: &Config, store: Store, shards: Option<Shards>) -> Resul
         guild_ids: config.discord.guild_ids.clone(),
         on_first_ready: std::sync::Mutex::new(Some(Box::new(start_scheduler))),
         registered: AtomicBool::new(false),
+        downloads: handler::download_client(),
     };
     let mut client = ClientBuilder::new_with_http(http, intents(config.discord.message_content))
         .event_handler(handler)

@@ -506,7 +506,9 @@ pub fn parse_number(s: &str, what: &str) -> Result<f64, ParseError> {
     }
 }
 
-/// A partner's name: trimmed, 1 to 100 characters, no control characters.
+/// A partner's name: trimmed, 1 to 100 characters, no control characters, no invisible formatting
+/// characters (zero-width, direction controls: they make a name look like another), and no markdown link
+/// syntax (a chat would show `[Acme](https://…)` as a link that reads "Acme").
 /// Two names are the same partner when their [`PartnerName::key`]s are equal.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct PartnerName(String);
@@ -521,6 +523,12 @@ impl PartnerName {
         if t.chars().any(|c| c.is_control()) {
             return err("a partner name cannot contain control characters (tabs, newlines)");
         }
+        if t.chars().any(is_invisible) {
+            return err("a partner name cannot contain invisible characters (zero-width spaces, direction marks, joiners): type the name plainly");
+        }
+        if t.contains("](") {
+            return err("a partner name cannot contain link syntax like [name](link): give the plain name, and put a link in the note");
+        }
         if t.chars().count() > Self::MAX_CHARS {
             return err(format!(
                 "a partner name has at most {} characters (this one has {})",
@@ -533,15 +541,81 @@ impl PartnerName {
     pub fn as_str(&self) -> &str {
         &self.0
     }
-    /// The comparison key: trimmed and lower-cased.
+    /// The comparison key (see [`name_key`]).
     pub fn key(&self) -> String {
         name_key(&self.0)
     }
 }
 
-/// The case-insensitive, space-trimmed comparison key of a name (partners, traits).
+/// The comparison key of a name (partners, traits): two names with the same key are the same name. It is
+/// compatibility-normalized (NFKC: full-width letters, ligatures and other compatibility forms become
+/// their plain letters), case-folded (Unicode lower case, with `ß` as `ss` and a final sigma as `σ`), with
+/// invisible characters removed and runs of white space made one space, and trimmed. So `ＡＣＭＥ Corp`,
+/// `acme  corp` and `Acme Corp` with a zero-width space are all "already on the roster" beside `Acme Corp`.
 pub fn name_key(s: &str) -> String {
-    s.trim().to_lowercase()
+    use unicode_normalization::UnicodeNormalization;
+    let folded: String = s
+        .nfkc()
+        .filter(|c| !is_invisible(*c))
+        .flat_map(fold_case)
+        .collect();
+    let mut key = String::with_capacity(folded.len());
+    for word in folded.nfkc().collect::<String>().split_whitespace() {
+        if !key.is_empty() {
+            key.push(' ');
+        }
+        key.push_str(word);
+    }
+    key
+}
+
+/// The case folding of one character: its lower case, with the folds lower case lacks.
+fn fold_case(c: char) -> impl Iterator<Item = char> {
+    let (special, lower): (&'static [char], _) = match c {
+        'ß' | 'ẞ' => (&['s', 's'], None),
+        'ς' => (&['σ'], None),
+        _ => (&[], Some(c.to_lowercase())),
+    };
+    special.iter().copied().chain(lower.into_iter().flatten())
+}
+
+/// Characters that show nothing (or only change how their neighbours show): Unicode format characters
+/// (zero-width space and joiners, direction marks and overrides, the byte order mark, tags…), variation
+/// selectors, the combining grapheme joiner, Hangul fillers, the Braille blank, and the line and paragraph
+/// separators.
+pub fn is_invisible(c: char) -> bool {
+    matches!(
+        u32::from(c),
+        0x00AD
+            | 0x034F
+            | 0x0600..=0x0605
+            | 0x061C
+            | 0x06DD
+            | 0x070F
+            | 0x0890..=0x0891
+            | 0x08E2
+            | 0x115F..=0x1160
+            | 0x17B4..=0x17B5
+            | 0x180B..=0x180F
+            | 0x200B..=0x200F
+            | 0x2028..=0x202E
+            | 0x2060..=0x2064
+            | 0x2066..=0x206F
+            | 0x2800
+            | 0x3164
+            | 0xFE00..=0xFE0F
+            | 0xFEFF
+            | 0xFFA0
+            | 0xFFF9..=0xFFFB
+            | 0x110BD
+            | 0x110CD
+            | 0x13430..=0x1343F
+            | 0x1BCA0..=0x1BCA3
+            | 0x1D173..=0x1D17A
+            | 0xE0001
+            | 0xE0020..=0xE007F
+            | 0xE0100..=0xE01EF
+    )
 }
 
 impl fmt::Display for PartnerName {
@@ -659,6 +733,44 @@ mod tests {
         ] {
             assert!(parse_number(bad, "value").is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn lookalike_names_share_a_key_and_invisible_ones_are_refused() {
+        let key = PartnerName::parse("Acme Corp").unwrap().key();
+        assert_eq!(key, "acme corp");
+        // Worked by hand: full-width letters (U+FF21…), an ideographic space, doubled spaces, case.
+        for lookalike in [
+            "ＡＣＭＥ Corp",
+            "Acme\u{3000}Corp",
+            "ACME   CORP",
+            " acme corp ",
+            "Acme Corp\u{200B}",
+            "Ac\u{200D}me Corp",
+            "\u{202E}Acme Corp",
+        ] {
+            assert_eq!(name_key(lookalike), key, "{lookalike:?}");
+        }
+        assert_eq!(name_key("Straße"), name_key("STRASSE"));
+        assert_eq!(name_key("ﬁnance"), "finance");
+        assert_eq!(name_key("ΟΔΟΣ"), name_key("οδος"));
+        assert_ne!(name_key("Acme Corp"), name_key("Acme Co"));
+        for refused in [
+            "Acme Corp\u{200B}",
+            "Acme\u{200C}Corp",
+            "\u{202E}proC emcA",
+            "Acme\u{2066}Corp\u{2069}",
+            "Acme\u{FEFF}",
+            "Acme\u{2028}Corp",
+        ] {
+            let e = PartnerName::parse(refused).unwrap_err();
+            assert!(e.0.contains("invisible"), "{refused:?}: {e}");
+        }
+        let e = PartnerName::parse("[Acme Corp](https://evil.example/login)").unwrap_err();
+        assert!(e.0.contains("link syntax"), "{e}");
+        // Brackets and parentheses alone are fine.
+        assert!(PartnerName::parse("Acme (EMEA) [old]").is_ok());
+        assert!(PartnerName::parse("Zürich Partners").is_ok());
     }
 
     #[test]

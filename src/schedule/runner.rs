@@ -272,17 +272,25 @@ impl Scheduler {
             self.instance.clone(),
             self.lease,
         );
-        let settings = self.app.settings(ws).await?;
-        let (mut card, quarterly) = self.render(ws, &settings, s.digest, period, late).await?;
-        if s.digest == DigestKind::Quarterly {
-            card.mention_role = settings.review_role.clone();
-        }
-        let nonce = nonce(ws, s.digest, period);
-        let post = Post {
-            card: &card,
-            nonce: Some(&nonce),
+        // The stored channel is checked again before every post: it must still be a channel of this
+        // workspace's server (a schedule stored by other means never posts into another server).
+        let (sent, quarterly) = match self.chat.check_channel(ws, &s.channel_id).await {
+            Ok(()) => {
+                let settings = self.app.settings(ws).await?;
+                let (mut card, quarterly) =
+                    self.render(ws, &settings, s.digest, period, late).await?;
+                if s.digest == DigestKind::Quarterly {
+                    card.mention_role = settings.review_role.clone();
+                }
+                let nonce = nonce(ws, s.digest, period);
+                let post = Post {
+                    card: &card,
+                    nonce: Some(&nonce),
+                };
+                (self.chat.post(&s.channel_id, post).await, quarterly)
+            }
+            Err(e) => (Err(e), None),
         };
-        let sent = self.chat.post(&s.channel_id, post).await;
         if let Ok(message_id) = &sent {
             self.record_posted(s, period, message_id).await?;
         }

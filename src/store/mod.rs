@@ -320,6 +320,7 @@ impl Store {
                     .await?
             }
         }
+        self.rekey_names().await?;
         Ok(())
     }
 

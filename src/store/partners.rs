@@ -216,6 +216,54 @@ impl Store {
         rows.iter().map(partner_from_row).collect()
     }
 
+    /// How many partners the filtered roster has.
+    #[tracing::instrument(skip(self))]
+    pub async fn count_partners(&self, ws: &str, f: &PartnerFilter) -> Result<u64> {
+        let n: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM partners WHERE workspace_id = $1 \
+             AND (CAST($2 AS TEXT) IS NULL OR partner_type = $2) AND (CAST($3 AS TEXT) IS NULL OR stage = $3)",
+        )
+        .bind(ws)
+        .bind(f.partner_type.map(|t| t.as_str()))
+        .bind(f.stage.map(|s| s.as_str()))
+        .fetch_one(self.pool())
+        .await?;
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+
+    /// Up to `limit` partners of the filtered roster in name order, after the name key `after` (when given)
+    /// and skipping `offset`; with the name key of the last one, to continue from.
+    #[tracing::instrument(skip(self))]
+    pub async fn partners_page(
+        &self,
+        ws: &str,
+        f: &PartnerFilter,
+        after: Option<&str>,
+        offset: u64,
+        limit: u64,
+    ) -> Result<(Vec<Partner>, Option<String>)> {
+        let rows = sqlx::query(AssertSqlSafe(format!(
+            "SELECT {PARTNER_COLS}, name_key FROM partners WHERE workspace_id = $1 \
+             AND (CAST($2 AS TEXT) IS NULL OR partner_type = $2) AND (CAST($3 AS TEXT) IS NULL OR stage = $3) \
+             AND (CAST($4 AS TEXT) IS NULL OR name_key > $4) \
+             ORDER BY name_key LIMIT $5 OFFSET $6"
+        )))
+        .bind(ws)
+        .bind(f.partner_type.map(|t| t.as_str()))
+        .bind(f.stage.map(|s| s.as_str()))
+        .bind(after)
+        .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+        .bind(i64::try_from(offset).unwrap_or(i64::MAX))
+        .fetch_all(self.pool())
+        .await?;
+        let last = match rows.last() {
+            Some(r) => Some(get::<String>(r, "name_key")?),
+            None => None,
+        };
+        let partners = rows.iter().map(partner_from_row).collect::<Result<_>>()?;
+        Ok((partners, last))
+    }
+
     /// Every partner's id and name, for fuzzy matching of names.
     #[tracing::instrument(skip(self))]
     pub async fn partner_names(&self, ws: &str) -> Result<Vec<(i64, String)>> {
@@ -322,4 +370,76 @@ impl Store {
             .await?;
         Ok(())
     }
+
+    /// Recompute every stored name key with the current [`crate::domain::name_key`], once (migration 0004
+    /// records the version of the keys). A name whose new key is already another partner's (another current
+    /// trait's of its profile) keeps its old key: both records stay, and a lead can rename one. Returns how
+    /// many keys changed.
+    #[tracing::instrument(skip(self))]
+    pub async fn rekey_names(&self) -> Result<u64> {
+        let version: i64 = sqlx::query_scalar("SELECT MAX(version) FROM name_key_version")
+            .fetch_one(self.pool())
+            .await?;
+        if version >= NAME_KEY_VERSION {
+            return Ok(0);
+        }
+        let mut tx = self.pool().begin().await?;
+        let mut changed = 0;
+        for (table, scope, current) in [
+            ("partners", "workspace_id", "1 = 1"),
+            ("traits", "CAST(profile_id AS TEXT)", "removed_in IS NULL"),
+        ] {
+            let rows: Vec<(i64, String, String, String, i64)> =
+                sqlx::query_as(AssertSqlSafe(format!(
+                    "SELECT id, {scope}, name, name_key, CAST(CASE WHEN {current} THEN 1 ELSE 0 END AS BIGINT) \
+                     FROM {table} ORDER BY id"
+                )))
+                .fetch_all(&mut *tx)
+                .await?;
+            let mut taken: std::collections::HashSet<(String, String)> = rows
+                .iter()
+                .filter(|r| r.4 == 1)
+                .map(|r| (r.1.clone(), r.3.clone()))
+                .collect();
+            for (id, scope, name, old, current) in rows {
+                let current = current == 1;
+                let new = crate::domain::name_key(&name);
+                if new == old {
+                    continue;
+                }
+                if current {
+                    if taken.contains(&(scope.clone(), new.clone())) {
+                        tracing::warn!(
+                            table,
+                            id,
+                            "a name now compares equal to another; it keeps its old key"
+                        );
+                        continue;
+                    }
+                    taken.remove(&(scope.clone(), old));
+                    taken.insert((scope, new.clone()));
+                }
+                sqlx::query(AssertSqlSafe(format!(
+                    "UPDATE {table} SET name_key = $1 WHERE id = $2"
+                )))
+                .bind(&new)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+                changed += 1;
+            }
+        }
+        sqlx::query("UPDATE name_key_version SET version = $1")
+            .bind(NAME_KEY_VERSION)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        if changed > 0 {
+            tracing::info!(changed, "recomputed name keys");
+        }
+        Ok(changed)
+    }
 }
+
+/// The version of [`crate::domain::name_key`] the stored keys are computed with.
+const NAME_KEY_VERSION: i64 = 2;

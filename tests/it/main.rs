@@ -16,6 +16,7 @@ mod quarterly;
 mod reliability;
 mod scale;
 mod scheduler;
+mod security;
 mod store;
 mod transfer;
 mod weekly;

@@ -394,7 +394,10 @@ struct CuttingChat {
 
 #[async_trait::async_trait]
 impl Chat for CuttingChat {
-    async fn check_can_post(&self, _: &str, _: &str) -> Result<(), String> {
+    async fn check_channel(&self, _: &str, _: &str) -> Result<(), PostError> {
+        Ok(())
+    }
+    async fn check_can_post(&self, _: &str, _: &str) -> Result<(), PostError> {
         Ok(())
     }
     async fn post(&self, channel_id: &str, post: Post<'_>) -> Result<String, PostError> {

@@ -18,6 +18,9 @@ pub const MAX_ROW_BYTES: usize = 1024 * 1024;
 /// How many errors an import report lists (all are counted).
 pub const MAX_SHOWN_ERRORS: usize = 20;
 
+/// The most columns a file's header may have (a roster export has 8, and one per trait of every profile).
+pub const MAX_COLUMNS: usize = 1000;
+
 /// Characters that make a spreadsheet evaluate a cell (`=HYPERLINK(…)`, `+1+1`, `-2+3`, `@SUM(…)`).
 const FORMULA_START: [char; 4] = ['=', '+', '-', '@'];
 
@@ -373,6 +376,18 @@ impl<R: Read> Sheet<R> {
             Err(e) => return Err(vec![reader_failure(&rdr, &e, 1)]),
         }
         let line = rdr.get_mut().line_at(0);
+        if record.len() > MAX_COLUMNS {
+            return Err(vec![RowError::new(
+                line,
+                None,
+                format!(
+                    "the header has {} columns, more than the {MAX_COLUMNS} partnerfit reads: a {} file starts with the header `{}`",
+                    record.len(),
+                    schema.what,
+                    schema.header_hint()
+                ),
+            )]);
+        }
         let mut errors = Vec::new();
         let mut names = Vec::with_capacity(record.len());
         for (i, field) in record.iter().enumerate() {
@@ -688,6 +703,19 @@ mod tests {
         let r = rows(b"a,b\n1,\xE9t\xE9\n2,ok\n");
         assert_eq!(r[0].as_ref().unwrap_err()[0].column.as_deref(), Some("b"));
         assert!(r[1].is_ok(), "reading goes on after a bad row");
+    }
+
+    #[test]
+    fn a_header_of_too_many_columns_is_one_error() {
+        let header = "x,".repeat(400_000);
+        let e = open(header.as_bytes()).err().unwrap();
+        assert_eq!(e.len(), 1);
+        assert!(
+            e[0].to_string()
+                .contains("400001 columns, more than the 1000"),
+            "{}",
+            e[0]
+        );
     }
 
     #[test]

@@ -532,7 +532,7 @@ impl Check for PartnerCheck {
             errs.push(row.error(
                 "name",
                 format!(
-                    "`{name}` is already on line {first} (names are compared without case and surrounding spaces): keep one row per partner"
+                    "`{name}` is already on line {first} (names are compared without case, spacing or lookalike letters): keep one row per partner"
                 ),
             ));
             return None;

@@ -240,20 +240,24 @@ impl Render for Exported {
 #[tracing::instrument(skip(app, inv), fields(workspace = %ctx.workspace))]
 pub async fn export_command(app: &App, ctx: &Ctx, inv: &Invocation) -> AppResult<Reply> {
     let what: ExportKind = inv.choice("what")?;
-    let mut bytes = Vec::new();
-    let rows = export::write(app, &ctx.workspace, what, &mut bytes)
+    // The limit is checked as the CSV is written: a large export stops at the limit, it is never built whole.
+    let mut out = Capped {
+        bytes: Vec::new(),
+        limit: MAX_EXPORT_BYTES,
+    };
+    let rows = export::write(app, &ctx.workspace, what, &mut out)
         .await
         .map_err(|e| match e {
             export::ExportError::App(e) => e,
+            export::ExportError::Io(e) if e.kind() == std::io::ErrorKind::FileTooLarge => {
+                AppError::user(format!(
+                    "The {what} export is more than the {} MB Discord accepts as an attachment. Run `partnerfit export {what} -o {what}.csv` on the server instead.",
+                    MAX_EXPORT_BYTES / (1024 * 1024)
+                ))
+            }
             export::ExportError::Io(e) => AppError::Internal(e.into()),
         })?;
-    if bytes.len() > MAX_EXPORT_BYTES {
-        return Err(AppError::user(format!(
-            "The {what} export is {:.1} MB, more than the {} MB Discord accepts as an attachment. Run `partnerfit export {what} -o {what}.csv` on the server instead.",
-            bytes.len() as f64 / 1e6,
-            MAX_EXPORT_BYTES / (1024 * 1024)
-        )));
-    }
+    let bytes = out.bytes;
     let settings = app.settings(&ctx.workspace).await?;
     let file = format!("partnerfit-{what}-{}.csv", app.today(&settings));
     let typed = Exported {
@@ -265,6 +269,28 @@ pub async fn export_command(app: &App, ctx: &Ctx, inv: &Invocation) -> AppResult
     let mut reply = Reply::from_typed(typed);
     reply.card.files.push(FileOut { name: file, bytes });
     Ok(reply)
+}
+
+/// A buffer that refuses to grow past `limit` bytes (an error of kind `FileTooLarge`).
+struct Capped {
+    bytes: Vec<u8>,
+    limit: usize,
+}
+
+impl Write for Capped {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.bytes.len() + buf.len() > self.limit {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::FileTooLarge,
+                "the export is larger than the attachment limit",
+            ));
+        }
+        self.bytes.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 /// `/import what file [dry_run]`: the summary as the reply; a file with errors is refused with every error.

@@ -23,7 +23,12 @@ impl TestBot {
 
     /// Like `start`, with extra environment variables for the bot.
     pub async fn start_with(env: &[(&str, &str)]) -> TestBot {
-        let fake = FakeDiscord::start(FakeConfig::standard()).await.unwrap();
+        TestBot::start_on(FakeConfig::standard(), env).await
+    }
+
+    /// Like `start_with`, against a fake Discord of `config` (e.g. with a second server).
+    pub async fn start_on(config: FakeConfig, env: &[(&str, &str)]) -> TestBot {
+        let fake = FakeDiscord::start(config).await.unwrap();
         let dir = tempfile::tempdir().unwrap();
         let bot = Bot::start(&fake, dir.path(), env);
         if let Err(e) = fake.wait_ready(WAIT).await {

@@ -218,6 +218,8 @@ struct St {
     hold_rules: Vec<FailRule>,
     held: usize,
     files: HashMap<u64, (String, Vec<u8>)>,
+    /// Requests for hosted files (attachment downloads).
+    file_fetches: usize,
     registered: Option<Value>,
     /// Registered commands by scope (None = global), as answered.
     commands: HashMap<Option<u64>, Vec<Value>>,

@@ -72,6 +72,11 @@ impl FakeDiscord {
         self.inner.st().registered.clone()
     }
 
+    /// How many times a hosted file (an attachment) was fetched, whatever the answer.
+    pub fn attachment_fetches(&self) -> usize {
+        self.inner.st().file_fetches
+    }
+
     /// Serves `bytes` at the returned `http://127.0.0.1:PORT/files/{n}/{name}` (for attachment URLs).
     pub fn host_file(&self, name: &str, bytes: Vec<u8>) -> String {
         host_file_locked(&self.inner, &mut self.inner.st(), name, bytes)

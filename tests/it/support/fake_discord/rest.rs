@@ -266,7 +266,8 @@ fn route(
     // Hosted files (attachment URLs): no auth, outside the API.
     if let Some(rest) = path.strip_prefix("/files/") {
         let id: Option<u64> = rest.split('/').next().and_then(|s| s.parse().ok());
-        let st = inner.st();
+        let mut st = inner.st();
+        st.file_fetches += 1;
         return match id.and_then(|id| st.files.get(&id)) {
             Some((name, bytes)) if method == Method::GET => Reply {
                 status: 200,
