@@ -16,6 +16,9 @@ pub struct ScheduleView {
     pub channel: Option<String>,
     pub paused: bool,
     pub timezone: String,
+    /// Both day-of-month and day-of-week are restricted, so a day must match both (a classic crontab
+    /// fires on either).
+    pub both_days_must_match: bool,
     /// The next fire times (RFC 3339, in the workspace's time zone) and the period each covers.
     pub next_runs: Vec<NextRun>,
     pub last_run: Option<LastRun>,
@@ -61,6 +64,9 @@ impl Render for Schedules {
                         s.channel.as_deref().unwrap_or("?"),
                         if s.paused { " — **paused**" } else { "" }
                     )];
+                    if s.both_days_must_match {
+                        lines.push(BOTH_DAYS_MUST_MATCH.to_string());
+                    }
                     if !s.paused {
                         for n in &s.next_runs {
                             lines.push(format!("next: {} → covers {}", n.at, n.period));
@@ -93,6 +99,11 @@ impl Render for Schedules {
     }
 }
 
+/// Said under a schedule that restricts both day fields.
+const BOTH_DAYS_MUST_MATCH: &str =
+    "Both day fields must match: it runs only on days that fit both the day of \
+     the month and the day of the week (a classic crontab runs on either).";
+
 /// A channel option: a Discord channel id or `<#id>` mention.
 fn parse_channel(v: &str) -> AppResult<String> {
     let t = v.trim();
@@ -119,7 +130,8 @@ async fn view(app: &App, ctx: &Ctx, note: Option<String>) -> AppResult<Reply> {
     for digest in [DigestKind::Weekly, DigestKind::Quarterly] {
         let s = stored.iter().find(|s| s.digest == digest);
         let mut next_runs = Vec::new();
-        if let Some(expr) = s.and_then(|s| CronExpr::parse(&s.cron, now).ok()) {
+        let expr = s.and_then(|s| CronExpr::parse(&s.cron, now).ok());
+        if let Some(expr) = &expr {
             let mut t = now;
             for _ in 0..3 {
                 let Some(n) = expr.next_after(tz, t) else {
@@ -152,6 +164,7 @@ async fn view(app: &App, ctx: &Ctx, note: Option<String>) -> AppResult<Reply> {
             channel: s.map(|s| s.channel_id.clone()),
             paused: s.is_some_and(|s| s.paused),
             timezone: tz.name().to_string(),
+            both_days_must_match: expr.as_ref().is_some_and(CronExpr::restricts_both_days),
             next_runs,
             last_run,
             last_error: s.and_then(|s| s.last_error.clone()),

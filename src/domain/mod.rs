@@ -1,5 +1,6 @@
 //! Pure rules of the Ideal Partner Profile method: partner types, profiles and traits, evidence,
-//! screening, the profile lint, the weekly allocation check and the quarterly re-check statistics.
+//! screening, the profile lint, the weekly allocation check and the quarterly re-check statistics, and which
+//! time zone names a workspace may use.
 //! Nothing in here does I/O; every function is deterministic in its inputs.
 
 pub mod allocation;
@@ -9,6 +10,7 @@ pub mod profile;
 pub mod recheck;
 pub mod screening;
 pub mod stats;
+pub mod timezone;
 pub mod types;
 
 pub use types::*;

@@ -15,6 +15,7 @@ mod help;
 mod quarterly;
 mod reliability;
 mod scale;
+mod schedule_set;
 mod scheduler;
 mod security;
 mod store;
