@@ -5,7 +5,6 @@ mod support;
 mod cli;
 mod console;
 mod discord;
-mod discord_schedules;
 mod docs;
 mod fake_selftest;
 mod first_run;
