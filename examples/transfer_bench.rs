@@ -10,8 +10,8 @@
 //!
 //! With `--run`, the example also times the import itself (in-process, so peak RSS includes the set-up).
 
+use partnerfit::app::transfer::ImportFile;
 use partnerfit::app::{App, Clock, Ctx, SystemClock};
-use partnerfit::cli::ImportArgs;
 use partnerfit::domain::Role;
 use partnerfit::store::Store;
 use std::io::{BufWriter, Write};
@@ -96,9 +96,9 @@ fn write_partners(path: &Path) -> std::io::Result<()> {
 }
 
 async fn import(app: &App, what: &str, file: &Path) -> anyhow::Result<()> {
-    let args = ImportArgs {
-        what: what.into(),
-        file: file.to_path_buf(),
+    let args = ImportFile {
+        what: what.parse()?,
+        path: file.to_path_buf(),
         dry_run: false,
         user: "bench".into(),
     };

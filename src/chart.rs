@@ -10,6 +10,7 @@
 
 use std::sync::OnceLock;
 
+use crate::domain::{clip, money};
 use anyhow::{anyhow, Context, Result};
 use image::ImageEncoder;
 use plotters::coord::ranged1d::{DefaultFormatting, KeyPointHint, Ranged};
@@ -69,7 +70,7 @@ pub fn weekly_share_chart(title: &str, points: &[WeekShare], target: f64) -> Res
 }
 
 /// Quarterly re-check chart, two panels side by side: left, a strip plot of each partner's
-/// production (dollars) in the groups "matching" and "not matching" (deterministically
+/// production (amounts in `currency`, written by [`money`]) in the groups "matching" and "not matching" (deterministically
 /// jittered, median marked and printed under the group); right, horizontal bars of the lift
 /// per trait (names truncated to ~28 characters, a dashed reference line at 1.0, `None` or
 /// non-finite lifts shown as "n/a" with no bar).
@@ -81,9 +82,10 @@ pub fn quarterly_chart(
     matching: &[f64],
     not_matching: &[f64],
     trait_lifts: &[(String, Option<f64>)],
+    currency: &str,
 ) -> Result<Vec<u8>> {
     render(QUARTERLY_SIZE, |root| {
-        draw_quarterly(root, title, matching, not_matching, trait_lifts)
+        draw_quarterly(root, title, matching, not_matching, trait_lifts, currency)
     })
     .context("rendering the quarterly chart")
 }
@@ -148,7 +150,7 @@ fn bold_font(size: f64) -> TextStyle<'static> {
 }
 
 fn draw_title(area: &Area<'_>, title: &str) -> Result<()> {
-    let title = truncate_chars(title.trim(), MAX_TITLE_CHARS);
+    let title = clip(title.trim(), MAX_TITLE_CHARS);
     area.draw_text(&title, &bold_font(21.0), (20, 12))
         .map_err(plot_err)
 }
@@ -309,7 +311,7 @@ fn week_label(week: &str) -> String {
     let week = week.trim();
     match week.rfind(['W', 'w']) {
         Some(pos) if pos + 1 < week.len() => format!("W{}", &week[pos + 1..]),
-        _ => truncate_chars(week, 8),
+        _ => clip(week, 8),
     }
 }
 
@@ -379,16 +381,22 @@ fn draw_quarterly(
     matching: &[f64],
     not_matching: &[f64],
     trait_lifts: &[(String, Option<f64>)],
+    currency: &str,
 ) -> Result<()> {
     let (header, body) = root.split_vertically(52);
     draw_title(&header, title)?;
     let (left, right) = body.split_horizontally(440);
-    draw_strip_panel(&left, matching, not_matching)?;
+    draw_strip_panel(&left, matching, not_matching, currency)?;
     draw_lift_panel(&right, trait_lifts)?;
     Ok(())
 }
 
-fn draw_strip_panel(area: &Area<'_>, matching: &[f64], not_matching: &[f64]) -> Result<()> {
+fn draw_strip_panel(
+    area: &Area<'_>,
+    matching: &[f64],
+    not_matching: &[f64],
+    currency: &str,
+) -> Result<()> {
     let groups: [(&str, Vec<f64>, RGBColor); 2] = [
         ("matching", amounts(matching), MATCHING_COLOR),
         ("not matching", amounts(not_matching), NOT_MATCHING_COLOR),
@@ -400,7 +408,7 @@ fn draw_strip_panel(area: &Area<'_>, matching: &[f64], not_matching: &[f64]) -> 
     // A little room below the lowest value too, so dots at $0 are not cut by the axis.
     let (y_lo, y_hi) = (lo - span * 0.03, lo + span * 1.06);
 
-    let y_fmt = |v: &f64| fmt_money(*v);
+    let y_fmt = |v: &f64| money(*v, currency);
     let mut chart = ChartBuilder::on(area)
         .caption(
             "Production per partner  (bar = median)",
@@ -470,7 +478,7 @@ fn draw_strip_panel(area: &Area<'_>, matching: &[f64], not_matching: &[f64]) -> 
         .map_err(plot_err)?;
         let med_text = med.map_or_else(
             || "median –".to_string(),
-            |m| format!("median {}", fmt_money(m)),
+            |m| format!("median {}", money(m, currency)),
         );
         area.draw_text(&med_text, &bold_font(13.0).pos(centered), (px, py + 27))
             .map_err(plot_err)?;
@@ -482,7 +490,7 @@ fn draw_lift_panel(area: &Area<'_>, trait_lifts: &[(String, Option<f64>)]) -> Re
     let k = trait_lifts.len();
     let names: Vec<String> = trait_lifts
         .iter()
-        .map(|(name, _)| truncate_chars(name.trim(), MAX_TRAIT_CHARS))
+        .map(|(name, _)| clip(name.trim(), MAX_TRAIT_CHARS))
         .collect();
     let lifts: Vec<Option<f64>> = trait_lifts
         .iter()
@@ -698,17 +706,6 @@ fn median(values: &[f64]) -> Option<f64> {
     })
 }
 
-/// Cuts `s` to at most `max` characters, ending with "…" when shortened.
-fn truncate_chars(s: &str, max: usize) -> String {
-    if s.chars().count() <= max {
-        return s.to_string();
-    }
-    let mut out: String = s.chars().take(max.saturating_sub(1)).collect();
-    out.truncate(out.trim_end().len());
-    out.push('…');
-    out
-}
-
 /// 0.8 -> "80%".
 fn fmt_pct(share: f64) -> String {
     format!("{:.0}%", share * 100.0)
@@ -719,36 +716,6 @@ fn fmt_ratio(x: f64) -> String {
     let s = format!("{x:.2}");
     let s = s.trim_end_matches('0').trim_end_matches('.');
     format!("{s}×")
-}
-
-/// Compact dollar amounts for axis labels: $0, $950, $2.5k, $12k, $1.2M, $3B.
-fn fmt_money(v: f64) -> String {
-    if !v.is_finite() {
-        return "–".to_string();
-    }
-    let sign = if v < 0.0 { "-" } else { "" };
-    let a = v.abs();
-    let body = if a >= 999.5e6 {
-        format!("{}B", trim_decimal(a / 1e9))
-    } else if a >= 999.5e3 {
-        format!("{}M", trim_decimal(a / 1e6))
-    } else if a >= 9.95e3 {
-        format!("{:.0}k", a / 1e3)
-    } else if a >= 999.5 {
-        format!("{}k", trim_decimal(a / 1e3))
-    } else {
-        format!("{a:.0}")
-    };
-    if body == "0" {
-        return "$0".to_string();
-    }
-    format!("{sign}${body}")
-}
-
-/// One decimal, without a trailing ".0".
-fn trim_decimal(x: f64) -> String {
-    let s = format!("{x:.1}");
-    s.strip_suffix(".0").map(str::to_string).unwrap_or(s)
 }
 
 #[cfg(test)]
@@ -831,7 +798,7 @@ mod tests {
     #[test]
     fn quarterly_is_png_of_expected_size_and_not_blank() {
         let (m, n, t) = realistic_quarter();
-        let png = quarterly_chart("Q4 re-check", &m, &n, &t).unwrap();
+        let png = quarterly_chart("Q4 re-check", &m, &n, &t, "$").unwrap();
         let img = decode(&png);
         assert_eq!((img.width(), img.height()), QUARTERLY_SIZE);
         let share = non_white_share(&img);
@@ -858,8 +825,8 @@ mod tests {
         assert!(sa.iter().any(|&c| c < 128), "no dark title pixels");
 
         let (m, n, t) = realistic_quarter();
-        let a = quarterly_chart("Q3 2026", &m, &n, &t).unwrap();
-        let b = quarterly_chart("Q4 2026 re-check", &m, &n, &t).unwrap();
+        let a = quarterly_chart("Q3 2026", &m, &n, &t, "$").unwrap();
+        let b = quarterly_chart("Q4 2026 re-check", &m, &n, &t, "$").unwrap();
         assert_ne!(title_strip(&a), title_strip(&b));
     }
 
@@ -867,7 +834,7 @@ mod tests {
     fn empty_title_is_fine() {
         weekly_share_chart("", &realistic_weeks(), 0.8).unwrap();
         let (m, n, t) = realistic_quarter();
-        quarterly_chart("", &m, &n, &t).unwrap();
+        quarterly_chart("", &m, &n, &t, "$").unwrap();
     }
 
     #[test]
@@ -909,10 +876,10 @@ mod tests {
             assert_eq!((img.width(), img.height()), WEEKLY_SIZE);
             assert!(non_white_share(&img) > 0.005);
         }
-        let png = quarterly_chart("Empty", &[], &[], &[]).unwrap();
+        let png = quarterly_chart("Empty", &[], &[], &[], "$").unwrap();
         assert_eq!(decode(&png).dimensions(), QUARTERLY_SIZE);
-        quarterly_chart("One empty", &[1.0, 2.0], &[], &[]).unwrap();
-        quarterly_chart("Other empty", &[], &[5e3], &[("x".into(), None)]).unwrap();
+        quarterly_chart("One empty", &[1.0, 2.0], &[], &[], "$").unwrap();
+        quarterly_chart("Other empty", &[], &[5e3], &[("x".into(), None)], "$").unwrap();
     }
 
     #[test]
@@ -936,7 +903,7 @@ mod tests {
             weekly_share_chart("NaN", &pts, target).unwrap();
         }
         let bad = [f64::NAN, f64::INFINITY, f64::NEG_INFINITY];
-        quarterly_chart("NaN", &bad, &bad, &[]).unwrap();
+        quarterly_chart("NaN", &bad, &bad, &[], "$").unwrap();
         quarterly_chart(
             "mixed",
             &[f64::NAN, 10.0, -500.0, 1e12],
@@ -948,6 +915,7 @@ mod tests {
                 ("huge".into(), Some(1e9)),
                 ("".into(), Some(0.0)),
             ],
+            "$",
         )
         .unwrap();
         // Magnitudes that would overflow axis arithmetic, and ones too small to show.
@@ -956,9 +924,10 @@ mod tests {
             &[f64::MAX, -f64::MAX],
             &[f64::MIN_POSITIVE],
             &[("a".into(), Some(f64::MAX)), ("b".into(), Some(1e-300))],
+            "$",
         )
         .unwrap();
-        quarterly_chart("tiny", &[1e-300, 2e-300], &[0.4], &[]).unwrap();
+        quarterly_chart("tiny", &[1e-300, 2e-300], &[0.4], &[], "$").unwrap();
     }
 
     #[test]
@@ -984,18 +953,11 @@ mod tests {
                 )
             })
             .collect();
-        quarterly_chart("zeros", &zeros, &zeros, &traits).unwrap();
+        quarterly_chart("zeros", &zeros, &zeros, &traits, "$").unwrap();
     }
 
     #[test]
     fn helpers_format_and_truncate() {
-        assert_eq!(fmt_money(0.0), "$0");
-        assert_eq!(fmt_money(950.0), "$950");
-        assert_eq!(fmt_money(2_500.0), "$2.5k");
-        assert_eq!(fmt_money(12_000.0), "$12k");
-        assert_eq!(fmt_money(1_200_000.0), "$1.2M");
-        assert_eq!(fmt_money(999_999.0), "$1M");
-        assert_eq!(fmt_money(-3_000.0), "-$3k");
         assert_eq!(fmt_pct(0.8), "80%");
         assert_eq!(fmt_ratio(1.0), "1×");
         assert_eq!(fmt_ratio(1.5), "1.5×");
@@ -1003,10 +965,10 @@ mod tests {
         assert_eq!(week_label("W3"), "W3");
         assert_eq!(week_label(""), "");
         let long = "Has a dedicated account manager for our team";
-        let t = truncate_chars(long, MAX_TRAIT_CHARS);
+        let t = clip(long, MAX_TRAIT_CHARS);
         assert!(t.ends_with('…'));
         assert!(t.chars().count() <= MAX_TRAIT_CHARS);
-        assert_eq!(truncate_chars("short", MAX_TRAIT_CHARS), "short");
+        assert_eq!(clip("short", MAX_TRAIT_CHARS), "short");
         assert_eq!(median(&[3.0, 1.0, 2.0]), Some(2.0));
         assert_eq!(median(&[4.0, 1.0]), Some(2.5));
         assert_eq!(median(&[]), None);
@@ -1030,7 +992,7 @@ mod tests {
         .unwrap();
         std::fs::write(dir.join("weekly.png"), png).unwrap();
         let (m, n, t) = realistic_quarter();
-        let png = quarterly_chart("Quarterly re-check — Q4 2026", &m, &n, &t).unwrap();
+        let png = quarterly_chart("Quarterly re-check — Q4 2026", &m, &n, &t, "$").unwrap();
         std::fs::write(dir.join("quarterly.png"), png).unwrap();
 
         let none: Vec<WeekShare> = (0..6).map(|i| week(i, None, None)).collect();
@@ -1057,9 +1019,9 @@ mod tests {
                 )
             })
             .collect();
-        let png = quarterly_chart("Edge cases", &[0.0; 7], &[], &traits).unwrap();
+        let png = quarterly_chart("Edge cases", &[0.0; 7], &[], &traits, "$").unwrap();
         std::fs::write(dir.join("quarterly_edge.png"), png).unwrap();
-        let png = quarterly_chart("Nothing", &[], &[], &[]).unwrap();
+        let png = quarterly_chart("Nothing", &[], &[], &[], "$").unwrap();
         std::fs::write(dir.join("quarterly_empty.png"), png).unwrap();
     }
 }

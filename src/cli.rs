@@ -1,14 +1,15 @@
 //! The command line: `partnerfit run|console|digest|import|export|migrate`, global options, and the
 //! start-up every subcommand shares (config, tracing, store).
 
-use crate::app::{App, Clock, Ctx, SystemClock};
+use crate::app::transfer::{ExportKind, ExportTo, ImportFile, ImportKind};
+use crate::app::{App, Ctx};
 use crate::config::{Config, ConfigError, Overrides};
 use crate::domain::Role;
+pub use crate::fatal::Fatal;
 use crate::store::Store;
+use clap::builder::PossibleValuesParser;
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
-use std::process::ExitCode;
-use std::sync::Arc;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -196,7 +197,7 @@ fn parse_quarter(s: &str) -> Result<crate::domain::Quarter, String> {
 #[derive(Debug, Clone, Args)]
 pub struct ImportArgs {
     /// What the file holds
-    #[arg(value_parser = ["partners", "evidence", "allocations", "outcomes"])]
+    #[arg(value_parser = PossibleValuesParser::new(ImportKind::NAMES))]
     pub what: String,
     /// The CSV file
     pub file: PathBuf,
@@ -208,14 +209,36 @@ pub struct ImportArgs {
     pub user: String,
 }
 
+impl ImportArgs {
+    /// The use case's request.
+    fn to_import(&self) -> Result<ImportFile, Fatal> {
+        Ok(ImportFile {
+            what: self.what.parse().map_err(crate::app::AppError::from)?,
+            path: self.file.clone(),
+            dry_run: self.dry_run,
+            user: self.user.clone(),
+        })
+    }
+}
+
 #[derive(Debug, Clone, Args)]
 pub struct ExportArgs {
     /// What to export
-    #[arg(value_parser = ["roster", "evidence", "allocations", "outcomes"])]
+    #[arg(value_parser = PossibleValuesParser::new(ExportKind::NAMES))]
     pub what: String,
     /// Write to this file instead of stdout
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+}
+
+impl ExportArgs {
+    /// The use case's request.
+    fn to_export(&self) -> Result<ExportTo, Fatal> {
+        Ok(ExportTo {
+            what: self.what.parse().map_err(crate::app::AppError::from)?,
+            output: self.output.clone(),
+        })
+    }
 }
 
 #[derive(Debug, Clone, Args)]
@@ -242,24 +265,6 @@ fn parse_user(s: &str) -> Result<String, String> {
                 Ok(u)
             }
         })
-}
-
-/// A failure that ends the process: configuration problems exit 2, everything else 1.
-#[derive(Debug, thiserror::Error)]
-pub enum Fatal {
-    #[error("{0}")]
-    Config(#[from] ConfigError),
-    #[error("{0:#}")]
-    Other(#[from] anyhow::Error),
-}
-
-impl Fatal {
-    pub fn exit_code(&self) -> ExitCode {
-        match self {
-            Fatal::Config(_) => ExitCode::from(2),
-            Fatal::Other(_) => ExitCode::from(1),
-        }
-    }
 }
 
 /// Load the configuration from every layer.
@@ -326,7 +331,7 @@ fn redact_error(msg: &str, url: &str) -> String {
 
 /// The app over a store, with the wall clock.
 pub fn app(store: Store) -> App {
-    App::new(store, Arc::new(SystemClock) as Arc<dyn Clock>)
+    App::with_wall_clock(store)
 }
 
 /// `partnerfit help`: the reference of the chat commands, or clap's help of the command line or a subcommand.
@@ -387,16 +392,18 @@ pub async fn run(cli: Cli) -> Result<(), Fatal> {
         Command::Import(args) => {
             let store = open_store(&config).await?;
             let app = app(store);
-            let result = crate::app::transfer::import_cli(&app, &config.workspace, &args).await;
+            let file = args.to_import()?;
+            let result = crate::app::transfer::import_cli(&app, &config.workspace, &file).await;
             app.store.close().await;
-            result
+            Ok(result?)
         }
         Command::Export(args) => {
             let store = open_store(&config).await?;
             let app = app(store);
-            let result = crate::app::transfer::export_cli(&app, &config.workspace, &args).await;
+            let to = args.to_export()?;
+            let result = crate::app::transfer::export_cli(&app, &config.workspace, &to).await;
             app.store.close().await;
-            result
+            Ok(result?)
         }
         Command::Generate(args) => {
             let store = open_store(&config).await?;
@@ -408,7 +415,7 @@ pub async fn run(cli: Cli) -> Result<(), Fatal> {
         Command::Run(args) => {
             let shards = args.shards()?;
             let store = open_store(&config).await?;
-            crate::discord::run(&config, store, shards).await
+            crate::discord::run(&config, app(store), shards).await
         }
     }
 }

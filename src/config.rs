@@ -265,7 +265,7 @@ impl Config {
                 .map_err(|_| ConfigError("PARTNERFIT_DISCORD_GUILD_IDS must be comma-separated guild ids, e.g. 123,456".into()))?;
         }
         if let Some(v) = env("PARTNERFIT_DISCORD_MESSAGE_CONTENT") {
-            self.discord.message_content = parse_bool(&v).ok_or_else(|| {
+            self.discord.message_content = crate::domain::parse_bool(&v).ok_or_else(|| {
                 ConfigError("PARTNERFIT_DISCORD_MESSAGE_CONTENT must be true or false".into())
             })?;
         }
@@ -302,14 +302,6 @@ impl Config {
             ));
         }
         Ok(())
-    }
-}
-
-fn parse_bool(s: &str) -> Option<bool> {
-    match s.trim().to_ascii_lowercase().as_str() {
-        "true" | "1" | "yes" => Some(true),
-        "false" | "0" | "no" => Some(false),
-        _ => None,
     }
 }
 

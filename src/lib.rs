@@ -8,6 +8,7 @@ pub mod config;
 pub mod console;
 pub mod discord;
 pub mod domain;
+pub mod fatal;
 pub mod generate;
 pub mod schedule;
 pub mod store;

@@ -3,7 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use partnerfit::console::line::{parse_line, Line};
+use partnerfit::app::line::{parse_line, Line};
 
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);

@@ -2,17 +2,17 @@
 //! database for one period, returned as a typed reply (the `--json` object), and rendered as a card with a
 //! chart when it is posted.
 
+use super::args::input;
 use super::card::{Card, FileOut, Render, Tone};
 use super::screen::{screen_many, verdicts_at_many};
-use super::{App, AppError, AppResult, Ctx, Invocation, Reply, Settings};
+use super::{App, AppError, AppResult, Ctx, Reply, Settings};
 use crate::domain::allocation::{
     self, hint, status, top_not_matching, trend_weeks, Bucket, Buckets, Hint, PartnerAllocation,
     Status, Totals,
 };
-use crate::domain::profile::num;
 use crate::domain::recheck::{self, compare, Comparison, Member, RecheckVerdict};
 use crate::domain::stats::Summary;
-use crate::domain::{Amount, Hours, OutcomeKind, PartnerType, Quarter, Role, Verdict, Week};
+use crate::domain::{money, Amount, Hours, OutcomeKind, PartnerType, Quarter, Role, Verdict, Week};
 use crate::store::Partner;
 use chrono::NaiveDate;
 use serde::Serialize;
@@ -58,6 +58,9 @@ pub struct WeeklyDigest {
     pub latest_recheck: Option<LatestRecheck>,
     /// Set when a scheduled post went out after its time (the bot was down).
     pub late: bool,
+    /// The workspace's currency, for the card.
+    #[serde(skip)]
+    pub currency: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -69,10 +72,6 @@ pub struct LatestRecheck {
 fn pct(v: Option<f64>) -> String {
     v.map(|s| format!("{:.0}%", s * 100.0))
         .unwrap_or_else(|| "—".into())
-}
-
-fn money(a: Amount) -> String {
-    format!("${a}")
 }
 
 impl Render for WeeklyDigest {
@@ -109,12 +108,12 @@ impl Render for WeeklyDigest {
                 self.week_start,
                 self.week_end,
                 self.hours_total,
-                money(self.spend_total),
+                self.spend_total.money(&self.currency),
                 pct(self.matching_share_hours),
                 pct(self.matching_share_spend),
                 pct(Some(self.target)),
             ));
-            let b = |t: &Totals| format!("{} h · {}", t.hours, money(t.spend));
+            let b = |t: &Totals| format!("{} h · {}", t.hours, t.spend.money(&self.currency));
             card = card
                 .field("Matching (fit, near-fit)", b(&self.buckets.matching), true)
                 .field(
@@ -129,7 +128,14 @@ impl Render for WeeklyDigest {
                 "Walk-away partners taking time",
                 self.top_not_matching
                     .iter()
-                    .map(|p| format!("{} — {} h · {}", p.partner, p.hours, money(p.spend)))
+                    .map(|p| {
+                        format!(
+                            "{} — {} h · {}",
+                            p.partner,
+                            p.hours,
+                            p.spend.money(&self.currency)
+                        )
+                    })
                     .collect::<Vec<_>>()
                     .join("\n"),
                 false,
@@ -308,6 +314,7 @@ pub async fn weekly(
             verdict: r.verdict,
         }),
         late: false,
+        currency: settings.currency.clone(),
     })
 }
 
@@ -390,6 +397,9 @@ pub struct QuarterlyDigest {
     /// Each cohort partner's production, (matching, not matching), for the chart.
     #[serde(skip)]
     pub productions: (Vec<f64>, Vec<f64>),
+    /// The workspace's currency, for the card and the chart.
+    #[serde(skip)]
+    pub currency: String,
 }
 
 /// A previously posted result of the same quarter.
@@ -413,13 +423,9 @@ fn group(s: &Summary, deals: i64, won: f64) -> GroupFigures {
     }
 }
 
-fn fmt_money(v: Option<f64>) -> String {
-    match v {
-        None => "—".into(),
-        Some(v) if v.abs() >= 1_000_000.0 => format!("${:.2}M", v / 1_000_000.0),
-        Some(v) if v.abs() >= 10_000.0 => format!("${:.0}k", v / 1000.0),
-        Some(v) => format!("${}", num((v * 100.0).round() / 100.0)),
-    }
+/// An amount that may not be computable (`—`).
+fn opt_money(v: Option<f64>, currency: &str) -> String {
+    v.map_or_else(|| "—".into(), |v| money(v, currency))
 }
 
 fn fmt_opt(v: Option<f64>, digits: usize) -> String {
@@ -452,11 +458,11 @@ impl Render for QuarterlyDigest {
             format!(
                 "n {} · mean {} · median {} · total {}\n{} registered deals · {} closed-won",
                 f.n,
-                fmt_money(f.mean),
-                fmt_money(f.median),
-                fmt_money(Some(f.total)),
+                opt_money(f.mean, &self.currency),
+                opt_money(f.median, &self.currency),
+                money(f.total, &self.currency),
                 f.registered_deals,
-                fmt_money(Some(f.closed_won))
+                money(f.closed_won, &self.currency)
             )
         };
         card = card
@@ -664,6 +670,7 @@ pub async fn quarterly(
         posted: None,
         late: false,
         productions: (m, n),
+        currency: settings.currency.clone(),
     };
     if let Some(stored) = app.store.stored_recheck(ws, &quarter.to_string()).await? {
         let posted: serde_json::Value =
@@ -705,6 +712,7 @@ pub fn quarterly_chart(d: &QuarterlyDigest) -> AppResult<FileOut> {
         &d.productions.0,
         &d.productions.1,
         &lifts,
+        &d.currency,
     )
     .map_err(AppError::Internal)?;
     Ok(FileOut {
@@ -733,15 +741,29 @@ fn check_post(ctx: &Ctx, post: bool) -> AppResult<()> {
     Ok(())
 }
 
+input! {
+    /// What `/digest weekly` reads.
+    pub struct WeeklyIn {
+        post: bool,
+        week: Option<Week>,
+    }
+}
+
+input! {
+    /// What `/digest quarterly` reads.
+    pub struct QuarterlyIn {
+        post: bool,
+        quarter: Option<Quarter>,
+    }
+}
+
 /// `/digest weekly [week] [post]`: a preview for the caller; with post (leads), the digest and its chart as a
 /// message in the channel.
-pub async fn weekly_command(app: &App, ctx: &Ctx, inv: &Invocation) -> AppResult<Reply> {
-    let post = inv.opt_bool("post")?.unwrap_or(false);
+pub async fn weekly_command(app: &App, ctx: &Ctx, input: WeeklyIn) -> AppResult<Reply> {
+    let post = input.post;
     check_post(ctx, post)?;
     let settings = app.settings(&ctx.workspace).await?;
-    let week = inv
-        .opt_week("week")?
-        .unwrap_or_else(|| default_week(app, &settings));
+    let week = input.week.unwrap_or_else(|| default_week(app, &settings));
     let d = weekly(app, &ctx.workspace, &settings, week).await?;
     let chart = if post { Some(weekly_chart(&d)?) } else { None };
     let mut r = Reply::from_typed(d);
@@ -752,12 +774,12 @@ pub async fn weekly_command(app: &App, ctx: &Ctx, inv: &Invocation) -> AppResult
 
 /// `/digest quarterly [quarter] [post]`: a preview; with post (leads), the digest and its chart in the channel,
 /// and the result is stored as posted.
-pub async fn quarterly_command(app: &App, ctx: &Ctx, inv: &Invocation) -> AppResult<Reply> {
-    let post = inv.opt_bool("post")?.unwrap_or(false);
+pub async fn quarterly_command(app: &App, ctx: &Ctx, input: QuarterlyIn) -> AppResult<Reply> {
+    let post = input.post;
     check_post(ctx, post)?;
     let settings = app.settings(&ctx.workspace).await?;
-    let quarter = inv
-        .opt_quarter("quarter")?
+    let quarter = input
+        .quarter
         .unwrap_or_else(|| default_quarter(app, &settings));
     let d = quarterly(app, &ctx.workspace, &settings, quarter).await?;
     let chart = if post {
@@ -781,10 +803,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn money_is_short() {
-        assert_eq!(fmt_money(Some(1_234_567.0)), "$1.23M");
-        assert_eq!(fmt_money(Some(25_000.0)), "$25k");
-        assert_eq!(fmt_money(Some(999.5)), "$999.5");
-        assert_eq!(fmt_money(None), "—");
+    fn money_is_the_one_format() {
+        assert_eq!(opt_money(Some(1_234_567.0), "$"), "$1.23M");
+        assert_eq!(opt_money(Some(25_000.0), "€"), "€25,000");
+        assert_eq!(opt_money(Some(999.5), "$"), "$999.50");
+        assert_eq!(opt_money(None, "$"), "—");
     }
 }

@@ -1,12 +1,15 @@
 //! `/evidence add|list|retract`: observations of traits, append-only.
 
+use super::args::{input, opt_text, text, RecordId};
 use super::card::{Card, Render, Tone};
 use super::partners::not_future;
+use super::partners::PartnerIn;
 use super::screen::{screen_partner, verdict_label};
 use super::{lookup, require, App, AppError, AppResult, Ctx, Invocation, Reply, Settings};
 use crate::domain::evidence::Observation;
 use crate::domain::profile::{num, Trait};
 use crate::domain::screening::TraitStatus;
+use crate::domain::text::{NOTE, REASON, SOURCE};
 use crate::domain::{name_key, Role, Verdict};
 use crate::store::{NewEvidence, RecordTable, RetractOutcome};
 use chrono::NaiveDate;
@@ -170,21 +173,122 @@ pub async fn record(
     })
 }
 
-#[tracing::instrument(skip(app, inv))]
-pub async fn add(app: &App, ctx: &Ctx, inv: &Invocation) -> AppResult<Reply> {
+input! {
+    /// What `/evidence add` reads.
+    pub struct AddIn {
+        partner: String,
+        trait_name as "trait": String,
+        met: Option<bool>,
+        value: Option<f64>,
+        source: Option<String> = opt_text(SOURCE),
+        note: Option<String> = opt_text(NOTE),
+        observed: Option<NaiveDate>,
+    }
+}
+
+#[tracing::instrument(skip(app))]
+pub async fn add(app: &App, ctx: &Ctx, input: AddIn) -> AppResult<Reply> {
     let added = record(
         app,
         ctx,
-        inv.text("partner")?,
-        inv.text("trait")?,
-        inv.opt_bool("met")?,
-        inv.opt_number("value")?,
-        inv.opt_clean("source", 500)?,
-        inv.opt_clean("note", 1000)?,
-        inv.opt_date("observed")?,
+        &input.partner,
+        &input.trait_name,
+        input.met,
+        input.value,
+        input.source,
+        input.note,
+        input.observed,
     )
     .await?;
     Ok(Reply::from_typed(added))
+}
+
+/// What the form for one trait of one partner needs (the screen card's "Record" buttons): who and what it is
+/// for, and how the trait is judged.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EvidenceTarget {
+    pub partner_id: i64,
+    pub partner: String,
+    pub trait_id: i64,
+    pub trait_name: String,
+    /// The rule of a threshold trait (`>= 25 accounts`); None for a yes/no trait.
+    pub threshold: Option<String>,
+    pub verify_by: Option<String>,
+}
+
+/// The command a form records with.
+pub const EVIDENCE_ADD: &[&str] = &["evidence", "add"];
+
+/// The fields of the evidence form: the declared options of `/evidence add` after the partner and the trait
+/// (which the form is for). A submitted field that is not one of them is ignored.
+pub fn form_fields() -> impl Iterator<Item = &'static super::spec::Opt> {
+    let declared = super::spec::find(EVIDENCE_ADD).map_or(&[][..], |c| c.options);
+    declared
+        .iter()
+        .filter(|o| o.name != super::spec::PARTNER.name && o.name != super::spec::TRAIT.name)
+}
+
+/// The partner of an evidence button or form, from the caller's workspace, for a member.
+async fn form_partner(
+    app: &App,
+    caller: &Ctx,
+    partner_id: i64,
+) -> AppResult<crate::store::Partner> {
+    require(caller, Role::Member, "record evidence")?;
+    app.store
+        .partner_by_id(&caller.workspace, partner_id)
+        .await?
+        .ok_or_else(|| AppError::user("That partner is gone."))
+}
+
+/// The form to record evidence for one trait (of its active profile) of one partner.
+pub async fn form(
+    app: &App,
+    caller: &Ctx,
+    partner_id: i64,
+    trait_id: i64,
+) -> AppResult<EvidenceTarget> {
+    let partner = form_partner(app, caller, partner_id).await?;
+    let profile = lookup::profile(app, &caller.workspace, partner.partner_type).await?;
+    let t = profile
+        .traits
+        .iter()
+        .find(|x| x.id == trait_id)
+        .ok_or_else(|| AppError::user("That trait was removed from the profile."))?;
+    Ok(EvidenceTarget {
+        partner_id: partner.id,
+        partner: partner.name,
+        trait_id: t.id,
+        trait_name: t.name.clone(),
+        threshold: t.kind.is_threshold().then(|| t.kind.describe()),
+        verify_by: t.verify_by.clone(),
+    })
+}
+
+/// Record what a filled-in form says: `/evidence add` for the partner and trait, with the form's fields
+/// (`(field, value)`; blank ones and fields the form does not have are left out) as its options.
+pub async fn submit_form(
+    app: &App,
+    caller: &Ctx,
+    partner_id: i64,
+    trait_id: i64,
+    fields: &[(String, String)],
+) -> AppResult<Reply> {
+    let partner = form_partner(app, caller, partner_id).await?;
+    let names = app.store.trait_names_by_id(&caller.workspace).await?;
+    let trait_name = names
+        .get(&trait_id)
+        .ok_or_else(|| AppError::user("That trait is gone."))?;
+    let mut inv = Invocation::new(EVIDENCE_ADD)
+        .with(super::spec::PARTNER.name, partner.name)
+        .with(super::spec::TRAIT.name, trait_name.clone());
+    for (name, value) in fields {
+        if value.trim().is_empty() || !form_fields().any(|o| o.name == name) {
+            continue;
+        }
+        inv = inv.with(name, value.clone());
+    }
+    super::dispatch(app, caller, &inv).await
 }
 
 /// One evidence record in a list.
@@ -249,9 +353,9 @@ impl Render for EvidenceList {
     }
 }
 
-#[tracing::instrument(skip(app, inv))]
-pub async fn list(app: &App, ctx: &Ctx, inv: &Invocation) -> AppResult<Reply> {
-    let partner = lookup::partner(app, &ctx.workspace, inv.text("partner")?).await?;
+#[tracing::instrument(skip(app))]
+pub async fn list(app: &App, ctx: &Ctx, input: PartnerIn) -> AppResult<Reply> {
+    let partner = lookup::partner(app, &ctx.workspace, &input.partner).await?;
     list_of(app, ctx, partner).await
 }
 
@@ -321,15 +425,22 @@ fn table_label(t: RecordTable) -> (&'static str, &'static str) {
     }
 }
 
+input! {
+    /// What the retractions read (`/evidence retract`, `/log retract`, `/outcome retract`).
+    pub struct RetractIn {
+        id: RecordId,
+        reason: String = text(REASON),
+    }
+}
+
 /// Retract a record: members their own, leads any; twice, or another workspace's, is refused.
 pub async fn retract_record(
     app: &App,
     ctx: &Ctx,
-    inv: &Invocation,
+    input: RetractIn,
     table: RecordTable,
 ) -> AppResult<Reply> {
-    let id = inv.int("id")?;
-    let reason = crate::domain::types::parse_text(inv.text("reason")?, "the reason", 500)?;
+    let (RecordId(id), reason) = (input.id, input.reason);
     let (label, where_) = table_label(table);
     let owner = app
         .store
@@ -371,8 +482,8 @@ pub async fn retract_record(
     }
 }
 
-pub async fn retract(app: &App, ctx: &Ctx, inv: &Invocation) -> AppResult<Reply> {
-    retract_record(app, ctx, inv, RecordTable::Evidence).await
+pub async fn retract(app: &App, ctx: &Ctx, input: RetractIn) -> AppResult<Reply> {
+    retract_record(app, ctx, input, RecordTable::Evidence).await
 }
 
 fn capitalized(s: &str) -> String {

@@ -2,9 +2,10 @@
 //! (options, who may run it, an example). docs/commands.md is generated from the same declarations by
 //! [`markdown`] (`partnerfit help --markdown`), so the reference and the bot cannot disagree.
 
+use super::args::input;
 use super::card::{Card, Render, Tone};
 use super::spec::{self, CommandSpec, Complete, Kind, COMMANDS};
-use super::{AppError, AppResult, Ctx, Invocation, Reply};
+use super::{App, AppError, AppResult, Ctx, Reply};
 use crate::domain::{snippet, Role};
 use serde::Serialize;
 
@@ -163,9 +164,20 @@ impl Render for CommandHelp {
     }
 }
 
+input! {
+    /// What `/help` reads.
+    pub struct HelpIn {
+        command: Option<String>,
+    }
+}
+
 /// `/help`, or `/help command:X` for one command (a group name lists the group's commands).
-pub fn help(ctx: &Ctx, inv: &Invocation) -> AppResult<Reply> {
-    let Some(asked) = inv.opt_text("command").filter(|s| !s.trim().is_empty()) else {
+pub async fn help(_app: &App, ctx: &Ctx, input: HelpIn) -> AppResult<Reply> {
+    answer(ctx, input.command.as_deref())
+}
+
+fn answer(ctx: &Ctx, asked: Option<&str>) -> AppResult<Reply> {
+    let Some(asked) = asked.filter(|s| !s.trim().is_empty()) else {
         return Ok(Reply::from_typed(overview(ctx, &[])));
     };
     let words: Vec<String> = asked
@@ -278,7 +290,12 @@ pub fn markdown() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::console::line::{parse_line, Line};
+    use crate::app::line::{parse_line, Line};
+    use crate::app::Invocation;
+
+    fn help_of(ctx: &Ctx, inv: &Invocation) -> AppResult<Reply> {
+        answer(ctx, HelpIn::try_from(inv)?.command.as_deref())
+    }
 
     #[test]
     fn every_example_runs_its_own_command_with_valid_options() {
@@ -313,7 +330,7 @@ mod tests {
     #[test]
     fn one_command_in_full() {
         let inv = Invocation::new(&["help"]).with("command", "/Log  hours");
-        let r = help(&ctx(Role::Guest), &inv).unwrap();
+        let r = help_of(&ctx(Role::Guest), &inv).unwrap();
         let j = r.json();
         assert_eq!(j["command"], "log hours");
         assert_eq!(j["who"], "members and leads");
@@ -340,7 +357,7 @@ mod tests {
     #[test]
     fn a_group_lists_its_commands_and_a_typo_is_answered() {
         let inv = Invocation::new(&["help"]).with("command", "schedule");
-        let j = help(&ctx(Role::Member), &inv).unwrap().json();
+        let j = help_of(&ctx(Role::Member), &inv).unwrap().json();
         let names: Vec<&str> = j["commands"]
             .as_array()
             .unwrap()
@@ -357,7 +374,9 @@ mod tests {
             ]
         );
         let inv = Invocation::new(&["help"]).with("command", "scren");
-        let e = help(&ctx(Role::Member), &inv).unwrap_err().user_message();
+        let e = help_of(&ctx(Role::Member), &inv)
+            .unwrap_err()
+            .user_message();
         assert_eq!(
             e,
             "There is no command `/scren`. Did you mean `screen`? Type /help for the list."

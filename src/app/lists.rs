@@ -51,10 +51,11 @@ impl ListId {
         if inv.path != ["partner", "list"] || inv.check_against(spec).is_err() {
             return None;
         }
+        let input = partners::ListIn::try_from(inv).ok()?;
         Some(ListId::Roster {
-            partner_type: inv.opt_partner_type("type").ok()?,
-            stage: inv.opt_text("stage").map(str::parse).transpose().ok()?,
-            verdict: inv.opt_text("verdict").map(str::parse).transpose().ok()?,
+            partner_type: input.partner_type,
+            stage: input.stage,
+            verdict: input.verdict,
         })
     }
 }
@@ -87,7 +88,7 @@ pub async fn page(app: &App, ctx: &Ctx, list: ListId, page: usize) -> AppResult<
             evidence::list_of(app, ctx, p).await?
         }
         ListId::History { partner_type } => profiles::history_of(app, ctx, partner_type).await?,
-        ListId::Help => help::help(ctx, &Invocation::new(&["help"]))?,
+        ListId::Help => help::help(app, ctx, help::HelpIn { command: None }).await?,
     };
     Ok(one_page(full, page))
 }

@@ -1,22 +1,25 @@
 //! Use cases: one function per command, taking typed input and returning a typed [`Reply`]. Discord and the
-//! console both call [`dispatch`] with an [`Invocation`] parsed against the one command table in [`spec`], so
-//! the two front ends cannot drift. Nothing here knows about Discord types or SQL.
+//! console both call [`dispatch`] with an [`Invocation`] parsed against the one command table in [`spec`], which
+//! binds each command to its handler, so the front ends cannot drift. Nothing here knows about Discord types,
+//! the command line or SQL.
 
 pub mod args;
 pub mod card;
 pub mod chat;
+pub mod complete;
 pub mod digest;
 pub mod evidence;
 pub mod evidence_cache;
 pub mod help;
+pub mod line;
 pub mod lists;
 pub mod lookup;
 pub mod partners;
-mod profiles;
+pub mod profiles;
 pub mod records;
 pub mod schedules;
 pub mod screen;
-mod settings;
+pub mod settings;
 pub mod spec;
 pub mod transfer;
 
@@ -146,6 +149,11 @@ impl App {
         }
     }
 
+    /// The app over a store, with the wall clock: what the binary runs.
+    pub fn with_wall_clock(store: Store) -> App {
+        App::new(store, Arc::new(SystemClock))
+    }
+
     /// The same app, posting through `chat`.
     pub fn with_chat(mut self, chat: Arc<dyn chat::Chat>) -> App {
         self.chat = Some(chat);
@@ -190,7 +198,7 @@ impl App {
     }
 }
 
-/// Run one command: check the caller's role, parse its options and call its use case.
+/// Run one command: check the caller's role and its options against the declaration, then its handler.
 #[tracing::instrument(skip(app, inv), fields(command = %inv.command_name(), workspace = %ctx.workspace, role = %ctx.role))]
 pub async fn dispatch(app: &App, ctx: &Ctx, inv: &Invocation) -> AppResult<Reply> {
     let spec = spec::find(&inv.path).ok_or_else(|| {
@@ -201,47 +209,7 @@ pub async fn dispatch(app: &App, ctx: &Ctx, inv: &Invocation) -> AppResult<Reply
     })?;
     require(ctx, spec.min_role, &format!("run /{}", spec.name()))?;
     inv.check_against(spec)?;
-    let path: Vec<&str> = inv.path.iter().map(String::as_str).collect();
-    let result = match path.as_slice() {
-        ["help"] => help::help(ctx, inv),
-        ["profile", "create"] => profiles::create(app, ctx, inv).await,
-        ["profile", "show"] => profiles::show(app, ctx, inv).await,
-        ["profile", "list"] => profiles::list(app, ctx).await,
-        ["profile", "lint"] => profiles::lint(app, ctx, inv).await,
-        ["profile", "history"] => profiles::history(app, ctx, inv).await,
-        ["profile", "retire"] => profiles::retire(app, ctx, inv).await,
-        ["profile", "trait", "add"] => profiles::trait_add(app, ctx, inv).await,
-        ["profile", "trait", "remove"] => profiles::trait_remove(app, ctx, inv).await,
-        ["partner", "add"] => partners::add(app, ctx, inv).await,
-        ["partner", "show"] => partners::show(app, ctx, inv).await,
-        ["partner", "list"] => partners::list(app, ctx, inv).await,
-        ["partner", "sign"] => partners::sign(app, ctx, inv).await,
-        ["partner", "drop"] => partners::drop(app, ctx, inv).await,
-        ["evidence", "add"] => evidence::add(app, ctx, inv).await,
-        ["evidence", "list"] => evidence::list(app, ctx, inv).await,
-        ["evidence", "retract"] => evidence::retract(app, ctx, inv).await,
-        ["log", "hours"] => records::log_hours(app, ctx, inv).await,
-        ["log", "spend"] => records::log_spend(app, ctx, inv).await,
-        ["log", "retract"] => records::log_retract(app, ctx, inv).await,
-        ["outcome", "add"] => records::outcome_add(app, ctx, inv).await,
-        ["outcome", "retract"] => records::outcome_retract(app, ctx, inv).await,
-        ["digest", "weekly"] => digest::weekly_command(app, ctx, inv).await,
-        ["digest", "quarterly"] => digest::quarterly_command(app, ctx, inv).await,
-        ["schedule", "set"] => schedules::set(app, ctx, inv).await,
-        ["schedule", "pause"] => schedules::pause(app, ctx, inv, true).await,
-        ["schedule", "resume"] => schedules::pause(app, ctx, inv, false).await,
-        ["schedule", "show"] => schedules::show(app, ctx).await,
-        ["screen"] => screen::screen_command(app, ctx, inv).await,
-        ["settings", "show"] => settings::show(app, ctx).await,
-        ["settings", "set"] => settings::set(app, ctx, inv).await,
-        ["settings", "roles"] => settings::roles(app, ctx, inv).await,
-        ["export"] => transfer::export_command(app, ctx, inv).await,
-        ["import"] => transfer::import_command(app, ctx, inv).await,
-        _ => Err(AppError::user(format!(
-            "/{} is not available yet in this version.",
-            spec.name()
-        ))),
-    };
+    let result = (spec.handler.run)(app, ctx, inv).await;
     if let Err(AppError::Internal(e)) = &result {
         tracing::error!(error = ?e, command = %spec.name(), "command failed");
     }

@@ -1,10 +1,11 @@
 //! `/partner add|show|list|sign|drop`: the roster.
 
+use super::args::{input, opt_text, text};
 use super::card::{Card, Paged, Render, Tone};
 use super::lists::{ListId, PAGE_LINES};
 use super::screen::{screen_many, screen_partner, verdict_label, ScreenReply};
-use super::{lookup, App, AppError, AppResult, Ctx, Invocation, Reply};
-use crate::domain::types::parse_text;
+use super::{lookup, App, AppError, AppResult, Ctx, Reply};
+use crate::domain::text::{CHAMPION, NOTE, REASON};
 use crate::domain::{PartnerName, PartnerType, Stage, Verdict};
 use crate::store::{NewPartner, Partner, PartnerFilter, StoreError};
 use chrono::NaiveDate;
@@ -45,10 +46,31 @@ impl Render for Added {
     }
 }
 
-#[tracing::instrument(skip(app, inv))]
-pub async fn add(app: &App, ctx: &Ctx, inv: &Invocation) -> AppResult<Reply> {
-    let name = PartnerName::parse(inv.text("name")?)?;
-    let ty = inv.partner_type("type")?;
+input! {
+    /// What `/partner add` reads.
+    pub struct AddIn {
+        name: PartnerName,
+        partner_type as "type": PartnerType,
+        champion: Option<String> = opt_text(CHAMPION),
+        note: Option<String> = opt_text(NOTE),
+    }
+}
+
+input! {
+    /// What the commands about one partner read (`/partner show`, `/evidence list`).
+    pub struct PartnerIn {
+        partner: String,
+    }
+}
+
+#[tracing::instrument(skip(app))]
+pub async fn add(app: &App, ctx: &Ctx, input: AddIn) -> AppResult<Reply> {
+    let AddIn {
+        name,
+        partner_type: ty,
+        champion,
+        note,
+    } = input;
     let p = NewPartner {
         name: name.clone(),
         partner_type: ty,
@@ -56,8 +78,8 @@ pub async fn add(app: &App, ctx: &Ctx, inv: &Invocation) -> AppResult<Reply> {
         signed: None,
         dropped: None,
         drop_reason: None,
-        champion: inv.opt_clean("champion", 100)?,
-        note: inv.opt_clean("note", 1000)?,
+        champion,
+        note,
     };
     let id = match app
         .store
@@ -148,9 +170,9 @@ impl Render for Shown {
     }
 }
 
-#[tracing::instrument(skip(app, inv))]
-pub async fn show(app: &App, ctx: &Ctx, inv: &Invocation) -> AppResult<Reply> {
-    let p = lookup::partner(app, &ctx.workspace, inv.text("partner")?).await?;
+#[tracing::instrument(skip(app))]
+pub async fn show(app: &App, ctx: &Ctx, input: PartnerIn) -> AppResult<Reply> {
+    let p = lookup::partner(app, &ctx.workspace, &input.partner).await?;
     let settings = app.settings(&ctx.workspace).await?;
     let screen = screen_partner(app, ctx, &settings, &p, app.today(&settings)).await?;
     let evidence = app.store.partner_evidence(&ctx.workspace, p.id).await?;
@@ -202,13 +224,22 @@ impl Render for Roster {
     }
 }
 
-#[tracing::instrument(skip(app, inv))]
-pub async fn list(app: &App, ctx: &Ctx, inv: &Invocation) -> AppResult<Reply> {
+input! {
+    /// What `/partner list` reads: the filters.
+    pub struct ListIn {
+        partner_type as "type": Option<PartnerType>,
+        stage: Option<Stage>,
+        verdict: Option<Verdict>,
+    }
+}
+
+#[tracing::instrument(skip(app))]
+pub async fn list(app: &App, ctx: &Ctx, input: ListIn) -> AppResult<Reply> {
     let filter = PartnerFilter {
-        partner_type: inv.opt_partner_type("type")?,
-        stage: inv.opt_text("stage").map(str::parse).transpose()?,
+        partner_type: input.partner_type,
+        stage: input.stage,
     };
-    let verdict: Option<Verdict> = inv.opt_text("verdict").map(str::parse).transpose()?;
+    let verdict = input.verdict;
     let settings = app.settings(&ctx.workspace).await?;
     let partners = app.store.partners(&ctx.workspace, &filter).await?;
     let lines: Vec<RosterLine> = roster_lines(app, ctx, &settings, partners)
@@ -389,12 +420,20 @@ pub fn check_drop_date(name: &str, signed: Option<NaiveDate>, dropped: NaiveDate
     Ok(())
 }
 
-#[tracing::instrument(skip(app, inv))]
-pub async fn sign(app: &App, ctx: &Ctx, inv: &Invocation) -> AppResult<Reply> {
-    let p = lookup::partner(app, &ctx.workspace, inv.text("partner")?).await?;
+input! {
+    /// What `/partner sign` reads.
+    pub struct SignIn {
+        partner: String,
+        date: Option<NaiveDate>,
+    }
+}
+
+#[tracing::instrument(skip(app))]
+pub async fn sign(app: &App, ctx: &Ctx, input: SignIn) -> AppResult<Reply> {
+    let p = lookup::partner(app, &ctx.workspace, &input.partner).await?;
     let settings = app.settings(&ctx.workspace).await?;
     let today = app.today(&settings);
-    let date = inv.opt_date("date")?.unwrap_or(today);
+    let date = input.date.unwrap_or(today);
     check_not_future(date, today, "the signing date")?;
     if p.stage == Stage::Signed {
         return Err(AppError::user(format!(
@@ -415,13 +454,22 @@ pub async fn sign(app: &App, ctx: &Ctx, inv: &Invocation) -> AppResult<Reply> {
     }))
 }
 
-#[tracing::instrument(skip(app, inv))]
-pub async fn drop(app: &App, ctx: &Ctx, inv: &Invocation) -> AppResult<Reply> {
-    let p = lookup::partner(app, &ctx.workspace, inv.text("partner")?).await?;
-    let reason = parse_text(inv.text("reason")?, "the reason", 500)?;
+input! {
+    /// What `/partner drop` reads.
+    pub struct DropIn {
+        partner: String,
+        reason: String = text(REASON),
+        date: Option<NaiveDate>,
+    }
+}
+
+#[tracing::instrument(skip(app))]
+pub async fn drop(app: &App, ctx: &Ctx, input: DropIn) -> AppResult<Reply> {
+    let p = lookup::partner(app, &ctx.workspace, &input.partner).await?;
+    let reason = input.reason;
     let settings = app.settings(&ctx.workspace).await?;
     let today = app.today(&settings);
-    let date = inv.opt_date("date")?.unwrap_or(today);
+    let date = input.date.unwrap_or(today);
     check_not_future(date, today, "the drop date")?;
     if p.stage == Stage::Dropped {
         return Err(AppError::user(format!(

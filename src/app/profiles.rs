@@ -1,10 +1,11 @@
 //! `/profile …` and `/profile trait …`: writing and reading Ideal Partner Profiles.
 
+use super::args::{input, opt_text, text, NoOptions};
 use super::card::{Card, Render, Tone};
-use super::{lookup, App, AppError, AppResult, Ctx, Invocation, Reply};
+use super::{lookup, App, AppError, AppResult, Ctx, Reply};
 use crate::domain::lint::{lint as lint_profile, LintWarning};
 use crate::domain::profile::{Profile, TraitKind};
-use crate::domain::types::parse_text;
+use crate::domain::text::{JOINT_SOLUTION, PROFILE_NAME, TRAIT_NAME, UNIT, VERIFY_BY};
 use crate::domain::PartnerType;
 use crate::store::{NewTrait, Revision, StoreError};
 use serde::Serialize;
@@ -89,11 +90,25 @@ async fn profile_reply(
     }))
 }
 
-#[tracing::instrument(skip(app, inv))]
-pub async fn create(app: &App, ctx: &Ctx, inv: &Invocation) -> AppResult<Reply> {
-    let ty = inv.partner_type("type")?;
-    let name = parse_text(inv.text("name")?, "the profile name", 100)?;
-    let joint = inv.opt_clean("joint_solution", 1000)?;
+input! {
+    /// What `/profile create` reads.
+    pub struct CreateIn {
+        partner_type as "type": PartnerType,
+        name: String = text(PROFILE_NAME),
+        joint_solution: Option<String> = opt_text(JOINT_SOLUTION),
+    }
+}
+
+input! {
+    /// What the commands about one type's profile read (show, lint, history, retire).
+    pub struct TypeIn {
+        partner_type as "type": PartnerType,
+    }
+}
+
+#[tracing::instrument(skip(app))]
+pub async fn create(app: &App, ctx: &Ctx, input: CreateIn) -> AppResult<Reply> {
+    let (ty, name, joint) = (input.partner_type, input.name, input.joint_solution);
     match app
         .store
         .create_profile(&ctx.workspace, ty, &name, joint.as_deref(), &ctx.author(), app.now())
@@ -107,14 +122,14 @@ pub async fn create(app: &App, ctx: &Ctx, inv: &Invocation) -> AppResult<Reply> 
     }
 }
 
-#[tracing::instrument(skip(app, inv))]
-pub async fn show(app: &App, ctx: &Ctx, inv: &Invocation) -> AppResult<Reply> {
-    profile_reply(app, ctx, inv.partner_type("type")?, None).await
+#[tracing::instrument(skip(app))]
+pub async fn show(app: &App, ctx: &Ctx, input: TypeIn) -> AppResult<Reply> {
+    profile_reply(app, ctx, input.partner_type, None).await
 }
 
-#[tracing::instrument(skip(app, inv))]
-pub async fn lint(app: &App, ctx: &Ctx, inv: &Invocation) -> AppResult<Reply> {
-    let mut reply = profile_reply(app, ctx, inv.partner_type("type")?, None).await?;
+#[tracing::instrument(skip(app))]
+pub async fn lint(app: &App, ctx: &Ctx, input: TypeIn) -> AppResult<Reply> {
+    let mut reply = profile_reply(app, ctx, input.partner_type, None).await?;
     let n = reply.json()["lint"].as_array().map_or(0, Vec::len);
     reply.card.title = if n == 0 {
         format!("{} — lint: no warnings", reply.card.title)
@@ -169,7 +184,7 @@ impl Render for ProfileList {
 }
 
 #[tracing::instrument(skip(app))]
-pub async fn list(app: &App, ctx: &Ctx) -> AppResult<Reply> {
+pub async fn list(app: &App, ctx: &Ctx, _: NoOptions) -> AppResult<Reply> {
     let profiles = app
         .store
         .active_profiles(&ctx.workspace)
@@ -219,9 +234,9 @@ impl Render for History {
     }
 }
 
-#[tracing::instrument(skip(app, inv))]
-pub async fn history(app: &App, ctx: &Ctx, inv: &Invocation) -> AppResult<Reply> {
-    history_of(app, ctx, inv.partner_type("type")?).await
+#[tracing::instrument(skip(app))]
+pub async fn history(app: &App, ctx: &Ctx, input: TypeIn) -> AppResult<Reply> {
+    history_of(app, ctx, input.partner_type).await
 }
 
 /// The revisions of the caller's workspace's profile of one type.
@@ -257,9 +272,9 @@ impl Render for Retired {
     }
 }
 
-#[tracing::instrument(skip(app, inv))]
-pub async fn retire(app: &App, ctx: &Ctx, inv: &Invocation) -> AppResult<Reply> {
-    let ty = inv.partner_type("type")?;
+#[tracing::instrument(skip(app))]
+pub async fn retire(app: &App, ctx: &Ctx, input: TypeIn) -> AppResult<Reply> {
+    let ty = input.partner_type;
     let p = lookup::profile(app, &ctx.workspace, ty).await?;
     if !app
         .store
@@ -277,14 +292,29 @@ pub async fn retire(app: &App, ctx: &Ctx, inv: &Invocation) -> AppResult<Reply> 
     }))
 }
 
-#[tracing::instrument(skip(app, inv))]
-pub async fn trait_add(app: &App, ctx: &Ctx, inv: &Invocation) -> AppResult<Reply> {
-    let ty = inv.partner_type("type")?;
-    let name = parse_text(inv.text("name")?, "the trait name", 100)?;
-    let verify_by = inv.opt_clean("verify_by", 200)?;
-    let unit = inv.opt_clean("unit", 40)?;
-    let kind = TraitKind::from_bounds(inv.opt_number("min")?, inv.opt_number("max")?, unit)
-        .map_err(AppError::user)?;
+input! {
+    /// What `/profile trait add` reads.
+    pub struct TraitAddIn {
+        partner_type as "type": PartnerType,
+        name: String = text(TRAIT_NAME),
+        verify_by: Option<String> = opt_text(VERIFY_BY),
+        unit: Option<String> = opt_text(UNIT),
+        min: Option<f64>,
+        max: Option<f64>,
+    }
+}
+
+#[tracing::instrument(skip(app))]
+pub async fn trait_add(app: &App, ctx: &Ctx, input: TraitAddIn) -> AppResult<Reply> {
+    let TraitAddIn {
+        partner_type: ty,
+        name,
+        verify_by,
+        unit,
+        min,
+        max,
+    } = input;
+    let kind = TraitKind::from_bounds(min, max, unit).map_err(AppError::user)?;
     let profile = lookup::profile(app, &ctx.workspace, ty).await?;
     let t = NewTrait {
         name: name.clone(),
@@ -300,11 +330,19 @@ pub async fn trait_add(app: &App, ctx: &Ctx, inv: &Invocation) -> AppResult<Repl
     }
 }
 
-#[tracing::instrument(skip(app, inv))]
-pub async fn trait_remove(app: &App, ctx: &Ctx, inv: &Invocation) -> AppResult<Reply> {
-    let ty = inv.partner_type("type")?;
+input! {
+    /// What `/profile trait remove` reads.
+    pub struct TraitRemoveIn {
+        partner_type as "type": PartnerType,
+        trait_name as "trait": String,
+    }
+}
+
+#[tracing::instrument(skip(app))]
+pub async fn trait_remove(app: &App, ctx: &Ctx, input: TraitRemoveIn) -> AppResult<Reply> {
+    let ty = input.partner_type;
     let profile = lookup::profile(app, &ctx.workspace, ty).await?;
-    let t = lookup::trait_of(&profile, inv.text("trait")?)?;
+    let t = lookup::trait_of(&profile, &input.trait_name)?;
     let rev = app
         .store
         .remove_trait(profile.id, t.id, &t.name, &ctx.author(), app.now())

@@ -1,11 +1,12 @@
 //! `/log hours|spend|retract` and `/outcome add|retract`: where the team's time and money went, and what
 //! partners produced.
 
+use super::args::{input, opt_text};
 use super::card::{Card, Render, Tone};
-use super::evidence::retract_record;
+use super::evidence::{retract_record, RetractIn};
 use super::partners::not_future;
-use super::{lookup, App, AppError, AppResult, Ctx, Invocation, Reply};
-use crate::domain::types::parse_text;
+use super::{lookup, App, AppError, AppResult, Ctx, Reply};
+use crate::domain::text::{NOTE, REFERENCE};
 use crate::domain::{Amount, Hours, OutcomeKind, Week};
 use crate::store::{NewAllocation, NewOutcome, RecordTable};
 use chrono::NaiveDate;
@@ -21,22 +22,33 @@ pub struct Logged {
     pub spend: Amount,
     /// The partner's hours in that week, this entry included.
     pub week_hours: Hours,
+    /// The partner's spend in that week, this entry included (spend entries).
+    #[serde(skip)]
+    pub week_spend: Option<Amount>,
+    /// The workspace's currency, for the card.
+    #[serde(skip)]
+    pub currency: String,
 }
 
 impl Render for Logged {
     fn card(&self) -> Card {
-        let what = if self.hours > Hours::ZERO {
-            format!("{} h", self.hours)
-        } else {
-            format!("${}", self.spend)
+        let (what, total) = match self.week_spend {
+            Some(total) => (
+                self.spend.money(&self.currency),
+                format!("{} of spend", total.money(&self.currency)),
+            ),
+            None => (
+                format!("{} h", self.hours),
+                format!("{} h", self.week_hours),
+            ),
         };
         Card::new(
             format!("Logged {what} on {} for {}", self.partner, self.week),
             Tone::Good,
         )
         .description(format!(
-            "{} has {} h logged in {}.",
-            self.partner, self.week_hours, self.week
+            "{} has {total} logged in {}.",
+            self.partner, self.week
         ))
         .footer(format!(
             "entry #{} · wrong? /log retract id:{} reason:\"…\"",
@@ -72,17 +84,24 @@ pub fn check_week_hours(
     Ok(total)
 }
 
+/// What `/log hours` and `/log spend` share: the partner, the week, a note.
+struct LogEntry {
+    partner: String,
+    week: Option<Week>,
+    note: Option<String>,
+}
+
 async fn log(
     app: &App,
     ctx: &Ctx,
-    inv: &Invocation,
+    settings: &super::Settings,
+    entry: LogEntry,
     hours: Hours,
     spend: Amount,
 ) -> AppResult<Reply> {
-    let partner = lookup::partner(app, &ctx.workspace, inv.text("partner")?).await?;
-    let settings = app.settings(&ctx.workspace).await?;
-    let this_week = app.this_week(&settings);
-    let week = inv.opt_week("week")?.unwrap_or(this_week);
+    let partner = lookup::partner(app, &ctx.workspace, &entry.partner).await?;
+    let this_week = app.this_week(settings);
+    let week = entry.week.unwrap_or(this_week);
     check_week(week, this_week)?;
     let already = app
         .store
@@ -94,12 +113,27 @@ async fn log(
         week,
         hours,
         spend,
-        note: inv.opt_clean("note", 1000)?,
+        note: entry.note,
     };
     let id = app
         .store
         .add_allocation(&ctx.workspace, &a, &ctx.author(), app.now())
         .await?;
+    let week_spend = if spend > Amount::ZERO {
+        let sums = app
+            .store
+            .allocation_sums(&ctx.workspace, week, week)
+            .await?;
+        Some(
+            sums.iter()
+                .filter(|s| s.partner_id == partner.id)
+                .fold(Amount::ZERO, |t, s| {
+                    Amount::from_cents(t.cents().saturating_add(s.spend.cents()))
+                }),
+        )
+    } else {
+        None
+    };
     Ok(Reply::from_typed(Logged {
         id,
         partner: partner.name,
@@ -107,30 +141,62 @@ async fn log(
         hours,
         spend,
         week_hours: total,
+        week_spend,
+        currency: settings.currency.clone(),
     }))
 }
 
-#[tracing::instrument(skip(app, inv))]
-pub async fn log_hours(app: &App, ctx: &Ctx, inv: &Invocation) -> AppResult<Reply> {
-    let hours = Hours::parse(inv.text("hours")?)?;
-    if hours == Hours::ZERO {
-        return Err(AppError::user("log more than 0 hours (e.g. hours:1.5)"));
+input! {
+    /// What `/log hours` reads.
+    pub struct HoursIn {
+        hours: Hours,
+        partner: String,
+        week: Option<Week>,
+        note: Option<String> = opt_text(NOTE),
     }
-    log(app, ctx, inv, hours, Amount::ZERO).await
 }
 
-#[tracing::instrument(skip(app, inv))]
-pub async fn log_spend(app: &App, ctx: &Ctx, inv: &Invocation) -> AppResult<Reply> {
+input! {
+    /// What `/log spend` reads (the amount is parsed with the workspace's currency).
+    pub struct SpendIn {
+        partner: String,
+        amount: String,
+        week: Option<Week>,
+        note: Option<String> = opt_text(NOTE),
+    }
+}
+
+#[tracing::instrument(skip(app))]
+pub async fn log_hours(app: &App, ctx: &Ctx, input: HoursIn) -> AppResult<Reply> {
+    if input.hours == Hours::ZERO {
+        return Err(AppError::user("log more than 0 hours (e.g. hours:1.5)"));
+    }
     let settings = app.settings(&ctx.workspace).await?;
-    let amount = Amount::parse(inv.text("amount")?, &settings.currency)?;
+    let entry = LogEntry {
+        partner: input.partner,
+        week: input.week,
+        note: input.note,
+    };
+    log(app, ctx, &settings, entry, input.hours, Amount::ZERO).await
+}
+
+#[tracing::instrument(skip(app))]
+pub async fn log_spend(app: &App, ctx: &Ctx, input: SpendIn) -> AppResult<Reply> {
+    let settings = app.settings(&ctx.workspace).await?;
+    let amount = Amount::parse(&input.amount, &settings.currency)?;
     if amount == Amount::ZERO {
         return Err(AppError::user("log an amount above 0 (e.g. amount:1200)"));
     }
-    log(app, ctx, inv, Hours::ZERO, amount).await
+    let entry = LogEntry {
+        partner: input.partner,
+        week: input.week,
+        note: input.note,
+    };
+    log(app, ctx, &settings, entry, Hours::ZERO, amount).await
 }
 
-pub async fn log_retract(app: &App, ctx: &Ctx, inv: &Invocation) -> AppResult<Reply> {
-    retract_record(app, ctx, inv, RecordTable::Allocations).await
+pub async fn log_retract(app: &App, ctx: &Ctx, input: RetractIn) -> AppResult<Reply> {
+    retract_record(app, ctx, input, RecordTable::Allocations).await
 }
 
 /// `/outcome add`
@@ -143,11 +209,17 @@ pub struct OutcomeAdded {
     pub date: NaiveDate,
     #[serde(rename = "ref")]
     pub reference: Option<String>,
+    /// The workspace's currency, for the card.
+    #[serde(skip)]
+    pub currency: String,
 }
 
 impl Render for OutcomeAdded {
     fn card(&self) -> Card {
-        let amount = self.amount.map(|a| format!(" of ${a}")).unwrap_or_default();
+        let amount = self
+            .amount
+            .map(|a| format!(" of {}", a.money(&self.currency)))
+            .unwrap_or_default();
         Card::new(
             format!(
                 "Recorded {}{amount} for {} on {}",
@@ -186,22 +258,31 @@ pub fn check_outcome(
     not_future(date, today, "the outcome date")
 }
 
-#[tracing::instrument(skip(app, inv))]
-pub async fn outcome_add(app: &App, ctx: &Ctx, inv: &Invocation) -> AppResult<Reply> {
-    let partner = lookup::partner(app, &ctx.workspace, inv.text("partner")?).await?;
-    let kind: OutcomeKind = inv.choice("kind")?;
+input! {
+    /// What `/outcome add` reads (the amount is parsed with the workspace's currency).
+    pub struct OutcomeIn {
+        partner: String,
+        kind: OutcomeKind,
+        amount: Option<String>,
+        date: Option<NaiveDate>,
+        reference as "ref": Option<String> = opt_text(REFERENCE),
+    }
+}
+
+#[tracing::instrument(skip(app))]
+pub async fn outcome_add(app: &App, ctx: &Ctx, input: OutcomeIn) -> AppResult<Reply> {
+    let partner = lookup::partner(app, &ctx.workspace, &input.partner).await?;
+    let kind = input.kind;
     let settings = app.settings(&ctx.workspace).await?;
-    let amount = inv
-        .opt_text("amount")
+    let amount = input
+        .amount
+        .as_deref()
         .map(|a| Amount::parse(a, &settings.currency))
         .transpose()?;
     let today = app.today(&settings);
-    let date = inv.opt_date("date")?.unwrap_or(today);
+    let date = input.date.unwrap_or(today);
     check_outcome(kind, amount, date, today)?;
-    let reference = inv
-        .opt_text("ref")
-        .map(|r| parse_text(r, "ref", 200))
-        .transpose()?;
+    let reference = input.reference;
     let o = NewOutcome {
         partner_id: partner.id,
         kind,
@@ -220,9 +301,10 @@ pub async fn outcome_add(app: &App, ctx: &Ctx, inv: &Invocation) -> AppResult<Re
         amount,
         date,
         reference,
+        currency: settings.currency,
     }))
 }
 
-pub async fn outcome_retract(app: &App, ctx: &Ctx, inv: &Invocation) -> AppResult<Reply> {
-    retract_record(app, ctx, inv, RecordTable::Outcomes).await
+pub async fn outcome_retract(app: &App, ctx: &Ctx, input: RetractIn) -> AppResult<Reply> {
+    retract_record(app, ctx, input, RecordTable::Outcomes).await
 }

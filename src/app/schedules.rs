@@ -1,7 +1,8 @@
 //! `/schedule set|pause|resume|show`: when and where the digests are posted.
 
+use super::args::{input, NoOptions};
 use super::card::{Card, Render, Tone};
-use super::{App, AppError, AppResult, Ctx, Invocation, Reply};
+use super::{App, AppError, AppResult, Ctx, Reply};
 use crate::domain::{snippet, DigestKind};
 use crate::schedule::cron_expr::CronExpr;
 use crate::schedule::{default_cron, period_of};
@@ -173,17 +174,32 @@ async fn view(app: &App, ctx: &Ctx, note: Option<String>) -> AppResult<Reply> {
     Ok(Reply::from_typed(Schedules { schedules, note }))
 }
 
-#[tracing::instrument(skip(app, inv))]
-pub async fn set(app: &App, ctx: &Ctx, inv: &Invocation) -> AppResult<Reply> {
-    let digest: DigestKind = inv.choice("digest")?;
-    let cron_text = inv.text("cron")?;
-    let cron_text = if cron_text.eq_ignore_ascii_case("default") {
+input! {
+    /// What `/schedule set` reads.
+    pub struct SetIn {
+        digest: DigestKind,
+        cron: String,
+        channel: String,
+    }
+}
+
+input! {
+    /// What `/schedule pause` and `/schedule resume` read.
+    pub struct DigestIn {
+        digest: DigestKind,
+    }
+}
+
+#[tracing::instrument(skip(app))]
+pub async fn set(app: &App, ctx: &Ctx, input: SetIn) -> AppResult<Reply> {
+    let digest = input.digest;
+    let cron_text = if input.cron.eq_ignore_ascii_case("default") {
         default_cron(digest)
     } else {
-        cron_text
+        input.cron.as_str()
     };
     let expr = CronExpr::parse(cron_text, app.now()).map_err(|e| AppError::user(e.to_string()))?;
-    let channel = parse_channel(inv.text("channel")?)?;
+    let channel = parse_channel(&input.channel)?;
     let note = match &app.chat {
         Some(chat) => {
             chat.check_can_post(&ctx.workspace, &channel).await.map_err(|reason| {
@@ -213,9 +229,18 @@ pub async fn set(app: &App, ctx: &Ctx, inv: &Invocation) -> AppResult<Reply> {
     Ok(r)
 }
 
-#[tracing::instrument(skip(app, inv))]
-pub async fn pause(app: &App, ctx: &Ctx, inv: &Invocation, paused: bool) -> AppResult<Reply> {
-    let digest: DigestKind = inv.choice("digest")?;
+/// `/schedule pause`
+pub async fn pause(app: &App, ctx: &Ctx, input: DigestIn) -> AppResult<Reply> {
+    set_paused(app, ctx, input.digest, true).await
+}
+
+/// `/schedule resume`
+pub async fn resume(app: &App, ctx: &Ctx, input: DigestIn) -> AppResult<Reply> {
+    set_paused(app, ctx, input.digest, false).await
+}
+
+#[tracing::instrument(skip(app))]
+async fn set_paused(app: &App, ctx: &Ctx, digest: DigestKind, paused: bool) -> AppResult<Reply> {
     if !app
         .store
         .set_schedule_paused(&ctx.workspace, digest, paused, app.now())
@@ -235,7 +260,7 @@ pub async fn pause(app: &App, ctx: &Ctx, inv: &Invocation, paused: bool) -> AppR
     Ok(r)
 }
 
-pub async fn show(app: &App, ctx: &Ctx) -> AppResult<Reply> {
+pub async fn show(app: &App, ctx: &Ctx, _: NoOptions) -> AppResult<Reply> {
     view(app, ctx, None).await
 }
 

@@ -1,12 +1,13 @@
 //! `/screen` and free-text questions ("does Acme fit?"): the checklist of a partner against its profile,
 //! and for a name not on the roster, the traits to check.
 
+use super::args::input;
 use super::card::{Action, Card, Render, Target, Tone};
-use super::{lookup, App, AppError, AppResult, Ctx, Invocation, Reply, Settings};
+use super::{lookup, App, AppError, AppResult, Ctx, Reply, Settings};
 use crate::domain::evidence::{CompactEvidence, Observation};
 use crate::domain::profile::{num, Profile};
 use crate::domain::screening::{screen as screen_rules, verdicts_at, Screening, TraitStatus};
-use crate::domain::{name_key, snippet, PartnerName, PartnerType, Verdict};
+use crate::domain::{clip, name_key, snippet, PartnerName, PartnerType, Verdict};
 use crate::store::{Partner, ScreenFacts};
 use chrono::NaiveDate;
 use serde::Serialize;
@@ -193,19 +194,11 @@ impl Render for ScreenReply {
                         partner: self.partner_id,
                         trait_id: *id,
                     },
-                    label: format!("Record: {}", truncate(&t.name, 60)),
+                    label: format!("Record: {}", clip(&t.name, 60)),
                 });
             }
         }
         card
-    }
-}
-
-fn truncate(s: &str, n: usize) -> String {
-    if s.chars().count() <= n {
-        s.to_string()
-    } else {
-        format!("{}…", s.chars().take(n - 1).collect::<String>())
     }
 }
 
@@ -435,10 +428,17 @@ fn check_as_of(as_of: NaiveDate, today: NaiveDate) -> AppResult<()> {
     Ok(())
 }
 
-#[tracing::instrument(skip(app, inv))]
-pub async fn screen_command(app: &App, ctx: &Ctx, inv: &Invocation) -> AppResult<Reply> {
-    let name = PartnerName::parse(inv.text("partner")?)?;
-    let asked = inv.opt_date("as_of")?;
+input! {
+    /// What `/screen` reads.
+    pub struct ScreenIn {
+        partner: PartnerName,
+        as_of: Option<NaiveDate>,
+    }
+}
+
+#[tracing::instrument(skip(app))]
+pub async fn screen_command(app: &App, ctx: &Ctx, input: ScreenIn) -> AppResult<Reply> {
+    let (name, asked) = (input.partner, input.as_of);
     let ws = &ctx.workspace;
     // One statement reads the settings and the facts as of the day we expect "today" to be there.
     let guess = asked.unwrap_or_else(|| app.today_guess(ws));

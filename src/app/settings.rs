@@ -1,7 +1,8 @@
 //! Workspace settings: `/settings show|set|roles`.
 
+use super::args::{input, NoOptions};
 use super::card::{Card, Render, Tone};
-use super::{App, AppError, AppResult, Ctx, Invocation, Reply};
+use super::{App, AppError, AppResult, Ctx, Reply};
 use crate::domain::recheck::RecheckRules;
 use crate::domain::screening::ScreenRules;
 use crate::domain::timezone::parse_timezone;
@@ -96,12 +97,24 @@ impl Render for Settings {
     }
 }
 
-pub async fn show(app: &App, ctx: &Ctx) -> AppResult<Reply> {
+pub async fn show(app: &App, ctx: &Ctx, _: NoOptions) -> AppResult<Reply> {
     Ok(Reply::from_typed(app.settings(&ctx.workspace).await?))
 }
 
+crate::domain::types::string_enum!(
+    /// The settings `/settings set` changes.
+    SettingKey, "setting", {
+    Timezone => "timezone",
+    MaxMisses => "max_misses",
+    AllocationTarget => "allocation_target",
+    EvidenceMaxAgeDays => "evidence_max_age_days",
+    MinGroup => "min_group",
+    Alpha => "alpha",
+    Currency => "currency",
+});
+
 /// Parse `/settings set key value` into a setting, with a clear error per key.
-pub fn parse_setting(key: &str, value: &str) -> AppResult<SettingValue> {
+pub fn parse_setting(key: SettingKey, value: &str) -> AppResult<SettingValue> {
     let v = value.trim();
     let number = |what: &str| parse_number(v, what).map_err(AppError::from);
     let whole = |what: &str, lo: i64, hi: i64| -> AppResult<i64> {
@@ -115,18 +128,18 @@ pub fn parse_setting(key: &str, value: &str) -> AppResult<SettingValue> {
         Ok(n as i64)
     };
     Ok(match key {
-        "timezone" => SettingValue::Timezone(
+        SettingKey::Timezone => SettingValue::Timezone(
             parse_timezone(v)
                 .map_err(|e| AppError::user(e.to_string()))?
                 .name()
                 .to_string(),
         ),
-        "max_misses" => SettingValue::MaxMisses(whole("max_misses", 0, 20)?),
-        "evidence_max_age_days" => {
+        SettingKey::MaxMisses => SettingValue::MaxMisses(whole("max_misses", 0, 20)?),
+        SettingKey::EvidenceMaxAgeDays => {
             SettingValue::EvidenceMaxAgeDays(whole("evidence_max_age_days", 1, 36_500)?)
         }
-        "min_group" => SettingValue::MinGroup(whole("min_group", 1, 1000)?),
-        "allocation_target" => {
+        SettingKey::MinGroup => SettingValue::MinGroup(whole("min_group", 1, 1000)?),
+        SettingKey::AllocationTarget => {
             let n = match v.strip_suffix('%') {
                 Some(pct) => parse_number(pct, "allocation_target")? / 100.0,
                 None => number("allocation_target")?,
@@ -139,7 +152,7 @@ pub fn parse_setting(key: &str, value: &str) -> AppResult<SettingValue> {
             }
             SettingValue::AllocationTarget(n)
         }
-        "alpha" => {
+        SettingKey::Alpha => {
             let n = number("alpha")?;
             if !(n > 0.0 && n < 1.0) {
                 return Err(AppError::user(format!(
@@ -149,7 +162,7 @@ pub fn parse_setting(key: &str, value: &str) -> AppResult<SettingValue> {
             }
             SettingValue::Alpha(n)
         }
-        "currency" => {
+        SettingKey::Currency => {
             let n = v.chars().count();
             if n == 0
                 || n > 3
@@ -162,19 +175,20 @@ pub fn parse_setting(key: &str, value: &str) -> AppResult<SettingValue> {
             }
             SettingValue::Currency(v.to_string())
         }
-        other => {
-            return Err(AppError::user(format!(
-                "unknown setting `{}`: use one of {}",
-                snippet(other),
-                super::spec::SETTING_KEYS.join(", ")
-            )))
-        }
     })
 }
 
-pub async fn set(app: &App, ctx: &Ctx, inv: &Invocation) -> AppResult<Reply> {
-    let key = inv.text("key")?.to_ascii_lowercase();
-    let value = parse_setting(&key, inv.text("value")?)?;
+input! {
+    /// What `/settings set` reads.
+    pub struct SetIn {
+        key: SettingKey,
+        value: String,
+    }
+}
+
+pub async fn set(app: &App, ctx: &Ctx, input: SetIn) -> AppResult<Reply> {
+    let key = input.key;
+    let value = parse_setting(key, &input.value)?;
     app.store
         .set_setting(&ctx.workspace, &value, app.now())
         .await?;
@@ -201,9 +215,18 @@ fn parse_role(v: &str) -> AppResult<Option<String>> {
     }
 }
 
-pub async fn roles(app: &App, ctx: &Ctx, inv: &Invocation) -> AppResult<Reply> {
-    let get = |name: &str| inv.opt_text(name).map(parse_role).transpose();
-    let (lead, member, review) = (get("lead")?, get("member")?, get("review")?);
+input! {
+    /// What `/settings roles` reads: role ids (or `none` to clear).
+    pub struct RolesIn {
+        lead: Option<String>,
+        member: Option<String>,
+        review: Option<String>,
+    }
+}
+
+pub async fn roles(app: &App, ctx: &Ctx, input: RolesIn) -> AppResult<Reply> {
+    let get = |v: &Option<String>| v.as_deref().map(parse_role).transpose();
+    let (lead, member, review) = (get(&input.lead)?, get(&input.member)?, get(&input.review)?);
     if lead.is_none() && member.is_none() && review.is_none() {
         let s = app.settings(&ctx.workspace).await?;
         let mut reply = Reply::from_typed(s);
@@ -226,29 +249,33 @@ mod tests {
     #[test]
     fn settings_parse_with_clear_errors() {
         assert_eq!(
-            parse_setting("allocation_target", "0.75").unwrap(),
+            parse_setting(SettingKey::AllocationTarget, "0.75").unwrap(),
             SettingValue::AllocationTarget(0.75)
         );
         assert_eq!(
-            parse_setting("allocation_target", "75%").unwrap(),
+            parse_setting(SettingKey::AllocationTarget, "75%").unwrap(),
             SettingValue::AllocationTarget(0.75)
         );
-        assert!(parse_setting("allocation_target", "1.5").is_err());
-        assert!(parse_setting("allocation_target", "NaN").is_err());
+        assert!(parse_setting(SettingKey::AllocationTarget, "1.5").is_err());
+        assert!(parse_setting(SettingKey::AllocationTarget, "NaN").is_err());
         assert_eq!(
-            parse_setting("max_misses", "2").unwrap(),
+            parse_setting(SettingKey::MaxMisses, "2").unwrap(),
             SettingValue::MaxMisses(2)
         );
-        assert!(parse_setting("max_misses", "1.5").is_err());
-        assert!(parse_setting("max_misses", "-1").is_err());
-        assert!(parse_setting("alpha", "0").is_err());
+        assert!(parse_setting(SettingKey::MaxMisses, "1.5").is_err());
+        assert!(parse_setting(SettingKey::MaxMisses, "-1").is_err());
+        assert!(parse_setting(SettingKey::Alpha, "0").is_err());
         assert_eq!(
-            parse_setting("timezone", "Europe/Berlin").unwrap(),
+            parse_setting(SettingKey::Timezone, "Europe/Berlin").unwrap(),
             SettingValue::Timezone("Europe/Berlin".into())
         );
-        assert!(parse_setting("timezone", "EST5EDT").is_err());
-        assert!(parse_setting("timezone", "Mars/Olympus").is_err());
-        assert!(parse_setting("colour", "x").is_err());
+        assert!(parse_setting(SettingKey::Timezone, "EST5EDT").is_err());
+        assert!(parse_setting(SettingKey::Timezone, "Mars/Olympus").is_err());
+        let e = "colour".parse::<SettingKey>().unwrap_err().0;
+        assert_eq!(
+            e,
+            "unknown setting `colour`: use one of timezone, max_misses, allocation_target, evidence_max_age_days, min_group, alpha, currency"
+        );
     }
 
     #[test]

@@ -2,15 +2,13 @@
 //! editing on a terminal, one command per line from a pipe — printed as text or, with `--json`, one JSON
 //! object per input line.
 
-pub mod line;
-
+use crate::app::line::{parse_line, Line};
 use crate::app::spec::{self, Kind};
 use crate::app::transfer::MAX_IMPORT_BYTES;
 use crate::app::{
     answer_question, dispatch, require, App, AppError, ArgValue, Ctx, Invocation, Reply,
 };
 use crate::domain::snippet;
-use line::{parse_line, Line};
 use serde_json::json;
 use std::io::{BufRead, IsTerminal, Read, Write};
 

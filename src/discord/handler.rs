@@ -8,9 +8,11 @@ use super::chat::DiscordChat;
 use super::render::{attachments, clip, components, embed, mentions, no_pings};
 use crate::app::card::Card;
 use crate::app::lists::{self, ListId};
-use crate::app::spec::{self, Complete, Kind};
-use crate::app::{answer_question, dispatch, App, AppError, ArgValue, Ctx, Invocation, Reply};
-use crate::domain::{name_key, PartnerType, Role};
+use crate::app::spec::{self, Kind};
+use crate::app::{
+    answer_question, complete, dispatch, evidence, App, AppError, ArgValue, Ctx, Invocation, Reply,
+};
+use crate::domain::Role;
 use serenity::all::{
     ActionRowComponent, Attachment, AutocompleteOption, CommandInteraction, ComponentInteraction,
     Context, CreateActionRow, CreateAutocompleteResponse, CreateInputText,
@@ -27,17 +29,6 @@ pub const MAX_ATTACHMENT_BYTES: u32 = crate::app::transfer::MAX_IMPORT_BYTES as 
 
 /// The longest an attachment download may take.
 const DOWNLOAD_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(120);
-
-/// The form fields the evidence form has: any other field of a submitted form is ignored.
-const EVIDENCE_FORM_FIELDS: [&str; 5] = ["met", "value", "source", "note", "observed"];
-
-/// Commands that may take longer than Discord's 3 seconds: acknowledged first, answered by an edit.
-fn is_slow(path: &[String]) -> bool {
-    matches!(
-        path.first().map(String::as_str),
-        Some("digest" | "import" | "export")
-    )
-}
 
 /// What runs once on the first READY, with Discord as the chat.
 pub type OnReady = Box<dyn FnOnce(DiscordChat) + Send>;
@@ -123,19 +114,16 @@ impl Handler {
             Err(e) => return reply_error(ctx, cmd, &e).await,
         };
         // The role first: nothing is downloaded or computed for a caller who may not run the command.
-        if let Some(s) = spec::find(&inv.path) {
+        let declared = spec::find(&inv.path);
+        if let Some(s) = declared {
             if let Err(e) = crate::app::require(&caller, s.min_role, &format!("run /{}", s.name()))
             {
                 return reply_error(ctx, cmd, &e.user_message()).await;
             }
         }
-        if is_slow(&inv.path) {
-            let preview = inv
-                .args
-                .get("post")
-                .map(|v| !matches!(v, ArgValue::Text(t) if t == "true"))
-                .unwrap_or(true);
-            let ephemeral = inv.path[0] != "import" && preview;
+        // Commands that may take longer than Discord's 3 seconds (the declaration says): acknowledged first,
+        // answered by an edit.
+        if let Some(ephemeral) = declared.and_then(|s| s.deferred(&inv)) {
             let defer = CreateInteractionResponse::Defer(
                 CreateInteractionResponseMessage::new().ephemeral(ephemeral),
             );
@@ -212,83 +200,17 @@ impl Handler {
         cmd: &CommandInteraction,
         focused: &AutocompleteOption<'_>,
     ) -> Result<Vec<(String, String)>, AppError> {
-        let path = command_path(cmd);
-        let Some(s) = spec::find(&path) else {
-            return Ok(Vec::new());
-        };
-        let Some(opt) = s.option(focused.name) else {
-            return Ok(Vec::new());
-        };
-        let typed = focused.value.trim();
-        let key = name_key(typed);
-        match opt.kind {
-            Kind::Text {
-                complete: Some(Complete::Partner),
-                ..
-            } => Ok(self
-                .base
-                .store
-                .search_partners(ws, &key, 25)
-                .await?
-                .into_iter()
-                .map(|n| (n.clone(), n))
-                .collect()),
-            Kind::Text {
-                complete: Some(Complete::Type),
-                ..
-            } => {
-                let profiles = self.base.store.active_profiles(ws).await?;
-                Ok(PartnerType::ALL
-                    .iter()
-                    .filter(|t| t.as_str().starts_with(&key) || t.label().contains(&key))
-                    .map(|t| {
-                        let label = match profiles.iter().find(|p| p.partner_type == *t) {
-                            Some(p) => format!("{t} — {} ({} traits)", p.name, p.traits.len()),
-                            None => format!("{t} — no profile yet"),
-                        };
-                        (label, t.as_str().to_string())
-                    })
-                    .collect())
-            }
-            Kind::Text {
-                complete: Some(Complete::Trait),
-                ..
-            } => {
-                let args = option_values(&cmd.data.options());
-                // Scope to the partner's profile, or the named type's, else every active profile.
-                let ty = match args.iter().find(|(k, _)| k == "partner") {
-                    Some((_, p)) => self
-                        .base
-                        .store
-                        .partner_by_key(ws, &name_key(p))
-                        .await?
-                        .map(|p| p.partner_type),
-                    None => args
-                        .iter()
-                        .find(|(k, _)| k == "type")
-                        .and_then(|(_, t)| t.parse().ok()),
-                };
-                Ok(self
-                    .base
-                    .store
-                    .trait_names(ws, ty)
-                    .await?
-                    .into_iter()
-                    .filter(|(_, n)| name_key(n).contains(&key))
-                    .map(|(t, n)| {
-                        (
-                            if ty.is_some() {
-                                n.clone()
-                            } else {
-                                format!("{n} ({t})")
-                            },
-                            n,
-                        )
-                    })
-                    .collect())
-            }
-            _ => Ok(Vec::new()),
-        }
+        let others = option_values(&cmd.data.options());
+        let found = complete::suggest(
+            &self.base,
+            ws,
+            &command_path(cmd),
+            focused.name,
+            focused.value.trim(),
+            &others,
+        )
+        .await?;
+        Ok(found.into_iter().map(|s| (s.label, s.value)).collect())
     }
 
     async fn component(&self, ctx: &Context, c: &ComponentInteraction) {
@@ -329,79 +251,48 @@ impl Handler {
         }
     }
 
-    /// The partner of an evidence button or form, from the caller's workspace, for a member.
-    async fn evidence_target(
-        &self,
-        caller: &Ctx,
-        form: EvidenceForm,
-    ) -> Result<crate::store::Partner, AppError> {
-        crate::app::require(caller, Role::Member, "record evidence")?;
-        self.base
-            .store
-            .partner_by_id(&caller.workspace, form.partner)
-            .await?
-            .ok_or_else(|| AppError::user("That partner is gone."))
-    }
-
-    /// The modal to record evidence for one trait of one partner.
+    /// The modal to record evidence for one trait of one partner. Its fields are the declared options of
+    /// `/evidence add` after the partner and the trait ([`evidence::form_fields`]), with their declared limits.
     async fn evidence_modal(
         &self,
         caller: &Ctx,
         form: EvidenceForm,
     ) -> Result<CreateModal, AppError> {
-        let partner = self.evidence_target(caller, form).await?;
-        let tid = form.trait_id;
-        let profile =
-            crate::app::lookup::profile(&self.base, &caller.workspace, partner.partner_type)
-                .await?;
-        let tr = profile
-            .traits
-            .iter()
-            .find(|x| x.id == tid)
-            .ok_or_else(|| AppError::user("That trait was removed from the profile."))?;
-        let first = if tr.kind.is_threshold() {
-            CreateInputText::new(
-                InputTextStyle::Short,
-                clip(&format!("Value ({})", tr.kind.describe()), 45),
-                "value",
-            )
-            .placeholder("a number, e.g. 31")
-        } else {
-            CreateInputText::new(InputTextStyle::Short, "Met? (yes or no)", "met")
-                .placeholder("yes or no")
-        };
-        let rows = vec![
-            CreateActionRow::InputText(first.required(true).max_length(40)),
-            CreateActionRow::InputText(
-                CreateInputText::new(InputTextStyle::Short, "Source (link or report)", "source")
-                    .required(false)
-                    .max_length(500)
-                    .placeholder(clip(
-                        tr.verify_by.as_deref().unwrap_or("e.g. overlap report"),
-                        100,
-                    )),
-            ),
-            CreateActionRow::InputText(
-                CreateInputText::new(InputTextStyle::Paragraph, "Note", "note")
-                    .required(false)
-                    .max_length(1000),
-            ),
-            CreateActionRow::InputText(
-                CreateInputText::new(
-                    InputTextStyle::Short,
-                    "Observed (YYYY-MM-DD, default today)",
-                    "observed",
-                )
-                .required(false)
-                .max_length(10),
-            ),
-        ];
+        let target = evidence::form(&self.base, caller, form.partner, form.trait_id).await?;
+        let rows = evidence::form_fields()
+            .filter_map(|o| {
+                let (label, placeholder, required) = match (o.kind, &target.threshold) {
+                    (Kind::Bool, Some(_)) | (Kind::Number, None) => return None,
+                    (Kind::Bool, None) => ("Met? (yes or no)".to_string(), "yes or no", true),
+                    (Kind::Number, Some(rule)) => {
+                        (format!("Value ({rule})"), "a number, e.g. 31", true)
+                    }
+                    _ if o.name == spec::SOURCE_OPT.name => (
+                        o.description.to_string(),
+                        target.verify_by.as_deref().unwrap_or("e.g. overlap report"),
+                        o.required,
+                    ),
+                    _ => (o.description.to_string(), "", o.required),
+                };
+                let style = match o.kind {
+                    Kind::Text { max, .. } if max > 500 => InputTextStyle::Paragraph,
+                    _ => InputTextStyle::Short,
+                };
+                let mut input = CreateInputText::new(style, clip(&label, 45), o.name)
+                    .required(required)
+                    .max_length(u16::try_from(o.kind.max_chars()).unwrap_or(u16::MAX));
+                if !placeholder.is_empty() {
+                    input = input.placeholder(clip(placeholder, 100));
+                }
+                Some(CreateActionRow::InputText(input))
+            })
+            .collect();
         Ok(CreateModal::new(
             buttons::form_id(EvidenceForm {
-                partner: partner.id,
-                trait_id: tid,
+                partner: target.partner_id,
+                trait_id: target.trait_id,
             }),
-            clip(&format!("{} — {}", partner.name, tr.name), 45),
+            clip(&format!("{} — {}", target.partner, target.trait_name), 45),
         )
         .components(rows))
     }
@@ -429,28 +320,20 @@ impl Handler {
     ) -> Result<Reply, AppError> {
         let form = buttons::parse_form(&m.data.custom_id)
             .map_err(|_| AppError::user("That form is not one of mine: press the button again."))?;
-        let partner = self.evidence_target(caller, form).await?;
-        let names = self.base.store.trait_names_by_id(&caller.workspace).await?;
-        let trait_name = names
-            .get(&form.trait_id)
-            .ok_or_else(|| AppError::user("That trait is gone."))?;
-        let mut inv = Invocation::new(&["evidence", "add"])
-            .with("partner", partner.name.clone())
-            .with("trait", trait_name.clone());
-        for row in &m.data.components {
-            for comp in &row.components {
-                if let ActionRowComponent::InputText(input) = comp {
-                    let field = input.custom_id.as_str();
-                    if !EVIDENCE_FORM_FIELDS.contains(&field) {
-                        continue;
-                    }
-                    if let Some(v) = input.value.as_deref().filter(|v| !v.trim().is_empty()) {
-                        inv = inv.with(field, v.to_string());
-                    }
-                }
-            }
-        }
-        dispatch(app, caller, &inv).await
+        let fields: Vec<(String, String)> = m
+            .data
+            .components
+            .iter()
+            .flat_map(|row| &row.components)
+            .filter_map(|comp| match comp {
+                ActionRowComponent::InputText(input) => Some((
+                    input.custom_id.clone(),
+                    input.value.clone().unwrap_or_default(),
+                )),
+                _ => None,
+            })
+            .collect();
+        evidence::submit_form(app, caller, form.partner, form.trait_id, &fields).await
     }
 
     /// Download the attachments of a command (after its role check), each with the size limit enforced

@@ -8,10 +8,10 @@ pub mod handler;
 pub mod register;
 pub mod render;
 
-use crate::cli::Fatal;
+use crate::app::App;
 use crate::config::{Config, ConfigError};
+use crate::fatal::Fatal;
 use crate::schedule::runner::Scheduler;
-use crate::store::Store;
 use handler::Handler;
 use serenity::all::{ClientBuilder, GatewayIntents, HttpBuilder};
 use std::sync::atomic::AtomicBool;
@@ -49,7 +49,7 @@ pub struct Shards {
 /// Run the bot until SIGINT or SIGTERM: all of it, or only some gateway shards of a bot that several
 /// processes share (they share the database too, so any of them answers any interaction of its shards,
 /// and the scheduler's claims make exactly one of them post each digest).
-pub async fn run(config: &Config, store: Store, shards: Option<Shards>) -> Result<(), Fatal> {
+pub async fn run(config: &Config, app: App, shards: Option<Shards>) -> Result<(), Fatal> {
     let token = config.discord.token.clone().ok_or_else(|| {
         ConfigError("DISCORD_TOKEN is not set: create a bot in the Discord developer portal and export its token (see docs/discord-setup.md), or try `partnerfit console`".into())
     })?;
@@ -79,7 +79,7 @@ pub async fn run(config: &Config, store: Store, shards: Option<Shards>) -> Resul
         )));
     }
 
-    let app = crate::cli::app(store.clone());
+    let store = app.store.clone();
     let (shutdown_tx, shutdown_rx) = tokio::sync::watch::channel(false);
     let sched_app = app.clone();
     let sched = config.scheduler.clone();

@@ -14,13 +14,11 @@ fn option(o: &Opt) -> CreateCommandOption {
     ) = match o.kind {
         Kind::Text { .. } | Kind::Date | Kind::Week | Kind::Quarter | Kind::Choice(_) => {
             (CommandOptionType::String, |c, o| match o.kind {
-                Kind::Text { max, complete } => {
-                    c.max_length(max).set_autocomplete(complete.is_some())
-                }
+                Kind::Text { complete, .. } => c
+                    .max_length(max_length(o))
+                    .set_autocomplete(complete.is_some()),
                 Kind::Choice(values) => values.iter().fold(c, |c, v| c.add_string_choice(*v, *v)),
-                Kind::Date => c.max_length(10),
-                Kind::Week => c.max_length(10),
-                Kind::Quarter => c.max_length(7),
+                Kind::Date | Kind::Week | Kind::Quarter => c.max_length(max_length(o)),
                 _ => c,
             })
         }
@@ -40,6 +38,11 @@ fn option(o: &Opt) -> CreateCommandOption {
         CreateCommandOption::new(kind, o.name, o.description).required(o.required),
         o,
     )
+}
+
+/// The declared limit of a text option, within what Discord takes (6000).
+fn max_length(o: &Opt) -> u16 {
+    u16::try_from(o.kind.max_chars()).unwrap_or(6000).min(6000)
 }
 
 fn leaf(c: &CommandSpec, name: &str) -> CreateCommandOption {

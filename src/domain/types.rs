@@ -15,18 +15,36 @@ fn err<T>(msg: impl Into<String>) -> Result<T, ParseError> {
     Err(ParseError(msg.into()))
 }
 
-/// Cut a user-supplied string for quoting inside an error message.
+/// Cut a user-supplied string for quoting inside an error message: control characters shown as spaces, at
+/// most 40 characters and the ellipsis.
 pub fn snippet(s: &str) -> String {
     const MAX: usize = 40;
     let clean: String = s
         .chars()
         .map(|c| if c.is_control() { ' ' } else { c })
         .collect();
-    if clean.chars().count() > MAX {
-        let cut: String = clean.chars().take(MAX).collect();
-        format!("{cut}…")
-    } else {
-        clean
+    clip(&clean, MAX + 1)
+}
+
+/// Cut `s` to at most `max` characters, the last of them an ellipsis when it was cut (trailing spaces before
+/// the ellipsis dropped). The one clip of the code base: Discord's limits, chart labels, button labels.
+pub fn clip(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        return s.to_string();
+    }
+    let mut out: String = s.chars().take(max.saturating_sub(1)).collect();
+    out.truncate(out.trim_end().len());
+    out.push('…');
+    out
+}
+
+/// A yes/no as people type it, any case: `true`, `yes`, `y`, `1` or `false`, `no`, `n`, `0`. The one boolean
+/// parser: command options, CSV cells and configuration values.
+pub fn parse_bool(s: &str) -> Option<bool> {
+    match s.trim().to_ascii_lowercase().as_str() {
+        "true" | "yes" | "y" | "1" => Some(true),
+        "false" | "no" | "n" | "0" => Some(false),
+        _ => None,
     }
 }
 
@@ -430,6 +448,55 @@ impl fmt::Display for Amount {
     }
 }
 
+/// An amount as people read it, after the workspace's currency. The one money format of the app (replies,
+/// cards, digests, charts and the console; CSV files keep plain numbers):
+///
+/// - under 100,000, in full with thousands separators, and cents only when there are any: `€7,500`,
+///   `€12,500`, `€1,200.50`;
+/// - from 100,000, in thousands rounded to the whole thousand: `€250k`;
+/// - from 999,500, in millions with at most two decimals: `€1.23M`, `€15M` (and from a thousand million in
+///   billions the same way: `€2.5B`).
+///
+/// A currency written with letters (`CHF`, `kr`) is followed by a space: `CHF 7,500`. A negative amount starts
+/// with a minus: `-€3,000`. A figure that is not a number is written `—`.
+pub fn money(value: f64, currency: &str) -> String {
+    if !value.is_finite() {
+        return "—".into();
+    }
+    let sign = if value < 0.0 && value.abs() >= 0.005 {
+        "-"
+    } else {
+        ""
+    };
+    let a = value.abs();
+    let short = |x: f64| {
+        let t = format!("{x:.2}");
+        t.trim_end_matches('0').trim_end_matches('.').to_string()
+    };
+    let body = if a < 100_000.0 {
+        Amount::from_cents((a * 100.0).round() as i64).to_string()
+    } else if (a / 1e3).round() < 1000.0 {
+        format!("{}k", (a / 1e3).round())
+    } else if ((a / 1e6) * 100.0).round() / 100.0 < 1000.0 {
+        format!("{}M", short(a / 1e6))
+    } else {
+        format!("{}B", short(a / 1e9))
+    };
+    let space = if currency.chars().any(char::is_alphabetic) {
+        " "
+    } else {
+        ""
+    };
+    format!("{sign}{currency}{space}{body}")
+}
+
+impl Amount {
+    /// This amount in the one money format ([`money`]).
+    pub fn money(self, currency: &str) -> String {
+        money(self.dollars(), currency)
+    }
+}
+
 impl Serialize for Amount {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_f64(self.dollars())
@@ -514,6 +581,7 @@ pub fn parse_number(s: &str, what: &str) -> Result<f64, ParseError> {
 pub struct PartnerName(String);
 
 impl PartnerName {
+    /// The one limit of a partner name (the commands, Discord's options and the CSV import read it here).
     pub const MAX_CHARS: usize = 100;
     pub fn parse(s: &str) -> Result<PartnerName, ParseError> {
         let t = s.trim();
@@ -624,6 +692,94 @@ impl fmt::Display for PartnerName {
     }
 }
 
+/// A kind of free text: how errors name it and how many characters it may have. Each is declared once here
+/// and used by the command declarations (Discord's limits), the commands and the CSV import.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TextRule {
+    /// How an error names it, e.g. "the reason" or "`note`".
+    pub what: &'static str,
+    pub max: usize,
+}
+
+impl TextRule {
+    /// Trimmed, at most `max` characters, no control characters but newlines.
+    pub fn parse(self, s: &str) -> Result<String, ParseError> {
+        parse_text(s, self.what, self.max)
+    }
+    /// The same limit, named differently in errors.
+    pub const fn named(self, what: &'static str) -> TextRule {
+        TextRule { what, ..self }
+    }
+}
+
+/// The free texts of the app, with their limits.
+pub mod text {
+    use super::TextRule;
+
+    pub const PROFILE_NAME: TextRule = TextRule {
+        what: "the profile name",
+        max: 100,
+    };
+    pub const TRAIT_NAME: TextRule = TextRule {
+        what: "the trait name",
+        max: 100,
+    };
+    pub const JOINT_SOLUTION: TextRule = TextRule {
+        what: "`joint_solution`",
+        max: 1000,
+    };
+    pub const VERIFY_BY: TextRule = TextRule {
+        what: "`verify_by`",
+        max: 200,
+    };
+    pub const UNIT: TextRule = TextRule {
+        what: "`unit`",
+        max: 40,
+    };
+    pub const CHAMPION: TextRule = TextRule {
+        what: "`champion`",
+        max: 100,
+    };
+    pub const NOTE: TextRule = TextRule {
+        what: "`note`",
+        max: 1000,
+    };
+    pub const SOURCE: TextRule = TextRule {
+        what: "`source`",
+        max: 500,
+    };
+    /// Why a record is retracted or a partner dropped.
+    pub const REASON: TextRule = TextRule {
+        what: "the reason",
+        max: 500,
+    };
+    /// An outcome's CRM reference.
+    pub const REFERENCE: TextRule = TextRule {
+        what: "ref",
+        max: 200,
+    };
+    /// An amount as typed, before it is parsed (`$1,200.50`).
+    pub const AMOUNT: TextRule = TextRule {
+        what: "the amount",
+        max: 40,
+    };
+    /// A cron expression as typed.
+    pub const CRON: TextRule = TextRule {
+        what: "the cron expression",
+        max: 100,
+    };
+    /// A setting's value as typed.
+    pub const SETTING_VALUE: TextRule = TextRule {
+        what: "the value",
+        max: 100,
+    };
+    /// A partner type as typed (the longest is `tech-isv`; autocomplete fills it).
+    pub const PARTNER_TYPE: TextRule = TextRule {
+        what: "the partner type",
+        max: 20,
+    };
+}
+
 /// A short free-text field (trait names, sources, notes): trimmed, bounded, no control characters
 /// other than newlines in notes.
 pub fn parse_text(s: &str, what: &str, max_chars: usize) -> Result<String, ParseError> {
@@ -703,6 +859,47 @@ mod tests {
         }
         assert_eq!(Amount::from_cents(123_456_789).to_string(), "1,234,567.89");
         assert_eq!(Amount::from_cents(100).to_string(), "1");
+    }
+
+    #[test]
+    fn money_has_one_format() {
+        // Worked by hand from the rule in `money`'s documentation.
+        assert_eq!(money(0.0, "$"), "$0");
+        assert_eq!(money(500.0, "€"), "€500");
+        assert_eq!(money(999.5, "$"), "$999.50");
+        assert_eq!(money(1_200.5, "$"), "$1,200.50");
+        assert_eq!(money(7_500.0, "€"), "€7,500");
+        assert_eq!(money(12_500.0, "$"), "$12,500");
+        assert_eq!(money(99_999.99, "$"), "$99,999.99");
+        assert_eq!(money(100_000.0, "$"), "$100k");
+        assert_eq!(money(250_400.0, "€"), "€250k");
+        assert_eq!(money(999_499.0, "$"), "$999k");
+        assert_eq!(money(999_500.0, "$"), "$1M");
+        assert_eq!(money(1_234_567.0, "€"), "€1.23M");
+        assert_eq!(money(1_200_000.0, "$"), "$1.2M");
+        assert_eq!(money(15_000_000.0, "$"), "$15M");
+        assert_eq!(money(2_500_000_000.0, "$"), "$2.5B");
+        assert_eq!(money(-3_000.0, "$"), "-$3,000");
+        assert_eq!(money(7_500.0, "CHF"), "CHF 7,500");
+        assert_eq!(money(f64::NAN, "$"), "—");
+        assert_eq!(Amount::from_cents(50_000).money("€"), "€500");
+    }
+
+    #[test]
+    fn clips_and_booleans() {
+        assert_eq!(clip("short", 10), "short");
+        assert_eq!(clip("abcdefghij", 5), "abcd…");
+        assert_eq!(clip("abc defgh", 5), "abc…");
+        assert_eq!(clip(&"é".repeat(300), 256).chars().count(), 256);
+        assert_eq!(snippet(&"x".repeat(50)), format!("{}…", "x".repeat(40)));
+        assert_eq!(snippet("a\nb"), "a b");
+        for (t, v) in [("true", true), ("YES", true), ("y", true), ("1", true)] {
+            assert_eq!(parse_bool(t), Some(v), "{t}");
+        }
+        for (t, v) in [("false", false), ("No", false), ("n", false), ("0", false)] {
+            assert_eq!(parse_bool(t), Some(v), "{t}");
+        }
+        assert_eq!(parse_bool("maybe"), None);
     }
 
     #[test]

@@ -3,9 +3,9 @@
 //! database exactly as it was.
 
 use crate::support::{utc, TestApp};
+use partnerfit::app::line::{parse_line, Line};
 use partnerfit::app::spec::{Kind, COMMANDS};
 use partnerfit::app::{dispatch, AppError, ArgValue, Invocation};
-use partnerfit::console::line::{parse_line, Line};
 use partnerfit::domain::Role;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};

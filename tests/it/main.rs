@@ -2,6 +2,7 @@
 
 mod support;
 
+mod architecture;
 mod cli;
 mod console;
 mod discord;
@@ -11,6 +12,7 @@ mod first_run;
 mod fuzz;
 mod generate;
 mod help;
+mod money;
 mod quarterly;
 mod reliability;
 mod scale;

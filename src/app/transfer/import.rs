@@ -17,7 +17,8 @@ use crate::app::records::{check_outcome, check_week, check_week_hours};
 use crate::app::{lookup, App, AppError, AppResult, Settings};
 use crate::domain::evidence::Observation;
 use crate::domain::profile::{Profile, Trait};
-use crate::domain::types::parse_text;
+use crate::domain::text::{CHAMPION, NOTE, REASON, REFERENCE, SOURCE};
+use crate::domain::TextRule;
 use crate::domain::{
     name_key, parse_date, parse_number, snippet, Amount, Hours, OutcomeKind, PartnerName,
     PartnerType, Stage, Week,
@@ -287,8 +288,8 @@ fn opt<T>(
     }
 }
 
-fn text(max: usize, what: &'static str) -> impl Fn(&str) -> Result<String, Msg> {
-    move |s| parse_text(s, what, max).map_err(|e| e.0)
+fn text(rule: TextRule) -> impl Fn(&str) -> Result<String, Msg> {
+    move |s| rule.parse(s).map_err(|e| e.0)
 }
 
 fn date(what: &'static str, today: NaiveDate) -> impl Fn(&str) -> Result<NaiveDate, Msg> {
@@ -502,9 +503,14 @@ impl Check for PartnerCheck {
         let stage = opt(row, "stage", errs, |s| s.parse::<Stage>().map_err(|e| e.0));
         let signed = opt(row, "signed", errs, date("the signing date", today));
         let dropped = opt(row, "dropped", errs, date("the drop date", today));
-        let drop_reason = opt(row, "drop_reason", errs, text(500, "the drop reason"));
-        let champion = opt(row, "champion", errs, text(100, "`champion`"));
-        let note = opt(row, "note", errs, text(1000, "`note`"));
+        let drop_reason = opt(
+            row,
+            "drop_reason",
+            errs,
+            text(REASON.named("the drop reason")),
+        );
+        let champion = opt(row, "champion", errs, text(CHAMPION));
+        let note = opt(row, "note", errs, text(NOTE));
         let (
             Some(name),
             Some(ty),
@@ -671,8 +677,8 @@ impl Check for EvidenceCheck {
         let value = opt(row, "value", errs, |s| {
             parse_number(s, "the value").map_err(|e| e.0)
         });
-        let source = opt(row, "source", errs, text(500, "`source`"));
-        let note = opt(row, "note", errs, text(1000, "`note`"));
+        let source = opt(row, "source", errs, text(SOURCE));
+        let note = opt(row, "note", errs, text(NOTE));
         let observed = req(
             row,
             "observed",
@@ -780,7 +786,7 @@ impl Check for AllocationCheck {
         let spend = opt(row, "spend", errs, |s| {
             Amount::parse(s, currency).map_err(|e| e.0)
         });
-        let note = opt(row, "note", errs, text(1000, "`note`"));
+        let note = opt(row, "note", errs, text(NOTE));
         let (Some(partner), Some(week), Some(hours), Some(spend), Some(note)) =
             (partner, week, hours, spend, note)
         else {
@@ -869,7 +875,7 @@ impl Check for OutcomeCheck {
             errs,
             |s| parse_date(s).map_err(|e| e.0),
         );
-        let reference = opt(row, "ref", errs, text(200, "ref"));
+        let reference = opt(row, "ref", errs, text(REFERENCE));
         let (Some(partner), Some(kind), Some(amount), Some(date), Some(reference)) =
             (partner, kind, amount, date, reference)
         else {

@@ -14,14 +14,13 @@ pub mod import;
 
 pub use csv_io::{escape_cell, unescape_cell, RowError, MAX_ROW_BYTES, MAX_SHOWN_ERRORS};
 
+use super::args::{input, Upload};
 use super::card::{Card, FileOut, Render, Tone};
-use super::{App, AppError, AppResult, Ctx, Invocation, Reply};
-use crate::cli::{ExportArgs, Fatal, ImportArgs};
-use crate::domain::ParseError;
+use super::{App, AppError, AppResult, Ctx, Reply};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::Serialize;
 use std::io::{IsTerminal, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// The largest attachment `/import` accepts. The Discord layer checks an attachment's size against it before
 /// downloading; [`import_command`] checks again.
@@ -236,10 +235,26 @@ impl Render for Exported {
     }
 }
 
+input! {
+    /// What `/export` reads.
+    pub struct ExportIn {
+        what: ExportKind,
+    }
+}
+
+input! {
+    /// What `/import` reads: the file is borrowed from the invocation, not copied.
+    pub struct ImportIn<'a> {
+        what: ImportKind,
+        file: Upload<'a>,
+        dry_run: bool,
+    }
+}
+
 /// `/export what`: the CSV as an attachment.
-#[tracing::instrument(skip(app, inv), fields(workspace = %ctx.workspace))]
-pub async fn export_command(app: &App, ctx: &Ctx, inv: &Invocation) -> AppResult<Reply> {
-    let what: ExportKind = inv.choice("what")?;
+#[tracing::instrument(skip(app), fields(workspace = %ctx.workspace))]
+pub async fn export_command(app: &App, ctx: &Ctx, input: ExportIn) -> AppResult<Reply> {
+    let what = input.what;
     // The limit is checked as the CSV is written: a large export stops at the limit, it is never built whole.
     let mut out = Capped {
         bytes: Vec::new(),
@@ -294,10 +309,10 @@ impl Write for Capped {
 }
 
 /// `/import what file [dry_run]`: the summary as the reply; a file with errors is refused with every error.
-#[tracing::instrument(skip(app, inv), fields(workspace = %ctx.workspace))]
-pub async fn import_command(app: &App, ctx: &Ctx, inv: &Invocation) -> AppResult<Reply> {
-    let what: ImportKind = inv.choice("what")?;
-    let (name, bytes) = inv.file("file")?;
+#[tracing::instrument(skip(app, input), fields(workspace = %ctx.workspace))]
+pub async fn import_command(app: &App, ctx: &Ctx, input: ImportIn<'_>) -> AppResult<Reply> {
+    let what = input.what;
+    let Upload { name, bytes } = input.file;
     if bytes.len() > MAX_IMPORT_BYTES {
         return Err(AppError::user(format!(
             "{} is {:.1} MB; /import takes files up to {} MB. Split it, or run `partnerfit import {what} FILE.csv` on the server.",
@@ -306,7 +321,7 @@ pub async fn import_command(app: &App, ctx: &Ctx, inv: &Invocation) -> AppResult
             MAX_IMPORT_BYTES / (1024 * 1024)
         )));
     }
-    let dry_run = inv.opt_bool("dry_run")?.unwrap_or(false);
+    let dry_run = input.dry_run;
     let hidden = ProgressBar::hidden();
     let opts = import::Options {
         kind: what,
@@ -322,11 +337,22 @@ pub async fn import_command(app: &App, ctx: &Ctx, inv: &Invocation) -> AppResult
     Ok(Reply::from_typed(report))
 }
 
-fn fatal(e: AppError) -> Fatal {
-    match e {
-        AppError::User(m) => Fatal::Other(anyhow::anyhow!(m)),
-        AppError::Internal(e) => Fatal::Other(e),
-    }
+/// A CSV file on disk to import (`partnerfit import`): the command line fills it from its arguments.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ImportFile {
+    pub what: ImportKind,
+    pub path: PathBuf,
+    pub dry_run: bool,
+    /// Who is importing, recorded with each record.
+    pub user: String,
+}
+
+/// Where an export goes (`partnerfit export`): a file, or stdout.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExportTo {
+    pub what: ExportKind,
+    /// None: stdout.
+    pub output: Option<PathBuf>,
 }
 
 /// A progress bar on stderr over `len` bytes, only when stderr is a terminal.
@@ -346,17 +372,17 @@ fn progress_bar(len: u64, file: &str) -> ProgressBar {
 
 /// `partnerfit import WHAT FILE [--dry-run] [--user NAME]`: the summary on stdout; errors on stderr and a
 /// non-zero exit when the file has any.
-#[tracing::instrument(skip(app, args), fields(what = %args.what, file = %args.file.display()))]
-pub async fn import_cli(app: &App, ws: &str, args: &ImportArgs) -> Result<(), Fatal> {
-    let what: ImportKind = args.what.parse().map_err(|e: ParseError| fatal(e.into()))?;
-    let file = std::fs::File::open(&args.file)
-        .map_err(|e| Fatal::Other(anyhow::anyhow!("cannot read {}: {e}", args.file.display())))?;
+#[tracing::instrument(skip(app, args), fields(what = %args.what, file = %args.path.display()))]
+pub async fn import_cli(app: &App, ws: &str, args: &ImportFile) -> AppResult<()> {
+    let what = args.what;
+    let file = std::fs::File::open(&args.path)
+        .map_err(|e| AppError::user(format!("cannot read {}: {e}", args.path.display())))?;
     let len = file.metadata().map(|m| m.len()).unwrap_or(0);
     let name = args
-        .file
+        .path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| args.file.display().to_string());
+        .unwrap_or_else(|| args.path.display().to_string());
     let bar = progress_bar(len, &name);
     let opts = import::Options {
         kind: what,
@@ -368,7 +394,7 @@ pub async fn import_cli(app: &App, ws: &str, args: &ImportArgs) -> Result<(), Fa
     // The file is read with blocking reads on this task: fine for the command line, which runs nothing else.
     let result = import::run(app, ws, &opts, file).await;
     bar.finish_and_clear();
-    let report = result.map_err(fatal)?;
+    let report = result?;
     if report.failed() {
         let mut err = std::io::stderr().lock();
         for e in &report.errors {
@@ -389,7 +415,7 @@ pub async fn import_cli(app: &App, ws: &str, args: &ImportArgs) -> Result<(), Fa
         } else {
             "nothing was imported"
         };
-        return Err(Fatal::Other(anyhow::anyhow!(
+        return Err(AppError::user(format!(
             "{name}: {}; {outcome}. Fix the file and run the import again.",
             plural(report.error_count, "error", "errors"),
         )));
@@ -401,14 +427,14 @@ pub async fn import_cli(app: &App, ws: &str, args: &ImportArgs) -> Result<(), Fa
 
 /// Write an export to `path` through a temporary file in the same directory, renamed into place when complete,
 /// so a failed export never leaves a truncated file behind.
-async fn export_to_file(app: &App, ws: &str, what: ExportKind, path: &Path) -> Result<u64, Fatal> {
+async fn export_to_file(app: &App, ws: &str, what: ExportKind, path: &Path) -> AppResult<u64> {
     let file_name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "export.csv".into());
     let tmp = path.with_file_name(format!(".{file_name}.partial"));
     let cannot =
-        |e: std::io::Error| Fatal::Other(anyhow::anyhow!("cannot write {}: {e}", path.display()));
+        |e: std::io::Error| AppError::user(format!("cannot write {}: {e}", path.display()));
     let f = std::fs::File::create(&tmp).map_err(cannot)?;
     let result = export::write(app, ws, what, std::io::BufWriter::new(f)).await;
     let rows = match result {
@@ -416,7 +442,7 @@ async fn export_to_file(app: &App, ws: &str, what: ExportKind, path: &Path) -> R
         Err(e) => {
             let _ = std::fs::remove_file(&tmp);
             return Err(match e {
-                export::ExportError::App(e) => fatal(e),
+                export::ExportError::App(e) => e,
                 export::ExportError::Io(e) => cannot(e),
             });
         }
@@ -430,8 +456,8 @@ async fn export_to_file(app: &App, ws: &str, what: ExportKind, path: &Path) -> R
 
 /// `partnerfit export WHAT [-o FILE]`: the CSV on stdout, or in FILE.
 #[tracing::instrument(skip(app, args), fields(what = %args.what))]
-pub async fn export_cli(app: &App, ws: &str, args: &ExportArgs) -> Result<(), Fatal> {
-    let what: ExportKind = args.what.parse().map_err(|e: ParseError| fatal(e.into()))?;
+pub async fn export_cli(app: &App, ws: &str, args: &ExportTo) -> AppResult<()> {
+    let what = args.what;
     match &args.output {
         Some(path) => {
             let rows = export_to_file(app, ws, what, path).await?;
@@ -449,9 +475,9 @@ pub async fn export_cli(app: &App, ws: &str, args: &ExportArgs) -> Result<(), Fa
                 // The reader went away (`| head`): stop quietly, as command line tools do.
                 Err(export::ExportError::Io(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
                 Err(export::ExportError::Io(e)) => {
-                    return Err(Fatal::Other(anyhow::anyhow!("cannot write to stdout: {e}")))
+                    return Err(AppError::user(format!("cannot write to stdout: {e}")))
                 }
-                Err(export::ExportError::App(e)) => return Err(fatal(e)),
+                Err(export::ExportError::App(e)) => return Err(e),
             }
         }
     }

@@ -1,8 +1,11 @@
-//! Parsing a console line the way Discord shows a filled-in command:
-//! `/evidence add partner:"Acme Corp" trait:"Customer overlap" value:31`.
+//! The text grammar of a command, the way Discord shows a filled-in one:
+//! `/evidence add partner:"Acme Corp" trait:"Customer overlap" value:31`. The console reads its lines with it,
+//! and so does every chat front end that takes commands as text. It sits below the front ends so that none
+//! of them imports another; it does no I/O: a file option keeps the text typed for it (the console reads
+//! that path once the caller's role allows the command; no chat ever does).
 
-use crate::app::spec::{self, COMMANDS};
-use crate::app::{ArgValue, Invocation};
+use super::spec::{self, COMMANDS};
+use super::{ArgValue, Invocation};
 use crate::domain::snippet;
 
 /// What a line asks for.
@@ -167,7 +170,7 @@ pub fn parse_line(line: &str) -> Result<Line, LineError> {
             return Err(err(&command, format!("option `{name}` is given twice")));
         }
         // A file option holds the path as text: the console reads it once the caller's role allows the
-        // command ([`super::read_files`]); parsing never touches the disk.
+        // command; parsing never touches the disk.
         inv.args.insert(name, ArgValue::Text(value));
     }
     Ok(Line::Command(inv))
