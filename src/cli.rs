@@ -1,4 +1,4 @@
-//! The command line: `partnerfit run|console|digest|import|export|migrate`, global options, and the
+//! The command line: `partnerfit run|console|digest|import|export|migrate|help`, their options, and the
 //! start-up every subcommand shares (config, tracing, store).
 
 use crate::app::transfer::{ExportKind, ExportTo, ImportFile, ImportKind};
@@ -25,39 +25,77 @@ pub struct Cli {
     pub command: Command,
 }
 
-#[derive(Clone, Args)]
+/// The options given before the subcommand (`partnerfit --workspace demo digest weekly`), merged with the same
+/// options given after it by [`Cli::global`]. Each subcommand takes, and its `--help` lists, only the ones
+/// that apply to it.
+#[derive(Debug, Clone, Default, Args)]
 pub struct Global {
+    #[command(flatten)]
+    pub place: Place,
+    #[command(flatten)]
+    pub workspace: WorkspaceOpt,
+    #[command(flatten)]
+    pub json: JsonOpt,
+}
+
+/// Where the configuration and the data are: every subcommand that reads either takes these.
+#[derive(Clone, Default, Args)]
+pub struct Place {
     /// Config file (default: config/partnerfit.toml when it exists)
-    #[arg(long, global = true, env = "PARTNERFIT_CONFIG", value_name = "PATH")]
+    #[arg(long, env = "PARTNERFIT_CONFIG", value_name = "PATH")]
     pub config: Option<PathBuf>,
     /// Database URL: sqlite://FILE (default sqlite://partnerfit.db) or postgres://USER@HOST/DB
-    #[arg(
-        long,
-        global = true,
-        env = "PARTNERFIT_DATABASE_URL",
-        value_name = "URL"
-    )]
+    #[arg(long, env = "PARTNERFIT_DATABASE_URL", value_name = "URL")]
     pub database: Option<String>,
-    /// Workspace for console, digest, import and export (default: local)
-    #[arg(long, global = true, env = "PARTNERFIT_WORKSPACE", value_name = "ID")]
+}
+
+/// The workspace a subcommand acts on (the bot uses each Discord server's own).
+#[derive(Debug, Clone, Default, Args)]
+pub struct WorkspaceOpt {
+    /// Workspace to act on (default: local)
+    #[arg(long, env = "PARTNERFIT_WORKSPACE", value_name = "ID")]
     pub workspace: Option<String>,
+}
+
+/// Machine-readable output, for the subcommands that print replies.
+#[derive(Debug, Clone, Default, Args)]
+pub struct JsonOpt {
     /// Machine-readable output (console: one JSON object per input line; digest: the digest object)
-    #[arg(long, global = true)]
+    #[arg(long)]
     pub json: bool,
 }
 
 /// Hides the database password (see [`crate::config::redact_url`]).
-impl std::fmt::Debug for Global {
+impl std::fmt::Debug for Place {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Global")
+        f.debug_struct("Place")
             .field("config", &self.config)
             .field(
                 "database",
                 &self.database.as_deref().map(crate::config::redact_url),
             )
-            .field("workspace", &self.workspace)
-            .field("json", &self.json)
             .finish()
+    }
+}
+
+impl Cli {
+    /// The options before the subcommand, overridden by the same options after it.
+    pub fn global(&self) -> Global {
+        let mut g = self.global.clone();
+        let (place, workspace, json) = self.command.options();
+        if let Some(p) = place {
+            if p.config.is_some() {
+                g.place.config = p.config.clone();
+            }
+            if p.database.is_some() {
+                g.place.database = p.database.clone();
+            }
+        }
+        if let Some(w) = workspace.and_then(|w| w.workspace.clone()) {
+            g.workspace.workspace = Some(w);
+        }
+        g.json.json |= json.is_some_and(|j| j.json);
+        g
     }
 }
 
@@ -75,13 +113,38 @@ pub enum Command {
     /// Write CSV to stdout or a file
     Export(ExportArgs),
     /// Apply database migrations (every other command applies them too)
-    Migrate,
+    Migrate(MigrateArgs),
     /// Print help: of the command line, of a subcommand (`help digest weekly`), or with --markdown the
     /// reference of the chat and console commands (docs/commands.md)
     Help(HelpArgs),
     /// Fill a workspace with a deterministic data set of a given size, for benchmarks (see BENCHMARKS.md)
     #[command(hide = true)]
     Generate(GenerateArgs),
+}
+
+impl Command {
+    /// The shared options this subcommand takes (None: it does not take them).
+    fn options(&self) -> (Option<&Place>, Option<&WorkspaceOpt>, Option<&JsonOpt>) {
+        match self {
+            Command::Run(a) => (Some(&a.place), None, None),
+            Command::Console(a) => (Some(&a.place), Some(&a.workspace), Some(&a.json)),
+            Command::Digest(DigestCommand::Weekly { opts, .. })
+            | Command::Digest(DigestCommand::Quarterly { opts, .. }) => {
+                (Some(&opts.place), Some(&opts.workspace), Some(&opts.json))
+            }
+            Command::Import(a) => (Some(&a.place), Some(&a.workspace), None),
+            Command::Export(a) => (Some(&a.place), Some(&a.workspace), None),
+            Command::Migrate(a) => (Some(&a.place), None, None),
+            Command::Help(_) => (None, None, None),
+            Command::Generate(a) => (Some(&a.place), Some(&a.workspace), None),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, Args)]
+pub struct MigrateArgs {
+    #[command(flatten)]
+    pub place: Place,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -104,6 +167,10 @@ pub struct GenerateArgs {
     /// The last day of the two years of history (default: today, UTC)
     #[arg(long, value_parser = parse_day)]
     pub until: Option<chrono::NaiveDate>,
+    #[command(flatten)]
+    pub place: Place,
+    #[command(flatten)]
+    pub workspace: WorkspaceOpt,
 }
 
 fn parse_day(s: &str) -> Result<chrono::NaiveDate, String> {
@@ -131,6 +198,8 @@ pub struct RunArgs {
         requires = "shard_range"
     )]
     pub shard_total: Option<u32>,
+    #[command(flatten)]
+    pub place: Place,
 }
 
 impl RunArgs {
@@ -177,13 +246,28 @@ pub enum DigestCommand {
         /// ISO week like 2026-W47, or a date in it
         #[arg(long, value_parser = parse_week)]
         week: Option<crate::domain::Week>,
+        #[command(flatten)]
+        opts: DigestOpts,
     },
     /// The quarterly re-check (default: the quarter that just ended)
     Quarterly {
         /// Quarter like 2026-Q3
         #[arg(long, value_parser = parse_quarter)]
         quarter: Option<crate::domain::Quarter>,
+        #[command(flatten)]
+        opts: DigestOpts,
     },
+}
+
+/// The options of both digests.
+#[derive(Debug, Clone, Default, Args)]
+pub struct DigestOpts {
+    #[command(flatten)]
+    pub place: Place,
+    #[command(flatten)]
+    pub workspace: WorkspaceOpt,
+    #[command(flatten)]
+    pub json: JsonOpt,
 }
 
 fn parse_week(s: &str) -> Result<crate::domain::Week, String> {
@@ -207,6 +291,10 @@ pub struct ImportArgs {
     /// Who is importing, recorded with each record
     #[arg(long, default_value = "import", value_parser = parse_user)]
     pub user: String,
+    #[command(flatten)]
+    pub place: Place,
+    #[command(flatten)]
+    pub workspace: WorkspaceOpt,
 }
 
 impl ImportArgs {
@@ -229,6 +317,10 @@ pub struct ExportArgs {
     /// Write to this file instead of stdout
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub place: Place,
+    #[command(flatten)]
+    pub workspace: WorkspaceOpt,
 }
 
 impl ExportArgs {
@@ -249,6 +341,12 @@ pub struct ConsoleArgs {
     /// Your name, recorded with what you write
     #[arg(long, default_value = "console", value_parser = parse_user)]
     pub user: String,
+    #[command(flatten)]
+    pub place: Place,
+    #[command(flatten)]
+    pub workspace: WorkspaceOpt,
+    #[command(flatten)]
+    pub json: JsonOpt,
 }
 
 fn parse_role(s: &str) -> Result<Role, String> {
@@ -270,9 +368,9 @@ fn parse_user(s: &str) -> Result<String, String> {
 /// Load the configuration from every layer.
 pub fn load_config(g: &Global) -> Result<Config, ConfigError> {
     Config::load(&Overrides {
-        config_path: g.config.clone(),
-        database_url: g.database.clone(),
-        workspace: g.workspace.clone(),
+        config_path: g.place.config.clone(),
+        database_url: g.place.database.clone(),
+        workspace: g.workspace.workspace.clone(),
     })
 }
 
@@ -360,10 +458,12 @@ pub async fn run(cli: Cli) -> Result<(), Fatal> {
     if let Command::Help(args) = &cli.command {
         return print_help(args);
     }
-    let config = load_config(&cli.global)?;
+    let global = cli.global();
+    let config = load_config(&global)?;
+    let json = global.json.json;
     init_tracing(&config);
     match cli.command {
-        Command::Migrate => {
+        Command::Migrate(_) => {
             let store = open_store(&config).await?;
             store.close().await;
             eprintln!("migrations applied to {}", redact_url(&config.database_url));
@@ -378,14 +478,14 @@ pub async fn run(cli: Cli) -> Result<(), Fatal> {
                 role: args.role,
                 channel_id: None,
             };
-            let result = crate::console::run(&app, &ctx, cli.global.json).await;
+            let result = crate::console::run(&app, &ctx, json).await;
             app.store.close().await;
             result.map_err(Fatal::Other)
         }
         Command::Digest(which) => {
             let store = open_store(&config).await?;
             let app = app(store);
-            let result = print_digest(&app, &config.workspace, which, cli.global.json).await;
+            let result = print_digest(&app, &config.workspace, which, json).await;
             app.store.close().await;
             result
         }
@@ -459,14 +559,14 @@ async fn print_digest(app: &App, ws: &str, which: DigestCommand, json: bool) -> 
     let fail = |e: crate::app::AppError| Fatal::Other(anyhow::anyhow!(e.user_message()));
     let settings = app.settings(ws).await.map_err(fail)?;
     let (value, text) = match which {
-        DigestCommand::Weekly { week } => {
+        DigestCommand::Weekly { week, .. } => {
             let week = week.unwrap_or_else(|| digest::default_week(app, &settings));
             let d = digest::weekly(app, ws, &settings, week)
                 .await
                 .map_err(fail)?;
             (serde_json::to_value(&d), d.card().to_text())
         }
-        DigestCommand::Quarterly { quarter } => {
+        DigestCommand::Quarterly { quarter, .. } => {
             let quarter = quarter.unwrap_or_else(|| digest::default_quarter(app, &settings));
             let d = digest::quarterly(app, ws, &settings, quarter)
                 .await
@@ -497,6 +597,7 @@ mod tests {
         let args = |r, t| RunArgs {
             shard_range: r,
             shard_total: t,
+            place: Place::default(),
         };
         assert_eq!(
             args(Some((2, 3)), Some(4)).shards().unwrap(),
@@ -509,6 +610,25 @@ mod tests {
         assert!(args(Some((2, 4)), Some(4)).shards().is_err());
         assert!(args(Some((0, 0)), None).shards().is_err());
         assert_eq!(args(None, None).shards().unwrap(), None);
+    }
+
+    #[test]
+    fn debug_hides_the_database_password_before_and_after_the_subcommand() {
+        let cli = Cli::try_parse_from([
+            "partnerfit",
+            "--database",
+            "postgres://app:s3cret@db/pf",
+            "digest",
+            "weekly",
+            "--database",
+            "postgres://app:s3cret2@db/pf",
+        ])
+        .unwrap();
+        let d = format!("{cli:?} {:?}", cli.global());
+        assert!(
+            !d.contains("s3cret") && d.contains("postgres://app:***@db/pf"),
+            "{d}"
+        );
     }
 
     #[test]

@@ -68,3 +68,71 @@ fn exit_and_quit_leave_the_console() {
     let (out, _, _) = partnerfit(dir.path(), &["console", "--json"], "/partner list\n");
     assert!(out.contains("\"count\":0"), "{out}");
 }
+
+#[test]
+fn each_subcommand_lists_only_the_options_that_apply() {
+    let dir = tempfile::tempdir().unwrap();
+    let help = |args: &[&str]| partnerfit(dir.path(), args, "").0;
+    let run = help(&["run", "--help"]);
+    for present in ["--shard-range", "--config", "--database"] {
+        assert!(run.contains(present), "{run}");
+    }
+    for absent in ["--workspace", "--json"] {
+        assert!(!run.contains(absent), "run --help lists {absent}:\n{run}");
+    }
+    let weekly = help(&["digest", "weekly", "--help"]);
+    for present in ["--week", "--workspace", "--json", "--database"] {
+        assert!(weekly.contains(present), "{weekly}");
+    }
+    let export = help(&["export", "--help"]);
+    assert!(
+        export.contains("--workspace") && !export.contains("--json"),
+        "{export}"
+    );
+    let migrate = help(&["migrate", "--help"]);
+    assert!(
+        !migrate.contains("--workspace") && !migrate.contains("--json"),
+        "{migrate}"
+    );
+
+    // The options still work before the subcommand, and after it where they apply.
+    let (out, err, code) = partnerfit(
+        dir.path(),
+        &[
+            "--workspace",
+            "w1",
+            "--json",
+            "digest",
+            "weekly",
+            "--week",
+            "2026-W47",
+        ],
+        "",
+    );
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&out).unwrap()["status"],
+        "no-data"
+    );
+    let (out, err, code) = partnerfit(
+        dir.path(),
+        &[
+            "digest",
+            "quarterly",
+            "--quarter",
+            "2026-Q3",
+            "--workspace",
+            "w1",
+            "--json",
+        ],
+        "",
+    );
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&out).unwrap()["verdict"],
+        "insufficient-data"
+    );
+    let (_, err, code) = partnerfit(dir.path(), &["run", "--workspace", "w1"], "");
+    assert_eq!(code, 2);
+    assert!(err.contains("unexpected argument '--workspace'"), "{err}");
+}
