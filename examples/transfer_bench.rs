@@ -101,8 +101,6 @@ async fn import(app: &App, what: &str, file: &Path) -> anyhow::Result<()> {
         path: file.to_path_buf(),
         dry_run: false,
         user: "bench".into(),
-        place: Default::default(),
-        workspace: Default::default(),
     };
     partnerfit::app::transfer::import_cli(app, "local", &args)
         .await
