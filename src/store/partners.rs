@@ -1,5 +1,6 @@
 //! The partner roster.
 
+use super::write::{Write, WriteReturning};
 use super::{get, opt_day, parse_col, ts, Result, Store, StoreError};
 use crate::domain::{PartnerName, PartnerType, Stage};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -170,7 +171,7 @@ impl Store {
         .bind(&p.note)
         .bind(by)
         .bind(ts(now))
-        .fetch_one(exec)
+        .write_one(exec)
         .await
         .map_err(|e| StoreError::from_write(e, "partner"))
     }
@@ -347,7 +348,7 @@ impl Store {
         .bind(date.to_string())
         .bind(ws)
         .bind(id)
-        .execute(self.pool())
+        .write(self.pool())
         .await?;
         Ok(())
     }
@@ -366,7 +367,7 @@ impl Store {
             .bind(reason)
             .bind(ws)
             .bind(id)
-            .execute(self.pool())
+            .write(self.pool())
             .await?;
         Ok(())
     }
