@@ -425,14 +425,14 @@ impl Store {
                 )))
                 .bind(&new)
                 .bind(id)
-                .execute(&mut *tx)
+                .write(&mut *tx)
                 .await?;
                 changed += 1;
             }
         }
         sqlx::query("UPDATE name_key_version SET version = $1")
             .bind(NAME_KEY_VERSION)
-            .execute(&mut *tx)
+            .write(&mut *tx)
             .await?;
         tx.commit().await?;
         if changed > 0 {
