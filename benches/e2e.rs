@@ -17,6 +17,13 @@
 //!   sent READY on a live gateway connection (migrations of the fresh database included), and
 //!   `cold_start/migrate`: spawning `partnerfit --database sqlite://<fresh file> migrate` until it exits.
 //!
+//! * `e2e slack …` (printed lines): the same generated workspace as a Slack team's, the release binary with
+//!   Slack tokens against the test suite's fake Slack (Socket Mode and Web API on 127.0.0.1), and
+//!   `/partnerfit screen partner:"…"` from the moment the fake writes the `slash_commands` envelope to the
+//!   socket to the moment it receives the envelope's acknowledgement (`ack`) and the reply POSTed to the
+//!   command's `response_url` (`screen`): Slack's path is an acknowledgement, then a separate HTTP request,
+//!   where Discord's is one interaction callback. Iterations are spaced like Discord's.
+//!
 //! Run with `cargo bench --bench e2e`. Without `--bench` (as under `cargo test --benches`) every part runs
 //! once on a small workspace, as a smoke test.
 
@@ -27,6 +34,10 @@ mod fake_discord;
 #[allow(dead_code)]
 #[path = "../tests/it/support/bot.rs"]
 mod bot;
+
+// The file allows dead code itself.
+#[path = "../tests/it/support/fake_slack/mod.rs"]
+mod fake_slack;
 
 use anyhow::{bail, Context as _};
 use bot::{opt, Bot, WAIT};
@@ -270,10 +281,10 @@ fn report_memory(pid: u32, what: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Generate the workspace of the standard guild in `db` and return its partner names.
-async fn generate_workspace(url: &str, partners: usize) -> anyhow::Result<Vec<String>> {
+/// Generate workspace `ws` in `db` and return its partner names.
+async fn generate_workspace(url: &str, ws: &str, partners: usize) -> anyhow::Result<Vec<String>> {
     let store = Store::open(url).await?;
-    let ws = STANDARD_GUILD_ID.to_string();
+    let ws = ws.to_string();
     let spec = Spec {
         workspace: ws.clone(),
         partners,
@@ -308,7 +319,7 @@ struct Running {
 
 async fn start_bot(dir: &Path, plan: &Plan) -> anyhow::Result<Running> {
     let url = format!("sqlite://{}", dir.join("bench.db").display());
-    let names = generate_workspace(&url, plan.partners).await?;
+    let names = generate_workspace(&url, &STANDARD_GUILD_ID.to_string(), plan.partners).await?;
     let fake = FakeDiscord::start(FakeConfig::standard()).await?;
     let bot = Bot::start_on(&fake, dir, &url, &[], BOT_ENV);
     if let Err(e) = fake.wait_ready(WAIT).await {
@@ -388,6 +399,83 @@ async fn percentiles(w: &Workload, plan: &Plan) -> anyhow::Result<()> {
             summary(spaced)
         );
     }
+    Ok(())
+}
+
+/// `/partnerfit screen` on Slack: the acknowledgement and the reply, as percentiles (see the file's doc).
+async fn slack_percentiles(dir: &Path, plan: &Plan) -> anyhow::Result<()> {
+    use fake_slack::{FakeSlack, ADMIN_USER_ID, PARTNERS_CHANNEL_ID, TEAM_ID};
+    let url = format!("sqlite://{}", dir.join("slack.db").display());
+    let names = generate_workspace(&url, &format!("slack:{TEAM_ID}"), plan.partners).await?;
+    let fake = FakeSlack::start().await?;
+    let log = std::fs::File::create(dir.join("slack-bot.log"))?;
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_partnerfit"));
+    cmd.current_dir(dir)
+        .args(["--database", &url, "run"])
+        .env_remove("DISCORD_TOKEN")
+        .env_remove("PARTNERFIT_CONFIG")
+        .env("SLACK_BOT_TOKEN", fake_slack::BOT_TOKEN)
+        .env("SLACK_APP_TOKEN", fake_slack::APP_TOKEN)
+        .env("PARTNERFIT_SLACK_API_URL", fake.api_url())
+        .envs(BOT_ENV.iter().copied())
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(log);
+    let bot = Bot {
+        child: cmd.spawn()?,
+        log: dir.join("slack-bot.log"),
+    };
+    if let Err(e) = fake.wait_connected(WAIT).await {
+        bail!("the Slack bot never connected: {e}\n{}", bot.log_text());
+    }
+    let one = |i: usize| {
+        let fake = fake.clone();
+        let name = names[i.wrapping_mul(7919) % names.len()].clone();
+        async move {
+            let text = format!("screen partner:\"{}\"", name.replace('"', "\\\""));
+            let (eid, rid) = fake.slash(ADMIN_USER_ID, PARTNERS_CHANNEL_ID, &text);
+            let reply = fake.response(rid, 1, WAIT).await?;
+            if !fake_slack::header_of(&reply.blocks).is_some_and(|h| h.contains(name.as_str())) {
+                bail!(
+                    "/partnerfit {text} did not answer with its card: {}",
+                    reply.body
+                );
+            }
+            let (ack, answered) = fake.latencies(&eid, rid).context("no timings recorded")?;
+            anyhow::Ok((ack, answered))
+        }
+    };
+    for i in 0..plan.warmup.max(1) {
+        one(i).await?;
+    }
+    for (label, gap, n) in [
+        ("back to back", Duration::ZERO, plan.samples),
+        ("spaced", plan.gap, plan.spaced),
+    ] {
+        let (mut acks, mut replies) = (Vec::new(), Vec::new());
+        for i in 0..n {
+            if !gap.is_zero() {
+                tokio::time::sleep(gap).await;
+            }
+            let (a, r) = one(1_000 + i).await?;
+            acks.push(a);
+            replies.push(r);
+        }
+        eprintln!(
+            "e2e slack ack: envelope sent -> acknowledged, {label}: {}",
+            summary(acks)
+        );
+        eprintln!(
+            "e2e slack screen: envelope sent -> response_url reply received, {label}: {}",
+            summary(replies)
+        );
+    }
+    report_memory(bot.pid(), "Slack bot RSS (after the percentiles)")?;
+    let code = bot.terminate().await;
+    if code != Some(0) {
+        eprintln!("e2e: warning: the Slack bot exited with {code:?} on SIGTERM");
+    }
+    fake.shutdown().await;
     Ok(())
 }
 
@@ -604,6 +692,8 @@ fn main() -> anyhow::Result<()> {
         eprintln!("e2e: warning: the bot exited with {code:?} on SIGTERM");
     }
     rt.block_on(fake.shutdown());
+
+    rt.block_on(slack_percentiles(dir.path(), &plan))?;
 
     let (ready, migrate) = bench_cold_start(&mut criterion, &rt, dir.path(), quick);
     if !ready.is_empty() {

@@ -101,7 +101,8 @@ impl Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Run the Discord bot: connect, register the slash commands, answer them, post scheduled digests
+    /// Run the bot on Discord (DISCORD_TOKEN) and/or Slack (SLACK_BOT_TOKEN + SLACK_APP_TOKEN): connect,
+    /// answer the commands, post scheduled digests
     Run(RunArgs),
     /// The same commands, typed as text: a prompt on a terminal, one command per line from a pipe
     Console(ConsoleArgs),
@@ -514,10 +515,40 @@ pub async fn run(cli: Cli) -> Result<(), Fatal> {
         Command::Help(args) => print_help(&args),
         Command::Run(args) => {
             let shards = args.shards()?;
+            let discord = config.discord.token.is_some();
+            let slack = config.slack.bot_token.is_some() || config.slack.app_token.is_some();
+            if !discord && !slack {
+                return Err(ConfigError("DISCORD_TOKEN is not set, nor SLACK_BOT_TOKEN and SLACK_APP_TOKEN: set DISCORD_TOKEN to run on Discord, both Slack tokens to run on Slack, or all three for both (see README), or try `partnerfit console`".into()).into());
+            }
             let store = open_store(&config).await?;
-            crate::discord::run(&config, app(store), shards).await
+            let app = app(store);
+            match (discord, slack) {
+                (true, false) => crate::discord::run(&config, app, shards).await,
+                (false, _) => crate::slack::run(&config, app).await,
+                (true, true) => run_both(&config, app, shards).await,
+            }
         }
     }
+}
+
+/// Discord and Slack in one process: Slack is checked and connected first (a refused token stops the start),
+/// then Discord runs until SIGINT or SIGTERM. If Slack refuses its token later, only Slack stops.
+async fn run_both(
+    config: &Config,
+    app: App,
+    shards: Option<crate::discord::Shards>,
+) -> Result<(), Fatal> {
+    let running =
+        std::sync::Arc::new(crate::slack::start(config, app.clone(), &config.scheduler).await?);
+    let watch = running.clone();
+    let watcher = tokio::spawn(async move {
+        watch.refused().await;
+        watch.stop().await;
+    });
+    let result = crate::discord::run(config, app, shards).await;
+    watcher.abort();
+    running.stop().await;
+    result
 }
 
 /// `partnerfit generate`: refuse a workspace that already has partners, then write the data set.

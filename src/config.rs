@@ -65,6 +65,7 @@ pub struct Config {
     /// tracing filter, e.g. `info` or `partnerfit=debug`
     pub log: String,
     pub discord: DiscordConfig,
+    pub slack: SlackConfig,
     pub scheduler: SchedulerConfig,
 }
 
@@ -105,6 +106,52 @@ impl std::fmt::Debug for DiscordConfig {
     }
 }
 
+/// The default base URL of Slack's Web API.
+pub const SLACK_API_URL: &str = "https://slack.com/api/";
+
+/// Slack settings.
+#[derive(Clone, PartialEq)]
+pub struct SlackConfig {
+    /// The bot token (SLACK_BOT_TOKEN, `xoxb-…`). Never logged: Debug prints it redacted.
+    pub bot_token: Option<String>,
+    /// The app-level token with `connections:write` (SLACK_APP_TOKEN, `xapp-…`) that opens Socket Mode.
+    pub app_token: Option<String>,
+    /// The base of every Web API call (a fake Slack in tests); the socket URL comes from its
+    /// `apps.connections.open`.
+    pub api_url: String,
+    /// The slash command the app declares (`/partnerfit` unless renamed in the app's manifest).
+    pub command: String,
+}
+
+impl Default for SlackConfig {
+    fn default() -> Self {
+        SlackConfig {
+            bot_token: None,
+            app_token: None,
+            api_url: SLACK_API_URL.into(),
+            command: "/partnerfit".into(),
+        }
+    }
+}
+
+impl SlackConfig {
+    /// Both tokens, when both are set: then `partnerfit run` connects to Slack.
+    pub fn tokens(&self) -> Option<(&str, &str)> {
+        Some((self.bot_token.as_deref()?, self.app_token.as_deref()?))
+    }
+}
+
+impl std::fmt::Debug for SlackConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SlackConfig")
+            .field("bot_token", &self.bot_token.as_ref().map(|_| "<redacted>"))
+            .field("app_token", &self.app_token.as_ref().map(|_| "<redacted>"))
+            .field("api_url", &self.api_url)
+            .field("command", &self.command)
+            .finish()
+    }
+}
+
 /// Scheduler settings.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SchedulerConfig {
@@ -123,6 +170,7 @@ impl Default for Config {
             // A new Discord application has every privileged intent switched off; mentions carry their text
             // without the message content intent, so nothing needs it by default.
             discord: DiscordConfig::default(),
+            slack: SlackConfig::default(),
             scheduler: SchedulerConfig {
                 lease_seconds: 30,
                 max_sleep_seconds: 60,
@@ -138,6 +186,7 @@ struct FileConfig {
     workspace: Option<String>,
     log: Option<String>,
     discord: Option<FileDiscord>,
+    slack: Option<FileSlack>,
     scheduler: Option<FileScheduler>,
 }
 
@@ -151,6 +200,13 @@ impl std::fmt::Debug for FileConfig {
             .field("scheduler", &self.scheduler)
             .finish()
     }
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct FileSlack {
+    api_url: Option<String>,
+    command: Option<String>,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -237,6 +293,14 @@ impl Config {
                 self.discord.message_content = m;
             }
         }
+        if let Some(s) = f.slack {
+            if let Some(v) = s.api_url {
+                self.slack.api_url = v;
+            }
+            if let Some(v) = s.command {
+                self.slack.command = v;
+            }
+        }
         if let Some(s) = f.scheduler {
             if let Some(v) = s.lease_seconds {
                 self.scheduler.lease_seconds = v;
@@ -253,6 +317,18 @@ impl Config {
         }
         if let Some(v) = env("DISCORD_TOKEN") {
             self.discord.token = Some(v.trim().to_string());
+        }
+        if let Some(v) = env("SLACK_BOT_TOKEN") {
+            self.slack.bot_token = Some(v.trim().to_string());
+        }
+        if let Some(v) = env("SLACK_APP_TOKEN") {
+            self.slack.app_token = Some(v.trim().to_string());
+        }
+        if let Some(v) = env("PARTNERFIT_SLACK_API_URL") {
+            self.slack.api_url = v;
+        }
+        if let Some(v) = env("PARTNERFIT_SLACK_COMMAND") {
+            self.slack.command = v;
         }
         if let Some(v) = env("PARTNERFIT_DISCORD_PROXY_URL") {
             self.discord.proxy_url = Some(v);
@@ -295,6 +371,18 @@ impl Config {
                     "discord proxy_url `{p}` must be an http(s) base URL like http://127.0.0.1:3000"
                 )));
             }
+        }
+        let a = &self.slack.api_url;
+        if !(a.starts_with("http://") || a.starts_with("https://")) {
+            return Err(ConfigError(format!(
+                "slack api_url `{a}` must be an http(s) base URL like https://slack.com/api/"
+            )));
+        }
+        let c = &self.slack.command;
+        if !c.starts_with('/') || c.len() < 2 || c.len() > 32 || c.contains(char::is_whitespace) {
+            return Err(ConfigError(format!(
+                "slack command `{c}` must be a slash command like /partnerfit (at most 32 characters)"
+            )));
         }
         if self.scheduler.lease_seconds == 0 || self.scheduler.max_sleep_seconds == 0 {
             return Err(ConfigError(
@@ -444,6 +532,47 @@ mod tests {
         };
         let s = format!("{d:?}");
         assert!(!s.contains("secret-token") && s.contains("redacted"));
+        let s = SlackConfig {
+            bot_token: Some("xoxb-secret-bot".into()),
+            app_token: Some("xapp-secret-app".into()),
+            ..SlackConfig::default()
+        };
+        let s = format!("{s:?}");
+        assert!(!s.contains("secret") && s.contains("redacted"), "{s}");
+    }
+
+    #[test]
+    fn slack_section_of_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("c.toml");
+        std::fs::write(
+            &p,
+            "[slack]\napi_url = \"http://127.0.0.1:9/api/\"\ncommand = \"/ipp\"\n",
+        )
+        .unwrap();
+        let c = Config::load(&Overrides {
+            config_path: Some(p.clone()),
+            ..Overrides::default()
+        })
+        .unwrap();
+        assert_eq!(c.slack.api_url, "http://127.0.0.1:9/api/");
+        assert_eq!(c.slack.command, "/ipp");
+        std::fs::write(&p, "[slack]\napi_url = \"slack.com\"\n").unwrap();
+        let e = Config::load(&Overrides {
+            config_path: Some(p.clone()),
+            ..Overrides::default()
+        })
+        .unwrap_err()
+        .0;
+        assert!(e.contains("must be an http(s) base URL"), "{e}");
+        std::fs::write(&p, "[slack]\ntoken = \"xoxb-1\"\n").unwrap();
+        let e = Config::load(&Overrides {
+            config_path: Some(p),
+            ..Overrides::default()
+        })
+        .unwrap_err()
+        .0;
+        assert!(e.contains("unknown field `token`"), "{e}");
     }
 
     #[test]

@@ -1,5 +1,5 @@
-//! partnerfit: a Discord bot (and console) that runs the Ideal Partner Profile method for B2B partnerships
-//! teams. See docs/method.md for the method and README.md for the architecture.
+//! partnerfit: a Discord and Slack bot (and console) that runs the Ideal Partner Profile method for B2B
+//! partnerships teams. See docs/method.md for the method and README.md for the architecture.
 
 pub mod app;
 pub mod chart;
@@ -10,5 +10,7 @@ pub mod discord;
 pub mod domain;
 pub mod fatal;
 pub mod generate;
+pub mod process;
 pub mod schedule;
+pub mod slack;
 pub mod store;

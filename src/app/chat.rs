@@ -1,5 +1,7 @@
-//! What the use cases need from the chat platform (Discord), without knowing it: checking that the bot may
-//! post in a channel, and posting a digest. The Discord layer implements [`Chat`]; the console has none.
+//! What the use cases need from the chat platforms (Discord, Slack), without knowing them: checking that the
+//! bot may post in a channel, posting a digest, and the [`Platform`] a workspace lives on — its id syntax for
+//! channels and groups, and how to say what the bot needs. Each adapter implements [`Chat`]; the console has
+//! none.
 
 use super::card::Card;
 
@@ -23,8 +25,113 @@ pub struct Post<'a> {
     pub nonce: Option<&'a str>,
 }
 
+/// Where a workspace lives. A Discord server keeps its numeric guild id as the workspace id; a Slack team is
+/// namespaced as `slack:<team id>`, so no id of one platform can name a workspace of the other.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Platform {
+    /// Discord, and the console's and CLI's own workspaces (`local`, …).
+    Discord,
+    Slack,
+}
+
+/// The prefix of a Slack team's workspace id.
+pub const SLACK_PREFIX: &str = "slack:";
+
+/// A Slack id (`C0123ABCD`, `S0123ABCD`): the given first letters, then 2 to 20 upper-case letters or digits.
+fn slack_id(s: &str, first: &[char]) -> bool {
+    s.starts_with(first)
+        && (3..=21).contains(&s.len())
+        && s.chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+}
+
+impl Platform {
+    /// The platform of a workspace id.
+    pub fn of(workspace: &str) -> Platform {
+        if workspace.starts_with(SLACK_PREFIX) {
+            Platform::Slack
+        } else {
+            Platform::Discord
+        }
+    }
+
+    /// A channel as a user gives it: Discord `<#123>` or `123`; Slack `<#C123|name>`, `<#C123>` or `C123`
+    /// (a `#name` is resolved to that form by the Slack adapter first). None when it is not one.
+    pub fn parse_channel(self, text: &str) -> Option<String> {
+        let t = text.trim();
+        let inner = t
+            .strip_prefix("<#")
+            .and_then(|r| r.strip_suffix('>'))
+            .unwrap_or(t);
+        match self {
+            Platform::Discord => (!inner.is_empty()
+                && inner.len() <= 20
+                && inner.chars().all(|c| c.is_ascii_digit()))
+            .then(|| inner.to_string()),
+            Platform::Slack if inner.contains(['<', '>']) => None,
+            Platform::Slack => {
+                let id = inner.split('|').next().unwrap_or_default();
+                slack_id(id, &['C', 'G']).then(|| id.to_string())
+            }
+        }
+    }
+
+    /// A role (Discord `<@&123>` or `123`) or user group (Slack `<!subteam^S123|@handle>` or `S123`).
+    pub fn parse_group(self, text: &str) -> Option<String> {
+        let t = text.trim();
+        match self {
+            Platform::Discord => {
+                let id = t.trim_start_matches("<@&").trim_end_matches('>');
+                (!id.is_empty() && id.len() <= 20 && id.chars().all(|c| c.is_ascii_digit()))
+                    .then(|| id.to_string())
+            }
+            Platform::Slack => {
+                let inner = t
+                    .strip_prefix("<!subteam^")
+                    .and_then(|r| r.strip_suffix('>'))
+                    .unwrap_or(t);
+                let id = inner.split('|').next().unwrap_or_default();
+                (!inner.contains(['<', '>']) && slack_id(id, &['S'])).then(|| id.to_string())
+            }
+        }
+    }
+
+    /// What to give the bot so that it can post in a channel.
+    pub fn post_access_hint(self) -> &'static str {
+        match self {
+            Platform::Discord => {
+                "Give me View Channel, Send Messages, Embed Links and Attach Files there"
+            }
+            Platform::Slack => "Invite me there with /invite @partnerfit",
+        }
+    }
+
+    /// How a lead and a member are recognised, for refusals.
+    pub fn lead_words(self) -> &'static str {
+        match self {
+            Platform::Discord => "leads (Manage Server, or the lead role set with /settings roles)",
+            Platform::Slack => {
+                "leads (workspace admins and owners, or the lead group set with /settings roles)"
+            }
+        }
+    }
+
+    pub fn member_words(self) -> &'static str {
+        match self {
+            Platform::Discord => "members (the member role set with /settings roles)",
+            Platform::Slack => {
+                "members (the member group set with /settings roles; guests are read-only)"
+            }
+        }
+    }
+}
+
 #[async_trait::async_trait]
 pub trait Chat: Send + Sync + std::fmt::Debug {
+    /// The platform this chat posts to: its scheduler posts the digests of that platform's workspaces only.
+    fn platform(&self) -> Platform {
+        Platform::Discord
+    }
     /// Ok when `channel_id` is a channel of `workspace` (its server) in which the bot can post; otherwise
     /// why not, in words: [`PostError::Forbidden`] when it is not a channel of the workspace or the bot
     /// lacks permissions there, [`PostError::Transient`] when it cannot tell yet (the server is not loaded).
@@ -35,4 +142,38 @@ pub trait Chat: Send + Sync + std::fmt::Debug {
     async fn check_channel(&self, workspace: &str, channel_id: &str) -> Result<(), PostError>;
     /// Post a message; returns its id.
     async fn post(&self, channel_id: &str, post: Post<'_>) -> Result<String, PostError>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Platform::{Discord, Slack};
+    use super::*;
+
+    #[test]
+    fn ids_parse_per_platform() {
+        assert_eq!(Platform::of("2000"), Discord);
+        assert_eq!(Platform::of("local"), Discord);
+        assert_eq!(Platform::of("slack:T0FAKE01"), Slack);
+        assert_eq!(Discord.parse_channel("<#3000>").as_deref(), Some("3000"));
+        assert_eq!(Discord.parse_channel("C0PARTNER"), None);
+        assert_eq!(
+            Slack.parse_channel("<#C0PARTNER|partners>").as_deref(),
+            Some("C0PARTNER")
+        );
+        assert_eq!(
+            Slack.parse_channel("G0PRIVATE").as_deref(),
+            Some("G0PRIVATE")
+        );
+        assert_eq!(Slack.parse_channel("3000"), None);
+        assert_eq!(Slack.parse_channel("#partners"), None);
+        assert_eq!(Slack.parse_channel("<#C0PARTNER|x> <!here>"), None);
+        assert_eq!(Discord.parse_group("<@&4000>").as_deref(), Some("4000"));
+        assert_eq!(
+            Slack.parse_group("<!subteam^S0LEADS01|@leads>").as_deref(),
+            Some("S0LEADS01")
+        );
+        assert_eq!(Slack.parse_group("S0LEADS01").as_deref(), Some("S0LEADS01"));
+        assert_eq!(Slack.parse_group("<!here>"), None);
+        assert_eq!(Slack.parse_group("4000"), None);
+    }
 }

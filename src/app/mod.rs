@@ -108,22 +108,9 @@ impl AppError {
     }
 }
 
-/// What a user sees when the disk under the database is full: the command was not recorded.
-pub const DATABASE_FULL: &str =
-    "the database is full (no space left on the device): nothing was recorded — free some disk space, then try again";
-/// What a user sees when the database file cannot be written (read-only, or an I/O error).
-pub const DATABASE_UNWRITABLE: &str = "the database file cannot be written (it is read-only, or the disk reported an I/O error): nothing was recorded — check the file and its disk, then try again";
-
 impl From<StoreError> for AppError {
     fn from(e: StoreError) -> AppError {
-        let shown = match &e {
-            StoreError::Full(_) => DATABASE_FULL,
-            StoreError::Unwritable(_) => DATABASE_UNWRITABLE,
-            _ => return AppError::Internal(anyhow::Error::new(e)),
-        };
-        // The user is told; the operator, who can free the space, gets the cause.
-        tracing::error!(error = %e, "a write was refused: the database could not store it");
-        AppError::User(shown.to_string())
+        AppError::Internal(anyhow::Error::new(e))
     }
 }
 
@@ -140,9 +127,10 @@ pub fn require(ctx: &Ctx, needed: Role, what: &str) -> AppResult<()> {
     if ctx.role >= needed {
         return Ok(());
     }
+    let platform = chat::Platform::of(&ctx.workspace);
     let who = match needed {
-        Role::Lead => "leads (Manage Server, or the lead role set with /settings roles)",
-        Role::Member => "members (the member role set with /settings roles)",
+        Role::Lead => platform.lead_words(),
+        Role::Member => platform.member_words(),
         Role::Guest => "everyone",
     };
     Err(AppError::user(format!(

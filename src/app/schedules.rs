@@ -2,6 +2,7 @@
 
 use super::args::{input, NoOptions};
 use super::card::{Card, Render, Tone};
+use super::chat::Platform;
 use super::{App, AppError, AppResult, Ctx, Reply};
 use crate::domain::{snippet, DigestKind};
 use crate::schedule::cron_expr::CronExpr;
@@ -105,21 +106,14 @@ const BOTH_DAYS_MUST_MATCH: &str =
     "Both day fields must match: it runs only on days that fit both the day of \
      the month and the day of the week (a classic crontab runs on either).";
 
-/// A channel option: a Discord channel id or `<#id>` mention.
-fn parse_channel(v: &str) -> AppResult<String> {
-    let t = v.trim();
-    let id = t
-        .strip_prefix("<#")
-        .and_then(|r| r.strip_suffix('>'))
-        .unwrap_or(t);
-    if !id.is_empty() && id.len() <= 20 && id.chars().all(|c| c.is_ascii_digit()) {
-        Ok(id.to_string())
-    } else {
-        Err(AppError::user(format!(
+/// A channel option: a Discord channel id or `<#id>` mention, or a Slack channel (`<#C…|name>`, `C…`).
+fn parse_channel(platform: Platform, v: &str) -> AppResult<String> {
+    platform.parse_channel(v).ok_or_else(|| {
+        AppError::user(format!(
             "`{}` is not a channel: pick a channel (in the console, give its numeric id)",
             snippet(v)
-        )))
-    }
+        ))
+    })
 }
 
 async fn view(app: &App, ctx: &Ctx, note: Option<String>) -> AppResult<Reply> {
@@ -199,13 +193,15 @@ pub async fn set(app: &App, ctx: &Ctx, input: SetIn) -> AppResult<Reply> {
         input.cron.as_str()
     };
     let expr = CronExpr::parse(cron_text, app.now()).map_err(|e| AppError::user(e.to_string()))?;
-    let channel = parse_channel(&input.channel)?;
+    let platform = Platform::of(&ctx.workspace);
+    let channel = parse_channel(platform, &input.channel)?;
     let note = match &app.chat {
         Some(chat) => {
             chat.check_can_post(&ctx.workspace, &channel).await.map_err(|reason| {
                 let reason = reason.to_string();
                 AppError::user(format!(
-                    "I cannot post in <#{channel}>: {reason}. Give me View Channel, Send Messages, Embed Links and Attach Files there, or pick another channel."
+                    "I cannot post in <#{channel}>: {reason}. {}, or pick another channel.",
+                    platform.post_access_hint()
                 ))
             })?;
             None
@@ -270,8 +266,8 @@ mod tests {
 
     #[test]
     fn channels_parse() {
-        assert_eq!(parse_channel("<#3000>").unwrap(), "3000");
-        assert_eq!(parse_channel("3000").unwrap(), "3000");
-        assert!(parse_channel("#partners").is_err());
+        assert_eq!(parse_channel(Platform::Discord, "<#3000>").unwrap(), "3000");
+        assert_eq!(parse_channel(Platform::Discord, "3000").unwrap(), "3000");
+        assert!(parse_channel(Platform::Discord, "#partners").is_err());
     }
 }

@@ -2,6 +2,7 @@
 
 use super::args::{input, NoOptions};
 use super::card::{Card, Render, Tone};
+use super::chat::Platform;
 use super::{App, AppError, AppResult, Ctx, Reply};
 use crate::domain::recheck::RecheckRules;
 use crate::domain::screening::ScreenRules;
@@ -198,21 +199,19 @@ pub async fn set(app: &App, ctx: &Ctx, input: SetIn) -> AppResult<Reply> {
     Ok(reply)
 }
 
-/// A role option: a Discord role id (digits), a `<@&id>` mention, or `none` to clear.
-fn parse_role(v: &str) -> AppResult<Option<String>> {
+/// A role option: a Discord role id (digits) or `<@&id>` mention, a Slack user group (`<!subteam^S…|@x>`
+/// or `S…`), or `none` to clear.
+fn parse_role(platform: Platform, v: &str) -> AppResult<Option<String>> {
     let t = v.trim();
     if t.eq_ignore_ascii_case("none") || t.eq_ignore_ascii_case("clear") {
         return Ok(None);
     }
-    let id = t.trim_start_matches("<@&").trim_end_matches('>');
-    if !id.is_empty() && id.len() <= 20 && id.chars().all(|c| c.is_ascii_digit()) {
-        Ok(Some(id.to_string()))
-    } else {
-        Err(AppError::user(format!(
+    platform.parse_group(t).map(Some).ok_or_else(|| {
+        AppError::user(format!(
             "`{}` is not a role: pick a role (in the console, give its numeric id, or `none` to clear)",
             snippet(v)
-        )))
-    }
+        ))
+    })
 }
 
 input! {
@@ -225,7 +224,8 @@ input! {
 }
 
 pub async fn roles(app: &App, ctx: &Ctx, input: RolesIn) -> AppResult<Reply> {
-    let get = |v: &Option<String>| v.as_deref().map(parse_role).transpose();
+    let platform = Platform::of(&ctx.workspace);
+    let get = |v: &Option<String>| v.as_deref().map(|v| parse_role(platform, v)).transpose();
     let (lead, member, review) = (get(&input.lead)?, get(&input.member)?, get(&input.review)?);
     if lead.is_none() && member.is_none() && review.is_none() {
         let s = app.settings(&ctx.workspace).await?;
@@ -280,9 +280,16 @@ mod tests {
 
     #[test]
     fn roles_accept_ids_and_mentions() {
-        assert_eq!(parse_role("<@&123>").unwrap(), Some("123".into()));
-        assert_eq!(parse_role("456").unwrap(), Some("456".into()));
-        assert_eq!(parse_role("none").unwrap(), None);
-        assert!(parse_role("@everyone").is_err());
+        let d = Platform::Discord;
+        assert_eq!(parse_role(d, "<@&123>").unwrap(), Some("123".into()));
+        assert_eq!(parse_role(d, "456").unwrap(), Some("456".into()));
+        assert_eq!(parse_role(d, "none").unwrap(), None);
+        assert!(parse_role(d, "@everyone").is_err());
+        let s = Platform::Slack;
+        assert_eq!(
+            parse_role(s, "<!subteam^S0LEADS01|@leads>").unwrap(),
+            Some("S0LEADS01".into())
+        );
+        assert!(parse_role(s, "<!channel>").is_err());
     }
 }

@@ -7,7 +7,7 @@ use super::cron_expr::CronExpr;
 use super::{period_of, LATE_AFTER};
 use crate::app::card::Render;
 use crate::app::card::{Card, Tone};
-use crate::app::chat::{Chat, Post, PostError};
+use crate::app::chat::{Chat, Platform, Post, PostError};
 use crate::app::digest::{self, quarterly_chart, weekly_chart};
 use crate::app::{App, AppError, Settings};
 use crate::domain::{DigestKind, Quarter, Week};
@@ -108,6 +108,12 @@ impl Scheduler {
         }
     }
 
+    /// Whether this scheduler posts the digests of `workspace`: those of its chat's platform (a process
+    /// that runs Discord and Slack runs one scheduler per platform).
+    fn mine(&self, workspace: &str) -> bool {
+        Platform::of(workspace) == self.chat.platform()
+    }
+
     /// How long to sleep: until just after the next fire time of any active schedule, at most `max_sleep`.
     async fn until_next(&self) -> Duration {
         let now = self.app.now();
@@ -116,7 +122,7 @@ impl Scheduler {
             return RETRY_SOON.min(self.max_sleep);
         };
         {
-            for s in schedules {
+            for s in schedules.into_iter().filter(|s| self.mine(&s.workspace_id)) {
                 let Ok(settings) = self.app.settings(&s.workspace_id).await else {
                     continue;
                 };
@@ -144,7 +150,8 @@ impl Scheduler {
     pub async fn tick(&self) -> Result<Vec<RunReport>, AppError> {
         let now = self.app.now();
         let mut reports = Vec::new();
-        for run in self.app.store.expired_unposted_runs(now).await? {
+        let runs = self.app.store.expired_unposted_runs(now).await?;
+        for run in runs.into_iter().filter(|r| self.mine(&r.workspace_id)) {
             // A run of a paused (or removed) schedule waits: claiming it would only bump its attempts.
             let Some(s) = self
                 .app
@@ -188,7 +195,8 @@ impl Scheduler {
                 reports.push(self.post(&s, &run.period, late).await?);
             }
         }
-        for s in self.app.store.active_schedules().await? {
+        let schedules = self.app.store.active_schedules().await?;
+        for s in schedules.into_iter().filter(|s| self.mine(&s.workspace_id)) {
             if let Some(r) = self.due(&s, now).await? {
                 reports.push(r);
             }
@@ -345,7 +353,7 @@ impl Scheduler {
         })
     }
 
-    /// Record that the period was posted. The message exists now, so while the database is away or full this
+    /// Record that the period was posted. The message exists now, so while the database is away this
     /// keeps trying (the lease is renewed meanwhile) rather than leave the period to be posted again.
     async fn record_posted(
         &self,
@@ -369,8 +377,8 @@ impl Scheduler {
                 .await
             {
                 Ok(_) => return Ok(()),
-                Err(e) if e.is_unavailable() || e.is_unstorable() => {
-                    tracing::warn!(error = %e, workspace = %s.workspace_id, digest = %s.digest, period, "digest posted, but the database cannot record it now; retrying to record it");
+                Err(e) if e.is_unavailable() => {
+                    tracing::warn!(error = %e, workspace = %s.workspace_id, digest = %s.digest, period, "digest posted, but the database is unreachable; retrying to record it");
                     tokio::time::sleep(pause).await;
                     pause = (pause * 2).min(RECORD_RETRY_MAX);
                 }

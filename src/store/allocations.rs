@@ -1,6 +1,5 @@
 //! Allocations: team hours and spend put into a partner, per ISO week.
 
-use super::write::WriteReturning;
 use super::{get, parse_col, ts, Result, Store};
 use crate::domain::{Amount, Hours, Week};
 use chrono::{DateTime, Utc};
@@ -59,7 +58,7 @@ impl Store {
         .bind(&a.note)
         .bind(by)
         .bind(ts(now))
-        .write_one(exec)
+        .fetch_one(exec)
         .await?)
     }
 

@@ -1,6 +1,5 @@
 //! Evidence records: append-only; a retraction is a flag with reason, who and when.
 
-use super::write::{Write, WriteReturning};
 use super::{day, get, ts, Result, Store};
 use crate::domain::evidence::{CompactEvidence, Evidence, Observation};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -165,7 +164,7 @@ impl Store {
         .bind(e.observed.to_string())
         .bind(by)
         .bind(ts(now))
-        .write_one(exec)
+        .fetch_one(exec)
         .await?)
     }
 
@@ -238,8 +237,9 @@ impl Store {
         .bind(reason)
         .bind(ws)
         .bind(id)
-        .write(self.pool())
-        .await?;
+        .execute(self.pool())
+        .await?
+        .rows_affected();
         if n > 0 {
             return Ok(RetractOutcome::Retracted);
         }

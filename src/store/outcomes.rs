@@ -1,6 +1,5 @@
 //! Outcomes: what partners produced (sourced pipeline, registered deals, closed-won).
 
-use super::write::WriteReturning;
 use super::{day, get, parse_col, ts, Result, Store};
 use crate::domain::{Amount, OutcomeKind};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -59,7 +58,7 @@ impl Store {
         .bind(&o.reference)
         .bind(by)
         .bind(ts(now))
-        .write_one(exec)
+        .fetch_one(exec)
         .await?)
     }
 

@@ -1,6 +1,5 @@
 //! The partner roster.
 
-use super::write::{Write, WriteReturning};
 use super::{get, opt_day, parse_col, ts, Result, Store, StoreError};
 use crate::domain::{PartnerName, PartnerType, Stage};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -171,7 +170,7 @@ impl Store {
         .bind(&p.note)
         .bind(by)
         .bind(ts(now))
-        .write_one(exec)
+        .fetch_one(exec)
         .await
         .map_err(|e| StoreError::from_write(e, "partner"))
     }
@@ -348,7 +347,7 @@ impl Store {
         .bind(date.to_string())
         .bind(ws)
         .bind(id)
-        .write(self.pool())
+        .execute(self.pool())
         .await?;
         Ok(())
     }
@@ -367,7 +366,7 @@ impl Store {
             .bind(reason)
             .bind(ws)
             .bind(id)
-            .write(self.pool())
+            .execute(self.pool())
             .await?;
         Ok(())
     }
@@ -425,14 +424,14 @@ impl Store {
                 )))
                 .bind(&new)
                 .bind(id)
-                .write(&mut *tx)
+                .execute(&mut *tx)
                 .await?;
                 changed += 1;
             }
         }
         sqlx::query("UPDATE name_key_version SET version = $1")
             .bind(NAME_KEY_VERSION)
-            .write(&mut *tx)
+            .execute(&mut *tx)
             .await?;
         tx.commit().await?;
         if changed > 0 {

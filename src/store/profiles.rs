@@ -1,6 +1,5 @@
 //! Profiles, their numbered revisions and their traits.
 
-use super::write::{Write, WriteReturning};
 use super::{get, parse_col, ts, Result, Store, StoreError};
 use crate::domain::profile::{Profile, Trait, TraitKind};
 use crate::domain::{name_key, PartnerType};
@@ -71,7 +70,7 @@ impl Store {
         .bind(joint_solution)
         .bind(owner)
         .bind(ts(now))
-        .write_one(&mut *tx)
+        .fetch_one(&mut *tx)
         .await
         .map_err(|e| StoreError::from_write(e, "profile"))?;
         sqlx::query(
@@ -81,7 +80,7 @@ impl Store {
         .bind(format!("created \"{name}\""))
         .bind(owner)
         .bind(ts(now))
-        .write(&mut *tx)
+        .execute(&mut *tx)
         .await?;
         tx.commit().await?;
         Ok(id)
@@ -155,7 +154,7 @@ impl Store {
             "UPDATE profiles SET revision = revision + 1 WHERE id = $1 RETURNING revision",
         )
         .bind(profile_id)
-        .write_one(&mut **tx)
+        .fetch_one(&mut **tx)
         .await?;
         sqlx::query(
             "INSERT INTO profile_revisions (profile_id, revision, change, changed_by, changed_at) VALUES ($1, $2, $3, $4, $5)",
@@ -165,7 +164,7 @@ impl Store {
         .bind(change)
         .bind(by)
         .bind(ts(now))
-        .write(&mut **tx)
+        .execute(&mut **tx)
         .await?;
         Ok(rev)
     }
@@ -208,7 +207,7 @@ impl Store {
         .bind(max)
         .bind(unit)
         .bind(rev)
-        .write_one(&mut *tx)
+        .fetch_one(&mut *tx)
         .await
         .map_err(|e| StoreError::from_write(e, "trait"))?;
         tx.commit().await?;
@@ -238,7 +237,7 @@ impl Store {
             .bind(rev)
             .bind(trait_id)
             .bind(profile_id)
-            .write(&mut *tx)
+            .execute(&mut *tx)
             .await?;
         tx.commit().await?;
         Ok(rev)
@@ -261,8 +260,9 @@ impl Store {
         .bind(by)
         .bind(ws)
         .bind(ty.as_str())
-        .write(self.pool())
-        .await?;
+        .execute(self.pool())
+        .await?
+        .rows_affected();
         Ok(n > 0)
     }
 

@@ -2,7 +2,6 @@
 //! (workspace, digest, period) makes each period's post exactly-once across restarts and processes, and a
 //! lease lets another attempt take over a claim whose poster died before posting.
 
-use super::write::{Write, WriteReturning};
 use super::{get, parse_col, parse_ts, ts, Result, Store};
 use crate::domain::DigestKind;
 use chrono::{DateTime, Utc};
@@ -112,7 +111,7 @@ impl Store {
         .bind(by)
         .bind(ts(now))
         .bind(set_in_channel)
-        .write(self.pool())
+        .execute(self.pool())
         .await?;
         Ok(())
     }
@@ -134,7 +133,7 @@ impl Store {
         };
         let query = query.bind(ws).bind(digest.as_str());
         let query = if paused { query } else { query.bind(ts(now)) };
-        let n = query.write(self.pool()).await?;
+        let n = query.execute(self.pool()).await?.rows_affected();
         Ok(n > 0)
     }
 
@@ -150,7 +149,7 @@ impl Store {
             .bind(error)
             .bind(ws)
             .bind(digest.as_str())
-            .write(self.pool())
+            .execute(self.pool())
             .await?;
         Ok(())
     }
@@ -205,8 +204,9 @@ impl Store {
         .bind(claimer)
         .bind(ts(now))
         .bind(ts(lease_until))
-        .write(self.pool())
-        .await?;
+        .execute(self.pool())
+        .await?
+        .rows_affected();
         if inserted > 0 {
             return Ok(Claim::Claimed { attempt: 1 });
         }
@@ -222,7 +222,7 @@ impl Store {
         .bind(digest.as_str())
         .bind(period)
         .bind(late as i64)
-        .write_optional(self.pool())
+        .fetch_optional(self.pool())
         .await?;
         Ok(match attempt {
             Some(attempt) => Claim::Claimed { attempt },
@@ -253,8 +253,9 @@ impl Store {
         .bind(digest.as_str())
         .bind(period)
         .bind(poster)
-        .write(self.pool())
-        .await?;
+        .execute(self.pool())
+        .await?
+        .rows_affected();
         Ok(n > 0)
     }
 
@@ -278,8 +279,9 @@ impl Store {
         .bind(digest.as_str())
         .bind(period)
         .bind(claimer)
-        .write(self.pool())
-        .await?;
+        .execute(self.pool())
+        .await?
+        .rows_affected();
         Ok(n > 0)
     }
 
@@ -333,7 +335,7 @@ impl Store {
         .bind(ws)
         .bind(digest.as_str())
         .bind(period)
-        .write(self.pool())
+        .execute(self.pool())
         .await?;
         Ok(())
     }
@@ -418,7 +420,7 @@ impl Store {
         .bind(ws)
         .bind(digest.as_str())
         .bind(period)
-        .write(self.pool())
+        .execute(self.pool())
         .await?;
         Ok(())
     }
@@ -458,7 +460,7 @@ impl Store {
         .bind(result_json)
         .bind(fingerprint)
         .bind(ts(now))
-        .write(self.pool())
+        .execute(self.pool())
         .await?;
         Ok(())
     }

@@ -5,7 +5,6 @@
 //! import with [`StoreError::Conflict`].
 
 use super::evidence::observation_at;
-use super::write::Write;
 use super::{day, get, parse_col, ts, Backend, NewAllocation, NewEvidence, NewOutcome, NewPartner};
 use super::{Result, Store, StoreError};
 use crate::domain::evidence::Observation;
@@ -523,7 +522,7 @@ impl ImportTx {
         .bind(p.note.clone())
         .bind(ws)
         .bind(id)
-        .write(&mut *self.tx)
+        .execute(&mut *self.tx)
         .await
         .map_err(|e| StoreError::from_write(e, "partner"))?;
         Ok(())
@@ -633,7 +632,7 @@ impl ImportTx {
             chunk
                 .iter()
                 .fold(q, &bind)
-                .write(&mut *self.tx)
+                .execute(&mut *self.tx)
                 .await
                 .map_err(|e| StoreError::from_write(e, what))?;
         }

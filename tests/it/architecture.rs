@@ -37,7 +37,10 @@ fn allowed(part: &str) -> &'static [&'static str] {
         // Front ends: the app (and the domain's types), never each other, never the store.
         "discord" => &["app", "domain", "config", "fatal", "schedule"],
         "console" => &["app", "domain"],
-        "slack" => &["app", "domain", "config", "fatal"],
+        // The Slack front end runs its platform's digest scheduler, as Discord does.
+        "slack" => &["app", "domain", "config", "fatal", "schedule", "process"],
+        // The process's name and signals: neutral, for any long-running front end.
+        "process" => &[],
         "http" => &["app", "domain", "config", "fatal"],
         // The composition root: starts every front end over the store it opens.
         "cli" => &[
@@ -46,7 +49,7 @@ fn allowed(part: &str) -> &'static [&'static str] {
         ],
         "lib" | "main" => &[
             "app", "domain", "store", "config", "fatal", "console", "discord", "slack", "http",
-            "generate", "chart", "schedule", "cli",
+            "generate", "chart", "schedule", "cli", "process",
         ],
         _ => &[],
     }

@@ -32,6 +32,17 @@ impl Bot {
         run_args: &[&str],
         extra_env: &[(&str, &str)],
     ) -> Bot {
+        let mut env = vec![
+            ("DISCORD_TOKEN", "test-token".to_string()),
+            ("PARTNERFIT_DISCORD_PROXY_URL", fake.base_url()),
+        ];
+        env.extend(extra_env.iter().map(|(k, v)| (*k, v.to_string())));
+        Bot::spawn(dir, db, run_args, &env)
+    }
+
+    /// Start `partnerfit --database URL run ARGS…` with exactly `env` on top of a clean environment (no
+    /// chat token, no shard range, no config file; the log at trace level for partnerfit).
+    pub fn spawn(dir: &Path, db: &str, run_args: &[&str], env: &[(&str, String)]) -> Bot {
         let log = dir.join(format!("bot-{}.log", super::fake_discord::next_snowflake()));
         let log_file = std::fs::File::create(&log).unwrap();
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_partnerfit"));
@@ -39,18 +50,23 @@ impl Bot {
             .arg("--database")
             .arg(db)
             .arg("run")
-            .args(run_args)
-            .env_remove("PARTNERFIT_SHARD_RANGE")
-            .env_remove("PARTNERFIT_SHARD_TOTAL")
-            .env_remove("PARTNERFIT_DATABASE_URL")
-            .env("DISCORD_TOKEN", "test-token")
-            .env("PARTNERFIT_DISCORD_PROXY_URL", fake.base_url())
-            .env("PARTNERFIT_LOG", "info,partnerfit=trace")
-            .env_remove("PARTNERFIT_CONFIG")
+            .args(run_args);
+        for k in [
+            "PARTNERFIT_SHARD_RANGE",
+            "PARTNERFIT_SHARD_TOTAL",
+            "PARTNERFIT_DATABASE_URL",
+            "PARTNERFIT_CONFIG",
+            "DISCORD_TOKEN",
+            "SLACK_BOT_TOKEN",
+            "SLACK_APP_TOKEN",
+        ] {
+            cmd.env_remove(k);
+        }
+        cmd.env("PARTNERFIT_LOG", "info,partnerfit=trace")
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(log_file);
-        for (k, v) in extra_env {
+        for (k, v) in env {
             cmd.env(k, v);
         }
         Bot {
@@ -146,23 +162,16 @@ pub fn nested(sub: &[&str], leaf: Vec<Value>) -> Value {
     v
 }
 
-/// The slash command `path` (with `leaf` options below it) in the standard guild's #partners, as `who`.
-pub fn in_partners(who: &Invoker, path: &[&str], leaf: Vec<Value>) -> Value {
-    super::fake_discord::slash_command(
+/// Run a slash command in the standard guild's #partners as `who`; returns the callback body.
+pub async fn slash(fake: &FakeDiscord, who: &Invoker, path: &[&str], leaf: Vec<Value>) -> Value {
+    let payload = super::fake_discord::slash_command(
         Some(STANDARD_GUILD_ID),
         PARTNERS_CHANNEL_ID,
         who,
         path[0],
         nested(&path[1..], leaf),
-    )
-}
-
-/// Run a slash command in the standard guild's #partners as `who`; returns the callback body.
-pub async fn slash(fake: &FakeDiscord, who: &Invoker, path: &[&str], leaf: Vec<Value>) -> Value {
-    let id = fake
-        .send_interaction(in_partners(who, path, leaf))
-        .await
-        .unwrap();
+    );
+    let id = fake.send_interaction(payload).await.unwrap();
     fake.interaction_response(id, WAIT).await.unwrap()
 }
 
@@ -182,7 +191,14 @@ pub async fn deferred(
     path: &[&str],
     leaf: Vec<Value>,
 ) -> (Value, Recorded) {
-    send_deferred(fake, in_partners(who, path, leaf)).await
+    let payload = super::fake_discord::slash_command(
+        Some(STANDARD_GUILD_ID),
+        PARTNERS_CHANNEL_ID,
+        who,
+        path[0],
+        nested(&path[1..], leaf),
+    );
+    send_deferred(fake, payload).await
 }
 
 /// The first embed's title of an interaction callback.
@@ -191,21 +207,6 @@ pub fn title(reply: &Value) -> String {
         .as_str()
         .unwrap_or_default()
         .to_string()
-}
-
-/// The first embed's title of a message body (a post, or an edit of a deferred reply).
-pub fn message_title(body: &Value) -> String {
-    body["embeds"][0]["title"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string()
-}
-
-/// A digest message: one attachment, its PNG chart.
-#[track_caller]
-pub fn assert_one_png_chart(post: &Recorded) {
-    assert_eq!(post.files.len(), 1, "the chart");
-    assert!(post.files[0].bytes.starts_with(b"\x89PNG"));
 }
 
 /// The text of an ephemeral error reply.

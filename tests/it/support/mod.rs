@@ -106,8 +106,10 @@ impl TestApp {
 pub mod bot;
 pub mod db;
 pub mod fake_discord;
+pub mod fake_slack;
 pub mod ipp;
 pub mod proxy;
 pub mod scenario;
+pub mod slack_bot;
 
 pub use db::{Db, TestDb};

@@ -1,0 +1,297 @@
+//! The Web API calls the bot makes, over slack-morphism's client: every call goes to the configured base URL
+//! (`PARTNERFIT_SLACK_API_URL`), a `429` is retried after its `Retry-After` (slack-morphism's rate control,
+//! retries only: no proactive throttling), and failures come back classified — the token refused, a
+//! channel the bot cannot use, or a passing failure.
+
+use slack_morphism::errors::SlackClientError;
+use slack_morphism::prelude::*;
+use std::sync::Arc;
+
+/// The HTTP connector: rustls with the system's roots; plain HTTP only when the base URL is `http://` (a
+/// fake Slack on 127.0.0.1 in tests).
+pub type Connector = SlackClientHyperConnector<
+    hyper_rustls::HttpsConnector<hyper_util::client::legacy::connect::HttpConnector>,
+>;
+pub type Client = SlackClient<Connector>;
+
+/// How many times a call answered `429` is tried again (each after its `Retry-After`).
+const MAX_RETRIES: usize = 3;
+
+/// Why a call failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ApiError {
+    /// Slack refused the token (`invalid_auth`, `token_revoked`, `account_inactive`, …).
+    #[error("Slack refused the token ({0})")]
+    Auth(String),
+    /// A final answer about what was asked (`channel_not_found`, `not_in_channel`, `invalid_blocks`, …).
+    #[error("Slack answered {0}")]
+    Refused(String),
+    /// Network, server error, or a rate limit still in force after the retries.
+    #[error("{0}")]
+    Transient(String),
+}
+
+impl ApiError {
+    /// Slack's error code, when Slack answered one.
+    pub fn code(&self) -> Option<&str> {
+        match self {
+            ApiError::Auth(c) | ApiError::Refused(c) => Some(c),
+            ApiError::Transient(_) => None,
+        }
+    }
+}
+
+/// The error codes that mean the token itself is no good.
+const AUTH_ERRORS: &[&str] = &[
+    "not_authed",
+    "invalid_auth",
+    "token_revoked",
+    "token_expired",
+    "account_inactive",
+    "not_allowed_token_type",
+    "no_permission",
+    "team_access_not_granted",
+];
+
+impl From<SlackClientError> for ApiError {
+    fn from(e: SlackClientError) -> ApiError {
+        match e {
+            SlackClientError::ApiError(a) if AUTH_ERRORS.contains(&a.code.as_str()) => {
+                ApiError::Auth(a.code)
+            }
+            SlackClientError::ApiError(a) => ApiError::Refused(a.code),
+            SlackClientError::RateLimitError(r) => ApiError::Transient(format!(
+                "rate limited by Slack (retry after {:?})",
+                r.retry_after
+            )),
+            SlackClientError::HttpError(h) if h.status_code.as_u16() == 401 => {
+                ApiError::Auth(format!("HTTP {}", h.status_code))
+            }
+            // Never the body: it may carry what a user typed.
+            SlackClientError::HttpError(h) => {
+                ApiError::Transient(format!("HTTP {} from Slack", h.status_code))
+            }
+            other => ApiError::Transient(kind_of(&other).to_string()),
+        }
+    }
+}
+
+/// A failure's kind in words, without its payload (which may hold user text).
+fn kind_of(e: &SlackClientError) -> &'static str {
+    match e {
+        SlackClientError::ApiError(_) => "Slack API error",
+        SlackClientError::HttpError(_) => "HTTP error",
+        SlackClientError::HttpProtocolError(_) => "cannot reach Slack",
+        SlackClientError::EndOfStream(_) => "connection closed",
+        SlackClientError::SystemError(_) => "client error",
+        SlackClientError::ProtocolError(_) => "unexpected answer from Slack",
+        SlackClientError::SocketModeProtocolError(_) => "Socket Mode protocol error",
+        SlackClientError::RateLimitError(_) => "rate limited",
+    }
+}
+
+/// The client for `api_url`: plain HTTP allowed only for an `http://` base.
+pub fn client(api_url: &str) -> std::io::Result<Client> {
+    let builder = hyper_rustls::HttpsConnectorBuilder::new().with_native_roots()?;
+    let https = if api_url.starts_with("http://") {
+        builder
+            .https_or_http()
+            .enable_http1()
+            .enable_http2()
+            .build()
+    } else {
+        builder.https_only().enable_http1().enable_http2().build()
+    };
+    let rate = SlackApiRateControlConfig::new()
+        .with_max_retries(MAX_RETRIES)
+        // no proactive per-tier throttling: only what Slack asks for with Retry-After
+        .with_tiers_limits(Default::default());
+    let connector = SlackClientHyperConnector::with_connector(https)
+        .with_slack_api_url(api_url.trim_end_matches('/'))
+        .with_rate_control(rate);
+    Ok(SlackClient::new(connector))
+}
+
+/// The bot's Web API: the client and the bot token.
+#[derive(Clone)]
+pub struct Api {
+    pub client: Arc<Client>,
+    pub token: SlackApiToken,
+}
+
+impl std::fmt::Debug for Api {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SlackApi")
+    }
+}
+
+/// A user's standing in the workspace, as far as roles go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UserFlags {
+    pub admin: bool,
+    /// A guest account (multi- or single-channel): read only.
+    pub guest: bool,
+}
+
+/// A channel as far as posting goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChannelInfo {
+    pub id: String,
+    pub name: String,
+    pub is_member: bool,
+}
+
+impl Api {
+    pub fn new(client: Arc<Client>, bot_token: &str) -> Api {
+        Api {
+            client,
+            token: SlackApiToken::new(bot_token.into()),
+        }
+    }
+
+    /// POST a JSON body to a method; the answer as JSON.
+    pub async fn post(
+        &self,
+        method: &str,
+        body: &serde_json::Value,
+    ) -> Result<serde_json::Value, ApiError> {
+        let session = self.client.open_session(&self.token);
+        Ok(session
+            .http_session_api
+            .http_post(method, body, None)
+            .await?)
+    }
+
+    /// `auth.test`: the team and the bot's own user id.
+    pub async fn auth_test(&self) -> Result<(String, String), ApiError> {
+        let session = self.client.open_session(&self.token);
+        let r = session.auth_test().await?;
+        Ok((r.team_id.to_string(), r.user_id.to_string()))
+    }
+
+    pub async fn user_flags(&self, user: &str) -> Result<UserFlags, ApiError> {
+        let session = self.client.open_session(&self.token);
+        let r = session
+            .users_info(&SlackApiUsersInfoRequest::new(user.into()))
+            .await?;
+        let f = &r.user.flags;
+        Ok(UserFlags {
+            admin: f.is_admin == Some(true)
+                || f.is_owner == Some(true)
+                || f.is_primary_owner == Some(true),
+            guest: f.is_restricted == Some(true) || f.is_ultra_restricted == Some(true),
+        })
+    }
+
+    pub async fn group_members(&self, group: &str) -> Result<Vec<String>, ApiError> {
+        let session = self.client.open_session(&self.token);
+        let r = session
+            .usergroups_users_list(&SlackApiUserGroupsUsersListRequest::new(group.into()))
+            .await?;
+        Ok(r.users.iter().map(|u| u.to_string()).collect())
+    }
+
+    pub async fn channel(&self, id: &str) -> Result<ChannelInfo, ApiError> {
+        let session = self.client.open_session(&self.token);
+        let r = session
+            .conversations_info(&SlackApiConversationsInfoRequest::new(id.into()))
+            .await?;
+        Ok(ChannelInfo {
+            id: r.channel.id.to_string(),
+            name: r.channel.name.clone().unwrap_or_default(),
+            is_member: r.channel.flags.is_member == Some(true),
+        })
+    }
+
+    /// The id of a channel by name (`partners`, without `#`), among the channels the bot can see.
+    pub async fn channel_by_name(&self, name: &str) -> Result<Option<String>, ApiError> {
+        let session = self.client.open_session(&self.token);
+        let mut cursor: Option<SlackCursorId> = None;
+        loop {
+            let req = SlackApiConversationsListRequest::new()
+                .with_limit(1000)
+                .with_exclude_archived(true)
+                .with_types(vec![
+                    SlackConversationType::Public,
+                    SlackConversationType::Private,
+                ])
+                .opt_cursor(cursor.clone());
+            let r = session.conversations_list(&req).await?;
+            if let Some(c) = r.channels.iter().find(|c| {
+                c.name
+                    .as_deref()
+                    .is_some_and(|n| n.eq_ignore_ascii_case(name))
+            }) {
+                return Ok(Some(c.id.to_string()));
+            }
+            cursor = r
+                .response_metadata
+                .and_then(|m| m.next_cursor)
+                .filter(|c| !c.to_string().is_empty());
+            if cursor.is_none() {
+                return Ok(None);
+            }
+        }
+    }
+
+    /// Upload `bytes` as `name` through Slack's external upload flow (`files.getUploadURLExternal`, the
+    /// upload URL); returns the file id, to share with [`Api::complete_uploads`].
+    pub async fn upload(&self, name: &str, bytes: &[u8]) -> Result<String, ApiError> {
+        let session = self.client.open_session(&self.token);
+        let url = session
+            .get_upload_url_external(&SlackApiFilesGetUploadUrlExternalRequest::new(
+                name.into(),
+                bytes.len(),
+            ))
+            .await?;
+        let content_type = if name.ends_with(".png") {
+            "image/png"
+        } else if name.ends_with(".csv") {
+            "text/csv"
+        } else {
+            "application/octet-stream"
+        };
+        session
+            .files_upload_via_url(&SlackApiFilesUploadViaUrlRequest::new(
+                url.upload_url.clone(),
+                bytes.to_vec(),
+                content_type.into(),
+            ))
+            .await?;
+        Ok(url.file_id.to_string())
+    }
+
+    /// Share uploaded files in `channel` as one message with `blocks` (`files.completeUploadExternal`).
+    pub async fn complete_uploads(
+        &self,
+        files: &[(String, String)],
+        channel: &str,
+        blocks: &[serde_json::Value],
+    ) -> Result<(), ApiError> {
+        let body = serde_json::json!({
+            "files": files.iter().map(|(id, title)| serde_json::json!({"id": id, "title": title})).collect::<Vec<_>>(),
+            "channel_id": channel,
+            "blocks": blocks,
+        });
+        self.post("files.completeUploadExternal", &body)
+            .await
+            .map(|_| ())
+    }
+
+    /// POST a message to a `response_url` (the reply to a slash command or a button).
+    pub async fn respond(
+        &self,
+        response_url: &str,
+        body: &serde_json::Value,
+    ) -> Result<(), ApiError> {
+        let url: url::Url = response_url
+            .parse()
+            .map_err(|_| ApiError::Refused("invalid response_url".into()))?;
+        let session = self.client.open_session(&self.token);
+        let _: serde_json::Value = session
+            .http_session_api
+            .http_post_uri(url, body, None)
+            .await?;
+        Ok(())
+    }
+}

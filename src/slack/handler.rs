@@ -1,0 +1,695 @@
+//! Socket Mode events: the slash command (its text is a console line), mentions (answered like `/screen`),
+//! buttons, the evidence modal and its autocomplete. Every one becomes an [`Invocation`] of the same command
+//! table the console and Discord use, run with the caller's role in the caller's workspace.
+//!
+//! Slack wants every envelope acknowledged within 3 seconds: a command is acknowledged at once and
+//! answered through its `response_url`; a button press likewise. Autocomplete options and a modal's errors
+//! must travel in the acknowledgement itself, so those are answered before it (they are quick reads).
+
+use super::api::{Api, ApiError};
+use super::buttons::{self, ButtonData};
+use super::render::{self, Button, Message};
+use crate::app::card::Card;
+use crate::app::chat::SLACK_PREFIX;
+use crate::app::line::{parse_line, Line};
+use crate::app::lists::{self, ListId};
+use crate::app::spec::{self, Complete, Kind};
+use crate::app::{answer_question, dispatch, App, AppError, Ctx, Invocation, Reply};
+use crate::domain::Role;
+use serde_json::{json, Value};
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// How long a user's flags and a group's members are trusted before asking Slack again.
+const ROLE_TTL: Duration = Duration::from_secs(60);
+/// The callback id of the evidence modal.
+pub const EVIDENCE_MODAL: &str = "evidence_add";
+/// The command whose modal Slack users get instead of typing it.
+const EVIDENCE_ADD: &[&str] = &["evidence", "add"];
+
+/// The workspace id of a Slack team.
+pub fn workspace_of(team_id: &str) -> String {
+    format!("{SLACK_PREFIX}{team_id}")
+}
+
+/// What is cached about people, to answer without a Web API round trip per command.
+#[derive(Debug, Default)]
+struct Cache {
+    users: HashMap<String, (Instant, super::api::UserFlags)>,
+    groups: HashMap<String, (Instant, Vec<String>)>,
+}
+
+/// The Slack side of the bot.
+#[derive(Debug)]
+pub struct Bot {
+    /// The app, posting through Slack.
+    pub app: App,
+    pub api: Api,
+    pub bot_user_id: String,
+    /// The slash command (`/partnerfit`).
+    pub command: String,
+    cache: Mutex<Cache>,
+    /// Set once the bot token was refused: logged once, then the Slack side stops.
+    pub refused: tokio::sync::watch::Sender<bool>,
+}
+
+/// Who pressed, typed or submitted, where.
+#[derive(Debug, Clone)]
+pub struct Origin {
+    pub team: String,
+    pub user: String,
+    pub channel: Option<String>,
+}
+
+impl Bot {
+    pub fn new(app: App, api: Api, bot_user_id: String, command: String) -> Bot {
+        Bot {
+            app,
+            api,
+            bot_user_id,
+            command,
+            cache: Mutex::new(Cache::default()),
+            refused: tokio::sync::watch::channel(false).0,
+        }
+    }
+
+    /// Note a failed Web API call: a refused token is said once, in one line, and stops the Slack side.
+    fn failed(&self, what: &str, e: &ApiError) {
+        match e {
+            ApiError::Auth(code) => {
+                if !self.refused.send_replace(true) {
+                    tracing::error!(code = %code, "Slack refused the bot token: the Slack connection stops (Discord, if configured, keeps running); check SLACK_BOT_TOKEN and restart");
+                }
+            }
+            other => tracing::warn!(error = %other, "{what} failed"),
+        }
+    }
+
+    async fn flags(&self, user: &str) -> Result<super::api::UserFlags, ApiError> {
+        if let Ok(c) = self.cache.lock() {
+            if let Some((at, f)) = c.users.get(user) {
+                if at.elapsed() < ROLE_TTL {
+                    return Ok(*f);
+                }
+            }
+        }
+        let f = self.api.user_flags(user).await?;
+        if let Ok(mut c) = self.cache.lock() {
+            c.users.insert(user.to_string(), (Instant::now(), f));
+        }
+        Ok(f)
+    }
+
+    async fn in_group(&self, group: &str, user: &str) -> Result<bool, ApiError> {
+        if let Ok(c) = self.cache.lock() {
+            if let Some((at, m)) = c.groups.get(group) {
+                if at.elapsed() < ROLE_TTL {
+                    return Ok(m.iter().any(|u| u == user));
+                }
+            }
+        }
+        let members = self.api.group_members(group).await?;
+        let found = members.iter().any(|u| u == user);
+        if let Ok(mut c) = self.cache.lock() {
+            c.groups
+                .insert(group.to_string(), (Instant::now(), members));
+        }
+        Ok(found)
+    }
+
+    /// The caller's role: guests (Slack guest accounts) read only; workspace admins and owners, and members
+    /// of the configured lead group, lead; the configured member group (everyone when none) are members.
+    async fn role(&self, ws: &str, user: &str) -> Result<Role, AppError> {
+        let settings = self.app.settings(ws).await?;
+        let flags = self
+            .flags(user)
+            .await
+            .map_err(|e| self.api_failure("users.info", e))?;
+        if flags.guest {
+            return Ok(Role::Guest);
+        }
+        let in_group = |g: &Option<String>| {
+            let g = g.clone();
+            async move {
+                match g {
+                    Some(g) => self.in_group(&g, user).await,
+                    None => Ok(false),
+                }
+            }
+        };
+        if flags.admin
+            || in_group(&settings.lead_role)
+                .await
+                .map_err(|e| self.api_failure("usergroups.users.list", e))?
+        {
+            return Ok(Role::Lead);
+        }
+        if settings.member_role.is_none()
+            || in_group(&settings.member_role)
+                .await
+                .map_err(|e| self.api_failure("usergroups.users.list", e))?
+        {
+            return Ok(Role::Member);
+        }
+        Ok(Role::Guest)
+    }
+
+    /// A Web API failure while serving someone: logged, and an error for them.
+    fn api_failure(&self, what: &str, e: ApiError) -> AppError {
+        self.failed(what, &e);
+        match e {
+            ApiError::Refused(code) if code == "no_such_subteam" => AppError::user(
+                "The lead or member group set with /settings roles no longer exists: set it again.",
+            ),
+            other => AppError::Internal(anyhow::anyhow!("Slack {what}: {other}")),
+        }
+    }
+
+    /// The command context of a caller.
+    async fn ctx(&self, o: &Origin) -> Result<Ctx, AppError> {
+        let ws = workspace_of(&o.team);
+        let role = self.role(&ws, &o.user).await?;
+        Ok(Ctx {
+            workspace: ws,
+            user: format!("<@{}>", o.user),
+            role,
+            channel_id: o.channel.clone(),
+        })
+    }
+
+    /// Respond through a `response_url`.
+    async fn respond(&self, url: &str, msg: &Message, ephemeral: bool, replace: bool) {
+        let mut body = msg.body();
+        body["response_type"] = json!(if ephemeral { "ephemeral" } else { "in_channel" });
+        if replace {
+            body["replace_original"] = json!(true);
+        }
+        if let Err(e) = self.api.respond(url, &body).await {
+            self.failed("responding", &e);
+        }
+    }
+
+    /// A refusal or error, for the caller alone.
+    async fn refuse(&self, url: &str, text: &str) {
+        self.respond(url, &render::notice(text), true, false).await
+    }
+
+    /// The buttons of a card: its actions (typed targets), for callers who may use them.
+    fn buttons(card: &Card, role: Role) -> Vec<Button> {
+        card.actions
+            .iter()
+            .filter(|_| role >= Role::Member)
+            .map(|a| Button {
+                label: a.label.clone(),
+                value: buttons::action_value(&a.target),
+            })
+            .collect()
+    }
+
+    /// A reply as a message, with page buttons when the card is a list (it names its `ListId`) of several
+    /// pages.
+    fn reply_message(card: &Card, role: Role) -> Message {
+        let (page, n) = render::page_of(card, 0);
+        let paging = card.list.as_ref().filter(|_| n > 1).map(|list| {
+            (
+                buttons::page_value(list, page.saturating_sub(1)),
+                buttons::page_value(list, (page + 1).min(n - 1)),
+            )
+        });
+        render::message(card, page, &Self::buttons(card, role), paging)
+    }
+
+    /// Share a reply's files in its channel (a digest chart, an export): only for replies everyone in the
+    /// channel sees; a private reply says where to get them instead.
+    async fn share_files(&self, card: &mut Card, channel: Option<&str>) {
+        if card.files.is_empty() {
+            return;
+        }
+        let note = match channel {
+            Some(c) if !card.ephemeral => {
+                let mut ids = Vec::new();
+                let mut failed = None;
+                for f in &card.files {
+                    match self.api.upload(&f.name, &f.bytes).await {
+                        Ok(id) => ids.push((id, f.name.clone())),
+                        Err(e) => {
+                            failed = Some(e);
+                            break;
+                        }
+                    }
+                }
+                let done = match failed {
+                    None => self.api.complete_uploads(&ids, c, &[]).await,
+                    Some(e) => Err(e),
+                };
+                match done {
+                    Ok(()) => "the file is shared in this channel".to_string(),
+                    Err(e) => {
+                        self.failed("uploading a file", &e);
+                        format!("the file could not be shared here: {}", e.code().map_or_else(|| e.to_string(), super::chat::reason))
+                    }
+                }
+            }
+            _ => "files are not shared from a private reply: post the digest (post:true) or use `partnerfit export` on the server".to_string(),
+        };
+        card.footer = Some(match card.footer.take() {
+            Some(f) => format!("{f} · {note}"),
+            None => note,
+        });
+        card.files.clear();
+    }
+
+    /// A slash command: its text is a console line without the leading slash.
+    pub async fn command(&self, o: Origin, text: &str, response_url: &str, trigger_id: &str) {
+        let text = normalize(text);
+        let ctx = match self.ctx(&o).await {
+            Ok(c) => c,
+            Err(e) => return self.refuse(response_url, &e.user_message()).await,
+        };
+        let words: Vec<&str> = text
+            .split_whitespace()
+            .take_while(|w| !w.contains(':'))
+            .collect();
+        if words.is_empty() {
+            return self
+                .run(&ctx, Invocation::new(&["help"]), response_url)
+                .await;
+        }
+        let lowered: Vec<String> = words.iter().map(|w| w.to_lowercase()).collect();
+        if let Some(s) = spec::find(&lowered) {
+            if s.options.iter().any(|o| o.kind == Kind::Attachment) {
+                let msg = format!("/{} takes a file, which Slack commands cannot carry: run `partnerfit {}` on the server instead (or use Discord).", s.name(), s.name());
+                return self.refuse(response_url, &msg).await;
+            }
+            if s.path == EVIDENCE_ADD && text.trim().eq_ignore_ascii_case("evidence add") {
+                return self
+                    .open_evidence_modal(&ctx, trigger_id, None, response_url)
+                    .await;
+            }
+        }
+        match parse_line(&format!("/{text}")) {
+            Ok(Line::Nothing) => {
+                self.run(&ctx, Invocation::new(&["help"]), response_url)
+                    .await
+            }
+            Ok(Line::Command(inv)) => self.run(&ctx, inv, response_url).await,
+            Ok(Line::Question(q)) => {
+                let reply = answer_question(&self.app, &ctx, &q).await;
+                self.answer(&ctx, reply, response_url, false).await
+            }
+            Err(e) => {
+                let msg = format!(
+                    "{} — write it as `{} screen partner:\"Acme Corp\"` (see `{} help`).",
+                    e.message, self.command, self.command
+                );
+                self.refuse(response_url, &msg).await
+            }
+        }
+    }
+
+    async fn run(&self, ctx: &Ctx, mut inv: Invocation, response_url: &str) {
+        if let Err(e) = self.resolve_channels(&mut inv).await {
+            return self.refuse(response_url, &e.user_message()).await;
+        }
+        // The roster is read one page at a time, here as when its page buttons are pressed.
+        let reply = match ListId::roster_of(&inv) {
+            Some(list) => lists::page(&self.app, ctx, list, 0).await,
+            None => dispatch(&self.app, ctx, &inv).await,
+        };
+        self.answer(ctx, reply, response_url, false).await
+    }
+
+    /// A channel option typed as `#name` (Slack escapes it to `<#C…|name>` only when the user picked it from
+    /// the menu) becomes that channel's id, looked up among the channels the bot can see.
+    async fn resolve_channels(&self, inv: &mut Invocation) -> Result<(), AppError> {
+        let Some(s) = spec::find(&inv.path) else {
+            return Ok(());
+        };
+        for o in s.options.iter().filter(|o| o.kind == Kind::Channel) {
+            let Some(name) = inv
+                .opt_text(o.name)
+                .and_then(|v| v.trim().strip_prefix('#'))
+                .map(str::to_string)
+            else {
+                continue;
+            };
+            let id = self
+                .api
+                .channel_by_name(&name)
+                .await
+                .map_err(|e| self.api_failure("conversations.list", e))?
+                .ok_or_else(|| {
+                    AppError::user(format!(
+                        "I cannot see #{}: invite me there first (/invite @partnerfit), or pick another channel.",
+                        crate::domain::snippet(&name)
+                    ))
+                })?;
+            inv.args.insert(
+                o.name.to_string(),
+                crate::app::ArgValue::Text(format!("<#{id}|{name}>")),
+            );
+        }
+        Ok(())
+    }
+
+    /// Send a command's reply (or its error, privately) to its response URL.
+    async fn answer(
+        &self,
+        ctx: &Ctx,
+        reply: Result<Reply, AppError>,
+        response_url: &str,
+        replace: bool,
+    ) {
+        match reply {
+            Ok(r) => {
+                let mut card = r.card;
+                if card.list == Some(ListId::Help) {
+                    slack_help(&mut card, &self.command);
+                }
+                self.share_files(&mut card, ctx.channel_id.as_deref()).await;
+                let msg = Self::reply_message(&card, ctx.role);
+                self.respond(response_url, &msg, card.ephemeral, replace)
+                    .await
+            }
+            Err(e) => self.refuse(response_url, &e.user_message()).await,
+        }
+    }
+
+    /// A message that mentions the bot: answered like `/screen`, in a thread under it; a refusal goes to
+    /// the asker alone.
+    pub async fn mention(&self, o: Origin, text: &str, ts: &str) {
+        let Some(channel) = o.channel.clone() else {
+            return;
+        };
+        let ctx = match self.ctx(&o).await {
+            Ok(c) => c,
+            Err(e) => {
+                return self
+                    .ephemeral(&channel, &o.user, &render::notice(&e.user_message()))
+                    .await
+            }
+        };
+        let question = normalize(&text.replace(&format!("<@{}>", self.bot_user_id), " "));
+        match answer_question(&self.app, &ctx, question.trim()).await {
+            Ok(r) => {
+                let msg = Self::reply_message(&r.card, ctx.role);
+                let mut body = msg.body();
+                body["channel"] = json!(channel);
+                body["thread_ts"] = json!(ts);
+                if let Err(e) = self.api.post("chat.postMessage", &body).await {
+                    self.failed("answering a mention", &e);
+                }
+            }
+            Err(e) => {
+                self.ephemeral(&channel, &o.user, &render::notice(&e.user_message()))
+                    .await
+            }
+        }
+    }
+
+    async fn ephemeral(&self, channel: &str, user: &str, msg: &Message) {
+        let mut body = msg.body();
+        body["channel"] = json!(channel);
+        body["user"] = json!(user);
+        if let Err(e) = self.api.post("chat.postEphemeral", &body).await {
+            self.failed("a private reply", &e);
+        }
+    }
+
+    /// A button press (block_actions): acknowledged already; answered here.
+    pub async fn press(
+        &self,
+        o: Origin,
+        value: &str,
+        response_url: Option<&str>,
+        trigger_id: &str,
+    ) {
+        let ctx = match self.ctx(&o).await {
+            Ok(c) => c,
+            Err(e) => {
+                if let Some(url) = response_url {
+                    self.refuse(url, &e.user_message()).await;
+                }
+                return;
+            }
+        };
+        match ButtonData::parse(value) {
+            Some(ButtonData::RecordEvidence {
+                partner: partner_id,
+                trait_id,
+            }) => match crate::app::evidence::form(&self.app, &ctx, partner_id, trait_id).await {
+                Ok(form) => {
+                    let url = response_url.unwrap_or_default();
+                    let preset = Some((form.partner, form.trait_name));
+                    self.open_evidence_modal(&ctx, trigger_id, preset, url)
+                        .await
+                }
+                Err(e) => {
+                    if let Some(url) = response_url {
+                        self.refuse(url, &e.user_message()).await;
+                    }
+                }
+            },
+            Some(ButtonData::Page { list, page }) => {
+                let Some(url) = response_url else { return };
+                let reply = lists::page(&self.app, &ctx, list, page).await;
+                self.answer(&ctx, reply, url, true).await
+            }
+            None => {
+                if let Some(url) = response_url {
+                    self.refuse(url, "That button is not supported.").await;
+                }
+            }
+        }
+    }
+
+    /// Open the evidence form (`views.open`), its partner and trait pre-selected when a button named them.
+    async fn open_evidence_modal(
+        &self,
+        ctx: &Ctx,
+        trigger_id: &str,
+        preset: Option<(String, String)>,
+        response_url: &str,
+    ) {
+        if let Err(e) = crate::app::require(ctx, Role::Member, "record evidence") {
+            return self.refuse(response_url, &e.user_message()).await;
+        }
+        let view = evidence_modal(ctx.channel_id.as_deref(), preset.as_ref());
+        if let Err(e) = self
+            .api
+            .post(
+                "views.open",
+                &json!({"trigger_id": trigger_id, "view": view}),
+            )
+            .await
+        {
+            self.failed("opening the evidence form", &e);
+            if !response_url.is_empty() {
+                let msg = format!("I could not open the form ({e}): type `{} evidence add partner:\"…\" trait:\"…\" met:true` instead.", self.command);
+                self.refuse(response_url, &msg).await;
+            }
+        }
+    }
+
+    /// Options for an external select of the evidence form (Slack's autocomplete): the typed text and the
+    /// partner chosen so far narrow them.
+    pub async fn suggest(
+        &self,
+        o: &Origin,
+        action_id: &str,
+        typed: &str,
+        view_state: &Value,
+    ) -> Vec<(String, String)> {
+        let path: Vec<String> = EVIDENCE_ADD.iter().map(|s| s.to_string()).collect();
+        let others: Vec<(String, String)> = state_value(view_state, spec::PARTNER.name)
+            .map(|p| vec![(spec::PARTNER.name.to_string(), p)])
+            .unwrap_or_default();
+        match crate::app::complete::suggest(
+            &self.app,
+            &workspace_of(&o.team),
+            &path,
+            action_id,
+            typed,
+            &others,
+        )
+        .await
+        {
+            Ok(v) => v.into_iter().map(|s| (s.label, s.value)).collect(),
+            Err(e) => {
+                tracing::error!(error = %e, "evidence form suggestions failed");
+                Vec::new()
+            }
+        }
+    }
+
+    /// The evidence form submitted: Ok(None) closes it (the result is sent to the user privately),
+    /// Ok(Some(errors)) keeps it open with `{block id: message}`.
+    pub async fn submit_evidence(
+        &self,
+        o: Origin,
+        state: &Value,
+        metadata: &str,
+    ) -> HashMap<String, String> {
+        let channel = serde_json::from_str::<Value>(metadata)
+            .ok()
+            .and_then(|m| m["c"].as_str().map(str::to_string))
+            .filter(|c| {
+                crate::app::chat::Platform::Slack
+                    .parse_channel(c)
+                    .as_deref()
+                    == Some(c.as_str())
+            });
+        let o = Origin {
+            channel: channel.clone(),
+            ..o
+        };
+        let mut inv = Invocation::new(EVIDENCE_ADD);
+        for opt in spec::find(&inv.path).map(|s| s.options).unwrap_or_default() {
+            if let Some(v) = state_value(state, opt.name).filter(|v| !v.trim().is_empty()) {
+                inv = inv.with(opt.name, v);
+            }
+        }
+        let result = match self.ctx(&o).await {
+            Ok(ctx) => dispatch(&self.app, &ctx, &inv).await.map(|r| (ctx, r)),
+            Err(e) => Err(e),
+        };
+        match result {
+            Ok((ctx, reply)) => {
+                if let Some(c) = &channel {
+                    let msg = Self::reply_message(&reply.card, ctx.role);
+                    self.ephemeral(c, &o.user, &msg).await;
+                }
+                HashMap::new()
+            }
+            // Shown on the form, under the partner: the form stays open to be corrected.
+            Err(e) => {
+                HashMap::from([("partner".to_string(), render::clip(&e.user_message(), 150))])
+            }
+        }
+    }
+}
+
+/// Smart quotes (as phones type them) to plain ones, so `partner:“Acme Corp”` parses.
+fn normalize(text: &str) -> String {
+    text.replace(['“', '”', '„'], "\"").trim().to_string()
+}
+
+/// `/help` as Slack users type the commands: `/partnerfit screen …` instead of `/screen …`.
+fn slack_help(card: &mut Card, command: &str) {
+    for l in &mut card.lines {
+        if let Some(rest) = l.strip_prefix('/') {
+            *l = format!("{command} {rest}");
+        }
+    }
+    card.description = Some(format!(
+        "{}\nOn Slack every command is `{command} <command> <options>`, e.g. `{command} screen partner:\"Acme Corp\"`; `{command} evidence add` alone opens a form.",
+        card.description.take().unwrap_or_default()
+    ));
+}
+
+/// The value a form's state holds for the input `block` (its action id is the block id): typed text, the
+/// selected option's value, or the picked date.
+pub fn state_value(state: &Value, block: &str) -> Option<String> {
+    let el = &state["values"][block][block];
+    el["value"]
+        .as_str()
+        .or_else(|| el["selected_option"]["value"].as_str())
+        .or_else(|| el["selected_date"].as_str())
+        .map(str::to_string)
+}
+
+/// The evidence form, built from `/evidence add`'s declared options: partner and trait as external selects
+/// (Slack's autocomplete), yes/no as a select, the rest as text inputs.
+pub fn evidence_modal(channel: Option<&str>, preset: Option<&(String, String)>) -> Value {
+    let option = |text: &str| json!({"text": {"type": "plain_text", "text": render::clip(text, 75)}, "value": render::clip(text, 150)});
+    let mut blocks = Vec::new();
+    let opts = spec::find(
+        &EVIDENCE_ADD
+            .iter()
+            .map(|s| s.to_string())
+            .collect::<Vec<_>>(),
+    )
+    .map(|s| s.options)
+    .unwrap_or_default();
+    for o in opts {
+        let element = match o.kind {
+            Kind::Text {
+                complete: Some(c), ..
+            } if matches!(c, Complete::Partner | Complete::Trait) => {
+                let mut e = json!({"type": "external_select", "action_id": o.name, "min_query_length": 0,
+                    "placeholder": {"type": "plain_text", "text": if c == Complete::Partner { "Type a partner name" } else { "Type a trait" }}});
+                let initial = match (c, preset) {
+                    (Complete::Partner, Some((p, _))) => Some(p),
+                    (Complete::Trait, Some((_, t))) => Some(t),
+                    _ => None,
+                };
+                if let Some(v) = initial {
+                    e["initial_option"] = option(v);
+                }
+                e
+            }
+            Kind::Bool => json!({"type": "static_select", "action_id": o.name,
+                "options": [{"text": {"type": "plain_text", "text": "yes — met"}, "value": "true"}, {"text": {"type": "plain_text", "text": "no — missed"}, "value": "false"}]}),
+            Kind::Text { max, .. } => {
+                json!({"type": "plain_text_input", "action_id": o.name, "max_length": max.min(3000), "multiline": o.name == "note"})
+            }
+            _ => json!({"type": "plain_text_input", "action_id": o.name, "max_length": 200}),
+        };
+        blocks.push(json!({
+            "type": "input",
+            "block_id": o.name,
+            "optional": !o.required,
+            "label": {"type": "plain_text", "text": render::clip(o.name, 2000)},
+            "hint": {"type": "plain_text", "text": render::clip(o.description, 2000)},
+            "element": element,
+        }));
+    }
+    json!({
+        "type": "modal",
+        "callback_id": EVIDENCE_MODAL,
+        "title": {"type": "plain_text", "text": "Record evidence"},
+        "submit": {"type": "plain_text", "text": "Record"},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "private_metadata": json!({"c": channel}).to_string(),
+        "blocks": blocks,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_form_follows_the_declaration() {
+        let v = evidence_modal(Some("C0PARTNER"), Some(&("Acme".into(), "Overlap".into())));
+        let blocks = v["blocks"].as_array().unwrap();
+        let ids: Vec<&str> = blocks
+            .iter()
+            .map(|b| b["block_id"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            ids,
+            ["partner", "trait", "met", "value", "source", "note", "observed"]
+        );
+        assert_eq!(blocks[0]["element"]["type"], "external_select");
+        assert_eq!(blocks[0]["element"]["initial_option"]["value"], "Acme");
+        assert_eq!(blocks[1]["element"]["initial_option"]["value"], "Overlap");
+        assert_eq!(blocks[0]["optional"], false);
+        assert_eq!(blocks[3]["optional"], true);
+        assert_eq!(v["private_metadata"], r#"{"c":"C0PARTNER"}"#);
+        let state = json!({"values": {"partner": {"partner": {"type": "external_select", "selected_option": {"value": "Acme"}}},
+            "value": {"value": {"type": "plain_text_input", "value": "31"}}}});
+        assert_eq!(state_value(&state, "partner").as_deref(), Some("Acme"));
+        assert_eq!(state_value(&state, "value").as_deref(), Some("31"));
+        assert_eq!(state_value(&state, "note"), None);
+    }
+
+    #[test]
+    fn help_names_the_slack_command() {
+        let mut card =
+            Card::new("h", crate::app::card::Tone::Info).line("/screen — screen a partner");
+        slack_help(&mut card, "/partnerfit");
+        assert_eq!(card.lines[0], "/partnerfit screen — screen a partner");
+    }
+}

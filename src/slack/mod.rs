@@ -1,0 +1,336 @@
+//! The Slack bot: Socket Mode (a WebSocket the bot opens, like the Discord gateway — no public URL needed)
+//! through slack-morphism, one slash command whose text is a console line, mentions answered like `/screen`,
+//! Block Kit replies, the evidence form, and the digest scheduler posting to Slack channels. Slack types
+//! stay in here; the app layer sees only [`Chat`](crate::app::chat::Chat) and invocations.
+//!
+//! Every Web API call goes to `[slack] api_url` (`PARTNERFIT_SLACK_API_URL`, default Slack's), and the
+//! socket URL comes from that server's `apps.connections.open`, so the real bot can be run against a fake
+//! Slack. A Slack team is the workspace `slack:<team id>`: nothing crosses with Discord servers.
+
+pub mod api;
+pub mod buttons;
+pub mod chat;
+pub mod handler;
+pub mod render;
+
+use crate::app::App;
+use crate::config::{Config, ConfigError};
+use crate::fatal::Fatal;
+use crate::schedule::runner::Scheduler;
+use api::{Api, ApiError, Client};
+use handler::{Bot, Origin};
+use serde_json::Value;
+use slack_morphism::errors::SlackClientError;
+use slack_morphism::prelude::*;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Why Slack could not start: a token refused is the operator's to fix (exit 2), the rest is not.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error("{0}")]
+    Other(String),
+}
+
+/// The running Slack side: stop it with [`Running::stop`].
+pub struct Running {
+    listener: SlackClientSocketModeListener<api::Connector>,
+    shutdown: tokio::sync::watch::Sender<bool>,
+    bot: Arc<Bot>,
+}
+
+impl Running {
+    /// Resolves when the Slack side has to stop by itself (its bot token was refused).
+    pub async fn refused(&self) {
+        let mut rx = self.bot.refused.subscribe();
+        let _ = rx.wait_for(|r| *r).await;
+    }
+
+    pub async fn stop(&self) {
+        let _ = self.shutdown.send(true);
+        self.listener.shutdown().await;
+    }
+}
+
+/// The tokens, or a one-line reason why they cannot be right.
+fn tokens(config: &Config) -> Result<(String, String), ConfigError> {
+    let (bot, app) = match (&config.slack.bot_token, &config.slack.app_token) {
+        (Some(b), Some(a)) => (b.clone(), a.clone()),
+        (Some(_), None) => return Err(ConfigError("SLACK_APP_TOKEN is not set: Socket Mode needs an app-level token (xapp-…, Basic Information > App-Level Tokens, scope connections:write) besides SLACK_BOT_TOKEN".into())),
+        (None, Some(_)) => return Err(ConfigError("SLACK_BOT_TOKEN is not set: copy the Bot User OAuth Token (xoxb-…) from OAuth & Permissions besides SLACK_APP_TOKEN".into())),
+        (None, None) => return Err(ConfigError("SLACK_BOT_TOKEN and SLACK_APP_TOKEN are not set (see docs/slack-setup.md)".into())),
+    };
+    if !bot.starts_with("xoxb-") {
+        return Err(ConfigError(
+            "SLACK_BOT_TOKEN must be the bot token (xoxb-…, under OAuth & Permissions)".into(),
+        ));
+    }
+    if !app.starts_with("xapp-") {
+        return Err(ConfigError(
+            "SLACK_APP_TOKEN must be an app-level token (xapp-…, with connections:write)".into(),
+        ));
+    }
+    Ok((bot, app))
+}
+
+/// Check both tokens with Slack (`auth.test`, `apps.connections.open`), then connect Socket Mode and start
+/// the scheduler for Slack workspaces. A refused token is a [`ConfigError`] (exit 2).
+pub async fn start(
+    config: &Config,
+    base: App,
+    sched: &crate::config::SchedulerConfig,
+) -> Result<Running, StartError> {
+    let (bot_token, app_token) = tokens(config)?;
+    let url = config.slack.api_url.clone();
+    let client: Arc<Client> = Arc::new(
+        api::client(&url)
+            .map_err(|e| StartError::Other(format!("cannot set up TLS for Slack: {e}")))?,
+    );
+    let web = Api::new(client.clone(), &bot_token);
+    let (team, bot_user) = match web.auth_test().await {
+        Ok(t) => t,
+        Err(ApiError::Auth(code)) => {
+            return Err(ConfigError(format!("SLACK_BOT_TOKEN was refused by Slack ({code}): copy the Bot User OAuth Token again from OAuth & Permissions")).into())
+        }
+        Err(e) => return Err(StartError::Other(format!("cannot reach Slack at {url}: {e}"))),
+    };
+    let app_tok = SlackApiToken::new(app_token.into());
+    if let Err(e) = client
+        .open_session(&app_tok)
+        .apps_connections_open(&SlackApiAppsConnectionOpenRequest::new())
+        .await
+        .map_err(ApiError::from)
+    {
+        return Err(match e {
+            ApiError::Auth(code) => ConfigError(format!("SLACK_APP_TOKEN was refused by Slack ({code}): create an app-level token with connections:write under Basic Information, and turn Socket Mode on")).into(),
+            other => StartError::Other(format!("cannot open Socket Mode at {url}: {other}")),
+        });
+    }
+    tracing::info!(team = %team, via = %url, "Slack tokens accepted");
+
+    let chat = Arc::new(chat::SlackChat { api: web.clone() });
+    let app = base.with_chat(chat.clone());
+    let bot = Arc::new(Bot::new(
+        app.clone(),
+        web,
+        bot_user,
+        config.slack.command.clone(),
+    ));
+
+    let callbacks = SlackSocketModeListenerCallbacks::new()
+        .with_command_events(on_command)
+        .with_interaction_events(on_interaction)
+        .with_push_events(on_push);
+    let env = Arc::new(
+        SlackClientEventsListenerEnvironment::new(client.clone())
+            .with_error_handler(on_error)
+            .with_user_state(bot.clone()),
+    );
+    let socket = SlackClientSocketModeConfig::new()
+        .with_max_connections_count(1)
+        .with_reconnect_timeout_in_seconds(5)
+        .with_initial_backoff_in_seconds(1);
+    let listener = SlackClientSocketModeListener::new(&socket, env, callbacks);
+    listener.listen_for(&app_tok).await.map_err(|e| {
+        StartError::Other(format!("cannot start Socket Mode: {}", ApiError::from(e)))
+    })?;
+    listener.start().await;
+    tracing::info!("Slack Socket Mode started");
+
+    let (shutdown, shutdown_rx) = tokio::sync::watch::channel(false);
+    let scheduler = Scheduler::new(
+        app,
+        chat,
+        format!(
+            "{}-{}-slack",
+            crate::process::hostname(),
+            std::process::id()
+        ),
+        Duration::from_secs(sched.lease_seconds),
+        Duration::from_secs(sched.max_sleep_seconds),
+    );
+    tokio::spawn(async move { scheduler.run(shutdown_rx).await });
+    Ok(Running {
+        listener,
+        shutdown,
+        bot,
+    })
+}
+
+/// The bot kept in the listener's state.
+async fn bot_of(states: &SlackClientEventsUserState) -> Option<Arc<Bot>> {
+    states.read().await.get_user_state::<Arc<Bot>>().cloned()
+}
+
+/// A slash command: acknowledged at once (the reply goes to its response_url).
+async fn on_command(
+    ev: SlackCommandEvent,
+    _client: Arc<Client>,
+    states: SlackClientEventsUserState,
+) -> UserCallbackResult<SlackCommandEventResponse> {
+    if let Some(bot) = bot_of(&states).await {
+        let origin = Origin {
+            team: ev.team_id.to_string(),
+            user: ev.user_id.to_string(),
+            channel: Some(ev.channel_id.to_string()),
+        };
+        let text = ev.text.clone().unwrap_or_default();
+        tokio::spawn(async move {
+            bot.command(
+                origin,
+                &text,
+                ev.response_url.value().as_str(),
+                ev.trigger_id.as_ref(),
+            )
+            .await
+        });
+    }
+    Ok(SlackCommandEventResponse::new(SlackMessageContent::new()))
+}
+
+/// Mentions of the bot (`app_mention`); other events are acknowledged and ignored.
+async fn on_push(
+    ev: SlackPushEventCallback,
+    _client: Arc<Client>,
+    states: SlackClientEventsUserState,
+) -> UserCallbackResult<()> {
+    let v = serde_json::to_value(&ev).unwrap_or(Value::Null);
+    let e = &v["event"];
+    if e["type"] != "app_mention" || e.get("bot_id").is_some_and(|b| !b.is_null()) {
+        return Ok(());
+    }
+    let (Some(bot), Some(user), Some(channel)) = (
+        bot_of(&states).await,
+        e["user"].as_str(),
+        e["channel"].as_str(),
+    ) else {
+        return Ok(());
+    };
+    let origin = Origin {
+        team: v["team_id"].as_str().unwrap_or_default().to_string(),
+        user: user.to_string(),
+        channel: Some(channel.to_string()),
+    };
+    let text = e["text"].as_str().unwrap_or_default().to_string();
+    let ts = e["ts"].as_str().unwrap_or_default().to_string();
+    tokio::spawn(async move { bot.mention(origin, &text, &ts).await });
+    Ok(())
+}
+
+/// Buttons (acknowledged at once), autocomplete of the evidence form and its submission (answered in the
+/// acknowledgement).
+async fn on_interaction(
+    ev: SlackInteractionEvent,
+    _client: Arc<Client>,
+    states: SlackClientEventsUserState,
+) -> UserCallbackResult<SlackInteractionResponse> {
+    let Some(bot) = bot_of(&states).await else {
+        return Ok(SlackInteractionResponse::Empty);
+    };
+    let v = serde_json::to_value(&ev).unwrap_or(Value::Null);
+    let origin = Origin {
+        team: v["team"]["id"].as_str().unwrap_or_default().to_string(),
+        user: v["user"]["id"].as_str().unwrap_or_default().to_string(),
+        channel: v["channel"]["id"]
+            .as_str()
+            .or_else(|| v["container"]["channel_id"].as_str())
+            .map(str::to_string),
+    };
+    match &ev {
+        SlackInteractionEvent::BlockActions(_) => {
+            let action = &v["actions"][0];
+            let value = action["value"].as_str().unwrap_or_default().to_string();
+            let url = v["response_url"].as_str().map(str::to_string);
+            let trigger = v["trigger_id"].as_str().unwrap_or_default().to_string();
+            tokio::spawn(async move { bot.press(origin, &value, url.as_deref(), &trigger).await });
+            Ok(SlackInteractionResponse::Empty)
+        }
+        SlackInteractionEvent::BlockSuggestion(s) => {
+            let options = bot
+                .suggest(&origin, s.action_id.as_ref(), &s.value, &v["view"]["state"])
+                .await;
+            let items = options
+                .into_iter()
+                .map(|(label, value)| {
+                    SlackBlockChoiceItem::new(
+                        pt!(render::escape(&render::clip(&label, 75))),
+                        render::clip(&value, 150),
+                    )
+                })
+                .collect();
+            Ok(SlackInteractionResponse::BlockSuggestion(
+                SlackBlockSuggestionResponse::Options(SlackBlockSuggestionOptions::new(items)),
+            ))
+        }
+        SlackInteractionEvent::ViewSubmission(_)
+            if v["view"]["callback_id"] == handler::EVIDENCE_MODAL =>
+        {
+            let metadata = v["view"]["private_metadata"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string();
+            let errors = bot
+                .submit_evidence(origin, &v["view"]["state"], &metadata)
+                .await;
+            if errors.is_empty() {
+                Ok(SlackInteractionResponse::Empty)
+            } else {
+                Ok(SlackInteractionResponse::ViewSubmission(
+                    SlackViewSubmissionResponse::Errors(SlackViewSubmissionErrorsResponse::new(
+                        errors,
+                    )),
+                ))
+            }
+        }
+        _ => Ok(SlackInteractionResponse::Empty),
+    }
+}
+
+/// The listener's errors: an envelope it could not read is acknowledged and ignored (logged without its
+/// body, which may hold what a user typed).
+fn on_error(
+    err: Box<dyn std::error::Error + Send + Sync>,
+    _client: Arc<Client>,
+    _states: SlackClientEventsUserState,
+) -> HttpStatusCode {
+    let kind = match err.downcast_ref::<SlackClientError>() {
+        Some(SlackClientError::ProtocolError(_)) => {
+            "an envelope I do not know (acknowledged and ignored)"
+        }
+        Some(SlackClientError::SocketModeProtocolError(_)) => "a Socket Mode protocol error",
+        Some(_) => "a Slack client error",
+        None => "an error in a Slack handler",
+    };
+    tracing::warn!("Slack: {kind}");
+    HttpStatusCode::OK
+}
+
+impl From<StartError> for Fatal {
+    fn from(e: StartError) -> Fatal {
+        match e {
+            StartError::Config(c) => Fatal::Config(c),
+            StartError::Other(m) => Fatal::Other(anyhow::anyhow!(m)),
+        }
+    }
+}
+
+/// `partnerfit run` with Slack only: until SIGINT or SIGTERM, or the bot token is refused.
+pub async fn run(config: &Config, app: App) -> Result<(), Fatal> {
+    let store = app.store.clone();
+    let running = start(config, app, &config.scheduler).await?;
+    let refused = tokio::select! {
+        _ = crate::process::wait_for_signal() => {
+            tracing::info!("shutting down");
+            false
+        }
+        _ = running.refused() => true,
+    };
+    running.stop().await;
+    store.close().await;
+    if refused {
+        return Err(ConfigError("Slack refused SLACK_BOT_TOKEN while running (revoked?): install the app again and restart with the new token".into()).into());
+    }
+    Ok(())
+}

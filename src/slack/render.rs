@@ -1,0 +1,386 @@
+//! Cards to Slack Block Kit: a header, section text and fields, a context footer and buttons, always within
+//! Slack's limits (50 blocks a message, 3,000 characters a section text, 10 fields of 2,000 a section, 150 a
+//! header, 75 a button label), long text cut with "…" so Slack never refuses a reply.
+//!
+//! Every text is escaped (`&`, `<`, `>`), so nothing a user typed — `<!channel>`, `<!here>`, `<@U…>` as a
+//! partner name — can ping or link: it arrives as text. The one exception is the card's `mention_role` (set
+//! only on a posted quarterly digest), rendered as the review group's `<!subteam^…>` mention; and the
+//! channel links the app writes itself (`<#C…>`), restored after escaping because a channel link never
+//! notifies anyone.
+
+use crate::app::card::Card;
+use crate::app::chat::Platform;
+use serde_json::{json, Value};
+
+/// Lines of a list shown per page (the app's own page size).
+pub const PAGE_LINES: usize = crate::app::lists::PAGE_LINES;
+/// Slack's limits (Block Kit reference).
+pub const MAX_BLOCKS: usize = 50;
+pub const MAX_SECTION_TEXT: usize = 3000;
+pub const MAX_FIELDS: usize = 10;
+pub const MAX_FIELD_TEXT: usize = 2000;
+pub const MAX_HEADER: usize = 150;
+pub const MAX_BUTTON_LABEL: usize = 75;
+pub const MAX_BUTTON_VALUE: usize = 2000;
+/// The notification text of a message (Slack's own limit is 40,000; a card's title is what it needs).
+pub const MAX_TEXT: usize = 3000;
+
+/// Cut `s` to at most `max` characters, marking the cut with "…".
+pub use crate::domain::clip;
+
+/// Slack's three control characters escaped: the text can no longer mention, link or ping.
+pub fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+/// Cut escaped text to `max` characters without splitting an `&amp;`-style entity.
+fn clip_escaped(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        return s.to_string();
+    }
+    let mut out: String = s.chars().take(max.saturating_sub(1)).collect();
+    if let Some(amp) = out.rfind('&') {
+        if !out[amp..].contains(';') {
+            out.truncate(amp);
+        }
+    }
+    out.push('…');
+    out
+}
+
+/// `&lt;#C0123&gt;` back to a channel link: the app writes those itself, and a channel link pings no one.
+fn restore_channel_links(s: &str) -> String {
+    const OPEN: &str = "&lt;#";
+    const CLOSE: &str = "&gt;";
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(i) = rest.find(OPEN) {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + OPEN.len()..];
+        match after.find(CLOSE) {
+            Some(j)
+                if Platform::Slack.parse_channel(&after[..j]).as_deref() == Some(&after[..j]) =>
+            {
+                out.push_str("<#");
+                out.push_str(&after[..j]);
+                out.push('>');
+                rest = &after[j + CLOSE.len()..];
+            }
+            _ => {
+                out.push_str(OPEN);
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Card text (user text inside) to Slack mrkdwn: escaped, `**bold**` to `*bold*`, at most `max` characters.
+pub fn mrkdwn(s: &str, max: usize) -> String {
+    let escaped = restore_channel_links(&escape(s)).replace("**", "*");
+    clip_escaped(&escaped, max)
+}
+
+fn mrkdwn_text(s: &str, max: usize) -> Value {
+    json!({"type": "mrkdwn", "text": mrkdwn(s, max), "verbatim": true})
+}
+
+fn plain_text(s: &str, max: usize) -> Value {
+    json!({"type": "plain_text", "text": clip_escaped(&escape(s), max), "emoji": false})
+}
+
+/// The page a card shows when asked for `page`, and how many pages its list has: a card the app already cut
+/// to one page says which (`paged`); otherwise its lines are cut here.
+pub fn page_of(card: &Card, page: usize) -> (usize, usize) {
+    match card.paged {
+        Some(p) => (p.page, p.pages.max(1)),
+        None => {
+            let n = card.lines.len().div_ceil(PAGE_LINES).max(1);
+            (page.min(n - 1), n)
+        }
+    }
+}
+
+/// A message: its notification text and its blocks.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Message {
+    pub text: String,
+    pub blocks: Vec<Value>,
+}
+
+impl Message {
+    /// The body of `chat.postMessage` and friends (channel and the rest added by the caller).
+    pub fn body(&self) -> Value {
+        json!({"text": self.text, "blocks": self.blocks})
+    }
+}
+
+/// The review group mention of a posted digest (a Slack user group id), if the card may ping it.
+fn group_mention(card: &Card) -> Option<String> {
+    card.mention_role
+        .as_deref()
+        .and_then(|r| Platform::Slack.parse_group(r))
+        .map(|id| format!("<!subteam^{id}>"))
+}
+
+/// A button: `action_id` routes it back, `value` carries typed data (never a command).
+pub fn button(action_id: &str, label: &str, value: &str) -> Value {
+    json!({
+        "type": "button",
+        "action_id": clip(action_id, 255),
+        "text": plain_text(label, MAX_BUTTON_LABEL),
+        "value": clip(value, MAX_BUTTON_VALUE),
+    })
+}
+
+/// A button under a message: its label and the typed data it carries back when pressed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Button {
+    pub label: String,
+    pub value: String,
+}
+
+/// Page `page` (from 0) of a card as Block Kit. `actions` are the card's buttons, already encoded; `paging`
+/// the (previous, next) button values of a paginated list.
+pub fn message(
+    card: &Card,
+    page: usize,
+    actions: &[Button],
+    paging: Option<(String, String)>,
+) -> Message {
+    let mention = group_mention(card);
+    let mut blocks: Vec<Value> = Vec::new();
+    // Keep room for the footer and two action rows: the body gets what is left of the 50 blocks.
+    let body_budget = MAX_BLOCKS - 3;
+    blocks.push(json!({"type": "header", "text": plain_text(&card.title, MAX_HEADER)}));
+    if let Some(m) = &mention {
+        blocks.push(json!({"type": "section", "text": {"type": "mrkdwn", "text": m}}));
+    }
+    if let Some(d) = card.description.as_deref().filter(|d| !d.trim().is_empty()) {
+        blocks.push(json!({"type": "section", "text": mrkdwn_text(d, MAX_SECTION_TEXT)}));
+    }
+    let (page, n) = page_of(card, page);
+    if !card.lines.is_empty() {
+        let start = if card.paged.is_some() {
+            0
+        } else {
+            page * PAGE_LINES
+        };
+        let chunk: Vec<&str> = card
+            .lines
+            .iter()
+            .skip(start)
+            .take(PAGE_LINES)
+            .map(String::as_str)
+            .collect();
+        if !chunk.is_empty() {
+            blocks.push(json!({"type": "section", "text": mrkdwn_text(&chunk.join("\n"), MAX_SECTION_TEXT)}));
+        }
+    }
+    let mut inline: Vec<Value> = Vec::new();
+    let mut dropped = 0usize;
+    let flush = |inline: &mut Vec<Value>, blocks: &mut Vec<Value>, dropped: &mut usize| {
+        if inline.is_empty() {
+            return;
+        }
+        if blocks.len() < body_budget {
+            blocks.push(json!({"type": "section", "fields": std::mem::take(inline)}));
+        } else {
+            *dropped += inline.len();
+            inline.clear();
+        }
+    };
+    for f in &card.fields {
+        let text = format!("**{}**\n{}", f.name, f.value);
+        if f.inline {
+            inline.push(mrkdwn_text(&text, MAX_FIELD_TEXT));
+            if inline.len() == MAX_FIELDS {
+                flush(&mut inline, &mut blocks, &mut dropped);
+            }
+        } else {
+            flush(&mut inline, &mut blocks, &mut dropped);
+            if blocks.len() < body_budget {
+                blocks
+                    .push(json!({"type": "section", "text": mrkdwn_text(&text, MAX_SECTION_TEXT)}));
+            } else {
+                dropped += 1;
+            }
+        }
+    }
+    flush(&mut inline, &mut blocks, &mut dropped);
+    let mut footer: Vec<String> = Vec::new();
+    if dropped > 0 {
+        footer.push(format!("… and {dropped} more not shown"));
+    }
+    for file in &card.files {
+        footer.push(format!("{} attached", file.name));
+    }
+    if let Some(f) = &card.footer {
+        footer.push(f.clone());
+    }
+    if n > 1 {
+        footer.push(format!("page {} of {n}", page + 1));
+    }
+    if !footer.is_empty() {
+        blocks.push(json!({"type": "context", "elements": [mrkdwn_text(&footer.join(" · "), MAX_SECTION_TEXT)]}));
+    }
+    if !actions.is_empty() {
+        // Action ids must be unique within a message; the value says what the button does.
+        let buttons: Vec<Value> = actions
+            .iter()
+            .take(5)
+            .enumerate()
+            .map(|(i, b)| button(&format!("act:{i}"), &b.label, &b.value))
+            .collect();
+        blocks.push(json!({"type": "actions", "elements": buttons}));
+    }
+    if let Some((prev, next)) = paging {
+        let mut els = Vec::new();
+        if page > 0 {
+            els.push(button("page:prev", "◀ Prev", &prev));
+        }
+        if page + 1 < n {
+            els.push(button("page:next", "Next ▶", &next));
+        }
+        if !els.is_empty() {
+            blocks.push(json!({"type": "actions", "elements": els}));
+        }
+    }
+    let title = escape(&card.title);
+    let text = match mention {
+        Some(m) => format!("{m} {title}"),
+        None => title,
+    };
+    Message {
+        text: clip_escaped(&text, MAX_TEXT),
+        blocks,
+    }
+}
+
+/// A short error or notice as a message (refusals, parse errors).
+pub fn notice(text: &str) -> Message {
+    let t = format!("⚠ {text}");
+    Message {
+        text: clip_escaped(&escape(&t), MAX_TEXT),
+        blocks: vec![json!({"type": "section", "text": mrkdwn_text(&t, MAX_SECTION_TEXT)})],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::card::Tone;
+
+    fn all_text(m: &Message) -> String {
+        fn walk(v: &Value, out: &mut Vec<String>) {
+            match v {
+                Value::Object(o) => o.iter().for_each(|(k, x)| match (k.as_str(), x) {
+                    ("text", Value::String(s)) => out.push(s.clone()),
+                    _ => walk(x, out),
+                }),
+                Value::Array(a) => a.iter().for_each(|x| walk(x, out)),
+                _ => {}
+            }
+        }
+        let mut out = vec![m.text.clone()];
+        walk(&Value::Array(m.blocks.clone()), &mut out);
+        out.join("\n")
+    }
+
+    #[test]
+    fn user_text_cannot_ping() {
+        let card = Card::new("<!channel> Corp", Tone::Info)
+            .description("named <@U123> & <!here>")
+            .field("champion", "<!subteam^S1|x>", true)
+            .line("<!everyone>")
+            .footer("in <#C0PARTNER> — not <#evil|x>");
+        let m = message(&card, 0, &[], None);
+        let text = all_text(&m);
+        for bad in [
+            "<!channel>",
+            "<@U123>",
+            "<!here>",
+            "<!subteam^",
+            "<!everyone>",
+            "<#evil",
+        ] {
+            assert!(!text.contains(bad), "{bad} in {text}");
+        }
+        assert!(text.contains("&lt;!channel&gt; Corp"), "{text}");
+        assert!(text.contains("&amp; &lt;!here&gt;"), "{text}");
+        // the app's own channel link survives
+        assert!(text.contains("in <#C0PARTNER>"), "{text}");
+    }
+
+    #[test]
+    fn only_a_digest_mentions_the_review_group() {
+        let mut card = Card::new("Quarterly re-check 2026-Q3", Tone::Info);
+        card.mention_role = Some("S0REVIEW1".into());
+        let m = message(&card, 0, &[], None);
+        assert_eq!(m.text, "<!subteam^S0REVIEW1> Quarterly re-check 2026-Q3");
+        // a Discord role id is not a Slack group: no mention
+        card.mention_role = Some("4000".into());
+        assert!(!all_text(&message(&card, 0, &[], None)).contains("subteam"));
+    }
+
+    #[test]
+    fn limits_hold_and_cuts_are_marked() {
+        let mut card = Card::new("t".repeat(200), Tone::Info).description("d".repeat(5000));
+        for i in 0..80 {
+            card = card.field(format!("f{i}"), "v".repeat(2500), i % 3 != 0);
+        }
+        for i in 0..40 {
+            card = card.line(format!("line {i}"));
+        }
+        let m = message(&card, 2, &[], Some(("p".into(), "n".into())));
+        assert!(m.blocks.len() <= MAX_BLOCKS, "{}", m.blocks.len());
+        assert_eq!(
+            m.blocks[0]["text"]["text"]
+                .as_str()
+                .unwrap()
+                .chars()
+                .count(),
+            MAX_HEADER
+        );
+        assert!(m.blocks[0]["text"]["text"].as_str().unwrap().ends_with('…'));
+        assert_eq!(
+            m.blocks[1]["text"]["text"]
+                .as_str()
+                .unwrap()
+                .chars()
+                .count(),
+            MAX_SECTION_TEXT
+        );
+        let lines = m.blocks[2]["text"]["text"].as_str().unwrap();
+        assert!(
+            lines.starts_with("line 30") && !lines.contains("line 29"),
+            "{lines}"
+        );
+        for b in &m.blocks {
+            if let Some(f) = b["fields"].as_array() {
+                assert!(f.len() <= MAX_FIELDS);
+                assert!(f
+                    .iter()
+                    .all(|x| x["text"].as_str().unwrap().chars().count() <= MAX_FIELD_TEXT));
+            }
+        }
+        let text = all_text(&m);
+        assert!(
+            text.contains("more not shown") && text.contains("page 3 of 3"),
+            "{text}"
+        );
+        // on the last page there is only a previous button
+        let last = m.blocks.last().unwrap();
+        assert_eq!(last["elements"].as_array().unwrap().len(), 1);
+        assert_eq!(last["elements"][0]["value"], "p");
+    }
+
+    #[test]
+    fn escaping_is_not_cut_in_half() {
+        assert_eq!(clip_escaped("ab&amp;cd", 4), "ab…");
+        assert_eq!(mrkdwn("**A&B**", 100), "*A&amp;B*");
+    }
+}

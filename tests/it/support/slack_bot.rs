@@ -1,0 +1,85 @@
+//! Running the real `partnerfit run` binary against the fake Slack (and, for both platforms in one
+//! process, the fake Discord too).
+
+use super::bot::{send_signal, Bot, WAIT};
+use super::fake_slack::{FakeSlack, Posted, APP_TOKEN, BOT_TOKEN};
+use serde_json::Value;
+use std::path::Path;
+
+/// The environment that points the bot at `fake` with the fake's tokens.
+pub fn slack_env(fake: &FakeSlack) -> Vec<(String, String)> {
+    vec![
+        ("SLACK_BOT_TOKEN".into(), BOT_TOKEN.into()),
+        ("SLACK_APP_TOKEN".into(), APP_TOKEN.into()),
+        ("PARTNERFIT_SLACK_API_URL".into(), fake.api_url()),
+    ]
+}
+
+/// Start `partnerfit --database <dir>/bot.db run` on Slack only, with `extra_env` on top.
+pub fn start(fake: &FakeSlack, dir: &Path, extra_env: &[(&str, &str)]) -> Bot {
+    let db = format!("sqlite://{}", dir.join("bot.db").display());
+    let mut env = slack_env(fake);
+    env.extend(
+        extra_env
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string())),
+    );
+    spawn(dir, &db, &env)
+}
+
+/// Start the binary with exactly this environment (no Discord token).
+pub fn spawn(dir: &Path, db: &str, env: &[(String, String)]) -> Bot {
+    let env: Vec<(&str, String)> = env.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
+    Bot::spawn(dir, db, &[], &env)
+}
+
+/// Wait for the process to exit by itself; its exit code.
+pub async fn exit_code(bot: &mut Bot) -> Option<i32> {
+    let deadline = std::time::Instant::now() + WAIT;
+    while std::time::Instant::now() < deadline {
+        if let Ok(Some(status)) = bot.child.try_wait() {
+            return status.code();
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    send_signal(bot.pid(), "KILL");
+    None
+}
+
+/// `/partnerfit <text>` by `user` in #partners: the reply posted to its response URL (after checking the
+/// command was acknowledged).
+pub async fn slash(fake: &FakeSlack, user: &str, text: &str) -> Posted {
+    let (eid, rid) = fake.slash(user, super::fake_slack::PARTNERS_CHANNEL_ID, text);
+    fake.ack(&eid, WAIT).await.unwrap();
+    fake.response(rid, 1, WAIT)
+        .await
+        .unwrap_or_else(|e| panic!("/partnerfit {text}: {e}"))
+}
+
+/// The header of a reply.
+pub fn header(p: &Posted) -> String {
+    super::fake_slack::header_of(&p.blocks).unwrap_or_default()
+}
+
+pub fn is_ephemeral(p: &Posted) -> bool {
+    p.body["response_type"] == "ephemeral"
+}
+
+/// Every text of a reply, joined.
+pub fn text(p: &Posted) -> String {
+    super::fake_slack::all_text(p)
+}
+
+/// The buttons of a message: (action_id, label, value).
+pub fn buttons(p: &Posted) -> Vec<(String, String, String)> {
+    let mut out = Vec::new();
+    for b in p.blocks.as_array().into_iter().flatten() {
+        for e in b["elements"].as_array().into_iter().flatten() {
+            if e["type"] == "button" {
+                let s = |v: &Value| v.as_str().unwrap_or_default().to_string();
+                out.push((s(&e["action_id"]), s(&e["text"]["text"]), s(&e["value"])));
+            }
+        }
+    }
+    out
+}
