@@ -70,7 +70,7 @@ pub fn weekly_share_chart(title: &str, points: &[WeekShare], target: f64) -> Res
 }
 
 /// Quarterly re-check chart, two panels side by side: left, a strip plot of each partner's
-/// production (amounts in `currency`, written by [`money`]) in the groups "matching" and "not matching" (deterministically
+/// production (amounts in `currency`, written by [`money`]) in the groups "matching" and "everyone else" (deterministically
 /// jittered, median marked and printed under the group); right, horizontal bars of the lift
 /// per trait (names truncated to ~28 characters, a dashed reference line at 1.0, `None` or
 /// non-finite lifts shown as "n/a" with no bar).
@@ -399,7 +399,7 @@ fn draw_strip_panel(
 ) -> Result<()> {
     let groups: [(&str, Vec<f64>, RGBColor); 2] = [
         ("matching", amounts(matching), MATCHING_COLOR),
-        ("not matching", amounts(not_matching), NOT_MATCHING_COLOR),
+        ("everyone else", amounts(not_matching), NOT_MATCHING_COLOR),
     ];
 
     let all = groups.iter().flat_map(|g| g.1.iter().copied());
@@ -548,7 +548,7 @@ fn draw_lift_panel(area: &Area<'_>, trait_lifts: &[(String, Option<f64>)]) -> Re
         .y_label_formatter(&y_fmt)
         .y_label_style(label_style.clone())
         .x_label_style(font(13.0).color(&MUTED))
-        .x_desc("lift (matching ÷ not matching)")
+        .x_desc("lift (met ÷ missed)")
         .axis_desc_style(font(13.0).color(&MUTED))
         .draw()
         .map_err(plot_err)?;

@@ -7,9 +7,10 @@ use super::card::{Card, FileOut, Render, Tone};
 use super::screen::{screen_many, verdicts_at_many};
 use super::{App, AppError, AppResult, Ctx, Reply, Settings};
 use crate::domain::allocation::{
-    self, hint, status, top_not_matching, trend_weeks, Bucket, Buckets, Hint, PartnerAllocation,
+    self, hint, status, top_not_matching, trend_weeks, Buckets, Groups, Hint, PartnerAllocation,
     Status, Totals,
 };
+use crate::domain::groups::Group;
 use crate::domain::recheck::{self, compare, Comparison, Member, RecheckVerdict};
 use crate::domain::stats::Summary;
 use crate::domain::{money, Amount, Hours, OutcomeKind, PartnerType, Quarter, Role, Verdict, Week};
@@ -50,7 +51,10 @@ pub struct WeeklyDigest {
     pub target: f64,
     pub status: Status,
     pub hint: Option<Hint>,
+    /// The three buckets as they always were (`unscreened` holds the incomplete and unscreened groups).
     pub buckets: Buckets,
+    /// The same hours and spend by group: matching, walk-away, incomplete, unscreened.
+    pub groups: Groups,
     pub top_not_matching: Vec<PartnerLoad>,
     pub neglected: Vec<String>,
     pub trend: Vec<TrendPoint>,
@@ -113,15 +117,10 @@ impl Render for WeeklyDigest {
                 pct(self.matching_share_spend),
                 pct(Some(self.target)),
             ));
-            let b = |t: &Totals| format!("{} h · {}", t.hours, t.spend.money(&self.currency));
-            card = card
-                .field("Matching (fit, near-fit)", b(&self.buckets.matching), true)
-                .field(
-                    "Not matching (walk-away)",
-                    b(&self.buckets.not_matching),
-                    true,
-                )
-                .field("Unscreened", b(&self.buckets.unscreened), true);
+            let b = |t: Totals| format!("{} h · {}", t.hours, t.spend.money(&self.currency));
+            for g in Group::ALL {
+                card = card.field(g.heading(), b(self.groups.get(*g)), true);
+            }
         }
         if !self.top_not_matching.is_empty() {
             card = card.field(
@@ -231,7 +230,7 @@ pub async fn weekly(
                 let verdict = verdict_at(*id, i);
                 Some(PartnerAllocation {
                     partner: p.name.clone(),
-                    bucket: Bucket::of(verdict),
+                    group: Group::of(verdict),
                     hours: *h,
                     spend: *s,
                 })
@@ -249,6 +248,7 @@ pub async fn weekly(
     }
 
     let buckets = Buckets::from_rows(&this_week_rows);
+    let groups = Groups::from_rows(&this_week_rows);
     let total = buckets.total();
     let (sh, ss) = (buckets.share_hours(), buckets.share_spend());
     let st = status(
@@ -299,6 +299,7 @@ pub async fn weekly(
         status: st,
         hint: h,
         buckets,
+        groups,
         top_not_matching: top_not_matching(&this_week_rows, 5)
             .into_iter()
             .map(|r| PartnerLoad {
@@ -370,6 +371,35 @@ pub struct TraitFigures {
     pub p_value: Option<f64>,
 }
 
+/// How many cohort partners one group holds, and their sourced pipeline dated in the quarter.
+#[derive(Debug, Clone, Copy, Default, Serialize)]
+pub struct CohortGroup {
+    pub n: usize,
+    pub total: f64,
+}
+
+/// The cohort by group: `matching` is the matching group of the test; the other three together are everyone
+/// else (`not_matching`).
+#[derive(Debug, Clone, Copy, Default, Serialize)]
+pub struct CohortGroups {
+    pub matching: CohortGroup,
+    #[serde(rename = "walk-away")]
+    pub walk_away: CohortGroup,
+    pub incomplete: CohortGroup,
+    pub unscreened: CohortGroup,
+}
+
+impl CohortGroups {
+    fn get_mut(&mut self, group: Group) -> &mut CohortGroup {
+        match group {
+            Group::Matching => &mut self.matching,
+            Group::WalkAway => &mut self.walk_away,
+            Group::Incomplete => &mut self.incomplete,
+            Group::Unscreened => &mut self.unscreened,
+        }
+    }
+}
+
 /// The quarterly re-check of one quarter.
 #[derive(Debug, Clone, Serialize)]
 pub struct QuarterlyDigest {
@@ -378,7 +408,10 @@ pub struct QuarterlyDigest {
     pub last_day: NaiveDate,
     pub verdict: RecheckVerdict,
     pub matching: GroupFigures,
+    /// Everyone else in the cohort: walk-away, incomplete and unscreened.
     pub not_matching: GroupFigures,
+    /// The cohort by group (a breakdown; not part of the stored figures).
+    pub groups: CohortGroups,
     pub lift: Option<f64>,
     pub u: Option<f64>,
     pub p_value: Option<f64>,
@@ -451,8 +484,8 @@ impl Render for QuarterlyDigest {
             tone,
         )
         .description(format!(
-            "{say}\nCohort: {} partners signed by {} and not dropped before {}.",
-            self.cohort, self.last_day, self.first_day
+            "{say}\nCohort: {} partners signed by {} and not dropped before {}. Compared: each partner's sourced pipeline dated in {}, matching partners against everyone else.",
+            self.cohort, self.last_day, self.first_day, self.quarter
         ));
         let g = |f: &GroupFigures| {
             format!(
@@ -465,9 +498,20 @@ impl Render for QuarterlyDigest {
                 money(f.closed_won, &self.currency)
             )
         };
+        let gr = &self.groups;
         card = card
-            .field("Matching (fit, near-fit)", g(&self.matching), true)
-            .field("Not matching", g(&self.not_matching), true)
+            .field(Group::Matching.heading(), g(&self.matching), true)
+            .field(
+                "Everyone else",
+                format!(
+                    "{} walk-away · {} incomplete · {} unscreened\n{}",
+                    gr.walk_away.n,
+                    gr.incomplete.n,
+                    gr.unscreened.n,
+                    g(&self.not_matching)
+                ),
+                true,
+            )
             .field(
                 "Test",
                 format!(
@@ -542,6 +586,8 @@ fn figures(d: &QuarterlyDigest) -> serde_json::Value {
     if let Some(o) = v.as_object_mut() {
         o.remove("posted");
         o.remove("late");
+        // Added later than the stored fingerprints: leaving it out keeps them comparable.
+        o.remove("groups");
     }
     v
 }
@@ -597,6 +643,21 @@ pub async fn quarterly(
             }
         })
         .collect();
+    // Each group's count and pipeline, summed in cents like the groups of the test.
+    let mut groups = CohortGroups::default();
+    let mut group_cents: HashMap<Group, i64> = HashMap::new();
+    for p in &cohort {
+        let verdict = screens
+            .get(&p.id)
+            .and_then(|s| s.as_ref())
+            .map(|s| s.verdict);
+        let group = Group::of(verdict);
+        groups.get_mut(group).n += 1;
+        *group_cents.entry(group).or_default() += production.get(&p.id).copied().unwrap_or(0);
+    }
+    for (group, cents) in group_cents {
+        groups.get_mut(group).total = Amount::from_cents(cents).dollars();
+    }
     let (m, n) = recheck::group_productions(&members);
     let c: Comparison = compare(&m, &n);
     let sum_by = |matching: bool, map: &HashMap<i64, i64>| -> f64 {
@@ -655,6 +716,7 @@ pub async fn quarterly(
         verdict,
         matching: group(&c.a, deals_by(true), sum_by(true, &won)),
         not_matching: group(&c.b, deals_by(false), sum_by(false, &won)),
+        groups,
         lift: c.lift,
         u: c.test.map(|x| x.u),
         p_value: c.test.map(|x| x.p_value),

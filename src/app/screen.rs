@@ -45,7 +45,7 @@ pub struct ScreenReply {
     pub profile: Option<String>,
     pub revision: Option<i64>,
     pub as_of: NaiveDate,
-    /// None when there is no profile for its type (unscreened).
+    /// None when its type has no active profile, or the profile has no traits (unscreened).
     pub verdict: Option<Verdict>,
     pub met: usize,
     pub missed: usize,
@@ -94,7 +94,7 @@ pub fn verdict_label(v: Option<Verdict>) -> &'static str {
         Some(Verdict::Fit) => "✅ fit",
         Some(Verdict::NearFit) => "🟢 near-fit",
         Some(Verdict::Incomplete) => "🟡 incomplete",
-        Some(Verdict::WalkAway) => "⛔ walk away",
+        Some(Verdict::WalkAway) => "⛔ walk-away",
         None => "⚪ unscreened",
     }
 }
@@ -151,6 +151,10 @@ impl Render for ScreenReply {
     fn card(&self) -> Card {
         let title = format!("{} — {}", self.partner, verdict_label(self.verdict));
         let head = match (&self.profile, self.revision) {
+            (Some(p), Some(r)) if self.verdict.is_none() => format!(
+                "{} · {} profile \"{p}\" rev {r} has no traits yet, so it gives no verdict: a lead adds them with /profile trait add type:{} name:\"…\"",
+                self.stage, self.partner_type, self.partner_type
+            ),
             (Some(p), Some(r)) => format!(
                 "{} · {} profile \"{p}\" rev {r} · as of {}\n{} met · {} missed · {} unknown",
                 self.stage, self.partner_type, self.as_of, self.met, self.missed, self.unknown
@@ -321,17 +325,20 @@ fn screen_facts_reply(settings: &Settings, f: &ScreenFacts, as_of: NaiveDate) ->
     let screening = f
         .profile
         .as_ref()
+        .filter(|prof| prof.can_screen())
         .map(|prof| screen_rules(prof, &f.evidence, as_of, settings.screen_rules()));
     screen_reply(&f.partner, f.profile.as_ref(), screening.as_ref(), as_of)
 }
 
-/// The workspace's active profiles, by partner type.
+/// The workspace's active profiles that can screen (with at least one trait), by partner type: a partner whose
+/// type is missing here is unscreened.
 pub async fn profiles_by_type(app: &App, ws: &str) -> AppResult<HashMap<PartnerType, Profile>> {
     Ok(app
         .store
         .active_profiles(ws)
         .await?
         .into_iter()
+        .filter(Profile::can_screen)
         .map(|p| (p.partner_type, p))
         .collect())
 }

@@ -1,9 +1,12 @@
 //! The weekly allocation check: did the team's hours and dollars go to partners that match the profile?
 
+use super::groups::Group;
 use super::types::{Amount, Hours, Verdict, Week};
 use serde::Serialize;
 
-/// Where a partner's allocation falls, by its verdict as of the end of the week.
+/// Where a partner's allocation falls in the JSON `buckets`, by its verdict as of the end of the week. The
+/// buckets keep the names and meaning they always had: `unscreened` holds the *incomplete* and the *unscreened*
+/// groups together; [`Groups`] tells them apart.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Bucket {
@@ -11,26 +14,31 @@ pub enum Bucket {
     Matching,
     /// walk-away
     NotMatching,
-    /// incomplete, or no active profile for the partner's type
+    /// incomplete, or no verdict (no active profile for the partner's type, or one without traits)
     Unscreened,
 }
 
 impl Bucket {
-    /// `None` means there is no active profile for the partner's type.
+    /// `None` means the partner gets no verdict (no active profile for its type, or one without traits).
     pub fn of(verdict: Option<Verdict>) -> Bucket {
-        match verdict {
-            Some(v) if v.matches() => Bucket::Matching,
-            Some(Verdict::WalkAway) => Bucket::NotMatching,
-            _ => Bucket::Unscreened,
+        Bucket::of_group(Group::of(verdict))
+    }
+
+    /// The bucket a group falls in.
+    pub fn of_group(group: Group) -> Bucket {
+        match group {
+            Group::Matching => Bucket::Matching,
+            Group::WalkAway => Bucket::NotMatching,
+            Group::Incomplete | Group::Unscreened => Bucket::Unscreened,
         }
     }
 }
 
-/// One partner's allocation total in one week, with its bucket.
+/// One partner's allocation total in one week, with its group.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PartnerAllocation {
     pub partner: String,
-    pub bucket: Bucket,
+    pub group: Group,
     pub hours: Hours,
     pub spend: Amount,
 }
@@ -62,7 +70,7 @@ impl Buckets {
     pub fn from_rows(rows: &[PartnerAllocation]) -> Buckets {
         let mut b = Buckets::default();
         for r in rows {
-            let slot = match r.bucket {
+            let slot = match Bucket::of_group(r.group) {
                 Bucket::Matching => &mut b.matching,
                 Bucket::NotMatching => &mut b.not_matching,
                 Bucket::Unscreened => &mut b.unscreened,
@@ -87,6 +95,45 @@ impl Buckets {
     pub fn share_spend(&self) -> Option<f64> {
         let total = self.total().spend.cents();
         (total > 0).then(|| self.matching.spend.cents() as f64 / total as f64)
+    }
+}
+
+/// Hours and spend of each of the four groups (the breakdown beside [`Buckets`]).
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize)]
+pub struct Groups {
+    pub matching: Totals,
+    #[serde(rename = "walk-away")]
+    pub walk_away: Totals,
+    pub incomplete: Totals,
+    pub unscreened: Totals,
+}
+
+impl Groups {
+    pub fn from_rows(rows: &[PartnerAllocation]) -> Groups {
+        let mut g = Groups::default();
+        for r in rows {
+            g.get_mut(r.group).add(r.hours, r.spend);
+        }
+        g
+    }
+
+    /// The totals of one group.
+    pub fn get(&self, group: Group) -> Totals {
+        match group {
+            Group::Matching => self.matching,
+            Group::WalkAway => self.walk_away,
+            Group::Incomplete => self.incomplete,
+            Group::Unscreened => self.unscreened,
+        }
+    }
+
+    fn get_mut(&mut self, group: Group) -> &mut Totals {
+        match group {
+            Group::Matching => &mut self.matching,
+            Group::WalkAway => &mut self.walk_away,
+            Group::Incomplete => &mut self.incomplete,
+            Group::Unscreened => &mut self.unscreened,
+        }
     }
 }
 
@@ -152,7 +199,7 @@ pub fn hint(status: Status, latest_recheck: Option<&str>) -> Option<Hint> {
 pub fn top_not_matching(rows: &[PartnerAllocation], n: usize) -> Vec<PartnerAllocation> {
     let mut v: Vec<PartnerAllocation> = rows
         .iter()
-        .filter(|r| r.bucket == Bucket::NotMatching)
+        .filter(|r| r.group == Group::WalkAway)
         .cloned()
         .collect();
     v.sort_by(|a, b| {
@@ -179,10 +226,10 @@ pub fn trend_weeks(week: Week) -> Vec<Week> {
 mod tests {
     use super::*;
 
-    fn row(p: &str, b: Bucket, h: i64, s: i64) -> PartnerAllocation {
+    fn row(p: &str, g: Group, h: i64, s: i64) -> PartnerAllocation {
         PartnerAllocation {
             partner: p.into(),
-            bucket: b,
+            group: g,
             hours: Hours::from_centi(h * 100),
             spend: Amount::from_cents(s * 100),
         }
@@ -192,12 +239,20 @@ mod tests {
     fn shares_and_status_worked_by_hand() {
         // matching 30h/$800, walk-away 10h/$200, unscreened 10h/$0: hours 30/50 = 0.6, spend 800/1000 = 0.8
         let rows = [
-            row("A", Bucket::Matching, 20, 500),
-            row("B", Bucket::Matching, 10, 300),
-            row("C", Bucket::NotMatching, 10, 200),
-            row("D", Bucket::Unscreened, 10, 0),
+            row("A", Group::Matching, 20, 500),
+            row("B", Group::Matching, 10, 300),
+            row("C", Group::WalkAway, 10, 200),
+            row("D", Group::Incomplete, 10, 0),
+            row("E", Group::Unscreened, 0, 0),
         ];
         let b = Buckets::from_rows(&rows);
+        // The buckets keep incomplete and unscreened together; the groups tell them apart.
+        assert_eq!(b.unscreened.hours, Hours::from_centi(1000));
+        let g = Groups::from_rows(&rows);
+        assert_eq!(g.walk_away.spend, Amount::from_cents(20_000));
+        assert_eq!(g.incomplete.hours, Hours::from_centi(1000));
+        assert_eq!(g.unscreened, Totals::default());
+        assert_eq!(g.matching, b.matching);
         assert_eq!(b.share_hours(), Some(0.6));
         assert_eq!(b.share_spend(), Some(0.8));
         assert_eq!(
@@ -240,13 +295,13 @@ mod tests {
     #[test]
     fn top_not_matching_orders_by_hours_then_spend() {
         let rows = [
-            row("A", Bucket::NotMatching, 5, 100),
-            row("B", Bucket::NotMatching, 5, 900),
-            row("C", Bucket::NotMatching, 9, 0),
-            row("D", Bucket::Matching, 50, 0),
-            row("E", Bucket::NotMatching, 1, 0),
-            row("F", Bucket::NotMatching, 1, 0),
-            row("G", Bucket::NotMatching, 0, 1),
+            row("A", Group::WalkAway, 5, 100),
+            row("B", Group::WalkAway, 5, 900),
+            row("C", Group::WalkAway, 9, 0),
+            row("D", Group::Matching, 50, 0),
+            row("E", Group::WalkAway, 1, 0),
+            row("F", Group::WalkAway, 1, 0),
+            row("G", Group::WalkAway, 0, 1),
         ];
         let names: Vec<String> = top_not_matching(&rows, 5)
             .into_iter()

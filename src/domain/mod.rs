@@ -5,6 +5,7 @@
 
 pub mod allocation;
 pub mod evidence;
+pub mod groups;
 pub mod lint;
 pub mod profile;
 pub mod recheck;

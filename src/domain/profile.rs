@@ -116,6 +116,12 @@ pub struct Profile {
 }
 
 impl Profile {
+    /// Whether the profile can give a verdict: a profile without traits judges nobody, so its partners stay
+    /// unscreened (never a vacuous `fit`).
+    pub fn can_screen(&self) -> bool {
+        !self.traits.is_empty()
+    }
+
     /// The trait whose name matches `name` case-insensitively.
     pub fn find_trait(&self, name: &str) -> Option<&Trait> {
         let key = name_key(name);

@@ -58,9 +58,11 @@ fn console_json_prints_one_object_per_line_on_the_default_database() {
         .contains("already on the roster"));
     assert_eq!(lines[3]["command"], "screen");
     assert_eq!(
-        lines[3]["reply"]["verdict"], "fit",
-        "a profile with no traits is met vacuously"
+        lines[3]["reply"]["verdict"],
+        serde_json::Value::Null,
+        "a profile with no traits gives no verdict (issue 17)"
     );
+    assert_eq!(lines[3]["reply"]["profile"], "Resellers");
     assert!(
         dir.path().join("partnerfit.db").exists(),
         "embedded SQLite default in the working directory"

@@ -11,6 +11,7 @@ mod fake_selftest;
 mod first_run;
 mod fuzz;
 mod generate;
+mod groups;
 mod help;
 mod money;
 mod quarterly;

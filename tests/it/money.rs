@@ -75,7 +75,10 @@ async fn the_workspace_currency_is_used_everywhere(db: Db) {
     // The weekly digest: 250 + 500 + 500 + 6,250.50 of spend, all unscreened (no profile yet).
     let weekly = text(&t, "/digest weekly week:2026-W48").await;
     assert!(weekly.contains("3 h and €7,500.50 logged"), "{weekly}");
-    assert!(weekly.contains("Unscreened: 3 h · €7,500.50"), "{weekly}");
+    assert!(
+        weekly.contains("Unscreened (no profile or no traits): 3 h · €7,500.50"),
+        "{weekly}"
+    );
     assert!(
         weekly.contains("Matching (fit, near-fit): 0 h · €0"),
         "{weekly}"
