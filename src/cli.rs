@@ -129,8 +129,8 @@ impl Command {
         match self {
             Command::Run(a) => (Some(&a.place), None, None),
             Command::Console(a) => (Some(&a.place), Some(&a.workspace), Some(&a.json)),
-            Command::Digest(DigestCommand::Weekly { opts, .. })
-            | Command::Digest(DigestCommand::Quarterly { opts, .. }) => {
+            Command::Digest(d) => {
+                let opts = d.opts();
                 (Some(&opts.place), Some(&opts.workspace), Some(&opts.json))
             }
             Command::Import(a) => (Some(&a.place), Some(&a.workspace), None),
@@ -260,9 +260,20 @@ pub enum DigestCommand {
     },
 }
 
+impl DigestCommand {
+    pub fn opts(&self) -> &DigestOpts {
+        match self {
+            DigestCommand::Weekly { opts, .. } | DigestCommand::Quarterly { opts, .. } => opts,
+        }
+    }
+}
+
 /// The options of both digests.
 #[derive(Debug, Clone, Default, Args)]
 pub struct DigestOpts {
+    /// Also write the digest's chart to this PNG file: the same image the channel gets
+    #[arg(long, value_name = "FILE.png")]
+    pub chart: Option<PathBuf>,
     #[command(flatten)]
     pub place: Place,
     #[command(flatten)]
@@ -342,6 +353,9 @@ pub struct ConsoleArgs {
     /// Your name, recorded with what you write
     #[arg(long, default_value = "console", value_parser = parse_user)]
     pub user: String,
+    /// Where the files replies carry (a posted digest's chart, /export) are written
+    #[arg(long, value_name = "DIR", default_value = ".")]
+    pub out_dir: PathBuf,
     #[command(flatten)]
     pub place: Place,
     #[command(flatten)]
@@ -471,6 +485,7 @@ pub async fn run(cli: Cli) -> Result<(), Fatal> {
             Ok(())
         }
         Command::Console(args) => {
+            crate::output::check_folder(&args.out_dir, "--out-dir")?;
             let store = open_store(&config).await?;
             let app = app(store);
             let ctx = Ctx {
@@ -479,11 +494,14 @@ pub async fn run(cli: Cli) -> Result<(), Fatal> {
                 role: args.role,
                 channel_id: None,
             };
-            let result = crate::console::run(&app, &ctx, json).await;
+            let result = crate::console::run(&app, &ctx, json, &args.out_dir).await;
             app.store.close().await;
             result.map_err(Fatal::Other)
         }
         Command::Digest(which) => {
+            if let Some(p) = &which.opts().chart {
+                crate::output::check_target(p, "--chart")?;
+            }
             let store = open_store(&config).await?;
             let app = app(store);
             let result = print_digest(&app, &config.workspace, which, json).await;
@@ -583,30 +601,50 @@ async fn generate(store: &Store, ws: &str, args: &GenerateArgs) -> Result<(), Fa
     Ok(())
 }
 
-/// `partnerfit digest …`: print the digest (text, or the JSON object alone).
+/// `partnerfit digest …`: print the digest (text, or the JSON object alone); with `--chart FILE.png`, first
+/// write its chart there (the caller checked the path before opening the database; nothing is printed when
+/// the chart cannot be written).
 async fn print_digest(app: &App, ws: &str, which: DigestCommand, json: bool) -> Result<(), Fatal> {
     use crate::app::card::Render;
     use crate::app::digest;
     let fail = |e: crate::app::AppError| Fatal::Other(anyhow::anyhow!(e.user_message()));
+    let chart_path = which.opts().chart.clone();
     let settings = app.settings(ws).await.map_err(fail)?;
-    let (value, text) = match which {
+    let (value, text, chart) = match which {
         DigestCommand::Weekly { week, .. } => {
             let week = week.unwrap_or_else(|| digest::default_week(app, &settings));
             let d = digest::weekly(app, ws, &settings, week)
                 .await
                 .map_err(fail)?;
-            (serde_json::to_value(&d), d.card().to_text())
+            let chart = match chart_path {
+                Some(_) => Some(digest::weekly_chart(&d).map_err(fail)?),
+                None => None,
+            };
+            (serde_json::to_value(&d), d.card().to_text(), chart)
         }
         DigestCommand::Quarterly { quarter, .. } => {
             let quarter = quarter.unwrap_or_else(|| digest::default_quarter(app, &settings));
             let d = digest::quarterly(app, ws, &settings, quarter)
                 .await
                 .map_err(fail)?;
-            (serde_json::to_value(&d), d.card().to_text())
+            let chart = match chart_path {
+                Some(_) => Some(digest::quarterly_chart(&d).map_err(fail)?),
+                None => None,
+            };
+            (serde_json::to_value(&d), d.card().to_text(), chart)
         }
     };
+    let value = value.map_err(|e| Fatal::Other(e.into()))?;
+    if let (Some(path), Some(chart)) = (&chart_path, &chart) {
+        crate::output::write_whole(path, &chart.bytes, "the chart to")?;
+        eprintln!(
+            "chart written to {} ({} bytes)",
+            path.display(),
+            chart.bytes.len()
+        );
+    }
     if json {
-        println!("{}", value.map_err(|e| Fatal::Other(e.into()))?);
+        println!("{value}");
     } else {
         println!("{text}");
     }

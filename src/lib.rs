@@ -10,6 +10,7 @@ pub mod discord;
 pub mod domain;
 pub mod fatal;
 pub mod generate;
+pub mod output;
 pub mod process;
 pub mod schedule;
 pub mod slack;

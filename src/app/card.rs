@@ -157,14 +157,8 @@ impl Card {
                 out.push(format!("{}: {}", f.name, f.value));
             }
         }
+        // Files are not text: the console writes them to disk and says where (never "attached").
         out.extend(self.lines.iter().map(|l| format!("  {l}")));
-        for file in &self.files {
-            out.push(format!(
-                "[attached {} ({} bytes)]",
-                file.name,
-                file.bytes.len()
-            ));
-        }
         if let Some(f) = &self.footer {
             out.push(f.clone());
         }

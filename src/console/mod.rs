@@ -11,28 +11,91 @@ use crate::app::{
 use crate::domain::snippet;
 use serde_json::json;
 use std::io::{BufRead, IsTerminal, Read, Write};
+use std::path::Path;
 
 /// The result of one input line, ready to print.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Outcome {
     pub command: String,
     pub result: Result<Reply, String>,
+    /// The reply's files (a posted digest's chart, an export) once [`save_files`] wrote them.
+    pub saved: Vec<Saved>,
+}
+
+/// A file of a reply, written to the console's output folder (or the reason it could not be).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Saved {
+    pub name: String,
+    pub bytes: usize,
+    /// Where it was written.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    /// Why it was not.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
 }
 
 impl Outcome {
-    /// The `--json` object: `{"ok": true, "command": …, "reply": …}` or `{"ok": false, "command": …, "error": …}`.
+    /// The `--json` object: `{"ok": true, "command": …, "reply": …}` or `{"ok": false, "command": …, "error": …}`,
+    /// with `"files": [{name, bytes, path}]` when the reply carried files.
     pub fn to_json(&self) -> serde_json::Value {
-        match &self.result {
+        let mut v = match &self.result {
             Ok(r) => json!({"ok": true, "command": self.command, "reply": r.json()}),
             Err(e) => json!({"ok": false, "command": self.command, "error": e}),
+        };
+        if !self.saved.is_empty() {
+            v["files"] = json!(self.saved);
         }
+        v
     }
     pub fn to_text(&self) -> String {
-        match &self.result {
+        let mut text = match &self.result {
             Ok(r) => r.card.to_text(),
             Err(e) => format!("error: {e}"),
+        };
+        for f in &self.saved {
+            match (&f.path, &f.error) {
+                (Some(p), _) => text.push_str(&format!("\nWrote {p} ({} bytes)", f.bytes)),
+                (None, Some(e)) => text.push_str(&format!("\nCould not write {}: {e}", f.name)),
+                (None, None) => {}
+            }
         }
+        text
     }
+}
+
+/// Write the files of an outcome's reply into `dir` (each under its own name, replacing a file of that name).
+pub fn save_files(o: &mut Outcome, dir: &Path) {
+    let Ok(reply) = &o.result else {
+        return;
+    };
+    o.saved = reply
+        .card
+        .files
+        .iter()
+        .map(|f| {
+            // The app names its files; keep only the last component all the same.
+            let name = Path::new(&f.name)
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_else(|| "partnerfit-file".into());
+            let path = dir.join(&name);
+            match std::fs::write(&path, &f.bytes) {
+                Ok(()) => Saved {
+                    name,
+                    bytes: f.bytes.len(),
+                    path: Some(path.display().to_string()),
+                    error: None,
+                },
+                Err(e) => Saved {
+                    name,
+                    bytes: f.bytes.len(),
+                    path: None,
+                    error: Some(format!("{} ({e})", path.display())),
+                },
+            }
+        })
+        .collect();
 }
 
 /// `exit` or `quit` (any case, surrounding spaces ignored, with or without a leading `/`) leaves the console.
@@ -58,6 +121,7 @@ pub async fn handle_line(app: &App, ctx: &Ctx, text: &str) -> Option<Outcome> {
     Some(Outcome {
         command,
         result: result.map_err(|e| e.user_message()),
+        saved: Vec::new(),
     })
 }
 
@@ -120,10 +184,11 @@ fn print(out: &mut impl Write, o: &Outcome, json: bool) -> std::io::Result<()> {
     out.flush()
 }
 
-/// Run the console on stdin/stdout until end of input.
-pub async fn run(app: &App, ctx: &Ctx, json: bool) -> anyhow::Result<()> {
+/// Run the console on stdin/stdout until end of input (or `exit`); files that replies carry are written to
+/// `out_dir`.
+pub async fn run(app: &App, ctx: &Ctx, json: bool, out_dir: &Path) -> anyhow::Result<()> {
     if std::io::stdin().is_terminal() && !json {
-        return interactive(app, ctx).await;
+        return interactive(app, ctx, out_dir).await;
     }
     let stdin = std::io::stdin();
     let mut out = std::io::stdout().lock();
@@ -139,7 +204,8 @@ pub async fn run(app: &App, ctx: &Ctx, json: bool) -> anyhow::Result<()> {
         if is_exit(text) {
             break;
         }
-        if let Some(o) = handle_line(app, ctx, text).await {
+        if let Some(mut o) = handle_line(app, ctx, text).await {
+            save_files(&mut o, out_dir);
             print(&mut out, &o, json)?;
         }
     }
@@ -147,7 +213,7 @@ pub async fn run(app: &App, ctx: &Ctx, json: bool) -> anyhow::Result<()> {
 }
 
 /// The interactive prompt (rustyline: history, line editing).
-async fn interactive(app: &App, ctx: &Ctx) -> anyhow::Result<()> {
+async fn interactive(app: &App, ctx: &Ctx, out_dir: &Path) -> anyhow::Result<()> {
     let mut rl = rustyline::DefaultEditor::new()?;
     println!(
         "partnerfit console — workspace `{}`, you are `{}` ({}). Type /help, or ask `does Acme fit?`. `exit` or Ctrl-D to leave.",
@@ -163,7 +229,8 @@ async fn interactive(app: &App, ctx: &Ctx) -> anyhow::Result<()> {
                 if is_exit(&line) {
                     break;
                 }
-                if let Some(o) = handle_line(app, ctx, &line).await {
+                if let Some(mut o) = handle_line(app, ctx, &line).await {
+                    save_files(&mut o, out_dir);
                     print(&mut out, &o, false)?;
                 }
             }

@@ -146,6 +146,10 @@ pub fn embed(card: &Card, page: usize) -> CreateEmbed {
     if !footer.is_empty() {
         e = e.footer(CreateEmbedFooter::new(clip(&footer, 2048)));
     }
+    // A chart sent with the card is shown inside it, not below it.
+    if let Some(chart) = card.files.iter().find(|f| f.name.ends_with(".png")) {
+        e = e.image(format!("attachment://{}", chart.name));
+    }
     e
 }
 

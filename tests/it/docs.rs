@@ -237,7 +237,7 @@ fn commands_md_is_what_the_declarations_generate() {
 }
 
 /// The text block that follows `heading` in the README.
-fn readme_block(heading: &str) -> String {
+pub(crate) fn readme_block(heading: &str) -> String {
     let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
     let at = readme.find(heading).unwrap();
     let start = readme[at..].find("```text\n").unwrap() + at + "```text\n".len();

@@ -3,6 +3,7 @@
 mod support;
 
 mod architecture;
+mod charts;
 mod cli;
 mod console;
 mod discord;

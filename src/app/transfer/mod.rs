@@ -227,7 +227,7 @@ impl Render for Exported {
             Tone::Info,
         )
         .description(format!(
-            "{} is attached: CSV UTF-8, one header row. Edit it in a spreadsheet and bring it back with /import.",
+            "{}: CSV UTF-8, one header row. Edit it in a spreadsheet and bring it back with /import.",
             self.file
         ))
         // The workspace's data goes to the member who asked, not to everyone in the channel.

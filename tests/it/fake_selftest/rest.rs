@@ -142,3 +142,54 @@ async fn rest_answers_deserialize_as_serenity_types() -> anyhow::Result<()> {
     fake.shutdown().await;
     Ok(())
 }
+
+#[tokio::test]
+async fn an_embed_image_must_name_an_attachment_of_its_message() -> anyhow::Result<()> {
+    let fake = FakeDiscord::start(FakeConfig::standard()).await?;
+    let http = http_for(&fake, STANDARD_TOKEN);
+    let partners = ChannelId::new(PARTNERS_CHANNEL_ID);
+    let embed = |name: &str| {
+        serenity::all::CreateEmbed::new()
+            .title("chart")
+            .image(format!("attachment://{name}"))
+    };
+    let png = || serenity::all::CreateAttachment::bytes(b"\x89PNG fake".to_vec(), "w.png");
+    let err = partners
+        .send_message(
+            &http,
+            serenity::all::CreateMessage::new().embed(embed("w.png")),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(discord_code(&err), Some((400, 50035)), "no file at all");
+    let err = partners
+        .send_message(
+            &http,
+            serenity::all::CreateMessage::new()
+                .embed(embed("other.png"))
+                .add_file(png()),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(
+        discord_code(&err),
+        Some((400, 50035)),
+        "a file of another name"
+    );
+    partners
+        .send_message(
+            &http,
+            serenity::all::CreateMessage::new()
+                .embed(embed("w.png"))
+                .add_file(png()),
+        )
+        .await?;
+    let posted = fake.channel_messages(PARTNERS_CHANNEL_ID);
+    assert_eq!(posted.len(), 1);
+    assert_eq!(
+        posted[0].body["embeds"][0]["image"]["url"],
+        "attachment://w.png"
+    );
+    fake.shutdown().await;
+    Ok(())
+}

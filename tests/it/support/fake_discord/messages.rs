@@ -164,7 +164,7 @@ pub(super) fn channel_message_post(
         None if inner.st().dm_channels.contains_key(&cid) => None,
         None => return Reply::error(404, 10003, "Unknown Channel"),
     };
-    if let Some(r) = validate_message_body(body, files.len(), true) {
+    if let Some(r) = validate_message_body(body, files, true) {
         return r;
     }
     let mut st = inner.st();
@@ -215,7 +215,7 @@ pub(super) fn interaction_callback(
     let original = match rtype {
         1 if ikind == 1 => None,
         4 if matches!(ikind, 2 | 3 | 5) => {
-            if let Some(r) = validate_message_body(&data, files.len(), true) {
+            if let Some(r) = validate_message_body(&data, files, true) {
                 return r;
             }
             Some(new_message(
@@ -230,7 +230,7 @@ pub(super) fn interaction_callback(
         }
         6 if matches!(ikind, 3 | 5) => source,
         7 if matches!(ikind, 3 | 5) => {
-            if let Some(r) = validate_message_body(&data, files.len(), false) {
+            if let Some(r) = validate_message_body(&data, files, false) {
                 return r;
             }
             match source {
@@ -286,7 +286,7 @@ pub(super) fn webhook(
     let (channel_id, guild_id) = (rec.channel_id, rec.guild_id);
     match (m, rest) {
         ("POST", []) => {
-            if let Some(r) = validate_message_body(body, files.len(), true) {
+            if let Some(r) = validate_message_body(body, files, true) {
                 return r;
             }
             let msg = new_message(inner, &mut st, channel_id, guild_id, body, files, true);
@@ -301,7 +301,7 @@ pub(super) fn webhook(
             match m {
                 "GET" => message_reply(200, orig),
                 "PATCH" => {
-                    if let Some(r) = validate_message_body(body, files.len(), false) {
+                    if let Some(r) = validate_message_body(body, files, false) {
                         return r;
                     }
                     let mut updated = apply_edit(inner, &mut st, orig, body, files);
@@ -332,7 +332,7 @@ pub(super) fn webhook(
             match m {
                 "GET" => message_reply(200, msg),
                 "PATCH" => {
-                    if let Some(r) = validate_message_body(body, files.len(), false) {
+                    if let Some(r) = validate_message_body(body, files, false) {
                         return r;
                     }
                     let updated = apply_edit(inner, &mut st, msg, body, files);

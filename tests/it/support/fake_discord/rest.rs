@@ -419,7 +419,7 @@ fn route(
                             "Cannot edit a message authored by another user",
                         );
                     }
-                    if let Some(r) = validate_message_body(body, files.len(), false) {
+                    if let Some(r) = validate_message_body(body, files, false) {
                         return r;
                     }
                     let updated = apply_edit(inner, &mut st, msg, body, files);

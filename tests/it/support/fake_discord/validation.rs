@@ -6,6 +6,7 @@ use std::collections::BTreeSet;
 
 use serde_json::{json, Map, Value};
 
+use super::recorded::RecordedFile;
 use super::rest::Reply;
 
 #[derive(Default)]
@@ -252,11 +253,37 @@ fn validate_embeds(e: &mut FormErrors, base: &str, embeds: Option<&Value>) {
 
 /// Validates a message create/edit body. `require_nonempty`: a create with nothing to show is
 /// rejected (50006) like Discord does.
+/// An embed's image or thumbnail `attachment://NAME` must name a file of the same message: one uploaded with
+/// the request, or an attachment it keeps (`attachments[].filename`). Discord otherwise shows a broken image.
+fn validate_attachment_refs(e: &mut FormErrors, body: &Value, files: &[RecordedFile]) {
+    let kept: Vec<&str> = body["attachments"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|x| x["filename"].as_str()).collect())
+        .unwrap_or_default();
+    for (i, em) in body["embeds"].as_array().into_iter().flatten().enumerate() {
+        for key in ["image", "thumbnail"] {
+            let Some(url) = em[key]["url"].as_str() else {
+                continue;
+            };
+            if let Some(name) = url.strip_prefix("attachment://") {
+                if !files.iter().any(|f| f.filename == name) && !kept.contains(&name) {
+                    e.add(
+                        format!("embeds.{i}.{key}.url"),
+                        "ATTACHMENT_NOT_FOUND",
+                        &format!("No attachment named {name} in this message."),
+                    );
+                }
+            }
+        }
+    }
+}
+
 pub(super) fn validate_message_body(
     body: &Value,
-    file_count: usize,
+    files: &[RecordedFile],
     require_nonempty: bool,
 ) -> Option<Reply> {
+    let file_count = files.len();
     let mut e = FormErrors::default();
     if !(body.is_object() || body.is_null()) {
         return Some(Reply::error(
@@ -267,6 +294,7 @@ pub(super) fn validate_message_body(
     }
     e.max_len("content", body.get("content"), 2000);
     validate_embeds(&mut e, "embeds", body.get("embeds"));
+    validate_attachment_refs(&mut e, body, files);
     validate_components(&mut e, "components", body.get("components"));
     if let Some(r) = e.into_reply() {
         return Some(r);
