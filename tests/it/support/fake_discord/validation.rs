@@ -270,7 +270,7 @@ fn validate_attachment_refs(e: &mut FormErrors, body: &Value, files: &[RecordedF
                     e.add(
                         format!("embeds.{i}.{key}.url"),
                         "ATTACHMENT_NOT_FOUND",
-                        &format!("No attachment named {name} in this message."),
+                        format!("No attachment named {name} in this message."),
                     );
                 }
             }
