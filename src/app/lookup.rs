@@ -3,7 +3,7 @@
 use super::{App, AppError, AppResult};
 use crate::domain::profile::{Profile, Trait};
 use crate::domain::{name_key, snippet, PartnerType};
-use crate::store::Partner;
+use crate::store::{FormerName, Partner};
 
 /// How alike two names are, 0..1 (Jaro-Winkler on the lower-cased keys, with a bonus for containment).
 pub fn similarity(a: &str, b: &str) -> f64 {
@@ -66,8 +66,40 @@ pub async fn partner(app: &App, ws: &str, name: &str) -> AppResult<Partner> {
     Err(unknown_partner(app, ws, name).await)
 }
 
-/// The error for a name that is not on the roster, with the closest names.
+/// The partner that had the name `name` until it was renamed, with that former name; None when no partner of
+/// the workspace ever had it (or the partner is gone).
+pub async fn renamed(app: &App, ws: &str, name: &str) -> AppResult<Option<(FormerName, Partner)>> {
+    let Some(former) = app.store.renamed_from(ws, &name_key(name)).await? else {
+        return Ok(None);
+    };
+    Ok(app
+        .store
+        .partner_by_id(ws, former.partner_id)
+        .await?
+        .map(|p| (former, p)))
+}
+
+/// `Acme Corp was renamed to Acme Holdings on 2026-12-01.`
+pub fn renamed_note(former: &FormerName, now: &Partner) -> String {
+    format!(
+        "{} was renamed to {} on {}.",
+        former.name, now.name, former.until
+    )
+}
+
+/// The error for a name that is not on the roster, with the closest names (or the name it was renamed to).
 pub async fn unknown_partner(app: &App, ws: &str, name: &str) -> AppError {
+    match renamed(app, ws, name).await {
+        Ok(Some((former, p))) => {
+            return AppError::user(format!(
+                "{} Use its new name, partner:\"{}\".",
+                renamed_note(&former, &p),
+                p.name
+            ))
+        }
+        Ok(None) => {}
+        Err(e) => return e,
+    }
     let names = match app.store.partner_names(ws).await {
         Ok(names) => names,
         Err(e) => return e.into(),

@@ -1,4 +1,4 @@
-//! `/partner add|show|list|sign|drop`: the roster.
+//! `/partner add|show|list|sign|drop|rename`: the roster.
 
 use super::args::{input, opt_text, text};
 use super::card::{Card, Paged, Render, Tone};
@@ -7,7 +7,7 @@ use super::screen::{screen_many, screen_partner, verdict_label, ScreenReply};
 use super::{lookup, App, AppError, AppResult, Ctx, Reply};
 use crate::domain::text::{CHAMPION, NOTE, REASON};
 use crate::domain::{PartnerName, PartnerType, Stage, Verdict};
-use crate::store::{NewPartner, Partner, PartnerFilter, StoreError};
+use crate::store::{FormerName, NewPartner, Partner, PartnerFilter, StoreError};
 use chrono::NaiveDate;
 use serde::Serialize;
 
@@ -121,6 +121,9 @@ pub struct Shown {
     pub screen: ScreenReply,
     pub evidence_records: usize,
     pub retracted_records: usize,
+    /// The names it had before it was renamed, oldest first (absent when it never was).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub former_names: Vec<FormerName>,
 }
 
 impl Render for Shown {
@@ -151,6 +154,9 @@ impl Render for Shown {
         if let Some(c) = &p.champion {
             facts.push(format!("champion {c}"));
         }
+        for f in &self.former_names {
+            facts.push(format!("named {} until {}", f.name, f.until));
+        }
         facts.push(format!(
             "{} evidence records ({} retracted)",
             self.evidence_records, self.retracted_records
@@ -176,11 +182,86 @@ pub async fn show(app: &App, ctx: &Ctx, input: PartnerIn) -> AppResult<Reply> {
     let settings = app.settings(&ctx.workspace).await?;
     let screen = screen_partner(app, ctx, &settings, &p, app.today(&settings)).await?;
     let evidence = app.store.partner_evidence(&ctx.workspace, p.id).await?;
+    let former_names = app.store.former_names(&ctx.workspace, p.id).await?;
     Ok(Reply::from_typed(Shown {
         evidence_records: evidence.len(),
         retracted_records: evidence.iter().filter(|e| e.retracted).count(),
         partner: p,
         screen,
+        former_names,
+    }))
+}
+
+input! {
+    /// What `/partner rename` reads.
+    pub struct RenameIn {
+        partner: String,
+        name: PartnerName,
+    }
+}
+
+/// `/partner rename`
+#[derive(Debug, Clone, Serialize)]
+pub struct Renamed {
+    pub id: i64,
+    /// The new name.
+    pub partner: String,
+    /// The name it had until now.
+    pub previous: String,
+    pub date: NaiveDate,
+}
+
+impl Render for Renamed {
+    fn card(&self) -> Card {
+        Card::new(
+            format!("Renamed {} to {}", self.previous, self.partner),
+            Tone::Good,
+        )
+        .description(format!(
+            "Its evidence, hours and outcomes stay with it. /screen partner:\"{}\" now says what it became, and /partner show lists its former names.",
+            self.previous
+        ))
+        .footer(format!("partner #{}", self.id))
+    }
+}
+
+/// `/partner rename`: a new name for a partner (after an acquisition, a rebrand), unique in the workspace like
+/// every name; the old one stays in its history.
+#[tracing::instrument(skip(app))]
+pub async fn rename(app: &App, ctx: &Ctx, input: RenameIn) -> AppResult<Reply> {
+    let p = lookup::partner(app, &ctx.workspace, &input.partner).await?;
+    let name = input.name;
+    if name.as_str() == p.name {
+        return Err(AppError::user(format!(
+            "{} already has that name: give the new one in name:\"…\".",
+            p.name
+        )));
+    }
+    let settings = app.settings(&ctx.workspace).await?;
+    let today = app.today(&settings);
+    match app
+        .store
+        .rename_partner(&ctx.workspace, p.id, &name, today, &ctx.author(), app.now())
+        .await
+    {
+        Ok(()) => {}
+        Err(StoreError::Conflict(_)) => {
+            let existing = app
+                .store
+                .partner_by_key(&ctx.workspace, &name.key())
+                .await?;
+            let shown = existing.map(|e| e.name).unwrap_or_else(|| name.to_string());
+            return Err(AppError::user(format!(
+                "`{shown}` is already on the roster (names are compared without case and surrounding spaces): pick another name, or look at /partner show partner:\"{shown}\"."
+            )));
+        }
+        Err(e) => return Err(e.into()),
+    }
+    Ok(Reply::from_typed(Renamed {
+        id: p.id,
+        partner: name.to_string(),
+        previous: p.name,
+        date: today,
     }))
 }
 

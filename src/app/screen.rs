@@ -451,7 +451,12 @@ pub async fn screen_command(app: &App, ctx: &Ctx, input: ScreenIn) -> AppResult<
     let guess = asked.unwrap_or_else(|| app.today_guess(ws));
     let Some(mut facts) = app.store.screen_facts(ws, &name.key(), guess).await? else {
         let settings = app.settings(ws).await?;
-        check_as_of(asked.unwrap_or(guess), app.today(&settings))?;
+        let today = app.today(&settings);
+        check_as_of(asked.unwrap_or(guess), today)?;
+        if let Some(r) = renamed(app, ctx, &settings, name.as_str(), asked.unwrap_or(today)).await?
+        {
+            return Ok(Reply::from_typed(r));
+        }
         return Ok(Reply::from_typed(
             not_on_roster(app, ctx, name.as_str(), None).await?,
         ));
@@ -466,15 +471,35 @@ pub async fn screen_command(app: &App, ctx: &Ctx, input: ScreenIn) -> AppResult<
         match app.store.screen_facts(ws, &name.key(), as_of).await? {
             Some(f) => facts = f,
             None => {
+                if let Some(r) = renamed(app, ctx, &settings, name.as_str(), as_of).await? {
+                    return Ok(Reply::from_typed(r));
+                }
                 return Ok(Reply::from_typed(
                     not_on_roster(app, ctx, name.as_str(), None).await?,
-                ))
+                ));
             }
         }
     }
     Ok(Reply::from_typed(screen_facts_reply(
         &settings, &facts, as_of,
     )))
+}
+
+/// The screen of the partner that had the name `name` until it was renamed (and no partner has it now), with
+/// a note saying what it became; None when no partner of the workspace ever had that name.
+async fn renamed(
+    app: &App,
+    ctx: &Ctx,
+    settings: &Settings,
+    name: &str,
+    as_of: NaiveDate,
+) -> AppResult<Option<ScreenReply>> {
+    let Some((former, p)) = lookup::renamed(app, &ctx.workspace, name).await? else {
+        return Ok(None);
+    };
+    let mut r = screen_partner(app, ctx, settings, &p, as_of).await?;
+    r.note = Some(lookup::renamed_note(&former, &p));
+    Ok(Some(r))
 }
 
 /// A free-text question, parsed.
@@ -579,23 +604,31 @@ pub async fn answer(app: &App, ctx: &Ctx, q: &Question) -> AppResult<Reply> {
         .await?;
     let found = match exact {
         Some(p) => Some((p, None)),
-        None => {
-            let names = app.store.partner_names(&ctx.workspace).await?;
-            let best = names
-                .iter()
-                .map(|(id, n)| (lookup::similarity(&q.name, n), *id, n))
-                .filter(|(s, _, _)| *s >= 0.88)
-                .max_by(|a, b| a.0.total_cmp(&b.0));
-            match best {
-                Some((_, id, n)) => app.store.partner_by_id(&ctx.workspace, id).await?.map(|p| {
-                    (
-                        p,
-                        Some(format!("(taking `{}` to mean {n})", snippet(&q.name))),
-                    )
-                }),
-                None => None,
+        None => match lookup::renamed(app, &ctx.workspace, &q.name).await? {
+            Some((former, p)) => {
+                let note = lookup::renamed_note(&former, &p);
+                Some((p, Some(note)))
             }
-        }
+            None => {
+                let names = app.store.partner_names(&ctx.workspace).await?;
+                let best = names
+                    .iter()
+                    .map(|(id, n)| (lookup::similarity(&q.name, n), *id, n))
+                    .filter(|(s, _, _)| *s >= 0.88)
+                    .max_by(|a, b| a.0.total_cmp(&b.0));
+                match best {
+                    Some((_, id, n)) => {
+                        app.store.partner_by_id(&ctx.workspace, id).await?.map(|p| {
+                            (
+                                p,
+                                Some(format!("(taking `{}` to mean {n})", snippet(&q.name))),
+                            )
+                        })
+                    }
+                    None => None,
+                }
+            }
+        },
     };
     match found {
         Some((p, note)) => {

@@ -471,6 +471,23 @@ pub static COMMANDS: &[CommandSpec] = &[
         handler: handler!(partners::drop, partners::DropIn),
     },
     CommandSpec {
+        path: &["partner", "rename"],
+        description: "Rename a partner (after an acquisition): it keeps its records, the old name its history",
+        min_role: Role::Lead,
+        options: &[
+            PARTNER,
+            text(
+                "name",
+                "The new company name",
+                true,
+                PartnerName::MAX_CHARS,
+            ),
+        ],
+        example: "/partner rename partner:\"Acme Corp\" name:\"Acme Holdings\"",
+        answer: Answer::Now,
+        handler: handler!(partners::rename, partners::RenameIn),
+    },
+    CommandSpec {
         path: &["evidence", "add"],
         description: "Record evidence of a trait for a partner",
         min_role: Role::Member,

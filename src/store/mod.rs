@@ -370,6 +370,7 @@ impl Store {
             ("profile_revisions", "profile_id, revision"),
             ("traits", "id"),
             ("partners", "id"),
+            ("partner_names", "id"),
             ("evidence", "id"),
             ("allocations", "id"),
             ("outcomes", "id"),

@@ -131,6 +131,16 @@ fn opt_date(d: Option<NaiveDate>) -> Option<String> {
     d.map(|d| d.to_string())
 }
 
+/// A name a partner had until it was renamed.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct FormerName {
+    #[serde(skip)]
+    pub partner_id: i64,
+    pub name: String,
+    /// The day it was renamed (in the workspace's time zone).
+    pub until: NaiveDate,
+}
+
 impl Store {
     /// Add a partner; a name that exists in the workspace (case-insensitively) is a Conflict.
     #[tracing::instrument(skip(self))]
@@ -371,6 +381,87 @@ impl Store {
         Ok(())
     }
 
+    /// Rename a partner: the new name must be free in the workspace (compared by key: a Conflict otherwise;
+    /// the partner's own key, for a change of case, is free), and the old name is kept in its history
+    /// (`partner_names`) with the date. Its evidence, hours and outcomes point at its id and follow it.
+    #[tracing::instrument(skip(self))]
+    pub async fn rename_partner(
+        &self,
+        ws: &str,
+        id: i64,
+        new: &PartnerName,
+        on: NaiveDate,
+        by: &str,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let mut tx = self.pool().begin().await?;
+        sqlx::query(
+            "INSERT INTO partner_names (workspace_id, partner_id, name, name_key, renamed_on, renamed_by, renamed_at) \
+             SELECT workspace_id, id, name, name_key, $3, $4, $5 FROM partners WHERE workspace_id = $1 AND id = $2",
+        )
+        .bind(ws)
+        .bind(id)
+        .bind(on.to_string())
+        .bind(by)
+        .bind(ts(now))
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "UPDATE partners SET name = $1, name_key = $2 WHERE workspace_id = $3 AND id = $4",
+        )
+        .bind(new.as_str())
+        .bind(new.key())
+        .bind(ws)
+        .bind(id)
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| StoreError::from_write(e, "partner"))?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The latest rename away from a name with this key, if a partner of the workspace ever had it.
+    #[tracing::instrument(skip(self))]
+    pub async fn renamed_from(&self, ws: &str, key: &str) -> Result<Option<FormerName>> {
+        let row: Option<(i64, String, String)> = sqlx::query_as(
+            "SELECT partner_id, name, renamed_on FROM partner_names WHERE workspace_id = $1 AND name_key = $2 \
+             ORDER BY id DESC LIMIT 1",
+        )
+        .bind(ws)
+        .bind(key)
+        .fetch_optional(self.pool())
+        .await?;
+        row.map(|(partner_id, name, on)| {
+            Ok(FormerName {
+                partner_id,
+                name,
+                until: super::day(&on)?,
+            })
+        })
+        .transpose()
+    }
+
+    /// The names a partner had before its renames, oldest first.
+    #[tracing::instrument(skip(self))]
+    pub async fn former_names(&self, ws: &str, partner_id: i64) -> Result<Vec<FormerName>> {
+        let rows: Vec<(String, String)> = sqlx::query_as(
+            "SELECT name, renamed_on FROM partner_names WHERE workspace_id = $1 AND partner_id = $2 ORDER BY id",
+        )
+        .bind(ws)
+        .bind(partner_id)
+        .fetch_all(self.pool())
+        .await?;
+        rows.into_iter()
+            .map(|(name, on)| {
+                Ok(FormerName {
+                    partner_id,
+                    name,
+                    until: super::day(&on)?,
+                })
+            })
+            .collect()
+    }
+
     /// Recompute every stored name key with the current [`crate::domain::name_key`], once (migration 0004
     /// records the version of the keys). A name whose new key is already another partner's (another current
     /// trait's of its profile) keeps its old key: both records stay, and a lead can rename one. Returns how
@@ -388,6 +479,8 @@ impl Store {
         for (table, scope, current) in [
             ("partners", "workspace_id", "1 = 1"),
             ("traits", "CAST(profile_id AS TEXT)", "removed_in IS NULL"),
+            // Former names are history: no key there is taken.
+            ("partner_names", "workspace_id", "1 = 0"),
         ] {
             let rows: Vec<(i64, String, String, String, i64)> =
                 sqlx::query_as(AssertSqlSafe(format!(

@@ -17,6 +17,7 @@ mod help;
 mod money;
 mod quarterly;
 mod reliability;
+mod rename;
 mod scale;
 mod schedule_set;
 mod scheduler;

@@ -300,6 +300,7 @@ const SAMPLES: &[&str] = &[
     "/settings roles lead:4000",
     "/export what:roster",
     "/import what:partners file:{csv}",
+    r#"/partner rename partner:"Acme Corp" name:"Acme Holdings""#,
     "/help",
 ];
 
@@ -326,7 +327,25 @@ async fn workspace_rows(t: &TestApp, ws: &str) -> String {
 
 #[tokio::test]
 async fn every_command_by_every_role_touches_only_what_it_may() {
-    assert_eq!(SAMPLES.len(), COMMANDS.len(), "one sample per command");
+    // Every command is swept: with its sample below (tuned to the seed), or else with the example its
+    // declaration carries (so a new command is covered the day it is declared).
+    let of = |line: &str, c: &partnerfit::app::spec::CommandSpec| {
+        line.starts_with(&format!("/{} ", c.name())) || line == format!("/{}", c.name())
+    };
+    for line in SAMPLES {
+        assert!(
+            COMMANDS.iter().any(|c| of(line, c)),
+            "{line} runs no command"
+        );
+    }
+    let mut sweep: Vec<&str> = SAMPLES.to_vec();
+    sweep.extend(
+        COMMANDS
+            .iter()
+            .filter(|c| !SAMPLES.iter().any(|l| of(l, c)))
+            .map(|c| c.example),
+    );
+    assert_eq!(sweep.len(), COMMANDS.len(), "one line per command");
     for role in [Role::Guest, Role::Member, Role::Lead] {
         let t = TestApp::new(utc(2026, 11, 26, 12, 0)).await;
         seed(&t, "a").await;
@@ -335,7 +354,7 @@ async fn every_command_by_every_role_touches_only_what_it_may() {
         assert!(a_before.lines().count() > 5);
         let csv = t.db.dir.path().join("partners.csv");
         std::fs::write(&csv, "name,type\nInitech,si\n").unwrap();
-        for line in SAMPLES {
+        for line in &sweep {
             let line = &line.replace("{csv}", &csv.display().to_string());
             let ctx = t.ctx("b", "intruder", role);
             let before = t.app.store.snapshot(None).await.unwrap();
