@@ -3,9 +3,10 @@
 
 use crate::app::transfer::{ExportKind, ExportTo, ImportFile, ImportKind};
 use crate::app::{App, Ctx};
-use crate::config::{Config, ConfigError, Overrides};
+use crate::config::{redact_error, Config, ConfigError, LogFormat, Overrides};
 use crate::domain::Role;
 pub use crate::fatal::Fatal;
+use crate::service::ServiceStatus;
 use crate::store::Store;
 use clap::builder::PossibleValuesParser;
 use clap::{Args, Parser, Subcommand};
@@ -389,7 +390,7 @@ pub fn load_config(g: &Global) -> Result<Config, ConfigError> {
     })
 }
 
-/// Log to stderr (stdout is for replies), filtered by the configured level.
+/// Log to stderr (stdout is for replies), filtered by the configured level, as text or one JSON object a line.
 pub fn init_tracing(config: &Config) {
     let filter = tracing_subscriber::EnvFilter::try_new(&config.log)
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
@@ -399,11 +400,14 @@ pub fn init_tracing(config: &Config) {
         Ok(quiet) if !config.log.contains("sqlx") => filter.add_directive(quiet),
         _ => filter,
     };
-    let _ = tracing_subscriber::fmt()
+    let fmt = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
-        .with_target(false)
-        .try_init();
+        .with_target(false);
+    let _ = match config.log_format {
+        LogFormat::Text => fmt.try_init(),
+        LogFormat::Json => fmt.json().try_init(),
+    };
 }
 
 /// Open the database (and migrate); a database that cannot be reached is a configuration error (exit 2),
@@ -428,18 +432,6 @@ pub fn redact_url(url: &str) -> String {
         }
         _ => url.to_string(),
     }
-}
-
-fn redact_error(msg: &str, url: &str) -> String {
-    let mut m = msg.replace(url, &redact_url(url));
-    if let (Some(s), Some(at)) = (url.find("://"), url.rfind('@')) {
-        if let Some((_, pw)) = url.get(s + 3..at).and_then(|c| c.split_once(':')) {
-            if !pw.is_empty() {
-                m = m.replace(pw, "***");
-            }
-        }
-    }
-    m.replace('\n', " ")
 }
 
 /// The app over a store, with the wall clock.
@@ -538,12 +530,39 @@ pub async fn run(cli: Cli) -> Result<(), Fatal> {
             if !discord && !slack {
                 return Err(ConfigError("DISCORD_TOKEN is not set, nor SLACK_BOT_TOKEN and SLACK_APP_TOKEN: set DISCORD_TOKEN to run on Discord, both Slack tokens to run on Slack, or all three for both (see README), or try `partnerfit console`".into()).into());
             }
-            let store = open_store(&config).await?;
-            let app = app(store);
+            // Bound first: a port in use stops the bot before it connects anywhere.
+            let listener = match config.http.listen {
+                Some(addr) => Some(crate::http::bind(addr).await?),
+                None => None,
+            };
+            let app = app(open_store(&config).await?);
+            // Readiness follows Discord's gateway shards; Slack declares its command in the app's manifest.
+            let expected = if discord {
+                crate::discord::Shards::ids(shards)
+            } else {
+                Vec::new()
+            };
+            let status = std::sync::Arc::new(ServiceStatus::expecting(expected));
+            if !discord {
+                status.set_commands_registered();
+            }
+            if let Some(listener) = listener {
+                let exporter = crate::service::metrics::install().map_err(|e| {
+                    Fatal::Other(anyhow::anyhow!("cannot start the metrics recorder: {e}"))
+                })?;
+                let ops = crate::http::Ops::new(
+                    app.clone(),
+                    status.clone(),
+                    exporter,
+                    &config.database_url,
+                );
+                crate::http::spawn(listener, ops);
+            }
+            crate::service::systemd::start(status.clone());
             match (discord, slack) {
-                (true, false) => crate::discord::run(&config, app, shards).await,
+                (true, false) => crate::discord::run(&config, app, shards, status).await,
                 (false, _) => crate::slack::run(&config, app).await,
-                (true, true) => run_both(&config, app, shards).await,
+                (true, true) => run_both(&config, app, shards, status).await,
             }
         }
     }
@@ -555,6 +574,7 @@ async fn run_both(
     config: &Config,
     app: App,
     shards: Option<crate::discord::Shards>,
+    status: std::sync::Arc<ServiceStatus>,
 ) -> Result<(), Fatal> {
     let running =
         std::sync::Arc::new(crate::slack::start(config, app.clone(), &config.scheduler).await?);
@@ -563,7 +583,7 @@ async fn run_both(
         watch.refused().await;
         watch.stop().await;
     });
-    let result = crate::discord::run(config, app, shards).await;
+    let result = crate::discord::run(config, app, shards, status).await;
     watcher.abort();
     running.stop().await;
     result

@@ -52,6 +52,19 @@ pub fn redact_url(url: &str) -> String {
     }
 }
 
+/// An error message about the database at `url`, on one line, with the URL and its password hidden.
+pub fn redact_error(msg: &str, url: &str) -> String {
+    let mut m = msg.replace(url, &redact_url(url));
+    if let (Some(s), Some(at)) = (url.find("://"), url.rfind('@')) {
+        if let Some((_, pw)) = url.get(s + 3..at).and_then(|c| c.split_once(':')) {
+            if !pw.is_empty() {
+                m = m.replace(pw, "***");
+            }
+        }
+    }
+    m.replace('\n', " ")
+}
+
 /// An optional database URL, redacted for `Debug`.
 fn redacted(url: &Option<String>) -> Option<String> {
     url.as_deref().map(redact_url)
@@ -64,6 +77,9 @@ pub struct Config {
     pub workspace: String,
     /// tracing filter, e.g. `info` or `partnerfit=debug`
     pub log: String,
+    /// How log lines are written: text for people, JSON for a log pipeline.
+    pub log_format: LogFormat,
+    pub http: HttpConfig,
     pub discord: DiscordConfig,
     pub slack: SlackConfig,
     pub scheduler: SchedulerConfig,
@@ -152,6 +168,42 @@ impl std::fmt::Debug for SlackConfig {
     }
 }
 
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LogFormat {
+    #[default]
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+fn parse_log_format(s: &str, source: &str) -> Result<LogFormat, ConfigError> {
+    match s.trim().to_ascii_lowercase().as_str() {
+        "text" => Ok(LogFormat::Text),
+        "json" => Ok(LogFormat::Json),
+        _ => Err(ConfigError(format!(
+            "{source} `{}` is not a log format: write text or json",
+            crate::domain::snippet(s)
+        ))),
+    }
+}
+
+/// The operations listener of `partnerfit run`.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct HttpConfig {
+    /// Where to serve /healthz, /readyz and /metrics; None (the default) serves nothing.
+    pub listen: Option<std::net::SocketAddr>,
+}
+
+fn parse_listen(s: &str, source: &str) -> Result<std::net::SocketAddr, ConfigError> {
+    s.trim().parse().map_err(|_| {
+        ConfigError(format!(
+            "{source} `{}` is not an address: write IP:PORT, e.g. 127.0.0.1:9464",
+            crate::domain::snippet(s)
+        ))
+    })
+}
+
 /// Scheduler settings.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SchedulerConfig {
@@ -167,6 +219,8 @@ impl Default for Config {
             database_url: DEFAULT_DATABASE_URL.into(),
             workspace: "local".into(),
             log: "info".into(),
+            log_format: LogFormat::Text,
+            http: HttpConfig::default(),
             // A new Discord application has every privileged intent switched off; mentions carry their text
             // without the message content intent, so nothing needs it by default.
             discord: DiscordConfig::default(),
@@ -185,9 +239,17 @@ struct FileConfig {
     database_url: Option<String>,
     workspace: Option<String>,
     log: Option<String>,
+    log_format: Option<String>,
     discord: Option<FileDiscord>,
     slack: Option<FileSlack>,
     scheduler: Option<FileScheduler>,
+    http: Option<FileHttp>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct FileHttp {
+    listen: Option<String>,
 }
 
 impl std::fmt::Debug for FileConfig {
@@ -259,7 +321,7 @@ impl Config {
         };
         let mut c = Config::default();
         if let Some(f) = file {
-            c.apply_file(f);
+            c.apply_file(f)?;
         }
         c.apply_env()?;
         if let Some(u) = &o.database_url {
@@ -272,7 +334,7 @@ impl Config {
         Ok(c)
     }
 
-    fn apply_file(&mut self, f: FileConfig) {
+    fn apply_file(&mut self, f: FileConfig) -> Result<(), ConfigError> {
         if let Some(v) = f.database_url {
             self.database_url = v;
         }
@@ -281,6 +343,12 @@ impl Config {
         }
         if let Some(v) = f.log {
             self.log = v;
+        }
+        if let Some(v) = f.log_format {
+            self.log_format = parse_log_format(&v, "log_format")?;
+        }
+        if let Some(listen) = f.http.and_then(|h| h.listen) {
+            self.http.listen = Some(parse_listen(&listen, "[http] listen")?);
         }
         if let Some(d) = f.discord {
             if d.proxy_url.is_some() {
@@ -309,11 +377,18 @@ impl Config {
                 self.scheduler.max_sleep_seconds = v;
             }
         }
+        Ok(())
     }
 
     fn apply_env(&mut self) -> Result<(), ConfigError> {
         if let Some(v) = env("PARTNERFIT_LOG") {
             self.log = v;
+        }
+        if let Some(v) = env("PARTNERFIT_LOG_FORMAT") {
+            self.log_format = parse_log_format(&v, "PARTNERFIT_LOG_FORMAT")?;
+        }
+        if let Some(v) = env("PARTNERFIT_HTTP_LISTEN") {
+            self.http.listen = Some(parse_listen(&v, "PARTNERFIT_HTTP_LISTEN")?);
         }
         if let Some(v) = env("DISCORD_TOKEN") {
             self.discord.token = Some(v.trim().to_string());
@@ -522,6 +597,34 @@ mod tests {
             );
             assert!(shown.contains("db.example"), "{shown}");
         }
+    }
+
+    #[test]
+    fn log_format_and_listener_from_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("c.toml");
+        let load = |text: &str| {
+            std::fs::write(&p, text).unwrap();
+            Config::load(&Overrides {
+                config_path: Some(p.clone()),
+                ..Overrides::default()
+            })
+        };
+        let c = load("").unwrap();
+        assert_eq!((c.log_format, c.http.listen), (LogFormat::Text, None));
+        let c = load("log_format = \"JSON\"\n[http]\nlisten = \"127.0.0.1:9464\"\n").unwrap();
+        assert_eq!(c.log_format, LogFormat::Json);
+        assert_eq!(c.http.listen, Some(([127, 0, 0, 1], 9464).into()));
+        let e = load("log_format = \"xml\"\n").unwrap_err().0;
+        assert_eq!(
+            e,
+            "log_format `xml` is not a log format: write text or json"
+        );
+        let e = load("[http]\nlisten = \"localhost:9464\"\n").unwrap_err().0;
+        assert_eq!(
+            e,
+            "[http] listen `localhost:9464` is not an address: write IP:PORT, e.g. 127.0.0.1:9464"
+        );
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! What a long-running front end needs from its process: a name for the scheduler's claims, and the signals
-//! that stop it (SIGINT, SIGTERM). Neutral, so that a chat front end needs neither the command line nor
-//! another front end for them.
+//! that stop it (SIGINT, SIGTERM; systemd then hears STOPPING=1). Neutral, so that a chat front end needs
+//! neither the command line nor another front end for them.
 
 /// This machine's name, for the scheduler's claims.
 pub fn hostname() -> String {
@@ -9,8 +9,13 @@ pub fn hostname() -> String {
         .unwrap_or_else(|_| "partnerfit".into())
 }
 
-/// Resolves on SIGINT (Ctrl-C) or SIGTERM.
+/// Resolves on SIGINT (Ctrl-C) or SIGTERM, having told systemd the process is stopping.
 pub async fn wait_for_signal() {
+    signal_received().await;
+    crate::service::systemd::stopping();
+}
+
+async fn signal_received() {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{signal, SignalKind};

@@ -54,6 +54,19 @@ pub struct EvidenceCache {
 }
 
 impl EvidenceCache {
+    /// How many records are held, over every workspace (one being brought up to date is left out).
+    pub fn records(&self) -> usize {
+        let slots: Vec<_> = {
+            let map = self.workspaces.lock().unwrap_or_else(|p| p.into_inner());
+            map.values().cloned().collect()
+        };
+        slots
+            .iter()
+            .filter_map(|s| s.try_read().ok())
+            .map(|w| w.by_partner.values().map(Vec::len).sum::<usize>())
+            .sum()
+    }
+
     /// The workspace's evidence, current as of this call.
     pub async fn get(
         &self,

@@ -10,10 +10,12 @@ pub mod complete;
 pub mod digest;
 pub mod evidence;
 pub mod evidence_cache;
+mod health;
 pub mod help;
 pub mod line;
 pub mod lists;
 pub mod lookup;
+pub mod outcome;
 pub mod partners;
 pub mod profiles;
 pub mod records;
@@ -99,11 +101,17 @@ impl AppError {
     pub fn user(msg: impl Into<String>) -> AppError {
         AppError::User(msg.into())
     }
-    /// The text shown to the user.
+    /// The text shown to the user (noted as the outcome of the interaction it answers).
     pub fn user_message(&self) -> String {
         match self {
-            AppError::User(m) => m.clone(),
-            AppError::Internal(_) => APOLOGY.to_string(),
+            AppError::User(m) => {
+                outcome::note(outcome::Outcome::UserError);
+                m.clone()
+            }
+            AppError::Internal(_) => {
+                outcome::note(outcome::Outcome::InternalError);
+                APOLOGY.to_string()
+            }
         }
     }
 }
@@ -124,10 +132,12 @@ pub type AppResult<T> = Result<T, AppError>;
 
 /// Refuse unless `ctx.role` is at least `needed`.
 pub fn require(ctx: &Ctx, needed: Role, what: &str) -> AppResult<()> {
+    outcome::note_role(ctx.role);
     if ctx.role >= needed {
         return Ok(());
     }
     let platform = chat::Platform::of(&ctx.workspace);
+    outcome::note(outcome::Outcome::Refused);
     let who = match needed {
         Role::Lead => platform.lead_words(),
         Role::Member => platform.member_words(),
@@ -211,8 +221,13 @@ pub async fn dispatch(app: &App, ctx: &Ctx, inv: &Invocation) -> AppResult<Reply
     require(ctx, spec.min_role, &format!("run /{}", spec.name()))?;
     inv.check_against(spec)?;
     let result = (spec.handler.run)(app, ctx, inv).await;
-    if let Err(AppError::Internal(e)) = &result {
-        tracing::error!(error = ?e, command = %spec.name(), "command failed");
+    match &result {
+        Ok(_) => outcome::note(outcome::Outcome::Ok),
+        Err(AppError::Internal(e)) => {
+            outcome::note(outcome::Outcome::InternalError);
+            tracing::error!(error = ?e, command = %spec.name(), "command failed");
+        }
+        Err(AppError::User(_)) => outcome::note(outcome::Outcome::UserError),
     }
     result
 }
@@ -222,5 +237,10 @@ pub async fn answer_question(app: &App, ctx: &Ctx, text: &str) -> AppResult<Repl
     let q = parse_question(text).ok_or_else(|| {
         AppError::user("I answer questions like `does Acme fit?` or `does Acme fit as a reseller?`. Type /help for commands.")
     })?;
-    screen::answer(app, ctx, &q).await
+    outcome::note_role(ctx.role);
+    let reply = screen::answer(app, ctx, &q).await;
+    if reply.is_ok() {
+        outcome::note(outcome::Outcome::Ok);
+    }
+    reply
 }

@@ -18,7 +18,8 @@ use serenity::all::{
     Context, CreateActionRow, CreateAutocompleteResponse, CreateInputText,
     CreateInteractionResponse, CreateInteractionResponseMessage, CreateMessage, CreateModal,
     EditInteractionResponse, EventHandler, InputTextStyle, Interaction, Member, Message,
-    ModalInteraction, Permissions, Ready, ResolvedOption, ResolvedValue, ResumedEvent, Unresolved,
+    ModalInteraction, Permissions, Ready, ResolvedOption, ResolvedValue, ResumedEvent,
+    ShardStageUpdateEvent, Unresolved,
 };
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -40,6 +41,8 @@ pub struct Handler {
     /// Run once, on the first READY (it survives reconnects): starts the scheduler.
     pub on_first_ready: std::sync::Mutex<Option<OnReady>>,
     pub registered: AtomicBool,
+    /// Where each shard's connection and the registration are reported.
+    pub status: Arc<crate::service::ServiceStatus>,
     /// Downloads attachments (`/import`), streaming, with the size limit checked as bytes arrive.
     pub downloads: reqwest::Client,
 }
@@ -515,7 +518,7 @@ where
 }
 
 /// The command path of an interaction: name, then subcommand group and subcommand.
-fn command_path(cmd: &CommandInteraction) -> Vec<String> {
+pub(super) fn command_path(cmd: &CommandInteraction) -> Vec<String> {
     let mut path = vec![cmd.data.name.clone()];
     let mut opts = &cmd.data.options;
     while let Some(first) = opts.first() {
@@ -601,6 +604,7 @@ fn invocation(cmd: &CommandInteraction) -> Result<(Invocation, Vec<(String, Atta
 impl EventHandler for Handler {
     async fn ready(&self, ctx: Context, ready: Ready) {
         tracing::info!(user = %ready.user.name, guilds = ready.guilds.len(), "connected to Discord");
+        self.status.set_connected(ctx.shard_id.0, true);
         if !self.registered.swap(true, Ordering::SeqCst) {
             let cmds = super::register::commands();
             let result = if self.guild_ids.is_empty() {
@@ -621,7 +625,8 @@ impl EventHandler for Handler {
             };
             match result {
                 Ok(()) => {
-                    tracing::info!(commands = spec::COMMANDS.len(), "slash commands registered")
+                    tracing::info!(commands = spec::COMMANDS.len(), "slash commands registered");
+                    self.status.set_commands_registered();
                 }
                 Err(e) => {
                     self.registered.store(false, Ordering::SeqCst);
@@ -635,22 +640,35 @@ impl EventHandler for Handler {
         }
     }
 
-    async fn resume(&self, _ctx: Context, _: ResumedEvent) {
+    async fn resume(&self, ctx: Context, _: ResumedEvent) {
         tracing::info!("gateway session resumed");
+        self.status.set_connected(ctx.shard_id.0, true);
+    }
+
+    async fn shard_stage_update(&self, _ctx: Context, event: ShardStageUpdateEvent) {
+        let connected = event.new == serenity::gateway::ConnectionStage::Connected;
+        self.status.set_connected(event.shard_id.0, connected);
     }
 
     async fn interaction_create(&self, ctx: Context, interaction: Interaction) {
-        match &interaction {
-            Interaction::Command(cmd) => self.command(&ctx, cmd).await,
-            Interaction::Autocomplete(cmd) => self.autocomplete(&ctx, cmd).await,
-            Interaction::Component(c) => self.component(&ctx, c).await,
-            Interaction::Modal(m) => self.modal(&ctx, m).await,
-            _ => {}
-        }
+        let arrived = std::time::Instant::now();
+        let ((), seen) = crate::app::outcome::observed(async {
+            match &interaction {
+                Interaction::Command(cmd) => self.command(&ctx, cmd).await,
+                Interaction::Autocomplete(cmd) => self.autocomplete(&ctx, cmd).await,
+                Interaction::Component(c) => self.component(&ctx, c).await,
+                Interaction::Modal(m) => self.modal(&ctx, m).await,
+                _ => {}
+            }
+        })
+        .await;
+        super::observe::interaction(&interaction, seen, arrived.elapsed());
     }
 
     async fn message(&self, ctx: Context, msg: Message) {
-        self.mention(&ctx, &msg).await;
+        let arrived = std::time::Instant::now();
+        let ((), seen) = crate::app::outcome::observed(self.mention(&ctx, &msg)).await;
+        super::observe::question(&msg, seen, arrived.elapsed());
     }
 }
 

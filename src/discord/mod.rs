@@ -5,6 +5,7 @@
 pub mod buttons;
 pub mod chat;
 pub mod handler;
+mod observe;
 pub mod register;
 pub mod render;
 
@@ -12,6 +13,7 @@ use crate::app::App;
 use crate::config::{Config, ConfigError};
 use crate::fatal::Fatal;
 use crate::schedule::runner::Scheduler;
+use crate::service::ServiceStatus;
 use handler::Handler;
 use serenity::all::{ClientBuilder, GatewayIntents, HttpBuilder};
 use std::sync::atomic::AtomicBool;
@@ -46,10 +48,27 @@ pub struct Shards {
     pub total: u32,
 }
 
+impl Shards {
+    /// The shard ids this process runs: `first..=last`, or the one shard of an unsharded bot.
+    pub fn ids(shards: Option<Shards>) -> Vec<u32> {
+        shards.map_or(vec![0], |s| (s.first..=s.last).collect())
+    }
+}
+
+/// How often each shard's heartbeat latency and stage are copied into the service status.
+const GATEWAY_POLL: Duration = Duration::from_secs(2);
+
 /// Run the bot until SIGINT or SIGTERM: all of it, or only some gateway shards of a bot that several
 /// processes share (they share the database too, so any of them answers any interaction of its shards,
-/// and the scheduler's claims make exactly one of them post each digest).
-pub async fn run(config: &Config, app: App, shards: Option<Shards>) -> Result<(), Fatal> {
+/// and the scheduler's claims make exactly one of them post each digest). Each shard's connection is
+/// reported to `status` as it changes.
+pub async fn run(
+    config: &Config,
+    app: App,
+    shards: Option<Shards>,
+    status: Arc<ServiceStatus>,
+) -> Result<(), Fatal> {
+    let store = app.store.clone();
     let token = config.discord.token.clone().ok_or_else(|| {
         ConfigError("DISCORD_TOKEN is not set: create a bot in the Discord developer portal and export its token (see docs/discord-setup.md), or try `partnerfit console`".into())
     })?;
@@ -79,7 +98,6 @@ pub async fn run(config: &Config, app: App, shards: Option<Shards>) -> Result<()
         )));
     }
 
-    let store = app.store.clone();
     let (shutdown_tx, shutdown_rx) = tokio::sync::watch::channel(false);
     let sched_app = app.clone();
     let sched = config.scheduler.clone();
@@ -101,16 +119,39 @@ pub async fn run(config: &Config, app: App, shards: Option<Shards>) -> Result<()
         on_first_ready: std::sync::Mutex::new(Some(Box::new(start_scheduler))),
         registered: AtomicBool::new(false),
         downloads: handler::download_client(),
+        status: status.clone(),
     };
     let mut client = ClientBuilder::new_with_http(http, intents(config.discord.message_content))
         .event_handler(handler)
         .await
         .map_err(|e| Fatal::Other(anyhow::anyhow!("cannot build the Discord client: {e}")))?;
 
+    let runners = client.shard_manager.runners.clone();
+    tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(GATEWAY_POLL).await;
+            let runners = runners.lock().await;
+            for (id, _) in status.shards() {
+                // A shard being restarted has no runner: it is not connected.
+                let (connected, latency) =
+                    runners
+                        .get(&serenity::all::ShardId(id))
+                        .map_or((false, None), |r| {
+                            (
+                                r.stage == serenity::gateway::ConnectionStage::Connected,
+                                r.latency,
+                            )
+                        });
+                status.set_latency(id, latency);
+                status.set_connected(id, connected);
+            }
+        }
+    });
     let manager = client.shard_manager.clone();
     tokio::spawn(async move {
         wait_for_signal().await;
         tracing::info!("shutting down");
+        crate::service::systemd::stopping();
         let _ = shutdown_tx.send(true);
         manager.shutdown_all().await;
     });

@@ -192,7 +192,7 @@ impl Scheduler {
                     continue;
                 }
                 tracing::info!(workspace = %run.workspace_id, digest = %run.digest, period = %run.period, attempt, "retrying a digest run");
-                reports.push(self.post(&s, &run.period, late).await?);
+                reports.push(self.posted(&s, &run.period, late, run.fire_at).await?);
             }
         }
         let schedules = self.app.store.active_schedules().await?;
@@ -259,12 +259,41 @@ impl Scheduler {
             )
             .await?
         {
-            Claim::Claimed { .. } => Ok(Some(self.post(s, &period, late).await?)),
+            Claim::Claimed { .. } => Ok(Some(self.posted(s, &period, late, fire).await?)),
             Claim::Taken => {
                 tracing::trace!(workspace = %s.workspace_id, digest = %s.digest, period, "period claimed elsewhere");
                 Ok(None)
             }
         }
+    }
+
+    /// [`Scheduler::post`], counted in the metrics by result, with the lag from `fire` when it was posted.
+    async fn posted(
+        &self,
+        s: &ScheduleRow,
+        period: &str,
+        late: bool,
+        fire: DateTime<Utc>,
+    ) -> Result<RunReport, AppError> {
+        use crate::service::metrics::{digest_post, scheduler_lag, PostResult};
+        let report = self.post(s, period, late).await;
+        let result = match &report {
+            Ok(r) => match &r.outcome {
+                RunOutcome::Posted { .. } => {
+                    scheduler_lag((self.app.now() - fire).to_std().unwrap_or_default());
+                    if late {
+                        PostResult::Late
+                    } else {
+                        PostResult::Posted
+                    }
+                }
+                RunOutcome::GivenUp { .. } => PostResult::Forbidden,
+                RunOutcome::WillRetry { .. } => PostResult::Retried,
+            },
+            Err(_) => PostResult::Failed,
+        };
+        digest_post(s.digest.as_str(), result);
+        report
     }
 
     /// Build and post the digest of a claimed period, and record what happened. The claim's lease is

@@ -332,6 +332,19 @@ impl Store {
         &self.pool
     }
 
+    /// Whether the database answers a trivial query (the readiness check).
+    pub async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    /// The pool's connections: (idle, busy).
+    pub fn pool_connections(&self) -> (usize, usize) {
+        let size = self.pool.size() as usize;
+        let idle = self.pool.num_idle().min(size);
+        (idle, size - idle)
+    }
+
     pub async fn close(&self) {
         if let Some(kept) = &self.kept {
             if let Some(conn) = kept.conn.lock().await.take() {

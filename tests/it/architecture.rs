@@ -31,27 +31,29 @@ fn allowed(part: &str) -> &'static [&'static str] {
         // Use cases: the domain, the store beside them, the charts and schedule rules; never a front end.
         "app" => &["domain", "store", "chart", "schedule"],
         // The scheduler runs digests (app) at the times the cron rules give.
-        "schedule" => &["domain", "store", "app"],
+        "schedule" => &["domain", "store", "app", "service"],
+        // The process's own state (shards, metrics, systemd): the outcome kinds and roles it reports.
+        "service" => &["app", "domain"],
         // The benchmark data generator writes through the store.
         "generate" => &["domain", "store"],
         // The files the command line writes (charts): paths checked, files written whole.
         "output" => &["config"],
         // Front ends: the app (and the domain's types), never each other, never the store.
-        "discord" => &["app", "domain", "config", "fatal", "schedule"],
+        "discord" => &["app", "domain", "config", "fatal", "schedule", "service"],
         "console" => &["app", "domain"],
         // The Slack front end runs its platform's digest scheduler, as Discord does.
         "slack" => &["app", "domain", "config", "fatal", "schedule", "process"],
         // The process's name and signals: neutral, for any long-running front end.
-        "process" => &[],
-        "http" => &["app", "domain", "config", "fatal"],
+        "process" => &["service"],
+        "http" => &["app", "domain", "config", "fatal", "service"],
         // The composition root: starts every front end over the store it opens.
         "cli" => &[
             "app", "domain", "store", "config", "fatal", "console", "discord", "slack", "http",
-            "generate", "output",
+            "generate", "output", "service",
         ],
         "lib" | "main" => &[
             "app", "domain", "store", "config", "fatal", "console", "discord", "slack", "http",
-            "generate", "chart", "schedule", "cli", "process", "output",
+            "generate", "chart", "schedule", "cli", "process", "output", "service",
         ],
         _ => &[],
     }

@@ -22,6 +22,7 @@ mod scale;
 mod schedule_set;
 mod scheduler;
 mod security;
+mod service;
 mod slack;
 mod slack_fake;
 mod slack_ops;

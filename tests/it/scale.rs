@@ -7,6 +7,7 @@ use crate::support::fake_discord::{
     slash_command, FakeChannel, FakeConfig, FakeDiscord, FakeGuild, Invoker, PARTNERS_CHANNEL_ID,
     STANDARD_GUILD_ID,
 };
+use crate::support::http::{free_port, get, wait_for, wait_listening};
 use crate::support::proxy::TcpProxy;
 use crate::support::scenario::is_post_to;
 use crate::support::{utc, TestClock, TestDb};
@@ -325,15 +326,39 @@ async fn proxied(db: &TestDb) -> (TcpProxy, String) {
     (proxy, url)
 }
 
+/// `url` with a password (PostgreSQL's trust authentication ignores it), and that password.
+fn with_password(url: &str) -> (String, String) {
+    let (scheme, rest) = url.split_once("://").unwrap();
+    let (creds, host) = rest.split_once('@').unwrap();
+    match creds.split_once(':') {
+        Some((_, pw)) => (url.to_string(), pw.to_string()),
+        None => (
+            format!("{scheme}://{creds}:s3cret-pw@{host}"),
+            "s3cret-pw".into(),
+        ),
+    }
+}
+
 #[tokio::test]
 async fn the_database_going_away_gets_an_apology_then_business_as_usual() {
     let db = TestDb::postgres().await;
     let (proxy, url) = proxied(&db).await;
+    let (url, password) = with_password(&url);
     let fake = FakeDiscord::start(FakeConfig::standard()).await.unwrap();
-    let bot = Bot::start_on(&fake, db.dir.path(), &url, &[], &[]);
+    let port = free_port();
+    let listen = format!("127.0.0.1:{port}");
+    let bot = Bot::start_on(
+        &fake,
+        db.dir.path(),
+        &url,
+        &[],
+        &[("PARTNERFIT_HTTP_LISTEN", &listen)],
+    );
     fake.wait_ready(WAIT)
         .await
         .unwrap_or_else(|e| panic!("{e}\n{}", bot.log_text()));
+    wait_listening(port, &bot).await;
+    wait_for(port, "/readyz", &bot, |code, _| code == 200).await;
     schedule_every_second(&fake, 0).await;
     fake.wait_request(|q| is_post_to(q, PARTNERS_CHANNEL_ID), WAIT)
         .await
@@ -348,6 +373,22 @@ async fn the_database_going_away_gets_an_apology_then_business_as_usual() {
     eprintln!("apology after {waited:?}");
     // Discord wants an answer within 3 s; the pool gives up reconnecting after 2.
     assert!(waited < Duration::from_secs(4), "answered after {waited:?}");
+    // Not ready while the database is away; the body says why, without the password.
+    let (_, body) = wait_for(port, "/readyz", &bot, |code, _| code == 503).await;
+    let v: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(
+        (
+            &v["ready"],
+            &v["database"]["ok"],
+            &v["gateway"]["connected"]
+        ),
+        (&json!(false), &json!(false), &json!(true)),
+        "{v}"
+    );
+    let why = v["database"]["error"].as_str().unwrap();
+    assert!(!why.is_empty() && !why.contains('\n'), "{why}");
+    assert!(!body.contains(&password), "{body}");
+    assert_eq!(get(port, "/healthz").await.0, 200);
     // The outage lasts a while before the database comes back. A real sleep: the outage's length is the
     // scenario, not a wait for something (the scheduler may meet it in a tick or while recording its post).
     tokio::time::sleep(Duration::from_millis(1500)).await;
@@ -373,6 +414,7 @@ async fn the_database_going_away_gets_an_apology_then_business_as_usual() {
         // Nothing announces that the pool has reconnected: the next real request is the probe.
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
+    wait_for(port, "/readyz", &bot, |code, _| code == 200).await;
     // The period posted before the outage is not posted again (more ticks awaited in the log).
     bot.wait_ticks(3).await;
     assert_eq!(

@@ -107,6 +107,7 @@ pub mod bot;
 pub mod db;
 pub mod fake_discord;
 pub mod fake_slack;
+pub mod http;
 pub mod ipp;
 pub mod proxy;
 pub mod scenario;
