@@ -1,7 +1,5 @@
-//! What each interaction leaves behind for the operator: one log event (command, workspace, role, outcome,
-//! duration) and its Prometheus series. Labels and fields come from fixed vocabularies — the command's name
-//! in the command table, the outcome, the role — and the workspace is the server's id: never what a user
-//! typed, never who they are.
+//! Which command an interaction was and how it ended, for [`crate::service::interaction`]: the command's name
+//! in the command table (never what a user typed), the server's id, the caller's role and the outcome.
 
 use super::handler::command_path;
 use crate::app::outcome::{Observed, Outcome};
@@ -28,30 +26,24 @@ pub(super) fn interaction(interaction: &Interaction, seen: Observed, elapsed: Du
     // Nothing noted: the handler answered before reaching the app (a DM, an attachment too large, a
     // broken button): the user's to fix.
     let outcome = seen.outcome.unwrap_or(Outcome::UserError);
-    record(&command, guild.map(|g| g.get()), seen, outcome, elapsed);
+    crate::service::interaction(
+        &command,
+        guild.map(|g| g.get()),
+        seen.role,
+        outcome,
+        elapsed,
+    );
 }
 
 /// A message that may have asked the bot a question: recorded when it did.
 pub(super) fn question(msg: &Message, seen: Observed, elapsed: Duration) {
     if let Some(outcome) = seen.outcome {
-        record(
+        crate::service::interaction(
             "question",
             msg.guild_id.map(|g| g.get()),
-            seen,
+            seen.role,
             outcome,
             elapsed,
         );
     }
-}
-
-fn record(command: &str, guild: Option<u64>, seen: Observed, outcome: Outcome, elapsed: Duration) {
-    metrics::interaction(command, outcome.as_str(), elapsed);
-    tracing::info!(
-        command,
-        workspace = guild.unwrap_or(0),
-        role = seen.role.map_or("none", |r| r.as_str()),
-        outcome = outcome.as_str(),
-        duration_ms = elapsed.as_secs_f64() * 1000.0,
-        "interaction"
-    );
 }

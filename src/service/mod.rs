@@ -10,6 +10,27 @@ use std::collections::BTreeMap;
 use std::sync::Mutex;
 use std::time::Duration;
 
+/// One interaction (or question) answered `elapsed` after it arrived: its Prometheus series and one log
+/// event with the command, workspace (the server's id, 0 outside one), role, outcome and duration. Every
+/// value is from a fixed vocabulary or an id: never what a user typed, never who they are.
+pub fn interaction(
+    command: &str,
+    workspace: Option<u64>,
+    role: Option<crate::domain::Role>,
+    outcome: crate::app::outcome::Outcome,
+    elapsed: Duration,
+) {
+    metrics::interaction(command, outcome.as_str(), elapsed);
+    tracing::info!(
+        command,
+        workspace = workspace.unwrap_or(0),
+        role = role.map_or("none", |r| r.as_str()),
+        outcome = outcome.as_str(),
+        duration_ms = elapsed.as_secs_f64() * 1000.0,
+        "interaction"
+    );
+}
+
 /// One gateway shard of this process, as last seen.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct ShardState {

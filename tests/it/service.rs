@@ -550,3 +550,59 @@ async fn a_bad_listen_address_a_port_in_use_or_an_unknown_log_format_exit_2() {
     }
     drop(taken);
 }
+
+#[test]
+fn the_systemd_units_notify_and_verify() {
+    let dir = tempfile::tempdir().unwrap();
+    for name in ["partnerfit.service", "partnerfit@.service"] {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/deploy/systemd/");
+        let unit = std::fs::read_to_string(format!("{path}{name}")).unwrap();
+        let lines: Vec<&str> = unit.lines().map(str::trim).collect();
+        for want in [
+            "Type=notify",
+            "NotifyAccess=main",
+            "WatchdogSec=30",
+            "RestartPreventExitStatus=2",
+            "EnvironmentFile=/etc/partnerfit/env",
+        ] {
+            assert!(lines.contains(&want), "{name} lacks {want}");
+        }
+        assert!(
+            !lines
+                .iter()
+                .any(|l| !l.starts_with('#') && l.contains("DISCORD_TOKEN")),
+            "{name}: the token stays out of the unit"
+        );
+        // systemd's own check, where it is installed (the binary path swapped for one that exists).
+        let Ok(out) = std::process::Command::new("systemd-analyze")
+            .arg("--version")
+            .output()
+        else {
+            continue;
+        };
+        if !out.status.success() {
+            continue;
+        }
+        let instance = name.replace("@.", "@0-1.");
+        let copy = dir.path().join(&instance);
+        std::fs::write(
+            &copy,
+            unit.replace(
+                "/usr/local/bin/partnerfit",
+                env!("CARGO_BIN_EXE_partnerfit"),
+            ),
+        )
+        .unwrap();
+        let out = std::process::Command::new("systemd-analyze")
+            .arg("verify")
+            .arg(&copy)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        let complaints: Vec<&str> = err.lines().filter(|l| l.contains(&instance)).collect();
+        assert!(
+            out.status.success() && complaints.is_empty(),
+            "{name}: {err}"
+        );
+    }
+}
