@@ -116,9 +116,22 @@ impl AppError {
     }
 }
 
+/// What a user sees when the disk under the database is full: the command was not recorded.
+pub const DATABASE_FULL: &str =
+    "the database is full (no space left on the device): nothing was recorded — free some disk space, then try again";
+/// What a user sees when the database file cannot be written (read-only, or an I/O error).
+pub const DATABASE_UNWRITABLE: &str = "the database file cannot be written (it is read-only, or the disk reported an I/O error): nothing was recorded — check the file and its disk, then try again";
+
 impl From<StoreError> for AppError {
     fn from(e: StoreError) -> AppError {
-        AppError::Internal(anyhow::Error::new(e))
+        let shown = match &e {
+            StoreError::Full(_) => DATABASE_FULL,
+            StoreError::Unwritable(_) => DATABASE_UNWRITABLE,
+            _ => return AppError::Internal(anyhow::Error::new(e)),
+        };
+        // The user is told; the operator, who can free the space, gets the cause.
+        tracing::error!(error = %e, "a write was refused: the database could not store it");
+        AppError::User(shown.to_string())
     }
 }
 

@@ -382,7 +382,7 @@ impl Scheduler {
         })
     }
 
-    /// Record that the period was posted. The message exists now, so while the database is away this
+    /// Record that the period was posted. The message exists now, so while the database is away or full this
     /// keeps trying (the lease is renewed meanwhile) rather than leave the period to be posted again.
     async fn record_posted(
         &self,
@@ -406,8 +406,8 @@ impl Scheduler {
                 .await
             {
                 Ok(_) => return Ok(()),
-                Err(e) if e.is_unavailable() => {
-                    tracing::warn!(error = %e, workspace = %s.workspace_id, digest = %s.digest, period, "digest posted, but the database is unreachable; retrying to record it");
+                Err(e) if e.is_unavailable() || e.is_unstorable() => {
+                    tracing::warn!(error = %e, workspace = %s.workspace_id, digest = %s.digest, period, "digest posted, but the database cannot record it now; retrying to record it");
                     tokio::time::sleep(pause).await;
                     pause = (pause * 2).min(RECORD_RETRY_MAX);
                 }

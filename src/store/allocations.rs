@@ -1,5 +1,6 @@
 //! Allocations: team hours and spend put into a partner, per ISO week.
 
+use super::write::WriteReturning;
 use super::{get, parse_col, ts, Result, Store};
 use crate::domain::{Amount, Hours, Week};
 use chrono::{DateTime, Utc};
@@ -58,7 +59,7 @@ impl Store {
         .bind(&a.note)
         .bind(by)
         .bind(ts(now))
-        .fetch_one(exec)
+        .write_one(exec)
         .await?)
     }
 

@@ -1,5 +1,6 @@
 //! Evidence records: append-only; a retraction is a flag with reason, who and when.
 
+use super::write::{Write, WriteReturning};
 use super::{day, get, ts, Result, Store};
 use crate::domain::evidence::{CompactEvidence, Evidence, Observation};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -164,7 +165,7 @@ impl Store {
         .bind(e.observed.to_string())
         .bind(by)
         .bind(ts(now))
-        .fetch_one(exec)
+        .write_one(exec)
         .await?)
     }
 
@@ -237,9 +238,8 @@ impl Store {
         .bind(reason)
         .bind(ws)
         .bind(id)
-        .execute(self.pool())
-        .await?
-        .rows_affected();
+        .write(self.pool())
+        .await?;
         if n > 0 {
             return Ok(RetractOutcome::Retracted);
         }

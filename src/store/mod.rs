@@ -1,7 +1,8 @@
 //! The database: the only module with SQL. One [`Store`] over an sqlx `Any` pool picks SQLite (embedded, the
 //! default) or PostgreSQL from the URL; queries use portable SQL with `$n` parameters, and migrations for each
 //! backend live in `migrations/<backend>/`. Multi-row writes run in transactions; uniqueness is enforced by
-//! constraints, never by check-then-insert.
+//! constraints, never by check-then-insert. Every write runs to its end before it is answered ([`write`]), so a
+//! write that could not be committed (a full disk) is an error, never an acknowledgement.
 
 mod allocations;
 mod evidence;
@@ -11,6 +12,7 @@ mod profiles;
 mod schedules;
 mod settings;
 mod transfer;
+mod write;
 
 pub use allocations::*;
 pub use evidence::*;
@@ -41,14 +43,57 @@ pub enum StoreError {
     Conflict(String),
     #[error("stored data is invalid: {0}")]
     Corrupt(String),
+    /// The disk is full (SQLite's SQLITE_FULL, PostgreSQL's `disk_full`): the write was not committed.
+    #[error("the database is full: {0}")]
+    Full(#[source] sqlx::Error),
+    /// The database file cannot be written (SQLite's SQLITE_READONLY or SQLITE_IOERR, PostgreSQL's
+    /// `read_only_sql_transaction`): the write was not committed.
+    #[error("the database cannot be written: {0}")]
+    Unwritable(#[source] sqlx::Error),
     #[error(transparent)]
-    Db(#[from] sqlx::Error),
+    Db(sqlx::Error),
     #[error("migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
     /// The database server could not be reached at start (the message names the host, never a password).
     #[error("{0}")]
     Unreachable(String),
 }
+
+impl From<sqlx::Error> for StoreError {
+    /// A full disk and an unwritable file are told apart from other failures: they are the operator's to fix,
+    /// and the user is told so.
+    fn from(e: sqlx::Error) -> StoreError {
+        let sqlx::Error::Database(db) = &e else {
+            return StoreError::Db(e);
+        };
+        if db.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some() {
+            // The extended result code; its low byte is the primary code.
+            match db
+                .code()
+                .and_then(|c| c.parse::<i32>().ok())
+                .map(|c| c & 0xff)
+            {
+                Some(SQLITE_FULL) => StoreError::Full(e),
+                Some(SQLITE_READONLY | SQLITE_IOERR) => StoreError::Unwritable(e),
+                _ => StoreError::Db(e),
+            }
+        } else {
+            match db.code().as_deref() {
+                Some(PG_DISK_FULL) => StoreError::Full(e),
+                Some(PG_READ_ONLY_TRANSACTION) => StoreError::Unwritable(e),
+                _ => StoreError::Db(e),
+            }
+        }
+    }
+}
+
+/// SQLite's primary result codes (sqlite.org/rescode.html).
+const SQLITE_READONLY: i32 = 8;
+const SQLITE_IOERR: i32 = 10;
+const SQLITE_FULL: i32 = 13;
+/// PostgreSQL's SQLSTATEs (class 53 "insufficient resources", class 25 "invalid transaction state").
+const PG_DISK_FULL: &str = "53100";
+const PG_READ_ONLY_TRANSACTION: &str = "25006";
 
 impl StoreError {
     /// Map a unique violation to [`StoreError::Conflict`].
@@ -57,8 +102,12 @@ impl StoreError {
             sqlx::Error::Database(db) if db.is_unique_violation() => {
                 StoreError::Conflict(what.into())
             }
-            _ => StoreError::Db(e),
+            _ => StoreError::from(e),
         }
+    }
+    /// The database could not store a write (a full disk, an unwritable file): nothing was committed.
+    pub fn is_unstorable(&self) -> bool {
+        matches!(self, StoreError::Full(_) | StoreError::Unwritable(_))
     }
     /// A connection-level failure (the database went away), as opposed to a bad query.
     pub fn is_unavailable(&self) -> bool {

@@ -1,5 +1,6 @@
 //! Outcomes: what partners produced (sourced pipeline, registered deals, closed-won).
 
+use super::write::WriteReturning;
 use super::{day, get, parse_col, ts, Result, Store};
 use crate::domain::{Amount, OutcomeKind};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -58,7 +59,7 @@ impl Store {
         .bind(&o.reference)
         .bind(by)
         .bind(ts(now))
-        .fetch_one(exec)
+        .write_one(exec)
         .await?)
     }
 

@@ -1,5 +1,6 @@
 //! The partner roster.
 
+use super::write::{Write, WriteReturning};
 use super::{get, opt_day, parse_col, ts, Result, Store, StoreError};
 use crate::domain::{PartnerName, PartnerType, Stage};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -180,7 +181,7 @@ impl Store {
         .bind(&p.note)
         .bind(by)
         .bind(ts(now))
-        .fetch_one(exec)
+        .write_one(exec)
         .await
         .map_err(|e| StoreError::from_write(e, "partner"))
     }
@@ -357,7 +358,7 @@ impl Store {
         .bind(date.to_string())
         .bind(ws)
         .bind(id)
-        .execute(self.pool())
+        .write(self.pool())
         .await?;
         Ok(())
     }
@@ -376,7 +377,7 @@ impl Store {
             .bind(reason)
             .bind(ws)
             .bind(id)
-            .execute(self.pool())
+            .write(self.pool())
             .await?;
         Ok(())
     }
@@ -404,7 +405,7 @@ impl Store {
         .bind(on.to_string())
         .bind(by)
         .bind(ts(now))
-        .execute(&mut *tx)
+        .write(&mut *tx)
         .await?;
         sqlx::query(
             "UPDATE partners SET name = $1, name_key = $2 WHERE workspace_id = $3 AND id = $4",
@@ -413,7 +414,7 @@ impl Store {
         .bind(new.key())
         .bind(ws)
         .bind(id)
-        .execute(&mut *tx)
+        .write(&mut *tx)
         .await
         .map_err(|e| StoreError::from_write(e, "partner"))?;
         tx.commit().await?;
@@ -517,14 +518,14 @@ impl Store {
                 )))
                 .bind(&new)
                 .bind(id)
-                .execute(&mut *tx)
+                .write(&mut *tx)
                 .await?;
                 changed += 1;
             }
         }
         sqlx::query("UPDATE name_key_version SET version = $1")
             .bind(NAME_KEY_VERSION)
-            .execute(&mut *tx)
+            .write(&mut *tx)
             .await?;
         tx.commit().await?;
         if changed > 0 {

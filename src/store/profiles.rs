@@ -1,5 +1,6 @@
 //! Profiles, their numbered revisions and their traits.
 
+use super::write::{Write, WriteReturning};
 use super::{get, parse_col, ts, Result, Store, StoreError};
 use crate::domain::profile::{Profile, Trait, TraitKind};
 use crate::domain::{name_key, PartnerType};
@@ -70,7 +71,7 @@ impl Store {
         .bind(joint_solution)
         .bind(owner)
         .bind(ts(now))
-        .fetch_one(&mut *tx)
+        .write_one(&mut *tx)
         .await
         .map_err(|e| StoreError::from_write(e, "profile"))?;
         sqlx::query(
@@ -80,7 +81,7 @@ impl Store {
         .bind(format!("created \"{name}\""))
         .bind(owner)
         .bind(ts(now))
-        .execute(&mut *tx)
+        .write(&mut *tx)
         .await?;
         tx.commit().await?;
         Ok(id)
@@ -154,7 +155,7 @@ impl Store {
             "UPDATE profiles SET revision = revision + 1 WHERE id = $1 RETURNING revision",
         )
         .bind(profile_id)
-        .fetch_one(&mut **tx)
+        .write_one(&mut **tx)
         .await?;
         sqlx::query(
             "INSERT INTO profile_revisions (profile_id, revision, change, changed_by, changed_at) VALUES ($1, $2, $3, $4, $5)",
@@ -164,7 +165,7 @@ impl Store {
         .bind(change)
         .bind(by)
         .bind(ts(now))
-        .execute(&mut **tx)
+        .write(&mut **tx)
         .await?;
         Ok(rev)
     }
@@ -207,7 +208,7 @@ impl Store {
         .bind(max)
         .bind(unit)
         .bind(rev)
-        .fetch_one(&mut *tx)
+        .write_one(&mut *tx)
         .await
         .map_err(|e| StoreError::from_write(e, "trait"))?;
         tx.commit().await?;
@@ -237,7 +238,7 @@ impl Store {
             .bind(rev)
             .bind(trait_id)
             .bind(profile_id)
-            .execute(&mut *tx)
+            .write(&mut *tx)
             .await?;
         tx.commit().await?;
         Ok(rev)
@@ -260,9 +261,8 @@ impl Store {
         .bind(by)
         .bind(ws)
         .bind(ty.as_str())
-        .execute(self.pool())
-        .await?
-        .rows_affected();
+        .write(self.pool())
+        .await?;
         Ok(n > 0)
     }
 

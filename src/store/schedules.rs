@@ -2,6 +2,7 @@
 //! (workspace, digest, period) makes each period's post exactly-once across restarts and processes, and a
 //! lease lets another attempt take over a claim whose poster died before posting.
 
+use super::write::{Write, WriteReturning};
 use super::{get, parse_col, parse_ts, ts, Result, Store};
 use crate::domain::DigestKind;
 use chrono::{DateTime, Utc};
@@ -111,7 +112,7 @@ impl Store {
         .bind(by)
         .bind(ts(now))
         .bind(set_in_channel)
-        .execute(self.pool())
+        .write(self.pool())
         .await?;
         Ok(())
     }
@@ -133,7 +134,7 @@ impl Store {
         };
         let query = query.bind(ws).bind(digest.as_str());
         let query = if paused { query } else { query.bind(ts(now)) };
-        let n = query.execute(self.pool()).await?.rows_affected();
+        let n = query.write(self.pool()).await?;
         Ok(n > 0)
     }
 
@@ -149,7 +150,7 @@ impl Store {
             .bind(error)
             .bind(ws)
             .bind(digest.as_str())
-            .execute(self.pool())
+            .write(self.pool())
             .await?;
         Ok(())
     }
@@ -204,9 +205,8 @@ impl Store {
         .bind(claimer)
         .bind(ts(now))
         .bind(ts(lease_until))
-        .execute(self.pool())
-        .await?
-        .rows_affected();
+        .write(self.pool())
+        .await?;
         if inserted > 0 {
             return Ok(Claim::Claimed { attempt: 1 });
         }
@@ -222,7 +222,7 @@ impl Store {
         .bind(digest.as_str())
         .bind(period)
         .bind(late as i64)
-        .fetch_optional(self.pool())
+        .write_optional(self.pool())
         .await?;
         Ok(match attempt {
             Some(attempt) => Claim::Claimed { attempt },
@@ -253,9 +253,8 @@ impl Store {
         .bind(digest.as_str())
         .bind(period)
         .bind(poster)
-        .execute(self.pool())
-        .await?
-        .rows_affected();
+        .write(self.pool())
+        .await?;
         Ok(n > 0)
     }
 
@@ -279,9 +278,8 @@ impl Store {
         .bind(digest.as_str())
         .bind(period)
         .bind(claimer)
-        .execute(self.pool())
-        .await?
-        .rows_affected();
+        .write(self.pool())
+        .await?;
         Ok(n > 0)
     }
 
@@ -335,7 +333,7 @@ impl Store {
         .bind(ws)
         .bind(digest.as_str())
         .bind(period)
-        .execute(self.pool())
+        .write(self.pool())
         .await?;
         Ok(())
     }
@@ -420,7 +418,7 @@ impl Store {
         .bind(ws)
         .bind(digest.as_str())
         .bind(period)
-        .execute(self.pool())
+        .write(self.pool())
         .await?;
         Ok(())
     }
@@ -460,7 +458,7 @@ impl Store {
         .bind(result_json)
         .bind(fingerprint)
         .bind(ts(now))
-        .execute(self.pool())
+        .write(self.pool())
         .await?;
         Ok(())
     }

@@ -1,5 +1,6 @@
 //! Workspace settings: one row per workspace, created with the defaults on first use.
 
+use super::write::Write;
 use super::{ts, Result, Store};
 use chrono::{DateTime, Utc};
 use sqlx::AssertSqlSafe;
@@ -58,9 +59,16 @@ pub(crate) const SETTINGS_COLS: &str =
 impl Store {
     /// Create the workspace's settings row with the defaults when it does not exist yet.
     pub async fn ensure_workspace(&self, ws: &str) -> Result<()> {
+        Self::insert_default_settings(self.pool(), ws).await
+    }
+
+    async fn insert_default_settings<'e, E>(exec: E, ws: &str) -> Result<()>
+    where
+        E: sqlx::Executor<'e, Database = sqlx::Any>,
+    {
         sqlx::query("INSERT INTO workspace_settings (workspace_id) VALUES ($1) ON CONFLICT (workspace_id) DO NOTHING")
             .bind(ws)
-            .execute(self.pool())
+            .write(exec)
             .await?;
         Ok(())
     }
@@ -85,7 +93,9 @@ impl Store {
         value: &SettingValue,
         now: DateTime<Utc>,
     ) -> Result<()> {
-        self.ensure_workspace(ws).await?;
+        // One transaction: a refused change leaves no row of defaults behind either.
+        let mut tx = self.pool().begin().await?;
+        Self::insert_default_settings(&mut *tx, ws).await?;
         let col = match value {
             SettingValue::Timezone(_) => "timezone",
             SettingValue::MaxMisses(_) => "max_misses",
@@ -106,7 +116,8 @@ impl Store {
             | SettingValue::MinGroup(v) => query.bind(*v),
             SettingValue::AllocationTarget(v) | SettingValue::Alpha(v) => query.bind(*v),
         };
-        query.bind(ts(now)).bind(ws).execute(self.pool()).await?;
+        query.bind(ts(now)).bind(ws).write(&mut *tx).await?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -120,8 +131,8 @@ impl Store {
         review: Option<Option<String>>,
         now: DateTime<Utc>,
     ) -> Result<()> {
-        self.ensure_workspace(ws).await?;
         let mut tx = self.pool().begin().await?;
+        Self::insert_default_settings(&mut *tx, ws).await?;
         for (col, v) in [
             ("lead_role", lead),
             ("member_role", member),
@@ -133,7 +144,7 @@ impl Store {
                     .bind(v)
                     .bind(ts(now))
                     .bind(ws)
-                    .execute(&mut *tx)
+                    .write(&mut *tx)
                     .await?;
             }
         }

@@ -5,6 +5,7 @@
 //! import with [`StoreError::Conflict`].
 
 use super::evidence::observation_at;
+use super::write::Write;
 use super::{day, get, parse_col, ts, Backend, NewAllocation, NewEvidence, NewOutcome, NewPartner};
 use super::{Result, Store, StoreError};
 use crate::domain::evidence::Observation;
@@ -522,7 +523,7 @@ impl ImportTx {
         .bind(p.note.clone())
         .bind(ws)
         .bind(id)
-        .execute(&mut *self.tx)
+        .write(&mut *self.tx)
         .await
         .map_err(|e| StoreError::from_write(e, "partner"))?;
         Ok(())
@@ -632,7 +633,7 @@ impl ImportTx {
             chunk
                 .iter()
                 .fold(q, &bind)
-                .execute(&mut *self.tx)
+                .write(&mut *self.tx)
                 .await
                 .map_err(|e| StoreError::from_write(e, what))?;
         }

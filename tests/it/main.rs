@@ -8,6 +8,7 @@ mod cli;
 mod console;
 mod discord;
 mod docs;
+mod durability;
 mod fake_selftest;
 mod first_run;
 mod fuzz;

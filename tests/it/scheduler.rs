@@ -34,7 +34,7 @@ struct Harness {
     ctx: Ctx,
 }
 
-fn discord_chat(fake: &FakeDiscord) -> Arc<DiscordChat> {
+pub(crate) fn discord_chat(fake: &FakeDiscord) -> Arc<DiscordChat> {
     let http = serenity::http::HttpBuilder::new("test-token")
         .proxy(fake.base_url())
         .ratelimiter_disabled(true)

@@ -32,17 +32,39 @@ impl Bot {
         run_args: &[&str],
         extra_env: &[(&str, &str)],
     ) -> Bot {
+        Bot::start_configured(fake, dir, db, run_args, extra_env, |_| {})
+    }
+
+    /// Like `start_on`, with `configure` applied to the command before it is spawned (e.g. a resource limit).
+    pub fn start_configured(
+        fake: &FakeDiscord,
+        dir: &Path,
+        db: &str,
+        run_args: &[&str],
+        extra_env: &[(&str, &str)],
+        configure: impl FnOnce(&mut Command),
+    ) -> Bot {
         let mut env = vec![
             ("DISCORD_TOKEN", "test-token".to_string()),
             ("PARTNERFIT_DISCORD_PROXY_URL", fake.base_url()),
         ];
         env.extend(extra_env.iter().map(|(k, v)| (*k, v.to_string())));
-        Bot::spawn(dir, db, run_args, &env)
+        Bot::spawn_configured(dir, db, run_args, &env, configure)
     }
 
     /// Start `partnerfit --database URL run ARGS…` with exactly `env` on top of a clean environment (no
     /// chat token, no shard range, no config file; the log at trace level for partnerfit).
     pub fn spawn(dir: &Path, db: &str, run_args: &[&str], env: &[(&str, String)]) -> Bot {
+        Bot::spawn_configured(dir, db, run_args, env, |_| {})
+    }
+
+    fn spawn_configured(
+        dir: &Path,
+        db: &str,
+        run_args: &[&str],
+        env: &[(&str, String)],
+        configure: impl FnOnce(&mut Command),
+    ) -> Bot {
         let log = dir.join(format!("bot-{}.log", super::fake_discord::next_snowflake()));
         let log_file = std::fs::File::create(&log).unwrap();
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_partnerfit"));
@@ -69,6 +91,7 @@ impl Bot {
         for (k, v) in env {
             cmd.env(k, v);
         }
+        configure(&mut cmd);
         Bot {
             child: cmd.spawn().unwrap(),
             log,
