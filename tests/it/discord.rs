@@ -3,7 +3,7 @@
 //! files in and out (`discord/files.rs`). Scheduled digests are in `discord/schedules.rs`.
 
 use crate::support::bot::{
-    content, deferred, is_ephemeral, opt, send_deferred, slash, title, WAIT,
+    content, deferred, is_ephemeral, message_title, opt, send_deferred, slash, title, WAIT,
 };
 use crate::support::fake_discord::{
     attachment_option, autocomplete, button_click, mention_message, modal_submit, slash_command,
@@ -231,10 +231,7 @@ async fn registers_every_command_and_answers_them() {
     assert_eq!(r["type"], 5);
     assert!(is_ephemeral(&r));
     assert!(
-        edit.body["embeds"][0]["title"]
-            .as_str()
-            .unwrap()
-            .starts_with("Weekly allocation check"),
+        message_title(&edit.body).starts_with("Weekly allocation check"),
         "{}",
         edit.body
     );

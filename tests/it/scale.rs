@@ -2,7 +2,7 @@
 //! each running one gateway shard (every shard is served by exactly one process, as Discord expects), a
 //! claimer killed mid-post, and the database going away while the bot runs.
 
-use crate::support::bot::{content, is_ephemeral, opt, slash, title, Bot, WAIT};
+use crate::support::bot::{content, is_ephemeral, message_title, opt, slash, title, Bot, WAIT};
 use crate::support::fake_discord::{
     slash_command, FakeChannel, FakeConfig, FakeDiscord, FakeGuild, Invoker, PARTNERS_CHANNEL_ID,
     STANDARD_GUILD_ID,
@@ -177,10 +177,7 @@ async fn three_processes_split_the_gateway_and_post_each_period_once() {
             .wait_request(|q| is_post_to(q, channel), WAIT)
             .await
             .unwrap_or_else(|e| panic!("{e}\n{}", logs(&bots)));
-        assert!(first.body["embeds"][0]["title"]
-            .as_str()
-            .unwrap()
-            .starts_with("Weekly allocation check"));
+        assert!(message_title(&first.body).starts_with("Weekly allocation check"));
     }
     // Every process looks at more fire times (ticks awaited in their logs): still one post per guild.
     for b in &bots {
@@ -259,10 +256,7 @@ async fn a_claimer_killed_mid_post_leaves_the_period_to_another_process_once() {
             logs(&bots)
         ),
     };
-    assert!(posted.body["embeds"][0]["title"]
-        .as_str()
-        .unwrap()
-        .starts_with("Weekly allocation check"));
+    assert!(message_title(&posted.body).starts_with("Weekly allocation check"));
     eprintln!("taken over {:?} after the kill", killed_at.elapsed());
     for b in &bots {
         b.wait_ticks(3).await;

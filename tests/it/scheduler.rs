@@ -3,6 +3,7 @@
 //! once per period, across restarts, crashes between claim and post, several processes; after downtime only
 //! the latest missed period, marked late.
 
+use crate::support::bot::message_title;
 use crate::support::fake_discord::{
     FakeChannel, FakeConfig, FakeDiscord, LOCKED_CHANNEL_ID, PARTNERS_CHANNEL_ID, REVOPS_ROLE_ID,
     STANDARD_GUILD_ID,
@@ -63,6 +64,16 @@ impl Harness {
             t,
             ctx,
         }
+    }
+
+    /// From Friday 2027-01-01 00:00Z on, the weekly digest scheduled for Mondays at 09:00 (UTC) in #partners.
+    async fn weekly_on_mondays() -> Harness {
+        let h = Harness::new(at(2027, 1, 1, 0, 0, 0)).await;
+        h.ok(&format!(
+            r#"/schedule set digest:weekly cron:"0 9 * * MON" channel:{PARTNERS_CHANNEL_ID}"#
+        ))
+        .await;
+        h
     }
 
     async fn ok(&self, line: &str) -> Value {
@@ -130,13 +141,6 @@ impl Harness {
     }
 }
 
-fn title(body: &Value) -> String {
-    body["embeds"][0]["title"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string()
-}
-
 #[track_caller]
 fn posted(reports: &[RunReport], period: &str, late: bool) {
     assert_eq!(reports.len(), 1, "{reports:?}");
@@ -167,13 +171,13 @@ async fn weekly_at_nine_local_across_a_dst_change() {
     let posts = h.posts(PARTNERS_CHANNEL_ID);
     assert_eq!(posts.len(), 2);
     assert!(
-        title(&posts[0]).starts_with("Weekly allocation check 2027-W11: no data"),
+        message_title(&posts[0]).starts_with("Weekly allocation check 2027-W11: no data"),
         "{}",
         posts[0]
     );
-    assert!(title(&posts[1]).starts_with("Weekly allocation check 2027-W12"));
+    assert!(message_title(&posts[1]).starts_with("Weekly allocation check 2027-W12"));
     for p in &posts {
-        assert!(!title(p).contains("late"), "{p}");
+        assert!(!message_title(p).contains("late"), "{p}");
         // the no-data digest is posted, and reminds the team to log
         assert!(p["embeds"][0]["description"]
             .as_str()
@@ -196,11 +200,7 @@ async fn weekly_at_nine_local_across_a_dst_change() {
 /// not post the period again, and posts the next one once.
 #[tokio::test]
 async fn a_restart_does_not_post_the_period_again() {
-    let h = Harness::new(at(2027, 1, 1, 0, 0, 0)).await;
-    h.ok(&format!(
-        r#"/schedule set digest:weekly cron:"0 9 * * MON" channel:{PARTNERS_CHANNEL_ID}"#
-    ))
-    .await;
+    let h = Harness::weekly_on_mondays().await;
     let first = h.scheduler("before-restart");
     // Monday 2027-01-04 covers 2026-W53 (2026 has 53 ISO weeks).
     posted(
@@ -231,11 +231,7 @@ async fn a_restart_does_not_post_the_period_again() {
 /// another instance takes it over and posts it exactly once.
 #[tokio::test]
 async fn a_crash_between_claim_and_post_is_retried_once_after_the_lease() {
-    let h = Harness::new(at(2027, 1, 1, 0, 0, 0)).await;
-    h.ok(&format!(
-        r#"/schedule set digest:weekly cron:"0 9 * * MON" channel:{PARTNERS_CHANNEL_ID}"#
-    ))
-    .await;
+    let h = Harness::weekly_on_mondays().await;
     let fire = at(2027, 1, 4, 9, 0, 0);
     h.t.clock.set(fire);
     let period = partnerfit::schedule::period_of(DigestKind::Weekly, fire, chrono_tz::UTC);
@@ -257,7 +253,7 @@ async fn a_crash_between_claim_and_post_is_retried_once_after_the_lease() {
     // Posted more than two minutes after its fire time, because the poster was down: marked late.
     let r = h.tick_at(&s, fire + Span::seconds(121)).await;
     posted(&r, "2026-W53", true);
-    assert!(title(&h.posts(PARTNERS_CHANNEL_ID)[0]).contains("(late)"));
+    assert!(message_title(&h.posts(PARTNERS_CHANNEL_ID)[0]).contains("(late)"));
     let show = h.ok("/schedule show").await;
     assert_eq!(show["schedules"][0]["last_run"]["late"], true);
     for t in [Span::seconds(122), Span::seconds(400), Span::hours(30)] {
@@ -274,11 +270,7 @@ async fn a_crash_between_claim_and_post_is_retried_once_after_the_lease() {
 /// only the latest missed period is posted (marked late); the stale claim is given up, not posted too.
 #[tokio::test]
 async fn a_crash_then_long_downtime_posts_only_the_latest_period() {
-    let h = Harness::new(at(2027, 1, 1, 0, 0, 0)).await;
-    h.ok(&format!(
-        r#"/schedule set digest:weekly cron:"0 9 * * MON" channel:{PARTNERS_CHANNEL_ID}"#
-    ))
-    .await;
+    let h = Harness::weekly_on_mondays().await;
     let fire = at(2027, 1, 4, 9, 0, 0);
     h.claimed_by_a_process_that_dies("2026-W53", fire).await;
     let s = h.scheduler("back-up");
@@ -287,7 +279,7 @@ async fn a_crash_then_long_downtime_posts_only_the_latest_period() {
     posted(&r, "2027-W03", true);
     assert!(h.tick_at(&s, at(2027, 1, 27, 12, 5, 0)).await.is_empty());
     assert_eq!(h.posts(PARTNERS_CHANNEL_ID).len(), 1);
-    assert!(title(&h.posts(PARTNERS_CHANNEL_ID)[0])
+    assert!(message_title(&h.posts(PARTNERS_CHANNEL_ID)[0])
         .starts_with("Weekly allocation check 2027-W03 (late)"));
 }
 
@@ -295,11 +287,7 @@ async fn a_crash_then_long_downtime_posts_only_the_latest_period() {
 /// (2027-02-01, covering 2027-W04) is posted, once, marked late. The next Monday is posted on time.
 #[tokio::test]
 async fn downtime_over_several_fire_times_posts_only_the_latest_marked_late() {
-    let h = Harness::new(at(2027, 1, 1, 0, 0, 0)).await;
-    h.ok(&format!(
-        r#"/schedule set digest:weekly cron:"0 9 * * MON" channel:{PARTNERS_CHANNEL_ID}"#
-    ))
-    .await;
+    let h = Harness::weekly_on_mondays().await;
     let s = h.scheduler("back-up");
     let r = h.tick_at(&s, at(2027, 2, 3, 12, 0, 0)).await;
     posted(&r, "2027-W04", true);
@@ -313,11 +301,11 @@ async fn downtime_over_several_fire_times_posts_only_the_latest_marked_late() {
     let posts = h.posts(PARTNERS_CHANNEL_ID);
     assert_eq!(posts.len(), 2, "{posts:?}");
     assert!(
-        title(&posts[0]).starts_with("Weekly allocation check 2027-W04 (late)"),
+        message_title(&posts[0]).starts_with("Weekly allocation check 2027-W04 (late)"),
         "{}",
-        title(&posts[0])
+        message_title(&posts[0])
     );
-    assert!(!title(&posts[1]).contains("late"));
+    assert!(!message_title(&posts[1]).contains("late"));
     // /schedule show says what happened last
     let show = h.ok("/schedule show").await;
     let weekly = &show["schedules"][0];
@@ -339,11 +327,7 @@ async fn downtime_over_several_fire_times_posts_only_the_latest_marked_late() {
 /// Two bot processes (two connections to one database) tick at the same instant: one posts.
 #[tokio::test]
 async fn two_schedulers_at_the_same_instant_post_once() {
-    let h = Harness::new(at(2027, 1, 1, 0, 0, 0)).await;
-    h.ok(&format!(
-        r#"/schedule set digest:weekly cron:"0 9 * * MON" channel:{PARTNERS_CHANNEL_ID}"#
-    ))
-    .await;
+    let h = Harness::weekly_on_mondays().await;
     let other_app = App::new(Store::open(&h.t.url).await.unwrap(), h.t.clock.clone());
     let a = h.scheduler("a");
     let b = h.scheduler_on(&other_app, "b");
@@ -360,11 +344,7 @@ async fn two_schedulers_at_the_same_instant_post_once() {
 /// A server error is a passing failure: retried after the 30 s back-off, then posted once. A 429 too.
 #[tokio::test]
 async fn a_server_error_is_retried_after_the_back_off() {
-    let h = Harness::new(at(2027, 1, 1, 0, 0, 0)).await;
-    h.ok(&format!(
-        r#"/schedule set digest:weekly cron:"0 9 * * MON" channel:{PARTNERS_CHANNEL_ID}"#
-    ))
-    .await;
+    let h = Harness::weekly_on_mondays().await;
     let s = h.scheduler("a");
     let fire = at(2027, 1, 4, 9, 0, 0);
     h.fake
@@ -448,7 +428,7 @@ async fn a_forbidden_channel_is_reported_where_the_schedule_was_set_and_retried_
     let reports = h.posts(PARTNERS_CHANNEL_ID);
     assert_eq!(reports.len(), 1, "reported where the schedule was set");
     assert_eq!(
-        title(&reports[0]),
+        message_title(&reports[0]),
         "The weekly digest for 2027-W01 could not be posted"
     );
     let text = reports[0]["embeds"][0]["description"].as_str().unwrap();
@@ -501,11 +481,7 @@ async fn a_forbidden_channel_is_reported_where_the_schedule_was_set_and_retried_
 /// Paused schedules post nothing; resuming does not catch up the periods that passed while paused.
 #[tokio::test]
 async fn paused_schedules_post_nothing_and_resume_does_not_catch_up() {
-    let h = Harness::new(at(2027, 1, 1, 0, 0, 0)).await;
-    h.ok(&format!(
-        r#"/schedule set digest:weekly cron:"0 9 * * MON" channel:{PARTNERS_CHANNEL_ID}"#
-    ))
-    .await;
+    let h = Harness::weekly_on_mondays().await;
     let s = h.scheduler("a");
     posted(
         &h.tick_at(&s, at(2027, 1, 4, 9, 0, 0)).await,
@@ -557,7 +533,7 @@ async fn the_quarterly_post_mentions_only_the_review_role_and_is_stored() {
         p["allowed_mentions"]["roles"],
         json!([REVOPS_ROLE_ID.to_string()])
     );
-    assert!(title(p).starts_with("Quarterly re-check 2026-Q4: insufficient-data"));
+    assert!(message_title(p).starts_with("Quarterly re-check 2026-Q4: insufficient-data"));
     let files = &h.fake.channel_messages(PARTNERS_CHANNEL_ID)[0].files;
     assert_eq!(files.len(), 1);
     assert!(files[0].bytes.starts_with(b"\x89PNG"));
@@ -579,11 +555,7 @@ async fn the_quarterly_post_mentions_only_the_review_role_and_is_stored() {
 /// Bad schedules are refused in one line and change nothing.
 #[tokio::test]
 async fn bad_schedules_are_refused_in_one_line_and_change_nothing() {
-    let h = Harness::new(at(2027, 1, 1, 0, 0, 0)).await;
-    h.ok(&format!(
-        r#"/schedule set digest:weekly cron:"0 9 * * MON" channel:{PARTNERS_CHANNEL_ID}"#
-    ))
-    .await;
+    let h = Harness::weekly_on_mondays().await;
     let before = h.ok("/schedule show").await;
     for (line, says) in [
         // February 30th never comes

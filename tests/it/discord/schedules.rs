@@ -2,7 +2,10 @@
 //! exactly once per period (across a clean restart and a kill), the quarterly digest's one review-role
 //! mention, and a digest posted on demand.
 
-use crate::support::bot::{content, deferred, is_ephemeral, opt, slash, title, Bot, WAIT};
+use crate::support::bot::{
+    assert_one_png_chart, content, deferred, is_ephemeral, message_title, opt, slash, title, Bot,
+    WAIT,
+};
 use crate::support::fake_discord::{
     FakeDiscord, Invoker, LOCKED_CHANNEL_ID, PARTNERS_CHANNEL_ID, REVOPS_ROLE_ID,
 };
@@ -29,15 +32,11 @@ async fn schedules_post_each_period_exactly_once_across_restarts() {
     schedule_firing_now(&fake, "weekly", PARTNERS_CHANNEL_ID).await;
     let first = awaited_post(&fake, &bot, PARTNERS_CHANNEL_ID).await;
     assert!(
-        first.body["embeds"][0]["title"]
-            .as_str()
-            .unwrap()
-            .starts_with("Weekly allocation check"),
+        message_title(&first.body).starts_with("Weekly allocation check"),
         "{}",
         first.body
     );
-    assert_eq!(first.files.len(), 1, "the chart");
-    assert!(first.files[0].bytes.starts_with(b"\x89PNG"));
+    assert_one_png_chart(&first);
     assert_eq!(first.body["allowed_mentions"]["parse"], json!([]));
     assert!(first.body["nonce"].is_string() && first.body["enforce_nonce"] == true);
     // several more fire times pass: still one post
@@ -78,15 +77,11 @@ async fn the_scheduled_quarterly_digest_mentions_the_review_role_once() {
         json!([REVOPS_ROLE_ID.to_string()])
     );
     assert!(
-        post.body["embeds"][0]["title"]
-            .as_str()
-            .unwrap()
-            .starts_with("Quarterly re-check"),
+        message_title(&post.body).starts_with("Quarterly re-check"),
         "{}",
         post.body
     );
-    assert_eq!(post.files.len(), 1, "the chart");
-    assert!(post.files[0].bytes.starts_with(b"\x89PNG"));
+    assert_one_png_chart(&post);
     assert!(post.files[0].filename.starts_with("recheck-"));
     assert_eq!(
         posts_after_more_ticks(&fake, &bot).await,

@@ -185,16 +185,23 @@ pub fn nested(sub: &[&str], leaf: Vec<Value>) -> Value {
     v
 }
 
-/// Run a slash command in the standard guild's #partners as `who`; returns the callback body.
-pub async fn slash(fake: &FakeDiscord, who: &Invoker, path: &[&str], leaf: Vec<Value>) -> Value {
-    let payload = super::fake_discord::slash_command(
+/// The slash command `path` (with `leaf` options below it) in the standard guild's #partners, as `who`.
+pub fn in_partners(who: &Invoker, path: &[&str], leaf: Vec<Value>) -> Value {
+    super::fake_discord::slash_command(
         Some(STANDARD_GUILD_ID),
         PARTNERS_CHANNEL_ID,
         who,
         path[0],
         nested(&path[1..], leaf),
-    );
-    let id = fake.send_interaction(payload).await.unwrap();
+    )
+}
+
+/// Run a slash command in the standard guild's #partners as `who`; returns the callback body.
+pub async fn slash(fake: &FakeDiscord, who: &Invoker, path: &[&str], leaf: Vec<Value>) -> Value {
+    let id = fake
+        .send_interaction(in_partners(who, path, leaf))
+        .await
+        .unwrap();
     fake.interaction_response(id, WAIT).await.unwrap()
 }
 
@@ -214,14 +221,7 @@ pub async fn deferred(
     path: &[&str],
     leaf: Vec<Value>,
 ) -> (Value, Recorded) {
-    let payload = super::fake_discord::slash_command(
-        Some(STANDARD_GUILD_ID),
-        PARTNERS_CHANNEL_ID,
-        who,
-        path[0],
-        nested(&path[1..], leaf),
-    );
-    send_deferred(fake, payload).await
+    send_deferred(fake, in_partners(who, path, leaf)).await
 }
 
 /// The first embed's title of an interaction callback.
@@ -230,6 +230,21 @@ pub fn title(reply: &Value) -> String {
         .as_str()
         .unwrap_or_default()
         .to_string()
+}
+
+/// The first embed's title of a message body (a post, or an edit of a deferred reply).
+pub fn message_title(body: &Value) -> String {
+    body["embeds"][0]["title"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// A digest message: one attachment, its PNG chart.
+#[track_caller]
+pub fn assert_one_png_chart(post: &Recorded) {
+    assert_eq!(post.files.len(), 1, "the chart");
+    assert!(post.files[0].bytes.starts_with(b"\x89PNG"));
 }
 
 /// The text of an ephemeral error reply.
