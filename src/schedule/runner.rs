@@ -150,7 +150,13 @@ impl Scheduler {
     pub async fn tick(&self) -> Result<Vec<RunReport>, AppError> {
         let now = self.app.now();
         let mut reports = Vec::new();
-        let runs = self.app.store.expired_unposted_runs(now).await?;
+        // Expired leases, and leases set before the clock was stepped back (they would hold a run back as
+        // long as the step).
+        let runs = self
+            .app
+            .store
+            .unposted_runs_to_take_over(now, self.lease)
+            .await?;
         for run in runs.into_iter().filter(|r| self.mine(&r.workspace_id)) {
             // A run of a paused (or removed) schedule waits: claiming it would only bump its attempts.
             let Some(s) = self

@@ -179,7 +179,8 @@ impl Store {
     }
 
     /// Claim a period: insert the run, or take over a claim whose lease expired before it was posted (`late`
-    /// then replaces the stored flag: a take-over may happen long after the fire time).
+    /// then replaces the stored flag: a take-over may happen long after the fire time). A lease that ends
+    /// more than twice `lease_until - now` from now counts as expired: the clock was stepped back since.
     #[tracing::instrument(skip(self))]
     #[allow(clippy::too_many_arguments)]
     pub async fn claim_run(
@@ -213,7 +214,7 @@ impl Store {
         let attempt: Option<i64> = sqlx::query_scalar(
             "UPDATE digest_runs SET claimed_by = $1, claimed_at = $2, lease_until = $3, attempts = attempts + 1, \
              late = $7 WHERE workspace_id = $4 AND digest = $5 AND period = $6 AND posted_at IS NULL \
-             AND lease_until < $2 RETURNING attempts",
+             AND (lease_until < $2 OR lease_until > $8) RETURNING attempts",
         )
         .bind(claimer)
         .bind(ts(now))
@@ -222,6 +223,7 @@ impl Store {
         .bind(digest.as_str())
         .bind(period)
         .bind(late as i64)
+        .bind(ts(lease_ahead_limit(now, lease_until)))
         .write_optional(self.pool())
         .await?;
         Ok(match attempt {
@@ -366,11 +368,28 @@ impl Store {
     /// Runs claimed but not posted whose lease has expired (to retry), across all workspaces.
     #[tracing::instrument(skip(self))]
     pub async fn expired_unposted_runs(&self, now: DateTime<Utc>) -> Result<Vec<PendingRun>> {
+        self.unposted_runs_to_take_over(now, chrono::Duration::MAX)
+            .await
+    }
+
+    /// Runs claimed but not posted that may be taken over at `now` by a process whose lease is `lease`: their
+    /// lease has expired, or it ends more than two leases from now, which no claim, renewal or back-off sets —
+    /// the clock was stepped back since (its lease would otherwise hold the run back as long as the step).
+    #[tracing::instrument(skip(self))]
+    pub async fn unposted_runs_to_take_over(
+        &self,
+        now: DateTime<Utc>,
+        lease: chrono::Duration,
+    ) -> Result<Vec<PendingRun>> {
+        let limit = now
+            .checked_add_signed(lease)
+            .map_or_else(far_future, |until| lease_ahead_limit(now, until));
         let rows = sqlx::query(
             "SELECT workspace_id, digest, period, fire_at, late FROM digest_runs \
-             WHERE posted_at IS NULL AND lease_until < $1 ORDER BY fire_at",
+             WHERE posted_at IS NULL AND (lease_until < $1 OR lease_until > $2) ORDER BY fire_at",
         )
         .bind(ts(now))
+        .bind(ts(limit))
         .fetch_all(self.pool())
         .await?;
         rows.iter()
@@ -500,4 +519,21 @@ fn recheck_from_row(r: &sqlx::any::AnyRow) -> Result<StoredRecheck> {
         fingerprint: get(r, "fingerprint")?,
         stored_at: get(r, "stored_at")?,
     })
+}
+
+/// The latest end a lease of `until - now` can have at `now` when every clock moved forward: claims, renewals
+/// and back-offs all set at most one lease from their own now, so a lease ending later than two leases from
+/// now was set before the clock was stepped back. Capped at year 9999 (timestamps compare as text).
+fn lease_ahead_limit(now: DateTime<Utc>, until: DateTime<Utc>) -> DateTime<Utc> {
+    until
+        .checked_add_signed(until - now)
+        .filter(|t| *t < far_future())
+        .unwrap_or_else(far_future)
+}
+
+fn far_future() -> DateTime<Utc> {
+    use chrono::TimeZone;
+    Utc.with_ymd_and_hms(9999, 12, 31, 23, 59, 59)
+        .single()
+        .unwrap_or(DateTime::<Utc>::MAX_UTC)
 }

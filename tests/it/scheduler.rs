@@ -20,6 +20,8 @@ use serde_json::{json, Value};
 use std::sync::Arc;
 use std::time::Duration;
 
+mod clock_jumps;
+
 /// A second channel the bot can post in, for digests set from #partners.
 const DIGESTS_CHANNEL_ID: u64 = 3002;
 
