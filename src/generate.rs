@@ -6,7 +6,9 @@
 
 use crate::domain::evidence::Observation;
 use crate::domain::profile::TraitKind;
-use crate::domain::{Amount, Hours, OutcomeKind, PartnerName, PartnerType, Quarter, Stage, Week};
+use crate::domain::{
+    Amount, Hours, Lifecycle, OutcomeKind, PartnerName, PartnerType, Quarter, Stage, Week,
+};
 use crate::store::{
     NewAllocation, NewEvidence, NewOutcome, NewPartner, NewTrait, Store, StoreError,
 };
@@ -230,7 +232,7 @@ pub async fn generate(store: &Store, spec: &Spec) -> Result<Counts, StoreError> 
             tx.insert_evidence(ws, &evidence, WHO, now).await?;
             evidence.clear();
         }
-        if p.stage != Stage::Signed {
+        if p.lifecycle.stage() != Stage::Signed {
             continue;
         }
         counts.signed += 1;
@@ -298,13 +300,15 @@ fn new_partner(i: usize, spec: &Spec, rng: &mut StdRng) -> Result<NewPartner, St
     } else {
         (Stage::Prospect, None, None)
     };
+    let drop_reason = dropped.map(|_| "no pipeline after two quarters".to_string());
+    let name = PartnerName::parse(&name).map_err(|e| StoreError::Corrupt(e.0))?;
+    let lifecycle =
+        Lifecycle::from_columns(name.as_str(), Some(stage), signed, dropped, drop_reason)
+            .map_err(|e| StoreError::Corrupt(format!("generated partner {name}: {e:?}")))?;
     Ok(NewPartner {
-        name: PartnerName::parse(&name).map_err(|e| StoreError::Corrupt(e.0))?,
+        name,
         partner_type: PartnerType::ALL[i % PartnerType::ALL.len()],
-        stage,
-        signed,
-        dropped,
-        drop_reason: dropped.map(|_| "no pipeline after two quarters".to_string()),
+        lifecycle,
         champion: rng.random_bool(0.5).then(|| format!("champion{}", i % 97)),
         note: None,
     })

@@ -271,11 +271,14 @@ pub async fn weekly(
                 .map(|(id, _, _)| *id)
         })
         .collect();
+    // Its signed periods, not only its current one: a partner signed again since keeps its past.
+    let periods = app.store.signed_periods(ws).await?;
     let candidates: Vec<&Partner> = partners
         .iter()
         .filter(|p| {
-            p.signed.is_some_and(|d| d <= end)
-                && p.dropped.is_none_or(|d| d > end)
+            periods
+                .get(&p.id)
+                .is_some_and(|ps| ps.iter().any(|s| s.active_at(end)))
                 && !active.contains(&p.id)
         })
         .collect();
@@ -608,9 +611,13 @@ pub async fn quarterly(
 ) -> AppResult<QuarterlyDigest> {
     let (first, last) = (quarter.first_day(), quarter.last_day());
     let partners = app.store.partners(ws, &Default::default()).await?;
+    // The cohort by each partner's signed periods: one dropped and signed again later stays in the cohorts
+    // of the quarters its first period reached into.
+    let periods = app.store.signed_periods(ws).await?;
+    let periods_of = |id: i64| periods.get(&id).map(Vec::as_slice).unwrap_or_default();
     let cohort: Vec<Partner> = partners
         .into_iter()
-        .filter(|p| p.signed.is_some_and(|d| d <= last) && p.dropped.is_none_or(|d| d >= first))
+        .filter(|p| periods_of(p.id).iter().any(|s| s.reaches(first, last)))
         .collect();
     let screens = screen_many(app, ws, settings, &cohort, last).await?;
     let outcomes = app.store.outcomes_between(ws, first, last).await?;
@@ -704,7 +711,7 @@ pub async fn quarterly(
     let signed_in_q: Vec<usize> = cohort
         .iter()
         .enumerate()
-        .filter(|(_, p)| p.signed.is_some_and(|d| quarter.contains(d)))
+        .filter(|(_, p)| periods_of(p.id).iter().any(|s| quarter.contains(s.signed)))
         .map(|(i, _)| i)
         .collect();
     let signed_matching = signed_in_q.iter().filter(|i| members[**i].matching).count();

@@ -6,7 +6,7 @@ use super::lists::{ListId, PAGE_LINES};
 use super::screen::{screen_many, screen_partner, verdict_label, ScreenReply};
 use super::{lookup, App, AppError, AppResult, Ctx, Reply};
 use crate::domain::text::{CHAMPION, NOTE, REASON};
-use crate::domain::{PartnerName, PartnerType, Stage, Verdict};
+use crate::domain::{Lifecycle, PartnerName, PartnerType, SignedPeriod, Stage, Verdict};
 use crate::store::{FormerName, NewPartner, Partner, PartnerFilter, StoreError};
 use chrono::NaiveDate;
 use serde::Serialize;
@@ -74,10 +74,7 @@ pub async fn add(app: &App, ctx: &Ctx, input: AddIn) -> AppResult<Reply> {
     let p = NewPartner {
         name: name.clone(),
         partner_type: ty,
-        stage: Stage::Prospect,
-        signed: None,
-        dropped: None,
-        drop_reason: None,
+        lifecycle: Lifecycle::Prospect,
         champion,
         note,
     };
@@ -124,6 +121,13 @@ pub struct Shown {
     /// The names it had before it was renamed, oldest first (absent when it never was).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub former_names: Vec<FormerName>,
+    /// Every period it was signed, oldest first (absent unless it was signed again after a drop).
+    #[serde(skip_serializing_if = "signed_once")]
+    pub signed_periods: Vec<SignedPeriod>,
+}
+
+fn signed_once(periods: &[SignedPeriod]) -> bool {
+    periods.len() <= 1
 }
 
 impl Render for Shown {
@@ -134,7 +138,7 @@ impl Render for Shown {
             "{} — {} {} — {}",
             p.name,
             p.partner_type,
-            p.stage,
+            p.lifecycle.stage(),
             verdict_label(self.screen.verdict)
         );
         let mut facts = vec![format!(
@@ -142,14 +146,23 @@ impl Render for Shown {
             p.created_by,
             &p.created_at[..10.min(p.created_at.len())]
         )];
-        if let Some(d) = p.signed {
+        if let Some(d) = p.lifecycle.signed_on() {
             facts.push(format!("signed {d}"));
         }
-        if let Some(d) = p.dropped {
-            facts.push(format!(
-                "dropped {d}: {}",
-                p.drop_reason.as_deref().unwrap_or("")
-            ));
+        if let Lifecycle::Dropped { on, reason, .. } = &p.lifecycle {
+            facts.push(format!("dropped {on}: {reason}"));
+        }
+        if !signed_once(&self.signed_periods) {
+            // The current (or last) period is the one above; the earlier ones are its history.
+            let earlier = &self.signed_periods[..self.signed_periods.len() - 1];
+            for e in earlier {
+                facts.push(format!(
+                    "earlier: signed {}, dropped {} ({})",
+                    e.signed,
+                    e.dropped.map(|d| d.to_string()).unwrap_or_default(),
+                    e.reason.as_deref().unwrap_or("")
+                ));
+            }
         }
         if let Some(c) = &p.champion {
             facts.push(format!("champion {c}"));
@@ -183,7 +196,9 @@ pub async fn show(app: &App, ctx: &Ctx, input: PartnerIn) -> AppResult<Reply> {
     let screen = screen_partner(app, ctx, &settings, &p, app.today(&settings)).await?;
     let evidence = app.store.partner_evidence(&ctx.workspace, p.id).await?;
     let former_names = app.store.former_names(&ctx.workspace, p.id).await?;
+    let signed_periods = app.store.partner_periods(&ctx.workspace, p.id).await?;
     Ok(Reply::from_typed(Shown {
+        signed_periods,
         evidence_records: evidence.len(),
         retracted_records: evidence.iter().filter(|e| e.retracted).count(),
         partner: p,
@@ -365,8 +380,8 @@ async fn roster_lines(
         id: p.id,
         name: p.name,
         partner_type: p.partner_type,
-        stage: p.stage,
-        signed: p.signed,
+        stage: p.lifecycle.stage(),
+        signed: p.lifecycle.signed_on(),
     }))
 }
 
@@ -491,16 +506,6 @@ pub(crate) fn check_not_future(date: NaiveDate, today: NaiveDate, what: &str) ->
     Ok(())
 }
 
-/// A partner cannot be dropped before it was signed.
-pub fn check_drop_date(name: &str, signed: Option<NaiveDate>, dropped: NaiveDate) -> AppResult<()> {
-    if let Some(signed) = signed.filter(|s| dropped < *s) {
-        return Err(AppError::user(format!(
-            "{name} was signed on {signed}; the drop date cannot be earlier."
-        )));
-    }
-    Ok(())
-}
-
 input! {
     /// What `/partner sign` reads.
     pub struct SignIn {
@@ -516,14 +521,11 @@ pub async fn sign(app: &App, ctx: &Ctx, input: SignIn) -> AppResult<Reply> {
     let today = app.today(&settings);
     let date = input.date.unwrap_or(today);
     check_not_future(date, today, "the signing date")?;
-    if p.stage == Stage::Signed {
-        return Err(AppError::user(format!(
-            "{} is already signed (on {}).",
-            p.name,
-            p.signed.map(|d| d.to_string()).unwrap_or_default()
-        )));
-    }
-    app.store.sign_partner(&ctx.workspace, p.id, date).await?;
+    let signed = p
+        .lifecycle
+        .sign(date)
+        .map_err(|r| AppError::user(r.message(&p.name)))?;
+    change_lifecycle(app, ctx, &p, &signed).await?;
     let screen = screen_partner(app, ctx, &settings, &p, today).await?;
     Ok(Reply::from_typed(StageChanged {
         id: p.id,
@@ -552,17 +554,11 @@ pub async fn drop(app: &App, ctx: &Ctx, input: DropIn) -> AppResult<Reply> {
     let today = app.today(&settings);
     let date = input.date.unwrap_or(today);
     check_not_future(date, today, "the drop date")?;
-    if p.stage == Stage::Dropped {
-        return Err(AppError::user(format!(
-            "{} was already dropped (on {}).",
-            p.name,
-            p.dropped.map(|d| d.to_string()).unwrap_or_default()
-        )));
-    }
-    check_drop_date(&p.name, p.signed, date)?;
-    app.store
-        .drop_partner(&ctx.workspace, p.id, &reason, date)
-        .await?;
+    let dropped = p
+        .lifecycle
+        .drop(date, reason.clone())
+        .map_err(|r| AppError::user(r.message(&p.name)))?;
+    change_lifecycle(app, ctx, &p, &dropped).await?;
     Ok(Reply::from_typed(StageChanged {
         id: p.id,
         partner: p.name,
@@ -571,6 +567,22 @@ pub async fn drop(app: &App, ctx: &Ctx, input: DropIn) -> AppResult<Reply> {
         reason: Some(reason),
         verdict: None,
     }))
+}
+
+/// Store a partner's new life cycle; a change made meanwhile by someone else is a user error.
+async fn change_lifecycle(app: &App, ctx: &Ctx, p: &Partner, to: &Lifecycle) -> AppResult<()> {
+    match app
+        .store
+        .change_lifecycle(&ctx.workspace, p.id, &p.lifecycle, to)
+        .await
+    {
+        Ok(()) => Ok(()),
+        Err(StoreError::Conflict(_)) => Err(AppError::user(format!(
+            "{} was changed by someone else meanwhile: look at /partner show partner:\"{}\" and try again.",
+            p.name, p.name
+        ))),
+        Err(e) => Err(e.into()),
+    }
 }
 
 pub(crate) use check_not_future as not_future;

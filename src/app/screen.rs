@@ -282,7 +282,7 @@ pub fn screen_reply(
         partner_id: p.id,
         on_roster: true,
         partner_type: p.partner_type,
-        stage: p.stage,
+        stage: p.lifecycle.stage(),
         profile: profile.map(|p| p.name.clone()),
         revision: profile.map(|p| p.revision),
         as_of,

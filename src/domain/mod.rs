@@ -6,6 +6,7 @@
 pub mod allocation;
 pub mod evidence;
 pub mod groups;
+pub mod lifecycle;
 pub mod lint;
 pub mod profile;
 pub mod recheck;
@@ -14,4 +15,5 @@ pub mod stats;
 pub mod timezone;
 pub mod types;
 
+pub use lifecycle::{Lifecycle, SignedPeriod};
 pub use types::*;

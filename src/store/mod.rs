@@ -433,6 +433,7 @@ impl Store {
             ("traits", "id"),
             ("partners", "id"),
             ("partner_names", "id"),
+            ("signed_periods", "id"),
             ("evidence", "id"),
             ("allocations", "id"),
             ("outcomes", "id"),

@@ -1,11 +1,13 @@
 //! The partner roster.
 
 use super::write::{Write, WriteReturning};
-use super::{get, opt_day, parse_col, ts, Result, Store, StoreError};
-use crate::domain::{PartnerName, PartnerType, Stage};
+use super::{day, get, opt_day, parse_col, ts, Result, Store, StoreError};
+use crate::domain::lifecycle::PeriodChange;
+use crate::domain::{Lifecycle, PartnerName, PartnerType, SignedPeriod, Stage};
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::any::AnyRow;
 use sqlx::AssertSqlSafe;
+use std::collections::HashMap;
 
 /// A partner as stored.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -14,10 +16,9 @@ pub struct Partner {
     pub name: String,
     #[serde(rename = "type")]
     pub partner_type: PartnerType,
-    pub stage: Stage,
-    pub signed: Option<NaiveDate>,
-    pub dropped: Option<NaiveDate>,
-    pub drop_reason: Option<String>,
+    /// Serialized as the roster's `stage`, `signed`, `dropped` and `drop_reason`.
+    #[serde(flatten)]
+    pub lifecycle: Lifecycle,
     pub champion: Option<String>,
     pub note: Option<String>,
     pub created_by: String,
@@ -29,10 +30,7 @@ pub struct Partner {
 pub struct NewPartner {
     pub name: PartnerName,
     pub partner_type: PartnerType,
-    pub stage: Stage,
-    pub signed: Option<NaiveDate>,
-    pub dropped: Option<NaiveDate>,
-    pub drop_reason: Option<String>,
+    pub lifecycle: Lifecycle,
     pub champion: Option<String>,
     pub note: Option<String>,
 }
@@ -66,14 +64,23 @@ pub(crate) type PartnerCols = (
 pub(crate) fn partner_of(cols: PartnerCols) -> Result<Partner> {
     let (id, name, ty, stage, signed, dropped, drop_reason, champion, note, created_by, created_at) =
         cols;
+    let stage: Stage = parse_col(&stage, "stage")?;
+    let lifecycle = Lifecycle::from_columns(
+        &name,
+        Some(stage),
+        opt_day(signed)?,
+        opt_day(dropped)?,
+        drop_reason,
+    )
+    .map_err(|e| {
+        let e = e.into_iter().next().map(|e| e.message).unwrap_or_default();
+        StoreError::Corrupt(format!("partner #{id}: {e}"))
+    })?;
     Ok(Partner {
         id,
         name,
         partner_type: parse_col(&ty, "partner type")?,
-        stage: parse_col(&stage, "stage")?,
-        signed: opt_day(signed)?,
-        dropped: opt_day(dropped)?,
-        drop_reason,
+        lifecycle,
         champion,
         note,
         created_by,
@@ -152,20 +159,8 @@ impl Store {
         by: &str,
         now: DateTime<Utc>,
     ) -> Result<i64> {
-        Self::insert_partner(self.pool(), ws, p, by, now).await
-    }
-
-    pub(crate) async fn insert_partner<'e, E>(
-        exec: E,
-        ws: &str,
-        p: &NewPartner,
-        by: &str,
-        now: DateTime<Utc>,
-    ) -> Result<i64>
-    where
-        E: sqlx::Executor<'e, Database = sqlx::Any>,
-    {
-        sqlx::query_scalar(
+        let mut tx = self.pool().begin().await?;
+        let id = sqlx::query_scalar(
             "INSERT INTO partners (workspace_id, name, name_key, partner_type, stage, signed_on, dropped_on, drop_reason, \
              champion, note, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
         )
@@ -173,17 +168,22 @@ impl Store {
         .bind(p.name.as_str())
         .bind(p.name.key())
         .bind(p.partner_type.as_str())
-        .bind(p.stage.as_str())
-        .bind(opt_date(p.signed))
-        .bind(opt_date(p.dropped))
-        .bind(&p.drop_reason)
+        .bind(p.lifecycle.stage().as_str())
+        .bind(opt_date(p.lifecycle.signed_on()))
+        .bind(opt_date(p.lifecycle.dropped_on()))
+        .bind(p.lifecycle.drop_reason())
         .bind(&p.champion)
         .bind(&p.note)
         .bind(by)
         .bind(ts(now))
-        .write_one(exec)
+        .write_one(&mut *tx)
         .await
-        .map_err(|e| StoreError::from_write(e, "partner"))
+        .map_err(|e| StoreError::from_write(e, "partner"))?;
+        if let Some(period) = p.lifecycle.period() {
+            insert_period(&mut tx, ws, id, &period).await?;
+        }
+        tx.commit().await?;
+        Ok(id)
     }
 
     /// The partner with this name key (see [`crate::domain::name_key`]).
@@ -348,38 +348,83 @@ impl Store {
         Ok(names)
     }
 
-    /// Mark a partner signed on `date`.
+    /// Change a partner's life cycle from `from` (what the caller read) to `to`, and its signed periods with it
+    /// ([`Lifecycle::period_change`]), in one transaction. When the stored life cycle is no longer `from` (a
+    /// concurrent change), nothing is written and the answer is a [`StoreError::Conflict`].
     #[tracing::instrument(skip(self))]
-    pub async fn sign_partner(&self, ws: &str, id: i64, date: NaiveDate) -> Result<()> {
-        sqlx::query(
-            "UPDATE partners SET stage = 'signed', signed_on = $1, dropped_on = NULL, drop_reason = NULL \
-             WHERE workspace_id = $2 AND id = $3",
-        )
-        .bind(date.to_string())
-        .bind(ws)
-        .bind(id)
-        .write(self.pool())
-        .await?;
-        Ok(())
-    }
-
-    /// Drop a partner on `date` with a reason.
-    #[tracing::instrument(skip(self))]
-    pub async fn drop_partner(
+    pub async fn change_lifecycle(
         &self,
         ws: &str,
         id: i64,
-        reason: &str,
-        date: NaiveDate,
+        from: &Lifecycle,
+        to: &Lifecycle,
     ) -> Result<()> {
-        sqlx::query("UPDATE partners SET stage = 'dropped', dropped_on = $1, drop_reason = $2 WHERE workspace_id = $3 AND id = $4")
-            .bind(date.to_string())
-            .bind(reason)
-            .bind(ws)
-            .bind(id)
-            .write(self.pool())
-            .await?;
+        let mut tx = self.pool().begin().await?;
+        let changed = sqlx::query(
+            "UPDATE partners SET stage = $1, signed_on = $2, dropped_on = $3, drop_reason = $4 \
+             WHERE workspace_id = $5 AND id = $6 AND stage = $7 \
+             AND COALESCE(signed_on, '') = $8 AND COALESCE(dropped_on, '') = $9",
+        )
+        .bind(to.stage().as_str())
+        .bind(opt_date(to.signed_on()))
+        .bind(opt_date(to.dropped_on()))
+        .bind(to.drop_reason())
+        .bind(ws)
+        .bind(id)
+        .bind(from.stage().as_str())
+        .bind(opt_date(from.signed_on()).unwrap_or_default())
+        .bind(opt_date(from.dropped_on()).unwrap_or_default())
+        .write(&mut *tx)
+        .await?;
+        if changed == 0 {
+            return Err(StoreError::Conflict("partner life cycle".into()));
+        }
+        apply_period_change(&mut tx, ws, id, &from.period_change(to)).await?;
+        tx.commit().await?;
         Ok(())
+    }
+
+    /// Every signed period of the workspace's partners, by partner, each partner's in signing order.
+    #[tracing::instrument(skip(self))]
+    pub async fn signed_periods(&self, ws: &str) -> Result<HashMap<i64, Vec<SignedPeriod>>> {
+        let rows: Vec<(i64, String, Option<String>, Option<String>)> = sqlx::query_as(
+            "SELECT partner_id, signed_on, dropped_on, drop_reason FROM signed_periods \
+             WHERE workspace_id = $1 ORDER BY partner_id, signed_on, id",
+        )
+        .bind(ws)
+        .fetch_all(self.pool())
+        .await?;
+        let mut out: HashMap<i64, Vec<SignedPeriod>> = HashMap::new();
+        for (partner_id, signed, dropped, reason) in rows {
+            out.entry(partner_id).or_default().push(SignedPeriod {
+                signed: day(&signed)?,
+                dropped: opt_day(dropped)?,
+                reason,
+            });
+        }
+        Ok(out)
+    }
+
+    /// One partner's signed periods, in signing order.
+    #[tracing::instrument(skip(self))]
+    pub async fn partner_periods(&self, ws: &str, partner_id: i64) -> Result<Vec<SignedPeriod>> {
+        let rows: Vec<(String, Option<String>, Option<String>)> = sqlx::query_as(
+            "SELECT signed_on, dropped_on, drop_reason FROM signed_periods \
+             WHERE workspace_id = $1 AND partner_id = $2 ORDER BY signed_on, id",
+        )
+        .bind(ws)
+        .bind(partner_id)
+        .fetch_all(self.pool())
+        .await?;
+        rows.into_iter()
+            .map(|(signed, dropped, reason)| {
+                Ok(SignedPeriod {
+                    signed: day(&signed)?,
+                    dropped: opt_day(dropped)?,
+                    reason,
+                })
+            })
+            .collect()
     }
 
     /// Rename a partner: the new name must be free in the workspace (compared by key: a Conflict otherwise;
@@ -537,3 +582,61 @@ impl Store {
 
 /// The version of [`crate::domain::name_key`] the stored keys are computed with.
 const NAME_KEY_VERSION: i64 = 2;
+
+/// Add a signed period of partner `id`.
+pub(crate) async fn insert_period(
+    conn: &mut sqlx::AnyConnection,
+    ws: &str,
+    id: i64,
+    p: &SignedPeriod,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO signed_periods (workspace_id, partner_id, signed_on, dropped_on, drop_reason) \
+         VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(ws)
+    .bind(id)
+    .bind(p.signed.to_string())
+    .bind(opt_date(p.dropped))
+    .bind(p.reason.as_deref())
+    .write(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Apply a change of partner `id`'s signed periods (inside the caller's transaction).
+pub(crate) async fn apply_period_change(
+    conn: &mut sqlx::AnyConnection,
+    ws: &str,
+    id: i64,
+    change: &PeriodChange,
+) -> Result<()> {
+    match change {
+        PeriodChange::Keep => Ok(()),
+        PeriodChange::Open(on) => {
+            let period = SignedPeriod {
+                signed: *on,
+                dropped: None,
+                reason: None,
+            };
+            insert_period(conn, ws, id, &period).await
+        }
+        PeriodChange::SetLatest(p) => {
+            let changed = sqlx::query(
+                "UPDATE signed_periods SET signed_on = $1, dropped_on = $2, drop_reason = $3 \
+                 WHERE id = (SELECT MAX(id) FROM signed_periods WHERE workspace_id = $4 AND partner_id = $5)",
+            )
+            .bind(p.signed.to_string())
+            .bind(opt_date(p.dropped))
+            .bind(p.reason.as_deref())
+            .bind(ws)
+            .bind(id)
+            .write(&mut *conn)
+            .await?;
+            if changed == 0 {
+                insert_period(conn, ws, id, p).await?;
+            }
+            Ok(())
+        }
+    }
+}

@@ -9,7 +9,7 @@ use super::write::Write;
 use super::{day, get, parse_col, ts, Backend, NewAllocation, NewEvidence, NewOutcome, NewPartner};
 use super::{Result, Store, StoreError};
 use crate::domain::evidence::Observation;
-use crate::domain::{Amount, Hours, OutcomeKind, Week};
+use crate::domain::{Amount, Hours, Lifecycle, OutcomeKind, Week};
 use chrono::{DateTime, NaiveDate, Utc};
 use futures_util::{Stream, StreamExt, TryStreamExt};
 use sqlx::any::AnyRow;
@@ -486,6 +486,9 @@ impl ImportTx {
         now: DateTime<Utc>,
     ) -> Result<()> {
         let at = ts(now);
+        let before: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM partners")
+            .fetch_one(&mut *self.tx)
+            .await?;
         let into =
             "partners (workspace_id, name, name_key, partner_type, stage, signed_on, dropped_on, \
                     drop_reason, champion, note, created_by, created_at)";
@@ -494,31 +497,53 @@ impl ImportTx {
                 .bind(p.name.as_str())
                 .bind(p.name.key())
                 .bind(p.partner_type.as_str())
-                .bind(p.stage.as_str())
-                .bind(p.signed.map(|d| d.to_string()))
-                .bind(p.dropped.map(|d| d.to_string()))
-                .bind(p.drop_reason.as_deref())
+                .bind(p.lifecycle.stage().as_str())
+                .bind(p.lifecycle.signed_on().map(|d| d.to_string()))
+                .bind(p.lifecycle.dropped_on().map(|d| d.to_string()))
+                .bind(p.lifecycle.drop_reason())
                 .bind(p.champion.as_deref())
                 .bind(p.note.as_deref())
                 .bind(by)
                 .bind(at.as_str())
         })
-        .await
+        .await?;
+        if rows.iter().any(|p| p.lifecycle.period().is_some()) {
+            // The signed period of each new partner that was ever signed: the one its columns describe.
+            sqlx::query(
+                "INSERT INTO signed_periods (workspace_id, partner_id, signed_on, dropped_on, drop_reason) \
+                 SELECT workspace_id, id, signed_on, dropped_on, drop_reason FROM partners p \
+                 WHERE workspace_id = $1 AND id > $2 AND signed_on IS NOT NULL AND NOT EXISTS \
+                 (SELECT 1 FROM signed_periods s WHERE s.workspace_id = p.workspace_id AND s.partner_id = p.id) \
+                 ORDER BY id",
+            )
+            .bind(ws)
+            .bind(before)
+            .write(&mut *self.tx)
+            .await?;
+        }
+        Ok(())
     }
 
-    /// Set every field of partner `id` but its type and who created it, to `p`.
+    /// Set every field of partner `id` but its type and who created it, to `p`; its signed periods follow the
+    /// change from its life cycle `from` ([`crate::domain::Lifecycle::period_change`]).
     #[tracing::instrument(skip(self, p))]
-    pub async fn update_partner(&mut self, ws: &str, id: i64, p: &NewPartner) -> Result<()> {
+    pub async fn update_partner(
+        &mut self,
+        ws: &str,
+        id: i64,
+        from: &Lifecycle,
+        p: &NewPartner,
+    ) -> Result<()> {
         sqlx::query(
             "UPDATE partners SET name = $1, name_key = $2, stage = $3, signed_on = $4, dropped_on = $5, \
              drop_reason = $6, champion = $7, note = $8 WHERE workspace_id = $9 AND id = $10",
         )
         .bind(p.name.as_str())
         .bind(p.name.key())
-        .bind(p.stage.as_str())
-        .bind(p.signed.map(|d| d.to_string()))
-        .bind(p.dropped.map(|d| d.to_string()))
-        .bind(p.drop_reason.clone())
+        .bind(p.lifecycle.stage().as_str())
+        .bind(p.lifecycle.signed_on().map(|d| d.to_string()))
+        .bind(p.lifecycle.dropped_on().map(|d| d.to_string()))
+        .bind(p.lifecycle.drop_reason().map(str::to_string))
         .bind(p.champion.clone())
         .bind(p.note.clone())
         .bind(ws)
@@ -526,6 +551,8 @@ impl ImportTx {
         .write(&mut *self.tx)
         .await
         .map_err(|e| StoreError::from_write(e, "partner"))?;
+        let change = from.period_change(&p.lifecycle);
+        super::partners::apply_period_change(&mut self.tx, ws, id, &change).await?;
         Ok(())
     }
 

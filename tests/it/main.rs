@@ -15,6 +15,7 @@ mod fuzz;
 mod generate;
 mod groups;
 mod help;
+mod lifecycle;
 mod money;
 mod quarterly;
 mod reliability;

@@ -526,10 +526,7 @@ fn new_partner(name: &str) -> partnerfit::store::NewPartner {
     partnerfit::store::NewPartner {
         name: partnerfit::domain::PartnerName::parse(name).unwrap(),
         partner_type: partnerfit::domain::PartnerType::Si,
-        stage: partnerfit::domain::Stage::Prospect,
-        signed: None,
-        dropped: None,
-        drop_reason: None,
+        lifecycle: partnerfit::domain::Lifecycle::Prospect,
         champion: None,
         note: None,
     }

@@ -30,10 +30,7 @@ fn partner(name: &str, ty: PartnerType) -> NewPartner {
     NewPartner {
         name: PartnerName::parse(name).unwrap(),
         partner_type: ty,
-        stage: Stage::Prospect,
-        signed: None,
-        dropped: None,
-        drop_reason: None,
+        lifecycle: partnerfit::domain::Lifecycle::Prospect,
         champion: None,
         note: None,
     }
@@ -176,7 +173,11 @@ async fn roster_order_search_and_filters(db: Db) {
     let key = name_key("ACME 10");
     let p = s.partner_by_key(WS, &key).await.unwrap().unwrap();
     assert_eq!(p.name, "ACME 10");
-    s.sign_partner(WS, p.id, utc(2026, 11, 2, 0, 0).date_naive())
+    let signed_on = p
+        .lifecycle
+        .sign(utc(2026, 11, 2, 0, 0).date_naive())
+        .unwrap();
+    s.change_lifecycle(WS, p.id, &p.lifecycle, &signed_on)
         .await
         .unwrap();
     let signed = s
@@ -190,13 +191,19 @@ async fn roster_order_search_and_filters(db: Db) {
         .await
         .unwrap();
     assert_eq!(signed.len(), 1);
-    assert_eq!(signed[0].signed, Some(utc(2026, 11, 2, 0, 0).date_naive()));
-    s.drop_partner(WS, p.id, "churned", utc(2026, 11, 20, 0, 0).date_naive())
+    assert_eq!(
+        signed[0].lifecycle.signed_on(),
+        Some(utc(2026, 11, 2, 0, 0).date_naive())
+    );
+    let dropped = signed_on
+        .drop(utc(2026, 11, 20, 0, 0).date_naive(), "churned".into())
+        .unwrap();
+    s.change_lifecycle(WS, p.id, &signed_on, &dropped)
         .await
         .unwrap();
     let p = s.partner_by_id(WS, p.id).await.unwrap().unwrap();
     assert_eq!(
-        (p.stage, p.drop_reason.as_deref()),
+        (p.lifecycle.stage(), p.lifecycle.drop_reason()),
         (Stage::Dropped, Some("churned"))
     );
     assert!(s.partner_by_id("elsewhere", p.id).await.unwrap().is_none());

@@ -243,15 +243,15 @@ async fn roster<W: Write + Send>(
             today,
             rules,
         );
-        let signed = p.signed.map(|d| d.to_string());
-        let dropped = p.dropped.map(|d| d.to_string());
+        let signed = p.lifecycle.signed_on().map(|d| d.to_string());
+        let dropped = p.lifecycle.dropped_on().map(|d| d.to_string());
         let mut cells: Vec<Option<&str>> = vec![
             Some(p.name.as_str()),
             Some(p.partner_type.as_str()),
-            Some(p.stage.as_str()),
+            Some(p.lifecycle.stage().as_str()),
             signed.as_deref(),
             dropped.as_deref(),
-            p.drop_reason.as_deref(),
+            p.lifecycle.drop_reason(),
             p.champion.as_deref(),
             p.note.as_deref(),
             s.verdict.map(Verdict::as_str),

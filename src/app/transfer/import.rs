@@ -12,13 +12,14 @@ use super::csv_io::{Errors, Next, Row, RowError, Schema, Sheet};
 use super::{ImportKind, ImportReport};
 use crate::app::args::parse_bool;
 use crate::app::evidence::observation_for;
-use crate::app::partners::{check_drop_date, not_future};
+use crate::app::partners::not_future;
 use crate::app::records::{check_outcome, check_week, check_week_hours};
 use crate::app::{lookup, App, AppError, AppResult, Settings};
 use crate::domain::evidence::Observation;
 use crate::domain::profile::{Profile, Trait};
 use crate::domain::text::{CHAMPION, NOTE, REASON, REFERENCE, SOURCE};
 use crate::domain::TextRule;
+use crate::domain::{lifecycle::PeriodChange, lifecycle::Refusal, Lifecycle};
 use crate::domain::{
     name_key, parse_date, parse_number, snippet, Amount, Hours, OutcomeKind, PartnerName,
     PartnerType, Stage, Week,
@@ -56,8 +57,8 @@ enum Action {
     /// The row is already in the database.
     Unchanged,
     CreatePartner(NewPartner),
-    /// Update partner `id` to the row; the text says what changes.
-    UpdatePartner(i64, NewPartner, String),
+    /// Update partner `id` from its life cycle to the row; the text says what changes.
+    UpdatePartner(i64, Lifecycle, NewPartner, String),
     Evidence(NewEvidence),
     Allocation(NewAllocation),
     Outcome(NewOutcome),
@@ -81,7 +82,7 @@ struct Target<'a> {
 #[derive(Debug, Default)]
 struct Pending {
     created: Vec<NewPartner>,
-    updated: Vec<(i64, NewPartner)>,
+    updated: Vec<(i64, Lifecycle, NewPartner)>,
     evidence: Vec<NewEvidence>,
     allocations: Vec<NewAllocation>,
     outcomes: Vec<NewOutcome>,
@@ -120,8 +121,8 @@ impl Pending {
             return Ok(());
         }
         tx.insert_partners(ws, &self.created, by, now).await?;
-        for (id, p) in &self.updated {
-            tx.update_partner(ws, *id, p).await?;
+        for (id, from, p) in &self.updated {
+            tx.update_partner(ws, *id, from, p).await?;
         }
         tx.insert_evidence(ws, &self.evidence, by, now).await?;
         tx.insert_allocations(ws, &self.allocations, by, now)
@@ -394,93 +395,33 @@ fn partner_changes(old: &Partner, new: &NewPartner) -> Vec<String> {
     if old.name != new.name.as_str() {
         out.push(format!("name `{}` → `{}`", old.name, new.name));
     }
-    if old.stage != new.stage {
-        out.push(format!("stage {} → {}", old.stage, new.stage));
+    let (old_l, new_l) = (&old.lifecycle, &new.lifecycle);
+    if old_l.stage() != new_l.stage() {
+        out.push(format!("stage {} → {}", old_l.stage(), new_l.stage()));
     }
     let mut field = |label: &str, a: String, b: String| {
         if a != b {
             out.push(format!("{label} {a} → {b}"));
         }
     };
-    field("signed", show_opt(&old.signed), show_opt(&new.signed));
-    field("dropped", show_opt(&old.dropped), show_opt(&new.dropped));
+    field(
+        "signed",
+        show_opt(&old_l.signed_on()),
+        show_opt(&new_l.signed_on()),
+    );
+    field(
+        "dropped",
+        show_opt(&old_l.dropped_on()),
+        show_opt(&new_l.dropped_on()),
+    );
     field(
         "drop_reason",
-        show_opt(&old.drop_reason),
-        show_opt(&new.drop_reason),
+        show_opt(&old_l.drop_reason()),
+        show_opt(&new_l.drop_reason()),
     );
     field("champion", show_opt(&old.champion), show_opt(&new.champion));
     field("note", show_opt(&old.note), show_opt(&new.note));
     out
-}
-
-impl PartnerCheck {
-    /// The stage the row states (or implies), checked against its dates and reason.
-    fn stage(
-        row: &Row,
-        stage: Option<Stage>,
-        p: &NewPartner,
-        errs: &mut Vec<RowError>,
-    ) -> Option<Stage> {
-        let stage = stage.unwrap_or(if p.dropped.is_some() || p.drop_reason.is_some() {
-            Stage::Dropped
-        } else if p.signed.is_some() {
-            Stage::Signed
-        } else {
-            Stage::Prospect
-        });
-        let before = errs.len();
-        match stage {
-            Stage::Prospect => {
-                if p.signed.is_some() {
-                    errs.push(row.error(
-                        "signed",
-                        "a prospect has no signing date: set stage to signed, or empty `signed`",
-                    ));
-                }
-                if p.dropped.is_some() {
-                    errs.push(row.error(
-                        "dropped",
-                        "a prospect has no drop date: set stage to dropped, or empty `dropped`",
-                    ));
-                }
-            }
-            Stage::Signed => {
-                if p.signed.is_none() {
-                    errs.push(row.error(
-                        "signed",
-                        "a signed partner needs its signing date (YYYY-MM-DD) in `signed`",
-                    ));
-                }
-                if p.dropped.is_some() {
-                    errs.push(row.error("dropped", "a signed partner has no drop date: set stage to dropped, or empty `dropped`"));
-                }
-            }
-            Stage::Dropped => match p.dropped {
-                None => errs.push(row.error(
-                    "dropped",
-                    "a dropped partner needs its drop date (YYYY-MM-DD) in `dropped`",
-                )),
-                Some(d) => {
-                    if let Err(e) = check_drop_date(p.name.as_str(), p.signed, d) {
-                        errs.push(row.error("dropped", msg(e)));
-                    }
-                }
-            },
-        }
-        match (stage, &p.drop_reason) {
-            (Stage::Dropped, None) => errs.push(row.error(
-                "drop_reason",
-                "a dropped partner needs a drop_reason, e.g. \"walked away: missed 2 traits\"",
-            )),
-            (Stage::Prospect | Stage::Signed, Some(_)) => errs.push(row.error(
-                "drop_reason",
-                "only a dropped partner has a drop_reason: set stage to dropped, or empty `drop_reason`",
-            )),
-            _ => {}
-        }
-        (errs.len() == before).then_some(stage)
-    }
 }
 
 impl Check for PartnerCheck {
@@ -544,17 +485,23 @@ impl Check for PartnerCheck {
             return None;
         }
         self.seen.insert(key.clone(), row.line);
-        let mut p = NewPartner {
+        let lifecycle =
+            match Lifecycle::from_columns(name.as_str(), stage, signed, dropped, drop_reason) {
+                Ok(l) => l,
+                Err(columns) => {
+                    for c in columns {
+                        errs.push(row.error(c.column, c.message));
+                    }
+                    return None;
+                }
+            };
+        let p = NewPartner {
             name,
             partner_type: ty,
-            stage: Stage::Prospect,
-            signed,
-            dropped,
-            drop_reason,
+            lifecycle,
             champion,
             note,
         };
-        p.stage = Self::stage(row, stage, &p, errs)?;
         let Some(old) = self.existing.get(&key) else {
             return Some(Action::CreatePartner(p));
         };
@@ -568,17 +515,18 @@ impl Check for PartnerCheck {
             ));
             return None;
         }
-        if old.stage != Stage::Prospect && p.stage == Stage::Prospect {
+        let old_stage = old.lifecycle.stage();
+        if old_stage != Stage::Prospect && p.lifecycle.stage() == Stage::Prospect {
             errs.push(row.error(
                 "stage",
                 format!(
                     "{} is already {}: an import does not turn it back into a prospect. Fix the row, or leave the partner out of the file.",
-                    old.name, old.stage
+                    old.name, old_stage
                 ),
             ));
             return None;
         }
-        if let (Some(d), None) = (old.signed, p.signed) {
+        if let (Some(d), None) = (old.lifecycle.signed_on(), p.lifecycle.signed_on()) {
             errs.push(row.error(
                 "signed",
                 format!(
@@ -588,12 +536,28 @@ impl Check for PartnerCheck {
             ));
             return None;
         }
+        // Signed again after its drop: a new signed period, which cannot start before the drop.
+        if let (PeriodChange::Open(on), Some(dropped)) = (
+            old.lifecycle.period_change(&p.lifecycle),
+            old.lifecycle.dropped_on(),
+        ) {
+            if on < dropped {
+                let refusal = Refusal::SignBeforeDrop { dropped };
+                errs.push(row.error("signed", refusal.message(&old.name)));
+                return None;
+            }
+        }
         let changes = partner_changes(old, &p);
         if changes.is_empty() {
             Some(Action::Unchanged)
         } else {
             let text = format!("{}: {}", p.name, changes.join(", "));
-            Some(Action::UpdatePartner(old.id, p, text))
+            Some(Action::UpdatePartner(
+                old.id,
+                old.lifecycle.clone(),
+                p,
+                text,
+            ))
         }
     }
 }
@@ -1106,12 +1070,12 @@ pub async fn run<R: Read + Send>(
                         report.added += 1;
                         pending.created.push(p);
                     }
-                    Action::UpdatePartner(id, p, change) => {
+                    Action::UpdatePartner(id, from, p, change) => {
                         report.updated += 1;
                         if report.changes.len() < super::csv_io::MAX_SHOWN_ERRORS {
                             report.changes.push(format!("line {}: {change}", row.line));
                         }
-                        pending.updated.push((id, p));
+                        pending.updated.push((id, from, p));
                     }
                     // Counted when the batch is settled: it may repeat a stored record.
                     Action::Evidence(e) => pending.evidence.push(e),
