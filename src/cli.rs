@@ -536,20 +536,29 @@ pub async fn run(cli: Cli) -> Result<(), Fatal> {
                 None => None,
             };
             let app = app(open_store(&config).await?);
-            // Readiness follows Discord's gateway shards; Slack declares its command in the app's manifest.
+            // The recorder first, so that the connections' first states are recorded too.
+            let exporter = match &listener {
+                Some(_) => Some(crate::service::metrics::install().map_err(|e| {
+                    Fatal::Other(anyhow::anyhow!("cannot start the metrics recorder: {e}"))
+                })?),
+                None => None,
+            };
+            // Readiness follows Discord's gateway shards and Slack's socket; Slack declares its command in
+            // the app's manifest, so there is nothing to register.
             let expected = if discord {
                 crate::discord::Shards::ids(shards)
             } else {
                 Vec::new()
             };
-            let status = std::sync::Arc::new(ServiceStatus::expecting(expected));
+            let mut status = ServiceStatus::expecting(expected);
+            if slack {
+                status = status.expecting_slack();
+            }
+            let status = std::sync::Arc::new(status);
             if !discord {
                 status.set_commands_registered();
             }
-            if let Some(listener) = listener {
-                let exporter = crate::service::metrics::install().map_err(|e| {
-                    Fatal::Other(anyhow::anyhow!("cannot start the metrics recorder: {e}"))
-                })?;
+            if let (Some(listener), Some(exporter)) = (listener, exporter) {
                 let ops = crate::http::Ops::new(
                     app.clone(),
                     status.clone(),
@@ -561,7 +570,7 @@ pub async fn run(cli: Cli) -> Result<(), Fatal> {
             crate::service::systemd::start(status.clone());
             match (discord, slack) {
                 (true, false) => crate::discord::run(&config, app, shards, status).await,
-                (false, _) => crate::slack::run(&config, app).await,
+                (false, _) => crate::slack::run(&config, app, status).await,
                 (true, true) => run_both(&config, app, shards, status).await,
             }
         }
@@ -576,8 +585,9 @@ async fn run_both(
     shards: Option<crate::discord::Shards>,
     status: std::sync::Arc<ServiceStatus>,
 ) -> Result<(), Fatal> {
-    let running =
-        std::sync::Arc::new(crate::slack::start(config, app.clone(), &config.scheduler).await?);
+    let running = std::sync::Arc::new(
+        crate::slack::start(config, app.clone(), &config.scheduler, status.clone()).await?,
+    );
     let watch = running.clone();
     let watcher = tokio::spawn(async move {
         watch.refused().await;

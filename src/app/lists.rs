@@ -5,6 +5,7 @@
 //! read and screened, whatever the roster's size).
 
 use super::card::Paged;
+use super::outcome::{self, Outcome};
 use super::{evidence, help, partners, profiles, require, spec, App, AppError, AppResult, Ctx};
 use super::{Invocation, Reply};
 use crate::domain::{PartnerType, Stage, Verdict};
@@ -63,6 +64,17 @@ impl ListId {
 /// Page `page` (from 0; past the end: the last page) of `list`, for `ctx`.
 #[tracing::instrument(skip(app))]
 pub async fn page(app: &App, ctx: &Ctx, list: ListId, page: usize) -> AppResult<Reply> {
+    let reply = page_of(app, ctx, list, page).await;
+    // Noted like a dispatched command's result (a refusal was noted by `require`).
+    match &reply {
+        Ok(_) => outcome::note(Outcome::Ok),
+        Err(AppError::User(_)) => outcome::note(Outcome::UserError),
+        Err(AppError::Internal(_)) => outcome::note(Outcome::InternalError),
+    }
+    reply
+}
+
+async fn page_of(app: &App, ctx: &Ctx, list: ListId, page: usize) -> AppResult<Reply> {
     let command = spec::find(list.command())
         .ok_or_else(|| AppError::user("That list is no longer available."))?;
     require(ctx, command.min_role, &format!("run /{}", command.name()))?;

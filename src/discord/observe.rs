@@ -4,7 +4,7 @@
 use super::handler::command_path;
 use crate::app::outcome::{Observed, Outcome};
 use crate::app::spec;
-use crate::service::metrics;
+use crate::service::{metrics, Source};
 use serenity::all::{Interaction, Message};
 use std::time::Duration;
 
@@ -28,7 +28,9 @@ pub(super) fn interaction(interaction: &Interaction, seen: Observed, elapsed: Du
     let outcome = seen.outcome.unwrap_or(Outcome::UserError);
     crate::service::interaction(
         &command,
-        guild.map(|g| g.get()),
+        Source::Discord {
+            guild: guild.map(|g| g.get()),
+        },
         seen.role,
         outcome,
         elapsed,
@@ -40,7 +42,9 @@ pub(super) fn question(msg: &Message, seen: Observed, elapsed: Duration) {
     if let Some(outcome) = seen.outcome {
         crate::service::interaction(
             "question",
-            msg.guild_id.map(|g| g.get()),
+            Source::Discord {
+                guild: msg.guild_id.map(|g| g.get()),
+            },
             seen.role,
             outcome,
             elapsed,

@@ -1,6 +1,6 @@
 //! The operations listener of `partnerfit run` (off unless `[http] listen` is set): `GET /healthz` (the
-//! runtime answers), `GET /readyz` (the database answers and every gateway shard of this process is
-//! connected), `GET /metrics` (Prometheus text), 404 for anything else. It is an adapter like the chat ones:
+//! runtime answers), `GET /readyz` (the database answers, every gateway shard of this process is connected
+//! and, when it runs Slack, its Socket Mode connection is up), `GET /metrics` (Prometheus text), 404 for anything else. It is an adapter like the chat ones:
 //! it reads the process's state through [`ServiceStatus`] and the app, never through another adapter.
 //!
 //! It must not disturb the bot, whoever connects: at most [`MAX_CONNECTIONS`] connections are served at once
@@ -139,8 +139,9 @@ async fn readyz(State(ops): State<Ops>) -> Response {
         })
         .collect();
     let gateway = ops.status.gateway_connected();
+    let slack = ops.status.slack_connected();
     let db = ops.database().await;
-    let ready = gateway && db.is_ok();
+    let ready = ops.status.connected() && db.is_ok();
     let database = match &db {
         Ok(()) => json!({"ok": true}),
         Err(e) => json!({"ok": false, "error": e}),
@@ -149,6 +150,8 @@ async fn readyz(State(ops): State<Ops>) -> Response {
         "ready": ready,
         "database": database,
         "gateway": {"connected": gateway, "shards": shards},
+        // null when this process does not run Slack
+        "slack": slack.map(|up| json!({"connected": up})),
         "commands_registered": ops.status.commands_registered(),
     });
     let code = if ready {

@@ -17,6 +17,7 @@ pub const AUTOCOMPLETE: &str = "partnerfit_autocomplete_total";
 pub const DIGEST_POSTS: &str = "partnerfit_digest_posts_total";
 pub const SCHEDULER_LAG: &str = "partnerfit_scheduler_lag_seconds";
 pub const GATEWAY_UP: &str = "partnerfit_gateway_up";
+pub const SLACK_SOCKET_UP: &str = "partnerfit_slack_socket_up";
 pub const GATEWAY_LATENCY: &str = "partnerfit_gateway_latency_seconds";
 pub const DB_POOL: &str = "partnerfit_db_pool_connections";
 pub const EVIDENCE_CACHE: &str = "partnerfit_evidence_cache_records";
@@ -77,7 +78,7 @@ pub fn install() -> Result<Exporter, BuildError> {
 fn describe() {
     describe_counter!(
         INTERACTIONS,
-        "Discord interactions and questions answered, by command and outcome (ok, user_error, refused, internal_error)"
+        "Interactions and questions answered on Discord and Slack, by command and outcome (ok, user_error, refused, internal_error)"
     );
     describe_histogram!(
         INTERACTION_SECONDS,
@@ -86,7 +87,7 @@ fn describe() {
     );
     describe_counter!(
         AUTOCOMPLETE,
-        "Autocomplete requests answered (suggestions while a user types an option)"
+        "Autocomplete requests answered (suggestions while a user types an option, or picks from a Slack form's menu)"
     );
     describe_counter!(
         DIGEST_POSTS,
@@ -100,6 +101,10 @@ fn describe() {
     describe_gauge!(
         GATEWAY_UP,
         "1 while the gateway shard is connected, 0 otherwise"
+    );
+    describe_gauge!(
+        SLACK_SOCKET_UP,
+        "1 while the Slack Socket Mode connection is up (from Slack's hello until it fails), 0 otherwise; only in a process that runs Slack"
     );
     describe_gauge!(
         GATEWAY_LATENCY,
@@ -170,6 +175,11 @@ pub fn gateway(shard: u32, s: &ShardState) {
     if let Some(l) = s.latency {
         gauge!(GATEWAY_LATENCY, "shard" => id).set(l.as_secs_f64());
     }
+}
+
+/// The Slack socket's state.
+pub fn slack_socket(up: bool) {
+    gauge!(SLACK_SOCKET_UP).set(if up { 1.0 } else { 0.0 });
 }
 
 /// The database pool at the time of a scrape.

@@ -10,25 +10,49 @@ use std::collections::BTreeMap;
 use std::sync::Mutex;
 use std::time::Duration;
 
-/// One interaction (or question) answered `elapsed` after it arrived: its Prometheus series and one log
-/// event with the command, workspace (the server's id, 0 outside one), role, outcome and duration. Every
-/// value is from a fixed vocabulary or an id: never what a user typed, never who they are.
+/// Where an interaction came from: the platform and its workspace (a Discord server's id, 0 outside one;
+/// a Slack team's workspace id, `slack:T…`). Ids only, never names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source<'a> {
+    Discord { guild: Option<u64> },
+    Slack { workspace: &'a str },
+}
+
+/// One interaction (or question) answered `elapsed` after it arrived: its Prometheus series (the same on
+/// every platform: by command and outcome) and one log event with the platform, command, workspace, role,
+/// outcome and duration. Every value is from a fixed vocabulary or an id: never what a user typed, never
+/// who they are.
 pub fn interaction(
     command: &str,
-    workspace: Option<u64>,
+    source: Source<'_>,
     role: Option<crate::domain::Role>,
     outcome: crate::app::outcome::Outcome,
     elapsed: Duration,
 ) {
     metrics::interaction(command, outcome.as_str(), elapsed);
-    tracing::info!(
-        command,
-        workspace = workspace.unwrap_or(0),
-        role = role.map_or("none", |r| r.as_str()),
-        outcome = outcome.as_str(),
-        duration_ms = elapsed.as_secs_f64() * 1000.0,
-        "interaction"
-    );
+    let role = role.map_or("none", |r| r.as_str());
+    let duration_ms = elapsed.as_secs_f64() * 1000.0;
+    let outcome = outcome.as_str();
+    match source {
+        Source::Discord { guild } => tracing::info!(
+            platform = "discord",
+            command,
+            workspace = guild.unwrap_or(0),
+            role,
+            outcome,
+            duration_ms,
+            "interaction"
+        ),
+        Source::Slack { workspace } => tracing::info!(
+            platform = "slack",
+            command,
+            workspace,
+            role,
+            outcome,
+            duration_ms,
+            "interaction"
+        ),
+    }
 }
 
 /// One gateway shard of this process, as last seen.
@@ -40,11 +64,13 @@ pub struct ShardState {
     pub latency: Option<Duration>,
 }
 
-/// The process's view of its chat connection: every gateway shard it runs, and whether the slash commands
-/// are registered. Changes wake [`ServiceStatus::wait_until_up`].
+/// The process's view of its chat connections: every gateway shard it runs, its Slack socket when it runs
+/// Slack, and whether the slash commands are registered. Changes wake [`ServiceStatus::wait_until_up`].
 #[derive(Debug)]
 pub struct ServiceStatus {
     shards: Mutex<BTreeMap<u32, ShardState>>,
+    /// None when this process does not run Slack; else whether its Socket Mode connection is up.
+    slack: Mutex<Option<bool>>,
     commands_registered: std::sync::atomic::AtomicBool,
     changed: tokio::sync::watch::Sender<()>,
 }
@@ -61,9 +87,34 @@ impl ServiceStatus {
         }
         ServiceStatus {
             shards: Mutex::new(shards),
+            slack: Mutex::new(None),
             commands_registered: Default::default(),
             changed: tokio::sync::watch::Sender::new(()),
         }
+    }
+
+    /// This process runs Slack too: its socket counts for readiness, down until Slack says hello.
+    pub fn expecting_slack(self) -> ServiceStatus {
+        *self.slack.lock().unwrap_or_else(|p| p.into_inner()) = Some(false);
+        metrics::slack_socket(false);
+        self
+    }
+
+    /// The Slack socket said hello (up) or failed (down); ignored when this process does not run Slack.
+    pub fn set_slack_connected(&self, connected: bool) {
+        let mut slack = self.slack.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(s) = slack.as_mut() {
+            if *s != connected {
+                *s = connected;
+                metrics::slack_socket(connected);
+                self.changed.send_replace(());
+            }
+        }
+    }
+
+    /// Whether the Slack socket is up; None when this process does not run Slack.
+    pub fn slack_connected(&self) -> Option<bool> {
+        *self.slack.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     fn update(&self, shard: u32, f: impl FnOnce(&mut ShardState)) {
@@ -113,9 +164,15 @@ impl ServiceStatus {
             .load(std::sync::atomic::Ordering::SeqCst)
     }
 
-    /// The bot is up: connected on every shard, its commands registered.
+    /// Every chat connection of this process is up: each gateway shard, and the Slack socket when it runs
+    /// Slack.
+    pub fn connected(&self) -> bool {
+        self.gateway_connected() && self.slack_connected() != Some(false)
+    }
+
+    /// The bot is up: every chat connection up (see [`ServiceStatus::connected`]), its commands registered.
     pub fn is_up(&self) -> bool {
-        self.gateway_connected() && self.commands_registered()
+        self.connected() && self.commands_registered()
     }
 
     /// Wait until the bot is up.
@@ -170,5 +227,32 @@ mod tests {
         );
         s.set_connected(2, false);
         assert!(!s.gateway_connected());
+        // Slack is not run here: its socket does not count.
+        s.set_slack_connected(false);
+        assert_eq!(s.slack_connected(), None);
+    }
+
+    #[tokio::test]
+    async fn a_slack_process_is_up_once_its_socket_said_hello() {
+        let s = std::sync::Arc::new(ServiceStatus::expecting([]).expecting_slack());
+        s.set_commands_registered();
+        assert_eq!(s.slack_connected(), Some(false));
+        assert!(s.gateway_connected() && !s.connected() && !s.is_up());
+        let waiter = tokio::spawn({
+            let s = s.clone();
+            async move { s.wait_until_up().await }
+        });
+        s.set_slack_connected(true);
+        waiter.await.unwrap();
+        assert!(s.is_up());
+        s.set_slack_connected(false);
+        assert!(!s.is_up());
+        // Both platforms: each must be up.
+        let both = ServiceStatus::expecting([0]).expecting_slack();
+        both.set_commands_registered();
+        both.set_slack_connected(true);
+        assert!(!both.is_up());
+        both.set_connected(0, true);
+        assert!(both.is_up());
     }
 }

@@ -1,5 +1,5 @@
-//! systemd's notify protocol (`Type=notify`): READY=1 once the bot is up — every gateway shard connected and
-//! the slash commands registered — STOPPING=1 when it shuts down, and WATCHDOG=1 at half the unit's
+//! systemd's notify protocol (`Type=notify`): READY=1 once the bot is up — every gateway shard connected, the
+//! Slack socket up when the process runs Slack, and the slash commands registered — STOPPING=1 when it shuts down, and WATCHDOG=1 at half the unit's
 //! `WatchdogSec=` from a task of the async runtime, so a runtime that stops making progress stops the pings
 //! and systemd restarts it. Without `NOTIFY_SOCKET` (not started by systemd) every call does nothing.
 

@@ -13,12 +13,14 @@ use crate::app::card::Card;
 use crate::app::chat::SLACK_PREFIX;
 use crate::app::line::{parse_line, Line};
 use crate::app::lists::{self, ListId};
+use crate::app::outcome::{note, Outcome};
 use crate::app::spec::{self, Complete, Kind};
 use crate::app::{answer_question, dispatch, App, AppError, Ctx, Invocation, Reply};
 use crate::domain::Role;
+use crate::service::ServiceStatus;
 use serde_json::{json, Value};
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// How long a user's flags and a group's members are trusted before asking Slack again.
@@ -52,6 +54,8 @@ pub struct Bot {
     cache: Mutex<Cache>,
     /// Set once the bot token was refused: logged once, then the Slack side stops.
     pub refused: tokio::sync::watch::Sender<bool>,
+    /// Where the socket's state is reported (readiness, `/readyz`, systemd).
+    pub status: Arc<ServiceStatus>,
 }
 
 /// Who pressed, typed or submitted, where.
@@ -63,7 +67,13 @@ pub struct Origin {
 }
 
 impl Bot {
-    pub fn new(app: App, api: Api, bot_user_id: String, command: String) -> Bot {
+    pub fn new(
+        app: App,
+        api: Api,
+        bot_user_id: String,
+        command: String,
+        status: Arc<ServiceStatus>,
+    ) -> Bot {
         Bot {
             app,
             api,
@@ -71,6 +81,7 @@ impl Bot {
             command,
             cache: Mutex::new(Cache::default()),
             refused: tokio::sync::watch::channel(false).0,
+            status,
         }
     }
 
@@ -78,6 +89,7 @@ impl Bot {
     fn failed(&self, what: &str, e: &ApiError) {
         match e {
             ApiError::Auth(code) => {
+                self.status.set_slack_connected(false);
                 if !self.refused.send_replace(true) {
                     tracing::error!(code = %code, "Slack refused the bot token: the Slack connection stops (Discord, if configured, keeps running); check SLACK_BOT_TOKEN and restart");
                 }
@@ -476,14 +488,20 @@ impl Bot {
             return self.refuse(response_url, &e.user_message()).await;
         }
         let view = evidence_modal(ctx.channel_id.as_deref(), preset.as_ref());
-        if let Err(e) = self
+        let opened = self
             .api
             .post(
                 "views.open",
                 &json!({"trigger_id": trigger_id, "view": view}),
             )
-            .await
-        {
+            .await;
+        // The form is the answer: opened is answered, not opened is our failure.
+        note(if opened.is_ok() {
+            Outcome::Ok
+        } else {
+            Outcome::InternalError
+        });
+        if let Err(e) = opened {
             self.failed("opening the evidence form", &e);
             if !response_url.is_empty() {
                 let msg = format!("I could not open the form ({e}): type `{} evidence add partner:\"…\" trait:\"…\" met:true` instead.", self.command);
@@ -571,7 +589,7 @@ impl Bot {
 }
 
 /// Smart quotes (as phones type them) to plain ones, so `partner:“Acme Corp”` parses.
-fn normalize(text: &str) -> String {
+pub(super) fn normalize(text: &str) -> String {
     text.replace(['“', '”', '„'], "\"").trim().to_string()
 }
 

@@ -11,19 +11,21 @@ pub mod api;
 pub mod buttons;
 pub mod chat;
 pub mod handler;
+mod observe;
 pub mod render;
 
 use crate::app::App;
 use crate::config::{Config, ConfigError};
 use crate::fatal::Fatal;
 use crate::schedule::runner::Scheduler;
+use crate::service::ServiceStatus;
 use api::{Api, ApiError, Client};
 use handler::{Bot, Origin};
 use serde_json::Value;
 use slack_morphism::errors::SlackClientError;
 use slack_morphism::prelude::*;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// Why Slack could not start: a token refused is the operator's to fix (exit 2), the rest is not.
 #[derive(Debug, thiserror::Error)]
@@ -51,6 +53,7 @@ impl Running {
     pub async fn stop(&self) {
         let _ = self.shutdown.send(true);
         self.listener.shutdown().await;
+        self.bot.status.set_slack_connected(false);
     }
 }
 
@@ -76,11 +79,14 @@ fn tokens(config: &Config) -> Result<(String, String), ConfigError> {
 }
 
 /// Check both tokens with Slack (`auth.test`, `apps.connections.open`), then connect Socket Mode and start
-/// the scheduler for Slack workspaces. A refused token is a [`ConfigError`] (exit 2).
+/// the scheduler for Slack workspaces. A refused token is a [`ConfigError`] (exit 2). The socket's state
+/// goes to `status` (which must expect Slack: [`ServiceStatus::expecting_slack`]): up from Slack's `hello`
+/// until the connection fails.
 pub async fn start(
     config: &Config,
     base: App,
     sched: &crate::config::SchedulerConfig,
+    status: Arc<ServiceStatus>,
 ) -> Result<Running, StartError> {
     let (bot_token, app_token) = tokens(config)?;
     let url = config.slack.api_url.clone();
@@ -117,9 +123,11 @@ pub async fn start(
         web,
         bot_user,
         config.slack.command.clone(),
+        status,
     ));
 
     let callbacks = SlackSocketModeListenerCallbacks::new()
+        .with_hello_events(on_hello)
         .with_command_events(on_command)
         .with_interaction_events(on_interaction)
         .with_push_events(on_push);
@@ -164,12 +172,22 @@ async fn bot_of(states: &SlackClientEventsUserState) -> Option<Arc<Bot>> {
     states.read().await.get_user_state::<Arc<Bot>>().cloned()
 }
 
+/// Slack's `hello` on a new Socket Mode connection: the socket is up. (Generic over the event, whose type
+/// slack-morphism does not export under a name.)
+async fn on_hello<Hello>(_ev: Hello, _client: Arc<Client>, states: SlackClientEventsUserState) {
+    if let Some(bot) = bot_of(&states).await {
+        tracing::info!("Slack Socket Mode connected");
+        bot.status.set_slack_connected(true);
+    }
+}
+
 /// A slash command: acknowledged at once (the reply goes to its response_url).
 async fn on_command(
     ev: SlackCommandEvent,
     _client: Arc<Client>,
     states: SlackClientEventsUserState,
 ) -> UserCallbackResult<SlackCommandEventResponse> {
+    let arrived = Instant::now();
     if let Some(bot) = bot_of(&states).await {
         let origin = Origin {
             team: ev.team_id.to_string(),
@@ -178,13 +196,15 @@ async fn on_command(
         };
         let text = ev.text.clone().unwrap_or_default();
         tokio::spawn(async move {
-            bot.command(
+            let command = observe::command_of(&text);
+            let team = origin.team.clone();
+            let run = bot.command(
                 origin,
                 &text,
                 ev.response_url.value().as_str(),
                 ev.trigger_id.as_ref(),
-            )
-            .await
+            );
+            observe::interaction(&command, &team, arrived, run).await
         });
     }
     Ok(SlackCommandEventResponse::new(SlackMessageContent::new()))
@@ -196,6 +216,7 @@ async fn on_push(
     _client: Arc<Client>,
     states: SlackClientEventsUserState,
 ) -> UserCallbackResult<()> {
+    let arrived = Instant::now();
     let v = serde_json::to_value(&ev).unwrap_or(Value::Null);
     let e = &v["event"];
     if e["type"] != "app_mention" || e.get("bot_id").is_some_and(|b| !b.is_null()) {
@@ -215,7 +236,10 @@ async fn on_push(
     };
     let text = e["text"].as_str().unwrap_or_default().to_string();
     let ts = e["ts"].as_str().unwrap_or_default().to_string();
-    tokio::spawn(async move { bot.mention(origin, &text, &ts).await });
+    tokio::spawn(async move {
+        let team = origin.team.clone();
+        observe::interaction("question", &team, arrived, bot.mention(origin, &text, &ts)).await
+    });
     Ok(())
 }
 
@@ -226,6 +250,7 @@ async fn on_interaction(
     _client: Arc<Client>,
     states: SlackClientEventsUserState,
 ) -> UserCallbackResult<SlackInteractionResponse> {
+    let arrived = Instant::now();
     let Some(bot) = bot_of(&states).await else {
         return Ok(SlackInteractionResponse::Empty);
     };
@@ -244,13 +269,18 @@ async fn on_interaction(
             let value = action["value"].as_str().unwrap_or_default().to_string();
             let url = v["response_url"].as_str().map(str::to_string);
             let trigger = v["trigger_id"].as_str().unwrap_or_default().to_string();
-            tokio::spawn(async move { bot.press(origin, &value, url.as_deref(), &trigger).await });
+            tokio::spawn(async move {
+                let team = origin.team.clone();
+                let run = bot.press(origin, &value, url.as_deref(), &trigger);
+                observe::interaction("button", &team, arrived, run).await
+            });
             Ok(SlackInteractionResponse::Empty)
         }
         SlackInteractionEvent::BlockSuggestion(s) => {
             let options = bot
                 .suggest(&origin, s.action_id.as_ref(), &s.value, &v["view"]["state"])
                 .await;
+            observe::autocomplete();
             let items = options
                 .into_iter()
                 .map(|(label, value)| {
@@ -271,9 +301,9 @@ async fn on_interaction(
                 .as_str()
                 .unwrap_or_default()
                 .to_string();
-            let errors = bot
-                .submit_evidence(origin, &v["view"]["state"], &metadata)
-                .await;
+            let team = origin.team.clone();
+            let submit = bot.submit_evidence(origin, &v["view"]["state"], &metadata);
+            let errors = observe::interaction("form", &team, arrived, submit).await;
             if errors.is_empty() {
                 Ok(SlackInteractionResponse::Empty)
             } else {
@@ -293,13 +323,25 @@ async fn on_interaction(
 fn on_error(
     err: Box<dyn std::error::Error + Send + Sync>,
     _client: Arc<Client>,
-    _states: SlackClientEventsUserState,
+    states: SlackClientEventsUserState,
 ) -> HttpStatusCode {
     let kind = match err.downcast_ref::<SlackClientError>() {
         Some(SlackClientError::ProtocolError(_)) => {
             "an envelope I do not know (acknowledged and ignored)"
         }
-        Some(SlackClientError::SocketModeProtocolError(_)) => "a Socket Mode protocol error",
+        Some(SlackClientError::SocketModeProtocolError(p)) => {
+            // The connection failed: the library reconnects, and the next hello says it is up again.
+            if p.message.starts_with("Slack WSS error") {
+                if let Some(bot) = states
+                    .try_read()
+                    .ok()
+                    .and_then(|s| s.get_user_state::<Arc<Bot>>().cloned())
+                {
+                    bot.status.set_slack_connected(false);
+                }
+            }
+            "a Socket Mode protocol error"
+        }
         Some(_) => "a Slack client error",
         None => "an error in a Slack handler",
     };
@@ -317,9 +359,9 @@ impl From<StartError> for Fatal {
 }
 
 /// `partnerfit run` with Slack only: until SIGINT or SIGTERM, or the bot token is refused.
-pub async fn run(config: &Config, app: App) -> Result<(), Fatal> {
+pub async fn run(config: &Config, app: App, status: Arc<ServiceStatus>) -> Result<(), Fatal> {
     let store = app.store.clone();
-    let running = start(config, app, &config.scheduler).await?;
+    let running = start(config, app, &config.scheduler, status).await?;
     let refused = tokio::select! {
         _ = crate::process::wait_for_signal() => {
             tracing::info!("shutting down");

@@ -42,7 +42,9 @@ fn allowed(part: &str) -> &'static [&'static str] {
         "discord" => &["app", "domain", "config", "fatal", "schedule", "service"],
         "console" => &["app", "domain"],
         // The Slack front end runs its platform's digest scheduler, as Discord does.
-        "slack" => &["app", "domain", "config", "fatal", "schedule", "process"],
+        "slack" => &[
+            "app", "domain", "config", "fatal", "schedule", "process", "service",
+        ],
         // The process's name and signals: neutral, for any long-running front end.
         "process" => &["service"],
         "http" => &["app", "domain", "config", "fatal", "service"],

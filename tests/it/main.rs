@@ -28,6 +28,7 @@ mod service;
 mod slack;
 mod slack_fake;
 mod slack_ops;
+mod slack_service;
 mod store;
 mod transfer;
 mod weekly;

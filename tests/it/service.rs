@@ -8,93 +8,14 @@ use crate::support::fake_discord::{
     MEMBER_USER_ID, PARTNERS_CHANNEL_ID, STANDARD_GUILD_ID,
 };
 use crate::support::http::{free_port, get, request, wait_for, wait_listening};
-use prometheus_parse::{LineInfo, Scrape, Value as Prom};
+use crate::support::prom::{scrape, scrape_until, value, wait_notify};
+use prometheus_parse::Value as Prom;
 use serde_json::{json, Value};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
-
-/// A scrape, checked strictly: every line is a `# HELP`, a `# TYPE`, a sample or empty (the parser ignores
-/// anything else, so an ignored line fails here), and every sample belongs to a family that has both.
-fn parse_metrics(text: &str) -> Scrape {
-    let mut help = BTreeSet::new();
-    let mut types = BTreeSet::new();
-    let mut samples = Vec::new();
-    for line in text.lines() {
-        match LineInfo::parse(line) {
-            LineInfo::Doc { metric_name, .. } => {
-                help.insert(metric_name.to_string());
-            }
-            LineInfo::Type {
-                metric_name,
-                metric_alias,
-                ..
-            } => {
-                types.insert(metric_alias.unwrap_or(metric_name));
-            }
-            LineInfo::Sample {
-                metric_name, value, ..
-            } => {
-                assert!(
-                    value.parse::<f64>().is_ok() || ["+Inf", "-Inf", "NaN"].contains(&value),
-                    "not a number: {line}"
-                );
-                samples.push(metric_name.to_string());
-            }
-            LineInfo::Empty => {}
-            LineInfo::Ignored => panic!("not Prometheus text format: {line:?}"),
-        }
-    }
-    for s in &samples {
-        let family = ["_bucket", "_sum", "_count"]
-            .iter()
-            .find_map(|suffix| s.strip_suffix(suffix).filter(|f| types.contains(*f)))
-            .unwrap_or(s);
-        assert!(types.contains(family), "{s} has no # TYPE");
-        assert!(help.contains(family), "{s} has no # HELP");
-    }
-    Scrape::parse(text.lines().map(|l| Ok(l.to_string()))).expect("a Prometheus scrape")
-}
-
-/// The value of the sample `metric` whose labels include `labels` (0 when there is none yet).
-fn value(scrape: &Scrape, metric: &str, labels: &[(&str, &str)]) -> f64 {
-    scrape
-        .samples
-        .iter()
-        .filter(|s| s.metric == metric)
-        .filter(|s| labels.iter().all(|(k, v)| s.labels.get(k) == Some(*v)))
-        .map(|s| match &s.value {
-            Prom::Counter(v) | Prom::Gauge(v) | Prom::Untyped(v) => *v,
-            Prom::Histogram(buckets) => buckets.iter().map(|b| b.count).fold(0.0, f64::max),
-            Prom::Summary(_) => panic!("{metric} is a summary"),
-        })
-        .sum()
-}
-
-async fn scrape(port: u16) -> Scrape {
-    let (code, body) = get(port, "/metrics").await;
-    assert_eq!(code, 200, "{body}");
-    parse_metrics(&body)
-}
-
-/// Scrape until `ok` holds (the bot records an interaction just after its reply reaches Discord).
-async fn scrape_until(port: u16, bot: &Bot, what: &str, ok: impl Fn(&Scrape) -> bool) -> Scrape {
-    let deadline = Instant::now() + WAIT;
-    loop {
-        let s = scrape(port).await;
-        if ok(&s) {
-            return s;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "metrics never showed {what}\n{}",
-            bot.log_text()
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
 
 /// The bot with its listener on a free port.
 async fn bot_with_listener(
@@ -277,19 +198,6 @@ async fn metrics_follow_interactions_refusals_and_digests() {
     );
     assert_eq!(fake.channel_messages(PARTNERS_CHANNEL_ID).len(), 1);
     assert_eq!(bot.terminate().await, Some(0));
-}
-
-/// Datagrams received on the test's NOTIFY_SOCKET until one contains `want`.
-async fn wait_notify(sock: &tokio::net::UnixDatagram, want: &str, seen: &mut Vec<String>) {
-    let mut buf = vec![0u8; 4096];
-    let deadline = tokio::time::Instant::now() + WAIT;
-    while !seen.iter().any(|m| m.lines().any(|l| l == want)) {
-        let n = tokio::time::timeout_at(deadline, sock.recv(&mut buf))
-            .await
-            .unwrap_or_else(|_| panic!("no {want} on NOTIFY_SOCKET; got {seen:?}"))
-            .unwrap();
-        seen.push(String::from_utf8_lossy(&buf[..n]).into_owned());
-    }
 }
 
 #[tokio::test]

@@ -109,6 +109,7 @@ pub mod fake_discord;
 pub mod fake_slack;
 pub mod http;
 pub mod ipp;
+pub mod prom;
 pub mod proxy;
 pub mod scenario;
 pub mod slack_bot;

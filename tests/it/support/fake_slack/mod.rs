@@ -5,7 +5,8 @@
 //!
 //! What it does, after Slack's documentation (api.slack.com: Socket Mode, the Web API methods below,
 //! Block Kit reference):
-//! - Socket Mode ([`socket`]): a `hello` on connect, envelopes (`slash_commands`, `interactive`,
+//! - Socket Mode ([`socket`]): a `hello` on connect (held back while a test asks, as a slow Slack would),
+//!   connections dropped without a close frame when a test breaks them, envelopes (`slash_commands`, `interactive`,
 //!   `events_api`, and any other type a test asks for) with an `envelope_id`, acknowledgements collected per
 //!   envelope, a `disconnect` with reason `refresh_requested` after which the old connection gets no more
 //!   envelopes and is closed once a new one opened; envelopes sent while no connection is open wait for the
@@ -205,6 +206,8 @@ impl Default for Workspace {
 pub(crate) enum Out {
     Text(String),
     Close,
+    /// Drop the connection without a close frame, as a network failure would.
+    Abort,
 }
 
 #[derive(Debug)]
@@ -240,6 +243,10 @@ pub(crate) struct St {
     pub uploads: BTreeMap<String, Upload>,
     /// Armed rate limits: the next calls of a method answer 429 with these Retry-After seconds.
     pub rate_limits: HashMap<String, VecDeque<u64>>,
+    /// While set, new connections wait before their `hello` (a slow Slack).
+    pub hold_hello: bool,
+    /// Connections accepted (WebSocket upgraded), hello sent or not.
+    pub connections_accepted: u64,
 }
 
 pub(crate) struct Inner {
@@ -383,6 +390,29 @@ impl FakeSlack {
     /// How many Socket Mode connections said hello so far.
     pub fn connections_opened(&self) -> u64 {
         self.inner.st().connections_opened
+    }
+
+    /// While `hold` is set, new Socket Mode connections are accepted but wait before Slack's `hello`.
+    pub fn hold_hello(&self, hold: bool) {
+        self.inner.st().hold_hello = hold;
+        self.inner.bump();
+    }
+
+    /// Wait until `n` connections in all were accepted (hello sent or held).
+    pub async fn wait_connections_accepted(&self, n: u64, timeout: Duration) -> anyhow::Result<()> {
+        self.wait_for(
+            &format!("{n} accepted Socket Mode connections"),
+            timeout,
+            |st| (st.connections_accepted >= n).then_some(()),
+        )
+        .await
+    }
+
+    /// Drop every open connection without a close frame, as a network failure would.
+    pub fn break_connections(&self) {
+        for c in &self.inner.st().conns {
+            let _ = c.tx.send(Out::Abort);
+        }
     }
 
     /// Open connections that were not told to refresh.

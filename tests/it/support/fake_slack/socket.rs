@@ -37,6 +37,15 @@ async fn serve(inner: Arc<Inner>, ws: WebSocket) {
     let (mut sink, mut stream) = ws.split();
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Out>();
     let id = inner.next();
+    inner.st().connections_accepted += 1;
+    inner.bump();
+    // A held hello waits until the test releases it.
+    let mut changed = inner.changed.subscribe();
+    while inner.st().hold_hello {
+        if changed.changed().await.is_err() {
+            return;
+        }
+    }
     let hello = json!({
         "type": "hello",
         "num_connections": 1,
@@ -80,6 +89,7 @@ async fn serve(inner: Arc<Inner>, ws: WebSocket) {
                     let _ = sink.send(WsMessage::Close(None)).await;
                     break;
                 }
+                Some(Out::Abort) => break,
             },
             msg = stream.next() => match msg {
                 Some(Ok(WsMessage::Text(t))) => on_frame(&inner, t.as_str()),
