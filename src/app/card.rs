@@ -53,6 +53,18 @@ pub struct Action {
 pub enum Target {
     /// Open the form that records evidence of one trait for one partner.
     RecordEvidence { partner: i64, trait_id: i64 },
+    /// Screen one partner (a name that could mean several offers one per candidate).
+    Screen { partner: i64 },
+}
+
+impl Target {
+    /// The least role that may press it: screening is everyone's, recording evidence a member's.
+    pub fn min_role(&self) -> crate::domain::Role {
+        match self {
+            Target::RecordEvidence { .. } => crate::domain::Role::Member,
+            Target::Screen { .. } => crate::domain::Role::Guest,
+        }
+    }
 }
 
 /// Where a card's list stands when the card shows one page of it (the lines are that page only).

@@ -1,8 +1,9 @@
-//! Finding what a user named: partners and traits by name (case-insensitive), with "did you mean" suggestions.
+//! Finding what a user named: partners by the one rule of name resolution ([`resolve`]), traits by name
+//! (case-insensitive), with "did you mean" suggestions.
 
 use super::{App, AppError, AppResult};
 use crate::domain::profile::{Profile, Trait};
-use crate::domain::{name_key, snippet, PartnerType};
+use crate::domain::{name_key, names, snippet, PartnerType};
 use crate::store::{FormerName, Partner};
 
 /// How alike two names are, 0..1 (Jaro-Winkler on the lower-cased keys, with a bonus for containment).
@@ -58,12 +59,131 @@ pub fn did_you_mean(s: &[String]) -> String {
     }
 }
 
-/// The partner named `name` in the workspace, or a user error with the closest names.
-pub async fn partner(app: &App, ws: &str, name: &str) -> AppResult<Partner> {
-    if let Some(p) = app.store.partner_by_key(ws, &name_key(name)).await? {
-        return Ok(p);
+/// A partner a typed name may mean, as the screen's choice lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Candidate {
+    pub id: i64,
+    pub name: String,
+}
+
+/// What a typed partner name means on the roster: the one rule of name resolution, shared by `/screen`, the
+/// questions, and every command's `partner` option ([`crate::domain::names`] says which names are close).
+#[derive(Debug, Clone)]
+pub enum Named {
+    /// The partner with that name (case, spacing and lookalike letters aside).
+    Exact(Partner),
+    /// The partner that had that name until it was renamed.
+    Renamed(FormerName, Partner),
+    /// Nobody has the name; only this partner is close to it.
+    OnlyClose(Partner),
+    /// Nobody has the name; these partners (at least two, in name order) are all close to it.
+    Several(Vec<Candidate>),
+    /// Nobody has the name nor a name close to it; `hints` are the roster names most like it (never acted on).
+    Unknown { hints: Vec<String> },
+}
+
+/// The most candidates a reply lists (and offers buttons for).
+pub const MAX_CANDIDATES: usize = 10;
+
+/// What `name` means in the workspace (see [`Named`]).
+pub async fn resolve(app: &App, ws: &str, name: &str) -> AppResult<Named> {
+    let key = name_key(name);
+    if let Some(p) = app.store.partner_by_key(ws, &key).await? {
+        return Ok(Named::Exact(p));
     }
-    Err(unknown_partner(app, ws, name).await)
+    if let Some((former, p)) = renamed(app, ws, name).await? {
+        return Ok(Named::Renamed(former, p));
+    }
+    let names = app.store.partner_names(ws).await?;
+    let mut close: Vec<(String, Candidate)> = names
+        .iter()
+        .filter_map(|(id, n)| {
+            let k = name_key(n);
+            names::closeness_of_keys(&key, &k).is_some().then(|| {
+                let c = Candidate {
+                    id: *id,
+                    name: n.clone(),
+                };
+                (k, c)
+            })
+        })
+        .collect();
+    // In the order of their keys as text, whatever the database's collation.
+    close.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut close: Vec<Candidate> = close.into_iter().map(|(_, c)| c).collect();
+    Ok(match close.len() {
+        0 => Named::Unknown {
+            hints: suggestions(name, names.iter().map(|(_, n)| n.as_str()), 3),
+        },
+        1 => {
+            let only = close.remove(0);
+            match app.store.partner_by_id(ws, only.id).await? {
+                Some(p) => Named::OnlyClose(p),
+                // Gone since the names were read.
+                None => Named::Unknown { hints: Vec::new() },
+            }
+        }
+        _ => Named::Several(close),
+    })
+}
+
+/// "`A`", "`A` or `B`", "`A`, `B` or `C`", "`A`, `B`, … or 4 more" (at most [`MAX_CANDIDATES`] named).
+pub fn either(names: &[String]) -> String {
+    let shown: Vec<String> = names
+        .iter()
+        .take(MAX_CANDIDATES)
+        .map(|n| format!("`{n}`"))
+        .collect();
+    let more = names.len().saturating_sub(MAX_CANDIDATES);
+    match (shown.split_last(), more) {
+        (None, _) => String::new(),
+        (Some((last, [])), 0) => last.clone(),
+        (Some((last, rest)), 0) => format!("{} or {last}", rest.join(", ")),
+        (Some(_), more) => format!("{} or {more} more", shown.join(", ")),
+    }
+}
+
+/// The error for a name that could mean several partners: it names them and changes nothing.
+pub fn ambiguous(name: &str, candidates: &[Candidate]) -> AppError {
+    let names: Vec<String> = candidates.iter().map(|c| c.name.clone()).collect();
+    AppError::user(format!(
+        "`{}` could mean {} partners: {}. Name one in full, e.g. partner:\"{}\".",
+        snippet(name),
+        candidates.len(),
+        either(&names),
+        names.first().map(String::as_str).unwrap_or_default()
+    ))
+}
+
+/// The partner named `name` in the workspace, or a user error: a command acts only on the partner a name is
+/// (its name, case aside); a name that is not one is answered with the partner it is close to ("Did you
+/// mean"), the several it could mean, or the roster names most like it — never acted on.
+pub async fn partner(app: &App, ws: &str, name: &str) -> AppResult<Partner> {
+    match resolve(app, ws, name).await? {
+        Named::Exact(p) => Ok(p),
+        other => Err(not_a_partner(name, other)),
+    }
+}
+
+/// The error for a name that is not a partner's, by what it means.
+fn not_a_partner(name: &str, named: Named) -> AppError {
+    let not_on_roster = |hint: String| {
+        AppError::user(format!(
+            "No partner `{}` on the roster.{hint} Add it with /partner add.",
+            snippet(name)
+        ))
+    };
+    match named {
+        Named::Exact(p) => AppError::user(format!("`{}` is on the roster.", p.name)),
+        Named::Renamed(former, p) => AppError::user(format!(
+            "{} Use its new name, partner:\"{}\".",
+            renamed_note(&former, &p),
+            p.name
+        )),
+        Named::OnlyClose(p) => not_on_roster(did_you_mean(&[p.name])),
+        Named::Several(c) => ambiguous(name, &c),
+        Named::Unknown { hints } => not_on_roster(did_you_mean(&hints)),
+    }
 }
 
 /// The partner that had the name `name` until it was renamed, with that former name; None when no partner of
@@ -87,29 +207,13 @@ pub fn renamed_note(former: &FormerName, now: &Partner) -> String {
     )
 }
 
-/// The error for a name that is not on the roster, with the closest names (or the name it was renamed to).
+/// The error for a name that is not a partner's name (checked by the caller), by the one rule: the partner
+/// it was renamed to, the partner it is close to, the several it could mean, or the closest names.
 pub async fn unknown_partner(app: &App, ws: &str, name: &str) -> AppError {
-    match renamed(app, ws, name).await {
-        Ok(Some((former, p))) => {
-            return AppError::user(format!(
-                "{} Use its new name, partner:\"{}\".",
-                renamed_note(&former, &p),
-                p.name
-            ))
-        }
-        Ok(None) => {}
-        Err(e) => return e,
+    match resolve(app, ws, name).await {
+        Ok(named) => not_a_partner(name, named),
+        Err(e) => e,
     }
-    let names = match app.store.partner_names(ws).await {
-        Ok(names) => names,
-        Err(e) => return e.into(),
-    };
-    let s = suggestions(name, names.iter().map(|(_, n)| n.as_str()), 3);
-    AppError::user(format!(
-        "No partner `{}` on the roster.{} Add it with /partner add.",
-        snippet(name),
-        did_you_mean(&s)
-    ))
 }
 
 /// The active profile of a type, or a user error saying how to create it.
@@ -167,6 +271,27 @@ mod tests {
         assert_eq!(
             did_you_mean(&["A".into(), "B".into()]),
             " Did you mean `A` or `B`?"
+        );
+    }
+
+    #[test]
+    fn candidates_are_listed_with_or_and_a_count_past_ten() {
+        let n = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(either(&n(&["A"])), "`A`");
+        assert_eq!(either(&n(&["A", "B"])), "`A` or `B`");
+        assert_eq!(either(&n(&["A", "B", "C"])), "`A`, `B` or `C`");
+        let twelve: Vec<String> = (1..=12).map(|i| format!("P{i}")).collect();
+        assert_eq!(
+            either(&twelve),
+            "`P1`, `P2`, `P3`, `P4`, `P5`, `P6`, `P7`, `P8`, `P9`, `P10` or 2 more"
+        );
+        let c = |id, name: &str| Candidate {
+            id,
+            name: name.into(),
+        };
+        assert_eq!(
+            ambiguous("acme", &[c(2, "Acme Consulting"), c(1, "Acme Corp")]).to_string(),
+            "`acme` could mean 2 partners: `Acme Consulting` or `Acme Corp`. Name one in full, e.g. partner:\"Acme Consulting\"."
         );
     }
 }

@@ -7,7 +7,7 @@ use super::{lookup, App, AppError, AppResult, Ctx, Reply, Settings};
 use crate::domain::evidence::{CompactEvidence, Observation};
 use crate::domain::profile::{num, Profile};
 use crate::domain::screening::{screen as screen_rules, verdicts_at, Screening, TraitStatus};
-use crate::domain::{clip, name_key, snippet, PartnerName, PartnerType, Verdict};
+use crate::domain::{clip, name_key, snippet, PartnerName, PartnerType, Role, Verdict};
 use crate::store::{Partner, ScreenFacts};
 use chrono::NaiveDate;
 use serde::Serialize;
@@ -78,6 +78,61 @@ pub struct NotOnRoster {
     pub verdict: Option<Verdict>,
     pub traits: Vec<TraitToCheck>,
     pub suggestions: Vec<String>,
+}
+
+/// One partner a name could mean.
+#[derive(Debug, Clone, Serialize)]
+pub struct ChoiceLine {
+    pub partner: String,
+    pub partner_id: i64,
+    #[serde(rename = "type")]
+    pub partner_type: PartnerType,
+    pub stage: crate::domain::Stage,
+}
+
+/// A name that could mean several partners: nobody is screened, the reply asks which one (as buttons in a
+/// chat, as the command to type in the console).
+#[derive(Debug, Clone, Serialize)]
+pub struct Choice {
+    /// The name as asked.
+    pub partner: String,
+    /// Always true: tells this reply from a screen and from a name not on the roster.
+    pub ambiguous: bool,
+    /// Always null: nobody was screened.
+    pub verdict: Option<Verdict>,
+    /// How many partners the name could mean.
+    pub count: usize,
+    /// The first [`lookup::MAX_CANDIDATES`] of them, in name order.
+    pub candidates: Vec<ChoiceLine>,
+}
+
+impl Render for Choice {
+    fn card(&self) -> Card {
+        let mut card = Card::new(format!("{} — which partner?", self.partner), Tone::Info)
+            .description(format!(
+                "`{}` could mean {} partners on the roster, so nobody was screened. Pick one:",
+                self.partner, self.count
+            ));
+        for c in &self.candidates {
+            card = card.line(format!("{} · {} · {}", c.partner, c.partner_type, c.stage));
+            card.actions.push(Action {
+                target: Target::Screen {
+                    partner: c.partner_id,
+                },
+                label: format!("Screen {}", clip(&c.partner, 60)),
+            });
+        }
+        if self.count > self.candidates.len() {
+            card = card.line(format!(
+                "… and {} more: ask with more of the name",
+                self.count - self.candidates.len()
+            ));
+        }
+        let first = self.candidates.first().map_or("", |c| c.partner.as_str());
+        card.footer(format!(
+            "Or ask again with the full name, e.g. /screen partner:\"{first}\""
+        ))
+    }
 }
 
 pub fn verdict_tone(v: Option<Verdict>) -> Tone {
@@ -394,6 +449,7 @@ async fn not_on_roster(
     ctx: &Ctx,
     name: &str,
     ty: Option<PartnerType>,
+    hints: Vec<String>,
 ) -> AppResult<NotOnRoster> {
     let profiles = match ty {
         Some(t) => app
@@ -415,14 +471,13 @@ async fn not_on_roster(
             })
         })
         .collect();
-    let names = app.store.partner_names(&ctx.workspace).await?;
     Ok(NotOnRoster {
         partner: name.to_string(),
         on_roster: false,
         partner_type: ty,
         verdict: None,
         traits,
-        suggestions: lookup::suggestions(name, names.iter().map(|(_, n)| n.as_str()), 3),
+        suggestions: hints,
     })
 }
 
@@ -452,14 +507,9 @@ pub async fn screen_command(app: &App, ctx: &Ctx, input: ScreenIn) -> AppResult<
     let Some(mut facts) = app.store.screen_facts(ws, &name.key(), guess).await? else {
         let settings = app.settings(ws).await?;
         let today = app.today(&settings);
-        check_as_of(asked.unwrap_or(guess), today)?;
-        if let Some(r) = renamed(app, ctx, &settings, name.as_str(), asked.unwrap_or(today)).await?
-        {
-            return Ok(Reply::from_typed(r));
-        }
-        return Ok(Reply::from_typed(
-            not_on_roster(app, ctx, name.as_str(), None).await?,
-        ));
+        let as_of = asked.unwrap_or(today);
+        check_as_of(as_of, today)?;
+        return screen_named(app, ctx, &settings, name.as_str(), None, as_of).await;
     };
     let settings = Settings::from_row(facts.settings.clone());
     app.remember_timezone(ws, &settings);
@@ -470,14 +520,7 @@ pub async fn screen_command(app: &App, ctx: &Ctx, input: ScreenIn) -> AppResult<
         // The time zone changed since we last looked (or the day just turned there): read again.
         match app.store.screen_facts(ws, &name.key(), as_of).await? {
             Some(f) => facts = f,
-            None => {
-                if let Some(r) = renamed(app, ctx, &settings, name.as_str(), as_of).await? {
-                    return Ok(Reply::from_typed(r));
-                }
-                return Ok(Reply::from_typed(
-                    not_on_roster(app, ctx, name.as_str(), None).await?,
-                ));
-            }
+            None => return screen_named(app, ctx, &settings, name.as_str(), None, as_of).await,
         }
     }
     Ok(Reply::from_typed(screen_facts_reply(
@@ -485,21 +528,84 @@ pub async fn screen_command(app: &App, ctx: &Ctx, input: ScreenIn) -> AppResult<
     )))
 }
 
-/// The screen of the partner that had the name `name` until it was renamed (and no partner has it now), with
-/// a note saying what it became; None when no partner of the workspace ever had that name.
-async fn renamed(
+/// The screen of what a typed name means by the one rule ([`lookup::resolve`]): the partner with that name;
+/// the partner it was renamed to or the only partner close to it, each screened with a note saying so;
+/// the choice between the several partners it could mean (nobody screened); or, for a name that is none of
+/// these, the traits to check (of type `ty`'s profile, or of every active profile).
+async fn screen_named(
     app: &App,
     ctx: &Ctx,
     settings: &Settings,
     name: &str,
+    ty: Option<PartnerType>,
     as_of: NaiveDate,
-) -> AppResult<Option<ScreenReply>> {
-    let Some((former, p)) = lookup::renamed(app, &ctx.workspace, name).await? else {
-        return Ok(None);
+) -> AppResult<Reply> {
+    let ws = &ctx.workspace;
+    let (p, note) = match lookup::resolve(app, ws, name).await? {
+        lookup::Named::Exact(p) => (p, None),
+        lookup::Named::Renamed(former, p) => {
+            let note = lookup::renamed_note(&former, &p);
+            (p, Some(note))
+        }
+        lookup::Named::OnlyClose(p) => {
+            let note = format!("(taking `{}` to mean {})", snippet(name), p.name);
+            (p, Some(note))
+        }
+        lookup::Named::Several(candidates) => {
+            let mut lines = Vec::new();
+            for c in candidates.iter().take(lookup::MAX_CANDIDATES) {
+                if let Some(p) = app.store.partner_by_id(ws, c.id).await? {
+                    lines.push(ChoiceLine {
+                        partner: p.name,
+                        partner_id: p.id,
+                        partner_type: p.partner_type,
+                        stage: p.stage,
+                    });
+                }
+            }
+            return Ok(Reply::from_typed(Choice {
+                partner: name.to_string(),
+                ambiguous: true,
+                verdict: None,
+                count: candidates.len(),
+                candidates: lines,
+            }));
+        }
+        lookup::Named::Unknown { hints } => {
+            return Ok(Reply::from_typed(
+                not_on_roster(app, ctx, name, ty, hints).await?,
+            ))
+        }
     };
     let mut r = screen_partner(app, ctx, settings, &p, as_of).await?;
-    r.note = Some(lookup::renamed_note(&former, &p));
-    Ok(Some(r))
+    r.note = note;
+    if let Some(t) = ty.filter(|t| *t != p.partner_type) {
+        let extra = format!(
+            "{} is on the roster as a {} partner, so it is screened against that profile, not {t}.",
+            p.name, p.partner_type
+        );
+        r.note = Some(match r.note {
+            Some(n) => format!("{n} {extra}"),
+            None => extra,
+        });
+    }
+    Ok(Reply::from_typed(r))
+}
+
+/// The screen of one partner by id, as of today: what a "Screen …" button of a [`Choice`] shows. The id is
+/// looked up inside the caller's workspace only.
+pub async fn screen_by_id(app: &App, ctx: &Ctx, partner_id: i64) -> AppResult<Reply> {
+    super::require(ctx, Role::Guest, "screen partners")?;
+    let Some(p) = app.store.partner_by_id(&ctx.workspace, partner_id).await? else {
+        return Err(AppError::user(
+            "That partner is not on the roster any more: run /screen again.",
+        ));
+    };
+    let settings = app.settings(&ctx.workspace).await?;
+    let today = app.today(&settings);
+    Ok(Reply::from_typed(
+        screen_partner(app, ctx, &settings, &p, today).await?,
+    ))
 }
 
 /// A free-text question, parsed.
@@ -593,60 +699,12 @@ fn slice_like<'a>(orig: &'a str, lower: &str, start: usize, end: usize) -> Optio
     }
 }
 
-/// Answer a question: screen the partner (fuzzy-matched), or list the traits to check.
+/// Answer a question like `/screen`, by the same rule of names ([`screen_named`]).
 pub async fn answer(app: &App, ctx: &Ctx, q: &Question) -> AppResult<Reply> {
     let name = PartnerName::parse(&q.name).map_err(|e| AppError::user(e.0))?;
     let settings = app.settings(&ctx.workspace).await?;
     let today = app.today(&settings);
-    let exact = app
-        .store
-        .partner_by_key(&ctx.workspace, &name_key(&q.name))
-        .await?;
-    let found = match exact {
-        Some(p) => Some((p, None)),
-        None => match lookup::renamed(app, &ctx.workspace, &q.name).await? {
-            Some((former, p)) => {
-                let note = lookup::renamed_note(&former, &p);
-                Some((p, Some(note)))
-            }
-            None => {
-                let names = app.store.partner_names(&ctx.workspace).await?;
-                let best = names
-                    .iter()
-                    .map(|(id, n)| (lookup::similarity(&q.name, n), *id, n))
-                    .filter(|(s, _, _)| *s >= 0.88)
-                    .max_by(|a, b| a.0.total_cmp(&b.0));
-                match best {
-                    Some((_, id, n)) => {
-                        app.store.partner_by_id(&ctx.workspace, id).await?.map(|p| {
-                            (
-                                p,
-                                Some(format!("(taking `{}` to mean {n})", snippet(&q.name))),
-                            )
-                        })
-                    }
-                    None => None,
-                }
-            }
-        },
-    };
-    match found {
-        Some((p, note)) => {
-            let mut r = screen_partner(app, ctx, &settings, &p, today).await?;
-            r.note = note;
-            if let Some(t) = q.partner_type.filter(|t| *t != p.partner_type) {
-                let extra = format!("{} is on the roster as a {} partner, so it is screened against that profile, not {t}.", p.name, p.partner_type);
-                r.note = Some(match r.note {
-                    Some(n) => format!("{n} {extra}"),
-                    None => extra,
-                });
-            }
-            Ok(Reply::from_typed(r))
-        }
-        None => Ok(Reply::from_typed(
-            not_on_roster(app, ctx, name.as_str(), q.partner_type).await?,
-        )),
-    }
+    screen_named(app, ctx, &settings, name.as_str(), q.partner_type, today).await
 }
 
 #[cfg(test)]

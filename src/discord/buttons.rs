@@ -18,6 +18,8 @@ pub enum Button {
     Page { list: ListId, page: usize },
     /// Open the evidence form of one trait of one partner.
     RecordEvidence { partner: i64, trait_id: i64 },
+    /// Screen one partner (the choice of a name that could mean several).
+    Screen { partner: i64 },
 }
 
 /// A submitted form: evidence of one trait of one partner.
@@ -60,6 +62,7 @@ pub fn page_id(list: &ListId, page: usize) -> String {
 pub fn action_id(target: &Target) -> String {
     match target {
         Target::RecordEvidence { partner, trait_id } => format!("ev:{partner}:{trait_id}"),
+        Target::Screen { partner } => format!("sc:{partner}"),
     }
 }
 
@@ -144,6 +147,9 @@ pub fn parse_button(id: &str) -> Result<Button, NotOurs> {
             partner: record_id(partner)?,
             trait_id: record_id(trait_id)?,
         }),
+        ["sc", partner] => Ok(Button::Screen {
+            partner: record_id(partner)?,
+        }),
         _ => Err(NotOurs),
     }
 }
@@ -205,6 +211,9 @@ mod tests {
                 trait_id: 7
             })
         );
+        let s = Target::Screen { partner: 42 };
+        assert_eq!(action_id(&s), "sc:42");
+        assert_eq!(parse_button("sc:42"), Ok(Button::Screen { partner: 42 }));
         let f = EvidenceForm {
             partner: 3,
             trait_id: 4,
@@ -238,6 +247,11 @@ mod tests {
             "ev:1:x",
             "ev:01:2",
             "evm:1:2",
+            "sc:",
+            "sc:0",
+            "sc:-3",
+            "sc:1:2",
+            "sc:Acme Corp",
             "",
         ] {
             assert_eq!(parse_button(id), Err(NotOurs), "{id}");

@@ -244,6 +244,13 @@ impl Handler {
                     Err(e) => error_message(&e.user_message()),
                 }
             }
+            // A new message: the choice stays, so someone else may pick another candidate.
+            Ok(Button::Screen { partner }) => {
+                match crate::app::screen::screen_by_id(&self.app(ctx), caller, partner).await {
+                    Ok(r) => CreateInteractionResponse::Message(message_from(&r.card, 0)),
+                    Err(e) => error_message(&e.user_message()),
+                }
+            }
             Ok(Button::RecordEvidence { partner, trait_id }) => {
                 let form = EvidenceForm { partner, trait_id };
                 match self.evidence_modal(caller, form).await {

@@ -167,11 +167,10 @@ pub fn attachments(files: &[FileOut]) -> Vec<CreateAttachment> {
 /// [`ListId`]: crate::app::lists::ListId
 pub fn components(card: &Card, page: usize) -> Vec<CreateActionRow> {
     let mut rows = Vec::new();
-    if !card.actions.is_empty() {
-        let buttons = card
-            .actions
+    // Five buttons to a row, and at most four rows of them: the fifth row is kept for the page buttons.
+    for chunk in card.actions.chunks(5).take(4) {
+        let buttons = chunk
             .iter()
-            .take(5)
             .map(|a| {
                 CreateButton::new(action_id(&a.target))
                     .label(clip(&a.label, 80))

@@ -1,6 +1,6 @@
 //! Pure rules of the Ideal Partner Profile method: partner types, profiles and traits, evidence,
-//! screening, the profile lint, the weekly allocation check and the quarterly re-check statistics, and which
-//! time zone names a workspace may use.
+//! screening, the profile lint, which roster names a typed name may mean, the weekly allocation check and the
+//! quarterly re-check statistics, and which time zone names a workspace may use.
 //! Nothing in here does I/O; every function is deterministic in its inputs.
 
 pub mod allocation;
@@ -8,6 +8,7 @@ pub mod evidence;
 pub mod groups;
 pub mod lifecycle;
 pub mod lint;
+pub mod names;
 pub mod profile;
 pub mod recheck;
 pub mod screening;

@@ -1,7 +1,7 @@
-//! What a Slack button carries back when pressed: the app's typed targets — a page of a [`ListId`] or
-//! "record evidence" for a [`Target`] — encoded as a short value and parsed strictly, never a command line.
-//! Whatever a value names is looked up again inside the presser's workspace, with the presser's role checked
-//! again (by [`crate::app::lists::page`] and the evidence form).
+//! What a Slack button carries back when pressed: the app's typed targets — a page of a [`ListId`],
+//! "record evidence" or "screen" for a [`Target`] — encoded as a short value and parsed strictly, never a
+//! command line. Whatever a value names is looked up again inside the presser's workspace, with the
+//! presser's role checked again (by [`crate::app::lists::page`], the evidence form and the screen).
 
 use crate::app::card::Target;
 use crate::app::lists::{ListId, MAX_PAGE};
@@ -14,12 +14,16 @@ pub enum ButtonData {
     Page { list: ListId, page: usize },
     /// Open the evidence form of one trait of one partner.
     RecordEvidence { partner: i64, trait_id: i64 },
+    /// Screen one partner (the choice of a name that could mean several).
+    Screen { partner: i64 },
 }
 
-/// The value of a button that opens the evidence form.
+/// The value of an action button: `record:<partner>:<trait>` opens the evidence form, `screen:<partner>`
+/// screens a partner.
 pub fn action_value(target: &Target) -> String {
     match target {
         Target::RecordEvidence { partner, trait_id } => format!("record:{partner}:{trait_id}"),
+        Target::Screen { partner } => format!("screen:{partner}"),
     }
 }
 
@@ -93,6 +97,7 @@ impl ButtonData {
                 partner: id(p)?,
                 trait_id: id(t)?,
             }),
+            ["screen", p] => Some(ButtonData::Screen { partner: id(p)? }),
             ["page", l, n] => {
                 let page: usize =
                     (!n.is_empty() && n.len() <= 5 && n.bytes().all(|b| b.is_ascii_digit()))
@@ -146,7 +151,17 @@ mod tests {
                 trait_id: 34
             })
         );
+        let s = Target::Screen { partner: 7 };
+        assert_eq!(action_value(&s), "screen:7");
+        assert_eq!(
+            ButtonData::parse("screen:7"),
+            Some(ButtonData::Screen { partner: 7 })
+        );
         for bad in [
+            "screen:0",
+            "screen:",
+            "screen:7:8",
+            "screen:Acme",
             "record:12",
             "record:-1:2",
             "record:0:1",

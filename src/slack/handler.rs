@@ -211,7 +211,7 @@ impl Bot {
     fn buttons(card: &Card, role: Role) -> Vec<Button> {
         card.actions
             .iter()
-            .filter(|_| role >= Role::Member)
+            .filter(|a| role >= a.target.min_role())
             .map(|a| Button {
                 label: a.label.clone(),
                 value: buttons::action_value(&a.target),
@@ -463,6 +463,12 @@ impl Bot {
                     }
                 }
             },
+            // A new message in the channel: the choice stays, so another candidate can be picked.
+            Some(ButtonData::Screen { partner }) => {
+                let Some(url) = response_url else { return };
+                let reply = crate::app::screen::screen_by_id(&self.app, &ctx, partner).await;
+                self.answer(&ctx, reply, url, false).await
+            }
             Some(ButtonData::Page { list, page }) => {
                 let Some(url) = response_url else { return };
                 let reply = lists::page(&self.app, &ctx, list, page).await;

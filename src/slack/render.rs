@@ -228,10 +228,11 @@ pub fn message(
         blocks.push(json!({"type": "context", "elements": [mrkdwn_text(&footer.join(" · "), MAX_SECTION_TEXT)]}));
     }
     if !actions.is_empty() {
-        // Action ids must be unique within a message; the value says what the button does.
+        // Action ids must be unique within a message; the value says what the button does. An actions block
+        // holds 25 elements at most.
         let buttons: Vec<Value> = actions
             .iter()
-            .take(5)
+            .take(25)
             .enumerate()
             .map(|(i, b)| button(&format!("act:{i}"), &b.label, &b.value))
             .collect();

@@ -15,6 +15,7 @@ use serde_json::json;
 use std::time::{Duration, Instant};
 
 mod files;
+mod names;
 mod schedules;
 
 /// The profile these tests screen against: three reseller traits, each verified by a call.

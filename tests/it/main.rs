@@ -17,6 +17,7 @@ mod groups;
 mod help;
 mod lifecycle;
 mod money;
+mod names;
 mod quarterly;
 mod reliability;
 mod rename;

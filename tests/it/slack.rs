@@ -345,3 +345,37 @@ async fn the_evidence_form_completes_names_and_records() {
         all_text(&page2)
     );
 }
+
+#[tokio::test]
+async fn a_name_that_could_mean_several_partners_offers_a_button_per_partner() {
+    let h = Harness::start(&[]).await;
+    h.profile().await;
+    h.lead(r#"partner add name:"Acme Corp" type:reseller"#)
+        .await;
+    h.lead(r#"partner add name:"Acme Consulting" type:reseller"#)
+        .await;
+    // A guest may screen, so a guest gets the buttons: one per candidate, carrying its id (1 and 2).
+    let choice = h.as_user(GUEST_USER_ID, "screen partner:Acme").await;
+    assert_eq!(header(&choice), "Acme — which partner?");
+    let b = buttons(&choice);
+    assert_eq!(
+        b,
+        [
+            (
+                "act:0".to_string(),
+                "Screen Acme Consulting".to_string(),
+                "screen:2".to_string()
+            ),
+            (
+                "act:1".to_string(),
+                "Screen Acme Corp".to_string(),
+                "screen:1".to_string()
+            )
+        ]
+    );
+    let (_, rid) = h.fake.press(GUEST_USER_ID, &choice, "act:1").unwrap();
+    let screened = h.fake.response(rid, 1, WAIT).await.unwrap();
+    assert_eq!(header(&screened), "Acme Corp — 🟡 incomplete");
+    assert_eq!(screened.body["response_type"], "in_channel");
+    assert_ne!(screened.body["replace_original"], true, "the choice stays");
+}

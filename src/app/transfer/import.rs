@@ -21,7 +21,7 @@ use crate::domain::text::{CHAMPION, NOTE, REASON, REFERENCE, SOURCE};
 use crate::domain::TextRule;
 use crate::domain::{lifecycle::PeriodChange, lifecycle::Refusal, Lifecycle};
 use crate::domain::{
-    name_key, parse_date, parse_number, snippet, Amount, Hours, OutcomeKind, PartnerName,
+    name_key, names, parse_date, parse_number, snippet, Amount, Hours, OutcomeKind, PartnerName,
     PartnerType, Stage, Week,
 };
 use crate::store::{
@@ -341,14 +341,35 @@ impl Roster {
         if let Some(p) = self.by_key.get(&name_key(name)) {
             return Ok(p);
         }
-        let hint = if detail {
-            lookup::did_you_mean(&lookup::suggestions(
+        if !detail {
+            return Err(format!(
+                "No partner `{}` on the roster. Import the partners first (partnerfit import partners), or add it with /partner add.",
+                snippet(name)
+            ));
+        }
+        // The commands' rule of names: the partners close to it, else the names most like it.
+        let key = name_key(name);
+        let mut close: Vec<(i64, String)> = self
+            .by_key
+            .iter()
+            .filter(|(k, _)| names::closeness_of_keys(&key, k).is_some())
+            .map(|(_, p)| (p.id, p.name.clone()))
+            .collect();
+        close.sort_by_key(|(_, n)| name_key(n));
+        let hint = match close.len() {
+            0 => lookup::did_you_mean(&lookup::suggestions(
                 name,
                 self.by_key.values().map(|p| p.name.as_str()),
                 3,
-            ))
-        } else {
-            String::new()
+            )),
+            1 => lookup::did_you_mean(&[close.remove(0).1]),
+            _ => {
+                let c: Vec<lookup::Candidate> = close
+                    .into_iter()
+                    .map(|(id, name)| lookup::Candidate { id, name })
+                    .collect();
+                return Err(lookup::ambiguous(name, &c).to_string());
+            }
         };
         Err(format!(
             "No partner `{}` on the roster.{hint} Import the partners first (partnerfit import partners), or add it with /partner add.",

@@ -1,0 +1,231 @@
+//! One rule of partner names (issue 17, item 2), through the console on both backends: a name that could mean
+//! several partners is asked, never guessed — by `/screen`, by a question and by every command's `partner`
+//! option alike — and the only partner close to a name is screened with a note (by a screen only: a command
+//! that records something says "Did you mean"). The Discord and Slack buttons of the choice are tested in
+//! `discord/names.rs` and `slack.rs`.
+
+use crate::support::db::both_backends;
+use crate::support::{utc, Db, TestApp};
+use partnerfit::domain::Role;
+use serde_json::{json, Value};
+
+both_backends!(
+    a_name_that_could_mean_several_partners_is_asked_not_guessed,
+    the_only_close_partner_is_screened_and_named,
+    a_long_choice_lists_ten_and_counts_the_rest
+);
+
+/// Acme Corp (reseller, three traits, nothing recorded) and Acme Consulting (si, no profile); their ids.
+async fn two_acmes(t: &TestApp) -> (i64, i64) {
+    for line in [
+        r#"/profile create type:reseller name:"Resellers""#,
+        r#"/profile trait add type:reseller name:"Deal registration" verify_by:"CRM""#,
+        r#"/profile trait add type:reseller name:"Customer overlap" verify_by:"Crossbeam" min:25"#,
+        r#"/profile trait add type:reseller name:"Named champion" verify_by:"a call""#,
+    ] {
+        t.ok(line).await;
+    }
+    let corp = t.ok(r#"/partner add name:"Acme Corp" type:reseller"#).await;
+    let consulting = t.ok(r#"/partner add name:"Acme Consulting" type:si"#).await;
+    (
+        corp["id"].as_i64().unwrap(),
+        consulting["id"].as_i64().unwrap(),
+    )
+}
+
+/// The console text of a line run by a lead.
+async fn text(t: &TestApp, line: &str) -> String {
+    let ctx = t.ctx("local", "ana", Role::Lead);
+    partnerfit::console::handle_line(&t.app, &ctx, line)
+        .await
+        .unwrap()
+        .to_text()
+}
+
+async fn a_name_that_could_mean_several_partners_is_asked_not_guessed(db: Db) {
+    let t = TestApp::on(db, utc(2026, 11, 26, 12, 0)).await;
+    let (corp, consulting) = two_acmes(&t).await;
+    let choice = |asked: &str| {
+        json!({
+            "partner": asked,
+            "ambiguous": true,
+            "verdict": null,
+            "count": 2,
+            "candidates": [
+                {"partner": "Acme Consulting", "partner_id": consulting, "type": "si", "stage": "prospect"},
+                {"partner": "Acme Corp", "partner_id": corp, "type": "reseller", "stage": "prospect"},
+            ],
+        })
+    };
+    // The question and the command ask the same; nobody is screened.
+    let v = t.lead("does Acme fit?").await;
+    assert_eq!(
+        v,
+        json!({"ok": true, "command": "screen", "reply": choice("Acme")})
+    );
+    assert_eq!(t.ok("/screen partner:acme").await, choice("acme"));
+    assert_eq!(
+        t.ok("/screen partner:Acme as_of:2026-11-01").await,
+        choice("Acme")
+    );
+    assert_eq!(
+        text(&t, "does Acme fit as a reseller?").await,
+        "Acme — which partner?\n\
+         `Acme` could mean 2 partners on the roster, so nobody was screened. Pick one:\n  \
+         Acme Consulting · si · prospect\n  \
+         Acme Corp · reseller · prospect\n\
+         Or ask again with the full name, e.g. /screen partner:\"Acme Consulting\""
+    );
+
+    // Every other partner option answers with the same candidates and changes nothing.
+    let asked = "`Acme` could mean 2 partners: `Acme Consulting` or `Acme Corp`. Name one in full, e.g. partner:\"Acme Consulting\".";
+    for line in [
+        r#"/evidence add partner:Acme trait:"Deal registration" met:true"#,
+        "/log hours partner:Acme hours:3 week:2026-W47",
+        "/log spend partner:Acme amount:500 week:2026-W47",
+        "/outcome add partner:Acme kind:registered-deal date:2026-11-20",
+        "/partner sign partner:Acme date:2026-11-20",
+        r#"/partner drop partner:Acme reason:"walked away""#,
+        r#"/partner rename partner:Acme name:"Acme Group""#,
+        "/partner show partner:Acme",
+        "/evidence list partner:Acme",
+    ] {
+        assert_eq!(t.err(line).await, asked, "{line}");
+    }
+    let shown = t.ok(r#"/partner show partner:"Acme Corp""#).await;
+    assert_eq!(
+        (
+            shown["stage"].as_str(),
+            shown["evidence_records"].as_i64(),
+            shown["screen"]["unknown"].as_i64()
+        ),
+        (Some("prospect"), Some(0), Some(3))
+    );
+    let week = t.ok("/digest weekly week:2026-W47").await;
+    assert_eq!(week["hours_total"], 0.0);
+
+    // The full name, in any case, is that partner: its screen is the one it always was, note and all.
+    let screen = t.ok(r#"/screen partner:"ACME CORP""#).await;
+    let mut keys: Vec<&str> = screen
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    keys.sort_unstable();
+    assert_eq!(
+        keys,
+        [
+            "as_of",
+            "met",
+            "missed",
+            "note",
+            "on_roster",
+            "partner",
+            "partner_id",
+            "profile",
+            "revision",
+            "stage",
+            "traits",
+            "type",
+            "unknown",
+            "verdict",
+            "verify_next"
+        ]
+    );
+    assert_eq!(
+        (&screen["partner"], &screen["verdict"], &screen["note"]),
+        (&json!("Acme Corp"), &json!("incomplete"), &Value::Null)
+    );
+    let v = t.lead("does acme consulting fit?").await;
+    assert_eq!(v["reply"]["partner"], "Acme Consulting");
+    assert_eq!(v["reply"]["note"], Value::Null);
+}
+
+async fn the_only_close_partner_is_screened_and_named(db: Db) {
+    let t = TestApp::on(db, utc(2026, 11, 26, 12, 0)).await;
+    two_acmes(&t).await;
+    // One edit from one partner only (a swap of two letters): that partner, and the reply says so.
+    let s = t.ok(r#"/screen partner:"Acme Crop""#).await;
+    assert_eq!(
+        (&s["partner"], &s["verdict"], &s["note"]),
+        (
+            &json!("Acme Corp"),
+            &json!("incomplete"),
+            &json!("(taking `Acme Crop` to mean Acme Corp)")
+        )
+    );
+    let v = t.lead("does Acme Consultng fit?").await;
+    assert_eq!(
+        (&v["reply"]["partner"], &v["reply"]["note"]),
+        (
+            &json!("Acme Consulting"),
+            &json!("(taking `Acme Consultng` to mean Acme Consulting)")
+        )
+    );
+    assert_eq!(
+        text(&t, r#"/screen partner:"Acme Crop""#)
+            .await
+            .lines()
+            .take(3)
+            .collect::<Vec<_>>(),
+        [
+            "Acme Corp — 🟡 incomplete",
+            "(taking `Acme Crop` to mean Acme Corp)",
+            "prospect · reseller profile \"Resellers\" rev 4 · as of 2026-11-26"
+        ]
+    );
+    // A command that records something never acts on a name that is not the partner's.
+    assert_eq!(
+        t.err(r#"/evidence add partner:"Acme Crop" trait:"Deal registration" met:true"#)
+            .await,
+        "No partner `Acme Crop` on the roster. Did you mean `Acme Corp`? Add it with /partner add."
+    );
+    // Two edits in a name of 9 letters is not a typo; a shorter name is not a whole word of it.
+    for far in ["Acme Cpro", "Acm"] {
+        let s = t.ok(&format!(r#"/screen partner:"{far}""#)).await;
+        assert_eq!(s["on_roster"], false, "{far}: {s}");
+    }
+    // Once a partner has the name, the name is that partner.
+    t.ok(r#"/partner add name:"Acme Crop" type:reseller"#).await;
+    let s = t.ok(r#"/screen partner:"acme crop""#).await;
+    assert_eq!(
+        (&s["partner"], &s["note"]),
+        (&json!("Acme Crop"), &Value::Null)
+    );
+}
+
+async fn a_long_choice_lists_ten_and_counts_the_rest(db: Db) {
+    let t = TestApp::on(db, utc(2026, 11, 26, 12, 0)).await;
+    for i in 1..=12 {
+        t.ok(&format!(r#"/partner add name:"Nova {i}" type:referral"#))
+            .await;
+    }
+    let c = t.ok("/screen partner:nova").await;
+    assert_eq!(c["count"], 12);
+    let names: Vec<&str> = c["candidates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["partner"].as_str().unwrap())
+        .collect();
+    // In name order, as text: "nova 10" sorts before "nova 2".
+    assert_eq!(
+        names,
+        [
+            "Nova 1", "Nova 10", "Nova 11", "Nova 12", "Nova 2", "Nova 3", "Nova 4", "Nova 5",
+            "Nova 6", "Nova 7"
+        ]
+    );
+    let shown = text(&t, "/screen partner:nova").await;
+    assert!(
+        shown.contains(
+            "  Nova 7 · referral · prospect\n  … and 2 more: ask with more of the name\n"
+        ),
+        "{shown}"
+    );
+    assert_eq!(
+        t.err("/log hours partner:Nova hours:1").await,
+        "`Nova` could mean 12 partners: `Nova 1`, `Nova 10`, `Nova 11`, `Nova 12`, `Nova 2`, `Nova 3`, `Nova 4`, `Nova 5`, `Nova 6`, `Nova 7` or 2 more. Name one in full, e.g. partner:\"Nova 1\"."
+    );
+}
