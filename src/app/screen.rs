@@ -559,7 +559,7 @@ async fn screen_named(
                         partner: p.name,
                         partner_id: p.id,
                         partner_type: p.partner_type,
-                        stage: p.stage,
+                        stage: p.lifecycle.stage(),
                     });
                 }
             }
