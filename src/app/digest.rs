@@ -190,11 +190,9 @@ pub async fn weekly(
     let sums = app.store.allocation_sums(ws, from, week).await?;
     let mut rows: WeekRows = BTreeMap::new();
     for s in &sums {
-        if let Ok(w) = s.week.parse::<Week>() {
-            rows.entry(w)
-                .or_default()
-                .push((s.partner_id, s.hours, s.spend));
-        }
+        rows.entry(s.week)
+            .or_default()
+            .push((s.partner_id, s.hours, s.spend));
     }
     // Signed partners (the neglect candidates), and the few others that took time or money.
     let mut partners = app.store.signed_partners(ws).await?;
@@ -441,7 +439,8 @@ pub struct QuarterlyDigest {
 /// A previously posted result of the same quarter.
 #[derive(Debug, Clone, Serialize)]
 pub struct PostedRecheck {
-    pub stored_at: String,
+    #[serde(serialize_with = "crate::domain::stamp::serialize")]
+    pub stored_at: chrono::DateTime<chrono::Utc>,
     pub verdict: String,
     /// Whether the data of the quarter changed since it was posted (the figures differ).
     pub data_changed: bool,
@@ -571,12 +570,15 @@ impl Render for QuarterlyDigest {
             card = card.footer(if p.data_changed {
                 format!(
                     "Posted on {} with verdict {}; the data for {} changed since, so these figures differ from the posted ones.",
-                    &p.stored_at[..10.min(p.stored_at.len())],
+                    p.stored_at.date_naive(),
                     p.verdict,
                     self.quarter
                 )
             } else {
-                format!("Posted on {}; the data has not changed since.", &p.stored_at[..10.min(p.stored_at.len())])
+                format!(
+                    "Posted on {}; the data has not changed since.",
+                    p.stored_at.date_naive()
+                )
             });
         }
         card

@@ -303,7 +303,8 @@ pub struct EvidenceLine {
     pub note: Option<String>,
     pub observed: NaiveDate,
     pub recorded_by: String,
-    pub recorded_at: String,
+    #[serde(serialize_with = "crate::domain::stamp::serialize")]
+    pub recorded_at: chrono::DateTime<chrono::Utc>,
     pub retracted: bool,
 }
 
@@ -476,7 +477,7 @@ pub async fn retract_record(
             "{} #{id} was already retracted by {} on {} ({}). Nothing changed.",
             capitalized(label),
             r.retracted_by,
-            &r.retracted_at[..10.min(r.retracted_at.len())],
+            r.retracted_at.date_naive(),
             r.reason
         ))),
     }

@@ -144,7 +144,7 @@ impl Render for Shown {
         let mut facts = vec![format!(
             "added by {} on {}",
             p.created_by,
-            &p.created_at[..10.min(p.created_at.len())]
+            p.created_at.date_naive()
         )];
         if let Some(d) = p.lifecycle.signed_on() {
             facts.push(format!("signed {d}"));

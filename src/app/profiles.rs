@@ -222,7 +222,7 @@ impl Render for History {
                 r.revision,
                 r.change,
                 r.changed_by,
-                &r.changed_at[..r.changed_at.len().min(16)],
+                r.changed_at.format("%Y-%m-%dT%H:%M"),
                 if r.traits.is_empty() {
                     "none".to_string()
                 } else {

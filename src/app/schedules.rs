@@ -36,8 +36,10 @@ pub struct NextRun {
 #[derive(Debug, Clone, Serialize)]
 pub struct LastRun {
     pub period: String,
-    pub fire_at: String,
-    pub posted_at: Option<String>,
+    #[serde(serialize_with = "crate::domain::stamp::serialize")]
+    pub fire_at: chrono::DateTime<chrono::Utc>,
+    #[serde(serialize_with = "crate::domain::stamp::serialize_opt")]
+    pub posted_at: Option<chrono::DateTime<chrono::Utc>>,
     pub late: bool,
     pub error: Option<String>,
 }
@@ -148,7 +150,7 @@ async fn view(app: &App, ctx: &Ctx, note: Option<String>) -> AppResult<Reply> {
             .await?
             .map(|r| LastRun {
                 period: r.period,
-                fire_at: crate::store::ts(r.fire_at),
+                fire_at: r.fire_at,
                 posted_at: r.posted_at,
                 late: r.late,
                 error: r.last_error,

@@ -1,6 +1,6 @@
 //! Evidence: append-only observations of a trait for a partner, and which record counts.
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 
 /// What was observed.
@@ -24,8 +24,9 @@ pub struct Evidence {
     pub note: Option<String>,
     pub observed: NaiveDate,
     pub recorded_by: String,
-    /// When it was recorded (UTC, RFC 3339), the tie-breaker between same-day observations.
-    pub recorded_at: String,
+    /// When it was recorded, the tie-breaker between same-day observations.
+    #[serde(serialize_with = "super::stamp::serialize")]
+    pub recorded_at: DateTime<Utc>,
     pub retracted: bool,
 }
 
@@ -58,9 +59,9 @@ impl Record for Evidence {
         self.retracted
     }
     fn precedence(&self, other: &Self) -> std::cmp::Ordering {
-        (self.observed, self.recorded_at.as_str(), self.id).cmp(&(
+        (self.observed, self.recorded_at, self.id).cmp(&(
             other.observed,
-            other.recorded_at.as_str(),
+            other.recorded_at,
             other.id,
         ))
     }
@@ -127,7 +128,7 @@ mod tests {
             note: None,
             observed: observed.parse().unwrap(),
             recorded_by: "ana".into(),
-            recorded_at: recorded_at.into(),
+            recorded_at: recorded_at.parse().unwrap(),
             retracted,
         }
     }
@@ -172,9 +173,7 @@ mod tests {
                 partner_id: e.partner_id,
                 trait_id: e.trait_id,
                 observed: e.observed,
-                recorded_micros: chrono::DateTime::parse_from_rfc3339(&e.recorded_at)
-                    .unwrap()
-                    .timestamp_micros(),
+                recorded_micros: e.recorded_at.timestamp_micros(),
                 observation: e.observation,
                 retracted: e.retracted,
             })
@@ -188,7 +187,7 @@ mod tests {
 
     #[test]
     fn staleness_boundary_is_inclusive() {
-        let e = ev(1, "2025-11-26", "x", true, false);
+        let e = ev(1, "2025-11-26", "2025-11-26T09:00:00Z", true, false);
         let d = |s: &str| s.parse::<NaiveDate>().unwrap();
         assert!(!e.is_stale(d("2026-11-26"), 365)); // exactly 365 days old still counts
         assert!(e.is_stale(d("2026-11-27"), 365));

@@ -12,6 +12,7 @@ pub mod names;
 pub mod profile;
 pub mod recheck;
 pub mod screening;
+pub mod stamp;
 pub mod stats;
 pub mod timezone;
 pub mod types;

@@ -248,7 +248,7 @@ mod tests {
             note: None,
             observed: observed.parse().unwrap(),
             recorded_by: "ana".into(),
-            recorded_at: format!("{observed}T12:00:00.000000Z"),
+            recorded_at: format!("{observed}T12:00:00.000000Z").parse().unwrap(),
             retracted: false,
         }
     }
@@ -292,7 +292,7 @@ mod tests {
                     let observed = (start + chrono::Duration::days(*age)).to_string();
                     let mut r = ev(i as i64 + 1, *trait_id, obs, &observed);
                     r.retracted = *retracted && *rec == 0;
-                    r.recorded_at = format!("{observed}T1{rec}:00:00.000000Z");
+                    r.recorded_at = format!("{observed}T1{rec}:00:00.000000Z").parse().unwrap();
                     r
                 })
                 .collect();

@@ -239,7 +239,7 @@ impl Scheduler {
             tracing::warn!(workspace = %s.workspace_id, digest = %s.digest, cron = %s.cron, "stored cron expression no longer parses");
             return Ok(None);
         };
-        let set_at = crate::store::parse_ts(&s.set_at)?;
+        let set_at = s.set_at;
         let last = self.app.store.latest_run(&s.workspace_id, s.digest).await?;
         let since = last.as_ref().map_or(set_at, |l| l.fire_at.max(set_at));
         let Some(fire) = expr.latest_in(tz, since, now) else {

@@ -20,7 +20,7 @@ pub struct NewAllocation {
 #[derive(Debug, Clone, PartialEq)]
 pub struct AllocationSum {
     pub partner_id: i64,
-    pub week: String,
+    pub week: Week,
     pub hours: Hours,
     pub spend: Amount,
 }
@@ -121,7 +121,7 @@ impl Store {
                 };
                 out.push(AllocationSum {
                     partner_id,
-                    week: week.to_string(),
+                    week: parse_col(week, "week")?,
                     hours: Hours::from_centi(parse_col(h, "hours")?),
                     spend: Amount::from_cents(parse_col(sp, "spend")?),
                 });

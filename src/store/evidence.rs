@@ -1,7 +1,7 @@
 //! Evidence records: append-only; a retraction is a flag with reason, who and when.
 
 use super::write::{Write, WriteReturning};
-use super::{day, get, ts, Result, Store};
+use super::{day, get, parse_ts, ts, Result, Store};
 use crate::domain::evidence::{CompactEvidence, Evidence, Observation};
 use chrono::{DateTime, NaiveDate, Utc};
 use futures_util::TryStreamExt;
@@ -23,7 +23,8 @@ pub struct NewEvidence {
 /// Who retracted a record, why, and when.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Retraction {
-    pub retracted_at: String,
+    #[serde(serialize_with = "crate::domain::stamp::serialize")]
+    pub retracted_at: DateTime<Utc>,
     pub retracted_by: String,
     pub reason: String,
 }
@@ -63,6 +64,7 @@ fn observation(met: Option<i64>, value: Option<f64>) -> Result<Observation> {
 pub(crate) fn evidence_from_row(r: &AnyRow) -> Result<Evidence> {
     let observation = observation_at(r, "met", "value")?;
     let observed: String = get(r, "observed")?;
+    let recorded_at: String = get(r, "recorded_at")?;
     let retracted_at: Option<String> = get(r, "retracted_at")?;
     Ok(Evidence {
         id: get(r, "id")?,
@@ -73,7 +75,7 @@ pub(crate) fn evidence_from_row(r: &AnyRow) -> Result<Evidence> {
         note: get(r, "note")?,
         observed: day(&observed)?,
         recorded_by: get(r, "recorded_by")?,
-        recorded_at: get(r, "recorded_at")?,
+        recorded_at: parse_ts(&recorded_at)?,
         retracted: retracted_at.is_some(),
     })
 }
@@ -87,7 +89,7 @@ fn compact_from_row(r: &AnyRow) -> Result<CompactEvidence> {
         partner_id: r.try_get(1)?,
         trait_id: r.try_get(2)?,
         observed: day(&observed)?,
-        recorded_micros: super::parse_ts(&recorded_at)?.timestamp_micros(),
+        recorded_micros: parse_ts(&recorded_at)?.timestamp_micros(),
         observation: observation_at(r, 3, 4)?,
         retracted: retracted_at.is_some(),
     })
@@ -267,7 +269,7 @@ impl Store {
         .await?;
         r.map(|r| {
             Ok(Retraction {
-                retracted_at: get::<Option<String>>(&r, "retracted_at")?.unwrap_or_default(),
+                retracted_at: parse_ts(&get::<String>(&r, "retracted_at")?)?,
                 retracted_by: get::<Option<String>>(&r, "retracted_by")?.unwrap_or_default(),
                 reason: get::<Option<String>>(&r, "retract_reason")?.unwrap_or_default(),
             })
@@ -464,7 +466,7 @@ fn screen_facts_from_json(text: &str) -> Result<ScreenFacts> {
                 note,
                 observed: day(&observed)?,
                 recorded_by,
-                recorded_at,
+                recorded_at: parse_ts(&recorded_at)?,
                 retracted: false,
             });
         }

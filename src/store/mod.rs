@@ -221,19 +221,41 @@ impl ReadConn<'_> {
     }
 }
 
-/// Format a timestamp the way the store keeps them (sortable text).
+// The sqlx Any driver moves dates and timestamps as text: these are the only functions that turn them into
+// chrono values (and back); everything the store answers holds `NaiveDate` and `DateTime<Utc>`.
+
+/// Format a timestamp the way the store keeps them (sortable text, [`crate::domain::stamp`]).
 pub fn ts(t: DateTime<Utc>) -> String {
-    t.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
+    crate::domain::stamp::text(t)
 }
 
-/// Parse a stored timestamp.
+/// Parse a stored timestamp: the one decoder of the stored text.
 pub fn parse_ts(s: &str) -> Result<DateTime<Utc>> {
     DateTime::parse_from_rfc3339(s)
         .map(|t| t.with_timezone(&Utc))
         .map_err(|e| StoreError::Corrupt(format!("timestamp `{s}`: {e}")))
 }
 
+pub(crate) fn opt_ts(s: Option<String>) -> Result<Option<DateTime<Utc>>> {
+    s.as_deref().map(parse_ts).transpose()
+}
+
+/// Parse a stored `YYYY-MM-DD` date: the one decoder of stored dates. The usual form is read without a format
+/// parser (the import's scans read hundreds of thousands); anything else goes through chrono's.
 pub(crate) fn day(s: &str) -> Result<NaiveDate> {
+    let b = s.as_bytes();
+    let digits = |r: std::ops::Range<usize>| -> Option<u32> {
+        b.get(r)?.iter().try_fold(0u32, |n, c| {
+            c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0'))
+        })
+    };
+    if b.len() == 10 && b[4] == b'-' && b[7] == b'-' {
+        if let (Some(y), Some(m), Some(d)) = (digits(0..4), digits(5..7), digits(8..10)) {
+            if let Some(date) = NaiveDate::from_ymd_opt(y as i32, m, d) {
+                return Ok(date);
+            }
+        }
+    }
     NaiveDate::parse_from_str(s, "%Y-%m-%d")
         .map_err(|e| StoreError::Corrupt(format!("date `{s}`: {e}")))
 }
@@ -479,6 +501,30 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn stored_days_and_timestamps_decode_once() {
+        let chrono_day = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok();
+        for s in [
+            "2026-11-26",
+            "2024-02-29",
+            "0999-01-01",
+            "2025-02-29",
+            "2026-13-01",
+            "2026-1-01",
+            "x",
+            "2026-11-26T00",
+            "2026-11-2x",
+        ] {
+            assert_eq!(day(s).ok(), chrono_day(s), "{s}");
+        }
+        let t = parse_ts("2026-07-08T12:00:05.000042Z").unwrap();
+        assert_eq!(ts(t), "2026-07-08T12:00:05.000042Z");
+        assert!(matches!(
+            parse_ts("2026-07-08"),
+            Err(StoreError::Corrupt(_))
+        ));
+    }
 
     #[test]
     fn backend_from_url() {

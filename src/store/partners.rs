@@ -1,7 +1,7 @@
 //! The partner roster.
 
 use super::write::{Write, WriteReturning};
-use super::{day, get, opt_day, parse_col, ts, Result, Store, StoreError};
+use super::{day, get, opt_day, parse_col, parse_ts, ts, Result, Store, StoreError};
 use crate::domain::lifecycle::PeriodChange;
 use crate::domain::{Lifecycle, PartnerName, PartnerType, SignedPeriod, Stage};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -22,7 +22,8 @@ pub struct Partner {
     pub champion: Option<String>,
     pub note: Option<String>,
     pub created_by: String,
-    pub created_at: String,
+    #[serde(serialize_with = "crate::domain::stamp::serialize")]
+    pub created_at: DateTime<Utc>,
 }
 
 /// A partner to add.
@@ -84,7 +85,7 @@ pub(crate) fn partner_of(cols: PartnerCols) -> Result<Partner> {
         champion,
         note,
         created_by,
-        created_at,
+        created_at: parse_ts(&created_at)?,
     })
 }
 

@@ -1,7 +1,7 @@
 //! Profiles, their numbered revisions and their traits.
 
 use super::write::{Write, WriteReturning};
-use super::{get, parse_col, ts, Result, Store, StoreError};
+use super::{get, parse_col, parse_ts, ts, Result, Store, StoreError};
 use crate::domain::profile::{Profile, Trait, TraitKind};
 use crate::domain::{name_key, PartnerType};
 use chrono::{DateTime, Utc};
@@ -22,7 +22,8 @@ pub struct Revision {
     pub revision: i64,
     pub change: String,
     pub changed_by: String,
-    pub changed_at: String,
+    #[serde(serialize_with = "crate::domain::stamp::serialize")]
+    pub changed_at: DateTime<Utc>,
     /// The traits of the profile at this revision.
     pub traits: Vec<String>,
 }
@@ -292,7 +293,7 @@ impl Store {
                     revision,
                     change: get(r, "change")?,
                     changed_by: get(r, "changed_by")?,
-                    changed_at: get(r, "changed_at")?,
+                    changed_at: parse_ts(&get::<String>(r, "changed_at")?)?,
                     traits: traits
                         .iter()
                         .filter(|(_, a, rm)| *a <= revision && rm.is_none_or(|rm| rm > revision))

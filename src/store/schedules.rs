@@ -3,7 +3,7 @@
 //! lease lets another attempt take over a claim whose poster died before posting.
 
 use super::write::{Write, WriteReturning};
-use super::{get, parse_col, parse_ts, ts, Result, Store};
+use super::{get, opt_ts, parse_col, parse_ts, ts, Result, Store};
 use crate::domain::DigestKind;
 use chrono::{DateTime, Utc};
 use sqlx::AssertSqlSafe;
@@ -17,7 +17,8 @@ pub struct ScheduleRow {
     pub channel_id: String,
     pub paused: bool,
     pub set_by: String,
-    pub set_at: String,
+    #[serde(serialize_with = "crate::domain::stamp::serialize")]
+    pub set_at: DateTime<Utc>,
     pub set_in_channel: Option<String>,
     pub last_error: Option<String>,
 }
@@ -37,7 +38,7 @@ pub struct RunRow {
     pub period: String,
     pub fire_at: DateTime<Utc>,
     pub late: bool,
-    pub posted_at: Option<String>,
+    pub posted_at: Option<DateTime<Utc>>,
     pub attempts: i64,
     pub last_error: Option<String>,
 }
@@ -54,7 +55,7 @@ fn schedule_from_row(r: &sqlx::any::AnyRow) -> Result<ScheduleRow> {
         channel_id: get(r, "channel_id")?,
         paused: get::<i64>(r, "paused")? != 0,
         set_by: get(r, "set_by")?,
-        set_at: get(r, "set_at")?,
+        set_at: parse_ts(&get::<String>(r, "set_at")?)?,
         set_in_channel: get(r, "set_in_channel")?,
         last_error: get(r, "last_error")?,
     })
@@ -65,9 +66,9 @@ fn schedule_from_row(r: &sqlx::any::AnyRow) -> Result<ScheduleRow> {
 pub struct RunDetail {
     pub period: String,
     pub claimed_by: String,
-    pub lease_until: String,
+    pub lease_until: DateTime<Utc>,
     pub attempts: i64,
-    pub posted_at: Option<String>,
+    pub posted_at: Option<DateTime<Utc>>,
     pub message_id: Option<String>,
     pub last_error: Option<String>,
 }
@@ -306,9 +307,9 @@ impl Store {
             Ok(RunDetail {
                 period: get(&r, "period")?,
                 claimed_by: get(&r, "claimed_by")?,
-                lease_until: get(&r, "lease_until")?,
+                lease_until: parse_ts(&get::<String>(&r, "lease_until")?)?,
                 attempts: get(&r, "attempts")?,
-                posted_at: get(&r, "posted_at")?,
+                posted_at: opt_ts(get(&r, "posted_at")?)?,
                 message_id: get(&r, "message_id")?,
                 last_error: get(&r, "last_error")?,
             })
@@ -357,7 +358,7 @@ impl Store {
                 period: get(&r, "period")?,
                 fire_at: parse_ts(&fire_at)?,
                 late: get::<i64>(&r, "late")? != 0,
-                posted_at: get(&r, "posted_at")?,
+                posted_at: opt_ts(get(&r, "posted_at")?)?,
                 attempts: get(&r, "attempts")?,
                 last_error: get(&r, "last_error")?,
             })
@@ -450,7 +451,7 @@ pub struct StoredRecheck {
     pub verdict: String,
     pub result_json: String,
     pub fingerprint: String,
-    pub stored_at: String,
+    pub stored_at: DateTime<Utc>,
 }
 
 impl Store {
@@ -517,7 +518,7 @@ fn recheck_from_row(r: &sqlx::any::AnyRow) -> Result<StoredRecheck> {
         verdict: get(r, "verdict")?,
         result_json: get(r, "result_json")?,
         fingerprint: get(r, "fingerprint")?,
-        stored_at: get(r, "stored_at")?,
+        stored_at: parse_ts(&get::<String>(r, "stored_at")?)?,
     })
 }
 

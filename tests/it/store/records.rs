@@ -166,9 +166,12 @@ async fn records_sums_and_retractions(db: Db) {
     let sums = s.allocation_sums(WS, w47, w48).await.unwrap();
     assert_eq!(
         sums.iter()
-            .map(|a| (a.week.as_str(), a.hours.centi(), a.spend.cents()))
+            .map(|a| (a.week.to_string(), a.hours.centi(), a.spend.cents()))
             .collect::<Vec<_>>(),
-        [("2026-W47", 675, big + 1), ("2026-W48", 100, 0)]
+        [
+            ("2026-W47".to_string(), 675, big + 1),
+            ("2026-W48".to_string(), 100, 0)
+        ]
     );
     s.retract(RecordTable::Allocations, WS, ids[1], "ana", "dup", now)
         .await
