@@ -1,5 +1,7 @@
-//! The command line: `partnerfit run|console|digest|import|export|migrate|help`, their options, and the
+//! The command line: `partnerfit run|console|digest|import|export|migrate|demo|help`, their options, and the
 //! start-up every subcommand shares (config, tracing, store).
+
+mod demo;
 
 use crate::app::transfer::{ExportKind, ExportTo, ImportFile, ImportKind};
 use crate::app::{App, Ctx};
@@ -116,6 +118,9 @@ pub enum Command {
     Export(ExportArgs),
     /// Apply database migrations (every other command applies them too)
     Migrate(MigrateArgs),
+    /// Fill an empty workspace (default: demo) with a sample team: two profiles, 40 partners, half a year of
+    /// hours and spend, two quarters of outcomes
+    Demo(DemoArgs),
     /// Print help: of the command line, of a subcommand (`help digest weekly`), or with --markdown the
     /// reference of the chat and console commands (docs/commands.md)
     Help(HelpArgs),
@@ -137,6 +142,7 @@ impl Command {
             Command::Import(a) => (Some(&a.place), Some(&a.workspace), None),
             Command::Export(a) => (Some(&a.place), Some(&a.workspace), None),
             Command::Migrate(a) => (Some(&a.place), None, None),
+            Command::Demo(a) => (Some(&a.place), Some(&a.workspace), None),
             Command::Help(_) => (None, None, None),
             Command::Generate(a) => (Some(&a.place), Some(&a.workspace), None),
         }
@@ -147,6 +153,15 @@ impl Command {
 pub struct MigrateArgs {
     #[command(flatten)]
     pub place: Place,
+}
+
+#[derive(Debug, Clone, Default, Args)]
+pub struct DemoArgs {
+    #[command(flatten)]
+    pub place: Place,
+    /// Workspace to fill (default: demo); it must hold no profiles, partners or schedules
+    #[command(flatten)]
+    pub workspace: WorkspaceOpt,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -518,8 +533,20 @@ pub async fn run(cli: Cli) -> Result<(), Fatal> {
         }
         Command::Generate(args) => {
             let store = open_store(&config).await?;
-            let result = generate(&store, &config.workspace, &args).await;
+            let result = demo::generate(&store, &config.workspace, &args).await;
             store.close().await;
+            result
+        }
+        Command::Demo(_) => {
+            // The demo's own default workspace, unless one was named (flag or environment).
+            let ws = global
+                .workspace
+                .workspace
+                .clone()
+                .unwrap_or_else(|| demo::DEFAULT_WORKSPACE.to_string());
+            let app = app(open_store(&config).await?);
+            let result = demo::run(&app, &ws).await;
+            app.store.close().await;
             result
         }
         Command::Help(args) => print_help(&args),
@@ -597,38 +624,6 @@ async fn run_both(
     watcher.abort();
     running.stop().await;
     result
-}
-
-/// `partnerfit generate`: refuse a workspace that already has partners, then write the data set.
-async fn generate(store: &Store, ws: &str, args: &GenerateArgs) -> Result<(), Fatal> {
-    use crate::generate::{generate, Spec};
-    let existing = store.partner_names(ws).await.map_err(anyhow::Error::from)?;
-    if !existing.is_empty()
-        || !store
-            .active_profiles(ws)
-            .await
-            .map_err(anyhow::Error::from)?
-            .is_empty()
-    {
-        return Err(Fatal::Config(ConfigError(format!(
-            "workspace `{ws}` already has data: generate into a new database or another --workspace"
-        ))));
-    }
-    let spec = Spec {
-        workspace: ws.to_string(),
-        partners: args.partners,
-        seed: args.seed,
-        until: args
-            .until
-            .unwrap_or_else(|| chrono::Utc::now().date_naive()),
-    };
-    let started = std::time::Instant::now();
-    let counts = generate(store, &spec).await.map_err(anyhow::Error::from)?;
-    eprintln!(
-        "generated workspace `{ws}` in {:.1} s: {counts}",
-        started.elapsed().as_secs_f64()
-    );
-    Ok(())
 }
 
 /// `partnerfit digest …`: print the digest (text, or the JSON object alone); with `--chart FILE.png`, first

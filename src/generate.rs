@@ -3,6 +3,9 @@
 //! per trait over two years, weekly hours and spend of every signed partner for 104 weeks, and outcomes for 8
 //! quarters. Everything is written through the store (its bulk-import transaction), and the same seed, size and
 //! end date always give the same rows. Used by `partnerfit generate` (a hidden subcommand) and the benches.
+//! [`demo`] is its small sibling: the hand-made sample team of `partnerfit demo`.
+
+pub mod demo;
 
 use crate::domain::evidence::Observation;
 use crate::domain::profile::TraitKind;

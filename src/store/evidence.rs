@@ -230,8 +230,31 @@ impl Store {
         reason: &str,
         now: DateTime<Utc>,
     ) -> Result<RetractOutcome> {
+        let n = Self::mark_retracted(self.pool(), table, ws, id, by, reason, now).await?;
+        if n > 0 {
+            return Ok(RetractOutcome::Retracted);
+        }
+        match self.retraction(table, ws, id).await? {
+            Some(r) => Ok(RetractOutcome::AlreadyRetracted(r)),
+            None => Ok(RetractOutcome::NotFound),
+        }
+    }
+
+    /// Flag a record retracted unless it already is; answers how many rows changed (0 or 1).
+    pub(crate) async fn mark_retracted<'e, E>(
+        exec: E,
+        table: RecordTable,
+        ws: &str,
+        id: i64,
+        by: &str,
+        reason: &str,
+        now: DateTime<Utc>,
+    ) -> Result<u64>
+    where
+        E: sqlx::Executor<'e, Database = sqlx::Any>,
+    {
         let t = table.table();
-        let n = sqlx::query(AssertSqlSafe(format!(
+        Ok(sqlx::query(AssertSqlSafe(format!(
             "UPDATE {t} SET retracted_at = $1, retracted_by = $2, retract_reason = $3 \
              WHERE workspace_id = $4 AND id = $5 AND retracted_at IS NULL"
         )))
@@ -240,15 +263,8 @@ impl Store {
         .bind(reason)
         .bind(ws)
         .bind(id)
-        .write(self.pool())
-        .await?;
-        if n > 0 {
-            return Ok(RetractOutcome::Retracted);
-        }
-        match self.retraction(table, ws, id).await? {
-            Some(r) => Ok(RetractOutcome::AlreadyRetracted(r)),
-            None => Ok(RetractOutcome::NotFound),
-        }
+        .write(exec)
+        .await?)
     }
 
     /// The retraction of a record, if it was retracted.

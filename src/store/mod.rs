@@ -10,6 +10,7 @@ mod outcomes;
 mod partners;
 mod profiles;
 mod schedules;
+mod seed;
 mod settings;
 mod transfer;
 mod write;

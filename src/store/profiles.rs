@@ -62,6 +62,21 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<i64> {
         let mut tx = self.pool().begin().await?;
+        let id = Self::create_profile_in(&mut tx, ws, ty, name, joint_solution, owner, now).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// [`Store::create_profile`] inside a transaction the caller commits.
+    pub(crate) async fn create_profile_in(
+        tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+        ws: &str,
+        ty: PartnerType,
+        name: &str,
+        joint_solution: Option<&str>,
+        owner: &str,
+        now: DateTime<Utc>,
+    ) -> Result<i64> {
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO profiles (workspace_id, partner_type, name, joint_solution, owner, revision, created_at) \
              VALUES ($1, $2, $3, $4, $5, 1, $6) RETURNING id",
@@ -72,7 +87,7 @@ impl Store {
         .bind(joint_solution)
         .bind(owner)
         .bind(ts(now))
-        .write_one(&mut *tx)
+        .write_one(&mut **tx)
         .await
         .map_err(|e| StoreError::from_write(e, "profile"))?;
         sqlx::query(
@@ -82,9 +97,8 @@ impl Store {
         .bind(format!("created \"{name}\""))
         .bind(owner)
         .bind(ts(now))
-        .write(&mut *tx)
+        .write(&mut **tx)
         .await?;
-        tx.commit().await?;
         Ok(id)
     }
 
@@ -182,8 +196,22 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<(i64, i64)> {
         let mut tx = self.pool().begin().await?;
+        let added = Self::add_trait_in(&mut tx, ws, profile_id, t, by, now).await?;
+        tx.commit().await?;
+        Ok(added)
+    }
+
+    /// [`Store::add_trait`] inside a transaction the caller commits: (trait id, new revision).
+    pub(crate) async fn add_trait_in(
+        tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+        ws: &str,
+        profile_id: i64,
+        t: &NewTrait,
+        by: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(i64, i64)> {
         let rev = Self::new_revision(
-            &mut tx,
+            tx,
             profile_id,
             &format!("added trait \"{}\"", t.name),
             by,
@@ -209,10 +237,9 @@ impl Store {
         .bind(max)
         .bind(unit)
         .bind(rev)
-        .write_one(&mut *tx)
+        .write_one(&mut **tx)
         .await
         .map_err(|e| StoreError::from_write(e, "trait"))?;
-        tx.commit().await?;
         Ok((id, rev))
     }
 

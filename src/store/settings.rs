@@ -62,7 +62,7 @@ impl Store {
         Self::insert_default_settings(self.pool(), ws).await
     }
 
-    async fn insert_default_settings<'e, E>(exec: E, ws: &str) -> Result<()>
+    pub(crate) async fn insert_default_settings<'e, E>(exec: E, ws: &str) -> Result<()>
     where
         E: sqlx::Executor<'e, Database = sqlx::Any>,
     {

@@ -292,8 +292,8 @@ type BulkQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>;
 /// The transaction of one import: reads for duplicate detection, then batched writes; nothing is visible to
 /// anyone else until [`ImportTx::commit`], and dropping it rolls everything back.
 pub struct ImportTx {
-    tx: sqlx::Transaction<'static, sqlx::Any>,
-    backend: Backend,
+    pub(super) tx: sqlx::Transaction<'static, sqlx::Any>,
+    pub(super) backend: Backend,
 }
 
 impl ImportTx {

@@ -6,6 +6,7 @@ mod architecture;
 mod charts;
 mod cli;
 mod console;
+mod demo;
 mod discord;
 mod docs;
 mod durability;

@@ -1,0 +1,78 @@
+//! `partnerfit demo` (a sample team in an empty workspace) and the hidden `partnerfit generate` (a large data
+//! set for benchmarks): the two subcommands that fill a workspace from `crate::generate`.
+
+use super::{ConfigError, Fatal, GenerateArgs};
+use crate::app::App;
+use crate::generate::demo::{self, DemoError};
+use crate::store::Store;
+
+/// The workspace `partnerfit demo` fills when none is named.
+pub const DEFAULT_WORKSPACE: &str = "demo";
+
+/// `partnerfit demo`: write the sample team into `ws` dated around today (in the workspace's time zone), or
+/// refuse with one line when the workspace holds data. Prints what was written and what to try next.
+pub async fn run(app: &App, ws: &str) -> Result<(), Fatal> {
+    let settings = app.settings(ws).await?;
+    let today = app.today(&settings);
+    match demo::write(&app.store, ws, today, app.now()).await {
+        Ok(counts) => {
+            let flag = format!(" --workspace {}", shell_word(ws));
+            println!("workspace `{ws}` filled with the demo team: {counts}.");
+            println!("Try:");
+            println!("  partnerfit digest weekly{flag}");
+            println!("  partnerfit digest quarterly{flag} --chart quarterly.png");
+            println!("  partnerfit console{flag}    (then /partner list, /screen partner:\"Atlas Office Systems\")");
+            Ok(())
+        }
+        Err(DemoError::HoldsData(_)) => Err(Fatal::Config(ConfigError(format!(
+            "workspace `{ws}` already holds data (profiles, partners or schedules): the demo fills an empty one; name another with --workspace"
+        )))),
+        Err(DemoError::Store(e)) => Err(Fatal::Other(anyhow::anyhow!(
+            "the demo was not written (nothing was changed): {e}"
+        ))),
+    }
+}
+
+/// `ws` quoted for a shell when it needs it.
+fn shell_word(ws: &str) -> String {
+    if ws
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "-_.:".contains(c))
+    {
+        ws.to_string()
+    } else {
+        format!("'{}'", ws.replace('\'', r"'\''"))
+    }
+}
+
+/// `partnerfit generate`: refuse a workspace that already has partners, then write the data set.
+pub async fn generate(store: &Store, ws: &str, args: &GenerateArgs) -> Result<(), Fatal> {
+    use crate::generate::{generate, Spec};
+    let existing = store.partner_names(ws).await.map_err(anyhow::Error::from)?;
+    if !existing.is_empty()
+        || !store
+            .active_profiles(ws)
+            .await
+            .map_err(anyhow::Error::from)?
+            .is_empty()
+    {
+        return Err(Fatal::Config(ConfigError(format!(
+            "workspace `{ws}` already has data: generate into a new database or another --workspace"
+        ))));
+    }
+    let spec = Spec {
+        workspace: ws.to_string(),
+        partners: args.partners,
+        seed: args.seed,
+        until: args
+            .until
+            .unwrap_or_else(|| chrono::Utc::now().date_naive()),
+    };
+    let started = std::time::Instant::now();
+    let counts = generate(store, &spec).await.map_err(anyhow::Error::from)?;
+    eprintln!(
+        "generated workspace `{ws}` in {:.1} s: {counts}",
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
