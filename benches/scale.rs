@@ -331,6 +331,8 @@ async fn run_import(app: &App, csv: &[u8]) {
         file: "bench.csv".into(),
         dry_run: false,
         by: "bench".into(),
+        allow_similar: false,
+        confirm_similar: "--allow-similar-names",
         progress: &progress,
     };
     let report = import::run(app, WS, &opts, csv).await.expect("import");

@@ -101,6 +101,7 @@ async fn import(app: &App, what: &str, file: &Path) -> anyhow::Result<()> {
         path: file.to_path_buf(),
         dry_run: false,
         user: "bench".into(),
+        allow_similar: false,
     };
     partnerfit::app::transfer::import_cli(app, "local", &args)
         .await

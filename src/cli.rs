@@ -316,6 +316,9 @@ pub struct ImportArgs {
     /// Only report what would change
     #[arg(long)]
     pub dry_run: bool,
+    /// Create new partners even when a name is within typo distance of another (they are different partners)
+    #[arg(long)]
+    pub allow_similar_names: bool,
     /// Who is importing, recorded with each record
     #[arg(long, default_value = "import", value_parser = parse_user)]
     pub user: String,
@@ -333,6 +336,7 @@ impl ImportArgs {
             path: self.file.clone(),
             dry_run: self.dry_run,
             user: self.user.clone(),
+            allow_similar: self.allow_similar_names,
         })
     }
 }

@@ -778,6 +778,12 @@ pub static COMMANDS: &[CommandSpec] = &[
                 Kind::Bool,
                 false,
             ),
+            opt(
+                "allow_similar",
+                "Create new partners even when a name is a typo away from another (they are different)",
+                Kind::Bool,
+                false,
+            ),
         ],
         example: "/import what:evidence file:tests/fixtures/evidence.csv dry_run:true",
         answer: Answer::Later,

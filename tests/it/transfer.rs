@@ -11,6 +11,7 @@ use std::process::Command;
 
 mod bad_input;
 mod cli;
+mod similar;
 
 const KINDS: [(&str, &str); 4] = [
     ("roster", "partners"),

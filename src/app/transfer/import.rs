@@ -48,6 +48,10 @@ pub struct Options<'a> {
     pub dry_run: bool,
     /// Who is importing: recorded as the author of every record.
     pub by: String,
+    /// Create new partners whose names are within typo distance of another (confirmed by the importer).
+    pub allow_similar: bool,
+    /// How the importer confirms such names, for the error: `--allow-similar-names` or `allow_similar:true`.
+    pub confirm_similar: &'static str,
     pub progress: &'a ProgressBar,
 }
 
@@ -402,6 +406,61 @@ struct PartnerCheck {
     /// Name keys seen in the file, with their line.
     seen: HashMap<String, u64>,
     today: NaiveDate,
+    similar: Similar,
+}
+
+/// The check of new names against the roster and the file's earlier new names: one within typo distance
+/// ([`names`]) is refused unless the importer confirmed such names.
+struct Similar {
+    /// Confirmed: every new name is created as written.
+    allowed: bool,
+    /// How to confirm, for the error.
+    confirm: &'static str,
+    /// Built at the first new name: the roster's names, then each new name of the file.
+    index: Option<names::NearNames>,
+    /// Each indexed name, and the line that creates it (None: on the roster).
+    names: Vec<(String, Option<u64>)>,
+}
+
+impl Similar {
+    /// Whether the new partner `name` of line `line` may be created.
+    fn check_new(
+        &mut self,
+        name: &str,
+        line: u64,
+        roster: &HashMap<String, Partner>,
+    ) -> Result<(), Msg> {
+        if self.allowed {
+            return Ok(());
+        }
+        let known = &mut self.names;
+        let index = self.index.get_or_insert_with(|| {
+            let mut on_roster: Vec<&str> = roster.values().map(|p| p.name.as_str()).collect();
+            on_roster.sort_unstable();
+            known.extend(on_roster.iter().map(|n| (n.to_string(), None)));
+            names::NearNames::new(on_roster)
+        });
+        let hits = index.near(name);
+        index.add(name);
+        known.push((name.to_string(), Some(line)));
+        let Some(&first) = hits.first() else {
+            return Ok(());
+        };
+        let (other, created_on) = &self.names[first];
+        let edits = match names::typo_distance(name, other) {
+            Some(1) | None => "1 edit".to_string(),
+            Some(n) => format!("{n} edits"),
+        };
+        let (name, other, confirm) = (snippet(name), snippet(other), self.confirm);
+        Err(match created_on {
+            None => format!(
+                "`{name}` would be a new partner, but `{other}` on the roster is {edits} away from it: if it is that partner, write its name; if it is another one, import with {confirm}"
+            ),
+            Some(l) => format!(
+                "`{name}` would be a new partner, but line {l} creates `{other}`, {edits} away from it: keep one spelling; if they are two partners, import with {confirm}"
+            ),
+        })
+    }
 }
 
 fn show_opt<T: ToString>(v: &Option<T>) -> String {
@@ -524,6 +583,13 @@ impl Check for PartnerCheck {
             note,
         };
         let Some(old) = self.existing.get(&key) else {
+            if let Err(m) = self
+                .similar
+                .check_new(p.name.as_str(), row.line, &self.existing)
+            {
+                errs.push(row.error("name", m));
+                return None;
+            }
             return Some(Action::CreatePartner(p));
         };
         if old.partner_type != p.partner_type {
@@ -904,10 +970,11 @@ struct Setup {
 async fn checker(
     app: &App,
     ws: &str,
-    kind: ImportKind,
+    opts: &Options<'_>,
     setup: Setup,
     tx: &mut ImportTx,
 ) -> AppResult<Box<dyn Check>> {
+    let kind = opts.kind;
     let Setup { settings, profiles } = setup;
     let today = app.today(&settings);
     let partners = tx.partners(ws).await?;
@@ -919,6 +986,12 @@ async fn checker(
                 .collect(),
             seen: HashMap::new(),
             today,
+            similar: Similar {
+                allowed: opts.allow_similar,
+                confirm: opts.confirm_similar,
+                index: None,
+                names: Vec::new(),
+            },
         }),
         ImportKind::Evidence => Box::new(EvidenceCheck::new(partners, profiles, today)),
         ImportKind::Allocations => {
@@ -1062,7 +1135,7 @@ pub async fn run<R: Read + Send>(
         up_to_id: tx.max_evidence_id().await?,
         consumed: HashMap::default(),
     };
-    let mut check = checker(app, ws, opts.kind, setup, &mut tx).await?;
+    let mut check = checker(app, ws, opts, setup, &mut tx).await?;
     let mut pending = Pending::default();
     let mut row_errs = Vec::new();
     loop {
@@ -1089,6 +1162,14 @@ pub async fn run<R: Read + Send>(
                 match action {
                     Action::CreatePartner(p) => {
                         report.added += 1;
+                        if report.created.len() < super::csv_io::MAX_SHOWN_ERRORS {
+                            report.created.push(super::Created {
+                                line: row.line,
+                                name: p.name.to_string(),
+                                partner_type: p.partner_type,
+                                stage: p.lifecycle.stage(),
+                            });
+                        }
                         pending.created.push(p);
                     }
                     Action::UpdatePartner(id, from, p, change) => {

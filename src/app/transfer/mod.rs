@@ -53,14 +53,15 @@ crate::domain::types::string_enum!(
 });
 
 impl ImportKind {
-    /// What one added row is, e.g. `evidence records`.
-    fn added_label(self) -> &'static str {
-        match self {
-            ImportKind::Partners => "partners created",
-            ImportKind::Evidence => "evidence records added",
-            ImportKind::Allocations => "log entries added",
-            ImportKind::Outcomes => "outcomes added",
-        }
+    /// `n` added rows in words, e.g. `1 partner created`, `6 evidence records added`.
+    fn added(self, n: u64) -> String {
+        let (one, many) = match self {
+            ImportKind::Partners => ("partner created", "partners created"),
+            ImportKind::Evidence => ("evidence record added", "evidence records added"),
+            ImportKind::Allocations => ("log entry added", "log entries added"),
+            ImportKind::Outcomes => ("outcome added", "outcomes added"),
+        };
+        plural(n, one, many)
     }
 }
 
@@ -82,10 +83,22 @@ pub struct ImportReport {
     pub unchanged: u64,
     /// What the partner updates change, `line 4: Acme: stage prospect → signed, …` (the first 20).
     pub changes: Vec<String>,
+    /// The partners created (or that a dry run would create), the first 20 (partners imports only).
+    pub created: Vec<Created>,
     /// The first 20 errors.
     pub errors: Vec<RowError>,
     /// How many errors there are in all.
     pub error_count: u64,
+}
+
+/// A partner an import creates.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Created {
+    pub line: u64,
+    pub name: String,
+    #[serde(rename = "type")]
+    pub partner_type: crate::domain::PartnerType,
+    pub stage: crate::domain::Stage,
 }
 
 fn plural(n: u64, one: &str, many: &str) -> String {
@@ -108,6 +121,7 @@ impl ImportReport {
             updated: 0,
             unchanged: 0,
             changes: Vec::new(),
+            created: Vec::new(),
             errors: Vec::new(),
             error_count: 0,
         }
@@ -125,7 +139,7 @@ impl ImportReport {
 
     /// The counts in words: `120 rows: 100 partners created, 15 updated, 5 unchanged`.
     fn counts(&self) -> String {
-        let mut parts = vec![format!("{} {}", self.added, self.what.added_label())];
+        let mut parts = vec![self.what.added(self.added)];
         if self.what == ImportKind::Partners {
             parts.push(format!("{} updated", self.updated));
         }
@@ -172,12 +186,7 @@ impl Render for ImportReport {
             .footer("Import it again without dry_run to apply it.")
         } else if self.imported {
             Card::new(
-                format!(
-                    "Imported {}: {} {}",
-                    self.file,
-                    self.added,
-                    self.what.added_label()
-                ),
+                format!("Imported {}: {}", self.file, self.what.added(self.added)),
                 Tone::Good,
             )
             .description(format!("{}.", self.counts()))
@@ -189,6 +198,28 @@ impl Render for ImportReport {
             )
             .description(self.failure_text())
         };
+        if !self.created.is_empty() {
+            let mut lines: Vec<String> = self
+                .created
+                .iter()
+                .map(|c| {
+                    format!(
+                        "line {}: {} ({}, {})",
+                        c.line, c.name, c.partner_type, c.stage
+                    )
+                })
+                .collect();
+            let more = self.added.saturating_sub(self.created.len() as u64);
+            if more > 0 {
+                lines.push(format!("… and {more} more"));
+            }
+            let title = if self.dry_run {
+                "Would create"
+            } else {
+                "Created"
+            };
+            card = card.field(title, lines.join("\n"), false);
+        }
         for c in &self.changes {
             card = card.line(c.clone());
         }
@@ -248,6 +279,7 @@ input! {
         what: ImportKind,
         file: Upload<'a>,
         dry_run: bool,
+        allow_similar: bool,
     }
 }
 
@@ -328,6 +360,8 @@ pub async fn import_command(app: &App, ctx: &Ctx, input: ImportIn<'_>) -> AppRes
         file: name.to_string(),
         dry_run,
         by: ctx.author(),
+        allow_similar: input.allow_similar,
+        confirm_similar: "allow_similar:true",
         progress: &hidden,
     };
     let report = import::run(app, &ctx.workspace, &opts, bytes).await?;
@@ -345,6 +379,8 @@ pub struct ImportFile {
     pub dry_run: bool,
     /// Who is importing, recorded with each record.
     pub user: String,
+    /// Create new partners whose names are within typo distance of another (`--allow-similar-names`).
+    pub allow_similar: bool,
 }
 
 /// Where an export goes (`partnerfit export`): a file, or stdout.
@@ -389,6 +425,8 @@ pub async fn import_cli(app: &App, ws: &str, args: &ImportFile) -> AppResult<()>
         file: name.clone(),
         dry_run: args.dry_run,
         by: args.user.clone(),
+        allow_similar: args.allow_similar,
+        confirm_similar: "--allow-similar-names",
         progress: &bar,
     };
     // The file is read with blocking reads on this task: fine for the command line, which runs nothing else.
