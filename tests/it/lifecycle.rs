@@ -2,7 +2,7 @@
 //! period and keeps the old one, so the quarterly re-check posted for a past quarter, and the weekly digests of
 //! past weeks, still match after the re-signing. Through the console and the import, on both backends.
 
-use crate::support::db::both_backends;
+use crate::support::db::{both_backends, TestDb};
 use crate::support::ipp::{err, num, ok, partner, reseller_profile};
 use crate::support::{utc, Db, TestApp};
 use partnerfit::app::{dispatch, ArgValue, Ctx, Invocation};
@@ -12,6 +12,7 @@ use serde_json::{json, Value};
 both_backends!(
     a_posted_recheck_still_matches_after_re_signing,
     the_import_re_signs_and_refuses_an_earlier_date,
+    migration_0006_gives_each_signed_partner_its_period,
 );
 
 /// Q2 2026 (04-01..06-30), the clock at 2026-07-08; evidence observed 2026-02-01; Q2 pipeline dated 05-10.
@@ -262,4 +263,97 @@ async fn the_import_re_signs_and_refuses_an_earlier_date(db: Db) {
         ]
     );
     assert_eq!(periods(undone).await, [period("2026-01-10", None)]);
+}
+
+/// A database of schema 0005 with a signed, a dropped and a prospect partner: opening it applies 0006, which
+/// gives each partner that was ever signed the one period its columns describe, and signing the dropped one
+/// again then opens a second.
+async fn migration_0006_gives_each_signed_partner_its_period(db: Db) {
+    let t = TestDb::new(db).await;
+    let store = partnerfit::store::Store::connect(&t.url).await.unwrap();
+    let dir = match db {
+        Db::Sqlite => "sqlite",
+        Db::Postgres => "postgres",
+    };
+    let migrations = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("migrations")
+        .join(dir);
+    sqlx::migrate::Migrator::new(migrations)
+        .await
+        .unwrap()
+        .run_to(5, store.pool())
+        .await
+        .unwrap();
+    for (id, name, stage, signed, dropped, reason) in [
+        (1, "Anchor", "signed", Some("2026-01-10"), None, None),
+        (
+            2,
+            "Drifter",
+            "dropped",
+            Some("2026-02-01"),
+            Some("2026-05-15"),
+            Some("churned"),
+        ),
+        (
+            3,
+            "Quiet",
+            "dropped",
+            None,
+            Some("2026-03-01"),
+            Some("no reply"),
+        ),
+        (4, "Later", "prospect", None, None, None),
+    ] {
+        sqlx::query(
+            "INSERT INTO partners (id, workspace_id, name, name_key, partner_type, stage, signed_on, dropped_on, \
+             drop_reason, created_by, created_at) VALUES ($1, 'local', $2, $3, 'reseller', $4, $5, $6, $7, 'ana', \
+             '2026-01-02T09:00:00.000000Z')",
+        )
+        .bind(id as i64)
+        .bind(name)
+        .bind(name.to_lowercase())
+        .bind(stage)
+        .bind(signed)
+        .bind(dropped)
+        .bind(reason)
+        .execute(store.pool())
+        .await
+        .unwrap();
+    }
+    store.close().await;
+
+    let store = partnerfit::store::Store::open(&t.url).await.unwrap();
+    let periods = store.signed_periods("local").await.unwrap();
+    assert_eq!(periods.len(), 2, "{periods:?}");
+    assert_eq!(periods[&1], [period("2026-01-10", None)]);
+    assert_eq!(
+        periods[&2],
+        [period("2026-02-01", Some(("2026-05-15", "churned")))]
+    );
+    let drifter = store.partner_by_id("local", 2).await.unwrap().unwrap();
+    let again = drifter
+        .lifecycle
+        .sign("2026-07-06".parse().unwrap())
+        .unwrap();
+    store
+        .change_lifecycle("local", 2, &drifter.lifecycle, &again)
+        .await
+        .unwrap();
+    // A change from a life cycle that is no longer the stored one is refused, and writes nothing.
+    let stale = store
+        .change_lifecycle("local", 2, &drifter.lifecycle, &again)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(stale, partnerfit::store::StoreError::Conflict(_)),
+        "{stale}"
+    );
+    assert_eq!(
+        store.partner_periods("local", 2).await.unwrap(),
+        [
+            period("2026-02-01", Some(("2026-05-15", "churned"))),
+            period("2026-07-06", None),
+        ]
+    );
+    store.close().await;
 }
