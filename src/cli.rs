@@ -1,7 +1,9 @@
-//! The command line: `partnerfit run|console|digest|import|export|migrate|demo|help`, their options, and the
+//! The command line: `partnerfit run|console|digest|import|export|migrate|demo|doctor|help`, their options, and the
 //! start-up every subcommand shares (config, tracing, store).
 
 mod demo;
+mod digest;
+mod doctor;
 
 use crate::app::transfer::{ExportKind, ExportTo, ImportFile, ImportKind};
 use crate::app::{App, Ctx};
@@ -118,6 +120,9 @@ pub enum Command {
     Export(ExportArgs),
     /// Apply database migrations (every other command applies them too)
     Migrate(MigrateArgs),
+    /// Check the setup before `partnerfit run`: config, database, Discord token and intents, each scheduled
+    /// digest's channel and permissions, next fire times (and Slack's token when set); exit 0 only when all pass
+    Doctor(DoctorArgs),
     /// Fill an empty workspace (default: demo) with a sample team: two profiles, 40 partners, half a year of
     /// hours and spend, two quarters of outcomes
     Demo(DemoArgs),
@@ -143,6 +148,7 @@ impl Command {
             Command::Export(a) => (Some(&a.place), Some(&a.workspace), None),
             Command::Migrate(a) => (Some(&a.place), None, None),
             Command::Demo(a) => (Some(&a.place), Some(&a.workspace), None),
+            Command::Doctor(a) => (Some(&a.place), None, Some(&a.json)),
             Command::Help(_) => (None, None, None),
             Command::Generate(a) => (Some(&a.place), Some(&a.workspace), None),
         }
@@ -153,6 +159,15 @@ impl Command {
 pub struct MigrateArgs {
     #[command(flatten)]
     pub place: Place,
+}
+
+#[derive(Debug, Clone, Default, Args)]
+pub struct DoctorArgs {
+    #[command(flatten)]
+    pub place: Place,
+    /// One JSON object: `ok` and the `checks`, each with name, ok, detail and fix
+    #[command(flatten)]
+    pub json: JsonOpt,
 }
 
 #[derive(Debug, Clone, Default, Args)]
@@ -484,6 +499,10 @@ pub async fn run(cli: Cli) -> Result<(), Fatal> {
     if let Command::Help(args) = &cli.command {
         return print_help(args);
     }
+    // Before the configuration is loaded: a configuration that does not load is one of its failed checks.
+    if let Command::Doctor(_) = &cli.command {
+        return doctor::run(&cli.global()).await;
+    }
     let global = cli.global();
     let config = load_config(&global)?;
     let json = global.json.json;
@@ -515,7 +534,7 @@ pub async fn run(cli: Cli) -> Result<(), Fatal> {
             }
             let store = open_store(&config).await?;
             let app = app(store);
-            let result = print_digest(&app, &config.workspace, which, json).await;
+            let result = digest::print(&app, &config.workspace, which, json).await;
             app.store.close().await;
             result
         }
@@ -554,6 +573,7 @@ pub async fn run(cli: Cli) -> Result<(), Fatal> {
             result
         }
         Command::Help(args) => print_help(&args),
+        Command::Doctor(_) => doctor::run(&global).await,
         Command::Run(args) => {
             let shards = args.shards()?;
             let discord = config.discord.token.is_some();
@@ -628,56 +648,6 @@ async fn run_both(
     watcher.abort();
     running.stop().await;
     result
-}
-
-/// `partnerfit digest …`: print the digest (text, or the JSON object alone); with `--chart FILE.png`, first
-/// write its chart there (the caller checked the path before opening the database; nothing is printed when
-/// the chart cannot be written).
-async fn print_digest(app: &App, ws: &str, which: DigestCommand, json: bool) -> Result<(), Fatal> {
-    use crate::app::card::Render;
-    use crate::app::digest;
-    let fail = |e: crate::app::AppError| Fatal::Other(anyhow::anyhow!(e.user_message()));
-    let chart_path = which.opts().chart.clone();
-    let settings = app.settings(ws).await.map_err(fail)?;
-    let (value, text, chart) = match which {
-        DigestCommand::Weekly { week, .. } => {
-            let week = week.unwrap_or_else(|| digest::default_week(app, &settings));
-            let d = digest::weekly(app, ws, &settings, week)
-                .await
-                .map_err(fail)?;
-            let chart = match chart_path {
-                Some(_) => Some(digest::weekly_chart(&d).map_err(fail)?),
-                None => None,
-            };
-            (serde_json::to_value(&d), d.card().to_text(), chart)
-        }
-        DigestCommand::Quarterly { quarter, .. } => {
-            let quarter = quarter.unwrap_or_else(|| digest::default_quarter(app, &settings));
-            let d = digest::quarterly(app, ws, &settings, quarter)
-                .await
-                .map_err(fail)?;
-            let chart = match chart_path {
-                Some(_) => Some(digest::quarterly_chart(&d).map_err(fail)?),
-                None => None,
-            };
-            (serde_json::to_value(&d), d.card().to_text(), chart)
-        }
-    };
-    let value = value.map_err(|e| Fatal::Other(e.into()))?;
-    if let (Some(path), Some(chart)) = (&chart_path, &chart) {
-        crate::output::write_whole(path, &chart.bytes, "the chart to")?;
-        eprintln!(
-            "chart written to {} ({} bytes)",
-            path.display(),
-            chart.bytes.len()
-        );
-    }
-    if json {
-        println!("{value}");
-    } else {
-        println!("{text}");
-    }
-    Ok(())
 }
 
 #[cfg(test)]

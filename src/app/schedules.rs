@@ -119,10 +119,17 @@ fn parse_channel(platform: Platform, v: &str) -> AppResult<String> {
 }
 
 async fn view(app: &App, ctx: &Ctx, note: Option<String>) -> AppResult<Reply> {
-    let settings = app.settings(&ctx.workspace).await?;
+    let schedules = views(app, &ctx.workspace).await?;
+    Ok(Reply::from_typed(Schedules { schedules, note }))
+}
+
+/// Both digests' schedules of a workspace, with their next three fire times (what `/schedule show` and
+/// `partnerfit doctor` show).
+pub async fn views(app: &App, workspace: &str) -> AppResult<Vec<ScheduleView>> {
+    let settings = app.settings(workspace).await?;
     let tz = settings.timezone;
     let now = app.now();
-    let stored = app.store.schedules(&ctx.workspace).await?;
+    let stored = app.store.schedules(workspace).await?;
     let mut schedules = Vec::new();
     for digest in [DigestKind::Weekly, DigestKind::Quarterly] {
         let s = stored.iter().find(|s| s.digest == digest);
@@ -146,7 +153,7 @@ async fn view(app: &App, ctx: &Ctx, note: Option<String>) -> AppResult<Reply> {
         }
         let last_run = app
             .store
-            .latest_run(&ctx.workspace, digest)
+            .latest_run(workspace, digest)
             .await?
             .map(|r| LastRun {
                 period: r.period,
@@ -167,7 +174,7 @@ async fn view(app: &App, ctx: &Ctx, note: Option<String>) -> AppResult<Reply> {
             last_error: s.and_then(|s| s.last_error.clone()),
         });
     }
-    Ok(Reply::from_typed(Schedules { schedules, note }))
+    Ok(schedules)
 }
 
 input! {

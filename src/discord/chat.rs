@@ -1,4 +1,5 @@
-//! [`Chat`] on Discord: checking the bot's permissions in a channel from the cache, and posting digests.
+//! [`Chat`] on Discord: checking the bot's permissions in a channel (from the cache, or over REST when the cache
+//! does not hold the server), and posting digests.
 
 use super::render::{attachments, clip, embed, mentions};
 use crate::app::chat::{Chat, Post, PostError};
@@ -43,26 +44,78 @@ pub fn classify(e: &serenity::Error) -> PostError {
     }
 }
 
+impl DiscordChat {
+    /// The bot's permissions in `channel` from the cache; None when the cache does not hold the server.
+    fn cached_permissions(
+        &self,
+        guild: GuildId,
+        channel: ChannelId,
+    ) -> Option<Result<Permissions, PostError>> {
+        let me = self.cache.current_user().id;
+        let guild = self.cache.guild(guild)?;
+        // Only the channels of this server: a channel of another server is refused, whatever the bot
+        // could do there.
+        let Some(channel) = guild.channels.get(&channel) else {
+            return Some(Err(PostError::Forbidden(
+                "that channel is not in this server (or I cannot see it)".into(),
+            )));
+        };
+        let Some(member) = guild.members.get(&me) else {
+            return Some(Err(PostError::Transient(
+                "I am not a member of this server yet".into(),
+            )));
+        };
+        Some(Ok(guild.user_permissions_in(channel, member)))
+    }
+
+    /// The bot's permissions in `channel` over REST: the server's roles, the bot's member and the channel's
+    /// overwrites, computed the way the cache would. Used when the cache does not hold the server (before the
+    /// gateway delivered it, or with no gateway at all, as in `partnerfit doctor`).
+    async fn permissions_over_rest(
+        &self,
+        guild: GuildId,
+        channel: ChannelId,
+    ) -> Result<Permissions, PostError> {
+        let not_here = || {
+            PostError::Forbidden("that channel is not in this server (or I cannot see it)".into())
+        };
+        let channel = match self.http.get_channel(channel).await {
+            Ok(Channel::Guild(c)) if c.guild_id == guild => c,
+            Ok(_) => return Err(not_here()),
+            Err(e) => {
+                return Err(match classify(&e) {
+                    PostError::Forbidden(_) => not_here(),
+                    other => other,
+                })
+            }
+        };
+        let me = self
+            .http
+            .get_current_user()
+            .await
+            .map_err(|e| classify(&e))?
+            .id;
+        let server = self.http.get_guild(guild).await.map_err(|e| classify(&e))?;
+        let member = self
+            .http
+            .get_member(guild, me)
+            .await
+            .map_err(|e| classify(&e))?;
+        Ok(server.user_permissions_in(&channel, &member))
+    }
+}
+
 #[async_trait::async_trait]
 impl Chat for DiscordChat {
     async fn check_can_post(&self, workspace: &str, channel_id: &str) -> Result<(), PostError> {
         let (Some(g), Some(c)) = (parse_id(workspace), parse_id(channel_id)) else {
             return Err(PostError::Forbidden("that is not a Discord channel".into()));
         };
-        let me = self.cache.current_user().id;
-        let guild = self.cache.guild(GuildId::new(g)).ok_or_else(|| {
-            PostError::Transient("this server is not loaded yet — try again in a minute".into())
-        })?;
-        // Only the channels of this server: a channel of another server is refused, whatever the bot
-        // could do there.
-        let channel = guild.channels.get(&ChannelId::new(c)).ok_or_else(|| {
-            PostError::Forbidden("that channel is not in this server (or I cannot see it)".into())
-        })?;
-        let member = guild
-            .members
-            .get(&me)
-            .ok_or_else(|| PostError::Transient("I am not a member of this server yet".into()))?;
-        let have = guild.user_permissions_in(channel, member);
+        let (guild, channel) = (GuildId::new(g), ChannelId::new(c));
+        let have = match self.cached_permissions(guild, channel) {
+            Some(have) => have?,
+            None => self.permissions_over_rest(guild, channel).await?,
+        };
         let missing = POST_PERMISSIONS - have;
         if missing.is_empty() {
             Ok(())

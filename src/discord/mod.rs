@@ -6,6 +6,7 @@ pub mod buttons;
 pub mod chat;
 pub mod handler;
 mod observe;
+pub mod preflight;
 pub mod register;
 pub mod render;
 
@@ -15,7 +16,7 @@ use crate::fatal::Fatal;
 use crate::schedule::runner::Scheduler;
 use crate::service::ServiceStatus;
 use handler::Handler;
-use serenity::all::{ClientBuilder, GatewayIntents, HttpBuilder};
+use serenity::all::{ClientBuilder, GatewayIntents};
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 use std::time::Duration;
@@ -77,12 +78,8 @@ pub async fn run(
         .proxy_url
         .as_deref()
         .map(|p| p.trim_end_matches('/').to_string());
-    let mut builder = HttpBuilder::new(&token);
-    if let Some(p) = &base {
-        // All REST calls go to the proxy, which then owns rate limiting (serenity's limiter would bypass it).
-        builder = builder.proxy(p.clone()).ratelimiter_disabled(true);
-    }
-    let http = builder.build();
+    // All REST calls go to the proxy when one is set, which then owns rate limiting.
+    let http = preflight::rest(&token, base.as_deref());
     let target = base.clone().unwrap_or_else(|| "https://discord.com".into());
     // Fail fast: a wrong token or an unreachable Discord is an error now, not a silent hang later.
     match http.get_current_user().await {

@@ -36,6 +36,17 @@ use std::time::Duration;
 // value fails with "incorrect binary data format in bind parameter". Unnamed statements declare their
 // parameter types on every execution.
 
+/// How far a database's migrations are, against the ones this binary carries.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MigrationStatus {
+    /// The newest migration applied (version, description); None when none is.
+    pub applied: Option<(i64, String)>,
+    /// This binary's migrations the database lacks, oldest first.
+    pub missing: Vec<(i64, String)>,
+    /// This binary's newest migration.
+    pub latest: Option<(i64, String)>,
+}
+
 /// A failure of the store.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -377,21 +388,66 @@ impl Store {
         Ok(ReadConn::Pooled(self.pool.acquire().await?))
     }
 
+    /// Connect to a database that exists, without migrating: unlike [`Store::connect`], a missing SQLite file
+    /// is an error, not a new empty database (for `partnerfit doctor`, which changes nothing).
+    pub async fn connect_existing(url: &str) -> Result<Store> {
+        let url = match Backend::of_url(url) {
+            Ok(Backend::Sqlite) if !url.contains("mode=") => {
+                let sep = if url.contains('?') { '&' } else { '?' };
+                format!("{url}{sep}mode=rw")
+            }
+            _ => url.to_string(),
+        };
+        Store::connect(&url).await
+    }
+
+    /// The migrations this binary carries for the backend.
+    fn migrator(&self) -> sqlx::migrate::Migrator {
+        match self.backend {
+            Backend::Sqlite => sqlx::migrate!("./migrations/sqlite"),
+            Backend::Postgres => sqlx::migrate!("./migrations/postgres"),
+        }
+    }
+
+    /// Which of this binary's migrations the database has, read without applying any.
+    #[tracing::instrument(skip_all)]
+    pub async fn migration_status(&self) -> Result<MigrationStatus> {
+        let known: Vec<(i64, String)> = self
+            .migrator()
+            .iter()
+            .filter(|m| m.migration_type.is_up_migration())
+            .map(|m| (m.version, m.description.to_string()))
+            .collect();
+        let applied: Vec<i64> = match sqlx::query_scalar(
+            "SELECT version FROM _sqlx_migrations WHERE success ORDER BY version",
+        )
+        .fetch_all(self.pool())
+        .await
+        {
+            Ok(v) => v,
+            // No migrations table: nothing was ever applied.
+            Err(sqlx::Error::Database(_)) => Vec::new(),
+            Err(e) => return Err(e.into()),
+        };
+        let newest = applied.iter().max().copied();
+        Ok(MigrationStatus {
+            applied: newest.map(|v| {
+                let d = known.iter().find(|(k, _)| *k == v).map(|(_, d)| d.clone());
+                (v, d.unwrap_or_default())
+            }),
+            missing: known
+                .iter()
+                .filter(|(v, _)| !applied.contains(v))
+                .cloned()
+                .collect(),
+            latest: known.last().cloned(),
+        })
+    }
+
     /// Apply pending migrations of this backend.
     #[tracing::instrument(skip_all)]
     pub async fn migrate(&self) -> Result<()> {
-        match self.backend {
-            Backend::Sqlite => {
-                sqlx::migrate!("./migrations/sqlite")
-                    .run(&self.pool)
-                    .await?
-            }
-            Backend::Postgres => {
-                sqlx::migrate!("./migrations/postgres")
-                    .run(&self.pool)
-                    .await?
-            }
-        }
+        self.migrator().run(&self.pool).await?;
         self.rekey_names().await?;
         Ok(())
     }

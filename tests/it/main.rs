@@ -9,6 +9,7 @@ mod console;
 mod demo;
 mod discord;
 mod docs;
+mod doctor;
 mod durability;
 mod fake_selftest;
 mod first_run;

@@ -193,3 +193,44 @@ async fn an_embed_image_must_name_an_attachment_of_its_message() -> anyhow::Resu
     fake.shutdown().await;
     Ok(())
 }
+
+#[tokio::test]
+async fn the_application_flags_and_permissions_read_over_rest_are_the_configured_ones(
+) -> anyhow::Result<()> {
+    use serenity::all::ApplicationFlags as F;
+    let content = F::GATEWAY_MESSAGE_CONTENT | F::GATEWAY_MESSAGE_CONTENT_LIMITED;
+    for (config, switched_on) in [
+        (FakeConfig::standard(), false),
+        (FakeConfig::standard().with_message_content(), true),
+    ] {
+        let fake = FakeDiscord::start(config.clone()).await?;
+        let http = http_for(&fake, STANDARD_TOKEN);
+        let flags = http
+            .get_current_application_info()
+            .await?
+            .flags
+            .context("flags")?;
+        assert_eq!(flags.intersects(content), switched_on, "{flags:?}");
+        // What serenity computes from the server's roles, the bot's member and the channel's overwrites is
+        // what the fake enforces when the bot posts.
+        let gid = GuildId::new(STANDARD_GUILD_ID);
+        let guild = http.get_guild(gid).await?;
+        let me = http
+            .get_member(gid, UserId::new(STANDARD_BOT_USER_ID))
+            .await?;
+        for id in [PARTNERS_CHANNEL_ID, LOCKED_CHANNEL_ID] {
+            let channel = http
+                .get_channel(ChannelId::new(id))
+                .await?
+                .guild()
+                .context("guild channel")?;
+            assert_eq!(
+                Some(guild.user_permissions_in(&channel, &me).bits()),
+                config.bot_permissions_in(id),
+                "channel {id}"
+            );
+        }
+        fake.shutdown().await;
+    }
+    Ok(())
+}

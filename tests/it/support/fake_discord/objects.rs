@@ -206,6 +206,25 @@ pub(super) fn dm_channel_json(cid: u64, user: &Value) -> Value {
     json!({"id": cid.to_string(), "type": 1, "last_message_id": null, "flags": 0, "recipients": [user]})
 }
 
+/// The application's flags as Discord reports them: `APPLICATION_COMMAND_BADGE` (1 << 23), and for each
+/// privileged intent switched on in the portal its `GATEWAY_*_LIMITED` flag, as an app in fewer than 100
+/// servers has it — presence 1 << 13, guild members 1 << 15, message content 1 << 19 (a verified app gets
+/// the bit below each instead).
+pub(super) fn application_flags(privileged_intents: u64) -> u64 {
+    use super::intents;
+    let mut flags = 1u64 << 23;
+    for (intent, flag) in [
+        (intents::GUILD_PRESENCES, 13),
+        (intents::GUILD_MEMBERS, 15),
+        (intents::MESSAGE_CONTENT, 19),
+    ] {
+        if privileged_intents & intent != 0 {
+            flags |= 1 << flag;
+        }
+    }
+    flags
+}
+
 pub(super) fn application_json(cfg: &FakeConfig) -> Value {
     json!({
         "id": cfg.application_id.to_string(),
@@ -219,7 +238,7 @@ pub(super) fn application_json(cfg: &FakeConfig) -> Value {
         "verify_key": "0000000000000000000000000000000000000000000000000000000000000000",
         "owner": user_json(GUILD_OWNER_USER_ID, "owner", false),
         "team": null,
-        "flags": (1u64 << 19) | (1u64 << 23),
+        "flags": application_flags(cfg.privileged_intents),
         "bot": user_json(cfg.bot_user_id, BOT_USERNAME, true),
         "role_connections_verification_url": null,
         "approximate_guild_count": cfg.guilds.len(),
