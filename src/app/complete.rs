@@ -56,7 +56,11 @@ pub async fn suggest(
                 .filter(|t| t.as_str().starts_with(&key) || t.label().contains(&key))
                 .map(|t| Suggestion {
                     label: match profiles.iter().find(|p| p.partner_type == *t) {
-                        Some(p) => format!("{t} — {} ({} traits)", p.name, p.traits.len()),
+                        Some(p) => format!(
+                            "{t} — {} ({})",
+                            p.name,
+                            crate::domain::plural(p.traits.len() as u64, "trait", "traits")
+                        ),
                         None => format!("{t} — no profile yet"),
                     },
                     value: t.as_str().to_string(),

@@ -486,8 +486,8 @@ impl Render for QuarterlyDigest {
             tone,
         )
         .description(format!(
-            "{say}\nCohort: {} partners signed by {} and not dropped before {}. Compared: each partner's sourced pipeline dated in {}, matching partners against everyone else.",
-            self.cohort, self.last_day, self.first_day, self.quarter
+            "{say}\nCohort: {} signed by {} and not dropped before {}. Compared: each partner's sourced pipeline dated in {}, matching partners against everyone else.",
+            crate::domain::plural(self.cohort as u64, "partner", "partners"), self.last_day, self.first_day, self.quarter
         ));
         let g = |f: &GroupFigures| {
             format!(
@@ -529,9 +529,9 @@ impl Render for QuarterlyDigest {
                 "Recruitment",
                 match self.recruitment_match_share {
                     Some(s) => format!(
-                        "{:.0}% of the {} partners signed in {} match the profile",
+                        "{:.0}% of the {} signed in {} match the profile",
                         s * 100.0,
-                        self.signed_in_quarter,
+                        crate::domain::plural(self.signed_in_quarter as u64, "partner", "partners"),
                         self.quarter
                     ),
                     None => format!("no partner was signed in {}", self.quarter),

@@ -8,7 +8,7 @@ use super::screen::{screen_partner, verdict_label};
 use super::{lookup, require, App, AppError, AppResult, Ctx, Invocation, Reply, Settings};
 use crate::domain::evidence::Observation;
 use crate::domain::profile::{num, Trait};
-use crate::domain::screening::TraitStatus;
+use crate::domain::screening::{screen as screen_rules, TraitStatus};
 use crate::domain::text::{NOTE, REASON, SOURCE};
 use crate::domain::{name_key, Role, Verdict};
 use crate::store::{NewEvidence, RecordTable, RetractOutcome};
@@ -29,20 +29,50 @@ pub struct EvidenceAdded {
     pub observed: NaiveDate,
     /// The partner's verdict now.
     pub verdict: Option<Verdict>,
+    /// The trait's rule (`yes/no`, `>= 25 accounts`), for the card.
+    #[serde(skip)]
+    pub rule: String,
+    /// The trait's status before and after this record, as of today (an older observation than the one that
+    /// counts changes nothing).
+    #[serde(skip)]
+    pub trait_change: (TraitStatus, TraitStatus),
+    /// The partner's verdict before this record.
+    #[serde(skip)]
+    pub verdict_before: Option<Verdict>,
 }
 
 impl Render for EvidenceAdded {
     fn card(&self) -> Card {
-        let what = match (self.value, self.met) {
-            (Some(v), _) => format!("value {}", num(v)),
-            (None, Some(m)) => {
-                if m {
-                    "met".into()
-                } else {
-                    "missed".into()
-                }
-            }
-            _ => String::new(),
+        // What the record says: `met`, or `value 31 (>= 25 accounts): met`.
+        let says = match self.value {
+            Some(v) => format!("value {} ({}): {}", num(v), self.rule, self.status.as_str()),
+            None => self.status.as_str().to_string(),
+        };
+        let (was, now) = self.trait_change;
+        let trait_line = if was == now && now == self.status {
+            format!(
+                "{} was already {}: no change.",
+                self.trait_name,
+                now.as_str()
+            )
+        } else if was == now {
+            format!(
+                "{} stays {}: a record observed later still counts.",
+                self.trait_name,
+                now.as_str()
+            )
+        } else {
+            format!("{}: {} → {}.", self.trait_name, was.as_str(), now.as_str())
+        };
+        let verdict_line = if self.verdict_before == self.verdict {
+            format!("{} is still {}.", self.partner, verdict_label(self.verdict))
+        } else {
+            format!(
+                "{}: {} → {}.",
+                self.partner,
+                verdict_label(self.verdict_before),
+                verdict_label(self.verdict)
+            )
         };
         let tone = if self.status == TraitStatus::Met {
             Tone::Good
@@ -57,11 +87,8 @@ impl Render for EvidenceAdded {
             tone,
         )
         .description(format!(
-            "{what} → {} (observed {})\n{} is now {}",
-            self.status.as_str(),
-            self.observed,
-            self.partner,
-            verdict_label(self.verdict)
+            "Recorded: {says} (observed {})\n{trait_line}\n{verdict_line}",
+            self.observed
         ))
         .footer(format!(
             "Wrong? /evidence retract id:{} reason:\"…\"",
@@ -142,6 +169,13 @@ pub async fn record(
     let today = app.today(&settings);
     let observed = observed.unwrap_or(today);
     not_future(observed, today, "the observation date")?;
+    // Before: the same facts screened as of today, so the reply can say what this record changed.
+    let before = screen_rules(&profile, &facts.evidence, today, settings.screen_rules());
+    let was = before
+        .checks
+        .iter()
+        .find(|c| c.trait_.id == t.id)
+        .map_or(TraitStatus::Unknown, |c| c.status);
     let e = NewEvidence {
         partner_id: partner.id,
         trait_id: t.id,
@@ -161,6 +195,12 @@ pub async fn record(
         Observation::Value(_) => TraitStatus::Missed,
     };
     let screen = screen_partner(app, ctx, &settings, &partner, today).await?;
+    let now = screen
+        .traits
+        .iter()
+        .zip(&screen.trait_ids)
+        .find(|(_, id)| **id == t.id)
+        .map_or(status, |(line, _)| line.status);
     Ok(EvidenceAdded {
         id,
         partner: partner.name,
@@ -170,6 +210,9 @@ pub async fn record(
         met,
         observed,
         verdict: screen.verdict,
+        rule: t.kind.describe(),
+        trait_change: (was, now),
+        verdict_before: Some(before.verdict),
     })
 }
 
@@ -319,9 +362,9 @@ impl Render for EvidenceList {
     fn card(&self) -> Card {
         let mut card = Card::new(
             format!(
-                "Evidence for {} ({} records)",
+                "Evidence for {} ({})",
                 self.partner,
-                self.records.len()
+                crate::domain::plural(self.records.len() as u64, "record", "records")
             ),
             Tone::Info,
         );

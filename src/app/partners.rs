@@ -171,8 +171,13 @@ impl Render for Shown {
             facts.push(format!("named {} until {}", f.name, f.until));
         }
         facts.push(format!(
-            "{} evidence records ({} retracted)",
-            self.evidence_records, self.retracted_records
+            "{} ({} retracted)",
+            crate::domain::plural(
+                self.evidence_records as u64,
+                "evidence record",
+                "evidence records"
+            ),
+            self.retracted_records
         ));
         let mut fields = vec![super::card::Field {
             name: "Partner".into(),
@@ -301,7 +306,13 @@ pub struct Roster {
 
 impl Render for Roster {
     fn card(&self) -> Card {
-        let mut card = Card::new(format!("Roster ({} partners)", self.count), Tone::Info);
+        let mut card = Card::new(
+            format!(
+                "Roster ({})",
+                crate::domain::plural(self.count as u64, "partner", "partners")
+            ),
+            Tone::Info,
+        );
         if self.partners.is_empty() {
             card = card.description(
                 "No partners match. Add one with /partner add name:\"…\" type:reseller.",

@@ -170,13 +170,12 @@ impl Render for ProfileList {
         }
         for p in &self.profiles {
             card = card.line(format!(
-                "{} — {} (rev {}, {} traits, {} lint warning{})",
+                "{} — {} (rev {}, {}, {})",
                 p.partner_type,
                 p.name,
                 p.revision,
-                p.traits,
-                p.lint_warnings,
-                if p.lint_warnings == 1 { "" } else { "s" }
+                crate::domain::plural(p.traits as u64, "trait", "traits"),
+                crate::domain::plural(p.lint_warnings as u64, "lint warning", "lint warnings")
             ));
         }
         card

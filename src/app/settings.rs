@@ -117,16 +117,15 @@ crate::domain::types::string_enum!(
 /// Parse `/settings set key value` into a setting, with a clear error per key.
 pub fn parse_setting(key: SettingKey, value: &str) -> AppResult<SettingValue> {
     let v = value.trim();
-    let number = |what: &str| parse_number(v, what).map_err(AppError::from);
-    let whole = |what: &str, lo: i64, hi: i64| -> AppResult<i64> {
-        let n = number(what)?;
-        if n.fract() != 0.0 || n < lo as f64 || n > hi as f64 {
-            return Err(AppError::user(format!(
-                "{what} is a whole number from {lo} to {hi}, not `{}`",
+    // Each key's own rule and example, whether the value is no number at all or one out of range.
+    let whole = |what: &str, lo: i64, hi: i64, example: i64| -> AppResult<i64> {
+        match parse_number(v, what) {
+            Ok(n) if n.fract() == 0.0 && n >= lo as f64 && n <= hi as f64 => Ok(n as i64),
+            _ => Err(AppError::user(format!(
+                "{what} is a whole number from {lo} to {hi} (e.g. {example}), not `{}`",
                 snippet(v)
-            )));
+            ))),
         }
-        Ok(n as i64)
     };
     Ok(match key {
         SettingKey::Timezone => SettingValue::Timezone(
@@ -135,16 +134,17 @@ pub fn parse_setting(key: SettingKey, value: &str) -> AppResult<SettingValue> {
                 .name()
                 .to_string(),
         ),
-        SettingKey::MaxMisses => SettingValue::MaxMisses(whole("max_misses", 0, 20)?),
+        SettingKey::MaxMisses => SettingValue::MaxMisses(whole("max_misses", 0, 20, 1)?),
         SettingKey::EvidenceMaxAgeDays => {
-            SettingValue::EvidenceMaxAgeDays(whole("evidence_max_age_days", 1, 36_500)?)
+            SettingValue::EvidenceMaxAgeDays(whole("evidence_max_age_days", 1, 36_500, 365)?)
         }
-        SettingKey::MinGroup => SettingValue::MinGroup(whole("min_group", 1, 1000)?),
+        SettingKey::MinGroup => SettingValue::MinGroup(whole("min_group", 1, 1000, 3)?),
         SettingKey::AllocationTarget => {
             let n = match v.strip_suffix('%') {
-                Some(pct) => parse_number(pct, "allocation_target")? / 100.0,
-                None => number("allocation_target")?,
-            };
+                Some(pct) => parse_number(pct, "allocation_target").map(|p| p / 100.0),
+                None => parse_number(v, "allocation_target"),
+            }
+            .unwrap_or(f64::NAN);
             if !(0.0..=1.0).contains(&n) {
                 return Err(AppError::user(format!(
                     "allocation_target is a share from 0 to 1 (e.g. 0.8 for 80%), not `{}`",
@@ -154,7 +154,7 @@ pub fn parse_setting(key: SettingKey, value: &str) -> AppResult<SettingValue> {
             SettingValue::AllocationTarget(n)
         }
         SettingKey::Alpha => {
-            let n = number("alpha")?;
+            let n = parse_number(v, "alpha").unwrap_or(f64::NAN);
             if !(n > 0.0 && n < 1.0) {
                 return Err(AppError::user(format!(
                     "alpha is a significance level between 0 and 1 (e.g. 0.10), not `{}`",

@@ -87,11 +87,17 @@ pub async fn run(
         Err(e) if http_status(&e) == Some(401) => {
             return Err(ConfigError("DISCORD_TOKEN was rejected by Discord (401 Unauthorized): copy the bot token again from the developer portal".into()).into())
         }
-        Err(e) => return Err(Fatal::Other(anyhow::anyhow!("cannot reach Discord at {target}: {e}"))),
+        Err(e) => {
+            return Err(Fatal::Other(anyhow::anyhow!(
+                "cannot reach Discord at {target}: {}",
+                crate::fatal::network_cause(&e)
+            )))
+        }
     }
     if let Err(e) = http.get_gateway().await {
         return Err(Fatal::Other(anyhow::anyhow!(
-            "cannot get the gateway URL from {target}: {e}"
+            "cannot get the gateway URL from {target}: {}",
+            crate::fatal::network_cause(&e)
         )));
     }
 

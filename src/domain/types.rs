@@ -15,6 +15,15 @@ fn err<T>(msg: impl Into<String>) -> Result<T, ParseError> {
     Err(ParseError(msg.into()))
 }
 
+/// `1 partner`, `6 partners`: a count with the word that fits it.
+pub fn plural(n: u64, one: &str, many: &str) -> String {
+    if n == 1 {
+        format!("{n} {one}")
+    } else {
+        format!("{n} {many}")
+    }
+}
+
 /// Cut a user-supplied string for quoting inside an error message: control characters shown as spaces, at
 /// most 40 characters and the ellipsis.
 pub fn snippet(s: &str) -> String {

@@ -71,6 +71,11 @@ impl From<SlackClientError> for ApiError {
             SlackClientError::HttpError(h) => {
                 ApiError::Transient(format!("HTTP {} from Slack", h.status_code))
             }
+            // Why the connection failed (refused, DNS, TLS, …): the transport's causes carry no payload.
+            SlackClientError::HttpProtocolError(p) => ApiError::Transient(match &p.cause {
+                Some(c) => crate::fatal::network_cause(c.as_ref()),
+                None => "cannot reach Slack".to_string(),
+            }),
             other => ApiError::Transient(kind_of(&other).to_string()),
         }
     }

@@ -23,6 +23,7 @@ mod names;
 mod quarterly;
 mod reliability;
 mod rename;
+mod replies;
 mod scale;
 mod schedule_set;
 mod scheduler;

@@ -201,7 +201,7 @@ async fn forged_buttons_and_forms_are_refused_and_change_nothing() {
     // A page button the bot made still works, for a guest too.
     let r = press(&fake, &Invoker::guest(), "pg:r:*:*:*:0").await;
     assert_eq!(r["type"], 7, "{r}");
-    assert!(title(&r).contains("Roster (1 partners)"), "{r}");
+    assert!(title(&r).contains("Roster (1 partner)"), "{r}");
 }
 
 #[tokio::test]
@@ -380,7 +380,7 @@ async fn lookalike_and_link_names_are_refused_and_user_text_is_shown_inert() {
     let r = add("[Acme Corp](https://evil.example/login)").await;
     assert!(content(&r).contains("link syntax"), "{r}");
     let r = slash(&fake, &lead, &["partner", "list"], vec![]).await;
-    assert!(title(&r).contains("Roster (1 partners)"), "{r}");
+    assert!(title(&r).contains("Roster (1 partner)"), "{r}");
     // The note is shown, but as text: no masked link, no spoiler.
     let r = slash(
         &fake,

@@ -52,6 +52,18 @@ crate::domain::types::string_enum!(
     Outcomes => "outcomes",
 });
 
+impl ExportKind {
+    /// What one row of the export is, before "row": `roster`, `evidence`, `allocation`, `outcome`.
+    fn row_word(self) -> &'static str {
+        match self {
+            ExportKind::Roster => "roster",
+            ExportKind::Evidence => "evidence",
+            ExportKind::Allocations => "allocation",
+            ExportKind::Outcomes => "outcome",
+        }
+    }
+}
+
 impl ImportKind {
     /// `n` added rows in words, e.g. `1 partner created`, `6 evidence records added`.
     fn added(self, n: u64) -> String {
@@ -101,13 +113,7 @@ pub struct Created {
     pub stage: crate::domain::Stage,
 }
 
-fn plural(n: u64, one: &str, many: &str) -> String {
-    if n == 1 {
-        format!("{n} {one}")
-    } else {
-        format!("{n} {many}")
-    }
-}
+use crate::domain::plural;
 
 impl ImportReport {
     fn new(opts: &import::Options<'_>) -> ImportReport {
@@ -502,7 +508,11 @@ pub async fn export_cli(app: &App, ws: &str, args: &ExportTo) -> AppResult<()> {
             let _ = writeln!(
                 std::io::stderr(),
                 "exported {} to {}",
-                plural(rows, &format!("{what} row"), &format!("{what} rows")),
+                plural(
+                    rows,
+                    &format!("{} row", what.row_word()),
+                    &format!("{} rows", what.row_word())
+                ),
                 path.display()
             );
         }
