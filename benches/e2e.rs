@@ -13,6 +13,10 @@
 //!   `e2e <kind>: … p50 … p99 …` give percentiles both back to back and spaced.
 //! * The bot's RSS (VmRSS, and VmHWM as the peak) 2 s after READY, after the percentile runs, and 2 s
 //!   after every interaction (`idle RSS …`).
+//! * `e2e listener …` (printed lines): the cost of the operations listener (issue 18). The bot is started
+//!   again on the same database four times, alternately without and with `PARTNERFIT_HTTP_LISTEN` (the
+//!   Prometheus recorder installed, `/metrics` scraped once after READY): its RSS 2 s after READY (`idle`),
+//!   then `/screen` back to back and spaced as above, and its RSS after them.
 //! * `cold_start/ready`: spawning `partnerfit --database sqlite://<fresh file> run` until the fake has
 //!   sent READY on a live gateway connection (migrations of the fresh database included), and
 //!   `cold_start/migrate`: spawning `partnerfit --database sqlite://<fresh file> migrate` until it exits.
@@ -34,6 +38,10 @@ mod fake_discord;
 #[allow(dead_code)]
 #[path = "../tests/it/support/bot.rs"]
 mod bot;
+
+#[allow(dead_code)]
+#[path = "../tests/it/support/http.rs"]
+mod http;
 
 // The file allows dead code itself.
 #[path = "../tests/it/support/fake_slack/mod.rs"]
@@ -320,8 +328,18 @@ struct Running {
 async fn start_bot(dir: &Path, plan: &Plan) -> anyhow::Result<Running> {
     let url = format!("sqlite://{}", dir.join("bench.db").display());
     let names = generate_workspace(&url, &STANDARD_GUILD_ID.to_string(), plan.partners).await?;
+    start_bot_on(dir, &url, names, BOT_ENV).await
+}
+
+/// The bot on an existing database, with `env`.
+async fn start_bot_on(
+    dir: &Path,
+    url: &str,
+    names: Vec<String>,
+    env: &[(&str, &str)],
+) -> anyhow::Result<Running> {
     let fake = FakeDiscord::start(FakeConfig::standard()).await?;
-    let bot = Bot::start_on(&fake, dir, &url, &[], BOT_ENV);
+    let bot = Bot::start_on(&fake, dir, url, &[], env);
     if let Err(e) = fake.wait_ready(WAIT).await {
         bail!("the bot never got READY: {e}\n{}", bot.log_text());
     }
@@ -402,6 +420,88 @@ async fn percentiles(w: &Workload, plan: &Plan) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// `/screen`, `n` back to back then `n / 5` spaced: (back to back, spaced).
+async fn screens(
+    w: &Workload,
+    plan: &Plan,
+    n: usize,
+) -> anyhow::Result<(Vec<Duration>, Vec<Duration>)> {
+    for i in 0..plan.warmup {
+        w.once(Kind::Screen, i).await?;
+    }
+    let mut b2b = Vec::new();
+    for i in 0..n {
+        b2b.push(w.once(Kind::Screen, 10_000 + i).await?.total);
+    }
+    let mut spaced = Vec::new();
+    for i in 0..n.div_ceil(5) {
+        tokio::time::sleep(plan.gap).await;
+        spaced.push(w.once(Kind::Screen, 20_000 + i).await?.total);
+    }
+    Ok((b2b, spaced))
+}
+
+/// The listener's cost (see the file's doc): the bot without and with it, alternately, on the same database.
+async fn listener_cost(dir: &Path, names: &[String], plan: &Plan) -> anyhow::Result<()> {
+    let url = format!("sqlite://{}", dir.join("bench.db").display());
+    for round in 1..=2 {
+        for on in [false, true] {
+            let port = http::free_port();
+            let listen = format!("127.0.0.1:{port}");
+            let mut env = BOT_ENV.to_vec();
+            if on {
+                env.push(("PARTNERFIT_HTTP_LISTEN", &listen));
+            }
+            let running = start_bot_on(dir, &url, names.to_vec(), &env).await?;
+            let label = format!(
+                "e2e listener {}, run {round}",
+                if on { "on" } else { "off" }
+            );
+            if on {
+                let (code, body) = http::get(port, "/metrics").await;
+                if code != 200 || !body.contains("partnerfit_build_info") {
+                    bail!("/metrics answered {code}: {body}");
+                }
+            }
+            tokio::time::sleep(plan.idle).await;
+            let pid = running.bot.pid();
+            report_memory(
+                pid,
+                &format!("{label}: idle RSS ({:?} after READY)", plan.idle),
+            )?;
+            let w = Workload {
+                fake: running.fake.clone(),
+                invoker: Invoker::member(),
+                names: Arc::new(running.names),
+                answered: Arc::new(AtomicUsize::new(0)),
+            };
+            let (b2b, spaced) = screens(&w, plan, plan.samples).await?;
+            eprintln!("{label}: /screen back to back: {}", summary(b2b));
+            eprintln!(
+                "{label}: /screen {} ms apart: {}",
+                plan.gap.as_millis(),
+                summary(spaced)
+            );
+            if on {
+                let (_, body) = http::get(port, "/metrics").await;
+                let counted = body
+                    .lines()
+                    .filter(|l| l.starts_with("partnerfit_interactions_total{"))
+                    .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+                    .sum::<f64>();
+                eprintln!("{label}: /metrics counted {counted} interactions");
+            }
+            report_memory(pid, &format!("{label}: RSS after the /screen runs"))?;
+            let code = running.bot.terminate().await;
+            if code != Some(0) {
+                eprintln!("e2e: warning: the bot exited with {code:?} on SIGTERM");
+            }
+            running.fake.shutdown().await;
+        }
+    }
+    Ok(())
+}
+
 /// `/partnerfit screen` on Slack: the acknowledgement and the reply, as percentiles (see the file's doc).
 async fn slack_percentiles(dir: &Path, plan: &Plan) -> anyhow::Result<()> {
     use fake_slack::{FakeSlack, ADMIN_USER_ID, PARTNERS_CHANNEL_ID, TEAM_ID};
@@ -435,6 +535,8 @@ async fn slack_percentiles(dir: &Path, plan: &Plan) -> anyhow::Result<()> {
             let text = format!("screen partner:\"{}\"", name.replace('"', "\\\""));
             let (eid, rid) = fake.slash(ADMIN_USER_ID, PARTNERS_CHANNEL_ID, &text);
             let reply = fake.response(rid, 1, WAIT).await?;
+            // The reply may arrive before the acknowledgement is read: both are awaited.
+            fake.ack(&eid, WAIT).await?;
             if !fake_slack::header_of(&reply.blocks).is_some_and(|h| h.contains(name.as_str())) {
                 bail!(
                     "/partnerfit {text} did not answer with its card: {}",
@@ -694,6 +796,7 @@ fn main() -> anyhow::Result<()> {
     rt.block_on(fake.shutdown());
 
     rt.block_on(slack_percentiles(dir.path(), &plan))?;
+    rt.block_on(listener_cost(dir.path(), &w.names, &plan))?;
 
     let (ready, migrate) = bench_cold_start(&mut criterion, &rt, dir.path(), quick);
     if !ready.is_empty() {

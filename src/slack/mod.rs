@@ -11,7 +11,7 @@ pub mod api;
 pub mod buttons;
 pub mod chat;
 pub mod handler;
-mod observe;
+pub mod observe;
 pub mod render;
 
 use crate::app::App;

@@ -1,6 +1,7 @@
 //! Which command a Slack interaction was and how it ended, for [`crate::service::interaction`] — the same
 //! series and log event as Discord's: the command's name in the command table (never the text a user
-//! typed), the workspace's id, the caller's role and the outcome the use cases noted.
+//! typed), the workspace's id, the caller's role and the outcome the use cases noted. Public for the
+//! instrumentation bench (`benches/instrumentation.rs`), which times this path.
 
 use super::handler::{normalize, workspace_of};
 use crate::app::line::{parse_line, Line};
@@ -13,7 +14,7 @@ use std::time::Instant;
 /// The name of the command a slash command's text runs, as Discord's series name it: `screen`,
 /// `evidence add`; `help` for no text (it answers with the help), `unknown` for text that names no
 /// command.
-pub(super) fn command_of(text: &str) -> String {
+pub fn command_of(text: &str) -> String {
     let text = normalize(text);
     let words: Vec<String> = text
         .split_whitespace()
