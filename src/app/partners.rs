@@ -85,11 +85,7 @@ pub async fn add(app: &App, ctx: &Ctx, input: AddIn) -> AppResult<Reply> {
     {
         Ok(id) => id,
         Err(StoreError::Conflict(_)) => {
-            let existing = app
-                .store
-                .partner_by_key(&ctx.workspace, &name.key())
-                .await?;
-            let shown = existing.map(|e| e.name).unwrap_or_else(|| name.to_string());
+            let shown = name_on_roster(app, ctx, &name).await?;
             return Err(AppError::user(format!(
                 "`{shown}` is already on the roster (names are compared without case, spacing or lookalike letters). Use /partner show partner:\"{shown}\"."
             )));
@@ -124,6 +120,16 @@ pub struct Shown {
     /// Every period it was signed, oldest first (absent unless it was signed again after a drop).
     #[serde(skip_serializing_if = "signed_once")]
     pub signed_periods: Vec<SignedPeriod>,
+}
+
+/// How the roster shows the partner a new name collided with (its stored name, or the new name when the
+/// partner went in the meantime).
+async fn name_on_roster(app: &App, ctx: &Ctx, name: &PartnerName) -> AppResult<String> {
+    let existing = app
+        .store
+        .partner_by_key(&ctx.workspace, &name.key())
+        .await?;
+    Ok(existing.map(|e| e.name).unwrap_or_else(|| name.to_string()))
 }
 
 fn signed_once(periods: &[SignedPeriod]) -> bool {
@@ -266,11 +272,7 @@ pub async fn rename(app: &App, ctx: &Ctx, input: RenameIn) -> AppResult<Reply> {
     {
         Ok(()) => {}
         Err(StoreError::Conflict(_)) => {
-            let existing = app
-                .store
-                .partner_by_key(&ctx.workspace, &name.key())
-                .await?;
-            let shown = existing.map(|e| e.name).unwrap_or_else(|| name.to_string());
+            let shown = name_on_roster(app, ctx, &name).await?;
             return Err(AppError::user(format!(
                 "`{shown}` is already on the roster (names are compared without case and surrounding spaces): pick another name, or look at /partner show partner:\"{shown}\"."
             )));

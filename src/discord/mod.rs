@@ -104,7 +104,7 @@ pub async fn run(
     let (shutdown_tx, shutdown_rx) = tokio::sync::watch::channel(false);
     let sched_app = app.clone();
     let sched = config.scheduler.clone();
-    let instance = format!("{}-{}", hostname(), std::process::id());
+    let instance = format!("{}-{}", crate::process::hostname(), std::process::id());
     let start_scheduler = move |chat: chat::DiscordChat| {
         let chat = Arc::new(chat);
         let scheduler = Scheduler::new(
@@ -152,9 +152,8 @@ pub async fn run(
     });
     let manager = client.shard_manager.clone();
     tokio::spawn(async move {
-        wait_for_signal().await;
+        crate::process::wait_for_signal().await;
         tracing::info!("shutting down");
-        crate::service::systemd::stopping();
         let _ = shutdown_tx.send(true);
         manager.shutdown_all().await;
     });
@@ -181,33 +180,4 @@ pub async fn run(
         )),
         other => Fatal::Other(anyhow::anyhow!("the Discord connection failed: {other}")),
     })
-}
-
-fn hostname() -> String {
-    std::fs::read_to_string("/etc/hostname")
-        .map(|h| h.trim().to_string())
-        .unwrap_or_else(|_| "partnerfit".into())
-}
-
-/// SIGINT (Ctrl-C) or SIGTERM.
-async fn wait_for_signal() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{signal, SignalKind};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
-                    _ = term.recv() => {}
-                }
-            }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-            }
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
-    }
 }

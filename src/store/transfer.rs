@@ -216,17 +216,16 @@ impl Store {
         &'a self,
         ws: &'a str,
     ) -> impl Stream<Item = Result<EvidenceOut>> + Send + 'a {
-        sqlx::query(
+        self.export_rows(
             "SELECT p.name AS partner, t.name AS trait_name, e.met, e.value, e.source, e.note, e.observed \
              FROM evidence e JOIN partners p ON p.id = e.partner_id JOIN traits t ON t.id = e.trait_id \
              JOIN profiles pr ON pr.id = t.profile_id \
              WHERE e.workspace_id = $1 AND e.retracted_at IS NULL AND t.removed_in IS NULL \
              AND pr.retired_at IS NULL AND pr.partner_type = p.partner_type \
              ORDER BY p.name_key, e.observed, e.recorded_at, e.id",
+            ws,
+            evidence_out,
         )
-        .bind(ws)
-        .fetch(self.pool())
-        .map(|r| r.map_err(StoreError::from).and_then(|r| evidence_out(&r)))
     }
 
     /// The non-retracted allocations of the workspace by partner name, week, then recording order.
@@ -235,15 +234,14 @@ impl Store {
         &'a self,
         ws: &'a str,
     ) -> impl Stream<Item = Result<AllocationOut>> + Send + 'a {
-        sqlx::query(
+        self.export_rows(
             "SELECT p.name AS partner, a.week, a.hours_centi, a.spend_cents, a.note \
              FROM allocations a JOIN partners p ON p.id = a.partner_id \
              WHERE a.workspace_id = $1 AND a.retracted_at IS NULL \
              ORDER BY p.name_key, a.week, a.recorded_at, a.id",
+            ws,
+            allocation_out,
         )
-        .bind(ws)
-        .fetch(self.pool())
-        .map(|r| r.map_err(StoreError::from).and_then(|r| allocation_out(&r)))
     }
 
     /// The non-retracted outcomes of the workspace by partner name, date, then recording order.
@@ -252,15 +250,27 @@ impl Store {
         &'a self,
         ws: &'a str,
     ) -> impl Stream<Item = Result<OutcomeOut>> + Send + 'a {
-        sqlx::query(
+        self.export_rows(
             "SELECT p.name AS partner, o.kind, o.amount_cents, o.occurred_on, o.ref \
              FROM outcomes o JOIN partners p ON p.id = o.partner_id \
              WHERE o.workspace_id = $1 AND o.retracted_at IS NULL \
              ORDER BY p.name_key, o.occurred_on, o.recorded_at, o.id",
+            ws,
+            outcome_out,
         )
-        .bind(ws)
-        .fetch(self.pool())
-        .map(|r| r.map_err(StoreError::from).and_then(|r| outcome_out(&r)))
+    }
+
+    /// The rows of one export query (its one parameter the workspace), streamed and converted by `row`.
+    fn export_rows<'a, T: Send + 'a>(
+        &'a self,
+        sql: &'static str,
+        ws: &'a str,
+        row: fn(&AnyRow) -> Result<T>,
+    ) -> impl Stream<Item = Result<T>> + Send + 'a {
+        sqlx::query(sql)
+            .bind(ws)
+            .fetch(self.pool())
+            .map(move |r| r.map_err(StoreError::from).and_then(|r| row(&r)))
     }
 
     /// Begin the one transaction of an import. SQLite takes the write lock at once (`BEGIN IMMEDIATE`), so the

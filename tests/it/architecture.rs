@@ -39,7 +39,9 @@ fn allowed(part: &str) -> &'static [&'static str] {
         // The files the command line writes (charts): paths checked, files written whole.
         "output" => &["config"],
         // Front ends: the app (and the domain's types), never each other, never the store.
-        "discord" => &["app", "domain", "config", "fatal", "schedule", "service"],
+        "discord" => &[
+            "app", "domain", "config", "fatal", "schedule", "process", "service",
+        ],
         "console" => &["app", "domain"],
         // The Slack front end runs its platform's digest scheduler, as Discord does.
         "slack" => &[

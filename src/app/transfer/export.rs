@@ -5,7 +5,10 @@
 //! export covers the traits of each partner type's active profile — what screening uses.
 
 use super::csv_io::SheetWriter;
-use super::{ExportKind, TRAIT_COLUMN_PREFIX};
+use super::{
+    ExportKind, ALLOCATION_COLUMNS, EVIDENCE_COLUMNS, OUTCOME_COLUMNS, PARTNER_COLUMNS,
+    TRAIT_COLUMN_PREFIX,
+};
 use crate::app::{App, AppError};
 use crate::domain::evidence::{Observation, Record};
 use crate::domain::profile::{num, Profile};
@@ -77,13 +80,7 @@ async fn evidence<W: Write + Send>(
     ws: &str,
     w: &mut SheetWriter<W>,
 ) -> Result<u64, ExportError> {
-    w.row(
-        [
-            "partner", "trait", "met", "value", "source", "note", "observed",
-        ]
-        .into_iter()
-        .map(Some),
-    )?;
+    w.row(EVIDENCE_COLUMNS.into_iter().map(Some))?;
     let rows = app.store.export_evidence(ws);
     pin_mut!(rows);
     let mut n = 0;
@@ -112,11 +109,7 @@ async fn allocations<W: Write + Send>(
     ws: &str,
     w: &mut SheetWriter<W>,
 ) -> Result<u64, ExportError> {
-    w.row(
-        ["partner", "week", "hours", "spend", "note"]
-            .into_iter()
-            .map(Some),
-    )?;
+    w.row(ALLOCATION_COLUMNS.into_iter().map(Some))?;
     let rows = app.store.export_allocations(ws);
     pin_mut!(rows);
     let mut n = 0;
@@ -140,11 +133,7 @@ async fn outcomes<W: Write + Send>(
     ws: &str,
     w: &mut SheetWriter<W>,
 ) -> Result<u64, ExportError> {
-    w.row(
-        ["partner", "kind", "amount", "date", "ref"]
-            .into_iter()
-            .map(Some),
-    )?;
+    w.row(OUTCOME_COLUMNS.into_iter().map(Some))?;
     let rows = app.store.export_outcomes(ws);
     pin_mut!(rows);
     let mut n = 0;
@@ -215,20 +204,11 @@ async fn roster<W: Write + Send>(
     // Verdicts from the in-memory evidence (brought up to date first): one pass over memory instead of
     // reading every record of the workspace through the driver.
     let evidence = app.evidence.get(&app.store, ws).await?;
-    let mut header: Vec<String> = [
-        "name",
-        "type",
-        "stage",
-        "signed",
-        "dropped",
-        "drop_reason",
-        "champion",
-        "note",
-        "verdict",
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect();
+    let mut header: Vec<String> = PARTNER_COLUMNS
+        .iter()
+        .chain(&["verdict"])
+        .map(|s| s.to_string())
+        .collect();
     header.extend(
         columns
             .iter()

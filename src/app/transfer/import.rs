@@ -1061,33 +1061,22 @@ pub fn schema(kind: ImportKind) -> &'static Schema {
     }
     static PARTNERS: Schema = Schema {
         what: "partners",
-        columns: &[
-            "name",
-            "type",
-            "stage",
-            "signed",
-            "dropped",
-            "drop_reason",
-            "champion",
-            "note",
-        ],
+        columns: &super::PARTNER_COLUMNS,
         ignored: |c| common(c) || c == "verdict" || c.starts_with(super::TRAIT_COLUMN_PREFIX),
     };
     static EVIDENCE: Schema = Schema {
         what: "evidence",
-        columns: &[
-            "partner", "trait", "met", "value", "source", "note", "observed",
-        ],
+        columns: &super::EVIDENCE_COLUMNS,
         ignored: common,
     };
     static ALLOCATIONS: Schema = Schema {
         what: "allocations",
-        columns: &["partner", "week", "hours", "spend", "note"],
+        columns: &super::ALLOCATION_COLUMNS,
         ignored: common,
     };
     static OUTCOMES: Schema = Schema {
         what: "outcomes",
-        columns: &["partner", "kind", "amount", "date", "ref"],
+        columns: &super::OUTCOME_COLUMNS,
         ignored: common,
     };
     match kind {

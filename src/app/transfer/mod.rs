@@ -30,6 +30,27 @@ pub const MAX_IMPORT_BYTES: usize = 25 * 1024 * 1024;
 /// refused with a pointer to `partnerfit export`, which has no limit.
 pub const MAX_EXPORT_BYTES: usize = 10 * 1024 * 1024;
 
+/// The columns of each file, in the order an export writes them and an import expects them (the roster's export
+/// adds `verdict` and the trait columns after its own, which an import ignores).
+pub const PARTNER_COLUMNS: [&str; 8] = [
+    "name",
+    "type",
+    "stage",
+    "signed",
+    "dropped",
+    "drop_reason",
+    "champion",
+    "note",
+];
+/// See [`PARTNER_COLUMNS`].
+pub const EVIDENCE_COLUMNS: [&str; 7] = [
+    "partner", "trait", "met", "value", "source", "note", "observed",
+];
+/// See [`PARTNER_COLUMNS`].
+pub const ALLOCATION_COLUMNS: [&str; 5] = ["partner", "week", "hours", "spend", "note"];
+/// See [`PARTNER_COLUMNS`].
+pub const OUTCOME_COLUMNS: [&str; 5] = ["partner", "kind", "amount", "date", "ref"];
+
 /// The prefix of the roster export's trait status columns: `trait:Customer overlap`. An import ignores every
 /// column with this prefix.
 pub const TRAIT_COLUMN_PREFIX: &str = "trait:";
