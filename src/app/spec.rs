@@ -255,6 +255,12 @@ const RECORD_ID: Opt = opt(
 );
 const REASON_OPT: Opt = text("reason", "Why it is retracted", true, REASON.max);
 const NOTE_OPT: Opt = text("note", "A note", false, NOTE.max);
+const WEEK_OPT: Opt = opt(
+    "week",
+    "ISO week like 2026-W47, or a date in it (default this week)",
+    Kind::Week,
+    false,
+);
 const DIGEST: Opt = opt(
     "digest",
     "Which digest",
@@ -539,12 +545,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         options: &[
             PARTNER,
             opt("hours", "Hours (0 to 168)", Kind::Number, true),
-            opt(
-                "week",
-                "ISO week like 2026-W47, or a date in it (default this week)",
-                Kind::Week,
-                false,
-            ),
+            WEEK_OPT,
             NOTE_OPT,
         ],
         example: "/log hours partner:\"Acme Corp\" hours:6 week:2026-W47",
@@ -558,12 +559,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         options: &[
             PARTNER,
             text("amount", "Amount, e.g. 1200 or $1,200.50", true, AMOUNT.max),
-            opt(
-                "week",
-                "ISO week like 2026-W47, or a date in it (default this week)",
-                Kind::Week,
-                false,
-            ),
+            WEEK_OPT,
             NOTE_OPT,
         ],
         example: "/log spend partner:\"Acme Corp\" amount:1,200 note:\"joint webinar\"",

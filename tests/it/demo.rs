@@ -2,14 +2,12 @@
 //! demo's tables (src/generate/demo.rs); the refusal of a workspace that holds data; the same data on both
 //! backends and on every run.
 
-use crate::cli::bin;
+use crate::cli::run_console as partnerfit;
 use crate::support::db::{both_backends, Db, TestDb};
 use chrono::{Datelike, Duration, NaiveDate, Utc};
 use partnerfit::generate::demo;
 use partnerfit::store::Store;
 use serde_json::{json, Value};
-use std::io::Write;
-use std::process::Stdio;
 
 /// The fenced block of language `lang` that follows `heading` in the README.
 fn readme_fence(heading: &str, lang: &str) -> String {
@@ -20,30 +18,6 @@ fn readme_fence(heading: &str, lang: &str) -> String {
     let start = readme[at..].find(&open).unwrap() + at + open.len();
     let end = readme[start..].find("```").unwrap() + start;
     readme[start..end].to_string()
-}
-
-/// Run `partnerfit ARGS` in `dir`, with `stdin` piped in: (stdout, stderr, exit code).
-fn partnerfit(dir: &std::path::Path, args: &[&str], stdin: &str) -> (String, String, i32) {
-    let mut child = bin()
-        .current_dir(dir)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    (
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-        out.status.code().unwrap_or(-1),
-    )
 }
 
 /// One line of the README's shell block: `partnerfit ARGS`, or `echo 'LINE' | partnerfit ARGS`.

@@ -6,9 +6,9 @@ use crate::support::bot::{
     content, deferred, is_ephemeral, message_title, opt, send_deferred, slash, title, WAIT,
 };
 use crate::support::fake_discord::{
-    attachment_option, autocomplete, button_click, mention_message, modal_submit, slash_command,
+    attachment_option, autocomplete, button_click, modal_submit, slash_command,
     slash_command_with_attachment, FakeConfig, FakeDiscord, Invoker, MEMBER_ROLE_ID,
-    PARTNERS_CHANNEL_ID, STANDARD_BOT_USER_ID, STANDARD_GUILD_ID,
+    PARTNERS_CHANNEL_ID, STANDARD_GUILD_ID,
 };
 use crate::support::scenario::{self, TestBot};
 use serde_json::json;
@@ -517,25 +517,8 @@ async fn mentions_are_answered_and_never_ping() {
         ),
         (json!([]), json!([]), json!([]))
     );
-    fake.send_message_create(mention_message(
-        Some(STANDARD_GUILD_ID),
-        PARTNERS_CHANNEL_ID,
-        &Invoker::guest(),
-        STANDARD_BOT_USER_ID,
-        "does @everyone <@&4000> Acme fit?",
-    ))
-    .await
-    .unwrap();
-    let posted = fake
-        .wait_request(
-            |q| {
-                q.method == "POST"
-                    && q.path == format!("/api/v10/channels/{PARTNERS_CHANNEL_ID}/messages")
-            },
-            WAIT,
-        )
-        .await
-        .unwrap();
+    let posted =
+        scenario::answer_to_mention(fake, "does @everyone <@&4000> Acme fit?", |_| true).await;
     assert!(
         posted.body["embeds"][0]["title"]
             .as_str()
@@ -548,28 +531,10 @@ async fn mentions_are_answered_and_never_ping() {
     assert_eq!(posted.body["allowed_mentions"]["replied_user"], false);
     assert!(posted.body["message_reference"].is_object());
     // a name not on the roster gets the traits to check
-    fake.send_message_create(mention_message(
-        Some(STANDARD_GUILD_ID),
-        PARTNERS_CHANNEL_ID,
-        &Invoker::guest(),
-        STANDARD_BOT_USER_ID,
-        "does Initech fit as a reseller?",
-    ))
-    .await
-    .unwrap();
-    let posted = fake
-        .wait_request(
-            |q| {
-                q.method == "POST"
-                    && q.path.ends_with("/messages")
-                    && q.body["embeds"][0]["title"]
-                        .as_str()
-                        .is_some_and(|t| t.contains("Initech"))
-            },
-            WAIT,
-        )
-        .await
-        .unwrap();
+    let posted = scenario::answer_to_mention(fake, "does Initech fit as a reseller?", |t| {
+        t.contains("Initech")
+    })
+    .await;
     assert!(
         posted.body["embeds"][0]["description"]
             .as_str()

@@ -2,10 +2,8 @@
 //! and `partnerfit run` with no configuration file, as docs/discord-setup.md tells a new user to do.
 
 use crate::support::bot::{opt, slash, title, Bot, WAIT};
-use crate::support::fake_discord::{
-    mention_message, FakeConfig, FakeDiscord, Invoker, PARTNERS_CHANNEL_ID, STANDARD_BOT_USER_ID,
-    STANDARD_GUILD_ID,
-};
+use crate::support::fake_discord::{FakeConfig, FakeDiscord, Invoker};
+use crate::support::scenario::answer_to_mention;
 use serde_json::json;
 
 #[tokio::test]
@@ -46,25 +44,7 @@ async fn a_new_application_comes_up_with_the_defaults_and_answers() {
         ],
     )
     .await;
-    fake.send_message_create(mention_message(
-        Some(STANDARD_GUILD_ID),
-        PARTNERS_CHANNEL_ID,
-        &Invoker::guest(),
-        STANDARD_BOT_USER_ID,
-        "does Initech fit as a reseller?",
-    ))
-    .await
-    .unwrap();
-    let posted = fake
-        .wait_request(
-            |q| {
-                q.method == "POST"
-                    && q.path == format!("/api/v10/channels/{PARTNERS_CHANNEL_ID}/messages")
-            },
-            WAIT,
-        )
-        .await
-        .unwrap();
+    let posted = answer_to_mention(&fake, "does Initech fit as a reseller?", |_| true).await;
     assert_eq!(
         posted.body["embeds"][0]["title"], "Initech — not on the roster",
         "{}",

@@ -8,7 +8,8 @@ use crate::support::fake_discord::{
     MEMBER_USER_ID, PARTNERS_CHANNEL_ID, STANDARD_GUILD_ID,
 };
 use crate::support::http::{free_port, get, request, wait_for, wait_listening};
-use crate::support::prom::{scrape, scrape_until, value, wait_notify};
+use crate::support::prom::{interactions, scrape, scrape_until, value, wait_notify, INTERACTIONS};
+use crate::support::scenario;
 use prometheus_parse::Value as Prom;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
@@ -34,7 +35,6 @@ async fn bot_with_listener(
     (bot, port)
 }
 
-const INTERACTIONS: &str = "partnerfit_interactions_total";
 const DURATION_COUNT: &str = "partnerfit_interaction_duration_seconds_count";
 
 #[tokio::test]
@@ -119,13 +119,7 @@ async fn metrics_follow_interactions_refusals_and_digests() {
         value(s, INTERACTIONS, &[]) == 3.0 && value(s, "partnerfit_autocomplete_total", &[]) == 1.0
     })
     .await;
-    let counted = |command, outcome| {
-        value(
-            &s,
-            INTERACTIONS,
-            &[("command", command), ("outcome", outcome)],
-        )
-    };
+    let counted = |command, outcome| interactions(&s, command, outcome);
     assert_eq!(counted("profile create", "ok"), 1.0);
     assert_eq!(counted("settings set", "refused"), 1.0);
     assert_eq!(counted("partner show", "user_error"), 1.0);
@@ -170,18 +164,7 @@ async fn metrics_follow_interactions_refusals_and_digests() {
     }
 
     // A posted digest counts once, as posted.
-    let r = slash(
-        &fake,
-        &Invoker::lead(),
-        &["schedule", "set"],
-        vec![
-            opt("digest", json!("weekly")),
-            opt("cron", json!("* * * * * *")),
-            json!({"name": "channel", "type": 7, "value": PARTNERS_CHANNEL_ID.to_string()}),
-        ],
-    )
-    .await;
-    assert!(title(&r).contains("Scheduled the weekly digest"), "{r}");
+    scenario::schedule_firing_now(&fake, "weekly", PARTNERS_CHANNEL_ID).await;
     let posted = [("digest", "weekly"), ("result", "posted")];
     scrape_until(port, &bot, "the digest posted", |s| {
         value(s, "partnerfit_digest_posts_total", &posted) == 1.0
@@ -395,14 +378,7 @@ async fn the_listener_stays_out_of_the_bots_way() {
     }
     assert_eq!(ok, 1000);
     let s = scrape(port).await;
-    assert_eq!(
-        value(
-            &s,
-            INTERACTIONS,
-            &[("command", "partner add"), ("outcome", "ok")]
-        ),
-        20.0
-    );
+    assert_eq!(interactions(&s, "partner add", "ok"), 20.0);
 
     // The slow client was cut off after the header timeout (EOF, with or without a 408).
     let mut rest = Vec::new();

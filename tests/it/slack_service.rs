@@ -7,12 +7,11 @@
 use crate::support::bot::{Bot, WAIT};
 use crate::support::fake_slack::*;
 use crate::support::http::{free_port, get, wait_for, wait_listening};
-use crate::support::prom::{scrape, scrape_until, value, wait_notify};
+use crate::support::prom::{interactions, scrape, scrape_until, value, wait_notify, INTERACTIONS};
 use crate::support::slack_bot::{self, is_ephemeral, slash};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
-const INTERACTIONS: &str = "partnerfit_interactions_total";
 const SOCKET_UP: &str = "partnerfit_slack_socket_up";
 
 /// The fake Slack, holding its `hello` back, and the bot on Slack only with its listener on a free port and
@@ -170,13 +169,7 @@ async fn slack_interactions_move_the_same_series_and_log_one_event_each() {
         value(s, INTERACTIONS, &[]) == 9.0
     })
     .await;
-    let counted = |command, outcome| {
-        value(
-            &s,
-            INTERACTIONS,
-            &[("command", command), ("outcome", outcome)],
-        )
-    };
+    let counted = |command, outcome| interactions(&s, command, outcome);
     assert_eq!(counted("profile create", "ok"), 1.0);
     assert_eq!(counted("settings set", "refused"), 1.0);
     assert_eq!(counted("partner show", "user_error"), 1.0);

@@ -83,25 +83,7 @@ async fn a_name_that_could_mean_several_partners_offers_a_button_per_partner() {
     assert!(is_ephemeral(&r));
 
     // The same choice for a question that mentions the bot.
-    fake.send_message_create(mention_message(
-        Some(STANDARD_GUILD_ID),
-        PARTNERS_CHANNEL_ID,
-        &guest,
-        STANDARD_BOT_USER_ID,
-        "does acme fit?",
-    ))
-    .await
-    .unwrap();
-    let posted = fake
-        .wait_request(
-            |q| {
-                q.method == "POST"
-                    && q.path.ends_with("/messages")
-                    && q.body["embeds"][0]["title"] == "acme — which partner?"
-            },
-            WAIT,
-        )
-        .await
-        .unwrap();
+    let posted =
+        scenario::answer_to_mention(fake, "does acme fit?", |t| t == "acme — which partner?").await;
     assert_eq!(buttons_of(&posted.body), expected);
 }

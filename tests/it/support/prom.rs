@@ -65,6 +65,18 @@ pub fn value(scrape: &Scrape, metric: &str, labels: &[(&str, &str)]) -> f64 {
         .sum()
 }
 
+/// The counter of interactions by command and outcome.
+pub const INTERACTIONS: &str = "partnerfit_interactions_total";
+
+/// How many interactions of `command` ended as `outcome` in a scrape.
+pub fn interactions(scrape: &Scrape, command: &str, outcome: &str) -> f64 {
+    value(
+        scrape,
+        INTERACTIONS,
+        &[("command", command), ("outcome", outcome)],
+    )
+}
+
 pub async fn scrape(port: u16) -> Scrape {
     let (code, body) = get(port, "/metrics").await;
     assert_eq!(code, 200, "{body}");

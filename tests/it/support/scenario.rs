@@ -3,7 +3,10 @@
 //! post awaited, and the scheduler's next ticks awaited instead of sleeping through them.
 
 use super::bot::{opt, slash, title, Bot, WAIT};
-use super::fake_discord::{FakeConfig, FakeDiscord, Invoker, Recorded};
+use super::fake_discord::{
+    mention_message, FakeConfig, FakeDiscord, Invoker, Recorded, PARTNERS_CHANNEL_ID,
+    STANDARD_BOT_USER_ID, STANDARD_GUILD_ID,
+};
 use serde_json::{json, Value};
 use tempfile::TempDir;
 
@@ -116,4 +119,32 @@ pub async fn awaited_post(fake: &FakeDiscord, bot: &Bot, channel: u64) -> Record
     fake.wait_request(|q| is_post_to(q, channel), WAIT)
         .await
         .unwrap_or_else(|e| panic!("{e}\n{}", bot.log_text()))
+}
+
+/// A guest mentions the bot in #partners with `text`; the bot's post in #partners whose first embed's title
+/// passes `title` (`|_| true` for the first post there), awaited.
+pub async fn answer_to_mention(
+    fake: &FakeDiscord,
+    text: &str,
+    title: impl Fn(&str) -> bool,
+) -> Recorded {
+    fake.send_message_create(mention_message(
+        Some(STANDARD_GUILD_ID),
+        PARTNERS_CHANNEL_ID,
+        &Invoker::guest(),
+        STANDARD_BOT_USER_ID,
+        text,
+    ))
+    .await
+    .unwrap();
+    fake.wait_request(
+        |q| {
+            q.method == "POST"
+                && q.path == format!("/api/v10/channels/{PARTNERS_CHANNEL_ID}/messages")
+                && title(q.body["embeds"][0]["title"].as_str().unwrap_or_default())
+        },
+        WAIT,
+    )
+    .await
+    .unwrap()
 }

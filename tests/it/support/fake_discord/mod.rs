@@ -33,6 +33,7 @@ mod objects;
 mod payloads;
 mod recorded;
 mod rest;
+pub mod served;
 mod validation;
 
 // The fake's public API, re-exported whole: the tests and `benches/e2e.rs` each use a part of it.
@@ -51,18 +52,19 @@ pub use {
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use anyhow::Context as _;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::get;
 use axum::Router;
 use serde_json::{json, Value};
-use tokio::sync::{mpsc, oneshot, watch};
+use tokio::sync::{mpsc, watch};
 
 use gateway::ws_handler;
 use recorded::FailRule;
 use rest::rest_handler;
+use served::Served;
 
 // ---------------------------------------------------------------------------------------------
 // Ids and permission bits used by the standard configuration and the payload builders
@@ -247,8 +249,7 @@ struct Inner {
     released: watch::Sender<u64>,
     identify_count: AtomicUsize,
     resume_count: AtomicUsize,
-    shutdown_tx: Mutex<Option<oneshot::Sender<()>>>,
-    server: Mutex<Option<tokio::task::JoinHandle<()>>>,
+    server: Served,
 }
 
 impl Inner {
@@ -298,29 +299,14 @@ impl FakeDiscord {
             released: watch::channel(0).0,
             identify_count: AtomicUsize::new(0),
             resume_count: AtomicUsize::new(0),
-            shutdown_tx: Mutex::new(None),
-            server: Mutex::new(None),
+            server: Served::default(),
         });
         let app = Router::new()
             .route("/gateway", get(ws_handler))
             .fallback(rest_handler)
             .layer(DefaultBodyLimit::max(64 << 20))
             .with_state(inner.clone());
-        let (tx, rx) = oneshot::channel::<()>();
-        let server = tokio::spawn(async move {
-            // Like Discord, send each frame at once: without TCP_NODELAY a gateway event sent within 40 ms
-            // of the previous one waits for the bot's delayed ACK (Nagle), which the e2e bench measured.
-            let listener = axum::serve::ListenerExt::tap_io(listener, |s| {
-                let _ = s.set_nodelay(true);
-            });
-            let _ = axum::serve(listener, app)
-                .with_graceful_shutdown(async move {
-                    let _ = rx.await;
-                })
-                .await;
-        });
-        *inner.shutdown_tx.lock().unwrap() = Some(tx);
-        *inner.server.lock().unwrap() = Some(server);
+        inner.server.serve(listener, app);
         Ok(FakeDiscord { inner })
     }
 
@@ -356,18 +342,7 @@ impl FakeDiscord {
                     .send(Out::Close(1001, "fake-discord shutting down".into()));
             }
         }
-        if let Some(tx) = self.inner.shutdown_tx.lock().unwrap().take() {
-            let _ = tx.send(());
-        }
-        let server = self.inner.server.lock().unwrap().take();
-        if let Some(mut server) = server {
-            if tokio::time::timeout(Duration::from_secs(3), &mut server)
-                .await
-                .is_err()
-            {
-                server.abort();
-            }
-        }
+        self.inner.server.stop().await;
     }
 }
 

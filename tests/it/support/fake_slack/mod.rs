@@ -27,6 +27,7 @@ pub mod socket;
 pub mod validation;
 pub mod web;
 
+use super::fake_discord::served::Served;
 use anyhow::{anyhow, Context as _};
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{any, get, post};
@@ -36,7 +37,7 @@ use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
-use tokio::sync::{mpsc, oneshot, watch};
+use tokio::sync::{mpsc, watch};
 
 pub const BOT_TOKEN: &str = "xoxb-fake-bot-token";
 pub const APP_TOKEN: &str = "xapp-1-fake-app-token";
@@ -254,8 +255,7 @@ pub(crate) struct Inner {
     pub st: Mutex<St>,
     pub changed: watch::Sender<u64>,
     pub next_id: AtomicU64,
-    shutdown_tx: Mutex<Option<oneshot::Sender<()>>>,
-    server: Mutex<Option<tokio::task::JoinHandle<()>>>,
+    server: Served,
 }
 
 impl Inner {
@@ -301,8 +301,7 @@ impl FakeSlack {
             }),
             changed: watch::channel(0).0,
             next_id: AtomicU64::new(1),
-            shutdown_tx: Mutex::new(None),
-            server: Mutex::new(None),
+            server: Served::default(),
         });
         let app = Router::new()
             .route("/link/", get(socket::ws_handler))
@@ -311,19 +310,7 @@ impl FakeSlack {
             .route("/response/{id}", post(web::response_handler))
             .layer(DefaultBodyLimit::max(32 << 20))
             .with_state(inner.clone());
-        let (tx, rx) = oneshot::channel::<()>();
-        let server = tokio::spawn(async move {
-            let listener = axum::serve::ListenerExt::tap_io(listener, |s| {
-                let _ = s.set_nodelay(true);
-            });
-            let _ = axum::serve(listener, app)
-                .with_graceful_shutdown(async move {
-                    let _ = rx.await;
-                })
-                .await;
-        });
-        *inner.shutdown_tx.lock().unwrap() = Some(tx);
-        *inner.server.lock().unwrap() = Some(server);
+        inner.server.serve(listener, app);
         Ok(FakeSlack { inner })
     }
 
@@ -549,18 +536,7 @@ impl FakeSlack {
                 let _ = c.tx.send(Out::Close);
             }
         }
-        if let Some(tx) = self.inner.shutdown_tx.lock().unwrap().take() {
-            let _ = tx.send(());
-        }
-        let server = self.inner.server.lock().unwrap().take();
-        if let Some(mut server) = server {
-            if tokio::time::timeout(Duration::from_secs(3), &mut server)
-                .await
-                .is_err()
-            {
-                server.abort();
-            }
-        }
+        self.inner.server.stop().await;
     }
 }
 
