@@ -8,7 +8,9 @@ use crate::support::fake_discord::{
     MEMBER_USER_ID, PARTNERS_CHANNEL_ID, STANDARD_GUILD_ID,
 };
 use crate::support::http::{free_port, get, request, wait_for, wait_listening};
-use crate::support::prom::{interactions, scrape, scrape_until, value, wait_notify, INTERACTIONS};
+use crate::support::prom::{
+    interactions, notified_so_far, scrape, scrape_until, value, wait_notify, INTERACTIONS,
+};
 use crate::support::scenario;
 use prometheus_parse::Value as Prom;
 use serde_json::{json, Value};
@@ -219,11 +221,7 @@ async fn ready_means_every_shard_connected_and_systemd_hears_it() {
     assert_eq!(v["gateway"]["shards"][1]["shard"], 1);
     assert_eq!(v["gateway"]["shards"][1]["connected"], false, "{v}");
     assert_eq!(fake.identify_count(), 1, "the second shard waits its turn");
-    let mut seen = Vec::new();
-    let mut buf = [0u8; 4096];
-    while let Ok(n) = sock.try_recv(&mut buf) {
-        seen.push(String::from_utf8_lossy(&buf[..n]).into_owned());
-    }
+    let mut seen = notified_so_far(&sock);
     assert!(
         !seen.iter().any(|m| m.contains("READY=1")),
         "READY before every shard connected: {seen:?}"

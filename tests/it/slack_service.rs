@@ -7,7 +7,9 @@
 use crate::support::bot::{Bot, WAIT};
 use crate::support::fake_slack::*;
 use crate::support::http::{free_port, get, wait_for, wait_listening};
-use crate::support::prom::{interactions, scrape, scrape_until, value, wait_notify, INTERACTIONS};
+use crate::support::prom::{
+    interactions, notified_so_far, scrape, scrape_until, value, wait_notify, INTERACTIONS,
+};
 use crate::support::slack_bot::{self, is_ephemeral, slash};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
@@ -52,11 +54,7 @@ async fn ready_once_slack_says_hello_and_not_while_the_socket_is_down() {
     assert_eq!(v["database"], json!({"ok": true}));
     assert_eq!(v["gateway"]["shards"], json!([]), "no Discord here");
     assert_eq!(value(&scrape(port).await, SOCKET_UP, &[]), 0.0);
-    let mut seen = Vec::new();
-    let mut buf = [0u8; 4096];
-    while let Ok(n) = sock.try_recv(&mut buf) {
-        seen.push(String::from_utf8_lossy(&buf[..n]).into_owned());
-    }
+    let mut seen = notified_so_far(&sock);
     assert!(
         !seen.iter().any(|m| m.contains("READY=1")),
         "READY before hello: {seen:?}"

@@ -105,6 +105,16 @@ pub async fn scrape_until(
     }
 }
 
+/// The datagrams the test's NOTIFY_SOCKET has received so far (without waiting for more).
+pub fn notified_so_far(sock: &tokio::net::UnixDatagram) -> Vec<String> {
+    let mut seen = Vec::new();
+    let mut buf = [0u8; 4096];
+    while let Ok(n) = sock.try_recv(&mut buf) {
+        seen.push(String::from_utf8_lossy(&buf[..n]).into_owned());
+    }
+    seen
+}
+
 /// Datagrams received on the test's NOTIFY_SOCKET until one contains `want`.
 pub async fn wait_notify(sock: &tokio::net::UnixDatagram, want: &str, seen: &mut Vec<String>) {
     let mut buf = vec![0u8; 4096];
