@@ -9,7 +9,8 @@ use sqlx::any::AnyRow;
 use sqlx::AssertSqlSafe;
 use sqlx::Row;
 
-/// Evidence to record.
+/// Evidence to record; also what an import compares its rows with of a stored record (its fields, without
+/// who recorded it when).
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewEvidence {
     pub partner_id: i64,

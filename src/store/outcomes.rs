@@ -5,7 +5,7 @@ use super::{day, get, parse_col, ts, Result, Store};
 use crate::domain::{Amount, OutcomeKind};
 use chrono::{DateTime, NaiveDate, Utc};
 
-/// An outcome to record.
+/// An outcome to record; also what an import compares its rows with of a stored outcome.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewOutcome {
     pub partner_id: i64,

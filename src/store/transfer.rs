@@ -70,17 +70,6 @@ pub struct OutcomeOut {
     pub reference: Option<String>,
 }
 
-/// The fields of a stored evidence record that an imported row is compared with (retracted ones included).
-#[derive(Debug, Clone, PartialEq)]
-pub struct ExistingEvidence {
-    pub partner_id: i64,
-    pub trait_id: i64,
-    pub observation: Observation,
-    pub source: Option<String>,
-    pub note: Option<String>,
-    pub observed: NaiveDate,
-}
-
 /// The fields of a stored allocation that an imported row is compared with.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ExistingAllocation {
@@ -91,16 +80,6 @@ pub struct ExistingAllocation {
     pub note: Option<String>,
     /// Retracted allocations are duplicates too, but do not count towards a week's hours.
     pub retracted: bool,
-}
-
-/// The fields of a stored outcome that an imported row is compared with.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ExistingOutcome {
-    pub partner_id: i64,
-    pub kind: OutcomeKind,
-    pub amount: Option<Amount>,
-    pub date: NaiveDate,
-    pub reference: Option<String>,
 }
 
 fn observation(r: &AnyRow) -> Result<Observation> {
@@ -354,7 +333,7 @@ impl ImportTx {
         ws: &str,
         keys: &[(i64, i64, NaiveDate)],
         up_to_id: i64,
-        mut f: impl FnMut(ExistingEvidence),
+        mut f: impl FnMut(NewEvidence),
     ) -> Result<()> {
         let per_query = match self.backend {
             Backend::Sqlite => SQLITE_LOOKUP_KEYS,
@@ -380,7 +359,7 @@ impl ImportTx {
                     continue;
                 }
                 let observed: &str = r.try_get(7)?;
-                f(ExistingEvidence {
+                f(NewEvidence {
                     partner_id: r.try_get(1)?,
                     trait_id: r.try_get(2)?,
                     observation: observation_at(&r, 3, 4)?,
@@ -433,11 +412,7 @@ impl ImportTx {
 
     /// Call `f` with every outcome of the workspace (retracted ones included), one at a time.
     #[tracing::instrument(skip(self, f))]
-    pub async fn scan_outcomes(
-        &mut self,
-        ws: &str,
-        mut f: impl FnMut(ExistingOutcome),
-    ) -> Result<()> {
+    pub async fn scan_outcomes(&mut self, ws: &str, mut f: impl FnMut(NewOutcome)) -> Result<()> {
         let mut after = 0i64;
         loop {
             let mut rows = sqlx::query(
@@ -454,7 +429,7 @@ impl ImportTx {
                 let date: String = get(&r, "occurred_on")?;
                 after = get(&r, "id")?;
                 n += 1;
-                f(ExistingOutcome {
+                f(NewOutcome {
                     partner_id: get(&r, "partner_id")?,
                     kind: parse_col(&kind, "outcome kind")?,
                     amount: get::<Option<i64>>(&r, "amount_cents")?.map(Amount::from_cents),
