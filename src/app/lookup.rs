@@ -8,12 +8,16 @@ use crate::store::{FormerName, Partner};
 
 /// How alike two names are, 0..1 (Jaro-Winkler on the lower-cased keys, with a bonus for containment).
 pub fn similarity(a: &str, b: &str) -> f64 {
-    let (a, b) = (name_key(a), name_key(b));
+    similarity_of_keys(&name_key(a), &name_key(b))
+}
+
+/// [`similarity`] of two name keys.
+fn similarity_of_keys(a: &str, b: &str) -> f64 {
     if a.is_empty() || b.is_empty() {
         return 0.0;
     }
-    let jw = strsim::jaro_winkler(&a, &b);
-    if b.contains(&a) || a.contains(&b) {
+    let jw = strsim::jaro_winkler(a, b);
+    if b.contains(a) || a.contains(b) {
         jw.max(0.9)
     } else {
         jw
@@ -26,11 +30,20 @@ pub fn suggestions<'a>(
     candidates: impl IntoIterator<Item = &'a str>,
     n: usize,
 ) -> Vec<String> {
-    let mut scored: Vec<(f64, &str)> = candidates
+    let key = name_key(name);
+    let scored: Vec<(f64, &str)> = candidates
         .into_iter()
-        .map(|c| (similarity(name, c), c))
-        .filter(|(s, _)| *s >= 0.75)
+        .map(|c| (similarity_of_keys(&key, &name_key(c)), c))
+        .filter(|(s, _)| *s >= SUGGEST_AT)
         .collect();
+    best(scored, n)
+}
+
+/// How alike a name must be to be suggested.
+const SUGGEST_AT: f64 = 0.75;
+
+/// The `n` best scored names, best first (ties by name).
+fn best(mut scored: Vec<(f64, &str)>, n: usize) -> Vec<String> {
     scored.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(b.1)));
     scored
         .into_iter()
@@ -95,25 +108,30 @@ pub async fn resolve(app: &App, ws: &str, name: &str) -> AppResult<Named> {
         return Ok(Named::Renamed(former, p));
     }
     let names = app.store.partner_names(ws).await?;
-    let mut close: Vec<(String, Candidate)> = names
-        .iter()
-        .filter_map(|(id, n)| {
-            let k = name_key(n);
-            names::closeness_of_keys(&key, &k).is_some().then(|| {
-                let c = Candidate {
-                    id: *id,
-                    name: n.clone(),
-                };
-                (k, c)
-            })
-        })
-        .collect();
+    // One pass, each roster name keyed once: the close names, and the hints in case none is close.
+    let mut close: Vec<(String, Candidate)> = Vec::new();
+    let mut scored: Vec<(f64, &str)> = Vec::new();
+    for (id, n) in &names {
+        let k = name_key(n);
+        if names::closeness_of_keys(&key, &k).is_some() {
+            let c = Candidate {
+                id: *id,
+                name: n.clone(),
+            };
+            close.push((k, c));
+        } else if close.is_empty() {
+            let s = similarity_of_keys(&key, &k);
+            if s >= SUGGEST_AT {
+                scored.push((s, n.as_str()));
+            }
+        }
+    }
     // In the order of their keys as text, whatever the database's collation.
     close.sort_by(|a, b| a.0.cmp(&b.0));
     let mut close: Vec<Candidate> = close.into_iter().map(|(_, c)| c).collect();
     Ok(match close.len() {
         0 => Named::Unknown {
-            hints: suggestions(name, names.iter().map(|(_, n)| n.as_str()), 3),
+            hints: best(scored, 3),
         },
         1 => {
             let only = close.remove(0);
