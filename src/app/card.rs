@@ -1,7 +1,88 @@
 //! What a command answers: a typed reply serialized to JSON for scripts, and a [`Card`] — a neutral
 //! description of a message that the console prints as text and Discord renders as an embed.
+//!
+//! A card's text mixes the app's own words (with the little formatting it uses: `**bold**`, `` `code` ``,
+//! `~~struck~~`) and words users typed — names, notes, sources, reasons, champions. Each piece of user text is
+//! put in a card through [`user`], which marks where it starts and ends; every renderer then shows it as
+//! text on its platform ([`segments`]): Discord escapes its markdown, Slack its control characters, the
+//! console prints it as it is ([`plain`]). No renderer lets a mark through.
 
 use serde::Serialize;
+
+/// Opens a piece of user text inside card text: U+FDD0, a Unicode noncharacter (reserved for a program's
+/// internal use, never text a user means), so it cannot be confused with anything typed.
+pub const USER_OPEN: char = '\u{FDD0}';
+/// Closes a piece of user text (U+FDD1).
+pub const USER_CLOSE: char = '\u{FDD1}';
+
+/// Text a user typed, as it goes into card text (`format!("**{}**", user(&name))`): shown as text by every
+/// renderer, never as markup. Marks inside the text itself are dropped, so user text cannot close its own
+/// span early.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UserText<'a>(pub &'a str);
+
+/// Mark `s` as user text (see [`UserText`]).
+pub fn user(s: &str) -> UserText<'_> {
+    UserText(s)
+}
+
+impl std::fmt::Display for UserText<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        use std::fmt::Write;
+        f.write_char(USER_OPEN)?;
+        for c in self.0.chars().filter(|c| !is_mark(*c)) {
+            f.write_char(c)?;
+        }
+        f.write_char(USER_CLOSE)
+    }
+}
+
+fn is_mark(c: char) -> bool {
+    c == USER_OPEN || c == USER_CLOSE
+}
+
+/// A piece of card text: the app's own words, or words a user typed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Segment<'a> {
+    Ours(&'a str),
+    Users(&'a str),
+}
+
+/// Card text cut into the app's words and user text, in order, without the marks (an unclosed mark runs to
+/// the end; a stray closing mark is dropped). Empty pieces are left out.
+pub fn segments(s: &str) -> Vec<Segment<'_>> {
+    let mut out = Vec::new();
+    let mut rest = s;
+    loop {
+        let Some(open) = rest.find(is_mark) else {
+            if !rest.is_empty() {
+                out.push(Segment::Ours(rest));
+            }
+            return out;
+        };
+        if open > 0 {
+            out.push(Segment::Ours(&rest[..open]));
+        }
+        let mark = rest[open..].chars().next().unwrap_or(USER_OPEN);
+        let after = &rest[open + mark.len_utf8()..];
+        if mark == USER_CLOSE {
+            rest = after;
+            continue;
+        }
+        let end = after.find(USER_CLOSE).unwrap_or(after.len());
+        let inner = &after[..end];
+        if !inner.is_empty() {
+            out.push(Segment::Users(inner));
+        }
+        rest = after.get(end + USER_CLOSE.len_utf8()..).unwrap_or("");
+    }
+}
+
+/// Card text as plain text: the marks removed, everything else as it is (the console, button labels, and
+/// the places a platform shows without formatting).
+pub fn plain(s: &str) -> String {
+    s.chars().filter(|c| !is_mark(*c)).collect()
+}
 
 /// The colour family of a card (Discord embed colour; console ignores it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -128,7 +209,7 @@ impl Card {
         let value = value.into();
         self.fields.push(Field {
             name: name.into(),
-            value: if value.trim().is_empty() {
+            value: if plain(&value).trim().is_empty() {
                 "—".into()
             } else {
                 value
@@ -178,9 +259,16 @@ impl Card {
     }
 }
 
-/// Remove the Discord markdown we emit (bold, code ticks) for plain text output.
+/// Remove the Discord markdown we emit (bold) for plain text output, and the marks around user text (whose
+/// own asterisks stay).
 fn strip_markdown(s: &str) -> String {
-    s.replace("**", "")
+    segments(s)
+        .into_iter()
+        .map(|seg| match seg {
+            Segment::Ours(t) => t.replace("**", ""),
+            Segment::Users(t) => t.to_string(),
+        })
+        .collect()
 }
 
 /// A typed reply that can be shown.
@@ -234,5 +322,37 @@ impl std::fmt::Debug for Reply {
 impl PartialEq for Reply {
     fn eq(&self, other: &Reply) -> bool {
         self.card == other.card && self.json() == other.json()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn user_text_is_marked_and_cut_out_again() {
+        let text = format!("**{}** · note {}", user("A*B"), user("x\u{FDD1}y"));
+        assert_eq!(
+            segments(&text),
+            [
+                Segment::Ours("**"),
+                Segment::Users("A*B"),
+                Segment::Ours("** · note "),
+                Segment::Users("xy"),
+            ]
+        );
+        assert_eq!(plain(&text), "**A*B** · note xy");
+        // A stray closing mark is dropped; an unclosed one runs to the end.
+        assert_eq!(
+            segments("a\u{FDD1}b\u{FDD0}c"),
+            [Segment::Ours("a"), Segment::Ours("b"), Segment::Users("c")]
+        );
+        assert_eq!(segments(&user("").to_string()), []);
+        let card = Card::new(format!("{} — fit", user("**Acme**")), Tone::Good).field(
+            "Note",
+            user("").to_string(),
+            false,
+        );
+        assert_eq!(card.to_text(), "**Acme** — fit\nNote: —");
     }
 }

@@ -3,7 +3,7 @@
 //! chart when it is posted.
 
 use super::args::input;
-use super::card::{Card, FileOut, Render, Tone};
+use super::card::{user, Card, FileOut, Render, Tone};
 use super::screen::{screen_many, verdicts_at_many};
 use super::{App, AppError, AppResult, Ctx, Reply, Settings};
 use crate::domain::allocation::{
@@ -130,7 +130,7 @@ impl Render for WeeklyDigest {
                     .map(|p| {
                         format!(
                             "{} — {} h · {}",
-                            p.partner,
+                            user(&p.partner),
                             p.hours,
                             p.spend.money(&self.currency)
                         )
@@ -141,7 +141,12 @@ impl Render for WeeklyDigest {
             );
         }
         if !self.neglected.is_empty() {
-            let shown: Vec<&str> = self.neglected.iter().take(15).map(String::as_str).collect();
+            let shown: Vec<String> = self
+                .neglected
+                .iter()
+                .take(15)
+                .map(|n| user(n).to_string())
+                .collect();
             let more = self.neglected.len().saturating_sub(shown.len());
             card = card.field(
                 format!(
@@ -547,7 +552,7 @@ impl Render for QuarterlyDigest {
                         format!(
                             "[{}] {} — lift {} (n {} met / {} missed, p {})",
                             t.partner_type,
-                            t.name,
+                            user(&t.name),
                             fmt_opt(t.lift, 2),
                             t.n_met,
                             t.n_missed,
@@ -562,7 +567,11 @@ impl Render for QuarterlyDigest {
         if !self.revise_first.is_empty() {
             card = card.field(
                 "Revise first (lift ≤ 1)",
-                self.revise_first.join(", "),
+                self.revise_first
+                    .iter()
+                    .map(|t| user(t).to_string())
+                    .collect::<Vec<_>>()
+                    .join(", "),
                 false,
             );
         }

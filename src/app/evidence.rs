@@ -1,7 +1,7 @@
 //! `/evidence add|list|retract`: observations of traits, append-only.
 
 use super::args::{input, opt_text, text, RecordId};
-use super::card::{Card, Render, Tone};
+use super::card::{user, Card, Render, Tone};
 use super::partners::not_future;
 use super::partners::PartnerIn;
 use super::screen::{screen_partner, verdict_label};
@@ -52,24 +52,33 @@ impl Render for EvidenceAdded {
         let trait_line = if was == now && now == self.status {
             format!(
                 "{} was already {}: no change.",
-                self.trait_name,
+                user(&self.trait_name),
                 now.as_str()
             )
         } else if was == now {
             format!(
                 "{} stays {}: a record observed later still counts.",
-                self.trait_name,
+                user(&self.trait_name),
                 now.as_str()
             )
         } else {
-            format!("{}: {} → {}.", self.trait_name, was.as_str(), now.as_str())
+            format!(
+                "{}: {} → {}.",
+                user(&self.trait_name),
+                was.as_str(),
+                now.as_str()
+            )
         };
         let verdict_line = if self.verdict_before == self.verdict {
-            format!("{} is still {}.", self.partner, verdict_label(self.verdict))
+            format!(
+                "{} is still {}.",
+                user(&self.partner),
+                verdict_label(self.verdict)
+            )
         } else {
             format!(
                 "{}: {} → {}.",
-                self.partner,
+                user(&self.partner),
                 verdict_label(self.verdict_before),
                 verdict_label(self.verdict)
             )
@@ -82,12 +91,16 @@ impl Render for EvidenceAdded {
         Card::new(
             format!(
                 "Evidence #{} recorded: {} — {}",
-                self.id, self.partner, self.trait_name
+                self.id,
+                user(&self.partner),
+                user(&self.trait_name)
             ),
             tone,
         )
         .description(format!(
-            "Recorded: {says} (observed {})\n{trait_line}\n{verdict_line}",
+            "Recorded: {says} (observed {})
+{trait_line}
+{verdict_line}",
             self.observed
         ))
         .footer(format!(
@@ -363,7 +376,7 @@ impl Render for EvidenceList {
         let mut card = Card::new(
             format!(
                 "Evidence for {} ({})",
-                self.partner,
+                user(&self.partner),
                 crate::domain::plural(self.records.len() as u64, "record", "records")
             ),
             Tone::Info,
@@ -381,11 +394,14 @@ impl Render for EvidenceList {
             let src = r
                 .source
                 .as_deref()
-                .map(|s| format!(" · {s}"))
+                .map(|s| format!(" · {}", user(s)))
                 .unwrap_or_default();
             let line = format!(
                 "#{} {} — {what}{src} · observed {} by {}",
-                r.id, r.trait_name, r.observed, r.recorded_by
+                r.id,
+                user(&r.trait_name),
+                r.observed,
+                r.recorded_by
             );
             card = card.line(if r.retracted {
                 format!("~~{line}~~ (retracted)")
@@ -456,7 +472,7 @@ impl Render for Retracted {
     fn card(&self) -> Card {
         Card::new(format!("Retracted {} #{}", self.kind, self.id), Tone::Info).description(format!(
             "Reason: {}\nThe record stays readable but no longer counts.",
-            self.reason
+            user(&self.reason)
         ))
     }
 }

@@ -1,7 +1,7 @@
 //! `/partner add|show|list|sign|drop|rename`: the roster.
 
 use super::args::{input, opt_text, text};
-use super::card::{Card, Paged, Render, Tone};
+use super::card::{user, Card, Paged, Render, Tone};
 use super::lists::{ListId, PAGE_LINES};
 use super::screen::{screen_many, screen_partner, verdict_label, ScreenReply};
 use super::{lookup, App, AppError, AppResult, Ctx, Reply};
@@ -27,7 +27,7 @@ impl Render for Added {
         let next = match &self.profile {
             Some(_) => format!(
                 "Next: record evidence with /evidence add partner:\"{}\", then /screen it.",
-                self.partner
+                user(&self.partner)
             ),
             None => format!(
                 "There is no active {} profile yet: a lead creates it with /profile create.",
@@ -37,7 +37,8 @@ impl Render for Added {
         Card::new(
             format!(
                 "Added {} ({}) as a prospect",
-                self.partner, self.partner_type
+                user(&self.partner),
+                self.partner_type
             ),
             Tone::Good,
         )
@@ -142,7 +143,7 @@ impl Render for Shown {
         let mut card = self.screen.card();
         card.title = format!(
             "{} — {} {} — {}",
-            p.name,
+            user(&p.name),
             p.partner_type,
             p.lifecycle.stage(),
             verdict_label(self.screen.verdict)
@@ -156,7 +157,7 @@ impl Render for Shown {
             facts.push(format!("signed {d}"));
         }
         if let Lifecycle::Dropped { on, reason, .. } = &p.lifecycle {
-            facts.push(format!("dropped {on}: {reason}"));
+            facts.push(format!("dropped {on}: {}", user(reason)));
         }
         if !signed_once(&self.signed_periods) {
             // The current (or last) period is the one above; the earlier ones are its history.
@@ -166,15 +167,15 @@ impl Render for Shown {
                     "earlier: signed {}, dropped {} ({})",
                     e.signed,
                     e.dropped.map(|d| d.to_string()).unwrap_or_default(),
-                    e.reason.as_deref().unwrap_or("")
+                    user(e.reason.as_deref().unwrap_or(""))
                 ));
             }
         }
         if let Some(c) = &p.champion {
-            facts.push(format!("champion {c}"));
+            facts.push(format!("champion {}", user(c)));
         }
         for f in &self.former_names {
-            facts.push(format!("named {} until {}", f.name, f.until));
+            facts.push(format!("named {} until {}", user(&f.name), f.until));
         }
         facts.push(format!(
             "{} ({} retracted)",
@@ -190,7 +191,7 @@ impl Render for Shown {
             value: facts.join(" · ")
                 + &p.note
                     .as_ref()
-                    .map(|n| format!("\n{n}"))
+                    .map(|n| format!("\n{}", user(n)))
                     .unwrap_or_default(),
             inline: false,
         }];
@@ -240,12 +241,16 @@ pub struct Renamed {
 impl Render for Renamed {
     fn card(&self) -> Card {
         Card::new(
-            format!("Renamed {} to {}", self.previous, self.partner),
+            format!(
+                "Renamed {} to {}",
+                user(&self.previous),
+                user(&self.partner)
+            ),
             Tone::Good,
         )
         .description(format!(
             "Its evidence, hours and outcomes stay with it. /screen partner:\"{}\" now says what it became, and /partner show lists its former names.",
-            self.previous
+            user(&self.previous)
         ))
         .footer(format!("partner #{}", self.id))
     }
@@ -323,7 +328,7 @@ impl Render for Roster {
         for p in &self.partners {
             card = card.line(format!(
                 "{} — {} · {} · {}",
-                p.name,
+                user(&p.name),
                 p.partner_type,
                 p.stage,
                 verdict_label(p.verdict)
@@ -488,17 +493,17 @@ impl Render for StageChanged {
     fn card(&self) -> Card {
         let (title, tone) = match self.stage {
             Stage::Signed => (
-                format!("Signed {} on {}", self.partner, self.date),
+                format!("Signed {} on {}", user(&self.partner), self.date),
                 Tone::Good,
             ),
             _ => (
-                format!("Dropped {} on {}", self.partner, self.date),
+                format!("Dropped {} on {}", user(&self.partner), self.date),
                 Tone::Info,
             ),
         };
         let mut card = Card::new(title, tone);
         if let Some(r) = &self.reason {
-            card = card.description(format!("Reason: {r}"));
+            card = card.description(format!("Reason: {}", user(r)));
         }
         if self.stage == Stage::Signed && !self.verdict.is_some_and(Verdict::matches) {
             card = card.footer(format!(

@@ -1,7 +1,7 @@
 //! `/profile …` and `/profile trait …`: writing and reading Ideal Partner Profiles.
 
 use super::args::{input, opt_text, text, NoOptions};
-use super::card::{Card, Render, Tone};
+use super::card::{user, Card, Render, Tone};
 use super::{lookup, App, AppError, AppResult, Ctx, Reply};
 use crate::domain::lint::{lint as lint_profile, LintWarning};
 use crate::domain::profile::{Profile, TraitKind};
@@ -25,9 +25,9 @@ fn trait_line(t: &crate::domain::profile::Trait) -> String {
     let verify = t
         .verify_by
         .as_deref()
-        .map(|v| format!(" — verify by {v}"))
+        .map(|v| format!(" — verify by {}", user(v)))
         .unwrap_or_else(|| " — no verify_by".into());
-    format!("{} ({}){verify}", t.name, t.kind.describe())
+    format!("{} ({}){verify}", user(&t.name), t.kind.describe())
 }
 
 impl Render for ProfileReply {
@@ -35,7 +35,7 @@ impl Render for ProfileReply {
         let p = &self.profile;
         let title = match &self.change {
             Some(c) => format!("{} profile: {c}", p.partner_type),
-            None => format!("{} profile: {}", p.partner_type, p.name),
+            None => format!("{} profile: {}", p.partner_type, user(&p.name)),
         };
         let tone = if self.lint.is_empty() {
             Tone::Good
@@ -45,10 +45,13 @@ impl Render for ProfileReply {
         let mut card = Card::new(title, tone)
             .description(format!(
                 "**{}** · revision {} · owner {}\nJoint solution: {}",
-                p.name,
+                user(&p.name),
                 p.revision,
                 p.owner,
-                p.joint_solution.as_deref().unwrap_or("(none yet)")
+                match p.joint_solution.as_deref() {
+                    Some(j) => user(j).to_string(),
+                    None => "(none yet)".to_string(),
+                }
             ))
             .field(
                 format!("Traits ({})", p.traits.len()),
@@ -172,7 +175,7 @@ impl Render for ProfileList {
             card = card.line(format!(
                 "{} — {} (rev {}, {}, {})",
                 p.partner_type,
-                p.name,
+                user(&p.name),
                 p.revision,
                 crate::domain::plural(p.traits as u64, "trait", "traits"),
                 crate::domain::plural(p.lint_warnings as u64, "lint warning", "lint warnings")
@@ -212,7 +215,11 @@ pub struct History {
 impl Render for History {
     fn card(&self) -> Card {
         let mut card = Card::new(
-            format!("{} profile history: {}", self.partner_type, self.name),
+            format!(
+                "{} profile history: {}",
+                self.partner_type,
+                user(&self.name)
+            ),
             Tone::Info,
         );
         for r in self.revisions.iter().rev() {
@@ -225,7 +232,11 @@ impl Render for History {
                 if r.traits.is_empty() {
                     "none".to_string()
                 } else {
-                    r.traits.join(", ")
+                    r.traits
+                        .iter()
+                        .map(|t| user(t).to_string())
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 }
             ));
         }
@@ -262,7 +273,7 @@ pub struct Retired {
 
 impl Render for Retired {
     fn card(&self) -> Card {
-        Card::new(format!("Retired the {} profile \"{}\"", self.partner_type, self.name), Tone::Info).description(
+        Card::new(format!("Retired the {} profile \"{}\"", self.partner_type, user(&self.name)), Tone::Info).description(
             format!(
                 "Its {} revisions stay readable. Partners of this type are unscreened until a new profile is created.",
                 self.revision

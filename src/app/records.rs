@@ -2,7 +2,7 @@
 //! partners produced.
 
 use super::args::{input, opt_text};
-use super::card::{Card, Render, Tone};
+use super::card::{user, Card, Render, Tone};
 use super::evidence::{retract_record, RetractIn};
 use super::partners::not_future;
 use super::{lookup, App, AppError, AppResult, Ctx, Reply};
@@ -43,12 +43,13 @@ impl Render for Logged {
             ),
         };
         Card::new(
-            format!("Logged {what} on {} for {}", self.partner, self.week),
+            format!("Logged {what} on {} for {}", user(&self.partner), self.week),
             Tone::Good,
         )
         .description(format!(
             "{} has {total} logged in {}.",
-            self.partner, self.week
+            user(&self.partner),
+            self.week
         ))
         .footer(format!(
             "entry #{} · wrong? /log retract id:{} reason:\"…\"",
@@ -223,7 +224,9 @@ impl Render for OutcomeAdded {
         Card::new(
             format!(
                 "Recorded {}{amount} for {} on {}",
-                self.kind, self.partner, self.date
+                self.kind,
+                user(&self.partner),
+                self.date
             ),
             Tone::Good,
         )

@@ -2,7 +2,7 @@
 //! and for a name not on the roster, the traits to check.
 
 use super::args::input;
-use super::card::{Action, Card, Render, Target, Tone};
+use super::card::{user, Action, Card, Render, Target, Tone};
 use super::{lookup, App, AppError, AppResult, Ctx, Reply, Settings};
 use crate::domain::evidence::{CompactEvidence, Observation};
 use crate::domain::profile::{num, Profile};
@@ -167,7 +167,7 @@ impl TraitLine {
     fn evidence_text(&self, max_age: Option<i64>) -> String {
         let Some(id) = self.evidence_id else {
             return match &self.verify_by {
-                Some(v) => format!("no evidence — verify by {v}"),
+                Some(v) => format!("no evidence — verify by {}", user(v)),
                 None => "no evidence".into(),
             };
         };
@@ -179,7 +179,7 @@ impl TraitLine {
         };
         let mut parts = vec![what];
         if let Some(s) = &self.source {
-            parts.push(s.clone());
+            parts.push(user(s).to_string());
         }
         parts.push(format!(
             "by {}, observed {} (#{id})",
@@ -196,7 +196,7 @@ impl TraitLine {
             );
         }
         if let Some(n) = &self.note {
-            text.push_str(&format!("\n_{n}_"));
+            text.push_str(&format!("\n_{}_", user(n)));
         }
         text
     }
@@ -204,15 +204,21 @@ impl TraitLine {
 
 impl Render for ScreenReply {
     fn card(&self) -> Card {
-        let title = format!("{} — {}", self.partner, verdict_label(self.verdict));
+        let title = format!("{} — {}", user(&self.partner), verdict_label(self.verdict));
         let head = match (&self.profile, self.revision) {
             (Some(p), Some(r)) if self.verdict.is_none() => format!(
-                "{} · {} profile \"{p}\" rev {r} has no traits yet, so it gives no verdict: a lead adds them with /profile trait add type:{} name:\"…\"",
-                self.stage, self.partner_type, self.partner_type
+                "{} · {} profile \"{}\" rev {r} has no traits yet, so it gives no verdict: a lead adds them with /profile trait add type:{} name:\"…\"",
+                self.stage, self.partner_type, user(p), self.partner_type
             ),
             (Some(p), Some(r)) => format!(
-                "{} · {} profile \"{p}\" rev {r} · as of {}\n{} met · {} missed · {} unknown",
-                self.stage, self.partner_type, self.as_of, self.met, self.missed, self.unknown
+                "{} · {} profile \"{}\" rev {r} · as of {}\n{} met · {} missed · {} unknown",
+                self.stage,
+                self.partner_type,
+                user(p),
+                self.as_of,
+                self.met,
+                self.missed,
+                self.unknown
             ),
             _ => format!(
                 "{} · no active {} profile: a lead creates it with /profile create type:{}",
@@ -226,7 +232,7 @@ impl Render for ScreenReply {
         let mut card = Card::new(title, verdict_tone(self.verdict)).description(head);
         for t in &self.traits {
             card = card.field(
-                format!("{} {} ({})", status_icon(t.status), t.name, t.rule),
+                format!("{} {} ({})", status_icon(t.status), user(&t.name), t.rule),
                 t.evidence_text(None),
                 false,
             );
@@ -235,7 +241,11 @@ impl Render for ScreenReply {
             Some(Verdict::Incomplete) => {
                 card = card.field(
                     "Verify next, before signing",
-                    self.verify_next.join(", "),
+                    self.verify_next
+                        .iter()
+                        .map(|n| user(n).to_string())
+                        .collect::<Vec<_>>()
+                        .join(", "),
                     false,
                 );
             }
@@ -253,7 +263,7 @@ impl Render for ScreenReply {
                         partner: self.partner_id,
                         trait_id: *id,
                     },
-                    label: format!("Record: {}", clip(&t.name, 60)),
+                    label: format!("Record: {}", user(&clip(&t.name, 60))),
                 });
             }
         }
@@ -263,7 +273,10 @@ impl Render for ScreenReply {
 
 impl Render for NotOnRoster {
     fn card(&self) -> Card {
-        let mut card = Card::new(format!("{} — not on the roster", self.partner), Tone::Info);
+        let mut card = Card::new(
+            format!("{} — not on the roster", user(&self.partner)),
+            Tone::Info,
+        );
         let intro = match (self.partner_type, self.traits.is_empty()) {
             (_, true) => "No active profile to check it against yet.".to_string(),
             (Some(t), false) => format!(
@@ -281,7 +294,7 @@ impl Render for NotOnRoster {
                 "Did you mean {}?\n{intro}",
                 self.suggestions
                     .iter()
-                    .map(|s| format!("`{s}`"))
+                    .map(|s| format!("`{}`", user(s)))
                     .collect::<Vec<_>>()
                     .join(" or ")
             )
@@ -291,11 +304,13 @@ impl Render for NotOnRoster {
             let verify = t
                 .verify_by
                 .as_deref()
-                .map(|v| format!(" — verify by {v}"))
+                .map(|v| format!(" — verify by {}", user(v)))
                 .unwrap_or_default();
             card = card.line(format!(
                 "[{}] {} ({}){verify}",
-                t.partner_type, t.name, t.rule
+                t.partner_type,
+                user(&t.name),
+                t.rule
             ));
         }
         card

@@ -2,7 +2,7 @@
 //! allowed mentions that never let user text ping anyone.
 
 use super::buttons::{action_id, page_id};
-use crate::app::card::{Card, FileOut};
+use crate::app::card::{plain, segments, Card, FileOut, Segment};
 use serenity::all::{
     ButtonStyle, CreateActionRow, CreateAllowedMentions, CreateAttachment, CreateButton,
     CreateEmbed, CreateEmbedFooter,
@@ -42,6 +42,63 @@ pub fn inert(s: &str) -> String {
         }
     }
     out
+}
+
+/// Card text as Discord markdown: the app's words as [`inert`] keeps them (with the bold, code and
+/// strike-through it writes), and every piece of user text ([`crate::app::card::user`]) escaped whole — `\`,
+/// `*`, `_`, `~`, `` ` ``, `|`, `[`, `]`, `<`, `>` anywhere, `#`, `-`, `+` at the start of a line — so a
+/// name, note, source or reason shows exactly as typed: no bold, italics, spoiler, heading, quote, list,
+/// masked link, mention or timestamp. User text inside the app's `` `code` `` needs no escape there except
+/// its own backticks (shown as `ˋ`), and a web address keeps its `_`, `*` and `~` so it stays whole.
+pub fn markdown(s: &str) -> String {
+    render_markdown(s, inert)
+}
+
+/// An embed title as Discord markdown: the app's words as they are, user text escaped as in [`markdown`].
+pub fn title_markdown(s: &str) -> String {
+    render_markdown(s, str::to_string)
+}
+
+fn render_markdown(s: &str, ours: fn(&str) -> String) -> String {
+    let mut out = String::with_capacity(s.len() + 16);
+    let mut in_code = false;
+    for seg in segments(s) {
+        match seg {
+            Segment::Ours(t) => {
+                out.push_str(&ours(t));
+                in_code ^= t.matches('`').count() % 2 == 1;
+            }
+            Segment::Users(t) if in_code => out.push_str(&t.replace('`', "ˋ")),
+            Segment::Users(t) => escape_user(t, &mut out),
+        }
+    }
+    out
+}
+
+/// Append user text to `out`, every markdown character escaped (see [`markdown`]).
+fn escape_user(t: &str, out: &mut String) {
+    let mut line_start = out.is_empty() || out.ends_with('\n');
+    let mut in_url = false;
+    let mut prev_space = true;
+    for (i, c) in t.char_indices() {
+        if prev_space && !c.is_whitespace() && c != '(' {
+            let word = &t[i..];
+            in_url = word.starts_with("https://") || word.starts_with("http://");
+        }
+        let always = matches!(c, '\\' | '`' | '|' | '[' | ']' | '<' | '>');
+        let styling = matches!(c, '*' | '_' | '~') && !in_url;
+        let at_start = line_start && matches!(c, '#' | '-' | '+');
+        if always || styling || at_start {
+            out.push('\\');
+        }
+        out.push(c);
+        if c == '\n' {
+            line_start = true;
+        } else if !c.is_whitespace() {
+            line_start = false;
+        }
+        prev_space = c.is_whitespace() || c == '(';
+    }
 }
 
 fn escape_inline(s: &str) -> String {
@@ -108,7 +165,7 @@ fn page_lines(card: &Card, page: usize) -> (usize, Vec<&str>) {
 /// The embed of one page of a card (pages count from 0).
 pub fn embed(card: &Card, page: usize) -> CreateEmbed {
     let mut e = CreateEmbed::new()
-        .title(clip(&card.title, 256))
+        .title(clip(&title_markdown(&card.title), 256))
         .colour(card.tone.rgb());
     let mut desc = card.description.clone().unwrap_or_default();
     let (page, chunk) = page_lines(card, page);
@@ -119,13 +176,13 @@ pub fn embed(card: &Card, page: usize) -> CreateEmbed {
         desc.push_str(&chunk.join("\n"));
     }
     if !desc.is_empty() {
-        e = e.description(clip(&inert(&desc), 4000));
+        e = e.description(clip(&markdown(&desc), 4000));
     }
     // 25 fields at most, and 6000 characters in all: keep a budget.
     let mut budget = 5500usize.saturating_sub(card.title.len() + desc.len());
     for f in card.fields.iter().take(25) {
-        let name = clip(&inert(&f.name), 256);
-        let value = clip(&inert(&f.value), 1024);
+        let name = clip(&markdown(&f.name), 256);
+        let value = clip(&markdown(&f.value), 1024);
         let cost = name.chars().count() + value.chars().count();
         if cost > budget {
             break;
@@ -133,7 +190,8 @@ pub fn embed(card: &Card, page: usize) -> CreateEmbed {
         budget -= cost;
         e = e.field(name, value, f.inline);
     }
-    let mut footer = card.footer.clone().unwrap_or_default();
+    // Discord shows a footer without formatting: the text as it is.
+    let mut footer = card.footer.as_deref().map(plain).unwrap_or_default();
     let n = pages(card);
     if n > 1 {
         let page_note = format!("page {} of {n}", page + 1);
@@ -173,7 +231,7 @@ pub fn components(card: &Card, page: usize) -> Vec<CreateActionRow> {
             .iter()
             .map(|a| {
                 CreateButton::new(action_id(&a.target))
-                    .label(clip(&a.label, 80))
+                    .label(clip(&plain(&a.label), 80))
                     .style(ButtonStyle::Secondary)
             })
             .collect();
@@ -247,6 +305,50 @@ mod tests {
         let e = serde_json::to_value(embed(&card, 0)).unwrap();
         assert_eq!(e["description"], "\\[x\\](https://e.example)");
         assert_eq!(e["fields"][0]["value"], "\\[y\\](https://e.example)");
+    }
+
+    #[test]
+    fn user_text_is_escaped_whole_and_our_formatting_kept() {
+        use crate::app::card::user;
+        let note = "*big* _it_ ~~x~~ `c` ||s|| [Login](https://evil.example/a_b) <@123> \\ done";
+        assert_eq!(
+            markdown(&format!("**{}** · {}", user("A_B*"), user(note))),
+            "**A\\_B\\*** · \\*big\\* \\_it\\_ \\~\\~x\\~\\~ \\`c\\` \\|\\|s\\|\\| \\[Login\\](https://evil.example/a_b) \\<@123\\> \\\\ done"
+        );
+        // Line starts: a heading, a quote, a list and subtext stay text; inside a word they need nothing.
+        assert_eq!(
+            markdown(&user("# h\n> q\n- l\n-# s\na-b#c").to_string()),
+            "\\# h\n\\> q\n\\- l\n\\-# s\na-b#c"
+        );
+        // Inside our code span only a backtick could break out.
+        assert_eq!(
+            markdown(&format!("Did you mean `{}`?", user("a`*b*"))),
+            "Did you mean `aˋ*b*`?"
+        );
+        // A web address stays whole.
+        assert_eq!(
+            markdown(&user("see https://crm.example/q_3*x").to_string()),
+            "see https://crm.example/q_3*x"
+        );
+        let card = Card::new(
+            format!("{} — fit", user("*Acme*")),
+            crate::app::card::Tone::Good,
+        )
+        .field(
+            format!("✅ {}", user("Over_lap")),
+            user("[x](y)").to_string(),
+            false,
+        )
+        .footer(format!("by {}", user("**b**")));
+        let e = serde_json::to_value(embed(&card, 0)).unwrap();
+        assert_eq!(e["title"], "\\*Acme\\* — fit");
+        assert_eq!(e["fields"][0]["name"], "✅ Over\\_lap");
+        assert_eq!(e["fields"][0]["value"], "\\[x\\](y)");
+        assert_eq!(
+            e["footer"]["text"], "by **b**",
+            "a footer shows no markdown"
+        );
+        assert!(!e.to_string().contains(['\u{FDD0}', '\u{FDD1}']));
     }
 
     #[test]

@@ -8,7 +8,7 @@
 //! channel links the app writes itself (`<#C…>`), restored after escaping because a channel link never
 //! notifies anyone.
 
-use crate::app::card::Card;
+use crate::app::card::{plain, segments, Card, Segment};
 use crate::app::chat::Platform;
 use serde_json::{json, Value};
 
@@ -28,9 +28,11 @@ pub const MAX_TEXT: usize = 3000;
 /// Cut `s` to at most `max` characters, marking the cut with "…".
 pub use crate::domain::clip;
 
-/// Slack's three control characters escaped: the text can no longer mention, link or ping.
+/// Slack's three control characters escaped: the text can no longer mention, link or ping. The marks
+/// around user text ([`crate::app::card::user`]) are dropped.
 pub fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
+    plain(s)
+        .replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
 }
@@ -79,8 +81,16 @@ fn restore_channel_links(s: &str) -> String {
 }
 
 /// Card text (user text inside) to Slack mrkdwn: escaped, `**bold**` to `*bold*`, at most `max` characters.
+/// The app's own channel links are restored and its bold converted in its own words only: in user text
+/// ([`crate::app::card::user`]) a `<#C…>` stays text.
 pub fn mrkdwn(s: &str, max: usize) -> String {
-    let escaped = restore_channel_links(&escape(s)).replace("**", "*");
+    let escaped: String = segments(s)
+        .into_iter()
+        .map(|seg| match seg {
+            Segment::Ours(t) => restore_channel_links(&escape(t)).replace("**", "*"),
+            Segment::Users(t) => escape(t),
+        })
+        .collect();
     clip_escaped(&escaped, max)
 }
 
@@ -314,6 +324,21 @@ mod tests {
         assert!(text.contains("&amp; &lt;!here&gt;"), "{text}");
         // the app's own channel link survives
         assert!(text.contains("in <#C0PARTNER>"), "{text}");
+    }
+
+    #[test]
+    fn user_text_keeps_its_asterisks_and_links_no_channel() {
+        use crate::app::card::user;
+        let card = Card::new(format!("{} — fit", user("A <#C0PARTNER>")), Tone::Info)
+            .description(format!("**{}** in <#C0PARTNER>", user("**x** <#C0OTHER>")));
+        let m = message(&card, 0, &[], None);
+        let text = all_text(&m);
+        assert!(
+            text.contains("*\u{2a}\u{2a}x\u{2a}\u{2a} &lt;#C0OTHER&gt;* in <#C0PARTNER>"),
+            "{text}"
+        );
+        assert!(text.contains("A &lt;#C0PARTNER&gt; — fit"), "{text}");
+        assert!(!text.contains(['\u{FDD0}', '\u{FDD1}']), "{text}");
     }
 
     #[test]

@@ -3,6 +3,8 @@
 //! and a file whose header would make the importer spend memory. Each checks that nothing changed, nothing
 //! was read or downloaded, and what the caller was told. RELIABILITY.md lists them with their results.
 
+mod escaping;
+
 use crate::support::bot::{content, opt, slash, title, Bot, WAIT};
 use crate::support::fake_discord::{
     attachment_option, button_click, modal_submit, slash_command_with_attachment, FakeChannel,

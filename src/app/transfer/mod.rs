@@ -15,7 +15,7 @@ pub mod import;
 pub use csv_io::{escape_cell, unescape_cell, RowError, MAX_ROW_BYTES, MAX_SHOWN_ERRORS};
 
 use super::args::{input, Upload};
-use super::card::{Card, FileOut, Render, Tone};
+use super::card::{user, Card, FileOut, Render, Tone};
 use super::{App, AppError, AppResult, Ctx, Reply};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::Serialize;
@@ -206,21 +206,25 @@ impl Render for ImportReport {
     fn card(&self) -> Card {
         let mut card = if self.dry_run {
             Card::new(
-                format!("Dry run of {}: nothing was changed", self.file),
+                format!("Dry run of {}: nothing was changed", user(&self.file)),
                 Tone::Info,
             )
             .description(format!("Importing it would give {}.", self.counts()))
             .footer("Import it again without dry_run to apply it.")
         } else if self.imported {
             Card::new(
-                format!("Imported {}: {}", self.file, self.what.added(self.added)),
+                format!(
+                    "Imported {}: {}",
+                    user(&self.file),
+                    self.what.added(self.added)
+                ),
                 Tone::Good,
             )
             .description(format!("{}.", self.counts()))
             .footer("All in one transaction. Importing the same file again changes nothing.")
         } else {
             Card::new(
-                format!("Nothing was imported from {}", self.file),
+                format!("Nothing was imported from {}", user(&self.file)),
                 Tone::Bad,
             )
             .description(self.failure_text())
