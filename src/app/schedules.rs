@@ -2,7 +2,7 @@
 
 use super::args::{input, NoOptions};
 use super::card::{Card, Render, Tone};
-use super::chat::Platform;
+use super::chat::{Platform, PostError};
 use super::{App, AppError, AppResult, Ctx, Reply};
 use crate::domain::{snippet, DigestKind};
 use crate::schedule::cron_expr::CronExpr;
@@ -47,7 +47,8 @@ pub struct LastRun {
 #[derive(Debug, Clone, Serialize)]
 pub struct Schedules {
     pub schedules: Vec<ScheduleView>,
-    /// Set by /schedule set when the channel could not be checked (no Discord connection).
+    /// Set by /schedule set when the bot's access to the channel could not be checked: no chat connection
+    /// (the console), or the platform has not told the bot about the server yet.
     pub note: Option<String>,
 }
 
@@ -204,17 +205,32 @@ pub async fn set(app: &App, ctx: &Ctx, input: SetIn) -> AppResult<Reply> {
     let expr = CronExpr::parse(cron_text, app.now()).map_err(|e| AppError::user(e.to_string()))?;
     let platform = Platform::of(&ctx.workspace);
     let channel = parse_channel(platform, &input.channel)?;
+    let cannot_post = |reason: String| {
+        AppError::user(format!(
+            "I cannot post in <#{channel}>: {reason}. {}, or pick another channel.",
+            platform.post_access_hint()
+        ))
+    };
     let note = match &app.chat {
-        Some(chat) => {
-            chat.check_can_post(&ctx.workspace, &channel).await.map_err(|reason| {
-                let reason = reason.to_string();
-                AppError::user(format!(
-                    "I cannot post in <#{channel}>: {reason}. {}, or pick another channel.",
-                    platform.post_access_hint()
-                ))
-            })?;
-            None
-        }
+        Some(chat) => match chat.check_can_post(&ctx.workspace, &channel).await {
+            Ok(()) => None,
+            Err(PostError::Forbidden(reason)) => return Err(cannot_post(reason)),
+            // The platform cannot say yet what the bot may do there (a server whose details have not arrived):
+            // no refusal for that, but the channel must still be this server's, asked of the platform.
+            Err(PostError::Transient(why)) => {
+                match chat.check_channel(&ctx.workspace, &channel).await {
+                    Ok(()) => Some(format!(
+                        "<#{channel}> is a channel of this server, but I could not check my permissions there yet ({why}): I check them again before each post."
+                    )),
+                    Err(PostError::Forbidden(reason)) => return Err(cannot_post(reason)),
+                    Err(PostError::Transient(e)) => {
+                        return Err(AppError::user(format!(
+                            "I cannot check <#{channel}> right now ({why}; {e}): nothing was scheduled. Try again in a minute."
+                        )))
+                    }
+                }
+            }
+        },
         None => Some("The channel was not checked: there is no Discord connection here. The bot checks it when it posts.".to_string()),
     };
     app.store

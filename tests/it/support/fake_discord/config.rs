@@ -112,6 +112,9 @@ pub struct FakeOptions {
     pub ack_deadline: Option<Duration>,
     /// How long `send_interaction`/`send_message_create` wait for a connected, ready shard.
     pub dispatch_wait: Duration,
+    /// Guilds listed in READY (as unavailable) whose GUILD_CREATE the fake does not send, as for a large bot
+    /// whose servers arrive over minutes: the bot's cache knows nothing of them, REST still answers.
+    pub withheld_guilds: Vec<u64>,
 }
 
 impl Default for FakeOptions {
@@ -120,6 +123,7 @@ impl Default for FakeOptions {
             heartbeat_interval_ms: 1500,
             ack_deadline: None,
             dispatch_wait: Duration::from_secs(15),
+            withheld_guilds: Vec::new(),
         }
     }
 }

@@ -477,7 +477,9 @@ fn identify(inner: &Arc<Inner>, conn_id: u64, tx: &mpsc::UnboundedSender<Out>, d
     }
     let mut frames = vec![("READY", ready)];
     for g in guilds {
-        frames.push(("GUILD_CREATE", guild_create_json(cfg, g)));
+        if !inner.opts.withheld_guilds.contains(&g.id) {
+            frames.push(("GUILD_CREATE", guild_create_json(cfg, g)));
+        }
     }
     for (t, d) in frames {
         if let Err(e) = dispatch_locked(&mut st, &sid, t, d) {
