@@ -1,4 +1,5 @@
-//! Lists a chat shows page by page — the roster, a partner's evidence, a profile's history, the help. Each
+//! Lists a chat shows page by page — the roster, a partner's evidence, a profile's history, the traits to
+//! check for a name not on the roster, the help. Each
 //! is named by a [`ListId`]: typed filters and record ids, never a command line, so a page button can carry
 //! it as data. [`page`] shows one page of a list to a caller: it checks the caller's role for the list's
 //! command again and reads only the caller's workspace. The roster is paged in the database (one page is
@@ -6,7 +7,9 @@
 
 use super::card::Paged;
 use super::outcome::{self, Outcome};
-use super::{evidence, help, partners, profiles, require, spec, App, AppError, AppResult, Ctx};
+use super::{
+    evidence, help, partners, profiles, require, screen, spec, App, AppError, AppResult, Ctx,
+};
 use super::{Invocation, Reply};
 use crate::domain::{PartnerType, Stage, Verdict};
 use crate::store::PartnerFilter;
@@ -30,6 +33,9 @@ pub enum ListId {
     Evidence { partner: i64 },
     /// `/profile history` of one partner type.
     History { partner_type: PartnerType },
+    /// The traits to check before adding a partner (`/screen` of a name not on the roster): of one type's
+    /// profile, or of every active profile. The name itself is not carried (a button holds no free text).
+    Checklist { partner_type: Option<PartnerType> },
     /// `/help`.
     Help,
 }
@@ -41,6 +47,7 @@ impl ListId {
             ListId::Roster { .. } => &["partner", "list"],
             ListId::Evidence { .. } => &["evidence", "list"],
             ListId::History { .. } => &["profile", "history"],
+            ListId::Checklist { .. } => &["screen"],
             ListId::Help => &["help"],
         }
     }
@@ -100,6 +107,7 @@ async fn page_of(app: &App, ctx: &Ctx, list: ListId, page: usize) -> AppResult<R
             evidence::list_of(app, ctx, p).await?
         }
         ListId::History { partner_type } => profiles::history_of(app, ctx, partner_type).await?,
+        ListId::Checklist { partner_type } => screen::checklist(app, ctx, partner_type).await?,
         ListId::Help => help::help(app, ctx, help::HelpIn { command: None }).await?,
     };
     Ok(one_page(full, page))

@@ -273,10 +273,12 @@ impl Render for ScreenReply {
 
 impl Render for NotOnRoster {
     fn card(&self) -> Card {
-        let mut card = Card::new(
-            format!("{} — not on the roster", user(&self.partner)),
-            Tone::Info,
-        );
+        let title = if self.partner.is_empty() {
+            "Traits to check before adding a partner".to_string()
+        } else {
+            format!("{} — not on the roster", user(&self.partner))
+        };
+        let mut card = Card::new(title, Tone::Info);
         let intro = match (self.partner_type, self.traits.is_empty()) {
             (_, true) => "No active profile to check it against yet.".to_string(),
             (Some(t), false) => format!(
@@ -313,7 +315,10 @@ impl Render for NotOnRoster {
                 t.rule
             ));
         }
-        card
+        // A long checklist is shown page by page; its pages name the list, not the name asked about.
+        card.list(super::lists::ListId::Checklist {
+            partner_type: self.partner_type,
+        })
     }
 }
 
@@ -494,6 +499,14 @@ async fn not_on_roster(
         traits,
         suggestions: hints,
     })
+}
+
+/// The traits to check before adding a partner, for a page of the checklist of a name not on the roster (the
+/// page's list carries the type, never the name).
+pub async fn checklist(app: &App, ctx: &Ctx, ty: Option<PartnerType>) -> AppResult<Reply> {
+    let mut list = not_on_roster(app, ctx, "", ty).await?;
+    list.suggestions.clear();
+    Ok(Reply::from_typed(list))
 }
 
 fn check_as_of(as_of: NaiveDate, today: NaiveDate) -> AppResult<()> {

@@ -54,6 +54,10 @@ pub fn page_id(list: &ListId, page: usize) -> String {
         ),
         ListId::Evidence { partner } => format!("pg:e:{partner}:{page}"),
         ListId::History { partner_type } => format!("pg:h:{partner_type}:{page}"),
+        ListId::Checklist { partner_type } => format!(
+            "pg:c:{}:{page}",
+            opt_name(*partner_type, PartnerType::as_str)
+        ),
         ListId::Help => format!("pg:help:{page}"),
     }
 }
@@ -139,6 +143,12 @@ pub fn parse_button(id: &str) -> Result<Button, NotOurs> {
             },
             page: page_number(page)?,
         }),
+        ["pg", "c", ty, page] => Ok(Button::Page {
+            list: ListId::Checklist {
+                partner_type: exact_opt(ty, PartnerType::ALL, PartnerType::as_str)?,
+            },
+            page: page_number(page)?,
+        }),
         ["pg", "help", page] => Ok(Button::Page {
             list: ListId::Help,
             page: page_number(page)?,
@@ -189,6 +199,10 @@ mod tests {
             ListId::Evidence { partner: i64::MAX },
             ListId::History {
                 partner_type: PartnerType::Si,
+            },
+            ListId::Checklist { partner_type: None },
+            ListId::Checklist {
+                partner_type: Some(PartnerType::Reseller),
             },
             ListId::Help,
         ];
@@ -241,6 +255,9 @@ mod tests {
             "pg:e:9223372036854775808:1",
             "pg:e:/etc/passwd:0",
             "pg:h:*:0",
+            "pg:c:si",
+            "pg:c:Acme Corp:0",
+            "pg:c:*:*:0",
             "pg:help",
             "ev:1",
             "ev:1:2:3",

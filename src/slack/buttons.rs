@@ -28,7 +28,7 @@ pub fn action_value(target: &Target) -> String {
 }
 
 /// The value of a page button: `page:<list>:<page>`, the list as `roster/<type>/<stage>/<verdict>` (`-` for
-/// no filter), `evidence/<partner id>`, `history/<type>` or `help`.
+/// no filter), `evidence/<partner id>`, `history/<type>`, `checklist/<type>` (`-`: every type) or `help`.
 pub fn page_value(list: &ListId, page: usize) -> String {
     fn or_dash(s: Option<&'static str>) -> &'static str {
         s.unwrap_or("-")
@@ -46,6 +46,10 @@ pub fn page_value(list: &ListId, page: usize) -> String {
         ),
         ListId::Evidence { partner } => format!("evidence/{partner}"),
         ListId::History { partner_type } => format!("history/{}", partner_type.as_str()),
+        ListId::Checklist { partner_type } => format!(
+            "checklist/{}",
+            or_dash(partner_type.map(PartnerType::as_str))
+        ),
         ListId::Help => "help".to_string(),
     };
     format!("page:{list}:{page}")
@@ -79,6 +83,9 @@ fn list(s: &str) -> Option<ListId> {
         ["evidence", p] => Some(ListId::Evidence { partner: id(p)? }),
         ["history", t] => Some(ListId::History {
             partner_type: t.parse().ok()?,
+        }),
+        ["checklist", t] => Some(ListId::Checklist {
+            partner_type: filter(t)?,
         }),
         ["help"] => Some(ListId::Help),
         _ => None,
@@ -130,6 +137,7 @@ mod tests {
             ListId::History {
                 partner_type: PartnerType::Si,
             },
+            ListId::Checklist { partner_type: None },
             ListId::Help,
         ];
         for l in lists {
@@ -169,6 +177,7 @@ mod tests {
             "page:roster/x/-/-:0",
             "page:evidence/1:999999",
             "page:help:1:2",
+            "page:checklist/Acme:0",
             "/settings set key:alpha value:1",
             "page:settings/set:0",
             "",

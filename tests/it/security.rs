@@ -3,6 +3,7 @@
 //! and a file whose header would make the importer spend memory. Each checks that nothing changed, nothing
 //! was read or downloaded, and what the caller was told. RELIABILITY.md lists them with their results.
 
+mod buttons;
 mod channels;
 mod escaping;
 
