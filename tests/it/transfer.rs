@@ -11,6 +11,7 @@ use std::process::Command;
 
 mod bad_input;
 mod cli;
+mod export_limits;
 mod similar;
 
 const KINDS: [(&str, &str); 4] = [

@@ -200,7 +200,6 @@ async fn roster<W: Write + Send>(
             }
         }
     }
-    let partners = app.store.partners(ws, &PartnerFilter::default()).await?;
     // Verdicts from the in-memory evidence (brought up to date first): one pass over memory instead of
     // reading every record of the workspace through the driver.
     let evidence = app.evidence.get(&app.store, ws).await?;
@@ -215,30 +214,65 @@ async fn roster<W: Write + Send>(
             .map(|(_, name)| format!("{TRAIT_COLUMN_PREFIX}{name}")),
     );
     w.row(header.iter().map(|h| Some(h.as_str())))?;
+    // The roster is read in chunks in name order, so it is never in memory whole, and each row reaches the
+    // sink (and its size limit, for an attachment) as soon as it is made.
     let mut n = 0;
-    for p in &partners {
-        let s = screened(
-            profiles.get(&p.partner_type),
-            evidence.partner(p.id),
-            today,
-            rules,
-        );
-        let signed = p.lifecycle.signed_on().map(|d| d.to_string());
-        let dropped = p.lifecycle.dropped_on().map(|d| d.to_string());
-        let mut cells: Vec<Option<&str>> = vec![
-            Some(p.name.as_str()),
-            Some(p.partner_type.as_str()),
-            Some(p.lifecycle.stage().as_str()),
-            signed.as_deref(),
-            dropped.as_deref(),
-            p.lifecycle.drop_reason(),
-            p.champion.as_deref(),
-            p.note.as_deref(),
-            s.verdict.map(Verdict::as_str),
-        ];
-        cells.extend(columns.iter().map(|(k, _)| s.statuses.get(k).copied()));
-        w.row(cells)?;
-        n += 1;
+    let mut after: Option<String> = None;
+    loop {
+        let (chunk, last) = app
+            .store
+            .partners_page(
+                ws,
+                &PartnerFilter::default(),
+                after.as_deref(),
+                0,
+                EXPORT_CHUNK,
+            )
+            .await?;
+        let full = chunk.len() as u64 == EXPORT_CHUNK;
+        for p in &chunk {
+            n += roster_row(w, p, &profiles, &evidence, &columns, today, rules)?;
+        }
+        after = last;
+        if !full || after.is_none() {
+            return Ok(n);
+        }
     }
-    Ok(n)
+}
+
+/// Partners read from the store at a time by the roster export.
+const EXPORT_CHUNK: u64 = 500;
+
+/// Write one partner's roster row; 1.
+fn roster_row<W: Write + Send>(
+    w: &mut SheetWriter<W>,
+    p: &crate::store::Partner,
+    profiles: &HashMap<PartnerType, Profile>,
+    evidence: &crate::app::evidence_cache::WorkspaceEvidence,
+    columns: &[(String, String)],
+    today: chrono::NaiveDate,
+    rules: crate::domain::screening::ScreenRules,
+) -> Result<u64, ExportError> {
+    let s = screened(
+        profiles.get(&p.partner_type),
+        evidence.partner(p.id),
+        today,
+        rules,
+    );
+    let signed = p.lifecycle.signed_on().map(|d| d.to_string());
+    let dropped = p.lifecycle.dropped_on().map(|d| d.to_string());
+    let mut cells: Vec<Option<&str>> = vec![
+        Some(p.name.as_str()),
+        Some(p.partner_type.as_str()),
+        Some(p.lifecycle.stage().as_str()),
+        signed.as_deref(),
+        dropped.as_deref(),
+        p.lifecycle.drop_reason(),
+        p.champion.as_deref(),
+        p.note.as_deref(),
+        s.verdict.map(Verdict::as_str),
+    ];
+    cells.extend(columns.iter().map(|(k, _)| s.statuses.get(k).copied()));
+    w.row(cells)?;
+    Ok(1)
 }
