@@ -91,7 +91,10 @@ impl std::fmt::Debug for Config {
             .field("database_url", &redact_url(&self.database_url))
             .field("workspace", &self.workspace)
             .field("log", &self.log)
+            .field("log_format", &self.log_format)
+            .field("http", &self.http)
             .field("discord", &self.discord)
+            .field("slack", &self.slack)
             .field("scheduler", &self.scheduler)
             .finish()
     }
@@ -115,7 +118,7 @@ impl std::fmt::Debug for DiscordConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("DiscordConfig")
             .field("token", &self.token.as_ref().map(|_| "<redacted>"))
-            .field("proxy_url", &self.proxy_url)
+            .field("proxy_url", &redacted(&self.proxy_url))
             .field("guild_ids", &self.guild_ids)
             .field("message_content", &self.message_content)
             .finish()
@@ -162,7 +165,7 @@ impl std::fmt::Debug for SlackConfig {
         f.debug_struct("SlackConfig")
             .field("bot_token", &self.bot_token.as_ref().map(|_| "<redacted>"))
             .field("app_token", &self.app_token.as_ref().map(|_| "<redacted>"))
-            .field("api_url", &self.api_url)
+            .field("api_url", &redact_url(&self.api_url))
             .field("command", &self.command)
             .finish()
     }
@@ -258,25 +261,49 @@ impl std::fmt::Debug for FileConfig {
             .field("database_url", &redacted(&self.database_url))
             .field("workspace", &self.workspace)
             .field("log", &self.log)
+            .field("log_format", &self.log_format)
             .field("discord", &self.discord)
+            .field("slack", &self.slack)
             .field("scheduler", &self.scheduler)
+            .field("http", &self.http)
             .finish()
     }
 }
 
-#[derive(Debug, Deserialize, Default)]
+#[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 struct FileSlack {
     api_url: Option<String>,
     command: Option<String>,
 }
 
-#[derive(Debug, Deserialize, Default)]
+/// Hides a password in the API URL.
+impl std::fmt::Debug for FileSlack {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FileSlack")
+            .field("api_url", &redacted(&self.api_url))
+            .field("command", &self.command)
+            .finish()
+    }
+}
+
+#[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 struct FileDiscord {
     proxy_url: Option<String>,
     guild_ids: Option<Vec<u64>>,
     message_content: Option<bool>,
+}
+
+/// Hides a password in the proxy URL.
+impl std::fmt::Debug for FileDiscord {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FileDiscord")
+            .field("proxy_url", &redacted(&self.proxy_url))
+            .field("guild_ids", &self.guild_ids)
+            .field("message_content", &self.message_content)
+            .finish()
+    }
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -576,7 +603,14 @@ mod tests {
             database_url: url.into(),
             discord: DiscordConfig {
                 token: Some("secret-token".into()),
+                proxy_url: Some("http://proxy:s3cret@proxy.example:3000".into()),
                 ..DiscordConfig::default()
+            },
+            slack: SlackConfig {
+                bot_token: Some("xoxb-secret-token".into()),
+                app_token: Some("xapp-secret-token".into()),
+                api_url: "https://api:s3cret@slack.example/api/".into(),
+                ..SlackConfig::default()
             },
             ..Config::default()
         };
@@ -586,6 +620,14 @@ mod tests {
         };
         let f = FileConfig {
             database_url: Some(url.into()),
+            discord: Some(FileDiscord {
+                proxy_url: Some("http://proxy:s3cret@proxy.example:3000".into()),
+                ..FileDiscord::default()
+            }),
+            slack: Some(FileSlack {
+                api_url: Some("https://api:s3cret@slack.example/api/".into()),
+                ..FileSlack::default()
+            }),
             ..FileConfig::default()
         };
         for shown in [format!("{c:?}"), format!("{o:?}"), format!("{f:?}")] {
@@ -597,6 +639,19 @@ mod tests {
             );
             assert!(shown.contains("db.example"), "{shown}");
         }
+        // The parts that hold a secret are shown, redacted, not left out.
+        for shown in [format!("{c:?}"), format!("{f:?}")] {
+            assert!(
+                shown.contains("proxy:***@proxy.example")
+                    && shown.contains("api:***@slack.example"),
+                "{shown}"
+            );
+        }
+        let shown = format!("{c:?}");
+        assert!(
+            shown.contains(r#"bot_token: Some("<redacted>"), app_token: Some("<redacted>")"#),
+            "{shown}"
+        );
     }
 
     #[test]
