@@ -108,18 +108,27 @@ pub struct Choice {
 
 impl Render for Choice {
     fn card(&self) -> Card {
-        let mut card = Card::new(format!("{} — which partner?", self.partner), Tone::Info)
-            .description(format!(
-                "`{}` could mean {} partners on the roster, so nobody was screened. Pick one:",
-                self.partner, self.count
-            ));
+        let mut card = Card::new(
+            format!("{} — which partner?", user(&self.partner)),
+            Tone::Info,
+        )
+        .description(format!(
+            "`{}` could mean {} partners on the roster, so nobody was screened. Pick one:",
+            user(&self.partner),
+            self.count
+        ));
         for c in &self.candidates {
-            card = card.line(format!("{} · {} · {}", c.partner, c.partner_type, c.stage));
+            card = card.line(format!(
+                "{} · {} · {}",
+                user(&c.partner),
+                c.partner_type,
+                c.stage
+            ));
             card.actions.push(Action {
                 target: Target::Screen {
                     partner: c.partner_id,
                 },
-                label: format!("Screen {}", clip(&c.partner, 60)),
+                label: format!("Screen {}", user(&clip(&c.partner, 60))),
             });
         }
         if self.count > self.candidates.len() {
@@ -130,7 +139,8 @@ impl Render for Choice {
         }
         let first = self.candidates.first().map_or("", |c| c.partner.as_str());
         card.footer(format!(
-            "Or ask again with the full name, e.g. /screen partner:\"{first}\""
+            "Or ask again with the full name, e.g. /screen partner:\"{}\"",
+            user(first)
         ))
     }
 }
@@ -504,7 +514,7 @@ async fn not_on_roster(
 /// The traits to check before adding a partner, for a page of the checklist of a name not on the roster (the
 /// page's list carries the type, never the name).
 pub async fn checklist(app: &App, ctx: &Ctx, ty: Option<PartnerType>) -> AppResult<Reply> {
-    let mut list = not_on_roster(app, ctx, "", ty).await?;
+    let mut list = not_on_roster(app, ctx, "", ty, Vec::new()).await?;
     list.suggestions.clear();
     Ok(Reply::from_typed(list))
 }
