@@ -236,7 +236,10 @@ impl Render for ImportReport {
                 .map(|c| {
                     format!(
                         "line {}: {} ({}, {})",
-                        c.line, c.name, c.partner_type, c.stage
+                        c.line,
+                        user(&c.name),
+                        c.partner_type,
+                        c.stage
                     )
                 })
                 .collect();
