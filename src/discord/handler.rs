@@ -5,7 +5,7 @@
 
 use super::buttons::{self, Button, EvidenceForm};
 use super::chat::DiscordChat;
-use super::render::{attachments, clip, components, embed, mentions, no_pings};
+use super::render::{attachments, clip, clip_lines, components, embed, mentions, no_pings};
 use crate::app::card::Card;
 use crate::app::lists::{self, ListId};
 use crate::app::spec::{self, Kind};
@@ -142,7 +142,7 @@ impl Handler {
             let edit = match result {
                 Ok(r) => edit_from(&r.card, 0),
                 Err(e) => EditInteractionResponse::new()
-                    .content(clip(&format!("⚠ {}", e.user_message()), 2000))
+                    .content(clip_lines(&format!("⚠ {}", e.user_message()), 2000))
                     .allowed_mentions(no_pings()),
             };
             if let Err(e) = retrying(|| cmd.edit_response(&ctx.http, edit.clone())).await {
@@ -403,7 +403,7 @@ impl Handler {
             Ok(r) => CreateMessage::new()
                 .embed(embed(&r.card, 0))
                 .components(components(&r.card, 0)),
-            Err(e) => CreateMessage::new().content(clip(&e.user_message(), 2000)),
+            Err(e) => CreateMessage::new().content(clip_lines(&e.user_message(), 2000)),
         };
         let reply = reply.reference_message(msg).allowed_mentions(no_pings());
         if let Err(e) = retrying(|| msg.channel_id.send_message(&ctx.http, reply.clone())).await {
@@ -482,7 +482,7 @@ fn edit_from(card: &Card, page: usize) -> EditInteractionResponse {
 fn error_message(text: &str) -> CreateInteractionResponse {
     CreateInteractionResponse::Message(
         CreateInteractionResponseMessage::new()
-            .content(clip(&format!("⚠ {text}"), 2000))
+            .content(clip_lines(&format!("⚠ {text}"), 2000))
             .ephemeral(true)
             .allowed_mentions(no_pings()),
     )

@@ -22,6 +22,37 @@ pub fn clip(s: &str, max: usize) -> String {
     }
 }
 
+/// Cut a message of several lines (a refused import's errors, say) to at most `max` characters at a line's
+/// end, saying how many lines were left out, so that no line is shown half and the count is never lost; a
+/// first line longer than `max` is cut like [`clip`].
+pub fn clip_lines(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        return s.to_string();
+    }
+    let lines: Vec<&str> = s.lines().collect();
+    // Room for the note, whatever the count.
+    let budget = max.saturating_sub(40);
+    let (mut kept, mut used) = (0, 0);
+    for l in &lines {
+        let cost = l.chars().count() + 1;
+        if used + cost > budget {
+            break;
+        }
+        used += cost;
+        kept += 1;
+    }
+    if kept == 0 {
+        return clip(s, max);
+    }
+    let left = lines.len() - kept;
+    let mut out = lines[..kept].join("\n");
+    out.push_str(&format!(
+        "\n… {left} more line{} not shown",
+        if left == 1 { "" } else { "s" }
+    ));
+    out
+}
+
 /// Embed text made inert for Discord's markdown wherever users' words can be in it (names, notes, sources,
 /// reasons): brackets are escaped, so `[Acme Corp](https://evil.example)` cannot become a link that reads
 /// "Acme Corp"; bars, so `||…||` hides nothing; and `#`, `>` and `-#` at the start of a line, so no line turns
@@ -349,6 +380,23 @@ mod tests {
             "a footer shows no markdown"
         );
         assert!(!e.to_string().contains(['\u{FDD0}', '\u{FDD1}']));
+    }
+
+    #[test]
+    fn long_messages_are_cut_at_a_line_and_say_how_many_lines_are_left() {
+        let text = (1..=30)
+            .map(|i| format!("line {i:02} {}", "x".repeat(90)))
+            .collect::<Vec<_>>()
+            .join("\n");
+        // 99 characters and a newline a line: 19 lines fit in 2,000 - 40.
+        let cut = clip_lines(&text, 2000);
+        assert!(cut.chars().count() <= 2000, "{}", cut.len());
+        let lines: Vec<&str> = cut.lines().collect();
+        assert_eq!(lines.len(), 20);
+        assert!(lines[18].starts_with("line 19 "));
+        assert_eq!(lines[19], "… 11 more lines not shown");
+        assert_eq!(clip_lines("short\ntext", 2000), "short\ntext");
+        assert_eq!(clip_lines(&"y".repeat(3000), 2000).chars().count(), 2000);
     }
 
     #[test]

@@ -6,6 +6,7 @@
 mod buttons;
 mod channels;
 mod escaping;
+mod import;
 
 use crate::support::bot::{content, opt, slash, title, Bot, WAIT};
 use crate::support::fake_discord::{
