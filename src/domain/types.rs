@@ -627,14 +627,20 @@ impl PartnerName {
 /// The comparison key of a name (partners, traits): two names with the same key are the same name. It is
 /// compatibility-normalized (NFKC: full-width letters, ligatures and other compatibility forms become
 /// their plain letters), case-folded (Unicode lower case, with `ß` as `ss` and a final sigma as `σ`), with
-/// invisible characters removed and runs of white space made one space, and trimmed. So `ＡＣＭＥ Corp`,
-/// `acme  corp` and `Acme Corp` with a zero-width space are all "already on the roster" beside `Acme Corp`.
+/// invisible characters removed, letters of other scripts drawn like Latin ones taken as those
+/// ([`latin_lookalike`]: Cyrillic `А`, Greek `Ο`…), runs of white space made one space, and trimmed. So
+/// `ＡＣＭＥ Corp`, `acme  corp`, `Acme Corp` with a zero-width space and `Аcme Corp` with a Cyrillic `А` are
+/// all "already on the roster" beside `Acme Corp`.
 pub fn name_key(s: &str) -> String {
     use unicode_normalization::UnicodeNormalization;
     let folded: String = s
         .nfkc()
         .filter(|c| !is_invisible(*c))
         .flat_map(fold_case)
+        .flat_map(|l| match latin_lookalike(l) {
+            Some(latin) => latin.chars().collect::<Vec<_>>(),
+            None => vec![l],
+        })
         .collect();
     let mut key = String::with_capacity(folded.len());
     for word in folded.nfkc().collect::<String>().split_whitespace() {
@@ -644,6 +650,24 @@ pub fn name_key(s: &str) -> String {
         key.push_str(word);
     }
     key
+}
+
+/// A case-folded letter of another script that is drawn like ASCII — Cyrillic `а`, `о`, `р`, `с`, `в` (whose
+/// upper case `В` is a Latin `B`), Greek `ο`, `ν`, the dotless `ı`… — as that ASCII (lower case): its prototype
+/// in Unicode's table of confusable characters (UTS #39, through `unicode-security`), for the letter or else
+/// for its upper case, taken only when the prototype is plain ASCII. ASCII itself is left alone (so `rn` and
+/// `m`, `l` and `1`, stay apart), as are letters with no ASCII lookalike (`ü`, `δ`, `ж`). A function of the
+/// folded letter, so the key stays blind to case in every script (`ВЕКТОР` and `Вектор` share it).
+fn latin_lookalike(l: char) -> Option<String> {
+    if l.is_ascii() {
+        return None;
+    }
+    let upper: String = l.to_uppercase().collect();
+    [l.to_string(), upper].iter().find_map(|form| {
+        let proto: String = unicode_security::skeleton(form).collect();
+        (!proto.is_empty() && proto.chars().all(|c| c.is_ascii_graphic()))
+            .then(|| proto.to_ascii_lowercase())
+    })
 }
 
 /// The case folding of one character: its lower case, with the folds lower case lacks.
@@ -961,6 +985,22 @@ mod tests {
         assert_eq!(name_key("ﬁnance"), "finance");
         assert_eq!(name_key("ΟΔΟΣ"), name_key("οδος"));
         assert_ne!(name_key("Acme Corp"), name_key("Acme Co"));
+        // Letters of other scripts drawn like Latin ones (worked from the code points): Cyrillic А (U+0410),
+        // С (U+0421), е (U+0435), Greek Α (U+0391), Ο (U+039F), Cyrillic В (U+0412) in place of B.
+        for lookalike in [
+            "\u{410}cme Corp",
+            "Acme \u{421}orp",
+            "Acm\u{435} Corp",
+            "\u{391}CME C\u{39F}RP",
+        ] {
+            assert_eq!(name_key(lookalike), key, "{lookalike:?}");
+        }
+        assert_eq!(name_key("\u{412}ANK"), name_key("bank"));
+        // Case stays irrelevant in other scripts; letters with no Latin lookalike, and ASCII, stay apart.
+        assert_eq!(name_key("ВЕКТОР"), name_key("Вектор"));
+        assert_ne!(name_key("Zürich"), name_key("Zurich"));
+        assert_ne!(name_key("Barn Co"), name_key("Bam Co"));
+        assert_ne!(name_key("Acme 1"), name_key("Acme l"));
         for refused in [
             "Acme Corp\u{200B}",
             "Acme\u{200C}Corp",

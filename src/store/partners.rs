@@ -582,7 +582,7 @@ impl Store {
 }
 
 /// The version of [`crate::domain::name_key`] the stored keys are computed with.
-const NAME_KEY_VERSION: i64 = 2;
+const NAME_KEY_VERSION: i64 = 3;
 
 /// Add a signed period of partner `id`.
 pub(crate) async fn insert_period(

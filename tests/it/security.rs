@@ -364,7 +364,13 @@ async fn lookalike_and_link_names_are_refused_and_user_text_is_shown_inert() {
     };
     let r = add("Acme Corp").await;
     assert!(title(&r).contains("Added Acme Corp"), "{r}");
-    for lookalike in ["ＡＣＭＥ Corp", "ACME  CORP", "Acme\u{3000}Corp"] {
+    for lookalike in [
+        "ＡＣＭＥ Corp",
+        "ACME  CORP",
+        "Acme\u{3000}Corp",
+        "\u{410}cme Corp",
+        "Acme \u{421}orp",
+    ] {
         let r = add(lookalike).await;
         assert!(
             content(&r).contains("`Acme Corp` is already on the roster"),
