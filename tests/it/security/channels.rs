@@ -1,7 +1,6 @@
 //! `/schedule set` in a server whose details Discord has not sent yet (issue 15, item 2): the bot cannot
-//! compute its permissions there from its cache, so it asks Discord whose channel it is. A channel of that
-//! server is taken, with a note saying the permissions are checked before each post; a channel of another
-//! server is still refused. No false refusal, no channel of another server.
+//! compute its permissions there from its cache, so it asks Discord. A channel of that server is taken; a
+//! channel of another server is still refused. No false refusal, no channel of another server.
 
 use super::{beside, console, OTHER_CHANNEL_ID, OTHER_GUILD_ID};
 use crate::support::bot::{content, nested, opt, Bot, WAIT};
@@ -62,7 +61,7 @@ async fn a_server_not_loaded_yet_gets_a_clear_answer_and_still_no_foreign_channe
     assert_eq!(
         content(&r),
         format!(
-            "⚠ I cannot post in <#{PARTNERS_CHANNEL_ID}>: that channel is not in this server. Give me View Channel, Send Messages, Embed Links and Attach Files there, or pick another channel."
+            "⚠ I cannot post in <#{PARTNERS_CHANNEL_ID}>: that channel is not in this server (or I cannot see it). Give me View Channel, Send Messages, Embed Links and Attach Files there, or pick another channel."
         ),
         "{r}"
     );
@@ -70,18 +69,14 @@ async fn a_server_not_loaded_yet_gets_a_clear_answer_and_still_no_foreign_channe
     let ws = OTHER_GUILD_ID.to_string();
     let v = console(&app, &ws, "/schedule show").await;
     assert_eq!(v["reply"]["schedules"][0]["cron"], Value::Null, "{v}");
+    // Its own channel: the permissions are read over REST (the channel, the roles, the bot's member), so it is
+    // taken, with no note.
     let r = set(OTHER_CHANNEL_ID).await;
     assert_eq!(
         r["data"]["embeds"][0]["title"], "Scheduled the weekly digest",
         "{r}"
     );
-    assert_eq!(
-        r["data"]["embeds"][0]["footer"]["text"],
-        format!(
-            "<#{OTHER_CHANNEL_ID}> is a channel of this server, but I could not check my permissions there yet (Discord has not sent me this server's details yet): I check them again before each post."
-        ),
-        "{r}"
-    );
+    assert_eq!(r["data"]["embeds"][0]["footer"], Value::Null, "{r}");
     let v = console(&app, &ws, "/schedule show").await;
     assert_eq!(
         v["reply"]["schedules"][0]["channel"],
