@@ -169,7 +169,7 @@ fn observation(kind: &TraitKind, rng: &mut StdRng) -> Observation {
 }
 
 /// Write the workspace described by `spec`. The workspace must have no profiles or partners yet.
-#[tracing::instrument(skip(store))]
+#[tracing::instrument(skip_all)]
 pub async fn generate(store: &Store, spec: &Spec) -> Result<Counts, StoreError> {
     let mut rng = StdRng::seed_from_u64(spec.seed);
     let ws = spec.workspace.as_str();

@@ -182,7 +182,7 @@ impl Render for WeeklyDigest {
 type WeekRows = BTreeMap<Week, Vec<(i64, Hours, Amount)>>;
 
 /// Compute the weekly allocation check of `week`.
-#[tracing::instrument(skip(app, settings))]
+#[tracing::instrument(skip_all)]
 pub async fn weekly(
     app: &App,
     ws: &str,
@@ -613,7 +613,7 @@ fn fingerprint(d: &QuarterlyDigest) -> String {
 }
 
 /// Compute the re-check of `quarter`.
-#[tracing::instrument(skip(app, settings))]
+#[tracing::instrument(skip_all)]
 pub async fn quarterly(
     app: &App,
     ws: &str,

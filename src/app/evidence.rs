@@ -242,7 +242,7 @@ input! {
     }
 }
 
-#[tracing::instrument(skip(app))]
+#[tracing::instrument(skip_all)]
 pub async fn add(app: &App, ctx: &Ctx, input: AddIn) -> AppResult<Reply> {
     let added = record(
         app,
@@ -413,7 +413,7 @@ impl Render for EvidenceList {
     }
 }
 
-#[tracing::instrument(skip(app))]
+#[tracing::instrument(skip_all)]
 pub async fn list(app: &App, ctx: &Ctx, input: PartnerIn) -> AppResult<Reply> {
     let partner = lookup::partner(app, &ctx.workspace, &input.partner).await?;
     list_of(app, ctx, partner).await

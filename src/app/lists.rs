@@ -69,7 +69,7 @@ impl ListId {
 }
 
 /// Page `page` (from 0; past the end: the last page) of `list`, for `ctx`.
-#[tracing::instrument(skip(app))]
+#[tracing::instrument(skip_all)]
 pub async fn page(app: &App, ctx: &Ctx, list: ListId, page: usize) -> AppResult<Reply> {
     let reply = page_of(app, ctx, list, page).await;
     // Noted like a dispatched command's result (a refusal was noted by `require`).

@@ -223,7 +223,7 @@ impl App {
 }
 
 /// Run one command: check the caller's role and its options against the declaration, then its handler.
-#[tracing::instrument(skip(app, inv), fields(command = %inv.command_name(), workspace = %ctx.workspace, role = %ctx.role))]
+#[tracing::instrument(skip_all, fields(command = %inv.command_name(), workspace = %ctx.workspace, role = %ctx.role))]
 pub async fn dispatch(app: &App, ctx: &Ctx, inv: &Invocation) -> AppResult<Reply> {
     let spec = spec::find(&inv.path).ok_or_else(|| {
         AppError::user(format!(

@@ -64,7 +64,7 @@ input! {
     }
 }
 
-#[tracing::instrument(skip(app))]
+#[tracing::instrument(skip_all)]
 pub async fn add(app: &App, ctx: &Ctx, input: AddIn) -> AppResult<Reply> {
     let AddIn {
         name,
@@ -201,7 +201,7 @@ impl Render for Shown {
     }
 }
 
-#[tracing::instrument(skip(app))]
+#[tracing::instrument(skip_all)]
 pub async fn show(app: &App, ctx: &Ctx, input: PartnerIn) -> AppResult<Reply> {
     let p = lookup::partner(app, &ctx.workspace, &input.partner).await?;
     let settings = app.settings(&ctx.workspace).await?;
@@ -258,7 +258,7 @@ impl Render for Renamed {
 
 /// `/partner rename`: a new name for a partner (after an acquisition, a rebrand), unique in the workspace like
 /// every name; the old one stays in its history.
-#[tracing::instrument(skip(app))]
+#[tracing::instrument(skip_all)]
 pub async fn rename(app: &App, ctx: &Ctx, input: RenameIn) -> AppResult<Reply> {
     let p = lookup::partner(app, &ctx.workspace, &input.partner).await?;
     let name = input.name;
@@ -347,7 +347,7 @@ input! {
     }
 }
 
-#[tracing::instrument(skip(app))]
+#[tracing::instrument(skip_all)]
 pub async fn list(app: &App, ctx: &Ctx, input: ListIn) -> AppResult<Reply> {
     let filter = PartnerFilter {
         partner_type: input.partner_type,
@@ -409,7 +409,7 @@ const ROSTER_CHUNK: u64 = 500;
 /// One page of the roster (the last page when `page` is past the end), reading from the database only that
 /// page — or, with a verdict filter, every partner of the other filters in chunks of [`ROSTER_CHUNK`],
 /// keeping only the page's lines. Memory stays bounded whatever the roster's size.
-#[tracing::instrument(skip(app))]
+#[tracing::instrument(skip_all)]
 pub async fn roster_page(
     app: &App,
     ctx: &Ctx,
@@ -532,7 +532,7 @@ input! {
     }
 }
 
-#[tracing::instrument(skip(app))]
+#[tracing::instrument(skip_all)]
 pub async fn sign(app: &App, ctx: &Ctx, input: SignIn) -> AppResult<Reply> {
     let p = lookup::partner(app, &ctx.workspace, &input.partner).await?;
     let settings = app.settings(&ctx.workspace).await?;
@@ -564,7 +564,7 @@ input! {
     }
 }
 
-#[tracing::instrument(skip(app))]
+#[tracing::instrument(skip_all)]
 pub async fn drop(app: &App, ctx: &Ctx, input: DropIn) -> AppResult<Reply> {
     let p = lookup::partner(app, &ctx.workspace, &input.partner).await?;
     let reason = input.reason;

@@ -109,7 +109,7 @@ input! {
     }
 }
 
-#[tracing::instrument(skip(app))]
+#[tracing::instrument(skip_all)]
 pub async fn create(app: &App, ctx: &Ctx, input: CreateIn) -> AppResult<Reply> {
     let (ty, name, joint) = (input.partner_type, input.name, input.joint_solution);
     match app
@@ -125,12 +125,12 @@ pub async fn create(app: &App, ctx: &Ctx, input: CreateIn) -> AppResult<Reply> {
     }
 }
 
-#[tracing::instrument(skip(app))]
+#[tracing::instrument(skip_all)]
 pub async fn show(app: &App, ctx: &Ctx, input: TypeIn) -> AppResult<Reply> {
     profile_reply(app, ctx, input.partner_type, None).await
 }
 
-#[tracing::instrument(skip(app))]
+#[tracing::instrument(skip_all)]
 pub async fn lint(app: &App, ctx: &Ctx, input: TypeIn) -> AppResult<Reply> {
     let mut reply = profile_reply(app, ctx, input.partner_type, None).await?;
     let n = reply.json()["lint"].as_array().map_or(0, Vec::len);
@@ -185,7 +185,7 @@ impl Render for ProfileList {
     }
 }
 
-#[tracing::instrument(skip(app))]
+#[tracing::instrument(skip_all)]
 pub async fn list(app: &App, ctx: &Ctx, _: NoOptions) -> AppResult<Reply> {
     let profiles = app
         .store
@@ -244,7 +244,7 @@ impl Render for History {
     }
 }
 
-#[tracing::instrument(skip(app))]
+#[tracing::instrument(skip_all)]
 pub async fn history(app: &App, ctx: &Ctx, input: TypeIn) -> AppResult<Reply> {
     history_of(app, ctx, input.partner_type).await
 }
@@ -282,7 +282,7 @@ impl Render for Retired {
     }
 }
 
-#[tracing::instrument(skip(app))]
+#[tracing::instrument(skip_all)]
 pub async fn retire(app: &App, ctx: &Ctx, input: TypeIn) -> AppResult<Reply> {
     let ty = input.partner_type;
     let p = lookup::profile(app, &ctx.workspace, ty).await?;
@@ -314,7 +314,7 @@ input! {
     }
 }
 
-#[tracing::instrument(skip(app))]
+#[tracing::instrument(skip_all)]
 pub async fn trait_add(app: &App, ctx: &Ctx, input: TraitAddIn) -> AppResult<Reply> {
     let TraitAddIn {
         partner_type: ty,
@@ -348,7 +348,7 @@ input! {
     }
 }
 
-#[tracing::instrument(skip(app))]
+#[tracing::instrument(skip_all)]
 pub async fn trait_remove(app: &App, ctx: &Ctx, input: TraitRemoveIn) -> AppResult<Reply> {
     let ty = input.partner_type;
     let profile = lookup::profile(app, &ctx.workspace, ty).await?;

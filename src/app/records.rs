@@ -167,7 +167,7 @@ input! {
     }
 }
 
-#[tracing::instrument(skip(app))]
+#[tracing::instrument(skip_all)]
 pub async fn log_hours(app: &App, ctx: &Ctx, input: HoursIn) -> AppResult<Reply> {
     if input.hours == Hours::ZERO {
         return Err(AppError::user("log more than 0 hours (e.g. hours:1.5)"));
@@ -181,7 +181,7 @@ pub async fn log_hours(app: &App, ctx: &Ctx, input: HoursIn) -> AppResult<Reply>
     log(app, ctx, &settings, entry, input.hours, Amount::ZERO).await
 }
 
-#[tracing::instrument(skip(app))]
+#[tracing::instrument(skip_all)]
 pub async fn log_spend(app: &App, ctx: &Ctx, input: SpendIn) -> AppResult<Reply> {
     let settings = app.settings(&ctx.workspace).await?;
     let amount = Amount::parse(&input.amount, &settings.currency)?;
@@ -272,7 +272,7 @@ input! {
     }
 }
 
-#[tracing::instrument(skip(app))]
+#[tracing::instrument(skip_all)]
 pub async fn outcome_add(app: &App, ctx: &Ctx, input: OutcomeIn) -> AppResult<Reply> {
     let partner = lookup::partner(app, &ctx.workspace, &input.partner).await?;
     let kind = input.kind;

@@ -194,7 +194,7 @@ input! {
     }
 }
 
-#[tracing::instrument(skip(app))]
+#[tracing::instrument(skip_all)]
 pub async fn set(app: &App, ctx: &Ctx, input: SetIn) -> AppResult<Reply> {
     let digest = input.digest;
     let cron_text = if input.cron.eq_ignore_ascii_case("default") {
@@ -260,7 +260,7 @@ pub async fn resume(app: &App, ctx: &Ctx, input: DigestIn) -> AppResult<Reply> {
     set_paused(app, ctx, input.digest, false).await
 }
 
-#[tracing::instrument(skip(app))]
+#[tracing::instrument(skip_all)]
 async fn set_paused(app: &App, ctx: &Ctx, digest: DigestKind, paused: bool) -> AppResult<Reply> {
     if !app
         .store

@@ -536,7 +536,7 @@ input! {
     }
 }
 
-#[tracing::instrument(skip(app))]
+#[tracing::instrument(skip_all)]
 pub async fn screen_command(app: &App, ctx: &Ctx, input: ScreenIn) -> AppResult<Reply> {
     let (name, asked) = (input.partner, input.as_of);
     let ws = &ctx.workspace;

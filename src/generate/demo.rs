@@ -691,7 +691,7 @@ fn day_in(q: Quarter, first: i64, rng: &mut StdRng) -> NaiveDate {
 
 /// Write the demo into `ws`, dated around `today` (in the workspace's time zone), recorded at `now`. Refuses
 /// a workspace that holds data; on any error nothing is written.
-#[tracing::instrument(skip(store))]
+#[tracing::instrument(skip_all)]
 pub async fn write(
     store: &Store,
     ws: &str,

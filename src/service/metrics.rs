@@ -54,6 +54,9 @@ impl Exporter {
     }
 }
 
+/// How often the recorder's pending histogram samples are folded in without a scrape.
+const UPKEEP_EVERY: Duration = Duration::from_secs(5);
+
 /// Install the process-wide recorder and describe every series; returns what renders them.
 /// Called once, by `partnerfit run` with the listener on.
 pub fn install() -> Result<Exporter, BuildError> {
@@ -65,6 +68,18 @@ pub fn install() -> Result<Exporter, BuildError> {
         .set_buckets_for_metric(Matcher::Full(SCHEDULER_LAG.into()), LAG_BUCKETS)?
         .install_recorder()?;
     describe();
+    // Histogram samples wait in the recorder until upkeep folds them in; a scrape does it, and so does this
+    // task, so that a listener nobody scrapes does not hold a sample per interaction.
+    if let Ok(rt) = tokio::runtime::Handle::try_current() {
+        let upkeep = handle.clone();
+        rt.spawn(async move {
+            let mut every = tokio::time::interval(UPKEEP_EVERY);
+            loop {
+                every.tick().await;
+                upkeep.run_upkeep();
+            }
+        });
+    }
     gauge!(BUILD_INFO, "version" => env!("CARGO_PKG_VERSION")).set(1.0);
     let process = metrics_process::Collector::default();
     process.describe();

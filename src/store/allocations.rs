@@ -26,7 +26,7 @@ pub struct AllocationSum {
 }
 
 impl Store {
-    #[tracing::instrument(skip(self))]
+    #[tracing::instrument(skip_all)]
     pub async fn add_allocation(
         &self,
         ws: &str,
@@ -64,7 +64,7 @@ impl Store {
     }
 
     /// Hours already logged (not retracted) for a partner in a week.
-    #[tracing::instrument(skip(self))]
+    #[tracing::instrument(skip_all)]
     pub async fn partner_week_hours(&self, ws: &str, partner_id: i64, week: Week) -> Result<Hours> {
         let h: Option<i64> = sqlx::query_scalar(
             "SELECT CAST(SUM(hours_centi) AS BIGINT) FROM allocations WHERE workspace_id = $1 AND partner_id = $2 AND week = $3 \
@@ -79,7 +79,7 @@ impl Store {
     }
 
     /// Per partner and week, the non-retracted totals for weeks `from..=to`.
-    #[tracing::instrument(skip(self))]
+    #[tracing::instrument(skip_all)]
     pub async fn allocation_sums(
         &self,
         ws: &str,

@@ -130,7 +130,7 @@ impl RecordTable {
 }
 
 impl Store {
-    #[tracing::instrument(skip(self))]
+    #[tracing::instrument(skip_all)]
     pub async fn add_evidence(
         &self,
         ws: &str,
@@ -173,7 +173,7 @@ impl Store {
     }
 
     /// Every evidence record of a partner (retracted ones included), oldest observation first.
-    #[tracing::instrument(skip(self))]
+    #[tracing::instrument(skip_all)]
     pub async fn partner_evidence(&self, ws: &str, partner_id: i64) -> Result<Vec<Evidence>> {
         let rows = sqlx::query(AssertSqlSafe(format!(
             "SELECT {EVIDENCE_COLS} FROM evidence WHERE workspace_id = $1 AND partner_id = $2 \
@@ -188,7 +188,7 @@ impl Store {
 
     /// The non-retracted evidence of every partner of the workspace observed on or before `as_of`,
     /// for screening many partners at once.
-    #[tracing::instrument(skip(self))]
+    #[tracing::instrument(skip_all)]
     pub async fn evidence_as_of(&self, ws: &str, as_of: NaiveDate) -> Result<Vec<Evidence>> {
         let rows = sqlx::query(AssertSqlSafe(format!(
             "SELECT {EVIDENCE_COLS} FROM evidence WHERE workspace_id = $1 AND retracted_at IS NULL AND observed <= $2 \
@@ -202,7 +202,7 @@ impl Store {
     }
 
     /// Who recorded a record of `table` (for "members retract their own"), or None when it is not in `ws`.
-    #[tracing::instrument(skip(self))]
+    #[tracing::instrument(skip_all)]
     pub async fn record_owner(
         &self,
         table: RecordTable,
@@ -221,7 +221,7 @@ impl Store {
     }
 
     /// Retract a record once: a second retraction reports the first.
-    #[tracing::instrument(skip(self))]
+    #[tracing::instrument(skip_all)]
     pub async fn retract(
         &self,
         table: RecordTable,
@@ -297,7 +297,7 @@ impl Store {
     /// The change counters of a workspace's evidence (two index lookups). `max_id` is the highest id of the
     /// whole table (the primary key's last entry): another workspace's records move it too, which only costs
     /// the cache an empty range read.
-    #[tracing::instrument(skip(self))]
+    #[tracing::instrument(skip_all)]
     pub async fn evidence_version(&self, ws: &str) -> Result<EvidenceVersion> {
         let max_id: Option<i64> = sqlx::query_scalar("SELECT MAX(id) FROM evidence")
             .fetch_one(self.pool())
@@ -317,7 +317,7 @@ impl Store {
     /// Hand `f` the workspace's evidence records with an id above `after_id`, in id order, reduced to what
     /// decides verdicts. Rows are streamed, so loading a large workspace never holds more than one row of the
     /// driver's at a time.
-    #[tracing::instrument(skip(self, f))]
+    #[tracing::instrument(skip_all)]
     pub async fn compact_evidence_after(
         &self,
         ws: &str,
@@ -338,7 +338,7 @@ impl Store {
     }
 
     /// The ids of a workspace's retracted evidence records.
-    #[tracing::instrument(skip(self))]
+    #[tracing::instrument(skip_all)]
     pub async fn retracted_evidence_ids(&self, ws: &str) -> Result<Vec<i64>> {
         Ok(
             sqlx::query_scalar("SELECT id FROM evidence WHERE workspace_id = $1 AND retracted_at IS NOT NULL ORDER BY id")
@@ -509,7 +509,7 @@ fn screen_facts_from_json(text: &str) -> Result<ScreenFacts> {
 
 impl Store {
     /// The facts to screen the partner with name key `key` as of `as_of`, or None when it is not on the roster.
-    #[tracing::instrument(skip(self))]
+    #[tracing::instrument(skip_all)]
     pub async fn screen_facts(
         &self,
         ws: &str,

@@ -26,7 +26,7 @@ pub struct OutcomeRow {
 }
 
 impl Store {
-    #[tracing::instrument(skip(self))]
+    #[tracing::instrument(skip_all)]
     pub async fn add_outcome(
         &self,
         ws: &str,
@@ -64,7 +64,7 @@ impl Store {
     }
 
     /// Non-retracted outcomes dated `from..=to`.
-    #[tracing::instrument(skip(self))]
+    #[tracing::instrument(skip_all)]
     pub async fn outcomes_between(
         &self,
         ws: &str,

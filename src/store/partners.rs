@@ -152,7 +152,7 @@ pub struct FormerName {
 
 impl Store {
     /// Add a partner; a name that exists in the workspace (case-insensitively) is a Conflict.
-    #[tracing::instrument(skip(self))]
+    #[tracing::instrument(skip_all)]
     pub async fn add_partner(
         &self,
         ws: &str,
@@ -188,7 +188,7 @@ impl Store {
     }
 
     /// The partner with this name key (see [`crate::domain::name_key`]).
-    #[tracing::instrument(skip(self))]
+    #[tracing::instrument(skip_all)]
     pub async fn partner_by_key(&self, ws: &str, key: &str) -> Result<Option<Partner>> {
         let r = sqlx::query(AssertSqlSafe(format!(
             "SELECT {PARTNER_COLS} FROM partners WHERE workspace_id = $1 AND name_key = $2"
@@ -200,7 +200,7 @@ impl Store {
         r.as_ref().map(partner_from_row).transpose()
     }
 
-    #[tracing::instrument(skip(self))]
+    #[tracing::instrument(skip_all)]
     pub async fn partner_by_id(&self, ws: &str, id: i64) -> Result<Option<Partner>> {
         let r = sqlx::query(AssertSqlSafe(format!(
             "SELECT {PARTNER_COLS} FROM partners WHERE workspace_id = $1 AND id = $2"
@@ -213,7 +213,7 @@ impl Store {
     }
 
     /// The roster, filtered, by name.
-    #[tracing::instrument(skip(self))]
+    #[tracing::instrument(skip_all)]
     pub async fn partners(&self, ws: &str, f: &PartnerFilter) -> Result<Vec<Partner>> {
         let rows = sqlx::query(AssertSqlSafe(format!(
             "SELECT {PARTNER_COLS} FROM partners WHERE workspace_id = $1 \
@@ -229,7 +229,7 @@ impl Store {
     }
 
     /// How many partners the filtered roster has.
-    #[tracing::instrument(skip(self))]
+    #[tracing::instrument(skip_all)]
     pub async fn count_partners(&self, ws: &str, f: &PartnerFilter) -> Result<u64> {
         let n: i64 = sqlx::query_scalar(
             "SELECT COUNT(*) FROM partners WHERE workspace_id = $1 \
@@ -245,7 +245,7 @@ impl Store {
 
     /// Up to `limit` partners of the filtered roster in name order, after the name key `after` (when given)
     /// and skipping `offset`; with the name key of the last one, to continue from.
-    #[tracing::instrument(skip(self))]
+    #[tracing::instrument(skip_all)]
     pub async fn partners_page(
         &self,
         ws: &str,
@@ -277,7 +277,7 @@ impl Store {
     }
 
     /// Every partner's id and name, for fuzzy matching of names.
-    #[tracing::instrument(skip(self))]
+    #[tracing::instrument(skip_all)]
     pub async fn partner_names(&self, ws: &str) -> Result<Vec<(i64, String)>> {
         // One JSON value instead of a row per partner: the driver's cost is per row and per value, and a
         // name not on the roster reads them all to suggest the closest (half its time at 10,000).
@@ -301,7 +301,7 @@ impl Store {
     }
 
     /// Every partner ever signed (dropped ones included): the ones a weekly digest can call neglected.
-    #[tracing::instrument(skip(self))]
+    #[tracing::instrument(skip_all)]
     pub async fn signed_partners(&self, ws: &str) -> Result<Vec<Partner>> {
         let rows = sqlx::query(AssertSqlSafe(format!(
             "SELECT {PARTNER_COLS} FROM partners WHERE workspace_id = $1 AND signed_on IS NOT NULL"
@@ -313,7 +313,7 @@ impl Store {
     }
 
     /// Up to `limit` partner names whose key starts with `prefix_key`, then those containing it, for autocomplete.
-    #[tracing::instrument(skip(self))]
+    #[tracing::instrument(skip_all)]
     pub async fn search_partners(
         &self,
         ws: &str,
@@ -352,7 +352,7 @@ impl Store {
     /// Change a partner's life cycle from `from` (what the caller read) to `to`, and its signed periods with it
     /// ([`Lifecycle::period_change`]), in one transaction. When the stored life cycle is no longer `from` (a
     /// concurrent change), nothing is written and the answer is a [`StoreError::Conflict`].
-    #[tracing::instrument(skip(self))]
+    #[tracing::instrument(skip_all)]
     pub async fn change_lifecycle(
         &self,
         ws: &str,
@@ -386,7 +386,7 @@ impl Store {
     }
 
     /// Every signed period of the workspace's partners, by partner, each partner's in signing order.
-    #[tracing::instrument(skip(self))]
+    #[tracing::instrument(skip_all)]
     pub async fn signed_periods(&self, ws: &str) -> Result<HashMap<i64, Vec<SignedPeriod>>> {
         let rows: Vec<(i64, String, Option<String>, Option<String>)> = sqlx::query_as(
             "SELECT partner_id, signed_on, dropped_on, drop_reason FROM signed_periods \
@@ -407,7 +407,7 @@ impl Store {
     }
 
     /// One partner's signed periods, in signing order.
-    #[tracing::instrument(skip(self))]
+    #[tracing::instrument(skip_all)]
     pub async fn partner_periods(&self, ws: &str, partner_id: i64) -> Result<Vec<SignedPeriod>> {
         let rows: Vec<(String, Option<String>, Option<String>)> = sqlx::query_as(
             "SELECT signed_on, dropped_on, drop_reason FROM signed_periods \
@@ -431,7 +431,7 @@ impl Store {
     /// Rename a partner: the new name must be free in the workspace (compared by key: a Conflict otherwise;
     /// the partner's own key, for a change of case, is free), and the old name is kept in its history
     /// (`partner_names`) with the date. Its evidence, hours and outcomes point at its id and follow it.
-    #[tracing::instrument(skip(self))]
+    #[tracing::instrument(skip_all)]
     pub async fn rename_partner(
         &self,
         ws: &str,
@@ -468,7 +468,7 @@ impl Store {
     }
 
     /// The latest rename away from a name with this key, if a partner of the workspace ever had it.
-    #[tracing::instrument(skip(self))]
+    #[tracing::instrument(skip_all)]
     pub async fn renamed_from(&self, ws: &str, key: &str) -> Result<Option<FormerName>> {
         let row: Option<(i64, String, String)> = sqlx::query_as(
             "SELECT partner_id, name, renamed_on FROM partner_names WHERE workspace_id = $1 AND name_key = $2 \
@@ -489,7 +489,7 @@ impl Store {
     }
 
     /// The names a partner had before its renames, oldest first.
-    #[tracing::instrument(skip(self))]
+    #[tracing::instrument(skip_all)]
     pub async fn former_names(&self, ws: &str, partner_id: i64) -> Result<Vec<FormerName>> {
         let rows: Vec<(String, String)> = sqlx::query_as(
             "SELECT name, renamed_on FROM partner_names WHERE workspace_id = $1 AND partner_id = $2 ORDER BY id",
@@ -513,7 +513,7 @@ impl Store {
     /// records the version of the keys). A name whose new key is already another partner's (another current
     /// trait's of its profile) keeps its old key: both records stay, and a lead can rename one. Returns how
     /// many keys changed.
-    #[tracing::instrument(skip(self))]
+    #[tracing::instrument(skip_all)]
     pub async fn rekey_names(&self) -> Result<u64> {
         let version: i64 = sqlx::query_scalar("SELECT MAX(version) FROM name_key_version")
             .fetch_one(self.pool())

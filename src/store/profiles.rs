@@ -51,7 +51,7 @@ fn trait_from_row(r: &AnyRow) -> Result<Trait> {
 
 impl Store {
     /// Create the active profile of a type (revision 1, no traits). A second active profile is a Conflict.
-    #[tracing::instrument(skip(self))]
+    #[tracing::instrument(skip_all)]
     pub async fn create_profile(
         &self,
         ws: &str,
@@ -103,7 +103,7 @@ impl Store {
     }
 
     /// The active profile of a type with its current traits (in the order they were added).
-    #[tracing::instrument(skip(self))]
+    #[tracing::instrument(skip_all)]
     pub async fn active_profile(&self, ws: &str, ty: PartnerType) -> Result<Option<Profile>> {
         let row = sqlx::query(AssertSqlSafe(format!(
             "SELECT {PROFILE_COLS} FROM profiles WHERE workspace_id = $1 AND partner_type = $2 AND retired_at IS NULL"
@@ -119,7 +119,7 @@ impl Store {
     }
 
     /// Every active profile of the workspace, by type.
-    #[tracing::instrument(skip(self))]
+    #[tracing::instrument(skip_all)]
     pub async fn active_profiles(&self, ws: &str) -> Result<Vec<Profile>> {
         let rows = sqlx::query(AssertSqlSafe(format!(
             "SELECT {PROFILE_COLS} FROM profiles WHERE workspace_id = $1 AND retired_at IS NULL ORDER BY partner_type"
@@ -186,7 +186,7 @@ impl Store {
     }
 
     /// Add a trait to a profile: a new revision. A trait of the same name is a Conflict.
-    #[tracing::instrument(skip(self))]
+    #[tracing::instrument(skip_all)]
     pub async fn add_trait(
         &self,
         ws: &str,
@@ -244,7 +244,7 @@ impl Store {
     }
 
     /// Remove a trait from a profile: a new revision; its evidence stays readable.
-    #[tracing::instrument(skip(self))]
+    #[tracing::instrument(skip_all)]
     pub async fn remove_trait(
         &self,
         profile_id: i64,
@@ -273,7 +273,7 @@ impl Store {
     }
 
     /// Retire the active profile of a type; returns false when there was none.
-    #[tracing::instrument(skip(self))]
+    #[tracing::instrument(skip_all)]
     pub async fn retire_profile(
         &self,
         ws: &str,
@@ -295,7 +295,7 @@ impl Store {
     }
 
     /// Every revision of a profile with the traits it had then, oldest first.
-    #[tracing::instrument(skip(self))]
+    #[tracing::instrument(skip_all)]
     pub async fn profile_history(&self, profile_id: i64) -> Result<Vec<Revision>> {
         let revs = sqlx::query(
             "SELECT revision, change, changed_by, changed_at FROM profile_revisions WHERE profile_id = $1 ORDER BY revision",
@@ -332,7 +332,7 @@ impl Store {
     }
 
     /// Trait names of every active profile starting with `prefix` (case-insensitive), for autocomplete.
-    #[tracing::instrument(skip(self))]
+    #[tracing::instrument(skip_all)]
     pub async fn trait_names(
         &self,
         ws: &str,
@@ -356,7 +356,7 @@ impl Store {
     }
 
     /// Every trait's name by id (removed and retired ones included), to label evidence.
-    #[tracing::instrument(skip(self))]
+    #[tracing::instrument(skip_all)]
     pub async fn trait_names_by_id(
         &self,
         ws: &str,

@@ -88,7 +88,7 @@ pub const GIVEN_UP: &str = "given-up";
 
 impl Store {
     /// Create or replace a digest's schedule (unpaused, error cleared).
-    #[tracing::instrument(skip(self))]
+    #[tracing::instrument(skip_all)]
     #[allow(clippy::too_many_arguments)]
     pub async fn set_schedule(
         &self,
@@ -119,7 +119,7 @@ impl Store {
     }
 
     /// Pause or resume; false when the digest has no schedule.
-    #[tracing::instrument(skip(self))]
+    #[tracing::instrument(skip_all)]
     pub async fn set_schedule_paused(
         &self,
         ws: &str,
@@ -140,7 +140,7 @@ impl Store {
     }
 
     /// Record (or clear) the last delivery error of a schedule.
-    #[tracing::instrument(skip(self))]
+    #[tracing::instrument(skip_all)]
     pub async fn set_schedule_error(
         &self,
         ws: &str,
@@ -157,7 +157,7 @@ impl Store {
     }
 
     /// The schedules of one workspace.
-    #[tracing::instrument(skip(self))]
+    #[tracing::instrument(skip_all)]
     pub async fn schedules(&self, ws: &str) -> Result<Vec<ScheduleRow>> {
         let rows = sqlx::query(AssertSqlSafe(format!(
             "SELECT {SCHEDULE_COLS} FROM schedules WHERE workspace_id = $1 ORDER BY digest DESC"
@@ -169,7 +169,7 @@ impl Store {
     }
 
     /// Every unpaused schedule of every workspace, for the scheduler.
-    #[tracing::instrument(skip(self))]
+    #[tracing::instrument(skip_all)]
     pub async fn active_schedules(&self) -> Result<Vec<ScheduleRow>> {
         let rows = sqlx::query(AssertSqlSafe(format!(
             "SELECT {SCHEDULE_COLS} FROM schedules WHERE paused = 0 ORDER BY workspace_id, digest"
@@ -182,7 +182,7 @@ impl Store {
     /// Claim a period: insert the run, or take over a claim whose lease expired before it was posted (`late`
     /// then replaces the stored flag: a take-over may happen long after the fire time). A lease that ends
     /// more than twice `lease_until - now` from now counts as expired: the clock was stepped back since.
-    #[tracing::instrument(skip(self))]
+    #[tracing::instrument(skip_all)]
     #[allow(clippy::too_many_arguments)]
     pub async fn claim_run(
         &self,
@@ -236,7 +236,7 @@ impl Store {
     /// Mark a claimed period posted by `poster`, who has the message in hand. Whoever posted says so, even
     /// when its lease ran out meanwhile (e.g. the database was away): the message exists, and a later
     /// attempt must not post it again. False when the period was already marked.
-    #[tracing::instrument(skip(self))]
+    #[tracing::instrument(skip_all)]
     pub async fn mark_run_posted(
         &self,
         ws: &str,
@@ -263,7 +263,7 @@ impl Store {
 
     /// Extend the lease of a claim this caller still holds (while it renders and posts); false when the
     /// claim was taken over or the period is already posted.
-    #[tracing::instrument(skip(self))]
+    #[tracing::instrument(skip_all)]
     pub async fn renew_lease(
         &self,
         ws: &str,
@@ -287,7 +287,7 @@ impl Store {
     }
 
     /// A run as stored (for `/schedule show`, tests and operators).
-    #[tracing::instrument(skip(self))]
+    #[tracing::instrument(skip_all)]
     pub async fn run(
         &self,
         ws: &str,
@@ -318,7 +318,7 @@ impl Store {
     }
 
     /// Record a failed attempt; `retry_at` is when another attempt may take over (the lease end).
-    #[tracing::instrument(skip(self))]
+    #[tracing::instrument(skip_all)]
     pub async fn mark_run_failed(
         &self,
         ws: &str,
@@ -342,7 +342,7 @@ impl Store {
     }
 
     /// The most recent run of a digest (by fire time), to know which fire times were already handled.
-    #[tracing::instrument(skip(self))]
+    #[tracing::instrument(skip_all)]
     pub async fn latest_run(&self, ws: &str, digest: DigestKind) -> Result<Option<RunRow>> {
         let r = sqlx::query(
             "SELECT period, fire_at, late, posted_at, attempts, last_error FROM digest_runs \
@@ -367,7 +367,7 @@ impl Store {
     }
 
     /// Runs claimed but not posted whose lease has expired (to retry), across all workspaces.
-    #[tracing::instrument(skip(self))]
+    #[tracing::instrument(skip_all)]
     pub async fn expired_unposted_runs(&self, now: DateTime<Utc>) -> Result<Vec<PendingRun>> {
         self.unposted_runs_to_take_over(now, chrono::Duration::MAX)
             .await
@@ -376,7 +376,7 @@ impl Store {
     /// Runs claimed but not posted that may be taken over at `now` by a process whose lease is `lease`: their
     /// lease has expired, or it ends more than two leases from now, which no claim, renewal or back-off sets —
     /// the clock was stepped back since (its lease would otherwise hold the run back as long as the step).
-    #[tracing::instrument(skip(self))]
+    #[tracing::instrument(skip_all)]
     pub async fn unposted_runs_to_take_over(
         &self,
         now: DateTime<Utc>,
@@ -409,7 +409,7 @@ impl Store {
     }
 
     /// When the first lease of a claimed, unposted run ends (when another process may take it over).
-    #[tracing::instrument(skip(self))]
+    #[tracing::instrument(skip_all)]
     pub async fn next_lease_expiry(&self) -> Result<Option<DateTime<Utc>>> {
         let t: Option<String> =
             sqlx::query_scalar("SELECT MIN(lease_until) FROM digest_runs WHERE posted_at IS NULL")
@@ -419,7 +419,7 @@ impl Store {
     }
 
     /// Give up a claimed period for good (it will not be retried).
-    #[tracing::instrument(skip(self))]
+    #[tracing::instrument(skip_all)]
     pub async fn give_up_run(
         &self,
         ws: &str,
@@ -456,7 +456,7 @@ pub struct StoredRecheck {
 
 impl Store {
     /// Store (or replace) the posted result of a quarter's re-check.
-    #[tracing::instrument(skip(self, result_json, fingerprint))]
+    #[tracing::instrument(skip_all)]
     pub async fn store_recheck(
         &self,
         ws: &str,
@@ -484,7 +484,7 @@ impl Store {
     }
 
     /// The stored re-check of one quarter.
-    #[tracing::instrument(skip(self))]
+    #[tracing::instrument(skip_all)]
     pub async fn stored_recheck(&self, ws: &str, quarter: &str) -> Result<Option<StoredRecheck>> {
         let r = sqlx::query(
             "SELECT quarter, verdict, result_json, fingerprint, stored_at FROM recheck_results \
@@ -498,7 +498,7 @@ impl Store {
     }
 
     /// The most recent quarter's stored re-check (by quarter), not after `up_to` (e.g. `2026-Q4`).
-    #[tracing::instrument(skip(self))]
+    #[tracing::instrument(skip_all)]
     pub async fn latest_recheck(&self, ws: &str, up_to: &str) -> Result<Option<StoredRecheck>> {
         let r = sqlx::query(
             "SELECT quarter, verdict, result_json, fingerprint, stored_at FROM recheck_results \

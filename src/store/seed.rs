@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 impl ImportTx {
     /// Whether the workspace holds anything a person wrote: a profile (retired ones too), a partner or a
     /// schedule. Settings alone do not count: they shape new data, they are not data.
-    #[tracing::instrument(skip(self))]
+    #[tracing::instrument(skip_all)]
     pub async fn holds_data(&mut self, ws: &str) -> Result<bool> {
         let n: i64 = sqlx::query_scalar(
             "SELECT (SELECT COUNT(*) FROM profiles WHERE workspace_id = $1) \

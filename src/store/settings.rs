@@ -75,7 +75,7 @@ impl Store {
 
     /// The workspace's settings, or the defaults when none was ever set (reading never writes, so it never
     /// waits for a writer and a refused command leaves no trace).
-    #[tracing::instrument(skip(self))]
+    #[tracing::instrument(skip_all)]
     pub async fn settings(&self, ws: &str) -> Result<SettingsRow> {
         let row: Option<SettingsRow> = sqlx::query_as(AssertSqlSafe(format!(
             "SELECT {SETTINGS_COLS} FROM workspace_settings WHERE workspace_id = $1"
@@ -86,7 +86,7 @@ impl Store {
         Ok(row.unwrap_or_default())
     }
 
-    #[tracing::instrument(skip(self))]
+    #[tracing::instrument(skip_all)]
     pub async fn set_setting(
         &self,
         ws: &str,
@@ -122,7 +122,7 @@ impl Store {
     }
 
     /// Set the lead, member and review roles; `None` leaves a role as it is, `Some(None)` clears it.
-    #[tracing::instrument(skip(self))]
+    #[tracing::instrument(skip_all)]
     pub async fn set_roles(
         &self,
         ws: &str,

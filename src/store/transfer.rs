@@ -190,7 +190,7 @@ impl Store {
     /// The non-retracted evidence of the workspace for the current traits of each partner's active profile,
     /// ordered by partner name, observation date, then the order it was recorded in — so that importing the
     /// export and exporting again yields the same file.
-    #[tracing::instrument(skip(self))]
+    #[tracing::instrument(skip_all)]
     pub fn export_evidence<'a>(
         &'a self,
         ws: &'a str,
@@ -208,7 +208,7 @@ impl Store {
     }
 
     /// The non-retracted allocations of the workspace by partner name, week, then recording order.
-    #[tracing::instrument(skip(self))]
+    #[tracing::instrument(skip_all)]
     pub fn export_allocations<'a>(
         &'a self,
         ws: &'a str,
@@ -224,7 +224,7 @@ impl Store {
     }
 
     /// The non-retracted outcomes of the workspace by partner name, date, then recording order.
-    #[tracing::instrument(skip(self))]
+    #[tracing::instrument(skip_all)]
     pub fn export_outcomes<'a>(
         &'a self,
         ws: &'a str,
@@ -254,7 +254,7 @@ impl Store {
 
     /// Begin the one transaction of an import. SQLite takes the write lock at once (`BEGIN IMMEDIATE`), so the
     /// duplicate checks read exactly what the writes go into.
-    #[tracing::instrument(skip(self))]
+    #[tracing::instrument(skip_all)]
     pub async fn begin_import(&self) -> Result<ImportTx> {
         let tx = match self.backend() {
             Backend::Sqlite => {
@@ -300,7 +300,7 @@ impl ImportTx {
     }
 
     /// Every partner of the workspace (the roster is small: thousands, not millions).
-    #[tracing::instrument(skip(self))]
+    #[tracing::instrument(skip_all)]
     pub async fn partners(&mut self, ws: &str) -> Result<Vec<super::Partner>> {
         let rows = sqlx::query(AssertSqlSafe(format!(
             "SELECT {} FROM partners WHERE workspace_id = $1 ORDER BY name_key",
@@ -313,7 +313,7 @@ impl ImportTx {
     }
 
     /// The highest evidence id now: records above it were written by this import.
-    #[tracing::instrument(skip(self))]
+    #[tracing::instrument(skip_all)]
     pub async fn max_evidence_id(&mut self) -> Result<i64> {
         Ok(
             sqlx::query_scalar::<_, Option<i64>>("SELECT MAX(id) FROM evidence")
@@ -327,7 +327,7 @@ impl ImportTx {
     /// included) whose partner, trait and observation date are one of `keys`: the stored records an imported
     /// row may repeat. Each key is an index lookup (`evidence_by_partner`), so the cost follows the number of
     /// keys, not the size of the table.
-    #[tracing::instrument(skip(self, keys, f), fields(keys = keys.len()))]
+    #[tracing::instrument(skip_all, fields(keys = keys.len()))]
     pub async fn evidence_matching(
         &mut self,
         ws: &str,
@@ -373,7 +373,7 @@ impl ImportTx {
     }
 
     /// Call `f` with every allocation of the workspace (retracted ones included), one at a time.
-    #[tracing::instrument(skip(self, f))]
+    #[tracing::instrument(skip_all)]
     pub async fn scan_allocations(
         &mut self,
         ws: &str,
@@ -411,7 +411,7 @@ impl ImportTx {
     }
 
     /// Call `f` with every outcome of the workspace (retracted ones included), one at a time.
-    #[tracing::instrument(skip(self, f))]
+    #[tracing::instrument(skip_all)]
     pub async fn scan_outcomes(&mut self, ws: &str, mut f: impl FnMut(NewOutcome)) -> Result<()> {
         let mut after = 0i64;
         loop {
@@ -444,7 +444,7 @@ impl ImportTx {
     }
 
     /// Add partners; a name already in the workspace is a [`StoreError::Conflict`].
-    #[tracing::instrument(skip(self, rows), fields(rows = rows.len()))]
+    #[tracing::instrument(skip_all, fields(rows = rows.len()))]
     pub async fn insert_partners(
         &mut self,
         ws: &str,
@@ -493,7 +493,7 @@ impl ImportTx {
 
     /// Set every field of partner `id` but its type and who created it, to `p`; its signed periods follow the
     /// change from its life cycle `from` ([`crate::domain::Lifecycle::period_change`]).
-    #[tracing::instrument(skip(self, p))]
+    #[tracing::instrument(skip_all)]
     pub async fn update_partner(
         &mut self,
         ws: &str,
@@ -524,7 +524,7 @@ impl ImportTx {
     }
 
     /// Add evidence records, all recorded by `by` at `now` (in this order, so later rows win same-day ties).
-    #[tracing::instrument(skip(self, rows), fields(rows = rows.len()))]
+    #[tracing::instrument(skip_all, fields(rows = rows.len()))]
     pub async fn insert_evidence(
         &mut self,
         ws: &str,
@@ -557,7 +557,7 @@ impl ImportTx {
     }
 
     /// Add allocations, all recorded by `by` at `now`.
-    #[tracing::instrument(skip(self, rows), fields(rows = rows.len()))]
+    #[tracing::instrument(skip_all, fields(rows = rows.len()))]
     pub async fn insert_allocations(
         &mut self,
         ws: &str,
@@ -582,7 +582,7 @@ impl ImportTx {
     }
 
     /// Add outcomes, all recorded by `by` at `now`.
-    #[tracing::instrument(skip(self, rows), fields(rows = rows.len()))]
+    #[tracing::instrument(skip_all, fields(rows = rows.len()))]
     pub async fn insert_outcomes(
         &mut self,
         ws: &str,
@@ -645,7 +645,7 @@ impl ImportTx {
     }
 
     /// Make every write of the import visible at once.
-    #[tracing::instrument(skip(self))]
+    #[tracing::instrument(skip_all)]
     pub async fn commit(mut self) -> Result<()> {
         self.restore_cache().await?;
         self.tx.commit().await?;
@@ -653,7 +653,7 @@ impl ImportTx {
     }
 
     /// Undo every write of the import.
-    #[tracing::instrument(skip(self))]
+    #[tracing::instrument(skip_all)]
     pub async fn rollback(mut self) -> Result<()> {
         self.restore_cache().await?;
         self.tx.rollback().await?;

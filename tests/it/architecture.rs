@@ -182,3 +182,45 @@ fn the_check_catches_a_forbidden_arrow() {
     assert!(!allowed("discord").contains(&"store"));
     assert!(!allowed("domain").contains(&"store"));
 }
+
+/// The `#[tracing::instrument]` attributes that would record a function's arguments (`skip(…)` lists what to
+/// leave out, so everything else — a partner's name, an evidence note, the caller — lands on the span, and the
+/// JSON log prints the span's fields with every event inside it).
+fn instrument_recording_arguments(source: &str) -> Vec<usize> {
+    source
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| l.contains("tracing::instrument") && !l.contains("skip_all"))
+        .map(|(i, _)| i + 1)
+        .collect()
+}
+
+/// Spans never carry what a user typed: every instrumented function skips all its arguments and names the
+/// fields it records (ids, kinds and counts).
+#[test]
+fn spans_record_no_arguments() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    rust_files(&src, &mut files);
+    let mut seen = 0;
+    let mut found = Vec::new();
+    for f in &files {
+        let text = std::fs::read_to_string(f).unwrap();
+        seen += text.matches("tracing::instrument").count();
+        for line in instrument_recording_arguments(&text) {
+            found.push(format!("{}:{line}", f.display()));
+        }
+    }
+    assert!(seen > 20, "the check read {seen} instrumented functions");
+    assert!(
+        found.is_empty(),
+        "instrument attributes that record arguments (use skip_all and name the fields):\n{}",
+        found.join("\n")
+    );
+    assert_eq!(
+        instrument_recording_arguments(
+            "#[tracing::instrument(skip(app))]\nfn f() {}\n#[tracing::instrument(skip_all)]\nfn g() {}"
+        ),
+        [1]
+    );
+}

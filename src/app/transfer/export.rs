@@ -57,7 +57,7 @@ fn bool_cell(b: bool) -> &'static str {
 }
 
 /// Write the export of `kind` for workspace `ws` to `out`; returns the number of rows (without the header).
-#[tracing::instrument(skip(app, out))]
+#[tracing::instrument(skip_all)]
 pub async fn write<W: Write + Send>(
     app: &App,
     ws: &str,

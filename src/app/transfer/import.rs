@@ -1089,7 +1089,7 @@ pub fn schema(kind: ImportKind) -> &'static Schema {
 
 /// Import one file into workspace `ws`. A file with errors yields a report with `errors` and changes nothing;
 /// `Err` is for failures of ours (the database).
-#[tracing::instrument(skip(app, opts, reader), fields(kind = %opts.kind, file = %opts.file, dry_run = opts.dry_run))]
+#[tracing::instrument(skip_all, fields(kind = %opts.kind, dry_run = opts.dry_run))]
 pub async fn run<R: Read + Send>(
     app: &App,
     ws: &str,

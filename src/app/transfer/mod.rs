@@ -318,7 +318,7 @@ input! {
 }
 
 /// `/export what`: the CSV as an attachment.
-#[tracing::instrument(skip(app), fields(workspace = %ctx.workspace))]
+#[tracing::instrument(skip_all, fields(workspace = %ctx.workspace))]
 pub async fn export_command(app: &App, ctx: &Ctx, input: ExportIn) -> AppResult<Reply> {
     let what = input.what;
     // The limit is checked as the CSV is written: a large export stops at the limit, it is never built whole.
@@ -375,7 +375,7 @@ impl Write for Capped {
 }
 
 /// `/import what file [dry_run]`: the summary as the reply; a file with errors is refused with every error.
-#[tracing::instrument(skip(app, input), fields(workspace = %ctx.workspace))]
+#[tracing::instrument(skip_all, fields(workspace = %ctx.workspace))]
 pub async fn import_command(app: &App, ctx: &Ctx, input: ImportIn<'_>) -> AppResult<Reply> {
     let what = input.what;
     let Upload { name, bytes } = input.file;
@@ -442,7 +442,7 @@ fn progress_bar(len: u64, file: &str) -> ProgressBar {
 
 /// `partnerfit import WHAT FILE [--dry-run] [--user NAME]`: the summary on stdout; errors on stderr and a
 /// non-zero exit when the file has any.
-#[tracing::instrument(skip(app, args), fields(what = %args.what, file = %args.path.display()))]
+#[tracing::instrument(skip_all, fields(what = %args.what))]
 pub async fn import_cli(app: &App, ws: &str, args: &ImportFile) -> AppResult<()> {
     let what = args.what;
     let file = std::fs::File::open(&args.path)
@@ -527,7 +527,7 @@ async fn export_to_file(app: &App, ws: &str, what: ExportKind, path: &Path) -> A
 }
 
 /// `partnerfit export WHAT [-o FILE]`: the CSV on stdout, or in FILE.
-#[tracing::instrument(skip(app, args), fields(what = %args.what))]
+#[tracing::instrument(skip_all, fields(what = %args.what))]
 pub async fn export_cli(app: &App, ws: &str, args: &ExportTo) -> AppResult<()> {
     let what = args.what;
     match &args.output {
