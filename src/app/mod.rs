@@ -7,6 +7,7 @@ pub mod args;
 pub mod card;
 pub mod chat;
 pub mod complete;
+pub mod delivery;
 pub mod digest;
 pub mod evidence;
 pub mod evidence_cache;

@@ -375,6 +375,9 @@ impl Handler {
         let Some(g) = msg.guild_id else {
             return;
         };
+        if !first_delivery(&self.base, msg.id.get(), Some(g)).await {
+            return;
+        }
         let ws = g.to_string();
         let caller = match self.base.settings(&ws).await {
             Ok(settings) => {
@@ -659,6 +662,17 @@ impl EventHandler for Handler {
 
     async fn interaction_create(&self, ctx: Context, interaction: Interaction) {
         let arrived = std::time::Instant::now();
+        // A repeated interaction (a second process on this shard, a redelivery) is dropped: recorded once,
+        // answered once. Autocomplete records nothing and is answered by whoever is first.
+        let taken = match &interaction {
+            Interaction::Command(_) | Interaction::Component(_) | Interaction::Modal(_) => {
+                first_delivery(&self.base, interaction.id(), interaction.guild_id()).await
+            }
+            _ => true,
+        };
+        if !taken {
+            return;
+        }
         let ((), seen) = crate::app::outcome::observed(async {
             match &interaction {
                 Interaction::Command(cmd) => self.command(&ctx, cmd).await,
@@ -677,6 +691,16 @@ impl EventHandler for Handler {
         let ((), seen) = crate::app::outcome::observed(self.mention(&ctx, &msg)).await;
         super::observe::question(&msg, seen, arrived.elapsed());
     }
+}
+
+/// Whether this process takes up the Discord event `id` (an interaction or a message: one snowflake space).
+async fn first_delivery(
+    app: &App,
+    id: impl std::fmt::Display,
+    guild: Option<serenity::all::GuildId>,
+) -> bool {
+    let ws = guild.map_or_else(String::new, |g| g.to_string());
+    crate::app::delivery::first_delivery(app, &format!("discord:{id}"), &ws).await
 }
 
 /// Discord as the app's chat, from an event's context.

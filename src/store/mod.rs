@@ -5,6 +5,7 @@
 //! write that could not be committed (a full disk) is an error, never an acknowledgement.
 
 mod allocations;
+mod delivered;
 mod evidence;
 mod outcomes;
 mod partners;

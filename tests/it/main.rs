@@ -10,6 +10,7 @@ mod demo;
 mod discord;
 mod docs;
 mod doctor;
+mod duplicates;
 mod durability;
 mod fake_selftest;
 mod first_run;

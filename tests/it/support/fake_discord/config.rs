@@ -115,6 +115,9 @@ pub struct FakeOptions {
     /// Guilds listed in READY (as unavailable) whose GUILD_CREATE the fake does not send, as for a large bot
     /// whose servers arrive over minutes: the bot's cache knows nothing of them, REST still answers.
     pub withheld_guilds: Vec<u64>,
+    /// Send each dispatch to every session connected for the shard, as Discord does when two processes run
+    /// the same shard. Off by default: the newest session gets it (a session being replaced gets nothing).
+    pub every_session_of_a_shard: bool,
 }
 
 impl Default for FakeOptions {
@@ -124,6 +127,7 @@ impl Default for FakeOptions {
             ack_deadline: None,
             dispatch_wait: Duration::from_secs(15),
             withheld_guilds: Vec::new(),
+            every_session_of_a_shard: false,
         }
     }
 }

@@ -45,6 +45,18 @@ impl FakeDiscord {
         .await
     }
 
+    /// Waits until `n` sessions are READY on live connections (e.g. two processes on one shard).
+    pub async fn wait_live_sessions(&self, n: usize, timeout: Duration) -> anyhow::Result<()> {
+        self.wait_gateway(timeout, &format!("{n} live READY sessions"), move |st| {
+            st.sessions
+                .values()
+                .filter(|s| s.valid && s.ready && s.conn.is_some_and(|c| st.conns.contains_key(&c)))
+                .count()
+                >= n
+        })
+        .await
+    }
+
     /// Waits until `identify_count() >= n`.
     pub async fn wait_identifies(&self, n: usize, timeout: Duration) -> anyhow::Result<()> {
         let inner = self.inner.clone();
@@ -132,23 +144,28 @@ impl FakeDiscord {
             rx.borrow_and_update();
             {
                 let mut st = self.inner.st();
-                if let Some(sid) = target_session(&st, guild_id) {
-                    let intents = st.sessions[&sid].intents;
-                    if intents & required != required {
-                        bail!(
-                            "the bot identified with intents {intents:#x}, without {:#x} needed for {t}: Discord \
-                             would not deliver it",
-                            required & !intents
-                        );
+                let every = self.inner.opts.every_session_of_a_shard;
+                let targets = target_sessions(&st, guild_id, every);
+                if !targets.is_empty() {
+                    for sid in targets {
+                        let intents = st.sessions[&sid].intents;
+                        if intents & required != required {
+                            bail!(
+                                "the bot identified with intents {intents:#x}, without {:#x} needed for {t}: Discord \
+                                 would not deliver it",
+                                required & !intents
+                            );
+                        }
+                        let mut d = d.clone();
+                        if strip_content && intents & intents::MESSAGE_CONTENT == 0 {
+                            d["content"] = json!("");
+                            d["embeds"] = json!([]);
+                            d["attachments"] = json!([]);
+                            d["components"] = json!([]);
+                        }
+                        dispatch_locked(&mut st, &sid, t, d)?;
                     }
-                    let mut d = d;
-                    if strip_content && intents & intents::MESSAGE_CONTENT == 0 {
-                        d["content"] = json!("");
-                        d["embeds"] = json!([]);
-                        d["attachments"] = json!([]);
-                        d["components"] = json!([]);
-                    }
-                    return dispatch_locked(&mut st, &sid, t, d);
+                    return Ok(());
                 }
             }
             if tokio::time::timeout_at(deadline, rx.changed())
@@ -233,16 +250,23 @@ fn shard_of(guild_id: Option<u64>, total: u64) -> u64 {
     }
 }
 
-fn target_session(st: &St, guild_id: Option<u64>) -> Option<String> {
-    st.sessions
+/// The sessions a dispatch for `guild_id` goes to: the newest live session of its shard, or with `every` all
+/// of them (oldest first).
+fn target_sessions(st: &St, guild_id: Option<u64>, every: bool) -> Vec<String> {
+    let mut live: Vec<(&String, &Session)> = st
+        .sessions
         .iter()
         .filter(|(_, s)| s.valid && s.ready && s.conn.is_some_and(|c| st.conns.contains_key(&c)))
         .filter(|(_, s)| {
             s.shard
                 .is_none_or(|[id, total]| shard_of(guild_id, total) == id)
         })
-        .max_by_key(|(_, s)| s.created)
-        .map(|(sid, _)| sid.clone())
+        .collect();
+    live.sort_by_key(|(_, s)| s.created);
+    if !every {
+        live = live.split_off(live.len().saturating_sub(1));
+    }
+    live.into_iter().map(|(sid, _)| sid.clone()).collect()
 }
 
 /// Checks a dispatch the way serenity's shard will read it; the error explains why serenity
@@ -287,7 +311,9 @@ fn dispatch_locked(st: &mut St, sid: &str, t: &str, d: Value) -> anyhow::Result<
         .ok_or_else(|| anyhow!("session {sid} has no connection"))?;
     conn.tx
         .send(Out::Text(text))
-        .map_err(|_| anyhow!("gateway connection of session {sid} is gone"))
+        .map_err(|_| anyhow!("gateway connection of session {sid} is gone"))?;
+    *st.dispatches.entry(t.to_string()).or_default() += 1;
+    Ok(())
 }
 
 pub(super) async fn ws_handler(

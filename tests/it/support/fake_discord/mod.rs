@@ -228,6 +228,8 @@ struct St {
     conns: HashMap<u64, Conn>,
     sessions: HashMap<String, Session>,
     interactions: HashMap<String, InteractionRec>,
+    /// Dispatches sent, by event name (one per session a dispatch went to).
+    dispatches: HashMap<String, usize>,
     messages: HashMap<u64, Value>,
     /// DM channels: channel id -> recipient user JSON.
     dm_channels: HashMap<u64, Value>,
@@ -325,6 +327,11 @@ impl FakeDiscord {
 
     pub fn identify_count(&self) -> usize {
         self.inner.identify_count.load(Ordering::SeqCst)
+    }
+
+    /// Dispatches of event `t` sent so far, counting each session it went to.
+    pub fn dispatch_count(&self, t: &str) -> usize {
+        self.inner.st().dispatches.get(t).copied().unwrap_or(0)
     }
 
     /// Successful RESUMEs (answered with RESUMED).
