@@ -36,4 +36,5 @@ mod slack_ops;
 mod slack_service;
 mod store;
 mod transfer;
+mod upgrade;
 mod weekly;
