@@ -3,6 +3,7 @@
 mod support;
 
 mod architecture;
+mod backups;
 mod charts;
 mod cli;
 mod console;
