@@ -15,6 +15,14 @@ impl FakeDiscord {
         self.inner.st().requests.clone()
     }
 
+    /// Forgets the request log and the interactions sent so far, so a long soak keeps its lookups short and
+    /// its memory flat. Only with no interaction in flight: a callback for a forgotten one is refused.
+    pub fn forget_history(&self) {
+        let mut st = self.inner.st();
+        st.requests.clear();
+        st.interactions.clear();
+    }
+
     /// One line per recorded request: `METHOD path -> status`.
     pub fn request_summary(&self) -> String {
         let st = self.inner.st();
