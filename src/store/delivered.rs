@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 
 impl Store {
     /// Take the event `key` (of workspace `ws`) at `now`: true for the first delivery, false for a repeat.
-    #[tracing::instrument(skip(self))]
+    #[tracing::instrument(skip_all)]
     pub async fn take_event(&self, key: &str, ws: &str, now: DateTime<Utc>) -> Result<bool> {
         let n = sqlx::query(
             "INSERT INTO delivered_events (event_key, workspace_id, seen_at) VALUES ($1, $2, $3) \
@@ -25,7 +25,7 @@ impl Store {
     }
 
     /// Forget the events taken before `before`; answers how many.
-    #[tracing::instrument(skip(self))]
+    #[tracing::instrument(skip_all)]
     pub async fn forget_events_before(&self, before: DateTime<Utc>) -> Result<u64> {
         Ok(
             sqlx::query("DELETE FROM delivered_events WHERE seen_at < $1")
@@ -36,7 +36,7 @@ impl Store {
     }
 
     /// How many taken events are remembered (for tests and operators).
-    #[tracing::instrument(skip(self))]
+    #[tracing::instrument(skip_all)]
     pub async fn remembered_events(&self) -> Result<i64> {
         Ok(sqlx::query_scalar("SELECT COUNT(*) FROM delivered_events")
             .fetch_one(self.pool())
