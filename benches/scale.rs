@@ -11,7 +11,7 @@ use chrono::{Duration, NaiveDate, Utc};
 use criterion::{criterion_group, criterion_main, Criterion};
 use partnerfit::app::transfer::import::{self, Options};
 use partnerfit::app::transfer::{export, ExportKind, ImportKind};
-use partnerfit::app::{digest, dispatch, App, Ctx, Invocation, SystemClock};
+use partnerfit::app::{digest, dispatch, lookup, App, Ctx, Invocation, SystemClock};
 use partnerfit::domain::{Quarter, Role, Week};
 use partnerfit::generate::{generate, Spec};
 use partnerfit::store::Store;
@@ -36,6 +36,30 @@ const PREFIXES: [&str; 6] = [
     "north net",
     "wonka works 0",
 ];
+
+/// Names not on the generated roster, in turn: `/screen` answers with the closest names and the traits to
+/// check. A new company, names with typos too far from any one roster name to be taken for it, and a roster
+/// name with a word added.
+const UNKNOWN: [&str; 4] = [
+    "Zenith Holdings",
+    "Acme Systms",
+    "Hooli Labz",
+    "Globex Analytics International",
+];
+
+/// The benchmark name filter given after `--` (criterion's), so that the printed percentiles and the raw and
+/// import runs are skipped too when they do not match it (`cargo bench --bench scale -- screen_unknown`).
+fn filter() -> Option<String> {
+    std::env::args()
+        .skip(1)
+        .find(|a| !a.starts_with('-'))
+        .filter(|a| !a.is_empty())
+}
+
+/// Whether the benchmark `label` (`backend/name`) is to run.
+fn wanted(label: &str) -> bool {
+    filter().is_none_or(|f| label.contains(&f))
+}
 
 fn partners() -> usize {
     std::env::var("PARTNERFIT_BENCH_PARTNERS")
@@ -148,6 +172,9 @@ where
     F: FnMut(usize) -> Fut,
     Fut: Future<Output = ()>,
 {
+    if !wanted(label) {
+        return;
+    }
     let mut times: Vec<f64> = rt.block_on(async {
         for i in n..n + (n / 10).max(1) {
             f(i).await;
@@ -190,6 +217,35 @@ async fn screen(f: &Fixture, name: &str, as_of: Option<NaiveDate>) {
     dispatch(&f.app, &f.ctx, &screen_inv(name, as_of))
         .await
         .expect("screen");
+}
+
+/// `/screen` of a name not on the roster.
+async fn screen_unknown(f: &Fixture, i: usize) {
+    let r = dispatch(
+        &f.app,
+        &f.ctx,
+        &screen_inv(UNKNOWN[i % UNKNOWN.len()], None),
+    )
+    .await
+    .expect("screen");
+    assert_eq!(r.json()["on_roster"], false);
+}
+
+/// The suggestions for a name not on the roster, as `/screen` searched them before the name index: every
+/// name read, every name compared.
+async fn suggest_full_scan(f: &Fixture, i: usize) -> Vec<String> {
+    let names = f.app.store.partner_names(WS).await.expect("names");
+    lookup::suggestions(
+        UNKNOWN[i % UNKNOWN.len()],
+        names.iter().map(|(_, n)| n.as_str()),
+        3,
+    )
+}
+
+/// The same suggestions from the name index (its version checked with the database, as every use does).
+async fn suggest_index(f: &Fixture, i: usize) -> Vec<String> {
+    let names = f.app.names.get(&f.app.store, WS).await.expect("names");
+    names.suggestions(UNKNOWN[i % UNKNOWN.len()], 3)
 }
 
 async fn record_evidence(f: &Fixture, name: &str) {
@@ -267,6 +323,12 @@ fn app_benches(c: &mut Criterion, rt: &Runtime, f: &Fixture) {
             autocomplete(f, PREFIXES[i % PREFIXES.len()])
         })
     });
+    g.bench_function("screen_unknown", |bench| {
+        bench.to_async(rt).iter(|| {
+            i += 1;
+            screen_unknown(f, i)
+        })
+    });
     g.bench_function("record_evidence", |bench| {
         bench.to_async(rt).iter(|| {
             i += 1;
@@ -292,6 +354,25 @@ fn app_benches(c: &mut Criterion, rt: &Runtime, f: &Fixture) {
     });
     percentiles(rt, &format!("{b}/autocomplete"), 3000, |i| {
         autocomplete(f, PREFIXES[i % PREFIXES.len()])
+    });
+    // The index answers what the full scan answers, for every name asked.
+    if wanted(&format!("{b}/screen_unknown")) || wanted(&format!("{b}/suggest_")) {
+        rt.block_on(async {
+            for (i, asked) in UNKNOWN.iter().enumerate() {
+                let (full, index) = (suggest_full_scan(f, i).await, suggest_index(f, i).await);
+                assert_eq!(full, index, "{asked}");
+                eprintln!("{b}: suggestions for {asked:?}: {index:?}");
+            }
+        });
+    }
+    percentiles(rt, &format!("{b}/screen_unknown"), 3000, |i| {
+        screen_unknown(f, i)
+    });
+    percentiles(rt, &format!("{b}/suggest_full_scan"), 300, |i| async move {
+        suggest_full_scan(f, i).await;
+    });
+    percentiles(rt, &format!("{b}/suggest_index"), 3000, |i| async move {
+        suggest_index(f, i).await;
     });
     percentiles(rt, &format!("{b}/record_evidence"), 1000, |i| {
         record_evidence(f, f.name(i))
@@ -369,6 +450,9 @@ fn import_bench(c: &mut Criterion, rt: &Runtime, master: &Path, names: &[String]
     g.finish();
 
     // Peak RSS of the real command on a copy, measured by GNU time.
+    if !wanted("sqlite/import_evidence_100k") {
+        return;
+    }
     let copy = sqlite_copy(master, dir.path(), "import-rss.db");
     let file = dir.path().join("evidence.csv");
     std::fs::write(&file, &csv).expect("write csv");
@@ -792,6 +876,100 @@ fn raw_benches(c: &mut Criterion, rt: &Runtime, master: &Path, names: &[String])
     g.finish();
 }
 
+/// The same question as `/screen`, on PostgreSQL, as one hand-written prepared statement: the settings, the
+/// partner, its profile's traits and, per trait, the record that counts (one row per trait).
+const RAW_SCREEN_PG: &str = "
+SELECT p.id, p.name, p.partner_type, p.stage, pr.name, pr.revision,
+       t.id, t.name, t.verify_by, t.min_value, t.max_value, t.unit,
+       e.id, e.met, e.value, e.source, e.note, e.observed, e.recorded_by,
+       COALESCE(s.max_misses, 1), COALESCE(s.evidence_max_age_days, 365)
+FROM partners p
+LEFT JOIN workspace_settings s ON s.workspace_id = p.workspace_id
+JOIN profiles pr ON pr.workspace_id = p.workspace_id AND pr.partner_type = p.partner_type AND pr.retired_at IS NULL
+JOIN traits t ON t.profile_id = pr.id AND t.removed_in IS NULL
+LEFT JOIN evidence e ON e.id = (
+    SELECT x.id FROM evidence x
+    WHERE x.partner_id = p.id AND x.trait_id = t.id AND x.retracted_at IS NULL AND x.observed <= $3
+    ORDER BY x.observed DESC, x.recorded_at DESC, x.id DESC LIMIT 1)
+WHERE p.workspace_id = $1 AND p.name_key = $2
+ORDER BY t.id";
+
+/// [`RAW_SCREEN_PG`] on one connection of sqlx's PostgreSQL driver (no pool, no `Any` layer; the statement is
+/// prepared once and kept): one round trip per question, the floor the app's PostgreSQL `/screen` is
+/// compared with. Returns the verdict as `raw_screen` does.
+async fn raw_screen_pg(conn: &mut sqlx::PgConnection, name: &str, day: NaiveDate) -> usize {
+    use sqlx::Row;
+    let rows = sqlx::query(RAW_SCREEN_PG)
+        .bind(WS)
+        .bind(partnerfit::domain::name_key(name))
+        .bind(day.to_string())
+        .fetch_all(&mut *conn)
+        .await
+        .expect("raw screen");
+    let (mut missed, mut unknown, mut max_misses) = (0, 0, 1);
+    for r in &rows {
+        // Own every column the reply shows, as the app does.
+        let _: (i64, String, String, String, String, i64) =
+            (r.get(0), r.get(1), r.get(2), r.get(3), r.get(4), r.get(5));
+        let _: (i64, String, Option<String>, Option<String>) =
+            (r.get(6), r.get(7), r.get(8), r.get(11));
+        let _: (Option<i64>, Option<String>, Option<String>, Option<String>) =
+            (r.get(12), r.get(15), r.get(16), r.get(18));
+        let min: Option<f64> = r.get(9);
+        let max: Option<f64> = r.get(10);
+        let met: Option<i64> = r.get(13);
+        let value: Option<f64> = r.get(14);
+        let observed: Option<String> = r.get(17);
+        max_misses = r.get::<i64, _>(19);
+        let max_age: i64 = r.get(20);
+        let cutoff = (day - Duration::days(max_age)).to_string();
+        let fresh = observed.is_some_and(|o| o >= cutoff);
+        let status = match (fresh, min.is_some() || max.is_some(), met, value) {
+            (false, _, _, _) => None,
+            (true, false, Some(m), _) => Some(m == 1),
+            (true, true, _, Some(v)) => {
+                Some(min.is_none_or(|m| v >= m) && max.is_none_or(|m| v <= m))
+            }
+            _ => None,
+        };
+        match status {
+            Some(false) => missed += 1,
+            None => unknown += 1,
+            Some(true) => {}
+        }
+    }
+    assert!(!rows.is_empty(), "raw screen of {name}: no rows");
+    usize::from(missed > max_misses) * 2 + usize::from(unknown > 0)
+}
+
+/// The raw PostgreSQL `/screen` beside the app's, in the same run.
+fn raw_postgres_benches(c: &mut Criterion, rt: &Runtime, url: &str, names: &[String]) {
+    use sqlx::Connection;
+    let conn = rt
+        .block_on(sqlx::PgConnection::connect(url))
+        .expect("connect to PostgreSQL");
+    // One call at a time: criterion and `percentiles` await each before the next.
+    let conn = tokio::sync::Mutex::new(conn);
+    let name = |i: usize| names[i % names.len()].as_str();
+    let screen = |i: usize| {
+        let (conn, name) = (&conn, name(i));
+        async move {
+            raw_screen_pg(&mut *conn.lock().await, name, today()).await;
+        }
+    };
+    let mut g = c.benchmark_group("postgres_raw");
+    let mut i = 0;
+    g.bench_function("screen_one", |b| {
+        b.to_async(rt).iter(|| {
+            i += 1;
+            screen(i)
+        })
+    });
+    g.finish();
+    percentiles(rt, "postgres_raw/screen_one", 3000, screen);
+    rt.block_on(conn.into_inner().close()).ok();
+}
+
 fn postgres_url() -> Option<String> {
     std::env::var("PARTNERFIT_BENCH_POSTGRES")
         .ok()
@@ -859,6 +1037,7 @@ fn benches(c: &mut Criterion) {
         let (url, db) = rt.block_on(postgres_database(&base));
         let fixture = rt.block_on(Fixture::new("postgres", &url));
         app_benches(c, &rt, &fixture);
+        raw_postgres_benches(c, &rt, &url, &fixture.names);
         let mut g = c.benchmark_group("postgres");
         g.sample_size(10);
         let mut round = 0;

@@ -3,7 +3,7 @@
 
 use super::{App, AppError, AppResult};
 use crate::domain::profile::{Profile, Trait};
-use crate::domain::{name_key, names, snippet, PartnerType};
+use crate::domain::{name_key, snippet, PartnerType};
 use crate::store::{FormerName, Partner};
 
 /// How alike two names are, 0..1 (Jaro-Winkler on the lower-cased keys, with a bonus for containment).
@@ -12,7 +12,7 @@ pub fn similarity(a: &str, b: &str) -> f64 {
 }
 
 /// [`similarity`] of two name keys.
-fn similarity_of_keys(a: &str, b: &str) -> f64 {
+pub fn similarity_of_keys(a: &str, b: &str) -> f64 {
     if a.is_empty() || b.is_empty() {
         return 0.0;
     }
@@ -24,7 +24,9 @@ fn similarity_of_keys(a: &str, b: &str) -> f64 {
     }
 }
 
-/// The candidates most like `name`, best first (at most `n`, similarity at least 0.75).
+/// The candidates most like `name`, best first (at most `n`, similarity at least [`SUGGEST_AT`]). This
+/// compares `name` with every candidate: the roster's names are searched with
+/// [`super::name_index::NameIndex::suggestions`], which answers the same.
 pub fn suggestions<'a>(
     name: &str,
     candidates: impl IntoIterator<Item = &'a str>,
@@ -40,7 +42,7 @@ pub fn suggestions<'a>(
 }
 
 /// How alike a name must be to be suggested.
-const SUGGEST_AT: f64 = 0.75;
+pub const SUGGEST_AT: f64 = 0.75;
 
 /// The `n` best scored names, best first (ties by name).
 fn best(mut scored: Vec<(f64, &str)>, n: usize) -> Vec<String> {
@@ -107,31 +109,18 @@ pub async fn resolve(app: &App, ws: &str, name: &str) -> AppResult<Named> {
     if let Some((former, p)) = renamed(app, ws, name).await? {
         return Ok(Named::Renamed(former, p));
     }
-    let names = app.store.partner_names(ws).await?;
-    // One pass, each roster name keyed once: the close names, and the hints in case none is close.
-    let mut close: Vec<(String, Candidate)> = Vec::new();
-    let mut scored: Vec<(f64, &str)> = Vec::new();
-    for (id, n) in &names {
-        let k = name_key(n);
-        if names::closeness_of_keys(&key, &k).is_some() {
-            let c = Candidate {
-                id: *id,
-                name: n.clone(),
-            };
-            close.push((k, c));
-        } else if close.is_empty() {
-            let s = similarity_of_keys(&key, &k);
-            if s >= SUGGEST_AT {
-                scored.push((s, n.as_str()));
-            }
-        }
-    }
-    // In the order of their keys as text, whatever the database's collation.
-    close.sort_by(|a, b| a.0.cmp(&b.0));
-    let mut close: Vec<Candidate> = close.into_iter().map(|(_, c)| c).collect();
+    let names = app.names.get(&app.store, ws).await?;
+    let mut close: Vec<Candidate> = names
+        .close(&key)
+        .into_iter()
+        .map(|e| Candidate {
+            id: e.id,
+            name: e.name.clone(),
+        })
+        .collect();
     Ok(match close.len() {
         0 => Named::Unknown {
-            hints: best(scored, 3),
+            hints: names.suggestions(name, 3),
         },
         1 => {
             let only = close.remove(0);

@@ -16,6 +16,7 @@ pub mod help;
 pub mod line;
 pub mod lists;
 pub mod lookup;
+pub mod name_index;
 pub mod outcome;
 pub mod partners;
 pub mod profiles;
@@ -62,6 +63,8 @@ pub struct App {
     pub schedules_changed: Arc<tokio::sync::Notify>,
     /// Evidence kept in memory for screening many partners at once.
     pub evidence: Arc<evidence_cache::EvidenceCache>,
+    /// Partner names kept in memory for the suggestion search of a name not on the roster.
+    pub names: Arc<name_index::NameCache>,
     /// The time zone each workspace had when last read: a guess of "today" that lets `/screen` read its
     /// settings and its facts in one statement (a wrong guess costs a second read, never a wrong answer).
     pub timezones: Arc<std::sync::Mutex<std::collections::HashMap<String, chrono_tz::Tz>>>,
@@ -170,6 +173,7 @@ impl App {
             chat: None,
             schedules_changed: Arc::new(tokio::sync::Notify::new()),
             evidence: Arc::new(evidence_cache::EvidenceCache::default()),
+            names: Arc::default(),
             timezones: Arc::default(),
         }
     }

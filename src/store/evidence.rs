@@ -524,14 +524,20 @@ impl Store {
             super::Backend::Sqlite => SQLITE.as_str(),
             super::Backend::Postgres => POSTGRES.as_str(),
         };
+        let query = || {
+            sqlx::query_scalar(AssertSqlSafe(sql))
+                .bind(ws)
+                .bind(key)
+                .bind(as_of.to_string())
+        };
         let mut conn = self.read_conn().await?;
-        let text: Option<String> = sqlx::query_scalar(AssertSqlSafe(sql))
-            .bind(ws)
-            .bind(key)
-            .bind(as_of.to_string())
-            .fetch_optional(conn.conn())
-            .await
-            .inspect_err(|e| conn.forget_after(e))?;
+        let text: Option<String> = match query().fetch_optional(conn.conn()).await {
+            Err(e) if conn.lost_after(&e) => {
+                drop(conn);
+                query().fetch_optional(self.pool()).await?
+            }
+            r => r?,
+        };
         text.as_deref().map(screen_facts_from_json).transpose()
     }
 }

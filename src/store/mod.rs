@@ -193,19 +193,84 @@ pub fn pg_host(url: &str) -> String {
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
-    /// SQLite: one connection kept out of the pool for the interactive reads (`/screen`, autocomplete).
-    /// sqlx's pool checks a connection with a round trip to its worker thread when it hands it out and
-    /// again when it takes it back; a kept connection answers without them (a quarter of a screen's time,
-    /// BENCHMARKS.md). While it is busy, a read takes a pooled connection, so reads never queue for it.
+    /// One connection kept out of the pool for the interactive reads (`/screen`, autocomplete, name search).
+    /// sqlx's pool checks a connection when it hands it out and again when it takes it back: on SQLite a
+    /// round trip to its worker thread each, on PostgreSQL a round trip to the server each (three where one
+    /// would do). A kept connection answers without them (BENCHMARKS.md). While it is busy, a read takes a
+    /// pooled connection, so reads never queue for it. When it fails with a connection-level error (the
+    /// server restarted, the network dropped it), the read runs once more on a pooled connection, which the
+    /// pool checks before handing it out, and the kept one is connected again before its next use: a restart
+    /// of the server costs no failed read.
     kept: Option<std::sync::Arc<KeptConn>>,
 }
 
-#[derive(Debug)]
 struct KeptConn {
-    /// None once the store is closed.
+    /// None once the store is closed, or after the connection was lost (until it is connected again).
     conn: tokio::sync::Mutex<Option<sqlx::AnyConnection>>,
-    /// Set after an error that was not the query's own (its worker thread gone, say): reads use the pool.
-    broken: std::sync::atomic::AtomicBool,
+    /// Set after a connection-level error: the next read connects again first.
+    lost: std::sync::atomic::AtomicBool,
+    /// Set when the store is closed: never connect again.
+    closed: std::sync::atomic::AtomicBool,
+    /// When connecting again last failed: not tried again for [`KEPT_RETRY_AFTER`] (reads use the pool).
+    failed_at: std::sync::Mutex<Option<std::time::Instant>>,
+    /// The URL to connect again with (it may hold a password: never shown, so no `Debug` of it).
+    url: String,
+}
+
+impl std::fmt::Debug for KeptConn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KeptConn")
+            .field("lost", &self.lost)
+            .field("closed", &self.closed)
+            .finish_non_exhaustive()
+    }
+}
+
+/// How long the kept connection is not connected again after connecting failed.
+const KEPT_RETRY_AFTER: Duration = Duration::from_secs(1);
+/// How long connecting the kept connection again may take before the read uses the pool instead.
+const KEPT_CONNECT_TIMEOUT: Duration = Duration::from_millis(500);
+
+impl KeptConn {
+    async fn connect(url: &str) -> std::result::Result<sqlx::AnyConnection, sqlx::Error> {
+        let mut conn = sqlx::AnyConnection::connect(url).await?;
+        if url.starts_with("sqlite:") {
+            sqlite_pragmas(&mut conn).await?;
+        }
+        Ok(conn)
+    }
+
+    /// Connect again after the connection was lost, unless the store is closed or the last try failed a
+    /// moment ago; a failure leaves it to the pool.
+    async fn reconnect(&self, slot: &mut Option<sqlx::AnyConnection>) {
+        use std::sync::atomic::Ordering::Relaxed;
+        if self.lost.swap(false, Relaxed) {
+            // Dropped, not closed: a lost connection cannot say goodbye.
+            slot.take();
+        }
+        if slot.is_some() || self.closed.load(Relaxed) {
+            return;
+        }
+        let failed_at = || self.failed_at.lock().unwrap_or_else(|p| p.into_inner());
+        if failed_at().is_some_and(|t| t.elapsed() < KEPT_RETRY_AFTER) {
+            return;
+        }
+        match tokio::time::timeout(KEPT_CONNECT_TIMEOUT, KeptConn::connect(&self.url)).await {
+            Ok(Ok(conn)) => {
+                *failed_at() = None;
+                *slot = Some(conn);
+                tracing::info!("the kept database connection is connected again");
+            }
+            Ok(Err(e)) => {
+                *failed_at() = Some(std::time::Instant::now());
+                tracing::warn!(error = %e, "the kept database connection could not connect again; reads use the pool");
+            }
+            Err(_) => {
+                *failed_at() = Some(std::time::Instant::now());
+                tracing::warn!("the kept database connection did not connect again in time; reads use the pool");
+            }
+        }
+    }
 }
 
 /// A connection for one interactive read: the kept one, or one from the pool.
@@ -225,17 +290,38 @@ impl ReadConn<'_> {
         }
     }
 
-    /// Note a failed read: after an error that is not the query's own, the kept connection is not used again.
-    fn forget_after(&self, e: &sqlx::Error) {
-        if let (ReadConn::Kept(_, broken), false) = (self, matches!(e, sqlx::Error::Database(_))) {
-            tracing::warn!(error = %e, "the kept SQLite connection failed; reads use the pool from now on");
-            broken.store(true, std::sync::atomic::Ordering::Relaxed);
+    /// Whether a failed read is to run once more on a pooled connection: it failed on the kept connection
+    /// with a connection-level error (then the kept connection is connected again before its next use).
+    #[must_use]
+    fn lost_after(&self, e: &sqlx::Error) -> bool {
+        let ReadConn::Kept(_, lost) = self else {
+            return false;
+        };
+        if !connection_lost(e) {
+            return false;
         }
+        tracing::warn!(error = %e, "the kept database connection failed; the read runs again on a pooled one");
+        lost.store(true, std::sync::atomic::Ordering::Relaxed);
+        true
     }
 }
 
-// The sqlx Any driver moves dates and timestamps as text: these are the only functions that turn them into
-// chrono values (and back); everything the store answers holds `NaiveDate` and `DateTime<Utc>`.
+/// Whether an error says the connection is gone rather than the statement failed: nothing was read, and a read
+/// may run again on another connection. PostgreSQL's `08…` (connection exception) and `57P01`–`57P03`
+/// (the server shutting down or starting) count; so do I/O, TLS and protocol errors and a crashed SQLite
+/// worker thread.
+pub(crate) fn connection_lost(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::Protocol(_)
+        | sqlx::Error::WorkerCrashed => true,
+        sqlx::Error::Database(d) => d
+            .code()
+            .is_some_and(|c| c.starts_with("08") || matches!(&*c, "57P01" | "57P02" | "57P03")),
+        _ => false,
+    }
+}
 
 /// Format a timestamp the way the store keeps them (sortable text, [`crate::domain::stamp`]).
 pub fn ts(t: DateTime<Utc>) -> String {
@@ -303,18 +389,20 @@ impl Store {
         sqlx::any::install_default_drivers();
         let backend = Backend::of_url(url).map_err(StoreError::Corrupt)?;
         tracing::Span::current().record("backend", format!("{backend:?}"));
-        let url = match backend {
-            Backend::Sqlite => sqlite_url_with_create(url),
+        let (url, checked) = match backend {
+            Backend::Sqlite => (sqlite_url_with_create(url), None),
             Backend::Postgres => {
                 // One direct connection first: its error says what is wrong (refused, unknown host, bad
-                // password, no such database), where the pool would only report a timeout.
+                // password, no such database), where the pool would only report a timeout. It becomes the
+                // kept connection of the interactive reads.
                 let host = pg_host(url);
-                match tokio::time::timeout(PG_CONNECT_TIMEOUT, sqlx::AnyConnection::connect(url))
-                    .await
+                let conn = match tokio::time::timeout(
+                    PG_CONNECT_TIMEOUT,
+                    sqlx::AnyConnection::connect(url),
+                )
+                .await
                 {
-                    Ok(Ok(conn)) => {
-                        let _ = conn.close().await;
-                    }
+                    Ok(Ok(conn)) => conn,
                     Ok(Err(e)) => {
                         let hint = match &e {
                             sqlx::Error::Io(_) => " — is PostgreSQL running and listening there?",
@@ -330,8 +418,8 @@ impl Store {
                             PG_CONNECT_TIMEOUT.as_secs()
                         )))
                     }
-                }
-                url.to_string()
+                };
+                (url.to_string(), Some(conn))
             }
         };
         let options = AnyPoolOptions::new()
@@ -358,12 +446,17 @@ impl Store {
                 .fetch_optional(&pool)
                 .await?;
         }
-        let kept = if backend == Backend::Sqlite && !url.contains(":memory:") {
-            let mut conn = sqlx::AnyConnection::connect(&url).await?;
-            sqlite_pragmas(&mut conn).await?;
+        let kept = if !url.contains(":memory:") {
+            let conn = match checked {
+                Some(conn) => conn,
+                None => KeptConn::connect(&url).await?,
+            };
             Some(std::sync::Arc::new(KeptConn {
                 conn: tokio::sync::Mutex::new(Some(conn)),
-                broken: Default::default(),
+                lost: Default::default(),
+                closed: Default::default(),
+                failed_at: Default::default(),
+                url,
             }))
         } else {
             None
@@ -378,11 +471,10 @@ impl Store {
     /// A connection for an interactive read: the kept one when it is free, else a pooled one.
     async fn read_conn(&self) -> Result<ReadConn<'_>> {
         if let Some(kept) = &self.kept {
-            if !kept.broken.load(std::sync::atomic::Ordering::Relaxed) {
-                if let Ok(guard) = kept.conn.try_lock() {
-                    if let Ok(conn) = tokio::sync::MutexGuard::try_map(guard, Option::as_mut) {
-                        return Ok(ReadConn::Kept(conn, &kept.broken));
-                    }
+            if let Ok(mut guard) = kept.conn.try_lock() {
+                kept.reconnect(&mut guard).await;
+                if let Ok(conn) = tokio::sync::MutexGuard::try_map(guard, Option::as_mut) {
+                    return Ok(ReadConn::Kept(conn, &kept.lost));
                 }
             }
         }
@@ -476,6 +568,8 @@ impl Store {
 
     pub async fn close(&self) {
         if let Some(kept) = &self.kept {
+            kept.closed
+                .store(true, std::sync::atomic::Ordering::Relaxed);
             if let Some(conn) = kept.conn.lock().await.take() {
                 let _ = conn.close().await;
             }

@@ -9,6 +9,9 @@ use sqlx::any::AnyRow;
 use sqlx::AssertSqlSafe;
 use std::collections::HashMap;
 
+/// Every partner's id and name, in the order of their name keys.
+pub type PartnerNames = Vec<(i64, String)>;
+
 /// A partner as stored.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Partner {
@@ -291,13 +294,62 @@ impl Store {
                  FROM partners WHERE workspace_id = $1"
             }
         };
+        let query = || sqlx::query_scalar(sql).bind(ws);
         let mut conn = self.read_conn().await?;
-        let text: String = sqlx::query_scalar(sql)
-            .bind(ws)
-            .fetch_one(conn.conn())
-            .await
-            .inspect_err(|e| conn.forget_after(e))?;
+        let text: String = match query().fetch_one(conn.conn()).await {
+            Err(e) if conn.lost_after(&e) => {
+                drop(conn);
+                query().fetch_one(self.pool()).await?
+            }
+            r => r?,
+        };
         serde_json::from_str(&text).map_err(|e| StoreError::Corrupt(format!("partner names: {e}")))
+    }
+
+    /// The workspace's partner names as [`Store::partner_names`] reads them, unless they are unchanged since
+    /// `have` (a version this call returned before): the version of the names (a counter that migration 0008's
+    /// triggers move on every insert, rename or removal of a partner, by any process) and, when it is not
+    /// `have`, the names. Version and names come from one statement, so they belong together.
+    #[tracing::instrument(skip_all)]
+    pub async fn partner_names_since(
+        &self,
+        ws: &str,
+        have: Option<i64>,
+    ) -> Result<(i64, Option<PartnerNames>)> {
+        let sql = match self.backend() {
+            super::Backend::Sqlite => {
+                "WITH v AS (SELECT COALESCE(MAX(version), 0) AS version FROM partner_name_versions \
+                 WHERE workspace_id = $1) \
+                 SELECT v.version, CASE WHEN v.version = $2 THEN NULL ELSE \
+                 (SELECT json_group_array(json_array(id, name) ORDER BY name_key) FROM partners \
+                 WHERE workspace_id = $1) END FROM v"
+            }
+            super::Backend::Postgres => {
+                "WITH v AS (SELECT COALESCE(MAX(version), 0) AS version FROM partner_name_versions \
+                 WHERE workspace_id = $1) \
+                 SELECT v.version, CASE WHEN v.version = $2 THEN NULL ELSE \
+                 (SELECT CAST(COALESCE(json_agg(json_build_array(id, name) ORDER BY name_key), '[]') AS TEXT) \
+                 FROM partners WHERE workspace_id = $1) END FROM v"
+            }
+        };
+        // No version is negative: -1 asks for the names whatever the version.
+        let query = || sqlx::query_as(sql).bind(ws).bind(have.unwrap_or(-1));
+        let mut conn = self.read_conn().await?;
+        let (version, text): (i64, Option<String>) = match query().fetch_one(conn.conn()).await {
+            Err(e) if conn.lost_after(&e) => {
+                drop(conn);
+                query().fetch_one(self.pool()).await?
+            }
+            r => r?,
+        };
+        let names = match text {
+            Some(t) => Some(
+                serde_json::from_str(&t)
+                    .map_err(|e| StoreError::Corrupt(format!("partner names: {e}")))?,
+            ),
+            None => None,
+        };
+        Ok((version, names))
     }
 
     /// Every partner ever signed (dropped ones included): the ones a weekly digest can call neglected.
@@ -329,20 +381,26 @@ impl Store {
         let contains = format!("%{escaped}%");
         // SQLite uses an index for LIKE only on NOCASE columns; the key is compared bytewise, so the prefix is
         // the range [prefix, prefix + U+10FFFF) of the (workspace_id, name_key) index on both backends.
+        let query = || {
+            sqlx::query_scalar(search_sql(self.backend()))
+                .bind(ws)
+                .bind(prefix_key)
+                .bind(format!("{prefix_key}{}", char::MAX))
+                .bind(if prefix_key.is_empty() {
+                    ""
+                } else {
+                    contains.as_str()
+                })
+                .bind(limit)
+        };
         let mut conn = self.read_conn().await?;
-        let text: String = sqlx::query_scalar(search_sql(self.backend()))
-            .bind(ws)
-            .bind(prefix_key)
-            .bind(format!("{prefix_key}{}", char::MAX))
-            .bind(if prefix_key.is_empty() {
-                ""
-            } else {
-                contains.as_str()
-            })
-            .bind(limit)
-            .fetch_one(conn.conn())
-            .await
-            .inspect_err(|e| conn.forget_after(e))?;
+        let text: String = match query().fetch_one(conn.conn()).await {
+            Err(e) if conn.lost_after(&e) => {
+                drop(conn);
+                query().fetch_one(self.pool()).await?
+            }
+            r => r?,
+        };
         let mut names: Vec<String> = serde_json::from_str(&text)
             .map_err(|e| StoreError::Corrupt(format!("partner names: {e}")))?;
         names.truncate(usize::try_from(limit).unwrap_or(0));

@@ -21,6 +21,7 @@ mod groups;
 mod help;
 mod lifecycle;
 mod money;
+mod name_index;
 mod names;
 mod quarterly;
 mod reliability;

@@ -544,3 +544,62 @@ async fn a_post_made_while_the_database_is_away_is_recorded_once_it_is_back() {
     through_proxy.store.close().await;
     direct.store.close().await;
 }
+
+/// Issue 21, item 2: the interactive reads (`/screen`, a name not on the roster, autocomplete) run on a
+/// PostgreSQL connection kept out of the pool, one round trip each, with no check before or after. When the
+/// server restarts under it (here: every connection cut, then the server back), the first read after fails on
+/// the lost connection and runs once more on a pooled one, which the pool checks before handing it out: the
+/// user sees an answer, not an apology.
+#[tokio::test]
+async fn a_restarted_database_costs_no_failed_read() {
+    let db = TestDb::postgres().await;
+    let (proxy, url) = proxied(&db).await;
+    let store = Store::open(&url).await.unwrap();
+    let app = App::new(store, TestClock::at(utc(2026, 11, 26, 12, 0)));
+    let ctx = partnerfit::app::Ctx {
+        workspace: WS.into(),
+        user: "ana".into(),
+        role: partnerfit::domain::Role::Lead,
+        channel_id: None,
+    };
+    let ask = |line: &'static str| {
+        let (app, ctx) = (&app, &ctx);
+        async move {
+            partnerfit::console::handle_line(app, ctx, line)
+                .await
+                .expect("a reply")
+                .to_json()
+        }
+    };
+    for line in [
+        r#"/profile create type:reseller name:"Resellers""#,
+        r#"/profile trait add type:reseller name:"Deal registration""#,
+        r#"/partner add name:"Acme Corp" type:reseller"#,
+    ] {
+        let r = ask(line).await;
+        assert_eq!(r["ok"], true, "{line} -> {r}");
+    }
+    for round in 0..2 {
+        proxy.cut();
+        proxy.restore().await;
+        let r = ask(r#"/screen partner:"Acme Corp""#).await;
+        assert_eq!(
+            (&r["ok"], &r["reply"]["verdict"]),
+            (&json!(true), &json!("incomplete")),
+            "round {round}: {r}"
+        );
+        proxy.cut();
+        proxy.restore().await;
+        let r = ask(r#"/screen partner:"Zenith Holdings Group""#).await;
+        assert_eq!(
+            (&r["ok"], &r["reply"]["on_roster"]),
+            (&json!(true), &json!(false)),
+            "round {round}: {r}"
+        );
+        proxy.cut();
+        proxy.restore().await;
+        let found = app.store.search_partners(WS, "acme", 25).await;
+        assert_eq!(found.unwrap(), ["Acme Corp"], "round {round}");
+    }
+    app.store.close().await;
+}
