@@ -561,15 +561,7 @@ fn raw_screen(conn: &Connection, name: &str, day: NaiveDate) -> usize {
     for row in rows {
         let (min, max, met, value, observed) = row.expect("row");
         let fresh = observed.is_some_and(|o| o >= cutoff);
-        let status = match (fresh, min.is_some() || max.is_some(), met, value) {
-            (false, _, _, _) => None,
-            (true, false, Some(m), _) => Some(m == 1),
-            (true, true, _, Some(v)) => {
-                Some(min.is_none_or(|m| v >= m) && max.is_none_or(|m| v <= m))
-            }
-            _ => None,
-        };
-        match status {
+        match raw_status(fresh, min, max, met, value) {
             Some(false) => missed += 1,
             None => unknown += 1,
             Some(true) => {}
@@ -924,15 +916,7 @@ async fn raw_screen_pg(conn: &mut sqlx::PgConnection, name: &str, day: NaiveDate
         let max_age: i64 = r.get(20);
         let cutoff = (day - Duration::days(max_age)).to_string();
         let fresh = observed.is_some_and(|o| o >= cutoff);
-        let status = match (fresh, min.is_some() || max.is_some(), met, value) {
-            (false, _, _, _) => None,
-            (true, false, Some(m), _) => Some(m == 1),
-            (true, true, _, Some(v)) => {
-                Some(min.is_none_or(|m| v >= m) && max.is_none_or(|m| v <= m))
-            }
-            _ => None,
-        };
-        match status {
+        match raw_status(fresh, min, max, met, value) {
             Some(false) => missed += 1,
             None => unknown += 1,
             Some(true) => {}
@@ -1071,3 +1055,20 @@ criterion_group! {
     targets = benches
 }
 criterion_main!(scale);
+
+/// The raw baselines' rule for one trait, written once: met (Some(true)), missed (Some(false)) or unknown (None)
+/// from a record's freshness, the trait's bounds and the record's flag or value.
+fn raw_status(
+    fresh: bool,
+    min: Option<f64>,
+    max: Option<f64>,
+    met: Option<i64>,
+    value: Option<f64>,
+) -> Option<bool> {
+    match (fresh, min.is_some() || max.is_some(), met, value) {
+        (false, _, _, _) => None,
+        (true, false, Some(m), _) => Some(m == 1),
+        (true, true, _, Some(v)) => Some(min.is_none_or(|m| v >= m) && max.is_none_or(|m| v <= m)),
+        _ => None,
+    }
+}
