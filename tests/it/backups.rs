@@ -5,7 +5,7 @@
 //! the live database.
 
 use crate::support::db::{both_backends, Db, TestDb};
-use crate::support::{utc, TestApp};
+use crate::support::{partnerfit, utc, TestApp};
 use partnerfit::store::Store;
 use serde_json::Value;
 use std::collections::BTreeSet;
@@ -44,26 +44,19 @@ async fn run(mut cmd: Command) {
 
 /// `partnerfit --database URL --workspace local digest weekly --week 2026-W47 --json`.
 fn weekly_digest(url: &str) -> Value {
-    let out = Command::new(env!("CARGO_BIN_EXE_partnerfit"))
-        .args([
-            "--database",
-            url,
+    let out = partnerfit(
+        url,
+        &[
             "--workspace",
             "local",
             "digest",
             "weekly",
-        ])
-        .args(["--week", "2026-W47", "--json"])
-        .env_remove("PARTNERFIT_DATABASE_URL")
-        .env_remove("PARTNERFIT_CONFIG")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+            "--week",
+            "2026-W47",
+            "--json",
+        ],
     );
-    serde_json::from_slice(&out.stdout).unwrap()
+    serde_json::from_str(&out).unwrap()
 }
 
 async fn a_backup_taken_while_interactions_write_restores_every_acknowledged_write(db: Db) {

@@ -5,10 +5,10 @@
 //! SQLite and PostgreSQL. A migration without a fixture fails `every_migration_has_a_fixture`.
 
 use crate::support::db::{both_backends, Db, TestDb};
+use crate::support::partnerfit;
 use partnerfit::store::Store;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 fn backend_dir(db: Db) -> &'static str {
     match db {
@@ -83,24 +83,6 @@ async fn row_counts(store: &Store, db: Db) -> Vec<(String, i64)> {
         counts.push((t, n));
     }
     counts
-}
-
-/// `partnerfit --database URL ARGS…`: its stdout, after checking it exited 0.
-fn partnerfit(url: &str, args: &[&str]) -> String {
-    let out = Command::new(env!("CARGO_BIN_EXE_partnerfit"))
-        .arg("--database")
-        .arg(url)
-        .args(args)
-        .env_remove("PARTNERFIT_DATABASE_URL")
-        .env_remove("PARTNERFIT_CONFIG")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "partnerfit {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
 }
 
 fn digest(url: &str, args: &[&str]) -> Value {

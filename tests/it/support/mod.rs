@@ -115,3 +115,21 @@ pub mod scenario;
 pub mod slack_bot;
 
 pub use db::{Db, TestDb};
+
+/// `partnerfit --database URL ARGS…`: its stdout, after checking it exited 0.
+pub fn partnerfit(url: &str, args: &[&str]) -> String {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_partnerfit"))
+        .arg("--database")
+        .arg(url)
+        .args(args)
+        .env_remove("PARTNERFIT_DATABASE_URL")
+        .env_remove("PARTNERFIT_CONFIG")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "partnerfit {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
