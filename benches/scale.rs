@@ -61,11 +61,73 @@ fn wanted(label: &str) -> bool {
     filter().is_none_or(|f| label.contains(&f))
 }
 
+/// Every benchmark this file can run (`backend/name`): a name filter after `--` must match one of them.
+const BENCHMARKS: &[&str] = &[
+    "sqlite/screen_one",
+    "sqlite/screen_as_of",
+    "sqlite/autocomplete",
+    "sqlite/screen_unknown",
+    "sqlite/suggest_full_scan",
+    "sqlite/suggest_index",
+    "sqlite/record_evidence",
+    "sqlite/weekly_digest",
+    "sqlite/quarterly_recheck",
+    "sqlite/roster_export",
+    "sqlite/import_evidence_100k",
+    "sqlite_raw/screen_one",
+    "sqlite_raw/screen_as_of",
+    "sqlite_raw/autocomplete",
+    "sqlite_raw/record_evidence",
+    "sqlite_raw/weekly_digest",
+    "sqlite_raw/quarterly_recheck",
+    "sqlite_raw/roster_export",
+    "sqlite_raw/import_evidence_100k",
+    "postgres/screen_one",
+    "postgres/screen_as_of",
+    "postgres/autocomplete",
+    "postgres/screen_unknown",
+    "postgres/suggest_full_scan",
+    "postgres/suggest_index",
+    "postgres/record_evidence",
+    "postgres/weekly_digest",
+    "postgres/quarterly_recheck",
+    "postgres/roster_export",
+    "postgres/import_evidence_100k",
+    "postgres_raw/screen_one",
+];
+
+/// Stop with one line (exit 2) when the arguments cannot be run: a size that is not a whole number from 1 to
+/// 1,000,000, or a name filter that matches no benchmark (it would generate the data set and measure nothing).
+fn check_arguments() {
+    if let Err(e) = partners_checked() {
+        eprintln!("scale: PARTNERFIT_BENCH_PARTNERS: {e}");
+        std::process::exit(2);
+    }
+    if let Some(f) = filter() {
+        if !BENCHMARKS.iter().any(|b| b.contains(&f)) {
+            eprintln!(
+                "scale: no benchmark matches `{f}`; the benchmarks are: {}",
+                BENCHMARKS.join(", ")
+            );
+            std::process::exit(2);
+        }
+    }
+}
+
+/// The size asked for in `PARTNERFIT_BENCH_PARTNERS` (default 10000), checked.
+fn partners_checked() -> Result<usize, partnerfit::generate::SizeError> {
+    match std::env::var("PARTNERFIT_BENCH_PARTNERS") {
+        Ok(v) => partnerfit::generate::parse_partners(&v),
+        Err(std::env::VarError::NotPresent) => Ok(10_000),
+        Err(std::env::VarError::NotUnicode(v)) => Err(partnerfit::generate::SizeError(
+            v.to_string_lossy().into_owned(),
+        )),
+    }
+}
+
+/// The size (checked by [`check_arguments`] before anything runs).
 fn partners() -> usize {
-    std::env::var("PARTNERFIT_BENCH_PARTNERS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(10_000)
+    partners_checked().unwrap_or(10_000)
 }
 
 fn today() -> NaiveDate {
@@ -92,7 +154,18 @@ fn sqlite_master(rt: &Runtime) -> PathBuf {
             .await
             .expect("open the bench database");
         let started = Instant::now();
-        let counts = generate(&store, &spec()).await.expect("generate");
+        let counts = match generate(&store, &spec()).await {
+            Ok(counts) => counts,
+            Err(e) => {
+                // Nothing half-written is left behind: the file is removed with its WAL.
+                store.close().await;
+                for suffix in ["", "-wal", "-shm"] {
+                    let _ = std::fs::remove_file(format!("{}{suffix}", tmp.display()));
+                }
+                eprintln!("scale: the data set was not generated (nothing kept): {e}");
+                std::process::exit(1);
+            }
+        };
         eprintln!(
             "generated {counts} in {:.1} s",
             started.elapsed().as_secs_f64()
@@ -1003,6 +1076,7 @@ async fn drop_postgres_database(base: &str, db: &str) {
 }
 
 fn benches(c: &mut Criterion) {
+    check_arguments();
     let rt = Runtime::new().expect("tokio runtime");
     let master = sqlite_master(&rt);
     let dir = tempfile::tempdir().expect("tempdir");

@@ -190,8 +190,8 @@ pub struct HelpArgs {
 
 #[derive(Debug, Clone, Args)]
 pub struct GenerateArgs {
-    /// How many partners, across the four types
-    #[arg(long, default_value_t = 10_000)]
+    /// How many partners, across the four types: 1 to 1,000,000
+    #[arg(long, default_value_t = 10_000, value_parser = parse_partners)]
     pub partners: usize,
     /// The random seed: the same seed, size and end date give the same rows
     #[arg(long, default_value_t = 1)]
@@ -203,6 +203,10 @@ pub struct GenerateArgs {
     pub place: Place,
     #[command(flatten)]
     pub workspace: WorkspaceOpt,
+}
+
+fn parse_partners(s: &str) -> Result<usize, String> {
+    crate::generate::parse_partners(s).map_err(|e| e.to_string())
 }
 
 fn parse_day(s: &str) -> Result<chrono::NaiveDate, String> {

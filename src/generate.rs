@@ -1,8 +1,9 @@
 //! A deterministic workspace of a given size, for benchmarks and for anyone who wants to see the bot at scale:
 //! four profiles of five traits, `partners` partners across the four types, ten evidence records per partner
 //! per trait over two years, weekly hours and spend of every signed partner for 104 weeks, and outcomes for 8
-//! quarters. Everything is written through the store (its bulk-import transaction), and the same seed, size and
-//! end date always give the same rows. Used by `partnerfit generate` (a hidden subcommand) and the benches.
+//! quarters. Everything is written in one transaction of the store (its bulk-import transaction): a failure
+//! (a full disk, a database too small) leaves nothing of the workspace behind. The same seed, size and end
+//! date always give the same rows; a size outside 1 to [`MAX_PARTNERS`] is refused before anything is opened. Used by `partnerfit generate` (a hidden subcommand) and the benches.
 //! [`demo`] is its small sibling: the hand-made sample team of `partnerfit demo`.
 
 pub mod demo;
@@ -28,6 +29,37 @@ pub struct Spec {
     pub seed: u64,
     /// The last day of the generated history ("today" of the data set).
     pub until: NaiveDate,
+}
+
+/// The largest size the generator takes: a million partners is about 13 GB of SQLite and hours of writing.
+pub const MAX_PARTNERS: usize = 1_000_000;
+
+/// Why nothing was generated.
+#[derive(Debug, thiserror::Error)]
+pub enum GenerateError {
+    /// The size is outside 1 to [`MAX_PARTNERS`].
+    #[error("{0}")]
+    Size(SizeError),
+    /// The workspace already holds profiles, partners or schedules.
+    #[error("workspace `{0}` already has data: generate into a new database or another workspace")]
+    HoldsData(String),
+    /// The store failed (a full disk, for one); the transaction was rolled back.
+    #[error("{0}")]
+    Store(#[from] StoreError),
+}
+
+/// A generator size that is not a whole number from 1 to [`MAX_PARTNERS`], with what was given.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the number of partners must be a whole number from 1 to 1,000,000, not `{0}`")]
+pub struct SizeError(pub String);
+
+/// Check a number of partners given as text (the command line's `--partners`, the benches'
+/// `PARTNERFIT_BENCH_PARTNERS`): a whole number from 1 to [`MAX_PARTNERS`].
+pub fn parse_partners(text: &str) -> Result<usize, SizeError> {
+    match text.trim().parse::<usize>() {
+        Ok(n) if (1..=MAX_PARTNERS).contains(&n) => Ok(n),
+        _ => Err(SizeError(text.to_string())),
+    }
 }
 
 /// How many rows were written.
@@ -168,20 +200,30 @@ fn observation(kind: &TraitKind, rng: &mut StdRng) -> Observation {
     }
 }
 
-/// Write the workspace described by `spec`. The workspace must have no profiles or partners yet.
+/// Write the workspace described by `spec`, all of it or (on any failure) nothing. The workspace must hold no
+/// profiles, partners or schedules yet, and the size must be from 1 to [`MAX_PARTNERS`].
 #[tracing::instrument(skip_all)]
-pub async fn generate(store: &Store, spec: &Spec) -> Result<Counts, StoreError> {
+pub async fn generate(store: &Store, spec: &Spec) -> Result<Counts, GenerateError> {
+    if !(1..=MAX_PARTNERS).contains(&spec.partners) {
+        return Err(GenerateError::Size(SizeError(spec.partners.to_string())));
+    }
     let mut rng = StdRng::seed_from_u64(spec.seed);
     let ws = spec.workspace.as_str();
     let now = at_noon(spec.until);
     let created = at_noon(spec.until - Duration::days(HISTORY_DAYS + 1));
-    store.ensure_workspace(ws).await?;
+    // One transaction for everything, the workspace's settings row included: dropping it (on `?`) rolls back.
+    let mut tx = store.begin_import().await?;
+    if tx.holds_data(ws).await? {
+        tx.rollback().await?;
+        return Err(GenerateError::HoldsData(ws.to_string()));
+    }
+    tx.ensure_workspace(ws).await?;
     let mut counts = Counts::default();
 
     // Profiles and their traits, in type order.
     let mut traits: HashMap<PartnerType, Vec<(i64, TraitKind)>> = HashMap::new();
     for &ty in PartnerType::ALL {
-        let id = store
+        let id = tx
             .create_profile(
                 ws,
                 ty,
@@ -194,14 +236,13 @@ pub async fn generate(store: &Store, spec: &Spec) -> Result<Counts, StoreError> 
         counts.profiles += 1;
         let mut ids = Vec::new();
         for t in traits_of(ty) {
-            let (tid, _) = store.add_trait(ws, id, &t, WHO, created).await?;
+            let tid = tx.add_trait(ws, id, &t, WHO, created).await?;
             ids.push((tid, t.kind));
             counts.traits += 1;
         }
         traits.insert(ty, ids);
     }
 
-    let mut tx = store.begin_import().await?;
     let partners = (0..spec.partners)
         .map(|i| new_partner(i, spec, &mut rng))
         .collect::<Result<Vec<_>, _>>()?;

@@ -45,21 +45,10 @@ fn shell_word(ws: &str) -> String {
     }
 }
 
-/// `partnerfit generate`: refuse a workspace that already has partners, then write the data set.
+/// `partnerfit generate`: write the data set into an empty workspace, all of it or nothing. A workspace that
+/// holds data is refused (exit 2); a failed write (a full disk) says that nothing was written.
 pub async fn generate(store: &Store, ws: &str, args: &GenerateArgs) -> Result<(), Fatal> {
-    use crate::generate::{generate, Spec};
-    let existing = store.partner_names(ws).await.map_err(anyhow::Error::from)?;
-    if !existing.is_empty()
-        || !store
-            .active_profiles(ws)
-            .await
-            .map_err(anyhow::Error::from)?
-            .is_empty()
-    {
-        return Err(Fatal::Config(ConfigError(format!(
-            "workspace `{ws}` already has data: generate into a new database or another --workspace"
-        ))));
-    }
+    use crate::generate::{generate, GenerateError, Spec};
     let spec = Spec {
         workspace: ws.to_string(),
         partners: args.partners,
@@ -69,7 +58,17 @@ pub async fn generate(store: &Store, ws: &str, args: &GenerateArgs) -> Result<()
             .unwrap_or_else(|| chrono::Utc::now().date_naive()),
     };
     let started = std::time::Instant::now();
-    let counts = generate(store, &spec).await.map_err(anyhow::Error::from)?;
+    let counts = match generate(store, &spec).await {
+        Ok(counts) => counts,
+        Err(e @ (GenerateError::Size(_) | GenerateError::HoldsData(_))) => {
+            return Err(Fatal::Config(ConfigError(e.to_string())))
+        }
+        Err(GenerateError::Store(e)) => {
+            return Err(Fatal::Other(anyhow::anyhow!(
+                "nothing was generated (the workspace was left as it was): {e}"
+            )))
+        }
+    };
     eprintln!(
         "generated workspace `{ws}` in {:.1} s: {counts}",
         started.elapsed().as_secs_f64()
