@@ -2,9 +2,15 @@
 //! partners at once (digests, roster lists, exports). It is brought up to date before every use with two
 //! index lookups: new records are appended and new retractions flagged, so it is never stale — also when
 //! other processes write to the same database.
+//!
+//! A workspace not used for [`IDLE_EVICTION`] (15 minutes, by the app's clock) is dropped, so a process
+//! that posted a thousand servers' digests at once gives the memory back instead of holding every copy for
+//! ever; the next use reads the workspace again (one query, the same answers).
 
+use super::Clock;
 use crate::domain::evidence::CompactEvidence;
 use crate::store::{EvidenceVersion, Store, StoreError};
+use chrono::{DateTime, Utc};
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use tokio::sync::{OwnedRwLockReadGuard, RwLock};
@@ -47,18 +53,58 @@ impl WorkspaceEvidence {
     }
 }
 
-/// The copies of every workspace this process has screened.
-#[derive(Debug, Default)]
+/// How long a workspace's copy is kept after its last use: a digest, roster list or export of a workspace
+/// idle longer than this reads its evidence again. Fixed, not configured: long enough that a team at work
+/// keeps its copy between commands, short enough that a fan-out's copies are gone a quarter of an hour later.
+pub const IDLE_EVICTION: chrono::Duration = chrono::Duration::minutes(15);
+
+/// One workspace's copy and when it was last used.
+#[derive(Debug)]
+struct Slot {
+    evidence: Arc<RwLock<WorkspaceEvidence>>,
+    used: DateTime<Utc>,
+}
+
+/// The copies of the workspaces this process has screened within [`IDLE_EVICTION`].
+#[derive(Debug)]
 pub struct EvidenceCache {
-    workspaces: Mutex<HashMap<String, Arc<RwLock<WorkspaceEvidence>>>>,
+    clock: Arc<dyn Clock>,
+    workspaces: Mutex<HashMap<String, Slot>>,
 }
 
 impl EvidenceCache {
-    /// How many records are held, over every workspace (one being brought up to date is left out).
+    /// An empty cache whose idle time is measured by `clock`.
+    pub fn new(clock: Arc<dyn Clock>) -> EvidenceCache {
+        EvidenceCache {
+            clock,
+            workspaces: Mutex::default(),
+        }
+    }
+
+    /// Drop the copies of workspaces not used for more than [`IDLE_EVICTION`] (a copy in use stays with its
+    /// user until it is done). Called on every use and by [`EvidenceCache::records`], so an idle process
+    /// that is scraped for metrics frees its memory too.
+    pub fn evict_idle(&self) {
+        let now = self.clock.now();
+        let mut map = self.workspaces.lock().unwrap_or_else(|p| p.into_inner());
+        map.retain(|_, s| now - s.used <= IDLE_EVICTION);
+    }
+
+    /// How many workspaces have a copy.
+    pub fn workspaces(&self) -> usize {
+        self.workspaces
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .len()
+    }
+
+    /// How many records are held, over every workspace (one being brought up to date is left out), after
+    /// dropping the idle ones.
     pub fn records(&self) -> usize {
+        self.evict_idle();
         let slots: Vec<_> = {
             let map = self.workspaces.lock().unwrap_or_else(|p| p.into_inner());
-            map.values().cloned().collect()
+            map.values().map(|s| s.evidence.clone()).collect()
         };
         slots
             .iter()
@@ -74,8 +120,15 @@ impl EvidenceCache {
         ws: &str,
     ) -> Result<OwnedRwLockReadGuard<WorkspaceEvidence>, StoreError> {
         let slot = {
+            let now = self.clock.now();
             let mut map = self.workspaces.lock().unwrap_or_else(|p| p.into_inner());
-            map.entry(ws.to_string()).or_default().clone()
+            map.retain(|_, s| now - s.used <= IDLE_EVICTION);
+            let s = map.entry(ws.to_string()).or_insert_with(|| Slot {
+                evidence: Arc::default(),
+                used: now,
+            });
+            s.used = now;
+            s.evidence.clone()
         };
         let version = store.evidence_version(ws).await?;
         {

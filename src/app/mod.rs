@@ -169,12 +169,12 @@ impl App {
     pub fn new(store: Store, clock: Arc<dyn Clock>) -> App {
         App {
             store,
-            clock,
             chat: None,
             schedules_changed: Arc::new(tokio::sync::Notify::new()),
-            evidence: Arc::new(evidence_cache::EvidenceCache::default()),
-            names: Arc::default(),
+            evidence: Arc::new(evidence_cache::EvidenceCache::new(clock.clone())),
+            names: Arc::new(name_index::NameCache::new(clock.clone())),
             timezones: Arc::default(),
+            clock,
         }
     }
 

@@ -20,10 +20,16 @@
 //! same way: no edit changes more than one character of the longer key, so a name with more than the typo
 //! bound of characters not in common is no typo of it. Property tests compare both with the full scan on
 //! random rosters.
+//!
+//! A workspace not searched for [`IDLE_EVICTION`] (15 minutes, the evidence cache's idle time) is dropped,
+//! so the names of a thousand servers are not held for ever; the next search reads them again.
 
+pub use super::evidence_cache::IDLE_EVICTION;
 use super::lookup::{similarity_of_keys, SUGGEST_AT};
+use super::Clock;
 use crate::domain::{name_key, names};
 use crate::store::{Store, StoreError};
+use chrono::{DateTime, Utc};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
@@ -254,22 +260,45 @@ impl Query {
     }
 }
 
-/// The name indexes of every workspace this process has searched.
-#[derive(Debug, Default)]
+/// The name indexes of the workspaces this process has searched within [`IDLE_EVICTION`], each with the
+/// time of its last use.
+#[derive(Debug)]
 pub struct NameCache {
-    workspaces: Mutex<HashMap<String, Arc<NameIndex>>>,
+    clock: Arc<dyn Clock>,
+    workspaces: Mutex<HashMap<String, Held>>,
 }
 
+/// A workspace's index and the time of its last use.
+type Held = (Arc<NameIndex>, DateTime<Utc>);
+
 impl NameCache {
+    /// An empty cache whose idle time is measured by `clock`.
+    pub fn new(clock: Arc<dyn Clock>) -> NameCache {
+        NameCache {
+            clock,
+            workspaces: Mutex::default(),
+        }
+    }
+
+    /// Drop the indexes of workspaces not searched for more than [`IDLE_EVICTION`].
+    pub fn evict_idle(&self) {
+        let now = self.clock.now();
+        let mut map = self.workspaces.lock().unwrap_or_else(|p| p.into_inner());
+        map.retain(|_, (_, used)| now - *used <= IDLE_EVICTION);
+    }
+
     /// The workspace's names, current as of this call (one statement: the version, and the names only when
     /// they changed since this process last read them).
     pub async fn get(&self, store: &Store, ws: &str) -> Result<Arc<NameIndex>, StoreError> {
-        let held = self
-            .workspaces
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .get(ws)
-            .cloned();
+        let now = self.clock.now();
+        let held = {
+            let mut map = self.workspaces.lock().unwrap_or_else(|p| p.into_inner());
+            map.retain(|_, (_, used)| now - *used <= IDLE_EVICTION);
+            map.get_mut(ws).map(|(index, used)| {
+                *used = now;
+                index.clone()
+            })
+        };
         let (version, names) = store
             .partner_names_since(ws, held.as_ref().map(|i| i.version))
             .await?;
@@ -285,18 +314,19 @@ impl NameCache {
         let mut map = self.workspaces.lock().unwrap_or_else(|p| p.into_inner());
         // Another task may have read a newer version meanwhile: keep the newest.
         match map.get(ws) {
-            Some(there) if there.version > index.version => {}
+            Some((there, _)) if there.version > index.version => {}
             _ => {
-                map.insert(ws.to_string(), index.clone());
+                map.insert(ws.to_string(), (index.clone(), now));
             }
         }
         Ok(index)
     }
 
-    /// How many names are held, over every workspace.
+    /// How many names are held, over every workspace, after dropping the idle ones.
     pub fn names(&self) -> usize {
+        self.evict_idle();
         let map = self.workspaces.lock().unwrap_or_else(|p| p.into_inner());
-        map.values().map(|i| i.len()).sum()
+        map.values().map(|(i, _)| i.len()).sum()
     }
 }
 

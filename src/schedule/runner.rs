@@ -91,6 +91,10 @@ impl Scheduler {
                     true
                 }
             };
+            // Workspaces whose copies no command used for a while give their memory back, also in a
+            // process nobody scrapes (the scheduler wakes at least every max_sleep).
+            self.app.evidence.evict_idle();
+            self.app.names.evict_idle();
             let mut wait = self.until_next().await;
             if failed {
                 // e.g. the database is away: check again soon, so nothing is late once it is back.

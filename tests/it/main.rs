@@ -4,6 +4,7 @@ mod support;
 
 mod architecture;
 mod backups;
+mod cache_eviction;
 mod charts;
 mod cli;
 mod console;
