@@ -422,8 +422,12 @@ impl Store {
                 (url.to_string(), Some(conn))
             }
         };
+        // Each connection to `sqlite::memory:` opens its own empty database: an in-memory store is one
+        // connection, kept for the life of the pool (closing it would drop the data).
+        let in_memory = backend == Backend::Sqlite && url.contains(":memory:");
         let options = AnyPoolOptions::new()
             .max_connections(match backend {
+                Backend::Sqlite if in_memory => 1,
                 Backend::Sqlite => 4,
                 Backend::Postgres => 8,
             })
@@ -431,6 +435,14 @@ impl Store {
                 Backend::Sqlite => Duration::from_secs(10),
                 Backend::Postgres => PG_ACQUIRE_TIMEOUT,
             });
+        let options = if in_memory {
+            options
+                .min_connections(1)
+                .idle_timeout(None)
+                .max_lifetime(None)
+        } else {
+            options
+        };
         let options = if backend == Backend::Sqlite {
             // An embedded connection cannot drop the way a network one can: no check on every hand-out.
             options
@@ -446,7 +458,7 @@ impl Store {
                 .fetch_optional(&pool)
                 .await?;
         }
-        let kept = if !url.contains(":memory:") {
+        let kept = if !in_memory {
             let conn = match checked {
                 Some(conn) => conn,
                 None => KeptConn::connect(&url).await?,

@@ -376,3 +376,51 @@ async fn postgres_over_tls() {
     assert_eq!(s.partner_names(WS).await.unwrap().len(), 1);
     s.close().await;
 }
+
+/// `sqlite::memory:` is one database for the whole process: each pooled connection to it would open its own
+/// empty one (the migrations' tables missing on the next connection), so the store keeps a single connection.
+/// Writes, a transaction and twenty questions at once all see the same data.
+#[tokio::test]
+async fn an_in_memory_database_is_one_database() {
+    let store = Store::open("sqlite::memory:")
+        .await
+        .unwrap_or_else(|e| panic!("sqlite::memory: {e}"));
+    let clock = crate::support::TestClock::at(utc(2026, 3, 2, 9, 0));
+    let app = partnerfit::app::App::new(store, clock);
+    let ctx = partnerfit::app::Ctx {
+        workspace: "local".into(),
+        user: "ana".into(),
+        role: partnerfit::domain::Role::Lead,
+        channel_id: None,
+    };
+    let run = |line: &'static str| {
+        let (app, ctx) = (app.clone(), ctx.clone());
+        async move {
+            let out = partnerfit::console::handle_line(&app, &ctx, line)
+                .await
+                .map(|o| o.to_json())
+                .unwrap_or_default();
+            assert_eq!(out["ok"], true, "{line} -> {out}");
+            out["reply"].clone()
+        }
+    };
+    run(r#"/profile create type:reseller name:"Resellers" joint_solution:"bundled""#).await;
+    run(r#"/profile trait add type:reseller name:"Deal registration" verify_by:"CRM""#).await;
+    run(r#"/profile trait add type:reseller name:"Named champion" verify_by:"call""#).await;
+    run(r#"/partner add name:"Acme" type:reseller"#).await;
+    run(r#"/evidence add partner:"Acme" trait:"Deal registration" met:yes observed:2026-03-01 source:"crm""#)
+        .await;
+    let answers =
+        futures::future::join_all((0..20).map(|_| run(r#"/screen partner:"Acme""#))).await;
+    for screen in &answers {
+        let statuses: Vec<&str> = screen["traits"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["status"].as_str().unwrap())
+            .collect();
+        assert_eq!(statuses, ["met", "unknown"], "{screen}");
+    }
+    let list = run("/partner list").await;
+    assert_eq!(list["partners"].as_array().map(Vec::len), Some(1), "{list}");
+}
