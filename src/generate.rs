@@ -200,10 +200,37 @@ fn observation(kind: &TraitKind, rng: &mut StdRng) -> Observation {
     }
 }
 
+/// How much history each partner gets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Depth {
+    /// Evidence records per partner per trait.
+    pub evidence_per_trait: usize,
+    /// Weeks of allocations per signed partner, up to the end date.
+    pub weeks: i64,
+}
+
+impl Depth {
+    /// What `partnerfit generate` writes: [`EVIDENCE_PER_TRAIT`] records and [`WEEKS`] weeks.
+    pub const FULL: Depth = Depth {
+        evidence_per_trait: EVIDENCE_PER_TRAIT,
+        weeks: WEEKS,
+    };
+}
+
 /// Write the workspace described by `spec`, all of it or (on any failure) nothing. The workspace must hold no
 /// profiles, partners or schedules yet, and the size must be from 1 to [`MAX_PARTNERS`].
-#[tracing::instrument(skip_all)]
 pub async fn generate(store: &Store, spec: &Spec) -> Result<Counts, GenerateError> {
+    generate_with(store, spec, Depth::FULL).await
+}
+
+/// [`generate`] with less (or more) history per partner: many small workspaces written fast (the fan-out
+/// benchmark's thousand servers). The same seed, size, end date and depth always give the same rows.
+#[tracing::instrument(skip_all)]
+pub async fn generate_with(
+    store: &Store,
+    spec: &Spec,
+    depth: Depth,
+) -> Result<Counts, GenerateError> {
     if !(1..=MAX_PARTNERS).contains(&spec.partners) {
         return Err(GenerateError::Size(SizeError(spec.partners.to_string())));
     }
@@ -252,14 +279,14 @@ pub async fn generate(store: &Store, spec: &Spec) -> Result<Counts, GenerateErro
     counts.partners = partners.len();
     let stored = tx.partners(ws).await?;
 
-    let first_week = Week::containing(spec.until).plus(-WEEKS);
+    let first_week = Week::containing(spec.until).plus(-depth.weeks);
     let last_quarter = Quarter::containing(spec.until).prev();
     let mut evidence = Vec::with_capacity(BATCH);
     let mut allocations = Vec::with_capacity(BATCH);
     let mut outcomes = Vec::with_capacity(BATCH);
     for p in &stored {
         for (trait_id, kind) in traits.get(&p.partner_type).into_iter().flatten() {
-            for _ in 0..EVIDENCE_PER_TRAIT {
+            for _ in 0..depth.evidence_per_trait {
                 let age = rng.random_range(0..HISTORY_DAYS);
                 evidence.push(NewEvidence {
                     partner_id: p.id,
@@ -280,7 +307,7 @@ pub async fn generate(store: &Store, spec: &Spec) -> Result<Counts, GenerateErro
             continue;
         }
         counts.signed += 1;
-        for w in 0..WEEKS {
+        for w in 0..depth.weeks {
             allocations.push(NewAllocation {
                 partner_id: p.id,
                 week: first_week.plus(w),

@@ -1,6 +1,8 @@
 //! [`Chat`] on Discord: checking the bot's permissions in a channel (from the cache, or over REST when the cache
-//! does not hold the server), and posting digests.
+//! does not hold the server), and posting digests. Digests are posted, and a channel the cache does not hold is
+//! read, within Discord's rate limits kept by [`super::ratelimit`].
 
+use super::ratelimit::{self, number_attachments, Body};
 use super::render::{attachments, clip, embed, mentions};
 use crate::app::chat::{Chat, Post, PostError};
 use serenity::all::{Cache, Channel, ChannelId, CreateMessage, GuildId, Http, Nonce, Permissions};
@@ -139,12 +141,18 @@ impl Chat for DiscordChat {
         {
             return Ok(());
         }
-        match self.http.get_channel(channel).await {
+        let path = format!("/channels/{channel}");
+        let route = format!("GET {path}");
+        let json =
+            ratelimit::request(&self.http, reqwest::Method::GET, &path, &route, Body::None).await?;
+        match serde_json::from_value::<Channel>(json) {
             Ok(Channel::Guild(gc)) if gc.guild_id == guild => Ok(()),
             Ok(_) => Err(PostError::Forbidden(
                 "that channel is not in this server".into(),
             )),
-            Err(e) => Err(classify(&e)),
+            Err(e) => Err(PostError::Transient(format!(
+                "Discord's description of the channel did not read: {e}"
+            ))),
         }
     }
 
@@ -152,9 +160,10 @@ impl Chat for DiscordChat {
         let c = parse_id(channel_id)
             .ok_or_else(|| PostError::Forbidden(format!("`{channel_id}` is not a channel id")))?;
         let (content, allowed) = mentions(post.card);
+        let files = attachments(&post.card.files);
         let mut msg = CreateMessage::new()
             .embed(embed(post.card, 0))
-            .add_files(attachments(&post.card.files));
+            .add_files(files.clone());
         if let Some(c) = content {
             msg = msg.content(c);
         }
@@ -162,10 +171,22 @@ impl Chat for DiscordChat {
             msg = msg.nonce(Nonce::String(clip(n, 25))).enforce_nonce(true);
         }
         let msg = msg.allowed_mentions(allowed);
-        ChannelId::new(c)
-            .send_message(&self.http, msg)
-            .await
-            .map(|m| m.id.to_string())
-            .map_err(|e| classify(&e))
+        // serenity builds the message; it is sent here, within the rate limits (see `ratelimit`).
+        let mut payload = serde_json::to_value(&msg)
+            .map_err(|e| PostError::Transient(format!("the message did not serialize: {e}")))?;
+        number_attachments(&mut payload);
+        let body = if files.is_empty() {
+            Body::Json(payload)
+        } else {
+            Body::Multipart(payload, files)
+        };
+        let path = format!("/channels/{c}/messages");
+        let route = format!("POST {path}");
+        let sent =
+            ratelimit::request(&self.http, reqwest::Method::POST, &path, &route, body).await?;
+        sent.get("id")
+            .and_then(|v| v.as_str())
+            .map(str::to_string)
+            .ok_or_else(|| PostError::Transient("Discord's answer carried no message id".into()))
     }
 }

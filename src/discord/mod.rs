@@ -7,6 +7,7 @@ pub mod chat;
 pub mod handler;
 mod observe;
 pub mod preflight;
+pub mod ratelimit;
 pub mod register;
 pub mod render;
 

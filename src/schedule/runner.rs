@@ -2,17 +2,22 @@
 //! the database before posting, so a period is posted exactly once — across restarts, crashes between claim
 //! and post (the claim's lease expires and the run is retried), and several bot processes. After downtime only
 //! the latest missed period of each digest is posted, marked late.
+//!
+//! Many digests due at once (a thousand servers' Monday 09:00) are handled [`IN_FLIGHT`] at a time, each claimed
+//! on its own, so several processes share them; their charts are drawn on blocking threads, as many at a time as
+//! the machine has cores, so drawing neither stalls the runtime nor waits behind posting.
 
 use super::cron_expr::CronExpr;
 use super::{period_of, LATE_AFTER};
 use crate::app::card::Render;
-use crate::app::card::{Card, Tone};
+use crate::app::card::{Card, FileOut, Tone};
 use crate::app::chat::{Chat, Platform, Post, PostError};
 use crate::app::digest::{self, quarterly_chart, weekly_chart};
 use crate::app::{App, AppError, Settings};
 use crate::domain::{DigestKind, Quarter, Week};
 use crate::store::{Claim, PendingRun, ScheduleRow};
 use chrono::{DateTime, Utc};
+use futures_util::StreamExt;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -47,6 +52,8 @@ const RETRY_AFTER: chrono::Duration = chrono::Duration::seconds(30);
 const RETRY_SOON: Duration = Duration::from_secs(2);
 /// The longest pause between attempts to record a post while the database is away.
 const RECORD_RETRY_MAX: Duration = Duration::from_secs(1);
+/// Digests of one tick claimed, rendered and posted at the same time (the chat's rate limits pace the posts).
+pub const IN_FLIGHT: usize = 32;
 
 /// Posts scheduled digests through [`Chat`].
 #[derive(Debug, Clone)]
@@ -57,6 +64,8 @@ pub struct Scheduler {
     instance: String,
     lease: chrono::Duration,
     max_sleep: Duration,
+    /// Charts being drawn at once: one per core.
+    drawing: Arc<tokio::sync::Semaphore>,
 }
 
 impl Scheduler {
@@ -73,6 +82,9 @@ impl Scheduler {
             instance,
             lease: chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::seconds(120)),
             max_sleep,
+            drawing: Arc::new(tokio::sync::Semaphore::new(
+                std::thread::available_parallelism().map_or(2, |n| n.get()),
+            )),
         }
     }
 
@@ -205,9 +217,23 @@ impl Scheduler {
                 reports.push(self.posted(&s, &run.period, late, run.fire_at).await?);
             }
         }
-        let schedules = self.app.store.active_schedules().await?;
-        for s in schedules.into_iter().filter(|s| self.mine(&s.workspace_id)) {
-            if let Some(r) = self.due(&s, now).await? {
+        let schedules: Vec<ScheduleRow> = self
+            .app
+            .store
+            .active_schedules()
+            .await?
+            .into_iter()
+            .filter(|s| self.mine(&s.workspace_id))
+            .collect();
+        // Each schedule claims its own period, so running several at once posts each exactly once still; the
+        // reports keep the schedules' order.
+        let results: Vec<_> = futures_util::stream::iter(schedules)
+            .map(|s| async move { self.due(&s, now).await })
+            .buffered(IN_FLIGHT)
+            .collect()
+            .await;
+        for r in results {
+            if let Some(r) = r? {
                 reports.push(r);
             }
         }
@@ -441,7 +467,8 @@ impl Scheduler {
                 let mut d = digest::weekly(&self.app, ws, settings, week).await?;
                 d.late = late;
                 let mut card = d.card();
-                card.files.push(weekly_chart(&d)?);
+                let (chart, _) = self.draw(d, weekly_chart).await?;
+                card.files.push(chart);
                 Ok((card, None))
             }
             DigestKind::Quarterly => {
@@ -449,10 +476,28 @@ impl Scheduler {
                 let mut d = digest::quarterly(&self.app, ws, settings, quarter).await?;
                 d.late = late;
                 let mut card = d.card();
-                card.files.push(quarterly_chart(&d)?);
+                let (chart, d) = self.draw(d, quarterly_chart).await?;
+                card.files.push(chart);
                 Ok((card, Some(d)))
             }
         }
+    }
+
+    /// Draw a digest's chart on a blocking thread, at most one per core at a time; the digest comes back with it.
+    async fn draw<D, F>(&self, d: D, chart: F) -> Result<(FileOut, D), AppError>
+    where
+        D: Send + 'static,
+        F: FnOnce(&D) -> Result<FileOut, AppError> + Send + 'static,
+    {
+        let _turn = self
+            .drawing
+            .acquire()
+            .await
+            .map_err(|e| AppError::Internal(anyhow::anyhow!("chart drawing closed: {e}")))?;
+        let drawn = tokio::task::spawn_blocking(move || chart(&d).map(|c| (c, d)))
+            .await
+            .map_err(|e| AppError::Internal(anyhow::anyhow!("drawing a chart failed: {e}")))?;
+        drawn
     }
 
     /// Tell the channel where the schedule was set that a digest could not be posted.

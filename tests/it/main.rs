@@ -15,6 +15,7 @@ mod doctor;
 mod duplicates;
 mod durability;
 mod fake_selftest;
+mod fanout;
 mod first_run;
 mod fuzz;
 mod generate;

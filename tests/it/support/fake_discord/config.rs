@@ -118,6 +118,8 @@ pub struct FakeOptions {
     /// Send each dispatch to every session connected for the shard, as Discord does when two processes run
     /// the same shard. Off by default: the newest session gets it (a session being replaced gets nothing).
     pub every_session_of_a_shard: bool,
+    /// Discord's REST rate limits (global and per route, with their headers and 429s). Off by default.
+    pub rate_limits: Option<super::RateLimits>,
 }
 
 impl Default for FakeOptions {
@@ -128,6 +130,7 @@ impl Default for FakeOptions {
             dispatch_wait: Duration::from_secs(15),
             withheld_guilds: Vec::new(),
             every_session_of_a_shard: false,
+            rate_limits: None,
         }
     }
 }

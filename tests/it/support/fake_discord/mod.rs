@@ -19,7 +19,7 @@
 //! Where things are: `config` (what the fake serves), `gateway` (the WebSocket side and dispatches),
 //! `interactions` (sending what users do, reading what the bot answered), `rest` (request intake and
 //! routing) with `messages` and `commands` (the endpoints), `validation` (Discord's limits),
-//! `recorded` (the request log and injected REST faults), `objects` (JSON the fake describes itself
+//! `recorded` (the request log and injected REST faults), `ratelimit` (Discord's rate limits, opt-in), `objects` (JSON the fake describes itself
 //! with) and `payloads` (builders for what Discord sends the bot). This file holds the ids, the shared
 //! state and the server's start and stop.
 #![allow(dead_code)]
@@ -31,6 +31,7 @@ mod interactions;
 mod messages;
 mod objects;
 mod payloads;
+mod ratelimit;
 mod recorded;
 mod rest;
 pub mod served;
@@ -46,6 +47,7 @@ pub use {
         mention_message, modal_submit, select_menu, slash_command, slash_command_with_attachment,
         user_message, Invoker,
     },
+    ratelimit::{Early, RateLimits, Sent429},
     recorded::{Recorded, RecordedFile},
 };
 
@@ -252,11 +254,17 @@ struct Inner {
     identify_count: AtomicUsize,
     resume_count: AtomicUsize,
     server: Served,
+    /// The rate limits' counts (used when `opts.rate_limits` is set).
+    limiter: Mutex<ratelimit::Limiter>,
 }
 
 impl Inner {
     fn st(&self) -> MutexGuard<'_, St> {
         self.st.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn limiter(&self) -> MutexGuard<'_, ratelimit::Limiter> {
+        self.limiter.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     fn bump_gateway(&self) {
@@ -302,6 +310,7 @@ impl FakeDiscord {
             identify_count: AtomicUsize::new(0),
             resume_count: AtomicUsize::new(0),
             server: Served::default(),
+            limiter: Mutex::default(),
         });
         let app = Router::new()
             .route("/gateway", get(ws_handler))

@@ -214,7 +214,7 @@ pub(super) async fn rest_handler(State(inner): State<Arc<Inner>>, req: Request) 
     } else {
         match early {
             Some(r) => r,
-            None => route(&inner, &method, &path, &headers, &body, &files),
+            None => limited_route(&inner, &method, &path, &headers, &body, &files),
         }
     };
     record(
@@ -252,6 +252,30 @@ fn into_response(reply: Reply) -> Response {
         }
     }
     resp
+}
+
+/// `route`, within the rate limits when they are on: a request over them answers 429, and every answer of
+/// a limited route carries its bucket's headers.
+fn limited_route(
+    inner: &Arc<Inner>,
+    method: &Method,
+    path: &str,
+    headers: &HeaderMap,
+    body: &Value,
+    files: &[RecordedFile],
+) -> Reply {
+    let admitted = match (&inner.opts.rate_limits, path.strip_prefix("/api/v10")) {
+        (Some(limits), Some(api)) => inner.limiter().admit(limits, method.as_str(), api),
+        _ => Ok(Vec::new()),
+    };
+    match admitted {
+        Ok(extra) => {
+            let mut reply = route(inner, method, path, headers, body, files);
+            reply.headers.extend(extra);
+            reply
+        }
+        Err(limited) => limited,
+    }
 }
 
 fn route(

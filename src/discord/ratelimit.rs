@@ -1,0 +1,494 @@
+//! Discord's REST rate limits, kept by the bot itself for the requests it makes on its own: posting the
+//! scheduled digests (and reading a digest channel the cache does not hold). A thousand servers' digests fire
+//! in the same minute, and Discord allows a bot 50 requests a second in all, and a few messages a second per
+//! channel.
+//!
+//! Why not serenity's rate limiter: behind a REST proxy (`[discord] proxy_url`) it is off, and a 429 then
+//! reaches the caller as a bare error whose `retry_after` and `X-RateLimit-*` headers are gone. So these
+//! requests are sent here, with serenity's builders for the bodies, and their headers are read:
+//!
+//! - **Global**: at most [`GLOBAL_PER_SECOND`] requests a second from this process, spaced evenly (so that no
+//!   window of a second holds more than 49). A 429 with `global: true` (or `X-RateLimit-Global`, or
+//!   `X-RateLimit-Scope: global`) stops every request of the process for its `retry_after` and halves the pace,
+//!   which then grows back by one request a second per second without one: several processes on one token
+//!   share Discord's budget without knowing of each other.
+//! - **Per route** (one channel's messages, one channel): `X-RateLimit-Remaining: 0` holds the next request to
+//!   the route until `X-RateLimit-Reset-After` has passed; a 429 for the route holds it for its `retry_after`.
+//!
+//! A 429 means Discord did not take the request, so it is sent again after the wait — a digest keeps its nonce —
+//! up to [`MAX_ATTEMPTS`] times and only for waits up to [`LONGEST_WAIT`]; beyond that the post fails as
+//! passing, and the scheduler tries the period again later. A 429 never loses a digest nor posts it twice.
+
+use crate::app::chat::PostError;
+use serde_json::Value;
+use serenity::all::{CreateAttachment, Http};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
+use tokio::time::Instant;
+
+/// The pace of a process when no global 429 has slowed it: a margin under Discord's 50 a second.
+pub const GLOBAL_PER_SECOND: f64 = 48.0;
+/// The slowest pace a run of global 429s brings a process down to.
+const SLOWEST_PER_SECOND: f64 = 1.0;
+/// How often one request is sent again after 429s before the post fails as passing.
+pub const MAX_ATTEMPTS: u32 = 8;
+/// The longest wait a 429 may ask for and still be waited out here; a longer one (a ban) fails the post.
+pub const LONGEST_WAIT: Duration = Duration::from_secs(30);
+/// Added to every wait Discord announces: its figures are rounded to the millisecond.
+const MARGIN: Duration = Duration::from_millis(5);
+/// Past this many routes, those with nothing to wait for are forgotten.
+const ROUTES_KEPT: usize = 512;
+/// How long one request may take.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The process-wide pace: when the next request may go, and how fast.
+#[derive(Debug)]
+struct Global {
+    per_second: f64,
+    /// The earliest time the next request may be sent.
+    next_slot: Instant,
+    /// Until when a global 429 stops every request.
+    blocked_until: Instant,
+    /// When the pace last changed (grown back, or halved).
+    changed: Instant,
+}
+
+/// What Discord last said of one route.
+#[derive(Debug, Default)]
+struct Route {
+    /// Requests left before `reset_at`, as announced (and counted down by the requests sent since).
+    remaining: Option<u32>,
+    reset_at: Option<Instant>,
+    /// Held while a request to the route is in flight: one at a time, so each learns from the last one's
+    /// headers (two digests for one channel never race into its limit).
+    gate: Arc<tokio::sync::Mutex<()>>,
+}
+
+/// The rate-limit state of one Discord API (one per REST base URL in the process).
+#[derive(Debug)]
+pub struct Limits {
+    global: Mutex<Global>,
+    routes: Mutex<HashMap<String, Route>>,
+}
+
+/// What a 429 said.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Limited {
+    pub global: bool,
+    pub retry_after: Duration,
+}
+
+impl Limits {
+    fn new() -> Limits {
+        let now = Instant::now();
+        Limits {
+            global: Mutex::new(Global {
+                per_second: GLOBAL_PER_SECOND,
+                next_slot: now,
+                blocked_until: now,
+                changed: now,
+            }),
+            routes: Mutex::default(),
+        }
+    }
+
+    /// The limits of the API at `base` (shared by every caller in this process).
+    pub fn of(base: &str) -> Arc<Limits> {
+        static ALL: OnceLock<Mutex<HashMap<String, Arc<Limits>>>> = OnceLock::new();
+        let mut all = ALL
+            .get_or_init(Mutex::default)
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        all.entry(base.to_string())
+            .or_insert_with(|| Arc::new(Limits::new()))
+            .clone()
+    }
+
+    /// The current pace, in requests a second.
+    pub fn pace(&self) -> f64 {
+        self.global
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .per_second
+    }
+
+    /// The gate of `route`: hold it from [`Limits::ready`] until its answer is observed.
+    pub fn gate(&self, route: &str) -> Arc<tokio::sync::Mutex<()>> {
+        let mut routes = self.routes.lock().unwrap_or_else(|p| p.into_inner());
+        routes.entry(route.to_string()).or_default().gate.clone()
+    }
+
+    /// Wait until a request to `route` may be sent, and count it.
+    pub async fn ready(&self, route: &str) {
+        loop {
+            let now = Instant::now();
+            let route_wait = {
+                let mut routes = self.routes.lock().unwrap_or_else(|p| p.into_inner());
+                let r = routes.entry(route.to_string()).or_default();
+                if r.reset_at.is_some_and(|t| t <= now) {
+                    r.remaining = None;
+                    r.reset_at = None;
+                }
+                match (r.remaining, r.reset_at) {
+                    (Some(0), Some(t)) => Some(t),
+                    _ => None,
+                }
+            };
+            if let Some(t) = route_wait {
+                tokio::time::sleep_until(t).await;
+                continue;
+            }
+            let slot = {
+                let mut g = self.global.lock().unwrap_or_else(|p| p.into_inner());
+                // The pace grows back by one a second per second without a global 429.
+                let calm = now.saturating_duration_since(g.changed).as_secs_f64();
+                if calm >= 1.0 && g.per_second < GLOBAL_PER_SECOND {
+                    g.per_second = (g.per_second + calm.floor()).min(GLOBAL_PER_SECOND);
+                    g.changed = now;
+                }
+                let slot = now.max(g.next_slot).max(g.blocked_until);
+                g.next_slot = slot + Duration::from_secs_f64(1.0 / g.per_second);
+                slot
+            };
+            tokio::time::sleep_until(slot).await;
+            let now = Instant::now();
+            let blocked = self
+                .global
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .blocked_until;
+            if blocked > now {
+                // A global 429 came while this request waited for its slot: wait for a new one.
+                continue;
+            }
+            // Another request to the route may have used its last one meanwhile.
+            let mut routes = self.routes.lock().unwrap_or_else(|p| p.into_inner());
+            let r = routes.entry(route.to_string()).or_default();
+            match r.remaining {
+                Some(0) if r.reset_at.is_some_and(|t| t > now) => continue,
+                Some(n) => r.remaining = Some(n.saturating_sub(1)),
+                None => {}
+            }
+            return;
+        }
+    }
+
+    /// Learn from a response to `route`: its bucket's remaining requests and reset, or the wait of a 429.
+    pub fn observe(
+        &self,
+        route: &str,
+        status: u16,
+        headers: &reqwest::header::HeaderMap,
+        body: &Value,
+    ) -> Option<Limited> {
+        let now = Instant::now();
+        let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+        let seconds = |v: Option<&str>| {
+            v.and_then(|s| s.trim().parse::<f64>().ok())
+                .filter(|s| s.is_finite() && *s >= 0.0)
+        };
+        let reset_after = seconds(header("x-ratelimit-reset-after"));
+        let remaining = header("x-ratelimit-remaining").and_then(|s| s.trim().parse::<u32>().ok());
+        if status == 429 {
+            let retry = body
+                .get("retry_after")
+                .and_then(Value::as_f64)
+                .filter(|s| s.is_finite() && *s >= 0.0)
+                .or_else(|| seconds(header("retry-after")))
+                .or(reset_after)
+                .unwrap_or(1.0);
+            let global = body.get("global").and_then(Value::as_bool) == Some(true)
+                || header("x-ratelimit-global").is_some_and(|v| v.eq_ignore_ascii_case("true"))
+                || header("x-ratelimit-scope").is_some_and(|v| v.eq_ignore_ascii_case("global"));
+            let retry_after = Duration::from_secs_f64(retry.min(86_400.0));
+            let until = now + retry_after + MARGIN;
+            if global {
+                let mut g = self.global.lock().unwrap_or_else(|p| p.into_inner());
+                // Halve once per stop: the requests in flight when it came all answer 429 together.
+                if g.blocked_until <= now {
+                    g.per_second = (g.per_second / 2.0).max(SLOWEST_PER_SECOND);
+                    g.changed = now;
+                }
+                g.blocked_until = g.blocked_until.max(until);
+            } else {
+                let mut routes = self.routes.lock().unwrap_or_else(|p| p.into_inner());
+                let r = routes.entry(route.to_string()).or_default();
+                r.remaining = Some(0);
+                r.reset_at = Some(r.reset_at.map_or(until, |t| t.max(until)));
+            }
+            return Some(Limited {
+                global,
+                retry_after,
+            });
+        }
+        if let (Some(n), Some(after)) = (remaining, reset_after) {
+            let mut routes = self.routes.lock().unwrap_or_else(|p| p.into_inner());
+            if routes.len() > ROUTES_KEPT {
+                routes.retain(|_, r| {
+                    r.reset_at.is_some_and(|t| t > now) || Arc::strong_count(&r.gate) > 1
+                });
+            }
+            let r = routes.entry(route.to_string()).or_default();
+            let reset_at = now + Duration::from_secs_f64(after.min(86_400.0)) + MARGIN;
+            // Keep the lower count of the two: requests sent after this one was answered are already counted.
+            r.remaining = Some(r.remaining.map_or(n, |have| have.min(n)));
+            r.reset_at = Some(r.reset_at.map_or(reset_at, |t| t.max(reset_at)));
+        }
+        None
+    }
+}
+
+/// One request to Discord's REST API: a method, a path under `/api/v10`, and a body.
+#[derive(Debug, Clone)]
+pub enum Body {
+    None,
+    Json(Value),
+    /// A message with files: its JSON and the files, as `files[i]` parts.
+    Multipart(Value, Vec<CreateAttachment>),
+}
+
+/// The REST client these requests share.
+fn client() -> &'static reqwest::Client {
+    static CLIENT: OnceLock<reqwest::Client> = OnceLock::new();
+    CLIENT.get_or_init(|| {
+        reqwest::Client::builder()
+            .timeout(REQUEST_TIMEOUT)
+            .build()
+            .unwrap_or_default()
+    })
+}
+
+/// The base URL requests of `http` go to: its proxy, or discord.com.
+fn base_of(http: &Http) -> String {
+    http.proxy
+        .as_deref()
+        .unwrap_or("https://discord.com")
+        .trim_end_matches('/')
+        .to_string()
+}
+
+/// Why a request failed, as a post reports it: no access or unknown is final, anything else passing.
+fn failure(status: u16, body: &Value) -> PostError {
+    let message = body
+        .get("message")
+        .and_then(Value::as_str)
+        .unwrap_or("no message");
+    let code = body.get("code").and_then(Value::as_i64).unwrap_or(-1);
+    let text = format!("{message} ({status} {code})");
+    match status {
+        401 | 403 | 404 => PostError::Forbidden(text),
+        _ => PostError::Transient(text),
+    }
+}
+
+/// Send a request within the rate limits of `http`'s API and return the JSON of its answer: each 429 is waited
+/// out and the request sent again (see the module's text). `route` names the rate-limit bucket (the method and
+/// the path with its top-level id).
+pub async fn request(
+    http: &Http,
+    method: reqwest::Method,
+    path: &str,
+    route: &str,
+    body: Body,
+) -> Result<Value, PostError> {
+    let base = base_of(http);
+    let limits = Limits::of(&base);
+    let url = format!("{base}/api/v10{path}");
+    let mut waited = 0;
+    let gate = limits.gate(route);
+    let _one_at_a_time = gate.lock().await;
+    loop {
+        limits.ready(route).await;
+        let mut req = client()
+            .request(method.clone(), &url)
+            .header(reqwest::header::AUTHORIZATION, http.token())
+            .header(reqwest::header::USER_AGENT, serenity::constants::USER_AGENT);
+        req = match &body {
+            Body::None => req,
+            Body::Json(v) => req
+                .header(reqwest::header::CONTENT_TYPE, "application/json")
+                .body(v.to_string()),
+            Body::Multipart(v, files) => {
+                let mut form = reqwest::multipart::Form::new();
+                for (i, f) in files.iter().enumerate() {
+                    let part = reqwest::multipart::Part::bytes(f.data.clone())
+                        .file_name(f.filename.clone())
+                        .mime_str(mime_of(&f.filename))
+                        .map_err(|e| PostError::Transient(e.to_string()))?;
+                    form = form.part(format!("files[{i}]"), part);
+                }
+                req.multipart(form.text("payload_json", v.to_string()))
+            }
+        };
+        let resp = req.send().await.map_err(|e| {
+            PostError::Transient(format!("cannot reach Discord: {}", e.without_url()))
+        })?;
+        let status = resp.status().as_u16();
+        let headers = resp.headers().clone();
+        let text = resp.text().await.map_err(|e| {
+            PostError::Transient(format!("Discord's answer broke off: {}", e.without_url()))
+        })?;
+        let json: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
+        match limits.observe(route, status, &headers, &json) {
+            Some(limited) => {
+                waited += 1;
+                tracing::warn!(
+                    route,
+                    global = limited.global,
+                    retry_after_ms = limited.retry_after.as_millis() as u64,
+                    attempt = waited,
+                    "Discord rate-limited a request; sending it again after the wait"
+                );
+                if waited >= MAX_ATTEMPTS || limited.retry_after > LONGEST_WAIT {
+                    return Err(PostError::Transient(format!(
+                        "rate limited by Discord (retry after {:.1} s)",
+                        limited.retry_after.as_secs_f64()
+                    )));
+                }
+            }
+            None if (200..300).contains(&status) => return Ok(json),
+            None => return Err(failure(status, &json)),
+        }
+    }
+}
+
+/// The content type of an attached file, from its name (charts are PNG).
+fn mime_of(filename: &str) -> &'static str {
+    match filename
+        .rsplit('.')
+        .next()
+        .map(str::to_ascii_lowercase)
+        .as_deref()
+    {
+        Some("png") => "image/png",
+        Some("csv") => "text/csv",
+        Some("json") => "application/json",
+        Some("txt") => "text/plain",
+        _ => "application/octet-stream",
+    }
+}
+
+/// Give the new attachments of a message's JSON the ids of their `files[i]` parts (0, 1, … in order).
+pub fn number_attachments(payload: &mut Value) {
+    if let Some(list) = payload.get_mut("attachments").and_then(Value::as_array_mut) {
+        for (i, a) in list.iter_mut().enumerate() {
+            if let Some(o) = a.as_object_mut() {
+                o.insert("id".into(), Value::from(i));
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use reqwest::header::{HeaderMap, HeaderValue};
+
+    fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (k, v) in pairs {
+            h.insert(*k, HeaderValue::from_str(v).unwrap());
+        }
+        h
+    }
+
+    // These wait for real: a wait of the limiter can only end late, never early, so only lower bounds are
+    // asserted (no assertion depends on the machine's speed).
+
+    #[tokio::test]
+    async fn requests_are_spaced_under_the_global_pace() {
+        let l = Limits::new();
+        let start = Instant::now();
+        for _ in 0..25 {
+            l.ready("a").await;
+        }
+        // 25 requests: the first at once, then one every 1/48 s, so the 25th no sooner than 24/48 s.
+        assert!(
+            start.elapsed() >= Duration::from_millis(500),
+            "{:?}",
+            start.elapsed()
+        );
+    }
+
+    #[tokio::test]
+    async fn a_global_429_stops_every_route_and_halves_the_pace() {
+        let l = Limits::new();
+        let body = serde_json::json!({"message": "You are being rate limited.", "retry_after": 0.25, "global": true});
+        let got = l.observe("a", 429, &headers(&[("x-ratelimit-global", "true")]), &body);
+        assert_eq!(
+            got,
+            Some(Limited {
+                global: true,
+                retry_after: Duration::from_millis(250)
+            })
+        );
+        // A second 429 of the same stop does not halve again; a scope header alone says global too.
+        let scope = l.observe(
+            "b",
+            429,
+            &headers(&[("x-ratelimit-scope", "global"), ("retry-after", "1")]),
+            &Value::Null,
+        );
+        assert_eq!(scope.map(|s| s.global), Some(true));
+        assert_eq!(l.pace(), 24.0);
+        let start = Instant::now();
+        l.ready("c").await;
+        assert!(
+            start.elapsed() >= Duration::from_millis(900),
+            "{:?}",
+            start.elapsed()
+        );
+    }
+
+    #[tokio::test]
+    async fn a_route_with_nothing_remaining_waits_for_its_reset() {
+        let l = Limits::new();
+        let ok = l.observe(
+            "POST /channels/1/messages",
+            200,
+            &headers(&[
+                ("x-ratelimit-remaining", "0"),
+                ("x-ratelimit-reset-after", "0.300"),
+            ]),
+            &Value::Null,
+        );
+        assert_eq!(ok, None);
+        let start = Instant::now();
+        l.ready("POST /channels/1/messages").await;
+        assert!(
+            start.elapsed() >= Duration::from_millis(300),
+            "{:?}",
+            start.elapsed()
+        );
+        // A route's 429 without a body waits for its Retry-After header.
+        let got = l.observe("r", 429, &headers(&[("retry-after", "1")]), &Value::Null);
+        assert_eq!(
+            got,
+            Some(Limited {
+                global: false,
+                retry_after: Duration::from_secs(1)
+            })
+        );
+        assert_eq!(
+            l.pace(),
+            GLOBAL_PER_SECOND,
+            "a route's 429 leaves the global pace alone"
+        );
+        let start = Instant::now();
+        l.ready("r").await;
+        assert!(
+            start.elapsed() >= Duration::from_secs(1),
+            "{:?}",
+            start.elapsed()
+        );
+    }
+
+    #[test]
+    fn new_attachments_are_numbered_in_order() {
+        let mut v = serde_json::json!({"attachments": [{"id": 0, "filename": "a.png"}, {"id": 0, "filename": "b.png"}]});
+        number_attachments(&mut v);
+        assert_eq!(v["attachments"][1]["id"], 1);
+        assert_eq!(mime_of("chart.PNG"), "image/png");
+    }
+}

@@ -1,0 +1,160 @@
+//! Many servers' digests due at the same instant, posted through Discord's rate limits (issue 21, item 5): the
+//! real scheduler and the real Discord REST client against the fake Discord with its rate limits on — far lower
+//! than Discord's, so that they bite within seconds. Every digest is posted exactly once, none is lost to a 429,
+//! and no request comes before the end of a wait the fake announced (a 429's `retry_after`).
+
+use crate::support::fake_discord::{
+    FakeChannel, FakeConfig, FakeDiscord, FakeGuild, FakeOptions, RateLimits,
+};
+use crate::support::ipp::ok;
+use crate::support::{utc, TestApp};
+use partnerfit::discord::chat::DiscordChat;
+use partnerfit::domain::Role;
+use partnerfit::schedule::runner::{RunOutcome, Scheduler};
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+use std::time::Duration;
+
+const GUILDS: u64 = 30;
+/// Servers that have a quarterly digest too, in the same channel and at the same instant.
+const WITH_QUARTERLY: u64 = 10;
+const GUILD0: u64 = 70_000;
+const CHANNEL0: u64 = 80_000;
+
+/// Monday 09:00 in mixed time zones, all the same instant in January (09:00 UTC): London keeps UTC in
+/// winter, Abidjan and Reykjavik always; Paris is an hour ahead and New York five behind.
+const ZONES: &[(&str, &str)] = &[
+    ("UTC", "0 9 * * MON"),
+    ("Europe/London", "0 9 * * MON"),
+    ("Africa/Abidjan", "0 9 * * MON"),
+    ("Atlantic/Reykjavik", "0 9 * * MON"),
+    ("Europe/Paris", "0 10 * * MON"),
+    ("America/New_York", "0 4 * * MON"),
+];
+
+#[tokio::test]
+async fn many_digests_at_once_are_each_posted_once_within_the_rate_limits() {
+    let mut cfg = FakeConfig::standard();
+    cfg.guilds = (0..GUILDS)
+        .map(|i| FakeGuild {
+            id: GUILD0 + i,
+            name: format!("Team {i}"),
+            channels: vec![FakeChannel {
+                id: CHANNEL0 + i,
+                name: "digests".into(),
+                bot_can_send: true,
+            }],
+            roles: vec![],
+        })
+        .collect();
+    // 20 requests a second in all, and one a second per route: a channel with two digests gets the second
+    // only after the first one's bucket resets.
+    let limits = RateLimits {
+        global_per_second: 20,
+        route_limit: 1,
+        route_window: Duration::from_secs(1),
+    };
+    let opts = FakeOptions {
+        rate_limits: Some(limits),
+        ..FakeOptions::default()
+    };
+    let fake = FakeDiscord::start_with_options(cfg, opts).await.unwrap();
+
+    // Set up on Friday 2027-01-01; the digests fire on Monday 2027-01-04 at 09:00 UTC.
+    let t = TestApp::new(utc(2027, 1, 1, 12, 0)).await;
+    let mut expected: HashMap<u64, usize> = HashMap::new();
+    for i in 0..GUILDS {
+        let ctx = t.ctx(&(GUILD0 + i).to_string(), "ana", Role::Lead);
+        let (zone, cron) = ZONES[i as usize % ZONES.len()];
+        let channel = CHANNEL0 + i;
+        ok(
+            &t,
+            &ctx,
+            &format!("/settings set key:timezone value:{zone}"),
+        )
+        .await;
+        ok(&t, &ctx, r#"/partner add name:"Acme Corp" type:reseller"#).await;
+        ok(
+            &t,
+            &ctx,
+            &format!(r#"/schedule set digest:weekly cron:"{cron}" channel:{channel}"#),
+        )
+        .await;
+        let mut posts = 1;
+        if i < WITH_QUARTERLY {
+            ok(
+                &t,
+                &ctx,
+                &format!(r#"/schedule set digest:quarterly cron:"{cron}" channel:{channel}"#),
+            )
+            .await;
+            posts += 1;
+        }
+        expected.insert(channel, posts);
+    }
+
+    let http = serenity::http::HttpBuilder::new("test-token")
+        .proxy(fake.base_url())
+        .ratelimiter_disabled(true)
+        .build();
+    let chat = Arc::new(DiscordChat {
+        http: Arc::new(http),
+        cache: Arc::new(serenity::cache::Cache::new()),
+    });
+    let scheduler = Scheduler::new(
+        t.app.clone().with_chat(chat.clone()),
+        chat,
+        "one".into(),
+        Duration::from_secs(120),
+        Duration::from_secs(60),
+    );
+    t.clock.set(utc(2027, 1, 4, 9, 0));
+    let reports = scheduler.tick().await.unwrap();
+
+    let total: usize = expected.values().sum();
+    assert_eq!(reports.len(), total, "{reports:#?}");
+    for r in &reports {
+        assert!(
+            matches!(r.outcome, RunOutcome::Posted { .. }),
+            "every digest posted in the one tick, none left for a retry: {r:?}"
+        );
+        assert!(!r.late, "{r:?}");
+    }
+    // Exactly the expected messages in each channel, each with its own nonce; nothing anywhere else.
+    let mut nonces = HashSet::new();
+    for (channel, n) in &expected {
+        let posts = fake.channel_messages(*channel);
+        assert_eq!(posts.len(), *n, "channel {channel}");
+        for p in posts {
+            let nonce = p.body["nonce"].as_str().unwrap().to_string();
+            assert!(nonces.insert(nonce), "a nonce used twice");
+        }
+    }
+    assert_eq!(nonces.len(), total);
+
+    // The limits bit (more requests than the global limit allows in a second were due at once) ...
+    let sent = fake.rate_limited();
+    assert!(
+        fake.requests().len() > 20,
+        "the scenario must exceed one second's budget"
+    );
+    // ... and were honoured: no request before a wait the fake announced had ended, never more than the
+    // global limit accepted in one second, and few 429s (each one a request Discord would count as invalid).
+    let early = fake.early_requests();
+    assert!(
+        early.is_empty(),
+        "requests before the announced reset: {early:?}"
+    );
+    assert!(fake.peak_per_second() <= 20);
+    assert!(
+        sent.len() <= total / 2,
+        "{} 429s for {total} posts: {sent:?}",
+        sent.len()
+    );
+    // The second digest of a channel waited for its bucket (Remaining 0, Reset-After 1 s) instead of
+    // being refused: no 429 for a channel's route.
+    assert!(
+        sent.iter().all(|s| s.global),
+        "a channel's own limit was hit: {sent:?}"
+    );
+}

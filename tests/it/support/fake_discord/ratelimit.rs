@@ -1,0 +1,252 @@
+//! Discord's REST rate limits, opt-in (`FakeOptions::rate_limits`; off by default so other tests do not
+//! change), modelled on Discord's documentation:
+//!
+//! - **global**: at most `global_per_second` requests accepted in any window of one second, over every route
+//!   of the token; beyond it `429` with `{"global": true, "retry_after"}`, `X-RateLimit-Global: true`,
+//!   `X-RateLimit-Scope: global` and `Retry-After`. Interaction callbacks and interaction webhooks are exempt,
+//!   as Discord's documentation says;
+//! - **per route**: each route with its top-level id (`POST /channels/{id}/messages` per channel) is a bucket of
+//!   `route_limit` requests per `route_window` from its first request; beyond it `429` with
+//!   `X-RateLimit-Scope: user`. Every answer of a limited route carries `X-RateLimit-Limit`, `-Remaining`,
+//!   `-Reset` (epoch seconds), `-Reset-After` (seconds) and `-Bucket`; announced waits are rounded up to the
+//!   millisecond.
+//!
+//! A 429 is not counted against the limits (Discord did nothing). The fake records every 429 it sent, and every
+//! request that came before the end of a wait the fake had announced to the bot (a 429's `retry_after`, global
+//! or for the route): a bot that honours the limits has none of those.
+
+use std::collections::{HashMap, VecDeque};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use serde_json::json;
+
+use super::rest::Reply;
+use super::FakeDiscord;
+
+/// The limits the fake enforces.
+#[derive(Clone, Debug)]
+pub struct RateLimits {
+    pub global_per_second: usize,
+    pub route_limit: usize,
+    pub route_window: Duration,
+}
+
+impl RateLimits {
+    /// Discord's documented global limit (50 a second) and its usual limit of a channel's messages (5 per 5 s).
+    pub fn discord() -> RateLimits {
+        RateLimits {
+            global_per_second: 50,
+            route_limit: 5,
+            route_window: Duration::from_secs(5),
+        }
+    }
+}
+
+/// A 429 the fake sent.
+#[derive(Clone, Debug)]
+pub struct Sent429 {
+    pub route: String,
+    pub global: bool,
+    pub at: Instant,
+}
+
+/// A request that came while a wait announced to the bot was still running.
+#[derive(Clone, Debug)]
+pub struct Early {
+    pub route: String,
+    /// How long before the announced end it came.
+    pub by: Duration,
+}
+
+struct Bucket {
+    count: usize,
+    reset_at: Instant,
+    /// The end of the wait the last 429 of this route announced.
+    told_until: Option<Instant>,
+}
+
+#[derive(Default)]
+pub(super) struct Limiter {
+    accepted: VecDeque<Instant>,
+    global_told_until: Option<Instant>,
+    buckets: HashMap<String, Bucket>,
+    /// Most requests accepted in any window of one second (over the limited routes).
+    pub(super) peak_per_second: usize,
+    pub(super) sent: Vec<Sent429>,
+    pub(super) early: Vec<Early>,
+}
+
+/// The bucket of a request: its method and path, ids other than the top-level one replaced.
+pub(super) fn route_key(method: &str, api_path: &str) -> String {
+    let mut out = String::from(method);
+    let mut prev = "";
+    for seg in api_path.split('/').filter(|s| !s.is_empty()) {
+        out.push('/');
+        let top = matches!(prev, "channels" | "guilds" | "webhooks");
+        if seg.bytes().all(|b| b.is_ascii_digit()) && !top {
+            out.push_str("{id}");
+        } else {
+            out.push_str(seg);
+        }
+        prev = seg;
+    }
+    out
+}
+
+/// Seconds rounded up to the millisecond.
+fn secs(d: Duration) -> f64 {
+    (d.as_micros() as f64 / 1000.0).ceil() / 1000.0
+}
+
+fn epoch_now() -> f64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs_f64())
+        .unwrap_or(0.0)
+}
+
+impl Limiter {
+    /// Admit a request to `api_path` (the path under `/api/v10`) now: the headers of its answer, or the 429.
+    pub(super) fn admit(
+        &mut self,
+        limits: &RateLimits,
+        method: &str,
+        api_path: &str,
+    ) -> Result<Vec<(&'static str, String)>, Reply> {
+        // Interactions answer through these: not bound by the global limit.
+        if api_path.starts_with("/interactions/") || api_path.starts_with("/webhooks/") {
+            return Ok(Vec::new());
+        }
+        let now = Instant::now();
+        let key = route_key(method, api_path);
+        for (told, route) in [
+            (self.global_told_until, "(global)".to_string()),
+            (
+                self.buckets.get(&key).and_then(|b| b.told_until),
+                key.clone(),
+            ),
+        ] {
+            if let Some(until) = told.filter(|t| *t > now) {
+                self.early.push(Early {
+                    route,
+                    by: until - now,
+                });
+            }
+        }
+        // Global: the requests accepted within the last second.
+        while self
+            .accepted
+            .front()
+            .is_some_and(|t| now.duration_since(*t) >= Duration::from_secs(1))
+        {
+            self.accepted.pop_front();
+        }
+        if self.accepted.len() >= limits.global_per_second {
+            let wait = self.accepted[0] + Duration::from_secs(1) - now;
+            let retry = secs(wait);
+            self.global_told_until = Some(now + Duration::from_secs_f64(retry));
+            self.sent.push(Sent429 {
+                route: key,
+                global: true,
+                at: now,
+            });
+            return Err(Reply {
+                status: 429,
+                body: Some(
+                    json!({"message": "You are being rate limited.", "retry_after": retry, "global": true}),
+                ),
+                raw: None,
+                headers: vec![
+                    ("retry-after", format!("{}", retry.ceil() as u64)),
+                    ("x-ratelimit-global", "true".into()),
+                    ("x-ratelimit-scope", "global".into()),
+                ],
+            });
+        }
+        let bucket = self.buckets.entry(key.clone()).or_insert(Bucket {
+            count: 0,
+            reset_at: now + limits.route_window,
+            told_until: None,
+        });
+        if now >= bucket.reset_at {
+            bucket.count = 0;
+            bucket.reset_at = now + limits.route_window;
+        }
+        let after = secs(bucket.reset_at - now);
+        let bucket_id = format!("{:016x}", fnv(&key));
+        let mut headers = vec![
+            ("x-ratelimit-limit", limits.route_limit.to_string()),
+            ("x-ratelimit-reset", format!("{:.3}", epoch_now() + after)),
+            ("x-ratelimit-reset-after", format!("{after:.3}")),
+            ("x-ratelimit-bucket", bucket_id),
+        ];
+        if bucket.count >= limits.route_limit {
+            bucket.told_until = Some(now + Duration::from_secs_f64(after));
+            self.sent.push(Sent429 {
+                route: key,
+                global: false,
+                at: now,
+            });
+            headers.push(("x-ratelimit-remaining", "0".into()));
+            headers.push(("x-ratelimit-scope", "user".into()));
+            headers.push(("retry-after", format!("{}", after.ceil() as u64)));
+            return Err(Reply {
+                status: 429,
+                body: Some(
+                    json!({"message": "You are being rate limited.", "retry_after": after, "global": false}),
+                ),
+                raw: None,
+                headers,
+            });
+        }
+        bucket.count += 1;
+        headers.push((
+            "x-ratelimit-remaining",
+            (limits.route_limit - bucket.count).to_string(),
+        ));
+        self.accepted.push_back(now);
+        self.peak_per_second = self.peak_per_second.max(self.accepted.len());
+        Ok(headers)
+    }
+}
+
+fn fnv(s: &str) -> u64 {
+    s.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+impl FakeDiscord {
+    /// Every 429 the rate limits answered, in order.
+    pub fn rate_limited(&self) -> Vec<Sent429> {
+        self.inner.limiter().sent.clone()
+    }
+
+    /// Requests that came before the end of a wait a 429 had announced (a bot that honours them has none).
+    pub fn early_requests(&self) -> Vec<Early> {
+        self.inner.limiter().early.clone()
+    }
+
+    /// The most requests accepted within one second (over the rate-limited routes).
+    pub fn peak_per_second(&self) -> usize {
+        self.inner.limiter().peak_per_second
+    }
+}
+
+impl FakeDiscord {
+    /// How many recorded requests match `pred` (without copying the log).
+    pub fn count_requests(&self, pred: impl Fn(&super::Recorded) -> bool) -> usize {
+        self.inner.st().requests.iter().filter(|r| pred(r)).count()
+    }
+
+    /// When the last recorded request matching `pred` was answered.
+    pub fn last_request_at(&self, pred: impl Fn(&super::Recorded) -> bool) -> Option<Instant> {
+        self.inner
+            .st()
+            .requests
+            .iter()
+            .filter(|r| pred(r))
+            .map(|r| r.at)
+            .max()
+    }
+}
