@@ -110,6 +110,39 @@ pub async fn resolve(app: &App, ws: &str, name: &str) -> AppResult<Named> {
         return Ok(Named::Renamed(former, p));
     }
     let names = app.names.get(&app.store, ws).await?;
+    close_or_unknown(app, ws, name, &names).await
+}
+
+/// What `name` means by [`resolve`]'s rule, from one read of the facts about it ([`crate::store::NameFacts`],
+/// read with the names' version this process holds): the same answer, without reading again.
+pub async fn resolve_from(
+    app: &App,
+    ws: &str,
+    name: &str,
+    facts: &mut crate::store::NameFacts,
+) -> AppResult<Named> {
+    if let Some(p) = facts.exact.take() {
+        return Ok(Named::Exact(p));
+    }
+    if let Some((former, p)) = facts.renamed.take() {
+        return Ok(Named::Renamed(former, p));
+    }
+    let names = app
+        .names
+        .update(&app.store, ws, facts.names_version, facts.names.take())
+        .await?;
+    close_or_unknown(app, ws, name, &names).await
+}
+
+/// What `name` means when it is nobody's name nor a former name: the partners close to it, or the names most
+/// like it.
+async fn close_or_unknown(
+    app: &App,
+    ws: &str,
+    name: &str,
+    names: &super::name_index::NameIndex,
+) -> AppResult<Named> {
+    let key = name_key(name);
     let mut close: Vec<Candidate> = names
         .close(&key)
         .into_iter()

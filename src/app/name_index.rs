@@ -290,22 +290,45 @@ impl NameCache {
     /// The workspace's names, current as of this call (one statement: the version, and the names only when
     /// they changed since this process last read them).
     pub async fn get(&self, store: &Store, ws: &str) -> Result<Arc<NameIndex>, StoreError> {
+        let (version, names) = store.partner_names_since(ws, self.version(ws)).await?;
+        self.update(store, ws, version, names).await
+    }
+
+    /// The version of the workspace's names this process holds, if any: what a read of the names says it has,
+    /// so that they come back only when they changed. Counts as a use of the workspace (and drops the
+    /// workspaces idle for more than [`IDLE_EVICTION`]).
+    pub fn version(&self, ws: &str) -> Option<i64> {
         let now = self.clock.now();
-        let held = {
-            let mut map = self.workspaces.lock().unwrap_or_else(|p| p.into_inner());
-            map.retain(|_, (_, used)| now - *used <= IDLE_EVICTION);
-            map.get_mut(ws).map(|(index, used)| {
-                *used = now;
-                index.clone()
-            })
-        };
-        let (version, names) = store
-            .partner_names_since(ws, held.as_ref().map(|i| i.version))
-            .await?;
+        let mut map = self.workspaces.lock().unwrap_or_else(|p| p.into_inner());
+        map.retain(|_, (_, used)| now - *used <= IDLE_EVICTION);
+        map.get_mut(ws).map(|(index, used)| {
+            *used = now;
+            index.version
+        })
+    }
+
+    /// The workspace's names after a read that returned their version `version` and, when it was not the one
+    /// held ([`NameCache::version`]), the names: kept for the next use. When the names held are not of that
+    /// version (another task read a newer one meanwhile), the names are read again.
+    pub async fn update(
+        &self,
+        store: &Store,
+        ws: &str,
+        version: i64,
+        names: Option<crate::store::PartnerNames>,
+    ) -> Result<Arc<NameIndex>, StoreError> {
+        let now = self.clock.now();
+        let held = self
+            .workspaces
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(ws)
+            .map(|(index, _)| index.clone());
         let index = match (names, held) {
             (None, Some(held)) if held.version == version => return Ok(held),
             (Some(names), _) => Arc::new(NameIndex::new(version, names)),
-            // The version moved between the two reads of this call: read the names whatever it is.
+            // The names held are not of the version read (another task changed them meanwhile): read the
+            // names whatever their version.
             (None, _) => match store.partner_names_since(ws, None).await? {
                 (version, Some(names)) => Arc::new(NameIndex::new(version, names)),
                 (version, None) => Arc::new(NameIndex::new(version, Vec::new())),

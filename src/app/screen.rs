@@ -481,7 +481,7 @@ async fn not_on_roster(
     ty: Option<PartnerType>,
     hints: Vec<String>,
 ) -> AppResult<NotOnRoster> {
-    let profiles = match ty {
+    let profiles: Vec<Profile> = match ty {
         Some(t) => app
             .store
             .active_profile(&ctx.workspace, t)
@@ -490,8 +490,19 @@ async fn not_on_roster(
             .collect(),
         None => app.store.active_profiles(&ctx.workspace).await?,
     };
+    Ok(not_on_roster_of(&profiles, name, ty, hints))
+}
+
+/// [`not_on_roster`] from the active profiles already read (every one, by type): those of type `ty`, or all.
+fn not_on_roster_of(
+    profiles: &[Profile],
+    name: &str,
+    ty: Option<PartnerType>,
+    hints: Vec<String>,
+) -> NotOnRoster {
     let traits = profiles
         .iter()
+        .filter(|p| ty.is_none_or(|t| p.partner_type == t))
         .flat_map(|p| {
             p.traits.iter().map(|t| TraitToCheck {
                 partner_type: p.partner_type,
@@ -501,14 +512,14 @@ async fn not_on_roster(
             })
         })
         .collect();
-    Ok(NotOnRoster {
+    NotOnRoster {
         partner: name.to_string(),
         on_roster: false,
         partner_type: ty,
         verdict: None,
         traits,
         suggestions: hints,
-    })
+    }
 }
 
 /// The traits to check before adding a partner, for a page of the checklist of a name not on the roster (the
@@ -538,16 +549,24 @@ input! {
 
 #[tracing::instrument(skip_all)]
 pub async fn screen_command(app: &App, ctx: &Ctx, input: ScreenIn) -> AppResult<Reply> {
-    let (name, asked) = (input.partner, input.as_of);
+    screen_asked(app, ctx, &input.partner, None, input.as_of).await
+}
+
+/// The screen of a typed name (as of `asked`, or today), against type `ty`'s profile when the name is not on
+/// the roster (every active profile when None). The name of a partner is one statement; any other name two
+/// ([`screen_other_name`]).
+async fn screen_asked(
+    app: &App,
+    ctx: &Ctx,
+    name: &PartnerName,
+    ty: Option<PartnerType>,
+    asked: Option<NaiveDate>,
+) -> AppResult<Reply> {
     let ws = &ctx.workspace;
     // One statement reads the settings and the facts as of the day we expect "today" to be there.
     let guess = asked.unwrap_or_else(|| app.today_guess(ws));
     let Some(mut facts) = app.store.screen_facts(ws, &name.key(), guess).await? else {
-        let settings = app.settings(ws).await?;
-        let today = app.today(&settings);
-        let as_of = asked.unwrap_or(today);
-        check_as_of(as_of, today)?;
-        return screen_named(app, ctx, &settings, name.as_str(), None, as_of).await;
+        return screen_other_name(app, ctx, name, ty, asked).await;
     };
     let settings = Settings::from_row(facts.settings.clone());
     app.remember_timezone(ws, &settings);
@@ -558,18 +577,54 @@ pub async fn screen_command(app: &App, ctx: &Ctx, input: ScreenIn) -> AppResult<
         // The time zone changed since we last looked (or the day just turned there): read again.
         match app.store.screen_facts(ws, &name.key(), as_of).await? {
             Some(f) => facts = f,
-            None => return screen_named(app, ctx, &settings, name.as_str(), None, as_of).await,
+            None => return screen_other_name(app, ctx, name, ty, asked).await,
         }
     }
-    Ok(Reply::from_typed(screen_facts_reply(
-        &settings, &facts, as_of,
-    )))
+    let mut r = screen_facts_reply(&settings, &facts, as_of);
+    other_type_note(&mut r, ty);
+    Ok(Reply::from_typed(r))
+}
+
+/// The screen of a name that the screen read found no partner with: what it means by the one rule of names
+/// ([`screen_named`]), answered from one read of everything that takes ([`crate::store::NameFacts`]: the
+/// settings, a former name, the names' version, the active profiles).
+async fn screen_other_name(
+    app: &App,
+    ctx: &Ctx,
+    name: &PartnerName,
+    ty: Option<PartnerType>,
+    asked: Option<NaiveDate>,
+) -> AppResult<Reply> {
+    let ws = &ctx.workspace;
+    let mut facts = app
+        .store
+        .name_facts(ws, &name.key(), app.names.version(ws))
+        .await?;
+    let settings = Settings::from_row(facts.settings.clone());
+    app.remember_timezone(ws, &settings);
+    let today = app.today(&settings);
+    let as_of = asked.unwrap_or(today);
+    check_as_of(as_of, today)?;
+    let named = lookup::resolve_from(app, ws, name.as_str(), &mut facts).await?;
+    screen_named(
+        app,
+        ctx,
+        &settings,
+        name.as_str(),
+        ty,
+        as_of,
+        named,
+        &facts.profiles,
+    )
+    .await
 }
 
 /// The screen of what a typed name means by the one rule ([`lookup::resolve`]): the partner with that name;
 /// the partner it was renamed to or the only partner close to it, each screened with a note saying so;
 /// the choice between the several partners it could mean (nobody screened); or, for a name that is none of
-/// these, the traits to check (of type `ty`'s profile, or of every active profile).
+/// these, the traits to check (of type `ty`'s profile, or of every active profile: `profiles` holds every
+/// active one).
+#[allow(clippy::too_many_arguments)]
 async fn screen_named(
     app: &App,
     ctx: &Ctx,
@@ -577,9 +632,11 @@ async fn screen_named(
     name: &str,
     ty: Option<PartnerType>,
     as_of: NaiveDate,
+    named: lookup::Named,
+    profiles: &[Profile],
 ) -> AppResult<Reply> {
     let ws = &ctx.workspace;
-    let (p, note) = match lookup::resolve(app, ws, name).await? {
+    let (p, note) = match named {
         lookup::Named::Exact(p) => (p, None),
         lookup::Named::Renamed(former, p) => {
             let note = lookup::renamed_note(&former, &p);
@@ -610,24 +667,30 @@ async fn screen_named(
             }));
         }
         lookup::Named::Unknown { hints } => {
-            return Ok(Reply::from_typed(
-                not_on_roster(app, ctx, name, ty, hints).await?,
-            ))
+            return Ok(Reply::from_typed(not_on_roster_of(
+                profiles, name, ty, hints,
+            )))
         }
     };
     let mut r = screen_partner(app, ctx, settings, &p, as_of).await?;
     r.note = note;
-    if let Some(t) = ty.filter(|t| *t != p.partner_type) {
+    other_type_note(&mut r, ty);
+    Ok(Reply::from_typed(r))
+}
+
+/// When a question asked about type `ty` and the partner is of another type, the note says which profile it
+/// was screened against.
+fn other_type_note(r: &mut ScreenReply, ty: Option<PartnerType>) {
+    if let Some(t) = ty.filter(|t| *t != r.partner_type) {
         let extra = format!(
             "{} is on the roster as a {} partner, so it is screened against that profile, not {t}.",
-            p.name, p.partner_type
+            r.partner, r.partner_type
         );
-        r.note = Some(match r.note {
+        r.note = Some(match r.note.take() {
             Some(n) => format!("{n} {extra}"),
             None => extra,
         });
     }
-    Ok(Reply::from_typed(r))
 }
 
 /// The screen of one partner by id, as of today: what a "Screen …" button of a [`Choice`] shows. The id is
@@ -740,9 +803,7 @@ fn slice_like<'a>(orig: &'a str, lower: &str, start: usize, end: usize) -> Optio
 /// Answer a question like `/screen`, by the same rule of names ([`screen_named`]).
 pub async fn answer(app: &App, ctx: &Ctx, q: &Question) -> AppResult<Reply> {
     let name = PartnerName::parse(&q.name).map_err(|e| AppError::user(e.0))?;
-    let settings = app.settings(&ctx.workspace).await?;
-    let today = app.today(&settings);
-    screen_named(app, ctx, &settings, name.as_str(), q.partner_type, today).await
+    screen_asked(app, ctx, &name, q.partner_type, None).await
 }
 
 #[cfg(test)]

@@ -370,24 +370,8 @@ pub struct ScreenFacts {
 /// counting record is found by the `evidence_by_partner` index, newest first, one probe per trait.
 fn screen_facts_sql(backend: super::Backend) -> String {
     use super::Backend::{Postgres, Sqlite};
-    let pair = match backend {
-        Sqlite => "json_array",
-        Postgres => "json_build_array",
-    };
-    // `alias.col` for each of `cols`, as a JSON array. SQLite's JSON writes a REAL with 15 digits; `quote`
-    // writes it exactly (the same double when read back).
-    let array = |alias: &str, cols: &str| {
-        let values: Vec<String> = cols
-            .split(", ")
-            .map(|c| match (backend, c) {
-                (Sqlite, "allocation_target" | "alpha" | "min_value" | "max_value" | "value") => {
-                    format!("iif({alias}.{c} IS NULL, NULL, json(quote({alias}.{c})))")
-                }
-                _ => format!("{alias}.{c}"),
-            })
-            .collect();
-        format!("{pair}({})", values.join(", "))
-    };
+    let pair = json_array_fn(backend);
+    let array = |alias: &str, cols: &str| json_cols(backend, alias, cols);
     // The array of `alias`'s columns, or null when its LEFT JOIN found no row (`key` is then null).
     let row_or_null = |alias: &str, key: &str, cols: &str| {
         format!(
@@ -404,7 +388,7 @@ fn screen_facts_sql(backend: super::Backend) -> String {
     let profile = row_or_null("pr", "id", "id, name, joint_solution, owner, revision");
     let one_trait = format!(
         "{pair}({}, {})",
-        array("t", "id, name, verify_by, min_value, max_value, unit"),
+        array("t", TRAIT_JSON_COLS),
         row_or_null(
             "e",
             "id",
@@ -428,10 +412,36 @@ fn screen_facts_sql(backend: super::Backend) -> String {
     )
 }
 
+/// The backend's function that builds a JSON array of its arguments.
+fn json_array_fn(backend: super::Backend) -> &'static str {
+    match backend {
+        super::Backend::Sqlite => "json_array",
+        super::Backend::Postgres => "json_build_array",
+    }
+}
+
+/// `alias.col` for each of `cols` (`a, b, c`), as a JSON array. SQLite's JSON writes a REAL with 15 digits;
+/// `quote` writes it exactly (the same double when read back).
+pub(super) fn json_cols(backend: super::Backend, alias: &str, cols: &str) -> String {
+    let values: Vec<String> = cols
+        .split(", ")
+        .map(|c| match (backend, c) {
+            (
+                super::Backend::Sqlite,
+                "allocation_target" | "alpha" | "min_value" | "max_value" | "value",
+            ) => format!("iif({alias}.{c} IS NULL, NULL, json(quote({alias}.{c})))"),
+            _ => format!("{alias}.{c}"),
+        })
+        .collect();
+    format!("{}({})", json_array_fn(backend), values.join(", "))
+}
+
 /// The active profile's columns in the screen read: id, name, joint solution, owner, revision.
 type ProfileCols = (i64, String, Option<String>, String, i64);
 /// A trait's columns in the screen read: id, name, verify by, min, max, unit.
-type TraitCols = (
+pub(super) const TRAIT_JSON_COLS: &str = "id, name, verify_by, min_value, max_value, unit";
+/// [`TRAIT_JSON_COLS`] as read.
+pub(super) type TraitCols = (
     i64,
     String,
     Option<String>,

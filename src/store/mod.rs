@@ -7,6 +7,7 @@
 mod allocations;
 mod delivered;
 mod evidence;
+mod name_facts;
 mod outcomes;
 mod partners;
 mod profiles;
@@ -18,6 +19,7 @@ mod write;
 
 pub use allocations::*;
 pub use evidence::*;
+pub use name_facts::*;
 pub use outcomes::*;
 pub use partners::*;
 pub use profiles::*;

@@ -12,7 +12,8 @@ use serde_json::{json, Value};
 
 both_backends!(
     suggestions_follow_writes_of_every_process,
-    the_names_are_read_again_only_when_they_changed
+    the_names_are_read_again_only_when_they_changed,
+    the_name_read_answers_what_the_reads_it_replaces_answer
 );
 
 /// A name nobody has: what the suggestions are asked for.
@@ -147,4 +148,99 @@ async fn the_names_are_read_again_only_when_they_changed(db: Db) {
     assert_eq!(t.app.names.names(), 0);
     t.ok(r#"/screen partner:"Zenith""#).await;
     assert_eq!(t.app.names.names(), 2);
+}
+
+/// `/screen` of a name that is not a partner's reads everything its answer takes in one statement
+/// (`Store::name_facts`): each part is what the separate reads it replaces give.
+async fn the_name_read_answers_what_the_reads_it_replaces_answer(db: Db) {
+    let t = TestApp::on(db, utc(2026, 11, 26, 12, 0)).await;
+    let store = &t.app.store;
+    // Nothing in the workspace yet: the defaults, no partner, no names, no profile.
+    let facts = store.name_facts("local", "acme", None).await.unwrap();
+    assert_eq!(facts.settings, store.settings("local").await.unwrap());
+    assert_eq!(
+        (facts.exact, facts.renamed, facts.names_version, facts.names),
+        (None, None, 0, Some(vec![]))
+    );
+    assert!(facts.profiles.is_empty());
+
+    for line in [
+        "/settings set key:allocation_target value:0.7",
+        "/settings set key:timezone value:Europe/Paris",
+        r#"/profile create type:si name:"SIs""#,
+        r#"/profile trait add type:si name:"Certified staff" verify_by:"partner portal" min:2.5 max:40"#,
+        r#"/profile trait add type:si name:"Gone" verify_by:"x""#,
+        r#"/profile trait add type:si name:"Named champion" verify_by:"a call""#,
+        r#"/profile trait remove type:si trait:"Gone""#,
+        r#"/profile create type:reseller name:"Resellers""#,
+        r#"/profile create type:referral name:"Old""#,
+        "/profile retire type:referral",
+        r#"/partner add name:"Acme Corp" type:reseller"#,
+        r#"/partner add name:"Globex" type:si"#,
+        r#"/partner rename partner:"Globex" name:"Globex Labs""#,
+    ] {
+        t.ok(line).await;
+    }
+    let held = store.partner_names_since("local", None).await.unwrap();
+    for key in ["acme corp", "globex", "zenith"] {
+        let facts = store.name_facts("local", key, None).await.unwrap();
+        assert_eq!(facts.settings, store.settings("local").await.unwrap());
+        assert_eq!(facts.settings.allocation_target, 0.7);
+        assert_eq!(
+            facts.exact,
+            store.partner_by_key("local", key).await.unwrap()
+        );
+        let renamed = match store.renamed_from("local", key).await.unwrap() {
+            Some(f) => {
+                let p = store.partner_by_id("local", f.partner_id).await.unwrap();
+                p.map(|p| (f, p))
+            }
+            None => None,
+        };
+        assert_eq!(facts.renamed, renamed, "{key}");
+        assert_eq!((facts.names_version, facts.names), held.clone());
+        assert_eq!(
+            facts.profiles,
+            store.active_profiles("local").await.unwrap()
+        );
+        // The names come back only when their version is not the one held.
+        let again = store.name_facts("local", key, Some(held.0)).await.unwrap();
+        assert_eq!((again.names_version, again.names), (held.0, None));
+    }
+    let facts = store.name_facts("local", "globex", None).await.unwrap();
+    let (former, now) = facts.renamed.expect("Globex was renamed");
+    assert_eq!(
+        (former.name.as_str(), now.name.as_str()),
+        ("Globex", "Globex Labs")
+    );
+    let exact = store.name_facts("local", "acme corp", None).await.unwrap();
+    assert_eq!(exact.exact.map(|p| p.name).as_deref(), Some("Acme Corp"));
+    // Two active profiles (the referral one is retired), by type; the removed trait is left out.
+    let profiles: Vec<(String, Vec<String>)> = facts
+        .profiles
+        .iter()
+        .map(|p| {
+            (
+                p.name.clone(),
+                p.traits.iter().map(|t| t.name.clone()).collect(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        profiles,
+        [
+            ("Resellers".to_string(), vec![]),
+            (
+                "SIs".to_string(),
+                vec!["Certified staff".to_string(), "Named champion".to_string()]
+            )
+        ]
+    );
+    // Another workspace sees none of it.
+    let other = store
+        .name_facts("elsewhere", "acme corp", None)
+        .await
+        .unwrap();
+    assert_eq!((other.exact, other.names), (None, Some(vec![])));
+    assert!(other.profiles.is_empty());
 }
