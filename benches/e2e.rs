@@ -11,6 +11,11 @@
 //!   TCP_NODELAY on its sockets (before it did, a frame written within Linux's 40 ms delayed-ACK time of
 //!   the previous one waited for that ACK). Criterion reports mean and median; the printed lines
 //!   `e2e <kind>: … p50 … p99 …` give percentiles both back to back and spaced.
+//! * `e2e floor …` (printed lines): the end-to-end floor. The bench binary started again as a minimal
+//!   serenity bot ([`floor`]: same serenity, same client setup and intents, one fixed reply, no database)
+//!   on a second fake Discord of the same kind, then `/screen` with the same payloads to the real bot and to
+//!   the floor, alternately, in two rounds of 1,000 back to back and 200 spaced each: percentiles of both
+//!   and the ratio `/screen / floor`.
 //! * The bot's RSS (VmRSS, and VmHWM as the peak) 2 s after READY, after the percentile runs, and 2 s
 //!   after every interaction (`idle RSS …`).
 //! * `e2e listener …` (printed lines): the cost of the operations listener (issue 18). The bot is started
@@ -28,7 +33,9 @@
 //!   command's `response_url` (`screen`): Slack's path is an acknowledgement, then a separate HTTP request,
 //!   where Discord's is one interaction callback. Iterations are spaced like Discord's.
 //!
-//! Run with `cargo bench --bench e2e`. Without `--bench` (as under `cargo test --benches`) every part runs
+//! Run with `cargo bench --bench e2e`; `cargo bench --bench e2e -- NAME` runs only the parts whose name
+//! contains NAME (`screen`, `screen_unknown`, `autocomplete`, `floor`, `slack`, `listener`, `cold_start`; the
+//! bot is started and checked in any case). Without `--bench` (as under `cargo test --benches`) every part runs
 //! once on a small workspace, as a smoke test.
 
 // The file allows dead code itself.
@@ -46,6 +53,9 @@ mod http;
 // The file allows dead code itself.
 #[path = "../tests/it/support/fake_slack/mod.rs"]
 mod fake_slack;
+
+#[path = "e2e/floor.rs"]
+mod floor;
 
 use anyhow::{bail, Context as _};
 use bot::{opt, Bot, WAIT};
@@ -83,11 +93,15 @@ struct Plan {
     gap: Duration,
     warmup: usize,
     idle: Duration,
+    /// A name after `--`: only the parts whose name contains it run (`screen`, `screen_unknown`,
+    /// `autocomplete`, `floor`, `slack`, `listener`, `cold_start`).
+    filter: Option<String>,
 }
 
 impl Plan {
     fn from_args() -> anyhow::Result<Plan> {
         let bench = std::env::args().any(|a| a == "--bench");
+        let filter = std::env::args().skip(1).find(|a| !a.starts_with('-'));
         let partners = match std::env::var("PARTNERFIT_BENCH_PARTNERS") {
             Ok(v) if !v.trim().is_empty() => v
                 .trim()
@@ -104,6 +118,7 @@ impl Plan {
                 gap: Duration::from_millis(45),
                 warmup: 50,
                 idle: Duration::from_secs(2),
+                filter,
             }
         } else {
             Plan {
@@ -113,8 +128,14 @@ impl Plan {
                 gap: Duration::from_millis(45),
                 warmup: 2,
                 idle: Duration::from_millis(100),
+                filter,
             }
         })
+    }
+
+    /// Whether the part named `part` runs.
+    fn wants(&self, part: &str) -> bool {
+        self.filter.as_deref().is_none_or(|f| part.contains(f))
     }
 
     /// Spaced samples of `kind`.
@@ -384,6 +405,9 @@ async fn percentiles(w: &Workload, plan: &Plan) -> anyhow::Result<()> {
 
     let mut i = 1;
     for kind in Kind::ALL {
+        if !plan.wants(kind.label()) {
+            continue;
+        }
         for _ in 0..plan.warmup {
             w.once(kind, i).await?;
             i += 1;
@@ -439,6 +463,87 @@ async fn screens(
         spaced.push(w.once(Kind::Screen, 20_000 + i).await?.total);
     }
     Ok((b2b, spaced))
+}
+
+/// The floor bot ([`floor`]) on its own fake Discord, ready.
+async fn start_floor(dir: &Path) -> anyhow::Result<(FakeDiscord, Bot)> {
+    let fake = FakeDiscord::start(FakeConfig::standard()).await?;
+    let log = dir.join("floor-bot.log");
+    let mut cmd = Command::new(std::env::current_exe()?);
+    cmd.current_dir(dir)
+        .env(floor::PROXY_ENV, fake.base_url())
+        .env("DISCORD_TOKEN", "test-token")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&log)?);
+    let bot = Bot {
+        child: cmd.spawn()?,
+        log,
+    };
+    if let Err(e) = fake.wait_ready(WAIT).await {
+        bail!("the floor bot never got READY: {e}\n{}", bot.log_text());
+    }
+    Ok((fake, bot))
+}
+
+/// The end-to-end floor (see the file's doc): `/screen` to the real bot and to the floor bot, alternately in
+/// `rounds` rounds, the same payloads timed the same way; percentiles of each and the ratios.
+async fn floor_comparison(
+    dir: &Path,
+    bot: &Workload,
+    plan: &Plan,
+    rounds: usize,
+) -> anyhow::Result<()> {
+    let (fake, floor_bot) = start_floor(dir).await?;
+    tokio::time::sleep(plan.idle).await;
+    let floor = Workload {
+        fake: fake.clone(),
+        answered: Arc::new(AtomicUsize::new(0)),
+        ..bot.clone()
+    };
+    let first = floor.once(Kind::Screen, 0).await?;
+    if first.body["data"]["content"].as_str() != Some(floor::REPLY) {
+        bail!("the floor bot answered {}", first.body);
+    }
+    let p = |v: &[Duration], q: f64| {
+        let mut v = v.to_vec();
+        v.sort_unstable();
+        quantile(&v, q)
+    };
+    for round in 1..=rounds {
+        let mut of_round = Vec::new();
+        for (who, w) in [("bot", bot), ("floor", &floor)] {
+            let (b2b, spaced) = screens(w, plan, plan.samples).await?;
+            eprintln!(
+                "e2e floor, round {round}: {who} /screen back to back: {}",
+                summary(b2b.clone())
+            );
+            eprintln!(
+                "e2e floor, round {round}: {who} /screen {} ms apart: {}",
+                plan.gap.as_millis(),
+                summary(spaced.clone())
+            );
+            of_round.push((b2b, spaced));
+        }
+        let (bot_r, floor_r) = (&of_round[0], &of_round[1]);
+        for (what, b, f) in [
+            ("back to back", &bot_r.0, &floor_r.0),
+            ("spaced", &bot_r.1, &floor_r.1),
+        ] {
+            eprintln!(
+                "e2e floor, round {round}: /screen / floor, {what}: p50 {:.2}× ({:.3} / {:.3} ms), p99 {:.2}× ({:.3} / {:.3} ms)",
+                ms(p(b, 0.5)) / ms(p(f, 0.5)),
+                ms(p(b, 0.5)),
+                ms(p(f, 0.5)),
+                ms(p(b, 0.99)) / ms(p(f, 0.99)),
+                ms(p(b, 0.99)),
+                ms(p(f, 0.99)),
+            );
+        }
+    }
+    floor_bot.kill();
+    fake.shutdown().await;
+    Ok(())
 }
 
 /// The listener's cost (see the file's doc): the bot without and with it, alternately, on the same database.
@@ -745,6 +850,9 @@ fn bench_cold_start(
 }
 
 fn main() -> anyhow::Result<()> {
+    if let Ok(proxy) = std::env::var(floor::PROXY_ENV) {
+        return floor::run(&proxy);
+    }
     let plan = Plan::from_args()?;
     let quick = plan.samples < 100;
     // No plots: criterion's plotters backend panics on a machine without fonts.
@@ -777,6 +885,10 @@ fn main() -> anyhow::Result<()> {
     };
     rt.block_on(percentiles(&w, &plan))?;
     report_memory(pid, "RSS (right after the printed percentiles)")?;
+    if plan.wants("floor") {
+        let rounds = if quick { 1 } else { 2 };
+        rt.block_on(floor_comparison(dir.path(), &w, &plan, rounds))?;
+    }
     bench_e2e(&mut criterion, &rt, &w, &plan, quick);
 
     rt.block_on(async { tokio::time::sleep(plan.idle).await });
@@ -795,10 +907,18 @@ fn main() -> anyhow::Result<()> {
     }
     rt.block_on(fake.shutdown());
 
-    rt.block_on(slack_percentiles(dir.path(), &plan))?;
-    rt.block_on(listener_cost(dir.path(), &w.names, &plan))?;
+    if plan.wants("slack") {
+        rt.block_on(slack_percentiles(dir.path(), &plan))?;
+    }
+    if plan.wants("listener") {
+        rt.block_on(listener_cost(dir.path(), &w.names, &plan))?;
+    }
 
-    let (ready, migrate) = bench_cold_start(&mut criterion, &rt, dir.path(), quick);
+    let (ready, migrate) = if plan.wants("cold_start") {
+        bench_cold_start(&mut criterion, &rt, dir.path(), quick)
+    } else {
+        Default::default()
+    };
     if !ready.is_empty() {
         eprintln!(
             "cold start to READY (fresh database, migrations included): {}",

@@ -438,6 +438,14 @@ pub fn init_tracing(config: &Config) {
         Ok(quiet) if !config.log.contains("sqlx") => filter.add_directive(quiet),
         _ => filter,
     };
+    // serenity's REST client has no events at info, only spans (`Http::request`, `Request::build`) whose
+    // fields are the whole request, its body as a list of numbers: formatting them took more of a `/screen`
+    // than rendering its card (BENCHMARKS.md, "the end-to-end floor"). Off, with its debug events, unless the
+    // configured filter names serenity; its warnings stay.
+    let filter = match "serenity::http=warn".parse() {
+        Ok(quiet) if !config.log.contains("serenity") => filter.add_directive(quiet),
+        _ => filter,
+    };
     let fmt = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)

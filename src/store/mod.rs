@@ -204,6 +204,9 @@ pub struct Store {
     /// pool checks before handing it out, and the kept one is connected again before its next use: a restart
     /// of the server costs no failed read.
     kept: Option<std::sync::Arc<KeptConn>>,
+    /// On a SQLite file, the connection that takes event ids without waiting for the disk
+    /// ([`delivered::Claims`]).
+    claims: Option<std::sync::Arc<delivered::Claims>>,
 }
 
 struct KeptConn {
@@ -460,6 +463,8 @@ impl Store {
                 .fetch_optional(&pool)
                 .await?;
         }
+        let claims = (backend == Backend::Sqlite && !in_memory)
+            .then(|| std::sync::Arc::new(delivered::Claims::sqlite(&url)));
         let kept = if !in_memory {
             let conn = match checked {
                 Some(conn) => conn,
@@ -479,6 +484,7 @@ impl Store {
             pool,
             backend,
             kept,
+            claims,
         })
     }
 
@@ -587,6 +593,9 @@ impl Store {
             if let Some(conn) = kept.conn.lock().await.take() {
                 let _ = conn.close().await;
             }
+        }
+        if let Some(claims) = &self.claims {
+            claims.close().await;
         }
         self.pool.close().await;
     }
