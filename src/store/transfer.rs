@@ -24,9 +24,9 @@ pub const SQLITE_PARAMS_PER_STATEMENT: usize = 5_000;
 /// Bind parameters per bulk statement on PostgreSQL (limit 65,535), where each statement is a round trip.
 pub const POSTGRES_PARAMS_PER_STATEMENT: usize = 4_000;
 
-/// (partner, trait, date) keys per duplicate lookup query on SQLite (3 parameters each). Their `OR` is a tree
-/// as deep as the keys are many, and SQLite refuses one deeper than 1,000.
-pub const SQLITE_LOOKUP_KEYS: usize = 300;
+/// (partner, trait, date) keys per duplicate lookup query on SQLite, sent as one JSON parameter (a batch of the
+/// import has fewer).
+pub const SQLITE_LOOKUP_KEYS: usize = 10_000;
 
 /// (partner, trait, date) keys per duplicate lookup query on PostgreSQL.
 pub const POSTGRES_LOOKUP_KEYS: usize = 100;
@@ -127,31 +127,48 @@ fn outcome_out(r: &AnyRow) -> Result<OutcomeOut> {
     })
 }
 
-/// The query for the stored evidence matching `keys` (partner, trait, date) triples, parameters `$2…`
-/// (`$1` is the workspace), columns id, partner_id, trait_id, met, value, source, note, observed.
+/// The query for the stored evidence matching a batch of (partner, trait, date) keys with id at most a bound,
+/// columns id, partner_id, trait_id, met, value, source, note, observed.
 ///
-/// SQLite gets OR-ed equalities, each an `evidence_by_partner` lookup: it plans a row-value
-/// `IN (VALUES …)` as a table scan, and a join against `VALUES` measured seven times slower. PostgreSQL gets
-/// the join, which it plans quickly (long OR lists are slow to plan) as index probes once the table is large.
+/// `$1` is the workspace and `$2` the highest id. SQLite gets the keys as one JSON array (`$3`,
+/// `[[partner, trait, "date"], …]`): `json_each` is the outer loop (`CROSS JOIN` keeps it there) and each key one
+/// `evidence_by_partner` probe, in one statement per batch. OR-ed equalities needed a statement per 300 keys
+/// (SQLite's expression depth) and a row-id set to merge their lookups. PostgreSQL gets `VALUES` (parameters
+/// `$3…`), which it plans quickly as index probes once the table is large. The id bound is checked on the index
+/// entry, so the records this import wrote itself are never read back.
 fn lookup_sql(backend: Backend, keys: usize) -> String {
     const COLS: &str =
         "e.id, e.partner_id, e.trait_id, e.met, e.value, e.source, e.note, e.observed";
     match backend {
-        Backend::Sqlite => {
-            let terms = vec!["(e.partner_id = ? AND e.trait_id = ? AND e.observed = ?)"; keys];
-            format!(
-                "SELECT {COLS} FROM evidence e WHERE e.workspace_id = ? AND ({})",
-                terms.join(" OR ")
-            )
-        }
+        Backend::Sqlite => format!(
+            "SELECT {COLS} FROM json_each($3) AS k CROSS JOIN evidence e \
+             ON e.partner_id = k.value ->> 0 AND e.trait_id = k.value ->> 1 AND e.observed = k.value ->> 2 \
+             WHERE e.workspace_id = $1 AND e.id <= $2"
+        ),
         Backend::Postgres => {
-            let values = placeholders_from(Backend::Postgres, keys, 3, 2);
+            let values = placeholders_from(Backend::Postgres, keys, 3, 3);
             format!(
                 "SELECT {COLS} FROM (VALUES {values}) AS k JOIN evidence e ON e.partner_id = k.column1 \
-                 AND e.trait_id = k.column2 AND e.observed = k.column3 WHERE e.workspace_id = $1"
+                 AND e.trait_id = k.column2 AND e.observed = k.column3 WHERE e.workspace_id = $1 AND e.id <= $2"
             )
         }
     }
+}
+
+/// `keys` as the JSON array the SQLite lookup reads: `[[partner, trait, "YYYY-MM-DD"], …]`.
+fn keys_json(keys: &[(i64, i64, NaiveDate)]) -> String {
+    use std::fmt::Write as _;
+    let mut s = String::with_capacity(keys.len() * 32 + 2);
+    s.push('[');
+    for (i, (partner, trait_id, observed)) in keys.iter().enumerate() {
+        if i > 0 {
+            s.push(',');
+        }
+        // Writing to a String cannot fail.
+        let _ = write!(s, "[{partner},{trait_id},\"{observed}\"]");
+    }
+    s.push(']');
+    s
 }
 
 /// The placeholders of `rows` rows of `cols` columns: `($1, $2, …), ($k, …)` on PostgreSQL, `(?, ?, …), …`
@@ -341,23 +358,22 @@ impl ImportTx {
         };
         for chunk in keys.chunks(per_query) {
             let sql = lookup_sql(self.backend, chunk.len());
-            // On PostgreSQL each lookup is planned afresh: a plan kept from when the table was small (a
-            // sequential scan) would scan the table as the import grows it.
-            let mut q = sqlx::query(AssertSqlSafe(sql))
-                .persistent(self.backend == Backend::Sqlite)
-                .bind(ws);
-            for (partner_id, trait_id, observed) in chunk {
-                q = q
-                    .bind(*partner_id)
-                    .bind(*trait_id)
-                    .bind(observed.to_string());
-            }
+            let q = sqlx::query(AssertSqlSafe(sql)).bind(ws).bind(up_to_id);
+            let q = match self.backend {
+                Backend::Sqlite => q.bind(keys_json(chunk)),
+                // Each lookup is planned afresh: a plan kept from when the table was small (a sequential
+                // scan) would scan the table as the import grows it.
+                Backend::Postgres => chunk.iter().fold(
+                    q.persistent(false),
+                    |q, (partner_id, trait_id, observed)| {
+                        q.bind(*partner_id)
+                            .bind(*trait_id)
+                            .bind(observed.to_string())
+                    },
+                ),
+            };
             let mut rows = q.fetch(&mut *self.tx);
             while let Some(r) = rows.try_next().await? {
-                let id: i64 = r.try_get(0)?;
-                if id > up_to_id {
-                    continue;
-                }
                 let observed: &str = r.try_get(7)?;
                 f(NewEvidence {
                     partner_id: r.try_get(1)?,
@@ -672,9 +688,12 @@ mod tests {
         assert_eq!(placeholders(pg, 1, 1), "($1)");
         assert_eq!(placeholders_from(pg, 2, 3, 2), "($2, $3, $4), ($5, $6, $7)");
         assert_eq!(placeholders(Backend::Sqlite, 2, 2), "(?, ?), (?, ?)");
-        assert!(lookup_sql(Backend::Sqlite, 2).ends_with(
-            "WHERE e.workspace_id = ? AND ((e.partner_id = ? AND e.trait_id = ? AND e.observed = ?) OR \
-             (e.partner_id = ? AND e.trait_id = ? AND e.observed = ?))"
-        ));
+        assert!(lookup_sql(pg, 2).contains("(VALUES ($3, $4, $5), ($6, $7, $8))"));
+        let d = |s: &str| s.parse::<NaiveDate>().expect("date");
+        assert_eq!(
+            keys_json(&[(7, 3, d("2026-01-31")), (12, 40, d("2025-12-01"))]),
+            r#"[[7,3,"2026-01-31"],[12,40,"2025-12-01"]]"#
+        );
+        assert_eq!(keys_json(&[]), "[]");
     }
 }

@@ -32,6 +32,7 @@ use indicatif::ProgressBar;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, DefaultHasher, Hash, Hasher};
 use std::io::Read;
+use std::sync::Arc;
 
 /// Rows validated before the pending writes go to the database.
 const FLUSH_ROWS: usize = 2_000;
@@ -305,11 +306,11 @@ fn date(what: &'static str, today: NaiveDate) -> impl Fn(&str) -> Result<NaiveDa
     }
 }
 
-/// A partner of the roster, as the record rows refer to it.
+/// A partner of the roster, as the record rows refer to it (cheap to clone: one per row).
 #[derive(Debug, Clone)]
 struct PartnerRef {
     id: i64,
-    name: String,
+    name: Arc<str>,
     partner_type: PartnerType,
 }
 
@@ -317,6 +318,36 @@ struct PartnerRef {
 #[derive(Debug)]
 struct Roster {
     by_key: HashMap<String, PartnerRef>,
+    /// Cell texts already found on the roster: a file names each partner many times, and normalising a name
+    /// to its key is most of the cost of finding it. Bounded by [`MEMO_LIMIT`].
+    found: Memo<PartnerRef>,
+}
+
+/// Entries a [`Memo`] keeps at most; past it, cells are looked up the long way.
+const MEMO_LIMIT: usize = 100_000;
+
+/// What a lookup answered for each cell text seen so far (only lookups that succeeded: an error's message
+/// depends on how much detail is wanted). The answers are a function of the text alone, so a cell found
+/// here gets exactly the answer the long way gives.
+#[derive(Debug)]
+struct Memo<T>(HashMap<Box<str>, T>);
+
+impl<T: Clone> Memo<T> {
+    fn new() -> Memo<T> {
+        Memo(HashMap::new())
+    }
+
+    /// The answer for `cell`: remembered, else `f`'s (remembered when it succeeded).
+    fn get_or<E>(&mut self, cell: &str, f: impl FnOnce() -> Result<T, E>) -> Result<T, E> {
+        if let Some(v) = self.0.get(cell) {
+            return Ok(v.clone());
+        }
+        let v = f()?;
+        if self.0.len() < MEMO_LIMIT {
+            self.0.insert(cell.into(), v.clone());
+        }
+        Ok(v)
+    }
 }
 
 impl Roster {
@@ -329,21 +360,33 @@ impl Roster {
                         name_key(&p.name),
                         PartnerRef {
                             id: p.id,
-                            name: p.name,
+                            name: p.name.into(),
                             partner_type: p.partner_type,
                         },
                     )
                 })
                 .collect(),
+            found: Memo::new(),
         }
     }
 
     /// The partner named `name` (case-insensitively), or a message with the closest names when `detail`.
-    fn find(&self, name: &str, detail: bool) -> Result<&PartnerRef, Msg> {
+    fn find(&mut self, name: &str, detail: bool) -> Result<PartnerRef, Msg> {
+        let by_key = &self.by_key;
+        self.found
+            .get_or(name, || Roster::find_by_key(by_key, name, detail))
+    }
+
+    /// [`Roster::find`] the long way: the cell's name is checked and normalised to its key.
+    fn find_by_key(
+        by_key: &HashMap<String, PartnerRef>,
+        name: &str,
+        detail: bool,
+    ) -> Result<PartnerRef, Msg> {
         let name = PartnerName::parse(name).map_err(|e| e.0)?;
         let name = name.as_str();
-        if let Some(p) = self.by_key.get(&name_key(name)) {
-            return Ok(p);
+        if let Some(p) = by_key.get(&name_key(name)) {
+            return Ok(p.clone());
         }
         if !detail {
             return Err(format!(
@@ -353,17 +396,16 @@ impl Roster {
         }
         // The commands' rule of names: the partners close to it, else the names most like it.
         let key = name_key(name);
-        let mut close: Vec<(i64, String)> = self
-            .by_key
+        let mut close: Vec<(i64, String)> = by_key
             .iter()
             .filter(|(k, _)| names::closeness_of_keys(&key, k).is_some())
-            .map(|(_, p)| (p.id, p.name.clone()))
+            .map(|(_, p)| (p.id, p.name.to_string()))
             .collect();
         close.sort_by_key(|(_, n)| name_key(n));
         let hint = match close.len() {
             0 => lookup::did_you_mean(&lookup::suggestions(
                 name,
-                self.by_key.values().map(|p| p.name.as_str()),
+                by_key.values().map(|p| &*p.name),
                 3,
             )),
             1 => lookup::did_you_mean(&[close.remove(0).1]),
@@ -383,7 +425,7 @@ impl Roster {
 }
 
 fn partner_cell(
-    roster: &Roster,
+    roster: &mut Roster,
     row: &Row,
     errs: &mut Vec<RowError>,
     detail: bool,
@@ -393,7 +435,7 @@ fn partner_cell(
         "partner",
         "the partner is empty: give its name as on the roster",
         errs,
-        |s| roster.find(s, detail).cloned(),
+        |s| roster.find(s, detail),
     )
 }
 
@@ -657,6 +699,8 @@ impl Check for PartnerCheck {
 struct ProfileTraits {
     profile: Profile,
     by_key: HashMap<String, usize>,
+    /// Trait cells already found, as indexes into the profile's traits.
+    found: Memo<usize>,
 }
 
 /// Evidence rows: checked here; whether one repeats a stored record is settled per batch by [`EvidenceDedup`].
@@ -696,34 +740,52 @@ impl EvidenceCheck {
                         .enumerate()
                         .map(|(i, t)| (t.key(), i))
                         .collect();
-                    (p.partner_type, ProfileTraits { profile: p, by_key })
+                    let ty = p.partner_type;
+                    let pt = ProfileTraits {
+                        profile: p,
+                        by_key,
+                        found: Memo::new(),
+                    };
+                    (ty, pt)
                 })
                 .collect(),
             today,
         }
     }
 
-    fn trait_of(&self, p: &PartnerRef, name: &str) -> Result<&Trait, Msg> {
-        let Some(pt) = self.profiles.get(&p.partner_type) else {
+    fn trait_of(&mut self, p: &PartnerRef, name: &str) -> Result<&Trait, Msg> {
+        let Some(pt) = self.profiles.get_mut(&p.partner_type) else {
             return Err(format!(
                 "{} is a {} partner and there is no active {} profile, so it has no traits yet. A lead creates it with /profile create type:{}.",
                 p.name, p.partner_type, p.partner_type, p.partner_type
             ));
         };
-        match pt.by_key.get(&name_key(name)) {
-            Some(&i) => pt
-                .profile
-                .traits
-                .get(i)
-                .ok_or_else(|| format!("trait `{}` is missing", snippet(name))),
-            None => lookup::trait_of(&pt.profile, name).map_err(msg),
-        }
+        let ProfileTraits {
+            profile,
+            by_key,
+            found,
+        } = pt;
+        let i = found.get_or(name, || match by_key.get(&name_key(name)) {
+            Some(&i) => Ok(i),
+            None => {
+                let t = lookup::trait_of(profile, name).map_err(msg)?;
+                profile
+                    .traits
+                    .iter()
+                    .position(|u| u.id == t.id)
+                    .ok_or_else(|| format!("trait `{}` is missing", snippet(name)))
+            }
+        })?;
+        profile
+            .traits
+            .get(i)
+            .ok_or_else(|| format!("trait `{}` is missing", snippet(name)))
     }
 }
 
 impl Check for EvidenceCheck {
     fn check(&mut self, row: &Row, errs: &mut Vec<RowError>, detail: bool) -> Option<Action> {
-        let partner = partner_cell(&self.roster, row, errs, detail);
+        let partner = partner_cell(&mut self.roster, row, errs, detail);
         let met = opt(row, "met", errs, |s| parse_bool(s, "met").map_err(msg));
         let value = opt(row, "value", errs, |s| {
             parse_number(s, "the value").map_err(|e| e.0)
@@ -820,7 +882,7 @@ fn allocation_key(
 impl Check for AllocationCheck {
     fn check(&mut self, row: &Row, errs: &mut Vec<RowError>, detail: bool) -> Option<Action> {
         let this_week = self.this_week;
-        let partner = partner_cell(&self.roster, row, errs, detail);
+        let partner = partner_cell(&mut self.roster, row, errs, detail);
         let week = req(
             row,
             "week",
@@ -907,7 +969,7 @@ fn outcome_key(
 
 impl Check for OutcomeCheck {
     fn check(&mut self, row: &Row, errs: &mut Vec<RowError>, detail: bool) -> Option<Action> {
-        let partner = partner_cell(&self.roster, row, errs, detail);
+        let partner = partner_cell(&mut self.roster, row, errs, detail);
         let kind = req(
             row,
             "kind",
