@@ -61,14 +61,40 @@ fn spec(partners: usize) -> Spec {
 
 /// `partnerfit generate` with `args` on `url`: exit code, stderr.
 fn generate_cli(url: &str, args: &[&str]) -> (Option<i32>, String) {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_partnerfit"))
-        .args(["--database", url, "--workspace", "gen", "generate"])
+    generate_cli_limited(url, args, None)
+}
+
+/// [`generate_cli`] with each file the process writes limited to `file_size_limit` bytes when given
+/// (`RLIMIT_FSIZE`, SIGXFSZ ignored: a write past it fails with EFBIG, as one fails on a full disk).
+fn generate_cli_limited(
+    url: &str,
+    args: &[&str],
+    file_size_limit: Option<u64>,
+) -> (Option<i32>, String) {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_partnerfit"));
+    cmd.args(["--database", url, "--workspace", "gen", "generate"])
         .args(args)
         .env_remove("PARTNERFIT_DATABASE_URL")
         .env_remove("PARTNERFIT_CONFIG")
-        .env_remove("PARTNERFIT_WORKSPACE")
-        .output()
-        .unwrap();
+        .env_remove("PARTNERFIT_WORKSPACE");
+    if let Some(limit) = file_size_limit {
+        use std::os::unix::process::CommandExt;
+        // SAFETY: between fork and exec only async-signal-safe calls (signal, setrlimit), no allocation.
+        unsafe {
+            cmd.pre_exec(move || {
+                libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+                let rlimit = libc::rlimit {
+                    rlim_cur: limit,
+                    rlim_max: limit,
+                };
+                if libc::setrlimit(libc::RLIMIT_FSIZE, &rlimit) != 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                Ok(())
+            });
+        }
+    }
+    let out = cmd.output().unwrap();
     (
         out.status.code(),
         String::from_utf8_lossy(&out.stderr).into_owned(),
@@ -212,4 +238,35 @@ fn generate_into_a_workspace_with_data_is_refused_in_one_line() {
         err.trim_end(),
         "partnerfit: error: workspace `gen` already has data: generate into a new database or another workspace"
     );
+}
+
+/// The command line on a disk that fills up mid-generation (the database file and its WAL may not grow past a
+/// limit): one line saying that nothing was generated, exit 1, the workspace absent afterwards; the same
+/// command without the limit then succeeds.
+#[tokio::test]
+async fn generate_on_a_full_disk_says_nothing_was_generated_and_leaves_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("gen.db");
+    let url = format!("sqlite://{}", file.display());
+    // The schema first, then closed (checkpointed): the generation starts from a file of known size.
+    let store = Store::open(&url).await.unwrap();
+    let before = store.snapshot(None).await.unwrap();
+    store.close().await;
+    let limit = std::fs::metadata(&file).unwrap().len() + 64 * 1024;
+    let args = ["--partners", "200", "--until", "2026-11-26"];
+    let (code, err) = generate_cli_limited(&url, &args, Some(limit));
+    assert_eq!(code, Some(1), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.starts_with(
+            "partnerfit: error: nothing was generated (the workspace was left as it was): the database"
+        ),
+        "{err}"
+    );
+    assert!(!err.contains("panicked"), "{err}");
+    let store = Store::open(&url).await.unwrap();
+    assert_eq!(store.snapshot(None).await.unwrap(), before);
+    store.close().await;
+    let (code, err) = generate_cli(&url, &args);
+    assert_eq!(code, Some(0), "{err}");
 }
