@@ -12,8 +12,9 @@
 //!   millisecond.
 //!
 //! A 429 is not counted against the limits (Discord did nothing). The fake records every 429 it sent, and every
-//! request that came before the end of a wait the fake had announced to the bot (a 429's `retry_after`, global
-//! or for the route): a bot that honours the limits has none of those.
+//! request that came before the end of a wait the fake had announced (a 429's `retry_after`, global or for the
+//! route): one bot process that honours the limits has none of those. (The fake cannot tell processes that share
+//! the token apart: with several, one may send while another waits out a global 429 it alone was given.)
 
 use std::collections::{HashMap, VecDeque};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -32,7 +33,8 @@ pub struct RateLimits {
 }
 
 impl RateLimits {
-    /// Discord's documented global limit (50 a second) and its usual limit of a channel's messages (5 per 5 s).
+    /// Discord's documented global limit (50 a second), and per route the limit Discord commonly announces for a
+    /// channel's messages (`X-RateLimit-Limit: 5`, resetting after 5 s; Discord says per-route limits vary).
     pub fn discord() -> RateLimits {
         RateLimits {
             global_per_second: 50,
@@ -113,8 +115,14 @@ impl Limiter {
         method: &str,
         api_path: &str,
     ) -> Result<Vec<(&'static str, String)>, Reply> {
-        // Interactions answer through these: not bound by the global limit.
-        if api_path.starts_with("/interactions/") || api_path.starts_with("/webhooks/") {
+        // Interactions answer through these: not bound by the global limit. The gateway URL is not limited
+        // here either: Discord does not limit it to a few a second, and serenity, refused it, silently falls
+        // back to the real gateway (three processes starting at once ask for it six times).
+        if api_path.starts_with("/interactions/")
+            || api_path.starts_with("/webhooks/")
+            || api_path == "/gateway"
+            || api_path == "/gateway/bot"
+        {
             return Ok(Vec::new());
         }
         let now = Instant::now();
