@@ -33,6 +33,23 @@ pub fn intents(message_content: bool) -> GatewayIntents {
     }
 }
 
+/// `GET path` sent through [`ratelimit::request`], which waits out each 429's `retry_after`: for the start-up
+/// requests of a process whose first try was refused by the rate limit (several processes starting together).
+async fn get_within_limits(
+    http: &serenity::all::Http,
+    path: &str,
+) -> Result<serde_json::Value, crate::app::chat::PostError> {
+    let route = format!("GET {path}");
+    ratelimit::request(
+        http,
+        reqwest::Method::GET,
+        path,
+        &route,
+        ratelimit::Body::None,
+    )
+    .await
+}
+
 fn http_status(e: &serenity::Error) -> Option<u16> {
     match e {
         serenity::Error::Http(serenity::http::HttpError::UnsuccessfulRequest(r)) => {
@@ -85,6 +102,14 @@ pub async fn run(
     // Fail fast: a wrong token or an unreachable Discord is an error now, not a silent hang later.
     match http.get_current_user().await {
         Ok(me) => tracing::info!(bot = %me.name, via = %target, "token accepted"),
+        // Several processes starting at once can exceed the route's limit: ask again within the limits.
+        Err(e) if http_status(&e) == Some(429) => {
+            let me = get_within_limits(&http, "/users/@me").await.map_err(|e| {
+                Fatal::Other(anyhow::anyhow!("cannot reach Discord at {target}: {e}"))
+            })?;
+            let name = me["username"].as_str().unwrap_or_default();
+            tracing::info!(bot = %name, via = %target, "token accepted");
+        }
         Err(e) if http_status(&e) == Some(401) => {
             return Err(ConfigError("DISCORD_TOKEN was rejected by Discord (401 Unauthorized): copy the bot token again from the developer portal".into()).into())
         }
@@ -95,12 +120,29 @@ pub async fn run(
             )))
         }
     }
-    if let Err(e) = http.get_gateway().await {
-        return Err(Fatal::Other(anyhow::anyhow!(
-            "cannot get the gateway URL from {target}: {}",
-            crate::fatal::network_cause(&e)
-        )));
-    }
+    let gateway_url = match http.get_gateway().await {
+        Ok(gateway) => gateway.url,
+        // Several processes starting at once can exceed the route's limit: ask again within the limits.
+        Err(e) if http_status(&e) == Some(429) => {
+            let json = get_within_limits(&http, "/gateway").await;
+            json.and_then(|j| {
+                j["url"].as_str().map(str::to_string).ok_or_else(|| {
+                    crate::app::chat::PostError::Transient("the answer has no gateway URL".into())
+                })
+            })
+            .map_err(|e| {
+                Fatal::Other(anyhow::anyhow!(
+                    "cannot get the gateway URL from {target}: {e}"
+                ))
+            })?
+        }
+        Err(e) => {
+            return Err(Fatal::Other(anyhow::anyhow!(
+                "cannot get the gateway URL from {target}: {}",
+                crate::fatal::network_cause(&e)
+            )))
+        }
+    };
 
     let (shutdown_tx, shutdown_rx) = tokio::sync::watch::channel(false);
     let sched_app = app.clone();
@@ -129,6 +171,9 @@ pub async fn run(
         .event_handler(handler)
         .await
         .map_err(|e| Fatal::Other(anyhow::anyhow!("cannot build the Discord client: {e}")))?;
+    // serenity asks for the gateway URL again while building, and when that request is refused (a 429 when
+    // processes start together) it silently falls back to the public gateway: connect to the one we were given.
+    *client.ws_url.lock().await = gateway_url;
 
     let runners = client.shard_manager.runners.clone();
     tokio::spawn(async move {

@@ -3,6 +3,7 @@
 //! than Discord's, so that they bite within seconds. Every digest is posted exactly once, none is lost to a 429,
 //! and no request comes before the end of a wait the fake announced (a 429's `retry_after`).
 
+use crate::support::bot::{Bot, WAIT};
 use crate::support::fake_discord::{
     FakeChannel, FakeConfig, FakeDiscord, FakeGuild, FakeOptions, RateLimits,
 };
@@ -53,6 +54,7 @@ async fn many_digests_at_once_are_each_posted_once_within_the_rate_limits() {
         global_per_second: 20,
         route_limit: 1,
         route_window: Duration::from_secs(1),
+        limit_gateway: false,
     };
     let opts = FakeOptions {
         rate_limits: Some(limits),
@@ -157,4 +159,46 @@ async fn many_digests_at_once_are_each_posted_once_within_the_rate_limits() {
         sent.iter().all(|s| s.global),
         "a channel's own limit was hit: {sent:?}"
     );
+}
+
+/// Processes starting together can find `GET /gateway` rate-limited. The fake allows it once per 10 s: the
+/// first bot's own request is admitted and serenity's, while building the client, is refused (serenity then
+/// falls back to the public gateway, which the bot must not follow); the second bot, started at once, is
+/// refused its first request and asks again after the `retry_after`. Both reach this fake's gateway.
+#[tokio::test]
+async fn bots_starting_together_wait_out_a_rate_limited_gateway_url() {
+    let opts = FakeOptions {
+        rate_limits: Some(RateLimits {
+            global_per_second: 50,
+            route_limit: 1,
+            route_window: Duration::from_secs(10),
+            limit_gateway: true,
+        }),
+        ..FakeOptions::default()
+    };
+    let fake = FakeDiscord::start_with_options(FakeConfig::standard(), opts)
+        .await
+        .unwrap();
+    let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let first = Bot::start(&fake, a.path(), &[]);
+    let second = Bot::start(&fake, b.path(), &[]);
+    if let Err(e) = fake
+        .wait_identifies(2, WAIT + Duration::from_secs(10))
+        .await
+    {
+        panic!(
+            "both bots should identify on the fake's gateway: {e}\n{}\n{}",
+            first.log_text(),
+            second.log_text()
+        );
+    }
+    let refused = fake
+        .rate_limited()
+        .iter()
+        .filter(|r| r.route == "GET/gateway")
+        .count();
+    // Two bots, each asking twice, once per 10 s: at least the second request of each was refused.
+    assert!(refused >= 2, "{:?}", fake.rate_limited());
+    assert_eq!(first.terminate().await, Some(0));
+    assert_eq!(second.terminate().await, Some(0));
 }

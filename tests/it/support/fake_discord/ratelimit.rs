@@ -30,6 +30,9 @@ pub struct RateLimits {
     pub global_per_second: usize,
     pub route_limit: usize,
     pub route_window: Duration,
+    /// Limit `GET /gateway` like any other route (off in [`RateLimits::discord`]): serenity, refused it while
+    /// building its client, falls back to the real gateway, which the bot must not follow.
+    pub limit_gateway: bool,
 }
 
 impl RateLimits {
@@ -40,6 +43,7 @@ impl RateLimits {
             global_per_second: 50,
             route_limit: 5,
             route_window: Duration::from_secs(5),
+            limit_gateway: false,
         }
     }
 }
@@ -120,8 +124,7 @@ impl Limiter {
         // back to the real gateway (three processes starting at once ask for it six times).
         if api_path.starts_with("/interactions/")
             || api_path.starts_with("/webhooks/")
-            || api_path == "/gateway"
-            || api_path == "/gateway/bot"
+            || (!limits.limit_gateway && (api_path == "/gateway" || api_path == "/gateway/bot"))
         {
             return Ok(Vec::new());
         }
