@@ -187,6 +187,8 @@ impl Scheduler {
             };
             // Posted more than LATE_AFTER after its fire time (its poster died, or Discord failed): late.
             let late = run.late || now - run.fire_at > LATE_AFTER;
+            // The lease runs from the claim, not from the tick's start: a tick of many digests takes a while.
+            let claimed_at = self.app.now();
             let claim = self
                 .app
                 .store
@@ -197,8 +199,8 @@ impl Scheduler {
                     run.fire_at,
                     late,
                     &self.instance,
-                    now,
-                    now + self.lease,
+                    claimed_at,
+                    claimed_at + self.lease,
                 )
                 .await?;
             if let Claim::Claimed { attempt } = claim {
@@ -280,6 +282,10 @@ impl Scheduler {
             return Ok(None);
         }
         let late = now - fire > LATE_AFTER;
+        // The lease runs from the claim, not from the tick's start: with a thousand digests due at once, a claim
+        // can come many seconds into the tick, and a lease counted from its start would run out while the
+        // digest is still being posted, for another process to post it again.
+        let claimed_at = self.app.now();
         match self
             .app
             .store
@@ -290,8 +296,8 @@ impl Scheduler {
                 fire,
                 late,
                 &self.instance,
-                now,
-                now + self.lease,
+                claimed_at,
+                claimed_at + self.lease,
             )
             .await?
         {

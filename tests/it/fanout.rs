@@ -11,7 +11,7 @@ use crate::support::ipp::ok;
 use crate::support::{utc, TestApp};
 use partnerfit::discord::chat::DiscordChat;
 use partnerfit::domain::Role;
-use partnerfit::schedule::runner::{RunOutcome, Scheduler};
+use partnerfit::schedule::runner::{RunOutcome, Scheduler, IN_FLIGHT};
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
@@ -201,4 +201,77 @@ async fn bots_starting_together_wait_out_a_rate_limited_gateway_url() {
     assert!(refused >= 2, "{:?}", fake.rate_limited());
     assert_eq!(first.terminate().await, Some(0));
     assert_eq!(second.terminate().await, Some(0));
+}
+
+/// A claim's lease runs from the moment of the claim, not from the start of the scheduler's tick. More digests
+/// are due than one tick takes on at once (`IN_FLIGHT`): the first ones are held by the fake for 100 s of the
+/// app's clock (then answered 503: a passing failure, retried after the back-off), so the rest are claimed 100 s
+/// into the tick, and held too. 125 s after the fire time, with the lease of 120 s, a second process must find
+/// nothing to take over: those claims are 25 s old. (When leases counted from the tick's start, it took them
+/// over and posted them while the first process still was: twice, in the fan-out bench with three processes.)
+#[tokio::test]
+async fn a_late_claim_in_a_long_tick_is_not_taken_over() {
+    const SERVERS: u64 = IN_FLIGHT as u64 + 8;
+    let mut cfg = FakeConfig::standard();
+    cfg.guilds = (0..SERVERS)
+        .map(|i| FakeGuild {
+            id: GUILD0 + i,
+            name: format!("Team {i}"),
+            channels: vec![FakeChannel {
+                id: CHANNEL0 + i,
+                name: "digests".into(),
+                bot_can_send: true,
+            }],
+            roles: vec![],
+        })
+        .collect();
+    let fake = FakeDiscord::start(cfg).await.unwrap();
+    let t = TestApp::new(utc(2027, 1, 1, 12, 0)).await;
+    for i in 0..SERVERS {
+        let ctx = t.ctx(&(GUILD0 + i).to_string(), "ana", Role::Lead);
+        let channel = CHANNEL0 + i;
+        ok(
+            &t,
+            &ctx,
+            &format!(r#"/schedule set digest:weekly cron:"0 9 * * MON" channel:{channel}"#),
+        )
+        .await;
+    }
+    let chat = crate::scheduler::discord_chat(&fake);
+    let scheduler = |instance: &str| {
+        Scheduler::new(
+            t.app.clone().with_chat(chat.clone()),
+            chat.clone(),
+            instance.into(),
+            Duration::from_secs(120),
+            Duration::from_secs(60),
+        )
+    };
+    let (a, b) = (scheduler("a"), scheduler("b"));
+    fake.hold_next("/messages", SERVERS as usize);
+    t.clock.set(utc(2027, 1, 4, 9, 0));
+    let first = tokio::spawn(async move { a.tick().await });
+    fake.wait_held(IN_FLIGHT, WAIT).await.unwrap();
+    t.clock.advance(chrono::Duration::seconds(100));
+    fake.release_held();
+    fake.wait_held(SERVERS as usize, WAIT).await.unwrap();
+    t.clock.advance(chrono::Duration::seconds(25));
+    let taken_over = b.tick().await.unwrap();
+    assert!(taken_over.is_empty(), "{taken_over:#?}");
+    fake.release_held();
+    let reports = first.await.unwrap().unwrap();
+    assert_eq!(reports.len(), SERVERS as usize);
+    assert!(
+        reports
+            .iter()
+            .all(|r| matches!(r.outcome, RunOutcome::WillRetry { .. })),
+        "{reports:#?}"
+    );
+    assert_eq!(
+        fake.requests()
+            .iter()
+            .filter(|r| r.method == "POST" && r.path.ends_with("/messages") && r.is_success())
+            .count(),
+        0
+    );
 }
