@@ -33,10 +33,10 @@ const ZONES: &[(&str, &str)] = &[
     ("America/New_York", "0 4 * * MON"),
 ];
 
-#[tokio::test]
-async fn many_digests_at_once_are_each_posted_once_within_the_rate_limits() {
+/// The fake's standard application in `n` servers, each with its own #digests channel the bot may post in.
+fn servers(n: u64) -> FakeConfig {
     let mut cfg = FakeConfig::standard();
-    cfg.guilds = (0..GUILDS)
+    cfg.guilds = (0..n)
         .map(|i| FakeGuild {
             id: GUILD0 + i,
             name: format!("Team {i}"),
@@ -48,6 +48,12 @@ async fn many_digests_at_once_are_each_posted_once_within_the_rate_limits() {
             roles: vec![],
         })
         .collect();
+    cfg
+}
+
+#[tokio::test]
+async fn many_digests_at_once_are_each_posted_once_within_the_rate_limits() {
+    let cfg = servers(GUILDS);
     // 20 requests a second in all, and one a second per route: a channel with two digests gets the second
     // only after the first one's bucket resets.
     let limits = RateLimits {
@@ -212,19 +218,7 @@ async fn bots_starting_together_wait_out_a_rate_limited_gateway_url() {
 #[tokio::test]
 async fn a_late_claim_in_a_long_tick_is_not_taken_over() {
     const SERVERS: u64 = IN_FLIGHT as u64 + 8;
-    let mut cfg = FakeConfig::standard();
-    cfg.guilds = (0..SERVERS)
-        .map(|i| FakeGuild {
-            id: GUILD0 + i,
-            name: format!("Team {i}"),
-            channels: vec![FakeChannel {
-                id: CHANNEL0 + i,
-                name: "digests".into(),
-                bot_can_send: true,
-            }],
-            roles: vec![],
-        })
-        .collect();
+    let cfg = servers(SERVERS);
     let fake = FakeDiscord::start(cfg).await.unwrap();
     let t = TestApp::new(utc(2027, 1, 1, 12, 0)).await;
     for i in 0..SERVERS {
