@@ -530,6 +530,22 @@ pub async fn checklist(app: &App, ctx: &Ctx, ty: Option<PartnerType>) -> AppResu
     Ok(Reply::from_typed(list))
 }
 
+/// The workspace's settings as a read returned them (its time zone remembered for the next guess of "today"),
+/// and the day to screen as of: `asked`, which may not be after today there, or today.
+fn settings_and_day(
+    app: &App,
+    ws: &str,
+    row: &crate::store::SettingsRow,
+    asked: Option<NaiveDate>,
+) -> AppResult<(Settings, NaiveDate)> {
+    let settings = Settings::from_row(row.clone());
+    app.remember_timezone(ws, &settings);
+    let today = app.today(&settings);
+    let as_of = asked.unwrap_or(today);
+    check_as_of(as_of, today)?;
+    Ok((settings, as_of))
+}
+
 fn check_as_of(as_of: NaiveDate, today: NaiveDate) -> AppResult<()> {
     if as_of > today {
         return Err(AppError::user(format!(
@@ -568,11 +584,7 @@ async fn screen_asked(
     let Some(mut facts) = app.store.screen_facts(ws, &name.key(), guess).await? else {
         return screen_other_name(app, ctx, name, ty, asked).await;
     };
-    let settings = Settings::from_row(facts.settings.clone());
-    app.remember_timezone(ws, &settings);
-    let today = app.today(&settings);
-    let as_of = asked.unwrap_or(today);
-    check_as_of(as_of, today)?;
+    let (settings, as_of) = settings_and_day(app, ws, &facts.settings, asked)?;
     if as_of != guess {
         // The time zone changed since we last looked (or the day just turned there): read again.
         match app.store.screen_facts(ws, &name.key(), as_of).await? {
@@ -600,11 +612,7 @@ async fn screen_other_name(
         .store
         .name_facts(ws, &name.key(), app.names.version(ws))
         .await?;
-    let settings = Settings::from_row(facts.settings.clone());
-    app.remember_timezone(ws, &settings);
-    let today = app.today(&settings);
-    let as_of = asked.unwrap_or(today);
-    check_as_of(as_of, today)?;
+    let (settings, as_of) = settings_and_day(app, ws, &facts.settings, asked)?;
     let named = lookup::resolve_from(app, ws, name.as_str(), &mut facts).await?;
     screen_named(
         app,

@@ -12,7 +12,7 @@
 //! - The binary run with a file-size limit (`RLIMIT_FSIZE`): its WAL cannot grow, so commits fail writing it.
 
 use crate::support::bot::{content, is_ephemeral, opt, slash, title, Bot, WAIT};
-use crate::support::db::both_backends;
+use crate::support::db::{both_backends, limit_pages};
 use crate::support::fake_discord::{
     FakeConfig, FakeDiscord, Invoker, PARTNERS_CHANNEL_ID, STANDARD_GUILD_ID,
 };
@@ -271,23 +271,6 @@ async fn a_full_disk_at_commit_acknowledges_no_write(db: Db) {
     let imported = import_partners(&t, 0, 3).await.unwrap();
     assert_eq!(imported["added"], 3, "{imported}");
     assert_eq!(t.ok("/partner list").await["count"], 6);
-}
-
-/// SQLite's own "database or disk is full": hold every connection of the pool at once, so that each gets the
-/// page limit (`None`: SQLite's default, no limit to speak of).
-async fn limit_pages(store: &Store, pages: Option<i64>) {
-    let pool = store.pool();
-    let mut held = Vec::new();
-    for _ in 0..pool.options().get_max_connections() {
-        held.push(pool.acquire().await.unwrap());
-    }
-    for conn in &mut held {
-        let pragma = format!("PRAGMA max_page_count = {}", pages.unwrap_or(0xFFFF_FFFE));
-        sqlx::raw_sql(sqlx::AssertSqlSafe(pragma))
-            .execute(&mut **conn)
-            .await
-            .unwrap();
-    }
 }
 
 /// The SQLite file fills up in the middle of a burst of `/partner add`: each is acknowledged and stored, or

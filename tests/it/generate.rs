@@ -2,6 +2,7 @@
 //! seed giving the same rows; and its bad input — a size of 0 or above a million, a workspace that holds data,
 //! a database too small for the request — refused in one line with nothing written.
 
+use crate::support::db::limit_pages;
 use partnerfit::domain::Stage;
 use partnerfit::generate::{generate, parse_partners, GenerateError, SizeError, Spec};
 use partnerfit::store::{PartnerFilter, Store, StoreError};
@@ -167,23 +168,6 @@ async fn the_generator_refuses_a_size_out_of_range_and_writes_nothing() {
     }
     assert_eq!(store.snapshot(None).await.unwrap(), before);
     store.close().await;
-}
-
-/// Limit every connection of the pool to `pages` pages of database file (`None`: no limit to speak of): the
-/// SQLite file cannot grow past it, as on a full disk (SQLITE_FULL).
-async fn limit_pages(store: &Store, pages: Option<i64>) {
-    let pool = store.pool();
-    let mut held = Vec::new();
-    for _ in 0..pool.options().get_max_connections() {
-        held.push(pool.acquire().await.unwrap());
-    }
-    for conn in &mut held {
-        let pragma = format!("PRAGMA max_page_count = {}", pages.unwrap_or(0xFFFF_FFFE));
-        sqlx::raw_sql(sqlx::AssertSqlSafe(pragma))
-            .execute(&mut **conn)
-            .await
-            .unwrap();
-    }
 }
 
 /// A database too small for the request: the generation fails saying the database is full, and nothing of

@@ -202,3 +202,21 @@ macro_rules! both_backends {
     };
 }
 pub(crate) use both_backends;
+
+/// Limit the SQLite file of `store` to `pages` pages, as a full disk would (SQLite's "database or disk is full";
+/// `None`: SQLite's default, no limit to speak of). Every connection of the pool is held at once, so that each
+/// gets the limit.
+pub async fn limit_pages(store: &partnerfit::store::Store, pages: Option<i64>) {
+    let pool = store.pool();
+    let mut held = Vec::new();
+    for _ in 0..pool.options().get_max_connections() {
+        held.push(pool.acquire().await.unwrap());
+    }
+    for conn in &mut held {
+        let pragma = format!("PRAGMA max_page_count = {}", pages.unwrap_or(0xFFFF_FFFE));
+        sqlx::raw_sql(sqlx::AssertSqlSafe(pragma))
+            .execute(&mut **conn)
+            .await
+            .unwrap();
+    }
+}
