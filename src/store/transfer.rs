@@ -34,10 +34,18 @@ pub const POSTGRES_LOOKUP_KEYS: usize = 100;
 /// Stored records read per query when scanning for duplicates: pages by primary key keep every statement short.
 pub const SCAN_PAGE: i64 = 50_000;
 
-/// The SQLite page cache of the import's connection while the transaction runs, in KiB (SQLite's negative
-/// `cache_size`). With the default 2 MiB a large import spills dirty pages to the WAL again and again; the
-/// default is restored when the transaction ends.
-const SQLITE_IMPORT_CACHE_KIB: i64 = 64 * 1024;
+/// The most SQLite page cache the import's connection may use while the transaction runs, in KiB (SQLite's
+/// negative `cache_size`); the default is restored when the transaction ends. It is a cap, not an allocation:
+/// SQLite allocates a page when the transaction touches it, so an import uses about as much as the pages it
+/// reads and writes (at most the `evidence_by_partner` index and the new rows).
+///
+/// Every imported row is a lookup and an insert at a random place of that index. While the index fits in the
+/// cache each page is read once; when it does not, nearly every row evicts a page the transaction changed —
+/// written to the WAL, read back when a later row lands on it — and the import grows faster than its rows:
+/// with 64 MiB, 1,000,000 rows into the 5-million-record index of 100,000 partners (303 MB) took 20× the time
+/// of 100,000 rows at 10,000 partners, with 512 MiB 12.7× (BENCHMARKS.md, "Issue 21 item 4"). 1 GiB holds the
+/// index of about 12 million records with an import of 2 million rows.
+const SQLITE_IMPORT_CACHE_KIB: i64 = 1024 * 1024;
 
 /// One exported evidence record: the partner and trait by name.
 #[derive(Debug, Clone, PartialEq)]

@@ -1,7 +1,9 @@
 //! The import engine: one pass over the file, every row validated by the same rules as the commands, all
 //! writes in one transaction that is committed only when no row has an error (and never in a dry run).
 //!
-//! Memory stays bounded whatever the file size: rows are read one at a time and writes go out in batches.
+//! Memory stays bounded whatever the file size: rows are read one at a time and writes go out in batches. On
+//! SQLite the transaction's page cache may grow to the pages it touches, up to a cap (`store::transfer`), so
+//! that a large import into a large table does not write and re-read the same index pages again and again.
 //! Duplicate detection compares 128-bit fingerprints of a row's identifying fields, as a multiset (each stored
 //! record absorbs one identical row, so a file that holds the same record twice round-trips to two records).
 //! For evidence — the table that grows to millions of rows — the stored records a batch may repeat are found by
