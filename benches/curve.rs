@@ -4,7 +4,8 @@
 //!
 //! `cargo bench --bench curve` runs every size in a child process of its own (this binary again, with
 //! `PARTNERFIT_CURVE_CHILD=N`), so that the resident set read after a digest is that size's alone. Each child
-//! times single calls through the app layer (p50 and p99), the first load of the evidence cache, an import of
+//! times single calls through the app layer (p50 and p99), the first load of the evidence cache, the first
+//! `/partner list` page of a process (which does not wait for that load), an import of
 //! 10 evidence rows per partner, and reads its own `VmRSS`/`VmHWM` from `/proc/self/status` right after the
 //! first weekly digest. The parent prints a table with the slope of each measurement (the exponent b of
 //! t ∝ n^b between consecutive sizes and fitted over all of them), writes `target/curve.tsv` and draws the
@@ -16,6 +17,7 @@
 
 use anyhow::{bail, Context, Result};
 use chrono::{Duration, NaiveDate, Utc};
+use partnerfit::app::lists::{self, ListId, PAGE_LINES};
 use partnerfit::app::transfer::import::{self, Options};
 use partnerfit::app::transfer::{export, ExportKind, ImportKind};
 use partnerfit::app::{digest, dispatch, App, Ctx, Invocation, SystemClock};
@@ -45,6 +47,7 @@ const MEASUREMENTS: &[(&str, &str)] = &[
     ("roster_export", "ms"),
     ("import_10_per_partner", "ms"),
     ("evidence_cache_load", "ms"),
+    ("partner_list_cold", "ms"),
     ("rss_after_digest", "MiB"),
 ];
 
@@ -483,6 +486,26 @@ async fn measure(url: &str) -> Result<()> {
     });
     let name = |i: usize| names[i % names.len()].clone();
     let (app, ctx) = (&app, &ctx);
+    // The first `/partner list` of a fresh process: each call a new app over the same database, its evidence
+    // cache empty; pages spread over the roster. The page screens its 15 partners from their own records
+    // and leaves the cache empty (checked).
+    let pages = names.len().div_ceil(PAGE_LINES);
+    percentiles("partner_list_cold", 200, |i| async move {
+        let fresh = App::new(app.store.clone(), Arc::new(SystemClock));
+        let roster = ListId::Roster {
+            partner_type: None,
+            stage: None,
+            verdict: None,
+        };
+        let r = lists::page(&fresh, ctx, roster, i * 7_919 % pages).await?;
+        anyhow::ensure!(!r.card.lines.is_empty(), "an empty page");
+        anyhow::ensure!(
+            fresh.evidence.workspaces() == 0,
+            "the page loaded the cache"
+        );
+        Ok(())
+    })
+    .await?;
     percentiles("screen_one", 2000, |i| {
         let inv = Invocation::new(&["screen"]).with("partner", name(i));
         async move {

@@ -3,6 +3,11 @@
 //! index lookups: new records are appended and new retractions flagged, so it is never stale — also when
 //! other processes write to the same database.
 //!
+//! Screening a few partners (a page of `/partner list`, a small digest) does not wait for a workspace's first
+//! load: when the workspace has no current copy, [`EvidenceCache::for_partners`] reads those partners' records
+//! alone (an index lookup each), and the copy is left to the uses that screen everyone. At 100,000 partners the
+//! first load reads 5 million records (seconds); a page of the roster reads a few hundred.
+//!
 //! A workspace not used for [`IDLE_EVICTION`] (15 minutes, by the app's clock) is dropped, so a process
 //! that posted a thousand servers' digests at once gives the memory back instead of holding every copy for
 //! ever; the next use reads the workspace again (one query, the same answers).
@@ -50,6 +55,32 @@ impl WorkspaceEvidence {
             }
         }
         self.version = version;
+    }
+}
+
+/// Up to this many partners, a workspace without a current copy has their records read directly instead of
+/// the whole workspace loaded (a page of the roster is 15; a verdict-filtered roster screens 500 at a time).
+pub const DIRECT_PARTNERS: usize = 100;
+
+/// The evidence of the partners being screened: the workspace's copy, or those partners' records alone.
+#[derive(Debug)]
+pub enum PartnersEvidence {
+    /// The workspace's in-memory copy, current as of the call.
+    Copy(OwnedRwLockReadGuard<WorkspaceEvidence>),
+    /// The records of the partners asked for, read from the database by partner, each in id order.
+    Read(HashMap<i64, Vec<CompactEvidence>>),
+}
+
+impl PartnersEvidence {
+    /// Every record of a partner (retracted ones flagged), in id order; none for a partner not asked for.
+    pub fn partner(&self, partner_id: i64) -> &[CompactEvidence] {
+        match self {
+            PartnersEvidence::Copy(w) => w.partner(partner_id),
+            PartnersEvidence::Read(by_partner) => by_partner
+                .get(&partner_id)
+                .map(Vec::as_slice)
+                .unwrap_or(&[]),
+        }
     }
 }
 
@@ -111,6 +142,41 @@ impl EvidenceCache {
             .filter_map(|s| s.try_read().ok())
             .map(|w| w.by_partner.values().map(Vec::len).sum::<usize>())
             .sum()
+    }
+
+    /// Whether the workspace has a copy that was loaded, is not idle past eviction and is not being loaded or
+    /// brought up to date right now (a copy in the middle of its first load is not waited for).
+    fn is_warm(&self, ws: &str) -> bool {
+        let now = self.clock.now();
+        let map = self.workspaces.lock().unwrap_or_else(|p| p.into_inner());
+        map.get(ws).is_some_and(|s| {
+            now - s.used <= IDLE_EVICTION
+                && s.evidence
+                    .try_read()
+                    .is_ok_and(|w| w.version != EvidenceVersion::default())
+        })
+    }
+
+    /// The evidence for screening `partner_ids` of the workspace, current as of this call. With at most
+    /// [`DIRECT_PARTNERS`] partners and no warm copy of the workspace, their records are read from the
+    /// database and no copy is made; otherwise it is [`EvidenceCache::get`]. The records are the same either
+    /// way, so are the verdicts.
+    pub async fn for_partners(
+        &self,
+        store: &Store,
+        ws: &str,
+        partner_ids: &[i64],
+    ) -> Result<PartnersEvidence, StoreError> {
+        if partner_ids.len() > DIRECT_PARTNERS || self.is_warm(ws) {
+            return Ok(PartnersEvidence::Copy(self.get(store, ws).await?));
+        }
+        let mut by_partner: HashMap<i64, Vec<CompactEvidence>> = HashMap::new();
+        store
+            .compact_evidence_of(ws, partner_ids, |e| {
+                by_partner.entry(e.partner_id).or_default().push(e)
+            })
+            .await?;
+        Ok(PartnersEvidence::Read(by_partner))
     }
 
     /// The workspace's evidence, current as of this call.

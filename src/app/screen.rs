@@ -428,7 +428,8 @@ pub async fn profiles_by_type(app: &App, ws: &str) -> AppResult<HashMap<PartnerT
         .collect())
 }
 
-/// Screen many partners at once as of a date, from the in-memory evidence (brought up to date first).
+/// Screen many partners at once as of a date, from the in-memory evidence (brought up to date first), or for a
+/// few partners of a workspace without a warm copy from their records alone ([`crate::app::evidence_cache::EvidenceCache::for_partners`]).
 /// The value is None for a partner whose type has no active profile.
 pub async fn screen_many(
     app: &App,
@@ -438,7 +439,8 @@ pub async fn screen_many(
     as_of: NaiveDate,
 ) -> AppResult<HashMap<i64, Option<Screening<CompactEvidence>>>> {
     let profiles = profiles_by_type(app, ws).await?;
-    let evidence = app.evidence.get(&app.store, ws).await?;
+    let ids: Vec<i64> = partners.iter().map(|p| p.id).collect();
+    let evidence = app.evidence.for_partners(&app.store, ws, &ids).await?;
     Ok(partners
         .iter()
         .map(|p| {
@@ -451,7 +453,7 @@ pub async fn screen_many(
 }
 
 /// The verdicts of many partners at each of `dates` (None: no active profile for its type), from the
-/// in-memory evidence.
+/// in-memory evidence (or, for a few partners, as [`screen_many`] reads them).
 pub async fn verdicts_at_many<'a>(
     app: &App,
     ws: &str,
@@ -460,7 +462,9 @@ pub async fn verdicts_at_many<'a>(
     dates: &[NaiveDate],
 ) -> AppResult<HashMap<i64, Option<Vec<Verdict>>>> {
     let profiles = profiles_by_type(app, ws).await?;
-    let evidence = app.evidence.get(&app.store, ws).await?;
+    let partners: Vec<&Partner> = partners.into_iter().collect();
+    let ids: Vec<i64> = partners.iter().map(|p| p.id).collect();
+    let evidence = app.evidence.for_partners(&app.store, ws, &ids).await?;
     let rules = settings.screen_rules();
     Ok(partners
         .into_iter()

@@ -81,6 +81,9 @@ pub(crate) fn evidence_from_row(r: &AnyRow) -> Result<Evidence> {
     })
 }
 
+/// Partner ids per statement of [`Store::compact_evidence_of`].
+pub const PARTNERS_PER_READ: usize = 50;
+
 fn compact_from_row(r: &AnyRow) -> Result<CompactEvidence> {
     let observed: String = r.try_get(5)?;
     let recorded_at: String = r.try_get(6)?;
@@ -333,6 +336,38 @@ impl Store {
         .fetch(self.pool());
         while let Some(r) = rows.try_next().await? {
             f(compact_from_row(&r)?);
+        }
+        Ok(())
+    }
+
+    /// Hand `f` every evidence record of the given partners of the workspace (retracted ones flagged), in id
+    /// order, reduced to what decides verdicts: what screening a few partners needs, read by
+    /// `evidence_by_partner` without loading the whole workspace. The ids go [`PARTNERS_PER_READ`] to a
+    /// statement, the last ones repeated to fill it (one statement shape whatever the number).
+    #[tracing::instrument(skip_all, fields(partners = partner_ids.len()))]
+    pub async fn compact_evidence_of(
+        &self,
+        ws: &str,
+        partner_ids: &[i64],
+        mut f: impl FnMut(CompactEvidence) + Send,
+    ) -> Result<()> {
+        let list = (0..PARTNERS_PER_READ)
+            .map(|i| format!("${}", i + 2))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            "SELECT id, partner_id, trait_id, met, value, observed, recorded_at, retracted_at FROM evidence \
+             WHERE workspace_id = $1 AND partner_id IN ({list}) ORDER BY id"
+        );
+        for chunk in partner_ids.chunks(PARTNERS_PER_READ) {
+            let q = sqlx::query(AssertSqlSafe(sql.as_str())).bind(ws);
+            let last = chunk[chunk.len() - 1];
+            let q = (0..PARTNERS_PER_READ)
+                .fold(q, |q, i| q.bind(chunk.get(i).copied().unwrap_or(last)));
+            let mut rows = q.fetch(self.pool());
+            while let Some(r) = rows.try_next().await? {
+                f(compact_from_row(&r)?);
+            }
         }
         Ok(())
     }

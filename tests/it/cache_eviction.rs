@@ -22,16 +22,16 @@ async fn idle_workspaces_are_evicted_after_fifteen_minutes_and_read_again_when_u
         // Three records each: the three traits of a fit.
         give_verdict(&t, ctx, "Acme Corp", "fit", "2026-12-01").await;
     }
-    // The roster lists read each workspace's evidence, and a name not on the roster its names.
+    // The roster export reads each workspace's evidence into a copy, and a name not on the roster its names.
     for ctx in [&a, &b] {
-        ok(&t, ctx, "/partner list").await;
+        ok(&t, ctx, "/export what:roster").await;
         ok(&t, ctx, r#"/screen partner:"Zenith""#).await;
     }
     assert_eq!(t.app.evidence.workspaces(), 2);
     assert_eq!(t.app.evidence_records(), 6);
     assert_eq!(t.app.names.names(), 2);
 
-    // 10 minutes on, workspace 111 is used again; 222 is not.
+    // 10 minutes on, workspace 111 is used again (a roster page screens from a copy that is there); 222 is not.
     t.clock.advance(Duration::minutes(10));
     ok(&t, &a, "/partner list").await;
     ok(&t, &a, r#"/screen partner:"Zenith""#).await;
@@ -46,7 +46,8 @@ async fn idle_workspaces_are_evicted_after_fifteen_minutes_and_read_again_when_u
     assert_eq!(t.app.evidence.workspaces(), 1);
     assert_eq!(t.app.names.names(), 1);
 
-    // Written while evicted, read again in full when used: the list shows the new partner's evidence.
+    // Written while evicted: the list shows the new partner's evidence, read for its partners alone (no copy is
+    // made for a page), and the next export reads the workspace again in full.
     ok(&t, &b, r#"/partner add name:"Globex" type:reseller"#).await;
     give_verdict(&t, &b, "Globex", "walk-away", "2026-12-02").await;
     let list = ok(&t, &b, "/partner list").await.to_string();
@@ -54,6 +55,8 @@ async fn idle_workspaces_are_evicted_after_fifteen_minutes_and_read_again_when_u
         list.contains("Globex") && list.contains("walk-away"),
         "{list}"
     );
+    assert_eq!(t.app.evidence.workspaces(), 1);
+    ok(&t, &b, "/export what:roster").await;
     assert_eq!(t.app.evidence_records(), 3 + 6);
 
     // Half an hour of silence: everything goes.

@@ -7,6 +7,7 @@ mod backups;
 mod cache_eviction;
 mod charts;
 mod cli;
+mod cold_roster;
 mod console;
 mod demo;
 mod discord;
