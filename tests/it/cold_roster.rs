@@ -13,6 +13,8 @@ use partnerfit::generate::{generate, Spec};
 use serde_json::Value;
 
 const PARTNERS: usize = 120;
+// More partners than are read directly, a page fewer.
+const _: () = assert!(PARTNERS > DIRECT_PARTNERS && PAGE_LINES <= DIRECT_PARTNERS);
 
 /// Every page of the unfiltered roster, as the chat shows them.
 async fn pages(t: &TestApp, ctx: &partnerfit::app::Ctx) -> Vec<Value> {
@@ -30,7 +32,6 @@ async fn pages(t: &TestApp, ctx: &partnerfit::app::Ctx) -> Vec<Value> {
 }
 
 async fn a_page_screens_its_partners_without_loading_the_workspace(db: Db) {
-    assert!(PARTNERS > DIRECT_PARTNERS && PAGE_LINES <= DIRECT_PARTNERS);
     let t = TestApp::on(db, utc(2026, 11, 27, 12, 0)).await;
     let spec = Spec {
         workspace: "gen".into(),
