@@ -43,8 +43,8 @@ pub const SCAN_PAGE: i64 = 50_000;
 /// cache each page is read once; when it does not, nearly every row evicts a page the transaction changed —
 /// written to the WAL, read back when a later row lands on it — and the import grows faster than its rows:
 /// with 64 MiB, 1,000,000 rows into the 5-million-record index of 100,000 partners (303 MB) took 20× the time
-/// of 100,000 rows at 10,000 partners, with 512 MiB 12.7× (BENCHMARKS.md, "Issue 21 item 4"). 1 GiB holds the
-/// index of about 12 million records with an import of 2 million rows.
+/// of 100,000 rows at 10,000 partners, with 512 MiB or more 13× (BENCHMARKS.md, "Issue 21 item 4"). 1 GiB
+/// holds the index of about 12 million records with an import of 2 million rows.
 const SQLITE_IMPORT_CACHE_KIB: i64 = 1024 * 1024;
 
 /// One exported evidence record: the partner and trait by name.
