@@ -1,8 +1,10 @@
 //! At most once per chat event: before an adapter handles an event that may record something or answer, it
 //! asks [`first_delivery`], which takes the event's id in the database. Two processes running the same
-//! Discord shard both receive every interaction; only the one that took the id records and answers it.
+//! Discord shard both receive every interaction; only the one that took the id records and answers it. The
+//! statement that takes the id also reads the workspace's settings, which every command needs first (the
+//! caller's role): fresh for each event, so a role changed by another process counts from the next one.
 
-use super::App;
+use super::{App, Settings};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// How long taken ids are kept: platforms redeliver within minutes.
@@ -16,11 +18,23 @@ const TAKE_WITHIN: std::time::Duration = std::time::Duration::from_millis(500);
 
 static TAKEN: AtomicU64 = AtomicU64::new(0);
 
+/// What [`first_delivery`] found.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Delivery {
+    /// The event is this process's to handle. With the workspace's settings as they were when its id was
+    /// taken (read by the same statement), or None when they could not be read with it (the database is away
+    /// or jammed: the handler then reads them itself and meets the same database).
+    First(Option<Settings>),
+    /// Another process, or an earlier delivery of it, took the event: drop it.
+    Repeat,
+}
+
 /// Whether this process should handle the event `key` (a platform-prefixed id, e.g. `discord:<id>`) of
-/// workspace `ws`: true the first time it is seen by any process on this database, false for a repeat. When the
-/// database cannot say within half a second (it is away), true: the command then meets the same database and
-/// answers why.
-pub async fn first_delivery(app: &App, key: &str, ws: &str) -> bool {
+/// workspace `ws`: [`Delivery::First`] the first time it is seen by any process on this database, with the
+/// workspace's settings; [`Delivery::Repeat`] for a repeat. When the database cannot say within half a second
+/// (it is away), [`Delivery::First`] without settings: the command then meets the same database and answers
+/// why.
+pub async fn first_delivery(app: &App, key: &str, ws: &str) -> Delivery {
     let now = app.now();
     let taken = tokio::time::timeout(TAKE_WITHIN, app.store.take_event(key, ws, now)).await;
     let Ok(taken) = taken else {
@@ -29,27 +43,27 @@ pub async fn first_delivery(app: &App, key: &str, ws: &str) -> bool {
             event = key,
             "could not record the event id in time; handling it anyway"
         );
-        return true;
+        return Delivery::First(None);
     };
     match taken {
-        Ok(true) => {
+        Ok(Some(settings)) => {
             if TAKEN.fetch_add(1, Ordering::Relaxed) % FORGET_EVERY == FORGET_EVERY - 1 {
                 if let Err(e) = app.store.forget_events_before(now - REMEMBER).await {
                     tracing::warn!(error = %e, "could not forget old event ids");
                 }
             }
-            true
+            Delivery::First(Some(Settings::from_row(settings)))
         }
-        Ok(false) => {
+        Ok(None) => {
             tracing::info!(
                 event = key,
                 "event already taken by another process; dropped"
             );
-            false
+            Delivery::Repeat
         }
         Err(e) => {
             tracing::warn!(error = %e, event = key, "could not record the event id; handling it anyway");
-            true
+            Delivery::First(None)
         }
     }
 }

@@ -7,10 +7,12 @@ use super::buttons::{self, Button, EvidenceForm};
 use super::chat::DiscordChat;
 use super::render::{attachments, clip, clip_lines, components, embed, mentions, no_pings};
 use crate::app::card::Card;
+use crate::app::delivery::Delivery;
 use crate::app::lists::{self, ListId};
 use crate::app::spec::{self, Kind};
 use crate::app::{
     answer_question, complete, dispatch, evidence, App, AppError, ArgValue, Ctx, Invocation, Reply,
+    Settings,
 };
 use crate::domain::Role;
 use serenity::all::{
@@ -80,18 +82,23 @@ impl Handler {
         self.base.clone().with_chat(Arc::new(chat_of(ctx)))
     }
 
-    /// The command context of an interaction in a guild; None in DMs.
+    /// The command context of an interaction in a guild; None in DMs. `settings` are the guild's as read when
+    /// the interaction's id was taken ([`first_delivery`]); None when they were not, and they are read here.
     async fn ctx(
         &self,
         guild: Option<u64>,
         member: Option<&Member>,
         channel: u64,
+        settings: Option<Settings>,
     ) -> Result<Option<Ctx>, AppError> {
         let (Some(g), Some(m)) = (guild, member) else {
             return Ok(None);
         };
         let ws = g.to_string();
-        let settings = self.base.settings(&ws).await?;
+        let settings = match settings {
+            Some(s) => s,
+            None => self.base.settings(&ws).await?,
+        };
         let roles: Vec<String> = m.roles.iter().map(|r| r.to_string()).collect();
         Ok(Some(Ctx {
             workspace: ws,
@@ -101,11 +108,11 @@ impl Handler {
         }))
     }
 
-    async fn command(&self, ctx: &Context, cmd: &CommandInteraction) {
+    async fn command(&self, ctx: &Context, cmd: &CommandInteraction, settings: Option<Settings>) {
         let app = self.app(ctx);
         let guild = cmd.guild_id.map(|g| g.get());
         let caller = match self
-            .ctx(guild, cmd.member.as_deref(), cmd.channel_id.get())
+            .ctx(guild, cmd.member.as_deref(), cmd.channel_id.get(), settings)
             .await
         {
             Ok(Some(c)) => c,
@@ -216,9 +223,10 @@ impl Handler {
         Ok(found.into_iter().map(|s| (s.label, s.value)).collect())
     }
 
-    async fn component(&self, ctx: &Context, c: &ComponentInteraction) {
+    async fn component(&self, ctx: &Context, c: &ComponentInteraction, settings: Option<Settings>) {
         let guild = c.guild_id.map(|g| g.get());
-        let response = match self.ctx(guild, c.member.as_ref(), c.channel_id.get()).await {
+        let member = c.member.as_ref();
+        let response = match self.ctx(guild, member, c.channel_id.get(), settings).await {
             Ok(Some(caller)) => self.button(ctx, &caller, &c.data.custom_id).await,
             Ok(None) => error_message(NOT_IN_A_SERVER),
             Err(e) => error_message(&e.user_message()),
@@ -307,9 +315,10 @@ impl Handler {
         .components(rows))
     }
 
-    async fn modal(&self, ctx: &Context, m: &ModalInteraction) {
+    async fn modal(&self, ctx: &Context, m: &ModalInteraction, settings: Option<Settings>) {
         let guild = m.guild_id.map(|g| g.get());
-        let response = match self.ctx(guild, m.member.as_ref(), m.channel_id.get()).await {
+        let member = m.member.as_ref();
+        let response = match self.ctx(guild, member, m.channel_id.get(), settings).await {
             Ok(Some(caller)) => match self.modal_evidence(&self.app(ctx), &caller, m).await {
                 Ok(r) => CreateInteractionResponse::Message(message_from(&r.card, 0)),
                 Err(e) => error_message(&e.user_message()),
@@ -375,11 +384,16 @@ impl Handler {
         let Some(g) = msg.guild_id else {
             return;
         };
-        if !first_delivery(&self.base, msg.id.get(), Some(g)).await {
+        let Delivery::First(settings) = first_delivery(&self.base, msg.id.get(), Some(g)).await
+        else {
             return;
-        }
+        };
         let ws = g.to_string();
-        let caller = match self.base.settings(&ws).await {
+        let settings = match settings {
+            Some(s) => Ok(s),
+            None => self.base.settings(&ws).await,
+        };
+        let caller = match settings {
             Ok(settings) => {
                 let roles: Vec<String> = msg
                     .member
@@ -664,21 +678,22 @@ impl EventHandler for Handler {
         let arrived = std::time::Instant::now();
         // A repeated interaction (a second process on this shard, a redelivery) is dropped: recorded once,
         // answered once. Autocomplete records nothing and is answered by whoever is first.
-        let taken = match &interaction {
+        // The statement that takes the id also reads the guild's settings, which give the caller's role.
+        let settings = match &interaction {
             Interaction::Command(_) | Interaction::Component(_) | Interaction::Modal(_) => {
-                first_delivery(&self.base, interaction.id(), interaction.guild_id()).await
+                match first_delivery(&self.base, interaction.id(), interaction.guild_id()).await {
+                    Delivery::First(settings) => settings,
+                    Delivery::Repeat => return,
+                }
             }
-            _ => true,
+            _ => None,
         };
-        if !taken {
-            return;
-        }
         let ((), seen) = crate::app::outcome::observed(async {
             match &interaction {
-                Interaction::Command(cmd) => self.command(&ctx, cmd).await,
+                Interaction::Command(cmd) => self.command(&ctx, cmd, settings).await,
                 Interaction::Autocomplete(cmd) => self.autocomplete(&ctx, cmd).await,
-                Interaction::Component(c) => self.component(&ctx, c).await,
-                Interaction::Modal(m) => self.modal(&ctx, m).await,
+                Interaction::Component(c) => self.component(&ctx, c, settings).await,
+                Interaction::Modal(m) => self.modal(&ctx, m, settings).await,
                 _ => {}
             }
         })
@@ -693,12 +708,13 @@ impl EventHandler for Handler {
     }
 }
 
-/// Whether this process takes up the Discord event `id` (an interaction or a message: one snowflake space).
+/// Whether this process takes up the Discord event `id` (an interaction or a message: one snowflake space), with
+/// the guild's settings.
 async fn first_delivery(
     app: &App,
     id: impl std::fmt::Display,
     guild: Option<serenity::all::GuildId>,
-) -> bool {
+) -> Delivery {
     let ws = guild.map_or_else(String::new, |g| g.to_string());
     crate::app::delivery::first_delivery(app, &format!("discord:{id}"), &ws).await
 }

@@ -2,7 +2,9 @@
 //! Slack command or mention): the first process to insert the id handles the event; a second delivery of it
 //! (two processes on one shard, a redelivery) finds the id taken and is dropped. The primary key decides, so
 //! two processes at the same instant cannot both win. Ids older than a day are deleted as new ones arrive:
-//! platforms deliver an event again within minutes, not days.
+//! platforms deliver an event again within minutes, not days. The statement that takes an id also answers the
+//! workspace's settings ([`Store::take_event`]): a chat command needs them before it runs (the caller's role),
+//! and reading them with the id spares a second statement, each a hand-off to a connection and back.
 //!
 //! On a SQLite file the ids are taken on a connection of their own ([`Claims`]) whose commits do not wait for
 //! the disk (`PRAGMA synchronous = NORMAL`): every interaction takes an id before it is answered, and with
@@ -14,10 +16,10 @@
 //! `FULL`) makes the ids taken before it durable too. A command that recorded something is therefore never
 //! taken again after a power cut; one that only answered could, if its event were delivered again.
 
-use super::write::Write;
-use super::{sqlite_pragmas, ts, Result, Store};
+use super::write::{Write, WriteReturning};
+use super::{sqlite_pragmas, ts, Backend, Result, SettingsRow, Store};
 use chrono::{DateTime, Utc};
-use sqlx::Connection;
+use sqlx::{AssertSqlSafe, Connection};
 use std::sync::atomic::{AtomicBool, Ordering};
 
 /// The connection that takes event ids on a SQLite file: its commits do not wait for the disk (see the
@@ -58,6 +60,34 @@ impl Claims {
         Ok(conn)
     }
 
+    /// The connection, connected first when it is not; it holds None when connecting failed (the pool takes
+    /// the id then) or the store is closed.
+    async fn lock(&self) -> tokio::sync::MutexGuard<'_, Option<sqlx::AnyConnection>> {
+        // Waiting for it beats the pool: a take is a few tens of microseconds there, and a durable commit on
+        // the pool is an `fdatasync`.
+        let mut slot = self.conn.lock().await;
+        if slot.is_none() && !self.closed.load(Ordering::Relaxed) {
+            match Claims::connect(&self.url).await {
+                Ok(conn) => *slot = Some(conn),
+                Err(e) => {
+                    tracing::warn!(error = %e, "could not open the connection that takes event ids; the pool takes them")
+                }
+            }
+        }
+        slot
+    }
+
+    /// After a take on the connection in `slot` ended with `result`: a connection-level error drops the
+    /// connection, to connect again next time (the statement is not run again elsewhere: the id may have been
+    /// taken).
+    fn after<T>(slot: &mut Option<sqlx::AnyConnection>, result: &sqlx::Result<T>) {
+        if let Err(e) = result {
+            if super::connection_lost(e) {
+                slot.take();
+            }
+        }
+    }
+
     /// Close the connection for good (the store is closing).
     pub(crate) async fn close(&self) {
         self.closed.store(true, Ordering::Relaxed);
@@ -67,53 +97,79 @@ impl Claims {
     }
 }
 
-/// Insert the event id unless it is taken: 1 row when this call took it, 0 for a repeat.
-async fn insert_event<'c, E>(exec: E, key: &str, ws: &str, now: DateTime<Utc>) -> sqlx::Result<u64>
+/// Insert the event id unless it is taken, and answer the workspace's settings (see [`Store::take_event`]): one
+/// row when this call took the id, holding the settings as a JSON array of the `SETTINGS_COLS` (null when the
+/// workspace never set any); no row for a repeat.
+fn take_sql(backend: Backend) -> String {
+    let settings = super::evidence::json_cols(backend, "s", super::settings::SETTINGS_COLS);
+    format!(
+        "INSERT INTO delivered_events (event_key, workspace_id, seen_at) VALUES ($1, $2, $3) \
+         ON CONFLICT (event_key) DO NOTHING \
+         RETURNING (SELECT CAST({settings} AS TEXT) FROM workspace_settings s WHERE s.workspace_id = $2)"
+    )
+}
+
+/// Run [`take_sql`] on `exec`: None for a repeat, else the settings' JSON (None: the defaults).
+async fn insert_event<'c, E>(
+    exec: E,
+    backend: Backend,
+    key: &str,
+    ws: &str,
+    now: DateTime<Utc>,
+) -> sqlx::Result<Option<Option<String>>>
 where
     E: 'c + sqlx::Executor<'c, Database = sqlx::Any>,
 {
-    sqlx::query(
-        "INSERT INTO delivered_events (event_key, workspace_id, seen_at) VALUES ($1, $2, $3) \
-         ON CONFLICT (event_key) DO NOTHING",
-    )
-    .bind(key)
-    .bind(ws)
-    .bind(ts(now))
-    .write(exec)
-    .await
+    static SQLITE: std::sync::LazyLock<String> =
+        std::sync::LazyLock::new(|| take_sql(Backend::Sqlite));
+    static POSTGRES: std::sync::LazyLock<String> =
+        std::sync::LazyLock::new(|| take_sql(Backend::Postgres));
+    let sql = match backend {
+        Backend::Sqlite => SQLITE.as_str(),
+        Backend::Postgres => POSTGRES.as_str(),
+    };
+    sqlx::query_scalar(AssertSqlSafe(sql))
+        .bind(key)
+        .bind(ws)
+        .bind(ts(now))
+        .write_optional(exec)
+        .await
+}
+
+/// The settings of a first delivery, from the JSON that [`take_sql`] answered.
+fn settings_of(json: Option<String>) -> Result<SettingsRow> {
+    match json {
+        None => Ok(SettingsRow::default()),
+        Some(text) => serde_json::from_str(&text)
+            .map_err(|e| super::StoreError::Corrupt(format!("workspace settings: {e}"))),
+    }
 }
 
 impl Store {
-    /// Take the event `key` (of workspace `ws`) at `now`: true for the first delivery, false for a repeat.
-    #[tracing::instrument(skip_all)]
-    pub async fn take_event(&self, key: &str, ws: &str, now: DateTime<Utc>) -> Result<bool> {
+    /// Take the event `key` (of workspace `ws`) at `now`: None for a repeat; for the first delivery, the
+    /// workspace's settings as they are when the id is taken (the defaults when it never set any), read by the
+    /// same statement. A chat command needs both before it runs (the settings give the caller's role): one
+    /// statement, one hand-off to the connection, where the id and then the settings took two.
+    #[tracing::instrument(level = "debug", skip_all)]
+    pub async fn take_event(
+        &self,
+        key: &str,
+        ws: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<SettingsRow>> {
+        let backend = self.backend();
         if let Some(claims) = &self.claims {
-            // Waiting for it beats the pool: a take is a few tens of microseconds there, and a durable
-            // commit on the pool is an `fdatasync`.
-            let mut slot = claims.conn.lock().await;
-            if slot.is_none() && !claims.closed.load(Ordering::Relaxed) {
-                match Claims::connect(&claims.url).await {
-                    Ok(conn) => *slot = Some(conn),
-                    Err(e) => {
-                        tracing::warn!(error = %e, "could not open the connection that takes event ids; the pool takes them")
-                    }
-                }
-            }
+            let mut slot = claims.lock().await;
             if let Some(conn) = slot.as_mut() {
-                return match insert_event(&mut *conn, key, ws, now).await {
-                    Ok(n) => Ok(n > 0),
-                    Err(e) => {
-                        // Not run again elsewhere: it may have been taken. Connected again next time.
-                        if super::connection_lost(&e) {
-                            slot.take();
-                        }
-                        Err(e.into())
-                    }
-                };
+                let taken = insert_event(&mut *conn, backend, key, ws, now).await;
+                Claims::after(&mut slot, &taken);
+                return taken?.map(settings_of).transpose();
             }
         }
-        let n = insert_event(self.pool(), key, ws, now).await?;
-        Ok(n > 0)
+        insert_event(self.pool(), backend, key, ws, now)
+            .await?
+            .map(settings_of)
+            .transpose()
     }
 
     /// Forget the events taken before `before`; answers how many.

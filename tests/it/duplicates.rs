@@ -3,11 +3,11 @@
 //! Discord does. Each interaction is recorded once and answered once: the process that takes its id first in the
 //! database (`delivered_events`, primary key) handles it, the other drops it.
 
-use crate::support::bot::{opt, slash, title, Bot, WAIT};
+use crate::support::bot::{content, is_ephemeral, opt, slash, title, Bot, WAIT};
 use crate::support::db::{both_backends, Db, TestDb};
 use crate::support::fake_discord::{
-    mention_message, FakeConfig, FakeDiscord, FakeOptions, Invoker, PARTNERS_CHANNEL_ID,
-    STANDARD_BOT_USER_ID, STANDARD_GUILD_ID,
+    mention_message, FakeConfig, FakeDiscord, FakeOptions, Invoker, MEMBER_ROLE_ID,
+    PARTNERS_CHANNEL_ID, STANDARD_BOT_USER_ID, STANDARD_GUILD_ID,
 };
 use partnerfit::store::Store;
 use serde_json::json;
@@ -15,7 +15,10 @@ use serde_json::json;
 /// What a process logs when it drops an event another process took (`src/app/delivery.rs`).
 const DROPPED: &str = "event already taken by another process; dropped";
 
-both_backends!(two_processes_on_one_shard_record_and_answer_each_interaction_once);
+both_backends!(
+    two_processes_on_one_shard_record_and_answer_each_interaction_once,
+    a_role_set_by_another_process_counts_from_the_next_command
+);
 
 /// `/partner add` once, then 20 `/log hours` of 0.5, 1, …, 10 hours sent together, and a mention: every interaction
 /// reaches both processes, gets exactly one callback (no second one refused with 40060), and the database holds
@@ -131,4 +134,50 @@ async fn two_processes_on_one_shard_record_and_answer_each_interaction_once(db: 
         .await
         .unwrap();
     assert_eq!(taken, 22);
+}
+
+/// The caller's role comes from the settings read with each interaction's id, never from a copy: roles that
+/// another process changes count from the next command. A guest adds a partner while no member role is set
+/// (everyone is a member); once another process sets one, the guest's `/partner add` is refused and records
+/// nothing while a member's is not; once that process clears it, the guest may again. 3 partners in the end.
+async fn a_role_set_by_another_process_counts_from_the_next_command(db: Db) {
+    let t = TestDb::new(db).await;
+    let fake = FakeDiscord::start(FakeConfig::standard()).await.unwrap();
+    let bot = Bot::start_on(&fake, t.dir.path(), &t.url, &[], &[]);
+    fake.wait_ready(WAIT)
+        .await
+        .unwrap_or_else(|e| panic!("{e}\n{}", bot.log_text()));
+    let add = |who: Invoker, name: &'static str| {
+        let fake = fake.clone();
+        async move {
+            let leaf = vec![opt("name", json!(name)), opt("type", json!("si"))];
+            slash(&fake, &who, &["partner", "add"], leaf).await
+        }
+    };
+    let r = add(Invoker::guest(), "Globex").await;
+    assert!(title(&r).starts_with("Added Globex"), "{r}");
+    let other = Store::open(&t.url).await.unwrap();
+    let ws = STANDARD_GUILD_ID.to_string();
+    let now = chrono::Utc::now();
+    let member_role = Some(Some(MEMBER_ROLE_ID.to_string()));
+    other.set_roles(&ws, None, member_role, None, now).await.unwrap();
+    let r = add(Invoker::guest(), "Initech").await;
+    assert!(
+        is_ephemeral(&r) && content(&r).contains("Only members"),
+        "{r}"
+    );
+    let r = add(Invoker::member(), "Hooli").await;
+    assert!(title(&r).starts_with("Added Hooli"), "{r}");
+    other.set_roles(&ws, None, Some(None), None, now).await.unwrap();
+    let r = add(Invoker::guest(), "Initech").await;
+    assert!(title(&r).starts_with("Added Initech"), "{r}");
+    let names: Vec<String> = other
+        .partner_names(&ws)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|(_, n)| n)
+        .collect();
+    assert_eq!(names, ["Globex", "Hooli", "Initech"]);
+    drop(bot);
 }

@@ -6,12 +6,67 @@ use crate::support::db::both_backends;
 use crate::support::{utc, Db, TestDb};
 use chrono::Duration;
 use partnerfit::domain::DigestKind;
-use partnerfit::store::{Claim, SettingValue};
+use partnerfit::store::{Claim, SettingValue, SettingsRow};
 
 both_backends!(
     settings_schedules_and_rechecks,
-    claims_are_exactly_once_under_concurrency
+    claims_are_exactly_once_under_concurrency,
+    event_ids_are_taken_once_with_the_settings_of_that_moment
 );
+
+/// `take_event` answers the workspace's settings with the first delivery of an id (read by the statement that
+/// takes it) and nothing for a repeat, from any store on the database; settings another store changed count
+/// from the next id taken.
+async fn event_ids_are_taken_once_with_the_settings_of_that_moment(db: Db) {
+    let db = TestDb::new(db).await;
+    let s = open(&db).await;
+    let other = open(&db).await;
+    let now = utc(2026, 11, 26, 12, 0);
+    // A workspace that never set anything: the defaults, and nothing written but the id.
+    let first = s.take_event("discord:1", WS, now).await.unwrap();
+    assert_eq!(first, Some(SettingsRow::default()));
+    assert_eq!(s.take_event("discord:1", WS, now).await.unwrap(), None);
+    assert_eq!(other.take_event("discord:1", WS, now).await.unwrap(), None);
+    // Another process sets the roles and a number that 15 digits would not keep exactly.
+    other
+        .set_roles(
+            WS,
+            Some(Some("4000".into())),
+            Some(Some("4001".into())),
+            None,
+            now,
+        )
+        .await
+        .unwrap();
+    other
+        .set_setting(WS, &SettingValue::Alpha(0.1 + 0.2), now)
+        .await
+        .unwrap();
+    let second = s.take_event("discord:2", WS, now).await.unwrap().unwrap();
+    assert_eq!(
+        (
+            second.lead_role.as_deref(),
+            second.member_role.as_deref(),
+            second.review_role.as_deref(),
+            second.alpha,
+            second.timezone.as_str(),
+        ),
+        (Some("4000"), Some("4001"), None, 0.300_000_000_000_000_04, "UTC")
+    );
+    assert_eq!(second, s.settings(WS).await.unwrap());
+    // Cleared by the other process: gone at the next id.
+    other.set_roles(WS, None, Some(None), None, now).await.unwrap();
+    let third = other.take_event("discord:3", WS, now).await.unwrap().unwrap();
+    assert_eq!(
+        (third.lead_role.as_deref(), third.member_role.as_deref()),
+        (Some("4000"), None)
+    );
+    assert_eq!(s.take_event("discord:3", WS, now).await.unwrap(), None);
+    // Another workspace's event: that workspace's settings (the defaults).
+    let elsewhere = s.take_event("discord:4", "2001", now).await.unwrap();
+    assert_eq!(elsewhere, Some(SettingsRow::default()));
+    assert_eq!(s.remembered_events().await.unwrap(), 4);
+}
 
 async fn settings_schedules_and_rechecks(db: Db) {
     let db = TestDb::new(db).await;
