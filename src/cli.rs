@@ -430,6 +430,7 @@ pub fn load_config(g: &Global) -> Result<Config, ConfigError> {
 
 /// Log to stderr (stdout is for replies), filtered by the configured level, as text or one JSON object a line.
 pub fn init_tracing(config: &Config) {
+    use tracing_subscriber::prelude::*;
     let filter = tracing_subscriber::EnvFilter::try_new(&config.log)
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     // PostgreSQL's notices ("relation ... already exists, skipping" at every start) are not news,
@@ -446,13 +447,21 @@ pub fn init_tracing(config: &Config) {
         Ok(quiet) if !config.log.contains("serenity") => filter.add_directive(quiet),
         _ => filter,
     };
+    // serenity's gateway opens INFO-level spans for every event it receives (`handle_event`,
+    // `handle_gateway_dispatch`) whose fields are the whole event, formatted with `Debug`: twice per interaction,
+    // the user's words included, where our own line says what happened. Its spans are off unless the configured
+    // filter names serenity; its events stay (BENCHMARKS.md, "the end-to-end floor").
+    let serenity_spans = config.log.contains("serenity");
+    let spans = tracing_subscriber::filter::filter_fn(move |m| {
+        serenity_spans || !(m.is_span() && m.target().starts_with("serenity"))
+    });
     let fmt = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .with_target(false);
     let _ = match config.log_format {
-        LogFormat::Text => fmt.try_init(),
-        LogFormat::Json => fmt.json().try_init(),
+        LogFormat::Text => fmt.finish().with(spans).try_init(),
+        LogFormat::Json => fmt.json().finish().with(spans).try_init(),
     };
 }
 

@@ -30,8 +30,8 @@ impl std::fmt::Display for UserText<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         use std::fmt::Write;
         f.write_char(USER_OPEN)?;
-        for c in self.0.chars().filter(|c| !is_mark(*c)) {
-            f.write_char(c)?;
+        for part in self.0.split(is_mark) {
+            f.write_str(part)?;
         }
         f.write_char(USER_CLOSE)
     }
@@ -209,7 +209,8 @@ impl Card {
         let value = value.into();
         self.fields.push(Field {
             name: name.into(),
-            value: if plain(&value).trim().is_empty() {
+            // Nothing but marks and spaces: `plain(&value).trim().is_empty()`, without a copy.
+            value: if value.chars().all(|c| is_mark(c) || c.is_whitespace()) {
                 "—".into()
             } else {
                 value

@@ -59,6 +59,12 @@ pub fn clip_lines(s: &str, max: usize) -> String {
 /// into a heading or a quote. The formatting partnerfit writes itself (bold, code, strike-through) is kept.
 pub fn inert(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 8);
+    inert_into(s, &mut out);
+    out
+}
+
+/// [`inert`], appended to `out`.
+fn inert_into(s: &str, out: &mut String) {
     for (i, line) in s.split('\n').enumerate() {
         if i > 0 {
             out.push('\n');
@@ -67,12 +73,11 @@ pub fn inert(s: &str) -> String {
         if head.starts_with('#') || head.starts_with('>') || head.starts_with("-#") {
             out.push_str(&line[..line.len() - head.len()]);
             out.push('\\');
-            out.push_str(&escape_inline(head));
+            escape_inline(head, out);
         } else {
-            out.push_str(&escape_inline(line));
+            escape_inline(line, out);
         }
     }
-    out
 }
 
 /// Card text as Discord markdown: the app's words as [`inert`] keeps them (with the bold, code and
@@ -82,21 +87,21 @@ pub fn inert(s: &str) -> String {
 /// masked link, mention or timestamp. User text inside the app's `` `code` `` needs no escape there except
 /// its own backticks (shown as `ˋ`), and a web address keeps its `_`, `*` and `~` so it stays whole.
 pub fn markdown(s: &str) -> String {
-    render_markdown(s, inert)
+    render_markdown(s, inert_into)
 }
 
 /// An embed title as Discord markdown: the app's words as they are, user text escaped as in [`markdown`].
 pub fn title_markdown(s: &str) -> String {
-    render_markdown(s, str::to_string)
+    render_markdown(s, |t, out| out.push_str(t))
 }
 
-fn render_markdown(s: &str, ours: fn(&str) -> String) -> String {
+fn render_markdown(s: &str, ours: fn(&str, &mut String)) -> String {
     let mut out = String::with_capacity(s.len() + 16);
     let mut in_code = false;
     for seg in segments(s) {
         match seg {
             Segment::Ours(t) => {
-                out.push_str(&ours(t));
+                ours(t, &mut out);
                 in_code ^= t.matches('`').count() % 2 == 1;
             }
             Segment::Users(t) if in_code => out.push_str(&t.replace('`', "ˋ")),
@@ -132,15 +137,17 @@ fn escape_user(t: &str, out: &mut String) {
     }
 }
 
-fn escape_inline(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        if matches!(c, '[' | ']' | '|') {
+/// Append `s` to `out` with `[`, `]` and `|` escaped (ASCII, so never inside another character's bytes).
+fn escape_inline(s: &str, out: &mut String) {
+    let mut from = 0;
+    for (i, b) in s.bytes().enumerate() {
+        if matches!(b, b'[' | b']' | b'|') {
+            out.push_str(&s[from..i]);
             out.push('\\');
+            from = i;
         }
-        out.push(c);
     }
-    out
+    out.push_str(&s[from..]);
 }
 
 /// Allowed mentions for everything the bot sends: nobody.

@@ -558,6 +558,12 @@ async fn survives_gateway_drops_and_resumes() {
     fake.wait_resumes(2, WAIT).await.unwrap();
     assert!(!title(&ask(Invoker::member()).await).is_empty());
     assert_eq!(fake.identify_count(), 1, "resumed, not re-identified");
+    // serenity's own events are logged without its spans, whose fields are whole gateway events (the users'
+    // words included) formatted with `Debug`: its line of the resume, not `handle_event{event=Ok(Dispatch(…`.
+    let log = t.bot.log_text();
+    assert!(log.contains("] Resumed"), "{log}");
+    assert!(!log.contains("handle_event{"), "{log}");
+    assert!(!log.contains("handle_gateway_dispatch{"), "{log}");
 }
 
 #[tokio::test]
