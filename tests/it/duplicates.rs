@@ -160,7 +160,10 @@ async fn a_role_set_by_another_process_counts_from_the_next_command(db: Db) {
     let ws = STANDARD_GUILD_ID.to_string();
     let now = chrono::Utc::now();
     let member_role = Some(Some(MEMBER_ROLE_ID.to_string()));
-    other.set_roles(&ws, None, member_role, None, now).await.unwrap();
+    other
+        .set_roles(&ws, None, member_role, None, now)
+        .await
+        .unwrap();
     let r = add(Invoker::guest(), "Initech").await;
     assert!(
         is_ephemeral(&r) && content(&r).contains("Only members"),
@@ -168,7 +171,10 @@ async fn a_role_set_by_another_process_counts_from_the_next_command(db: Db) {
     );
     let r = add(Invoker::member(), "Hooli").await;
     assert!(title(&r).starts_with("Added Hooli"), "{r}");
-    other.set_roles(&ws, None, Some(None), None, now).await.unwrap();
+    other
+        .set_roles(&ws, None, Some(None), None, now)
+        .await
+        .unwrap();
     let r = add(Invoker::guest(), "Initech").await;
     assert!(title(&r).starts_with("Added Initech"), "{r}");
     let names: Vec<String> = other

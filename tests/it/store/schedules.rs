@@ -51,12 +51,25 @@ async fn event_ids_are_taken_once_with_the_settings_of_that_moment(db: Db) {
             second.alpha,
             second.timezone.as_str(),
         ),
-        (Some("4000"), Some("4001"), None, 0.300_000_000_000_000_04, "UTC")
+        (
+            Some("4000"),
+            Some("4001"),
+            None,
+            0.300_000_000_000_000_04,
+            "UTC"
+        )
     );
     assert_eq!(second, s.settings(WS).await.unwrap());
     // Cleared by the other process: gone at the next id.
-    other.set_roles(WS, None, Some(None), None, now).await.unwrap();
-    let third = other.take_event("discord:3", WS, now).await.unwrap().unwrap();
+    other
+        .set_roles(WS, None, Some(None), None, now)
+        .await
+        .unwrap();
+    let third = other
+        .take_event("discord:3", WS, now)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(
         (third.lead_role.as_deref(), third.member_role.as_deref()),
         (Some("4000"), None)
