@@ -18,6 +18,7 @@ pub mod lists;
 pub mod lookup;
 pub mod name_index;
 pub mod outcome;
+pub mod pacing;
 pub mod partners;
 pub mod profiles;
 pub mod records;

@@ -18,6 +18,8 @@ pub const POST_PERMISSIONS: Permissions = Permissions::VIEW_CHANNEL
 pub struct DiscordChat {
     pub http: Arc<Http>,
     pub cache: Arc<Cache>,
+    /// The rate limits its requests keep: the process's ([`ratelimit::Limits::of`] its API).
+    pub limits: Arc<ratelimit::Limits>,
 }
 
 impl std::fmt::Debug for DiscordChat {
@@ -47,6 +49,16 @@ pub fn classify(e: &serenity::Error) -> PostError {
 }
 
 impl DiscordChat {
+    /// The chat of `http` and `cache`, within the process's rate limits for `http`'s API.
+    pub fn new(http: Arc<Http>, cache: Arc<Cache>) -> DiscordChat {
+        let limits = ratelimit::Limits::of(&ratelimit::base_of(&http));
+        DiscordChat {
+            http,
+            cache,
+            limits,
+        }
+    }
+
     /// The bot's permissions in `channel` from the cache; None when the cache does not hold the server.
     fn cached_permissions(
         &self,
@@ -143,8 +155,15 @@ impl Chat for DiscordChat {
         }
         let path = format!("/channels/{channel}");
         let route = format!("GET {path}");
-        let json =
-            ratelimit::request(&self.http, reqwest::Method::GET, &path, &route, Body::None).await?;
+        let json = ratelimit::request_with(
+            &self.limits,
+            &self.http,
+            reqwest::Method::GET,
+            &path,
+            &route,
+            Body::None,
+        )
+        .await?;
         match serde_json::from_value::<Channel>(json) {
             Ok(Channel::Guild(gc)) if gc.guild_id == guild => Ok(()),
             Ok(_) => Err(PostError::Forbidden(
@@ -182,8 +201,15 @@ impl Chat for DiscordChat {
         };
         let path = format!("/channels/{c}/messages");
         let route = format!("POST {path}");
-        let sent =
-            ratelimit::request(&self.http, reqwest::Method::POST, &path, &route, body).await?;
+        let sent = ratelimit::request_with(
+            &self.limits,
+            &self.http,
+            reqwest::Method::POST,
+            &path,
+            &route,
+            body,
+        )
+        .await?;
         sent.get("id")
             .and_then(|v| v.as_str())
             .map(str::to_string)

@@ -721,8 +721,5 @@ async fn first_delivery(
 
 /// Discord as the app's chat, from an event's context.
 pub fn chat_of(ctx: &Context) -> DiscordChat {
-    DiscordChat {
-        http: ctx.http.clone(),
-        cache: ctx.cache.clone(),
-    }
+    DiscordChat::new(ctx.http.clone(), ctx.cache.clone())
 }

@@ -100,8 +100,11 @@ pub async fn run(
     let http = preflight::rest(&token, base.as_deref());
     let target = base.clone().unwrap_or_else(|| "https://discord.com".into());
     // Fail fast: a wrong token or an unreachable Discord is an error now, not a silent hang later.
-    match http.get_current_user().await {
-        Ok(me) => tracing::info!(bot = %me.name, via = %target, "token accepted"),
+    let bot_id = match http.get_current_user().await {
+        Ok(me) => {
+            tracing::info!(bot = %me.name, via = %target, "token accepted");
+            me.id.to_string()
+        }
         // Several processes starting at once can exceed the route's limit: ask again within the limits.
         Err(e) if http_status(&e) == Some(429) => {
             let me = get_within_limits(&http, "/users/@me").await.map_err(|e| {
@@ -109,6 +112,7 @@ pub async fn run(
             })?;
             let name = me["username"].as_str().unwrap_or_default();
             tracing::info!(bot = %name, via = %target, "token accepted");
+            me["id"].as_str().unwrap_or_default().to_string()
         }
         Err(e) if http_status(&e) == Some(401) => {
             return Err(ConfigError("DISCORD_TOKEN was rejected by Discord (401 Unauthorized): copy the bot token again from the developer portal".into()).into())
@@ -119,6 +123,14 @@ pub async fn run(
                 crate::fatal::network_cause(&e)
             )))
         }
+    };
+    // Discord's global limit is one budget per bot: every process of the bot paces within it through the
+    // database it shares (see `ratelimit`). On SQLite, or when the bot's id did not read, it paces alone.
+    if let Some(budget) = Some(bot_id)
+        .filter(|id| !id.is_empty())
+        .and_then(|id| crate::app::pacing::SendBudget::of_bot(&app, id))
+    {
+        ratelimit::Limits::of(&ratelimit::base_of(&http)).share(budget);
     }
     let gateway_url = match http.get_gateway().await {
         Ok(gateway) => gateway.url,

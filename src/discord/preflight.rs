@@ -80,8 +80,5 @@ pub async fn channel_name(http: &Http, channel_id: &str) -> Option<String> {
 /// The chat platform as the app's [`crate::app::chat::Chat`] port, with an empty cache: its permission check
 /// reads the server, the bot's member and the channel over REST.
 pub fn chat(http: Arc<Http>) -> DiscordChat {
-    DiscordChat {
-        http,
-        cache: Arc::new(Cache::new()),
-    }
+    DiscordChat::new(http, Arc::new(Cache::new()))
 }

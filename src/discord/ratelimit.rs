@@ -7,11 +7,21 @@
 //! reaches the caller as a bare error whose `retry_after` and `X-RateLimit-*` headers are gone. So these
 //! requests are sent here, with serenity's builders for the bodies, and their headers are read:
 //!
-//! - **Global**: at most [`GLOBAL_PER_SECOND`] requests a second from this process, spaced evenly (so that no
-//!   window of a second holds more than 49). A 429 with `global: true` (or `X-RateLimit-Global`, or
-//!   `X-RateLimit-Scope: global`) stops every request of the process for its `retry_after` and halves the pace,
-//!   which then grows back by one request a second per second without one: several processes on one token
-//!   share Discord's budget without knowing of each other.
+//! - **Global**: at most [`GLOBAL_PER_SECOND`] requests a second, spaced evenly (so that no window of a second
+//!   holds more than 49) — for the bot, not for each process: the global limit is one budget per token, so a
+//!   process that runs the bot reserves its send slots in the database, shared by every process of the bot
+//!   ([`crate::app::pacing`]; the store keeps one row per bot). It reserves as many slots as it has requests
+//!   waiting, at most [`MOST_RESERVED`] (a sixth of a second) per round trip, and only when the last slot it
+//!   holds is [`LOOKAHEAD`] away: so a process holds about a quarter of a second of the budget at most, a process
+//!   that dies holds the others back by that much at most, and the processes' requests interleave. A slot not used within
+//!   [`SLOT_GRACE`] of its time is dropped, never sent late in a burst. When the database does not answer a
+//!   reservation within [`RESERVE_WITHIN`] (or fails), the process paces alone at the same rate for
+//!   [`ALONE_FOR`] and then asks again: posts never wait for the database for long. Without a shared budget
+//!   (on SQLite, a one-process database; in `partnerfit doctor`) a process paces alone.
+//! - **A global 429** (`global: true`, or `X-RateLimit-Global`, or `X-RateLimit-Scope: global`) is the safety net
+//!   — another program on the token, or processes pacing alone while the database is away: it stops every request
+//!   of the process for its `retry_after` and halves the process's pace (its reservations are spaced wider), which
+//!   then grows back by one request a second per second without one.
 //! - **Per route** (one channel's messages, one channel): `X-RateLimit-Remaining: 0` holds the next request to
 //!   the route until `X-RateLimit-Reset-After` has passed; a 429 for the route holds it for its `retry_after`.
 //!
@@ -20,9 +30,11 @@
 //! passing, and the scheduler tries the period again later. A 429 never loses a digest nor posts it twice.
 
 use crate::app::chat::PostError;
+use crate::app::pacing::SendBudget;
 use serde_json::Value;
 use serenity::all::{CreateAttachment, Http};
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 use tokio::time::Instant;
@@ -41,10 +53,62 @@ const MARGIN: Duration = Duration::from_millis(5);
 const ROUTES_KEPT: usize = 512;
 /// How long one request may take.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+/// The most send slots reserved from the shared budget in one round trip to the database (8 at 48 a second: a
+/// sixth of a second of the bot's budget).
+pub const MOST_RESERVED: u32 = 8;
+/// How long a reservation may take before the request is paced by this process alone.
+pub const RESERVE_WITHIN: Duration = Duration::from_millis(500);
+/// How long a process paces alone after a reservation failed, before it asks the database again.
+pub const ALONE_FOR: Duration = Duration::from_secs(5);
+/// A process reserves its next slots only when the last one it holds is this close: it holds a fifth of a second
+/// or so of the bot's budget at most, however many of its requests wait (the others' reservations come between).
+pub const LOOKAHEAD: Duration = Duration::from_millis(100);
+/// How late after its time a reserved slot may still be used; a later one is dropped (sent late, slots would
+/// bunch up against the next ones of other processes).
+pub const SLOT_GRACE: Duration = Duration::from_millis(20);
+
+/// The send budget shared with the bot's other processes, and the slots this process holds of it.
+#[derive(Debug)]
+struct Shared {
+    budget: SendBudget,
+    /// Slots reserved and not taken yet; locked while a reservation is made, so one at a time.
+    slots: tokio::sync::Mutex<Held>,
+    /// Requests waiting for a slot: how many the next reservation asks for.
+    wanting: AtomicUsize,
+    /// Until when this process paces alone (the database did not answer a reservation).
+    alone_until: Mutex<Option<Instant>>,
+}
+
+/// The slots a process holds of the shared budget.
+#[derive(Debug, Default)]
+struct Held {
+    /// Not taken yet, earliest first.
+    slots: VecDeque<Instant>,
+    /// The last slot reserved.
+    last: Option<Instant>,
+}
+
+/// Counts a request as wanting a slot while it lives.
+struct Wanting<'a>(&'a AtomicUsize);
+
+impl<'a> Wanting<'a> {
+    fn new(n: &'a AtomicUsize) -> Wanting<'a> {
+        n.fetch_add(1, Ordering::Relaxed);
+        Wanting(n)
+    }
+}
+
+impl Drop for Wanting<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
+}
 
 /// The process-wide pace: when the next request may go, and how fast.
 #[derive(Debug)]
 struct Global {
+    /// The pace the process keeps without 429s.
+    most: f64,
     per_second: f64,
     /// The earliest time the next request may be sent.
     next_slot: Instant,
@@ -70,6 +134,8 @@ struct Route {
 pub struct Limits {
     global: Mutex<Global>,
     routes: Mutex<HashMap<String, Route>>,
+    /// The bot's budget in the database, once the bot knows who it is ([`Limits::share`]).
+    shared: OnceLock<Shared>,
 }
 
 /// What a 429 said.
@@ -81,15 +147,89 @@ pub struct Limited {
 
 impl Limits {
     fn new() -> Limits {
+        Limits::at(GLOBAL_PER_SECOND)
+    }
+
+    fn at(per_second: f64) -> Limits {
         let now = Instant::now();
+        let per_second = per_second.max(SLOWEST_PER_SECOND);
         Limits {
             global: Mutex::new(Global {
-                per_second: GLOBAL_PER_SECOND,
+                most: per_second,
+                per_second,
                 next_slot: now,
                 blocked_until: now,
                 changed: now,
             }),
             routes: Mutex::default(),
+            shared: OnceLock::new(),
+        }
+    }
+
+    /// A limiter of its own, at `per_second` at most: what one more process of the bot has (a process's own is
+    /// [`Limits::of`]). Tests run two such "processes" in one, against a fake Discord with a lower limit.
+    pub fn standalone(per_second: f64) -> Arc<Limits> {
+        Arc::new(Limits::at(per_second))
+    }
+
+    /// From now on, pace this process within the bot's budget in the database, shared with its other processes
+    /// (see the module's text). The first budget given stays: a second call changes nothing.
+    pub fn share(&self, budget: SendBudget) {
+        let _ = self.shared.set(Shared {
+            budget,
+            slots: tokio::sync::Mutex::default(),
+            wanting: AtomicUsize::new(0),
+            alone_until: Mutex::new(None),
+        });
+    }
+
+    /// A slot of the shared budget, at `per_second`: one already reserved, or the first of a new reservation.
+    /// None without a shared budget, or while the database cannot answer (the caller paces alone).
+    async fn shared_slot(&self, per_second: f64) -> Option<Instant> {
+        let shared = self.shared.get()?;
+        let alone = || {
+            shared
+                .alone_until
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .is_some_and(|t| t > Instant::now())
+        };
+        if alone() {
+            return None;
+        }
+        let _wanting = Wanting::new(&shared.wanting);
+        let mut held = shared.slots.lock().await;
+        loop {
+            let now = Instant::now();
+            while let Some(t) = held.slots.pop_front() {
+                if t + SLOT_GRACE >= now {
+                    return Some(t);
+                }
+            }
+            // Another request's reservation may have failed while this one waited for the lock.
+            if alone() {
+                return None;
+            }
+            // Not more than LOOKAHEAD ahead: the requests waiting behind this one are counted meanwhile.
+            if let Some(ask_at) = held.last.map(|last| last - LOOKAHEAD).filter(|t| *t > now) {
+                tokio::time::sleep_until(ask_at).await;
+                continue;
+            }
+            let count = (shared.wanting.load(Ordering::Relaxed) as u32).clamp(1, MOST_RESERVED);
+            let spacing = Duration::from_secs_f64(1.0 / per_second);
+            match shared.budget.reserve(count, spacing, RESERVE_WITHIN).await {
+                Some(delay) => {
+                    // From when the answer came: the database's "now" was no later, so no slot is early.
+                    let first = Instant::now() + delay;
+                    held.slots.extend((0..count).map(|i| first + spacing * i));
+                    held.last = held.slots.back().copied();
+                }
+                None => {
+                    *shared.alone_until.lock().unwrap_or_else(|p| p.into_inner()) =
+                        Some(Instant::now() + ALONE_FOR);
+                    return None;
+                }
+            }
         }
     }
 
@@ -139,17 +279,28 @@ impl Limits {
                 tokio::time::sleep_until(t).await;
                 continue;
             }
-            let slot = {
+            let pace = {
                 let mut g = self.global.lock().unwrap_or_else(|p| p.into_inner());
                 // The pace grows back by one a second per second without a global 429.
                 let calm = now.saturating_duration_since(g.changed).as_secs_f64();
-                if calm >= 1.0 && g.per_second < GLOBAL_PER_SECOND {
-                    g.per_second = (g.per_second + calm.floor()).min(GLOBAL_PER_SECOND);
+                if calm >= 1.0 && g.per_second < g.most {
+                    g.per_second = (g.per_second + calm.floor()).min(g.most);
                     g.changed = now;
                 }
-                let slot = now.max(g.next_slot).max(g.blocked_until);
-                g.next_slot = slot + Duration::from_secs_f64(1.0 / g.per_second);
-                slot
+                g.per_second
+            };
+            let slot = match self.shared_slot(pace).await {
+                Some(slot) => {
+                    let g = self.global.lock().unwrap_or_else(|p| p.into_inner());
+                    slot.max(g.blocked_until)
+                }
+                None => {
+                    let now = Instant::now();
+                    let mut g = self.global.lock().unwrap_or_else(|p| p.into_inner());
+                    let slot = now.max(g.next_slot).max(g.blocked_until);
+                    g.next_slot = slot + Duration::from_secs_f64(1.0 / g.per_second);
+                    slot
+                }
             };
             tokio::time::sleep_until(slot).await;
             let now = Instant::now();
@@ -260,7 +411,7 @@ fn client() -> &'static reqwest::Client {
 }
 
 /// The base URL requests of `http` go to: its proxy, or discord.com.
-fn base_of(http: &Http) -> String {
+pub fn base_of(http: &Http) -> String {
     http.proxy
         .as_deref()
         .unwrap_or("https://discord.com")
@@ -292,8 +443,21 @@ pub async fn request(
     route: &str,
     body: Body,
 ) -> Result<Value, PostError> {
+    let limits = Limits::of(&base_of(http));
+    request_with(&limits, http, method, path, route, body).await
+}
+
+/// [`request`] within the rate limits kept by `limits` (the process's, [`Limits::of`], or a
+/// [`Limits::standalone`] one).
+pub async fn request_with(
+    limits: &Limits,
+    http: &Http,
+    method: reqwest::Method,
+    path: &str,
+    route: &str,
+    body: Body,
+) -> Result<Value, PostError> {
     let base = base_of(http);
-    let limits = Limits::of(&base);
     let url = format!("{base}/api/v10{path}");
     let mut waited = 0;
     let gate = limits.gate(route);

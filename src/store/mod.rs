@@ -13,6 +13,7 @@ mod partners;
 mod profiles;
 mod schedules;
 mod seed;
+mod send_pace;
 mod settings;
 mod transfer;
 mod write;
@@ -24,6 +25,7 @@ pub use outcomes::*;
 pub use partners::*;
 pub use profiles::*;
 pub use schedules::*;
+pub use send_pace::AHEAD_AT_MOST;
 pub use settings::*;
 pub use transfer::*;
 
@@ -207,6 +209,9 @@ pub struct Store {
     /// On a SQLite file, the connection that takes event ids without waiting for the disk
     /// ([`delivered::Claims`]).
     claims: Option<std::sync::Arc<delivered::Claims>>,
+    /// Except on an in-memory SQLite database, the connection that reserves the bot's send slots
+    /// ([`send_pace`]).
+    pace: Option<std::sync::Arc<send_pace::PaceConn>>,
 }
 
 struct KeptConn {
@@ -465,6 +470,7 @@ impl Store {
         }
         let claims = (backend == Backend::Sqlite && !in_memory)
             .then(|| std::sync::Arc::new(delivered::Claims::sqlite(&url)));
+        let pace = (!in_memory).then(|| std::sync::Arc::new(send_pace::PaceConn::new(&url)));
         let kept = if !in_memory {
             let conn = match checked {
                 Some(conn) => conn,
@@ -485,6 +491,7 @@ impl Store {
             backend,
             kept,
             claims,
+            pace,
         })
     }
 
@@ -596,6 +603,9 @@ impl Store {
         }
         if let Some(claims) = &self.claims {
             claims.close().await;
+        }
+        if let Some(pace) = &self.pace {
+            pace.close().await;
         }
         self.pool.close().await;
     }

@@ -105,10 +105,10 @@ async fn many_digests_at_once_are_each_posted_once_within_the_rate_limits() {
         .proxy(fake.base_url())
         .ratelimiter_disabled(true)
         .build();
-    let chat = Arc::new(DiscordChat {
-        http: Arc::new(http),
-        cache: Arc::new(serenity::cache::Cache::new()),
-    });
+    let chat = Arc::new(DiscordChat::new(
+        Arc::new(http),
+        Arc::new(serenity::cache::Cache::new()),
+    ));
     let scheduler = Scheduler::new(
         t.app.clone().with_chat(chat.clone()),
         chat,

@@ -26,6 +26,7 @@ mod lifecycle;
 mod money;
 mod name_index;
 mod names;
+mod pacing;
 mod quarterly;
 mod reliability;
 mod rename;

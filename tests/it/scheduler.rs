@@ -42,10 +42,10 @@ pub(crate) fn discord_chat(fake: &FakeDiscord) -> Arc<DiscordChat> {
         .proxy(fake.base_url())
         .ratelimiter_disabled(true)
         .build();
-    Arc::new(DiscordChat {
-        http: Arc::new(http),
-        cache: Arc::new(serenity::cache::Cache::new()),
-    })
+    Arc::new(DiscordChat::new(
+        Arc::new(http),
+        Arc::new(serenity::cache::Cache::new()),
+    ))
 }
 
 impl Harness {

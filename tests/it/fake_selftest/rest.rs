@@ -234,3 +234,27 @@ async fn the_application_flags_and_permissions_read_over_rest_are_the_configured
     }
     Ok(())
 }
+
+/// Like Discord, a second message with the same nonce and `enforce_nonce` gets the first message back and creates
+/// nothing; the create requests are still recorded, so a test still sees a digest posted twice.
+#[tokio::test]
+async fn a_repeated_nonce_returns_the_first_message() -> anyhow::Result<()> {
+    let fake = FakeDiscord::start(FakeConfig::standard()).await?;
+    let http = http_for(&fake, STANDARD_TOKEN);
+    let partners = ChannelId::new(PARTNERS_CHANNEL_ID);
+    let body = |content: &str| json!({"content": content, "nonce": "pf1", "enforce_nonce": true});
+    let first = http.send_message(partners, vec![], &body("one")).await?;
+    let again = http.send_message(partners, vec![], &body("two")).await?;
+    assert_eq!(again.id, first.id);
+    assert_eq!(again.content, "one");
+    assert_eq!(fake.repeated_nonces(), 1);
+    assert_eq!(fake.stored_messages(PARTNERS_CHANNEL_ID), 1);
+    assert_eq!(fake.channel_messages(PARTNERS_CHANNEL_ID).len(), 2);
+    // Without enforce_nonce, the same nonce creates another message.
+    let loose = json!({"content": "three", "nonce": "pf1"});
+    let third = http.send_message(partners, vec![], &loose).await?;
+    assert_ne!(third.id, first.id);
+    assert_eq!(fake.stored_messages(PARTNERS_CHANNEL_ID), 2);
+    fake.shutdown().await;
+    Ok(())
+}

@@ -168,9 +168,30 @@ pub(super) fn channel_message_post(
         return r;
     }
     let mut st = inner.st();
+    // Discord: with `enforce_nonce`, a message the author created with the same nonce a few minutes before is
+    // answered again and nothing is created (the fake keeps nonces for its whole life).
+    let nonce = (body["enforce_nonce"] == true)
+        .then(|| match &body["nonce"] {
+            Value::String(s) => Some(s.clone()),
+            Value::Number(n) => Some(n.to_string()),
+            _ => None,
+        })
+        .flatten();
+    if let Some(earlier) = nonce
+        .as_ref()
+        .and_then(|n| st.nonces.get(n))
+        .and_then(|id| st.messages.get(id))
+        .cloned()
+    {
+        st.repeated_nonces += 1;
+        return message_reply(200, earlier);
+    }
     let msg = new_message(inner, &mut st, cid, guild_id, body, files, false);
-    st.messages
-        .insert(id_of(msg.get("id")).unwrap_or(0), msg.clone());
+    let id = id_of(msg.get("id")).unwrap_or(0);
+    st.messages.insert(id, msg.clone());
+    if let Some(n) = nonce {
+        st.nonces.insert(n, id);
+    }
     message_reply(200, msg)
 }
 

@@ -233,6 +233,11 @@ struct St {
     /// Dispatches sent, by event name (one per session a dispatch went to).
     dispatches: HashMap<String, usize>,
     messages: HashMap<u64, Value>,
+    /// Messages created with `enforce_nonce`, by nonce: a second create with the same nonce gets this message back
+    /// and creates nothing, as on Discord.
+    nonces: HashMap<String, u64>,
+    /// Creates answered with an earlier message of their nonce.
+    repeated_nonces: usize,
     /// DM channels: channel id -> recipient user JSON.
     dm_channels: HashMap<u64, Value>,
     /// Members seen in interactions: (guild, user) -> member JSON (with user).

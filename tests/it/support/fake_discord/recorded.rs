@@ -58,13 +58,31 @@ impl FakeDiscord {
         }
     }
 
-    /// Successful `POST /channels/{id}/messages`.
+    /// Successful `POST /channels/{id}/messages`: the create requests, a repeat of an `enforce_nonce` nonce
+    /// included (the fake, like Discord, answers it with the first message and creates nothing), so that a
+    /// digest posted twice still shows here as two.
     pub fn channel_messages(&self, channel_id: u64) -> Vec<Recorded> {
         let path = format!("/api/v10/channels/{channel_id}/messages");
         self.requests()
             .into_iter()
             .filter(|r| r.method == "POST" && r.path == path && r.is_success())
             .collect()
+    }
+
+    /// How many creates were answered with an earlier message of their `enforce_nonce` nonce (nothing created).
+    pub fn repeated_nonces(&self) -> usize {
+        self.inner.st().repeated_nonces
+    }
+
+    /// The messages the fake holds in `channel_id` (a repeated nonce created none).
+    pub fn stored_messages(&self, channel_id: u64) -> usize {
+        let cid = channel_id.to_string();
+        self.inner
+            .st()
+            .messages
+            .values()
+            .filter(|m| m["channel_id"] == cid.as_str())
+            .count()
     }
 
     /// Requests that hit no known route (they answered 404 `{"message":"404: Not Found"}`).

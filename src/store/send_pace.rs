@@ -1,0 +1,159 @@
+//! The bot's send pace, shared by its processes: Discord allows a bot 50 requests a second over every process on
+//! its token, so the processes reserve their send slots in one row per bot (`send_pace`, keyed by the bot's user
+//! id). A reservation of `count` slots `spacing` apart moves the row's `next_at` (microseconds since the epoch, by
+//! the database's clock) past them in one statement, and answers how long from the database's "now" the first
+//! slot is: every slot of the bot, whichever process holds it, is `spacing` from the next, and no process needs
+//! to trust its own clock against another machine's.
+//!
+//! `next_at` is never taken as more than [`AHEAD_AT_MOST`] ahead of the database's clock: a clock stepped back holds
+//! the bot's posts back for that long at most. (Each process reserves only a little ahead of its needs, so in use
+//! the budget runs well under a second ahead: a process that reserved slots and died costs the others less.)
+//!
+//! Reservations are taken on a connection of their own, connected when first used and again after a failure, so
+//! that they never wait behind the digests' own queries for a pooled connection; on a SQLite file its commits do
+//! not wait for the disk (`synchronous = NORMAL`): a reservation lost to a power cut costs nothing. A reservation
+//! that does not answer within the caller's time is abandoned (its connection dropped) and reported as an error:
+//! the caller paces alone meanwhile.
+
+use super::{sqlite_pragmas, Backend, Result, Store, StoreError};
+use sqlx::Connection;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+/// How far ahead of the database's clock `next_at` is taken to be at most (see the module's doc).
+pub const AHEAD_AT_MOST: Duration = Duration::from_secs(10);
+
+/// The connection that reserves send slots (see the module's doc).
+pub(crate) struct PaceConn {
+    conn: tokio::sync::Mutex<Option<sqlx::AnyConnection>>,
+    /// Set when the store is closed: never connect again.
+    closed: AtomicBool,
+    /// The URL to connect with (it may hold a password: never shown).
+    url: String,
+}
+
+impl std::fmt::Debug for PaceConn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PaceConn")
+            .field("closed", &self.closed)
+            .finish_non_exhaustive()
+    }
+}
+
+impl PaceConn {
+    /// For the database at `url` (not an in-memory SQLite database: a second connection would be another one).
+    pub(crate) fn new(url: &str) -> PaceConn {
+        PaceConn {
+            conn: tokio::sync::Mutex::new(None),
+            closed: AtomicBool::new(false),
+            url: url.to_string(),
+        }
+    }
+
+    async fn connect(url: &str) -> std::result::Result<sqlx::AnyConnection, sqlx::Error> {
+        let mut conn = sqlx::AnyConnection::connect(url).await?;
+        if url.starts_with("sqlite:") {
+            sqlite_pragmas(&mut conn).await?;
+            sqlx::query("PRAGMA synchronous = NORMAL")
+                .execute(&mut conn)
+                .await?;
+        }
+        Ok(conn)
+    }
+
+    /// Close the connection for good (the store is closing).
+    pub(crate) async fn close(&self) {
+        self.closed.store(true, Ordering::Relaxed);
+        if let Some(conn) = self.conn.lock().await.take() {
+            let _ = conn.close().await;
+        }
+    }
+}
+
+/// The reservation statement of each backend: `$1` the bot, `$2` the slots' total span and `$3`
+/// [`AHEAD_AT_MOST`], both in microseconds; it answers the delay of the first slot in microseconds.
+fn reservation(backend: Backend) -> &'static str {
+    match backend {
+        // clock_timestamp() is read once (a CTE with a volatile function is computed once), and it is the time
+        // of the statement, not of its transaction.
+        Backend::Postgres => {
+            "WITH c AS (SELECT CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000000 AS BIGINT) AS now_us) \
+             INSERT INTO send_pace AS p (bot_key, next_at) SELECT $1, c.now_us + $2 FROM c \
+             ON CONFLICT (bot_key) DO UPDATE SET next_at = \
+               GREATEST(LEAST(p.next_at, (SELECT now_us FROM c) + $3), (SELECT now_us FROM c)) + $2 \
+             RETURNING p.next_at - $2 - (SELECT now_us FROM c)"
+        }
+        // 'now' is the same throughout one statement; julianday() keeps milliseconds.
+        Backend::Sqlite => {
+            "INSERT INTO send_pace (bot_key, next_at) \
+               VALUES ($1, CAST((julianday('now') - 2440587.5) * 86400000000 AS INTEGER) + $2) \
+             ON CONFLICT (bot_key) DO UPDATE SET next_at = \
+               MAX(MIN(next_at, CAST((julianday('now') - 2440587.5) * 86400000000 AS INTEGER) + $3), \
+                   CAST((julianday('now') - 2440587.5) * 86400000000 AS INTEGER)) + $2 \
+             RETURNING next_at - $2 - CAST((julianday('now') - 2440587.5) * 86400000000 AS INTEGER)"
+        }
+    }
+}
+
+fn micros(d: Duration) -> i64 {
+    i64::try_from(d.as_micros()).unwrap_or(i64::MAX)
+}
+
+impl Store {
+    /// Reserve `count` send slots of the bot `bot`, `spacing` apart: how long from now (by the database's clock,
+    /// when it ran the statement) until the first one. An error when the database did not answer within `within`
+    /// (the reservation is then abandoned; its slots, if it was made, go unused).
+    #[tracing::instrument(skip_all)]
+    pub async fn reserve_sends(
+        &self,
+        bot: &str,
+        count: u32,
+        spacing: Duration,
+        within: Duration,
+    ) -> Result<Duration> {
+        let span = micros(spacing).saturating_mul(i64::from(count.max(1)));
+        let sql = reservation(self.backend);
+        let query = |span: i64| {
+            sqlx::query_scalar::<_, i64>(sql)
+                .bind(bot.to_string())
+                .bind(span)
+                .bind(micros(AHEAD_AT_MOST))
+        };
+        let late = || StoreError::Unreachable("the send pace was not reserved in time".into());
+        let delay = match &self.pace {
+            Some(pace) => {
+                let mut slot = tokio::time::timeout(within, pace.conn.lock())
+                    .await
+                    .map_err(|_| late())?;
+                if slot.is_none() && !pace.closed.load(Ordering::Relaxed) {
+                    match tokio::time::timeout(within, PaceConn::connect(&pace.url)).await {
+                        Ok(Ok(conn)) => *slot = Some(conn),
+                        Ok(Err(e)) => return Err(e.into()),
+                        Err(_) => return Err(late()),
+                    }
+                }
+                let Some(conn) = slot.as_mut() else {
+                    return Err(StoreError::Unreachable("the store is closed".into()));
+                };
+                match tokio::time::timeout(within, query(span).fetch_one(&mut *conn)).await {
+                    Ok(Ok(delay)) => delay,
+                    Ok(Err(e)) => {
+                        if super::connection_lost(&e) {
+                            slot.take();
+                        }
+                        return Err(e.into());
+                    }
+                    Err(_) => {
+                        // Cut off mid-statement: the connection's state is unknown, so it is dropped.
+                        slot.take();
+                        return Err(late());
+                    }
+                }
+            }
+            None => tokio::time::timeout(within, query(span).fetch_one(self.pool()))
+                .await
+                .map_err(|_| late())??,
+        };
+        Ok(Duration::from_micros(u64::try_from(delay).unwrap_or(0)))
+    }
+}
