@@ -15,6 +15,7 @@
 //! that does not answer within the caller's time is abandoned (its connection dropped) and reported as an error:
 //! the caller paces alone meanwhile.
 
+use super::write::WriteReturning;
 use super::{sqlite_pragmas, Backend, Result, Store, StoreError};
 use sqlx::Connection;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -70,10 +71,13 @@ impl PaceConn {
     }
 }
 
-/// The reservation statement of each backend: `$1` the bot, `$2` the slots' total span and `$3`
-/// [`AHEAD_AT_MOST`], both in microseconds; it answers the delay of the first slot in microseconds.
-fn reservation(backend: Backend) -> &'static str {
-    match backend {
+/// Run the reservation statement of `backend` on `exec`: `bot`, the slots' total `span` and [`AHEAD_AT_MOST`],
+/// both in microseconds; it answers the delay of the first slot in microseconds.
+async fn reserve_on<'c, E>(exec: E, backend: Backend, bot: &str, span: i64) -> sqlx::Result<i64>
+where
+    E: 'c + sqlx::Executor<'c, Database = sqlx::Any>,
+{
+    let sql = match backend {
         // clock_timestamp() is read once (a CTE with a volatile function is computed once), and it is the time
         // of the statement, not of its transaction.
         Backend::Postgres => {
@@ -92,7 +96,13 @@ fn reservation(backend: Backend) -> &'static str {
                    CAST((julianday('now') - 2440587.5) * 86400000000 AS INTEGER)) + $2 \
              RETURNING next_at - $2 - CAST((julianday('now') - 2440587.5) * 86400000000 AS INTEGER)"
         }
-    }
+    };
+    sqlx::query_scalar::<_, i64>(sql)
+        .bind(bot.to_string())
+        .bind(span)
+        .bind(micros(AHEAD_AT_MOST))
+        .write_one(exec)
+        .await
 }
 
 fn micros(d: Duration) -> i64 {
@@ -112,13 +122,6 @@ impl Store {
         within: Duration,
     ) -> Result<Duration> {
         let span = micros(spacing).saturating_mul(i64::from(count.max(1)));
-        let sql = reservation(self.backend);
-        let query = |span: i64| {
-            sqlx::query_scalar::<_, i64>(sql)
-                .bind(bot.to_string())
-                .bind(span)
-                .bind(micros(AHEAD_AT_MOST))
-        };
         let late = || StoreError::Unreachable("the send pace was not reserved in time".into());
         let delay = match &self.pace {
             Some(pace) => {
@@ -135,7 +138,9 @@ impl Store {
                 let Some(conn) = slot.as_mut() else {
                     return Err(StoreError::Unreachable("the store is closed".into()));
                 };
-                match tokio::time::timeout(within, query(span).fetch_one(&mut *conn)).await {
+                match tokio::time::timeout(within, reserve_on(&mut *conn, self.backend, bot, span))
+                    .await
+                {
                     Ok(Ok(delay)) => delay,
                     Ok(Err(e)) => {
                         if super::connection_lost(&e) {
@@ -150,7 +155,7 @@ impl Store {
                     }
                 }
             }
-            None => tokio::time::timeout(within, query(span).fetch_one(self.pool()))
+            None => tokio::time::timeout(within, reserve_on(self.pool(), self.backend, bot, span))
                 .await
                 .map_err(|_| late())??,
         };
