@@ -37,7 +37,7 @@ mod bot;
 use anyhow::{bail, Context as _};
 use bot::Bot;
 use chrono::{DateTime, Datelike, Duration as Span, NaiveDate, Timelike, Utc};
-use fake_discord::{FakeChannel, FakeConfig, FakeDiscord, FakeGuild, FakeOptions, RateLimits};
+use fake_discord::{FakeConfig, FakeDiscord, FakeOptions, RateLimits};
 use partnerfit::app::digest;
 use partnerfit::app::{App, Ctx};
 use partnerfit::domain::{DigestKind, Role, Week};
@@ -109,20 +109,7 @@ fn cpu_seconds(pid: u32) -> anyhow::Result<f64> {
 
 /// The servers: one channel each, the bot allowed to post there.
 fn config(size: &Size) -> FakeConfig {
-    let mut cfg = FakeConfig::standard();
-    cfg.guilds = (0..size.servers)
-        .map(|i| FakeGuild {
-            id: GUILD0 + i,
-            name: format!("Team {i}"),
-            channels: vec![FakeChannel {
-                id: CHANNEL0 + i,
-                name: "partners".into(),
-                bot_can_send: true,
-            }],
-            roles: vec![],
-        })
-        .collect();
-    cfg
+    FakeConfig::servers(size.servers, GUILD0, CHANNEL0, "partners")
 }
 
 /// Write the servers' workspaces (profiles, partners, evidence, hours) and their time zones.

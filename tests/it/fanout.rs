@@ -4,9 +4,7 @@
 //! and no request comes before the end of a wait the fake announced (a 429's `retry_after`).
 
 use crate::support::bot::{Bot, WAIT};
-use crate::support::fake_discord::{
-    FakeChannel, FakeConfig, FakeDiscord, FakeGuild, FakeOptions, RateLimits,
-};
+use crate::support::fake_discord::{FakeConfig, FakeDiscord, FakeOptions, RateLimits};
 use crate::support::ipp::ok;
 use crate::support::{utc, TestApp};
 use partnerfit::discord::chat::DiscordChat;
@@ -35,20 +33,7 @@ const ZONES: &[(&str, &str)] = &[
 
 /// The fake's standard application in `n` servers, each with its own #digests channel the bot may post in.
 fn servers(n: u64) -> FakeConfig {
-    let mut cfg = FakeConfig::standard();
-    cfg.guilds = (0..n)
-        .map(|i| FakeGuild {
-            id: GUILD0 + i,
-            name: format!("Team {i}"),
-            channels: vec![FakeChannel {
-                id: CHANNEL0 + i,
-                name: "digests".into(),
-                bot_can_send: true,
-            }],
-            roles: vec![],
-        })
-        .collect();
-    cfg
+    FakeConfig::servers(n, GUILD0, CHANNEL0, "digests")
 }
 
 #[tokio::test]

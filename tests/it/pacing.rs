@@ -5,9 +5,7 @@
 //! together. And the store's reservations themselves, on both backends.
 
 use crate::support::db::both_backends;
-use crate::support::fake_discord::{
-    FakeChannel, FakeConfig, FakeDiscord, FakeGuild, FakeOptions, RateLimits,
-};
+use crate::support::fake_discord::{FakeConfig, FakeDiscord, FakeOptions, RateLimits};
 use crate::support::ipp::ok;
 use crate::support::{utc, Db, TestApp, TestDb};
 use partnerfit::app::pacing::SendBudget;
@@ -60,19 +58,7 @@ fn process(t: &TestApp, fake: &FakeDiscord, name: &str) -> Scheduler {
 /// processes share (the bot shares its budget there only, `SendBudget::of_bot`).
 #[tokio::test]
 async fn two_processes_keep_to_the_bots_global_limit_together() {
-    let mut cfg = FakeConfig::standard();
-    cfg.guilds = (0..SERVERS)
-        .map(|i| FakeGuild {
-            id: GUILD0 + i,
-            name: format!("Team {i}"),
-            channels: vec![FakeChannel {
-                id: CHANNEL0 + i,
-                name: "digests".into(),
-                bot_can_send: true,
-            }],
-            roles: vec![],
-        })
-        .collect();
+    let cfg = FakeConfig::servers(SERVERS, GUILD0, CHANNEL0, "digests");
     let opts = FakeOptions {
         rate_limits: Some(RateLimits {
             global_per_second: LIMIT,

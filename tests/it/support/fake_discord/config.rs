@@ -40,6 +40,25 @@ pub struct FakeChannel {
 }
 
 impl FakeConfig {
+    /// The standard application in `n` servers instead of its one: server `i` has the id `guild0 + i` and one
+    /// channel, `channel0 + i` named `channel`, that the bot may post in (the fan-out tests and bench).
+    pub fn servers(n: u64, guild0: u64, channel0: u64, channel: &str) -> Self {
+        let mut cfg = FakeConfig::standard();
+        cfg.guilds = (0..n)
+            .map(|i| FakeGuild {
+                id: guild0 + i,
+                name: format!("Team {i}"),
+                channels: vec![FakeChannel {
+                    id: channel0 + i,
+                    name: channel.to_string(),
+                    bot_can_send: true,
+                }],
+                roles: vec![],
+            })
+            .collect();
+        cfg
+    }
+
     pub fn standard() -> Self {
         FakeConfig {
             token: STANDARD_TOKEN.to_string(),
