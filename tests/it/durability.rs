@@ -12,7 +12,7 @@
 //! - The binary run with a file-size limit (`RLIMIT_FSIZE`): its WAL cannot grow, so commits fail writing it.
 
 use crate::support::bot::{content, is_ephemeral, opt, slash, title, Bot, WAIT};
-use crate::support::db::{both_backends, limit_pages};
+use crate::support::db::{both_backends, limit_file_size, limit_pages};
 use crate::support::fake_discord::{
     FakeConfig, FakeDiscord, Invoker, PARTNERS_CHANNEL_ID, STANDARD_GUILD_ID,
 };
@@ -373,26 +373,6 @@ async fn a_read_only_database_file_refuses_writes_in_one_line() {
         );
     }
     assert_eq!(run("/partner list").await["reply"]["count"], 2);
-}
-
-/// Limit each file `cmd`'s process writes to `limit` bytes (`RLIMIT_FSIZE`, with SIGXFSZ ignored: a write
-/// past it fails with EFBIG, as one fails with ENOSPC on a full disk).
-fn limit_file_size(cmd: &mut Command, limit: u64) {
-    use std::os::unix::process::CommandExt;
-    // SAFETY: between fork and exec only async-signal-safe calls (signal, setrlimit), no allocation.
-    unsafe {
-        cmd.pre_exec(move || {
-            libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
-            let rlimit = libc::rlimit {
-                rlim_cur: limit,
-                rlim_max: limit,
-            };
-            if libc::setrlimit(libc::RLIMIT_FSIZE, &rlimit) != 0 {
-                return Err(std::io::Error::last_os_error());
-            }
-            Ok(())
-        });
-    }
 }
 
 /// Run `partnerfit --database URL console --json` over `lines`, each file it writes limited to

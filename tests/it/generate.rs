@@ -2,7 +2,7 @@
 //! seed giving the same rows; and its bad input — a size of 0 or above a million, a workspace that holds data,
 //! a database too small for the request — refused in one line with nothing written.
 
-use crate::support::db::limit_pages;
+use crate::support::db::{limit_file_size, limit_pages};
 use partnerfit::domain::Stage;
 use partnerfit::generate::{generate, parse_partners, GenerateError, SizeError, Spec};
 use partnerfit::store::{PartnerFilter, Store, StoreError};
@@ -79,21 +79,7 @@ fn generate_cli_limited(
         .env_remove("PARTNERFIT_CONFIG")
         .env_remove("PARTNERFIT_WORKSPACE");
     if let Some(limit) = file_size_limit {
-        use std::os::unix::process::CommandExt;
-        // SAFETY: between fork and exec only async-signal-safe calls (signal, setrlimit), no allocation.
-        unsafe {
-            cmd.pre_exec(move || {
-                libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
-                let rlimit = libc::rlimit {
-                    rlim_cur: limit,
-                    rlim_max: limit,
-                };
-                if libc::setrlimit(libc::RLIMIT_FSIZE, &rlimit) != 0 {
-                    return Err(std::io::Error::last_os_error());
-                }
-                Ok(())
-            });
-        }
+        limit_file_size(&mut cmd, limit);
     }
     let out = cmd.output().unwrap();
     (

@@ -220,3 +220,23 @@ pub async fn limit_pages(store: &partnerfit::store::Store, pages: Option<i64>) {
             .unwrap();
     }
 }
+
+/// Limit each file `cmd`'s process writes to `limit` bytes (`RLIMIT_FSIZE`, with SIGXFSZ ignored: a write
+/// past it fails with EFBIG, as one fails with ENOSPC on a full disk).
+pub fn limit_file_size(cmd: &mut std::process::Command, limit: u64) {
+    use std::os::unix::process::CommandExt;
+    // SAFETY: between fork and exec only async-signal-safe calls (signal, setrlimit), no allocation.
+    unsafe {
+        cmd.pre_exec(move || {
+            libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+            let rlimit = libc::rlimit {
+                rlim_cur: limit,
+                rlim_max: limit,
+            };
+            if libc::setrlimit(libc::RLIMIT_FSIZE, &rlimit) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+}
