@@ -5,7 +5,7 @@
 
 use crate::support::bot::{Bot, WAIT};
 use crate::support::fake_discord::{FakeConfig, FakeDiscord, FakeOptions, RateLimits};
-use crate::support::ipp::ok;
+use crate::support::ipp::{ok, weekly_digest_in_each};
 use crate::support::{utc, TestApp};
 use partnerfit::discord::chat::DiscordChat;
 use partnerfit::domain::Role;
@@ -206,16 +206,7 @@ async fn a_late_claim_in_a_long_tick_is_not_taken_over() {
     let cfg = servers(SERVERS);
     let fake = FakeDiscord::start(cfg).await.unwrap();
     let t = TestApp::new(utc(2027, 1, 1, 12, 0)).await;
-    for i in 0..SERVERS {
-        let ctx = t.ctx(&(GUILD0 + i).to_string(), "ana", Role::Lead);
-        let channel = CHANNEL0 + i;
-        ok(
-            &t,
-            &ctx,
-            &format!(r#"/schedule set digest:weekly cron:"0 9 * * MON" channel:{channel}"#),
-        )
-        .await;
-    }
+    weekly_digest_in_each(&t, SERVERS, GUILD0, CHANNEL0).await;
     let chat = crate::scheduler::discord_chat(&fake);
     let scheduler = |instance: &str| {
         Scheduler::new(

@@ -6,12 +6,11 @@
 
 use crate::support::db::both_backends;
 use crate::support::fake_discord::{FakeConfig, FakeDiscord, FakeOptions, RateLimits};
-use crate::support::ipp::ok;
+use crate::support::ipp::weekly_digest_in_each;
 use crate::support::{utc, Db, TestApp, TestDb};
 use partnerfit::app::pacing::SendBudget;
 use partnerfit::discord::chat::DiscordChat;
 use partnerfit::discord::ratelimit::Limits;
-use partnerfit::domain::Role;
 use partnerfit::schedule::runner::{RunOutcome, Scheduler, IN_FLIGHT};
 use partnerfit::store::{Store, AHEAD_AT_MOST};
 use std::sync::Arc;
@@ -68,16 +67,7 @@ async fn two_processes_keep_to_the_bots_global_limit_together() {
     };
     let fake = FakeDiscord::start_with_options(cfg, opts).await.unwrap();
     let t = TestApp::on(Db::Postgres, utc(2027, 1, 1, 12, 0)).await;
-    for i in 0..SERVERS {
-        let ctx = t.ctx(&(GUILD0 + i).to_string(), "ana", Role::Lead);
-        let channel = CHANNEL0 + i;
-        ok(
-            &t,
-            &ctx,
-            &format!(r#"/schedule set digest:weekly cron:"0 9 * * MON" channel:{channel}"#),
-        )
-        .await;
-    }
+    weekly_digest_in_each(&t, SERVERS, GUILD0, CHANNEL0).await;
     let (a, b) = (process(&t, &fake, "a"), process(&t, &fake, "b"));
     t.clock.set(utc(2027, 1, 4, 9, 0));
     let (ra, rb) = tokio::join!(a.tick(), b.tick());

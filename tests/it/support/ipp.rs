@@ -137,3 +137,22 @@ pub fn names(v: &Value, key: Option<&str>) -> Vec<String> {
         })
         .collect()
 }
+
+/// In each of `servers` servers (workspace `guild0 + i`), a weekly digest at Monday 09:00 in its channel
+/// `channel0 + i`, set by a lead (the fan-out tests).
+pub async fn weekly_digest_in_each(t: &TestApp, servers: u64, guild0: u64, channel0: u64) {
+    for i in 0..servers {
+        let ctx = t.ctx(
+            &(guild0 + i).to_string(),
+            "ana",
+            partnerfit::domain::Role::Lead,
+        );
+        let channel = channel0 + i;
+        ok(
+            t,
+            &ctx,
+            &format!(r#"/schedule set digest:weekly cron:"0 9 * * MON" channel:{channel}"#),
+        )
+        .await;
+    }
+}
