@@ -6,7 +6,7 @@
 //! workspace's settings ([`Store::take_event`]): a chat command needs them before it runs (the caller's role),
 //! and reading them with the id spares a second statement, each a hand-off to a connection and back.
 //!
-//! On a SQLite file the ids are taken on a connection of their own ([`Claims`]) whose commits do not wait for
+//! On a SQLite file the ids are taken on a connection of their own whose commits do not wait for
 //! the disk (`PRAGMA synchronous = NORMAL`): every interaction takes an id before it is answered, and with
 //! the default (`FULL`) each took an `fdatasync` of the WAL first — the largest part of a `/screen`'s time end
 //! to end, and milliseconds whenever the disk is busy (BENCHMARKS.md, "the end-to-end floor"). The id is still
@@ -15,6 +15,10 @@
 //! written after it: the WAL is one file written in order, so the `fdatasync` of any later write (which keeps
 //! `FULL`) makes the ids taken before it durable too. A command that recorded something is therefore never
 //! taken again after a power cut; one that only answered could, if its event were delivered again.
+//!
+//! That connection is, first, the one that runs the statement on the calling thread ([`super::direct`]); when
+//! it cannot (another writer holds the lock, or the statement failed), [`Claims`], which runs on sqlx's worker
+//! thread with the same `synchronous = NORMAL` and waits for the lock.
 
 use super::write::{Write, WriteReturning};
 use super::{sqlite_pragmas, ts, Backend, Result, SettingsRow, Store};
@@ -109,6 +113,18 @@ fn take_sql(backend: Backend) -> String {
     )
 }
 
+/// [`take_sql`] of the backend, built once.
+fn take_sql_of(backend: Backend) -> &'static str {
+    static SQLITE: std::sync::LazyLock<String> =
+        std::sync::LazyLock::new(|| take_sql(Backend::Sqlite));
+    static POSTGRES: std::sync::LazyLock<String> =
+        std::sync::LazyLock::new(|| take_sql(Backend::Postgres));
+    match backend {
+        Backend::Sqlite => SQLITE.as_str(),
+        Backend::Postgres => POSTGRES.as_str(),
+    }
+}
+
 /// Run [`take_sql`] on `exec`: None for a repeat, else the settings' JSON (None: the defaults).
 async fn insert_event<'c, E>(
     exec: E,
@@ -120,15 +136,7 @@ async fn insert_event<'c, E>(
 where
     E: 'c + sqlx::Executor<'c, Database = sqlx::Any>,
 {
-    static SQLITE: std::sync::LazyLock<String> =
-        std::sync::LazyLock::new(|| take_sql(Backend::Sqlite));
-    static POSTGRES: std::sync::LazyLock<String> =
-        std::sync::LazyLock::new(|| take_sql(Backend::Postgres));
-    let sql = match backend {
-        Backend::Sqlite => SQLITE.as_str(),
-        Backend::Postgres => POSTGRES.as_str(),
-    };
-    sqlx::query_scalar(AssertSqlSafe(sql))
+    sqlx::query_scalar(AssertSqlSafe(take_sql_of(backend)))
         .bind(key)
         .bind(ws)
         .bind(ts(now))
@@ -158,6 +166,15 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<Option<SettingsRow>> {
         let backend = self.backend();
+        if let Some(direct) = self.direct.as_ref().filter(|d| d.take_here()) {
+            // On the calling thread, without waiting for a lock or the disk; else the usual way below.
+            let at = ts(now);
+            let params: [(&str, &dyn rusqlite::ToSql); 3] =
+                [("$1", &key), ("$2", &ws), ("$3", &at)];
+            if let Some(taken) = direct.write_optional_text(take_sql_of(backend), &params) {
+                return taken.map(settings_of).transpose();
+            }
+        }
         if let Some(claims) = &self.claims {
             let mut slot = claims.lock().await;
             if let Some(conn) = slot.as_mut() {

@@ -569,6 +569,15 @@ impl Store {
             super::Backend::Sqlite => SQLITE.as_str(),
             super::Backend::Postgres => POSTGRES.as_str(),
         };
+        if let Some(direct) = &self.direct {
+            // On the calling thread (store/direct.rs); else the usual way below.
+            let day = as_of.to_string();
+            let params: [(&str, &dyn rusqlite::ToSql); 3] =
+                [("$1", &ws), ("$2", &key), ("$3", &day)];
+            if let Some(text) = direct.read_optional_text(sql, &params) {
+                return text.as_deref().map(screen_facts_from_json).transpose();
+            }
+        }
         let query = || {
             sqlx::query_scalar(AssertSqlSafe(sql))
                 .bind(ws)

@@ -6,6 +6,7 @@
 
 mod allocations;
 mod delivered;
+mod direct;
 mod evidence;
 mod name_facts;
 mod outcomes;
@@ -212,6 +213,9 @@ pub struct Store {
     /// Except on an in-memory SQLite database, the connection that reserves the bot's send slots
     /// ([`send_pace`]).
     pace: Option<std::sync::Arc<send_pace::PaceConn>>,
+    /// On a SQLite file, the connection that takes event ids and runs the screen read on the calling thread,
+    /// without a hand-off to a worker thread ([`direct`]).
+    direct: Option<std::sync::Arc<direct::Direct>>,
 }
 
 struct KeptConn {
@@ -471,6 +475,10 @@ impl Store {
         let claims = (backend == Backend::Sqlite && !in_memory)
             .then(|| std::sync::Arc::new(delivered::Claims::sqlite(&url)));
         let pace = (!in_memory).then(|| std::sync::Arc::new(send_pace::PaceConn::new(&url)));
+        let direct = match backend {
+            Backend::Sqlite => direct::Direct::sqlite(&url).map(std::sync::Arc::new),
+            Backend::Postgres => None,
+        };
         let kept = if !in_memory {
             let conn = match checked {
                 Some(conn) => conn,
@@ -492,6 +500,7 @@ impl Store {
             kept,
             claims,
             pace,
+            direct,
         })
     }
 
@@ -594,6 +603,10 @@ impl Store {
     }
 
     pub async fn close(&self) {
+        // First: the last connection to close checkpoints the WAL, which is not this one's to do.
+        if let Some(direct) = &self.direct {
+            direct.close();
+        }
         if let Some(kept) = &self.kept {
             kept.closed
                 .store(true, std::sync::atomic::Ordering::Relaxed);

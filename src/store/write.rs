@@ -11,7 +11,9 @@
 //! statement's error. Writes of several statements also run inside a transaction whose `commit()` is awaited.
 //!
 //! [`Write`] and [`WriteReturning`] are the only calls a write statement in `src/store/` may end with; the test
-//! below reads the store's source and fails on any other (a bare `RETURNING … fetch_one`, say).
+//! below reads the store's source and fails on any other (a bare `RETURNING … fetch_one`, say). The one write
+//! that may also run without sqlx, the take of an event id on the calling thread ([`super::direct`]), steps
+//! its statement past its row to the end in the same way (`Direct::write_optional_text`).
 
 use sqlx::any::{Any, AnyArguments};
 use sqlx::query::{Query, QueryScalar};

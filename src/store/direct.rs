@@ -1,0 +1,190 @@
+//! On a SQLite file, the two statements of a `/screen` — taking the interaction's id ([`Store::take_event`])
+//! and the screen read ([`Store::screen_facts`]) — run on a connection of our own, on the calling task's
+//! thread: rusqlite over the same libsqlite3-sys as sqlx. sqlx runs each SQLite connection on a worker thread
+//! of its own, and every statement is a hand-off to that thread and back (two thread wake-ups, the channel,
+//! the Any driver's row conversion); that was most of the bot's voluntary context switches per interaction and
+//! a good part of its instructions beyond the end-to-end floor (BENCHMARKS.md, issue 21 item 6). A statement
+//! here is SQLite's work only: a B-tree probe or an insert read from the page cache, tens of microseconds.
+//!
+//! What would make the thread wait is never done here, so the runtime is not blocked on the disk or on
+//! another writer:
+//! - the busy timeout is 0: a statement that meets another connection's lock (a writer of this or another
+//!   process) fails at once with `SQLITE_BUSY`, and the caller runs it the usual way instead (sqlx's worker
+//!   thread, which waits up to the 15 s busy timeout);
+//! - the connection never checkpoints the WAL (`wal_autocheckpoint = 0`; a checkpoint `fsync`s the WAL and the
+//!   database). Every [`CHECKPOINT_EVERY`]th take runs the usual way instead, on a connection that checkpoints
+//!   once the WAL is over SQLite's 1,000 pages, as every other write of the store does;
+//! - its commits do not wait for the disk (`synchronous = NORMAL`, as on the connection that takes ids the
+//!   usual way, [`super::delivered`] says why that is safe).
+//!
+//! Nothing changes for the statements' semantics: the same SQL, each statement run to its end (a write's
+//! commit error is its error, as [`super::write`] requires), committed before it is answered and seen by
+//! every other process at once. When the connection is busy with another task's statement, cannot be opened,
+//! or a statement fails in any way, the statement runs the usual way and its answer or error is that one's;
+//! after a failure other than a lock the connection is opened again (at most once a second), so a broken
+//! connection costs no failed command. PostgreSQL is not concerned: its statements go over the network anyway.
+
+use rusqlite::types::ToSql;
+use rusqlite::{Connection, ErrorCode, OpenFlags};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+/// Every this many takes, one runs on the usual connection, which checkpoints the WAL when it is due.
+pub(crate) const CHECKPOINT_EVERY: u64 = 128;
+/// How long after opening the connection failed it is not tried again (statements run the usual way).
+const REOPEN_AFTER: Duration = Duration::from_secs(1);
+
+/// The connection (see the module's doc), opened when first used and again after it failed.
+pub(crate) struct Direct {
+    slot: std::sync::Mutex<Slot>,
+    path: PathBuf,
+    takes: AtomicU64,
+}
+
+#[derive(Default)]
+struct Slot {
+    conn: Option<Connection>,
+    /// The store is closed: never open again.
+    closed: bool,
+    /// When opening last failed.
+    failed_at: Option<Instant>,
+}
+
+impl std::fmt::Debug for Direct {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Direct").finish_non_exhaustive()
+    }
+}
+
+/// A statement's parameters by name (`$1`, …): the store's SQL numbers them, and SQLite numbers parameters
+/// by first appearance, not by their digits.
+pub(crate) type Params<'a> = [(&'a str, &'a dyn ToSql)];
+
+impl Direct {
+    /// For the SQLite database at `url` (a `sqlite://` URL of a file; None for one opened read-only or
+    /// immutable, or one whose URL does not parse).
+    pub(crate) fn sqlite(url: &str) -> Option<Direct> {
+        use std::str::FromStr;
+        if url.contains(":memory:") || url.contains("mode=ro") || url.contains("immutable") {
+            return None;
+        }
+        let options = sqlx::sqlite::SqliteConnectOptions::from_str(url).ok()?;
+        Some(Direct {
+            slot: std::sync::Mutex::new(Slot::default()),
+            path: options.get_filename().to_path_buf(),
+            takes: AtomicU64::new(0),
+        })
+    }
+
+    fn open(&self) -> rusqlite::Result<Connection> {
+        // The file exists: the pool opened (or created) it first.
+        let conn = Connection::open_with_flags(
+            &self.path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        conn.busy_timeout(Duration::ZERO)?;
+        conn.execute_batch(
+            "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = 0;",
+        )?;
+        Ok(conn)
+    }
+
+    /// Whether this take may run here: all but every [`CHECKPOINT_EVERY`]th (see the module's doc).
+    pub(crate) fn take_here(&self) -> bool {
+        self.takes.fetch_add(1, Ordering::Relaxed) % CHECKPOINT_EVERY != CHECKPOINT_EVERY - 1
+    }
+
+    /// Run `f` on the connection: None when it is busy with another task, cannot be opened, or `f` failed
+    /// (the caller then runs the statement the usual way).
+    fn with<T>(&self, f: impl FnOnce(&Connection) -> rusqlite::Result<T>) -> Option<T> {
+        // Another task's statement holds it for microseconds, but waiting would block this thread: go the
+        // usual way instead.
+        let mut slot = match self.slot.try_lock() {
+            Ok(slot) => slot,
+            // A statement panicked while holding it: the slot itself is still whole.
+            Err(std::sync::TryLockError::Poisoned(p)) => p.into_inner(),
+            Err(std::sync::TryLockError::WouldBlock) => return None,
+        };
+        if slot.closed {
+            return None;
+        }
+        if slot.conn.is_none() {
+            if slot.failed_at.is_some_and(|t| t.elapsed() < REOPEN_AFTER) {
+                return None;
+            }
+            match self.open() {
+                Ok(conn) => {
+                    slot.failed_at = None;
+                    slot.conn = Some(conn);
+                }
+                Err(e) => {
+                    slot.failed_at = Some(Instant::now());
+                    tracing::warn!(error = %e, "could not open the direct SQLite connection; statements use the pool");
+                    return None;
+                }
+            }
+        }
+        let conn = slot.conn.as_ref()?;
+        match f(conn) {
+            Ok(v) => Some(v),
+            Err(e) if is_lock(&e) => None,
+            Err(e) => {
+                tracing::warn!(error = %e, "the direct SQLite connection failed; the statement runs on the pool and the connection opens again");
+                slot.conn = None;
+                None
+            }
+        }
+    }
+
+    /// Run the write `sql`, which answers at most one row of one text value (`RETURNING`), to its end: the
+    /// commit is its last step, and its error is the statement's. Some(None) when it changed no row.
+    pub(crate) fn write_optional_text(
+        &self,
+        sql: &str,
+        params: &Params<'_>,
+    ) -> Option<Option<Option<String>>> {
+        self.with(|conn| {
+            let mut stmt = conn.prepare_cached(sql)?;
+            let mut rows = stmt.query(params)?;
+            let first = match rows.next()? {
+                Some(row) => Some(row.get::<_, Option<String>>(0)?),
+                None => None,
+            };
+            // Step past the row to the end: the commit.
+            while rows.next()?.is_some() {}
+            Ok(first)
+        })
+    }
+
+    /// Run the read `sql`, which answers at most one row of one text value (not null): Some(None) when no row.
+    pub(crate) fn read_optional_text(
+        &self,
+        sql: &str,
+        params: &Params<'_>,
+    ) -> Option<Option<String>> {
+        self.with(|conn| {
+            let mut stmt = conn.prepare_cached(sql)?;
+            let mut rows = stmt.query(params)?;
+            match rows.next()? {
+                Some(row) => Ok(Some(row.get::<_, String>(0)?)),
+                None => Ok(None),
+            }
+        })
+    }
+
+    /// Close the connection for good (the store is closing).
+    pub(crate) fn close(&self) {
+        let mut slot = self.slot.lock().unwrap_or_else(|p| p.into_inner());
+        slot.closed = true;
+        slot.conn = None;
+    }
+}
+
+/// Whether a failure is another connection's lock (`SQLITE_BUSY`, `SQLITE_LOCKED`): the connection is fine.
+fn is_lock(e: &rusqlite::Error) -> bool {
+    matches!(
+        e.sqlite_error_code(),
+        Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked)
+    )
+}
