@@ -3,20 +3,19 @@
 //! Discord shard both receive every interaction; only the one that took the id records and answers it. The
 //! statement that takes the id also reads the workspace's settings, which every command needs first (the
 //! caller's role): fresh for each event, so a role changed by another process counts from the next one.
+//! Ids older than a day are deleted by [`forget_old_events`], which the scheduler runs every
+//! [`FORGET_EVERY`], off the path of any event.
 
 use super::{App, Settings};
-use std::sync::atomic::{AtomicU64, Ordering};
 
 /// How long taken ids are kept: platforms redeliver within minutes.
-const REMEMBER: chrono::Duration = chrono::Duration::hours(24);
-/// Old ids are deleted once every this many first deliveries (one short indexed `DELETE`).
-const FORGET_EVERY: u64 = 1000;
+pub const REMEMBER: chrono::Duration = chrono::Duration::hours(24);
+/// How often the scheduler deletes the ids older than [`REMEMBER`] (one short indexed `DELETE`).
+pub const FORGET_EVERY: std::time::Duration = std::time::Duration::from_secs(600);
 
 /// How long taking an id may wait (for a connection, or a lock) before the event is handled without it, so an
 /// unreachable database still gets its apology within Discord's three seconds (the command waits 2 s more).
 const TAKE_WITHIN: std::time::Duration = std::time::Duration::from_millis(500);
-
-static TAKEN: AtomicU64 = AtomicU64::new(0);
 
 /// What [`first_delivery`] found.
 #[derive(Debug, Clone, PartialEq)]
@@ -46,14 +45,7 @@ pub async fn first_delivery(app: &App, key: &str, ws: &str) -> Delivery {
         return Delivery::First(None);
     };
     match taken {
-        Ok(Some(settings)) => {
-            if TAKEN.fetch_add(1, Ordering::Relaxed) % FORGET_EVERY == FORGET_EVERY - 1 {
-                if let Err(e) = app.store.forget_events_before(now - REMEMBER).await {
-                    tracing::warn!(error = %e, "could not forget old event ids");
-                }
-            }
-            Delivery::First(Some(Settings::from_row(settings)))
-        }
+        Ok(Some(settings)) => Delivery::First(Some(Settings::from_row(settings))),
         Ok(None) => {
             tracing::info!(
                 event = key,
@@ -66,4 +58,10 @@ pub async fn first_delivery(app: &App, key: &str, ws: &str) -> Delivery {
             Delivery::First(None)
         }
     }
+}
+
+/// Delete the ids taken more than [`REMEMBER`] before now (by the app's clock); answers how many. The
+/// scheduler runs it every [`FORGET_EVERY`]: an event's own path only inserts its id.
+pub async fn forget_old_events(app: &App) -> crate::store::Result<u64> {
+    app.store.forget_events_before(app.now() - REMEMBER).await
 }

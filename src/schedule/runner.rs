@@ -90,6 +90,7 @@ impl Scheduler {
 
     /// Run until `shutdown` resolves: tick, then sleep until the next fire time (or a schedule change).
     pub async fn run(&self, mut shutdown: tokio::sync::watch::Receiver<bool>) {
+        let mut forgot_at: Option<std::time::Instant> = None;
         loop {
             // Listen for schedule changes from before the tick: a `/schedule set` answered while this
             // process is busy ticking must still wake it (notify_waiters only reaches enabled waiters).
@@ -107,6 +108,14 @@ impl Scheduler {
             // process nobody scrapes (the scheduler wakes at least every max_sleep).
             self.app.evidence.evict_idle();
             self.app.names.evict_idle();
+            // Event ids older than a day, deleted here rather than on an event's path (a spike there).
+            if forgot_at.is_none_or(|t| t.elapsed() >= crate::app::delivery::FORGET_EVERY) {
+                forgot_at = Some(std::time::Instant::now());
+                match crate::app::delivery::forget_old_events(&self.app).await {
+                    Ok(n) => tracing::debug!(forgotten = n, "old event ids forgotten"),
+                    Err(e) => tracing::warn!(error = %e, "could not forget old event ids"),
+                }
+            }
             let mut wait = self.until_next().await;
             if failed {
                 // e.g. the database is away: check again soon, so nothing is late once it is back.

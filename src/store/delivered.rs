@@ -1,8 +1,8 @@
 //! Chat events taken up by this deployment, by the platform's id for each (a Discord interaction or mention, a
 //! Slack command or mention): the first process to insert the id handles the event; a second delivery of it
 //! (two processes on one shard, a redelivery) finds the id taken and is dropped. The primary key decides, so
-//! two processes at the same instant cannot both win. Ids older than a day are deleted as new ones arrive:
-//! platforms deliver an event again within minutes, not days. The statement that takes an id also answers the
+//! two processes at the same instant cannot both win. Ids older than a day are deleted periodically (the
+//! scheduler runs [`Store::forget_events_before`]): platforms deliver an event again within minutes, not days. The statement that takes an id also answers the
 //! workspace's settings ([`Store::take_event`]): a chat command needs them before it runs (the caller's role),
 //! and reading them with the id spares a second statement, each a hand-off to a connection and back.
 //!

@@ -1,11 +1,16 @@
 //! Taking event ids beyond the happy path: on a SQLite file the take runs on the calling thread without
 //! waiting (store/direct.rs), so a writer holding the lock sends it the usual way, which waits; the WAL it
-//! writes is still checkpointed.
+//! writes is still checkpointed; and ids older than a day are forgotten by the scheduler's housekeeping
+//! (`app::delivery::forget_old_events`), on both backends.
 
 use super::{open, WS};
-use crate::support::{utc, TestDb};
+use crate::support::db::both_backends;
+use crate::support::{utc, Db, TestApp, TestDb};
+use chrono::Duration;
 use partnerfit::store::SettingsRow;
 use sqlx::{Connection, Executor};
+
+both_backends!(ids_older_than_a_day_are_forgotten);
 
 /// A take that meets another process's write lock does not fail (the calling thread does not wait for it
 /// either): it waits on the usual connection and takes the id once the lock is released.
@@ -65,4 +70,48 @@ async fn the_wal_of_many_takes_is_checkpointed() {
         "the WAL grew to {size} bytes over 3,000 takes"
     );
     s.close().await;
+}
+
+/// Ids taken more than 24 hours before the app's clock are deleted, the others kept; a second run has nothing
+/// left to delete.
+async fn ids_older_than_a_day_are_forgotten(db: Db) {
+    let now = utc(2026, 11, 26, 12, 0);
+    let t = TestApp::on(db, now).await;
+    let store = &t.app.store;
+    let ages = [
+        ("discord:1", Duration::hours(49)),
+        ("discord:2", Duration::hours(24) + Duration::seconds(1)),
+        // Exactly a day: kept (deleted are those strictly before now − 24 h).
+        ("discord:3", Duration::hours(24)),
+        ("discord:4", Duration::hours(23)),
+        ("discord:5", Duration::zero()),
+    ];
+    for (key, age) in ages {
+        assert!(store
+            .take_event(key, WS, now - age)
+            .await
+            .unwrap()
+            .is_some());
+    }
+    let forgotten = partnerfit::app::delivery::forget_old_events(&t.app)
+        .await
+        .unwrap();
+    assert_eq!(forgotten, 2);
+    assert_eq!(store.remembered_events().await.unwrap(), 3);
+    // The forgotten ones could be taken again; the kept ones are still repeats.
+    assert_eq!(store.take_event("discord:3", WS, now).await.unwrap(), None);
+    assert!(store
+        .take_event("discord:2", WS, now)
+        .await
+        .unwrap()
+        .is_some());
+    // An hour later: discord:3 is 25 h old and goes; discord:4 is exactly a day old and stays.
+    t.clock.advance(Duration::hours(1));
+    assert_eq!(
+        partnerfit::app::delivery::forget_old_events(&t.app)
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(store.remembered_events().await.unwrap(), 3);
 }
