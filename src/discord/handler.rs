@@ -6,6 +6,7 @@
 use super::buttons::{self, Button, EvidenceForm};
 use super::chat::DiscordChat;
 use super::render::{attachments, clip, clip_lines, components, embed, mentions, no_pings};
+use super::reply::{self, Response};
 use crate::app::card::Card;
 use crate::app::delivery::Delivery;
 use crate::app::lists::{self, ListId};
@@ -17,7 +18,7 @@ use crate::app::{
 use crate::domain::Role;
 use serenity::all::{
     ActionRowComponent, Attachment, AutocompleteOption, CommandInteraction, ComponentInteraction,
-    Context, CreateActionRow, CreateAutocompleteResponse, CreateInputText,
+    Context, CreateActionRow, CreateAttachment, CreateAutocompleteResponse, CreateInputText,
     CreateInteractionResponse, CreateInteractionResponseMessage, CreateMessage, CreateModal,
     EditInteractionResponse, EventHandler, InputTextStyle, Interaction, Member, Message,
     ModalInteraction, Permissions, Ready, ResolvedOption, ResolvedValue, ResumedEvent,
@@ -137,7 +138,7 @@ impl Handler {
             let defer = CreateInteractionResponse::Defer(
                 CreateInteractionResponseMessage::new().ephemeral(ephemeral),
             );
-            if let Err(e) = retrying(|| cmd.create_response(&ctx.http, defer.clone())).await {
+            if let Err(e) = reply::respond(&ctx.http, cmd.id, &cmd.token, defer.into()).await {
                 tracing::warn!(error = %e, "could not acknowledge the interaction");
                 return;
             }
@@ -146,13 +147,17 @@ impl Handler {
                 Ok(()) => dispatch(&app, &caller, &inv).await,
                 Err(e) => Err(AppError::User(e)),
             };
-            let edit = match result {
+            let (edit, files) = match result {
                 Ok(r) => edit_from(&r.card, 0),
-                Err(e) => EditInteractionResponse::new()
-                    .content(clip_lines(&format!("⚠ {}", e.user_message()), 2000))
-                    .allowed_mentions(no_pings()),
+                Err(e) => (
+                    EditInteractionResponse::new()
+                        .content(clip_lines(&format!("⚠ {}", e.user_message()), 2000))
+                        .allowed_mentions(no_pings()),
+                    Vec::new(),
+                ),
             };
-            if let Err(e) = retrying(|| cmd.edit_response(&ctx.http, edit.clone())).await {
+            if let Err(e) = reply::edit_original(&ctx.http, cmd.id, &cmd.token, &edit, files).await
+            {
                 tracing::warn!(error = %e, "could not send the deferred reply");
             }
             return;
@@ -167,10 +172,10 @@ impl Handler {
             (Ok(()), None) => dispatch(&app, &caller, &inv).await,
         };
         let response = match result {
-            Ok(r) => CreateInteractionResponse::Message(message_from(&r.card, 0)),
-            Err(e) => error_message(&e.user_message()),
+            Ok(r) => answer(CreateInteractionResponse::Message, &r.card),
+            Err(e) => error_message(&e.user_message()).into(),
         };
-        if let Err(e) = retrying(|| cmd.create_response(&ctx.http, response.clone())).await {
+        if let Err(e) = reply::respond(&ctx.http, cmd.id, &cmd.token, response).await {
             tracing::warn!(error = %e, "could not reply to the interaction");
         }
     }
@@ -228,42 +233,43 @@ impl Handler {
         let member = c.member.as_ref();
         let response = match self.ctx(guild, member, c.channel_id.get(), settings).await {
             Ok(Some(caller)) => self.button(ctx, &caller, &c.data.custom_id).await,
-            Ok(None) => error_message(NOT_IN_A_SERVER),
-            Err(e) => error_message(&e.user_message()),
+            Ok(None) => error_message(NOT_IN_A_SERVER).into(),
+            Err(e) => error_message(&e.user_message()).into(),
         };
-        if let Err(e) = retrying(|| c.create_response(&ctx.http, response.clone())).await {
+        if let Err(e) = reply::respond(&ctx.http, c.id, &c.token, response).await {
             tracing::warn!(error = %e, "could not answer the button");
         }
     }
 
     /// The answer to a pressed button: its id is parsed strictly into one of our kinds, and what it names is
     /// read from the caller's workspace with the caller's role checked again.
-    async fn button(&self, ctx: &Context, caller: &Ctx, id: &str) -> CreateInteractionResponse {
+    async fn button(&self, ctx: &Context, caller: &Ctx, id: &str) -> Response {
         match buttons::parse_button(id) {
             Err(buttons::NotOurs) => {
                 tracing::info!(workspace = %caller.workspace, "refused a button id that is not ours");
                 error_message(
                     "That button is not one of mine, or it is from an older version: run the command again.",
                 )
+                .into()
             }
             Ok(Button::Page { list, page }) => {
                 match lists::page(&self.app(ctx), caller, list, page).await {
-                    Ok(r) => CreateInteractionResponse::UpdateMessage(message_from(&r.card, 0)),
-                    Err(e) => error_message(&e.user_message()),
+                    Ok(r) => answer(CreateInteractionResponse::UpdateMessage, &r.card),
+                    Err(e) => error_message(&e.user_message()).into(),
                 }
             }
             // A new message: the choice stays, so someone else may pick another candidate.
             Ok(Button::Screen { partner }) => {
                 match crate::app::screen::screen_by_id(&self.app(ctx), caller, partner).await {
-                    Ok(r) => CreateInteractionResponse::Message(message_from(&r.card, 0)),
-                    Err(e) => error_message(&e.user_message()),
+                    Ok(r) => answer(CreateInteractionResponse::Message, &r.card),
+                    Err(e) => error_message(&e.user_message()).into(),
                 }
             }
             Ok(Button::RecordEvidence { partner, trait_id }) => {
                 let form = EvidenceForm { partner, trait_id };
                 match self.evidence_modal(caller, form).await {
-                    Ok(m) => CreateInteractionResponse::Modal(m),
-                    Err(e) => error_message(&e.user_message()),
+                    Ok(m) => CreateInteractionResponse::Modal(m).into(),
+                    Err(e) => error_message(&e.user_message()).into(),
                 }
             }
         }
@@ -320,13 +326,13 @@ impl Handler {
         let member = m.member.as_ref();
         let response = match self.ctx(guild, member, m.channel_id.get(), settings).await {
             Ok(Some(caller)) => match self.modal_evidence(&self.app(ctx), &caller, m).await {
-                Ok(r) => CreateInteractionResponse::Message(message_from(&r.card, 0)),
-                Err(e) => error_message(&e.user_message()),
+                Ok(r) => answer(CreateInteractionResponse::Message, &r.card),
+                Err(e) => error_message(&e.user_message()).into(),
             },
-            Ok(None) => error_message(NOT_IN_A_SERVER),
-            Err(e) => error_message(&e.user_message()),
+            Ok(None) => error_message(NOT_IN_A_SERVER).into(),
+            Err(e) => error_message(&e.user_message()).into(),
         };
-        if let Err(e) = retrying(|| m.create_response(&ctx.http, response.clone())).await {
+        if let Err(e) = reply::respond(&ctx.http, m.id, &m.token, response).await {
             tracing::warn!(error = %e, "could not answer the modal");
         }
     }
@@ -416,14 +422,14 @@ impl Handler {
             .content
             .replace(&format!("<@{me}>"), " ")
             .replace(&format!("<@!{me}>"), " ");
-        let reply = match answer_question(&self.base, &caller, text.trim()).await {
+        let message = match answer_question(&self.base, &caller, text.trim()).await {
             Ok(r) => CreateMessage::new()
                 .embed(embed(&r.card, 0))
                 .components(components(&r.card, 0)),
             Err(e) => CreateMessage::new().content(clip_lines(&e.user_message(), 2000)),
         };
-        let reply = reply.reference_message(msg).allowed_mentions(no_pings());
-        if let Err(e) = retrying(|| msg.channel_id.send_message(&ctx.http, reply.clone())).await {
+        let message = message.reference_message(msg).allowed_mentions(no_pings());
+        if let Err(e) = reply::post(&ctx.http, msg.channel_id, &message).await {
             tracing::warn!(error = %e, "could not answer the mention");
         }
     }
@@ -467,21 +473,33 @@ async fn download_limited(client: &reqwest::Client, a: &Attachment) -> Result<Ve
     Ok(bytes)
 }
 
-fn message_from(card: &Card, page: usize) -> CreateInteractionResponseMessage {
+/// The answer of kind `kind` (a new message, or the update of the one pressed) that shows `card`'s first page,
+/// with its files.
+fn answer(
+    kind: fn(CreateInteractionResponseMessage) -> CreateInteractionResponse,
+    card: &Card,
+) -> Response {
+    let files = attachments(&card.files);
     let (content, allowed) = mentions(card);
     let m = CreateInteractionResponseMessage::new()
-        .embed(embed(card, page))
-        .components(components(card, page))
-        .add_files(attachments(&card.files))
+        .embed(embed(card, 0))
+        .components(components(card, 0))
+        .add_files(files.clone())
         .ephemeral(card.ephemeral)
         .allowed_mentions(allowed);
-    match content {
+    let m = match content {
         Some(c) => m.content(c),
         None => m,
+    };
+    Response {
+        body: kind(m),
+        files,
     }
 }
 
-fn edit_from(card: &Card, page: usize) -> EditInteractionResponse {
+/// The edit that shows `card`'s page `page`, and the files it uploads.
+fn edit_from(card: &Card, page: usize) -> (EditInteractionResponse, Vec<CreateAttachment>) {
+    let files = attachments(&card.files);
     let (content, allowed) = mentions(card);
     let e = EditInteractionResponse::new()
         .embed(embed(card, page))
@@ -491,9 +509,8 @@ fn edit_from(card: &Card, page: usize) -> EditInteractionResponse {
         Some(c) => e.content(c),
         None => e,
     };
-    attachments(&card.files)
-        .into_iter()
-        .fold(e, |e, a| e.new_attachment(a))
+    let e = files.iter().cloned().fold(e, |e, a| e.new_attachment(a));
+    (e, files)
 }
 
 fn error_message(text: &str) -> CreateInteractionResponse {
@@ -506,38 +523,9 @@ fn error_message(text: &str) -> CreateInteractionResponse {
 }
 
 async fn reply_error(ctx: &Context, cmd: &CommandInteraction, text: &str) {
-    let r = error_message(text);
-    if let Err(e) = retrying(|| cmd.create_response(&ctx.http, r.clone())).await {
+    let r = error_message(text).into();
+    if let Err(e) = reply::respond(&ctx.http, cmd.id, &cmd.token, r).await {
         tracing::warn!(error = %e, "could not send an error reply");
-    }
-}
-
-/// Retry a REST call that Discord (or a proxy) answered with 429 or a server error: a few quick attempts
-/// with back-off, since with a proxy serenity does not retry by itself.
-async fn retrying<T, F, Fut>(mut call: F) -> serenity::Result<T>
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = serenity::Result<T>>,
-{
-    let mut delay = std::time::Duration::from_millis(100);
-    let mut attempt = 0;
-    loop {
-        attempt += 1;
-        match call().await {
-            Err(serenity::Error::Http(serenity::http::HttpError::UnsuccessfulRequest(r)))
-                if attempt < 4
-                    && (r.status_code.as_u16() == 429 || r.status_code.is_server_error()) =>
-            {
-                tracing::warn!(
-                    status = r.status_code.as_u16(),
-                    attempt,
-                    "Discord asked us to retry"
-                );
-                tokio::time::sleep(delay).await;
-                delay *= 3;
-            }
-            other => return other,
-        }
     }
 }
 

@@ -10,6 +10,7 @@ pub mod preflight;
 pub mod ratelimit;
 pub mod register;
 pub mod render;
+pub mod reply;
 
 use crate::app::App;
 use crate::config::{Config, ConfigError};

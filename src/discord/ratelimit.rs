@@ -24,6 +24,9 @@
 //!   then grows back by one request a second per second without one.
 //! - **Per route** (one channel's messages, one channel): `X-RateLimit-Remaining: 0` holds the next request to
 //!   the route until `X-RateLimit-Reset-After` has passed; a 429 for the route holds it for its `retry_after`.
+//! - **Interaction replies** (`/interactions/…` callbacks, `/webhooks/…` edits; sent by [`super::reply`]) keep
+//!   their route's limits only: Discord does not count them against the global limit, so they neither wait for
+//!   the pace nor take a slot of the shared budget (a reply never queues behind a thousand digests).
 //!
 //! A 429 means Discord did not take the request, so it is sent again after the wait — a digest keeps its nonce —
 //! up to [`MAX_ATTEMPTS`] times and only for waits up to [`LONGEST_WAIT`]; beyond that the post fails as
@@ -256,26 +259,41 @@ impl Limits {
     /// The gate of `route`: hold it from [`Limits::ready`] until its answer is observed.
     pub fn gate(&self, route: &str) -> Arc<tokio::sync::Mutex<()>> {
         let mut routes = self.routes.lock().unwrap_or_else(|p| p.into_inner());
+        // Every interaction is a route of its own: forget the finished ones as they pile up.
+        forget_idle(&mut routes, Instant::now());
         routes.entry(route.to_string()).or_default().gate.clone()
+    }
+
+    /// Until when `route` has no request left (None: it may be sent now).
+    fn route_wait(&self, route: &str, now: Instant) -> Option<Instant> {
+        let mut routes = self.routes.lock().unwrap_or_else(|p| p.into_inner());
+        let r = routes.entry(route.to_string()).or_default();
+        if r.reset_at.is_some_and(|t| t <= now) {
+            r.remaining = None;
+            r.reset_at = None;
+        }
+        match (r.remaining, r.reset_at) {
+            (Some(0), Some(t)) => Some(t),
+            _ => None,
+        }
+    }
+
+    /// Wait until a request to `route` may be sent within the route's limits alone, and count it: an interaction
+    /// reply, which Discord does not count against the global limit.
+    pub async fn route_ready(&self, route: &str) {
+        while let Some(t) = self.route_wait(route, Instant::now()) {
+            tokio::time::sleep_until(t).await;
+        }
+        let mut routes = self.routes.lock().unwrap_or_else(|p| p.into_inner());
+        let r = routes.entry(route.to_string()).or_default();
+        r.remaining = r.remaining.map(|n| n.saturating_sub(1));
     }
 
     /// Wait until a request to `route` may be sent, and count it.
     pub async fn ready(&self, route: &str) {
         loop {
             let now = Instant::now();
-            let route_wait = {
-                let mut routes = self.routes.lock().unwrap_or_else(|p| p.into_inner());
-                let r = routes.entry(route.to_string()).or_default();
-                if r.reset_at.is_some_and(|t| t <= now) {
-                    r.remaining = None;
-                    r.reset_at = None;
-                }
-                match (r.remaining, r.reset_at) {
-                    (Some(0), Some(t)) => Some(t),
-                    _ => None,
-                }
-            };
-            if let Some(t) = route_wait {
+            if let Some(t) = self.route_wait(route, now) {
                 tokio::time::sleep_until(t).await;
                 continue;
             }
@@ -375,11 +393,7 @@ impl Limits {
         }
         if let (Some(n), Some(after)) = (remaining, reset_after) {
             let mut routes = self.routes.lock().unwrap_or_else(|p| p.into_inner());
-            if routes.len() > ROUTES_KEPT {
-                routes.retain(|_, r| {
-                    r.reset_at.is_some_and(|t| t > now) || Arc::strong_count(&r.gate) > 1
-                });
-            }
+            forget_idle(&mut routes, now);
             let r = routes.entry(route.to_string()).or_default();
             let reset_at = now + Duration::from_secs_f64(after.min(86_400.0)) + MARGIN;
             // Keep the lower count of the two: requests sent after this one was answered are already counted.
@@ -387,6 +401,13 @@ impl Limits {
             r.reset_at = Some(r.reset_at.map_or(reset_at, |t| t.max(reset_at)));
         }
         None
+    }
+}
+
+/// Past [`ROUTES_KEPT`] routes, forget those with nothing to wait for and no request in flight.
+fn forget_idle(routes: &mut HashMap<String, Route>, now: Instant) {
+    if routes.len() > ROUTES_KEPT {
+        routes.retain(|_, r| r.reset_at.is_some_and(|t| t > now) || Arc::strong_count(&r.gate) > 1);
     }
 }
 
@@ -457,18 +478,56 @@ pub async fn request_with(
     route: &str,
     body: Body,
 ) -> Result<Value, PostError> {
+    let answer = send_with(limits, http, method, path, route, &body).await?;
+    if (200..300).contains(&answer.status) {
+        Ok(answer.json)
+    } else {
+        Err(failure(answer.status, &answer.json))
+    }
+}
+
+/// What Discord answered a request other than with a 429.
+#[derive(Debug, Clone)]
+pub struct Answer {
+    pub status: u16,
+    /// Its JSON (`Null` for none, as for a 204).
+    pub json: Value,
+}
+
+/// Why an [`Answer`] that is not a success failed, as a post reports it.
+pub fn failed(answer: &Answer) -> PostError {
+    failure(answer.status, &answer.json)
+}
+
+/// Send a request within the rate limits kept by `limits`, each 429 waited out and the request sent again (see
+/// the module's text), and return Discord's first answer that is not a 429, whatever its status. An error is a
+/// request that got no answer, or only 429s. A request to an interaction route (`/interactions/…`,
+/// `/webhooks/…`) keeps its route's limits only.
+pub async fn send_with(
+    limits: &Limits,
+    http: &Http,
+    method: reqwest::Method,
+    path: &str,
+    route: &str,
+    body: &Body,
+) -> Result<Answer, PostError> {
     let base = base_of(http);
     let url = format!("{base}/api/v10{path}");
+    let interaction = path.starts_with("/interactions/") || path.starts_with("/webhooks/");
     let mut waited = 0;
     let gate = limits.gate(route);
     let _one_at_a_time = gate.lock().await;
     loop {
-        limits.ready(route).await;
+        if interaction {
+            limits.route_ready(route).await;
+        } else {
+            limits.ready(route).await;
+        }
         let mut req = client()
             .request(method.clone(), &url)
             .header(reqwest::header::AUTHORIZATION, http.token())
             .header(reqwest::header::USER_AGENT, serenity::constants::USER_AGENT);
-        req = match &body {
+        req = match body {
             Body::None => req,
             Body::Json(v) => req
                 .header(reqwest::header::CONTENT_TYPE, "application/json")
@@ -511,8 +570,7 @@ pub async fn request_with(
                     )));
                 }
             }
-            None if (200..300).contains(&status) => return Ok(json),
-            None => return Err(failure(status, &json)),
+            None => return Ok(Answer { status, json }),
         }
     }
 }

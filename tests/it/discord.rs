@@ -1,6 +1,7 @@
 //! The real bot binary against the in-repo fake Discord (REST + gateway on 127.0.0.1): commands and their
 //! registration, refusals, autocomplete, buttons and modals, mentions, gateway drops, a wrong token, and
-//! files in and out (`discord/files.rs`). Scheduled digests are in `discord/schedules.rs`.
+//! files in and out (`discord/files.rs`). Scheduled digests are in `discord/schedules.rs`; replies refused with
+//! a `429` in `discord/rate_limited.rs`.
 
 use crate::support::bot::{
     content, deferred, is_ephemeral, message_title, opt, send_deferred, slash, title, WAIT,
@@ -16,6 +17,7 @@ use std::time::{Duration, Instant};
 
 mod files;
 mod names;
+mod rate_limited;
 mod schedules;
 
 /// The profile these tests screen against: three reseller traits, each verified by a call.

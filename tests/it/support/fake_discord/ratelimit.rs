@@ -15,6 +15,9 @@
 //! request that came before the end of a wait the fake had announced (a 429's `retry_after`, global or for the
 //! route): one bot process that honours the limits has none of those. (The fake cannot tell processes that share
 //! the token apart: with several, one may send while another waits out a global 429 it alone was given.)
+//!
+//! A test may also ask for a route's 429 on the next matching requests, limits on or off
+//! (`FakeDiscord::rate_limit_next`): answered and recorded the same way, early requests included.
 
 use std::collections::{HashMap, VecDeque};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -76,6 +79,8 @@ pub(super) struct Limiter {
     accepted: VecDeque<Instant>,
     global_told_until: Option<Instant>,
     buckets: HashMap<String, Bucket>,
+    /// The waits announced by 429s a test asked for (`rate_limit_next`): what the path contains, and the end.
+    injected_told: Vec<(String, Instant)>,
     /// Most requests accepted in any window of one second (over the limited routes).
     pub(super) peak_per_second: usize,
     pub(super) sent: Vec<Sent429>,
@@ -161,18 +166,11 @@ impl Limiter {
                 global: true,
                 at: now,
             });
-            return Err(Reply {
-                status: 429,
-                body: Some(
-                    json!({"message": "You are being rate limited.", "retry_after": retry, "global": true}),
-                ),
-                raw: None,
-                headers: vec![
-                    ("retry-after", format!("{}", retry.ceil() as u64)),
-                    ("x-ratelimit-global", "true".into()),
-                    ("x-ratelimit-scope", "global".into()),
-                ],
-            });
+            let headers = vec![
+                ("x-ratelimit-global", "true".into()),
+                ("x-ratelimit-scope", "global".into()),
+            ];
+            return Err(too_many(retry, true, headers));
         }
         let bucket = self.buckets.entry(key.clone()).or_insert(Bucket {
             count: 0,
@@ -200,15 +198,7 @@ impl Limiter {
             });
             headers.push(("x-ratelimit-remaining", "0".into()));
             headers.push(("x-ratelimit-scope", "user".into()));
-            headers.push(("retry-after", format!("{}", after.ceil() as u64)));
-            return Err(Reply {
-                status: 429,
-                body: Some(
-                    json!({"message": "You are being rate limited.", "retry_after": after, "global": false}),
-                ),
-                raw: None,
-                headers,
-            });
+            return Err(too_many(after, false, headers));
         }
         bucket.count += 1;
         headers.push((
@@ -218,6 +208,65 @@ impl Limiter {
         self.accepted.push_back(now);
         self.peak_per_second = self.peak_per_second.max(self.accepted.len());
         Ok(headers)
+    }
+}
+
+impl Limiter {
+    /// A 429 a test asked for (`rate_limit_next`) for a request to `api_path` that contains `path_contains`,
+    /// announcing `wait`, as Discord answers one for a route (its body has no `code`).
+    pub(super) fn refuse(
+        &mut self,
+        path_contains: &str,
+        method: &str,
+        api_path: &str,
+        wait: Duration,
+    ) -> Reply {
+        let now = Instant::now();
+        let retry = secs(wait);
+        self.injected_told.push((
+            path_contains.to_string(),
+            now + Duration::from_secs_f64(retry),
+        ));
+        self.sent.push(Sent429 {
+            route: route_key(method, api_path),
+            global: false,
+            at: now,
+        });
+        let headers = vec![
+            ("x-ratelimit-limit", "1".into()),
+            ("x-ratelimit-remaining", "0".into()),
+            ("x-ratelimit-reset", format!("{:.3}", epoch_now() + retry)),
+            ("x-ratelimit-reset-after", format!("{retry:.3}")),
+            ("x-ratelimit-scope", "user".into()),
+        ];
+        too_many(retry, false, headers)
+    }
+
+    /// Record a request to `path` that came while a wait announced by [`Limiter::refuse`] for it still ran.
+    pub(super) fn note_if_early(&mut self, path: &str) {
+        let now = Instant::now();
+        for (contains, until) in &self.injected_told {
+            if *until > now && path.contains(contains.as_str()) {
+                self.early.push(Early {
+                    route: contains.clone(),
+                    by: *until - now,
+                });
+            }
+        }
+    }
+}
+
+/// A 429 as Discord answers one: the wait of `retry` seconds in its body and, in whole seconds, in
+/// `Retry-After`, besides `headers`.
+fn too_many(retry: f64, global: bool, mut headers: Vec<(&'static str, String)>) -> Reply {
+    headers.push(("retry-after", format!("{}", retry.ceil() as u64)));
+    Reply {
+        status: 429,
+        body: Some(
+            json!({"message": "You are being rate limited.", "retry_after": retry, "global": global}),
+        ),
+        raw: None,
+        headers,
     }
 }
 

@@ -115,6 +115,20 @@ impl FakeDiscord {
             path_contains: path_contains.to_string(),
             status,
             remaining: times,
+            retry_after: None,
+        });
+    }
+
+    /// The next `times` REST calls whose path contains `path_contains` answer `429` as Discord does: the body
+    /// `{"message", "retry_after", "global": false}` (no `code`), `Retry-After` and the `X-RateLimit-*` headers of
+    /// a route with nothing left. A call that comes before `retry_after` has passed since is recorded in
+    /// `early_requests`, and each 429 in `rate_limited`.
+    pub fn rate_limit_next(&self, path_contains: &str, retry_after: Duration, times: usize) {
+        self.inner.st().fail_rules.push(FailRule {
+            path_contains: path_contains.to_string(),
+            status: 429,
+            remaining: times,
+            retry_after: Some(retry_after),
         });
     }
 
@@ -126,6 +140,7 @@ impl FakeDiscord {
             path_contains: path_contains.to_string(),
             status: 503,
             remaining: times,
+            retry_after: None,
         });
     }
 
@@ -195,6 +210,8 @@ pub(super) struct FailRule {
     pub(super) path_contains: String,
     pub(super) status: u16,
     pub(super) remaining: usize,
+    /// For a 429: the wait it announces, Discord's way (`rate_limit_next`); None: `Reply::injected`.
+    pub(super) retry_after: Option<Duration>,
 }
 
 pub(super) fn host_file_locked(inner: &Inner, st: &mut St, name: &str, bytes: Vec<u8>) -> String {

@@ -319,18 +319,26 @@ fn route(
         return Reply::unauthorized();
     }
 
-    {
+    inner.limiter().note_if_early(path);
+    let injected = {
         let mut st = inner.st();
-        if let Some(rule) = st
+        let hit = st
             .fail_rules
             .iter_mut()
             .find(|r| r.remaining > 0 && path.contains(&r.path_contains))
-        {
-            rule.remaining -= 1;
-            let status = rule.status;
-            st.fail_rules.retain(|r| r.remaining > 0);
-            return Reply::injected(status);
+            .map(|rule| {
+                rule.remaining -= 1;
+                (rule.status, rule.retry_after, rule.path_contains.clone())
+            });
+        st.fail_rules.retain(|r| r.remaining > 0);
+        hit
+    };
+    match injected {
+        Some((_, Some(wait), key)) => {
+            return inner.limiter().refuse(&key, method.as_str(), api, wait)
         }
+        Some((status, None, _)) => return Reply::injected(status),
+        None => {}
     }
 
     let app = cfg.application_id.to_string();
