@@ -4,7 +4,8 @@
 
 use crate::cli::run_console as partnerfit;
 use crate::support::db::{both_backends, Db, TestDb};
-use chrono::{Datelike, Duration, NaiveDate, Utc};
+use chrono::NaiveDate;
+use partnerfit::domain::{Quarter, Week};
 use partnerfit::generate::demo;
 use partnerfit::store::Store;
 use serde_json::{json, Value};
@@ -45,33 +46,58 @@ fn close(v: &Value, expected: f64) {
     );
 }
 
-/// The ISO week before today's, and the quarter before today's, as the binary's defaults see them (UTC).
-fn last_week_and_quarter() -> (String, String, String) {
-    let today = Utc::now().date_naive();
-    let w = (today - Duration::days(7)).iso_week();
-    let week = format!("{}-W{:02}", w.year(), w.week());
-    let q = (today.month0() / 3) as i32; // 0-based quarter of today
-    let (y1, q1) = if q == 0 {
-        (today.year() - 1, 4)
-    } else {
-        (today.year(), q)
+/// The week and quarters `partnerfit demo` says it filled, from its first line: "… allocations (FIRST to
+/// THIS WEEK) … outcomes (QUARTER BEFORE LAST and LAST QUARTER) …". The digests' defaults are the week before
+/// the one it ran in and its last quarter: the ones the figures below are worked out for.
+fn demo_dates(out: &str) -> (Week, Quarter, Quarter) {
+    let between = |open: &str, close: &str| {
+        let at = out.find(open).unwrap_or_else(|| panic!("{open} in {out}")) + open.len();
+        out[at..at + out[at..].find(close).unwrap()].to_string()
     };
-    let (y2, q2) = if q1 == 1 { (y1 - 1, 4) } else { (y1, q1 - 1) };
-    (week, format!("{y1}-Q{q1}"), format!("{y2}-Q{q2}"))
+    let weeks = between("allocations (", ")");
+    let (_, this_week) = weeks.split_once(" to ").unwrap();
+    let quarters = between("outcomes (", ")");
+    let (before, last) = quarters.split_once(" and ").unwrap();
+    (
+        this_week.parse::<Week>().unwrap().prev(),
+        last.parse().unwrap(),
+        before.parse().unwrap(),
+    )
 }
 
-#[test]
-fn the_readme_tour_with_the_demo_shows_the_figures_worked_out_by_hand() {
-    let dir = tempfile::tempdir().unwrap();
+/// The README's tour run in `dir`, line by line: each line's output.
+fn tour(dir: &std::path::Path) -> Vec<String> {
     let tour = readme_fence("## A short tour", "sh");
     let lines: Vec<&str> = tour.lines().collect();
     assert_eq!(lines.len(), 4, "{tour}");
     let mut outputs = Vec::new();
     for line in &lines {
-        let (out, err, code) = run_line(dir.path(), line);
+        let (out, err, code) = run_line(dir, line);
         assert_eq!(code, 0, "{line}: {err}");
         outputs.push(out);
     }
+    outputs
+}
+
+#[test]
+fn the_readme_tour_with_the_demo_shows_the_figures_worked_out_by_hand() {
+    // The tour's digests take the week and the quarter that just ended from the clock when they run; the demo
+    // dated its data from the clock when it ran. A tour across a Monday (or a quarter's first day) shows
+    // another week (or quarter) than the demo's, and is run again in a fresh directory: it takes seconds, so
+    // the second run crosses none. The digests below name the week and quarters the demo reported.
+    let (dir, outputs, (week, q1, q2)) = (0..2)
+        .map(|_| {
+            let dir = tempfile::tempdir().unwrap();
+            let outputs = tour(dir.path());
+            let dates = demo_dates(&outputs[0]);
+            (dir, outputs, dates)
+        })
+        .find(|(_, outputs, (week, q1, _))| {
+            outputs[1].contains(&format!("Weekly allocation check {week}:"))
+                && outputs[2].contains(&format!("Quarterly re-check {q1}:"))
+        })
+        .expect("two tours in a row, each across a Monday or a quarter's first day");
+    let (week, q1, q2) = (week.to_string(), q1.to_string(), q2.to_string());
     assert!(
         outputs[0].contains("40 partners (17 signed, 5 dropped, 18 prospects)"),
         "{}",
@@ -98,7 +124,6 @@ fn the_readme_tour_with_the_demo_shows_the_figures_worked_out_by_hand() {
         outputs[3]
     );
 
-    let (week, q1, q2) = last_week_and_quarter();
     let json = |args: &[&str]| -> Value {
         let (out, err, code) = partnerfit(dir.path(), args, "");
         assert_eq!(code, 0, "{args:?}: {err}");
@@ -112,7 +137,15 @@ fn the_readme_tour_with_the_demo_shows_the_figures_worked_out_by_hand() {
     // walk-away: Brightline 10/1500, Granite 8/600, Relay 6/300, Copperleaf 3/150, Redwood 1/0 = 28 h, $2,550;
     // incomplete: Pinecrest 1, Stackline 1, Crescent 2 = 4 h; unscreened (no SI profile): Tangent 4 h.
     // Northwind's retracted 6 h do not count. 43 / 79 hours, 2250 / 4800 spend: under 80 %, drifting.
-    let w = json(&["digest", "weekly", "--workspace", "demo", "--json"]);
+    let w = json(&[
+        "digest",
+        "weekly",
+        "--week",
+        week.as_str(),
+        "--workspace",
+        "demo",
+        "--json",
+    ]);
     assert_eq!(w["week"], week.as_str());
     close(&w["hours_total"], 79.0);
     close(&w["spend_total"], 4800.0);
@@ -178,7 +211,15 @@ fn the_readme_tour_with_the_demo_shows_the_figures_worked_out_by_hand() {
     // Copperleaf 5, Relay 45, Stackline 18. No ties and a group of 7, so the test is exact: only Brightwave's
     // 22 is beaten, by 30 and 45, so U = 11 × 7 − 2 = 75, and P(U ≥ 75) counts the arrangements with at most
     // 2 inversions: 1 + 1 + 2 = 4 of C(18, 7) = 31,824.
-    let q = json(&["digest", "quarterly", "--workspace", "demo", "--json"]);
+    let q = json(&[
+        "digest",
+        "quarterly",
+        "--quarter",
+        q1.as_str(),
+        "--workspace",
+        "demo",
+        "--json",
+    ]);
     assert_eq!(q["quarter"], q1.as_str());
     assert_eq!(q["verdict"], "hold");
     assert_eq!(q["method"], "exact");
