@@ -280,7 +280,7 @@ pub enum DigestCommand {
     /// The weekly allocation check (default: the week that just ended)
     Weekly {
         /// ISO week like 2026-W47, or a date in it
-        #[arg(long, value_parser = parse_week)]
+        #[arg(long, value_parser = parse_domain::<crate::domain::Week>)]
         week: Option<crate::domain::Week>,
         #[command(flatten)]
         opts: DigestOpts,
@@ -288,7 +288,7 @@ pub enum DigestCommand {
     /// The quarterly re-check (default: the quarter that just ended)
     Quarterly {
         /// Quarter like 2026-Q3
-        #[arg(long, value_parser = parse_quarter)]
+        #[arg(long, value_parser = parse_domain::<crate::domain::Quarter>)]
         quarter: Option<crate::domain::Quarter>,
         #[command(flatten)]
         opts: DigestOpts,
@@ -317,11 +317,11 @@ pub struct DigestOpts {
     pub json: JsonOpt,
 }
 
-fn parse_week(s: &str) -> Result<crate::domain::Week, String> {
-    s.parse().map_err(|e: crate::domain::ParseError| e.0)
-}
-
-fn parse_quarter(s: &str) -> Result<crate::domain::Quarter, String> {
+/// An option's value read as a domain type (a week, a quarter, a role), the domain's own words when it is not one.
+fn parse_domain<T>(s: &str) -> Result<T, String>
+where
+    T: std::str::FromStr<Err = crate::domain::ParseError>,
+{
     s.parse().map_err(|e: crate::domain::ParseError| e.0)
 }
 
@@ -387,7 +387,7 @@ impl ExportArgs {
 #[derive(Debug, Clone, Args)]
 pub struct ConsoleArgs {
     /// Who is typing: lead, member or guest
-    #[arg(long, default_value = "lead", value_parser = parse_role)]
+    #[arg(long, default_value = "lead", value_parser = parse_domain::<Role>)]
     pub role: Role,
     /// Your name, recorded with what you write
     #[arg(long, default_value = "console", value_parser = parse_user)]
@@ -401,10 +401,6 @@ pub struct ConsoleArgs {
     pub workspace: WorkspaceOpt,
     #[command(flatten)]
     pub json: JsonOpt,
-}
-
-fn parse_role(s: &str) -> Result<Role, String> {
-    s.parse().map_err(|e: crate::domain::ParseError| e.0)
 }
 
 fn parse_user(s: &str) -> Result<String, String> {
@@ -699,6 +695,50 @@ mod tests {
         assert!(args(Some((2, 4)), Some(4)).shards().is_err());
         assert!(args(Some((0, 0)), None).shards().is_err());
         assert_eq!(args(None, None).shards().unwrap(), None);
+    }
+
+    /// A week, a quarter and a role are read by the domain's parsers: the value, or the domain's words.
+    #[test]
+    fn weeks_quarters_and_roles_are_read_as_the_domain_reads_them() {
+        let parse = |args: &[&str]| Cli::try_parse_from(["partnerfit"].iter().chain(args));
+        let week = match parse(&["digest", "weekly", "--week", "2026-w47"])
+            .unwrap()
+            .command
+        {
+            Command::Digest(DigestCommand::Weekly { week, .. }) => week,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(week, Some("2026-W47".parse().unwrap()));
+        let quarter = match parse(&["digest", "quarterly", "--quarter", "2026-q3"])
+            .unwrap()
+            .command
+        {
+            Command::Digest(DigestCommand::Quarterly { quarter, .. }) => quarter,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(quarter, crate::domain::Quarter::new(2026, 3));
+        let role = match parse(&["console", "--role", "Guest"]).unwrap().command {
+            Command::Console(c) => c.role,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(role, Role::Guest);
+        for (args, words) in [
+            (
+                &["digest", "weekly", "--week", "W47"][..],
+                "`W47` is not a week: write it like 2026-W47",
+            ),
+            (
+                &["digest", "quarterly", "--quarter", "2026-Q5"][..],
+                "`2026-Q5` is not a quarter: write it like 2026-Q3 (Q1 to Q4)",
+            ),
+            (
+                &["console", "--role", "boss"][..],
+                "unknown role `boss`: use one of guest, member, lead",
+            ),
+        ] {
+            let err = parse(args).unwrap_err().to_string();
+            assert!(err.contains(words), "{args:?}: {err}");
+        }
     }
 
     #[test]
