@@ -1,6 +1,6 @@
 //! Allocations: team hours and spend put into a partner, per ISO week.
 
-use super::write::WriteReturning;
+use super::write::{Bind, WriteReturning};
 use super::{get, parse_col, ts, Result, Store};
 use crate::domain::{Amount, Hours, Week};
 use chrono::{DateTime, Utc};
@@ -25,6 +25,30 @@ pub struct AllocationSum {
     pub spend: Amount,
 }
 
+/// The table and columns of a new allocation, in the order [`bind_allocation`] binds them.
+pub(crate) const ALLOCATION_COLUMNS: &str =
+    "allocations (workspace_id, partner_id, week, hours_centi, \
+     spend_cents, note, recorded_by, recorded_at)";
+
+/// Bind the values of allocation `a`, recorded by `by` at `at`, in the order of [`ALLOCATION_COLUMNS`]: the row
+/// of [`Store::add_allocation`], or one row of an import's multi-row insert.
+pub(crate) fn bind_allocation<'q, Q: Bind<'q>>(
+    q: Q,
+    ws: &'q str,
+    a: &'q NewAllocation,
+    by: &'q str,
+    at: &'q str,
+) -> Q {
+    q.value(ws)
+        .value(a.partner_id)
+        .value(a.week.to_string())
+        .value(a.hours.centi())
+        .value(a.spend.cents())
+        .value(a.note.as_deref())
+        .value(by)
+        .value(at)
+}
+
 impl Store {
     #[tracing::instrument(skip_all)]
     pub async fn add_allocation(
@@ -47,20 +71,12 @@ impl Store {
     where
         E: sqlx::Executor<'e, Database = sqlx::Any>,
     {
-        Ok(sqlx::query_scalar(
-            "INSERT INTO allocations (workspace_id, partner_id, week, hours_centi, spend_cents, note, recorded_by, recorded_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
-        )
-        .bind(ws)
-        .bind(a.partner_id)
-        .bind(a.week.to_string())
-        .bind(a.hours.centi())
-        .bind(a.spend.cents())
-        .bind(&a.note)
-        .bind(by)
-        .bind(ts(now))
-        .write_one(exec)
-        .await?)
+        let at = ts(now);
+        let sql = format!(
+            "INSERT INTO {ALLOCATION_COLUMNS} VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id"
+        );
+        let q = sqlx::query_scalar(AssertSqlSafe(sql));
+        Ok(bind_allocation(q, ws, a, by, &at).write_one(exec).await?)
     }
 
     /// Hours already logged (not retracted) for a partner in a week.

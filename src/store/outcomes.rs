@@ -1,9 +1,10 @@
 //! Outcomes: what partners produced (sourced pipeline, registered deals, closed-won).
 
-use super::write::WriteReturning;
+use super::write::{Bind, WriteReturning};
 use super::{day, get, parse_col, ts, Result, Store};
 use crate::domain::{Amount, OutcomeKind};
 use chrono::{DateTime, NaiveDate, Utc};
+use sqlx::AssertSqlSafe;
 
 /// An outcome to record; also what an import compares its rows with of a stored outcome.
 #[derive(Debug, Clone, PartialEq)]
@@ -23,6 +24,29 @@ pub struct OutcomeRow {
     pub kind: OutcomeKind,
     pub amount: Option<Amount>,
     pub date: NaiveDate,
+}
+
+/// The table and columns of a new outcome, in the order [`bind_outcome`] binds them.
+pub(crate) const OUTCOME_COLUMNS: &str = "outcomes (workspace_id, partner_id, kind, amount_cents, \
+     occurred_on, ref, recorded_by, recorded_at)";
+
+/// Bind the values of outcome `o`, recorded by `by` at `at`, in the order of [`OUTCOME_COLUMNS`]: the row of
+/// [`Store::add_outcome`], or one row of an import's multi-row insert.
+pub(crate) fn bind_outcome<'q, Q: Bind<'q>>(
+    q: Q,
+    ws: &'q str,
+    o: &'q NewOutcome,
+    by: &'q str,
+    at: &'q str,
+) -> Q {
+    q.value(ws)
+        .value(o.partner_id)
+        .value(o.kind.as_str())
+        .value(o.amount.map(|a| a.cents()))
+        .value(o.date.to_string())
+        .value(o.reference.as_deref())
+        .value(by)
+        .value(at)
 }
 
 impl Store {
@@ -47,20 +71,12 @@ impl Store {
     where
         E: sqlx::Executor<'e, Database = sqlx::Any>,
     {
-        Ok(sqlx::query_scalar(
-            "INSERT INTO outcomes (workspace_id, partner_id, kind, amount_cents, occurred_on, ref, recorded_by, recorded_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
-        )
-        .bind(ws)
-        .bind(o.partner_id)
-        .bind(o.kind.as_str())
-        .bind(o.amount.map(|a| a.cents()))
-        .bind(o.date.to_string())
-        .bind(&o.reference)
-        .bind(by)
-        .bind(ts(now))
-        .write_one(exec)
-        .await?)
+        let at = ts(now);
+        let sql = format!(
+            "INSERT INTO {OUTCOME_COLUMNS} VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id"
+        );
+        let q = sqlx::query_scalar(AssertSqlSafe(sql));
+        Ok(bind_outcome(q, ws, o, by, &at).write_one(exec).await?)
     }
 
     /// Non-retracted outcomes dated `from..=to`.

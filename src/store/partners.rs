@@ -1,6 +1,6 @@
 //! The partner roster.
 
-use super::write::{Write, WriteReturning};
+use super::write::{Bind, Write, WriteReturning};
 use super::{day, get, opt_day, parse_col, parse_ts, ts, Result, Store, StoreError};
 use crate::domain::lifecycle::PeriodChange;
 use crate::domain::{Lifecycle, PartnerName, PartnerType, SignedPeriod, Stage};
@@ -143,6 +143,34 @@ fn opt_date(d: Option<NaiveDate>) -> Option<String> {
     d.map(|d| d.to_string())
 }
 
+/// The table and columns of a new partner, in the order [`bind_partner`] binds them.
+pub(crate) const PARTNER_COLUMNS: &str =
+    "partners (workspace_id, name, name_key, partner_type, stage, \
+     signed_on, dropped_on, drop_reason, champion, note, created_by, created_at)";
+
+/// Bind the values of partner `p`, created by `by` at `at`, in the order of [`PARTNER_COLUMNS`]: the row of
+/// [`Store::add_partner`], or one row of an import's multi-row insert.
+pub(crate) fn bind_partner<'q, Q: Bind<'q>>(
+    q: Q,
+    ws: &'q str,
+    p: &'q NewPartner,
+    by: &'q str,
+    at: &'q str,
+) -> Q {
+    q.value(ws)
+        .value(p.name.as_str())
+        .value(p.name.key())
+        .value(p.partner_type.as_str())
+        .value(p.lifecycle.stage().as_str())
+        .value(opt_date(p.lifecycle.signed_on()))
+        .value(opt_date(p.lifecycle.dropped_on()))
+        .value(p.lifecycle.drop_reason())
+        .value(p.champion.as_deref())
+        .value(p.note.as_deref())
+        .value(by)
+        .value(at)
+}
+
 /// A name a partner had until it was renamed.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct FormerName {
@@ -164,25 +192,15 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<i64> {
         let mut tx = self.pool().begin().await?;
-        let id = sqlx::query_scalar(
-            "INSERT INTO partners (workspace_id, name, name_key, partner_type, stage, signed_on, dropped_on, drop_reason, \
-             champion, note, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
-        )
-        .bind(ws)
-        .bind(p.name.as_str())
-        .bind(p.name.key())
-        .bind(p.partner_type.as_str())
-        .bind(p.lifecycle.stage().as_str())
-        .bind(opt_date(p.lifecycle.signed_on()))
-        .bind(opt_date(p.lifecycle.dropped_on()))
-        .bind(p.lifecycle.drop_reason())
-        .bind(&p.champion)
-        .bind(&p.note)
-        .bind(by)
-        .bind(ts(now))
-        .write_one(&mut *tx)
-        .await
-        .map_err(|e| StoreError::from_write(e, "partner"))?;
+        let at = ts(now);
+        let sql = format!(
+            "INSERT INTO {PARTNER_COLUMNS} VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id"
+        );
+        let q = sqlx::query_scalar(AssertSqlSafe(sql));
+        let id = bind_partner(q, ws, p, by, &at)
+            .write_one(&mut *tx)
+            .await
+            .map_err(|e| StoreError::from_write(e, "partner"))?;
         if let Some(period) = p.lifecycle.period() {
             insert_period(&mut tx, ws, id, &period).await?;
         }

@@ -4,7 +4,10 @@
 //! between the reads and the writes; on PostgreSQL a concurrent insert of the same partner name fails the
 //! import with [`StoreError::Conflict`].
 
+use super::allocations::{bind_allocation, ALLOCATION_COLUMNS};
 use super::evidence::observation_at;
+use super::outcomes::{bind_outcome, OUTCOME_COLUMNS};
+use super::partners::{bind_partner, PARTNER_COLUMNS};
 use super::write::Write;
 use super::{day, get, parse_col, ts, Backend, NewAllocation, NewEvidence, NewOutcome, NewPartner};
 use super::{Result, Store, StoreError};
@@ -480,22 +483,8 @@ impl ImportTx {
         let before: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM partners")
             .fetch_one(&mut *self.tx)
             .await?;
-        let into =
-            "partners (workspace_id, name, name_key, partner_type, stage, signed_on, dropped_on, \
-                    drop_reason, champion, note, created_by, created_at)";
-        self.insert_rows(into, 12, rows, true, "partner", |q, p| {
-            q.bind(ws)
-                .bind(p.name.as_str())
-                .bind(p.name.key())
-                .bind(p.partner_type.as_str())
-                .bind(p.lifecycle.stage().as_str())
-                .bind(p.lifecycle.signed_on().map(|d| d.to_string()))
-                .bind(p.lifecycle.dropped_on().map(|d| d.to_string()))
-                .bind(p.lifecycle.drop_reason())
-                .bind(p.champion.as_deref())
-                .bind(p.note.as_deref())
-                .bind(by)
-                .bind(at.as_str())
+        self.insert_rows(PARTNER_COLUMNS, 12, rows, true, "partner", |q, p| {
+            bind_partner(q, ws, p, by, &at)
         })
         .await?;
         if rows.iter().any(|p| p.lifecycle.period().is_some()) {
@@ -590,17 +579,8 @@ impl ImportTx {
         now: DateTime<Utc>,
     ) -> Result<()> {
         let at = ts(now);
-        let into = "allocations (workspace_id, partner_id, week, hours_centi, spend_cents, note, recorded_by, \
-                    recorded_at)";
-        self.insert_rows(into, 8, rows, true, "allocation", |q, a| {
-            q.bind(ws)
-                .bind(a.partner_id)
-                .bind(a.week.to_string())
-                .bind(a.hours.centi())
-                .bind(a.spend.cents())
-                .bind(a.note.as_deref())
-                .bind(by)
-                .bind(at.as_str())
+        self.insert_rows(ALLOCATION_COLUMNS, 8, rows, true, "allocation", |q, a| {
+            bind_allocation(q, ws, a, by, &at)
         })
         .await
     }
@@ -615,17 +595,8 @@ impl ImportTx {
         now: DateTime<Utc>,
     ) -> Result<()> {
         let at = ts(now);
-        let into = "outcomes (workspace_id, partner_id, kind, amount_cents, occurred_on, ref, recorded_by, \
-                    recorded_at)";
-        self.insert_rows(into, 8, rows, true, "outcome", |q, o| {
-            q.bind(ws)
-                .bind(o.partner_id)
-                .bind(o.kind.as_str())
-                .bind(o.amount.map(|a| a.cents()))
-                .bind(o.date.to_string())
-                .bind(o.reference.as_deref())
-                .bind(by)
-                .bind(at.as_str())
+        self.insert_rows(OUTCOME_COLUMNS, 8, rows, true, "outcome", |q, o| {
+            bind_outcome(q, ws, o, by, &at)
         })
         .await
     }

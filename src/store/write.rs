@@ -17,7 +17,7 @@
 
 use sqlx::any::{Any, AnyArguments};
 use sqlx::query::{Query, QueryScalar};
-use sqlx::Executor;
+use sqlx::{Encode, Executor, Type};
 use std::future::Future;
 
 /// A write statement without `RETURNING`.
@@ -84,6 +84,26 @@ where
     {
         // `fetch_all`, never `fetch_one`/`fetch_optional`: it steps the statement past its row to its end.
         Ok(self.fetch_all(exec).await?.into_iter().next())
+    }
+}
+
+/// A statement whose parameters are being bound: a plain one ([`Write`]) or one with `RETURNING`
+/// ([`WriteReturning`]). A row's values are bound by one function whichever statement writes it: one row, or
+/// one row of a multi-row `INSERT`.
+pub(crate) trait Bind<'q>: Sized {
+    /// Bind the next parameter.
+    fn value<T: 'q + Encode<'q, Any> + Type<Any>>(self, value: T) -> Self;
+}
+
+impl<'q> Bind<'q> for Query<'q, Any, AnyArguments> {
+    fn value<T: 'q + Encode<'q, Any> + Type<Any>>(self, value: T) -> Self {
+        self.bind(value)
+    }
+}
+
+impl<'q, O> Bind<'q> for QueryScalar<'q, Any, O, AnyArguments> {
+    fn value<T: 'q + Encode<'q, Any> + Type<Any>>(self, value: T) -> Self {
+        self.bind(value)
     }
 }
 
