@@ -157,19 +157,17 @@ impl Direct {
         })
     }
 
-    /// Run the read `sql`, which answers at most one row of one text value (not null): Some(None) when no row.
-    pub(crate) fn read_optional_text(
+    /// Run the read `sql` and hand its rows to `f`.
+    pub(crate) fn read<T>(
         &self,
         sql: &str,
         params: &Params<'_>,
-    ) -> Option<Option<String>> {
+        f: impl FnOnce(&mut rusqlite::Rows<'_>) -> rusqlite::Result<T>,
+    ) -> Option<T> {
         self.with(|conn| {
             let mut stmt = conn.prepare_cached(sql)?;
             let mut rows = stmt.query(params)?;
-            match rows.next()? {
-                Some(row) => Ok(Some(row.get::<_, String>(0)?)),
-                None => Ok(None),
-            }
+            f(&mut rows)
         })
     }
 

@@ -434,17 +434,154 @@ fn screen_facts_sql(backend: super::Backend) -> String {
         "SELECT CAST({pair}({settings}, {partner}, {profile}, \
              (SELECT {ordered_array}({one_trait} ORDER BY t.id) \
               FROM traits t \
-              LEFT JOIN evidence e ON e.id = ( \
-                  SELECT x.id FROM evidence x \
-                  WHERE x.partner_id = p.id AND x.trait_id = t.id AND x.retracted_at IS NULL AND x.observed <= $3 \
-                  ORDER BY x.observed DESC, x.recorded_at DESC, x.id DESC LIMIT 1) \
+              LEFT JOIN evidence e ON e.id = ({COUNTING_ID}) \
               WHERE t.profile_id = pr.id AND t.removed_in IS NULL)) AS TEXT) \
-         FROM partners p \
-         LEFT JOIN workspace_settings s ON s.workspace_id = p.workspace_id \
-         LEFT JOIN profiles pr ON pr.workspace_id = p.workspace_id AND pr.partner_type = p.partner_type \
-              AND pr.retired_at IS NULL \
-         WHERE p.workspace_id = $1 AND p.name_key = $2"
+         {SCREEN_JOINS} {SCREEN_WHERE}"
     )
+}
+
+/// The id of the record that counts for partner `p` and trait `t` as of `$3` in the screen read: the latest
+/// non-retracted one observed on or before the date, found by the `evidence_by_partner` index, newest first.
+const COUNTING_ID: &str = "SELECT x.id FROM evidence x \
+     WHERE x.partner_id = p.id AND x.trait_id = t.id AND x.retracted_at IS NULL AND x.observed <= $3 \
+     ORDER BY x.observed DESC, x.recorded_at DESC, x.id DESC LIMIT 1";
+
+/// The partner (`p`) of the screen read, its workspace's settings (`s`) and the active profile of its type
+/// (`pr`)…
+const SCREEN_JOINS: &str = "FROM partners p \
+     LEFT JOIN workspace_settings s ON s.workspace_id = p.workspace_id \
+     LEFT JOIN profiles pr ON pr.workspace_id = p.workspace_id AND pr.partner_type = p.partner_type \
+          AND pr.retired_at IS NULL";
+/// …for the name key `$2` in workspace `$1`.
+const SCREEN_WHERE: &str = "WHERE p.workspace_id = $1 AND p.name_key = $2";
+
+/// The screen read as rows, on SQLite's connection of the calling thread (store/direct.rs): the same partner,
+/// settings, profile and counting records as [`screen_facts_sql`], one row per current trait in trait id order
+/// (one row with the trait's columns null when there is none), as plain columns. On that connection a row is a
+/// step of SQLite's rather than a message from sqlx's worker thread, and building the JSON and decoding it
+/// again cost more than the joins themselves (BENCHMARKS.md, issue 21 item 6). Columns: the
+/// [`SETTINGS_COLS`](super::settings::SETTINGS_COLS), whether the settings row exists, the
+/// [`PARTNER_COLS`](super::partners::PARTNER_COLS), the profile's 5, the trait's 6 ([`TRAIT_JSON_COLS`]), the
+/// counting record's 8 ([`CountingCols`]); SQLite hands a REAL over as the same double, exactly.
+fn screen_facts_rows_sql() -> String {
+    let cols = |alias: &str, cols: &str| {
+        cols.split(", ")
+            .map(|c| format!("{alias}.{c}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    format!(
+        "SELECT {}, s.workspace_id IS NOT NULL, {}, pr.id, pr.name, pr.joint_solution, pr.owner, pr.revision, \
+             {}, e.id, e.met, e.value, e.source, e.note, e.observed, e.recorded_by, e.recorded_at \
+         {SCREEN_JOINS} \
+         LEFT JOIN traits t ON t.profile_id = pr.id AND t.removed_in IS NULL \
+         LEFT JOIN evidence e ON e.id = ({COUNTING_ID}) \
+         {SCREEN_WHERE} \
+         ORDER BY t.id",
+        cols("s", super::settings::SETTINGS_COLS),
+        cols("p", super::partners::PARTNER_COLS),
+        cols("t", TRAIT_JSON_COLS),
+    )
+}
+
+/// Where each part of a row of [`screen_facts_rows_sql`] starts.
+const ROW_HAS_SETTINGS: usize = 10;
+const ROW_PARTNER: usize = 11;
+const ROW_PROFILE: usize = 22;
+const ROW_TRAIT: usize = 27;
+const ROW_COUNTING: usize = 33;
+
+/// The columns of the rows of [`screen_facts_rows_sql`], as [`screen_facts_sql`]'s JSON value gives them
+/// (None: no partner with that name).
+fn screen_facts_of_rows(
+    rows: &mut rusqlite::Rows<'_>,
+) -> rusqlite::Result<Option<ScreenFactsCols>> {
+    let Some(row) = rows.next()? else {
+        return Ok(None);
+    };
+    let settings = if row.get::<_, bool>(ROW_HAS_SETTINGS)? {
+        Some(super::SettingsRow {
+            timezone: row.get(0)?,
+            max_misses: row.get(1)?,
+            allocation_target: row.get(2)?,
+            evidence_max_age_days: row.get(3)?,
+            min_group: row.get(4)?,
+            alpha: row.get(5)?,
+            currency: row.get(6)?,
+            lead_role: row.get(7)?,
+            member_role: row.get(8)?,
+            review_role: row.get(9)?,
+        })
+    } else {
+        None
+    };
+    let p = |i: usize| ROW_PARTNER + i;
+    let partner = (
+        row.get(p(0))?,
+        row.get(p(1))?,
+        row.get(p(2))?,
+        row.get(p(3))?,
+        row.get(p(4))?,
+        row.get(p(5))?,
+        row.get(p(6))?,
+        row.get(p(7))?,
+        row.get(p(8))?,
+        row.get(p(9))?,
+        row.get(p(10))?,
+    );
+    let profile = match row.get::<_, Option<i64>>(ROW_PROFILE)? {
+        Some(id) => Some((
+            id,
+            row.get(ROW_PROFILE + 1)?,
+            row.get(ROW_PROFILE + 2)?,
+            row.get(ROW_PROFILE + 3)?,
+            row.get(ROW_PROFILE + 4)?,
+        )),
+        None => None,
+    };
+    let mut traits = Vec::new();
+    let mut next = Some(row);
+    while let Some(row) = next {
+        if let Some(one) = trait_of_row(row)? {
+            traits.push(one);
+        }
+        next = rows.next()?;
+    }
+    Ok(Some((settings, partner, profile, Some(traits))))
+}
+
+/// A row's trait and its counting record (None when the row has no trait: the partner has no profile, or its
+/// profile no current trait).
+fn trait_of_row(
+    row: &rusqlite::Row<'_>,
+) -> rusqlite::Result<Option<(TraitCols, Option<CountingCols>)>> {
+    let Some(id) = row.get::<_, Option<i64>>(ROW_TRAIT)? else {
+        return Ok(None);
+    };
+    let t = |i: usize| ROW_TRAIT + i;
+    let one = (
+        id,
+        row.get(t(1))?,
+        row.get(t(2))?,
+        row.get(t(3))?,
+        row.get(t(4))?,
+        row.get(t(5))?,
+    );
+    let e = |i: usize| ROW_COUNTING + i;
+    let counting = match row.get::<_, Option<i64>>(e(0))? {
+        Some(record) => Some((
+            record,
+            row.get(e(1))?,
+            row.get(e(2))?,
+            row.get(e(3))?,
+            row.get(e(4))?,
+            row.get(e(5))?,
+            row.get(e(6))?,
+            row.get(e(7))?,
+        )),
+        None => None,
+    };
+    Ok(Some((one, counting)))
 }
 
 /// The backend's function that builds a JSON array of its arguments.
@@ -505,8 +642,14 @@ type ScreenFactsCols = (
 );
 
 fn screen_facts_from_json(text: &str) -> Result<ScreenFacts> {
-    let (settings, partner, profile, traits): ScreenFactsCols = serde_json::from_str(text)
+    let cols: ScreenFactsCols = serde_json::from_str(text)
         .map_err(|e| super::StoreError::Corrupt(format!("screen facts: {e}")))?;
+    screen_facts_of(cols)
+}
+
+/// The facts of the screen read's columns (from its JSON value or its rows).
+fn screen_facts_of(cols: ScreenFactsCols) -> Result<ScreenFacts> {
+    let (settings, partner, profile, traits) = cols;
     let partner = super::partners::partner_of(partner)?;
     let traits = traits.unwrap_or_default();
     let mut evidence = Vec::with_capacity(traits.len());
@@ -570,12 +713,14 @@ impl Store {
             super::Backend::Postgres => POSTGRES.as_str(),
         };
         if let Some(direct) = &self.direct {
-            // On the calling thread (store/direct.rs); else the usual way below.
+            // On the calling thread, as rows (store/direct.rs); else the usual way below.
+            static ROWS: std::sync::LazyLock<String> =
+                std::sync::LazyLock::new(screen_facts_rows_sql);
             let day = as_of.to_string();
             let params: [(&str, &dyn rusqlite::ToSql); 3] =
                 [("$1", &ws), ("$2", &key), ("$3", &day)];
-            if let Some(text) = direct.read_optional_text(sql, &params) {
-                return text.as_deref().map(screen_facts_from_json).transpose();
+            if let Some(cols) = direct.read(&ROWS, &params, screen_facts_of_rows) {
+                return cols.map(screen_facts_of).transpose();
             }
         }
         let query = || {

@@ -214,9 +214,11 @@ async fn records_sums_and_retractions(db: Db) {
     );
 }
 
-/// The screen's one-statement read (a packed JSON value on both backends, on SQLite through the kept
-/// connection or the pool) gives what the single-purpose reads give, doubles bit for bit, text with quotes,
-/// backslashes and non-ASCII intact, and the record that counts per trait picked by hand.
+/// The screen's one-statement read (a packed JSON value through the kept connection or the pool; on SQLite
+/// first plain rows on the connection of the calling thread, store/direct.rs) gives what the single-purpose
+/// reads give, doubles bit for bit, text with quotes, backslashes and non-ASCII intact, and the record that
+/// counts per trait picked by hand; on SQLite the JSON value (a read-only store, which has no connection of
+/// the calling thread) gives the same facts as the rows.
 async fn screen_facts_are_one_exact_read(db: Db) {
     let db = TestDb::new(db).await;
     let s = open(&db).await;
@@ -363,6 +365,27 @@ async fn screen_facts_are_one_exact_read(db: Db) {
         .collect();
     for got in futures::future::join_all(reads).await {
         assert_eq!(got.as_ref(), Some(&facts));
+    }
+    if db.backend == Db::Sqlite {
+        let usual = partnerfit::store::Store::connect(&format!("{}?mode=ro", db.url))
+            .await
+            .unwrap();
+        for (ws, key, as_of) in [
+            (WS, key.as_str(), day(11, 1)),
+            (WS, key.as_str(), day(11, 26)),
+            (WS, "other", day(11, 26)),
+            ("bare", "bare", day(11, 26)),
+            (WS, "nobody", day(11, 26)),
+        ] {
+            let rows = s.screen_facts(ws, key, as_of).await.unwrap();
+            let json = usual.screen_facts(ws, key, as_of).await.unwrap();
+            assert_eq!(json, rows, "{ws} {key} {as_of}");
+        }
+        assert_eq!(
+            usual.screen_facts(WS, &key, day(11, 1)).await.unwrap(),
+            Some(facts)
+        );
+        usual.close().await;
     }
     s.close().await;
 }
