@@ -17,89 +17,18 @@
 //! taken again after a power cut; one that only answered could, if its event were delivered again.
 //!
 //! That connection is, first, the one that runs the statement on the calling thread ([`super::direct`]); when
-//! it cannot (another writer holds the lock, or the statement failed), [`Claims`], which runs on sqlx's worker
-//! thread with the same `synchronous = NORMAL` and waits for the lock.
+//! it cannot (another writer holds the lock, or the statement failed), the connection of its own ([`super::side_conn`]),
+//! which runs on sqlx's worker thread with the same `synchronous = NORMAL` and waits for the lock.
 
+use super::side_conn::SideConn;
 use super::write::{Write, WriteReturning};
-use super::{sqlite_pragmas, ts, Backend, Result, SettingsRow, Store};
+use super::{ts, Backend, Result, SettingsRow, Store};
 use chrono::{DateTime, Utc};
-use sqlx::{AssertSqlSafe, Connection};
-use std::sync::atomic::{AtomicBool, Ordering};
+use sqlx::AssertSqlSafe;
 
-/// The connection that takes event ids on a SQLite file: its commits do not wait for the disk (see the
-/// module's doc). Connected when first used and again after it failed; ids are taken on the pool (with the
-/// database's durable commits) while it cannot connect.
-pub(crate) struct Claims {
-    conn: tokio::sync::Mutex<Option<sqlx::AnyConnection>>,
-    /// Set when the store is closed: never connect again.
-    closed: AtomicBool,
-    url: String,
-}
-
-impl std::fmt::Debug for Claims {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Claims")
-            .field("closed", &self.closed)
-            .finish_non_exhaustive()
-    }
-}
-
-impl Claims {
-    /// For the SQLite database at `url` (not for an in-memory one: a second connection would be another
-    /// database).
-    pub(crate) fn sqlite(url: &str) -> Claims {
-        Claims {
-            conn: tokio::sync::Mutex::new(None),
-            closed: AtomicBool::new(false),
-            url: url.to_string(),
-        }
-    }
-
-    async fn connect(url: &str) -> std::result::Result<sqlx::AnyConnection, sqlx::Error> {
-        let mut conn = sqlx::AnyConnection::connect(url).await?;
-        sqlite_pragmas(&mut conn).await?;
-        sqlx::query("PRAGMA synchronous = NORMAL")
-            .execute(&mut conn)
-            .await?;
-        Ok(conn)
-    }
-
-    /// The connection, connected first when it is not; it holds None when connecting failed (the pool takes
-    /// the id then) or the store is closed.
-    async fn lock(&self) -> tokio::sync::MutexGuard<'_, Option<sqlx::AnyConnection>> {
-        // Waiting for it beats the pool: a take is a few tens of microseconds there, and a durable commit on
-        // the pool is an `fdatasync`.
-        let mut slot = self.conn.lock().await;
-        if slot.is_none() && !self.closed.load(Ordering::Relaxed) {
-            match Claims::connect(&self.url).await {
-                Ok(conn) => *slot = Some(conn),
-                Err(e) => {
-                    tracing::warn!(error = %e, "could not open the connection that takes event ids; the pool takes them")
-                }
-            }
-        }
-        slot
-    }
-
-    /// After a take on the connection in `slot` ended with `result`: a connection-level error drops the
-    /// connection, to connect again next time (the statement is not run again elsewhere: the id may have been
-    /// taken).
-    fn after<T>(slot: &mut Option<sqlx::AnyConnection>, result: &sqlx::Result<T>) {
-        if let Err(e) = result {
-            if super::connection_lost(e) {
-                slot.take();
-            }
-        }
-    }
-
-    /// Close the connection for good (the store is closing).
-    pub(crate) async fn close(&self) {
-        self.closed.store(true, Ordering::Relaxed);
-        if let Some(conn) = self.conn.lock().await.take() {
-            let _ = conn.close().await;
-        }
-    }
-}
+/// On a SQLite file, what the connection that takes event ids runs once connected: its commits do not wait for
+/// the disk (see the module's doc).
+pub(crate) const CLAIMS_PRAGMAS: &str = "PRAGMA synchronous = NORMAL";
 
 /// Insert the event id unless it is taken, and answer the workspace's settings (see [`Store::take_event`]): one
 /// row when this call took the id, holding the settings as a JSON array of the `SETTINGS_COLS` (null when the
@@ -176,10 +105,17 @@ impl Store {
             }
         }
         if let Some(claims) = &self.claims {
+            // Waiting for it beats the pool: a take is a few tens of microseconds there, and a durable commit
+            // on the pool is an `fdatasync`. While it cannot connect, the pool takes the id.
             let mut slot = claims.lock().await;
+            if let Err(e) = claims.connect(&mut slot).await {
+                tracing::warn!(error = %e, "could not open the connection that takes event ids; the pool takes them");
+            }
             if let Some(conn) = slot.as_mut() {
                 let taken = insert_event(&mut *conn, backend, key, ws, now).await;
-                Claims::after(&mut slot, &taken);
+                // A connection-level error drops the connection, to connect again next time (the statement is
+                // not run again elsewhere: the id may have been taken).
+                SideConn::after(&mut slot, &taken);
                 return taken?.map(settings_of).transpose();
             }
         }

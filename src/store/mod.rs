@@ -16,6 +16,7 @@ mod schedules;
 mod seed;
 mod send_pace;
 mod settings;
+mod side_conn;
 mod transfer;
 mod write;
 
@@ -208,11 +209,11 @@ pub struct Store {
     /// of the server costs no failed read.
     kept: Option<std::sync::Arc<KeptConn>>,
     /// On a SQLite file, the connection that takes event ids without waiting for the disk
-    /// ([`delivered::Claims`]).
-    claims: Option<std::sync::Arc<delivered::Claims>>,
+    /// ([`delivered`], [`side_conn`]).
+    claims: Option<std::sync::Arc<side_conn::SideConn>>,
     /// Except on an in-memory SQLite database, the connection that reserves the bot's send slots
     /// ([`send_pace`]).
-    pace: Option<std::sync::Arc<send_pace::PaceConn>>,
+    pace: Option<std::sync::Arc<side_conn::SideConn>>,
     /// On a SQLite file, the connection that takes event ids and runs the screen read on the calling thread,
     /// without a hand-off to a worker thread ([`direct`]).
     direct: Option<std::sync::Arc<direct::Direct>>,
@@ -472,9 +473,11 @@ impl Store {
                 .fetch_optional(&pool)
                 .await?;
         }
-        let claims = (backend == Backend::Sqlite && !in_memory)
-            .then(|| std::sync::Arc::new(delivered::Claims::sqlite(&url)));
-        let pace = (!in_memory).then(|| std::sync::Arc::new(send_pace::PaceConn::new(&url)));
+        let claims = (backend == Backend::Sqlite && !in_memory).then(|| {
+            std::sync::Arc::new(side_conn::SideConn::new(&url, delivered::CLAIMS_PRAGMAS))
+        });
+        let pace = (!in_memory)
+            .then(|| std::sync::Arc::new(side_conn::SideConn::new(&url, send_pace::PACE_PRAGMAS)));
         let direct = match backend {
             Backend::Sqlite => direct::Direct::sqlite(&url).map(std::sync::Arc::new),
             Backend::Postgres => None,

@@ -15,61 +15,17 @@
 //! that does not answer within the caller's time is abandoned (its connection dropped) and reported as an error:
 //! the caller paces alone meanwhile.
 
+use super::side_conn::SideConn;
 use super::write::WriteReturning;
-use super::{sqlite_pragmas, Backend, Result, Store, StoreError};
-use sqlx::Connection;
-use std::sync::atomic::{AtomicBool, Ordering};
+use super::{Backend, Result, Store, StoreError};
 use std::time::Duration;
 
 /// How far ahead of the database's clock `next_at` is taken to be at most (see the module's doc).
 pub const AHEAD_AT_MOST: Duration = Duration::from_secs(10);
 
-/// The connection that reserves send slots (see the module's doc).
-pub(crate) struct PaceConn {
-    conn: tokio::sync::Mutex<Option<sqlx::AnyConnection>>,
-    /// Set when the store is closed: never connect again.
-    closed: AtomicBool,
-    /// The URL to connect with (it may hold a password: never shown).
-    url: String,
-}
-
-impl std::fmt::Debug for PaceConn {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PaceConn")
-            .field("closed", &self.closed)
-            .finish_non_exhaustive()
-    }
-}
-
-impl PaceConn {
-    /// For the database at `url` (not an in-memory SQLite database: a second connection would be another one).
-    pub(crate) fn new(url: &str) -> PaceConn {
-        PaceConn {
-            conn: tokio::sync::Mutex::new(None),
-            closed: AtomicBool::new(false),
-            url: url.to_string(),
-        }
-    }
-
-    async fn connect(url: &str) -> std::result::Result<sqlx::AnyConnection, sqlx::Error> {
-        let mut conn = sqlx::AnyConnection::connect(url).await?;
-        if url.starts_with("sqlite:") {
-            sqlite_pragmas(&mut conn).await?;
-            sqlx::query("PRAGMA synchronous = NORMAL")
-                .execute(&mut conn)
-                .await?;
-        }
-        Ok(conn)
-    }
-
-    /// Close the connection for good (the store is closing).
-    pub(crate) async fn close(&self) {
-        self.closed.store(true, Ordering::Relaxed);
-        if let Some(conn) = self.conn.lock().await.take() {
-            let _ = conn.close().await;
-        }
-    }
-}
+/// On a SQLite file, what the connection that reserves send slots runs once connected: its commits do not wait
+/// for the disk (see the module's doc).
+pub(crate) const PACE_PRAGMAS: &str = "PRAGMA synchronous = NORMAL";
 
 /// Run the reservation statement of `backend` on `exec`: `bot`, the slots' total `span` and [`AHEAD_AT_MOST`],
 /// both in microseconds; it answers the delay of the first slot in microseconds.
@@ -125,15 +81,13 @@ impl Store {
         let late = || StoreError::Unreachable("the send pace was not reserved in time".into());
         let delay = match &self.pace {
             Some(pace) => {
-                let mut slot = tokio::time::timeout(within, pace.conn.lock())
+                let mut slot = tokio::time::timeout(within, pace.lock())
                     .await
                     .map_err(|_| late())?;
-                if slot.is_none() && !pace.closed.load(Ordering::Relaxed) {
-                    match tokio::time::timeout(within, PaceConn::connect(&pace.url)).await {
-                        Ok(Ok(conn)) => *slot = Some(conn),
-                        Ok(Err(e)) => return Err(e.into()),
-                        Err(_) => return Err(late()),
-                    }
+                match tokio::time::timeout(within, pace.connect(&mut slot)).await {
+                    Ok(Ok(())) => {}
+                    Ok(Err(e)) => return Err(e.into()),
+                    Err(_) => return Err(late()),
                 }
                 let Some(conn) = slot.as_mut() else {
                     return Err(StoreError::Unreachable("the store is closed".into()));
@@ -143,10 +97,9 @@ impl Store {
                 {
                     Ok(Ok(delay)) => delay,
                     Ok(Err(e)) => {
-                        if super::connection_lost(&e) {
-                            slot.take();
-                        }
-                        return Err(e.into());
+                        let failed = Err(e);
+                        SideConn::after(&mut slot, &failed);
+                        return failed.map_err(StoreError::from);
                     }
                     Err(_) => {
                         // Cut off mid-statement: the connection's state is unknown, so it is dropped.
