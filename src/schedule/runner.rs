@@ -3,9 +3,12 @@
 //! and post (the claim's lease expires and the run is retried), and several bot processes. After downtime only
 //! the latest missed period of each digest is posted, marked late.
 //!
-//! Many digests due at once (a thousand servers' Monday 09:00) are handled [`IN_FLIGHT`] at a time, each claimed
-//! on its own, so several processes share them; their charts are drawn on blocking threads, as many at a time as
-//! the machine has cores, so drawing neither stalls the runtime nor waits behind posting.
+//! Many digests due at once (a thousand servers' Monday 09:00) are handled [`IN_FLIGHT`] at a time. What is due
+//! is worked out from one read of every schedule with its settings and latest run; the periods are claimed a few
+//! at a time in one statement ([`CLAIM_BATCH`]), as there is room in flight, each process starting at a random
+//! place in the list, so several processes share them without racing for the same ones; their charts are drawn
+//! on blocking threads, as many at a time as the machine has cores, so drawing neither stalls the runtime nor
+//! waits behind posting.
 
 use super::cron_expr::CronExpr;
 use super::{period_of, LATE_AFTER};
@@ -15,7 +18,7 @@ use crate::app::chat::{Chat, Platform, Post, PostError};
 use crate::app::digest::{self, quarterly_chart, weekly_chart};
 use crate::app::{App, AppError, Settings};
 use crate::domain::{DigestKind, Quarter, Week};
-use crate::store::{Claim, PendingRun, ScheduleRow};
+use crate::store::{Claim, NewRun, PendingRun, ScheduleRow, ScheduleToTick};
 use chrono::{DateTime, Utc};
 use futures_util::StreamExt;
 use std::sync::Arc;
@@ -54,6 +57,30 @@ const RETRY_SOON: Duration = Duration::from_secs(2);
 const RECORD_RETRY_MAX: Duration = Duration::from_secs(1);
 /// Digests of one tick claimed, rendered and posted at the same time (the chat's rate limits pace the posts).
 pub const IN_FLIGHT: usize = 32;
+/// The most periods claimed in one statement (as many as there is room for in flight, up to this).
+pub const CLAIM_BATCH: usize = 8;
+
+/// A period of a schedule that is due, with its workspace's settings as read for the tick.
+#[derive(Debug)]
+struct Due {
+    schedule: ScheduleRow,
+    settings: Settings,
+    period: String,
+    fire: DateTime<Utc>,
+    late: bool,
+}
+
+impl Due {
+    fn new_run(&self) -> NewRun {
+        NewRun {
+            workspace_id: self.schedule.workspace_id.clone(),
+            digest: self.schedule.digest,
+            period: self.period.clone(),
+            fire_at: self.fire,
+            late: self.late,
+        }
+    }
+}
 
 /// Posts scheduled digests through [`Chat`].
 #[derive(Debug, Clone)]
@@ -143,20 +170,20 @@ impl Scheduler {
     async fn until_next(&self) -> Duration {
         let now = self.app.now();
         let mut next: Option<DateTime<Utc>> = None;
-        let Ok(schedules) = self.app.store.active_schedules().await else {
+        // One statement for every schedule and its workspace's time zone.
+        let Ok(schedules) = self.app.store.schedules_to_tick().await else {
             return RETRY_SOON.min(self.max_sleep);
         };
+        for t in schedules
+            .into_iter()
+            .filter(|t| self.mine(&t.schedule.workspace_id))
         {
-            for s in schedules.into_iter().filter(|s| self.mine(&s.workspace_id)) {
-                let Ok(settings) = self.app.settings(&s.workspace_id).await else {
-                    continue;
-                };
-                if let Some(t) = CronExpr::parse(&s.cron, now)
-                    .ok()
-                    .and_then(|e| e.next_after(settings.timezone, now))
-                {
-                    next = Some(next.map_or(t, |n| n.min(t)));
-                }
+            let tz = Settings::from_row(t.settings).timezone;
+            if let Some(t) = CronExpr::parse(&t.schedule.cron, now)
+                .ok()
+                .and_then(|e| e.next_after(tz, now))
+            {
+                next = Some(next.map_or(t, |n| n.min(t)));
             }
         }
         // Wake when a claim's lease runs out too: if its process died, this one retries the run.
@@ -215,7 +242,8 @@ impl Scheduler {
             if let Claim::Claimed { attempt } = claim {
                 // Only the latest period of a digest is posted after downtime: when the schedule has fired
                 // for a later period since, this run is given up and `due` below posts the later one.
-                if let Some(newer) = self.newer_period(&s, &run, now).await? {
+                let settings = self.app.settings(&run.workspace_id).await?;
+                if let Some(newer) = Self::newer_period(&s, &settings, &run, now) {
                     let why = format!("not posted: superseded by {newer}");
                     tracing::info!(workspace = %run.workspace_id, digest = %run.digest, period = %run.period, %newer, "giving up a stale digest run");
                     self.app
@@ -225,109 +253,172 @@ impl Scheduler {
                     continue;
                 }
                 tracing::info!(workspace = %run.workspace_id, digest = %run.digest, period = %run.period, attempt, "retrying a digest run");
-                reports.push(self.posted(&s, &run.period, late, run.fire_at).await?);
+                reports.push(
+                    self.posted(&s, &settings, &run.period, late, run.fire_at)
+                        .await?,
+                );
             }
         }
-        let schedules: Vec<ScheduleRow> = self
+        // Every schedule with its settings and its latest run, in one statement: what is due is worked out from
+        // it, with no statement per schedule before the claims.
+        let mut due: Vec<(usize, Due)> = self
             .app
             .store
-            .active_schedules()
+            .schedules_to_tick()
             .await?
             .into_iter()
-            .filter(|s| self.mine(&s.workspace_id))
+            .filter(|t| self.mine(&t.schedule.workspace_id))
+            .filter_map(|t| self.due(t, now))
+            .enumerate()
             .collect();
-        // Each schedule claims its own period, so running several at once posts each exactly once still; the
-        // reports keep the schedules' order.
-        let results: Vec<_> = futures_util::stream::iter(schedules)
-            .map(|s| async move { self.due(&s, now).await })
-            .buffered(IN_FLIGHT)
-            .collect()
-            .await;
-        for r in results {
-            if let Some(r) = r? {
-                reports.push(r);
-            }
+        // Each process starts at a place of its own in the list (at random), so that several processes claim
+        // different digests rather than race each other for the same ones, schedule after schedule.
+        if due.len() > 1 {
+            let start = rand::random_range(0..due.len());
+            due.rotate_left(start);
+        }
+        let mut results = self.claim_and_post(due).await;
+        // The reports keep the schedules' order.
+        results.sort_by_key(|(i, _)| *i);
+        for (_, r) in results {
+            reports.push(r?);
         }
         Ok(reports)
     }
 
-    /// The period of the latest fire of `s` after `run`'s fire time, when it is not `run`'s period.
-    async fn newer_period(
+    /// Claim the periods of `due` and post those this process won, [`IN_FLIGHT`] at a time. The claims are made
+    /// a few at a time in one statement each ([`CLAIM_BATCH`] at most), and only as there is room in flight for
+    /// them: a claim's lease starts when its digest is taken on. A period another process claimed first costs
+    /// nothing more. A failed claim stops the claiming (the digests in flight are still posted) and is reported
+    /// with them, the index being that of the first period it did not claim.
+    async fn claim_and_post(
         &self,
-        s: &ScheduleRow,
-        run: &PendingRun,
-        now: DateTime<Utc>,
-    ) -> Result<Option<String>, AppError> {
-        let tz = self.app.settings(&s.workspace_id).await?.timezone;
-        let Ok(expr) = CronExpr::parse(&s.cron, now) else {
-            return Ok(None);
+        due: Vec<(usize, Due)>,
+    ) -> Vec<(usize, Result<RunReport, AppError>)> {
+        let room = Arc::new(tokio::sync::Semaphore::new(IN_FLIGHT));
+        let (claimed, mut to_post) = tokio::sync::mpsc::unbounded_channel();
+        // The claims end by dropping their sender, which ends the posts' stream once they are all posted.
+        let claim = async move {
+            let failed = async {
+                let mut pending = due.into_iter().peekable();
+                while pending.peek().is_some() {
+                    // Room for one at least, and for as many more as are free now, up to a batch.
+                    let Ok(first) = room.clone().acquire_owned().await else {
+                        break;
+                    };
+                    let mut permits = vec![first];
+                    while permits.len() < CLAIM_BATCH {
+                        match room.clone().try_acquire_owned() {
+                            Ok(p) => permits.push(p),
+                            Err(_) => break,
+                        }
+                    }
+                    let batch: Vec<(usize, Due)> = pending.by_ref().take(permits.len()).collect();
+                    let runs: Vec<NewRun> = batch.iter().map(|(_, d)| d.new_run()).collect();
+                    // The lease runs from the claim, not from the tick's start: with a thousand digests due at once,
+                    // a claim can come many seconds into the tick, and a lease counted from its start would run out
+                    // while the digest is still being posted, for another process to post it again.
+                    let claimed_at = self.app.now();
+                    match self
+                        .app
+                        .store
+                        .claim_new_runs(&runs, &self.instance, claimed_at, claimed_at + self.lease)
+                        .await
+                    {
+                        Ok(won) => {
+                            for ((i, d), permit) in batch.into_iter().zip(permits) {
+                                let key = (d.schedule.workspace_id.clone(), d.schedule.digest, d.period.clone());
+                                if won.contains(&key) {
+                                    let _ = claimed.send((i, d, permit));
+                                } else {
+                                    tracing::trace!(workspace = %d.schedule.workspace_id, digest = %d.schedule.digest, period = d.period, "period claimed elsewhere");
+                                }
+                            }
+                        }
+                        Err(e) => return Some((batch.first().map_or(usize::MAX, |(i, _)| *i), e)),
+                    }
+                }
+                None
+            }
+            .await;
+            drop(claimed);
+            failed
         };
-        Ok(expr
-            .latest_in(tz, run.fire_at, now)
-            .map(|fire| period_of(s.digest, fire, tz))
-            .filter(|p| *p != run.period))
+        let post =
+            async {
+                futures_util::stream::poll_fn(|cx| to_post.poll_recv(cx))
+                .map(|(i, d, permit): (usize, Due, tokio::sync::OwnedSemaphorePermit)| async move {
+                    let report = self
+                        .posted(&d.schedule, &d.settings, &d.period, d.late, d.fire)
+                        .await;
+                    drop(permit);
+                    (i, report)
+                })
+                .buffer_unordered(IN_FLIGHT)
+                .collect::<Vec<_>>()
+                .await
+            };
+        let (failed, mut results) = tokio::join!(claim, post);
+        if let Some((i, e)) = failed {
+            results.push((i, Err(e.into())));
+        }
+        results
     }
 
-    /// Claim and post the latest fire of `s` since it was set or last handled, if any.
-    async fn due(
-        &self,
+    /// The period of the latest fire of `s` after `run`'s fire time, when it is not `run`'s period.
+    fn newer_period(
         s: &ScheduleRow,
+        settings: &Settings,
+        run: &PendingRun,
         now: DateTime<Utc>,
-    ) -> Result<Option<RunReport>, AppError> {
-        let settings = self.app.settings(&s.workspace_id).await?;
+    ) -> Option<String> {
+        let tz = settings.timezone;
+        let Ok(expr) = CronExpr::parse(&s.cron, now) else {
+            return None;
+        };
+        expr.latest_in(tz, run.fire_at, now)
+            .map(|fire| period_of(s.digest, fire, tz))
+            .filter(|p| *p != run.period)
+    }
+
+    /// The latest fire of `t`'s schedule since it was set or last handled, when its period is still to post.
+    fn due(&self, t: ScheduleToTick, now: DateTime<Utc>) -> Option<Due> {
+        let s = t.schedule;
+        let settings = Settings::from_row(t.settings);
         let tz = settings.timezone;
         let Ok(expr) = CronExpr::parse(&s.cron, now) else {
             tracing::warn!(workspace = %s.workspace_id, digest = %s.digest, cron = %s.cron, "stored cron expression no longer parses");
-            return Ok(None);
+            return None;
         };
-        let set_at = s.set_at;
-        let last = self.app.store.latest_run(&s.workspace_id, s.digest).await?;
-        let since = last.as_ref().map_or(set_at, |l| l.fire_at.max(set_at));
-        let Some(fire) = expr.latest_in(tz, since, now) else {
-            return Ok(None);
-        };
+        let since = t
+            .last
+            .as_ref()
+            .map_or(s.set_at, |l| l.fire_at.max(s.set_at));
+        let fire = expr.latest_in(tz, since, now)?;
         let period = period_of(s.digest, fire, tz);
-        if last.as_ref().is_some_and(|l| l.period == period) {
-            return Ok(None);
+        if t.last.as_ref().is_some_and(|l| l.period == period) {
+            return None;
         }
-        let late = now - fire > LATE_AFTER;
-        // The lease runs from the claim, not from the tick's start: with a thousand digests due at once, a claim
-        // can come many seconds into the tick, and a lease counted from its start would run out while the
-        // digest is still being posted, for another process to post it again.
-        let claimed_at = self.app.now();
-        match self
-            .app
-            .store
-            .claim_run(
-                &s.workspace_id,
-                s.digest,
-                &period,
-                fire,
-                late,
-                &self.instance,
-                claimed_at,
-                claimed_at + self.lease,
-            )
-            .await?
-        {
-            Claim::Claimed { .. } => Ok(Some(self.posted(s, &period, late, fire).await?)),
-            Claim::Taken => {
-                tracing::trace!(workspace = %s.workspace_id, digest = %s.digest, period, "period claimed elsewhere");
-                Ok(None)
-            }
-        }
+        Some(Due {
+            late: now - fire > LATE_AFTER,
+            schedule: s,
+            settings,
+            period,
+            fire,
+        })
     }
 
     /// [`Scheduler::post`], counted in the metrics by result, with the lag from `fire` when it was posted.
     async fn posted(
         &self,
         s: &ScheduleRow,
+        settings: &Settings,
         period: &str,
         late: bool,
         fire: DateTime<Utc>,
     ) -> Result<RunReport, AppError> {
         use crate::service::metrics::{digest_post, scheduler_lag, PostResult};
-        let report = self.post(s, period, late).await;
+        let report = self.post(s, settings, period, late).await;
         let result = match &report {
             Ok(r) => match &r.outcome {
                 RunOutcome::Posted { .. } => {
@@ -347,10 +438,16 @@ impl Scheduler {
         report
     }
 
-    /// Build and post the digest of a claimed period, and record what happened. The claim's lease is
-    /// renewed meanwhile, so a slow render or post is not taken over; a process that dies stops renewing
-    /// and another one retries when the lease runs out.
-    async fn post(&self, s: &ScheduleRow, period: &str, late: bool) -> Result<RunReport, AppError> {
+    /// Build and post the digest of a claimed period with the workspace's `settings` (read just before the
+    /// claim), and record what happened. The claim's lease is renewed meanwhile, so a slow render or post is not
+    /// taken over; a process that dies stops renewing and another one retries when the lease runs out.
+    async fn post(
+        &self,
+        s: &ScheduleRow,
+        settings: &Settings,
+        period: &str,
+        late: bool,
+    ) -> Result<RunReport, AppError> {
         let ws = &s.workspace_id;
         let lease = LeaseKeeper::start(
             self.app.clone(),
@@ -364,9 +461,8 @@ impl Scheduler {
         // workspace's server (a schedule stored by other means never posts into another server).
         let (sent, quarterly) = match self.chat.check_channel(ws, &s.channel_id).await {
             Ok(()) => {
-                let settings = self.app.settings(ws).await?;
                 let (mut card, quarterly) =
-                    self.render(ws, &settings, s.digest, period, late).await?;
+                    self.render(ws, settings, s.digest, period, late).await?;
                 if s.digest == DigestKind::Quarterly {
                     card.mention_role = settings.review_role.clone();
                 }
@@ -386,10 +482,14 @@ impl Scheduler {
         let now = self.app.now();
         let outcome = match sent {
             Ok(message_id) => {
-                self.app
-                    .store
-                    .set_schedule_error(ws, s.digest, None)
-                    .await?;
+                // Only a failed post of this schedule records an error, and it was read with the schedule: a
+                // schedule without one has nothing to clear (a write spared per digest).
+                if s.last_error.is_some() {
+                    self.app
+                        .store
+                        .set_schedule_error(ws, s.digest, None)
+                        .await?;
+                }
                 if let Some(d) = quarterly {
                     digest::record_posted_recheck(&self.app, ws, &d).await?;
                 }

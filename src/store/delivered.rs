@@ -74,7 +74,7 @@ where
 }
 
 /// The settings of a first delivery, from the JSON that [`take_sql`] answered.
-fn settings_of(json: Option<String>) -> Result<SettingsRow> {
+pub(super) fn settings_of(json: Option<String>) -> Result<SettingsRow> {
     match json {
         None => Ok(SettingsRow::default()),
         Some(text) => serde_json::from_str(&text)

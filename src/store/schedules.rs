@@ -83,6 +83,47 @@ pub struct PendingRun {
     pub late: bool,
 }
 
+/// An unpaused schedule with its workspace's settings and its latest run ([`Store::schedules_to_tick`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScheduleToTick {
+    pub schedule: ScheduleRow,
+    pub settings: super::SettingsRow,
+    pub last: Option<RunRow>,
+}
+
+/// A period to claim ([`Store::claim_new_runs`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewRun {
+    pub workspace_id: String,
+    pub digest: DigestKind,
+    pub period: String,
+    pub fire_at: DateTime<Utc>,
+    pub late: bool,
+}
+
+/// [`Store::schedules_to_tick`]'s statement on `backend`: the schedules joined to their settings (as a JSON
+/// array of the `SETTINGS_COLS`, null when the workspace never set any) and to their latest run by fire time.
+fn schedules_to_tick_sql(backend: super::Backend) -> String {
+    let settings = super::evidence::json_cols(backend, "w", super::settings::SETTINGS_COLS);
+    let cols = SCHEDULE_COLS
+        .split(", ")
+        .map(|c| format!("s.{c}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    format!(
+        "SELECT {cols}, \
+           CASE WHEN w.workspace_id IS NULL THEN NULL ELSE CAST({settings} AS TEXT) END AS settings_json, \
+           r.period AS run_period, r.fire_at AS run_fire_at, r.late AS run_late, r.posted_at AS run_posted_at, \
+           r.attempts AS run_attempts, r.last_error AS run_last_error \
+         FROM schedules s \
+         LEFT JOIN workspace_settings w ON w.workspace_id = s.workspace_id \
+         LEFT JOIN digest_runs r ON r.workspace_id = s.workspace_id AND r.digest = s.digest \
+           AND r.period = (SELECT r2.period FROM digest_runs r2 \
+             WHERE r2.workspace_id = s.workspace_id AND r2.digest = s.digest ORDER BY r2.fire_at DESC LIMIT 1) \
+         WHERE s.paused = 0 ORDER BY s.workspace_id, s.digest"
+    )
+}
+
 /// A period key that is not a real period: the run was given up (e.g. the channel became unreachable).
 pub const GIVEN_UP: &str = "given-up";
 
@@ -177,6 +218,115 @@ impl Store {
         .fetch_all(self.pool())
         .await?;
         rows.iter().map(schedule_from_row).collect()
+    }
+
+    /// Every unpaused schedule of every workspace with what the scheduler needs to know whether it is due: its
+    /// workspace's settings (the defaults when it never set any) and its latest run, as [`Store::latest_run`]
+    /// gives it. One statement for a tick, where a statement for the settings and one for the latest run of each
+    /// schedule took two round trips per schedule (two thousand for the thousand servers of a fan-out).
+    #[tracing::instrument(skip_all)]
+    pub async fn schedules_to_tick(&self) -> Result<Vec<ScheduleToTick>> {
+        static SQLITE: std::sync::LazyLock<String> =
+            std::sync::LazyLock::new(|| schedules_to_tick_sql(super::Backend::Sqlite));
+        static POSTGRES: std::sync::LazyLock<String> =
+            std::sync::LazyLock::new(|| schedules_to_tick_sql(super::Backend::Postgres));
+        let sql = match self.backend() {
+            super::Backend::Sqlite => SQLITE.as_str(),
+            super::Backend::Postgres => POSTGRES.as_str(),
+        };
+        let rows = sqlx::query(AssertSqlSafe(sql))
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter()
+            .map(|r| {
+                let settings = super::delivered::settings_of(get(r, "settings_json")?)?;
+                let last = match get::<Option<String>>(r, "run_period")? {
+                    None => None,
+                    Some(period) => Some(RunRow {
+                        period,
+                        fire_at: parse_ts(&get::<String>(r, "run_fire_at")?)?,
+                        late: get::<i64>(r, "run_late")? != 0,
+                        posted_at: opt_ts(get(r, "run_posted_at")?)?,
+                        attempts: get(r, "run_attempts")?,
+                        last_error: get(r, "run_last_error")?,
+                    }),
+                };
+                Ok(ScheduleToTick {
+                    schedule: schedule_from_row(r)?,
+                    settings,
+                    last,
+                })
+            })
+            .collect()
+    }
+
+    /// Claim several new periods at once, each as [`Store::claim_run`] claims one that has no run yet (at
+    /// `now`, with a lease until `lease_until`), in one statement: the periods this call inserted, which its
+    /// caller now owns and must post (first attempts), in no particular order. A period that has a run already
+    /// (another process claimed it first) is left alone: it is not this caller's, and if its poster dies, the
+    /// run is taken over once its lease ends ([`Store::unposted_runs_to_take_over`]).
+    #[tracing::instrument(skip_all, fields(periods = periods.len()))]
+    pub async fn claim_new_runs(
+        &self,
+        periods: &[NewRun],
+        claimer: &str,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+    ) -> Result<Vec<(String, DigestKind, String)>> {
+        if periods.is_empty() {
+            return Ok(Vec::new());
+        }
+        // Eight parameters a period: well under SQLite's 32,766 and PostgreSQL's 65,535 for any batch.
+        let values = (0..periods.len())
+            .map(|i| {
+                let n = i * 8;
+                format!(
+                    "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})",
+                    n + 1,
+                    n + 2,
+                    n + 3,
+                    n + 4,
+                    n + 5,
+                    n + 6,
+                    n + 7,
+                    n + 8
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            "INSERT INTO digest_runs (workspace_id, digest, period, fire_at, late, claimed_by, claimed_at, lease_until) \
+             VALUES {values} ON CONFLICT (workspace_id, digest, period) DO NOTHING \
+             RETURNING workspace_id || ' ' || digest || ' ' || period"
+        );
+        let (now, lease_until) = (ts(now), ts(lease_until));
+        let mut q = sqlx::query_scalar::<_, String>(AssertSqlSafe(sql));
+        for p in periods {
+            q = q
+                .bind(p.workspace_id.clone())
+                .bind(p.digest.as_str())
+                .bind(p.period.clone())
+                .bind(ts(p.fire_at))
+                .bind(p.late as i64)
+                .bind(claimer.to_string())
+                .bind(now.clone())
+                .bind(lease_until.clone());
+        }
+        let claimed = q.write_all(self.pool()).await?;
+        claimed
+            .iter()
+            .map(|key| {
+                let mut parts = key.splitn(3, ' ');
+                match (parts.next(), parts.next(), parts.next()) {
+                    (Some(ws), Some(digest), Some(period)) => Ok((
+                        ws.to_string(),
+                        parse_col(digest, "digest")?,
+                        period.to_string(),
+                    )),
+                    _ => Err(super::StoreError::Corrupt(format!("claimed run `{key}`"))),
+                }
+            })
+            .collect()
     }
 
     /// Claim a period: insert the run, or take over a claim whose lease expired before it was posted (`late`

@@ -58,6 +58,16 @@ pub(crate) trait WriteReturning<'q, O> {
         'q: 'e,
         O: 'e,
         E: 'e + Executor<'c, Database = Any>;
+
+    /// Run the statement to its end and answer the value of every row it changed.
+    fn write_all<'e, 'c: 'e, E>(
+        self,
+        exec: E,
+    ) -> impl Future<Output = sqlx::Result<Vec<O>>> + Send + 'e
+    where
+        'q: 'e,
+        O: 'e,
+        E: 'e + Executor<'c, Database = Any>;
 }
 
 impl<'q, O> WriteReturning<'q, O> for QueryScalar<'q, Any, O, AnyArguments>
@@ -84,6 +94,16 @@ where
     {
         // `fetch_all`, never `fetch_one`/`fetch_optional`: it steps the statement past its row to its end.
         Ok(self.fetch_all(exec).await?.into_iter().next())
+    }
+
+    async fn write_all<'e, 'c: 'e, E>(self, exec: E) -> sqlx::Result<Vec<O>>
+    where
+        'q: 'e,
+        O: 'e,
+        E: 'e + Executor<'c, Database = Any>,
+    {
+        // `fetch_all` steps the statement to its end: the commit's error is the statement's.
+        self.fetch_all(exec).await
     }
 }
 
@@ -114,7 +134,7 @@ impl<'q, O> Bind<'q> for QueryScalar<'q, Any, O, AnyArguments> {
 /// included).
 #[cfg(test)]
 fn unfinished_writes(source: &str) -> (usize, Vec<String>) {
-    const ENDS: [&str; 3] = [".write(", ".write_one(", ".write_optional("];
+    const ENDS: [&str; 4] = [".write(", ".write_one(", ".write_optional(", ".write_all("];
     const SHORTCUTS: [&str; 5] = [
         ".execute(",
         ".fetch_one(",
