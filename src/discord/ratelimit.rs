@@ -1,7 +1,7 @@
 //! Discord's REST rate limits, kept by the bot itself for the requests it makes on its own: posting the
-//! scheduled digests (and reading a digest channel the cache does not hold). A thousand servers' digests fire
-//! in the same minute, and Discord allows a bot 50 requests a second in all, and a few messages a second per
-//! channel.
+//! scheduled digests (and reading a digest channel the cache does not hold), and its replies to users
+//! ([`super::reply`]). A thousand servers' digests fire in the same minute, and Discord allows a bot 50
+//! requests a second in all, and a few messages a second per channel.
 //!
 //! Why not serenity's rate limiter: behind a REST proxy (`[discord] proxy_url`) it is off, and a 429 then
 //! reaches the caller as a bare error whose `retry_after` and `X-RateLimit-*` headers are gone. So these
