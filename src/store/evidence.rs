@@ -456,8 +456,10 @@ const SCREEN_JOINS: &str = "FROM partners p \
 const SCREEN_WHERE: &str = "WHERE p.workspace_id = $1 AND p.name_key = $2";
 
 /// The screen read as rows, on SQLite's connection of the calling thread (store/direct.rs): the same partner,
-/// settings, profile and counting records as [`screen_facts_sql`], one row per current trait in trait id order
-/// (one row with the trait's columns null when there is none), as plain columns. On that connection a row is a
+/// settings, profile and counting records as [`screen_facts_sql`], one row per current trait (one row with the
+/// trait's columns null when there is none), as plain columns. The rows come in the order of the traits' index
+/// (by name); [`screen_facts_of_rows`] puts them in trait id order, which spares SQLite a temporary B-tree to
+/// sort five rows. On that connection a row is a
 /// step of SQLite's rather than a message from sqlx's worker thread, and building the JSON and decoding it
 /// again cost more than the joins themselves (BENCHMARKS.md, issue 21 item 6). Columns: the
 /// [`SETTINGS_COLS`](super::settings::SETTINGS_COLS), whether the settings row exists, the
@@ -476,8 +478,7 @@ fn screen_facts_rows_sql() -> String {
          {SCREEN_JOINS} \
          LEFT JOIN traits t ON t.profile_id = pr.id AND t.removed_in IS NULL \
          LEFT JOIN evidence e ON e.id = ({COUNTING_ID}) \
-         {SCREEN_WHERE} \
-         ORDER BY t.id",
+         {SCREEN_WHERE}",
         cols("s", super::settings::SETTINGS_COLS),
         cols("p", super::partners::PARTNER_COLS),
         cols("t", TRAIT_JSON_COLS),
@@ -547,6 +548,8 @@ fn screen_facts_of_rows(
         }
         next = rows.next()?;
     }
+    // Trait ids are unique: the order is the JSON value's (`ORDER BY t.id`).
+    traits.sort_unstable_by_key(|(t, _)| t.0);
     Ok(Some((settings, partner, profile, Some(traits))))
 }
 
