@@ -26,9 +26,12 @@ use super::{ts, Backend, Result, SettingsRow, Store};
 use chrono::{DateTime, Utc};
 use sqlx::AssertSqlSafe;
 
-/// On a SQLite file, what the connection that takes event ids runs once connected: its commits do not wait for
-/// the disk (see the module's doc).
-pub(crate) const CLAIMS_PRAGMAS: &str = "PRAGMA synchronous = NORMAL";
+/// What the connection that takes event ids runs once connected (it is used on a SQLite file only): its commits
+/// do not wait for the disk (see the module's doc).
+pub(crate) const CLAIMS_SETUP: super::side_conn::Setup = super::side_conn::Setup {
+    sqlite: "PRAGMA synchronous = NORMAL",
+    postgres: "",
+};
 
 /// Insert the event id unless it is taken, and answer the workspace's settings (see [`Store::take_event`]): one
 /// row when this call took the id, holding the settings as a JSON array of the `SETTINGS_COLS` (null when the

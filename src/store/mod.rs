@@ -473,11 +473,10 @@ impl Store {
                 .fetch_optional(&pool)
                 .await?;
         }
-        let claims = (backend == Backend::Sqlite && !in_memory).then(|| {
-            std::sync::Arc::new(side_conn::SideConn::new(&url, delivered::CLAIMS_PRAGMAS))
-        });
+        let claims = (backend == Backend::Sqlite && !in_memory)
+            .then(|| std::sync::Arc::new(side_conn::SideConn::new(&url, delivered::CLAIMS_SETUP)));
         let pace = (!in_memory)
-            .then(|| std::sync::Arc::new(side_conn::SideConn::new(&url, send_pace::PACE_PRAGMAS)));
+            .then(|| std::sync::Arc::new(side_conn::SideConn::new(&url, send_pace::PACE_SETUP)));
         let direct = match backend {
             Backend::Sqlite => direct::Direct::sqlite(&url).map(std::sync::Arc::new),
             Backend::Postgres => None,

@@ -2,20 +2,28 @@
 //! others for a pooled connection, nor pay the pool's checks: taking event ids on a SQLite file
 //! ([`super::delivered`]) and reserving the bot's send slots ([`super::send_pace`]). It is connected when first
 //! used and again after a connection-level failure (the caller drops it then), never again once the store is
-//! closed. What varies between its uses is what a SQLite connection runs once connected, after the store's
-//! usual pragmas (both uses commit without waiting for the disk; nothing runs on PostgreSQL).
+//! closed. What varies between its uses is what the connection runs once connected ([`Setup`]): on SQLite after
+//! the store's usual pragmas, on PostgreSQL as it is.
 
 use super::sqlite_pragmas;
 use sqlx::{Connection, Executor};
 use std::sync::atomic::{AtomicBool, Ordering};
+
+/// What a side connection runs once connected, by backend (an empty statement: nothing).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Setup {
+    /// On a SQLite file, after the store's usual pragmas.
+    pub sqlite: &'static str,
+    /// On PostgreSQL.
+    pub postgres: &'static str,
+}
 
 /// A connection of its own (see the module's doc).
 pub(crate) struct SideConn {
     conn: tokio::sync::Mutex<Option<sqlx::AnyConnection>>,
     /// Set when the store is closed: never connect again.
     closed: AtomicBool,
-    /// Run on a SQLite connection once connected, after the store's usual pragmas.
-    sqlite_pragmas: &'static str,
+    setup: Setup,
     /// The URL to connect with (it may hold a password: never shown).
     url: String,
 }
@@ -24,7 +32,7 @@ impl std::fmt::Debug for SideConn {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SideConn")
             .field("closed", &self.closed)
-            .field("sqlite_pragmas", &self.sqlite_pragmas)
+            .field("setup", &self.setup)
             .finish_non_exhaustive()
     }
 }
@@ -34,12 +42,12 @@ pub(crate) type Slot<'a> = tokio::sync::MutexGuard<'a, Option<sqlx::AnyConnectio
 
 impl SideConn {
     /// For the database at `url` (not an in-memory SQLite database: a second connection would be another
-    /// one), running `sqlite_pragmas` on a SQLite connection once connected.
-    pub(crate) fn new(url: &str, sqlite_pragmas: &'static str) -> SideConn {
+    /// one), running `setup` once connected.
+    pub(crate) fn new(url: &str, setup: Setup) -> SideConn {
         SideConn {
             conn: tokio::sync::Mutex::new(None),
             closed: AtomicBool::new(false),
-            sqlite_pragmas,
+            setup,
             url: url.to_string(),
         }
     }
@@ -56,9 +64,14 @@ impl SideConn {
             return Ok(());
         }
         let mut conn = sqlx::AnyConnection::connect(&self.url).await?;
-        if self.url.starts_with("sqlite:") {
+        let setup = if self.url.starts_with("sqlite:") {
             sqlite_pragmas(&mut conn).await?;
-            conn.execute(self.sqlite_pragmas).await?;
+            self.setup.sqlite
+        } else {
+            self.setup.postgres
+        };
+        if !setup.is_empty() {
+            conn.execute(setup).await?;
         }
         **slot = Some(conn);
         Ok(())
