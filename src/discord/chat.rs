@@ -2,7 +2,7 @@
 //! does not hold the server), and posting digests. Digests are posted, and a channel the cache does not hold is
 //! read, within Discord's rate limits kept by [`super::ratelimit`].
 
-use super::ratelimit::{self, number_attachments, Body};
+use super::ratelimit::{self, Body};
 use super::render::{attachments, clip, embed, mentions};
 use crate::app::chat::{Chat, Post, PostError};
 use serenity::all::{Cache, Channel, ChannelId, CreateMessage, GuildId, Http, Nonce, Permissions};
@@ -191,14 +191,7 @@ impl Chat for DiscordChat {
         }
         let msg = msg.allowed_mentions(allowed);
         // serenity builds the message; it is sent here, within the rate limits (see `ratelimit`).
-        let mut payload = serde_json::to_value(&msg)
-            .map_err(|e| PostError::Transient(format!("the message did not serialize: {e}")))?;
-        number_attachments(&mut payload);
-        let body = if files.is_empty() {
-            Body::Json(payload)
-        } else {
-            Body::Multipart(payload, files)
-        };
+        let body = Body::of(&msg, files, None)?;
         let path = format!("/channels/{c}/messages");
         let route = format!("POST {path}");
         let sent = ratelimit::request_with(

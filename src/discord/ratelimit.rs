@@ -415,9 +415,42 @@ fn forget_idle(routes: &mut HashMap<String, Route>, now: Instant) {
 #[derive(Debug, Clone)]
 pub enum Body {
     None,
-    Json(Value),
-    /// A message with files: its JSON and the files, as `files[i]` parts.
-    Multipart(Value, Vec<CreateAttachment>),
+    /// JSON text, written once and sent as it is by every attempt.
+    Json(String),
+    /// A message with files: its JSON text and the files, as `files[i]` parts.
+    Multipart(String, Vec<CreateAttachment>),
+}
+
+impl Body {
+    /// The body of a request that serenity's `builder` describes, uploading `files`. With files, the builder's
+    /// JSON lists them under `attachments` (at `at`: the top level, or `data` for an interaction's answer) and
+    /// each is numbered to match its `files[i]` part ([`number_attachments`]); without files the JSON is written
+    /// straight from the builder, with no intermediate `serde_json::Value` (one reply's JSON tree, about 30,000
+    /// instructions per `/screen`: BENCHMARKS.md, issue 21 item 6).
+    pub fn of(
+        builder: &impl serde::Serialize,
+        files: Vec<CreateAttachment>,
+        at: Option<&str>,
+    ) -> Result<Body, PostError> {
+        let broken = |e: serde_json::Error| {
+            PostError::Transient(format!("the message did not serialize: {e}"))
+        };
+        if files.is_empty() {
+            return serde_json::to_string(builder)
+                .map(Body::Json)
+                .map_err(broken);
+        }
+        let mut payload = serde_json::to_value(builder).map_err(broken)?;
+        match at {
+            Some(key) => {
+                if let Some(inner) = payload.get_mut(key) {
+                    number_attachments(inner);
+                }
+            }
+            None => number_attachments(&mut payload),
+        }
+        Ok(Body::Multipart(payload.to_string(), files))
+    }
 }
 
 /// The REST client these requests share.
@@ -529,9 +562,9 @@ pub async fn send_with(
             .header(reqwest::header::USER_AGENT, serenity::constants::USER_AGENT);
         req = match body {
             Body::None => req,
-            Body::Json(v) => req
+            Body::Json(text) => req
                 .header(reqwest::header::CONTENT_TYPE, "application/json")
-                .body(v.to_string()),
+                .body(text.clone()),
             Body::Multipart(v, files) => {
                 let mut form = reqwest::multipart::Form::new();
                 for (i, f) in files.iter().enumerate() {
@@ -541,7 +574,7 @@ pub async fn send_with(
                         .map_err(|e| PostError::Transient(e.to_string()))?;
                     form = form.part(format!("files[{i}]"), part);
                 }
-                req.multipart(form.text("payload_json", v.to_string()))
+                req.multipart(form.text("payload_json", v.clone()))
             }
         };
         let resp = req.send().await.map_err(|e| {
@@ -704,6 +737,35 @@ mod tests {
             "{:?}",
             start.elapsed()
         );
+    }
+
+    #[test]
+    fn a_body_without_files_is_the_builders_json_and_with_files_numbers_them() {
+        use serenity::all::{CreateInteractionResponse, CreateInteractionResponseMessage};
+        let message = || CreateInteractionResponseMessage::new().content("**Acme** fits");
+        let answer = CreateInteractionResponse::Message(message());
+        let Ok(Body::Json(text)) = Body::of(&answer, Vec::new(), Some("data")) else {
+            panic!("no files: a JSON body");
+        };
+        let written: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(
+            written,
+            serde_json::json!({"type": 4, "data": {"content": "**Acme** fits", "attachments": []}})
+        );
+        let files = vec![
+            CreateAttachment::bytes(vec![1], "a.png"),
+            CreateAttachment::bytes(vec![2], "b.csv"),
+        ];
+        let answer = CreateInteractionResponse::Message(message().add_files(files.clone()));
+        let Ok(Body::Multipart(text, sent)) = Body::of(&answer, files, Some("data")) else {
+            panic!("files: a multipart body");
+        };
+        let written: Value = serde_json::from_str(&text).unwrap();
+        let listed = &written["data"]["attachments"];
+        assert_eq!(listed[0]["id"], 0);
+        assert_eq!(listed[1]["id"], 1);
+        assert_eq!(listed[1]["filename"], "b.csv");
+        assert_eq!(sent.len(), 2);
     }
 
     #[test]

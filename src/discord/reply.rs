@@ -7,10 +7,9 @@
 //! `retry_after` is gone, and a fixed back-off would send the reply again before Discord takes it.
 //! A server error (5xx) is sent again a few times, quickly ([`SERVER_ERROR_WAITS`]), as before.
 
-use super::ratelimit::{self, number_attachments, Answer, Body, Limits};
+use super::ratelimit::{self, Answer, Body, Limits};
 use crate::app::chat::PostError;
 use reqwest::Method;
-use serde_json::Value;
 use serenity::all::{
     ChannelId, CreateAttachment, CreateInteractionResponse, CreateMessage, EditInteractionResponse,
     Http, InteractionId,
@@ -48,14 +47,11 @@ pub async fn respond(
     token: &str,
     response: Response,
 ) -> Result<(), PostError> {
-    let mut payload = to_json(&response.body)?;
-    if let Some(data) = payload.get_mut("data") {
-        number_attachments(data);
-    }
+    let body = Body::of(&response.body, response.files, Some("data"))?;
     let path = format!("/interactions/{id}/{token}/callback");
     // The token is a secret: the route, which is logged, names the interaction by its id.
     let route = format!("POST /interactions/{id}/callback");
-    send(http, Method::POST, &path, &route, payload, response.files).await
+    send(http, Method::POST, &path, &route, body).await
 }
 
 /// Edit the answer of interaction `id` (a deferred command's answer), within the route's rate limits.
@@ -69,11 +65,10 @@ pub async fn edit_original(
     let app = http.application_id().ok_or_else(|| {
         PostError::Transient("the application's id is not known yet (no READY)".into())
     })?;
-    let mut payload = to_json(edit)?;
-    number_attachments(&mut payload);
+    let body = Body::of(edit, files, None)?;
     let path = format!("/webhooks/{app}/{token}/messages/@original");
     let route = format!("PATCH /webhooks/{app}/(interaction {id})/messages/@original");
-    send(http, Method::PATCH, &path, &route, payload, files).await
+    send(http, Method::PATCH, &path, &route, body).await
 }
 
 /// Post `message` (without files) in `channel`: the answer to a mention, within the channel's and the global
@@ -83,15 +78,10 @@ pub async fn post(
     channel: ChannelId,
     message: &CreateMessage,
 ) -> Result<(), PostError> {
-    let payload = to_json(message)?;
+    let body = Body::of(message, Vec::new(), None)?;
     let path = format!("/channels/{channel}/messages");
     let route = format!("POST {path}");
-    send(http, Method::POST, &path, &route, payload, Vec::new()).await
-}
-
-fn to_json(builder: &impl serde::Serialize) -> Result<Value, PostError> {
-    serde_json::to_value(builder)
-        .map_err(|e| PostError::Transient(format!("the reply did not serialize: {e}")))
+    send(http, Method::POST, &path, &route, body).await
 }
 
 /// Send a reply: each 429 waited out ([`ratelimit::send_with`]), a server error tried again after
@@ -101,15 +91,9 @@ async fn send(
     method: Method,
     path: &str,
     route: &str,
-    payload: Value,
-    files: Vec<CreateAttachment>,
+    body: Body,
 ) -> Result<(), PostError> {
     let limits = Limits::of(&ratelimit::base_of(http));
-    let body = if files.is_empty() {
-        Body::Json(payload)
-    } else {
-        Body::Multipart(payload, files)
-    };
     let mut waits = SERVER_ERROR_WAITS.iter();
     loop {
         let answer: Answer =
