@@ -43,6 +43,59 @@ pub struct Entry {
     /// Characters in the key.
     chars: u32,
     counts: Counts,
+    /// The key's first bytes, kept beside the counts so that the scans read no key of a name they rule out.
+    head: Head,
+}
+
+/// How many of a key's first bytes an [`Entry`] keeps inline: at least its first four characters (UTF-8 takes
+/// at most four bytes a character), all Winkler's prefix looks at.
+const HEAD_BYTES: usize = 16;
+
+/// A key's first bytes, cut at a character boundary, and the key's length in bytes.
+///
+/// Why: an entry's key lives elsewhere on the heap; at 100,000 names, reading each key to compare its first
+/// characters was a cache miss per name and most of the time of a search (BENCHMARKS.md, issue 21 item 4).
+#[derive(Debug, Clone, Copy)]
+struct Head {
+    bytes: [u8; HEAD_BYTES],
+    /// Bytes of `bytes` in use: the whole key when it is that short, else a character boundary.
+    len: u8,
+    /// The whole key's length in bytes.
+    key_len: u32,
+}
+
+impl Head {
+    fn of(key: &str) -> Head {
+        let mut len = 0;
+        for (at, c) in key.char_indices() {
+            if at + c.len_utf8() > HEAD_BYTES {
+                break;
+            }
+            len = at + c.len_utf8();
+        }
+        let mut bytes = [0u8; HEAD_BYTES];
+        bytes[..len].copy_from_slice(&key.as_bytes()[..len]);
+        Head {
+            bytes,
+            len: len as u8,
+            key_len: u32::try_from(key.len()).unwrap_or(u32::MAX),
+        }
+    }
+
+    /// The kept first characters.
+    fn text(&self) -> &str {
+        std::str::from_utf8(&self.bytes[..usize::from(self.len)]).unwrap_or_default()
+    }
+
+    /// Whether the key may start with `prefix`: false only when it cannot (too short, or a kept byte differs).
+    fn may_start_with(&self, prefix: &str) -> bool {
+        let p = prefix.as_bytes();
+        if p.len() > self.key_len as usize {
+            return false;
+        }
+        let n = p.len().min(usize::from(self.len));
+        self.bytes[..n] == p[..n]
+    }
 }
 
 /// One workspace's partner names, in the order of their keys in the database, as one version of them.
@@ -63,12 +116,14 @@ impl NameIndex {
             .map(|(id, name)| {
                 let key = name_key(&name);
                 let (chars, counts) = Counts::of(&key);
+                let head = Head::of(&key);
                 Entry {
                     id,
                     name,
                     key,
                     chars: u32::try_from(chars).unwrap_or(u32::MAX),
                     counts,
+                    head,
                 }
             })
             .collect();
@@ -107,7 +162,7 @@ impl NameIndex {
                         .counts
                         .common(&e.counts)
                         .is_none_or(|common| la.max(lb).saturating_sub(common) <= bound);
-                (may_be_typo || e.key.starts_with(typed_key))
+                (may_be_typo || (e.head.may_start_with(typed_key) && e.key.starts_with(typed_key)))
                     && names::closeness_of_keys(typed_key, &e.key).is_some()
             })
             .collect();
@@ -243,7 +298,7 @@ impl Query {
             .key
             .chars()
             .take(4)
-            .zip(e.key.chars())
+            .zip(e.head.text().chars())
             .take_while(|(a, b)| a == b)
             .count();
         let jw = if jaro > 0.7 {
@@ -368,6 +423,30 @@ mod tests {
                 .map(|(i, n)| (i as i64 + 1, n.to_string()))
                 .collect(),
         )
+    }
+
+    #[test]
+    fn a_head_keeps_whole_characters_and_rules_out_only_what_cannot_start_the_key() {
+        // 15 ASCII bytes then a two-byte character: the head stops before it, at 15 bytes.
+        let key = "abcdefghijklmnoé suffix";
+        let h = Head::of(key);
+        assert_eq!(h.text(), "abcdefghijklmno");
+        assert_eq!(h.key_len as usize, key.len());
+        assert_eq!(Head::of("çà ü").text(), "çà ü");
+        for prefix in [
+            "",
+            "abc",
+            "abcdefghijklmno",
+            "abcdefghijklmnoé",
+            "abcdefghijklmnoé suffix",
+        ] {
+            assert!(h.may_start_with(prefix), "{prefix}");
+        }
+        // A differing first byte, and a prefix longer than the key, are ruled out.
+        assert!(!h.may_start_with("abd"));
+        assert!(!h.may_start_with("abcdefghijklmnoé suffix!"));
+        // Past the head nothing is ruled out: the caller compares the whole key.
+        assert!(h.may_start_with("abcdefghijklmnoX"));
     }
 
     #[test]
