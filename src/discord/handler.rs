@@ -21,7 +21,7 @@ use serenity::all::{
     Context, CreateActionRow, CreateAttachment, CreateAutocompleteResponse, CreateInputText,
     CreateInteractionResponse, CreateInteractionResponseMessage, CreateMessage, CreateModal,
     EditInteractionResponse, EventHandler, InputTextStyle, Interaction, Member, Message,
-    ModalInteraction, Permissions, Ready, ResolvedOption, ResolvedValue, ResumedEvent,
+    ModalInteraction, Nonce, Permissions, Ready, ResolvedOption, ResolvedValue, ResumedEvent,
     ShardStageUpdateEvent, Unresolved,
 };
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -428,7 +428,13 @@ impl Handler {
                 .components(components(&r.card, 0)),
             Err(e) => CreateMessage::new().content(clip_lines(&e.user_message(), 2000)),
         };
-        let message = message.reference_message(msg).allowed_mentions(no_pings());
+        // The question's id as the answer's nonce, enforced: an answer sent again after a server error that had
+        // in fact created it (or by a second process that handled the same question) is not posted twice.
+        let message = message
+            .reference_message(msg)
+            .allowed_mentions(no_pings())
+            .nonce(Nonce::String(format!("q{}", msg.id)))
+            .enforce_nonce(true);
         if let Err(e) = reply::post(&ctx.http, msg.channel_id, &message).await {
             tracing::warn!(error = %e, "could not answer the mention");
         }

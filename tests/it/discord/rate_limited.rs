@@ -1,6 +1,7 @@
 //! Replies that Discord refuses with a `429` as it really does (the wait in the body's `retry_after`, no
 //! `code`): an interaction's answer, a deferred answer's edit and the answer to a mention are each sent again
-//! once the announced wait has passed, never sooner, and arrive once.
+//! once the announced wait has passed, never sooner, and arrive once. An answer to a mention sent again after a
+//! server error carries the same enforced nonce.
 
 use crate::support::bot::{in_partners, opt, title, WAIT};
 use crate::support::fake_discord::{
@@ -87,4 +88,40 @@ async fn replies_refused_with_a_429_wait_its_retry_after_and_arrive_once() {
     }
     let early = fake.early_requests();
     assert!(early.is_empty(), "sent before the wait ended: {early:?}");
+}
+
+/// An answer to a mention that Discord failed (a 500) is sent again with the same nonce, the question's id,
+/// enforced: had the failed attempt created the message after all, Discord would answer the repeat with it
+/// instead of posting the answer twice.
+#[tokio::test]
+async fn a_mentions_answer_sent_again_carries_the_same_enforced_nonce() {
+    let t = TestBot::start().await;
+    let fake = &t.fake;
+    let member = Invoker::member();
+    let channel = format!("/channels/{PARTNERS_CHANNEL_ID}/messages");
+    fake.fail_next(&channel, 500, 1);
+    let (guild, bot) = (Some(STANDARD_GUILD_ID), STANDARD_BOT_USER_ID);
+    let question = mention_message(guild, PARTNERS_CHANNEL_ID, &member, bot, "what can you do?");
+    let question_id = question["id"].as_str().unwrap().to_string();
+    fake.send_message_create(question).await.unwrap();
+    fake.wait_request(
+        |r| r.is_success() && r.body["message_reference"]["message_id"] == question_id.as_str(),
+        WAIT,
+    )
+    .await
+    .unwrap();
+    let tries = requests_to(fake, &channel);
+    let statuses: Vec<u16> = tries.iter().map(|r| r.status).collect();
+    assert_eq!(statuses.len(), 2, "{}", fake.request_summary());
+    assert_eq!(statuses[0], 500);
+    for r in &tries {
+        assert_eq!(
+            r.body["nonce"],
+            format!("q{question_id}").as_str(),
+            "{}",
+            r.body
+        );
+        assert_eq!(r.body["enforce_nonce"], true, "{}", r.body);
+    }
+    assert_eq!(fake.channel_messages(PARTNERS_CHANNEL_ID).len(), 1);
 }
