@@ -420,15 +420,11 @@ fn screen_facts_sql(backend: super::Backend) -> String {
     };
     let settings = row_or_null("s", "workspace_id", super::settings::SETTINGS_COLS);
     let partner = array("p", super::partners::PARTNER_COLS);
-    let profile = row_or_null("pr", "id", "id, name, joint_solution, owner, revision");
+    let profile = row_or_null("pr", "id", PROFILE_COLS);
     let one_trait = format!(
         "{pair}({}, {})",
         array("t", TRAIT_JSON_COLS),
-        row_or_null(
-            "e",
-            "id",
-            "id, met, value, source, note, observed, recorded_by, recorded_at"
-        )
+        row_or_null("e", "id", COUNTING_COLS)
     );
     format!(
         "SELECT CAST({pair}({settings}, {partner}, {profile}, \
@@ -463,8 +459,9 @@ const SCREEN_WHERE: &str = "WHERE p.workspace_id = $1 AND p.name_key = $2";
 /// step of SQLite's rather than a message from sqlx's worker thread, and building the JSON and decoding it
 /// again cost more than the joins themselves (BENCHMARKS.md, issue 21 item 6). Columns: the
 /// [`SETTINGS_COLS`](super::settings::SETTINGS_COLS), whether the settings row exists, the
-/// [`PARTNER_COLS`](super::partners::PARTNER_COLS), the profile's 5, the trait's 6 ([`TRAIT_JSON_COLS`]), the
-/// counting record's 8 ([`CountingCols`]); SQLite hands a REAL over as the same double, exactly.
+/// [`PARTNER_COLS`](super::partners::PARTNER_COLS), the profile's [`PROFILE_COLS`], the trait's
+/// [`TRAIT_JSON_COLS`], the counting record's [`COUNTING_COLS`]; SQLite hands a REAL over as the same double,
+/// exactly.
 fn screen_facts_rows_sql() -> String {
     let cols = |alias: &str, cols: &str| {
         cols.split(", ")
@@ -473,24 +470,38 @@ fn screen_facts_rows_sql() -> String {
             .join(", ")
     };
     format!(
-        "SELECT {}, s.workspace_id IS NOT NULL, {}, pr.id, pr.name, pr.joint_solution, pr.owner, pr.revision, \
-             {}, e.id, e.met, e.value, e.source, e.note, e.observed, e.recorded_by, e.recorded_at \
+        "SELECT {}, s.workspace_id IS NOT NULL, {}, {}, {}, {} \
          {SCREEN_JOINS} \
          LEFT JOIN traits t ON t.profile_id = pr.id AND t.removed_in IS NULL \
          LEFT JOIN evidence e ON e.id = ({COUNTING_ID}) \
          {SCREEN_WHERE}",
         cols("s", super::settings::SETTINGS_COLS),
         cols("p", super::partners::PARTNER_COLS),
+        cols("pr", PROFILE_COLS),
         cols("t", TRAIT_JSON_COLS),
+        cols("e", COUNTING_COLS),
     )
 }
 
-/// Where each part of a row of [`screen_facts_rows_sql`] starts.
-const ROW_HAS_SETTINGS: usize = 10;
-const ROW_PARTNER: usize = 11;
-const ROW_PROFILE: usize = 22;
-const ROW_TRAIT: usize = 27;
-const ROW_COUNTING: usize = 33;
+/// How many columns a list of them (`a, b, c`) names.
+const fn count_cols(cols: &str) -> usize {
+    let b = cols.as_bytes();
+    let (mut n, mut i) = (1, 0);
+    while i < b.len() {
+        if b[i] == b',' {
+            n += 1;
+        }
+        i += 1;
+    }
+    n
+}
+
+/// Where each part of a row of [`screen_facts_rows_sql`] starts, from the column lists it selects.
+const ROW_HAS_SETTINGS: usize = count_cols(super::settings::SETTINGS_COLS);
+const ROW_PARTNER: usize = ROW_HAS_SETTINGS + 1;
+const ROW_PROFILE: usize = ROW_PARTNER + count_cols(super::partners::PARTNER_COLS);
+const ROW_TRAIT: usize = ROW_PROFILE + count_cols(PROFILE_COLS);
+const ROW_COUNTING: usize = ROW_TRAIT + count_cols(TRAIT_JSON_COLS);
 
 /// The columns of the rows of [`screen_facts_rows_sql`], as [`screen_facts_sql`]'s JSON value gives them
 /// (None: no partner with that name).
@@ -611,7 +622,9 @@ pub(super) fn json_cols(backend: super::Backend, alias: &str, cols: &str) -> Str
     format!("{}({})", json_array_fn(backend), values.join(", "))
 }
 
-/// The active profile's columns in the screen read: id, name, joint solution, owner, revision.
+/// The active profile's columns in the screen read.
+const PROFILE_COLS: &str = "id, name, joint_solution, owner, revision";
+/// [`PROFILE_COLS`] as read.
 type ProfileCols = (i64, String, Option<String>, String, i64);
 /// A trait's columns in the screen read: id, name, verify by, min, max, unit.
 pub(super) const TRAIT_JSON_COLS: &str = "id, name, verify_by, min_value, max_value, unit";
@@ -624,8 +637,9 @@ pub(super) type TraitCols = (
     Option<f64>,
     Option<String>,
 );
-/// The counting record's columns in the screen read: id, met, value, source, note, observed, recorded by
-/// and at.
+/// The counting record's columns in the screen read.
+const COUNTING_COLS: &str = "id, met, value, source, note, observed, recorded_by, recorded_at";
+/// [`COUNTING_COLS`] as read.
 type CountingCols = (
     i64,
     Option<i64>,
