@@ -51,4 +51,18 @@ impl SendBudget {
             }
         }
     }
+
+    /// Hold back every process of the bot for `hold` (a global 429's wait, which applies to the whole token): no
+    /// slot is reserved before the database's now + `hold`; slots already reserved are not recalled. False when
+    /// the database did not answer within `within`, or failed (logged): the other processes then keep sending
+    /// until their own 429s, as without a shared budget.
+    pub async fn hold_back(&self, hold: Duration, within: Duration) -> bool {
+        match self.store.hold_back_sends(&self.bot, hold, within).await {
+            Ok(_) => true,
+            Err(e) => {
+                tracing::warn!(error = %e, "could not hold the bot's other processes back after a global 429");
+                false
+            }
+        }
+    }
 }

@@ -21,7 +21,15 @@
 //! - **A global 429** (`global: true`, or `X-RateLimit-Global`, or `X-RateLimit-Scope: global`) is the safety net
 //!   — another program on the token, or processes pacing alone while the database is away: it stops every request
 //!   of the process for its `retry_after` and halves the process's pace (its reservations are spaced wider), which
-//!   then grows back by one request a second per second without one.
+//!   then grows back by one request a second per second without one. Its wait is the token's, so with a shared
+//!   budget it holds the bot's other processes back too: the process moves the budget's next slot to the
+//!   database's now + `retry_after` (10 s at most, [`crate::store::AHEAD_AT_MOST`]) in one statement, spawned
+//!   beside the 429's handling so that the wait never waits for the database, and abandoned after
+//!   [`RESERVE_WITHIN`]. Once it is made, no process is handed a slot before the wait's end. Slots another process
+//!   already holds (a quarter of a second of the budget or so, as above) are not recalled and may still be sent
+//!   inside the wait, and the other processes do not halve their pace. The process itself drops the slots it
+//!   holds inside the wait (sent at its end, they would all go at once), and reserves again only when the wait's
+//!   end is [`LOOKAHEAD`] away, by when its hold-back has normally been made.
 //! - **Per route** (one channel's messages, one channel): `X-RateLimit-Remaining: 0` holds the next request to
 //!   the route until `X-RateLimit-Reset-After` has passed; a 429 for the route holds it for its `retry_after`.
 //! - **Interaction replies** (`/interactions/…` callbacks, `/webhooks/…` edits; sent by [`super::reply`]) keep
@@ -204,14 +212,23 @@ impl Limits {
         let mut held = shared.slots.lock().await;
         loop {
             let now = Instant::now();
+            let blocked_until = self.blocked_until();
             while let Some(t) = held.slots.pop_front() {
-                if t + SLOT_GRACE >= now {
+                // A slot inside a global 429's wait is dropped: sent at the wait's end, it would bunch up with
+                // the others held back until then.
+                if t + SLOT_GRACE >= now && t >= blocked_until {
                     return Some(t);
                 }
             }
             // Another request's reservation may have failed while this one waited for the lock.
             if alone() {
                 return None;
+            }
+            // Within a global 429's wait, reserve only when its end is LOOKAHEAD away: by then the hold-back of
+            // the shared budget (`Limits::observe`) has normally been made, so the slots come after the wait.
+            if let Some(ask_at) = blocked_until.checked_sub(LOOKAHEAD).filter(|t| *t > now) {
+                tokio::time::sleep_until(ask_at).await;
+                continue;
             }
             // Not more than LOOKAHEAD ahead: the requests waiting behind this one are counted meanwhile.
             if let Some(ask_at) = held.last.map(|last| last - LOOKAHEAD).filter(|t| *t > now) {
@@ -234,6 +251,28 @@ impl Limits {
                 }
             }
         }
+    }
+
+    /// Until when a global 429 stops every request of this process.
+    fn blocked_until(&self) -> Instant {
+        self.global
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .blocked_until
+    }
+
+    /// After a global 429 that stops this process until `hold` from now: hold the bot's other processes back
+    /// as long, in the shared budget (none: nothing to do). Spawned, so that the 429's own handling never waits
+    /// for the database; the hold-back is one statement, answered or abandoned within [`RESERVE_WITHIN`].
+    fn hold_back_shared(&self, hold: Duration) {
+        let Some(shared) = self.shared.get() else {
+            return;
+        };
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        let budget = shared.budget.clone();
+        runtime.spawn(async move { budget.hold_back(hold, RESERVE_WITHIN).await });
     }
 
     /// The limits of the API at `base` (shared by every caller in this process).
@@ -373,13 +412,21 @@ impl Limits {
             let retry_after = Duration::from_secs_f64(retry.min(86_400.0));
             let until = now + retry_after + MARGIN;
             if global {
-                let mut g = self.global.lock().unwrap_or_else(|p| p.into_inner());
-                // Halve once per stop: the requests in flight when it came all answer 429 together.
-                if g.blocked_until <= now {
-                    g.per_second = (g.per_second / 2.0).max(SLOWEST_PER_SECOND);
-                    g.changed = now;
+                let extends = {
+                    let mut g = self.global.lock().unwrap_or_else(|p| p.into_inner());
+                    // Halve once per stop: the requests in flight when it came all answer 429 together.
+                    if g.blocked_until <= now {
+                        g.per_second = (g.per_second / 2.0).max(SLOWEST_PER_SECOND);
+                        g.changed = now;
+                    }
+                    // Those 429s announce about the same end: only one that moves it on holds the others back.
+                    let extends = until > g.blocked_until + MARGIN;
+                    g.blocked_until = g.blocked_until.max(until);
+                    extends
+                };
+                if extends {
+                    self.hold_back_shared(retry_after + MARGIN);
                 }
-                g.blocked_until = g.blocked_until.max(until);
             } else {
                 let mut routes = self.routes.lock().unwrap_or_else(|p| p.into_inner());
                 let r = routes.entry(route.to_string()).or_default();

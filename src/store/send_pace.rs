@@ -5,19 +5,24 @@
 //! slot is: every slot of the bot, whichever process holds it, is `spacing` from the next, and no process needs
 //! to trust its own clock against another machine's.
 //!
+//! A process given a global 429 holds the bot's other processes back for its `retry_after` (Discord's wait is the
+//! token's): one statement moves `next_at` to the database's now + that wait unless it is already further
+//! ([`Store::hold_back_sends`]), so no slot is reserved before the wait's end; slots reserved before it are not
+//! recalled.
+//!
 //! `next_at` is never taken as more than [`AHEAD_AT_MOST`] ahead of the database's clock: a clock stepped back holds
 //! the bot's posts back for that long at most. (Each process reserves only a little ahead of its needs, so in use
 //! the budget runs well under a second ahead: a process that reserved slots and died costs the others less.)
 //!
-//! Reservations are taken on a connection of their own, connected when first used and again after a failure, so
-//! that they never wait behind the digests' own queries for a pooled connection; its commits do not wait for the
-//! disk (SQLite's `synchronous = NORMAL`, PostgreSQL's `synchronous_commit = off`: the row is still updated under
-//! its lock, each reservation after the last, but the commit is answered before the WAL's `fdatasync`, which took
-//! about 4 ms a reservation on the bench's machine, under the row's lock, so one process's reservation held up the
-//! others'). A reservation lost to a crash of the database costs nothing lasting: the slots it reserved are
-//! handed out again, and a 429 is the safety net for that one moment. A reservation
-//! that does not answer within the caller's time is abandoned (its connection dropped) and reported as an error:
-//! the caller paces alone meanwhile.
+//! Reservations and hold-backs are taken on a connection of their own, connected when first used and again after
+//! a failure, so that they never wait behind the digests' own queries for a pooled connection; its commits do not
+//! wait for the disk (SQLite's `synchronous = NORMAL`, PostgreSQL's `synchronous_commit = off`: the row is still
+//! updated under its lock, each reservation after the last, but the commit is answered before the WAL's
+//! `fdatasync`, which took about 4 ms a reservation on the bench's machine, under the row's lock, so one process's
+//! reservation held up the others'). A reservation lost to a crash of the database costs nothing lasting: the
+//! slots it reserved are handed out again, and a 429 is the safety net for that one moment. A statement that does
+//! not answer within the caller's time is abandoned (its connection dropped) and reported as an error: after a
+//! reservation the caller paces alone meanwhile; after a hold-back the other processes were not held back.
 
 use super::side_conn::SideConn;
 use super::write::WriteReturning;
@@ -68,8 +73,62 @@ where
         .await
 }
 
+/// Run the hold-back statement of `backend` on `exec`: `bot`, the wait `hold` and [`AHEAD_AT_MOST`], both in
+/// microseconds; it answers how far ahead of the database's "now" `next_at` is afterwards, in microseconds.
+async fn hold_back_on<'c, E>(exec: E, backend: Backend, bot: &str, hold: i64) -> sqlx::Result<i64>
+where
+    E: 'c + sqlx::Executor<'c, Database = sqlx::Any>,
+{
+    let sql = match backend {
+        // As in `reserve_on`: clock_timestamp() read once, the time of the statement.
+        Backend::Postgres => {
+            "WITH c AS (SELECT CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000000 AS BIGINT) AS now_us) \
+             INSERT INTO send_pace AS p (bot_key, next_at) SELECT $1, c.now_us + $2 FROM c \
+             ON CONFLICT (bot_key) DO UPDATE SET next_at = \
+               GREATEST(LEAST(p.next_at, (SELECT now_us FROM c) + $3), (SELECT now_us FROM c) + $2) \
+             RETURNING p.next_at - (SELECT now_us FROM c)"
+        }
+        Backend::Sqlite => {
+            "INSERT INTO send_pace (bot_key, next_at) \
+               VALUES ($1, CAST((julianday('now') - 2440587.5) * 86400000000 AS INTEGER) + $2) \
+             ON CONFLICT (bot_key) DO UPDATE SET next_at = \
+               MAX(MIN(next_at, CAST((julianday('now') - 2440587.5) * 86400000000 AS INTEGER) + $3), \
+                   CAST((julianday('now') - 2440587.5) * 86400000000 AS INTEGER) + $2) \
+             RETURNING next_at - CAST((julianday('now') - 2440587.5) * 86400000000 AS INTEGER)"
+        }
+    };
+    sqlx::query_scalar::<_, i64>(sql)
+        .bind(bot.to_string())
+        .bind(hold)
+        .bind(micros(AHEAD_AT_MOST))
+        .write_one(exec)
+        .await
+}
+
 fn micros(d: Duration) -> i64 {
     i64::try_from(d.as_micros()).unwrap_or(i64::MAX)
+}
+
+/// A statement on the bot's row: a reservation of slots spanning `span` µs, or a hold-back of `hold` µs.
+#[derive(Clone, Copy)]
+enum PaceStatement {
+    Reserve { span: i64 },
+    HoldBack { hold: i64 },
+}
+
+async fn run_on<'c, E>(
+    exec: E,
+    backend: Backend,
+    bot: &str,
+    what: PaceStatement,
+) -> sqlx::Result<i64>
+where
+    E: 'c + sqlx::Executor<'c, Database = sqlx::Any>,
+{
+    match what {
+        PaceStatement::Reserve { span } => reserve_on(exec, backend, bot, span).await,
+        PaceStatement::HoldBack { hold } => hold_back_on(exec, backend, bot, hold).await,
+    }
 }
 
 impl Store {
@@ -85,7 +144,31 @@ impl Store {
         within: Duration,
     ) -> Result<Duration> {
         let span = micros(spacing).saturating_mul(i64::from(count.max(1)));
-        let late = || StoreError::Unreachable("the send pace was not reserved in time".into());
+        self.on_pace(bot, PaceStatement::Reserve { span }, within)
+            .await
+    }
+
+    /// Hold back the bot `bot`'s sends for `hold` (at most [`AHEAD_AT_MOST`]): no slot is reserved before the
+    /// database's "now" + `hold` from then on (`next_at` is moved there unless it is already further; slots
+    /// reserved before are not recalled). What a process does on a global 429, whose wait applies to the whole
+    /// token. It answers how far ahead of the database's clock the budget is afterwards; an error when the
+    /// database did not answer within `within`.
+    #[tracing::instrument(skip_all)]
+    pub async fn hold_back_sends(
+        &self,
+        bot: &str,
+        hold: Duration,
+        within: Duration,
+    ) -> Result<Duration> {
+        let hold = micros(hold.min(AHEAD_AT_MOST));
+        self.on_pace(bot, PaceStatement::HoldBack { hold }, within)
+            .await
+    }
+
+    /// Run `what` on the pace connection (or the pool, on an in-memory database): its answer in microseconds,
+    /// as a duration. An error when the database did not answer within `within`.
+    async fn on_pace(&self, bot: &str, what: PaceStatement, within: Duration) -> Result<Duration> {
+        let late = || StoreError::Unreachable("the send pace was not answered in time".into());
         let delay = match &self.pace {
             Some(pace) => {
                 let mut slot = tokio::time::timeout(within, pace.lock())
@@ -99,7 +182,7 @@ impl Store {
                 let Some(conn) = slot.as_mut() else {
                     return Err(StoreError::Unreachable("the store is closed".into()));
                 };
-                match tokio::time::timeout(within, reserve_on(&mut *conn, self.backend, bot, span))
+                match tokio::time::timeout(within, run_on(&mut *conn, self.backend, bot, what))
                     .await
                 {
                     Ok(Ok(delay)) => delay,
@@ -115,7 +198,7 @@ impl Store {
                     }
                 }
             }
-            None => tokio::time::timeout(within, reserve_on(self.pool(), self.backend, bot, span))
+            None => tokio::time::timeout(within, run_on(self.pool(), self.backend, bot, what))
                 .await
                 .map_err(|_| late())??,
         };

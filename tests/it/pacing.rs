@@ -2,21 +2,27 @@
 //! real schedulers and the real Discord REST client of two "processes" (each with a rate limiter of its own, as
 //! two processes have) against one database and the fake Discord with its rate limits on. Without the shared
 //! budget each process keeps the pace alone and together they overrun the token's limit; with it they keep to it
-//! together. And the store's reservations themselves, on both backends.
+//! together. A global 429 one process is given holds the other back too. And the store's reservations and
+//! hold-backs themselves, on both backends.
 
+use crate::support::bot::WAIT;
 use crate::support::db::both_backends;
 use crate::support::fake_discord::{FakeConfig, FakeDiscord, FakeOptions, RateLimits};
 use crate::support::ipp::weekly_digest_in_each;
 use crate::support::{utc, Db, TestApp, TestDb};
 use partnerfit::app::pacing::SendBudget;
+use partnerfit::app::App;
 use partnerfit::discord::chat::DiscordChat;
-use partnerfit::discord::ratelimit::Limits;
+use partnerfit::discord::ratelimit::{request_with, Body, Limits};
 use partnerfit::schedule::runner::{RunOutcome, Scheduler, IN_FLIGHT};
 use partnerfit::store::{Store, AHEAD_AT_MOST};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-both_backends!(reservations_follow_each_other_across_processes);
+both_backends!(
+    reservations_follow_each_other_across_processes,
+    a_hold_back_moves_the_budget_past_the_wait
+);
 
 /// More than one process takes on at once: the first to tick claims `IN_FLIGHT` digests at once, and the
 /// other one claims the rest while the first is still posting them (claims are quick, posts are paced).
@@ -132,6 +138,170 @@ async fn reservations_follow_each_other_across_processes(db: Db) {
     assert_eq!(AHEAD_AT_MOST, Duration::from_secs(10));
     assert!(capped <= AHEAD_AT_MOST + slack, "{capped:?}");
     assert!(capped + ms(500) >= AHEAD_AT_MOST, "{capped:?}");
+    a.close().await;
+    b.close().await;
+}
+
+/// One process's pace in `a_global_429_holds_back_the_bots_other_process`: a slot every 200 ms.
+const SLOW_PACE: f64 = 5.0;
+/// The wait of the global 429 one process is given.
+const GLOBAL_WAIT: Duration = Duration::from_secs(2);
+
+/// Post `n` messages `tag0`, `tag1`, … to `channel` one after the other, within `limits`, as a process does.
+async fn post_in_turn(limits: &Limits, fake: &FakeDiscord, channel: u64, tag: &str, n: usize) {
+    let http = serenity::http::HttpBuilder::new("test-token")
+        .proxy(fake.base_url())
+        .ratelimiter_disabled(true)
+        .build();
+    let path = format!("/channels/{channel}/messages");
+    let route = format!("POST {path}");
+    for i in 0..n {
+        let body = Body::Json(serde_json::json!({ "content": format!("{tag}{i}") }).to_string());
+        request_with(limits, &http, reqwest::Method::POST, &path, &route, body)
+            .await
+            .unwrap_or_else(|e| panic!("{tag}{i}: {e:?}"));
+    }
+}
+
+/// Discord's global 429 stops the whole token for its `retry_after`, not only the process it answered. Two
+/// processes of the bot (a limiter and a store each, one budget in PostgreSQL) post a message at a time to a
+/// channel each, 5 a second each at most; the second one's first post is refused with a global 429 of 2 s. The
+/// first one, mid-stream, then sends nothing for those 2 s but on the slots it had reserved before the 429's
+/// hold-back reached the database: one at a time, so the slot it held and one reserved while the hold-back was
+/// on its way (200 ms apart), and one in flight besides: 3 at most (1 in practice), where it would otherwise
+/// send up to 10 in 2 s (checked: without the hold-back it sent 7 to 9 of its 9 remaining posts in the wait, and
+/// this test fails). Each post is delivered once, the refused one after the wait.
+#[tokio::test]
+async fn a_global_429_holds_back_the_bots_other_process() {
+    const B_POSTS: usize = 12;
+    const A_POSTS: usize = 3;
+    let cfg = FakeConfig::servers(2, GUILD0, CHANNEL0, "digests");
+    let fake = FakeDiscord::start_with_options(cfg, FakeOptions::default())
+        .await
+        .unwrap();
+    let t = TestApp::on(Db::Postgres, utc(2027, 1, 1, 12, 0)).await;
+    let other = App::new(Store::open(&t.url).await.unwrap(), t.clock.clone());
+    let (a, b) = (Limits::standalone(SLOW_PACE), Limits::standalone(SLOW_PACE));
+    a.share(SendBudget::new(&t.app, "bot"));
+    b.share(SendBudget::new(&other, "bot"));
+    let (ca, cb) = (CHANNEL0, CHANNEL0 + 1);
+    fake.rate_limit_next_global(&format!("/channels/{ca}/messages"), GLOBAL_WAIT, 1);
+    let b_posts = post_in_turn(&b, &fake, cb, "b", B_POSTS);
+    let a_posts = async {
+        // B is under way: its second post has arrived.
+        fake.wait_request(|r| r.is_success() && r.body["content"] == "b1", WAIT)
+            .await
+            .unwrap();
+        post_in_turn(&a, &fake, ca, "a", A_POSTS).await;
+    };
+    tokio::join!(b_posts, a_posts);
+
+    let refused = fake.rate_limited();
+    assert_eq!(refused.len(), 1, "{refused:?}");
+    assert!(refused[0].global);
+    let (from, to) = (refused[0].at, refused[0].at + GLOBAL_WAIT);
+    let b_path = format!("/api/v10/channels/{cb}/messages");
+    let b_at: Vec<Instant> = fake
+        .requests()
+        .into_iter()
+        .filter(|r| r.path == b_path)
+        .map(|r| r.at)
+        .collect();
+    let during = b_at.iter().filter(|t| **t > from && **t < to).count();
+    assert!(
+        during <= 3,
+        "the other process sent {during} requests within the global 429's wait"
+    );
+    assert!(
+        b_at.iter().any(|t| *t >= to),
+        "the other process was done before the wait ended: the test proves nothing"
+    );
+    // The refused post is sent again after the wait, and every post arrives once.
+    let a_retry = fake
+        .channel_messages(ca)
+        .into_iter()
+        .find(|r| r.body["content"] == "a0")
+        .expect("a0 posted");
+    assert!(a_retry.at >= to, "{:?} early", to - a_retry.at);
+    for (channel, tag, n) in [(ca, "a", A_POSTS), (cb, "b", B_POSTS)] {
+        let mut got: Vec<String> = fake
+            .channel_messages(channel)
+            .iter()
+            .map(|r| r.body["content"].as_str().unwrap_or_default().to_string())
+            .collect();
+        got.sort();
+        let mut want: Vec<String> = (0..n).map(|i| format!("{tag}{i}")).collect();
+        want.sort();
+        assert_eq!(got, want, "{tag}");
+    }
+    other.store.close().await;
+}
+
+/// The store's hold-back after a global 429: the next reservation, by any process, comes after the wait; a
+/// budget already further ahead is left as it is; a wait longer than `AHEAD_AT_MOST` holds back that long only.
+async fn a_hold_back_moves_the_budget_past_the_wait(db: Db) {
+    let db = TestDb::new(db).await;
+    let a = Store::open(&db.url).await.unwrap();
+    let b = Store::open(&db.url).await.unwrap();
+    let within = Duration::from_secs(5);
+    let ms = Duration::from_millis;
+    // A clock read by SQL keeps milliseconds on SQLite.
+    let slack = ms(2);
+    // A budget no process has used yet.
+    let start = Instant::now();
+    let ahead = a.hold_back_sends("bot", ms(800), within).await.unwrap();
+    assert!(
+        ahead <= ms(800) + slack && ahead + slack >= ms(800),
+        "{ahead:?}"
+    );
+    let next = b.reserve_sends("bot", 1, ms(10), within).await.unwrap();
+    let passed = start.elapsed();
+    assert!(next <= ms(800) + slack, "{next:?}");
+    assert!(next + passed + slack >= ms(800), "{next:?} {passed:?}");
+    // A budget in use: slots reserved up to about 0.5 s ahead, then a wait of 1 s from now.
+    a.reserve_sends("another bot", 5, ms(100), within)
+        .await
+        .unwrap();
+    let start = Instant::now();
+    b.hold_back_sends("another bot", ms(1000), within)
+        .await
+        .unwrap();
+    let next = a
+        .reserve_sends("another bot", 1, ms(10), within)
+        .await
+        .unwrap();
+    let passed = start.elapsed();
+    assert!(next <= ms(1000) + slack, "{next:?}");
+    assert!(next + passed + slack >= ms(1000), "{next:?} {passed:?}");
+    // Further ahead than the wait: left as it is (about 2 s), and no slot is lost to the hold-back.
+    let start = Instant::now();
+    a.reserve_sends("third bot", 20, ms(100), within)
+        .await
+        .unwrap();
+    let ahead = b
+        .hold_back_sends("third bot", ms(300), within)
+        .await
+        .unwrap();
+    let next = a
+        .reserve_sends("third bot", 1, ms(10), within)
+        .await
+        .unwrap();
+    let passed = start.elapsed();
+    assert!(
+        ahead <= ms(2000) + slack && ahead + passed + slack >= ms(2000),
+        "{ahead:?}"
+    );
+    assert!(
+        next <= ahead + slack && next + passed + slack >= ahead,
+        "{next:?} {ahead:?}"
+    );
+    // A wait longer than AHEAD_AT_MOST (a ban, say) holds back AHEAD_AT_MOST at most.
+    let ahead = a
+        .hold_back_sends("fourth bot", AHEAD_AT_MOST * 3, within)
+        .await
+        .unwrap();
+    assert!(ahead <= AHEAD_AT_MOST + slack, "{ahead:?}");
+    assert!(ahead + ms(500) >= AHEAD_AT_MOST, "{ahead:?}");
     a.close().await;
     b.close().await;
 }

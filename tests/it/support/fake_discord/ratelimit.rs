@@ -17,7 +17,8 @@
 //! the token apart: with several, one may send while another waits out a global 429 it alone was given.)
 //!
 //! A test may also ask for a route's 429 on the next matching requests, limits on or off
-//! (`FakeDiscord::rate_limit_next`): answered and recorded the same way, early requests included.
+//! (`FakeDiscord::rate_limit_next`), or a global one (`FakeDiscord::rate_limit_next_global`): answered and
+//! recorded the same way, early requests included (after a global one, any request the global limit counts).
 
 use std::collections::{HashMap, VecDeque};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -81,6 +82,8 @@ pub(super) struct Limiter {
     buckets: HashMap<String, Bucket>,
     /// The waits announced by 429s a test asked for (`rate_limit_next`): what the path contains, and the end.
     injected_told: Vec<(String, Instant)>,
+    /// The end of the wait the last global 429 a test asked for (`rate_limit_next_global`) announced.
+    injected_global_until: Option<Instant>,
     /// Most requests accepted in any window of one second (over the limited routes).
     pub(super) peak_per_second: usize,
     pub(super) sent: Vec<Sent429>,
@@ -212,26 +215,35 @@ impl Limiter {
 }
 
 impl Limiter {
-    /// A 429 a test asked for (`rate_limit_next`) for a request to `api_path` that contains `path_contains`,
-    /// announcing `wait`, as Discord answers one for a route (its body has no `code`).
+    /// A 429 a test asked for (`rate_limit_next`, `rate_limit_next_global`) for a request to `api_path` that
+    /// contains `path_contains`, announcing `wait`, as Discord answers one for a route, or a global one (its body
+    /// has no `code`).
     pub(super) fn refuse(
         &mut self,
         path_contains: &str,
         method: &str,
         api_path: &str,
         wait: Duration,
+        global: bool,
     ) -> Reply {
         let now = Instant::now();
         let retry = secs(wait);
-        self.injected_told.push((
-            path_contains.to_string(),
-            now + Duration::from_secs_f64(retry),
-        ));
+        let until = now + Duration::from_secs_f64(retry);
         self.sent.push(Sent429 {
             route: route_key(method, api_path),
-            global: false,
+            global,
             at: now,
         });
+        if global {
+            self.injected_global_until =
+                Some(self.injected_global_until.map_or(until, |t| t.max(until)));
+            let headers = vec![
+                ("x-ratelimit-global", "true".into()),
+                ("x-ratelimit-scope", "global".into()),
+            ];
+            return too_many(retry, true, headers);
+        }
+        self.injected_told.push((path_contains.to_string(), until));
         let headers = vec![
             ("x-ratelimit-limit", "1".into()),
             ("x-ratelimit-remaining", "0".into()),
@@ -242,9 +254,18 @@ impl Limiter {
         too_many(retry, false, headers)
     }
 
-    /// Record a request to `path` that came while a wait announced by [`Limiter::refuse`] for it still ran.
+    /// Record a request to `path` that came while a wait announced by [`Limiter::refuse`] for it (or a global
+    /// one, for any request the global limit counts) still ran.
     pub(super) fn note_if_early(&mut self, path: &str) {
         let now = Instant::now();
+        let exempt =
+            path.starts_with("/api/v10/interactions/") || path.starts_with("/api/v10/webhooks/");
+        if let Some(until) = self.injected_global_until.filter(|t| *t > now && !exempt) {
+            self.early.push(Early {
+                route: "(global)".into(),
+                by: until - now,
+            });
+        }
         for (contains, until) in &self.injected_told {
             if *until > now && path.contains(contains.as_str()) {
                 self.early.push(Early {

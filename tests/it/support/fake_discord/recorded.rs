@@ -116,6 +116,7 @@ impl FakeDiscord {
             status,
             remaining: times,
             retry_after: None,
+            global: false,
         });
     }
 
@@ -129,6 +130,22 @@ impl FakeDiscord {
             status: 429,
             remaining: times,
             retry_after: Some(retry_after),
+            global: false,
+        });
+    }
+
+    /// The next `times` REST calls whose path contains `path_contains` answer a **global** `429` as Discord
+    /// does: `{"message", "retry_after", "global": true}`, `X-RateLimit-Global: true`, `X-RateLimit-Scope:
+    /// global` and `Retry-After`. Its wait applies to the whole token: any call (but interaction callbacks and
+    /// webhooks, which Discord exempts) that comes before `retry_after` has passed is recorded in
+    /// `early_requests`, whichever of the bot's processes sent it, and the 429 in `rate_limited`.
+    pub fn rate_limit_next_global(&self, path_contains: &str, retry_after: Duration, times: usize) {
+        self.inner.st().fail_rules.push(FailRule {
+            path_contains: path_contains.to_string(),
+            status: 429,
+            remaining: times,
+            retry_after: Some(retry_after),
+            global: true,
         });
     }
 
@@ -141,6 +158,7 @@ impl FakeDiscord {
             status: 503,
             remaining: times,
             retry_after: None,
+            global: false,
         });
     }
 
@@ -212,6 +230,8 @@ pub(super) struct FailRule {
     pub(super) remaining: usize,
     /// For a 429: the wait it announces, Discord's way (`rate_limit_next`); None: `Reply::injected`.
     pub(super) retry_after: Option<Duration>,
+    /// For a 429: a global one (`rate_limit_next_global`), not the route's.
+    pub(super) global: bool,
 }
 
 pub(super) fn host_file_locked(inner: &Inner, st: &mut St, name: &str, bytes: Vec<u8>) -> String {

@@ -328,16 +328,19 @@ fn route(
             .find(|r| r.remaining > 0 && path.contains(&r.path_contains))
             .map(|rule| {
                 rule.remaining -= 1;
-                (rule.status, rule.retry_after, rule.path_contains.clone())
+                let how = (rule.retry_after, rule.global);
+                (rule.status, how, rule.path_contains.clone())
             });
         st.fail_rules.retain(|r| r.remaining > 0);
         hit
     };
     match injected {
-        Some((_, Some(wait), key)) => {
-            return inner.limiter().refuse(&key, method.as_str(), api, wait)
+        Some((_, (Some(wait), global), key)) => {
+            return inner
+                .limiter()
+                .refuse(&key, method.as_str(), api, wait, global)
         }
-        Some((status, None, _)) => return Reply::injected(status),
+        Some((status, (None, _), _)) => return Reply::injected(status),
         None => {}
     }
 
