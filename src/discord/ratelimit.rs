@@ -14,7 +14,9 @@
 //!   waiting, at most [`MOST_RESERVED`] (a sixth of a second) per round trip, and only when the last slot it
 //!   holds is [`LOOKAHEAD`] away: so a process holds about a quarter of a second of the budget at most, a process
 //!   that dies holds the others back by that much at most, and the processes' requests interleave. A slot not used within
-//!   [`SLOT_GRACE`] of its time is dropped, never sent late in a burst. When the database does not answer a
+//!   [`SLOT_GRACE`] of its time is dropped, not sent late in a burst: one found passed when a request is about to
+//!   wait for it, and one whose wait ended late (the process was held up), up to [`LATE_SLOTS_DROPPED`] times a
+//!   request (then it is sent late rather than never, on a machine whose timers are always late). When the database does not answer a
 //!   reservation within [`RESERVE_WITHIN`] (or fails), the process paces alone at the same rate for
 //!   [`ALONE_FOR`] and then asks again: posts never wait for the database for long. Without a shared budget
 //!   (on SQLite, a one-process database; in `partnerfit doctor`) a process paces alone.
@@ -77,6 +79,11 @@ pub const LOOKAHEAD: Duration = Duration::from_millis(100);
 /// How late after its time a reserved slot may still be used; a later one is dropped (sent late, slots would
 /// bunch up against the next ones of other processes).
 pub const SLOT_GRACE: Duration = Duration::from_millis(20);
+
+/// How many slots one request may find passed by more than [`SLOT_GRACE`] when its wait for them ends (the process
+/// was held up) and take a new one instead; after that it is sent late, so that it is sent at all on a machine
+/// whose timers are always late.
+const LATE_SLOTS_DROPPED: u32 = 2;
 
 /// The send budget shared with the bot's other processes, and the slots this process holds of it.
 #[derive(Debug)]
@@ -330,6 +337,7 @@ impl Limits {
 
     /// Wait until a request to `route` may be sent, and count it.
     pub async fn ready(&self, route: &str) {
+        let mut late = 0;
         loop {
             let now = Instant::now();
             if let Some(t) = self.route_wait(route, now) {
@@ -368,6 +376,12 @@ impl Limits {
                 .blocked_until;
             if blocked > now {
                 // A global 429 came while this request waited for its slot: wait for a new one.
+                continue;
+            }
+            if now > slot + SLOT_GRACE && late < LATE_SLOTS_DROPPED {
+                // Woken too late (the process was held up): sent now, it would go in a burst with the requests
+                // of the slots that follow; a new slot spaces it from them.
+                late += 1;
                 continue;
             }
             // Another request to the route may have used its last one meanwhile.
@@ -741,6 +755,37 @@ mod tests {
             "{:?}",
             start.elapsed()
         );
+    }
+
+    /// On a paused clock (`advance` moves it on at once, as a process held up by the machine sees it): twelve
+    /// requests take their slots, 1/48 s apart, the first is sent, then the process is held up for 150 ms, past
+    /// seven more slots. Sent when it goes on, those seven would go at once; instead a slot passed by more than
+    /// `SLOT_GRACE` is dropped and a new one taken, so no more than two requests go within 1/48 s (checked:
+    /// without the drop seven go at the same instant).
+    #[tokio::test(start_paused = true)]
+    async fn a_request_woken_too_late_takes_a_new_slot_instead_of_going_in_a_burst() {
+        let l = Arc::new(Limits::new());
+        let spacing = Duration::from_secs_f64(1.0 / GLOBAL_PER_SECOND);
+        let requests: Vec<_> = (0..12)
+            .map(|i| {
+                let l = l.clone();
+                tokio::spawn(async move {
+                    l.ready(&format!("r{i}")).await;
+                    Instant::now()
+                })
+            })
+            .collect();
+        tokio::task::yield_now().await;
+        tokio::time::advance(Duration::from_millis(150)).await;
+        let mut sent = Vec::new();
+        for r in requests {
+            sent.push(r.await.unwrap());
+        }
+        sent.sort();
+        for (i, t) in sent.iter().enumerate() {
+            let within = sent[i..].iter().take_while(|u| **u - *t < spacing).count();
+            assert!(within <= 2, "{within} requests within 1/48 s: {sent:?}");
+        }
     }
 
     #[tokio::test]

@@ -13,7 +13,9 @@
 //!
 //! A 429 is not counted against the limits (Discord did nothing). The fake records every 429 it sent, and every
 //! request that came before the end of a wait the fake had announced (a 429's `retry_after`, global or for the
-//! route): one bot process that honours the limits has none of those. (The fake cannot tell processes that share
+//! route): one bot process that honours the limits has none of those. A request is judged by when it arrived
+//! (the fake began to read it), not by when its body had been read: one that arrived before the 429 was decided
+//! was on its way already, and is not early. (The fake cannot tell processes that share
 //! the token apart: with several, one may send while another waits out a global 429 it alone was given.)
 //!
 //! A test may also ask for a route's 429 on the next matching requests, limits on or off
@@ -68,22 +70,50 @@ pub struct Early {
     pub by: Duration,
 }
 
+/// A wait the fake announced: from when (the first 429 of it) until when.
+#[derive(Clone, Copy)]
+struct Told {
+    from: Instant,
+    until: Instant,
+}
+
+impl Told {
+    /// `told` with a 429 decided `now` announcing a wait until `until`: one wait still running is prolonged
+    /// (from its first 429), else a new one starts.
+    fn announce(told: &mut Option<Told>, now: Instant, until: Instant) {
+        *told = Some(match *told {
+            Some(t) if t.until > now => Told {
+                from: t.from,
+                until: t.until.max(until),
+            },
+            _ => Told { from: now, until },
+        });
+    }
+
+    /// How long before the wait's end a request that arrived at `arrived` came, if it came within the wait. A
+    /// request that arrived before the 429 was decided was on its way already: the bot could not honour it.
+    fn early(told: Option<Told>, arrived: Instant) -> Option<Duration> {
+        told.filter(|t| arrived >= t.from && arrived < t.until)
+            .map(|t| t.until - arrived)
+    }
+}
+
 struct Bucket {
     count: usize,
     reset_at: Instant,
-    /// The end of the wait the last 429 of this route announced.
-    told_until: Option<Instant>,
+    /// The wait the last 429s of this route announced.
+    told: Option<Told>,
 }
 
 #[derive(Default)]
 pub(super) struct Limiter {
     accepted: VecDeque<Instant>,
-    global_told_until: Option<Instant>,
+    global_told: Option<Told>,
     buckets: HashMap<String, Bucket>,
-    /// The waits announced by 429s a test asked for (`rate_limit_next`): what the path contains, and the end.
-    injected_told: Vec<(String, Instant)>,
-    /// The end of the wait the last global 429 a test asked for (`rate_limit_next_global`) announced.
-    injected_global_until: Option<Instant>,
+    /// The waits announced by 429s a test asked for (`rate_limit_next`): what the path contains, and the wait.
+    injected_told: Vec<(String, Told)>,
+    /// The wait the global 429s a test asked for (`rate_limit_next_global`) announced.
+    injected_global_told: Option<Told>,
     /// Most requests accepted in any window of one second (over the limited routes).
     pub(super) peak_per_second: usize,
     pub(super) sent: Vec<Sent429>,
@@ -121,11 +151,14 @@ fn epoch_now() -> f64 {
 
 impl Limiter {
     /// Admit a request to `api_path` (the path under `/api/v10`) now: the headers of its answer, or the 429.
+    /// `arrived`: when the fake began to read it, by which it is judged early or not (its body may take a while
+    /// to read, meanwhile another request's 429 may be decided).
     pub(super) fn admit(
         &mut self,
         limits: &RateLimits,
         method: &str,
         api_path: &str,
+        arrived: Instant,
     ) -> Result<Vec<(&'static str, String)>, Reply> {
         // Interactions answer through these: not bound by the global limit. The gateway URL is not limited
         // here either: Discord does not limit it to a few a second, and serenity, refused it, silently falls
@@ -139,17 +172,11 @@ impl Limiter {
         let now = Instant::now();
         let key = route_key(method, api_path);
         for (told, route) in [
-            (self.global_told_until, "(global)".to_string()),
-            (
-                self.buckets.get(&key).and_then(|b| b.told_until),
-                key.clone(),
-            ),
+            (self.global_told, "(global)".to_string()),
+            (self.buckets.get(&key).and_then(|b| b.told), key.clone()),
         ] {
-            if let Some(until) = told.filter(|t| *t > now) {
-                self.early.push(Early {
-                    route,
-                    by: until - now,
-                });
+            if let Some(by) = Told::early(told, arrived) {
+                self.early.push(Early { route, by });
             }
         }
         // Global: the requests accepted within the last second.
@@ -163,7 +190,11 @@ impl Limiter {
         if self.accepted.len() >= limits.global_per_second {
             let wait = self.accepted[0] + Duration::from_secs(1) - now;
             let retry = secs(wait);
-            self.global_told_until = Some(now + Duration::from_secs_f64(retry));
+            Told::announce(
+                &mut self.global_told,
+                now,
+                now + Duration::from_secs_f64(retry),
+            );
             self.sent.push(Sent429 {
                 route: key,
                 global: true,
@@ -178,7 +209,7 @@ impl Limiter {
         let bucket = self.buckets.entry(key.clone()).or_insert(Bucket {
             count: 0,
             reset_at: now + limits.route_window,
-            told_until: None,
+            told: None,
         });
         if now >= bucket.reset_at {
             bucket.count = 0;
@@ -193,7 +224,7 @@ impl Limiter {
             ("x-ratelimit-bucket", bucket_id),
         ];
         if bucket.count >= limits.route_limit {
-            bucket.told_until = Some(now + Duration::from_secs_f64(after));
+            Told::announce(&mut bucket.told, now, now + Duration::from_secs_f64(after));
             self.sent.push(Sent429 {
                 route: key,
                 global: false,
@@ -235,15 +266,15 @@ impl Limiter {
             at: now,
         });
         if global {
-            self.injected_global_until =
-                Some(self.injected_global_until.map_or(until, |t| t.max(until)));
+            Told::announce(&mut self.injected_global_told, now, until);
             let headers = vec![
                 ("x-ratelimit-global", "true".into()),
                 ("x-ratelimit-scope", "global".into()),
             ];
             return too_many(retry, true, headers);
         }
-        self.injected_told.push((path_contains.to_string(), until));
+        self.injected_told
+            .push((path_contains.to_string(), Told { from: now, until }));
         let headers = vec![
             ("x-ratelimit-limit", "1".into()),
             ("x-ratelimit-remaining", "0".into()),
@@ -254,24 +285,25 @@ impl Limiter {
         too_many(retry, false, headers)
     }
 
-    /// Record a request to `path` that came while a wait announced by [`Limiter::refuse`] for it (or a global
-    /// one, for any request the global limit counts) still ran.
-    pub(super) fn note_if_early(&mut self, path: &str) {
-        let now = Instant::now();
+    /// Record a request to `path`, which arrived at `arrived`, that came while a wait announced by
+    /// [`Limiter::refuse`] for it (or a global one, for any request the global limit counts) still ran.
+    pub(super) fn note_if_early(&mut self, path: &str, arrived: Instant) {
         let exempt =
             path.starts_with("/api/v10/interactions/") || path.starts_with("/api/v10/webhooks/");
-        if let Some(until) = self.injected_global_until.filter(|t| *t > now && !exempt) {
+        if let Some(by) = Told::early(self.injected_global_told, arrived).filter(|_| !exempt) {
             self.early.push(Early {
                 route: "(global)".into(),
-                by: until - now,
+                by,
             });
         }
-        for (contains, until) in &self.injected_told {
-            if *until > now && path.contains(contains.as_str()) {
-                self.early.push(Early {
-                    route: contains.clone(),
-                    by: *until - now,
-                });
+        for (contains, told) in &self.injected_told {
+            if path.contains(contains.as_str()) {
+                if let Some(by) = Told::early(Some(*told), arrived) {
+                    self.early.push(Early {
+                        route: contains.clone(),
+                        by,
+                    });
+                }
             }
         }
     }

@@ -97,6 +97,8 @@ impl Reply {
 }
 
 pub(super) async fn rest_handler(State(inner): State<Arc<Inner>>, req: Request) -> Response {
+    // When the request arrived: a request that came before a 429 was decided is not early for it.
+    let arrived = Instant::now();
     let method = req.method().clone();
     let uri = req.uri().clone();
     let headers = req.headers().clone();
@@ -214,7 +216,7 @@ pub(super) async fn rest_handler(State(inner): State<Arc<Inner>>, req: Request) 
     } else {
         match early {
             Some(r) => r,
-            None => limited_route(&inner, &method, &path, &headers, &body, &files),
+            None => limited_route(&inner, &method, &path, &headers, &body, &files, arrived),
         }
     };
     record(
@@ -263,14 +265,15 @@ fn limited_route(
     headers: &HeaderMap,
     body: &Value,
     files: &[RecordedFile],
+    arrived: Instant,
 ) -> Reply {
     let admitted = match (&inner.opts.rate_limits, path.strip_prefix("/api/v10")) {
-        (Some(limits), Some(api)) => inner.limiter().admit(limits, method.as_str(), api),
+        (Some(limits), Some(api)) => inner.limiter().admit(limits, method.as_str(), api, arrived),
         _ => Ok(Vec::new()),
     };
     match admitted {
         Ok(extra) => {
-            let mut reply = route(inner, method, path, headers, body, files);
+            let mut reply = route(inner, method, path, headers, body, files, arrived);
             reply.headers.extend(extra);
             reply
         }
@@ -285,6 +288,7 @@ fn route(
     headers: &HeaderMap,
     body: &Value,
     files: &[RecordedFile],
+    arrived: Instant,
 ) -> Reply {
     let cfg = &inner.config;
     // Hosted files (attachment URLs): no auth, outside the API.
@@ -319,7 +323,7 @@ fn route(
         return Reply::unauthorized();
     }
 
-    inner.limiter().note_if_early(path);
+    inner.limiter().note_if_early(path, arrived);
     let injected = {
         let mut st = inner.st();
         let hit = st
