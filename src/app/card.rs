@@ -30,8 +30,13 @@ impl std::fmt::Display for UserText<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         use std::fmt::Write;
         f.write_char(USER_OPEN)?;
-        for part in self.0.split(is_mark) {
-            f.write_str(part)?;
+        // Both marks are U+FDDx, whose UTF-8 starts with the byte 0xEF: without one, the text is written whole.
+        if self.0.as_bytes().contains(&0xEF) {
+            for part in self.0.split(is_mark) {
+                f.write_str(part)?;
+            }
+        } else {
+            f.write_str(self.0)?;
         }
         f.write_char(USER_CLOSE)
     }
@@ -51,30 +56,50 @@ pub enum Segment<'a> {
 /// Card text cut into the app's words and user text, in order, without the marks (an unclosed mark runs to
 /// the end; a stray closing mark is dropped). Empty pieces are left out.
 pub fn segments(s: &str) -> Vec<Segment<'_>> {
-    let mut out = Vec::new();
-    let mut rest = s;
-    loop {
-        let Some(open) = rest.find(is_mark) else {
-            if !rest.is_empty() {
-                out.push(Segment::Ours(rest));
+    each_segment(s).collect()
+}
+
+/// [`segments`], one at a time (no list is made).
+pub fn each_segment(s: &str) -> Segments<'_> {
+    Segments { rest: s }
+}
+
+/// The pieces of card text ([`each_segment`]).
+#[derive(Debug, Clone)]
+pub struct Segments<'a> {
+    rest: &'a str,
+}
+
+impl<'a> Iterator for Segments<'a> {
+    type Item = Segment<'a>;
+
+    fn next(&mut self) -> Option<Segment<'a>> {
+        loop {
+            let rest = self.rest;
+            if rest.is_empty() {
+                return None;
             }
-            return out;
-        };
-        if open > 0 {
-            out.push(Segment::Ours(&rest[..open]));
+            let Some(open) = rest.find(is_mark) else {
+                self.rest = "";
+                return Some(Segment::Ours(rest));
+            };
+            if open > 0 {
+                self.rest = &rest[open..];
+                return Some(Segment::Ours(&rest[..open]));
+            }
+            let mark = rest.chars().next().unwrap_or(USER_OPEN);
+            let after = &rest[mark.len_utf8()..];
+            if mark == USER_CLOSE {
+                self.rest = after;
+                continue;
+            }
+            let end = after.find(USER_CLOSE).unwrap_or(after.len());
+            let inner = &after[..end];
+            self.rest = after.get(end + USER_CLOSE.len_utf8()..).unwrap_or("");
+            if !inner.is_empty() {
+                return Some(Segment::Users(inner));
+            }
         }
-        let mark = rest[open..].chars().next().unwrap_or(USER_OPEN);
-        let after = &rest[open + mark.len_utf8()..];
-        if mark == USER_CLOSE {
-            rest = after;
-            continue;
-        }
-        let end = after.find(USER_CLOSE).unwrap_or(after.len());
-        let inner = &after[..end];
-        if !inner.is_empty() {
-            out.push(Segment::Users(inner));
-        }
-        rest = after.get(end + USER_CLOSE.len_utf8()..).unwrap_or("");
     }
 }
 
@@ -263,13 +288,18 @@ impl Card {
 /// Remove the Discord markdown we emit (bold) for plain text output, and the marks around user text (whose
 /// own asterisks stay).
 fn strip_markdown(s: &str) -> String {
-    segments(s)
-        .into_iter()
-        .map(|seg| match seg {
-            Segment::Ours(t) => t.replace("**", ""),
-            Segment::Users(t) => t.to_string(),
-        })
-        .collect()
+    let mut out = String::with_capacity(s.len());
+    for seg in each_segment(s) {
+        match seg {
+            Segment::Ours(t) => {
+                for part in t.split("**") {
+                    out.push_str(part);
+                }
+            }
+            Segment::Users(t) => out.push_str(t),
+        }
+    }
+    out
 }
 
 /// A typed reply that can be shown.

@@ -175,38 +175,42 @@ fn status_icon(s: TraitStatus) -> &'static str {
 
 impl TraitLine {
     fn evidence_text(&self, max_age: Option<i64>) -> String {
+        use std::fmt::Write as _;
         let Some(id) = self.evidence_id else {
             return match &self.verify_by {
                 Some(v) => format!("no evidence — verify by {}", user(v)),
                 None => "no evidence".into(),
             };
         };
-        let what = match (self.value, self.met) {
-            (Some(v), _) => num(v),
-            (None, Some(true)) => "met".into(),
-            (None, Some(false)) => "missed".into(),
-            _ => String::new(),
-        };
-        let mut parts = vec![what];
-        if let Some(s) = &self.source {
-            parts.push(user(s).to_string());
-        }
-        parts.push(format!(
-            "by {}, observed {} (#{id})",
-            self.recorded_by.as_deref().unwrap_or("?"),
-            self.observed.map(|d| d.to_string()).unwrap_or_default()
-        ));
-        let mut text = parts.join(" · ");
+        let mut text = String::with_capacity(96);
         if self.status == TraitStatus::Stale {
-            text = format!(
-                "stale (older than {} days): {text}",
-                max_age
-                    .map(|d| d.to_string())
-                    .unwrap_or_else(|| "the limit".into())
-            );
+            text.push_str("stale (older than ");
+            match max_age {
+                Some(d) => {
+                    let _ = write!(text, "{d}");
+                }
+                None => text.push_str("the limit"),
+            }
+            text.push_str(" days): ");
         }
+        match (self.value, self.met) {
+            (Some(v), _) => text.push_str(&num(v)),
+            (None, Some(true)) => text.push_str("met"),
+            (None, Some(false)) => text.push_str("missed"),
+            _ => {}
+        }
+        if let Some(s) = &self.source {
+            let _ = write!(text, " · {}", user(s));
+        }
+        text.push_str(" · by ");
+        text.push_str(self.recorded_by.as_deref().unwrap_or("?"));
+        text.push_str(", observed ");
+        if let Some(d) = self.observed {
+            let _ = write!(text, "{d}");
+        }
+        let _ = write!(text, " (#{id})");
         if let Some(n) = &self.note {
-            text.push_str(&format!("\n_{}_", user(n)));
+            let _ = write!(text, "\n_{}_", user(n));
         }
         text
     }
@@ -817,6 +821,9 @@ pub async fn answer(app: &App, ctx: &Ctx, q: &Question) -> AppResult<Reply> {
     let name = PartnerName::parse(&q.name).map_err(|e| AppError::user(e.0))?;
     screen_asked(app, ctx, &name, q.partner_type, None).await
 }
+
+#[cfg(test)]
+mod card_tests;
 
 #[cfg(test)]
 mod tests {

@@ -51,7 +51,7 @@ pub fn classify(e: &serenity::Error) -> PostError {
 impl DiscordChat {
     /// The chat of `http` and `cache`, within the process's rate limits for `http`'s API.
     pub fn new(http: Arc<Http>, cache: Arc<Cache>) -> DiscordChat {
-        let limits = ratelimit::Limits::of(&ratelimit::base_of(&http));
+        let limits = ratelimit::Limits::of(ratelimit::base_of(&http));
         DiscordChat {
             http,
             cache,

@@ -131,7 +131,7 @@ pub async fn run(
         .filter(|id| !id.is_empty())
         .and_then(|id| crate::app::pacing::SendBudget::of_bot(&app, id))
     {
-        ratelimit::Limits::of(&ratelimit::base_of(&http)).share(budget);
+        ratelimit::Limits::of(ratelimit::base_of(&http)).share(budget);
     }
     let gateway_url = match http.get_gateway().await {
         Ok(gateway) => gateway.url,

@@ -289,6 +289,9 @@ impl Limits {
             .get_or_init(Mutex::default)
             .lock()
             .unwrap_or_else(|p| p.into_inner());
+        if let Some(limits) = all.get(base) {
+            return limits.clone();
+        }
         all.entry(base.to_string())
             .or_insert_with(|| Arc::new(Limits::new()))
             .clone()
@@ -526,12 +529,11 @@ fn client() -> &'static reqwest::Client {
 }
 
 /// The base URL requests of `http` go to: its proxy, or discord.com.
-pub fn base_of(http: &Http) -> String {
+pub fn base_of(http: &Http) -> &str {
     http.proxy
         .as_deref()
         .unwrap_or("https://discord.com")
         .trim_end_matches('/')
-        .to_string()
 }
 
 /// Why a request failed, as a post reports it: no access or unknown is final, anything else passing.
@@ -558,7 +560,7 @@ pub async fn request(
     route: &str,
     body: Body,
 ) -> Result<Value, PostError> {
-    let limits = Limits::of(&base_of(http));
+    let limits = Limits::of(base_of(http));
     request_with(&limits, http, method, path, route, body).await
 }
 

@@ -2,7 +2,7 @@
 //! allowed mentions that never let user text ping anyone.
 
 use super::buttons::{action_id, page_id};
-use crate::app::card::{plain, segments, Card, FileOut, Segment};
+use crate::app::card::{each_segment, plain, Card, FileOut, Segment};
 use serenity::all::{
     ButtonStyle, CreateActionRow, CreateAllowedMentions, CreateAttachment, CreateButton,
     CreateEmbed, CreateEmbedFooter,
@@ -20,6 +20,20 @@ pub fn clip(s: &str, max: usize) -> String {
         out.push('…');
         out
     }
+}
+
+/// [`clip`], in place: `s` is kept as it is when it fits (no copy).
+fn clip_owned(mut s: String, max: usize) -> String {
+    // A character is at least a byte: what has no more bytes than `max` fits.
+    if s.len() > max && s.char_indices().nth(max).is_some() {
+        let end = s
+            .char_indices()
+            .nth(max.saturating_sub(1))
+            .map_or(s.len(), |(i, _)| i);
+        s.truncate(end);
+        s.push('…');
+    }
+    s
 }
 
 /// Cut a message of several lines (a refused import's errors, say) to at most `max` characters at a line's
@@ -98,13 +112,20 @@ pub fn title_markdown(s: &str) -> String {
 fn render_markdown(s: &str, ours: fn(&str, &mut String)) -> String {
     let mut out = String::with_capacity(s.len() + 16);
     let mut in_code = false;
-    for seg in segments(s) {
+    for seg in each_segment(s) {
         match seg {
             Segment::Ours(t) => {
                 ours(t, &mut out);
                 in_code ^= t.matches('`').count() % 2 == 1;
             }
-            Segment::Users(t) if in_code => out.push_str(&t.replace('`', "ˋ")),
+            Segment::Users(t) if in_code => {
+                for (i, part) in t.split('`').enumerate() {
+                    if i > 0 {
+                        out.push('ˋ');
+                    }
+                    out.push_str(part);
+                }
+            }
             Segment::Users(t) => escape_user(t, &mut out),
         }
     }
@@ -183,19 +204,14 @@ pub fn pages(card: &Card) -> usize {
 }
 
 /// The page a card shows when asked for `page`, and that page's lines.
-fn page_lines(card: &Card, page: usize) -> (usize, Vec<&str>) {
+fn page_lines(card: &Card, page: usize) -> (usize, &[String]) {
     match card.paged {
-        Some(p) => (p.page, card.lines.iter().map(String::as_str).collect()),
+        Some(p) => (p.page, &card.lines),
         None => {
             let page = page.min(pages(card) - 1);
-            let lines = card
-                .lines
-                .iter()
-                .skip(page * PAGE_LINES)
-                .take(PAGE_LINES)
-                .map(String::as_str)
-                .collect();
-            (page, lines)
+            let from = (page * PAGE_LINES).min(card.lines.len());
+            let to = (from + PAGE_LINES).min(card.lines.len());
+            (page, &card.lines[from..to])
         }
     }
 }
@@ -203,24 +219,41 @@ fn page_lines(card: &Card, page: usize) -> (usize, Vec<&str>) {
 /// The embed of one page of a card (pages count from 0).
 pub fn embed(card: &Card, page: usize) -> CreateEmbed {
     let mut e = CreateEmbed::new()
-        .title(clip(&title_markdown(&card.title), 256))
+        .title(clip_owned(title_markdown(&card.title), 256))
         .colour(card.tone.rgb());
-    let mut desc = card.description.clone().unwrap_or_default();
     let (page, chunk) = page_lines(card, page);
-    if !chunk.is_empty() {
-        if !desc.is_empty() {
-            desc.push_str("\n\n");
-        }
-        desc.push_str(&chunk.join("\n"));
-    }
-    if !desc.is_empty() {
-        e = e.description(clip(&markdown(&desc), 4000));
+    // The description and the page's lines, as one text (its markdown is rendered whole).
+    let described = card.description.as_deref().unwrap_or("");
+    let desc_len = if chunk.is_empty() {
+        described.len()
+    } else {
+        let lines = chunk.iter().map(|l| l.len() + 1).sum::<usize>() - 1;
+        described.len() + if described.is_empty() { 0 } else { 2 } + lines
+    };
+    if desc_len > 0 {
+        let markdown = if chunk.is_empty() {
+            markdown(described)
+        } else {
+            let mut desc = String::with_capacity(desc_len);
+            desc.push_str(described);
+            if !desc.is_empty() {
+                desc.push_str("\n\n");
+            }
+            for (i, l) in chunk.iter().enumerate() {
+                if i > 0 {
+                    desc.push('\n');
+                }
+                desc.push_str(l);
+            }
+            markdown(&desc)
+        };
+        e = e.description(clip_owned(markdown, 4000));
     }
     // 25 fields at most, and 6000 characters in all: keep a budget.
-    let mut budget = 5500usize.saturating_sub(card.title.len() + desc.len());
+    let mut budget = 5500usize.saturating_sub(card.title.len() + desc_len);
     for f in card.fields.iter().take(25) {
-        let name = clip(&markdown(&f.name), 256);
-        let value = clip(&markdown(&f.value), 1024);
+        let name = clip_owned(markdown(&f.name), 256);
+        let value = clip_owned(markdown(&f.value), 1024);
         let cost = name.chars().count() + value.chars().count();
         if cost > budget {
             break;
@@ -240,7 +273,7 @@ pub fn embed(card: &Card, page: usize) -> CreateEmbed {
         };
     }
     if !footer.is_empty() {
-        e = e.footer(CreateEmbedFooter::new(clip(&footer, 2048)));
+        e = e.footer(CreateEmbedFooter::new(clip_owned(footer, 2048)));
     }
     // A chart sent with the card is shown inside it, not below it.
     if let Some(chart) = card.files.iter().find(|f| f.name.ends_with(".png")) {
@@ -269,7 +302,7 @@ pub fn components(card: &Card, page: usize) -> Vec<CreateActionRow> {
             .iter()
             .map(|a| {
                 CreateButton::new(action_id(&a.target))
-                    .label(clip(&plain(&a.label), 80))
+                    .label(clip_owned(plain(&a.label), 80))
                     .style(ButtonStyle::Secondary)
             })
             .collect();
@@ -288,6 +321,9 @@ pub fn components(card: &Card, page: usize) -> Vec<CreateActionRow> {
     }
     rows
 }
+
+#[cfg(test)]
+mod reference;
 
 #[cfg(test)]
 mod tests {

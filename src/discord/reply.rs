@@ -93,7 +93,7 @@ async fn send(
     route: &str,
     body: Body,
 ) -> Result<(), PostError> {
-    let limits = Limits::of(&ratelimit::base_of(http));
+    let limits = Limits::of(ratelimit::base_of(http));
     let mut waits = SERVER_ERROR_WAITS.iter();
     loop {
         let answer: Answer =
