@@ -454,6 +454,8 @@ pub fn init_tracing(config: &Config) {
     let fmt = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        // Colours only for a person at a terminal: a log file or the journal gets plain text, not escape codes.
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_target(false);
     let _ = match config.log_format {
         LogFormat::Text => fmt.finish().with(spans).try_init(),

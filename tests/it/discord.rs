@@ -566,6 +566,9 @@ async fn survives_gateway_drops_and_resumes() {
     assert!(log.contains("] Resumed"), "{log}");
     assert!(!log.contains("handle_event{"), "{log}");
     assert!(!log.contains("handle_gateway_dispatch{"), "{log}");
+    // The log goes to a file, not a terminal: plain text, no colour codes.
+    assert!(!log.contains('\u{1b}'), "{log}");
+    assert!(log.contains(" INFO "), "{log}");
 }
 
 #[tokio::test]
