@@ -12,7 +12,8 @@
 //!   process that runs the bot reserves its send slots in the database, shared by every process of the bot
 //!   ([`crate::app::pacing`]; the store keeps one row per bot). It reserves as many slots as it has requests
 //!   waiting, at most [`MOST_RESERVED`] (a sixth of a second) per round trip, and only when the last slot it
-//!   holds is [`LOOKAHEAD`] away: so a process holds about a quarter of a second of the budget at most, a process
+//!   holds is [`LOOKAHEAD`] (a tenth of a second) away: so a process holds about a quarter of a second of the
+//!   budget at most (a tenth and a sixth: 13 slots at 48 a second), a process
 //!   that dies holds the others back by that much at most, and the processes' requests interleave. A slot not used within
 //!   [`SLOT_GRACE`] of its time is dropped, not sent late in a burst: one found passed when a request is about to
 //!   wait for it, and one whose wait ended late (the process was held up), up to [`LATE_SLOTS_DROPPED`] times a
@@ -77,8 +78,10 @@ pub const MOST_RESERVED: u32 = 8;
 pub const RESERVE_WITHIN: Duration = Duration::from_millis(500);
 /// How long a process paces alone after a reservation failed, before it asks the database again.
 pub const ALONE_FOR: Duration = Duration::from_secs(5);
-/// A process reserves its next slots only when the last one it holds is this close: it holds a fifth of a second
-/// or so of the bot's budget at most, however many of its requests wait (the others' reservations come between).
+/// A process reserves its next slots only when the last one it holds is this close: it then holds at most the
+/// slots of the next tenth of a second (5 at 48 a second) and reserves [`MOST_RESERVED`] more at most, so it holds
+/// about a quarter of a second of the bot's budget at most (13 slots, 0.27 s at 48 a second), however many of its
+/// requests wait (the others' reservations come between).
 pub const LOOKAHEAD: Duration = Duration::from_millis(100);
 /// How late after its time a reserved slot may still be used; a later one is dropped (sent late, slots would
 /// bunch up against the next ones of other processes).
