@@ -29,7 +29,7 @@ use sqlx::AssertSqlSafe;
 /// What the connection that takes event ids runs once connected (it is used on a SQLite file only): its commits
 /// do not wait for the disk (see the module's doc).
 pub(crate) const CLAIMS_SETUP: super::side_conn::Setup = super::side_conn::Setup {
-    sqlite: "PRAGMA synchronous = NORMAL",
+    sqlite: super::SQLITE_NO_DISK_WAIT,
     postgres: "",
 };
 

@@ -24,6 +24,7 @@
 //! after a failure other than a lock the connection is opened again (at most once a second), so a broken
 //! connection costs no failed command. PostgreSQL is not concerned: its statements go over the network anyway.
 
+use super::{SQLITE_EVERY_CONNECTION, SQLITE_NO_DISK_WAIT};
 use rusqlite::types::ToSql;
 use rusqlite::{Connection, ErrorCode, OpenFlags};
 use std::path::PathBuf;
@@ -83,10 +84,12 @@ impl Direct {
             &self.path,
             OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )?;
+        // The store's usual pragmas, but for the three differences the module's doc gives: no busy timeout,
+        // commits that do not wait for the disk, and no checkpoint.
         conn.busy_timeout(Duration::ZERO)?;
-        conn.execute_batch(
-            "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = 0;",
-        )?;
+        conn.execute_batch(&format!(
+            "{SQLITE_EVERY_CONNECTION}; {SQLITE_NO_DISK_WAIT}; PRAGMA wal_autocheckpoint = 0;"
+        ))?;
         Ok(conn)
     }
 
@@ -185,4 +188,42 @@ fn is_lock(e: &rusqlite::Error) -> bool {
         e.sqlite_error_code(),
         Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked)
     )
+}
+
+#[cfg(test)]
+mod tests {
+    /// The pragmas each connection runs with, read back from SQLite: the pool's (the store's usual ones) and the
+    /// direct connection's (the same foreign keys; no busy timeout, no checkpoint, commits not waiting for the disk).
+    #[tokio::test]
+    async fn the_direct_connection_differs_from_the_pools_only_as_documented() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("p.db").display());
+        let store = super::super::Store::open(&url).await.unwrap();
+        let pool = |pragma: &'static str| {
+            let store = &store;
+            async move {
+                sqlx::query_scalar::<_, i64>(pragma)
+                    .fetch_one(store.pool())
+                    .await
+                    .unwrap()
+            }
+        };
+        assert_eq!(pool("PRAGMA foreign_keys").await, 1);
+        assert_eq!(pool("PRAGMA busy_timeout").await, 15_000);
+        assert_eq!(pool("PRAGMA wal_autocheckpoint").await, 1_000);
+        store.close().await;
+        let direct = super::Direct::sqlite(&url).unwrap();
+        let read = |pragma: &str| {
+            direct
+                .read(pragma, &[], |rows| {
+                    rows.next()?.map_or(Ok(-1), |r| r.get::<_, i64>(0))
+                })
+                .unwrap()
+        };
+        assert_eq!(read("PRAGMA foreign_keys"), 1);
+        assert_eq!(read("PRAGMA busy_timeout"), 0);
+        assert_eq!(read("PRAGMA wal_autocheckpoint"), 0);
+        // NORMAL
+        assert_eq!(read("PRAGMA synchronous"), 1);
+    }
 }

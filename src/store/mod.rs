@@ -626,10 +626,26 @@ impl Store {
     }
 }
 
-/// What every SQLite connection sets: enforce foreign keys; wait for a writer instead of failing at once.
+/// What every SQLite connection of the store sets, whichever it is (the pool's, the kept and side connections,
+/// and [`direct`]'s): enforce foreign keys.
+pub(crate) const SQLITE_EVERY_CONNECTION: &str = "PRAGMA foreign_keys = ON";
+/// How long a SQLite connection waits for another writer's lock before failing: every connection but
+/// [`direct`]'s, which waits for none (it runs on the calling task's thread; see its doc).
+const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(15);
+/// Commits that do not wait for the disk: on the SQLite connections that take event ids ([`delivered`] says
+/// why that is safe) and reserve send slots ([`send_pace`]), and on [`direct`]'s.
+pub(crate) const SQLITE_NO_DISK_WAIT: &str = "PRAGMA synchronous = NORMAL";
+
+/// What every SQLite connection but [`direct`]'s sets: [`SQLITE_EVERY_CONNECTION`], and wait for a writer up to
+/// [`SQLITE_BUSY_TIMEOUT`] instead of failing at once.
 async fn sqlite_pragmas(conn: &mut sqlx::AnyConnection) -> std::result::Result<(), sqlx::Error> {
-    conn.execute("PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 15000;")
-        .await?;
+    static PRAGMAS: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        format!(
+            "{SQLITE_EVERY_CONNECTION}; PRAGMA busy_timeout = {};",
+            SQLITE_BUSY_TIMEOUT.as_millis()
+        )
+    });
+    conn.execute(sqlx::AssertSqlSafe(PRAGMAS.as_str())).await?;
     Ok(())
 }
 

@@ -35,7 +35,7 @@ pub const AHEAD_AT_MOST: Duration = Duration::from_secs(10);
 /// What the connection that reserves send slots runs once connected: its commits do not wait for the disk, on
 /// SQLite nor on PostgreSQL (see the module's doc).
 pub(crate) const PACE_SETUP: super::side_conn::Setup = super::side_conn::Setup {
-    sqlite: "PRAGMA synchronous = NORMAL",
+    sqlite: super::SQLITE_NO_DISK_WAIT,
     postgres: "SET synchronous_commit = off",
 };
 
