@@ -1,6 +1,6 @@
 //! Evidence records: append-only; a retraction is a flag with reason, who and when.
 
-use super::write::{Write, WriteReturning};
+use super::write::{Bind, Write, WriteReturning};
 use super::{day, get, parse_ts, ts, Result, Store};
 use crate::domain::evidence::{CompactEvidence, Evidence, Observation};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -106,6 +106,33 @@ fn split(o: Observation) -> (Option<i64>, Option<f64>) {
     }
 }
 
+/// The table and columns of a new evidence record, in the order [`bind_evidence`] binds them.
+pub(crate) const EVIDENCE_COLUMNS: &str =
+    "evidence (workspace_id, partner_id, trait_id, met, value, source, \
+     note, observed, recorded_by, recorded_at)";
+
+/// Bind the values of evidence record `e`, recorded by `by` at `at`, in the order of [`EVIDENCE_COLUMNS`]: the
+/// row of [`Store::add_evidence`], or one row of an import's multi-row insert.
+pub(crate) fn bind_evidence<'q, Q: Bind<'q>>(
+    q: Q,
+    ws: &'q str,
+    e: &'q NewEvidence,
+    by: &'q str,
+    at: &'q str,
+) -> Q {
+    let (met, value) = split(e.observation);
+    q.value(ws)
+        .value(e.partner_id)
+        .value(e.trait_id)
+        .value(met)
+        .value(value)
+        .value(e.source.as_deref())
+        .value(e.note.as_deref())
+        .value(e.observed.to_string())
+        .value(by)
+        .value(at)
+}
+
 /// How far a workspace's evidence has changed: its newest record id and how many records are retracted.
 /// Records are never deleted and retractions never undone, so both only grow.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -154,25 +181,13 @@ impl Store {
     where
         E: sqlx::Executor<'e, Database = sqlx::Any>,
     {
-        let (met, value) = split(e.observation);
-        Ok(sqlx::query_scalar(
-            "INSERT INTO evidence (workspace_id, partner_id, trait_id, met, value, source, note, observed, recorded_by, recorded_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
-        )
+        let at = ts(now);
+        let sql = format!(
+            "INSERT INTO {EVIDENCE_COLUMNS} VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id"
+        );
         // Binds Option<f64>: see FLOAT_NULLS in store/mod.rs.
-        .persistent(false)
-        .bind(ws)
-        .bind(e.partner_id)
-        .bind(e.trait_id)
-        .bind(met)
-        .bind(value)
-        .bind(&e.source)
-        .bind(&e.note)
-        .bind(e.observed.to_string())
-        .bind(by)
-        .bind(ts(now))
-        .write_one(exec)
-        .await?)
+        let q = sqlx::query_scalar(AssertSqlSafe(sql)).persistent(false);
+        Ok(bind_evidence(q, ws, e, by, &at).write_one(exec).await?)
     }
 
     /// Every evidence record of a partner (retracted ones included), oldest observation first.

@@ -5,7 +5,7 @@
 //! import with [`StoreError::Conflict`].
 
 use super::allocations::{bind_allocation, ALLOCATION_COLUMNS};
-use super::evidence::observation_at;
+use super::evidence::{bind_evidence, observation_at, EVIDENCE_COLUMNS};
 use super::outcomes::{bind_outcome, OUTCOME_COLUMNS};
 use super::partners::{bind_partner, PARTNER_COLUMNS};
 use super::write::Write;
@@ -95,13 +95,6 @@ pub struct ExistingAllocation {
 
 fn observation(r: &AnyRow) -> Result<Observation> {
     observation_at(r, "met", "value")
-}
-
-fn split(o: Observation) -> (Option<i64>, Option<f64>) {
-    match o {
-        Observation::Met(m) => (Some(m as i64), None),
-        Observation::Value(v) => (None, Some(v)),
-    }
 }
 
 fn evidence_out(r: &AnyRow) -> Result<EvidenceOut> {
@@ -546,26 +539,18 @@ impl ImportTx {
         now: DateTime<Utc>,
     ) -> Result<()> {
         let at = ts(now);
-        let into =
-            "evidence (workspace_id, partner_id, trait_id, met, value, source, note, observed, \
-                    recorded_by, recorded_at)";
         // On PostgreSQL the statement is not kept prepared: sqlx's Any driver sends a NULL f64 typed as
         // float4 (sqlx-core 0.9.0 `AnyArguments::convert_into`, launchbadge/transact-rs sqlx #4284), so
         // a statement first prepared with a NULL `value` would refuse a real f64 in a later batch.
         let persistent = self.backend == Backend::Sqlite;
-        self.insert_rows(into, 10, rows, persistent, "evidence", |q, e| {
-            let (met, value) = split(e.observation);
-            q.bind(ws)
-                .bind(e.partner_id)
-                .bind(e.trait_id)
-                .bind(met)
-                .bind(value)
-                .bind(e.source.as_deref())
-                .bind(e.note.as_deref())
-                .bind(e.observed.to_string())
-                .bind(by)
-                .bind(at.as_str())
-        })
+        self.insert_rows(
+            EVIDENCE_COLUMNS,
+            10,
+            rows,
+            persistent,
+            "evidence",
+            |q, e| bind_evidence(q, ws, e, by, &at),
+        )
         .await
     }
 
