@@ -39,13 +39,10 @@ pub(crate) const PACE_SETUP: super::side_conn::Setup = super::side_conn::Setup {
     postgres: "SET synchronous_commit = off",
 };
 
-/// Run the reservation statement of `backend` on `exec`: `bot`, the slots' total `span` and [`AHEAD_AT_MOST`],
+/// The reservation statement of `backend`. Its parameters: `bot`, the slots' total `span` and [`AHEAD_AT_MOST`],
 /// both in microseconds; it answers the delay of the first slot in microseconds.
-async fn reserve_on<'c, E>(exec: E, backend: Backend, bot: &str, span: i64) -> sqlx::Result<i64>
-where
-    E: 'c + sqlx::Executor<'c, Database = sqlx::Any>,
-{
-    let sql = match backend {
+fn reserve_sql(backend: Backend) -> &'static str {
+    match backend {
         // clock_timestamp() is read once (a CTE with a volatile function is computed once), and it is the time
         // of the statement, not of its transaction.
         Backend::Postgres => {
@@ -64,23 +61,14 @@ where
                    CAST((julianday('now') - 2440587.5) * 86400000000 AS INTEGER)) + $2 \
              RETURNING next_at - $2 - CAST((julianday('now') - 2440587.5) * 86400000000 AS INTEGER)"
         }
-    };
-    sqlx::query_scalar::<_, i64>(sql)
-        .bind(bot.to_string())
-        .bind(span)
-        .bind(micros(AHEAD_AT_MOST))
-        .write_one(exec)
-        .await
+    }
 }
 
-/// Run the hold-back statement of `backend` on `exec`: `bot`, the wait `hold` and [`AHEAD_AT_MOST`], both in
+/// The hold-back statement of `backend`. Its parameters: `bot`, the wait `hold` and [`AHEAD_AT_MOST`], both in
 /// microseconds; it answers how far ahead of the database's "now" `next_at` is afterwards, in microseconds.
-async fn hold_back_on<'c, E>(exec: E, backend: Backend, bot: &str, hold: i64) -> sqlx::Result<i64>
-where
-    E: 'c + sqlx::Executor<'c, Database = sqlx::Any>,
-{
-    let sql = match backend {
-        // As in `reserve_on`: clock_timestamp() read once, the time of the statement.
+fn hold_back_sql(backend: Backend) -> &'static str {
+    match backend {
+        // As in `reserve_sql`: clock_timestamp() read once, the time of the statement.
         Backend::Postgres => {
             "WITH c AS (SELECT CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000000 AS BIGINT) AS now_us) \
              INSERT INTO send_pace AS p (bot_key, next_at) SELECT $1, c.now_us + $2 FROM c \
@@ -96,13 +84,7 @@ where
                    CAST((julianday('now') - 2440587.5) * 86400000000 AS INTEGER) + $2) \
              RETURNING next_at - CAST((julianday('now') - 2440587.5) * 86400000000 AS INTEGER)"
         }
-    };
-    sqlx::query_scalar::<_, i64>(sql)
-        .bind(bot.to_string())
-        .bind(hold)
-        .bind(micros(AHEAD_AT_MOST))
-        .write_one(exec)
-        .await
+    }
 }
 
 fn micros(d: Duration) -> i64 {
@@ -116,6 +98,8 @@ enum PaceStatement {
     HoldBack { hold: i64 },
 }
 
+/// Run `what` on `exec`: its statement on `backend` ([`reserve_sql`], [`hold_back_sql`]) with `bot`, its figure
+/// and [`AHEAD_AT_MOST`]; it answers the statement's figure, in microseconds.
 async fn run_on<'c, E>(
     exec: E,
     backend: Backend,
@@ -125,10 +109,16 @@ async fn run_on<'c, E>(
 where
     E: 'c + sqlx::Executor<'c, Database = sqlx::Any>,
 {
-    match what {
-        PaceStatement::Reserve { span } => reserve_on(exec, backend, bot, span).await,
-        PaceStatement::HoldBack { hold } => hold_back_on(exec, backend, bot, hold).await,
-    }
+    let (sql, micros_of_what) = match what {
+        PaceStatement::Reserve { span } => (reserve_sql(backend), span),
+        PaceStatement::HoldBack { hold } => (hold_back_sql(backend), hold),
+    };
+    sqlx::query_scalar::<_, i64>(sql)
+        .bind(bot.to_string())
+        .bind(micros_of_what)
+        .bind(micros(AHEAD_AT_MOST))
+        .write_one(exec)
+        .await
 }
 
 impl Store {
