@@ -325,6 +325,15 @@ where
     s.parse().map_err(|e: crate::domain::ParseError| e.0)
 }
 
+/// The kind of import or export `what` names ([`ImportKind`], [`ExportKind`]; clap has checked it against
+/// their names already): the domain's words as the command's error should it not be one.
+fn kind_of<K>(what: &str) -> Result<K, Fatal>
+where
+    K: std::str::FromStr<Err = crate::domain::ParseError>,
+{
+    Ok(what.parse().map_err(crate::app::AppError::from)?)
+}
+
 #[derive(Debug, Clone, Args)]
 pub struct ImportArgs {
     /// What the file holds
@@ -351,7 +360,7 @@ impl ImportArgs {
     /// The use case's request.
     fn to_import(&self) -> Result<ImportFile, Fatal> {
         Ok(ImportFile {
-            what: self.what.parse().map_err(crate::app::AppError::from)?,
+            what: kind_of(&self.what)?,
             path: self.file.clone(),
             dry_run: self.dry_run,
             user: self.user.clone(),
@@ -378,7 +387,7 @@ impl ExportArgs {
     /// The use case's request.
     fn to_export(&self) -> Result<ExportTo, Fatal> {
         Ok(ExportTo {
-            what: self.what.parse().map_err(crate::app::AppError::from)?,
+            what: kind_of(&self.what)?,
             output: self.output.clone(),
         })
     }
