@@ -46,6 +46,19 @@ fn is_mark(c: char) -> bool {
     c == USER_OPEN || c == USER_CLOSE
 }
 
+/// Append `s` as user text to `out`: what `write!(out, "{}", user(s))` appends.
+pub fn push_user(out: &mut String, s: &str) {
+    out.push(USER_OPEN);
+    if s.as_bytes().contains(&0xEF) {
+        for part in s.split(is_mark) {
+            out.push_str(part);
+        }
+    } else {
+        out.push_str(s);
+    }
+    out.push(USER_CLOSE);
+}
+
 /// A piece of card text: the app's own words, or words a user typed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Segment<'a> {

@@ -2,7 +2,7 @@
 //! and for a name not on the roster, the traits to check.
 
 use super::args::input;
-use super::card::{user, Action, Card, Render, Target, Tone};
+use super::card::{push_user, user, Action, Card, Render, Target, Tone};
 use super::{lookup, App, AppError, AppResult, Ctx, Reply, Settings};
 use crate::domain::evidence::{CompactEvidence, Observation};
 use crate::domain::profile::{num, Profile};
@@ -200,7 +200,8 @@ impl TraitLine {
             _ => {}
         }
         if let Some(s) = &self.source {
-            let _ = write!(text, " · {}", user(s));
+            text.push_str(" · ");
+            push_user(&mut text, s);
         }
         text.push_str(" · by ");
         text.push_str(self.recorded_by.as_deref().unwrap_or("?"));
@@ -210,7 +211,9 @@ impl TraitLine {
         }
         let _ = write!(text, " (#{id})");
         if let Some(n) = &self.note {
-            let _ = write!(text, "\n_{}_", user(n));
+            text.push_str("\n_");
+            push_user(&mut text, n);
+            text.push('_');
         }
         text
     }
@@ -218,50 +221,71 @@ impl TraitLine {
 
 impl Render for ScreenReply {
     fn card(&self) -> Card {
-        let title = format!("{} — {}", user(&self.partner), verdict_label(self.verdict));
-        let head = match (&self.profile, self.revision) {
-            (Some(p), Some(r)) if self.verdict.is_none() => format!(
-                "{} · {} profile \"{}\" rev {r} has no traits yet, so it gives no verdict: a lead adds them with /profile trait add type:{} name:\"…\"",
-                self.stage, self.partner_type, user(p), self.partner_type
-            ),
-            (Some(p), Some(r)) => format!(
-                "{} · {} profile \"{}\" rev {r} · as of {}\n{} met · {} missed · {} unknown",
-                self.stage,
-                self.partner_type,
-                user(p),
-                self.as_of,
-                self.met,
-                self.missed,
-                self.unknown
-            ),
-            _ => format!(
-                "{} · no active {} profile: a lead creates it with /profile create type:{}",
-                self.stage, self.partner_type, self.partner_type
-            ),
-        };
-        let head = match &self.note {
-            Some(n) => format!("{n}\n{head}"),
-            None => head,
-        };
+        use std::fmt::Write as _;
+        // Written piece by piece into buffers sized first, not through format! (issue 21, item 6).
+        let label = verdict_label(self.verdict);
+        let mut title = String::with_capacity(self.partner.len() + label.len() + 12);
+        push_user(&mut title, &self.partner);
+        title.push_str(" — ");
+        title.push_str(label);
+        let (stage, kind) = (self.stage.as_str(), self.partner_type.as_str());
+        let mut head = String::with_capacity(
+            200 + self.note.as_ref().map_or(0, String::len)
+                + self.profile.as_ref().map_or(0, String::len),
+        );
+        if let Some(n) = &self.note {
+            head.push_str(n);
+            head.push('\n');
+        }
+        match (&self.profile, self.revision) {
+            (Some(p), Some(r)) => {
+                head.push_str(stage);
+                head.push_str(" · ");
+                head.push_str(kind);
+                head.push_str(" profile \"");
+                push_user(&mut head, p);
+                if self.verdict.is_none() {
+                    let _ = write!(
+                        head,
+                        "\" rev {r} has no traits yet, so it gives no verdict: a lead adds them with /profile trait add type:{kind} name:\"…\""
+                    );
+                } else {
+                    let _ = write!(
+                        head,
+                        "\" rev {r} · as of {}\n{} met · {} missed · {} unknown",
+                        self.as_of, self.met, self.missed, self.unknown
+                    );
+                }
+            }
+            _ => {
+                let _ = write!(
+                    head,
+                    "{stage} · no active {kind} profile: a lead creates it with /profile create type:{kind}"
+                );
+            }
+        }
         let mut card = Card::new(title, verdict_tone(self.verdict)).description(head);
         for t in &self.traits {
-            card = card.field(
-                format!("{} {} ({})", status_icon(t.status), user(&t.name), t.rule),
-                t.evidence_text(None),
-                false,
-            );
+            let icon = status_icon(t.status);
+            let mut name = String::with_capacity(icon.len() + t.name.len() + t.rule.len() + 12);
+            name.push_str(icon);
+            name.push(' ');
+            push_user(&mut name, &t.name);
+            name.push_str(" (");
+            name.push_str(&t.rule);
+            name.push(')');
+            card = card.field(name, t.evidence_text(None), false);
         }
         match self.verdict {
             Some(Verdict::Incomplete) => {
-                card = card.field(
-                    "Verify next, before signing",
-                    self.verify_next
-                        .iter()
-                        .map(|n| user(n).to_string())
-                        .collect::<Vec<_>>()
-                        .join(", "),
-                    false,
-                );
+                let mut names = String::new();
+                for (i, n) in self.verify_next.iter().enumerate() {
+                    if i > 0 {
+                        names.push_str(", ");
+                    }
+                    push_user(&mut names, n);
+                }
+                card = card.field("Verify next, before signing", names, false);
             }
             Some(Verdict::WalkAway) => {
                 card = card.footer(
@@ -272,12 +296,14 @@ impl Render for ScreenReply {
         }
         for (t, id) in self.traits.iter().zip(&self.trait_ids) {
             if t.status.is_unknown() && card.actions.len() < 5 {
+                let mut label = String::from("Record: ");
+                push_user(&mut label, &clip(&t.name, 60));
                 card.actions.push(Action {
                     target: Target::RecordEvidence {
                         partner: self.partner_id,
                         trait_id: *id,
                     },
-                    label: format!("Record: {}", user(&clip(&t.name, 60))),
+                    label,
                 });
             }
         }

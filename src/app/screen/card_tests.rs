@@ -1,7 +1,9 @@
-//! A trait's evidence text as the screen card wrote it before issue 21 item 6's fourth pass (parts joined),
-//! kept as the reference the one-buffer writer is compared with on generated lines.
+//! The screen card and a trait's evidence text as they were written before issue 21 item 6's fourth pass
+//! (through format! and parts joined), kept as the references the buffer writers are compared with on
+//! generated replies.
 
 use super::*;
+use crate::domain::Stage;
 use proptest::prelude::*;
 
 /// `TraitLine::evidence_text` as it was.
@@ -40,6 +42,74 @@ fn evidence_text(t: &TraitLine, max_age: Option<i64>) -> String {
         text.push_str(&format!("\n_{}_", user(n)));
     }
     text
+}
+
+/// `ScreenReply::card` as it was.
+fn card(r: &ScreenReply) -> Card {
+    let title = format!("{} — {}", user(&r.partner), verdict_label(r.verdict));
+    let head = match (&r.profile, r.revision) {
+        (Some(p), Some(rev)) if r.verdict.is_none() => format!(
+            "{} · {} profile \"{}\" rev {rev} has no traits yet, so it gives no verdict: a lead adds them with /profile trait add type:{} name:\"…\"",
+            r.stage, r.partner_type, user(p), r.partner_type
+        ),
+        (Some(p), Some(rev)) => format!(
+            "{} · {} profile \"{}\" rev {rev} · as of {}\n{} met · {} missed · {} unknown",
+            r.stage,
+            r.partner_type,
+            user(p),
+            r.as_of,
+            r.met,
+            r.missed,
+            r.unknown
+        ),
+        _ => format!(
+            "{} · no active {} profile: a lead creates it with /profile create type:{}",
+            r.stage, r.partner_type, r.partner_type
+        ),
+    };
+    let head = match &r.note {
+        Some(n) => format!("{n}\n{head}"),
+        None => head,
+    };
+    let mut card = Card::new(title, verdict_tone(r.verdict)).description(head);
+    for t in &r.traits {
+        card = card.field(
+            format!("{} {} ({})", status_icon(t.status), user(&t.name), t.rule),
+            evidence_text(t, None),
+            false,
+        );
+    }
+    match r.verdict {
+        Some(Verdict::Incomplete) => {
+            card = card.field(
+                "Verify next, before signing",
+                r.verify_next
+                    .iter()
+                    .map(|n| user(n).to_string())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                false,
+            );
+        }
+        Some(Verdict::WalkAway) => {
+            card = card.footer(
+                "Two or more traits missed: walk away, or record newer evidence if it changed.",
+            );
+        }
+        _ => {}
+    }
+    for (t, id) in r.traits.iter().zip(&r.trait_ids) {
+        if t.status.is_unknown() && card.actions.len() < 5 {
+            card.actions.push(Action {
+                target: Target::RecordEvidence {
+                    partner: r.partner_id,
+                    trait_id: *id,
+                },
+                label: format!("Record: {}", user(&clip(&t.name, 60))),
+            });
+        }
+    }
+    card
 }
 
 fn words() -> impl Strategy<Value = Option<String>> {
@@ -104,6 +174,67 @@ fn line() -> impl Strategy<Value = TraitLine> {
         )
 }
 
+fn reply() -> impl Strategy<Value = ScreenReply> {
+    let verdict = proptest::option::of(prop_oneof![
+        Just(Verdict::Fit),
+        Just(Verdict::NearFit),
+        Just(Verdict::Incomplete),
+        Just(Verdict::WalkAway),
+    ]);
+    let text = || {
+        proptest::string::string_regex(
+            "[a-zA-Z0-9 *_`|\\[\\]<>\"\\\\\n\u{0}é😀\u{FDD0}\u{FDD1}-]{0,70}",
+        )
+        .expect("regex")
+    };
+    (
+        (
+            text(),
+            any::<i64>(),
+            0..PartnerType::ALL.len(),
+            0..Stage::ALL.len(),
+            words(),
+            proptest::option::of(any::<i64>()),
+            (-400_000i32..400_000)
+                .prop_map(|d| NaiveDate::from_num_days_from_ce_opt(d).unwrap_or_default()),
+        ),
+        (
+            verdict,
+            (0..40usize, 0..40usize, 0..40usize),
+            proptest::collection::vec((line(), text()), 0..9),
+            proptest::collection::vec(text(), 0..5),
+            words(),
+            proptest::collection::vec(any::<i64>(), 0..9),
+        ),
+    )
+        .prop_map(
+            |(
+                (partner, partner_id, kind, stage, profile, revision, as_of),
+                (verdict, (met, missed, unknown), traits, verify_next, note, trait_ids),
+            )| ScreenReply {
+                partner,
+                partner_id,
+                on_roster: true,
+                partner_type: PartnerType::ALL[kind],
+                stage: Stage::ALL[stage],
+                profile,
+                revision,
+                as_of,
+                verdict,
+                met,
+                missed,
+                unknown,
+                traits: traits
+                    .into_iter()
+                    .map(|(t, name)| TraitLine { name, ..t })
+                    .collect(),
+                verify_next,
+                note,
+                trait_ids,
+            },
+        )
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(2000))]
 
@@ -111,5 +242,11 @@ proptest! {
     #[test]
     fn evidence_text_is_what_it_was(t in line(), max_age in proptest::option::of(-5i64..4000)) {
         prop_assert_eq!(t.evidence_text(max_age), evidence_text(&t, max_age));
+    }
+
+    /// The screen card is the same card as before, for any reply.
+    #[test]
+    fn the_screen_card_is_what_it_was(r in reply()) {
+        prop_assert_eq!(r.card(), card(&r));
     }
 }
