@@ -28,18 +28,22 @@ pub fn user(s: &str) -> UserText<'_> {
 
 impl std::fmt::Display for UserText<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        use std::fmt::Write;
-        f.write_char(USER_OPEN)?;
-        // Both marks are U+FDDx, whose UTF-8 starts with the byte 0xEF: without one, the text is written whole.
-        if self.0.as_bytes().contains(&0xEF) {
-            for part in self.0.split(is_mark) {
-                f.write_str(part)?;
-            }
-        } else {
-            f.write_str(self.0)?;
-        }
-        f.write_char(USER_CLOSE)
+        write_user(f, self.0)
     }
+}
+
+/// Write `s` as user text: between the marks, with any mark inside it left out.
+fn write_user(out: &mut impl std::fmt::Write, s: &str) -> std::fmt::Result {
+    out.write_char(USER_OPEN)?;
+    // Both marks are U+FDDx, whose UTF-8 starts with the byte 0xEF: without one, the text is written whole.
+    if s.as_bytes().contains(&0xEF) {
+        for part in s.split(is_mark) {
+            out.write_str(part)?;
+        }
+    } else {
+        out.write_str(s)?;
+    }
+    out.write_char(USER_CLOSE)
 }
 
 fn is_mark(c: char) -> bool {
@@ -48,15 +52,8 @@ fn is_mark(c: char) -> bool {
 
 /// Append `s` as user text to `out`: what `write!(out, "{}", user(s))` appends.
 pub fn push_user(out: &mut String, s: &str) {
-    out.push(USER_OPEN);
-    if s.as_bytes().contains(&0xEF) {
-        for part in s.split(is_mark) {
-            out.push_str(part);
-        }
-    } else {
-        out.push_str(s);
-    }
-    out.push(USER_CLOSE);
+    // Writing to a String cannot fail.
+    let _ = write_user(out, s);
 }
 
 /// A piece of card text: the app's own words, or words a user typed.

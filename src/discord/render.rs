@@ -13,13 +13,12 @@ pub use crate::app::lists::PAGE_LINES;
 
 /// Cut `s` to at most `max` characters, marking the cut.
 pub fn clip(s: &str, max: usize) -> String {
-    if s.chars().count() <= max {
-        s.to_string()
-    } else {
-        let mut out: String = s.chars().take(max.saturating_sub(1)).collect();
-        out.push('…');
-        out
-    }
+    // Up to one character past `max` is copied: enough for `clip_owned` to see that a cut is due.
+    let end = s
+        .char_indices()
+        .nth(max)
+        .map_or(s.len(), |(i, c)| i + c.len_utf8());
+    clip_owned(s[..end].to_string(), max)
 }
 
 /// [`clip`], in place: `s` is kept as it is when it fits (no copy).

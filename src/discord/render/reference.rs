@@ -339,5 +339,7 @@ proptest! {
     fn clipping_in_place_is_clipping(s in text(), max in 0..40usize) {
         prop_assert_eq!(super::clip_owned(s.clone(), max), clip(&s, max));
         prop_assert_eq!(super::clip_owned(s.clone(), 1400), clip(&s, 1400));
+        prop_assert_eq!(super::clip(&s, max), clip(&s, max));
+        prop_assert_eq!(super::clip(&s, 1400), clip(&s, 1400));
     }
 }
