@@ -10,7 +10,8 @@ use super::{App, Settings};
 
 /// How long taken ids are kept: platforms redeliver within minutes.
 pub const REMEMBER: chrono::Duration = chrono::Duration::hours(24);
-/// How often the scheduler deletes the ids older than [`REMEMBER`] (one short indexed `DELETE`).
+/// How often the scheduler deletes the ids older than [`REMEMBER`] (one `DELETE` that reads the table, at most a
+/// day of ids: the table has no index by time, so that each event's insert writes one B-tree).
 pub const FORGET_EVERY: std::time::Duration = std::time::Duration::from_secs(600);
 
 /// How long taking an id may wait (for a connection, or a lock) before the event is handled without it, so an

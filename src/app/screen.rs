@@ -346,7 +346,9 @@ input! {
     }
 }
 
-#[tracing::instrument(skip_all)]
+// A debug span: `/screen` is the most frequent command, and the dispatch's span already names it in any line
+// logged inside.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn screen_command(app: &App, ctx: &Ctx, input: ScreenIn) -> AppResult<Reply> {
     screen_asked(app, ctx, &input.partner, None, input.as_of).await
 }

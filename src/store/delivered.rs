@@ -2,7 +2,10 @@
 //! Slack command or mention): the first process to insert the id handles the event; a second delivery of it
 //! (two processes on one shard, a redelivery) finds the id taken and is dropped. The primary key decides, so
 //! two processes at the same instant cannot both win. Ids older than a day are deleted periodically (the
-//! scheduler runs [`Store::forget_events_before`]): platforms deliver an event again within minutes, not days. The statement that takes an id also answers the
+//! scheduler runs [`Store::forget_events_before`]): platforms deliver an event again within minutes, not days. The
+//! table has no index by time (migration 0010): every event inserts its id, the deletion runs every ten minutes,
+//! so each insert writes one B-tree (on SQLite one page to the WAL, where it wrote three) and the deletion reads
+//! the table, at most a day of ids. The statement that takes an id also answers the
 //! workspace's settings ([`Store::take_event`]): a chat command needs them before it runs (the caller's role),
 //! and reading them with the id spares a second statement, each a hand-off to a connection and back.
 //!
@@ -33,16 +36,32 @@ pub(crate) const CLAIMS_SETUP: super::side_conn::Setup = super::side_conn::Setup
     postgres: "",
 };
 
-/// Insert the event id unless it is taken, and answer the workspace's settings (see [`Store::take_event`]): one
-/// row when this call took the id, holding the settings as a JSON array of the `SETTINGS_COLS` (null when the
-/// workspace never set any); no row for a repeat.
+/// Insert the event id `$1` of workspace `$2` at `$3` unless it is taken.
+const INSERT_SQL: &str =
+    "INSERT INTO delivered_events (event_key, workspace_id, seen_at) VALUES ($1, $2, $3) \
+     ON CONFLICT (event_key) DO NOTHING";
+
+/// [`INSERT_SQL`], answering the workspace's settings (see [`Store::take_event`]): one row when this call took
+/// the id, holding the settings as a JSON array of the `SETTINGS_COLS` (null when the workspace never set any);
+/// no row for a repeat.
 fn take_sql(backend: Backend) -> String {
     let settings = super::evidence::json_cols(backend, "s", super::settings::SETTINGS_COLS);
     format!(
-        "INSERT INTO delivered_events (event_key, workspace_id, seen_at) VALUES ($1, $2, $3) \
-         ON CONFLICT (event_key) DO NOTHING \
+        "{INSERT_SQL} \
          RETURNING (SELECT CAST({settings} AS TEXT) FROM workspace_settings s WHERE s.workspace_id = $2)"
     )
+}
+
+/// The settings of workspace `$1` as plain columns (the `SETTINGS_COLS`), for the take on SQLite's connection
+/// of the calling thread, which reads them after [`INSERT_SQL`] in the same transaction.
+fn settings_sql() -> &'static str {
+    static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        format!(
+            "SELECT {} FROM workspace_settings WHERE workspace_id = $1",
+            super::settings::SETTINGS_COLS
+        )
+    });
+    SQL.as_str()
 }
 
 /// [`take_sql`] of the backend, built once.
@@ -99,12 +118,20 @@ impl Store {
     ) -> Result<Option<SettingsRow>> {
         let backend = self.backend();
         if let Some(direct) = self.direct.as_ref().filter(|d| d.take_here()) {
-            // On the calling thread, without waiting for a lock or the disk; else the usual way below.
+            // On the calling thread, without waiting for a lock or the disk; else the usual way below. The id
+            // and then the settings, in one transaction: the same answer as the statement below.
             let at = ts(now);
             let params: [(&str, &dyn rusqlite::ToSql); 3] =
                 [("$1", &key), ("$2", &ws), ("$3", &at)];
-            if let Some(taken) = direct.write_optional_text(take_sql_of(backend), &params) {
-                return taken.map(settings_of).transpose();
+            let of_ws: [(&str, &dyn rusqlite::ToSql); 1] = [("$1", &ws)];
+            let taken =
+                direct.insert_then_read(INSERT_SQL, &params, settings_sql(), &of_ws, |rows| {
+                    rows.next()?
+                        .map(super::settings::settings_of_row)
+                        .transpose()
+                });
+            if let Some(taken) = taken {
+                return Ok(taken.map(Option::unwrap_or_default));
             }
         }
         if let Some(claims) = &self.claims {
@@ -128,7 +155,7 @@ impl Store {
             .transpose()
     }
 
-    /// Forget the events taken before `before`; answers how many.
+    /// Forget the events taken before `before` (reading the whole table: see the module's doc); answers how many.
     #[tracing::instrument(skip_all)]
     pub async fn forget_events_before(&self, before: DateTime<Utc>) -> Result<u64> {
         Ok(

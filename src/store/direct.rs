@@ -17,9 +17,10 @@
 //! - its commits do not wait for the disk (`synchronous = NORMAL`, as on the connection that takes ids the
 //!   usual way, [`super::delivered`] says why that is safe).
 //!
-//! Nothing changes for the statements' semantics: the same SQL, each statement run to its end (a write's
-//! commit error is its error, as [`super::write`] requires), committed before it is answered and seen by
-//! every other process at once. When the connection is busy with another task's statement, cannot be opened,
+//! Nothing changes for the statements' semantics: the same SQL (the take as an insert and a read of the
+//! settings in one transaction, where the usual way reads them with `RETURNING`: SQLite fills a temporary table
+//! of its own for every `RETURNING`), each statement run to its end (a write's commit error is its error, as
+//! [`super::write`] requires), committed before it is answered and seen by every other process at once. When the connection is busy with another task's statement, cannot be opened,
 //! or a statement fails in any way, the statement runs the usual way and its answer or error is that one's;
 //! after a failure other than a lock the connection is opened again (at most once a second), so a broken
 //! connection costs no failed command. PostgreSQL is not concerned: its statements go over the network anyway.
@@ -131,7 +132,8 @@ impl Direct {
         let conn = slot.conn.as_ref()?;
         match f(conn) {
             Ok(v) => Some(v),
-            Err(e) if is_lock(&e) => None,
+            // A lock met outside a transaction: the connection is as it was.
+            Err(e) if is_lock(&e) && conn.is_autocommit() => None,
             Err(e) => {
                 tracing::warn!(error = %e, "the direct SQLite connection failed; the statement runs on the pool and the connection opens again");
                 slot.conn = None;
@@ -140,23 +142,37 @@ impl Direct {
         }
     }
 
-    /// Run the write `sql`, which answers at most one row of one text value (`RETURNING`), to its end: the
-    /// commit is its last step, and its error is the statement's. Some(None) when it changed no row.
-    pub(crate) fn write_optional_text(
+    /// Run the write `insert` (no `RETURNING`) and, when it changed a row, the read `then` with its rows handed to
+    /// `f`, in one transaction that takes the write lock first (`BEGIN IMMEDIATE`) and is committed before this
+    /// answers (a commit error is the call's error, and any error rolls the transaction back). Some(None) when
+    /// the insert changed no row. One transaction where a `RETURNING` of the read would have SQLite fill a
+    /// temporary table of its own for each call.
+    pub(crate) fn insert_then_read<T>(
         &self,
-        sql: &str,
+        insert: &str,
         params: &Params<'_>,
-    ) -> Option<Option<Option<String>>> {
+        then: &str,
+        then_params: &Params<'_>,
+        f: impl FnOnce(&mut rusqlite::Rows<'_>) -> rusqlite::Result<T>,
+    ) -> Option<Option<T>> {
         self.with(|conn| {
-            let mut stmt = conn.prepare_cached(sql)?;
-            let mut rows = stmt.query(params)?;
-            let first = match rows.next()? {
-                Some(row) => Some(row.get::<_, Option<String>>(0)?),
-                None => None,
-            };
-            // Step past the row to the end: the commit.
-            while rows.next()?.is_some() {}
-            Ok(first)
+            conn.prepare_cached("BEGIN IMMEDIATE")?.execute([])?;
+            let done = (|| {
+                let read = if conn.prepare_cached(insert)?.execute(params)? > 0 {
+                    let mut stmt = conn.prepare_cached(then)?;
+                    let mut rows = stmt.query(then_params)?;
+                    Some(f(&mut rows)?)
+                } else {
+                    None
+                };
+                conn.prepare_cached("COMMIT")?.execute([])?;
+                Ok(read)
+            })();
+            if done.is_err() && !conn.is_autocommit() {
+                // Its own error, if any, leaves the transaction open: `with` then drops the connection.
+                let _ = conn.execute_batch("ROLLBACK");
+            }
+            done
         })
     }
 
@@ -225,5 +241,41 @@ mod tests {
         assert_eq!(read("PRAGMA wal_autocheckpoint"), 0);
         // NORMAL
         assert_eq!(read("PRAGMA synchronous"), 1);
+    }
+
+    /// `insert_then_read`: the read's rows when the insert changed a row, None for a repeat; a failed read rolls
+    /// the insert back (nothing taken), and the connection is left outside any transaction, ready for the next.
+    #[tokio::test]
+    async fn an_insert_and_its_read_commit_together_or_not_at_all() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("p.db").display());
+        let store = super::super::Store::open(&url).await.unwrap();
+        store.close().await;
+        let direct = super::Direct::sqlite(&url).unwrap();
+        let count = |key: &str| {
+            direct
+                .read(
+                    "SELECT COUNT(*) FROM delivered_events WHERE event_key = $1",
+                    &[("$1", &key)],
+                    |rows| rows.next()?.map_or(Ok(-1), |r| r.get::<_, i64>(0)),
+                )
+                .unwrap()
+        };
+        let insert = "INSERT INTO delivered_events (event_key, workspace_id, seen_at) VALUES ($1, '1', 'x') \
+                      ON CONFLICT (event_key) DO NOTHING";
+        let read_two =
+            |rows: &mut rusqlite::Rows<'_>| rows.next()?.map_or(Ok(-1), |r| r.get::<_, i64>(0));
+        let take = |key: &str, then: &str| {
+            direct.insert_then_read(insert, &[("$1", &key)], then, &[], read_two)
+        };
+        assert_eq!(take("a", "SELECT 2"), Some(Some(2)));
+        assert_eq!(take("a", "SELECT 2"), Some(None));
+        assert_eq!(count("a"), 1);
+        // The read fails (no such table) after the insert: nothing is taken, and the call says it could not.
+        assert_eq!(take("b", "SELECT n FROM no_such_table"), None);
+        assert_eq!(count("b"), 0);
+        assert_eq!(take("b", "SELECT 2"), Some(Some(2)));
+        assert_eq!(count("b"), 1);
+        direct.close();
     }
 }

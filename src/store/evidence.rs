@@ -527,18 +527,7 @@ fn screen_facts_of_rows(
         return Ok(None);
     };
     let settings = if row.get::<_, bool>(ROW_HAS_SETTINGS)? {
-        Some(super::SettingsRow {
-            timezone: row.get(0)?,
-            max_misses: row.get(1)?,
-            allocation_target: row.get(2)?,
-            evidence_max_age_days: row.get(3)?,
-            min_group: row.get(4)?,
-            alpha: row.get(5)?,
-            currency: row.get(6)?,
-            lead_role: row.get(7)?,
-            member_role: row.get(8)?,
-            review_role: row.get(9)?,
-        })
+        Some(super::settings::settings_of_row(row)?)
     } else {
         None
     };
@@ -729,7 +718,8 @@ fn screen_facts_of(cols: ScreenFactsCols) -> Result<ScreenFacts> {
 
 impl Store {
     /// The facts to screen the partner with name key `key` as of `as_of`, or None when it is not on the roster.
-    #[tracing::instrument(skip_all)]
+    /// (A debug span, as the take's: it runs for every `/screen`.)
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn screen_facts(
         &self,
         ws: &str,

@@ -56,6 +56,23 @@ pub(crate) const SETTINGS_COLS: &str =
     "timezone, max_misses, allocation_target, evidence_max_age_days, \
      min_group, alpha, currency, lead_role, member_role, review_role";
 
+/// [`SETTINGS_COLS`] from the first columns of a row read on SQLite's connection of the calling thread
+/// ([`super::direct`]).
+pub(super) fn settings_of_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<SettingsRow> {
+    Ok(SettingsRow {
+        timezone: row.get(0)?,
+        max_misses: row.get(1)?,
+        allocation_target: row.get(2)?,
+        evidence_max_age_days: row.get(3)?,
+        min_group: row.get(4)?,
+        alpha: row.get(5)?,
+        currency: row.get(6)?,
+        lead_role: row.get(7)?,
+        member_role: row.get(8)?,
+        review_role: row.get(9)?,
+    })
+}
+
 impl Store {
     /// Create the workspace's settings row with the defaults when it does not exist yet.
     pub async fn ensure_workspace(&self, ws: &str) -> Result<()> {

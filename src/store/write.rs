@@ -12,8 +12,9 @@
 //!
 //! [`Write`] and [`WriteReturning`] are the only calls a write statement in `src/store/` may end with; the test
 //! below reads the store's source and fails on any other (a bare `RETURNING … fetch_one`, say). The one write
-//! that may also run without sqlx, the take of an event id on the calling thread ([`super::direct`]), steps
-//! its statement past its row to the end in the same way (`Direct::write_optional_text`).
+//! that may also run without sqlx, the take of an event id on the calling thread ([`super::direct`]), runs in
+//! an explicit transaction whose `COMMIT` is a statement of its own, its error the call's
+//! (`Direct::insert_then_read`).
 
 use sqlx::any::{Any, AnyArguments};
 use sqlx::query::{Query, QueryScalar};
