@@ -89,7 +89,7 @@ impl<'a> Iterator for Segments<'a> {
             if rest.is_empty() {
                 return None;
             }
-            let Some(open) = rest.find(is_mark) else {
+            let Some(open) = find_mark(rest) else {
                 self.rest = "";
                 return Some(Segment::Ours(rest));
             };
@@ -116,7 +116,24 @@ impl<'a> Iterator for Segments<'a> {
 /// Card text as plain text: the marks removed, everything else as it is (the console, button labels, and
 /// the places a platform shows without formatting).
 pub fn plain(s: &str) -> String {
+    if find_mark(s).is_none() {
+        return s.to_string();
+    }
     s.chars().filter(|c| !is_mark(*c)).collect()
+}
+
+/// Where the first mark is in `s`: a search of its bytes for the first byte both marks start with (0xEF, a
+/// lead byte, never inside another character), where a search by character decodes every character.
+fn find_mark(s: &str) -> Option<usize> {
+    let mut from = 0;
+    while let Some(i) = s.as_bytes().get(from..)?.iter().position(|&b| b == 0xEF) {
+        let at = from + i;
+        if s[at..].starts_with(is_mark) {
+            return Some(at);
+        }
+        from = at + 1;
+    }
+    None
 }
 
 /// The colour family of a card (Discord embed colour; console ignores it).

@@ -78,6 +78,14 @@ pub fn inert(s: &str) -> String {
 
 /// [`inert`], appended to `out`.
 fn inert_into(s: &str, out: &mut String) {
+    // Text without any character that may be escaped is appended as it is.
+    if !s
+        .bytes()
+        .any(|b| matches!(b, b'[' | b']' | b'|' | b'#' | b'>'))
+    {
+        out.push_str(s);
+        return;
+    }
     for (i, line) in s.split('\n').enumerate() {
         if i > 0 {
             out.push('\n');
@@ -133,6 +141,29 @@ fn render_markdown(s: &str, ours: fn(&str, &mut String)) -> String {
 
 /// Append user text to `out`, every markdown character escaped (see [`markdown`]).
 fn escape_user(t: &str, out: &mut String) {
+    // Text without any character that may be escaped (most names) is appended as it is.
+    let may_escape = |b: u8| {
+        matches!(
+            b,
+            b'\\'
+                | b'`'
+                | b'|'
+                | b'['
+                | b']'
+                | b'<'
+                | b'>'
+                | b'*'
+                | b'_'
+                | b'~'
+                | b'#'
+                | b'-'
+                | b'+'
+        )
+    };
+    if !t.bytes().any(may_escape) {
+        out.push_str(t);
+        return;
+    }
     let mut line_start = out.is_empty() || out.ends_with('\n');
     let mut in_url = false;
     let mut prev_space = true;

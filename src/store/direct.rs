@@ -241,6 +241,24 @@ mod tests {
         assert_eq!(read("PRAGMA wal_autocheckpoint"), 0);
         // NORMAL
         assert_eq!(read("PRAGMA synchronous"), 1);
+        // The bundled SQLite is built as .cargo/config.toml says: no memory statistics, no global page cache.
+        let options = direct
+            .read("PRAGMA compile_options", &[], |rows| {
+                let mut all = Vec::new();
+                while let Some(row) = rows.next()? {
+                    all.push(row.get::<_, String>(0)?);
+                }
+                Ok(all)
+            })
+            .unwrap();
+        assert!(
+            options.iter().any(|o| o == "DEFAULT_MEMSTATUS=0"),
+            "{options:?}"
+        );
+        assert!(
+            !options.iter().any(|o| o == "ENABLE_MEMORY_MANAGEMENT"),
+            "{options:?}"
+        );
     }
 
     /// `insert_then_read`: the read's rows when the insert changed a row, None for a repeat; a failed read rolls

@@ -334,6 +334,20 @@ proptest! {
         prop_assert_eq!(json(&super::components(&card, page)), json(&components(&card, page)));
     }
 
+    /// Card text as markdown is what it was, for any text (the fast paths of text without anything to escape
+    /// included).
+    #[test]
+    fn markdown_is_what_it_was(s in text()) {
+        prop_assert_eq!(super::markdown(&s), markdown(&s));
+        prop_assert_eq!(super::title_markdown(&s), title_markdown(&s));
+        let mut inert = String::new();
+        inert_into(&s, &mut inert);
+        prop_assert_eq!(super::inert(&s), inert);
+        // Card text as plain text: the marks removed, by the search for them as by every character.
+        let plain: String = s.chars().filter(|c| !matches!(c, '\u{FDD0}' | '\u{FDD1}')).collect();
+        prop_assert_eq!(crate::app::card::plain(&s), plain);
+    }
+
     /// Cutting in place cuts where [`clip`] does.
     #[test]
     fn clipping_in_place_is_clipping(s in text(), max in 0..40usize) {
