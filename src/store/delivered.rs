@@ -37,7 +37,7 @@ pub(crate) const CLAIMS_SETUP: super::side_conn::Setup = super::side_conn::Setup
 };
 
 /// Insert the event id `$1` of workspace `$2` at `$3` unless it is taken.
-const INSERT_SQL: &str =
+pub(super) const INSERT_SQL: &str =
     "INSERT INTO delivered_events (event_key, workspace_id, seen_at) VALUES ($1, $2, $3) \
      ON CONFLICT (event_key) DO NOTHING";
 

@@ -279,12 +279,17 @@ mod tests {
                 )
                 .unwrap()
         };
-        let insert = "INSERT INTO delivered_events (event_key, workspace_id, seen_at) VALUES ($1, '1', 'x') \
-                      ON CONFLICT (event_key) DO NOTHING";
+        let insert = super::super::delivered::INSERT_SQL;
         let read_two =
             |rows: &mut rusqlite::Rows<'_>| rows.next()?.map_or(Ok(-1), |r| r.get::<_, i64>(0));
         let take = |key: &str, then: &str| {
-            direct.insert_then_read(insert, &[("$1", &key)], then, &[], read_two)
+            direct.insert_then_read(
+                insert,
+                &[("$1", &key), ("$2", &"1"), ("$3", &"2026-12-06T00:00:00Z")],
+                then,
+                &[],
+                read_two,
+            )
         };
         assert_eq!(take("a", "SELECT 2"), Some(Some(2)));
         assert_eq!(take("a", "SELECT 2"), Some(None));
