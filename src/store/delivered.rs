@@ -5,9 +5,10 @@
 //! scheduler runs [`Store::forget_events_before`]): platforms deliver an event again within minutes, not days. The
 //! table has no index by time (migration 0010): every event inserts its id, the deletion runs every ten minutes,
 //! so each insert writes one B-tree (on SQLite one page to the WAL, where it wrote three) and the deletion reads
-//! the table, at most a day of ids. The statement that takes an id also answers the
-//! workspace's settings ([`Store::take_event`]): a chat command needs them before it runs (the caller's role),
-//! and reading them with the id spares a second statement, each a hand-off to a connection and back.
+//! the table, at most a day of ids. The statement that takes an id also answers the workspace's settings
+//! ([`Store::take_event`]; on the calling thread's connection, an insert and a read in one transaction): a chat
+//! command needs them before it runs (the caller's role), and reading them with the id spares a second hand-off
+//! to a connection and back.
 //!
 //! On a SQLite file the ids are taken on a connection of their own whose commits do not wait for
 //! the disk (`PRAGMA synchronous = NORMAL`): every interaction takes an id before it is answered, and with

@@ -20,8 +20,9 @@
 //! Nothing changes for the statements' semantics: the same SQL (the take as an insert and a read of the
 //! settings in one transaction, where the usual way reads them with `RETURNING`: SQLite fills a temporary table
 //! of its own for every `RETURNING`), each statement run to its end (a write's commit error is its error, as
-//! [`super::write`] requires), committed before it is answered and seen by every other process at once. When the connection is busy with another task's statement, cannot be opened,
-//! or a statement fails in any way, the statement runs the usual way and its answer or error is that one's;
+//! [`super::write`] requires), committed before it is answered and seen by every other process at once. When
+//! the connection is busy with another task's statement, cannot be opened, or a statement fails in any way (a
+//! transaction is then rolled back), the statement runs the usual way and its answer or error is that one's;
 //! after a failure other than a lock the connection is opened again (at most once a second), so a broken
 //! connection costs no failed command. PostgreSQL is not concerned: its statements go over the network anyway.
 
