@@ -53,18 +53,6 @@ fn take_sql(backend: Backend) -> String {
     )
 }
 
-/// The settings of workspace `$1` as plain columns (the `SETTINGS_COLS`), for the take on SQLite's connection
-/// of the calling thread, which reads them after [`INSERT_SQL`] in the same transaction.
-fn settings_sql() -> &'static str {
-    static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
-        format!(
-            "SELECT {} FROM workspace_settings WHERE workspace_id = $1",
-            super::settings::SETTINGS_COLS
-        )
-    });
-    SQL.as_str()
-}
-
 /// [`take_sql`] of the backend, built once.
 fn take_sql_of(backend: Backend) -> &'static str {
     static SQLITE: std::sync::LazyLock<String> =
@@ -120,17 +108,23 @@ impl Store {
         let backend = self.backend();
         if let Some(direct) = self.direct.as_ref().filter(|d| d.take_here()) {
             // On the calling thread, without waiting for a lock or the disk; else the usual way below. The id
-            // and then the settings, in one transaction: the same answer as the statement below.
+            // and then the settings (the same read as `Store::settings`), in one transaction: the same answer as
+            // the statement below.
             let at = ts(now);
             let params: [(&str, &dyn rusqlite::ToSql); 3] =
                 [("$1", &key), ("$2", &ws), ("$3", &at)];
             let of_ws: [(&str, &dyn rusqlite::ToSql); 1] = [("$1", &ws)];
-            let taken =
-                direct.insert_then_read(INSERT_SQL, &params, settings_sql(), &of_ws, |rows| {
+            let taken = direct.insert_then_read(
+                INSERT_SQL,
+                &params,
+                super::settings::settings_sql(),
+                &of_ws,
+                |rows| {
                     rows.next()?
                         .map(super::settings::settings_of_row)
                         .transpose()
-                });
+                },
+            );
             if let Some(taken) = taken {
                 return Ok(taken.map(Option::unwrap_or_default));
             }

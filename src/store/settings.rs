@@ -56,6 +56,15 @@ pub(crate) const SETTINGS_COLS: &str =
     "timezone, max_misses, allocation_target, evidence_max_age_days, \
      min_group, alpha, currency, lead_role, member_role, review_role";
 
+/// The settings of workspace `$1`, the [`SETTINGS_COLS`] (no row when it never set any): [`Store::settings`],
+/// and the take of an event id on SQLite's connection of the calling thread ([`super::delivered`]).
+pub(super) fn settings_sql() -> &'static str {
+    static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        format!("SELECT {SETTINGS_COLS} FROM workspace_settings WHERE workspace_id = $1")
+    });
+    SQL.as_str()
+}
+
 /// [`SETTINGS_COLS`] from the first columns of a row read on SQLite's connection of the calling thread
 /// ([`super::direct`]).
 pub(super) fn settings_of_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<SettingsRow> {
@@ -94,12 +103,10 @@ impl Store {
     /// waits for a writer and a refused command leaves no trace).
     #[tracing::instrument(skip_all)]
     pub async fn settings(&self, ws: &str) -> Result<SettingsRow> {
-        let row: Option<SettingsRow> = sqlx::query_as(AssertSqlSafe(format!(
-            "SELECT {SETTINGS_COLS} FROM workspace_settings WHERE workspace_id = $1"
-        )))
-        .bind(ws)
-        .fetch_optional(self.pool())
-        .await?;
+        let row: Option<SettingsRow> = sqlx::query_as(AssertSqlSafe(settings_sql()))
+            .bind(ws)
+            .fetch_optional(self.pool())
+            .await?;
         Ok(row.unwrap_or_default())
     }
 
