@@ -76,12 +76,17 @@ pub fn inert(s: &str) -> String {
     out
 }
 
+/// What [`inert`] escapes anywhere ([`escape_inline`])…
+const INLINE_ESCAPED: &[u8] = b"[]|";
+/// …and the characters a line that starts with one (or with `-#`) gets its escape for.
+const LINE_HEADS: &[u8] = b"#>";
+
 /// [`inert`], appended to `out`.
 fn inert_into(s: &str, out: &mut String) {
     // Text without any character that may be escaped is appended as it is.
     if !s
         .bytes()
-        .any(|b| matches!(b, b'[' | b']' | b'|' | b'#' | b'>'))
+        .any(|b| INLINE_ESCAPED.contains(&b) || LINE_HEADS.contains(&b))
     {
         out.push_str(s);
         return;
@@ -91,7 +96,8 @@ fn inert_into(s: &str, out: &mut String) {
             out.push('\n');
         }
         let head = line.trim_start();
-        if head.starts_with('#') || head.starts_with('>') || head.starts_with("-#") {
+        let heading = head.bytes().next().is_some_and(|b| LINE_HEADS.contains(&b));
+        if heading || head.starts_with("-#") {
             out.push_str(&line[..line.len() - head.len()]);
             out.push('\\');
             escape_inline(head, out);
@@ -139,31 +145,23 @@ fn render_markdown(s: &str, ours: fn(&str, &mut String)) -> String {
     out
 }
 
+/// What user text escapes wherever it is ([`escape_user`])…
+const USER_ALWAYS: &[u8] = b"\\`|[]<>";
+/// …outside a web address…
+const USER_STYLING: &[u8] = b"*_~";
+/// …and at the start of a line.
+const USER_LINE_START: &[u8] = b"#-+";
+
 /// Append user text to `out`, every markdown character escaped (see [`markdown`]).
 fn escape_user(t: &str, out: &mut String) {
     // Text without any character that may be escaped (most names) is appended as it is.
-    let may_escape = |b: u8| {
-        matches!(
-            b,
-            b'\\'
-                | b'`'
-                | b'|'
-                | b'['
-                | b']'
-                | b'<'
-                | b'>'
-                | b'*'
-                | b'_'
-                | b'~'
-                | b'#'
-                | b'-'
-                | b'+'
-        )
-    };
-    if !t.bytes().any(may_escape) {
+    let sets = [USER_ALWAYS, USER_STYLING, USER_LINE_START];
+    if !t.bytes().any(|b| sets.iter().any(|set| set.contains(&b))) {
         out.push_str(t);
         return;
     }
+    // All three sets are ASCII.
+    let is_in = |c: char, set: &[u8]| u8::try_from(c).is_ok_and(|b| set.contains(&b));
     let mut line_start = out.is_empty() || out.ends_with('\n');
     let mut in_url = false;
     let mut prev_space = true;
@@ -172,9 +170,9 @@ fn escape_user(t: &str, out: &mut String) {
             let word = &t[i..];
             in_url = word.starts_with("https://") || word.starts_with("http://");
         }
-        let always = matches!(c, '\\' | '`' | '|' | '[' | ']' | '<' | '>');
-        let styling = matches!(c, '*' | '_' | '~') && !in_url;
-        let at_start = line_start && matches!(c, '#' | '-' | '+');
+        let always = is_in(c, USER_ALWAYS);
+        let styling = is_in(c, USER_STYLING) && !in_url;
+        let at_start = line_start && is_in(c, USER_LINE_START);
         if always || styling || at_start {
             out.push('\\');
         }
@@ -192,7 +190,7 @@ fn escape_user(t: &str, out: &mut String) {
 fn escape_inline(s: &str, out: &mut String) {
     let mut from = 0;
     for (i, b) in s.bytes().enumerate() {
-        if matches!(b, b'[' | b']' | b'|') {
+        if INLINE_ESCAPED.contains(&b) {
             out.push_str(&s[from..i]);
             out.push('\\');
             from = i;
