@@ -102,41 +102,49 @@ async fn two_processes_keep_to_the_bots_global_limit_together() {
     );
 }
 
+/// How long a reservation of the store tests below may wait.
+const WITHIN: Duration = Duration::from_secs(5);
+/// A clock read by SQL keeps milliseconds on SQLite.
+const SLACK: Duration = Duration::from_millis(2);
+
+/// Two processes' stores on one new database (kept alive by the `TestDb`).
+async fn two_stores(db: Db) -> (TestDb, Store, Store) {
+    let db = TestDb::new(db).await;
+    let a = Store::open(&db.url).await.unwrap();
+    let b = Store::open(&db.url).await.unwrap();
+    (db, a, b)
+}
+
 /// The store's reservations: a second process's slots follow the first one's (`spacing` apart), each bot has a
 /// budget of its own, and a budget run far ahead (a process that reserved much and died, a clock stepped back)
 /// holds the next reservation back by `AHEAD_AT_MOST` at most.
 async fn reservations_follow_each_other_across_processes(db: Db) {
-    let db = TestDb::new(db).await;
-    let a = Store::open(&db.url).await.unwrap();
-    let b = Store::open(&db.url).await.unwrap();
-    let within = Duration::from_secs(5);
+    let (_db, a, b) = two_stores(db).await;
     let ms = Duration::from_millis;
-    // A clock read by SQL keeps milliseconds on SQLite.
-    let slack = ms(2);
     let start = Instant::now();
-    let first = a.reserve_sends("bot", 4, ms(100), within).await.unwrap();
+    let first = a.reserve_sends("bot", 4, ms(100), WITHIN).await.unwrap();
     assert_eq!(
         first,
         Duration::ZERO,
         "the first slot of a new budget is now"
     );
-    let second = b.reserve_sends("bot", 2, ms(100), within).await.unwrap();
+    let second = b.reserve_sends("bot", 2, ms(100), WITHIN).await.unwrap();
     let passed = start.elapsed();
     // The first process holds 0, 100, 200 and 300 ms from its reservation: the second one's first slot is
     // 400 ms after that, less the time that passed between the two.
-    assert!(second <= ms(400) + slack, "{second:?}");
-    assert!(second + passed + slack >= ms(400), "{second:?} {passed:?}");
+    assert!(second <= ms(400) + SLACK, "{second:?}");
+    assert!(second + passed + SLACK >= ms(400), "{second:?} {passed:?}");
     assert_eq!(
-        a.reserve_sends("another bot", 1, ms(100), within)
+        a.reserve_sends("another bot", 1, ms(100), WITHIN)
             .await
             .unwrap(),
         Duration::ZERO
     );
     // 200 slots of 100 ms: twenty seconds ahead; the next reservation waits AHEAD_AT_MOST (10 s) at most.
-    a.reserve_sends("bot", 200, ms(100), within).await.unwrap();
-    let capped = b.reserve_sends("bot", 1, ms(100), within).await.unwrap();
+    a.reserve_sends("bot", 200, ms(100), WITHIN).await.unwrap();
+    let capped = b.reserve_sends("bot", 1, ms(100), WITHIN).await.unwrap();
     assert_eq!(AHEAD_AT_MOST, Duration::from_secs(10));
-    assert!(capped <= AHEAD_AT_MOST + slack, "{capped:?}");
+    assert!(capped <= AHEAD_AT_MOST + SLACK, "{capped:?}");
     assert!(capped + ms(500) >= AHEAD_AT_MOST, "{capped:?}");
     a.close().await;
     b.close().await;
@@ -240,67 +248,62 @@ async fn a_global_429_holds_back_the_bots_other_process() {
 /// The store's hold-back after a global 429: the next reservation, by any process, comes after the wait; a
 /// budget already further ahead is left as it is; a wait longer than `AHEAD_AT_MOST` holds back that long only.
 async fn a_hold_back_moves_the_budget_past_the_wait(db: Db) {
-    let db = TestDb::new(db).await;
-    let a = Store::open(&db.url).await.unwrap();
-    let b = Store::open(&db.url).await.unwrap();
-    let within = Duration::from_secs(5);
+    let (_db, a, b) = two_stores(db).await;
     let ms = Duration::from_millis;
-    // A clock read by SQL keeps milliseconds on SQLite.
-    let slack = ms(2);
     // A budget no process has used yet.
     let start = Instant::now();
-    let ahead = a.hold_back_sends("bot", ms(800), within).await.unwrap();
+    let ahead = a.hold_back_sends("bot", ms(800), WITHIN).await.unwrap();
     assert!(
-        ahead <= ms(800) + slack && ahead + slack >= ms(800),
+        ahead <= ms(800) + SLACK && ahead + SLACK >= ms(800),
         "{ahead:?}"
     );
-    let next = b.reserve_sends("bot", 1, ms(10), within).await.unwrap();
+    let next = b.reserve_sends("bot", 1, ms(10), WITHIN).await.unwrap();
     let passed = start.elapsed();
-    assert!(next <= ms(800) + slack, "{next:?}");
-    assert!(next + passed + slack >= ms(800), "{next:?} {passed:?}");
+    assert!(next <= ms(800) + SLACK, "{next:?}");
+    assert!(next + passed + SLACK >= ms(800), "{next:?} {passed:?}");
     // A budget in use: slots reserved up to about 0.5 s ahead, then a wait of 1 s from now.
-    a.reserve_sends("another bot", 5, ms(100), within)
+    a.reserve_sends("another bot", 5, ms(100), WITHIN)
         .await
         .unwrap();
     let start = Instant::now();
-    b.hold_back_sends("another bot", ms(1000), within)
+    b.hold_back_sends("another bot", ms(1000), WITHIN)
         .await
         .unwrap();
     let next = a
-        .reserve_sends("another bot", 1, ms(10), within)
+        .reserve_sends("another bot", 1, ms(10), WITHIN)
         .await
         .unwrap();
     let passed = start.elapsed();
-    assert!(next <= ms(1000) + slack, "{next:?}");
-    assert!(next + passed + slack >= ms(1000), "{next:?} {passed:?}");
+    assert!(next <= ms(1000) + SLACK, "{next:?}");
+    assert!(next + passed + SLACK >= ms(1000), "{next:?} {passed:?}");
     // Further ahead than the wait: left as it is (about 2 s), and no slot is lost to the hold-back.
     let start = Instant::now();
-    a.reserve_sends("third bot", 20, ms(100), within)
+    a.reserve_sends("third bot", 20, ms(100), WITHIN)
         .await
         .unwrap();
     let ahead = b
-        .hold_back_sends("third bot", ms(300), within)
+        .hold_back_sends("third bot", ms(300), WITHIN)
         .await
         .unwrap();
     let next = a
-        .reserve_sends("third bot", 1, ms(10), within)
+        .reserve_sends("third bot", 1, ms(10), WITHIN)
         .await
         .unwrap();
     let passed = start.elapsed();
     assert!(
-        ahead <= ms(2000) + slack && ahead + passed + slack >= ms(2000),
+        ahead <= ms(2000) + SLACK && ahead + passed + SLACK >= ms(2000),
         "{ahead:?}"
     );
     assert!(
-        next <= ahead + slack && next + passed + slack >= ahead,
+        next <= ahead + SLACK && next + passed + SLACK >= ahead,
         "{next:?} {ahead:?}"
     );
     // A wait longer than AHEAD_AT_MOST (a ban, say) holds back AHEAD_AT_MOST at most.
     let ahead = a
-        .hold_back_sends("fourth bot", AHEAD_AT_MOST * 3, within)
+        .hold_back_sends("fourth bot", AHEAD_AT_MOST * 3, WITHIN)
         .await
         .unwrap();
-    assert!(ahead <= AHEAD_AT_MOST + slack, "{ahead:?}");
+    assert!(ahead <= AHEAD_AT_MOST + SLACK, "{ahead:?}");
     assert!(ahead + ms(500) >= AHEAD_AT_MOST, "{ahead:?}");
     a.close().await;
     b.close().await;
