@@ -191,6 +191,22 @@ impl Direct {
         })
     }
 
+    /// A new read-only connection to the same file, for a long read on a blocking thread ([`super::bulk`]): not
+    /// this one, which a `/screen` must never wait for. It waits for another writer's lock as the pool's
+    /// connections do. An error when the store is closed.
+    pub(crate) fn reader(&self) -> rusqlite::Result<Connection> {
+        if self.slot.lock().unwrap_or_else(|p| p.into_inner()).closed {
+            return Err(rusqlite::Error::InvalidPath(self.path.clone()));
+        }
+        let conn = Connection::open_with_flags(
+            &self.path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        conn.busy_timeout(super::SQLITE_BUSY_TIMEOUT)?;
+        conn.execute_batch(SQLITE_EVERY_CONNECTION)?;
+        Ok(conn)
+    }
+
     /// Close the connection for good (the store is closing).
     pub(crate) fn close(&self) {
         let mut slot = self.slot.lock().unwrap_or_else(|p| p.into_inner());

@@ -84,18 +84,41 @@ pub(crate) fn evidence_from_row(r: &AnyRow) -> Result<Evidence> {
 /// Partner ids per statement of [`Store::compact_evidence_of`].
 pub const PARTNERS_PER_READ: usize = 50;
 
-fn compact_from_row(r: &AnyRow) -> Result<CompactEvidence> {
+/// A workspace's records with an id above `$2`, in id order, as [`compact_from_row`] reads them: the evidence
+/// cache's read ([`Store::compact_evidence_after`]; on SQLite [`super::bulk`]'s).
+pub(super) const COMPACT_AFTER_SQL: &str =
+    "SELECT id, partner_id, trait_id, met, value, observed, recorded_at, retracted_at \
+     FROM evidence WHERE id > $2 AND workspace_id = $1 ORDER BY id";
+
+pub(super) fn compact_from_row(r: &AnyRow) -> Result<CompactEvidence> {
     let observed: String = r.try_get(5)?;
     let recorded_at: String = r.try_get(6)?;
-    let retracted_at: Option<String> = r.try_get(7)?;
+    compact_of(
+        [r.try_get(0)?, r.try_get(1)?, r.try_get(2)?],
+        (r.try_get(3)?, r.try_get(4)?),
+        &observed,
+        &recorded_at,
+        r.try_get::<Option<String>, _>(7)?.is_some(),
+    )
+}
+
+/// A compact record of its columns: the ids (record, partner, trait), `met` and `value`, the stored
+/// `observed` date and `recorded_at` time, and whether it is retracted. The one decoder of both reads.
+pub(super) fn compact_of(
+    [id, partner_id, trait_id]: [i64; 3],
+    (met, value): (Option<i64>, Option<f64>),
+    observed: &str,
+    recorded_at: &str,
+    retracted: bool,
+) -> Result<CompactEvidence> {
     Ok(CompactEvidence {
-        id: r.try_get(0)?,
-        partner_id: r.try_get(1)?,
-        trait_id: r.try_get(2)?,
-        observed: day(&observed)?,
-        recorded_micros: parse_ts(&recorded_at)?.timestamp_micros(),
-        observation: observation_at(r, 3, 4)?,
-        retracted: retracted_at.is_some(),
+        id,
+        partner_id,
+        trait_id,
+        observed: day(observed)?,
+        recorded_micros: parse_ts(recorded_at)?.timestamp_micros(),
+        observation: observation(met, value)?,
+        retracted,
     })
 }
 
@@ -342,13 +365,21 @@ impl Store {
         after_id: i64,
         mut f: impl FnMut(CompactEvidence) + Send,
     ) -> Result<()> {
-        let mut rows = sqlx::query(
-            "SELECT id, partner_id, trait_id, met, value, observed, recorded_at, retracted_at FROM evidence \
-             WHERE id > $2 AND workspace_id = $1 ORDER BY id",
-        )
-        .bind(ws)
-        .bind(after_id)
-        .fetch(self.pool());
+        let mut after_id = after_id;
+        if let (Some(direct), 0) = (&self.direct, after_id) {
+            // A first load: on a blocking thread of its own, over a connection of its own (super::bulk), and
+            // from where it stopped the usual way when it could not go on. The few records a copy is brought up
+            // to date with are one statement on the pool, cheaper than opening a connection.
+            match super::bulk::compact_evidence_after(direct, ws, after_id, &mut f).await {
+                super::bulk::Ended::Done => return Ok(()),
+                super::bulk::Ended::Corrupt(e) => return Err(e),
+                super::bulk::Ended::Stopped { last_id } => after_id = last_id,
+            }
+        }
+        let mut rows = sqlx::query(COMPACT_AFTER_SQL)
+            .bind(ws)
+            .bind(after_id)
+            .fetch(self.pool());
         while let Some(r) = rows.try_next().await? {
             f(compact_from_row(&r)?);
         }
@@ -371,8 +402,8 @@ impl Store {
             .collect::<Vec<_>>()
             .join(", ");
         let sql = format!(
-            "SELECT id, partner_id, trait_id, met, value, observed, recorded_at, retracted_at FROM evidence \
-             WHERE workspace_id = $1 AND partner_id IN ({list}) ORDER BY id"
+            "SELECT id, partner_id, trait_id, met, value, observed, recorded_at, retracted_at \
+             FROM evidence WHERE workspace_id = $1 AND partner_id IN ({list}) ORDER BY id"
         );
         for chunk in partner_ids.chunks(PARTNERS_PER_READ) {
             let q = sqlx::query(AssertSqlSafe(sql.as_str())).bind(ws);

@@ -5,6 +5,7 @@
 //! write that could not be committed (a full disk) is an error, never an acknowledgement.
 
 mod allocations;
+mod bulk;
 mod delivered;
 mod direct;
 mod evidence;
@@ -631,7 +632,7 @@ impl Store {
 pub(crate) const SQLITE_EVERY_CONNECTION: &str = "PRAGMA foreign_keys = ON";
 /// How long a SQLite connection waits for another writer's lock before failing: every connection but
 /// [`direct`]'s, which waits for none (it runs on the calling task's thread; see its doc).
-const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(15);
+pub(crate) const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(15);
 /// Commits that do not wait for the disk: on the SQLite connections that take event ids ([`delivered`] says
 /// why that is safe) and reserve send slots ([`send_pace`]), and on [`direct`]'s.
 pub(crate) const SQLITE_NO_DISK_WAIT: &str = "PRAGMA synchronous = NORMAL";

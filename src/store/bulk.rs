@@ -1,0 +1,264 @@
+//! On a SQLite file, the evidence cache's first read of a whole workspace
+//! ([`Store::compact_evidence_after`](super::Store::compact_evidence_after) from id 0; the few records that bring
+//! a copy up to date later are one statement on the pool, cheaper than opening a connection) runs on a blocking
+//! thread over a read-only connection of its own (rusqlite over the same libsqlite3-sys as
+//! sqlx), and hands its records over in batches. Through sqlx every row is a message from the connection's
+//! worker thread and a row of the Any driver, about 2 µs a record: at 100,000 partners (5 million records) the
+//! first digest, roster export or filtered roster of a process waited over ten seconds for it (BENCHMARKS.md,
+//! issue 21 item 4).
+//!
+//! The same statement, in one read transaction as before, and the same decoder of a record
+//! ([`super::evidence::compact_of`]), so the records are the same. Not the `/screen` connection of
+//! [`super::direct`]: a read of seconds must not hold it, nor run on the calling task's thread. When the
+//! connection cannot be opened or the read fails partway (the store closed, a file error), the rest is read the
+//! usual way from the last record handed over, so nothing is read twice and nothing is missed; a stored record
+//! that does not decode is the read's error either way.
+
+use super::direct::Direct;
+use super::evidence::{compact_of, COMPACT_AFTER_SQL};
+use super::StoreError;
+use crate::domain::evidence::CompactEvidence;
+use std::sync::Arc;
+
+/// Records per batch handed from the blocking thread (about 230 kB).
+const BATCH: usize = 4096;
+/// Batches read ahead of the caller at most.
+const AHEAD: usize = 2;
+
+/// How a read of [`compact_evidence_after`] ended.
+#[derive(Debug)]
+pub(super) enum Ended {
+    /// Every record was handed over.
+    Done,
+    /// A stored record does not decode: the read's error.
+    Corrupt(StoreError),
+    /// It could not go on: every record up to `last_id` was handed over (the `after_id` asked for when none
+    /// was); the caller reads the rest the usual way.
+    Stopped { last_id: i64 },
+}
+
+/// What the blocking thread sends: a batch, or why it stopped.
+enum Sent {
+    Batch(Vec<CompactEvidence>),
+    Corrupt(StoreError),
+    Failed(rusqlite::Error),
+}
+
+/// Hand `f` the workspace's records with an id above `after_id`, in id order (see the module's doc).
+pub(super) async fn compact_evidence_after(
+    direct: &Arc<Direct>,
+    ws: &str,
+    after_id: i64,
+    f: &mut (impl FnMut(CompactEvidence) + Send),
+) -> Ended {
+    let (tx, mut rx) = tokio::sync::mpsc::channel(AHEAD);
+    let (direct, ws_owned) = (Arc::clone(direct), ws.to_string());
+    // When the caller stops waiting (its future dropped), the receiver goes and the thread stops at its next
+    // batch.
+    let reading = tokio::task::spawn_blocking(move || read(&direct, &ws_owned, after_id, &tx));
+    let mut last_id = after_id;
+    while let Some(sent) = rx.recv().await {
+        match sent {
+            Sent::Batch(records) => {
+                for e in records {
+                    last_id = e.id;
+                    f(e);
+                }
+            }
+            Sent::Corrupt(e) => return Ended::Corrupt(e),
+            Sent::Failed(e) => {
+                tracing::warn!(error = %e, "the evidence read on its own SQLite connection stopped; the rest is read the usual way");
+                return Ended::Stopped { last_id };
+            }
+        }
+    }
+    match reading.await {
+        Ok(()) => Ended::Done,
+        Err(e) => {
+            tracing::error!(error = %e, "the evidence read on its own SQLite connection panicked; the rest is read the usual way");
+            Ended::Stopped { last_id }
+        }
+    }
+}
+
+/// The blocking thread's part: read and decode, and send the records in batches.
+fn read(direct: &Direct, ws: &str, after_id: i64, tx: &tokio::sync::mpsc::Sender<Sent>) {
+    let send = |sent: Sent| tx.blocking_send(sent).is_ok();
+    let run = || -> rusqlite::Result<Option<StoreError>> {
+        let conn = direct.reader()?;
+        let mut stmt = conn.prepare(COMPACT_AFTER_SQL)?;
+        let params: [(&str, &dyn rusqlite::ToSql); 2] = [("$1", &ws), ("$2", &after_id)];
+        let mut rows = stmt.query(&params[..])?;
+        let mut batch = Vec::with_capacity(BATCH);
+        while let Some(r) = rows.next()? {
+            // The stored text itself, not a copy.
+            let text = |i: usize| -> rusqlite::Result<&str> {
+                let v = r.get_ref(i)?;
+                v.as_str().map_err(|_| {
+                    rusqlite::Error::InvalidColumnType(i, String::new(), v.data_type())
+                })
+            };
+            let record = compact_of(
+                [r.get(0)?, r.get(1)?, r.get(2)?],
+                (r.get(3)?, r.get(4)?),
+                text(5)?,
+                text(6)?,
+                r.get_ref(7)? != rusqlite::types::ValueRef::Null,
+            );
+            match record {
+                Ok(e) => batch.push(e),
+                Err(e) => return Ok(Some(e)),
+            }
+            if batch.len() == BATCH
+                && !send(Sent::Batch(std::mem::replace(
+                    &mut batch,
+                    Vec::with_capacity(BATCH),
+                )))
+            {
+                return Ok(None);
+            }
+        }
+        if !batch.is_empty() {
+            send(Sent::Batch(batch));
+        }
+        Ok(None)
+    };
+    match run() {
+        Ok(None) => {}
+        Ok(Some(corrupt)) => {
+            send(Sent::Corrupt(corrupt));
+        }
+        Err(e) => {
+            send(Sent::Failed(e));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::Store;
+    use crate::domain::evidence::CompactEvidence;
+    use futures::TryStreamExt;
+
+    /// Statements that write workspace `ws1`: 300 partners, two traits, 12,000 records (several batches), every
+    /// 17th retracted, met or a value, and every 5th record of workspace `ws2` in between.
+    const SEED: [&str; 4] = [
+        "INSERT INTO profiles (id, workspace_id, partner_type, name, owner, created_at) \
+         VALUES (1, 'ws1', 'reseller', 'Resellers', 'lead', '2026-01-01T00:00:00Z')",
+        "INSERT INTO traits (id, workspace_id, profile_id, name, name_key, added_in) \
+         VALUES (1, 'ws1', 1, 'A', 'a', 1), (2, 'ws1', 1, 'B', 'b', 1)",
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 300) \
+         INSERT INTO partners (id, workspace_id, name, name_key, partner_type, stage, created_by, created_at) \
+         SELECT i, 'ws1', 'P' || i, 'p' || i, 'reseller', 'prospect', 'lead', '2026-01-01T00:00:00Z' FROM n",
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 12000) \
+         INSERT INTO evidence (workspace_id, partner_id, trait_id, met, value, observed, recorded_by, \
+             recorded_at, retracted_at) \
+         SELECT iif(i % 5 = 0, 'ws2', 'ws1'), 1 + i % 300, 1 + i % 2, iif(i % 3 = 0, NULL, i % 2), \
+             iif(i % 3 = 0, i * 0.25, NULL), date('2026-01-01', '+' || (i % 300) || ' days'), 'lead', \
+             strftime('%Y-%m-%dT%H:%M:%fZ', '2026-01-01', '+' || i || ' seconds'), \
+             iif(i % 17 = 0, '2026-11-01T00:00:00Z', NULL) FROM n",
+    ];
+
+    /// A SQLite file with [`SEED`]'s records.
+    async fn seeded() -> (tempfile::TempDir, Store, String) {
+        use super::super::write::Write;
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("p.db").display());
+        let store = Store::open(&url).await.unwrap();
+        for sql in SEED {
+            sqlx::query(sql).write(store.pool()).await.unwrap();
+        }
+        (dir, store, "ws1".to_string())
+    }
+
+    async fn usual_way(store: &Store, ws: &str, after_id: i64) -> Vec<CompactEvidence> {
+        let mut rows = sqlx::query(super::COMPACT_AFTER_SQL)
+            .bind(ws)
+            .bind(after_id)
+            .fetch(store.pool());
+        let mut all = Vec::new();
+        while let Some(r) = rows.try_next().await.unwrap() {
+            all.push(super::super::evidence::compact_from_row(&r).unwrap());
+        }
+        all
+    }
+
+    /// The workspace's records as the store hands them to the evidence cache.
+    async fn through_store(store: &Store, ws: &str) -> Vec<CompactEvidence> {
+        let mut all = Vec::new();
+        store
+            .compact_evidence_after(ws, 0, |e| all.push(e))
+            .await
+            .unwrap();
+        all
+    }
+
+    /// Store `day` as record `id`'s observed date, as it is, valid or not.
+    async fn set_observed(store: &Store, id: i64, day: &str) {
+        use super::super::write::Write;
+        let n = sqlx::query("UPDATE evidence SET observed = $1 WHERE id = $2")
+            .bind(day.to_string())
+            .bind(id)
+            .write(store.pool())
+            .await
+            .unwrap();
+        assert_eq!(n, 1);
+    }
+
+    async fn bulk(store: &Store, ws: &str, after_id: i64) -> (Vec<CompactEvidence>, super::Ended) {
+        let direct = store
+            .direct
+            .as_ref()
+            .expect("a SQLite file has a direct connection");
+        let mut all = Vec::new();
+        let ended = super::compact_evidence_after(direct, ws, after_id, &mut |e| all.push(e)).await;
+        (all, ended)
+    }
+
+    /// The blocking thread's read hands over exactly the records the usual way reads, in the same order, from
+    /// the start and from partway; none for another workspace.
+    #[tokio::test]
+    async fn the_read_on_its_own_connection_is_the_usual_read() {
+        let (_dir, store, ws) = seeded().await;
+        let all = usual_way(&store, &ws, 0).await;
+        assert_eq!(all.len(), 9_600);
+        assert!(all.len() > 2 * super::BATCH);
+        assert!(all.iter().any(|e| e.retracted) && all.iter().any(|e| !e.retracted));
+        let (read, ended) = bulk(&store, &ws, 0).await;
+        assert!(matches!(ended, super::Ended::Done), "{ended:?}");
+        assert_eq!(read, all);
+        let from = all[all.len() / 2].id;
+        let (read, _) = bulk(&store, &ws, from).await;
+        assert_eq!(read, usual_way(&store, &ws, from).await);
+        assert_eq!(read.first().map(|e| e.id), Some(all[all.len() / 2 + 1].id));
+        let (read, ended) = bulk(&store, "another", 0).await;
+        assert!(read.is_empty() && matches!(ended, super::Ended::Done));
+        // Through the store: the same records.
+        assert_eq!(through_store(&store, &ws).await, all);
+    }
+
+    /// When its connection cannot be opened (here: closed for good), it stops before handing anything over and
+    /// the store reads everything the usual way; a record that does not decode is the read's error.
+    #[tokio::test]
+    async fn a_read_that_cannot_go_on_is_finished_the_usual_way() {
+        let (_dir, store, ws) = seeded().await;
+        let all = usual_way(&store, &ws, 0).await;
+        set_observed(&store, all[100].id, "2026-13-45").await;
+        let (read, ended) = bulk(&store, &ws, 0).await;
+        assert!(
+            matches!(&ended, super::Ended::Corrupt(super::StoreError::Corrupt(m)) if m.contains("2026-13-45")),
+            "{ended:?}"
+        );
+        assert!(read.len() <= 100);
+        set_observed(&store, all[100].id, "2026-11-30").await;
+        let all = usual_way(&store, &ws, 0).await;
+        store.direct.as_ref().unwrap().close();
+        let (read, ended) = bulk(&store, &ws, 42).await;
+        assert!(read.is_empty());
+        assert!(
+            matches!(ended, super::Ended::Stopped { last_id: 42 }),
+            "{ended:?}"
+        );
+        assert_eq!(through_store(&store, &ws).await, all);
+    }
+}
