@@ -140,34 +140,47 @@ mod tests {
     use crate::domain::evidence::CompactEvidence;
     use futures::TryStreamExt;
 
-    /// Statements that write workspace `ws1`: 300 partners, two traits, 12,000 records (several batches), every
-    /// 17th retracted, met or a value, and every 5th record of workspace `ws2` in between.
-    const SEED: [&str; 4] = [
-        "INSERT INTO profiles (id, workspace_id, partner_type, name, owner, created_at) \
-         VALUES (1, 'ws1', 'reseller', 'Resellers', 'lead', '2026-01-01T00:00:00Z')",
-        "INSERT INTO traits (id, workspace_id, profile_id, name, name_key, added_in) \
-         VALUES (1, 'ws1', 1, 'A', 'a', 1), (2, 'ws1', 1, 'B', 'b', 1)",
-        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 300) \
-         INSERT INTO partners (id, workspace_id, name, name_key, partner_type, stage, created_by, created_at) \
-         SELECT i, 'ws1', 'P' || i, 'p' || i, 'reseller', 'prospect', 'lead', '2026-01-01T00:00:00Z' FROM n",
-        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 12000) \
-         INSERT INTO evidence (workspace_id, partner_id, trait_id, met, value, observed, recorded_by, \
-             recorded_at, retracted_at) \
-         SELECT iif(i % 5 = 0, 'ws2', 'ws1'), 1 + i % 300, 1 + i % 2, iif(i % 3 = 0, NULL, i % 2), \
-             iif(i % 3 = 0, i * 0.25, NULL), date('2026-01-01', '+' || (i % 300) || ' days'), 'lead', \
-             strftime('%Y-%m-%dT%H:%M:%fZ', '2026-01-01', '+' || i || ' seconds'), \
-             iif(i % 17 = 0, '2026-11-01T00:00:00Z', NULL) FROM n",
-    ];
-
-    /// A SQLite file with [`SEED`]'s records.
+    /// A SQLite file with workspace `ws1`: 300 partners, two traits, 9,600 records (several batches), every
+    /// 17th retracted, met or a value, and 2,400 records of workspace `ws2` among them.
     async fn seeded() -> (tempfile::TempDir, Store, String) {
         use super::super::write::Write;
         let dir = tempfile::tempdir().unwrap();
         let url = format!("sqlite://{}", dir.path().join("p.db").display());
         let store = Store::open(&url).await.unwrap();
-        for sql in SEED {
-            sqlx::query(sql).write(store.pool()).await.unwrap();
-        }
+        sqlx::query(
+            "INSERT INTO profiles (id, workspace_id, partner_type, name, owner, created_at) \
+            VALUES (1, 'ws1', 'reseller', 'Resellers', 'lead', '2026-01-01T00:00:00Z')",
+        )
+        .write(store.pool())
+        .await
+        .unwrap();
+        sqlx::query(
+            "INSERT INTO traits (id, workspace_id, profile_id, name, name_key, added_in) \
+            VALUES (1, 'ws1', 1, 'A', 'a', 1), (2, 'ws1', 1, 'B', 'b', 1)",
+        )
+        .write(store.pool())
+        .await
+        .unwrap();
+        sqlx::query(
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 300) \
+            INSERT INTO partners (id, workspace_id, name, name_key, partner_type, stage, created_by, created_at) \
+            SELECT i, 'ws1', 'P' || i, 'p' || i, 'reseller', 'prospect', 'lead', '2026-01-01T00:00:00Z' FROM n"
+        )
+        .write(store.pool())
+        .await
+        .unwrap();
+        sqlx::query(
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 12000) \
+            INSERT INTO evidence (workspace_id, partner_id, trait_id, met, value, observed, recorded_by, \
+            recorded_at, retracted_at) \
+            SELECT iif(i % 5 = 0, 'ws2', 'ws1'), 1 + i % 300, 1 + i % 2, iif(i % 3 = 0, NULL, i % 2), \
+            iif(i % 3 = 0, i * 0.25, NULL), date('2026-01-01', '+' || (i % 300) || ' days'), 'lead', \
+            strftime('%Y-%m-%dT%H:%M:%fZ', '2026-01-01', '+' || i || ' seconds'), \
+            iif(i % 17 = 0, '2026-11-01T00:00:00Z', NULL) FROM n"
+        )
+        .write(store.pool())
+        .await
+        .unwrap();
         (dir, store, "ws1".to_string())
     }
 
