@@ -218,12 +218,13 @@ async fn tokens_missing_or_refused_are_one_line_and_exit_2() {
             "no token in the output: {log}"
         );
     }
-    // revoked while running: one line, then the Slack side stops (exit 2 when it was the only one)
+    // revoked while running: one line, then the Slack side stops (exit 2 when it was the only one). The
+    // command's first Web API call meets the refusal; the process may stop before its ack of the envelope is
+    // written, so the exit, not the ack, is what is awaited.
     let mut bot = start(&fake, dir.path(), &[]);
     fake.wait_connected(WAIT).await.unwrap();
     fake.revoke(BOT_TOKEN);
-    let (eid, _) = fake.slash(MEMBER_USER_ID, PARTNERS_CHANNEL_ID, "schedule show");
-    fake.ack(&eid, WAIT).await.unwrap();
+    fake.slash(MEMBER_USER_ID, PARTNERS_CHANNEL_ID, "schedule show");
     assert_eq!(exit_code(&mut bot).await, Some(2), "{}", bot.log_text());
     assert_eq!(
         bot.log_text()
