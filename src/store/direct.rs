@@ -25,6 +25,9 @@
 //! transaction is then rolled back), the statement runs the usual way and its answer or error is that one's;
 //! after a failure other than a lock the connection is opened again (at most once a second), so a broken
 //! connection costs no failed command. PostgreSQL is not concerned: its statements go over the network anyway.
+//!
+//! [`Direct::reader`] opens read-only connections of their own to the same file, for a read of seconds on a
+//! blocking thread ([`super::bulk`]), which must never hold this one.
 
 use super::{SQLITE_EVERY_CONNECTION, SQLITE_NO_DISK_WAIT};
 use rusqlite::types::ToSql;
