@@ -12,7 +12,7 @@
 //! [`super::direct`]: a read of seconds must not hold it, nor run on the calling task's thread. When the
 //! connection cannot be opened or the read fails partway (the store closed, a file error), the rest is read the
 //! usual way from the last record handed over, so nothing is read twice and nothing is missed; a stored record
-//! that does not decode is the read's error either way.
+//! that does not decode is the read's error either way. At most [`AT_ONCE`] such reads run at once in a process.
 
 use super::direct::Direct;
 use super::evidence::{compact_of, COMPACT_AFTER_SQL};
@@ -24,6 +24,11 @@ use std::sync::Arc;
 const BATCH: usize = 4096;
 /// Batches read ahead of the caller at most.
 const AHEAD: usize = 2;
+/// Reads of this kind at once in a process, at most: each holds a thread, a connection and its page cache, and
+/// a tick of the scheduler renders many digests at once. The others wait their turn, as they would for CPU
+/// anyway.
+const AT_ONCE: usize = 4;
+static READERS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(AT_ONCE);
 
 /// How a read of [`compact_evidence_after`] ended.
 #[derive(Debug)]
@@ -51,6 +56,10 @@ pub(super) async fn compact_evidence_after(
     after_id: i64,
     f: &mut (impl FnMut(CompactEvidence) + Send),
 ) -> Ended {
+    // Closed never: a failed acquire would only mean reading the usual way.
+    let Ok(_turn) = READERS.acquire().await else {
+        return Ended::Stopped { last_id: after_id };
+    };
     let (tx, mut rx) = tokio::sync::mpsc::channel(AHEAD);
     let (direct, ws_owned) = (Arc::clone(direct), ws.to_string());
     // When the caller stops waiting (its future dropped), the receiver goes and the thread stops at its next
@@ -248,6 +257,15 @@ mod tests {
         assert!(read.is_empty() && matches!(ended, super::Ended::Done));
         // Through the store: the same records.
         assert_eq!(through_store(&store, &ws).await, all);
+        // More reads at once than may run together: the others wait their turn, and all read the same.
+        let many = (0..super::AT_ONCE + 2).map(|_| through_store(&store, &ws));
+        let reads = tokio::time::timeout(
+            std::time::Duration::from_secs(60),
+            futures::future::join_all(many),
+        );
+        for read in reads.await.expect("every read got its turn") {
+            assert_eq!(read, all);
+        }
     }
 
     /// When its connection cannot be opened (here: closed for good), it stops before handing anything over and
