@@ -15,7 +15,7 @@
 //! that does not decode is the read's error either way. At most [`AT_ONCE`] such reads run at once in a process.
 
 use super::direct::Direct;
-use super::evidence::{compact_of, COMPACT_AFTER_SQL};
+use super::evidence::compact_of;
 use super::StoreError;
 use crate::domain::evidence::CompactEvidence;
 use std::sync::Arc;
@@ -90,12 +90,13 @@ pub(super) async fn compact_evidence_after(
     }
 }
 
-/// The blocking thread's part: read and decode, and send the records in batches.
+/// The blocking thread's part: read and decode, and send the records in batches, then why it stopped, if it
+/// stopped early. It stops quietly when the caller is gone.
 fn read(direct: &Direct, ws: &str, after_id: i64, tx: &tokio::sync::mpsc::Sender<Sent>) {
     let send = |sent: Sent| tx.blocking_send(sent).is_ok();
-    let run = || -> rusqlite::Result<Option<StoreError>> {
+    let run = || -> Result<(), Stop> {
         let conn = direct.reader()?;
-        let mut stmt = conn.prepare(COMPACT_AFTER_SQL)?;
+        let mut stmt = conn.prepare(super::evidence::compact_after_sql())?;
         let params: [(&str, &dyn rusqlite::ToSql); 2] = [("$1", &ws), ("$2", &after_id)];
         let mut rows = stmt.query(&params[..])?;
         let mut batch = Vec::with_capacity(BATCH);
@@ -114,32 +115,36 @@ fn read(direct: &Direct, ws: &str, after_id: i64, tx: &tokio::sync::mpsc::Sender
                 text(6)?,
                 r.get_ref(7)? != rusqlite::types::ValueRef::Null,
             );
-            match record {
-                Ok(e) => batch.push(e),
-                Err(e) => return Ok(Some(e)),
-            }
-            if batch.len() == BATCH
-                && !send(Sent::Batch(std::mem::replace(
-                    &mut batch,
-                    Vec::with_capacity(BATCH),
-                )))
-            {
-                return Ok(None);
+            batch.push(record.map_err(|e| Stop::Tell(Sent::Corrupt(e)))?);
+            if batch.len() == BATCH {
+                let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
+                if !send(Sent::Batch(full)) {
+                    return Err(Stop::CallerGone);
+                }
             }
         }
         if !batch.is_empty() {
             send(Sent::Batch(batch));
         }
-        Ok(None)
+        Ok(())
     };
-    match run() {
-        Ok(None) => {}
-        Ok(Some(corrupt)) => {
-            send(Sent::Corrupt(corrupt));
-        }
-        Err(e) => {
-            send(Sent::Failed(e));
-        }
+    if let Err(Stop::Tell(why)) = run() {
+        send(why);
+    }
+}
+
+/// Why the blocking thread stopped before the end.
+enum Stop {
+    /// What to tell the caller.
+    Tell(Sent),
+    /// The caller is gone: nothing to tell.
+    CallerGone,
+}
+
+impl From<rusqlite::Error> for Stop {
+    /// The driver failed: the caller reads the rest the usual way.
+    fn from(e: rusqlite::Error) -> Stop {
+        Stop::Tell(Sent::Failed(e))
     }
 }
 
@@ -194,10 +199,12 @@ mod tests {
     }
 
     async fn usual_way(store: &Store, ws: &str, after_id: i64) -> Vec<CompactEvidence> {
-        let mut rows = sqlx::query(super::COMPACT_AFTER_SQL)
-            .bind(ws)
-            .bind(after_id)
-            .fetch(store.pool());
+        let mut rows = sqlx::query(sqlx::AssertSqlSafe(
+            super::super::evidence::compact_after_sql(),
+        ))
+        .bind(ws)
+        .bind(after_id)
+        .fetch(store.pool());
         let mut all = Vec::new();
         while let Some(r) = rows.try_next().await.unwrap() {
             all.push(super::super::evidence::compact_from_row(&r).unwrap());

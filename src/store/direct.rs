@@ -199,7 +199,10 @@ impl Direct {
     /// connections do. An error when the store is closed.
     pub(crate) fn reader(&self) -> rusqlite::Result<Connection> {
         if self.slot.lock().unwrap_or_else(|p| p.into_inner()).closed {
-            return Err(rusqlite::Error::InvalidPath(self.path.clone()));
+            return Err(rusqlite::Error::SqliteFailure(
+                rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_MISUSE),
+                Some("the store is closed".into()),
+            ));
         }
         let conn = Connection::open_with_flags(
             &self.path,

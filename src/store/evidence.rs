@@ -84,11 +84,20 @@ pub(crate) fn evidence_from_row(r: &AnyRow) -> Result<Evidence> {
 /// Partner ids per statement of [`Store::compact_evidence_of`].
 pub const PARTNERS_PER_READ: usize = 50;
 
-/// A workspace's records with an id above `$2`, in id order, as [`compact_from_row`] reads them: the evidence
-/// cache's read ([`Store::compact_evidence_after`]; on SQLite [`super::bulk`]'s).
-pub(super) const COMPACT_AFTER_SQL: &str =
-    "SELECT id, partner_id, trait_id, met, value, observed, recorded_at, retracted_at \
-     FROM evidence WHERE id > $2 AND workspace_id = $1 ORDER BY id";
+/// The columns of a compact record, in the order [`compact_from_row`] (and [`super::bulk`]) read them.
+const COMPACT_COLS: &str =
+    "id, partner_id, trait_id, met, value, observed, recorded_at, retracted_at";
+
+/// A workspace's records with an id above `$2`, in id order: the evidence cache's read
+/// ([`Store::compact_evidence_after`]; on SQLite [`super::bulk`]'s).
+pub(super) fn compact_after_sql() -> &'static str {
+    static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        format!(
+            "SELECT {COMPACT_COLS} FROM evidence WHERE id > $2 AND workspace_id = $1 ORDER BY id"
+        )
+    });
+    SQL.as_str()
+}
 
 pub(super) fn compact_from_row(r: &AnyRow) -> Result<CompactEvidence> {
     let observed: String = r.try_get(5)?;
@@ -376,7 +385,7 @@ impl Store {
                 super::bulk::Ended::Stopped { last_id } => after_id = last_id,
             }
         }
-        let mut rows = sqlx::query(COMPACT_AFTER_SQL)
+        let mut rows = sqlx::query(AssertSqlSafe(compact_after_sql()))
             .bind(ws)
             .bind(after_id)
             .fetch(self.pool());
@@ -402,8 +411,8 @@ impl Store {
             .collect::<Vec<_>>()
             .join(", ");
         let sql = format!(
-            "SELECT id, partner_id, trait_id, met, value, observed, recorded_at, retracted_at \
-             FROM evidence WHERE workspace_id = $1 AND partner_id IN ({list}) ORDER BY id"
+            "SELECT {COMPACT_COLS} FROM evidence WHERE workspace_id = $1 AND partner_id IN ({list}) \
+             ORDER BY id"
         );
         for chunk in partner_ids.chunks(PARTNERS_PER_READ) {
             let q = sqlx::query(AssertSqlSafe(sql.as_str())).bind(ws);
