@@ -14,8 +14,11 @@
 //! * `e2e floor …` (printed lines): the end-to-end floor. The bench binary started again as a minimal
 //!   serenity bot ([`floor`]: same serenity, same client setup and intents, one fixed reply, no database)
 //!   on a second fake Discord of the same kind, then `/screen` with the same payloads to the real bot and to
-//!   the floor, alternately, in two rounds of 1,000 back to back and 200 spaced each: percentiles of both
-//!   and the ratio `/screen / floor`.
+//!   the floor, alternately, in two rounds (`PARTNERFIT_BENCH_FLOOR_ROUNDS`, 1 to 20) of 1,000 back to back
+//!   and 200 spaced each: percentiles of both and the ratio `/screen / floor`. The fake finds each callback
+//!   by its interaction's id, so its own work per interaction does not grow with the requests it has
+//!   recorded (it ran on the CPU the bot shares when pinned, and the bot's fake had recorded thousands more
+//!   than the floor's by then).
 //! * The bot's RSS (VmRSS, and VmHWM as the peak) 2 s after READY, after the percentile runs, and 2 s
 //!   after every interaction (`idle RSS …`).
 //! * `e2e listener …` (printed lines): the cost of the operations listener (issue 18). The bot is started
@@ -96,6 +99,8 @@ struct Plan {
     /// A name after `--`: only the parts whose name contains it run (`screen`, `screen_unknown`,
     /// `autocomplete`, `floor`, `slack`, `listener`, `cold_start`).
     filter: Option<String>,
+    /// Rounds of the floor comparison (`PARTNERFIT_BENCH_FLOOR_ROUNDS`, 1 to 20; 2 under `--bench`, else 1).
+    floor_rounds: usize,
 }
 
 impl Plan {
@@ -110,6 +115,14 @@ impl Plan {
             _ if bench => 10_000,
             _ => 200,
         };
+        let floor_rounds = match std::env::var("PARTNERFIT_BENCH_FLOOR_ROUNDS") {
+            Ok(v) if !v.trim().is_empty() => match v.trim().parse() {
+                Ok(n @ 1..=20) => n,
+                _ => bail!("PARTNERFIT_BENCH_FLOOR_ROUNDS must be a number of rounds from 1 to 20, not {v:?}"),
+            },
+            _ if bench => 2,
+            _ => 1,
+        };
         Ok(if bench {
             Plan {
                 partners,
@@ -119,6 +132,7 @@ impl Plan {
                 warmup: 50,
                 idle: Duration::from_secs(2),
                 filter,
+                floor_rounds,
             }
         } else {
             Plan {
@@ -129,6 +143,7 @@ impl Plan {
                 warmup: 2,
                 idle: Duration::from_millis(100),
                 filter,
+                floor_rounds,
             }
         })
     }
@@ -886,8 +901,7 @@ fn main() -> anyhow::Result<()> {
     rt.block_on(percentiles(&w, &plan))?;
     report_memory(pid, "RSS (right after the printed percentiles)")?;
     if plan.wants("floor") {
-        let rounds = if quick { 1 } else { 2 };
-        rt.block_on(floor_comparison(dir.path(), &w, &plan, rounds))?;
+        rt.block_on(floor_comparison(dir.path(), &w, &plan, plan.floor_rounds))?;
     }
     bench_e2e(&mut criterion, &rt, &w, &plan, quick);
 

@@ -22,7 +22,7 @@ use serenity::model::application::{
 };
 use serenity::model::channel::Message;
 use serenity::model::gateway::{GatewayIntents, Ready};
-use serenity::model::id::{ApplicationId, ChannelId, GuildId, UserId};
+use serenity::model::id::{ApplicationId, ChannelId, GuildId, InteractionId, UserId};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 

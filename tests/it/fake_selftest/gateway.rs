@@ -27,6 +27,58 @@ async fn dropped_gateway_connections_resume() -> anyhow::Result<()> {
     Ok(())
 }
 
+/// `interaction_response` finds the callback by its interaction, not by scanning the log: the first successful
+/// one, whatever came after it, and none once the history is forgotten.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_first_successful_callback_is_the_interaction_response() -> anyhow::Result<()> {
+    let (fake, bot) = started().await?;
+    let payload = slash_command(
+        Some(STANDARD_GUILD_ID),
+        PARTNERS_CHANNEL_ID,
+        &Invoker::lead(),
+        "ping",
+        json!([]),
+    );
+    let token = payload["token"].as_str().context("no token")?.to_string();
+    let id = fake.send_interaction(payload).await?;
+    assert_eq!(
+        fake.interaction_response(id, T).await?["data"]["content"],
+        "pong lena.lead"
+    );
+    // A second callback is refused (40060) and recorded; the answer stays the first.
+    let err = http_for(&fake, STANDARD_TOKEN)
+        .create_interaction_response(
+            InteractionId::new(id),
+            &token,
+            &json!({"type": 4, "data": {"content": "second"}}),
+            vec![],
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(discord_code(&err), Some((400, 40060)));
+    assert_eq!(fake.requests().last().map(|r| r.status), Some(400));
+    assert_eq!(
+        fake.interaction_response(id, T).await?["data"]["content"],
+        "pong lena.lead"
+    );
+    // Another interaction's answer is its own.
+    assert_eq!(ping(&fake).await?["data"]["content"], "pong lena.lead");
+
+    fake.forget_history();
+    let err = fake
+        .interaction_response(id, Duration::from_millis(50))
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains(&format!("no successful callback for interaction {id}")),
+        "{err}"
+    );
+    bot.stop().await;
+    fake.shutdown().await;
+    Ok(())
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn invalid_session_leads_to_a_new_identify() -> anyhow::Result<()> {
     let (fake, bot) = started().await?;

@@ -217,6 +217,9 @@ struct InteractionRec {
 #[derive(Default)]
 struct St {
     requests: Vec<Recorded>,
+    /// The first successful callback of each interaction, by its id: the index of its request in `requests`
+    /// (what `interaction_response_recorded` waits for without scanning the whole log).
+    callbacks: HashMap<u64, usize>,
     fail_rules: Vec<FailRule>,
     /// POSTs to hold unanswered (see `hold_next`), and how many are held or were.
     hold_rules: Vec<FailRule>,

@@ -20,6 +20,7 @@ impl FakeDiscord {
     pub fn forget_history(&self) {
         let mut st = self.inner.st();
         st.requests.clear();
+        st.callbacks.clear();
         st.interactions.clear();
     }
 
@@ -253,6 +254,23 @@ fn percent_encode(s: &str) -> String {
 }
 
 pub(super) fn record(inner: &Inner, r: Recorded) {
-    inner.st().requests.push(r);
+    {
+        let mut st = inner.st();
+        if let Some(id) = successful_callback_of(&r) {
+            let at = st.requests.len();
+            st.callbacks.entry(id).or_insert(at);
+        }
+        st.requests.push(r);
+    }
     inner.requests_changed.send_modify(|v| *v += 1);
+}
+
+/// The interaction whose callback `r` is (`POST /api/v10/interactions/{id}/{token}/callback`), when the fake
+/// answered it with a success.
+fn successful_callback_of(r: &Recorded) -> Option<u64> {
+    if r.method != "POST" || !r.is_success() || !r.path.ends_with("/callback") {
+        return None;
+    }
+    let rest = r.path.strip_prefix("/api/v10/interactions/")?;
+    rest.split('/').next()?.parse().ok()
 }
