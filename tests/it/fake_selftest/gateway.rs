@@ -71,7 +71,7 @@ async fn the_first_successful_callback_is_the_interaction_response() -> anyhow::
         .unwrap_err();
     assert!(
         err.to_string()
-            .contains(&format!("no successful callback for interaction {id}")),
+            .contains(&format!("a successful callback for interaction {id}")),
         "{err}"
     );
     bot.stop().await;

@@ -119,30 +119,17 @@ impl FakeDiscord {
     ) -> anyhow::Result<Recorded> {
         // By the callbacks' index, not a scan of every request recorded: a bench sends thousands, and the scan
         // ran on the CPU the bot under measurement shares.
-        let deadline = tokio::time::Instant::now() + timeout;
-        let mut rx = self.inner.requests_changed.subscribe();
-        loop {
-            rx.borrow_and_update();
-            {
-                let st = self.inner.st();
-                if let Some(r) = st
-                    .callbacks
+        self.wait_state(
+            |st| {
+                st.callbacks
                     .get(&interaction_id)
                     .and_then(|&i| st.requests.get(i))
-                {
-                    return Ok(r.clone());
-                }
-            }
-            if tokio::time::timeout_at(deadline, rx.changed())
-                .await
-                .is_err()
-            {
-                bail!(
-                    "no successful callback for interaction {interaction_id}: timed out after {timeout:?}; requests so far: {}",
-                    self.request_summary()
-                );
-            }
-        }
+                    .cloned()
+            },
+            timeout,
+            || format!("a successful callback for interaction {interaction_id}"),
+        )
+        .await
     }
 
     /// The interaction's `@original` message as the fake currently holds it.

@@ -43,18 +43,38 @@ impl FakeDiscord {
         pred: impl Fn(&Recorded) -> bool,
         timeout: Duration,
     ) -> anyhow::Result<Recorded> {
+        self.wait_state(
+            |st| st.requests.iter().find(|r| pred(r)).cloned(),
+            timeout,
+            || "a matching request".to_string(),
+        )
+        .await
+    }
+
+    /// What `find` reads in the fake's state, now or once a request is recorded or held; `what` names it in the
+    /// timeout's error, with the requests so far.
+    pub(super) async fn wait_state<T>(
+        &self,
+        find: impl Fn(&St) -> Option<T>,
+        timeout: Duration,
+        what: impl Fn() -> String,
+    ) -> anyhow::Result<T> {
         let deadline = tokio::time::Instant::now() + timeout;
         let mut rx = self.inner.requests_changed.subscribe();
         loop {
             rx.borrow_and_update();
-            if let Some(r) = self.inner.st().requests.iter().find(|r| pred(r)) {
-                return Ok(r.clone());
+            if let Some(found) = find(&self.inner.st()) {
+                return Ok(found);
             }
             if tokio::time::timeout_at(deadline, rx.changed())
                 .await
                 .is_err()
             {
-                bail!("timed out after {timeout:?} waiting for a matching request; requests so far: {}", self.request_summary());
+                bail!(
+                    "timed out after {timeout:?} waiting for {}; requests so far: {}",
+                    what(),
+                    self.request_summary()
+                );
             }
         }
     }
@@ -165,23 +185,12 @@ impl FakeDiscord {
 
     /// Waits until `n` requests have been held (see `hold_next`).
     pub async fn wait_held(&self, n: usize, timeout: Duration) -> anyhow::Result<()> {
-        let deadline = tokio::time::Instant::now() + timeout;
-        let mut rx = self.inner.requests_changed.subscribe();
-        loop {
-            rx.borrow_and_update();
-            if self.inner.st().held >= n {
-                return Ok(());
-            }
-            if tokio::time::timeout_at(deadline, rx.changed())
-                .await
-                .is_err()
-            {
-                bail!(
-                    "timed out after {timeout:?} waiting for {n} held requests; requests so far: {}",
-                    self.request_summary()
-                );
-            }
-        }
+        self.wait_state(
+            |st| (st.held >= n).then_some(()),
+            timeout,
+            || format!("{n} held requests"),
+        )
+        .await
     }
 
     /// Answers every held request (503).
