@@ -277,9 +277,12 @@ pub(super) fn record(inner: &Inner, r: Recorded) {
 /// The interaction whose callback `r` is (`POST /api/v10/interactions/{id}/{token}/callback`), when the fake
 /// answered it with a success.
 fn successful_callback_of(r: &Recorded) -> Option<u64> {
-    if r.method != "POST" || !r.is_success() || !r.path.ends_with("/callback") {
+    if r.method != "POST" || !r.is_success() {
         return None;
     }
-    let rest = r.path.strip_prefix("/api/v10/interactions/")?;
-    rest.split('/').next()?.parse().ok()
+    let api = r.path.strip_prefix(super::rest::API)?;
+    match super::rest::segments(api)[..] {
+        ["interactions", id, _, "callback"] => id.parse().ok(),
+        _ => None,
+    }
 }

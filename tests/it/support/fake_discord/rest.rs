@@ -235,6 +235,15 @@ pub(super) async fn rest_handler(State(inner): State<Arc<Inner>>, req: Request) 
     into_response(reply)
 }
 
+/// Where the REST API's paths start.
+pub(super) const API: &str = "/api/v10";
+
+/// The segments of an API path after [`API`] (`["interactions", id, token, "callback"]`), as the routes match
+/// them.
+pub(super) fn segments(api: &str) -> Vec<&str> {
+    api.split('/').filter(|s| !s.is_empty()).collect()
+}
+
 fn into_response(reply: Reply) -> Response {
     let status = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let mut resp = if let Some((ct, bytes)) = reply.raw {
@@ -267,7 +276,7 @@ fn limited_route(
     files: &[RecordedFile],
     arrived: Instant,
 ) -> Reply {
-    let admitted = match (&inner.opts.rate_limits, path.strip_prefix("/api/v10")) {
+    let admitted = match (&inner.opts.rate_limits, path.strip_prefix(API)) {
         (Some(limits), Some(api)) => inner.limiter().admit(limits, method.as_str(), api, arrived),
         _ => Ok(Vec::new()),
     };
@@ -306,10 +315,10 @@ fn route(
             _ => Reply::not_found(),
         };
     }
-    let Some(api) = path.strip_prefix("/api/v10") else {
+    let Some(api) = path.strip_prefix(API) else {
         return Reply::not_found();
     };
-    let seg: Vec<&str> = api.split('/').filter(|s| !s.is_empty()).collect();
+    let seg = segments(api);
 
     // GET /gateway never fails: if it did, serenity would silently fall back to the real gateway.
     let is_gateway = seg == ["gateway"];
