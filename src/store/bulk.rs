@@ -28,7 +28,8 @@ const AHEAD: usize = 2;
 /// a tick of the scheduler renders many digests at once. The others wait their turn, as they would for CPU
 /// anyway.
 const AT_ONCE: usize = 4;
-static READERS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(AT_ONCE);
+/// Shared with PostgreSQL's first loads ([`super::pg_bulk`]).
+pub(super) static READERS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(AT_ONCE);
 
 /// How a read of [`compact_evidence_after`] ended.
 #[derive(Debug)]

@@ -375,14 +375,23 @@ impl Store {
         mut f: impl FnMut(CompactEvidence) + Send,
     ) -> Result<()> {
         let mut after_id = after_id;
-        if let (Some(direct), 0) = (&self.direct, after_id) {
-            // A first load: on a blocking thread of its own, over a connection of its own (super::bulk), and
-            // from where it stopped the usual way when it could not go on. The few records a copy is brought up
-            // to date with are one statement on the pool, cheaper than opening a connection.
-            match super::bulk::compact_evidence_after(direct, ws, after_id, &mut f).await {
-                super::bulk::Ended::Done => return Ok(()),
-                super::bulk::Ended::Corrupt(e) => return Err(e),
-                super::bulk::Ended::Stopped { last_id } => after_id = last_id,
+        if after_id == 0 {
+            // A first load: over a connection of its own (on SQLite on a blocking thread, super::bulk; on
+            // PostgreSQL a native one, super::pg_bulk), and from where it stopped the usual way when it could
+            // not go on. The few records a copy is brought up to date with are one statement on the pool,
+            // cheaper than opening a connection.
+            let ended = match (&self.direct, &self.pg_bulk) {
+                (Some(direct), _) => {
+                    Some(super::bulk::compact_evidence_after(direct, ws, after_id, &mut f).await)
+                }
+                (None, Some(pg)) => Some(pg.compact_evidence_after(ws, after_id, &mut f).await),
+                (None, None) => None,
+            };
+            match ended {
+                Some(super::bulk::Ended::Done) => return Ok(()),
+                Some(super::bulk::Ended::Corrupt(e)) => return Err(e),
+                Some(super::bulk::Ended::Stopped { last_id }) => after_id = last_id,
+                None => {}
             }
         }
         let mut rows = sqlx::query(AssertSqlSafe(compact_after_sql()))

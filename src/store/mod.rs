@@ -12,6 +12,7 @@ mod evidence;
 mod name_facts;
 mod outcomes;
 mod partners;
+mod pg_bulk;
 mod profiles;
 mod schedules;
 mod seed;
@@ -177,7 +178,7 @@ impl Backend {
 }
 
 /// How long the first connection to PostgreSQL may take at start.
-const PG_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+pub(super) const PG_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long a query waits for a pooled PostgreSQL connection (including reconnecting) before it fails:
 /// short, so that a command answers its apology within Discord's 3 seconds while the database is away.
 const PG_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(2);
@@ -218,6 +219,8 @@ pub struct Store {
     /// On a SQLite file, the connection that takes event ids and runs the screen read on the calling thread,
     /// without a hand-off to a worker thread ([`direct`]).
     direct: Option<std::sync::Arc<direct::Direct>>,
+    /// On PostgreSQL, what the evidence cache's first loads open their own connection with ([`pg_bulk`]).
+    pg_bulk: Option<std::sync::Arc<pg_bulk::PgBulk>>,
 }
 
 struct KeptConn {
@@ -482,6 +485,8 @@ impl Store {
             Backend::Sqlite => direct::Direct::sqlite(&url).map(std::sync::Arc::new),
             Backend::Postgres => None,
         };
+        let pg_bulk =
+            (backend == Backend::Postgres).then(|| std::sync::Arc::new(pg_bulk::PgBulk::new(&url)));
         let kept = if !in_memory {
             let conn = match checked {
                 Some(conn) => conn,
@@ -504,6 +509,7 @@ impl Store {
             claims,
             pace,
             direct,
+            pg_bulk,
         })
     }
 
@@ -609,6 +615,9 @@ impl Store {
         // First: the last connection to close checkpoints the WAL, which is not this one's to do.
         if let Some(direct) = &self.direct {
             direct.close();
+        }
+        if let Some(pg_bulk) = &self.pg_bulk {
+            pg_bulk.close();
         }
         if let Some(kept) = &self.kept {
             kept.closed

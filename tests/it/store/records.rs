@@ -13,7 +13,8 @@ use partnerfit::store::{
 
 both_backends!(
     records_sums_and_retractions,
-    screen_facts_are_one_exact_read
+    screen_facts_are_one_exact_read,
+    a_first_load_is_the_usual_read
 );
 
 async fn records_sums_and_retractions(db: Db) {
@@ -388,4 +389,108 @@ async fn screen_facts_are_one_exact_read(db: Db) {
         usual.close().await;
     }
     s.close().await;
+}
+
+/// The evidence cache's first load of a workspace (from id 0: over a connection of its own, on either backend)
+/// hands over the same records, in the same order, as the usual read of the pool (from id -1, which is every
+/// record too): each decoded the same, retracted ones flagged, another workspace's left out.
+async fn a_first_load_is_the_usual_read(db: Db) {
+    let db = TestDb::new(db).await;
+    let s = open(&db).await;
+    let now = utc(2026, 11, 26, 12, 0);
+    let day = |d| utc(2026, 11, d, 0, 0).date_naive();
+    let mut ours = Vec::new();
+    for ws in [WS, "other"] {
+        let pid = s
+            .create_profile(ws, PartnerType::Reseller, "R", None, "ana", now)
+            .await
+            .unwrap();
+        let mut traits = Vec::new();
+        for (name, kind) in [
+            ("Deal registration", TraitKind::YesNo),
+            (
+                "Overlap",
+                TraitKind::Threshold {
+                    min: Some(25.0),
+                    max: None,
+                    unit: None,
+                },
+            ),
+        ] {
+            let t = NewTrait {
+                name: name.into(),
+                verify_by: None,
+                kind,
+            };
+            traits.push(s.add_trait(ws, pid, &t, "ana", now).await.unwrap().0);
+        }
+        for i in 0..6 {
+            let name = format!("{ws} partner {i}");
+            let p = s
+                .add_partner(ws, &partner(&name, PartnerType::Reseller), "ana", now)
+                .await
+                .unwrap();
+            ours.push((ws, p, traits.clone()));
+        }
+    }
+    // The two workspaces' records interleaved: 6 partners each, 5 records of each trait.
+    let (mut added, mut retracted) = (0, 0);
+    for round in 0..5 {
+        for (ws, p, traits) in &ours {
+            for (k, t) in traits.iter().enumerate() {
+                let observation = match k {
+                    0 => Observation::Met(round % 2 == 0),
+                    _ => Observation::Value(20.0 + f64::from(round) * 2.5),
+                };
+                let e = NewEvidence {
+                    partner_id: *p,
+                    trait_id: *t,
+                    observation,
+                    source: None,
+                    note: Some("checked".into()),
+                    observed: day(1 + round),
+                };
+                let id = s.add_evidence(ws, &e, "mia", now).await.unwrap();
+                if *ws == WS {
+                    added += 1;
+                    if id % 7 == 0 {
+                        s.retract(RecordTable::Evidence, ws, id, "ana", "wrong", now)
+                            .await
+                            .unwrap();
+                        retracted += 1;
+                    }
+                }
+            }
+        }
+    }
+    assert_eq!(added, 60);
+    let read = |from: i64| {
+        let s = &s;
+        async move {
+            let mut got = Vec::new();
+            s.compact_evidence_after(WS, from, |e| got.push(e))
+                .await
+                .unwrap();
+            got
+        }
+    };
+    let first = read(0).await;
+    let usual = read(-1).await;
+    assert_eq!(first, usual);
+    assert_eq!(first.len(), 60);
+    assert_eq!(first.iter().filter(|e| e.retracted).count(), retracted);
+    assert!(first.windows(2).all(|w| w[0].id < w[1].id));
+    let of_ws: Vec<i64> = ours
+        .iter()
+        .filter(|(ws, _, _)| *ws == WS)
+        .map(|(_, p, _)| *p)
+        .collect();
+    assert!(first.iter().all(|e| of_ws.contains(&e.partner_id)));
+    assert_eq!(
+        first
+            .iter()
+            .filter(|e| e.observation == Observation::Value(30.0))
+            .count(),
+        6
+    );
 }
