@@ -17,8 +17,9 @@ use super::evidence::{compact_after_sql, compact_of};
 use super::{StoreError, PG_CONNECT_TIMEOUT};
 use crate::domain::evidence::CompactEvidence;
 use futures_util::TryStreamExt;
-use sqlx::postgres::{PgConnection, PgRow};
-use sqlx::{AssertSqlSafe, Connection, Row};
+use sqlx::postgres::{PgConnectOptions, PgConnection, PgRow};
+use sqlx::{AssertSqlSafe, ConnectOptions, Connection, Row};
+use std::str::FromStr;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 /// What a first load needs to open its connection: the store's URL, and whether the store is closed.
@@ -65,9 +66,18 @@ impl PgBulk {
         if self.closed.load(Ordering::Relaxed) {
             return stopped;
         }
+        // One known long read (seconds at 100,000 partners): sqlx's warning of a statement over a second would
+        // fire on every large first load. Its statement logs are off on this connection only.
+        let options = match PgConnectOptions::from_str(&self.url) {
+            Ok(options) => options.disable_statement_logging(),
+            Err(e) => {
+                tracing::warn!(error = %e, "the database URL did not parse for the evidence read; it is read the usual way");
+                return stopped;
+            }
+        };
         let mut conn = match tokio::time::timeout(
             PG_CONNECT_TIMEOUT,
-            PgConnection::connect(&self.url),
+            PgConnection::connect_with(&options),
         )
         .await
         {
