@@ -178,10 +178,10 @@ impl Backend {
 }
 
 /// How long the first connection to PostgreSQL may take at start.
-pub(super) const PG_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+const PG_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long a query waits for a pooled PostgreSQL connection (including reconnecting) before it fails:
 /// short, so that a command answers its apology within Discord's 3 seconds while the database is away.
-const PG_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(2);
+pub(super) const PG_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// `host:port` of a PostgreSQL URL (credentials left out), for messages.
 pub fn pg_host(url: &str) -> String {

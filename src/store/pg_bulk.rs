@@ -7,14 +7,15 @@
 //!
 //! The same statement and the same decoder of a record ([`super::evidence::compact_of`]) as the usual read, so
 //! the records are the same, and the same contract as SQLite's [`super::bulk`]: when the connection cannot be
-//! opened (within [`super::PG_CONNECT_TIMEOUT`]) or the read fails partway, the rest is read the usual way from
-//! the last record handed over, so nothing is read twice and nothing is missed; a stored record that does not
-//! decode is the read's error either way. These reads share [`super::bulk`]'s limit of reads at once in a
-//! process. Once the store is closed, no connection is opened.
+//! opened (within [`super::PG_ACQUIRE_TIMEOUT`], as long as the pool waits for one of its own) or the read
+//! fails partway, the rest is read the usual way from the last record handed over, so nothing is read twice
+//! and nothing is missed; a stored record that does not decode is the read's error either way. These reads
+//! share [`super::bulk`]'s limit of reads at once in a process. Once the store is closed, no connection is
+//! opened.
 
 use super::bulk::{Ended, READERS};
 use super::evidence::{compact_after_sql, compact_of};
-use super::{StoreError, PG_CONNECT_TIMEOUT};
+use super::{StoreError, PG_ACQUIRE_TIMEOUT};
 use crate::domain::evidence::CompactEvidence;
 use futures_util::TryStreamExt;
 use sqlx::postgres::{PgConnectOptions, PgConnection, PgRow};
@@ -76,7 +77,7 @@ impl PgBulk {
             }
         };
         let mut conn = match tokio::time::timeout(
-            PG_CONNECT_TIMEOUT,
+            PG_ACQUIRE_TIMEOUT,
             PgConnection::connect_with(&options),
         )
         .await
@@ -89,7 +90,7 @@ impl PgBulk {
             Err(_) => {
                 tracing::warn!(
                     "no connection for the evidence read within {} s; it is read the usual way",
-                    PG_CONNECT_TIMEOUT.as_secs()
+                    PG_ACQUIRE_TIMEOUT.as_secs()
                 );
                 return stopped;
             }
