@@ -96,7 +96,7 @@ impl PgBulk {
             }
         };
         let ended = read(&mut conn, ws, after_id, f).await;
-        // Its end is the server's to note; a connection that failed is only dropped.
+        // A read that ended tells the server it is closing; a connection that failed is only dropped.
         if !matches!(ended, Ended::Stopped { .. }) {
             let _ = conn.close().await;
         }
