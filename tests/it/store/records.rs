@@ -2,14 +2,17 @@
 //! one-statement read checked against the single-purpose reads.
 
 use super::{open, partner, WS};
-use crate::support::db::both_backends;
+use crate::support::db::{both_backends, pg_admin_url};
 use crate::support::{utc, Db, TestDb};
-use partnerfit::domain::evidence::Observation;
+use partnerfit::domain::evidence::{CompactEvidence, Observation};
 use partnerfit::domain::profile::TraitKind;
 use partnerfit::domain::{name_key, Amount, Hours, OutcomeKind, PartnerType, Week};
+use partnerfit::store::Store;
 use partnerfit::store::{
     NewAllocation, NewEvidence, NewOutcome, NewTrait, RecordTable, RetractOutcome, SettingValue,
 };
+use sqlx::postgres::PgConnection;
+use sqlx::{AssertSqlSafe, Connection, Executor};
 
 both_backends!(
     records_sums_and_retractions,
@@ -391,12 +394,10 @@ async fn screen_facts_are_one_exact_read(db: Db) {
     s.close().await;
 }
 
-/// The evidence cache's first load of a workspace (from id 0: over a connection of its own, on either backend)
-/// hands over the same records, in the same order, as the usual read of the pool (from id -1, which is every
-/// record too): each decoded the same, retracted ones flagged, another workspace's left out.
-async fn a_first_load_is_the_usual_read(db: Db) {
-    let db = TestDb::new(db).await;
-    let s = open(&db).await;
+/// Workspace `WS` and another one, their records interleaved: 6 partners each with two traits (yes/no and a
+/// threshold), 5 records of each trait per partner, every record of `WS` whose id is a multiple of 7 retracted.
+/// Answers the partners of `WS`, its number of records and of retracted ones.
+async fn two_workspaces_of_records(s: &Store) -> (Vec<i64>, usize, usize) {
     let now = utc(2026, 11, 26, 12, 0);
     let day = |d| utc(2026, 11, d, 0, 0).date_naive();
     let mut ours = Vec::new();
@@ -433,7 +434,6 @@ async fn a_first_load_is_the_usual_read(db: Db) {
             ours.push((ws, p, traits.clone()));
         }
     }
-    // The two workspaces' records interleaved: 6 partners each, 5 records of each trait.
     let (mut added, mut retracted) = (0, 0);
     for round in 0..5 {
         for (ws, p, traits) in &ours {
@@ -463,28 +463,36 @@ async fn a_first_load_is_the_usual_read(db: Db) {
             }
         }
     }
-    assert_eq!(added, 60);
-    let read = |from: i64| {
-        let s = &s;
-        async move {
-            let mut got = Vec::new();
-            s.compact_evidence_after(WS, from, |e| got.push(e))
-                .await
-                .unwrap();
-            got
-        }
-    };
-    let first = read(0).await;
-    let usual = read(-1).await;
-    assert_eq!(first, usual);
-    assert_eq!(first.len(), 60);
-    assert_eq!(first.iter().filter(|e| e.retracted).count(), retracted);
-    assert!(first.windows(2).all(|w| w[0].id < w[1].id));
-    let of_ws: Vec<i64> = ours
+    let of_ws = ours
         .iter()
         .filter(|(ws, _, _)| *ws == WS)
         .map(|(_, p, _)| *p)
         .collect();
+    (of_ws, added, retracted)
+}
+
+/// `WS`'s records with an id above `after_id`, as the evidence cache reads them.
+async fn compact_after(s: &Store, after_id: i64) -> Vec<CompactEvidence> {
+    let mut got = Vec::new();
+    s.compact_evidence_after(WS, after_id, |e| got.push(e))
+        .await
+        .unwrap();
+    got
+}
+
+/// The evidence cache's first load of a workspace (from id 0: over a connection of its own, on either backend)
+/// hands over the same records, in the same order, as the usual read of the pool (from id -1, which is every
+/// record too): each decoded the same, retracted ones flagged, another workspace's left out.
+async fn a_first_load_is_the_usual_read(db: Db) {
+    let db = TestDb::new(db).await;
+    let s = open(&db).await;
+    let (of_ws, added, retracted) = two_workspaces_of_records(&s).await;
+    assert_eq!(added, 60);
+    let first = compact_after(&s, 0).await;
+    assert_eq!(first, compact_after(&s, -1).await);
+    assert_eq!(first.len(), 60);
+    assert_eq!(first.iter().filter(|e| e.retracted).count(), retracted);
+    assert!(first.windows(2).all(|w| w[0].id < w[1].id));
     assert!(first.iter().all(|e| of_ws.contains(&e.partner_id)));
     assert_eq!(
         first
@@ -493,4 +501,25 @@ async fn a_first_load_is_the_usual_read(db: Db) {
             .count(),
         6
     );
+}
+
+/// On PostgreSQL, a first load that cannot open a connection of its own is read by the pool, whole: the
+/// database refuses new connections (`ALLOW_CONNECTIONS false`, which binds a superuser too) while the pool's
+/// stay open.
+#[tokio::test]
+async fn a_first_load_without_a_connection_of_its_own_is_the_pools_read() {
+    let db = TestDb::new(Db::Postgres).await;
+    let s = open(&db).await;
+    let (_, added, _) = two_workspaces_of_records(&s).await;
+    let usual = compact_after(&s, -1).await;
+    let name = db.pg_name().unwrap();
+    let mut admin = PgConnection::connect(&pg_admin_url()).await.unwrap();
+    let allow = |yes: bool| format!("ALTER DATABASE \"{name}\" WITH ALLOW_CONNECTIONS {yes}");
+    admin.execute(AssertSqlSafe(allow(false))).await.unwrap();
+    let refused = PgConnection::connect(&db.url).await;
+    let first = compact_after(&s, 0).await;
+    admin.execute(AssertSqlSafe(allow(true))).await.unwrap();
+    assert!(refused.is_err(), "a new connection was let in");
+    assert_eq!(first.len(), added);
+    assert_eq!(first, usual);
 }
