@@ -485,8 +485,10 @@ impl Store {
             Backend::Sqlite => direct::Direct::sqlite(&url).map(std::sync::Arc::new),
             Backend::Postgres => None,
         };
-        let pg_bulk =
-            (backend == Backend::Postgres).then(|| std::sync::Arc::new(pg_bulk::PgBulk::new(&url)));
+        let pg_bulk = match backend {
+            Backend::Postgres => pg_bulk::PgBulk::new(&url).map(std::sync::Arc::new),
+            Backend::Sqlite => None,
+        };
         let kept = if !in_memory {
             let conn = match checked {
                 Some(conn) => conn,

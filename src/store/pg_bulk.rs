@@ -23,10 +23,11 @@ use sqlx::{AssertSqlSafe, ConnectOptions, Connection, Row};
 use std::str::FromStr;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-/// What a first load needs to open its connection: the store's URL, and whether the store is closed.
+/// What a first load needs to open its connection: the store's connect options, and whether the store is
+/// closed.
 pub(super) struct PgBulk {
-    /// The URL to connect with (it may hold a password: never shown).
-    url: String,
+    /// The store's URL, parsed once (it may hold a password: never shown).
+    options: PgConnectOptions,
     closed: AtomicBool,
 }
 
@@ -39,12 +40,18 @@ impl std::fmt::Debug for PgBulk {
 }
 
 impl PgBulk {
-    /// For the PostgreSQL database at `url`.
-    pub(super) fn new(url: &str) -> PgBulk {
-        PgBulk {
-            url: url.to_string(),
+    /// For the PostgreSQL database at `url`; None when the URL does not parse as PostgreSQL's (the store has
+    /// connected with it, so it does), and first loads are read the usual way.
+    pub(super) fn new(url: &str) -> Option<PgBulk> {
+        // One known long read (seconds at 100,000 partners): sqlx's warning of a statement over a second would
+        // fire on every large first load. Its statement logs are off on this connection only.
+        let options = PgConnectOptions::from_str(url)
+            .ok()?
+            .disable_statement_logging();
+        Some(PgBulk {
+            options,
             closed: AtomicBool::new(false),
-        }
+        })
     }
 
     /// The store is closing: open no connection from now on.
@@ -67,18 +74,9 @@ impl PgBulk {
         if self.closed.load(Ordering::Relaxed) {
             return stopped;
         }
-        // One known long read (seconds at 100,000 partners): sqlx's warning of a statement over a second would
-        // fire on every large first load. Its statement logs are off on this connection only.
-        let options = match PgConnectOptions::from_str(&self.url) {
-            Ok(options) => options.disable_statement_logging(),
-            Err(e) => {
-                tracing::warn!(error = %e, "the database URL did not parse for the evidence read; it is read the usual way");
-                return stopped;
-            }
-        };
         let mut conn = match tokio::time::timeout(
             PG_ACQUIRE_TIMEOUT,
-            PgConnection::connect_with(&options),
+            PgConnection::connect_with(&self.options),
         )
         .await
         {
