@@ -20,10 +20,10 @@ use super::StoreError;
 use crate::domain::evidence::CompactEvidence;
 use std::sync::Arc;
 
-/// Records per batch handed from the blocking thread (about 230 kB).
-const BATCH: usize = 4096;
+/// Records per batch handed from the blocking thread (about 230 kB); PostgreSQL's reading task too.
+pub(super) const BATCH: usize = 4096;
 /// Batches read ahead of the caller at most.
-const AHEAD: usize = 2;
+pub(super) const AHEAD: usize = 2;
 /// Reads of this kind at once in a process, at most: each holds a thread, a connection and its page cache, and
 /// a tick of the scheduler renders many digests at once. The others wait their turn, as they would for CPU
 /// anyway.

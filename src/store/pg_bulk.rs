@@ -3,7 +3,8 @@
 //! PostgreSQL connection of its own, opened for the read and closed after it, instead of the pool's Any
 //! connections. The Any driver converts every row into a row of its own, its column descriptions again for
 //! every row, and that was over a third of a first load's CPU (BENCHMARKS.md, "Findings not fixed here"). Here
-//! the stored text is decoded in place from the server's row.
+//! the stored text is decoded in place from the server's row, on a task of its own that hands the records over
+//! in batches, as SQLite's blocking thread does.
 //!
 //! The same statement and the same decoder of a record ([`super::evidence::compact_of`]) as the usual read, so
 //! the records are the same, and the same contract as SQLite's [`super::bulk`]: when the connection cannot be
@@ -13,7 +14,7 @@
 //! share [`super::bulk`]'s limit of reads at once in a process. Once the store is closed, no connection is
 //! opened.
 
-use super::bulk::{Ended, READERS};
+use super::bulk::{Ended, AHEAD, BATCH, READERS};
 use super::evidence::{compact_after_sql, compact_of};
 use super::{StoreError, PG_ACQUIRE_TIMEOUT};
 use crate::domain::evidence::CompactEvidence;
@@ -93,52 +94,109 @@ impl PgBulk {
                 return stopped;
             }
         };
-        let ended = read(&mut conn, ws, after_id, f).await;
-        // A read that ended tells the server it is closing; a connection that failed is only dropped.
-        if !matches!(ended, Ended::Stopped { .. }) {
-            let _ = conn.close().await;
-        }
-        ended
-    }
-}
-
-/// Read and decode on `conn`, handing the records to `f` as they come.
-async fn read(
-    conn: &mut PgConnection,
-    ws: &str,
-    after_id: i64,
-    f: &mut (impl FnMut(CompactEvidence) + Send),
-) -> Ended {
-    let mut last_id = after_id;
-    let mut rows = sqlx::query(AssertSqlSafe(compact_after_sql()))
-        .bind(ws)
-        .bind(after_id)
-        .fetch(conn);
-    loop {
-        match rows.try_next().await {
-            Ok(Some(r)) => match compact_from_pg_row(&r) {
-                Ok(e) => {
-                    last_id = e.id;
-                    f(e);
+        // The read runs on a task of its own and hands its records over in batches: sqlx polls a stream's
+        // producer inside the span that was current when the stream was made, so read on the caller's task,
+        // every row entered and left the caller's spans (about a tenth of a first load's CPU); a task of its
+        // own has none. Its decoding also runs beside the caller's filing of the batch before.
+        let (tx, mut rx) = tokio::sync::mpsc::channel(AHEAD);
+        let ws_owned = ws.to_string();
+        // When the caller stops waiting (its future dropped), the receiver goes and the task stops at its next
+        // batch, dropping the connection.
+        let reading = tokio::spawn(async move {
+            let failed = read(&mut conn, &ws_owned, after_id, &tx).await;
+            // A read that ended tells the server it is closing; a connection that failed is only dropped.
+            if !failed {
+                let _ = conn.close().await;
+            }
+        });
+        let mut last_id = after_id;
+        while let Some(sent) = rx.recv().await {
+            match sent {
+                Sent::Batch(records) => {
+                    for e in records {
+                        last_id = e.id;
+                        f(e);
+                    }
                 }
-                Err(e) => return Ended::Corrupt(e),
-            },
-            Ok(None) => return Ended::Done,
+                Sent::Corrupt(e) => return Ended::Corrupt(e),
+                Sent::Failed(e) => {
+                    tracing::warn!(error = %e, "the evidence read on its own PostgreSQL connection stopped; the rest is read the usual way");
+                    return Ended::Stopped { last_id };
+                }
+            }
+        }
+        match reading.await {
+            Ok(()) => Ended::Done,
             Err(e) => {
-                tracing::warn!(error = %e, "the evidence read on its own PostgreSQL connection stopped; the rest is read the usual way");
-                return Ended::Stopped { last_id };
+                tracing::error!(error = %e, "the evidence read on its own PostgreSQL connection panicked; the rest is read the usual way");
+                Ended::Stopped { last_id }
             }
         }
     }
 }
 
-/// A record of a server's row of [`compact_after_sql`]: the stored text read in place.
+/// What the reading task sends: a batch, or why it stopped.
+enum Sent {
+    Batch(Vec<CompactEvidence>),
+    Corrupt(StoreError),
+    Failed(sqlx::Error),
+}
+
+/// The reading task's part: read and decode on `conn`, and send the records in batches, then why it stopped,
+/// if it stopped early. It stops quietly when the caller is gone. True when the connection failed.
+async fn read(
+    conn: &mut PgConnection,
+    ws: &str,
+    after_id: i64,
+    tx: &tokio::sync::mpsc::Sender<Sent>,
+) -> bool {
+    let mut rows = sqlx::query(AssertSqlSafe(compact_after_sql()))
+        .bind(ws)
+        .bind(after_id)
+        .fetch(conn);
+    let mut batch = Vec::with_capacity(BATCH);
+    loop {
+        let (why, failed) = match rows.try_next().await {
+            Ok(Some(r)) => match compact_from_pg_row(&r) {
+                Ok(e) => {
+                    batch.push(e);
+                    if batch.len() == BATCH {
+                        let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
+                        if tx.send(Sent::Batch(full)).await.is_err() {
+                            return false;
+                        }
+                    }
+                    continue;
+                }
+                Err(e) => (Some(Sent::Corrupt(e)), false),
+            },
+            Ok(None) => (None, false),
+            Err(e) => (Some(Sent::Failed(e)), true),
+        };
+        // The records decoded before the end, then why it ended.
+        if !batch.is_empty() && tx.send(Sent::Batch(batch)).await.is_err() {
+            return failed;
+        }
+        if let Some(why) = why {
+            let _ = tx.send(why).await;
+        }
+        return failed;
+    }
+}
+
+/// A record of a server's row of [`compact_after_sql`]: the stored text read in place. The columns' types are
+/// the statement's own, so each value is decoded without sqlx's check of its type against the Rust one (about a
+/// twentieth of a first load); a value that does not decode is still the read's error.
 fn compact_from_pg_row(r: &PgRow) -> Result<CompactEvidence, StoreError> {
     compact_of(
-        [r.try_get(0)?, r.try_get(1)?, r.try_get(2)?],
-        (r.try_get(3)?, r.try_get(4)?),
-        r.try_get::<&str, _>(5)?,
-        r.try_get::<&str, _>(6)?,
-        r.try_get::<Option<&str>, _>(7)?.is_some(),
+        [
+            r.try_get_unchecked(0)?,
+            r.try_get_unchecked(1)?,
+            r.try_get_unchecked(2)?,
+        ],
+        (r.try_get_unchecked(3)?, r.try_get_unchecked(4)?),
+        r.try_get_unchecked::<&str, _>(5)?,
+        r.try_get_unchecked::<&str, _>(6)?,
+        r.try_get_unchecked::<Option<&str>, _>(7)?.is_some(),
     )
 }
