@@ -102,19 +102,22 @@ impl Store {
         from: Week,
         to: Week,
     ) -> Result<Vec<AllocationSum>> {
-        // One row per partner with its weeks packed as `week:hours:spend,…`: the driver's cost is per value
-        // read, and eight weeks of a large roster are tens of thousands of (partner, week) sums.
+        // One row per week with its partners packed as `partner:hours:spend,…`: the driver's cost is per value
+        // read, and eight weeks of a large roster are tens of thousands of (partner, week) sums. Grouped by
+        // week, then partner, both sums come in the order of `allocations_week_sums`, so neither backend hashes
+        // or sorts: at 100,000 partners on PostgreSQL, grouping by partner spilled its hash tables to disk and
+        // took twice as long (BENCHMARKS.md, "Findings not fixed here").
         let concat = match self.backend() {
             super::Backend::Sqlite => "group_concat",
             super::Backend::Postgres => "string_agg",
         };
         let sql = format!(
-            "SELECT partner_id, {concat}(week || ':' || hours || ':' || spend, ',') AS weeks FROM ( \
-                 SELECT partner_id, week, SUM(hours_centi) AS hours, SUM(spend_cents) AS spend \
+            "SELECT week, {concat}(partner_id || ':' || hours || ':' || spend, ',') AS partners FROM ( \
+                 SELECT week, partner_id, SUM(hours_centi) AS hours, SUM(spend_cents) AS spend \
                  FROM allocations \
                  WHERE workspace_id = $1 AND week >= $2 AND week <= $3 AND retracted_at IS NULL \
-                 GROUP BY partner_id, week) AS sums \
-             GROUP BY partner_id"
+                 GROUP BY week, partner_id) AS sums \
+             GROUP BY week"
         );
         let rows = sqlx::query(AssertSqlSafe(sql))
             .bind(ws)
@@ -122,13 +125,14 @@ impl Store {
             .bind(to.to_string())
             .fetch_all(self.pool())
             .await?;
-        let mut out = Vec::with_capacity(rows.len() * 8);
+        let mut out = Vec::new();
         for r in &rows {
-            let partner_id: i64 = get(r, "partner_id")?;
-            let weeks: String = get(r, "weeks")?;
-            for item in weeks.split(',') {
+            let week: String = get(r, "week")?;
+            let week: Week = parse_col(&week, "week")?;
+            let partners: String = get(r, "partners")?;
+            for item in partners.split(',') {
                 let mut parts = item.split(':');
-                let (Some(week), Some(h), Some(sp), None) =
+                let (Some(id), Some(h), Some(sp), None) =
                     (parts.next(), parts.next(), parts.next(), parts.next())
                 else {
                     return Err(super::StoreError::Corrupt(format!(
@@ -136,8 +140,8 @@ impl Store {
                     )));
                 };
                 out.push(AllocationSum {
-                    partner_id,
-                    week: parse_col(week, "week")?,
+                    partner_id: parse_col(id, "partner id")?,
+                    week,
                     hours: Hours::from_centi(parse_col(h, "hours")?),
                     spend: Amount::from_cents(parse_col(sp, "spend")?),
                 });

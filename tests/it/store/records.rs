@@ -16,6 +16,7 @@ use sqlx::{AssertSqlSafe, Connection, Executor};
 
 both_backends!(
     records_sums_and_retractions,
+    allocation_sums_by_partner_and_week,
     screen_facts_are_one_exact_read,
     a_first_load_is_the_usual_read
 );
@@ -223,6 +224,92 @@ async fn records_sums_and_retractions(db: Db) {
 /// reads give, doubles bit for bit, text with quotes, backslashes and non-ASCII intact, and the record that
 /// counts per trait picked by hand; on SQLite the JSON value (a read-only store, which has no connection of
 /// the calling thread) gives the same facts as the rows.
+/// The weekly digest's sums: per partner and week, in week then partner order, retracted hours left out, weeks
+/// outside the range and another workspace's hours too. Expected totals added up by hand.
+async fn allocation_sums_by_partner_and_week(db: Db) {
+    let db = TestDb::new(db).await;
+    let s = open(&db).await;
+    let now = utc(2026, 11, 26, 12, 0);
+    let mut ids = vec![];
+    for (ws, name) in [(WS, "Acme"), (WS, "Bolt"), (WS, "Crux"), ("other", "Dyne")] {
+        ids.push(
+            s.add_partner(ws, &partner(name, PartnerType::Reseller), "ana", now)
+                .await
+                .unwrap(),
+        );
+    }
+    let [acme, bolt, crux, dyne] = ids[..] else {
+        unreachable!()
+    };
+    let week = |w: &str| -> Week { w.parse().unwrap() };
+    let mut retract = None;
+    for (ws, partner_id, w, hours, spend) in [
+        (WS, bolt, "2026-W46", 100, 7),  // before the range
+        (WS, bolt, "2026-W47", 250, 10), // summed with the next
+        (WS, bolt, "2026-W47", 125, 5),
+        (WS, acme, "2026-W47", 50, 0),
+        (WS, acme, "2026-W48", 1_000, 40_000),
+        (WS, crux, "2026-W48", 10, 1), // retracted below
+        (WS, crux, "2026-W49", 300, 2),
+        (WS, acme, "2026-W50", 20, 20), // after the range
+        ("other", dyne, "2026-W48", 999, 999),
+    ] {
+        let id = s
+            .add_allocation(
+                ws,
+                &NewAllocation {
+                    partner_id,
+                    week: week(w),
+                    hours: Hours::from_centi(hours),
+                    spend: Amount::from_cents(spend),
+                    note: None,
+                },
+                "mia",
+                now,
+            )
+            .await
+            .unwrap();
+        if partner_id == crux && w == "2026-W48" {
+            retract = Some(id);
+        }
+    }
+    s.retract(
+        RecordTable::Allocations,
+        WS,
+        retract.unwrap(),
+        "ana",
+        "dup",
+        now,
+    )
+    .await
+    .unwrap();
+    let sums = s
+        .allocation_sums(WS, week("2026-W47"), week("2026-W49"))
+        .await
+        .unwrap();
+    assert_eq!(
+        sums.iter()
+            .map(|a| (
+                a.week.to_string(),
+                a.partner_id,
+                a.hours.centi(),
+                a.spend.cents()
+            ))
+            .collect::<Vec<_>>(),
+        [
+            ("2026-W47".to_string(), acme, 50, 0),
+            ("2026-W47".to_string(), bolt, 375, 15),
+            ("2026-W48".to_string(), acme, 1_000, 40_000),
+            ("2026-W49".to_string(), crux, 300, 2),
+        ]
+    );
+    assert!(s
+        .allocation_sums(WS, week("2026-W51"), week("2026-W52"))
+        .await
+        .unwrap()
+        .is_empty());
+}
+
 async fn screen_facts_are_one_exact_read(db: Db) {
     let db = TestDb::new(db).await;
     let s = open(&db).await;
