@@ -13,6 +13,9 @@
 //! connection cannot be opened or the read fails partway (the store closed, a file error), the rest is read the
 //! usual way from the last record handed over, so nothing is read twice and nothing is missed; a stored record
 //! that does not decode is the read's error either way. At most [`AT_ONCE`] such reads run at once in a process.
+//!
+//! The CSV exports' statements ([`export_rows`]) are read the same way, for the same reason: through sqlx an
+//! export of 5 million records took four times as long as SQLite's own sort of them.
 
 use super::direct::Direct;
 use super::evidence::compact_of;
@@ -102,18 +105,11 @@ fn read(direct: &Direct, ws: &str, after_id: i64, tx: &tokio::sync::mpsc::Sender
         let mut rows = stmt.query(&params[..])?;
         let mut batch = Vec::with_capacity(BATCH);
         while let Some(r) = rows.next()? {
-            // The stored text itself, not a copy.
-            let text = |i: usize| -> rusqlite::Result<&str> {
-                let v = r.get_ref(i)?;
-                v.as_str().map_err(|_| {
-                    rusqlite::Error::InvalidColumnType(i, String::new(), v.data_type())
-                })
-            };
             let record = compact_of(
                 [r.get(0)?, r.get(1)?, r.get(2)?],
                 (r.get(3)?, r.get(4)?),
-                text(5)?,
-                text(6)?,
+                text(r, 5)?,
+                text(r, 6)?,
                 r.get_ref(7)? != rusqlite::types::ValueRef::Null,
             );
             batch.push(record.map_err(|e| Stop::Tell(Sent::Corrupt(e)))?);
@@ -149,15 +145,141 @@ impl From<rusqlite::Error> for Stop {
     }
 }
 
+/// Column `i` of a row: the stored text itself, not a copy.
+pub(super) fn text<'r>(r: &'r rusqlite::Row<'_>, i: usize) -> rusqlite::Result<&'r str> {
+    let v = r.get_ref(i)?;
+    v.as_str()
+        .map_err(|_| rusqlite::Error::InvalidColumnType(i, String::new(), v.data_type()))
+}
+
+/// Why a row of an export did not decode: the driver's failure, or a stored value that is not what it must be.
+pub(super) enum RowError {
+    Driver(rusqlite::Error),
+    Corrupt(StoreError),
+}
+
+impl From<rusqlite::Error> for RowError {
+    fn from(e: rusqlite::Error) -> RowError {
+        RowError::Driver(e)
+    }
+}
+
+impl From<StoreError> for RowError {
+    fn from(e: StoreError) -> RowError {
+        RowError::Corrupt(e)
+    }
+}
+
+/// What an export's blocking thread sends: that its statement is ready (or could not be), batches of rows,
+/// then why it stopped, if it stopped early.
+enum Export<T> {
+    Ready,
+    Unavailable(rusqlite::Error),
+    Batch(Vec<T>),
+    Failed(StoreError),
+}
+
+/// A rusqlite failure partway through an export: the export's error, as a failure of the database's.
+fn read_failed(e: rusqlite::Error) -> StoreError {
+    StoreError::Db(sqlx::Error::Io(std::io::Error::other(e)))
+}
+
+/// The rows of an export statement (`$1` the workspace), read in one statement on a blocking thread over a
+/// read-only connection of its own and decoded by `decode`, handed over in batches: through sqlx each row of
+/// a large export was a message from the connection's worker thread and a row of the Any driver, about 6 µs a
+/// row (BENCHMARKS.md, "Findings not fixed here"). None when that connection cannot be opened or the statement
+/// prepared, before any row: the caller reads the usual way. A failure partway is the export's error.
+pub(super) async fn export_rows<T: Send + 'static>(
+    direct: &Arc<Direct>,
+    sql: &'static str,
+    ws: &str,
+    decode: fn(&rusqlite::Row<'_>) -> Result<T, RowError>,
+) -> Option<impl futures_util::Stream<Item = Result<T, StoreError>> + Send + 'static> {
+    // Closed never: a failed acquire would only mean reading the usual way.
+    let turn = READERS.acquire().await.ok()?;
+    let (tx, mut rx) = tokio::sync::mpsc::channel(AHEAD);
+    let (direct, ws) = (Arc::clone(direct), ws.to_string());
+    // When the caller stops reading (the stream dropped), the receiver goes and the thread stops at its next
+    // batch.
+    tokio::task::spawn_blocking(move || {
+        let _turn = turn;
+        let send = |sent: Export<T>| tx.blocking_send(sent).is_ok();
+        let conn = match direct.reader() {
+            Ok(conn) => conn,
+            Err(e) => return send(Export::Unavailable(e)),
+        };
+        let mut stmt = match conn.prepare(sql) {
+            Ok(stmt) => stmt,
+            Err(e) => return send(Export::Unavailable(e)),
+        };
+        if !send(Export::Ready) {
+            return false;
+        }
+        let params: [(&str, &dyn rusqlite::ToSql); 1] = [("$1", &ws)];
+        let mut run = || -> Result<(), Option<StoreError>> {
+            let mut rows = stmt.query(&params[..]).map_err(|e| Some(read_failed(e)))?;
+            let mut batch = Vec::with_capacity(BATCH);
+            while let Some(r) = rows.next().map_err(|e| Some(read_failed(e)))? {
+                batch.push(decode(r).map_err(|e| match e {
+                    RowError::Driver(e) => Some(read_failed(e)),
+                    RowError::Corrupt(e) => Some(e),
+                })?);
+                if batch.len() == BATCH {
+                    let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
+                    if !send(Export::Batch(full)) {
+                        return Err(None);
+                    }
+                }
+            }
+            if !batch.is_empty() {
+                send(Export::Batch(batch));
+            }
+            Ok(())
+        };
+        match run() {
+            Err(Some(why)) => send(Export::Failed(why)),
+            _ => true,
+        }
+    });
+    match rx.recv().await {
+        Some(Export::Ready) => {}
+        Some(Export::Unavailable(e)) => {
+            tracing::warn!(error = %e, "no connection of its own for the export; it is read the usual way");
+            return None;
+        }
+        _ => return None,
+    }
+    let rows = futures_util::stream::unfold(
+        (rx, Vec::new().into_iter()),
+        |(mut rx, mut batch)| async move {
+            loop {
+                if let Some(row) = batch.next() {
+                    return Some((Ok(row), (rx, batch)));
+                }
+                match rx.recv().await? {
+                    Export::Batch(rows) => batch = rows.into_iter(),
+                    Export::Failed(e) => {
+                        // Nothing after an error: the channel is closed behind it.
+                        rx.close();
+                        return Some((Err(e), (rx, batch)));
+                    }
+                    Export::Ready | Export::Unavailable(_) => {}
+                }
+            }
+        },
+    );
+    Some(rows)
+}
+
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::super::Store;
     use crate::domain::evidence::CompactEvidence;
     use futures::TryStreamExt;
 
     /// A SQLite file with workspace `ws1`: 300 partners, two traits, 9,600 records (several batches), every
     /// 17th retracted, met or a value, and 2,400 records of workspace `ws2` among them.
-    async fn seeded() -> (tempfile::TempDir, Store, String) {
+    pub(in crate::store) async fn seeded() -> (tempfile::TempDir, Store, String) {
         use super::super::write::Write;
         let dir = tempfile::tempdir().unwrap();
         let url = format!("sqlite://{}", dir.path().join("p.db").display());

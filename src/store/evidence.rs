@@ -52,7 +52,7 @@ pub(crate) fn observation_at<I: sqlx::ColumnIndex<AnyRow>>(
 }
 
 /// The observation of a record's `met` and `value`: exactly one of the two is set.
-fn observation(met: Option<i64>, value: Option<f64>) -> Result<Observation> {
+pub(super) fn observation(met: Option<i64>, value: Option<f64>) -> Result<Observation> {
     match (met, value) {
         (Some(m), _) => Ok(Observation::Met(m != 0)),
         (None, Some(v)) => Ok(Observation::Value(v)),

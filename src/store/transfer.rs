@@ -1,10 +1,12 @@
-//! Bulk SQL for CSV import and export: streamed export queries (one row in memory at a time), and an
+//! Bulk SQL for CSV import and export: streamed export queries (a row at a time through the pool; on a SQLite
+//! file a batch at a time from a blocking thread, [`super::bulk::export_rows`]), and an
 //! [`ImportTx`] — one transaction that reads what duplicate detection needs and writes the imported rows in
 //! multi-row `INSERT`s. On SQLite the transaction starts with `BEGIN IMMEDIATE`, so no other writer can slip in
 //! between the reads and the writes; on PostgreSQL a concurrent insert of the same partner name fails the
 //! import with [`StoreError::Conflict`].
 
 use super::allocations::{bind_allocation, ALLOCATION_COLUMNS};
+use super::bulk::{text, RowError};
 use super::evidence::{bind_evidence, observation_at, EVIDENCE_COLUMNS};
 use super::outcomes::{bind_outcome, OUTCOME_COLUMNS};
 use super::partners::{bind_partner, PARTNER_COLUMNS};
@@ -14,6 +16,7 @@ use super::{Result, Store, StoreError};
 use crate::domain::evidence::Observation;
 use crate::domain::{Amount, Hours, Lifecycle, OutcomeKind, Week};
 use chrono::{DateTime, NaiveDate, Utc};
+use futures_util::stream::BoxStream;
 use futures_util::{Stream, StreamExt, TryStreamExt};
 use sqlx::any::AnyRow;
 use sqlx::{AssertSqlSafe, Row};
@@ -93,42 +96,132 @@ pub struct ExistingAllocation {
     pub retracted: bool,
 }
 
-fn observation(r: &AnyRow) -> Result<Observation> {
-    observation_at(r, "met", "value")
-}
+/// The decoder of an export's row read through the pool.
+type FromAny<T> = fn(&AnyRow) -> Result<T>;
+/// The decoder of an export's row read on SQLite's connection of its own ([`super::bulk::export_rows`]).
+type FromLite<T> = fn(&rusqlite::Row<'_>) -> std::result::Result<T, RowError>;
 
-fn evidence_out(r: &AnyRow) -> Result<EvidenceOut> {
-    let observed: String = get(r, "observed")?;
+/// [`Store::export_evidence`]'s statement; its columns are [`evidence_of`]'s.
+const EXPORT_EVIDENCE: &str = "SELECT p.name AS partner, t.name AS trait_name, e.met, e.value, e.source, e.note, e.observed \
+             FROM evidence e JOIN partners p ON p.id = e.partner_id JOIN traits t ON t.id = e.trait_id \
+             JOIN profiles pr ON pr.id = t.profile_id \
+             WHERE e.workspace_id = $1 AND e.retracted_at IS NULL AND t.removed_in IS NULL \
+             AND pr.retired_at IS NULL AND pr.partner_type = p.partner_type \
+             ORDER BY p.name_key, e.observed, e.recorded_at, e.id";
+
+/// [`Store::export_allocations`]'s statement; its columns are [`allocation_of`]'s.
+const EXPORT_ALLOCATIONS: &str =
+    "SELECT p.name AS partner, a.week, a.hours_centi, a.spend_cents, a.note \
+             FROM allocations a JOIN partners p ON p.id = a.partner_id \
+             WHERE a.workspace_id = $1 AND a.retracted_at IS NULL \
+             ORDER BY p.name_key, a.week, a.recorded_at, a.id";
+
+/// [`Store::export_outcomes`]'s statement; its columns are [`outcome_of`]'s.
+const EXPORT_OUTCOMES: &str =
+    "SELECT p.name AS partner, o.kind, o.amount_cents, o.occurred_on, o.ref \
+             FROM outcomes o JOIN partners p ON p.id = o.partner_id \
+             WHERE o.workspace_id = $1 AND o.retracted_at IS NULL \
+             ORDER BY p.name_key, o.occurred_on, o.recorded_at, o.id";
+
+/// An exported evidence record of its columns, as [`Store::export_evidence`] selects them: the one decoder of
+/// both reads (the pool's, and SQLite's connection of its own).
+fn evidence_of(
+    (partner, trait_name): (String, String),
+    (met, value): (Option<i64>, Option<f64>),
+    (source, note): (Option<String>, Option<String>),
+    observed: &str,
+) -> Result<EvidenceOut> {
     Ok(EvidenceOut {
-        partner: get(r, "partner")?,
-        trait_name: get(r, "trait_name")?,
-        observation: observation(r)?,
-        source: get(r, "source")?,
-        note: get(r, "note")?,
-        observed: day(&observed)?,
+        partner,
+        trait_name,
+        observation: super::evidence::observation(met, value)?,
+        source,
+        note,
+        observed: day(observed)?,
     })
 }
 
+fn evidence_out(r: &AnyRow) -> Result<EvidenceOut> {
+    evidence_of(
+        (r.try_get(0)?, r.try_get(1)?),
+        (r.try_get(2)?, r.try_get(3)?),
+        (r.try_get(4)?, r.try_get(5)?),
+        &r.try_get::<String, _>(6)?,
+    )
+}
+
+fn evidence_lite(r: &rusqlite::Row<'_>) -> std::result::Result<EvidenceOut, RowError> {
+    Ok(evidence_of(
+        (r.get(0)?, r.get(1)?),
+        (r.get(2)?, r.get(3)?),
+        (r.get(4)?, r.get(5)?),
+        text(r, 6)?,
+    )?)
+}
+
+/// An exported allocation of its columns, as [`Store::export_allocations`] selects them.
+fn allocation_of(
+    (partner, week): (String, String),
+    (hours, spend): (i64, i64),
+    note: Option<String>,
+) -> AllocationOut {
+    AllocationOut {
+        partner,
+        week,
+        hours: Hours::from_centi(hours),
+        spend: Amount::from_cents(spend),
+        note,
+    }
+}
+
 fn allocation_out(r: &AnyRow) -> Result<AllocationOut> {
-    Ok(AllocationOut {
-        partner: get(r, "partner")?,
-        week: get(r, "week")?,
-        hours: Hours::from_centi(get(r, "hours_centi")?),
-        spend: Amount::from_cents(get(r, "spend_cents")?),
-        note: get(r, "note")?,
+    Ok(allocation_of(
+        (r.try_get(0)?, r.try_get(1)?),
+        (r.try_get(2)?, r.try_get(3)?),
+        r.try_get(4)?,
+    ))
+}
+
+fn allocation_lite(r: &rusqlite::Row<'_>) -> std::result::Result<AllocationOut, RowError> {
+    Ok(allocation_of(
+        (r.get(0)?, r.get(1)?),
+        (r.get(2)?, r.get(3)?),
+        r.get(4)?,
+    ))
+}
+
+/// An exported outcome of its columns, as [`Store::export_outcomes`] selects them.
+fn outcome_of(
+    partner: String,
+    (kind, amount): (&str, Option<i64>),
+    date: &str,
+    reference: Option<String>,
+) -> Result<OutcomeOut> {
+    Ok(OutcomeOut {
+        partner,
+        kind: parse_col(kind, "outcome kind")?,
+        amount: amount.map(Amount::from_cents),
+        date: day(date)?,
+        reference,
     })
 }
 
 fn outcome_out(r: &AnyRow) -> Result<OutcomeOut> {
-    let kind: String = get(r, "kind")?;
-    let date: String = get(r, "occurred_on")?;
-    Ok(OutcomeOut {
-        partner: get(r, "partner")?,
-        kind: parse_col(&kind, "outcome kind")?,
-        amount: get::<Option<i64>>(r, "amount_cents")?.map(Amount::from_cents),
-        date: day(&date)?,
-        reference: get(r, "ref")?,
-    })
+    outcome_of(
+        r.try_get(0)?,
+        (&r.try_get::<String, _>(1)?, r.try_get(2)?),
+        &r.try_get::<String, _>(3)?,
+        r.try_get(4)?,
+    )
+}
+
+fn outcome_lite(r: &rusqlite::Row<'_>) -> std::result::Result<OutcomeOut, RowError> {
+    Ok(outcome_of(
+        r.get(0)?,
+        (text(r, 1)?, r.get(2)?),
+        text(r, 3)?,
+        r.get(4)?,
+    )?)
 }
 
 /// The query for the stored evidence matching a batch of (partner, trait, date) keys with id at most a bound,
@@ -216,16 +309,7 @@ impl Store {
         &'a self,
         ws: &'a str,
     ) -> impl Stream<Item = Result<EvidenceOut>> + Send + 'a {
-        self.export_rows(
-            "SELECT p.name AS partner, t.name AS trait_name, e.met, e.value, e.source, e.note, e.observed \
-             FROM evidence e JOIN partners p ON p.id = e.partner_id JOIN traits t ON t.id = e.trait_id \
-             JOIN profiles pr ON pr.id = t.profile_id \
-             WHERE e.workspace_id = $1 AND e.retracted_at IS NULL AND t.removed_in IS NULL \
-             AND pr.retired_at IS NULL AND pr.partner_type = p.partner_type \
-             ORDER BY p.name_key, e.observed, e.recorded_at, e.id",
-            ws,
-            evidence_out,
-        )
+        self.export_rows(EXPORT_EVIDENCE, ws, evidence_out, evidence_lite)
     }
 
     /// The non-retracted allocations of the workspace by partner name, week, then recording order.
@@ -234,14 +318,7 @@ impl Store {
         &'a self,
         ws: &'a str,
     ) -> impl Stream<Item = Result<AllocationOut>> + Send + 'a {
-        self.export_rows(
-            "SELECT p.name AS partner, a.week, a.hours_centi, a.spend_cents, a.note \
-             FROM allocations a JOIN partners p ON p.id = a.partner_id \
-             WHERE a.workspace_id = $1 AND a.retracted_at IS NULL \
-             ORDER BY p.name_key, a.week, a.recorded_at, a.id",
-            ws,
-            allocation_out,
-        )
+        self.export_rows(EXPORT_ALLOCATIONS, ws, allocation_out, allocation_lite)
     }
 
     /// The non-retracted outcomes of the workspace by partner name, date, then recording order.
@@ -250,27 +327,44 @@ impl Store {
         &'a self,
         ws: &'a str,
     ) -> impl Stream<Item = Result<OutcomeOut>> + Send + 'a {
-        self.export_rows(
-            "SELECT p.name AS partner, o.kind, o.amount_cents, o.occurred_on, o.ref \
-             FROM outcomes o JOIN partners p ON p.id = o.partner_id \
-             WHERE o.workspace_id = $1 AND o.retracted_at IS NULL \
-             ORDER BY p.name_key, o.occurred_on, o.recorded_at, o.id",
-            ws,
-            outcome_out,
-        )
+        self.export_rows(EXPORT_OUTCOMES, ws, outcome_out, outcome_lite)
     }
 
-    /// The rows of one export query (its one parameter the workspace), streamed and converted by `row`.
-    fn export_rows<'a, T: Send + 'a>(
+    /// The rows of one export query (its one parameter the workspace), streamed and converted by `row`; on a
+    /// SQLite file read on a blocking thread over a connection of its own and converted by `lite`
+    /// ([`super::bulk::export_rows`]), or the usual way when that connection cannot be had.
+    fn export_rows<'a, T: Send + 'static>(
+        &'a self,
+        sql: &'static str,
+        ws: &'a str,
+        row: FromAny<T>,
+        lite: FromLite<T>,
+    ) -> BoxStream<'a, Result<T>> {
+        let Some(direct) = &self.direct else {
+            return self.pooled_export_rows(sql, ws, row);
+        };
+        futures_util::stream::once(async move {
+            match super::bulk::export_rows(direct, sql, ws, lite).await {
+                Some(rows) => rows.boxed(),
+                None => self.pooled_export_rows(sql, ws, row),
+            }
+        })
+        .flatten()
+        .boxed()
+    }
+
+    /// The rows of one export query through the pool.
+    fn pooled_export_rows<'a, T: Send + 'static>(
         &'a self,
         sql: &'static str,
         ws: &'a str,
         row: fn(&AnyRow) -> Result<T>,
-    ) -> impl Stream<Item = Result<T>> + Send + 'a {
+    ) -> BoxStream<'a, Result<T>> {
         sqlx::query(sql)
             .bind(ws)
             .fetch(self.pool())
             .map(move |r| r.map_err(StoreError::from).and_then(|r| row(&r)))
+            .boxed()
     }
 
     /// Begin the one transaction of an import. SQLite takes the write lock at once (`BEGIN IMMEDIATE`), so the
@@ -644,6 +738,117 @@ impl ImportTx {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every export, read on SQLite's connection of its own, is the pool's read of the same statement, row for
+    /// row; a stored value that does not decode is the export's error on both; with that connection closed, the
+    /// export is the pool's read.
+    #[tokio::test]
+    async fn exports_on_a_connection_of_their_own_are_the_pools() {
+        use super::super::write::Write;
+        let (_dir, store, ws) = super::super::bulk::tests::seeded().await;
+        // Sources and notes with quotes, commas and other scripts on some records; hours and outcomes.
+        for sql in [
+            "UPDATE evidence SET source = 'crm, \"q\" ' || id, note = 'Übersicht 概要 ' || id WHERE id % 7 = 0",
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 3000) \
+             INSERT INTO allocations (workspace_id, partner_id, week, hours_centi, spend_cents, note, recorded_by, \
+             recorded_at, retracted_at) \
+             SELECT 'ws1', 1 + i % 300, '2026-W' || printf('%02d', 1 + i % 40), i * 25, i * 1000, \
+             iif(i % 4 = 0, NULL, 'note ' || i), 'lead', '2026-01-01T00:00:00.000000Z', \
+             iif(i % 11 = 0, '2026-11-01T00:00:00.000000Z', NULL) FROM n",
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 900) \
+             INSERT INTO outcomes (workspace_id, partner_id, kind, amount_cents, occurred_on, ref, recorded_by, \
+             recorded_at, retracted_at) \
+             SELECT 'ws1', 1 + i % 300, \
+             CASE i % 3 WHEN 0 THEN 'sourced-pipeline' WHEN 1 THEN 'registered-deal' ELSE 'closed-won' END, \
+             iif(i % 3 = 1, NULL, i * 100), date('2026-01-01', '+' || (i % 300) || ' days'), \
+             iif(i % 2 = 0, 'R-' || i, NULL), 'lead', '2026-01-01T00:00:00.000000Z', \
+             iif(i % 13 = 0, '2026-11-01T00:00:00.000000Z', NULL) FROM n",
+        ] {
+            sqlx::query(sql).write(store.pool()).await.unwrap();
+        }
+        /// The rows on the connection of its own (which must open), the pool's, and the store's: all the same.
+        async fn both<T: Send + PartialEq + std::fmt::Debug + 'static>(
+            store: &Store,
+            ws: &str,
+            sql: &'static str,
+            (row, lite): (FromAny<T>, FromLite<T>),
+        ) -> Vec<T> {
+            let direct = store.direct.as_ref().expect("a SQLite file has one");
+            let own: Vec<T> = super::super::bulk::export_rows(direct, sql, ws, lite)
+                .await
+                .expect("a connection of its own")
+                .try_collect()
+                .await
+                .unwrap();
+            let pooled: Vec<T> = store
+                .pooled_export_rows(sql, ws, row)
+                .try_collect()
+                .await
+                .unwrap();
+            assert_eq!(own, pooled);
+            let through_store: Vec<T> = store
+                .export_rows(sql, ws, row, lite)
+                .try_collect()
+                .await
+                .unwrap();
+            assert_eq!(through_store, own);
+            own
+        }
+        // 9,600 records of ws1, less the 564 retracted (multiples of 17 that are not of 5): 12,000 / 17 = 705,
+        // 12,000 / 85 = 141.
+        let evidence = both(&store, &ws, EXPORT_EVIDENCE, (evidence_out, evidence_lite)).await;
+        assert_eq!(evidence.len(), 9_036);
+        assert!(evidence.iter().any(|e| e
+            .note
+            .as_deref()
+            .is_some_and(|n| n.starts_with("Übersicht 概要"))));
+        assert!(evidence
+            .iter()
+            .any(|e| matches!(e.observation, Observation::Value(_))));
+        // 3,000 less the 272 multiples of 11; 900 less the 69 multiples of 13.
+        let allocations = both(
+            &store,
+            &ws,
+            EXPORT_ALLOCATIONS,
+            (allocation_out, allocation_lite),
+        )
+        .await;
+        assert_eq!(allocations.len(), 2_728);
+        let outcomes = both(&store, &ws, EXPORT_OUTCOMES, (outcome_out, outcome_lite)).await;
+        assert_eq!(outcomes.len(), 831);
+        assert!(
+            outcomes.iter().any(|o| o.amount.is_none())
+                && outcomes.iter().any(|o| o.reference.is_some())
+        );
+        assert!(store
+            .export_outcomes("another")
+            .boxed()
+            .next()
+            .await
+            .is_none());
+
+        // A stored kind that is not one: the export's error, either way.
+        sqlx::query("UPDATE outcomes SET kind = 'won-ish' WHERE id = 500")
+            .write(store.pool())
+            .await
+            .unwrap();
+        let own: Result<Vec<_>> = store.export_outcomes(&ws).try_collect().await;
+        let pooled: Result<Vec<_>> = store
+            .pooled_export_rows(EXPORT_OUTCOMES, &ws, outcome_out)
+            .try_collect()
+            .await;
+        for read in [own, pooled] {
+            assert!(
+                matches!(&read, Err(StoreError::Corrupt(m)) if m.contains("won-ish")),
+                "{read:?}"
+            );
+        }
+
+        // No connection of its own: the pool's read, whole.
+        store.direct.as_ref().unwrap().close();
+        let read: Vec<_> = store.export_evidence(&ws).try_collect().await.unwrap();
+        assert_eq!(read, evidence);
+    }
 
     #[test]
     fn placeholders_number_rows_then_columns() {
