@@ -170,15 +170,6 @@ impl From<StoreError> for RowError {
     }
 }
 
-/// What an export's blocking thread sends: that its statement is ready (or could not be), batches of rows,
-/// then why it stopped, if it stopped early.
-enum Export<T> {
-    Ready,
-    Unavailable(rusqlite::Error),
-    Batch(Vec<T>),
-    Failed(StoreError),
-}
-
 /// A rusqlite failure partway through an export: the export's error, as a failure of the database's.
 fn read_failed(e: rusqlite::Error) -> StoreError {
     StoreError::Db(sqlx::Error::Io(std::io::Error::other(e)))
@@ -197,26 +188,33 @@ pub(super) async fn export_rows<T: Send + 'static>(
 ) -> Option<impl futures_util::Stream<Item = Result<T, StoreError>> + Send + 'static> {
     // Closed never: a failed acquire would only mean reading the usual way.
     let turn = READERS.acquire().await.ok()?;
-    let (tx, mut rx) = tokio::sync::mpsc::channel(AHEAD);
+    let (ready, is_ready) = tokio::sync::oneshot::channel();
+    let (tx, rx) = tokio::sync::mpsc::channel(AHEAD);
     let (direct, ws) = (Arc::clone(direct), ws.to_string());
     // When the caller stops reading (the stream dropped), the receiver goes and the thread stops at its next
     // batch.
     tokio::task::spawn_blocking(move || {
         let _turn = turn;
-        let send = |sent: Export<T>| tx.blocking_send(sent).is_ok();
         let conn = match direct.reader() {
             Ok(conn) => conn,
-            Err(e) => return send(Export::Unavailable(e)),
+            Err(e) => {
+                let _ = ready.send(Err(e));
+                return;
+            }
         };
         let mut stmt = match conn.prepare(sql) {
             Ok(stmt) => stmt,
-            Err(e) => return send(Export::Unavailable(e)),
+            Err(e) => {
+                let _ = ready.send(Err(e));
+                return;
+            }
         };
-        if !send(Export::Ready) {
-            return false;
+        if ready.send(Ok(())).is_err() {
+            return;
         }
-        let params: [(&str, &dyn rusqlite::ToSql); 1] = [("$1", &ws)];
+        let send = |sent: Result<Vec<T>, StoreError>| tx.blocking_send(sent).is_ok();
         let mut run = || -> Result<(), Option<StoreError>> {
+            let params: [(&str, &dyn rusqlite::ToSql); 1] = [("$1", &ws)];
             let mut rows = stmt.query(&params[..]).map_err(|e| Some(read_failed(e)))?;
             let mut batch = Vec::with_capacity(BATCH);
             while let Some(r) = rows.next().map_err(|e| Some(read_failed(e)))? {
@@ -226,30 +224,35 @@ pub(super) async fn export_rows<T: Send + 'static>(
                 })?);
                 if batch.len() == BATCH {
                     let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
-                    if !send(Export::Batch(full)) {
+                    if !send(Ok(full)) {
                         return Err(None);
                     }
                 }
             }
             if !batch.is_empty() {
-                send(Export::Batch(batch));
+                send(Ok(batch));
             }
             Ok(())
         };
-        match run() {
-            Err(Some(why)) => send(Export::Failed(why)),
-            _ => true,
+        if let Err(Some(why)) = run() {
+            send(Err(why));
         }
     });
-    match rx.recv().await {
-        Some(Export::Ready) => {}
-        Some(Export::Unavailable(e)) => {
+    match is_ready.await {
+        Ok(Ok(())) => Some(batches(rx)),
+        Ok(Err(e)) => {
             tracing::warn!(error = %e, "no connection of its own for the export; it is read the usual way");
-            return None;
+            None
         }
-        _ => return None,
+        Err(_) => None,
     }
-    let rows = futures_util::stream::unfold(
+}
+
+/// The rows of batches sent by a reading thread or task, then its error, if it sent one (nothing after it).
+fn batches<T: Send + 'static>(
+    rx: tokio::sync::mpsc::Receiver<Result<Vec<T>, StoreError>>,
+) -> impl futures_util::Stream<Item = Result<T, StoreError>> + Send + 'static {
+    futures_util::stream::unfold(
         (rx, Vec::new().into_iter()),
         |(mut rx, mut batch)| async move {
             loop {
@@ -257,18 +260,15 @@ pub(super) async fn export_rows<T: Send + 'static>(
                     return Some((Ok(row), (rx, batch)));
                 }
                 match rx.recv().await? {
-                    Export::Batch(rows) => batch = rows.into_iter(),
-                    Export::Failed(e) => {
-                        // Nothing after an error: the channel is closed behind it.
+                    Ok(rows) => batch = rows.into_iter(),
+                    Err(e) => {
                         rx.close();
                         return Some((Err(e), (rx, batch)));
                     }
-                    Export::Ready | Export::Unavailable(_) => {}
                 }
             }
         },
-    );
-    Some(rows)
+    )
 }
 
 #[cfg(test)]

@@ -101,6 +101,32 @@ type FromAny<T> = fn(&AnyRow) -> Result<T>;
 /// The decoder of an export's row read on SQLite's connection of its own ([`super::bulk::export_rows`]).
 type FromLite<T> = fn(&rusqlite::Row<'_>) -> std::result::Result<T, RowError>;
 
+/// One export: its statement (`$1` the workspace), and the decoder of its row for each way it is read, each
+/// of them the export's one decoder (`…_of`) fed that driver's columns.
+struct Export<T> {
+    sql: &'static str,
+    any: FromAny<T>,
+    lite: FromLite<T>,
+}
+
+static EVIDENCE: Export<EvidenceOut> = Export {
+    sql: EXPORT_EVIDENCE,
+    any: evidence_out,
+    lite: evidence_lite,
+};
+
+static ALLOCATIONS: Export<AllocationOut> = Export {
+    sql: EXPORT_ALLOCATIONS,
+    any: allocation_out,
+    lite: allocation_lite,
+};
+
+static OUTCOMES: Export<OutcomeOut> = Export {
+    sql: EXPORT_OUTCOMES,
+    any: outcome_out,
+    lite: outcome_lite,
+};
+
 /// [`Store::export_evidence`]'s statement; its columns are [`evidence_of`]'s.
 const EXPORT_EVIDENCE: &str = "SELECT p.name AS partner, t.name AS trait_name, e.met, e.value, e.source, e.note, e.observed \
              FROM evidence e JOIN partners p ON p.id = e.partner_id JOIN traits t ON t.id = e.trait_id \
@@ -309,7 +335,7 @@ impl Store {
         &'a self,
         ws: &'a str,
     ) -> impl Stream<Item = Result<EvidenceOut>> + Send + 'a {
-        self.export_rows(EXPORT_EVIDENCE, ws, evidence_out, evidence_lite)
+        self.export_rows(&EVIDENCE, ws)
     }
 
     /// The non-retracted allocations of the workspace by partner name, week, then recording order.
@@ -318,7 +344,7 @@ impl Store {
         &'a self,
         ws: &'a str,
     ) -> impl Stream<Item = Result<AllocationOut>> + Send + 'a {
-        self.export_rows(EXPORT_ALLOCATIONS, ws, allocation_out, allocation_lite)
+        self.export_rows(&ALLOCATIONS, ws)
     }
 
     /// The non-retracted outcomes of the workspace by partner name, date, then recording order.
@@ -327,40 +353,39 @@ impl Store {
         &'a self,
         ws: &'a str,
     ) -> impl Stream<Item = Result<OutcomeOut>> + Send + 'a {
-        self.export_rows(EXPORT_OUTCOMES, ws, outcome_out, outcome_lite)
+        self.export_rows(&OUTCOMES, ws)
     }
 
-    /// The rows of one export query (its one parameter the workspace), streamed and converted by `row`; on a
-    /// SQLite file read on a blocking thread over a connection of its own and converted by `lite`
-    /// ([`super::bulk::export_rows`]), or the usual way when that connection cannot be had.
+    /// The rows of one export, streamed: on a SQLite file read on a blocking thread over a connection of its
+    /// own ([`super::bulk::export_rows`]), otherwise (and when that connection cannot be had) through the pool.
+    /// PostgreSQL keeps the pool's read: a native connection of its own did not make its exports measurably
+    /// faster (BENCHMARKS.md, "Findings not fixed here").
     fn export_rows<'a, T: Send + 'static>(
         &'a self,
-        sql: &'static str,
+        export: &'static Export<T>,
         ws: &'a str,
-        row: FromAny<T>,
-        lite: FromLite<T>,
     ) -> BoxStream<'a, Result<T>> {
         let Some(direct) = &self.direct else {
-            return self.pooled_export_rows(sql, ws, row);
+            return self.pooled_export_rows(export, ws);
         };
         futures_util::stream::once(async move {
-            match super::bulk::export_rows(direct, sql, ws, lite).await {
+            match super::bulk::export_rows(direct, export.sql, ws, export.lite).await {
                 Some(rows) => rows.boxed(),
-                None => self.pooled_export_rows(sql, ws, row),
+                None => self.pooled_export_rows(export, ws),
             }
         })
         .flatten()
         .boxed()
     }
 
-    /// The rows of one export query through the pool.
+    /// The rows of one export through the pool.
     fn pooled_export_rows<'a, T: Send + 'static>(
         &'a self,
-        sql: &'static str,
+        export: &'static Export<T>,
         ws: &'a str,
-        row: fn(&AnyRow) -> Result<T>,
     ) -> BoxStream<'a, Result<T>> {
-        sqlx::query(sql)
+        let row = export.any;
+        sqlx::query(export.sql)
             .bind(ws)
             .fetch(self.pool())
             .map(move |r| r.map_err(StoreError::from).and_then(|r| row(&r)))
@@ -770,33 +795,28 @@ mod tests {
         async fn both<T: Send + PartialEq + std::fmt::Debug + 'static>(
             store: &Store,
             ws: &str,
-            sql: &'static str,
-            (row, lite): (FromAny<T>, FromLite<T>),
+            export: &'static Export<T>,
         ) -> Vec<T> {
             let direct = store.direct.as_ref().expect("a SQLite file has one");
-            let own: Vec<T> = super::super::bulk::export_rows(direct, sql, ws, lite)
+            let own: Vec<T> = super::super::bulk::export_rows(direct, export.sql, ws, export.lite)
                 .await
                 .expect("a connection of its own")
                 .try_collect()
                 .await
                 .unwrap();
             let pooled: Vec<T> = store
-                .pooled_export_rows(sql, ws, row)
+                .pooled_export_rows(export, ws)
                 .try_collect()
                 .await
                 .unwrap();
             assert_eq!(own, pooled);
-            let through_store: Vec<T> = store
-                .export_rows(sql, ws, row, lite)
-                .try_collect()
-                .await
-                .unwrap();
+            let through_store: Vec<T> = store.export_rows(export, ws).try_collect().await.unwrap();
             assert_eq!(through_store, own);
             own
         }
         // 9,600 records of ws1, less the 564 retracted (multiples of 17 that are not of 5): 12,000 / 17 = 705,
         // 12,000 / 85 = 141.
-        let evidence = both(&store, &ws, EXPORT_EVIDENCE, (evidence_out, evidence_lite)).await;
+        let evidence = both(&store, &ws, &EVIDENCE).await;
         assert_eq!(evidence.len(), 9_036);
         assert!(evidence.iter().any(|e| e
             .note
@@ -806,15 +826,9 @@ mod tests {
             .iter()
             .any(|e| matches!(e.observation, Observation::Value(_))));
         // 3,000 less the 272 multiples of 11; 900 less the 69 multiples of 13.
-        let allocations = both(
-            &store,
-            &ws,
-            EXPORT_ALLOCATIONS,
-            (allocation_out, allocation_lite),
-        )
-        .await;
+        let allocations = both(&store, &ws, &ALLOCATIONS).await;
         assert_eq!(allocations.len(), 2_728);
-        let outcomes = both(&store, &ws, EXPORT_OUTCOMES, (outcome_out, outcome_lite)).await;
+        let outcomes = both(&store, &ws, &OUTCOMES).await;
         assert_eq!(outcomes.len(), 831);
         assert!(
             outcomes.iter().any(|o| o.amount.is_none())
@@ -833,10 +847,7 @@ mod tests {
             .await
             .unwrap();
         let own: Result<Vec<_>> = store.export_outcomes(&ws).try_collect().await;
-        let pooled: Result<Vec<_>> = store
-            .pooled_export_rows(EXPORT_OUTCOMES, &ws, outcome_out)
-            .try_collect()
-            .await;
+        let pooled: Result<Vec<_>> = store.pooled_export_rows(&OUTCOMES, &ws).try_collect().await;
         for read in [own, pooled] {
             assert!(
                 matches!(&read, Err(StoreError::Corrupt(m)) if m.contains("won-ish")),
