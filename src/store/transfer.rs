@@ -128,26 +128,27 @@ static OUTCOMES: Export<OutcomeOut> = Export {
 };
 
 /// [`Store::export_evidence`]'s statement; its columns are [`evidence_of`]'s.
-const EXPORT_EVIDENCE: &str = "SELECT p.name AS partner, t.name AS trait_name, e.met, e.value, e.source, e.note, e.observed \
-             FROM evidence e JOIN partners p ON p.id = e.partner_id JOIN traits t ON t.id = e.trait_id \
-             JOIN profiles pr ON pr.id = t.profile_id \
-             WHERE e.workspace_id = $1 AND e.retracted_at IS NULL AND t.removed_in IS NULL \
-             AND pr.retired_at IS NULL AND pr.partner_type = p.partner_type \
-             ORDER BY p.name_key, e.observed, e.recorded_at, e.id";
+const EXPORT_EVIDENCE: &str =
+    "SELECT p.name AS partner, t.name AS trait_name, e.met, e.value, e.source, e.note, e.observed \
+     FROM evidence e JOIN partners p ON p.id = e.partner_id JOIN traits t ON t.id = e.trait_id \
+     JOIN profiles pr ON pr.id = t.profile_id \
+     WHERE e.workspace_id = $1 AND e.retracted_at IS NULL AND t.removed_in IS NULL \
+     AND pr.retired_at IS NULL AND pr.partner_type = p.partner_type \
+     ORDER BY p.name_key, e.observed, e.recorded_at, e.id";
 
 /// [`Store::export_allocations`]'s statement; its columns are [`allocation_of`]'s.
 const EXPORT_ALLOCATIONS: &str =
     "SELECT p.name AS partner, a.week, a.hours_centi, a.spend_cents, a.note \
-             FROM allocations a JOIN partners p ON p.id = a.partner_id \
-             WHERE a.workspace_id = $1 AND a.retracted_at IS NULL \
-             ORDER BY p.name_key, a.week, a.recorded_at, a.id";
+     FROM allocations a JOIN partners p ON p.id = a.partner_id \
+     WHERE a.workspace_id = $1 AND a.retracted_at IS NULL \
+     ORDER BY p.name_key, a.week, a.recorded_at, a.id";
 
 /// [`Store::export_outcomes`]'s statement; its columns are [`outcome_of`]'s.
 const EXPORT_OUTCOMES: &str =
     "SELECT p.name AS partner, o.kind, o.amount_cents, o.occurred_on, o.ref \
-             FROM outcomes o JOIN partners p ON p.id = o.partner_id \
-             WHERE o.workspace_id = $1 AND o.retracted_at IS NULL \
-             ORDER BY p.name_key, o.occurred_on, o.recorded_at, o.id";
+     FROM outcomes o JOIN partners p ON p.id = o.partner_id \
+     WHERE o.workspace_id = $1 AND o.retracted_at IS NULL \
+     ORDER BY p.name_key, o.occurred_on, o.recorded_at, o.id";
 
 /// An exported evidence record of its columns, as [`Store::export_evidence`] selects them: the one decoder of
 /// both reads (the pool's, and SQLite's connection of its own).
