@@ -46,11 +46,11 @@ pub(super) enum Ended {
     Stopped { last_id: i64 },
 }
 
-/// What the blocking thread sends: a batch, or why it stopped.
-enum Sent {
+/// What a reading thread or task sends: a batch, or why it stopped (`E` its driver's error).
+pub(super) enum Sent<E> {
     Batch(Vec<CompactEvidence>),
     Corrupt(StoreError),
-    Failed(rusqlite::Error),
+    Failed(E),
 }
 
 /// Hand `f` the workspace's records with an id above `after_id`, in id order (see the module's doc).
@@ -64,11 +64,23 @@ pub(super) async fn compact_evidence_after(
     let Ok(_turn) = READERS.acquire().await else {
         return Ended::Stopped { last_id: after_id };
     };
-    let (tx, mut rx) = tokio::sync::mpsc::channel(AHEAD);
+    let (tx, rx) = tokio::sync::mpsc::channel(AHEAD);
     let (direct, ws_owned) = (Arc::clone(direct), ws.to_string());
     // When the caller stops waiting (its future dropped), the receiver goes and the thread stops at its next
     // batch.
     let reading = tokio::task::spawn_blocking(move || read(&direct, &ws_owned, after_id, &tx));
+    hand_over(rx, reading, after_id, f, "SQLite").await
+}
+
+/// Hand `f` the records the reader (`reading`, on `driver`'s connection) sends on `rx`, until it is done or
+/// stops: how the read ended, with the last record handed over when it stopped.
+pub(super) async fn hand_over<E: std::fmt::Display>(
+    mut rx: tokio::sync::mpsc::Receiver<Sent<E>>,
+    reading: tokio::task::JoinHandle<()>,
+    after_id: i64,
+    f: &mut (impl FnMut(CompactEvidence) + Send),
+    driver: &str,
+) -> Ended {
     let mut last_id = after_id;
     while let Some(sent) = rx.recv().await {
         match sent {
@@ -80,7 +92,7 @@ pub(super) async fn compact_evidence_after(
             }
             Sent::Corrupt(e) => return Ended::Corrupt(e),
             Sent::Failed(e) => {
-                tracing::warn!(error = %e, "the evidence read on its own SQLite connection stopped; the rest is read the usual way");
+                tracing::warn!(error = %e, "the evidence read on its own {driver} connection stopped; the rest is read the usual way");
                 return Ended::Stopped { last_id };
             }
         }
@@ -88,7 +100,7 @@ pub(super) async fn compact_evidence_after(
     match reading.await {
         Ok(()) => Ended::Done,
         Err(e) => {
-            tracing::error!(error = %e, "the evidence read on its own SQLite connection panicked; the rest is read the usual way");
+            tracing::error!(error = %e, "the evidence read on its own {driver} connection panicked; the rest is read the usual way");
             Ended::Stopped { last_id }
         }
     }
@@ -96,8 +108,13 @@ pub(super) async fn compact_evidence_after(
 
 /// The blocking thread's part: read and decode, and send the records in batches, then why it stopped, if it
 /// stopped early. It stops quietly when the caller is gone.
-fn read(direct: &Direct, ws: &str, after_id: i64, tx: &tokio::sync::mpsc::Sender<Sent>) {
-    let send = |sent: Sent| tx.blocking_send(sent).is_ok();
+fn read(
+    direct: &Direct,
+    ws: &str,
+    after_id: i64,
+    tx: &tokio::sync::mpsc::Sender<Sent<rusqlite::Error>>,
+) {
+    let send = |sent: Sent<rusqlite::Error>| tx.blocking_send(sent).is_ok();
     let run = || -> Result<(), Stop> {
         let conn = direct.reader()?;
         let mut stmt = conn.prepare(super::evidence::compact_after_sql())?;
@@ -133,7 +150,7 @@ fn read(direct: &Direct, ws: &str, after_id: i64, tx: &tokio::sync::mpsc::Sender
 /// Why the blocking thread stopped before the end.
 enum Stop {
     /// What to tell the caller.
-    Tell(Sent),
+    Tell(Sent<rusqlite::Error>),
     /// The caller is gone: nothing to tell.
     CallerGone,
 }

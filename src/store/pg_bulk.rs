@@ -14,7 +14,7 @@
 //! share [`super::bulk`]'s limit of reads at once in a process. Once the store is closed, no connection is
 //! opened.
 
-use super::bulk::{Ended, AHEAD, BATCH, READERS};
+use super::bulk::{hand_over, Ended, Sent, AHEAD, BATCH, READERS};
 use super::evidence::{compact_after_sql, compact_of};
 use super::{StoreError, PG_ACQUIRE_TIMEOUT};
 use crate::domain::evidence::CompactEvidence;
@@ -98,7 +98,7 @@ impl PgBulk {
         // producer inside the span that was current when the stream was made, so read on the caller's task,
         // every row entered and left the caller's spans (about a tenth of a first load's CPU); a task of its
         // own has none. Its decoding also runs beside the caller's filing of the batch before.
-        let (tx, mut rx) = tokio::sync::mpsc::channel(AHEAD);
+        let (tx, rx) = tokio::sync::mpsc::channel(AHEAD);
         let ws_owned = ws.to_string();
         // When the caller stops waiting (its future dropped), the receiver goes and the task stops at its next
         // batch, dropping the connection.
@@ -109,37 +109,8 @@ impl PgBulk {
                 let _ = conn.close().await;
             }
         });
-        let mut last_id = after_id;
-        while let Some(sent) = rx.recv().await {
-            match sent {
-                Sent::Batch(records) => {
-                    for e in records {
-                        last_id = e.id;
-                        f(e);
-                    }
-                }
-                Sent::Corrupt(e) => return Ended::Corrupt(e),
-                Sent::Failed(e) => {
-                    tracing::warn!(error = %e, "the evidence read on its own PostgreSQL connection stopped; the rest is read the usual way");
-                    return Ended::Stopped { last_id };
-                }
-            }
-        }
-        match reading.await {
-            Ok(()) => Ended::Done,
-            Err(e) => {
-                tracing::error!(error = %e, "the evidence read on its own PostgreSQL connection panicked; the rest is read the usual way");
-                Ended::Stopped { last_id }
-            }
-        }
+        hand_over(rx, reading, after_id, f, "PostgreSQL").await
     }
-}
-
-/// What the reading task sends: a batch, or why it stopped.
-enum Sent {
-    Batch(Vec<CompactEvidence>),
-    Corrupt(StoreError),
-    Failed(sqlx::Error),
 }
 
 /// The reading task's part: read and decode on `conn`, and send the records in batches, then why it stopped,
@@ -148,7 +119,7 @@ async fn read(
     conn: &mut PgConnection,
     ws: &str,
     after_id: i64,
-    tx: &tokio::sync::mpsc::Sender<Sent>,
+    tx: &tokio::sync::mpsc::Sender<Sent<sqlx::Error>>,
 ) -> bool {
     let mut rows = sqlx::query(AssertSqlSafe(compact_after_sql()))
         .bind(ws)

@@ -147,22 +147,7 @@ async fn records_sums_and_retractions(db: Db) {
     let big = 4_000_000_000_i64; // beyond INT4
     let mut ids = vec![];
     for (week, hours, spend) in [(w47, 650, big), (w47, 25, 1), (w48, 100, 0)] {
-        ids.push(
-            s.add_allocation(
-                WS,
-                &NewAllocation {
-                    partner_id: acme,
-                    week,
-                    hours: Hours::from_centi(hours),
-                    spend: Amount::from_cents(spend),
-                    note: None,
-                },
-                "mia",
-                now,
-            )
-            .await
-            .unwrap(),
-        );
+        ids.push(add_hours(&s, WS, acme, week, (hours, spend)).await);
     }
     assert_eq!(
         s.partner_week_hours(WS, acme, w47).await.unwrap().centi(),
@@ -224,6 +209,26 @@ async fn records_sums_and_retractions(db: Db) {
 /// reads give, doubles bit for bit, text with quotes, backslashes and non-ASCII intact, and the record that
 /// counts per trait picked by hand; on SQLite the JSON value (a read-only store, which has no connection of
 /// the calling thread) gives the same facts as the rows.
+/// Record `partner_id`'s hours and spend (in hundredths and cents) for `week`, by mia, without a note: its id.
+async fn add_hours(
+    s: &Store,
+    ws: &str,
+    partner_id: i64,
+    week: Week,
+    (centi, cents): (i64, i64),
+) -> i64 {
+    let a = NewAllocation {
+        partner_id,
+        week,
+        hours: Hours::from_centi(centi),
+        spend: Amount::from_cents(cents),
+        note: None,
+    };
+    s.add_allocation(ws, &a, "mia", utc(2026, 11, 26, 12, 0))
+        .await
+        .unwrap()
+}
+
 /// The weekly digest's sums: per partner and week, in week then partner order, retracted hours left out, weeks
 /// outside the range and another workspace's hours too. Expected totals added up by hand.
 async fn allocation_sums_by_partner_and_week(db: Db) {
@@ -254,21 +259,7 @@ async fn allocation_sums_by_partner_and_week(db: Db) {
         (WS, acme, "2026-W50", 20, 20), // after the range
         ("other", dyne, "2026-W48", 999, 999),
     ] {
-        let id = s
-            .add_allocation(
-                ws,
-                &NewAllocation {
-                    partner_id,
-                    week: week(w),
-                    hours: Hours::from_centi(hours),
-                    spend: Amount::from_cents(spend),
-                    note: None,
-                },
-                "mia",
-                now,
-            )
-            .await
-            .unwrap();
+        let id = add_hours(&s, ws, partner_id, week(w), (hours, spend)).await;
         if partner_id == crux && w == "2026-W48" {
             retract = Some(id);
         }
