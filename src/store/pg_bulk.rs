@@ -126,33 +126,30 @@ async fn read(
         .bind(after_id)
         .fetch(conn);
     let mut batch = Vec::with_capacity(BATCH);
-    loop {
-        let (why, failed) = match rows.try_next().await {
+    let (why, failed) = loop {
+        match rows.try_next().await {
             Ok(Some(r)) => match compact_from_pg_row(&r) {
-                Ok(e) => {
-                    batch.push(e);
-                    if batch.len() == BATCH {
-                        let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
-                        if tx.send(Sent::Batch(full)).await.is_err() {
-                            return false;
-                        }
-                    }
-                    continue;
-                }
-                Err(e) => (Some(Sent::Corrupt(e)), false),
+                Ok(e) => batch.push(e),
+                Err(e) => break (Some(Sent::Corrupt(e)), false),
             },
-            Ok(None) => (None, false),
-            Err(e) => (Some(Sent::Failed(e)), true),
-        };
-        // The records decoded before the end, then why it ended.
-        if !batch.is_empty() && tx.send(Sent::Batch(batch)).await.is_err() {
-            return failed;
+            Ok(None) => break (None, false),
+            Err(e) => break (Some(Sent::Failed(e)), true),
         }
-        if let Some(why) = why {
-            let _ = tx.send(why).await;
+        if batch.len() == BATCH {
+            let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
+            if tx.send(Sent::Batch(full)).await.is_err() {
+                return false;
+            }
         }
+    };
+    // The records decoded before the end, then why it ended.
+    if !batch.is_empty() && tx.send(Sent::Batch(batch)).await.is_err() {
         return failed;
     }
+    if let Some(why) = why {
+        let _ = tx.send(why).await;
+    }
+    failed
 }
 
 /// A record of a server's row of [`compact_after_sql`]: the stored text read in place. The columns' types are

@@ -109,46 +109,37 @@ struct Export<T> {
     lite: FromLite<T>,
 }
 
+/// [`Store::export_evidence`]: its statement's columns are [`evidence_of`]'s.
 static EVIDENCE: Export<EvidenceOut> = Export {
-    sql: EXPORT_EVIDENCE,
+    sql: "SELECT p.name AS partner, t.name AS trait_name, e.met, e.value, e.source, e.note, e.observed \
+          FROM evidence e JOIN partners p ON p.id = e.partner_id JOIN traits t ON t.id = e.trait_id \
+          JOIN profiles pr ON pr.id = t.profile_id \
+          WHERE e.workspace_id = $1 AND e.retracted_at IS NULL AND t.removed_in IS NULL \
+          AND pr.retired_at IS NULL AND pr.partner_type = p.partner_type \
+          ORDER BY p.name_key, e.observed, e.recorded_at, e.id",
     any: evidence_out,
     lite: evidence_lite,
 };
 
+/// [`Store::export_allocations`]: its statement's columns are [`allocation_of`]'s.
 static ALLOCATIONS: Export<AllocationOut> = Export {
-    sql: EXPORT_ALLOCATIONS,
+    sql: "SELECT p.name AS partner, a.week, a.hours_centi, a.spend_cents, a.note \
+          FROM allocations a JOIN partners p ON p.id = a.partner_id \
+          WHERE a.workspace_id = $1 AND a.retracted_at IS NULL \
+          ORDER BY p.name_key, a.week, a.recorded_at, a.id",
     any: allocation_out,
     lite: allocation_lite,
 };
 
+/// [`Store::export_outcomes`]: its statement's columns are [`outcome_of`]'s.
 static OUTCOMES: Export<OutcomeOut> = Export {
-    sql: EXPORT_OUTCOMES,
+    sql: "SELECT p.name AS partner, o.kind, o.amount_cents, o.occurred_on, o.ref \
+          FROM outcomes o JOIN partners p ON p.id = o.partner_id \
+          WHERE o.workspace_id = $1 AND o.retracted_at IS NULL \
+          ORDER BY p.name_key, o.occurred_on, o.recorded_at, o.id",
     any: outcome_out,
     lite: outcome_lite,
 };
-
-/// [`Store::export_evidence`]'s statement; its columns are [`evidence_of`]'s.
-const EXPORT_EVIDENCE: &str =
-    "SELECT p.name AS partner, t.name AS trait_name, e.met, e.value, e.source, e.note, e.observed \
-     FROM evidence e JOIN partners p ON p.id = e.partner_id JOIN traits t ON t.id = e.trait_id \
-     JOIN profiles pr ON pr.id = t.profile_id \
-     WHERE e.workspace_id = $1 AND e.retracted_at IS NULL AND t.removed_in IS NULL \
-     AND pr.retired_at IS NULL AND pr.partner_type = p.partner_type \
-     ORDER BY p.name_key, e.observed, e.recorded_at, e.id";
-
-/// [`Store::export_allocations`]'s statement; its columns are [`allocation_of`]'s.
-const EXPORT_ALLOCATIONS: &str =
-    "SELECT p.name AS partner, a.week, a.hours_centi, a.spend_cents, a.note \
-     FROM allocations a JOIN partners p ON p.id = a.partner_id \
-     WHERE a.workspace_id = $1 AND a.retracted_at IS NULL \
-     ORDER BY p.name_key, a.week, a.recorded_at, a.id";
-
-/// [`Store::export_outcomes`]'s statement; its columns are [`outcome_of`]'s.
-const EXPORT_OUTCOMES: &str =
-    "SELECT p.name AS partner, o.kind, o.amount_cents, o.occurred_on, o.ref \
-     FROM outcomes o JOIN partners p ON p.id = o.partner_id \
-     WHERE o.workspace_id = $1 AND o.retracted_at IS NULL \
-     ORDER BY p.name_key, o.occurred_on, o.recorded_at, o.id";
 
 /// An exported evidence record of its columns, as [`Store::export_evidence`] selects them: the one decoder of
 /// both reads (the pool's, and SQLite's connection of its own).
