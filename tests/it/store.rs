@@ -1,7 +1,8 @@
 //! The store, query by query, on both backends (`NAME::sqlite`, `NAME::postgres`): the same calls must give
 //! the same answers, including ordering, escaping, sums, conflicts and concurrent claims. Here: the roster,
-//! conflicts, migrations and connections; records and the screen read in `store/records.rs`; settings,
-//! schedules and claims in `store/schedules.rs`; event ids beyond the happy path in `store/events.rs`.
+//! conflicts, migrations and connections; records and the screen read in `store/records.rs`; the evidence
+//! cache's first load cut short in `store/first_load.rs`; settings, schedules and claims in
+//! `store/schedules.rs`; event ids beyond the happy path in `store/events.rs`.
 
 use crate::support::db::both_backends;
 use crate::support::{utc, Db, TestDb};
@@ -10,6 +11,7 @@ use partnerfit::domain::{name_key, PartnerName, PartnerType, Stage};
 use partnerfit::store::{NewPartner, NewTrait, PartnerFilter, Store, StoreError};
 
 mod events;
+mod first_load;
 mod records;
 mod schedules;
 

@@ -2,7 +2,7 @@
 //! one-statement read checked against the single-purpose reads.
 
 use super::{open, partner, WS};
-use crate::support::db::{both_backends, pg_admin_url};
+use crate::support::db::both_backends;
 use crate::support::{utc, Db, TestDb};
 use partnerfit::domain::evidence::{CompactEvidence, Observation};
 use partnerfit::domain::profile::TraitKind;
@@ -11,8 +11,6 @@ use partnerfit::store::Store;
 use partnerfit::store::{
     NewAllocation, NewEvidence, NewOutcome, NewTrait, RecordTable, RetractOutcome, SettingValue,
 };
-use sqlx::postgres::PgConnection;
-use sqlx::{AssertSqlSafe, Connection, Executor};
 
 both_backends!(
     records_sums_and_retractions,
@@ -475,7 +473,7 @@ async fn screen_facts_are_one_exact_read(db: Db) {
 /// Workspace `WS` and another one, their records interleaved: 6 partners each with two traits (yes/no and a
 /// threshold), 5 records of each trait per partner, every record of `WS` whose id is a multiple of 7 retracted.
 /// Answers the partners of `WS`, its number of records and of retracted ones.
-async fn two_workspaces_of_records(s: &Store) -> (Vec<i64>, usize, usize) {
+pub(super) async fn two_workspaces_of_records(s: &Store) -> (Vec<i64>, usize, usize) {
     let now = utc(2026, 11, 26, 12, 0);
     let day = |d| utc(2026, 11, d, 0, 0).date_naive();
     let mut ours = Vec::new();
@@ -550,7 +548,7 @@ async fn two_workspaces_of_records(s: &Store) -> (Vec<i64>, usize, usize) {
 }
 
 /// `WS`'s records with an id above `after_id`, as the evidence cache reads them.
-async fn compact_after(s: &Store, after_id: i64) -> Vec<CompactEvidence> {
+pub(super) async fn compact_after(s: &Store, after_id: i64) -> Vec<CompactEvidence> {
     let mut got = Vec::new();
     s.compact_evidence_after(WS, after_id, |e| got.push(e))
         .await
@@ -579,25 +577,4 @@ async fn a_first_load_is_the_usual_read(db: Db) {
             .count(),
         6
     );
-}
-
-/// On PostgreSQL, a first load that cannot open a connection of its own is read by the pool, whole: the
-/// database refuses new connections (`ALLOW_CONNECTIONS false`, which binds a superuser too) while the pool's
-/// stay open.
-#[tokio::test]
-async fn a_first_load_without_a_connection_of_its_own_is_the_pools_read() {
-    let db = TestDb::new(Db::Postgres).await;
-    let s = open(&db).await;
-    let (_, added, _) = two_workspaces_of_records(&s).await;
-    let usual = compact_after(&s, -1).await;
-    let name = db.pg_name().unwrap();
-    let mut admin = PgConnection::connect(&pg_admin_url()).await.unwrap();
-    let allow = |yes: bool| format!("ALTER DATABASE \"{name}\" WITH ALLOW_CONNECTIONS {yes}");
-    admin.execute(AssertSqlSafe(allow(false))).await.unwrap();
-    let refused = PgConnection::connect(&db.url).await;
-    let first = compact_after(&s, 0).await;
-    admin.execute(AssertSqlSafe(allow(true))).await.unwrap();
-    assert!(refused.is_err(), "a new connection was let in");
-    assert_eq!(first.len(), added);
-    assert_eq!(first, usual);
 }
