@@ -40,6 +40,9 @@
 //! contains NAME (`screen`, `screen_unknown`, `autocomplete`, `floor`, `slack`, `listener`, `cold_start`; the
 //! bot is started and checked in any case). Without `--bench` (as under `cargo test --benches`) every part runs
 //! once on a small workspace, as a smoke test.
+//!
+//! The floor bot, the listener's cost, Slack's percentiles and the cold starts are modules of their own in
+//! `benches/e2e/`.
 
 // The file allows dead code itself.
 #[path = "../tests/it/support/fake_discord/mod.rs"]
@@ -57,8 +60,14 @@ mod http;
 #[path = "../tests/it/support/fake_slack/mod.rs"]
 mod fake_slack;
 
+#[path = "e2e/cold_start.rs"]
+mod cold_start;
 #[path = "e2e/floor.rs"]
 mod floor;
+#[path = "e2e/listener.rs"]
+mod listener;
+#[path = "e2e/slack.rs"]
+mod slack;
 
 use anyhow::{bail, Context as _};
 use bot::{opt, Bot, WAIT};
@@ -70,10 +79,10 @@ use fake_discord::{
 use partnerfit::generate::{generate, Spec};
 use partnerfit::store::Store;
 use serde_json::{json, Value};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// The bot logs at its default level, as in production (the tests' `partnerfit=trace` would be measured too).
@@ -561,146 +570,6 @@ async fn floor_comparison(
     Ok(())
 }
 
-/// The listener's cost (see the file's doc): the bot without and with it, alternately, on the same database.
-async fn listener_cost(dir: &Path, names: &[String], plan: &Plan) -> anyhow::Result<()> {
-    let url = format!("sqlite://{}", dir.join("bench.db").display());
-    for round in 1..=2 {
-        for on in [false, true] {
-            let port = http::free_port();
-            let listen = format!("127.0.0.1:{port}");
-            let mut env = BOT_ENV.to_vec();
-            if on {
-                env.push(("PARTNERFIT_HTTP_LISTEN", &listen));
-            }
-            let running = start_bot_on(dir, &url, names.to_vec(), &env).await?;
-            let label = format!(
-                "e2e listener {}, run {round}",
-                if on { "on" } else { "off" }
-            );
-            if on {
-                let (code, body) = http::get(port, "/metrics").await;
-                if code != 200 || !body.contains("partnerfit_build_info") {
-                    bail!("/metrics answered {code}: {body}");
-                }
-            }
-            tokio::time::sleep(plan.idle).await;
-            let pid = running.bot.pid();
-            report_memory(
-                pid,
-                &format!("{label}: idle RSS ({:?} after READY)", plan.idle),
-            )?;
-            let w = Workload {
-                fake: running.fake.clone(),
-                invoker: Invoker::member(),
-                names: Arc::new(running.names),
-                answered: Arc::new(AtomicUsize::new(0)),
-            };
-            let (b2b, spaced) = screens(&w, plan, plan.samples).await?;
-            eprintln!("{label}: /screen back to back: {}", summary(b2b));
-            eprintln!(
-                "{label}: /screen {} ms apart: {}",
-                plan.gap.as_millis(),
-                summary(spaced)
-            );
-            if on {
-                let (_, body) = http::get(port, "/metrics").await;
-                let counted = body
-                    .lines()
-                    .filter(|l| l.starts_with("partnerfit_interactions_total{"))
-                    .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
-                    .sum::<f64>();
-                eprintln!("{label}: /metrics counted {counted} interactions");
-            }
-            report_memory(pid, &format!("{label}: RSS after the /screen runs"))?;
-            let code = running.bot.terminate().await;
-            if code != Some(0) {
-                eprintln!("e2e: warning: the bot exited with {code:?} on SIGTERM");
-            }
-            running.fake.shutdown().await;
-        }
-    }
-    Ok(())
-}
-
-/// `/partnerfit screen` on Slack: the acknowledgement and the reply, as percentiles (see the file's doc).
-async fn slack_percentiles(dir: &Path, plan: &Plan) -> anyhow::Result<()> {
-    use fake_slack::{FakeSlack, ADMIN_USER_ID, PARTNERS_CHANNEL_ID, TEAM_ID};
-    let url = format!("sqlite://{}", dir.join("slack.db").display());
-    let names = generate_workspace(&url, &format!("slack:{TEAM_ID}"), plan.partners).await?;
-    let fake = FakeSlack::start().await?;
-    let log = std::fs::File::create(dir.join("slack-bot.log"))?;
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_partnerfit"));
-    cmd.current_dir(dir)
-        .args(["--database", &url, "run"])
-        .env_remove("DISCORD_TOKEN")
-        .env_remove("PARTNERFIT_CONFIG")
-        .env("SLACK_BOT_TOKEN", fake_slack::BOT_TOKEN)
-        .env("SLACK_APP_TOKEN", fake_slack::APP_TOKEN)
-        .env("PARTNERFIT_SLACK_API_URL", fake.api_url())
-        .envs(BOT_ENV.iter().copied())
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(log);
-    let bot = Bot {
-        child: cmd.spawn()?,
-        log: dir.join("slack-bot.log"),
-    };
-    if let Err(e) = fake.wait_connected(WAIT).await {
-        bail!("the Slack bot never connected: {e}\n{}", bot.log_text());
-    }
-    let one = |i: usize| {
-        let fake = fake.clone();
-        let name = names[i.wrapping_mul(7919) % names.len()].clone();
-        async move {
-            let text = format!("screen partner:\"{}\"", name.replace('"', "\\\""));
-            let (eid, rid) = fake.slash(ADMIN_USER_ID, PARTNERS_CHANNEL_ID, &text);
-            let reply = fake.response(rid, 1, WAIT).await?;
-            // The reply may arrive before the acknowledgement is read: both are awaited.
-            fake.ack(&eid, WAIT).await?;
-            if !fake_slack::header_of(&reply.blocks).is_some_and(|h| h.contains(name.as_str())) {
-                bail!(
-                    "/partnerfit {text} did not answer with its card: {}",
-                    reply.body
-                );
-            }
-            let (ack, answered) = fake.latencies(&eid, rid).context("no timings recorded")?;
-            anyhow::Ok((ack, answered))
-        }
-    };
-    for i in 0..plan.warmup.max(1) {
-        one(i).await?;
-    }
-    for (label, gap, n) in [
-        ("back to back", Duration::ZERO, plan.samples),
-        ("spaced", plan.gap, plan.spaced),
-    ] {
-        let (mut acks, mut replies) = (Vec::new(), Vec::new());
-        for i in 0..n {
-            if !gap.is_zero() {
-                tokio::time::sleep(gap).await;
-            }
-            let (a, r) = one(1_000 + i).await?;
-            acks.push(a);
-            replies.push(r);
-        }
-        eprintln!(
-            "e2e slack ack: envelope sent -> acknowledged, {label}: {}",
-            summary(acks)
-        );
-        eprintln!(
-            "e2e slack screen: envelope sent -> response_url reply received, {label}: {}",
-            summary(replies)
-        );
-    }
-    report_memory(bot.pid(), "Slack bot RSS (after the percentiles)")?;
-    let code = bot.terminate().await;
-    if code != Some(0) {
-        eprintln!("e2e: warning: the Slack bot exited with {code:?} on SIGTERM");
-    }
-    fake.shutdown().await;
-    Ok(())
-}
-
 /// Criterion over the same interactions, each sent `gap` after the previous reply (the pause is not timed).
 fn bench_e2e(
     c: &mut Criterion,
@@ -747,121 +616,6 @@ fn bench_e2e(
         });
     }
     group.finish();
-}
-
-/// Remove a SQLite database and its WAL files.
-fn remove_db(db: &Path) {
-    for suffix in ["", "-wal", "-shm"] {
-        let mut p = db.as_os_str().to_owned();
-        p.push(suffix);
-        let _ = std::fs::remove_file(PathBuf::from(p));
-    }
-}
-
-fn bench_cold_start(
-    c: &mut Criterion,
-    rt: &tokio::runtime::Runtime,
-    dir: &Path,
-    quick: bool,
-) -> (Vec<Duration>, Vec<Duration>) {
-    let ready = Arc::new(Mutex::new(Vec::new()));
-    let migrate = Arc::new(Mutex::new(Vec::new()));
-    let counter = Arc::new(AtomicUsize::new(0));
-    let fresh = {
-        let counter = counter.clone();
-        move || {
-            dir.join(format!(
-                "cold-{}.db",
-                counter.fetch_add(1, Ordering::Relaxed)
-            ))
-        }
-    };
-    let mut group = c.benchmark_group("cold_start");
-    group.sampling_mode(SamplingMode::Flat);
-    if quick {
-        group
-            .sample_size(10)
-            .warm_up_time(Duration::from_millis(100));
-    } else {
-        group
-            .sample_size(10)
-            .warm_up_time(Duration::from_millis(500))
-            .measurement_time(Duration::from_secs(4));
-    }
-
-    group.bench_function("ready", |b| {
-        b.to_async(rt).iter_custom(|iters| {
-            let fresh = fresh.clone();
-            let ready = ready.clone();
-            async move {
-                let mut total = Duration::ZERO;
-                for _ in 0..iters {
-                    let db = fresh();
-                    let url = format!("sqlite://{}", db.display());
-                    let fake = match FakeDiscord::start(FakeConfig::standard()).await {
-                        Ok(f) => f,
-                        Err(e) => panic!("cannot start the fake Discord: {e:#}"),
-                    };
-                    let start = Instant::now();
-                    let bot = Bot::start_on(&fake, dir, &url, &[], BOT_ENV);
-                    if let Err(e) = fake.wait_ready(WAIT).await {
-                        panic!("the bot never got READY: {e}\n{}", bot.log_text());
-                    }
-                    let took = start.elapsed();
-                    total += took;
-                    if let Ok(mut v) = ready.lock() {
-                        v.push(took);
-                    }
-                    bot.kill();
-                    fake.shutdown().await;
-                    remove_db(&db);
-                }
-                total
-            }
-        })
-    });
-
-    group.bench_function("migrate", |b| {
-        b.iter_custom(|iters| {
-            let mut total = Duration::ZERO;
-            for _ in 0..iters {
-                let db = fresh();
-                let mut cmd = Command::new(env!("CARGO_BIN_EXE_partnerfit"));
-                cmd.current_dir(dir)
-                    .arg("--database")
-                    .arg(format!("sqlite://{}", db.display()))
-                    .arg("migrate")
-                    .env_remove("PARTNERFIT_CONFIG")
-                    .env_remove("PARTNERFIT_DATABASE_URL")
-                    .envs(BOT_ENV.iter().copied())
-                    .stdin(Stdio::null())
-                    .stdout(Stdio::null())
-                    .stderr(Stdio::piped());
-                let start = Instant::now();
-                let out = match cmd.output() {
-                    Ok(o) => o,
-                    Err(e) => panic!("cannot spawn partnerfit migrate: {e}"),
-                };
-                let took = start.elapsed();
-                if !out.status.success() {
-                    panic!(
-                        "partnerfit migrate failed ({}): {}",
-                        out.status,
-                        String::from_utf8_lossy(&out.stderr)
-                    );
-                }
-                total += took;
-                if let Ok(mut v) = migrate.lock() {
-                    v.push(took);
-                }
-                remove_db(&db);
-            }
-            total
-        })
-    });
-    group.finish();
-    let take = |m: &Mutex<Vec<Duration>>| m.lock().map(|v| v.clone()).unwrap_or_default();
-    (take(&ready), take(&migrate))
 }
 
 fn main() -> anyhow::Result<()> {
@@ -922,14 +676,14 @@ fn main() -> anyhow::Result<()> {
     rt.block_on(fake.shutdown());
 
     if plan.wants("slack") {
-        rt.block_on(slack_percentiles(dir.path(), &plan))?;
+        rt.block_on(slack::slack_percentiles(dir.path(), &plan))?;
     }
     if plan.wants("listener") {
-        rt.block_on(listener_cost(dir.path(), &w.names, &plan))?;
+        rt.block_on(listener::listener_cost(dir.path(), &w.names, &plan))?;
     }
 
     let (ready, migrate) = if plan.wants("cold_start") {
-        bench_cold_start(&mut criterion, &rt, dir.path(), quick)
+        cold_start::bench_cold_start(&mut criterion, &rt, dir.path(), quick)
     } else {
         Default::default()
     };

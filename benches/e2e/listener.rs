@@ -1,0 +1,70 @@
+//! `e2e listener …`: what the operations listener costs the bot — its RSS and `/screen` without and with
+//! `PARTNERFIT_HTTP_LISTEN`, alternately on the same database (see the bench's doc).
+
+use super::fake_discord::Invoker;
+use super::{http, report_memory, screens, start_bot_on, summary, Plan, Workload, BOT_ENV};
+use anyhow::bail;
+use std::path::Path;
+use std::sync::atomic::AtomicUsize;
+use std::sync::Arc;
+
+/// The listener's cost (see the file's doc): the bot without and with it, alternately, on the same database.
+pub(crate) async fn listener_cost(dir: &Path, names: &[String], plan: &Plan) -> anyhow::Result<()> {
+    let url = format!("sqlite://{}", dir.join("bench.db").display());
+    for round in 1..=2 {
+        for on in [false, true] {
+            let port = http::free_port();
+            let listen = format!("127.0.0.1:{port}");
+            let mut env = BOT_ENV.to_vec();
+            if on {
+                env.push(("PARTNERFIT_HTTP_LISTEN", &listen));
+            }
+            let running = start_bot_on(dir, &url, names.to_vec(), &env).await?;
+            let label = format!(
+                "e2e listener {}, run {round}",
+                if on { "on" } else { "off" }
+            );
+            if on {
+                let (code, body) = http::get(port, "/metrics").await;
+                if code != 200 || !body.contains("partnerfit_build_info") {
+                    bail!("/metrics answered {code}: {body}");
+                }
+            }
+            tokio::time::sleep(plan.idle).await;
+            let pid = running.bot.pid();
+            report_memory(
+                pid,
+                &format!("{label}: idle RSS ({:?} after READY)", plan.idle),
+            )?;
+            let w = Workload {
+                fake: running.fake.clone(),
+                invoker: Invoker::member(),
+                names: Arc::new(running.names),
+                answered: Arc::new(AtomicUsize::new(0)),
+            };
+            let (b2b, spaced) = screens(&w, plan, plan.samples).await?;
+            eprintln!("{label}: /screen back to back: {}", summary(b2b));
+            eprintln!(
+                "{label}: /screen {} ms apart: {}",
+                plan.gap.as_millis(),
+                summary(spaced)
+            );
+            if on {
+                let (_, body) = http::get(port, "/metrics").await;
+                let counted = body
+                    .lines()
+                    .filter(|l| l.starts_with("partnerfit_interactions_total{"))
+                    .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+                    .sum::<f64>();
+                eprintln!("{label}: /metrics counted {counted} interactions");
+            }
+            report_memory(pid, &format!("{label}: RSS after the /screen runs"))?;
+            let code = running.bot.terminate().await;
+            if code != Some(0) {
+                eprintln!("e2e: warning: the bot exited with {code:?} on SIGTERM");
+            }
+            running.fake.shutdown().await;
+        }
+    }
+    Ok(())
+}
