@@ -135,7 +135,8 @@ fn the_console_writes_the_files_replies_carry_and_says_where() {
     std::fs::create_dir(&out_dir).unwrap();
     let db = format!("sqlite://{}", dir.path().join("pf.db").display());
     tour(dir.path(), &db, "local");
-    let today = chrono::Utc::now().date_naive();
+    // The exports are named for the day they ran (UTC here): either side of a midnight the run may cross.
+    let before = chrono::Utc::now().date_naive();
     let (out, err, code) = partnerfit(
         dir.path(),
         &["console", "--database", &db, "--out-dir", "out"],
@@ -151,7 +152,7 @@ fn the_console_writes_the_files_replies_carry_and_says_where() {
         )),
         "{out}"
     );
-    let csv_name = format!("partnerfit-roster-{today}.csv");
+    let csv_name = written(&out_dir, "roster", before);
     let csv = std::fs::read_to_string(out_dir.join(&csv_name)).unwrap();
     assert!(csv.starts_with("name,type,stage"), "{csv}");
     assert!(csv.contains("\nAcme Corp,reseller,prospect,"), "{csv}");
@@ -171,7 +172,7 @@ fn the_console_writes_the_files_replies_carry_and_says_where() {
     );
     let v: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
     assert_eq!(v["ok"], true);
-    let name = format!("partnerfit-outcomes-{today}.csv");
+    let name = written(&out_dir, "outcomes", before);
     assert_eq!(v["files"][0]["name"], name.as_str());
     assert_eq!(v["files"][0]["path"], format!("out/{name}"));
     assert!(out_dir.join(&name).exists());
@@ -187,4 +188,14 @@ fn the_console_writes_the_files_replies_carry_and_says_where() {
         err,
         "partnerfit: error: --out-dir: the folder gone does not exist; create it first or choose another\n"
     );
+}
+
+/// The name of the `what` export written in `dir` on the day `since` or the one after (a run that crossed
+/// midnight).
+fn written(dir: &Path, what: &str, since: chrono::NaiveDate) -> String {
+    [since, since + chrono::Duration::days(1)]
+        .iter()
+        .map(|day| format!("partnerfit-{what}-{day}.csv"))
+        .find(|name| dir.join(name).exists())
+        .unwrap_or_else(|| panic!("no {what} export written on {since} or the day after"))
 }
