@@ -15,7 +15,9 @@
 //! that does not decode is the read's error either way. At most [`AT_ONCE`] such reads run at once in a process.
 //!
 //! The CSV exports' statements ([`export_rows`]) are read the same way, for the same reason: through sqlx an
-//! export of 5 million records took four times as long as SQLite's own sort of them.
+//! export of 5 million records took four times as long as SQLite's own sort of them. They take turns of their
+//! own ([`EXPORTS_AT_ONCE`]): an export of a large workspace holds its turn for as long as it is read, seconds
+//! to minutes, and a digest's first load must not wait behind it.
 
 use super::direct::Direct;
 use super::evidence::compact_of;
@@ -33,6 +35,10 @@ pub(super) const AHEAD: usize = 2;
 const AT_ONCE: usize = 4;
 /// Shared with PostgreSQL's first loads ([`super::pg_bulk`]).
 pub(super) static READERS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(AT_ONCE);
+/// Exports read on a connection of their own at once in a process, at most, beside the first loads: each holds
+/// a thread and a connection until it is read to the end or dropped.
+const EXPORTS_AT_ONCE: usize = 2;
+static EXPORTERS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(EXPORTS_AT_ONCE);
 
 /// How a read of [`compact_evidence_after`] ended.
 #[derive(Debug)]
@@ -196,7 +202,8 @@ fn read_failed(e: rusqlite::Error) -> StoreError {
 /// read-only connection of its own and decoded by `decode`, handed over in batches: through sqlx each row of
 /// a large export was a message from the connection's worker thread and a row of the Any driver, about 6 µs a
 /// row (BENCHMARKS.md, "Findings not fixed here"). None when that connection cannot be opened or the statement
-/// prepared, before any row: the caller reads the usual way. A failure partway is the export's error.
+/// prepared, before any row: the caller reads the usual way. A failure partway is the export's error. It waits
+/// for one of the exports' turns, which it holds until the stream is read to the end or dropped.
 pub(super) async fn export_rows<T: Send + 'static>(
     direct: &Arc<Direct>,
     sql: &'static str,
@@ -204,7 +211,7 @@ pub(super) async fn export_rows<T: Send + 'static>(
     decode: fn(&rusqlite::Row<'_>) -> Result<T, RowError>,
 ) -> Option<impl futures_util::Stream<Item = Result<T, StoreError>> + Send + 'static> {
     // Closed never: a failed acquire would only mean reading the usual way.
-    let turn = READERS.acquire().await.ok()?;
+    let turn = EXPORTERS.acquire().await.ok()?;
     let (ready, is_ready) = tokio::sync::oneshot::channel();
     let (tx, rx) = tokio::sync::mpsc::channel(AHEAD);
     let (direct, ws) = (Arc::clone(direct), ws.to_string());
@@ -438,5 +445,82 @@ pub(super) mod tests {
             "{ended:?}"
         );
         assert_eq!(through_store(&store, &ws).await, all);
+    }
+
+    /// An export of the workspace's record ids, in id order.
+    const IDS: &str = "SELECT id FROM evidence WHERE workspace_id = $1 ORDER BY id";
+
+    fn id_of(r: &rusqlite::Row<'_>) -> Result<i64, super::RowError> {
+        Ok(r.get(0)?)
+    }
+
+    /// Exports take turns of their own: with every export's turn held by an export nobody reads (its thread
+    /// waiting to hand over more), as many first loads as may run at once still run together (each waits, at
+    /// its first record, until all of them have one) and read everything; one more export waits for a turn
+    /// until a held one is dropped, then reads everything.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 5)]
+    async fn exports_do_not_hold_up_first_loads() {
+        use futures::FutureExt;
+        use std::sync::{Arc, Condvar, Mutex};
+        let (_dir, store, ws) = seeded().await;
+        let direct = store.direct.as_ref().expect("a SQLite file has one");
+        let all = usual_way(&store, &ws, 0).await;
+        // More than the channel holds: a held export's thread waits to hand over the rest.
+        assert!(all.len() > super::AHEAD * super::BATCH);
+        let mut held = Vec::new();
+        for _ in 0..super::EXPORTS_AT_ONCE {
+            let rows = super::export_rows(direct, IDS, &ws, id_of).await;
+            held.push(rows.expect("a connection of its own"));
+        }
+        // Each load on a task (and a worker thread) of its own, since it blocks there at its first record.
+        let started = Arc::new((Mutex::new(0), Condvar::new()));
+        let loads = (0..super::AT_ONCE).map(|_| {
+            let (store, ws, started) = (store.clone(), ws.clone(), Arc::clone(&started));
+            tokio::spawn(async move {
+                let (mut read, mut together) = (Vec::new(), None);
+                store
+                    .compact_evidence_after(&ws, 0, |e| {
+                        if read.is_empty() {
+                            let (count, all_started) = &*started;
+                            let mut count = count.lock().unwrap();
+                            *count += 1;
+                            all_started.notify_all();
+                            let wait = std::time::Duration::from_secs(30);
+                            let short = |n: &mut usize| *n < super::AT_ONCE;
+                            let (count, waited) =
+                                all_started.wait_timeout_while(count, wait, short).unwrap();
+                            drop(count);
+                            together = Some(!waited.timed_out());
+                        }
+                        read.push(e);
+                    })
+                    .await
+                    .unwrap();
+                (read, together)
+            })
+        });
+        for load in futures::future::join_all(loads).await {
+            let (read, together) = load.unwrap();
+            assert_eq!(
+                together,
+                Some(true),
+                "a first load waited for an export's turn"
+            );
+            assert_eq!(read, all);
+        }
+        let more = super::export_rows(direct, IDS, &ws, id_of);
+        let mut more = std::pin::pin!(more);
+        assert!(
+            (&mut more).now_or_never().is_none(),
+            "an export ran beyond the exports' turns"
+        );
+        drop(held.pop());
+        let ids: Vec<i64> = more
+            .await
+            .expect("a connection of its own")
+            .try_collect()
+            .await
+            .unwrap();
+        assert_eq!(ids, all.iter().map(|e| e.id).collect::<Vec<_>>());
     }
 }
