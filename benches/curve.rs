@@ -21,7 +21,7 @@ use partnerfit::app::lists::{self, ListId, PAGE_LINES};
 use partnerfit::app::transfer::import::{self, Options};
 use partnerfit::app::transfer::{export, ExportKind, ImportKind};
 use partnerfit::app::{digest, dispatch, App, Ctx, Invocation, SystemClock};
-use partnerfit::domain::{Quarter, Role, Week};
+use partnerfit::domain::{name_key, Quarter, Role, Week};
 use partnerfit::generate::{generate, parse_partners, Spec};
 use partnerfit::store::Store;
 use std::future::Future;
@@ -526,13 +526,28 @@ async fn measure(url: &str) -> Result<()> {
         }
     })
     .await?;
+    // How many names each typed prefix finds, counted here from every name (a key that contains it): the
+    // names are drawn at random, so a small workspace may have none for some prefix.
+    let keys: Vec<String> = app
+        .store
+        .partner_names(WS)
+        .await?
+        .iter()
+        .map(|(_, name)| name_key(name))
+        .collect();
+    let expected: Vec<usize> = PREFIXES
+        .iter()
+        .map(|prefix| keys.iter().filter(|k| k.contains(prefix)).count().min(25))
+        .collect();
+    let expected = &expected;
     percentiles("autocomplete", 2000, |i| async move {
         let prefix = PREFIXES[i % PREFIXES.len()];
         let got = app.store.search_partners(WS, prefix, 25).await?;
-        // The names are drawn at random: from 1,000 partners up every prefix has some.
+        let want = expected[i % PREFIXES.len()];
         anyhow::ensure!(
-            !got.is_empty(),
-            "autocomplete of {prefix:?} suggested nothing (under 1,000 partners a workspace may have no such name)"
+            got.len() == want,
+            "autocomplete of {prefix:?} suggested {} names, not {want}",
+            got.len()
         );
         Ok(())
     })
