@@ -12,7 +12,7 @@ use criterion::{criterion_group, criterion_main, Criterion};
 use partnerfit::app::transfer::import::{self, Options};
 use partnerfit::app::transfer::{export, ExportKind, ImportKind};
 use partnerfit::app::{digest, dispatch, lookup, App, Ctx, Invocation, SystemClock};
-use partnerfit::domain::{Quarter, Role, Week};
+use partnerfit::domain::{name_key, Quarter, Role, Week};
 use partnerfit::generate::{generate, Spec};
 use partnerfit::store::Store;
 use std::future::Future;
@@ -208,6 +208,9 @@ struct Fixture {
     app: App,
     ctx: Ctx,
     names: Vec<String>,
+    /// How many names autocomplete must suggest for each of [`PREFIXES`]: the keys that contain it, at most 25,
+    /// counted here from every name (a small workspace may have none for some prefix).
+    suggested: [usize; PREFIXES.len()],
 }
 
 impl Fixture {
@@ -226,6 +229,8 @@ impl Fixture {
                 (h ^ b as u64).wrapping_mul(0x100000001b3)
             })
         });
+        let keys: Vec<String> = names.iter().map(|n| name_key(n)).collect();
+        let suggested = PREFIXES.map(|p| keys.iter().filter(|k| k.contains(p)).count().min(25));
         Fixture {
             backend,
             app: App::new(store, Arc::new(SystemClock)),
@@ -236,6 +241,7 @@ impl Fixture {
                 channel_id: None,
             },
             names,
+            suggested,
         }
     }
 
@@ -336,14 +342,15 @@ async fn record_evidence(f: &Fixture, name: &str) {
     dispatch(&f.app, &f.ctx, &inv).await.expect("evidence add");
 }
 
-async fn autocomplete(f: &Fixture, prefix: &str) {
+async fn autocomplete(f: &Fixture, i: usize) {
+    let prefix = PREFIXES[i % PREFIXES.len()];
     let got = f
         .app
         .store
         .search_partners(WS, prefix, 25)
         .await
         .expect("autocomplete");
-    assert!(!got.is_empty());
+    assert_eq!(got.len(), f.suggested[i % PREFIXES.len()], "{prefix:?}");
 }
 
 fn last_week() -> Week {
@@ -399,7 +406,7 @@ fn app_benches(c: &mut Criterion, rt: &Runtime, f: &Fixture) {
     g.bench_function("autocomplete", |bench| {
         bench.to_async(rt).iter(|| {
             i += 1;
-            autocomplete(f, PREFIXES[i % PREFIXES.len()])
+            autocomplete(f, i)
         })
     });
     g.bench_function("screen_unknown", |bench| {
@@ -432,7 +439,7 @@ fn app_benches(c: &mut Criterion, rt: &Runtime, f: &Fixture) {
         screen(f, f.name(i), Some(year_ago))
     });
     percentiles(rt, &format!("{b}/autocomplete"), 3000, |i| {
-        autocomplete(f, PREFIXES[i % PREFIXES.len()])
+        autocomplete(f, i)
     });
     // The index answers what the full scan answers, for every name asked.
     if wanted(&format!("{b}/screen_unknown")) || wanted(&format!("{b}/suggest_")) {
