@@ -121,51 +121,56 @@ fn read(
     tx: &tokio::sync::mpsc::Sender<Sent<rusqlite::Error>>,
 ) {
     let send = |sent: Sent<rusqlite::Error>| tx.blocking_send(sent).is_ok();
-    let run = || -> Result<(), Stop> {
+    let run = || -> Result<(), RowError> {
         let conn = direct.reader()?;
         let mut stmt = conn.prepare(super::evidence::compact_after_sql())?;
         let params: [(&str, &dyn rusqlite::ToSql); 2] = [("$1", &ws), ("$2", &after_id)];
         let mut rows = stmt.query(&params[..])?;
-        let mut batch = Vec::with_capacity(BATCH);
-        while let Some(r) = rows.next()? {
-            let record = compact_of(
+        let decode = |r: &rusqlite::Row<'_>| {
+            Ok(compact_of(
                 [r.get(0)?, r.get(1)?, r.get(2)?],
                 (r.get(3)?, r.get(4)?),
                 text(r, 5)?,
                 text(r, 6)?,
                 r.get_ref(7)? != rusqlite::types::ValueRef::Null,
-            );
-            batch.push(record.map_err(|e| Stop::Tell(Sent::Corrupt(e)))?);
-            if batch.len() == BATCH {
-                let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
-                if !send(Sent::Batch(full)) {
-                    return Err(Stop::CallerGone);
-                }
+            )?)
+        };
+        send_in_batches(&mut rows, decode, |batch| send(Sent::Batch(batch)))
+    };
+    match run() {
+        Ok(()) => {}
+        // The driver failed: the caller reads the rest the usual way.
+        Err(RowError::Driver(e)) => {
+            send(Sent::Failed(e));
+        }
+        Err(RowError::Corrupt(e)) => {
+            send(Sent::Corrupt(e));
+        }
+    }
+}
+
+/// Step `rows`, decode each with `decode` and hand them to `send` [`BATCH`] at a time, the last batch as it is
+/// (`send` answers false when the caller is gone, and then it stops quietly). The first row that does not
+/// step or decode is the error, after the rows before it were handed over in full batches only.
+fn send_in_batches<T>(
+    rows: &mut rusqlite::Rows<'_>,
+    mut decode: impl FnMut(&rusqlite::Row<'_>) -> Result<T, RowError>,
+    mut send: impl FnMut(Vec<T>) -> bool,
+) -> Result<(), RowError> {
+    let mut batch = Vec::with_capacity(BATCH);
+    while let Some(r) = rows.next()? {
+        batch.push(decode(r)?);
+        if batch.len() == BATCH {
+            let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
+            if !send(full) {
+                return Ok(());
             }
         }
-        if !batch.is_empty() {
-            send(Sent::Batch(batch));
-        }
-        Ok(())
-    };
-    if let Err(Stop::Tell(why)) = run() {
-        send(why);
     }
-}
-
-/// Why the blocking thread stopped before the end.
-enum Stop {
-    /// What to tell the caller.
-    Tell(Sent<rusqlite::Error>),
-    /// The caller is gone: nothing to tell.
-    CallerGone,
-}
-
-impl From<rusqlite::Error> for Stop {
-    /// The driver failed: the caller reads the rest the usual way.
-    fn from(e: rusqlite::Error) -> Stop {
-        Stop::Tell(Sent::Failed(e))
+    if !batch.is_empty() {
+        send(batch);
     }
+    Ok(())
 }
 
 /// Column `i` of a row: the stored text itself, not a copy.
@@ -175,7 +180,8 @@ pub(super) fn text<'r>(r: &'r rusqlite::Row<'_>, i: usize) -> rusqlite::Result<&
         .map_err(|_| rusqlite::Error::InvalidColumnType(i, String::new(), v.data_type()))
 }
 
-/// Why a row of an export did not decode: the driver's failure, or a stored value that is not what it must be.
+/// Why a row read on a connection of its own did not decode: the driver's failure, or a stored value that is not
+/// what it must be.
 pub(super) enum RowError {
     Driver(rusqlite::Error),
     Corrupt(StoreError),
@@ -237,29 +243,20 @@ pub(super) async fn export_rows<T: Send + 'static>(
             return;
         }
         let send = |sent: Result<Vec<T>, StoreError>| tx.blocking_send(sent).is_ok();
-        let mut run = || -> Result<(), Option<StoreError>> {
-            let params: [(&str, &dyn rusqlite::ToSql); 1] = [("$1", &ws)];
-            let mut rows = stmt.query(&params[..]).map_err(|e| Some(read_failed(e)))?;
-            let mut batch = Vec::with_capacity(BATCH);
-            while let Some(r) = rows.next().map_err(|e| Some(read_failed(e)))? {
-                batch.push(decode(r).map_err(|e| match e {
-                    RowError::Driver(e) => Some(read_failed(e)),
-                    RowError::Corrupt(e) => Some(e),
-                })?);
-                if batch.len() == BATCH {
-                    let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
-                    if !send(Ok(full)) {
-                        return Err(None);
-                    }
-                }
-            }
-            if !batch.is_empty() {
-                send(Ok(batch));
-            }
-            Ok(())
+        let params: [(&str, &dyn rusqlite::ToSql); 1] = [("$1", &ws)];
+        let sent = match stmt.query(&params[..]) {
+            Ok(mut rows) => send_in_batches(&mut rows, decode, |batch| send(Ok(batch))),
+            Err(e) => Err(RowError::Driver(e)),
         };
-        if let Err(Some(why)) = run() {
-            send(Err(why));
+        // A failure partway is the export's error.
+        match sent {
+            Ok(()) => {}
+            Err(RowError::Driver(e)) => {
+                send(Err(read_failed(e)));
+            }
+            Err(RowError::Corrupt(e)) => {
+                send(Err(e));
+            }
         }
     });
     match is_ready.await {
