@@ -94,7 +94,7 @@ impl Store {
         Ok(Hours::from_centi(h.unwrap_or(0)))
     }
 
-    /// Per partner and week, the non-retracted totals for weeks `from..=to`.
+    /// Per partner and week, the non-retracted totals for weeks `from..=to`, by week then partner.
     #[tracing::instrument(skip_all)]
     pub async fn allocation_sums(
         &self,

@@ -64,12 +64,8 @@ async fn a_first_load_cut_off_partway_is_finished_by_the_pool() {
 
     // When the first record is handed over, the caller waits (holding the load where it is) until another task
     // has cut off every active connection to the database: only the load's is running a statement.
-    let (go, cut_off) = (
-        tokio::sync::oneshot::channel::<()>(),
-        std::sync::mpsc::channel(),
-    );
-    let (go_tx, go_rx) = go;
-    let (cut_tx, cut_rx) = cut_off;
+    let (go_tx, go_rx) = tokio::sync::oneshot::channel::<()>();
+    let (cut_tx, cut_rx) = std::sync::mpsc::channel();
     let name = db.pg_name().unwrap().to_string();
     let cutter = tokio::spawn(async move {
         go_rx.await.unwrap();

@@ -202,11 +202,6 @@ async fn records_sums_and_retractions(db: Db) {
     );
 }
 
-/// The screen's one-statement read (a packed JSON value through the kept connection or the pool; on SQLite
-/// first plain rows on the connection of the calling thread, store/direct.rs) gives what the single-purpose
-/// reads give, doubles bit for bit, text with quotes, backslashes and non-ASCII intact, and the record that
-/// counts per trait picked by hand; on SQLite the JSON value (a read-only store, which has no connection of
-/// the calling thread) gives the same facts as the rows.
 /// Record `partner_id`'s hours and spend (in hundredths and cents) for `week`, by mia, without a note: its id.
 async fn add_hours(
     s: &Store,
@@ -299,6 +294,11 @@ async fn allocation_sums_by_partner_and_week(db: Db) {
         .is_empty());
 }
 
+/// The screen's one-statement read (a packed JSON value through the kept connection or the pool; on SQLite
+/// first plain rows on the connection of the calling thread, store/direct.rs) gives what the single-purpose
+/// reads give, doubles bit for bit, text with quotes, backslashes and non-ASCII intact, and the record that
+/// counts per trait picked by hand; on SQLite the JSON value (a read-only store, which has no connection of
+/// the calling thread) gives the same facts as the rows.
 async fn screen_facts_are_one_exact_read(db: Db) {
     let db = TestDb::new(db).await;
     let s = open(&db).await;
