@@ -21,7 +21,7 @@ use partnerfit::app::lists::{self, ListId, PAGE_LINES};
 use partnerfit::app::transfer::import::{self, Options};
 use partnerfit::app::transfer::{export, ExportKind, ImportKind};
 use partnerfit::app::{digest, dispatch, App, Ctx, Invocation, SystemClock};
-use partnerfit::domain::{name_key, Quarter, Role, Week};
+use partnerfit::domain::{Quarter, Role, Week};
 use partnerfit::generate::{generate, parse_partners, Spec};
 use partnerfit::store::Store;
 use std::future::Future;
@@ -30,6 +30,10 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
 use tokio::runtime::Runtime;
+
+#[path = "common/questions.rs"]
+mod questions;
+use questions::{suggested, PREFIXES, SUGGESTIONS, UNKNOWN};
 
 const WS: &str = "bench";
 const SEED: u64 = 1;
@@ -49,22 +53,6 @@ const MEASUREMENTS: &[(&str, &str)] = &[
     ("evidence_cache_load", "ms"),
     ("partner_list_cold", "ms"),
     ("rss_after_digest", "MiB"),
-];
-
-/// The same typed prefixes and unknown names as `benches/scale.rs`.
-const PREFIXES: [&str; 6] = [
-    "acme",
-    "globex s",
-    "data lab",
-    "q",
-    "north net",
-    "wonka works 0",
-];
-const UNKNOWN: [&str; 4] = [
-    "Zenith Holdings",
-    "Acme Systms",
-    "Hooli Labz",
-    "Globex Analytics International",
 ];
 
 fn main() {
@@ -526,23 +514,12 @@ async fn measure(url: &str) -> Result<()> {
         }
     })
     .await?;
-    // How many names each typed prefix finds, counted here from every name (a key that contains it): the
-    // names are drawn at random, so a small workspace may have none for some prefix.
-    let keys: Vec<String> = app
-        .store
-        .partner_names(WS)
-        .await?
-        .iter()
-        .map(|(_, name)| name_key(name))
-        .collect();
-    let expected: Vec<usize> = PREFIXES
-        .iter()
-        .map(|prefix| keys.iter().filter(|k| k.contains(prefix)).count().min(25))
-        .collect();
+    let names = app.store.partner_names(WS).await?;
+    let expected = suggested(names.iter().map(|(_, name)| name.as_str()));
     let expected = &expected;
     percentiles("autocomplete", 2000, |i| async move {
         let prefix = PREFIXES[i % PREFIXES.len()];
-        let got = app.store.search_partners(WS, prefix, 25).await?;
+        let got = app.store.search_partners(WS, prefix, SUGGESTIONS).await?;
         let want = expected[i % PREFIXES.len()];
         anyhow::ensure!(
             got.len() == want,

@@ -12,7 +12,7 @@ use criterion::{criterion_group, criterion_main, Criterion};
 use partnerfit::app::transfer::import::{self, Options};
 use partnerfit::app::transfer::{export, ExportKind, ImportKind};
 use partnerfit::app::{digest, dispatch, lookup, App, Ctx, Invocation, SystemClock};
-use partnerfit::domain::{name_key, Quarter, Role, Week};
+use partnerfit::domain::{Quarter, Role, Week};
 use partnerfit::generate::{generate, Spec};
 use partnerfit::store::Store;
 use std::future::Future;
@@ -22,34 +22,16 @@ use std::sync::Arc;
 use std::time::Instant;
 use tokio::runtime::Runtime;
 
+#[path = "common/questions.rs"]
+mod questions;
 #[path = "scale/raw.rs"]
 mod raw;
+use questions::{suggested, PREFIXES, SUGGESTIONS, UNKNOWN};
 use raw::{raw_benches, raw_postgres_benches};
 
 const WS: &str = "bench";
 const SEED: u64 = 1;
 const IMPORT_ROWS: usize = 100_000;
-/// Typed autocomplete prefixes, in turn: some fill the 25 suggestions from the key range, some go on to the
-/// names containing the text.
-const PREFIXES: [&str; 6] = [
-    "acme",
-    "globex s",
-    "data lab",
-    "q",
-    "north net",
-    "wonka works 0",
-];
-
-/// Names not on the generated roster, in turn: `/screen` answers with the closest names and the traits to
-/// check. A new company, names with typos too far from any one roster name to be taken for it, and a roster
-/// name with a word added.
-const UNKNOWN: [&str; 4] = [
-    "Zenith Holdings",
-    "Acme Systms",
-    "Hooli Labz",
-    "Globex Analytics International",
-];
-
 /// The benchmark name filter given after `--` (criterion's), so that the printed percentiles and the raw and
 /// import runs are skipped too when they do not match it (`cargo bench --bench scale -- screen_unknown`).
 fn filter() -> Option<String> {
@@ -208,8 +190,7 @@ struct Fixture {
     app: App,
     ctx: Ctx,
     names: Vec<String>,
-    /// How many names autocomplete must suggest for each of [`PREFIXES`]: the keys that contain it, at most 25,
-    /// counted here from every name (a small workspace may have none for some prefix).
+    /// How many names autocomplete must suggest for each of [`PREFIXES`] ([`suggested`]).
     suggested: [usize; PREFIXES.len()],
 }
 
@@ -229,8 +210,7 @@ impl Fixture {
                 (h ^ b as u64).wrapping_mul(0x100000001b3)
             })
         });
-        let keys: Vec<String> = names.iter().map(|n| name_key(n)).collect();
-        let suggested = PREFIXES.map(|p| keys.iter().filter(|k| k.contains(p)).count().min(25));
+        let suggested = suggested(names.iter().map(String::as_str));
         Fixture {
             backend,
             app: App::new(store, Arc::new(SystemClock)),
@@ -347,7 +327,7 @@ async fn autocomplete(f: &Fixture, i: usize) {
     let got = f
         .app
         .store
-        .search_partners(WS, prefix, 25)
+        .search_partners(WS, prefix, SUGGESTIONS)
         .await
         .expect("autocomplete");
     assert_eq!(got.len(), f.suggested[i % PREFIXES.len()], "{prefix:?}");
