@@ -14,6 +14,10 @@
 //! `PARTNERFIT_CURVE_SIZES=1000,10000` changes the sizes (each a whole number from 1 to 1,000,000); a name
 //! after `--` runs only the measurements whose name contains it. The generated SQLite files are the ones
 //! `benches/scale.rs` keeps in `target/bench-data/` (same seed and naming), made when missing.
+//!
+//! Without `--bench` (`cargo test --bench '*'`, which CI runs) it is a smoke test: the sizes default to
+//! [`SMOKE_SIZES`], and the table and plot go to `target/curve-smoke.tsv` and `target/curve-smoke.png`, so a
+//! measured curve's files are not overwritten.
 
 use anyhow::{bail, Context, Result};
 use chrono::{Duration, NaiveDate, Utc};
@@ -31,6 +35,9 @@ use std::sync::Arc;
 use std::time::Instant;
 use tokio::runtime::Runtime;
 
+#[path = "common/args.rs"]
+mod args;
+use args::{measuring, name_filter};
 #[path = "common/questions.rs"]
 mod questions;
 use questions::{suggested, PREFIXES, SUGGESTIONS, UNKNOWN};
@@ -38,6 +45,8 @@ use questions::{suggested, PREFIXES, SUGGESTIONS, UNKNOWN};
 const WS: &str = "bench";
 const SEED: u64 = 1;
 const DEFAULT_SIZES: [usize; 3] = [1_000, 10_000, 100_000];
+/// The sizes of a smoke run: two, so that the slopes are worked out too, and small enough for a debug build.
+const SMOKE_SIZES: [usize; 2] = [300, 1_000];
 /// Evidence rows imported per partner.
 const IMPORT_PER_PARTNER: usize = 10;
 
@@ -70,10 +79,7 @@ fn main() {
 
 /// The name filter given after `--` (cargo passes `--bench` first), checked against the measurements.
 fn filter() -> Result<Option<String>> {
-    let f = std::env::args()
-        .skip(1)
-        .find(|a| !a.starts_with('-'))
-        .filter(|a| !a.is_empty());
+    let f = name_filter();
     if let Some(f) = &f {
         if !MEASUREMENTS.iter().any(|(m, _)| m.contains(f.as_str())) {
             let names: Vec<&str> = MEASUREMENTS.iter().map(|(m, _)| *m).collect();
@@ -90,9 +96,20 @@ fn wanted(name: &str) -> bool {
     filter().ok().flatten().is_none_or(|f| name.contains(&f))
 }
 
+/// A file of the run's output in `target/`: `measured` when measuring, else `curve-smoke.<ext>`, so that a smoke
+/// run does not overwrite a measured curve's files.
+fn output(measured: &str, ext: &str) -> PathBuf {
+    if measuring() {
+        target_dir().join(format!("{measured}.{ext}"))
+    } else {
+        target_dir().join(format!("curve-smoke.{ext}"))
+    }
+}
+
 fn sizes() -> Result<Vec<usize>> {
     match std::env::var("PARTNERFIT_CURVE_SIZES") {
-        Err(_) => Ok(DEFAULT_SIZES.to_vec()),
+        Err(_) if measuring() => Ok(DEFAULT_SIZES.to_vec()),
+        Err(_) => Ok(SMOKE_SIZES.to_vec()),
         Ok(list) => {
             let mut sizes = list
                 .split(',')
@@ -160,8 +177,9 @@ fn parent() -> Result<()> {
             }
         }
     }
-    let tsv = target_dir().join("curve.tsv");
-    let mut file = std::fs::File::create(&tsv).context("write target/curve.tsv")?;
+    let tsv = output("curve", "tsv");
+    let mut file =
+        std::fs::File::create(&tsv).with_context(|| format!("write {}", tsv.display()))?;
     writeln!(file, "partners\tmeasurement\tn\tp50\tp99")?;
     for p in &points {
         writeln!(
@@ -173,7 +191,7 @@ fn parent() -> Result<()> {
     println!("{}", table(&sizes, &points));
     let plot = std::env::var_os("PARTNERFIT_CURVE_PLOT")
         .map(PathBuf::from)
-        .unwrap_or_else(|| target_dir().join("curve-growth.png"));
+        .unwrap_or_else(|| output("curve-growth", "png"));
     std::fs::write(&plot, draw(&sizes, &points)?).context("write the plot")?;
     eprintln!("curve: wrote {} and {}", tsv.display(), plot.display());
     Ok(())

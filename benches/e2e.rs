@@ -60,6 +60,8 @@ mod http;
 #[path = "../tests/it/support/fake_slack/mod.rs"]
 mod fake_slack;
 
+#[path = "common/args.rs"]
+mod args;
 #[path = "e2e/cold_start.rs"]
 mod cold_start;
 #[path = "e2e/floor.rs"]
@@ -76,7 +78,7 @@ use fake_discord::{
     autocomplete, slash_command, FakeConfig, FakeDiscord, Invoker, PARTNERS_CHANNEL_ID,
     STANDARD_GUILD_ID,
 };
-use partnerfit::generate::{generate, Spec};
+use partnerfit::generate::{generate, parse_partners, Spec};
 use partnerfit::store::Store;
 use serde_json::{json, Value};
 use std::path::Path;
@@ -112,15 +114,31 @@ struct Plan {
     floor_rounds: usize,
 }
 
+/// Every part a name after `--` can choose: the interactions' kinds ([`Kind::label`]) and the rest.
+const PARTS: &[&str] = &[
+    "screen",
+    "screen_unknown",
+    "autocomplete",
+    "floor",
+    "slack",
+    "listener",
+    "cold_start",
+];
+
 impl Plan {
     fn from_args() -> anyhow::Result<Plan> {
-        let bench = std::env::args().any(|a| a == "--bench");
-        let filter = std::env::args().skip(1).find(|a| !a.starts_with('-'));
+        let bench = args::measuring();
+        let filter = args::name_filter();
+        debug_assert!(Kind::ALL.iter().all(|k| PARTS.contains(&k.label())));
+        if let Some(f) = &filter {
+            if !PARTS.iter().any(|p| p.contains(f.as_str())) {
+                bail!("no part matches `{f}`; the parts are: {}", PARTS.join(", "));
+            }
+        }
         let partners = match std::env::var("PARTNERFIT_BENCH_PARTNERS") {
-            Ok(v) if !v.trim().is_empty() => v
-                .trim()
-                .parse()
-                .context("PARTNERFIT_BENCH_PARTNERS must be a number of partners")?,
+            Ok(v) if !v.trim().is_empty() => {
+                parse_partners(&v).context("PARTNERFIT_BENCH_PARTNERS")?
+            }
             _ if bench => 10_000,
             _ => 200,
         };

@@ -27,6 +27,8 @@
 //! (as under `cargo test --benches`) it runs 12 servers of 5 partners on SQLite, as a smoke test.
 
 // The file allows dead code itself.
+#[path = "common/args.rs"]
+mod args;
 #[path = "../tests/it/support/fake_discord/mod.rs"]
 mod fake_discord;
 
@@ -492,7 +494,7 @@ async fn run(size: Size) -> anyhow::Result<()> {
 }
 
 fn main() -> anyhow::Result<()> {
-    let bench = std::env::args().any(|a| a == "--bench");
+    let bench = args::measuring();
     let size = if bench {
         Size {
             servers: std::env::var("PARTNERFIT_FANOUT_SERVERS")

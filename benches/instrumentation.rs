@@ -18,6 +18,8 @@
 //! single calls each. Run pinned to one CPU: `taskset -c 1 cargo bench --bench instrumentation`. Without
 //! `--bench` (as under `cargo test --benches`) each part runs briefly, as a smoke test.
 
+#[path = "common/args.rs"]
+mod args;
 use criterion::Criterion;
 use partnerfit::app::outcome::{self, Outcome};
 use partnerfit::app::spec;
@@ -176,7 +178,7 @@ fn group(
 }
 
 fn main() {
-    let bench = std::env::args().any(|a| a == "--bench");
+    let bench = args::measuring();
     let single = if bench { 200_000 } else { 1_000 };
     let mut c = Criterion::default().without_plots().configure_from_args();
     if !bench {

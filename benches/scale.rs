@@ -6,6 +6,10 @@
 //! the same app-layer benchmarks also run against a fresh PostgreSQL database. `PARTNERFIT_BENCH_PARTNERS`
 //! changes the size (default 10000). Besides criterion's report, each benchmark's p50/p99 over many single
 //! calls is printed and appended to `target/bench-summary.tsv`. The hand-written SQL is in `benches/scale/raw.rs`.
+//!
+//! Without `--bench` (`cargo test --bench '*'`, which CI runs) every benchmark runs once as a smoke test, on a
+//! workspace of [`SMOKE_PARTNERS`] unless `PARTNERFIT_BENCH_PARTNERS` says otherwise, and nothing is appended
+//! to the summary.
 
 use chrono::{Duration, NaiveDate, Utc};
 use criterion::{criterion_group, criterion_main, Criterion};
@@ -22,6 +26,9 @@ use std::sync::Arc;
 use std::time::Instant;
 use tokio::runtime::Runtime;
 
+#[path = "common/args.rs"]
+mod args;
+use args::{measuring, name_filter};
 #[path = "common/questions.rs"]
 mod questions;
 #[path = "scale/raw.rs"]
@@ -32,13 +39,14 @@ use raw::{raw_benches, raw_postgres_benches};
 const WS: &str = "bench";
 const SEED: u64 = 1;
 const IMPORT_ROWS: usize = 100_000;
+/// The workspace's size when measuring (`cargo bench`).
+const MEASURED_PARTNERS: usize = 10_000;
+/// The workspace's size of a smoke run (`cargo test --bench '*'`): small enough for a debug build in CI.
+const SMOKE_PARTNERS: usize = 300;
 /// The benchmark name filter given after `--` (criterion's), so that the printed percentiles and the raw and
 /// import runs are skipped too when they do not match it (`cargo bench --bench scale -- screen_unknown`).
 fn filter() -> Option<String> {
-    std::env::args()
-        .skip(1)
-        .find(|a| !a.starts_with('-'))
-        .filter(|a| !a.is_empty())
+    name_filter()
 }
 
 /// Whether the benchmark `label` (`backend/name`) is to run.
@@ -99,11 +107,13 @@ fn check_arguments() {
     }
 }
 
-/// The size asked for in `PARTNERFIT_BENCH_PARTNERS` (default 10000), checked.
+/// The size asked for in `PARTNERFIT_BENCH_PARTNERS` (default [`MEASURED_PARTNERS`], or [`SMOKE_PARTNERS`]
+/// in a smoke run), checked.
 fn partners_checked() -> Result<usize, partnerfit::generate::SizeError> {
     match std::env::var("PARTNERFIT_BENCH_PARTNERS") {
         Ok(v) => partnerfit::generate::parse_partners(&v),
-        Err(std::env::VarError::NotPresent) => Ok(10_000),
+        Err(std::env::VarError::NotPresent) if measuring() => Ok(MEASURED_PARTNERS),
+        Err(std::env::VarError::NotPresent) => Ok(SMOKE_PARTNERS),
         Err(std::env::VarError::NotUnicode(v)) => Err(partnerfit::generate::SizeError(
             v.to_string_lossy().into_owned(),
         )),
@@ -112,7 +122,7 @@ fn partners_checked() -> Result<usize, partnerfit::generate::SizeError> {
 
 /// The size (checked by [`check_arguments`] before anything runs).
 fn partners() -> usize {
-    partners_checked().unwrap_or(10_000)
+    partners_checked().unwrap_or(SMOKE_PARTNERS)
 }
 
 /// The run's day, read once: the data set is generated up to it and every question asks about the week and
@@ -256,6 +266,9 @@ where
     let at = |q: f64| times[((times.len() as f64 - 1.0) * q).round() as usize];
     let (p50, p99) = (at(0.5), at(0.99));
     eprintln!("{label:<40} n={n:<5} p50 {p50:>9.3} ms  p99 {p99:>9.3} ms");
+    if !measuring() {
+        return;
+    }
     let summary = target_dir().join("bench-summary.tsv");
     if let Ok(mut file) = std::fs::OpenOptions::new()
         .create(true)

@@ -22,6 +22,8 @@
 //! `cargo test --benches`) it runs 600 interactions in batches of 100 with a drop after every third, as a smoke
 //! test.
 
+#[path = "common/args.rs"]
+mod args;
 // The file allows dead code itself.
 #[path = "../tests/it/support/fake_discord/mod.rs"]
 mod fake_discord;
@@ -357,7 +359,7 @@ async fn count_allocations(store: &Store) -> anyhow::Result<usize> {
 }
 
 fn main() -> anyhow::Result<()> {
-    let full = std::env::args().any(|a| a == "--bench");
+    let full = args::measuring();
     let total = if full {
         std::env::var("PARTNERFIT_SOAK_INTERACTIONS")
             .ok()
