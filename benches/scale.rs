@@ -43,15 +43,11 @@ const IMPORT_ROWS: usize = 100_000;
 const MEASURED_PARTNERS: usize = 10_000;
 /// The workspace's size of a smoke run (`cargo test --bench '*'`): small enough for a debug build in CI.
 const SMOKE_PARTNERS: usize = 300;
-/// The benchmark name filter given after `--` (criterion's), so that the printed percentiles and the raw and
-/// import runs are skipped too when they do not match it (`cargo bench --bench scale -- screen_unknown`).
-fn filter() -> Option<String> {
-    name_filter()
-}
 
-/// Whether the benchmark `label` (`backend/name`) is to run.
+/// Whether the benchmark `label` (`backend/name`) is to run: criterion's name filter after `--` applies to the
+/// printed percentiles and the raw and import runs too (`cargo bench --bench scale -- screen_unknown`).
 fn wanted(label: &str) -> bool {
-    filter().is_none_or(|f| label.contains(&f))
+    name_filter().is_none_or(|f| label.contains(&f))
 }
 
 /// Every benchmark this file can run (`backend/name`): a name filter after `--` must match one of them.
@@ -96,7 +92,7 @@ fn check_arguments() {
         eprintln!("scale: PARTNERFIT_BENCH_PARTNERS: {e}");
         std::process::exit(2);
     }
-    if let Some(f) = filter() {
+    if let Some(f) = name_filter() {
         if !BENCHMARKS.iter().any(|b| b.contains(&f)) {
             eprintln!(
                 "scale: no benchmark matches `{f}`; the benchmarks are: {}",
