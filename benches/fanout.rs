@@ -26,9 +26,9 @@
 //! `cargo bench --bench fanout` runs 1,000 servers (`PARTNERFIT_FANOUT_SERVERS` overrides); without `--bench`
 //! (as under `cargo test --benches`) it runs 12 servers of 5 partners on SQLite, as a smoke test.
 
-// The file allows dead code itself.
 #[path = "common/args.rs"]
 mod args;
+// The file allows dead code itself.
 #[path = "../tests/it/support/fake_discord/mod.rs"]
 mod fake_discord;
 
