@@ -13,20 +13,20 @@
 //!
 //! `PARTNERFIT_CURVE_SIZES=1000,10000` changes the sizes (each a whole number from 1 to 1,000,000); a name
 //! after `--` runs only the measurements whose name contains it. The generated SQLite files are the ones
-//! `benches/scale.rs` keeps in `target/bench-data/` (same seed and naming), made when missing.
+//! `benches/scale.rs` keeps in `target/bench-data/` (`benches/common/data.rs` names and makes them for both).
 //!
 //! Without `--bench` (`cargo test --bench '*'`, which CI runs) it is a smoke test: the sizes default to
 //! [`SMOKE_SIZES`], and the table and plot go to `target/curve-smoke.tsv` and `target/curve-smoke.png`, so a
 //! measured curve's files are not overwritten.
 
 use anyhow::{bail, Context, Result};
-use chrono::{Duration, NaiveDate, Utc};
+use chrono::Duration;
 use partnerfit::app::lists::{self, ListId, PAGE_LINES};
 use partnerfit::app::transfer::import::{self, Options};
 use partnerfit::app::transfer::{export, ExportKind, ImportKind};
 use partnerfit::app::{digest, dispatch, App, Ctx, Invocation, SystemClock};
 use partnerfit::domain::{Quarter, Role, Week};
-use partnerfit::generate::{generate, parse_partners, Spec};
+use partnerfit::generate::parse_partners;
 use partnerfit::store::Store;
 use std::future::Future;
 use std::io::Write;
@@ -38,12 +38,13 @@ use tokio::runtime::Runtime;
 #[path = "common/args.rs"]
 mod args;
 use args::{measuring, name_filter};
+#[path = "common/data.rs"]
+mod data;
+use data::{sqlite_master, target_dir, today, WS};
 #[path = "common/questions.rs"]
 mod questions;
 use questions::{suggested, PREFIXES, SUGGESTIONS, UNKNOWN};
 
-const WS: &str = "bench";
-const SEED: u64 = 1;
 const DEFAULT_SIZES: [usize; 3] = [1_000, 10_000, 100_000];
 /// The sizes of a smoke run: two, so that the slopes are worked out too, and small enough for a debug build.
 const SMOKE_SIZES: [usize; 2] = [300, 1_000];
@@ -120,19 +121,6 @@ fn sizes() -> Result<Vec<usize>> {
             Ok(sizes)
         }
     }
-}
-
-fn target_dir() -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target"))
-}
-
-/// The run's day, read once: the data set is generated up to it and every question asks about the week and
-/// quarter before it, so a run that crosses midnight (UTC) keeps asking about the weeks it generated.
-fn today() -> NaiveDate {
-    static DAY: std::sync::OnceLock<NaiveDate> = std::sync::OnceLock::new();
-    *DAY.get_or_init(|| Utc::now().date_naive())
 }
 
 /// One measured point: a measurement at a size.
@@ -362,49 +350,6 @@ fn child(size: usize) -> Result<()> {
 fn report(name: &str, n: usize, p50: f64, p99: f64) {
     eprintln!("  {name:<24} n={n:<5} p50 {p50:>10.3}  p99 {p99:>10.3}");
     println!("{name}\t{n}\t{p50:.4}\t{p99:.4}");
-}
-
-/// The generated SQLite file of `size` partners, as `benches/scale.rs` names and keeps it; made when missing,
-/// and removed again if generation fails (nothing half-written is kept).
-async fn sqlite_master(size: usize) -> Result<PathBuf> {
-    let dir = target_dir().join("bench-data");
-    std::fs::create_dir_all(&dir).context("create target/bench-data")?;
-    let path = dir.join(format!("sqlite-{size}-{SEED}-{}.db", today()));
-    if path.exists() {
-        return Ok(path);
-    }
-    let tmp = dir.join(format!("generating-{}.db", std::process::id()));
-    let spec = Spec {
-        workspace: WS.into(),
-        partners: size,
-        seed: SEED,
-        until: today(),
-    };
-    let made = async {
-        let store = Store::open(&format!("sqlite://{}", tmp.display())).await?;
-        let started = Instant::now();
-        let result = generate(&store, &spec).await;
-        if let Ok(counts) = &result {
-            eprintln!(
-                "  generated {counts} in {:.1} s",
-                started.elapsed().as_secs_f64()
-            );
-            sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
-                .execute(store.pool())
-                .await?;
-        }
-        store.close().await;
-        result.map_err(anyhow::Error::from)
-    }
-    .await;
-    if let Err(e) = made {
-        for suffix in ["", "-wal", "-shm"] {
-            let _ = std::fs::remove_file(format!("{}{suffix}", tmp.display()));
-        }
-        return Err(e.context(format!("generating {size} partners (nothing kept)")));
-    }
-    std::fs::rename(&tmp, &path).context("keep the generated database")?;
-    Ok(path)
 }
 
 /// `VmRSS` and `VmHWM` of this process, in MiB.

@@ -29,6 +29,9 @@ use tokio::runtime::Runtime;
 #[path = "common/args.rs"]
 mod args;
 use args::{measuring, name_filter};
+#[path = "common/data.rs"]
+mod data;
+use data::{target_dir, today, WS};
 #[path = "common/questions.rs"]
 mod questions;
 #[path = "scale/raw.rs"]
@@ -36,8 +39,6 @@ mod raw;
 use questions::{suggested, PREFIXES, SUGGESTIONS, UNKNOWN};
 use raw::{raw_benches, raw_postgres_benches};
 
-const WS: &str = "bench";
-const SEED: u64 = 1;
 const IMPORT_ROWS: usize = 100_000;
 /// The workspace's size when measuring (`cargo bench`).
 const MEASURED_PARTNERS: usize = 10_000;
@@ -121,73 +122,46 @@ fn partners() -> usize {
     partners_checked().unwrap_or(SMOKE_PARTNERS)
 }
 
-/// The run's day, read once: the data set is generated up to it and every question asks about the week and
-/// quarter before it, so a run that crosses midnight (UTC) keeps asking about the weeks it generated.
-fn today() -> NaiveDate {
-    static DAY: std::sync::OnceLock<NaiveDate> = std::sync::OnceLock::new();
-    *DAY.get_or_init(|| Utc::now().date_naive())
-}
-
-fn target_dir() -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target"))
-}
-
-/// The generated SQLite file, kept under target/bench-data and reused while seed, size and day are the same.
+/// The generated SQLite file of [`partners`] partners (see `benches/common/data.rs`); a failure to generate it
+/// ends the run with one line.
 fn sqlite_master(rt: &Runtime) -> PathBuf {
-    let dir = target_dir().join("bench-data");
-    std::fs::create_dir_all(&dir).expect("create target/bench-data");
-    let path = dir.join(format!("sqlite-{}-{SEED}-{}.db", partners(), today()));
-    if path.exists() {
-        return path;
+    match rt.block_on(data::sqlite_master(partners())) {
+        Ok(path) => path,
+        Err(e) => {
+            eprintln!("scale: {e:#}");
+            std::process::exit(1);
+        }
     }
-    let tmp = dir.join(format!("generating-{}.db", std::process::id()));
-    rt.block_on(async {
-        let store = Store::open(&format!("sqlite://{}", tmp.display()))
-            .await
-            .expect("open the bench database");
-        let started = Instant::now();
-        let counts = match generate(&store, &spec()).await {
-            Ok(counts) => counts,
-            Err(e) => {
-                // Nothing half-written is left behind: the file is removed with its WAL.
-                store.close().await;
-                for suffix in ["", "-wal", "-shm"] {
-                    let _ = std::fs::remove_file(format!("{}{suffix}", tmp.display()));
-                }
-                eprintln!("scale: the data set was not generated (nothing kept): {e}");
-                std::process::exit(1);
-            }
-        };
-        eprintln!(
-            "generated {counts} in {:.1} s",
-            started.elapsed().as_secs_f64()
-        );
-        sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
-            .execute(store.pool())
-            .await
-            .expect("checkpoint");
-        store.close().await;
-    });
-    std::fs::rename(&tmp, &path).expect("keep the generated database");
-    path
 }
 
 fn spec() -> Spec {
-    Spec {
-        workspace: WS.into(),
-        partners: partners(),
-        seed: SEED,
-        until: today(),
-    }
+    data::spec(partners())
 }
 
-/// A private copy of the generated file (the write benchmarks add rows).
 fn sqlite_copy(master: &Path, dir: &Path, name: &str) -> PathBuf {
     let path = dir.join(name);
     std::fs::copy(master, &path).expect("copy the bench database");
     path
+}
+
+/// The times `run` reports on `iters` fresh copies of `master` in `dir` (`{prefix}-{k}.db`), summed: criterion's
+/// `iter_custom` for a write that must start from the generated workspace each time. Each copy is removed after
+/// its run.
+fn on_fresh_copies(
+    master: &Path,
+    dir: &Path,
+    prefix: &str,
+    iters: u64,
+    mut run: impl FnMut(&Path) -> std::time::Duration,
+) -> std::time::Duration {
+    (0..iters)
+        .map(|k| {
+            let copy = sqlite_copy(master, dir, &format!("{prefix}-{k}.db"));
+            let took = run(&copy);
+            let _ = std::fs::remove_file(&copy);
+            took
+        })
+        .sum()
 }
 
 /// One backend's app over the generated workspace.
@@ -503,10 +477,8 @@ fn import_bench(c: &mut Criterion, rt: &Runtime, master: &Path, names: &[String]
     g.sample_size(10);
     g.bench_function("import_evidence_100k", |bench| {
         bench.iter_custom(|iters| {
-            let mut total = std::time::Duration::ZERO;
-            for k in 0..iters {
-                let copy = sqlite_copy(master, dir.path(), &format!("import-{k}.db"));
-                total += rt.block_on(async {
+            on_fresh_copies(master, dir.path(), "import", iters, |copy| {
+                rt.block_on(async {
                     let store = Store::open(&format!("sqlite://{}", copy.display()))
                         .await
                         .expect("open copy");
@@ -516,10 +488,8 @@ fn import_bench(c: &mut Criterion, rt: &Runtime, master: &Path, names: &[String]
                     let took = t.elapsed();
                     app.store.close().await;
                     took
-                });
-                let _ = std::fs::remove_file(&copy);
-            }
-            total
+                })
+            })
         })
     });
     g.finish();

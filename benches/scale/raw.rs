@@ -2,7 +2,10 @@
 //! fastest hand-written SQL we could write (rusqlite prepared statements on the SQLite file, one prepared
 //! statement on a native PostgreSQL connection), so BENCHMARKS.md can give every app figure beside its floor.
 
-use super::{import_csv, last_quarter, last_week, percentiles, sqlite_copy, today, PREFIXES, WS};
+use super::{
+    import_csv, last_quarter, last_week, on_fresh_copies, percentiles, sqlite_copy, today,
+    PREFIXES, WS,
+};
 use chrono::{Duration, NaiveDate, Utc};
 use criterion::Criterion;
 use rusqlite::{params, Connection, OptionalExtension};
@@ -376,17 +379,12 @@ pub(crate) fn raw_benches(c: &mut Criterion, rt: &Runtime, master: &Path, names:
     g.sample_size(10);
     g.bench_function("import_evidence_100k", |b| {
         b.iter_custom(|iters| {
-            let mut total = std::time::Duration::ZERO;
-            for k in 0..iters {
-                let copy = sqlite_copy(master, dir.path(), &format!("raw-import-{k}.db"));
-                let mut conn = Connection::open(&copy).expect("open copy");
+            on_fresh_copies(master, dir.path(), "raw-import", iters, |copy| {
+                let mut conn = Connection::open(copy).expect("open copy");
                 let t = Instant::now();
                 raw_import(&mut conn, &csv_bytes);
-                total += t.elapsed();
-                drop(conn);
-                let _ = std::fs::remove_file(&copy);
-            }
-            total
+                t.elapsed()
+            })
         })
     });
     g.finish();
