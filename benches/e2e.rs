@@ -159,6 +159,16 @@ impl Kind {
 }
 
 impl Workload {
+    /// A member's interactions about `names` through `fake`, none answered yet.
+    fn of(fake: &FakeDiscord, names: Vec<String>) -> Workload {
+        Workload {
+            fake: fake.clone(),
+            invoker: Invoker::member(),
+            names: Arc::new(names),
+            answered: Arc::new(AtomicUsize::new(0)),
+        }
+    }
+
     /// The `i`-th interaction of `kind` and the callback type it must get.
     fn payload(&self, kind: Kind, i: usize) -> (Value, u64) {
         match kind {
@@ -564,12 +574,7 @@ fn main() -> anyhow::Result<()> {
     rt.block_on(async { tokio::time::sleep(plan.idle).await });
     report_memory(pid, &format!("idle RSS ({:?} after READY)", plan.idle))?;
 
-    let w = Workload {
-        fake: running.fake.clone(),
-        invoker: Invoker::member(),
-        names: Arc::new(running.names),
-        answered: Arc::new(AtomicUsize::new(0)),
-    };
+    let w = Workload::of(&running.fake, running.names);
     rt.block_on(percentiles(&w, &plan))?;
     report_memory(pid, "RSS (right after the printed percentiles)")?;
     if plan.wants("floor") {

@@ -1,12 +1,9 @@
 //! `e2e listener …`: what the operations listener costs the bot — its RSS and `/screen` without and with
 //! `PARTNERFIT_HTTP_LISTEN`, alternately on the same database (see the bench's doc).
 
-use super::fake_discord::Invoker;
 use super::{http, report_memory, screens, start_bot_on, summary, Plan, Workload, BOT_ENV};
 use anyhow::bail;
 use std::path::Path;
-use std::sync::atomic::AtomicUsize;
-use std::sync::Arc;
 
 /// The listener's cost (see the file's doc): the bot without and with it, alternately, on the same database.
 pub(crate) async fn listener_cost(dir: &Path, names: &[String], plan: &Plan) -> anyhow::Result<()> {
@@ -36,12 +33,7 @@ pub(crate) async fn listener_cost(dir: &Path, names: &[String], plan: &Plan) -> 
                 pid,
                 &format!("{label}: idle RSS ({:?} after READY)", plan.idle),
             )?;
-            let w = Workload {
-                fake: running.fake.clone(),
-                invoker: Invoker::member(),
-                names: Arc::new(running.names),
-                answered: Arc::new(AtomicUsize::new(0)),
-            };
+            let w = Workload::of(&running.fake, running.names);
             let (b2b, spaced) = screens(&w, plan, plan.samples).await?;
             eprintln!("{label}: /screen back to back: {}", summary(b2b));
             eprintln!(
