@@ -216,7 +216,7 @@ pub struct Store {
     /// Except on an in-memory SQLite database, the connection that reserves the bot's send slots
     /// ([`send_pace`]).
     pace: Option<std::sync::Arc<side_conn::SideConn>>,
-    /// On a SQLite file, the connection that takes event ids and runs the screen read on the calling thread,
+    /// On a SQLite file, the connection that takes event ids and runs the screen reads on the calling thread,
     /// without a hand-off to a worker thread ([`direct`]).
     direct: Option<std::sync::Arc<direct::Direct>>,
     /// On PostgreSQL, what the evidence cache's first loads open their own connection with ([`pg_bulk`]).
