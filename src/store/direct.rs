@@ -1,11 +1,12 @@
 //! On a SQLite file, the statements of a `/screen` — taking the interaction's id ([`Store::take_event`]), the
 //! screen read ([`Store::screen_facts`]) and, for a name that is not a partner's, the read of what answers it
 //! ([`Store::name_facts`], when the caller's copy of the names is current) — run on a connection of our own, on
-//! the calling task's thread: rusqlite over the same libsqlite3-sys as sqlx. sqlx runs each SQLite connection on a worker thread
-//! of its own, and every statement is a hand-off to that thread and back (two thread wake-ups, the channel,
-//! the Any driver's row conversion); that was most of the bot's voluntary context switches per interaction and
-//! a good part of its instructions beyond the end-to-end floor (BENCHMARKS.md, issue 21 item 6). A statement
-//! here is SQLite's work only: a B-tree probe or an insert read from the page cache, tens of microseconds.
+//! the calling task's thread: rusqlite over the same libsqlite3-sys as sqlx. sqlx runs each SQLite connection
+//! on a worker thread of its own, and every statement is a hand-off to that thread and back (two thread
+//! wake-ups, the channel, the Any driver's row conversion); that was most of the bot's voluntary context
+//! switches per interaction and a good part of its instructions beyond the end-to-end floor (BENCHMARKS.md,
+//! issue 21 item 6). A statement here is SQLite's work only: a B-tree probe or an insert read from the page
+//! cache, tens of microseconds.
 //!
 //! What would make the thread wait is never done here, so the runtime is not blocked on the disk or on
 //! another writer:

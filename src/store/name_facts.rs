@@ -153,15 +153,13 @@ fn name_facts_from_json(text: &str) -> Result<NameFacts> {
 }
 
 impl Store {
-    /// Everything a name that is not a partner's name is answered with ([`NameFacts`]), in one statement on
-    /// the kept connection: the name's key `key`, and the names' version the caller has (`have`; the names
-    /// come back only when it moved).
-    ///
-    /// On a SQLite file, when the caller holds a version, the statement first runs on the calling thread
-    /// ([`super::direct`]) without the names, as the screen read does: no hand-off to sqlx's worker thread and
-    /// back, which was most of what this read cost beyond SQLite's own work. When the names moved since that
-    /// version, the whole statement then runs the usual way: reading every name (milliseconds at 100,000) is
-    /// never done on the calling thread.
+    /// Everything a name that is not a partner's name is answered with ([`NameFacts`]), in one statement: the
+    /// name's key `key`, and the names' version the caller has (`have`; the names come back only when it moved).
+    /// It runs on the kept connection. On a SQLite file, when the caller holds a version, it first runs on the
+    /// calling thread ([`super::direct`]) without the names, as the screen read does: no hand-off to sqlx's
+    /// worker thread and back, which was most of what this read cost beyond SQLite's own work. When the names
+    /// moved since that version, the whole statement then runs the usual way: reading every name (milliseconds
+    /// at 100,000) is never done on the calling thread.
     #[tracing::instrument(skip_all)]
     pub async fn name_facts(&self, ws: &str, key: &str, have: Option<i64>) -> Result<NameFacts> {
         static SQLITE: std::sync::LazyLock<String> =
