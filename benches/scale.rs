@@ -13,10 +13,11 @@
 
 use chrono::{Duration, NaiveDate, Utc};
 use criterion::{criterion_group, criterion_main, Criterion};
+use partnerfit::app::name_index::Near;
 use partnerfit::app::transfer::import::{self, Options};
 use partnerfit::app::transfer::{export, ExportKind, ImportKind};
 use partnerfit::app::{digest, dispatch, lookup, App, Ctx, Invocation, SystemClock};
-use partnerfit::domain::{Quarter, Role, Week};
+use partnerfit::domain::{name_key, Quarter, Role, Week};
 use partnerfit::generate::{generate, Spec};
 use partnerfit::store::Store;
 use std::future::Future;
@@ -290,10 +291,15 @@ async fn suggest_full_scan(f: &Fixture, i: usize) -> Vec<String> {
     )
 }
 
-/// The same suggestions from the name index (its version checked with the database, as every use does).
+/// The same suggestions from the name index, by the search of an unknown name's `/screen` (the close names,
+/// else the suggestions, in one pass; the index's version checked with the database, as every use does).
 async fn suggest_index(f: &Fixture, i: usize) -> Vec<String> {
     let names = f.app.names.get(&f.app.store, WS).await.expect("names");
-    names.suggestions(UNKNOWN[i % UNKNOWN.len()], 3)
+    let asked = UNKNOWN[i % UNKNOWN.len()];
+    match names.near(&name_key(asked), 3) {
+        Near::Like(hints) => hints,
+        Near::Close(close) => panic!("{asked:?} is close to {} names", close.len()),
+    }
 }
 
 async fn record_evidence(f: &Fixture, name: &str) {

@@ -1,6 +1,7 @@
 //! Finding what a user named: partners by the one rule of name resolution ([`resolve`]), traits by name
 //! (case-insensitive), with "did you mean" suggestions.
 
+use super::name_index::Near;
 use super::{App, AppError, AppResult};
 use crate::domain::profile::{Profile, Trait};
 use crate::domain::{name_key, snippet, PartnerType};
@@ -26,7 +27,7 @@ pub fn similarity_of_keys(a: &str, b: &str) -> f64 {
 
 /// The candidates most like `name`, best first (at most `n`, similarity at least [`SUGGEST_AT`]). This
 /// compares `name` with every candidate: the roster's names are searched with
-/// [`super::name_index::NameIndex::suggestions`], which answers the same.
+/// [`super::name_index::NameIndex::near`], which answers the same.
 pub fn suggestions<'a>(
     name: &str,
     candidates: impl IntoIterator<Item = &'a str>,
@@ -142,28 +143,24 @@ async fn close_or_unknown(
     name: &str,
     names: &super::name_index::NameIndex,
 ) -> AppResult<Named> {
-    let key = name_key(name);
-    let mut close: Vec<Candidate> = names
-        .close(&key)
-        .into_iter()
-        .map(|e| Candidate {
-            id: e.id,
-            name: e.name.clone(),
-        })
-        .collect();
-    Ok(match close.len() {
-        0 => Named::Unknown {
-            hints: names.suggestions(name, 3),
-        },
-        1 => {
-            let only = close.remove(0);
-            match app.store.partner_by_id(ws, only.id).await? {
+    Ok(match names.near(&name_key(name), 3) {
+        Near::Like(hints) => Named::Unknown { hints },
+        Near::Close(close) => match close.as_slice() {
+            [only] => match app.store.partner_by_id(ws, only.id).await? {
                 Some(p) => Named::OnlyClose(p),
                 // Gone since the names were read.
                 None => Named::Unknown { hints: Vec::new() },
-            }
-        }
-        _ => Named::Several(close),
+            },
+            several => Named::Several(
+                several
+                    .iter()
+                    .map(|e| Candidate {
+                        id: e.id,
+                        name: e.name.clone(),
+                    })
+                    .collect(),
+            ),
+        },
     })
 }
 

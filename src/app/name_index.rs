@@ -1,6 +1,8 @@
-//! Each workspace's partner names in memory, for the suggestion search of a name that is not on the roster
-//! ("Did you mean …?"): the names with their keys worked out once, and a search that gives exactly the answer
-//! of comparing the typed name with every name ([`super::lookup::suggestions`]) while comparing few of them.
+//! Each workspace's partner names in memory, for the search behind a name that is not on the roster: the
+//! partners close to it ("taking `Acme Crop` to mean Acme Corp", or the several it could mean), else the names
+//! most like it ("Did you mean …?"). The names are kept with their keys worked out once, and one pass over
+//! them gives exactly the answers of comparing the typed name with every name
+//! ([`names::closeness_of_keys`], [`super::lookup::suggestions`]) while comparing few of them.
 //!
 //! Why: `/screen` of a typo or of a new prospect is the most common first question, and comparing it with
 //! 10,000 names (each key normalised again, then Jaro-Winkler) took about 8 ms, reading the names as much again.
@@ -16,10 +18,13 @@
 //! from 40 per-key counts kept beside each name), so `(c/|a| + c/|b| + 1) / 3` bounds Jaro, the exact common
 //! prefix bounds Winkler's bonus, and containment (similarity at least 0.9) needs every character of the
 //! shorter key in the longer. Names the bound cannot rule out are scored exactly as the full scan scores them.
-//! The names close to a typed one (a whole-word prefix or a typo, [`names::closeness_of_keys`]) are found the
-//! same way: no edit changes more than one character of the longer key, so a name with more than the typo
-//! bound of characters not in common is no typo of it. Property tests compare both with the full scan on
-//! random rosters.
+//! The names close to a typed one (a whole-word prefix or a typo) are found in the same pass: no edit changes
+//! more than one character of the longer key, so a name with more than the typo bound of characters not in
+//! common is no typo of it. Property tests compare both with the full scan on random rosters.
+//!
+//! What the pass reads of a name it rules out (its counts, first bytes and lengths) is one cache line of its
+//! own, apart from the names and keys: at 10,000 names a pass reads 640 KB, where one entry holding both took
+//! 1.28 MB and the close names and the suggestions were two passes (BENCHMARKS.md, issue 21 item 1).
 //!
 //! A workspace not searched for [`IDLE_EVICTION`] (15 minutes, the evidence cache's idle time) is dropped,
 //! so the names of a thousand servers are not held for ever; the next search reads them again.
@@ -40,28 +45,59 @@ pub struct Entry {
     pub name: String,
     /// [`name_key`] of the name.
     pub key: String,
-    /// Characters in the key.
-    chars: u32,
-    counts: Counts,
-    /// The key's first bytes, kept beside the counts so that the scans read no key of a name they rule out.
-    head: Head,
 }
 
-/// How many of a key's first bytes an [`Entry`] keeps inline: at least its first four characters (UTF-8 takes
-/// at most four bytes a character), all Winkler's prefix looks at.
+/// What a search reads of every name to rule it out, one cache line each (see the module's doc): the key's
+/// character counts, its first bytes and its lengths.
+#[derive(Debug, Clone, Copy)]
+#[repr(align(64))]
+struct Shape {
+    counts: Counts,
+    head: Head,
+    /// The key's length in bytes, or at least `u16::MAX` (a key no partner name has: names are at most 100
+    /// characters).
+    key_len: u16,
+    /// Characters in the key.
+    chars: u32,
+}
+
+impl Shape {
+    fn of(key: &str) -> Shape {
+        let (chars, counts) = Counts::of(key);
+        Shape {
+            counts,
+            head: Head::of(key),
+            key_len: u16::try_from(key.len()).unwrap_or(u16::MAX),
+            chars: u32::try_from(chars).unwrap_or(u32::MAX),
+        }
+    }
+
+    /// Whether the key may start with the typed key of `lead`: false only when it cannot (too short, or a
+    /// kept byte differs).
+    fn may_start_with(&self, lead: &Lead) -> bool {
+        if self.key_len < u16::MAX && lead.key_len > usize::from(self.key_len) {
+            return false;
+        }
+        self.head.common_bytes(lead) >= lead.len.min(usize::from(self.head.len))
+    }
+}
+
+// One cache line a name, as the module's doc says.
+const _: () = assert!(std::mem::size_of::<Shape>() == 64);
+
+/// How many of a key's first bytes a [`Shape`] keeps: at least its first four characters (UTF-8 takes at most
+/// four bytes a character), all Winkler's prefix looks at.
 const HEAD_BYTES: usize = 16;
 
-/// A key's first bytes, cut at a character boundary, and the key's length in bytes.
+/// A key's first bytes, cut at a character boundary.
 ///
-/// Why: an entry's key lives elsewhere on the heap; at 100,000 names, reading each key to compare its first
-/// characters was a cache miss per name and most of the time of a search (BENCHMARKS.md, issue 21 item 4).
+/// Why: a key lives elsewhere on the heap; at 100,000 names, reading each key to compare its first characters
+/// was a cache miss per name and most of the time of a search (BENCHMARKS.md, issue 21 item 4).
 #[derive(Debug, Clone, Copy)]
 struct Head {
     bytes: [u8; HEAD_BYTES],
     /// Bytes of `bytes` in use: the whole key when it is that short, else a character boundary.
     len: u8,
-    /// The whole key's length in bytes.
-    key_len: u32,
 }
 
 impl Head {
@@ -78,7 +114,6 @@ impl Head {
         Head {
             bytes,
             len: len as u8,
-            key_len: u32::try_from(key.len()).unwrap_or(u32::MAX),
         }
     }
 
@@ -96,15 +131,6 @@ impl Head {
         ((differ.trailing_zeros() / 8) as usize)
             .min(usize::from(self.len))
             .min(lead.len)
-    }
-
-    /// Whether the key may start with the typed key of `lead`: false only when it cannot (too short, or a
-    /// kept byte differs).
-    fn may_start_with(&self, lead: &Lead) -> bool {
-        if lead.key_len > self.key_len as usize {
-            return false;
-        }
-        self.common_bytes(lead) >= lead.len.min(usize::from(self.len))
     }
 }
 
@@ -135,6 +161,17 @@ impl Lead {
 pub struct NameIndex {
     version: i64,
     entries: Vec<Entry>,
+    /// `entries`' shapes, in the same order.
+    shapes: Vec<Shape>,
+}
+
+/// What a search found for a typed name (see [`NameIndex::near`]).
+#[derive(Debug)]
+pub enum Near<'a> {
+    /// The partners close to it, in the order of their keys as text (at least one).
+    Close(Vec<&'a Entry>),
+    /// None is close: the names most like it, best first (perhaps none).
+    Like(Vec<String>),
 }
 
 /// A bound is compared with this much slack, so that rounding can never rule out a name the exact score keeps.
@@ -143,23 +180,19 @@ const SLACK: f64 = 1e-9;
 impl NameIndex {
     /// The index of these names (ids and names, as [`Store::partner_names`] returns them).
     pub fn new(version: i64, names: Vec<(i64, String)>) -> NameIndex {
-        let entries = names
+        let (entries, shapes) = names
             .into_iter()
             .map(|(id, name)| {
                 let key = name_key(&name);
-                let (chars, counts) = Counts::of(&key);
-                let head = Head::of(&key);
-                Entry {
-                    id,
-                    name,
-                    key,
-                    chars: u32::try_from(chars).unwrap_or(u32::MAX),
-                    counts,
-                    head,
-                }
+                let shape = Shape::of(&key);
+                (Entry { id, name, key }, shape)
             })
-            .collect();
-        NameIndex { version, entries }
+            .unzip();
+        NameIndex {
+            version,
+            entries,
+            shapes,
+        }
     }
 
     /// Every name, in the order of their keys in the database.
@@ -175,50 +208,58 @@ impl NameIndex {
         self.entries.is_empty()
     }
 
-    /// The names close to a typed name's key by the rule of [`names::closeness_of_keys`] (a whole-word
-    /// prefix, or within typo distance), in the order of their keys as text: exactly the names that rule
-    /// keeps among every name. A name is within typo distance only when its length is within the bound and
-    /// the keys have all but that many characters in common (no edit, swap included, makes more than one
-    /// character of the longer key match), so the edit distance is computed for few names.
-    pub fn close(&self, typed_key: &str) -> Vec<&Entry> {
-        let query = Query::new(typed_key);
-        let mut close: Vec<&Entry> = self
-            .entries
-            .iter()
-            .filter(|e| {
-                let (la, lb) = (query.chars, e.chars as usize);
-                let bound = names::typo_bound(la.min(lb));
-                let may_be_typo = bound > 0
-                    && la.abs_diff(lb) <= bound
-                    && query
-                        .counts
-                        .common(&e.counts)
-                        .is_none_or(|common| la.max(lb).saturating_sub(common) <= bound);
-                (may_be_typo
-                    || (e.head.may_start_with(&query.lead) && e.key.starts_with(typed_key)))
-                    && names::closeness_of_keys(typed_key, &e.key).is_some()
-            })
-            .collect();
-        close.sort_by(|a, b| a.key.cmp(&b.key));
-        close
+    /// For a typed name's key: the names close to it by the rule of [`names::closeness_of_keys`] (a whole-word
+    /// prefix, or within typo distance), exactly those that rule keeps among every name; when there is none,
+    /// the `n` names most like it (similarity at least 0.75), exactly [`super::lookup::suggestions`] over every
+    /// name. One pass over the names.
+    pub fn near(&self, typed_key: &str, n: usize) -> Near<'_> {
+        let (close, like) = self.scan(&Query::new(typed_key), true, n);
+        if close.is_empty() {
+            Near::Like(like)
+        } else {
+            Near::Close(close)
+        }
     }
 
-    /// The names most like `name`, best first (at most `n`, similarity at least 0.75): exactly
-    /// [`super::lookup::suggestions`] over every name.
-    pub fn suggestions(&self, name: &str, n: usize) -> Vec<String> {
-        let query = Query::new(&name_key(name));
-        if query.chars == 0 || n == 0 {
-            return Vec::new();
-        }
+    /// [`NameIndex::near`]'s close names, whether or not there are any.
+    #[cfg(test)]
+    fn close(&self, typed_key: &str) -> Vec<&Entry> {
+        self.scan(&Query::new(typed_key), true, 0).0
+    }
+
+    /// [`NameIndex::near`]'s names most like `name`, whether or not some are close.
+    #[cfg(test)]
+    fn suggestions(&self, name: &str, n: usize) -> Vec<String> {
+        self.scan(&Query::new(&name_key(name)), false, n).1
+    }
+
+    /// The names close to `query` (when `close_wanted`, sorted by key) and, while none is, the `n` most like it.
+    ///
+    /// A name is within typo distance only when its length is within the bound and the keys have all but that
+    /// many characters in common (no edit, swap included, makes more than one character of the longer key
+    /// match), so the edit distance is computed for few names; a name is scored for the suggestions only when
+    /// the bound of its similarity reaches the `n`th best so far.
+    fn scan(&self, query: &Query, close_wanted: bool, n: usize) -> (Vec<&Entry>, Vec<String>) {
+        let n = if query.chars == 0 { 0 } else { n };
+        let mut close: Vec<&Entry> = Vec::new();
         // The best so far, best first, by the full scan's order: similarity, then name.
         let mut best: Vec<(f64, &str)> = Vec::with_capacity(n + 1);
-        for e in &self.entries {
+        for (shape, e) in self.shapes.iter().zip(&self.entries) {
+            let common = query.counts.common(&shape.counts);
+            if close_wanted && query.is_close(shape, common, e) {
+                close.push(e);
+                continue;
+            }
+            // Once a name is close, the suggestions are not wanted.
+            if n == 0 || !close.is_empty() {
+                continue;
+            }
             let floor = if best.len() < n {
                 SUGGEST_AT
             } else {
                 best[n - 1].0
             };
-            if query.bound(e) + SLACK < floor {
+            if query.bound(shape, common) + SLACK < floor {
                 continue;
             }
             let s = similarity_of_keys(&query.key, &e.key);
@@ -236,7 +277,9 @@ impl NameIndex {
                 best.truncate(n);
             }
         }
-        best.into_iter().map(|(_, c)| c.to_string()).collect()
+        close.sort_by(|a, b| a.key.cmp(&b.key));
+        let like = best.into_iter().map(|(_, c)| c.to_string()).collect();
+        (close, like)
     }
 }
 
@@ -283,14 +326,15 @@ impl Counts {
         if self.saturated || other.saturated {
             return None;
         }
-        // At most 40 × 255: a sum of 16-bit lanes, half the widening of 32-bit ones.
-        let sum: u16 = self
-            .n
-            .iter()
-            .zip(&other.n)
-            .map(|(a, b)| u16::from(*a.min(b)))
-            .sum();
-        Some(sum as usize)
+        Some(usize::from(Counts::sum_of_least(&self.n, &other.n)))
+    }
+
+    /// The sum over slots of the smaller count: at most 40 × 255, in 16-bit lanes. Not inlined: where its
+    /// `u16` result was widened at once, the compiler summed in 64-bit lanes instead, four times the
+    /// instructions (BENCHMARKS.md, issue 21 item 1); a call per name costs less.
+    #[inline(never)]
+    fn sum_of_least(a: &[u8; SLOTS], b: &[u8; SLOTS]) -> u16 {
+        a.iter().zip(b).map(|(a, b)| u16::from(*a.min(b))).sum()
     }
 }
 
@@ -330,26 +374,42 @@ impl Query {
             .count()
     }
 
-    /// An upper bound of `similarity_of_keys(query, e.key)`.
-    fn bound(&self, e: &Entry) -> f64 {
-        let (la, lb) = (self.chars, e.chars as usize);
+    /// Whether the name `e`, of shape `shape` with `common` characters in common with the key (as
+    /// [`Counts::common`] gives), is close to it by [`names::closeness_of_keys`]: worked out only for a name
+    /// that may be a typo (by its length and the characters not in common) or may start with the key.
+    fn is_close(&self, shape: &Shape, common: Option<usize>, e: &Entry) -> bool {
+        let (la, lb) = (self.chars, shape.chars as usize);
+        let bound = names::typo_bound(la.min(lb));
+        let may_be_typo = bound > 0
+            && la.abs_diff(lb) <= bound
+            && common.is_none_or(|common| la.max(lb).saturating_sub(common) <= bound);
+        (may_be_typo || (shape.may_start_with(&self.lead) && e.key.starts_with(&self.key)))
+            && names::closeness_of_keys(&self.key, &e.key).is_some()
+    }
+
+    /// An upper bound of `similarity_of_keys(query, key)` for a key of shape `shape`, with `common` characters
+    /// in common with the query's (as [`Counts::common`] gives).
+    fn bound(&self, shape: &Shape, common: Option<usize>) -> f64 {
+        let (la, lb) = (self.chars, shape.chars as usize);
         if lb == 0 {
             return 0.0;
         }
-        let Some(common) = self.counts.common(&e.counts) else {
+        let Some(common) = common else {
             return f64::INFINITY;
         };
         if common == 0 {
             return 0.0;
         }
-        // Jaro = (m/|a| + m/|b| + (m - t)/m) / 3 with m matches (m <= common) and t >= 0 transpositions.
+        // Jaro = (m/|a| + m/|b| + (m - t)/m) / 3 with m matches (m <= common) and t >= 0 transpositions; at
+        // most (c/|a| + c/|b| + 1) / 3, worked out with one division (a search works it out for every name).
         let common = common.min(la).min(lb);
-        let jaro = ((common as f64 / la as f64) + (common as f64 / lb as f64) + 1.0) / 3.0;
+        let (c, a, b) = (common as f64, la as f64, lb as f64);
+        let jaro = (c * (a + b) + a * b) / (3.0 * a * b);
         // Winkler adds 0.1 × (common prefix, at most 4) × (1 - Jaro) when Jaro > 0.7: at most the same with
-        // the bound of Jaro, as the sum grows with Jaro.
-        let prefix = self.prefix_with(&e.head);
-        let jw = if jaro > 0.7 {
-            jaro + 0.1 * prefix as f64 * (1.0 - jaro)
+        // the bound of Jaro, as the sum grows with Jaro. The bound is not rounded as the score is (one division,
+        // not three), so at 0.7 the bonus counts within the slack: a Jaro of 0.7 exactly can score 0.7000…1.
+        let jw = if jaro + SLACK > 0.7 {
+            jaro + 0.1 * self.prefix_with(&shape.head) as f64 * (1.0 - jaro)
         } else {
             jaro
         };
@@ -476,9 +536,9 @@ mod tests {
     fn a_head_keeps_whole_characters_and_rules_out_only_what_cannot_start_the_key() {
         // 15 ASCII bytes then a two-byte character: the head stops before it, at 15 bytes.
         let key = "abcdefghijklmnoé suffix";
-        let h = Head::of(key);
-        assert_eq!(h.text(), "abcdefghijklmno");
-        assert_eq!(h.key_len as usize, key.len());
+        let h = Shape::of(key);
+        assert_eq!(h.head.text(), "abcdefghijklmno");
+        assert_eq!(usize::from(h.key_len), key.len());
         assert_eq!(Head::of("çà ü").text(), "çà ü");
         for prefix in [
             "",
@@ -494,6 +554,11 @@ mod tests {
         assert!(!h.may_start_with(&Lead::of("abcdefghijklmnoé suffix!")));
         // Past the head nothing is ruled out: the caller compares the whole key.
         assert!(h.may_start_with(&Lead::of("abcdefghijklmnoX")));
+        // A key too long for its length to be kept is never ruled out by length.
+        let long = Shape::of(&"a".repeat(70_000));
+        assert_eq!(long.key_len, u16::MAX);
+        assert!(long.may_start_with(&Lead::of(&"a".repeat(69_000))));
+        assert!(!Shape::of(&"a".repeat(100)).may_start_with(&Lead::of(&"a".repeat(200))));
     }
 
     #[test]
@@ -548,6 +613,19 @@ mod tests {
         assert_eq!(common(&long, "a"), None, "a saturated count gives no bound");
     }
 
+    #[test]
+    fn the_bound_keeps_winklers_bonus_at_a_jaro_of_0_7() {
+        // "éßß" is "éssss" (5 characters), "éAßAA" is "éassaa" (6): the counts have é and two s in common, so
+        // Jaro is at most (3/5 + 3/6 + 1) / 3 = 0.7, which the full score rounds to just above 0.7 and raises
+        // by 0.1 × 1 (the common "é") × 0.3 to 0.73.
+        let (a, b) = (name_key("éßß"), name_key("éAßAA"));
+        let score = similarity_of_keys(&a, &b);
+        assert!((score - 0.73).abs() < 1e-12, "{score}");
+        let q = Query::new(&a);
+        let shape = Shape::of(&b);
+        assert!(q.bound(&shape, q.counts.common(&shape.counts)) + SLACK >= score);
+    }
+
     /// A name from a small alphabet with repeats, spaces, case and a few non-ASCII letters, so that random
     /// rosters hold many close names, containments and ties.
     fn a_name() -> impl Strategy<Value = String> {
@@ -593,6 +671,35 @@ mod tests {
         }
 
         #[test]
+        fn near_answers_the_close_names_else_the_suggestions_of_the_full_scan(
+            roster in proptest::collection::vec(a_name(), 0..60),
+            typed in a_name(),
+            n in 1usize..5,
+        ) {
+            let i = NameIndex::new(
+                7,
+                roster.iter().enumerate().map(|(k, n)| (k as i64, n.clone())).collect(),
+            );
+            let key = name_key(&typed);
+            let mut close: Vec<String> = roster
+                .iter()
+                .map(|n| name_key(n))
+                .filter(|k| names::closeness_of_keys(&key, k).is_some())
+                .collect();
+            close.sort();
+            match i.near(&key, n) {
+                Near::Close(found) => {
+                    let found: Vec<String> = found.into_iter().map(|e| e.key.clone()).collect();
+                    prop_assert_eq!(found, close);
+                }
+                Near::Like(like) => {
+                    prop_assert!(close.is_empty(), "close names were missed: {:?}", close);
+                    prop_assert_eq!(like, suggestions(&typed, roster.iter().map(String::as_str), n));
+                }
+            }
+        }
+
+        #[test]
         fn no_edit_distance_is_below_the_characters_not_in_common(a in a_name(), b in a_name()) {
             let (a, b) = (name_key(&a), name_key(&b));
             let longer = a.chars().count().max(b.chars().count());
@@ -603,21 +710,23 @@ mod tests {
         #[test]
         fn the_bound_is_never_below_the_similarity(a in a_name(), b in a_name()) {
             let q = Query::new(&name_key(&a));
-            let e = &NameIndex::new(1, vec![(1, b.clone())]).entries[0];
-            prop_assert!(q.bound(e) + SLACK >= similarity_of_keys(&q.key, &e.key));
+            let i = NameIndex::new(1, vec![(1, b.clone())]);
+            let (shape, e) = (&i.shapes[0], &i.entries[0]);
+            let common = q.counts.common(&shape.counts);
+            prop_assert!(q.bound(shape, common) + SLACK >= similarity_of_keys(&q.key, &e.key));
         }
 
         #[test]
         fn the_heads_compare_as_the_keys_do(a in a_name(), b in a_name()) {
             let (a, b) = (name_key(&a), name_key(&b));
             let q = Query::new(&a);
-            let head = Head::of(&b);
+            let shape = Shape::of(&b);
             // Winkler's prefix: the first characters (at most four) the two keys share.
             let by_chars = a.chars().take(4).zip(b.chars()).take_while(|(x, y)| x == y).count();
-            prop_assert_eq!(q.prefix_with(&head), by_chars);
+            prop_assert_eq!(q.prefix_with(&shape.head), by_chars);
             // A whole-word prefix: never ruled out when it is one.
             if b.starts_with(&a) {
-                prop_assert!(head.may_start_with(&q.lead));
+                prop_assert!(shape.may_start_with(&q.lead));
             }
         }
     }
