@@ -244,10 +244,12 @@ impl NameIndex {
         let mut close: Vec<&Entry> = Vec::new();
         // The best so far, best first, by the full scan's order: similarity, then name.
         let mut best: Vec<(f64, &str)> = Vec::with_capacity(n + 1);
-        for (shape, e) in self.shapes.iter().zip(&self.entries) {
+        // A name's entry is read only when its shape does not rule it out: indexed, so that the compiler
+        // cannot read it ahead for every name (the pass reads the shapes only).
+        for (i, shape) in self.shapes.iter().enumerate() {
             let common = query.counts.common(&shape.counts);
-            if close_wanted && query.is_close(shape, common, e) {
-                close.push(e);
+            if close_wanted && query.is_close(shape, common, || &self.entries[i]) {
+                close.push(&self.entries[i]);
                 continue;
             }
             // Once a name is close, the suggestions are not wanted.
@@ -262,6 +264,7 @@ impl NameIndex {
             if query.bound(shape, common) + SLACK < floor {
                 continue;
             }
+            let e = &self.entries[i];
             let s = similarity_of_keys(&query.key, &e.key);
             if s < SUGGEST_AT {
                 continue;
@@ -374,17 +377,27 @@ impl Query {
             .count()
     }
 
-    /// Whether the name `e`, of shape `shape` with `common` characters in common with the key (as
-    /// [`Counts::common`] gives), is close to it by [`names::closeness_of_keys`]: worked out only for a name
-    /// that may be a typo (by its length and the characters not in common) or may start with the key.
-    fn is_close(&self, shape: &Shape, common: Option<usize>, e: &Entry) -> bool {
+    /// Whether the name of shape `shape`, with `common` characters in common with the key (as
+    /// [`Counts::common`] gives), is close to it by [`names::closeness_of_keys`]: worked out, with its
+    /// `entry`, only for a name that may be a typo (by its length and the characters not in common) or may
+    /// start with the key (by its first bytes).
+    fn is_close<'a>(
+        &self,
+        shape: &Shape,
+        common: Option<usize>,
+        entry: impl FnOnce() -> &'a Entry,
+    ) -> bool {
         let (la, lb) = (self.chars, shape.chars as usize);
         let bound = names::typo_bound(la.min(lb));
         let may_be_typo = bound > 0
             && la.abs_diff(lb) <= bound
             && common.is_none_or(|common| la.max(lb).saturating_sub(common) <= bound);
-        (may_be_typo || (shape.may_start_with(&self.lead) && e.key.starts_with(&self.key)))
-            && names::closeness_of_keys(&self.key, &e.key).is_some()
+        if !may_be_typo && !shape.may_start_with(&self.lead) {
+            return false;
+        }
+        let key = &entry().key;
+        (may_be_typo || key.starts_with(&self.key))
+            && names::closeness_of_keys(&self.key, key).is_some()
     }
 
     /// An upper bound of `similarity_of_keys(query, key)` for a key of shape `shape`, with `common` characters
