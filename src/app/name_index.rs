@@ -645,6 +645,29 @@ mod tests {
         proptest::string::string_regex("[abcAB éß0-9]{0,12}").expect("regex")
     }
 
+    /// The index of a random roster.
+    fn index_of(roster: &[String]) -> NameIndex {
+        NameIndex::new(
+            7,
+            roster
+                .iter()
+                .enumerate()
+                .map(|(k, n)| (k as i64, n.clone()))
+                .collect(),
+        )
+    }
+
+    /// The keys of the roster close to `typed_key` by the rule of names, compared with every name, sorted.
+    fn close_by_full_scan(roster: &[String], typed_key: &str) -> Vec<String> {
+        let mut close: Vec<String> = roster
+            .iter()
+            .map(|n| name_key(n))
+            .filter(|k| names::closeness_of_keys(typed_key, k).is_some())
+            .collect();
+        close.sort();
+        close
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(400))]
         #[test]
@@ -653,10 +676,7 @@ mod tests {
             typed in a_name(),
             n in 1usize..5,
         ) {
-            let i = NameIndex::new(
-                7,
-                roster.iter().enumerate().map(|(k, n)| (k as i64, n.clone())).collect(),
-            );
+            let i = index_of(&roster);
             prop_assert_eq!(
                 i.suggestions(&typed, n),
                 suggestions(&typed, roster.iter().map(String::as_str), n)
@@ -668,19 +688,10 @@ mod tests {
             roster in proptest::collection::vec(a_name(), 0..60),
             typed in a_name(),
         ) {
-            let i = NameIndex::new(
-                7,
-                roster.iter().enumerate().map(|(k, n)| (k as i64, n.clone())).collect(),
-            );
+            let i = index_of(&roster);
             let typed = name_key(&typed);
-            let mut full: Vec<String> = roster
-                .iter()
-                .map(|n| name_key(n))
-                .filter(|k| names::closeness_of_keys(&typed, k).is_some())
-                .collect();
-            full.sort();
             let found: Vec<String> = i.close(&typed).into_iter().map(|e| e.key.clone()).collect();
-            prop_assert_eq!(found, full);
+            prop_assert_eq!(found, close_by_full_scan(&roster, &typed));
         }
 
         #[test]
@@ -689,17 +700,9 @@ mod tests {
             typed in a_name(),
             n in 1usize..5,
         ) {
-            let i = NameIndex::new(
-                7,
-                roster.iter().enumerate().map(|(k, n)| (k as i64, n.clone())).collect(),
-            );
+            let i = index_of(&roster);
             let key = name_key(&typed);
-            let mut close: Vec<String> = roster
-                .iter()
-                .map(|n| name_key(n))
-                .filter(|k| names::closeness_of_keys(&key, k).is_some())
-                .collect();
-            close.sort();
+            let close = close_by_full_scan(&roster, &key);
             match i.near(&key, n) {
                 Near::Close(found) => {
                     let found: Vec<String> = found.into_iter().map(|e| e.key.clone()).collect();
