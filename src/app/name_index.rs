@@ -333,8 +333,8 @@ impl Counts {
     }
 
     /// The sum over slots of the smaller count: at most 40 × 255, in 16-bit lanes. Not inlined: where its
-    /// `u16` result was widened at once, the compiler summed in 64-bit lanes instead, four times the
-    /// instructions (BENCHMARKS.md, issue 21 item 1); a call per name costs less.
+    /// `u16` result was widened at once, the compiler summed in 64-bit lanes instead, about 75 instructions a
+    /// name where this takes 30 with its call (BENCHMARKS.md, issue 21 item 1).
     #[inline(never)]
     fn sum_of_least(a: &[u8; SLOTS], b: &[u8; SLOTS]) -> u16 {
         a.iter().zip(b).map(|(a, b)| u16::from(*a.min(b))).sum()
