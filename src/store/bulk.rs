@@ -302,9 +302,7 @@ pub(super) mod tests {
     /// 17th retracted, met or a value, and 2,400 records of workspace `ws2` among them.
     pub(in crate::store) async fn seeded() -> (tempfile::TempDir, Store, String) {
         use super::super::write::Write;
-        let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite://{}", dir.path().join("p.db").display());
-        let store = Store::open(&url).await.unwrap();
+        let (dir, store, _) = super::super::tests::on_a_temp_file().await;
         sqlx::query(
             "INSERT INTO profiles (id, workspace_id, partner_type, name, owner, created_at) \
             VALUES (1, 'ws1', 'reseller', 'Resellers', 'lead', '2026-01-01T00:00:00Z')",

@@ -237,9 +237,7 @@ mod tests {
     /// direct connection's (the same foreign keys; no busy timeout, no checkpoint, commits not waiting for the disk).
     #[tokio::test]
     async fn the_direct_connection_differs_from_the_pools_only_as_documented() {
-        let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite://{}", dir.path().join("p.db").display());
-        let store = super::super::Store::open(&url).await.unwrap();
+        let (_dir, store, url) = super::super::tests::on_a_temp_file().await;
         let pool = |pragma: &'static str| {
             let store = &store;
             async move {
@@ -290,9 +288,7 @@ mod tests {
     /// the insert back (nothing taken), and the connection is left outside any transaction, ready for the next.
     #[tokio::test]
     async fn an_insert_and_its_read_commit_together_or_not_at_all() {
-        let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite://{}", dir.path().join("p.db").display());
-        let store = super::super::Store::open(&url).await.unwrap();
+        let (_dir, store, url) = super::super::tests::on_a_temp_file().await;
         store.close().await;
         let direct = super::Direct::sqlite(&url).unwrap();
         let count = |key: &str| {

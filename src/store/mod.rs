@@ -766,6 +766,14 @@ impl Store {
 mod tests {
     use super::*;
 
+    /// A store on a new SQLite file in a temporary directory (which must outlive the store), and the file's URL.
+    pub(super) async fn on_a_temp_file() -> (tempfile::TempDir, Store, String) {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("p.db").display());
+        let store = Store::open(&url).await.unwrap();
+        (dir, store, url)
+    }
+
     #[test]
     fn stored_days_and_timestamps_decode_once() {
         let chrono_day = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok();

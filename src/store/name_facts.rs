@@ -205,7 +205,7 @@ impl Store {
 
 #[cfg(test)]
 mod tests {
-    use super::super::{NewPartner, Store};
+    use super::super::NewPartner;
     use crate::domain::lifecycle::Lifecycle;
     use crate::domain::{PartnerName, PartnerType};
     use chrono::{TimeZone, Utc};
@@ -216,9 +216,7 @@ mod tests {
     /// names, which are read the usual way only: here that fails.
     #[tokio::test]
     async fn a_held_version_is_read_on_the_calling_thread_and_moved_names_the_usual_way() {
-        let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite://{}", dir.path().join("n.db").display());
-        let store = Store::open(&url).await.unwrap();
+        let (_dir, store, _) = super::super::tests::on_a_temp_file().await;
         let now = Utc.with_ymd_and_hms(2026, 12, 7, 9, 0, 0).unwrap();
         store
             .create_profile("w", PartnerType::Reseller, "Resellers", None, "ana", now)
