@@ -48,14 +48,17 @@ tokio::task_local! {
 }
 
 /// Run `f` as one interaction; returns its output and what was noted meanwhile.
-pub async fn observed<F: Future>(f: F) -> (F::Output, Observed) {
-    CURRENT
-        .scope(Cell::new(Observed::default()), async move {
-            let out = f.await;
-            let seen = CURRENT.try_with(Cell::get).unwrap_or_default();
-            (out, seen)
-        })
-        .await
+///
+/// Not an `async fn`: one keeps its argument beside the future it awaits, and the block it scoped kept `f`
+/// again, so a Discord command's 5.9 KB future was held in 17.9 KB (release build), boxed and copied at every
+/// interaction. `map` holds `f` once.
+pub fn observed<F: Future>(f: F) -> impl Future<Output = (F::Output, Observed)> {
+    use futures_util::FutureExt;
+    CURRENT.scope(
+        Cell::new(Observed::default()),
+        // The closure runs inside the scope: `map` calls it from the poll that finished `f`.
+        f.map(|out| (out, CURRENT.try_with(Cell::get).unwrap_or_default())),
+    )
 }
 
 /// Note an outcome of the current interaction (the most severe one noted wins).
@@ -95,5 +98,38 @@ mod tests {
         // Outside an interaction, noting is harmless.
         note(Outcome::InternalError);
         assert_eq!(Outcome::InternalError.as_str(), "internal_error");
+    }
+
+    #[tokio::test]
+    async fn what_is_noted_after_the_interaction_waited_is_seen() {
+        let (answer, seen) = observed(async {
+            note_role(Role::Member);
+            tokio::task::yield_now().await;
+            note(Outcome::Ok);
+            tokio::task::yield_now().await;
+            42
+        })
+        .await;
+        assert_eq!(answer, 42);
+        assert_eq!(seen.outcome, Some(Outcome::Ok));
+        assert_eq!(seen.role, Some(Role::Member));
+    }
+
+    #[test]
+    fn observing_an_interaction_holds_its_future_once() {
+        // A future that keeps 8 KiB across a wait, as a command's does its state.
+        let interaction = async {
+            let state = [1u8; 8192];
+            tokio::task::yield_now().await;
+            state.iter().map(|b| u64::from(*b)).sum::<u64>()
+        };
+        let alone = std::mem::size_of_val(&interaction);
+        let wrapped = std::mem::size_of_val(&observed(interaction));
+        assert!(alone >= 8192, "{alone}");
+        // The `async fn` it replaced held it three times over (24,688 bytes around 8,216 in a debug build).
+        assert!(
+            wrapped < alone + 256,
+            "{wrapped} bytes around a {alone}-byte future"
+        );
     }
 }

@@ -167,8 +167,10 @@ impl Handler {
             ListId::roster_of(&inv),
         ) {
             (Err(e), _) => Err(AppError::User(e)),
-            // The roster is read one page at a time, here as when its page buttons are pressed.
-            (Ok(()), Some(list)) => lists::page(&app, &caller, list, 0).await,
+            // The roster is read one page at a time, here as when its page buttons are pressed. Boxed: its
+            // future is the largest of a command's, and every command's future (a `/screen`'s too) would
+            // carry its size, copied at each interaction.
+            (Ok(()), Some(list)) => Box::pin(lists::page(&app, &caller, list, 0)).await,
             (Ok(()), None) => dispatch(&app, &caller, &inv).await,
         };
         let response = match result {

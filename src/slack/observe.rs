@@ -39,24 +39,27 @@ pub fn command_of(text: &str) -> String {
 
 /// Run one interaction of `team`, then record it as `command`, timed from `arrived` to the end of `f`
 /// (its reply sent). Nothing noted means the Slack side answered before reaching the app (a line that
-/// does not parse, a file Slack cannot carry, an unknown button): the user's to fix.
-pub(super) async fn interaction<F: Future<Output = T>, T>(
-    command: &str,
-    team: &str,
+/// does not parse, a file Slack cannot carry, an unknown button): the user's to fix. Not an `async fn`, which
+/// would hold `f` twice ([`observed`] says why that matters).
+pub(super) fn interaction<'a, F: Future<Output = T> + 'a, T>(
+    command: &'a str,
+    team: &'a str,
     arrived: Instant,
     f: F,
-) -> T {
-    let (out, seen) = observed(f).await;
-    crate::service::interaction(
-        command,
-        Source::Slack {
-            workspace: &workspace_of(team),
-        },
-        seen.role,
-        seen.outcome.unwrap_or(Outcome::UserError),
-        arrived.elapsed(),
-    );
-    out
+) -> impl Future<Output = T> + 'a {
+    use futures_util::FutureExt;
+    observed(f).map(move |(out, seen)| {
+        crate::service::interaction(
+            command,
+            Source::Slack {
+                workspace: &workspace_of(team),
+            },
+            seen.role,
+            seen.outcome.unwrap_or(Outcome::UserError),
+            arrived.elapsed(),
+        );
+        out
+    })
 }
 
 /// Options suggested for a form's menu (Slack's autocomplete).
