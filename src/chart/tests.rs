@@ -1,0 +1,306 @@
+//! Unit tests of `chart`: kept in a file of their own so the module's code stays readable.
+
+use super::*;
+
+const PNG_SIGNATURE: &[u8] = &[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A];
+
+fn decode(png: &[u8]) -> image::RgbImage {
+    assert!(png.starts_with(PNG_SIGNATURE), "not a PNG");
+    image::load_from_memory(png).expect("PNG decodes").to_rgb8()
+}
+
+fn non_white_share(img: &image::RgbImage) -> f64 {
+    let non_white = img.pixels().filter(|p| p.0 != [255, 255, 255]).count();
+    non_white as f64 / (img.width() * img.height()) as f64
+}
+
+fn week(i: usize, hours: Option<f64>, spend: Option<f64>) -> WeekShare {
+    WeekShare {
+        week: format!("2026-W{:02}", i + 1),
+        hours,
+        spend,
+    }
+}
+
+fn realistic_weeks() -> Vec<WeekShare> {
+    let hours = [
+        0.62, 0.66, 0.71, 0.69, 0.74, 0.78, 0.81, 0.79, 0.84, 0.86, 0.83, 0.88,
+    ];
+    let spend = [
+        0.55, 0.58, 0.60, 0.63, 0.67, 0.70, 0.74, 0.77, 0.80, 0.82, 0.85, 0.87,
+    ];
+    (0..12)
+        .map(|i| WeekShare {
+            week: format!("2026-W{}", 36 + i),
+            hours: if i == 4 { None } else { Some(hours[i]) },
+            // W40 hours and W44..W45 spend missing.
+            spend: if i == 8 || i == 9 {
+                None
+            } else {
+                Some(spend[i])
+            },
+        })
+        .collect()
+}
+
+type TraitLifts = Vec<(String, Option<f64>)>;
+
+fn realistic_quarter() -> (Vec<f64>, Vec<f64>, TraitLifts) {
+    let matching: Vec<f64> = (0..18)
+        .map(|i| 8_000.0 + (i as f64 * 7_919.0) % 55_000.0)
+        .collect();
+    let not_matching: Vec<f64> = (0..31)
+        .map(|i| 2_000.0 + (i as f64 * 4_513.0) % 38_000.0)
+        .collect();
+    let traits = vec![
+        ("Responds within 24h".to_string(), Some(1.62)),
+        (
+            "Has a dedicated account manager for our team".to_string(),
+            Some(1.31),
+        ),
+        ("Offers weekend availability".to_string(), Some(0.84)),
+        ("Local office".to_string(), None),
+        ("Uses shared tracker".to_string(), Some(1.05)),
+        ("Certified".to_string(), Some(0.47)),
+    ];
+    (matching, not_matching, traits)
+}
+
+#[test]
+fn weekly_is_png_of_expected_size_and_not_blank() {
+    let png = weekly_share_chart("Matching share", &realistic_weeks(), 0.8).unwrap();
+    let img = decode(&png);
+    assert_eq!((img.width(), img.height()), WEEKLY_SIZE);
+    let share = non_white_share(&img);
+    assert!(share > 0.03, "chart looks blank: {share}");
+}
+
+#[test]
+fn quarterly_is_png_of_expected_size_and_not_blank() {
+    let (m, n, t) = realistic_quarter();
+    let png = quarterly_chart("Q4 re-check", &m, &n, &t, "$").unwrap();
+    let img = decode(&png);
+    assert_eq!((img.width(), img.height()), QUARTERLY_SIZE);
+    let share = non_white_share(&img);
+    assert!(share > 0.03, "chart looks blank: {share}");
+}
+
+/// Pixels of the title strip (top 45 rows) of a rendered chart.
+fn title_strip(png: &[u8]) -> Vec<u8> {
+    let img = decode(png);
+    let w = img.width();
+    (0..45)
+        .flat_map(|y| (0..w).map(move |x| (x, y)))
+        .flat_map(|(x, y)| img.get_pixel(x, y).0)
+        .collect()
+}
+
+#[test]
+fn titles_are_rendered_as_text() {
+    let weeks = realistic_weeks();
+    let a = weekly_share_chart("Weekly digest", &weeks, 0.8).unwrap();
+    let b = weekly_share_chart("Something else entirely", &weeks, 0.8).unwrap();
+    let (sa, sb) = (title_strip(&a), title_strip(&b));
+    assert_ne!(sa, sb, "weekly title does not change the image");
+    assert!(sa.iter().any(|&c| c < 128), "no dark title pixels");
+
+    let (m, n, t) = realistic_quarter();
+    let a = quarterly_chart("Q3 2026", &m, &n, &t, "$").unwrap();
+    let b = quarterly_chart("Q4 2026 re-check", &m, &n, &t, "$").unwrap();
+    assert_ne!(title_strip(&a), title_strip(&b));
+}
+
+#[test]
+fn empty_title_is_fine() {
+    weekly_share_chart("", &realistic_weeks(), 0.8).unwrap();
+    let (m, n, t) = realistic_quarter();
+    quarterly_chart("", &m, &n, &t, "$").unwrap();
+}
+
+#[test]
+fn gaps_are_not_drawn_as_zero() {
+    // Same data, except one series has a gap instead of a value; a gap must not pull
+    // anything down to the 0% line, so the bottom of the plot stays identical to a chart
+    // with no values at all in that week.
+    let base: Vec<WeekShare> = (0..8).map(|i| week(i, Some(0.9), None)).collect();
+    let mut gap = base.clone();
+    gap[3].hours = None;
+    let mut zero = base.clone();
+    zero[3].hours = Some(0.0);
+    let bottom = |png: &[u8]| -> usize {
+        let img = decode(png);
+        // Rows just above the x axis (plot bottom is ~45px above the image bottom).
+        (img.height() - 90..img.height() - 50)
+            .flat_map(|y| (0..img.width()).map(move |x| (x, y)))
+            .filter(|&(x, y)| {
+                let p = img.get_pixel(x, y).0;
+                p[2] > 150 && p[0] < 100 // the hours blue
+            })
+            .count()
+    };
+    let g = weekly_share_chart("t", &gap, 0.8).unwrap();
+    let z = weekly_share_chart("t", &zero, 0.8).unwrap();
+    assert_eq!(bottom(&g), 0, "a gap drew something near 0%");
+    assert!(
+        bottom(&z) > 0,
+        "a real 0% value should be drawn near the axis"
+    );
+}
+
+#[test]
+fn all_none_and_empty_inputs_render() {
+    let none: Vec<WeekShare> = (0..10).map(|i| week(i, None, None)).collect();
+    for pts in [&none[..], &[]] {
+        let png = weekly_share_chart("No data", pts, 0.8).unwrap();
+        let img = decode(&png);
+        assert_eq!((img.width(), img.height()), WEEKLY_SIZE);
+        assert!(non_white_share(&img) > 0.005);
+    }
+    let png = quarterly_chart("Empty", &[], &[], &[], "$").unwrap();
+    assert_eq!(decode(&png).dimensions(), QUARTERLY_SIZE);
+    quarterly_chart("One empty", &[1.0, 2.0], &[], &[], "$").unwrap();
+    quarterly_chart("Other empty", &[], &[5e3], &[("x".into(), None)], "$").unwrap();
+}
+
+#[test]
+fn hostile_numbers_do_not_panic() {
+    let pts = vec![
+        week(0, Some(f64::NAN), Some(f64::INFINITY)),
+        week(1, Some(-3.0), Some(7.0)),
+        week(2, Some(f64::NEG_INFINITY), Some(0.5)),
+        WeekShare {
+            week: String::new(),
+            hours: Some(0.5),
+            spend: None,
+        },
+        WeekShare {
+            week: "Wééééé-long-week-name-ω".into(),
+            hours: Some(0.5),
+            spend: None,
+        },
+    ];
+    for target in [0.8, -1.0, 5.0, f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
+        weekly_share_chart("NaN", &pts, target).unwrap();
+    }
+    let bad = [f64::NAN, f64::INFINITY, f64::NEG_INFINITY];
+    quarterly_chart("NaN", &bad, &bad, &[], "$").unwrap();
+    quarterly_chart(
+        "mixed",
+        &[f64::NAN, 10.0, -500.0, 1e12],
+        &[0.0, f64::INFINITY],
+        &[
+            ("nan".into(), Some(f64::NAN)),
+            ("inf".into(), Some(f64::INFINITY)),
+            ("neg".into(), Some(-2.0)),
+            ("huge".into(), Some(1e9)),
+            ("".into(), Some(0.0)),
+        ],
+        "$",
+    )
+    .unwrap();
+    // Magnitudes that would overflow axis arithmetic, and ones too small to show.
+    quarterly_chart(
+        "extreme",
+        &[f64::MAX, -f64::MAX],
+        &[f64::MIN_POSITIVE],
+        &[("a".into(), Some(f64::MAX)), ("b".into(), Some(1e-300))],
+        "$",
+    )
+    .unwrap();
+    quarterly_chart("tiny", &[1e-300, 2e-300], &[0.4], &[], "$").unwrap();
+}
+
+#[test]
+fn edge_sizes_render() {
+    let one = vec![week(0, Some(0.7), Some(0.6))];
+    weekly_share_chart("one", &one, 0.8).unwrap();
+    let year: Vec<WeekShare> = (0..52)
+        .map(|i| week(i, Some(0.5 + (i % 7) as f64 * 0.05), Some(0.6)))
+        .collect();
+    weekly_share_chart("year", &year, 0.8).unwrap();
+
+    let zeros = vec![0.0; 12];
+    let traits: Vec<(String, Option<f64>)> = (0..20)
+        .map(|i| {
+            let lift = if i % 5 == 0 {
+                None
+            } else {
+                Some(i as f64 / 8.0)
+            };
+            (
+                format!("trait number {i} with a very long descriptive name"),
+                lift,
+            )
+        })
+        .collect();
+    quarterly_chart("zeros", &zeros, &zeros, &traits, "$").unwrap();
+}
+
+#[test]
+fn helpers_format_and_truncate() {
+    assert_eq!(fmt_pct(0.8), "80%");
+    assert_eq!(fmt_ratio(1.0), "1×");
+    assert_eq!(fmt_ratio(1.5), "1.5×");
+    assert_eq!(week_label("2026-W47"), "W47");
+    assert_eq!(week_label("W3"), "W3");
+    assert_eq!(week_label(""), "");
+    let long = "Has a dedicated account manager for our team";
+    let t = clip(long, MAX_TRAIT_CHARS);
+    assert!(t.ends_with('…'));
+    assert!(t.chars().count() <= MAX_TRAIT_CHARS);
+    assert_eq!(clip("short", MAX_TRAIT_CHARS), "short");
+    assert_eq!(median(&[3.0, 1.0, 2.0]), Some(2.0));
+    assert_eq!(median(&[4.0, 1.0]), Some(2.5));
+    assert_eq!(median(&[]), None);
+    for i in 0..100 {
+        assert!((-0.5..0.5).contains(&jitter(i)));
+    }
+}
+
+/// Writes example charts for eyeballing when `CHART_PREVIEW_DIR` is set.
+#[test]
+fn write_previews() {
+    let Some(dir) = std::env::var_os("CHART_PREVIEW_DIR") else {
+        return;
+    };
+    let dir = std::path::PathBuf::from(dir);
+    let png = weekly_share_chart(
+        "Partner fit — matching share, last 12 weeks",
+        &realistic_weeks(),
+        0.8,
+    )
+    .unwrap();
+    std::fs::write(dir.join("weekly.png"), png).unwrap();
+    let (m, n, t) = realistic_quarter();
+    let png = quarterly_chart("Quarterly re-check — Q4 2026", &m, &n, &t, "$").unwrap();
+    std::fs::write(dir.join("quarterly.png"), png).unwrap();
+
+    let none: Vec<WeekShare> = (0..6).map(|i| week(i, None, None)).collect();
+    let png = weekly_share_chart("No data yet", &none, -0.2).unwrap();
+    std::fs::write(dir.join("weekly_empty.png"), png).unwrap();
+    let year: Vec<WeekShare> = (0..52)
+        .map(|i| {
+            let h = 0.55 + (i % 9) as f64 * 0.04;
+            week(i, (i % 11 != 3).then_some(h), Some(h - 0.07))
+        })
+        .collect();
+    let png = weekly_share_chart("A full year", &year, 0.8).unwrap();
+    std::fs::write(dir.join("weekly_year.png"), png).unwrap();
+    let traits: Vec<(String, Option<f64>)> = (0..20)
+        .map(|i| {
+            let lift = if i % 5 == 0 {
+                None
+            } else {
+                Some(i as f64 / 6.0)
+            };
+            (
+                format!("trait number {i} with a very long descriptive name"),
+                lift,
+            )
+        })
+        .collect();
+    let png = quarterly_chart("Edge cases", &[0.0; 7], &[], &traits, "$").unwrap();
+    std::fs::write(dir.join("quarterly_edge.png"), png).unwrap();
+    let png = quarterly_chart("Nothing", &[], &[], &[], "$").unwrap();
+    std::fs::write(dir.join("quarterly_empty.png"), png).unwrap();
+}

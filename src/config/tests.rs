@@ -1,0 +1,235 @@
+//! Unit tests of `config`: kept in a file of their own so the module's code stays readable.
+
+use super::*;
+
+#[test]
+fn file_layer_and_unknown_keys() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("c.toml");
+    std::fs::write(&p, "workspace = \"team\"\n[discord]\nguild_ids = [1, 2]\n").unwrap();
+    let c = Config::load(&Overrides {
+        config_path: Some(p.clone()),
+        ..Overrides::default()
+    })
+    .unwrap();
+    assert_eq!(c.workspace, "team");
+    assert_eq!(c.discord.guild_ids, [1, 2]);
+    // a flag beats the file
+    let c = Config::load(&Overrides {
+        config_path: Some(p.clone()),
+        workspace: Some("flag".into()),
+        ..Overrides::default()
+    })
+    .unwrap();
+    assert_eq!(c.workspace, "flag");
+
+    std::fs::write(&p, "workspace = \"team\"\ncolour = \"blue\"\n").unwrap();
+    let e = Config::load(&Overrides {
+        config_path: Some(p.clone()),
+        ..Overrides::default()
+    })
+    .unwrap_err()
+    .0;
+    assert!(
+        e.contains("unknown field `colour`") && e.contains("line 2"),
+        "{e}"
+    );
+    assert!(!e.contains('\n'));
+
+    let missing = dir.path().join("nope.toml");
+    let e = Config::load(&Overrides {
+        config_path: Some(missing),
+        ..Overrides::default()
+    })
+    .unwrap_err()
+    .0;
+    assert!(e.starts_with("cannot read config file"), "{e}");
+}
+
+#[test]
+fn defaults_work_for_a_new_discord_application() {
+    let c = Config::default();
+    assert!(
+        !c.discord.message_content,
+        "no privileged intent by default"
+    );
+    assert_eq!(c.database_url, "sqlite://partnerfit.db");
+    assert_eq!(c.workspace, "local");
+    // The shipped file sets nothing: every key is commented out, so it gives the defaults too.
+    let shipped = concat!(env!("CARGO_MANIFEST_DIR"), "/config/partnerfit.toml");
+    let c = Config::load(&Overrides {
+        config_path: Some(shipped.into()),
+        ..Overrides::default()
+    })
+    .unwrap();
+    assert!(!c.discord.message_content);
+}
+
+#[test]
+fn secrets_are_redacted_in_every_debug() {
+    assert_eq!(
+        redact_url("postgres://app:s3cret@db.example:6543/pf?sslmode=require&password=p2"),
+        "postgres://app:***@db.example:6543/pf?sslmode=require&password=***"
+    );
+    assert_eq!(
+        redact_url("postgres://app@db.example/pf"),
+        "postgres://app@db.example/pf"
+    );
+    assert_eq!(
+        redact_url("sqlite://partnerfit.db"),
+        "sqlite://partnerfit.db"
+    );
+    assert_eq!(
+        redact_url("postgresql://a:b@c@h/pf"),
+        "postgresql://a:***@h/pf"
+    );
+    let url = "postgres://app:s3cret@db.example/pf?password=p2";
+    let c = Config {
+        database_url: url.into(),
+        discord: DiscordConfig {
+            token: Some("secret-token".into()),
+            proxy_url: Some("http://proxy:s3cret@proxy.example:3000".into()),
+            ..DiscordConfig::default()
+        },
+        slack: SlackConfig {
+            bot_token: Some("xoxb-secret-token".into()),
+            app_token: Some("xapp-secret-token".into()),
+            api_url: "https://api:s3cret@slack.example/api/".into(),
+            ..SlackConfig::default()
+        },
+        ..Config::default()
+    };
+    let o = Overrides {
+        database_url: Some(url.into()),
+        ..Overrides::default()
+    };
+    let f = FileConfig {
+        database_url: Some(url.into()),
+        discord: Some(FileDiscord {
+            proxy_url: Some("http://proxy:s3cret@proxy.example:3000".into()),
+            ..FileDiscord::default()
+        }),
+        slack: Some(FileSlack {
+            api_url: Some("https://api:s3cret@slack.example/api/".into()),
+            ..FileSlack::default()
+        }),
+        ..FileConfig::default()
+    };
+    for shown in [format!("{c:?}"), format!("{o:?}"), format!("{f:?}")] {
+        assert!(
+            !shown.contains("s3cret") && !shown.contains("p2") && !shown.contains("secret-token"),
+            "{shown}"
+        );
+        assert!(shown.contains("db.example"), "{shown}");
+    }
+    // The parts that hold a secret are shown, redacted, not left out.
+    for shown in [format!("{c:?}"), format!("{f:?}")] {
+        assert!(
+            shown.contains("proxy:***@proxy.example") && shown.contains("api:***@slack.example"),
+            "{shown}"
+        );
+    }
+    let shown = format!("{c:?}");
+    assert!(
+        shown.contains(r#"bot_token: Some("<redacted>"), app_token: Some("<redacted>")"#),
+        "{shown}"
+    );
+}
+
+#[test]
+fn log_format_and_listener_from_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("c.toml");
+    let load = |text: &str| {
+        std::fs::write(&p, text).unwrap();
+        Config::load(&Overrides {
+            config_path: Some(p.clone()),
+            ..Overrides::default()
+        })
+    };
+    let c = load("").unwrap();
+    assert_eq!((c.log_format, c.http.listen), (LogFormat::Text, None));
+    let c = load("log_format = \"JSON\"\n[http]\nlisten = \"127.0.0.1:9464\"\n").unwrap();
+    assert_eq!(c.log_format, LogFormat::Json);
+    assert_eq!(c.http.listen, Some(([127, 0, 0, 1], 9464).into()));
+    let e = load("log_format = \"xml\"\n").unwrap_err().0;
+    assert_eq!(
+        e,
+        "log_format `xml` is not a log format: write text or json"
+    );
+    let e = load("[http]\nlisten = \"localhost:9464\"\n").unwrap_err().0;
+    assert_eq!(
+        e,
+        "[http] listen `localhost:9464` is not an address: write IP:PORT, e.g. 127.0.0.1:9464"
+    );
+}
+
+#[test]
+fn token_is_redacted_in_debug() {
+    let d = DiscordConfig {
+        token: Some("secret-token".into()),
+        ..DiscordConfig::default()
+    };
+    let s = format!("{d:?}");
+    assert!(!s.contains("secret-token") && s.contains("redacted"));
+    let s = SlackConfig {
+        bot_token: Some("xoxb-secret-bot".into()),
+        app_token: Some("xapp-secret-app".into()),
+        ..SlackConfig::default()
+    };
+    let s = format!("{s:?}");
+    assert!(!s.contains("secret") && s.contains("redacted"), "{s}");
+}
+
+#[test]
+fn slack_section_of_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("c.toml");
+    std::fs::write(
+        &p,
+        "[slack]\napi_url = \"http://127.0.0.1:9/api/\"\ncommand = \"/ipp\"\n",
+    )
+    .unwrap();
+    let c = Config::load(&Overrides {
+        config_path: Some(p.clone()),
+        ..Overrides::default()
+    })
+    .unwrap();
+    assert_eq!(c.slack.api_url, "http://127.0.0.1:9/api/");
+    assert_eq!(c.slack.command, "/ipp");
+    std::fs::write(&p, "[slack]\napi_url = \"slack.com\"\n").unwrap();
+    let e = Config::load(&Overrides {
+        config_path: Some(p.clone()),
+        ..Overrides::default()
+    })
+    .unwrap_err()
+    .0;
+    assert!(e.contains("must be an http(s) base URL"), "{e}");
+    std::fs::write(&p, "[slack]\ntoken = \"xoxb-1\"\n").unwrap();
+    let e = Config::load(&Overrides {
+        config_path: Some(p),
+        ..Overrides::default()
+    })
+    .unwrap_err()
+    .0;
+    assert!(e.contains("unknown field `token`"), "{e}");
+}
+
+#[test]
+fn bad_database_scheme_is_refused() {
+    let e = Config::load(&Overrides {
+        config_path: Some("/nonexistent-but-unused".into()),
+        ..Overrides::default()
+    });
+    assert!(e.is_err());
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("c.toml");
+    std::fs::write(&p, "database_url = \"mysql://x\"\n").unwrap();
+    let e = Config::load(&Overrides {
+        config_path: Some(p),
+        ..Overrides::default()
+    })
+    .unwrap_err()
+    .0;
+    assert!(e.contains("unknown database URL scheme"), "{e}");
+}
