@@ -16,7 +16,6 @@ use prometheus_parse::Value as Prom;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
@@ -172,8 +171,8 @@ async fn metrics_follow_interactions_refusals_and_digests() {
         value(s, "partnerfit_digest_posts_total", &posted) == 1.0
     })
     .await;
-    // The schedule fires every second; its period is posted once.
-    tokio::time::sleep(Duration::from_millis(2500)).await;
+    // The schedule fires every second; its period is posted once, however many more ticks look at it.
+    bot.wait_ticks(3).await;
     let s = scrape(port).await;
     assert_eq!(value(&s, "partnerfit_digest_posts_total", &posted), 1.0);
     assert_eq!(value(&s, "partnerfit_digest_posts_total", &[]), 1.0);
