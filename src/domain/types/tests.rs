@@ -1,5 +1,6 @@
 //! Unit tests of `types`: kept in a file of their own so the module's code stays readable.
 
+use super::names::name_key_full;
 use super::*;
 
 proptest::proptest! {

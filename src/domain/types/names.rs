@@ -1,0 +1,269 @@
+//! Names and free text as users type them: a partner's name, the comparison key that tells two names are the
+//! same (lookalike letters, case, width and invisible characters folded), and the rules for other free text.
+
+use super::{err, ParseError};
+use std::fmt;
+
+/// A partner's name: trimmed, 1 to 100 characters, no control characters, no invisible formatting
+/// characters (zero-width, direction controls: they make a name look like another), and no markdown link
+/// syntax (a chat would show `[Acme](https://…)` as a link that reads "Acme").
+/// Two names are the same partner when their [`PartnerName::key`]s are equal.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct PartnerName(String);
+
+impl PartnerName {
+    /// The one limit of a partner name (the commands, Discord's options and the CSV import read it here).
+    pub const MAX_CHARS: usize = 100;
+    pub fn parse(s: &str) -> Result<PartnerName, ParseError> {
+        let t = s.trim();
+        if t.is_empty() {
+            return err("a partner name cannot be empty");
+        }
+        if t.chars().any(|c| c.is_control()) {
+            return err("a partner name cannot contain control characters (tabs, newlines)");
+        }
+        if t.chars().any(is_invisible) {
+            return err("a partner name cannot contain invisible characters (zero-width spaces, direction marks, joiners): type the name plainly");
+        }
+        if t.contains("](") {
+            return err("a partner name cannot contain link syntax like [name](link): give the plain name, and put a link in the note");
+        }
+        if t.chars().count() > Self::MAX_CHARS {
+            return err(format!(
+                "a partner name has at most {} characters (this one has {})",
+                Self::MAX_CHARS,
+                t.chars().count()
+            ));
+        }
+        Ok(PartnerName(t.to_string()))
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+    /// The comparison key (see [`name_key`]).
+    pub fn key(&self) -> String {
+        name_key(&self.0)
+    }
+}
+
+/// The comparison key of a name (partners, traits): two names with the same key are the same name. It is
+/// compatibility-normalized (NFKC: full-width letters, ligatures and other compatibility forms become
+/// their plain letters), case-folded (Unicode lower case, with `ß` as `ss` and a final sigma as `σ`), with
+/// invisible characters removed, letters of other scripts drawn like Latin ones taken as those
+/// ([`latin_lookalike`]: Cyrillic `А`, Greek `Ο`…), runs of white space made one space, and trimmed. So
+/// `ＡＣＭＥ Corp`, `acme  corp`, `Acme Corp` with a zero-width space and `Аcme Corp` with a Cyrillic `А` are
+/// all "already on the roster" beside `Acme Corp`.
+pub fn name_key(s: &str) -> String {
+    // Plain ASCII (nearly every name typed) is its own NFKC form, has no invisible character and no letter of
+    // another script, and folds to its ASCII lower case: only the white space is left to do. The same key as
+    // the full path below (`name_key_full`, tested against it for every ASCII string), without its
+    // per-character iterators (about 2 % of the instructions of a whole /screen, counted by callgrind).
+    if s.is_ascii() {
+        return one_spaced(&s.to_ascii_lowercase());
+    }
+    name_key_full(s)
+}
+
+/// [`name_key`] for any text.
+pub(super) fn name_key_full(s: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    let folded: String = s
+        .nfkc()
+        .filter(|c| !is_invisible(*c))
+        .flat_map(fold_case)
+        .flat_map(|l| match latin_lookalike(l) {
+            Some(latin) => latin.chars().collect::<Vec<_>>(),
+            None => vec![l],
+        })
+        .collect();
+    one_spaced(&folded.nfkc().collect::<String>())
+}
+
+/// `s` with its runs of white space made one space, trimmed.
+fn one_spaced(s: &str) -> String {
+    let mut key = String::with_capacity(s.len());
+    for word in s.split_whitespace() {
+        if !key.is_empty() {
+            key.push(' ');
+        }
+        key.push_str(word);
+    }
+    key
+}
+
+/// A case-folded letter of another script that is drawn like ASCII — Cyrillic `а`, `о`, `р`, `с`, `в` (whose
+/// upper case `В` is a Latin `B`), Greek `ο`, `ν`, the dotless `ı`… — as that ASCII (lower case): its prototype
+/// in Unicode's table of confusable characters (UTS #39, through `unicode-security`), for the letter or else
+/// for its upper case, taken only when the prototype is plain ASCII. ASCII itself is left alone (so `rn` and
+/// `m`, `l` and `1`, stay apart), as are letters with no ASCII lookalike (`ü`, `δ`, `ж`). A function of the
+/// folded letter, so the key stays blind to case in every script (`ВЕКТОР` and `Вектор` share it).
+fn latin_lookalike(l: char) -> Option<String> {
+    if l.is_ascii() {
+        return None;
+    }
+    let upper: String = l.to_uppercase().collect();
+    [l.to_string(), upper].iter().find_map(|form| {
+        let proto: String = unicode_security::skeleton(form).collect();
+        (!proto.is_empty() && proto.chars().all(|c| c.is_ascii_graphic()))
+            .then(|| proto.to_ascii_lowercase())
+    })
+}
+
+/// The case folding of one character: its lower case, with the folds lower case lacks.
+fn fold_case(c: char) -> impl Iterator<Item = char> {
+    let (special, lower): (&'static [char], _) = match c {
+        'ß' | 'ẞ' => (&['s', 's'], None),
+        'ς' => (&['σ'], None),
+        _ => (&[], Some(c.to_lowercase())),
+    };
+    special.iter().copied().chain(lower.into_iter().flatten())
+}
+
+/// Characters that show nothing (or only change how their neighbours show): Unicode format characters
+/// (zero-width space and joiners, direction marks and overrides, the byte order mark, tags…), variation
+/// selectors, the combining grapheme joiner, Hangul fillers, the Braille blank, and the line and paragraph
+/// separators.
+pub fn is_invisible(c: char) -> bool {
+    matches!(
+        u32::from(c),
+        0x00AD
+            | 0x034F
+            | 0x0600..=0x0605
+            | 0x061C
+            | 0x06DD
+            | 0x070F
+            | 0x0890..=0x0891
+            | 0x08E2
+            | 0x115F..=0x1160
+            | 0x17B4..=0x17B5
+            | 0x180B..=0x180F
+            | 0x200B..=0x200F
+            | 0x2028..=0x202E
+            | 0x2060..=0x2064
+            | 0x2066..=0x206F
+            | 0x2800
+            | 0x3164
+            | 0xFE00..=0xFE0F
+            | 0xFEFF
+            | 0xFFA0
+            | 0xFFF9..=0xFFFB
+            | 0x110BD
+            | 0x110CD
+            | 0x13430..=0x1343F
+            | 0x1BCA0..=0x1BCA3
+            | 0x1D173..=0x1D17A
+            | 0xE0001
+            | 0xE0020..=0xE007F
+            | 0xE0100..=0xE01EF
+    )
+}
+
+impl fmt::Display for PartnerName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A kind of free text: how errors name it and how many characters it may have. Each is declared once here
+/// and used by the command declarations (Discord's limits), the commands and the CSV import.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TextRule {
+    /// How an error names it, e.g. "the reason" or "`note`".
+    pub what: &'static str,
+    pub max: usize,
+}
+
+impl TextRule {
+    /// Trimmed, at most `max` characters, no control characters but newlines.
+    pub fn parse(self, s: &str) -> Result<String, ParseError> {
+        parse_text(s, self.what, self.max)
+    }
+    /// The same limit, named differently in errors.
+    pub const fn named(self, what: &'static str) -> TextRule {
+        TextRule { what, ..self }
+    }
+}
+
+/// The free texts of the app, with their limits.
+pub mod text {
+    use super::TextRule;
+
+    pub const PROFILE_NAME: TextRule = TextRule {
+        what: "the profile name",
+        max: 100,
+    };
+    pub const TRAIT_NAME: TextRule = TextRule {
+        what: "the trait name",
+        max: 100,
+    };
+    pub const JOINT_SOLUTION: TextRule = TextRule {
+        what: "`joint_solution`",
+        max: 1000,
+    };
+    pub const VERIFY_BY: TextRule = TextRule {
+        what: "`verify_by`",
+        max: 200,
+    };
+    pub const UNIT: TextRule = TextRule {
+        what: "`unit`",
+        max: 40,
+    };
+    pub const CHAMPION: TextRule = TextRule {
+        what: "`champion`",
+        max: 100,
+    };
+    pub const NOTE: TextRule = TextRule {
+        what: "`note`",
+        max: 1000,
+    };
+    pub const SOURCE: TextRule = TextRule {
+        what: "`source`",
+        max: 500,
+    };
+    /// Why a record is retracted or a partner dropped.
+    pub const REASON: TextRule = TextRule {
+        what: "the reason",
+        max: 500,
+    };
+    /// An outcome's CRM reference.
+    pub const REFERENCE: TextRule = TextRule {
+        what: "ref",
+        max: 200,
+    };
+    /// An amount as typed, before it is parsed (`$1,200.50`).
+    pub const AMOUNT: TextRule = TextRule {
+        what: "the amount",
+        max: 40,
+    };
+    /// A cron expression as typed.
+    pub const CRON: TextRule = TextRule {
+        what: "the cron expression",
+        max: 100,
+    };
+    /// A setting's value as typed.
+    pub const SETTING_VALUE: TextRule = TextRule {
+        what: "the value",
+        max: 100,
+    };
+    /// A partner type as typed (the longest is `tech-isv`; autocomplete fills it).
+    pub const PARTNER_TYPE: TextRule = TextRule {
+        what: "the partner type",
+        max: 20,
+    };
+}
+
+/// A short free-text field (trait names, sources, notes): trimmed, bounded, no control characters
+/// other than newlines in notes.
+pub fn parse_text(s: &str, what: &str, max_chars: usize) -> Result<String, ParseError> {
+    let t = s.trim();
+    if t.chars().any(|c| c.is_control() && c != '\n') {
+        return err(format!("{what} cannot contain control characters"));
+    }
+    let n = t.chars().count();
+    if n > max_chars {
+        return err(format!(
+            "{what} has at most {max_chars} characters (this one has {n})"
+        ));
+    }
+    Ok(t.to_string())
+}
