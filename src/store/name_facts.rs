@@ -42,7 +42,7 @@ type ProfileCols = (
     Option<String>,
     String,
     i64,
-    Option<Vec<super::evidence::TraitCols>>,
+    Option<Vec<super::screen_facts::TraitCols>>,
 );
 
 /// The read's JSON value: settings, the exact partner, the former name (name, renamed on, its partner), the
@@ -82,7 +82,7 @@ fn name_facts_sql(backend: Backend, names: bool) -> String {
     let cols = |alias: &str, cols: &str| super::evidence::json_cols(backend, alias, cols);
     let settings = cols("s", SETTINGS_COLS);
     let partner = cols("p", super::partners::PARTNER_COLS);
-    let one_trait = cols("t", super::evidence::TRAIT_JSON_COLS);
+    let one_trait = cols("t", super::screen_facts::TRAIT_JSON_COLS);
     format!(
         "WITH v AS (SELECT COALESCE(MAX(version), 0) AS version FROM partner_name_versions \
                     WHERE workspace_id = $1) \
