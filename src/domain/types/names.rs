@@ -65,7 +65,7 @@ pub fn name_key(s: &str) -> String {
 }
 
 /// [`name_key`] for any text.
-pub(super) fn name_key_full(s: &str) -> String {
+fn name_key_full(s: &str) -> String {
     use unicode_normalization::UnicodeNormalization;
     let folded: String = s
         .nfkc()
@@ -266,4 +266,91 @@ pub fn parse_text(s: &str, what: &str, max_chars: usize) -> Result<String, Parse
         ));
     }
     Ok(t.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    proptest::proptest! {
+        /// The ASCII path of `name_key` gives the full path's key for every ASCII string (control characters,
+        /// every kind of ASCII white space, upper and lower case, digits and punctuation).
+        #[test]
+        fn ascii_names_key_as_the_full_path_does(s in "[\\x00-\\x7f]{0,40}") {
+            proptest::prop_assert_eq!(name_key(&s), name_key_full(&s));
+        }
+    }
+
+    #[test]
+    fn ascii_names_take_the_short_path_with_the_same_key() {
+        // Vertical tab and form feed are white space to both paths; the unit separator (0x1f) is not.
+        assert_eq!(name_key("  ACME\u{b}\u{c} Corp\t"), "acme corp");
+        assert_eq!(name_key("Acme\u{1f}Corp"), name_key_full("Acme\u{1f}Corp"));
+        assert_eq!(name_key("Acme\u{1f}Corp"), "acme\u{1f}corp");
+    }
+
+    #[test]
+    fn lookalike_names_share_a_key_and_invisible_ones_are_refused() {
+        let key = PartnerName::parse("Acme Corp").unwrap().key();
+        assert_eq!(key, "acme corp");
+        // Worked by hand: full-width letters (U+FF21…), an ideographic space, doubled spaces, case.
+        for lookalike in [
+            "ＡＣＭＥ Corp",
+            "Acme\u{3000}Corp",
+            "ACME   CORP",
+            " acme corp ",
+            "Acme Corp\u{200B}",
+            "Ac\u{200D}me Corp",
+            "\u{202E}Acme Corp",
+        ] {
+            assert_eq!(name_key(lookalike), key, "{lookalike:?}");
+        }
+        assert_eq!(name_key("Straße"), name_key("STRASSE"));
+        assert_eq!(name_key("ﬁnance"), "finance");
+        assert_eq!(name_key("ΟΔΟΣ"), name_key("οδος"));
+        assert_ne!(name_key("Acme Corp"), name_key("Acme Co"));
+        // Letters of other scripts drawn like Latin ones (worked from the code points): Cyrillic А (U+0410),
+        // С (U+0421), е (U+0435), Greek Α (U+0391), Ο (U+039F), Cyrillic В (U+0412) in place of B.
+        for lookalike in [
+            "\u{410}cme Corp",
+            "Acme \u{421}orp",
+            "Acm\u{435} Corp",
+            "\u{391}CME C\u{39F}RP",
+        ] {
+            assert_eq!(name_key(lookalike), key, "{lookalike:?}");
+        }
+        assert_eq!(name_key("\u{412}ANK"), name_key("bank"));
+        // Case stays irrelevant in other scripts; letters with no Latin lookalike, and ASCII, stay apart.
+        assert_eq!(name_key("ВЕКТОР"), name_key("Вектор"));
+        assert_ne!(name_key("Zürich"), name_key("Zurich"));
+        assert_ne!(name_key("Barn Co"), name_key("Bam Co"));
+        assert_ne!(name_key("Acme 1"), name_key("Acme l"));
+        for refused in [
+            "Acme Corp\u{200B}",
+            "Acme\u{200C}Corp",
+            "\u{202E}proC emcA",
+            "Acme\u{2066}Corp\u{2069}",
+            "Acme\u{FEFF}",
+            "Acme\u{2028}Corp",
+        ] {
+            let e = PartnerName::parse(refused).unwrap_err();
+            assert!(e.0.contains("invisible"), "{refused:?}: {e}");
+        }
+        let e = PartnerName::parse("[Acme Corp](https://evil.example/login)").unwrap_err();
+        assert!(e.0.contains("link syntax"), "{e}");
+        // Brackets and parentheses alone are fine.
+        assert!(PartnerName::parse("Acme (EMEA) [old]").is_ok());
+        assert!(PartnerName::parse("Zürich Partners").is_ok());
+    }
+
+    #[test]
+    fn names_are_trimmed_and_bounded() {
+        let n = PartnerName::parse("  Acme Corp ").unwrap();
+        assert_eq!(n.as_str(), "Acme Corp");
+        assert_eq!(n.key(), PartnerName::parse("ACME corp").unwrap().key());
+        assert!(PartnerName::parse("   ").is_err());
+        assert!(PartnerName::parse("a\u{0}b").is_err());
+        assert!(PartnerName::parse(&"x".repeat(101)).is_err());
+        assert!(PartnerName::parse(&"é".repeat(100)).is_ok());
+    }
 }
