@@ -144,14 +144,6 @@ impl Invocation {
         self.raw(name).map(str::trim).filter(|t| !t.is_empty())
     }
 
-    /// An optional free-text field checked for control characters (newlines allowed in notes).
-    pub fn opt_clean(&self, name: &str, max: usize) -> AppResult<Option<String>> {
-        self.opt_text(name)
-            .map(|t| crate::domain::types::parse_text(t, &format!("`{name}`"), max))
-            .transpose()
-            .map_err(AppError::from)
-    }
-
     pub fn opt_bool(&self, name: &str) -> AppResult<Option<bool>> {
         self.opt_text(name).map(|t| parse_bool(t, name)).transpose()
     }
@@ -180,29 +172,8 @@ impl Invocation {
             .map_err(AppError::from)
     }
 
-    pub fn opt_week(&self, name: &str) -> AppResult<Option<Week>> {
-        self.opt_text(name)
-            .map(str::parse)
-            .transpose()
-            .map_err(AppError::from)
-    }
-
-    pub fn opt_quarter(&self, name: &str) -> AppResult<Option<Quarter>> {
-        self.opt_text(name)
-            .map(str::parse)
-            .transpose()
-            .map_err(AppError::from)
-    }
-
     pub fn partner_type(&self, name: &str) -> AppResult<PartnerType> {
         Ok(self.text(name)?.parse()?)
-    }
-
-    pub fn opt_partner_type(&self, name: &str) -> AppResult<Option<PartnerType>> {
-        self.opt_text(name)
-            .map(str::parse)
-            .transpose()
-            .map_err(AppError::from)
     }
 
     /// A required choice parsed into its type.

@@ -195,11 +195,6 @@ impl NameIndex {
         }
     }
 
-    /// Every name, in the order of their keys in the database.
-    pub fn entries(&self) -> &[Entry] {
-        &self.entries
-    }
-
     pub fn len(&self) -> usize {
         self.entries.len()
     }
