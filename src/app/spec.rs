@@ -544,7 +544,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         min_role: Role::Member,
         options: &[
             PARTNER,
-            opt("hours", "Hours (0 to 168)", Kind::Number, true),
+            opt("hours", "Hours (more than 0, at most 168)", Kind::Number, true),
             WEEK_OPT,
             NOTE_OPT,
         ],
