@@ -7,7 +7,7 @@ mod doctor;
 
 use crate::app::transfer::{ExportKind, ExportTo, ImportFile, ImportKind};
 use crate::app::{App, Ctx};
-use crate::config::{redact_error, Config, ConfigError, LogFormat, Overrides};
+use crate::config::{redact_error, redact_url, Config, ConfigError, LogFormat, Overrides};
 use crate::domain::Role;
 pub use crate::fatal::Fatal;
 use crate::service::ServiceStatus;
@@ -118,7 +118,7 @@ pub enum Command {
     Import(ImportArgs),
     /// Write CSV to stdout or a file
     Export(ExportArgs),
-    /// Apply database migrations (every other command applies them too)
+    /// Apply database migrations (every command that opens the database applies them too, except `doctor`)
     Migrate(MigrateArgs),
     /// Check the setup before `partnerfit run`: config, database, Discord token and intents, each scheduled
     /// digest's channel and permissions, next fire times (and Slack's token when set); exit 0 only when all pass
@@ -482,18 +482,6 @@ pub async fn open_store(config: &Config) -> Result<Store, Fatal> {
             redact_error(&e.to_string(), &config.database_url)
         )))
     })
-}
-
-/// A database URL without its password.
-pub fn redact_url(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(s), Some(at)) if at > s => {
-            let creds = &url[s + 3..at];
-            let user = creds.split(':').next().unwrap_or("");
-            format!("{}://{}@{}", &url[..s], user, &url[at + 1..])
-        }
-        _ => url.to_string(),
-    }
 }
 
 /// The app over a store, with the wall clock.

@@ -297,32 +297,38 @@ async fn form_partner(
         .ok_or_else(|| AppError::user("That partner is gone."))
 }
 
-/// The form to record evidence for one trait (of its active profile) of one partner.
+/// The form to record evidence for one trait (of its active profile) of one partner: what an evidence button
+/// opens. Noted, and our error logged, like `/evidence add`.
 pub async fn form(
     app: &App,
     caller: &Ctx,
     partner_id: i64,
     trait_id: i64,
 ) -> AppResult<EvidenceTarget> {
-    let partner = form_partner(app, caller, partner_id).await?;
-    let profile = lookup::profile(app, &caller.workspace, partner.partner_type).await?;
-    let t = profile
-        .traits
-        .iter()
-        .find(|x| x.id == trait_id)
-        .ok_or_else(|| AppError::user("That trait was removed from the profile."))?;
-    Ok(EvidenceTarget {
-        partner_id: partner.id,
-        partner: partner.name,
-        trait_id: t.id,
-        trait_name: t.name.clone(),
-        threshold: t.kind.is_threshold().then(|| t.kind.describe()),
-        verify_by: t.verify_by.clone(),
-    })
+    let target = async {
+        let partner = form_partner(app, caller, partner_id).await?;
+        let profile = lookup::profile(app, &caller.workspace, partner.partner_type).await?;
+        let t = profile
+            .traits
+            .iter()
+            .find(|x| x.id == trait_id)
+            .ok_or_else(|| AppError::user("That trait was removed from the profile."))?;
+        Ok(EvidenceTarget {
+            partner_id: partner.id,
+            partner: partner.name,
+            trait_id: t.id,
+            trait_name: t.name.clone(),
+            threshold: t.kind.is_threshold().then(|| t.kind.describe()),
+            verify_by: t.verify_by.clone(),
+        })
+    }
+    .await;
+    super::answered("evidence add", caller, target)
 }
 
 /// Record what a filled-in form says: `/evidence add` for the partner and trait, with the form's fields
-/// (`(field, value)`; blank ones and fields the form does not have are left out) as its options.
+/// (`(field, value)`; blank ones and fields the form does not have are left out) as its options. Our error
+/// reading the partner and the trait is logged here, the command's by [`super::dispatch`].
 pub async fn submit_form(
     app: &App,
     caller: &Ctx,
@@ -330,14 +336,19 @@ pub async fn submit_form(
     trait_id: i64,
     fields: &[(String, String)],
 ) -> AppResult<Reply> {
-    let partner = form_partner(app, caller, partner_id).await?;
-    let names = app.store.trait_names_by_id(&caller.workspace).await?;
-    let trait_name = names
-        .get(&trait_id)
-        .ok_or_else(|| AppError::user("That trait is gone."))?;
+    let named = async {
+        let partner = form_partner(app, caller, partner_id).await?;
+        let names = app.store.trait_names_by_id(&caller.workspace).await?;
+        let trait_name = names
+            .get(&trait_id)
+            .ok_or_else(|| AppError::user("That trait is gone."))?;
+        Ok((partner.name, trait_name.clone()))
+    }
+    .await;
+    let (partner, trait_name) = super::answered("evidence add", caller, named)?;
     let mut inv = Invocation::new(EVIDENCE_ADD)
-        .with(super::spec::PARTNER.name, partner.name)
-        .with(super::spec::TRAIT.name, trait_name.clone());
+        .with(super::spec::PARTNER.name, partner)
+        .with(super::spec::TRAIT.name, trait_name);
     for (name, value) in fields {
         if value.trim().is_empty() || !form_fields().any(|o| o.name == name) {
             continue;

@@ -6,7 +6,6 @@
 //! read and screened, whatever the roster's size).
 
 use super::card::Paged;
-use super::outcome::{self, Outcome};
 use super::{
     evidence, help, partners, profiles, require, screen, spec, App, AppError, AppResult, Ctx,
 };
@@ -72,13 +71,8 @@ impl ListId {
 #[tracing::instrument(skip_all)]
 pub async fn page(app: &App, ctx: &Ctx, list: ListId, page: usize) -> AppResult<Reply> {
     let reply = page_of(app, ctx, list, page).await;
-    // Noted like a dispatched command's result (a refusal was noted by `require`).
-    match &reply {
-        Ok(_) => outcome::note(Outcome::Ok),
-        Err(AppError::User(_)) => outcome::note(Outcome::UserError),
-        Err(AppError::Internal(_)) => outcome::note(Outcome::InternalError),
-    }
-    reply
+    // Noted, and our error logged, like a dispatched command's result (a refusal was noted by `require`).
+    super::answered(&list.command().join(" "), ctx, reply)
 }
 
 async fn page_of(app: &App, ctx: &Ctx, list: ListId, page: usize) -> AppResult<Reply> {

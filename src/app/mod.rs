@@ -99,7 +99,8 @@ pub enum AppError {
     Internal(#[from] anyhow::Error),
 }
 
-/// What a user sees for an internal error.
+/// What a user sees for an internal error (logged on its way by [`answered`], or by
+/// [`App::caller_settings`]).
 pub const APOLOGY: &str = "Sorry — something went wrong on our side and it has been logged. Please try again in a moment.";
 
 impl AppError {
@@ -226,29 +227,69 @@ impl App {
     pub async fn settings(&self, ws: &str) -> AppResult<Settings> {
         Ok(Settings::from_row(self.store.settings(ws).await?))
     }
+
+    /// The settings a chat caller's role is judged by, read by the adapter before any command runs: our
+    /// error is logged here, with the workspace, since no use case runs to log it ([`answered`]).
+    pub async fn caller_settings(&self, ws: &str) -> AppResult<Settings> {
+        let settings = self.settings(ws).await;
+        if let Err(AppError::Internal(e)) = &settings {
+            log_internal(e, None, ws, None);
+        }
+        settings
+    }
 }
 
-/// Run one command: check the caller's role and its options against the declaration, then its handler.
-#[tracing::instrument(skip_all, fields(command = %inv.command_name(), workspace = %ctx.workspace, role = %ctx.role))]
+/// How a use case a user asked for ended: noted as the interaction's outcome, and our error logged with its
+/// cause. Every path that answers a user ends here — [`dispatch`], [`answer_question`], a list's page, a
+/// screen or evidence button, the evidence form sent — and nothing else logs their errors, so each is logged
+/// once and the apology's "it has been logged" is true. `command` is a name from the command table, never the
+/// user's words.
+pub(crate) fn answered<T>(command: &str, ctx: &Ctx, result: AppResult<T>) -> AppResult<T> {
+    match &result {
+        Ok(_) => outcome::note(outcome::Outcome::Ok),
+        Err(AppError::User(_)) => outcome::note(outcome::Outcome::UserError),
+        Err(AppError::Internal(e)) => {
+            outcome::note(outcome::Outcome::InternalError);
+            log_internal(e, Some(command), &ctx.workspace, Some(ctx.role));
+        }
+    }
+    result
+}
+
+/// The one line of an internal error: its cause, what was asked and where, and by which role when known.
+fn log_internal(e: &anyhow::Error, command: Option<&str>, workspace: &str, role: Option<Role>) {
+    // The cause last: its `Debug` may run over several lines (a backtrace when `RUST_BACKTRACE` is set), and
+    // what was asked and where stay on the event's first line.
+    tracing::error!(
+        command = command.map(tracing::field::display),
+        workspace = %workspace,
+        role = role.map(tracing::field::display),
+        error = ?e,
+        "command failed"
+    );
+}
+
+/// Run one command: check the caller's role and its options against the declaration, then its handler —
+/// in a span of the command's name as declared (an unknown one gets none: its name is the user's words), the
+/// workspace and the role. Its outcome is noted, and our error logged, by [`answered`].
 pub async fn dispatch(app: &App, ctx: &Ctx, inv: &Invocation) -> AppResult<Reply> {
+    use tracing::Instrument;
     let spec = spec::find(&inv.path).ok_or_else(|| {
         AppError::user(format!(
             "Unknown command `/{}`. Type /help for the list.",
             crate::domain::snippet(&inv.path.join(" "))
         ))
     })?;
-    require(ctx, spec.min_role, &format!("run /{}", spec.name()))?;
-    inv.check_against(spec)?;
-    let result = (spec.handler.run)(app, ctx, inv).await;
-    match &result {
-        Ok(_) => outcome::note(outcome::Outcome::Ok),
-        Err(AppError::Internal(e)) => {
-            outcome::note(outcome::Outcome::InternalError);
-            tracing::error!(error = ?e, command = %spec.name(), "command failed");
-        }
-        Err(AppError::User(_)) => outcome::note(outcome::Outcome::UserError),
+    let command = spec.name();
+    let span = tracing::info_span!("dispatch", command = %command, workspace = %ctx.workspace, role = %ctx.role);
+    let result = async {
+        require(ctx, spec.min_role, &format!("run /{command}"))?;
+        inv.check_against(spec)?;
+        (spec.handler.run)(app, ctx, inv).await
     }
-    result
+    .instrument(span)
+    .await;
+    answered(&command, ctx, result)
 }
 
 /// Answer a free-text question such as `does Acme fit?` like `/screen`.
@@ -257,9 +298,5 @@ pub async fn answer_question(app: &App, ctx: &Ctx, text: &str) -> AppResult<Repl
         AppError::user("I answer questions like `does Acme fit?` or `does Acme fit as a reseller?`. Type /help for commands.")
     })?;
     outcome::note_role(ctx.role);
-    let reply = screen::answer(app, ctx, &q).await;
-    if reply.is_ok() {
-        outcome::note(outcome::Outcome::Ok);
-    }
-    reply
+    answered("question", ctx, screen::answer(app, ctx, &q).await)
 }

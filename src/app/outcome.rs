@@ -2,8 +2,9 @@
 //! apologised to for our error. The chat adapters count and log interactions by this outcome; they learn it
 //! from here rather than by inspecting the replies they send, so the handlers need no bookkeeping: the
 //! adapter runs an interaction inside [`observed`], and the use cases note what happened as they go —
-//! [`crate::app::require`] a refusal, [`crate::app::dispatch`] its result, [`crate::app::AppError::user_message`]
-//! the error a user is shown. Outside [`observed`] (the console, the CLI, the scheduler) noting does nothing.
+//! [`crate::app::require`] a refusal, `answered` the result of a command, a question, a page or a button (it
+//! logs our errors too), [`crate::app::AppError::user_message`] the error a user is shown. Outside
+//! [`observed`] (the console, the CLI, the scheduler) noting does nothing.
 
 use crate::domain::Role;
 use std::cell::Cell;

@@ -487,19 +487,23 @@ fn other_type_note(r: &mut ScreenReply, ty: Option<PartnerType>) {
 }
 
 /// The screen of one partner by id, as of today: what a "Screen …" button of a [`Choice`] shows. The id is
-/// looked up inside the caller's workspace only.
+/// looked up inside the caller's workspace only. Noted, and our error logged, like `/screen`.
 pub async fn screen_by_id(app: &App, ctx: &Ctx, partner_id: i64) -> AppResult<Reply> {
-    super::require(ctx, Role::Guest, "screen partners")?;
-    let Some(p) = app.store.partner_by_id(&ctx.workspace, partner_id).await? else {
-        return Err(AppError::user(
-            "That partner is not on the roster any more: run /screen again.",
-        ));
-    };
-    let settings = app.settings(&ctx.workspace).await?;
-    let today = app.today(&settings);
-    Ok(Reply::from_typed(
-        screen_partner(app, ctx, &settings, &p, today).await?,
-    ))
+    let reply = async {
+        super::require(ctx, Role::Guest, "screen partners")?;
+        let Some(p) = app.store.partner_by_id(&ctx.workspace, partner_id).await? else {
+            return Err(AppError::user(
+                "That partner is not on the roster any more: run /screen again.",
+            ));
+        };
+        let settings = app.settings(&ctx.workspace).await?;
+        let today = app.today(&settings);
+        Ok(Reply::from_typed(
+            screen_partner(app, ctx, &settings, &p, today).await?,
+        ))
+    }
+    .await;
+    super::answered("screen", ctx, reply)
 }
 
 /// A free-text question, parsed.

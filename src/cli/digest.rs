@@ -10,7 +10,12 @@ use crate::app::App;
 pub async fn print(app: &App, ws: &str, which: DigestCommand, json: bool) -> Result<(), Fatal> {
     use crate::app::card::Render;
     use crate::app::digest;
-    let fail = |e: crate::app::AppError| Fatal::Other(anyhow::anyhow!(e.user_message()));
+    // The operator at the terminal sees an internal error's cause (there is no chat user to apologise to, and
+    // nothing else would log it); a user error as the chat would show it.
+    let fail = |e: crate::app::AppError| match e {
+        crate::app::AppError::User(_) => Fatal::Other(anyhow::anyhow!(e.user_message())),
+        crate::app::AppError::Internal(_) => Fatal::Other(anyhow::anyhow!(e.to_string())),
+    };
     let chart_path = which.opts().chart.clone();
     let settings = app.settings(ws).await.map_err(fail)?;
     let (value, text, chart) = match which {

@@ -5,10 +5,10 @@
 //! the app's `Chat` port) and its next fire times. It writes nothing (a missing SQLite file is reported, not
 //! created) and never prints a token. Exit 0 only when every check passes.
 
-use super::{load_config, redact_url, Fatal, Global};
+use super::{load_config, Fatal, Global};
 use crate::app::chat::{Chat, Platform, PostError};
 use crate::app::App;
-use crate::config::{redact_error, Config, DEFAULT_CONFIG_PATH};
+use crate::config::{redact_error, redact_url, Config, DEFAULT_CONFIG_PATH};
 use crate::discord::preflight::{self, TokenCheck};
 use crate::store::Store;
 use serde::Serialize;
@@ -216,7 +216,12 @@ async fn discord(config: &Config, out: &mut Vec<Check>) -> Option<Arc<serenity::
         return None;
     };
     let proxy = config.discord.proxy_url.as_deref();
-    let via = proxy.unwrap_or("discord.com");
+    // The proxy's URL may carry a password: it is shown without it, and so are errors that echo it.
+    let via = proxy.map_or_else(|| "discord.com".to_string(), redact_url);
+    let hide = |msg: String| match proxy {
+        Some(p) => redact_error(&msg, p),
+        None => msg,
+    };
     let http = Arc::new(preflight::rest(token, proxy));
     let accepted = match preflight::check_token(&http).await {
         TokenCheck::Accepted { name, id } => {
@@ -237,7 +242,7 @@ async fn discord(config: &Config, out: &mut Vec<Check>) -> Option<Arc<serenity::
         TokenCheck::Unreachable(e) => {
             out.push(Check::fail(
                 "discord token",
-                format!("cannot reach {via}: {e}"),
+                hide(format!("cannot reach {via}: {e}")),
                 "check the network, or PARTNERFIT_DISCORD_PROXY_URL when a proxy is set",
             ));
             false
@@ -271,10 +276,10 @@ async fn discord(config: &Config, out: &mut Vec<Check>) -> Option<Arc<serenity::
             ),
             Err(e) => Check::fail(
                 "discord intents",
-                format!(
+                hide(format!(
                     "message_content = true, and the application's flags cannot be read ({e}): check \
                      Bot, Privileged Gateway Intents, Message Content Intent"
-                ),
+                )),
                 portal,
             ),
         });
@@ -303,12 +308,15 @@ async fn slack(
         (Some(_), Some(_)) => {}
     }
     let bot = s.bot_token.as_deref().unwrap_or_default();
+    // The API's URL may carry a password: it is shown without it, and so are errors that echo it.
+    let url = redact_url(&s.api_url);
+    let hide = |msg: String| redact_error(&msg, &s.api_url);
     let client = match api::client(&s.api_url) {
         Ok(c) => Arc::new(c),
         Err(e) => {
             out.push(Check::fail(
                 "slack token",
-                format!("cannot set up TLS for Slack: {e}"),
+                hide(format!("cannot set up TLS for Slack: {e}")),
                 "check the system's certificate store",
             ));
             return None;
@@ -337,7 +345,7 @@ async fn slack(
         Ok(Err(e)) => {
             out.push(Check::fail(
                 "slack token",
-                format!("cannot reach Slack at {}: {e}", s.api_url),
+                hide(format!("cannot reach Slack at {url}: {e}")),
                 "check the network, or PARTNERFIT_SLACK_API_URL",
             ));
             None
@@ -345,7 +353,7 @@ async fn slack(
         Err(_) => {
             out.push(Check::fail(
                 "slack token",
-                format!("no answer from Slack at {}", s.api_url),
+                format!("no answer from Slack at {url}"),
                 "check the network, or PARTNERFIT_SLACK_API_URL",
             ));
             None
@@ -448,7 +456,7 @@ async fn next_fires(app: &App, row: &crate::store::ScheduleRow, label: &str) -> 
         Err(e) => {
             return Check::fail(
                 name,
-                format!("cannot be computed: {}", e.user_message()),
+                format!("cannot be computed: {e}"),
                 "check the workspace's settings (/settings show)",
             )
         }
@@ -478,6 +486,44 @@ async fn next_fires(app: &App, row: &crate::store::ScheduleRow, label: &str) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::{DiscordConfig, SlackConfig};
+
+    #[tokio::test]
+    async fn urls_are_shown_without_their_passwords() {
+        // A password in every URL the checks show, as a parameter or before the host; nothing answers on
+        // port 1.
+        let config = Config {
+            database_url: "postgres://app@127.0.0.1:1/x?password=hunter2".into(),
+            discord: DiscordConfig {
+                token: Some("test-token".into()),
+                proxy_url: Some("http://proxy:pw-proxy-s3cret@127.0.0.1:1".into()),
+                ..DiscordConfig::default()
+            },
+            slack: SlackConfig {
+                bot_token: Some("xoxb-test".into()),
+                app_token: Some("xapp-test".into()),
+                api_url: "http://slack:pw-slack-s3cret@127.0.0.1:1/api/".into(),
+                ..SlackConfig::default()
+            },
+            ..Config::default()
+        };
+        let mut out = Vec::new();
+        assert!(database(&config, &mut out).await.is_none());
+        assert!(discord(&config, &mut out).await.is_none());
+        assert!(slack(&config, &mut out).await.is_none());
+        let text: Vec<String> = out.iter().map(Check::line).collect();
+        let text = text.join("\n");
+        for secret in ["hunter2", "pw-proxy-s3cret", "pw-slack-s3cret"] {
+            assert!(!text.contains(secret), "{text}");
+        }
+        for shown in [
+            "cannot open postgres://app@127.0.0.1:1/x?password=***: ",
+            "cannot reach http://proxy:***@127.0.0.1:1: ",
+            "cannot reach Slack at http://slack:***@127.0.0.1:1/api/: ",
+        ] {
+            assert!(text.contains(shown), "{shown}\n{text}");
+        }
+    }
 
     #[test]
     fn lines_say_what_failed_and_how_to_fix_it_without_secrets() {

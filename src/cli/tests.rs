@@ -95,7 +95,7 @@ fn debug_hides_the_database_password_before_and_after_the_subcommand() {
 fn urls_lose_their_password() {
     assert_eq!(
         redact_url("postgres://app:s3cret@db.example:5432/pf"),
-        "postgres://app@db.example:5432/pf"
+        "postgres://app:***@db.example:5432/pf"
     );
     assert_eq!(
         redact_url("sqlite://partnerfit.db"),

@@ -84,7 +84,8 @@ impl Handler {
     }
 
     /// The command context of an interaction in a guild; None in DMs. `settings` are the guild's as read when
-    /// the interaction's id was taken ([`first_delivery`]); None when they were not, and they are read here.
+    /// the interaction's id was taken ([`first_delivery`]); None when they were not, and they are read here
+    /// with [`App::caller_settings`], which logs our error.
     async fn ctx(
         &self,
         guild: Option<u64>,
@@ -98,7 +99,7 @@ impl Handler {
         let ws = g.to_string();
         let settings = match settings {
             Some(s) => s,
-            None => self.base.settings(&ws).await?,
+            None => self.base.caller_settings(&ws).await?,
         };
         let roles: Vec<String> = m.roles.iter().map(|r| r.to_string()).collect();
         Ok(Some(Ctx {
@@ -399,7 +400,7 @@ impl Handler {
         let ws = g.to_string();
         let settings = match settings {
             Some(s) => Ok(s),
-            None => self.base.settings(&ws).await,
+            None => self.base.caller_settings(&ws).await,
         };
         let caller = match settings {
             Ok(settings) => {
@@ -415,10 +416,8 @@ impl Handler {
                     channel_id: Some(msg.channel_id.to_string()),
                 }
             }
-            Err(e) => {
-                tracing::error!(error = ?e, "settings lookup failed");
-                return;
-            }
+            // Logged by `caller_settings`; the question goes unanswered.
+            Err(_) => return,
         };
         let text = msg
             .content

@@ -13,7 +13,7 @@ pub mod render;
 pub mod reply;
 
 use crate::app::App;
-use crate::config::{Config, ConfigError};
+use crate::config::{redact_error, redact_url, Config, ConfigError};
 use crate::fatal::Fatal;
 use crate::schedule::runner::Scheduler;
 use crate::service::ServiceStatus;
@@ -100,26 +100,29 @@ pub async fn run(
     // All REST calls go to the proxy when one is set, which then owns rate limiting.
     let http = preflight::rest(&token, base.as_deref());
     let target = base.clone().unwrap_or_else(|| "https://discord.com".into());
+    // The proxy's URL may carry a password: it is logged and shown without it, and so are errors that echo it.
+    let via = redact_url(&target);
+    let fail = |msg: String| Fatal::Other(anyhow::anyhow!(redact_error(&msg, &target)));
     // Fail fast: a wrong token or an unreachable Discord is an error now, not a silent hang later.
     let bot_id = match http.get_current_user().await {
         Ok(me) => {
-            tracing::info!(bot = %me.name, via = %target, "token accepted");
+            tracing::info!(bot = %me.name, via = %via, "token accepted");
             me.id.to_string()
         }
         // Several processes starting at once can exceed the route's limit: ask again within the limits.
         Err(e) if http_status(&e) == Some(429) => {
-            let me = get_within_limits(&http, "/users/@me").await.map_err(|e| {
-                Fatal::Other(anyhow::anyhow!("cannot reach Discord at {target}: {e}"))
-            })?;
+            let me = get_within_limits(&http, "/users/@me")
+                .await
+                .map_err(|e| fail(format!("cannot reach Discord at {target}: {e}")))?;
             let name = me["username"].as_str().unwrap_or_default();
-            tracing::info!(bot = %name, via = %target, "token accepted");
+            tracing::info!(bot = %name, via = %via, "token accepted");
             me["id"].as_str().unwrap_or_default().to_string()
         }
         Err(e) if http_status(&e) == Some(401) => {
             return Err(ConfigError("DISCORD_TOKEN was rejected by Discord (401 Unauthorized): copy the bot token again from the developer portal".into()).into())
         }
         Err(e) => {
-            return Err(Fatal::Other(anyhow::anyhow!(
+            return Err(fail(format!(
                 "cannot reach Discord at {target}: {}",
                 crate::fatal::network_cause(&e)
             )))
@@ -143,14 +146,10 @@ pub async fn run(
                     crate::app::chat::PostError::Transient("the answer has no gateway URL".into())
                 })
             })
-            .map_err(|e| {
-                Fatal::Other(anyhow::anyhow!(
-                    "cannot get the gateway URL from {target}: {e}"
-                ))
-            })?
+            .map_err(|e| fail(format!("cannot get the gateway URL from {target}: {e}")))?
         }
         Err(e) => {
-            return Err(Fatal::Other(anyhow::anyhow!(
+            return Err(fail(format!(
                 "cannot get the gateway URL from {target}: {}",
                 crate::fatal::network_cause(&e)
             )))
@@ -183,7 +182,7 @@ pub async fn run(
     let mut client = ClientBuilder::new_with_http(http, intents(config.discord.message_content))
         .event_handler(handler)
         .await
-        .map_err(|e| Fatal::Other(anyhow::anyhow!("cannot build the Discord client: {e}")))?;
+        .map_err(|e| fail(format!("cannot build the Discord client: {e}")))?;
     // serenity asks for the gateway URL again while building, and when that request is refused (a 429 when
     // processes start together) it silently falls back to the public gateway: connect to the one we were given.
     *client.ws_url.lock().await = gateway_url;
@@ -237,6 +236,6 @@ pub async fn run(
         serenity::Error::Gateway(serenity::gateway::GatewayError::DisallowedGatewayIntents) => Fatal::Config(ConfigError(
             "Discord refused the message content intent (close code 4014): enable Message Content Intent on the Bot page of the developer portal, or set [discord] message_content (PARTNERFIT_DISCORD_MESSAGE_CONTENT) back to false, the default".into(),
         )),
-        other => Fatal::Other(anyhow::anyhow!("the Discord connection failed: {other}")),
+        other => fail(format!("the Discord connection failed: {other}")),
     })
 }

@@ -51,9 +51,12 @@ pub struct Totals {
 }
 
 impl Totals {
+    /// Add one row's hours and spend, held at `i64::MAX` instead of overflowing: a partner's week is summed
+    /// the same way, so a row may already be near it (a debug build would panic, a release build wrap to a
+    /// negative total). Totals below that are exact.
     fn add(&mut self, h: Hours, s: Amount) {
-        self.hours = Hours::from_centi(self.hours.centi() + h.centi());
-        self.spend = Amount::from_cents(self.spend.cents() + s.cents());
+        self.hours = Hours::from_centi(self.hours.centi().saturating_add(h.centi()));
+        self.spend = Amount::from_cents(self.spend.cents().saturating_add(s.cents()));
     }
 }
 
@@ -263,6 +266,45 @@ mod tests {
         assert_eq!(status(true, Some(0.9), None, 0.8), Status::OnTarget);
         assert_eq!(status(true, None, Some(0.7), 0.8), Status::Drifting);
         assert_eq!(status(false, None, None, 0.8), Status::NoData);
+    }
+
+    #[test]
+    fn totals_past_an_i64_are_held_at_its_largest() {
+        let big = |p: &str, g: Group| PartnerAllocation {
+            partner: p.into(),
+            group: g,
+            hours: Hours::from_centi(i64::MAX - 5),
+            spend: Amount::from_cents(i64::MAX / 2 + 1),
+        };
+        // Two rows in one bucket and one group, each near the largest i64: `+` overflowed there.
+        let rows = [
+            big("A", Group::Matching),
+            big("B", Group::Matching),
+            row("C", Group::WalkAway, 10, 200),
+        ];
+        let b = Buckets::from_rows(&rows);
+        assert_eq!(b.matching.hours, Hours::from_centi(i64::MAX));
+        assert_eq!(b.matching.spend, Amount::from_cents(i64::MAX));
+        let g = Groups::from_rows(&rows);
+        assert_eq!(g.matching, b.matching);
+        // The total of the buckets too; the shares stay between 0 and 1.
+        assert_eq!(b.total().hours, Hours::from_centi(i64::MAX));
+        assert_eq!(b.total().spend, Amount::from_cents(i64::MAX));
+        assert_eq!(b.share_hours(), Some(1.0));
+        assert_eq!(b.share_spend(), Some(1.0));
+        // Below the largest i64, nothing changes: exact to the cent.
+        let rows = [
+            row("A", Group::Matching, 0, 0),
+            PartnerAllocation {
+                hours: Hours::from_centi(i64::MAX - 1_000),
+                spend: Amount::from_cents(i64::MAX - 20_001),
+                ..row("B", Group::Matching, 0, 0)
+            },
+            row("C", Group::WalkAway, 10, 200),
+        ];
+        let t = Buckets::from_rows(&rows).total();
+        assert_eq!(t.hours, Hours::from_centi(i64::MAX));
+        assert_eq!(t.spend, Amount::from_cents(i64::MAX - 1));
     }
 
     #[test]

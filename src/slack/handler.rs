@@ -133,7 +133,8 @@ impl Bot {
     /// The caller's role: guests (Slack guest accounts) read only; workspace admins and owners, and members
     /// of the configured lead group, lead; the configured member group (everyone when none) are members.
     async fn role(&self, ws: &str, user: &str) -> Result<Role, AppError> {
-        let settings = self.app.settings(ws).await?;
+        // Read before any command runs, so `caller_settings` logs our error.
+        let settings = self.app.caller_settings(ws).await?;
         let flags = self
             .flags(user)
             .await

@@ -15,7 +15,7 @@ pub mod observe;
 pub mod render;
 
 use crate::app::App;
-use crate::config::{Config, ConfigError};
+use crate::config::{redact_error, redact_url, Config, ConfigError};
 use crate::fatal::Fatal;
 use crate::schedule::runner::Scheduler;
 use crate::service::ServiceStatus;
@@ -90,17 +90,24 @@ pub async fn start(
 ) -> Result<Running, StartError> {
     let (bot_token, app_token) = tokens(config)?;
     let url = config.slack.api_url.clone();
-    let client: Arc<Client> = Arc::new(
-        api::client(&url)
-            .map_err(|e| StartError::Other(format!("cannot set up TLS for Slack: {e}")))?,
-    );
+    let client: Arc<Client> = Arc::new(api::client(&url).map_err(|e| {
+        StartError::Other(redact_error(
+            &format!("cannot set up TLS for Slack: {e}"),
+            &url,
+        ))
+    })?);
     let web = Api::new(client.clone(), &bot_token);
     let (team, bot_user) = match web.auth_test().await {
         Ok(t) => t,
         Err(ApiError::Auth(code)) => {
             return Err(ConfigError(format!("SLACK_BOT_TOKEN was refused by Slack ({code}): copy the Bot User OAuth Token again from OAuth & Permissions")).into())
         }
-        Err(e) => return Err(StartError::Other(format!("cannot reach Slack at {url}: {e}"))),
+        Err(e) => {
+            return Err(StartError::Other(redact_error(
+                &format!("cannot reach Slack at {url}: {e}"),
+                &url,
+            )))
+        }
     };
     let app_tok = SlackApiToken::new(app_token.into());
     if let Err(e) = client
@@ -111,10 +118,13 @@ pub async fn start(
     {
         return Err(match e {
             ApiError::Auth(code) => ConfigError(format!("SLACK_APP_TOKEN was refused by Slack ({code}): create an app-level token with connections:write under Basic Information, and turn Socket Mode on")).into(),
-            other => StartError::Other(format!("cannot open Socket Mode at {url}: {other}")),
+            other => StartError::Other(redact_error(
+                &format!("cannot open Socket Mode at {url}: {other}"),
+                &url,
+            )),
         });
     }
-    tracing::info!(team = %team, via = %url, "Slack tokens accepted");
+    tracing::info!(team = %team, via = %redact_url(&url), "Slack tokens accepted");
 
     let chat = Arc::new(chat::SlackChat { api: web.clone() });
     let app = base.with_chat(chat.clone());

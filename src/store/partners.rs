@@ -69,16 +69,21 @@ pub(crate) fn partner_of(cols: PartnerCols) -> Result<Partner> {
     let (id, name, ty, stage, signed, dropped, drop_reason, champion, note, created_by, created_at) =
         cols;
     let stage: Stage = parse_col(&stage, "stage")?;
+    // The rules' messages name the partner: here it is "the partner", since a corrupt row is logged and a
+    // name is the user's text. The row is named by its id.
     let lifecycle = Lifecycle::from_columns(
-        &name,
+        "the partner",
         Some(stage),
         opt_day(signed)?,
         opt_day(dropped)?,
         drop_reason,
     )
-    .map_err(|e| {
-        let e = e.into_iter().next().map(|e| e.message).unwrap_or_default();
-        StoreError::Corrupt(format!("partner #{id}: {e}"))
+    .map_err(|errs| {
+        let broken: Vec<String> = errs
+            .iter()
+            .map(|e| format!("`{}`: {}", e.column, e.message))
+            .collect();
+        StoreError::Corrupt(format!("partner #{id}: {}", broken.join("; ")))
     })?;
     Ok(Partner {
         id,
@@ -721,5 +726,60 @@ pub(crate) async fn apply_period_change(
             }
             Ok(())
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The columns of partner #7, named `name`, as stored.
+    fn cols(name: &str, stage: &str, signed: Option<&str>, dropped: Option<&str>) -> PartnerCols {
+        (
+            7,
+            name.into(),
+            "reseller".into(),
+            stage.into(),
+            signed.map(Into::into),
+            dropped.map(Into::into),
+            Some("walked away".into()),
+            None,
+            None,
+            "ana".into(),
+            "2026-01-05T10:00:00Z".into(),
+        )
+    }
+
+    #[test]
+    fn a_row_whose_life_cycle_does_not_hold_is_corrupt_by_id_and_column_never_by_name() {
+        let name = "Secret Name Co";
+        let ok = partner_of(cols(
+            name,
+            "dropped",
+            Some("2026-01-05"),
+            Some("2026-02-01"),
+        ))
+        .unwrap();
+        assert_eq!(ok.name, name);
+        // Dropped before it was signed: the rule whose message names the partner.
+        let e = partner_of(cols(
+            name,
+            "dropped",
+            Some("2026-03-01"),
+            Some("2026-02-01"),
+        ));
+        let Err(StoreError::Corrupt(m)) = e else {
+            panic!("{e:?}")
+        };
+        assert!(m.starts_with("partner #7: `dropped`: "), "{m}");
+        assert!(m.contains("2026-03-01"), "{m}");
+        assert!(!m.contains(name), "{m}");
+        // Every column that disagrees is said.
+        let e = partner_of(cols(name, "prospect", Some("2026-03-01"), None));
+        let Err(StoreError::Corrupt(m)) = e else {
+            panic!("{e:?}")
+        };
+        assert!(m.contains("`signed`") && m.contains("`drop_reason`"), "{m}");
+        assert!(!m.contains(name), "{m}");
     }
 }

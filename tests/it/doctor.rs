@@ -252,7 +252,7 @@ async fn a_missing_or_unreachable_database_fails_and_nothing_is_created() {
     assert_eq!(code, 1, "{out}{err}");
     let db = line(&out, "database");
     assert!(
-        db.starts_with("✗ database: cannot open postgres://app@127.0.0.1:1/partnerfit"),
+        db.starts_with("✗ database: cannot open postgres://app:***@127.0.0.1:1/partnerfit"),
         "{out}"
     );
     assert!(

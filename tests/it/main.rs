@@ -22,6 +22,7 @@ mod fuzz;
 mod generate;
 mod groups;
 mod help;
+mod internal_errors;
 mod lifecycle;
 mod money;
 mod name_index;

@@ -8,7 +8,7 @@ use crate::domain::groups::Group;
 use crate::domain::recheck::{self, compare, Comparison, Member, RecheckVerdict};
 use crate::domain::stats::Summary;
 use crate::domain::{money, Amount, OutcomeKind, PartnerType, Quarter};
-use crate::store::Partner;
+use crate::store::{OutcomeRow, Partner};
 use chrono::NaiveDate;
 use serde::Serialize;
 use std::collections::HashMap;
@@ -294,18 +294,11 @@ pub async fn quarterly(
         .collect();
     let screens = screen_many(app, ws, settings, &cohort, last).await?;
     let outcomes = app.store.outcomes_between(ws, first, last).await?;
-    // Amounts are summed in cents, so per-partner totals are exact before they become dollars.
-    let mut production: HashMap<i64, i64> = HashMap::new();
-    let mut deals: HashMap<i64, i64> = HashMap::new();
-    let mut won: HashMap<i64, i64> = HashMap::new();
-    for o in &outcomes {
-        let cents = o.amount.map(Amount::cents).unwrap_or(0);
-        match o.kind {
-            OutcomeKind::SourcedPipeline => *production.entry(o.partner_id).or_default() += cents,
-            OutcomeKind::RegisteredDeal => *deals.entry(o.partner_id).or_default() += 1,
-            OutcomeKind::ClosedWon => *won.entry(o.partner_id).or_default() += cents,
-        }
-    }
+    let Tally {
+        production,
+        deals,
+        won,
+    } = tally(&outcomes);
     let dollars = |map: &HashMap<i64, i64>, id: i64| {
         Amount::from_cents(map.get(&id).copied().unwrap_or(0)).dollars()
     };
@@ -333,7 +326,10 @@ pub async fn quarterly(
             .map(|s| s.verdict);
         let group = Group::of(verdict);
         groups.get_mut(group).n += 1;
-        *group_cents.entry(group).or_default() += production.get(&p.id).copied().unwrap_or(0);
+        add_cents(
+            group_cents.entry(group).or_default(),
+            production.get(&p.id).copied().unwrap_or(0),
+        );
     }
     for (group, cents) in group_cents {
         groups.get_mut(group).total = Amount::from_cents(cents).dollars();
@@ -341,12 +337,13 @@ pub async fn quarterly(
     let (m, n) = recheck::group_productions(&members);
     let c: Comparison = compare(&m, &n);
     let sum_by = |matching: bool, map: &HashMap<i64, i64>| -> f64 {
-        let cents: i64 = cohort
-            .iter()
-            .zip(&members)
-            .filter(|(_, mem)| mem.matching == matching)
-            .map(|(p, _)| map.get(&p.id).copied().unwrap_or(0))
-            .sum();
+        let cents = sum_cents(
+            cohort
+                .iter()
+                .zip(&members)
+                .filter(|(_, mem)| mem.matching == matching)
+                .map(|(p, _)| map.get(&p.id).copied().unwrap_or(0)),
+        );
         Amount::from_cents(cents).dollars()
     };
     let deals_by = |matching: bool| -> i64 {
@@ -429,6 +426,45 @@ pub async fn quarterly(
     Ok(d)
 }
 
+/// Each partner's outcomes of the quarter, by partner id: amounts in cents, so a partner's total is exact
+/// before it becomes dollars.
+#[derive(Debug, Default, PartialEq)]
+struct Tally {
+    /// Sourced pipeline.
+    production: HashMap<i64, i64>,
+    /// How many deals were registered.
+    deals: HashMap<i64, i64>,
+    /// Closed-won amounts.
+    won: HashMap<i64, i64>,
+}
+
+fn tally(outcomes: &[OutcomeRow]) -> Tally {
+    let mut t = Tally::default();
+    for o in outcomes {
+        let cents = o.amount.map(Amount::cents).unwrap_or(0);
+        match o.kind {
+            OutcomeKind::SourcedPipeline => {
+                add_cents(t.production.entry(o.partner_id).or_default(), cents)
+            }
+            OutcomeKind::RegisteredDeal => *t.deals.entry(o.partner_id).or_default() += 1,
+            OutcomeKind::ClosedWon => add_cents(t.won.entry(o.partner_id).or_default(), cents),
+        }
+    }
+    t
+}
+
+/// Add `cents` to `total`, held at `i64::MAX` instead of overflowing: one amount is capped at a trillion, but
+/// enough of them (or a row edited past the cap) would pass it, which a debug build panics at and a release
+/// build wraps to a negative sum. Sums below that are exact.
+fn add_cents(total: &mut i64, cents: i64) {
+    *total = total.saturating_add(cents);
+}
+
+/// The sum of `cents`, held at `i64::MAX` like [`add_cents`].
+fn sum_cents(cents: impl IntoIterator<Item = i64>) -> i64 {
+    cents.into_iter().fold(0, i64::saturating_add)
+}
+
 /// Store the re-check as posted (so later re-runs can tell whether the data changed).
 pub async fn record_posted_recheck(app: &App, ws: &str, d: &QuarterlyDigest) -> AppResult<()> {
     let json = fingerprint(d);
@@ -466,6 +502,47 @@ pub fn quarterly_chart(d: &QuarterlyDigest) -> AppResult<FileOut> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn outcome(partner_id: i64, kind: OutcomeKind, cents: Option<i64>) -> OutcomeRow {
+        OutcomeRow {
+            id: 0,
+            partner_id,
+            kind,
+            amount: cents.map(Amount::from_cents),
+            date: NaiveDate::from_ymd_opt(2026, 2, 3).unwrap(),
+        }
+    }
+
+    #[test]
+    fn sums_past_an_i64_are_held_at_its_largest() {
+        use OutcomeKind::{ClosedWon, RegisteredDeal, SourcedPipeline};
+        let near = i64::MAX / 2 + 1;
+        let t = tally(&[
+            outcome(1, SourcedPipeline, Some(near)),
+            outcome(1, SourcedPipeline, Some(near)),
+            outcome(1, ClosedWon, Some(i64::MAX)),
+            outcome(1, ClosedWon, Some(1)),
+            outcome(1, RegisteredDeal, None),
+            outcome(2, SourcedPipeline, Some(i64::MAX - 3)),
+            outcome(2, SourcedPipeline, Some(2)),
+            outcome(2, ClosedWon, None),
+            outcome(2, RegisteredDeal, None),
+            outcome(2, RegisteredDeal, Some(5)),
+        ]);
+        assert_eq!(t.production[&1], i64::MAX);
+        assert_eq!(t.won[&1], i64::MAX);
+        // Below the largest i64, exact to the cent; a deal is counted, whatever its amount.
+        assert_eq!(t.production[&2], i64::MAX - 1);
+        assert_eq!(t.won[&2], 0);
+        assert_eq!((t.deals[&1], t.deals[&2]), (1, 2));
+        // A group's or a side's sum over partners.
+        assert_eq!(sum_cents([t.production[&1], t.production[&2]]), i64::MAX);
+        assert_eq!(sum_cents([near, near - 2]), i64::MAX - 1);
+        assert_eq!(sum_cents(std::iter::empty()), 0);
+        let mut total = i64::MAX - 1;
+        add_cents(&mut total, i64::MAX);
+        assert_eq!(total, i64::MAX);
+    }
 
     #[test]
     fn money_is_the_one_format() {
