@@ -163,8 +163,12 @@ mod tests {
     #[test]
     fn compact_records_order_like_full_ones() {
         let full = [
-            ev(1, "2026-02-01", "2026-02-01T09:00:00.000000Z", false, false),
-            ev(2, "2026-02-01", "2026-02-03T09:00:00.000000Z", true, false),
+            // Observed the same day as #2 but recorded later: it counts, though its id is lower.
+            ev(1, "2026-02-01", "2026-02-03T09:00:00.000000Z", true, false),
+            ev(2, "2026-02-01", "2026-02-01T09:00:00.000000Z", false, false),
+            // Observed and recorded at the same instant: the higher id counts.
+            ev(3, "2026-01-15", "2026-01-15T09:00:00.000000Z", true, false),
+            ev(4, "2026-01-15", "2026-01-15T09:00:00.000000Z", false, false),
         ];
         let compact: Vec<CompactEvidence> = full
             .iter()
@@ -178,11 +182,11 @@ mod tests {
                 retracted: e.retracted,
             })
             .collect();
-        let d: NaiveDate = "2026-12-31".parse().unwrap();
-        assert_eq!(
-            counting_record(&full, d).unwrap().id,
-            counting_record(&compact, d).unwrap().id
-        );
+        let d = |s: &str| s.parse::<NaiveDate>().unwrap();
+        for (as_of, expected) in [("2026-12-31", 1), ("2026-01-31", 4)] {
+            assert_eq!(counting_record(&full, d(as_of)).unwrap().id, expected);
+            assert_eq!(counting_record(&compact, d(as_of)).unwrap().id, expected);
+        }
     }
 
     #[test]

@@ -298,23 +298,35 @@ mod tests {
 
     #[test]
     fn timezone_fuzz_never_panics() {
+        let unknown = |name: &str, suggestion: Option<&str>| TimezoneError::Unknown {
+            name: name.to_owned(),
+            suggestion: suggestion.map(str::to_owned),
+        };
         let huge = "A/".repeat(100_000);
-        for name in [
-            "",
-            "/",
-            "//",
-            "Europe/",
-            "/Berlin",
-            "🕘",
-            "Europe/Berlin\u{0}",
-            "Ünïcode/Zone",
-            "UTC+1",
-            "+01:00",
-            &huge,
+        for (name, expected) in [
+            ("", TimezoneError::Empty),
+            ("/", unknown("/", None)),
+            ("//", unknown("//", None)),
+            // Nothing after the region: no city to match, and every region name is more than 2 edits away.
+            ("Europe/", unknown("Europe/", None)),
+            // The city part alone matches Europe/Berlin's.
+            ("/Berlin", unknown("/Berlin", Some("Europe/Berlin"))),
+            ("🕘", unknown("🕘", None)),
+            // NUL is not whitespace (not trimmed); one edit from Europe/Berlin. The error shows it as a space.
+            (
+                "Europe/Berlin\u{0}",
+                unknown("Europe/Berlin ", Some("Europe/Berlin")),
+            ),
+            ("Ünïcode/Zone", unknown("Ünïcode/Zone", None)),
+            // Offsets are not zone names; "utc+1" is two edits from "utc".
+            ("UTC+1", unknown("UTC+1", Some("UTC"))),
+            ("+01:00", unknown("+01:00", None)),
+            // Too long for a suggestion; the error shows its first 40 characters and an ellipsis.
+            (&huge, unknown(&format!("{}…", "A/".repeat(20)), None)),
         ] {
-            if let Err(err) = parse_timezone(name) {
-                assert!(err.to_string().chars().count() < 300);
-            }
+            let err = parse_timezone(name).unwrap_err();
+            assert_eq!(err, expected, "{:?}", snippet(name));
+            assert!(err.to_string().chars().count() < 300, "{err}");
         }
     }
 }

@@ -21,8 +21,13 @@ const BEFORE: usize = 200;
 
 both_backends!(a_backup_taken_while_interactions_write_restores_every_acknowledged_write);
 
+/// `tool --version` runs and succeeds (Debian's `pg_wrapper` answers for `pg_dump` even when no client is
+/// installed behind it, and fails).
 fn installed(tool: &str) -> bool {
-    Command::new(tool).arg("--version").output().is_ok()
+    Command::new(tool)
+        .arg("--version")
+        .output()
+        .is_ok_and(|out| out.status.success())
 }
 
 /// Runs `cmd` to success on a blocking thread (the writers keep running meanwhile), or fails the test with its
@@ -60,11 +65,15 @@ fn weekly_digest(url: &str) -> Value {
 }
 
 async fn a_backup_taken_while_interactions_write_restores_every_acknowledged_write(db: Db) {
-    if db == Db::Postgres && !(installed("pg_dump") && installed("pg_restore")) {
-        eprintln!(
-            "note: pg_dump or pg_restore is not installed: the PostgreSQL backup test is skipped"
-        );
-        return;
+    if db == Db::Postgres {
+        // Like PostgreSQL itself (tests/it/support/db.rs), its client tools must be there: CI installs them.
+        for tool in ["pg_dump", "pg_restore"] {
+            assert!(
+                installed(tool),
+                "`{tool} --version` does not run: the PostgreSQL backup test needs PostgreSQL's client tools \
+                 (Debian: `apt-get install postgresql-client`; .ci/run installs them when they are missing)"
+            );
+        }
     }
     let t = Arc::new(TestApp::on(db, utc(2026, 12, 6, 9, 0)).await);
     // The README's tour: week 2026-W47 puts Acme Corp's 6 h in matching and Globex's 9 h in not matching.
@@ -86,9 +95,12 @@ async fn a_backup_taken_while_interactions_write_restores_every_acknowledged_wri
     // Writers: evidence observed in December, so the digest of W47 (screened as of 22 November) stays the same.
     let acked: Arc<Mutex<Vec<i64>>> = Arc::default();
     let stop = Arc::new(AtomicBool::new(false));
+    // How many writes are acknowledged, sent by the writers; closed when every writer has ended.
+    let (count_tx, mut count) = tokio::sync::watch::channel(0);
+    let count_tx = Arc::new(count_tx);
     let mut writers = Vec::new();
     for w in 0..WRITERS {
-        let (t, acked, stop) = (t.clone(), acked.clone(), stop.clone());
+        let (t, acked, stop, count_tx) = (t.clone(), acked.clone(), stop.clone(), count_tx.clone());
         writers.push(tokio::spawn(async move {
             let mut n = 0;
             while !stop.load(Ordering::SeqCst) {
@@ -98,14 +110,17 @@ async fn a_backup_taken_while_interactions_write_restores_every_acknowledged_wri
                         r#"/evidence add partner:"Globex" trait:"Customer overlap" value:{n} source:"writer {w}" observed:2026-12-01"#
                     ))
                     .await;
-                acked.lock().unwrap().push(r["id"].as_i64().unwrap());
+                let mut acked = acked.lock().unwrap();
+                acked.push(r["id"].as_i64().unwrap());
+                count_tx.send_replace(acked.len());
             }
         }));
     }
-    while acked.lock().unwrap().len() < BEFORE {
-        tokio::task::yield_now().await;
-        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
-    }
+    drop(count_tx);
+    count
+        .wait_for(|n| *n >= BEFORE)
+        .await
+        .unwrap_or_else(|_| panic!("every writer ended before {BEFORE} writes were acknowledged"));
     // Every write acknowledged before the backup starts must be in it.
     let before: BTreeSet<i64> = acked.lock().unwrap().iter().copied().collect();
     let started = Instant::now();

@@ -13,7 +13,7 @@ use crate::support::fake_discord::{
 };
 use crate::support::scenario::{self, TestBot};
 use serde_json::json;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 mod files;
 mod names;
@@ -575,23 +575,37 @@ async fn survives_gateway_drops_and_resumes() {
 async fn a_wrong_token_is_a_one_line_error() {
     let fake = FakeDiscord::start(FakeConfig::standard()).await.unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let started = Instant::now();
     // tokio's process API: the fake serves on this test's runtime and must keep answering meanwhile.
-    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_partnerfit"))
+    let run = tokio::process::Command::new(env!("CARGO_BIN_EXE_partnerfit"))
         .current_dir(dir.path())
         .arg("run")
         .env("DISCORD_TOKEN", "wrong-token")
         .env("PARTNERFIT_DISCORD_PROXY_URL", fake.base_url())
         .env("PARTNERFIT_LOG", "error")
-        .output()
+        .kill_on_drop(true)
+        .output();
+    // Only a guard against a bot that retries a refused token for ever: the request log below shows it did not.
+    let out = tokio::time::timeout(Duration::from_secs(60), run)
         .await
+        .unwrap_or_else(|_| {
+            panic!(
+                "`partnerfit run` with a wrong token hung (60 s); requests:{}",
+                fake.request_summary()
+            )
+        })
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(err.trim().lines().count(), 1, "{err}");
     assert!(err.contains("DISCORD_TOKEN was rejected"), "{err}");
     assert!(!err.contains("wrong-token"), "the token is never printed");
-    assert!(started.elapsed() < Duration::from_secs(10));
+    // It gave up at the first refusal: one request, refused, not asked again, and no gateway session.
+    assert_eq!(
+        fake.request_summary(),
+        "\n  GET /api/v10/users/@me -> 401",
+        "{err}"
+    );
+    assert_eq!(fake.identify_count(), 0);
     let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_partnerfit"))
         .current_dir(dir.path())
         .arg("run")

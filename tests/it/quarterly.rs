@@ -546,7 +546,15 @@ async fn degenerate_cohorts_give_nulls_not_errors() {
     );
     assert_eq!(d["recruitment_match_share"], Value::Null);
     assert_eq!(d["signed_in_quarter"], 0);
-    for tr in d["traits"].as_array().unwrap() {
+    // Every trait of the profile (`reseller_profile`'s three) is listed, with nothing to compute.
+    let traits = d["traits"].as_array().unwrap();
+    assert_eq!(
+        traits.iter().map(|tr| &tr["name"]).collect::<Vec<_>>(),
+        ["Deal registration", "Customer overlap", "Named champion"],
+        "{}",
+        d["traits"]
+    );
+    for tr in traits {
         assert_eq!(
             (
                 tr["mean_met"].clone(),

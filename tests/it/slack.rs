@@ -130,8 +130,15 @@ async fn every_command_group_answers_from_slack_and_nothing_typed_pings() {
         .as_user(GUEST_USER_ID, r#"screen partner:"Acme Corp""#)
         .await;
     assert!(header(&r).contains("Acme Corp"), "a guest may screen");
-    h.as_user(MEMBER_USER_ID, r#"partner add name:"Member Co" type:si"#)
+    let r = h
+        .as_user(MEMBER_USER_ID, r#"partner add name:"Member Co" type:si"#)
         .await;
+    assert_eq!(
+        header(&r),
+        "Added Member Co (si) as a prospect",
+        "a member may add: {}",
+        text(&r)
+    );
     let r = h
         .as_user(
             MEMBER_USER_ID,
@@ -164,7 +171,19 @@ async fn every_command_group_answers_from_slack_and_nothing_typed_pings() {
             r#"partner sign partner:"Member Co" date:2026-03-01"#,
         )
         .await;
-    assert!(!text(&r).contains("Only leads"), "{}", text(&r));
+    assert_eq!(
+        header(&r),
+        "Signed Member Co on 2026-03-01",
+        "a lead through the group: {}",
+        text(&r)
+    );
+    let r = h.lead(r#"partner show partner:"Member Co""#).await;
+    assert!(
+        header(&r).starts_with("Member Co — si signed — ")
+            && text(&r).contains("signed 2026-03-01"),
+        "{}",
+        text(&r)
+    );
 
     // injection: mentions typed into names and notes arrive as text
     let evil = "<!channel> <@U0MEMBER1> <!subteam^S0REVIEW1>";

@@ -10,25 +10,6 @@ use crate::support::slack_bot::{
 };
 use std::time::Duration;
 
-/// How many times the bot's scheduler has gone to sleep after a tick (its trace log).
-fn ticks(bot: &Bot) -> usize {
-    bot.log_text().matches("scheduler sleeping").count()
-}
-
-/// Wait (on the bot's log, no fixed sleep) until its scheduler has ticked `n` more times.
-async fn wait_ticks(bot: &Bot, n: usize) {
-    let start = ticks(bot);
-    let deadline = tokio::time::Instant::now() + WAIT;
-    while ticks(bot) < start + n {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "the scheduler did not tick:\n{}",
-            bot.log_text()
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
-
 fn digests(fake: &FakeSlack) -> Vec<Posted> {
     fake.messages_in(PARTNERS_CHANNEL_ID)
         .into_iter()
@@ -105,14 +86,14 @@ async fn digests_are_posted_once_with_their_chart_across_a_restart() {
         fake.calls_of("files.upload").is_empty(),
         "the retired files.upload is never used"
     );
-    wait_ticks(&bot, 2).await;
+    bot.wait_ticks(2).await;
     assert_eq!(digests(&fake).len(), 2, "once per period");
 
     // a restart does not post the periods again
     assert_eq!(bot.terminate().await, Some(0), "clean exit on SIGTERM");
     let bot = start(&fake, dir.path(), &[]);
     fake.wait_connections_opened(2, WAIT).await.unwrap();
-    wait_ticks(&bot, 3).await;
+    bot.wait_ticks(3).await;
     assert_eq!(digests(&fake).len(), 2, "{}", bot.log_text());
     assert_eq!(fake.uploads().len(), 2);
     let r = slash(&fake, MEMBER_USER_ID, "schedule show").await;

@@ -349,16 +349,18 @@ async fn migrations_apply_once(db: Db) {
 
 #[tokio::test]
 async fn an_unreachable_postgres_is_named_without_its_password() {
-    let started = std::time::Instant::now();
     let e = Store::open("postgres://app:s3cret-pw@127.0.0.1:1/pf")
         .await
         .unwrap_err();
     assert!(e.is_unavailable(), "{e:?}");
     let m = e.to_string();
     assert!(m.contains("127.0.0.1:1"), "{m}");
+    // The refused connection itself is the error (with the hint only that gets), not the connect timeout's
+    // "no answer within 10 s": it gave up at once instead of trying again until then.
+    assert!(m.contains("refused"), "{m}");
     assert!(m.contains("is PostgreSQL running"), "{m}");
+    assert!(!m.contains("no answer within"), "{m}");
     assert!(!m.contains("s3cret"), "{m}");
-    assert!(started.elapsed() < std::time::Duration::from_secs(5));
 }
 
 #[tokio::test]

@@ -570,7 +570,7 @@ async fn evidence_duplicates_are_matched_across_batches() {
 #[tokio::test]
 async fn retracted_records_are_not_exported_and_not_brought_back() {
     let t = seeded("local").await;
-    // Evidence #10 (Globex, Named champion) was retracted; a file that still has it changes nothing.
+    // Evidence #12 (Globex, Named champion) was retracted; a file that still has it changes nothing.
     let csv =
         "partner,trait,met,value,source,note,observed\nGlobex,Named champion,true,,,,2026-03-04\n";
     let r = import_ok(&t, "local", "evidence", csv.as_bytes()).await;
@@ -579,9 +579,13 @@ async fn retracted_records_are_not_exported_and_not_brought_back() {
         (Some(0), Some(1)),
         "{r}"
     );
-    assert!(!export(&t, "local", "evidence")
-        .await
-        .contains("Globex,Named champion"));
+    let exported = export(&t, "local", "evidence").await;
+    assert!(!exported.contains("Globex,Named champion"), "{exported}");
+    // Globex's other evidence is exported.
+    assert!(
+        exported.contains("\nGlobex,Deal registration,false,,,,2026-03-03\n"),
+        "{exported}"
+    );
 }
 
 // ---------------------------------------------------------------------------------------------------------

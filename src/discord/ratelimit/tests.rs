@@ -1,5 +1,5 @@
-//! The limiter's own tests: the global pace, a global 429, a late wake-up, a route's reset (these wait for
-//! real), and the request bodies ([`super::Body`]).
+//! The limiter's own tests: the global pace, a global 429, a late wake-up, a route's reset (on a paused clock:
+//! no real waiting, and each wait is exact), and the request bodies ([`super::Body`]).
 
 use super::send::mime_of;
 use super::*;
@@ -14,25 +14,33 @@ fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
     h
 }
 
-// These wait for real: a wait of the limiter can only end late, never early, so only lower bounds are
-// asserted (no assertion depends on the machine's speed).
+// The limiter waits on tokio's clock and talks to no server, so these run on a paused clock
+// (`start_paused`): the runtime, idle while the limiter sleeps, moves the clock on to the next timer at once,
+// and nothing else moves it. A wait therefore ends when the limiter asked, rounded up to the timer's
+// resolution of a millisecond: both bounds are asserted.
 
-#[tokio::test]
+/// The time between `start` and now is `expected`, give or take the timer's millisecond (never less).
+#[track_caller]
+fn assert_waited(start: Instant, expected: Duration) {
+    let waited = start.elapsed();
+    assert!(
+        waited >= expected && waited <= expected + Duration::from_millis(1),
+        "waited {waited:?}, expected {expected:?}"
+    );
+}
+
+#[tokio::test(start_paused = true)]
 async fn requests_are_spaced_under_the_global_pace() {
     let l = Limits::new();
     let start = Instant::now();
     for _ in 0..25 {
         l.ready("a").await;
     }
-    // 25 requests: the first at once, then one every 1/48 s, so the 25th no sooner than 24/48 s.
-    assert!(
-        start.elapsed() >= Duration::from_millis(500),
-        "{:?}",
-        start.elapsed()
-    );
+    // 25 requests: the first at once, then one every 1/48 s, so the 25th at 24/48 s = 500 ms.
+    assert_waited(start, Duration::from_secs_f64(1.0 / 48.0) * 24);
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_global_429_stops_every_route_and_halves_the_pace() {
     let l = Limits::new();
     let body = serde_json::json!({"message": "You are being rate limited.", "retry_after": 0.25, "global": true});
@@ -53,13 +61,10 @@ async fn a_global_429_stops_every_route_and_halves_the_pace() {
     );
     assert_eq!(scope.map(|s| s.global), Some(true));
     assert_eq!(l.pace(), 24.0);
+    // Stopped for the longer of the two waits (the header's 1 s), plus the margin for Discord's rounding.
     let start = Instant::now();
     l.ready("c").await;
-    assert!(
-        start.elapsed() >= Duration::from_millis(900),
-        "{:?}",
-        start.elapsed()
-    );
+    assert_waited(start, Duration::from_secs(1) + MARGIN);
 }
 
 /// On a paused clock (`advance` moves it on at once, as a process held up by the machine sees it): twelve
@@ -93,7 +98,7 @@ async fn a_request_woken_too_late_takes_a_new_slot_instead_of_going_in_a_burst()
     }
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_route_with_nothing_remaining_waits_for_its_reset() {
     let l = Limits::new();
     let ok = l.observe(
@@ -108,11 +113,7 @@ async fn a_route_with_nothing_remaining_waits_for_its_reset() {
     assert_eq!(ok, None);
     let start = Instant::now();
     l.ready("POST /channels/1/messages").await;
-    assert!(
-        start.elapsed() >= Duration::from_millis(300),
-        "{:?}",
-        start.elapsed()
-    );
+    assert_waited(start, Duration::from_millis(300) + MARGIN);
     // A route's 429 without a body waits for its Retry-After header.
     let got = l.observe("r", 429, &headers(&[("retry-after", "1")]), &Value::Null);
     assert_eq!(
@@ -129,11 +130,7 @@ async fn a_route_with_nothing_remaining_waits_for_its_reset() {
     );
     let start = Instant::now();
     l.ready("r").await;
-    assert!(
-        start.elapsed() >= Duration::from_secs(1),
-        "{:?}",
-        start.elapsed()
-    );
+    assert_waited(start, Duration::from_secs(1) + MARGIN);
 }
 
 #[test]

@@ -1,6 +1,6 @@
 //! `/import` errors in Discord (issue 15, items 4 and 5): a refused file's errors are cut at a whole line with
 //! the count of lines left out (a message holds 2,000 characters), and a 1 MB header sent as an attachment is
-//! one error, answered in seconds, with the bot process's peak memory barely moved.
+//! one error, with the bot process's peak memory barely moved.
 
 use super::{peak_rss, started};
 use crate::support::bot::WAIT;
@@ -9,7 +9,6 @@ use crate::support::fake_discord::{
     STANDARD_GUILD_ID,
 };
 use serde_json::json;
-use std::time::Instant;
 
 /// A lead's `/import what:partners` of `csv`; the content of the answer (an edit of the deferred reply).
 async fn import(fake: &FakeDiscord, attachment: u64, csv: Vec<u8>) -> String {
@@ -70,13 +69,9 @@ async fn import_errors_are_cut_at_a_line_and_a_1mb_header_is_one_error_with_litt
     }
     // 1 MB of header: 500,001 columns, one error, and the bot's peak memory measured around it.
     let before = peak_rss(bot.pid());
-    let started_at = Instant::now();
     let text = import(&fake, 92, "x,".repeat(500_000).into_bytes()).await;
-    let took = started_at.elapsed();
     let after = peak_rss(bot.pid());
-    eprintln!(
-        "1 MB header through Discord: answered in {took:?}; bot peak RSS {before} -> {after} bytes"
-    );
+    eprintln!("1 MB header through Discord: bot peak RSS {before} -> {after} bytes");
     assert!(
         text.contains("500001 columns, more than the 1000"),
         "{text}"
@@ -86,5 +81,4 @@ async fn import_errors_are_cut_at_a_line_and_a_1mb_header_is_one_error_with_litt
         after < before + 64 * 1024 * 1024,
         "peak RSS {before} -> {after}"
     );
-    assert!(took.as_secs() < 10, "{took:?}");
 }
