@@ -5,6 +5,7 @@ use super::card::{user, Card, Render, Tone};
 use super::partners::not_future;
 use super::partners::PartnerIn;
 use super::screen::{screen_partner, verdict_label};
+use super::spec::EVIDENCE_ADD;
 use super::{lookup, require, App, AppError, AppResult, Ctx, Invocation, Reply, Settings};
 use crate::domain::evidence::Observation;
 use crate::domain::profile::{num, Trait};
@@ -242,6 +243,9 @@ input! {
     }
 }
 
+/// `/evidence add`: records what was observed of one trait of a partner (met or not for a yes/no trait, the
+/// value for a threshold trait) and says what it changed; refuses the wrong kind of answer for the trait, a
+/// negative value, a future observation date, and a partner, active profile or trait that does not exist.
 #[tracing::instrument(skip_all)]
 pub async fn add(app: &App, ctx: &Ctx, input: AddIn) -> AppResult<Reply> {
     let added = record(
@@ -272,14 +276,11 @@ pub struct EvidenceTarget {
     pub verify_by: Option<String>,
 }
 
-/// The command a form records with.
-pub const EVIDENCE_ADD: &[&str] = &["evidence", "add"];
-
 /// The fields of the evidence form: the declared options of `/evidence add` after the partner and the trait
 /// (which the form is for). A submitted field that is not one of them is ignored.
 pub fn form_fields() -> impl Iterator<Item = &'static super::spec::Opt> {
-    let declared = super::spec::find(EVIDENCE_ADD).map_or(&[][..], |c| c.options);
-    declared
+    EVIDENCE_ADD
+        .options
         .iter()
         .filter(|o| o.name != super::spec::PARTNER.name && o.name != super::spec::TRAIT.name)
 }
@@ -290,7 +291,7 @@ async fn form_partner(
     caller: &Ctx,
     partner_id: i64,
 ) -> AppResult<crate::store::Partner> {
-    require(caller, Role::Member, "record evidence")?;
+    require(caller, EVIDENCE_ADD.min_role, "record evidence")?;
     app.store
         .partner_by_id(&caller.workspace, partner_id)
         .await?
@@ -323,7 +324,7 @@ pub async fn form(
         })
     }
     .await;
-    super::answered("evidence add", caller, target)
+    super::answered(&EVIDENCE_ADD.name(), caller, target)
 }
 
 /// Record what a filled-in form says: `/evidence add` for the partner and trait, with the form's fields
@@ -345,8 +346,8 @@ pub async fn submit_form(
         Ok((partner.name, trait_name.clone()))
     }
     .await;
-    let (partner, trait_name) = super::answered("evidence add", caller, named)?;
-    let mut inv = Invocation::new(EVIDENCE_ADD)
+    let (partner, trait_name) = super::answered(&EVIDENCE_ADD.name(), caller, named)?;
+    let mut inv = Invocation::new(EVIDENCE_ADD.path)
         .with(super::spec::PARTNER.name, partner)
         .with(super::spec::TRAIT.name, trait_name);
     for (name, value) in fields {
@@ -424,6 +425,8 @@ impl Render for EvidenceList {
     }
 }
 
+/// `/evidence list`: every evidence record of a partner, latest observed first, retracted ones struck through;
+/// refuses a partner that is not on the roster.
 #[tracing::instrument(skip_all)]
 pub async fn list(app: &App, ctx: &Ctx, input: PartnerIn) -> AppResult<Reply> {
     let partner = lookup::partner(app, &ctx.workspace, &input.partner).await?;
@@ -553,6 +556,9 @@ pub async fn retract_record(
     }
 }
 
+/// `/evidence retract`: retracts an evidence record (it stays readable but no longer counts); refuses a record
+/// someone else recorded unless the caller is a lead, an id not in the workspace, and a record already
+/// retracted.
 pub async fn retract(app: &App, ctx: &Ctx, input: RetractIn) -> AppResult<Reply> {
     retract_record(app, ctx, input, RecordTable::Evidence).await
 }

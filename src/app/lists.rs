@@ -6,6 +6,7 @@
 //! read and screened, whatever the roster's size).
 
 use super::card::Paged;
+use super::spec::CommandSpec;
 use super::{
     evidence, help, partners, profiles, require, screen, spec, App, AppError, AppResult, Ctx,
 };
@@ -41,21 +42,21 @@ pub enum ListId {
 
 impl ListId {
     /// The command whose list this is (its role applies to every page).
-    pub fn command(&self) -> &'static [&'static str] {
+    pub fn command(&self) -> &'static CommandSpec {
         match self {
-            ListId::Roster { .. } => &["partner", "list"],
-            ListId::Evidence { .. } => &["evidence", "list"],
-            ListId::History { .. } => &["profile", "history"],
-            ListId::Checklist { .. } => &["screen"],
-            ListId::Help => &["help"],
+            ListId::Roster { .. } => &spec::PARTNER_LIST,
+            ListId::Evidence { .. } => &spec::EVIDENCE_LIST,
+            ListId::History { .. } => &spec::PROFILE_HISTORY,
+            ListId::Checklist { .. } => &spec::SCREEN,
+            ListId::Help => &spec::HELP,
         }
     }
 
     /// The roster list of a `/partner list` invocation whose options are all valid; None otherwise (the
     /// command itself then reports what is wrong).
     pub fn roster_of(inv: &Invocation) -> Option<ListId> {
-        let spec = spec::find(&inv.path)?;
-        if inv.path != ["partner", "list"] || inv.check_against(spec).is_err() {
+        let spec = &spec::PARTNER_LIST;
+        if inv.path != spec.path || inv.check_against(spec).is_err() {
             return None;
         }
         let input = partners::ListIn::try_from(inv).ok()?;
@@ -72,12 +73,11 @@ impl ListId {
 pub async fn page(app: &App, ctx: &Ctx, list: ListId, page: usize) -> AppResult<Reply> {
     let reply = page_of(app, ctx, list, page).await;
     // Noted, and our error logged, like a dispatched command's result (a refusal was noted by `require`).
-    super::answered(&list.command().join(" "), ctx, reply)
+    super::answered(&list.command().name(), ctx, reply)
 }
 
 async fn page_of(app: &App, ctx: &Ctx, list: ListId, page: usize) -> AppResult<Reply> {
-    let command = spec::find(list.command())
-        .ok_or_else(|| AppError::user("That list is no longer available."))?;
+    let command = list.command();
     require(ctx, command.min_role, &format!("run /{}", command.name()))?;
     let page = page.min(MAX_PAGE);
     let full = match list {

@@ -64,6 +64,8 @@ input! {
     }
 }
 
+/// `/partner add`: puts a company on the roster as a prospect of a type, and says what to do next; refuses a
+/// name already on the roster (compared without case, spacing or lookalike letters).
 #[tracing::instrument(skip_all)]
 pub async fn add(app: &App, ctx: &Ctx, input: AddIn) -> AppResult<Reply> {
     let AddIn {
@@ -201,6 +203,8 @@ impl Render for Shown {
     }
 }
 
+/// `/partner show`: a partner with its screen as of today, its stage, champion, former names and evidence
+/// counts; refuses a partner that is not on the roster.
 #[tracing::instrument(skip_all)]
 pub async fn show(app: &App, ctx: &Ctx, input: PartnerIn) -> AppResult<Reply> {
     let p = lookup::partner(app, &ctx.workspace, &input.partner).await?;
@@ -347,6 +351,8 @@ input! {
     }
 }
 
+/// `/partner list`: the roster, screened today, with only the type, stage and verdict asked for (shown page by
+/// page).
 #[tracing::instrument(skip_all)]
 pub async fn list(app: &App, ctx: &Ctx, input: ListIn) -> AppResult<Reply> {
     let filter = PartnerFilter {
@@ -532,6 +538,8 @@ input! {
     }
 }
 
+/// `/partner sign`: marks a partner signed (today, or on a past date) and notes when its verdict does not match
+/// the profile; refuses a future date, a partner already signed, and a date before its last drop.
 #[tracing::instrument(skip_all)]
 pub async fn sign(app: &App, ctx: &Ctx, input: SignIn) -> AppResult<Reply> {
     let p = lookup::partner(app, &ctx.workspace, &input.partner).await?;
@@ -564,6 +572,8 @@ input! {
     }
 }
 
+/// `/partner drop`: marks a partner dropped with the reason (today, or on a past date); refuses a future date,
+/// a partner already dropped, and a date before its signing.
 #[tracing::instrument(skip_all)]
 pub async fn drop(app: &App, ctx: &Ctx, input: DropIn) -> AppResult<Reply> {
     let p = lookup::partner(app, &ctx.workspace, &input.partner).await?;

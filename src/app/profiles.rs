@@ -109,6 +109,8 @@ input! {
     }
 }
 
+/// `/profile create`: creates the Ideal Partner Profile of a partner type, without traits yet; refuses a type
+/// that already has an active profile (one per type).
 #[tracing::instrument(skip_all)]
 pub async fn create(app: &App, ctx: &Ctx, input: CreateIn) -> AppResult<Reply> {
     let (ty, name, joint) = (input.partner_type, input.name, input.joint_solution);
@@ -125,11 +127,15 @@ pub async fn create(app: &App, ctx: &Ctx, input: CreateIn) -> AppResult<Reply> {
     }
 }
 
+/// `/profile show`: the active profile of a type with its traits and lint warnings; refuses a type without an
+/// active profile.
 #[tracing::instrument(skip_all)]
 pub async fn show(app: &App, ctx: &Ctx, input: TypeIn) -> AppResult<Reply> {
     profile_reply(app, ctx, input.partner_type, None).await
 }
 
+/// `/profile lint`: the active profile of a type, its title counting the lint warnings (the usual pitfalls);
+/// refuses a type without an active profile.
 #[tracing::instrument(skip_all)]
 pub async fn lint(app: &App, ctx: &Ctx, input: TypeIn) -> AppResult<Reply> {
     let mut reply = profile_reply(app, ctx, input.partner_type, None).await?;
@@ -185,6 +191,7 @@ impl Render for ProfileList {
     }
 }
 
+/// `/profile list`: every active profile with its revision, trait count and lint warning count.
 #[tracing::instrument(skip_all)]
 pub async fn list(app: &App, ctx: &Ctx, _: NoOptions) -> AppResult<Reply> {
     let profiles = app
@@ -244,6 +251,8 @@ impl Render for History {
     }
 }
 
+/// `/profile history`: every revision of a type's active profile, newest first (shown page by page); refuses a
+/// type without an active profile.
 #[tracing::instrument(skip_all)]
 pub async fn history(app: &App, ctx: &Ctx, input: TypeIn) -> AppResult<Reply> {
     history_of(app, ctx, input.partner_type).await
@@ -282,6 +291,8 @@ impl Render for Retired {
     }
 }
 
+/// `/profile retire`: retires the active profile of a type (its revisions stay readable, its partners go
+/// unscreened); refuses a type without an active profile.
 #[tracing::instrument(skip_all)]
 pub async fn retire(app: &App, ctx: &Ctx, input: TypeIn) -> AppResult<Reply> {
     let ty = input.partner_type;
@@ -314,6 +325,9 @@ input! {
     }
 }
 
+/// `/profile trait add`: adds a trait to a type's active profile, a threshold trait with `min` or `max`, a
+/// yes/no trait otherwise; refuses negative or crossed bounds, a unit without bounds, a name the profile
+/// already has, and a type without an active profile.
 #[tracing::instrument(skip_all)]
 pub async fn trait_add(app: &App, ctx: &Ctx, input: TraitAddIn) -> AppResult<Reply> {
     let TraitAddIn {
@@ -348,6 +362,8 @@ input! {
     }
 }
 
+/// `/profile trait remove`: removes a trait from a type's active profile (a new revision); refuses a trait the
+/// profile does not have, and a type without an active profile.
 #[tracing::instrument(skip_all)]
 pub async fn trait_remove(app: &App, ctx: &Ctx, input: TraitRemoveIn) -> AppResult<Reply> {
     let ty = input.partner_type;

@@ -68,8 +68,8 @@ pub fn check_week(week: Week, this_week: Week) -> AppResult<()> {
     Ok(())
 }
 
-/// Check that `adding` hours on top of the `already` logged for a partner in `week` stay within the 168 hours of
-/// a week; returns the new total.
+/// Check that `adding` hours on top of the `already` logged for a partner in `week` stay within the hours of a
+/// week ([`Hours::WEEK_MAX`]); returns the new total.
 pub fn check_week_hours(
     partner: &str,
     week: Week,
@@ -79,7 +79,8 @@ pub fn check_week_hours(
     let total = Hours::from_centi(already.centi().saturating_add(adding.centi()));
     if total > Hours::WEEK_MAX {
         return Err(AppError::user(format!(
-            "{partner} already has {already} h logged in {week}; adding {adding} h would exceed the 168 hours of a week. Retract a wrong entry with /log retract.",
+            "{partner} already has {already} h logged in {week}; adding {adding} h would exceed the {max} hours of a week. Retract a wrong entry with /log retract.",
+            max = Hours::WEEK_MAX,
         )));
     }
     Ok(total)
@@ -167,6 +168,9 @@ input! {
     }
 }
 
+/// `/log hours`: logs team hours spent on a partner in a week (default this week) and says the partner's total
+/// for it; refuses 0 hours, a total for the week above the hours of a week, a week not started yet, and a
+/// partner not on the roster.
 #[tracing::instrument(skip_all)]
 pub async fn log_hours(app: &App, ctx: &Ctx, input: HoursIn) -> AppResult<Reply> {
     if input.hours == Hours::ZERO {
@@ -181,6 +185,9 @@ pub async fn log_hours(app: &App, ctx: &Ctx, input: HoursIn) -> AppResult<Reply>
     log(app, ctx, &settings, entry, input.hours, Amount::ZERO).await
 }
 
+/// `/log spend`: logs money spent on a partner in a week (default this week), read in the workspace's currency,
+/// and says the partner's spend for it; refuses an amount of 0 or one that does not parse, a week not started
+/// yet, and a partner not on the roster.
 #[tracing::instrument(skip_all)]
 pub async fn log_spend(app: &App, ctx: &Ctx, input: SpendIn) -> AppResult<Reply> {
     let settings = app.settings(&ctx.workspace).await?;
@@ -196,6 +203,8 @@ pub async fn log_spend(app: &App, ctx: &Ctx, input: SpendIn) -> AppResult<Reply>
     log(app, ctx, &settings, entry, Hours::ZERO, amount).await
 }
 
+/// `/log retract`: retracts an hours or spend entry (it no longer counts in the digests); refuses an entry
+/// someone else logged unless the caller is a lead, an id not in the workspace, and an entry already retracted.
 pub async fn log_retract(app: &App, ctx: &Ctx, input: RetractIn) -> AppResult<Reply> {
     retract_record(app, ctx, input, RecordTable::Allocations).await
 }
@@ -272,6 +281,9 @@ input! {
     }
 }
 
+/// `/outcome add`: records what a partner produced (pipeline, a registered deal, a won deal), dated today or
+/// earlier; refuses a missing or zero amount (optional only for a registered deal), a future date, and a
+/// partner not on the roster.
 #[tracing::instrument(skip_all)]
 pub async fn outcome_add(app: &App, ctx: &Ctx, input: OutcomeIn) -> AppResult<Reply> {
     let partner = lookup::partner(app, &ctx.workspace, &input.partner).await?;
@@ -308,6 +320,8 @@ pub async fn outcome_add(app: &App, ctx: &Ctx, input: OutcomeIn) -> AppResult<Re
     }))
 }
 
+/// `/outcome retract`: retracts an outcome (it no longer counts in the quarterly re-check); refuses an outcome
+/// someone else recorded unless the caller is a lead, an id not in the workspace, and one already retracted.
 pub async fn outcome_retract(app: &App, ctx: &Ctx, input: RetractIn) -> AppResult<Reply> {
     retract_record(app, ctx, input, RecordTable::Outcomes).await
 }

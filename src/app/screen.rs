@@ -3,11 +3,12 @@
 
 use super::args::input;
 use super::card::{push_user, user, Action, Card, Render, Target, Tone};
+use super::spec::SCREEN;
 use super::{lookup, App, AppError, AppResult, Ctx, Reply, Settings};
 use crate::domain::evidence::{CompactEvidence, Observation};
 use crate::domain::profile::{num, Profile};
 use crate::domain::screening::{screen as screen_rules, verdicts_at, Screening, TraitStatus};
-use crate::domain::{clip, name_key, snippet, PartnerName, PartnerType, Role, Verdict};
+use crate::domain::{clip, name_key, snippet, PartnerName, PartnerType, Verdict};
 use crate::store::{Partner, ScreenFacts};
 use chrono::NaiveDate;
 use serde::Serialize;
@@ -346,6 +347,9 @@ input! {
     }
 }
 
+/// `/screen`: the verdict of a partner (or of what a typed name means: a former name, a near miss, a choice
+/// between several) against its type's profile, as of today or `as_of`, and the traits to check for a name not
+/// on the roster; refuses an `as_of` in the future.
 // A debug span: `/screen` is the most frequent command, and the dispatch's span already names it in any line
 // logged inside.
 #[tracing::instrument(level = "debug", skip_all)]
@@ -490,7 +494,7 @@ fn other_type_note(r: &mut ScreenReply, ty: Option<PartnerType>) {
 /// looked up inside the caller's workspace only. Noted, and our error logged, like `/screen`.
 pub async fn screen_by_id(app: &App, ctx: &Ctx, partner_id: i64) -> AppResult<Reply> {
     let reply = async {
-        super::require(ctx, Role::Guest, "screen partners")?;
+        super::require(ctx, SCREEN.min_role, "screen partners")?;
         let Some(p) = app.store.partner_by_id(&ctx.workspace, partner_id).await? else {
             return Err(AppError::user(
                 "That partner is not on the roster any more: run /screen again.",
@@ -503,7 +507,7 @@ pub async fn screen_by_id(app: &App, ctx: &Ctx, partner_id: i64) -> AppResult<Re
         ))
     }
     .await;
-    super::answered("screen", ctx, reply)
+    super::answered(&SCREEN.name(), ctx, reply)
 }
 
 /// A free-text question, parsed.

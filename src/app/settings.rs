@@ -11,6 +11,14 @@ use crate::domain::{parse_number, snippet};
 use crate::store::{SettingValue, SettingsRow};
 use chrono_tz::Tz;
 use serde::Serialize;
+use std::ops::RangeInclusive;
+
+/// The `max_misses` a workspace may set: how many traits a partner may miss without being a walk-away.
+pub const MAX_MISSES: RangeInclusive<i64> = 0..=20;
+/// The `min_group` a workspace may set: the fewest partners each group of the quarterly re-check needs.
+pub const MIN_GROUP: RangeInclusive<i64> = 1..=1000;
+/// The `evidence_max_age_days` a workspace may set: how many days old evidence may be and still count.
+pub const EVIDENCE_MAX_AGE_DAYS: RangeInclusive<i64> = 1..=36_500;
 
 /// A workspace's settings, parsed.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -40,10 +48,10 @@ impl Settings {
         });
         Settings {
             timezone,
-            max_misses: r.max_misses.clamp(0, 100) as u32,
+            max_misses: r.max_misses.clamp(*MAX_MISSES.start(), *MAX_MISSES.end()) as u32,
             allocation_target: r.allocation_target,
             evidence_max_age_days: r.evidence_max_age_days,
-            min_group: r.min_group.clamp(1, 1000) as u32,
+            min_group: r.min_group.clamp(*MIN_GROUP.start(), *MIN_GROUP.end()) as u32,
             alpha: r.alpha,
             currency: r.currency,
             lead_role: r.lead_role,
@@ -98,6 +106,7 @@ impl Render for Settings {
     }
 }
 
+/// `/settings show`: the workspace's settings and roles as they are now.
 pub async fn show(app: &App, ctx: &Ctx, _: NoOptions) -> AppResult<Reply> {
     Ok(Reply::from_typed(app.settings(&ctx.workspace).await?))
 }
@@ -118,7 +127,9 @@ crate::domain::types::string_enum!(
 pub fn parse_setting(key: SettingKey, value: &str) -> AppResult<SettingValue> {
     let v = value.trim();
     // Each key's own rule and example, whether the value is no number at all or one out of range.
-    let whole = |what: &str, lo: i64, hi: i64, example: i64| -> AppResult<i64> {
+    let what = key.as_str();
+    let whole = |range: RangeInclusive<i64>, example: i64| -> AppResult<i64> {
+        let (lo, hi) = range.into_inner();
         match parse_number(v, what) {
             Ok(n) if n.fract() == 0.0 && n >= lo as f64 && n <= hi as f64 => Ok(n as i64),
             _ => Err(AppError::user(format!(
@@ -134,30 +145,30 @@ pub fn parse_setting(key: SettingKey, value: &str) -> AppResult<SettingValue> {
                 .name()
                 .to_string(),
         ),
-        SettingKey::MaxMisses => SettingValue::MaxMisses(whole("max_misses", 0, 20, 1)?),
+        SettingKey::MaxMisses => SettingValue::MaxMisses(whole(MAX_MISSES, 1)?),
         SettingKey::EvidenceMaxAgeDays => {
-            SettingValue::EvidenceMaxAgeDays(whole("evidence_max_age_days", 1, 36_500, 365)?)
+            SettingValue::EvidenceMaxAgeDays(whole(EVIDENCE_MAX_AGE_DAYS, 365)?)
         }
-        SettingKey::MinGroup => SettingValue::MinGroup(whole("min_group", 1, 1000, 3)?),
+        SettingKey::MinGroup => SettingValue::MinGroup(whole(MIN_GROUP, 3)?),
         SettingKey::AllocationTarget => {
             let n = match v.strip_suffix('%') {
-                Some(pct) => parse_number(pct, "allocation_target").map(|p| p / 100.0),
-                None => parse_number(v, "allocation_target"),
+                Some(pct) => parse_number(pct, what).map(|p| p / 100.0),
+                None => parse_number(v, what),
             }
             .unwrap_or(f64::NAN);
             if !(0.0..=1.0).contains(&n) {
                 return Err(AppError::user(format!(
-                    "allocation_target is a share from 0 to 1 (e.g. 0.8 for 80%), not `{}`",
+                    "{what} is a share from 0 to 1 (e.g. 0.8 for 80%), not `{}`",
                     snippet(v)
                 )));
             }
             SettingValue::AllocationTarget(n)
         }
         SettingKey::Alpha => {
-            let n = parse_number(v, "alpha").unwrap_or(f64::NAN);
+            let n = parse_number(v, what).unwrap_or(f64::NAN);
             if !(n > 0.0 && n < 1.0) {
                 return Err(AppError::user(format!(
-                    "alpha is a significance level between 0 and 1 (e.g. 0.10), not `{}`",
+                    "{what} is a significance level between 0 and 1 (e.g. 0.10), not `{}`",
                     snippet(v)
                 )));
             }
@@ -170,9 +181,9 @@ pub fn parse_setting(key: SettingKey, value: &str) -> AppResult<SettingValue> {
                 || v.chars()
                     .any(|c| c.is_ascii_digit() || c.is_control() || c == ',' || c == '.')
             {
-                return Err(AppError::user(
-                    "currency is a symbol of 1 to 3 characters, e.g. $ or €",
-                ));
+                return Err(AppError::user(format!(
+                    "{what} is a symbol of 1 to 3 characters, e.g. $ or €"
+                )));
             }
             SettingValue::Currency(v.to_string())
         }
@@ -187,6 +198,8 @@ input! {
     }
 }
 
+/// `/settings set`: changes one workspace setting and shows them all; refuses a value out of the setting's
+/// range or not of its form (each key's error says which).
 pub async fn set(app: &App, ctx: &Ctx, input: SetIn) -> AppResult<Reply> {
     let key = input.key;
     let value = parse_setting(key, &input.value)?;
@@ -223,6 +236,8 @@ input! {
     }
 }
 
+/// `/settings roles`: sets (or, with `none`, clears) the lead, member and review roles, and shows the settings;
+/// without any of them it only shows them. Refuses a value that is not a role of the caller's platform.
 pub async fn roles(app: &App, ctx: &Ctx, input: RolesIn) -> AppResult<Reply> {
     let platform = Platform::of(&ctx.workspace);
     let get = |v: &Option<String>| v.as_deref().map(|v| parse_role(platform, v)).transpose();

@@ -87,9 +87,8 @@ pub enum Kind {
     /// A number (Discord validates it; the console parses it).
     Number,
     /// A whole number at least `min`.
-    Integer {
-        min: i64,
-    },
+    Integer { min: i64 },
+    /// A yes/no (Discord's boolean; typed as the domain's booleans: true/false, yes/no, y/n, 1/0).
     Bool,
     /// One of fixed values (Discord choices).
     Choice(&'static [&'static str]),
@@ -156,6 +155,7 @@ impl CommandSpec {
     pub fn name(&self) -> String {
         self.path.join(" ")
     }
+    /// Its declared option named `name` (exactly as declared), if it has one.
     pub fn option(&self, name: &str) -> Option<&'static Opt> {
         self.options.iter().find(|o| o.name == name)
     }
@@ -166,7 +166,9 @@ impl CommandSpec {
             Answer::Now => None,
             Answer::Later => Some(false),
             Answer::LaterPrivate => {
-                let posted = inv.opt_text(POST.name) == Some("true");
+                // Parsed as the command's input parses it (`post:yes` posts too); a wrong value is answered
+                // privately, as the command refuses it.
+                let posted = matches!(inv.opt_bool(POST.name), Ok(Some(true)));
                 Some(!posted)
             }
         }
@@ -189,6 +191,7 @@ pub const GROUPS: &[(&[&str], &str)] = &[
     (&["settings"], "Workspace settings"),
 ];
 
+/// An option of free text up to `max` characters, not autocompleted.
 const fn text(name: &'static str, description: &'static str, required: bool, max: usize) -> Opt {
     Opt {
         name,
@@ -200,6 +203,7 @@ const fn text(name: &'static str, description: &'static str, required: bool, max
         required,
     }
 }
+/// An option of any kind.
 const fn opt(name: &'static str, description: &'static str, kind: Kind, required: bool) -> Opt {
     Opt {
         name,
@@ -247,20 +251,25 @@ pub const SOURCE_OPT: Opt = text(
     false,
     SOURCE.max,
 );
+/// The record a retraction is about: the id its reply showed (`/evidence`, `/log` and `/outcome retract`).
 const RECORD_ID: Opt = opt(
     "id",
     "Record id (shown when it was recorded)",
     Kind::Integer { min: 1 },
     true,
 );
+/// Why a record is retracted (kept with the retraction).
 const REASON_OPT: Opt = text("reason", "Why it is retracted", true, REASON.max);
+/// A free note kept with a partner or a record.
 const NOTE_OPT: Opt = text("note", "A note", false, NOTE.max);
+/// The week hours or spend are logged for (default the current week).
 const WEEK_OPT: Opt = opt(
     "week",
     "ISO week like 2026-W47, or a date in it (default this week)",
     Kind::Week,
     false,
 );
+/// Which digest a schedule command is about (the domain's digest kinds).
 const DIGEST: Opt = opt(
     "digest",
     "Which digest",
@@ -275,25 +284,133 @@ pub const POST: Opt = opt(
     false,
 );
 
+// The commands other modules name (a form, a button or a page of a list runs or answers as one of them): declared
+// here by name, and listed in COMMANDS at their places like every other command.
+
+/// `/screen`: the verdict of a partner against its type's profile; a name not on the roster gets the traits
+/// to check. Its path names the Slack mention's and the screen buttons' answers, its role their refusals.
+pub const SCREEN: CommandSpec = CommandSpec {
+    path: &["screen"],
+    description: "Screen a partner (or a name not on the roster yet) against its profile",
+    min_role: Role::Guest,
+    options: &[
+        PARTNER,
+        opt(
+            "as_of",
+            "Screen as of a past date (YYYY-MM-DD)",
+            Kind::Date,
+            false,
+        ),
+    ],
+    example: "/screen partner:\"Acme Corp\" as_of:2026-06-30",
+    answer: Answer::Now,
+    handler: handler!(screen::screen_command, screen::ScreenIn),
+};
+
+/// `/profile history`: a list shown page by page.
+pub const PROFILE_HISTORY: CommandSpec = CommandSpec {
+    path: &["profile", "history"],
+    description: "Every revision of a profile",
+    min_role: Role::Guest,
+    options: &[TYPE],
+    example: "/profile history type:reseller",
+    answer: Answer::Now,
+    handler: handler!(profiles::history, profiles::TypeIn),
+};
+
+/// `/partner list`: the roster, a list shown page by page (its filters carried by the page buttons).
+pub const PARTNER_LIST: CommandSpec = CommandSpec {
+    path: &["partner", "list"],
+    description: "List the roster",
+    min_role: Role::Guest,
+    options: &[
+        opt(
+            "type",
+            "Only this type",
+            Kind::Text {
+                max: PARTNER_TYPE.max,
+                complete: Some(Complete::Type),
+            },
+            false,
+        ),
+        opt(
+            "stage",
+            "Only this stage",
+            Kind::Choice(Stage::NAMES),
+            false,
+        ),
+        opt(
+            "verdict",
+            "Only this verdict",
+            Kind::Choice(Verdict::NAMES),
+            false,
+        ),
+    ],
+    example: "/partner list type:reseller verdict:incomplete",
+    answer: Answer::Now,
+    handler: handler!(partners::list, partners::ListIn),
+};
+
+/// `/evidence add`: also what the evidence forms (Discord's modal, Slack's `evidence add` alone) record with,
+/// their fields its options, their refusal its role.
+pub const EVIDENCE_ADD: CommandSpec = CommandSpec {
+    path: &["evidence", "add"],
+    description: "Record evidence of a trait for a partner",
+    min_role: Role::Member,
+    options: &[
+        PARTNER,
+        TRAIT,
+        opt("met", "Yes/no traits: was it met?", Kind::Bool, false),
+        opt(
+            "value",
+            "Threshold traits: the observed number",
+            Kind::Number,
+            false,
+        ),
+        SOURCE_OPT,
+        NOTE_OPT,
+        opt(
+            "observed",
+            "When it was observed (default today)",
+            Kind::Date,
+            false,
+        ),
+    ],
+    example: "/evidence add partner:\"Acme Corp\" trait:\"Customer overlap\" value:31 source:\"overlap report\"",
+    answer: Answer::Now,
+    handler: handler!(evidence::add, evidence::AddIn),
+};
+
+/// `/evidence list`: a list shown page by page.
+pub const EVIDENCE_LIST: CommandSpec = CommandSpec {
+    path: &["evidence", "list"],
+    description: "Every evidence record of a partner",
+    min_role: Role::Guest,
+    options: &[PARTNER],
+    example: "/evidence list partner:\"Acme Corp\"",
+    answer: Answer::Now,
+    handler: handler!(evidence::list, partners::PartnerIn),
+};
+
+/// `/help`: also what Slack's command without words answers, a list shown page by page.
+pub const HELP: CommandSpec = CommandSpec {
+    path: &["help"],
+    description: "What partnerfit does and its commands, or one command in full",
+    min_role: Role::Guest,
+    options: &[text(
+        "command",
+        "A command, e.g. screen or log hours: its options, who may run it, an example",
+        false,
+        60,
+    )],
+    answer: Answer::Now,
+    handler: handler!(help::help, help::HelpIn),
+    example: "/help command:\"log hours\"",
+};
+
 /// Every command, in the order `/help` lists them.
 pub static COMMANDS: &[CommandSpec] = &[
-    CommandSpec {
-        path: &["screen"],
-        description: "Screen a partner (or a name not on the roster yet) against its profile",
-        min_role: Role::Guest,
-        options: &[
-            PARTNER,
-            opt(
-                "as_of",
-                "Screen as of a past date (YYYY-MM-DD)",
-                Kind::Date,
-                false,
-            ),
-        ],
-        example: "/screen partner:\"Acme Corp\" as_of:2026-06-30",
-        answer: Answer::Now,
-        handler: handler!(screen::screen_command, screen::ScreenIn),
-    },
+    SCREEN,
     CommandSpec {
         path: &["profile", "create"],
         description: "Create the profile of a partner type",
@@ -339,15 +456,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         answer: Answer::Now,
         handler: handler!(profiles::lint, profiles::TypeIn),
     },
-    CommandSpec {
-        path: &["profile", "history"],
-        description: "Every revision of a profile",
-        min_role: Role::Guest,
-        options: &[TYPE],
-        example: "/profile history type:reseller",
-        answer: Answer::Now,
-        handler: handler!(profiles::history, profiles::TypeIn),
-    },
+    PROFILE_HISTORY,
     CommandSpec {
         path: &["profile", "retire"],
         description: "Retire the active profile of a type",
@@ -415,37 +524,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         answer: Answer::Now,
         handler: handler!(partners::show, partners::PartnerIn),
     },
-    CommandSpec {
-        path: &["partner", "list"],
-        description: "List the roster",
-        min_role: Role::Guest,
-        options: &[
-            opt(
-                "type",
-                "Only this type",
-                Kind::Text {
-                    max: PARTNER_TYPE.max,
-                    complete: Some(Complete::Type),
-                },
-                false,
-            ),
-            opt(
-                "stage",
-                "Only this stage",
-                Kind::Choice(Stage::NAMES),
-                false,
-            ),
-            opt(
-                "verdict",
-                "Only this verdict",
-                Kind::Choice(Verdict::NAMES),
-                false,
-            ),
-        ],
-        example: "/partner list type:reseller verdict:incomplete",
-        answer: Answer::Now,
-        handler: handler!(partners::list, partners::ListIn),
-    },
+    PARTNER_LIST,
     CommandSpec {
         path: &["partner", "sign"],
         description: "Mark a partner signed",
@@ -493,42 +572,8 @@ pub static COMMANDS: &[CommandSpec] = &[
         answer: Answer::Now,
         handler: handler!(partners::rename, partners::RenameIn),
     },
-    CommandSpec {
-        path: &["evidence", "add"],
-        description: "Record evidence of a trait for a partner",
-        min_role: Role::Member,
-        options: &[
-            PARTNER,
-            TRAIT,
-            opt("met", "Yes/no traits: was it met?", Kind::Bool, false),
-            opt(
-                "value",
-                "Threshold traits: the observed number",
-                Kind::Number,
-                false,
-            ),
-            SOURCE_OPT,
-            NOTE_OPT,
-            opt(
-                "observed",
-                "When it was observed (default today)",
-                Kind::Date,
-                false,
-            ),
-        ],
-        example: "/evidence add partner:\"Acme Corp\" trait:\"Customer overlap\" value:31 source:\"overlap report\"",
-        answer: Answer::Now,
-        handler: handler!(evidence::add, evidence::AddIn),
-    },
-    CommandSpec {
-        path: &["evidence", "list"],
-        description: "Every evidence record of a partner",
-        min_role: Role::Guest,
-        options: &[PARTNER],
-        example: "/evidence list partner:\"Acme Corp\"",
-        answer: Answer::Now,
-        handler: handler!(evidence::list, partners::PartnerIn),
-    },
+    EVIDENCE_ADD,
+    EVIDENCE_LIST,
     CommandSpec {
         path: &["evidence", "retract"],
         description: "Retract an evidence record (members: their own)",
@@ -785,20 +830,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         answer: Answer::Later,
         handler: handler!(transfer::import_command, transfer::ImportIn<'_>),
     },
-    CommandSpec {
-        path: &["help"],
-        description: "What partnerfit does and its commands, or one command in full",
-        min_role: Role::Guest,
-        options: &[text(
-            "command",
-            "A command, e.g. screen or log hours: its options, who may run it, an example",
-            false,
-            60,
-        )],
-        answer: Answer::Now,
-        handler: handler!(help::help, help::HelpIn),
-        example: "/help command:\"log hours\"",
-    },
+    HELP,
 ];
 
 /// The command with this path (case-insensitive).

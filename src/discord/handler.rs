@@ -199,7 +199,7 @@ impl Handler {
         };
         let resp = choices
             .into_iter()
-            .take(25)
+            .take(complete::MAX_SUGGESTIONS)
             .fold(CreateAutocompleteResponse::new(), |r, c| {
                 r.add_string_choice(clip(&c.0, 100), clip(&c.1, 100))
             });
@@ -211,7 +211,8 @@ impl Handler {
         }
     }
 
-    /// Up to 25 (label, value) suggestions for the focused option, from the caller's workspace only.
+    /// Up to [`complete::MAX_SUGGESTIONS`] (label, value) suggestions for the focused option, from the caller's
+    /// workspace only.
     async fn suggest(
         &self,
         ws: &str,

@@ -544,8 +544,11 @@ impl Hours {
                     .into(),
             );
         }
-        if v > 168.0 {
-            return Err("a week has 168 hours; log at most 168 hours per partner per week".into());
+        let max = Hours::WEEK_MAX;
+        if v > max.as_f64() {
+            return Err(format!(
+                "a week has {max} hours; log at most {max} hours per partner per week"
+            ));
         }
         Ok(Hours((v * 100.0).round() as i64))
     }

@@ -27,8 +27,6 @@ use std::time::{Duration, Instant};
 const ROLE_TTL: Duration = Duration::from_secs(60);
 /// The callback id of the evidence modal.
 pub const EVIDENCE_MODAL: &str = "evidence_add";
-/// The command whose modal Slack users get instead of typing it.
-const EVIDENCE_ADD: &[&str] = &["evidence", "add"];
 
 /// The workspace id of a Slack team.
 pub fn workspace_of(team_id: &str) -> String {
@@ -286,7 +284,7 @@ impl Bot {
             .collect();
         if words.is_empty() {
             return self
-                .run(&ctx, Invocation::new(&["help"]), response_url)
+                .run(&ctx, Invocation::new(spec::HELP.path), response_url)
                 .await;
         }
         let lowered: Vec<String> = words.iter().map(|w| w.to_lowercase()).collect();
@@ -295,7 +293,8 @@ impl Bot {
                 let msg = format!("/{} takes a file, which Slack commands cannot carry: run `partnerfit {}` on the server instead (or use Discord).", s.name(), s.name());
                 return self.refuse(response_url, &msg).await;
             }
-            if s.path == EVIDENCE_ADD && text.trim().eq_ignore_ascii_case("evidence add") {
+            // The command whose form Slack users get instead of typing it, when it is typed alone.
+            if *s == spec::EVIDENCE_ADD && text.trim().eq_ignore_ascii_case(&s.name()) {
                 return self
                     .open_evidence_modal(&ctx, trigger_id, None, response_url)
                     .await;
@@ -303,7 +302,7 @@ impl Bot {
         }
         match parse_line(&format!("/{text}")) {
             Ok(Line::Nothing) => {
-                self.run(&ctx, Invocation::new(&["help"]), response_url)
+                self.run(&ctx, Invocation::new(spec::HELP.path), response_url)
                     .await
             }
             Ok(Line::Command(inv)) => self.run(&ctx, inv, response_url).await,
@@ -491,7 +490,7 @@ impl Bot {
         preset: Option<(String, String)>,
         response_url: &str,
     ) {
-        if let Err(e) = crate::app::require(ctx, Role::Member, "record evidence") {
+        if let Err(e) = crate::app::require(ctx, spec::EVIDENCE_ADD.min_role, "record evidence") {
             return self.refuse(response_url, &e.user_message()).await;
         }
         let view = evidence_modal(ctx.channel_id.as_deref(), preset.as_ref());
@@ -526,7 +525,11 @@ impl Bot {
         typed: &str,
         view_state: &Value,
     ) -> Vec<(String, String)> {
-        let path: Vec<String> = EVIDENCE_ADD.iter().map(|s| s.to_string()).collect();
+        let path: Vec<String> = spec::EVIDENCE_ADD
+            .path
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
         let others: Vec<(String, String)> = state_value(view_state, spec::PARTNER.name)
             .map(|p| vec![(spec::PARTNER.name.to_string(), p)])
             .unwrap_or_default();
@@ -569,8 +572,8 @@ impl Bot {
             channel: channel.clone(),
             ..o
         };
-        let mut inv = Invocation::new(EVIDENCE_ADD);
-        for opt in spec::find(&inv.path).map(|s| s.options).unwrap_or_default() {
+        let mut inv = Invocation::new(spec::EVIDENCE_ADD.path);
+        for opt in spec::EVIDENCE_ADD.options {
             if let Some(v) = state_value(state, opt.name).filter(|v| !v.trim().is_empty()) {
                 inv = inv.with(opt.name, v);
             }
@@ -629,14 +632,7 @@ pub fn state_value(state: &Value, block: &str) -> Option<String> {
 pub fn evidence_modal(channel: Option<&str>, preset: Option<&(String, String)>) -> Value {
     let option = |text: &str| json!({"text": {"type": "plain_text", "text": render::clip(text, 75)}, "value": render::clip(text, 150)});
     let mut blocks = Vec::new();
-    let opts = spec::find(
-        &EVIDENCE_ADD
-            .iter()
-            .map(|s| s.to_string())
-            .collect::<Vec<_>>(),
-    )
-    .map(|s| s.options)
-    .unwrap_or_default();
+    let opts = spec::EVIDENCE_ADD.options;
     for o in opts {
         let element = match o.kind {
             Kind::Text {

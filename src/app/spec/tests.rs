@@ -120,6 +120,10 @@ fn slow_commands_are_acknowledged_first() {
     assert_eq!(deferred(&["screen"], None), None);
     assert_eq!(deferred(&["digest", "weekly"], None), Some(true));
     assert_eq!(deferred(&["digest", "weekly"], Some("true")), Some(false));
+    assert_eq!(
+        deferred(&["digest", "quarterly"], Some("true")),
+        Some(false)
+    );
     assert_eq!(deferred(&["export"], None), Some(true));
     assert_eq!(deferred(&["import"], None), Some(false));
     let slow: Vec<String> = COMMANDS
@@ -131,4 +135,23 @@ fn slow_commands_are_acknowledged_first() {
         slow,
         ["digest weekly", "digest quarterly", "export", "import"]
     );
+}
+
+#[test]
+fn a_digest_is_posted_in_public_whatever_yes_it_is_typed_as() {
+    // `post` is parsed like the digest commands' input parses it: the domain's yes/no.
+    let private = |path: &[&str], post: &str| {
+        let inv = Invocation::new(path).with(POST.name, post);
+        find(path).and_then(|c| c.deferred(&inv))
+    };
+    for path in [&["digest", "weekly"][..], &["digest", "quarterly"]] {
+        for yes in ["true", "yes", "YES", " y ", "1"] {
+            assert_eq!(private(path, yes), Some(false), "{path:?} post:{yes}");
+        }
+        for no in ["false", "no", "n", "0", ""] {
+            assert_eq!(private(path, no), Some(true), "{path:?} post:{no}");
+        }
+        // A value the command refuses is answered privately, like the refusal.
+        assert_eq!(private(path, "maybe"), Some(true), "{path:?}");
+    }
 }
