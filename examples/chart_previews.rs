@@ -10,11 +10,17 @@
 //! that the same kinds of input render; this shows what they look like.
 
 use partnerfit::chart::{quarterly_chart, weekly_share_chart, WeekShare};
+use partnerfit::domain::Week;
 use std::path::PathBuf;
+
+/// Week `n` of 2026.
+fn iso(n: usize) -> Week {
+    Week::from_iso(2026, n as u32).expect("2026 has 53 ISO weeks")
+}
 
 fn week(i: usize, hours: Option<f64>, spend: Option<f64>) -> WeekShare {
     WeekShare {
-        week: format!("2026-W{:02}", i + 1),
+        week: iso(i + 1),
         hours,
         spend,
     }
@@ -30,7 +36,7 @@ fn realistic_weeks() -> Vec<WeekShare> {
     ];
     (0..12)
         .map(|i| WeekShare {
-            week: format!("2026-W{}", 36 + i),
+            week: iso(36 + i),
             hours: (i != 4).then_some(hours[i]),
             spend: (i != 8 && i != 9).then_some(spend[i]),
         })

@@ -10,7 +10,7 @@
 
 use std::sync::OnceLock;
 
-use crate::domain::{clip, money};
+use crate::domain::{clip, money, Week};
 use anyhow::{anyhow, Context, Result};
 use image::ImageEncoder;
 use plotters::coord::ranged1d::{DefaultFormatting, KeyPointHint, Ranged};
@@ -22,8 +22,8 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 /// One week of the weekly digest trend.
 #[derive(Debug, Clone, PartialEq)]
 pub struct WeekShare {
-    /// ISO week, e.g. `"2026-W47"`.
-    pub week: String,
+    /// The ISO week (labelled `W47` on the chart).
+    pub week: Week,
     /// Matching share of hours, 0..1; `None` = no data for that week.
     pub hours: Option<f64>,
     /// Matching share of spend, 0..1; `None` = no data for that week.
@@ -188,7 +188,7 @@ fn draw_weekly(root: &Area<'_>, title: &str, points: &[WeekShare], target: f64) 
     ticks.reverse();
     let y_ticks: Vec<f64> = (0..=5).map(|i| i as f64 * 0.2).collect();
 
-    let labels: Vec<String> = points.iter().map(|p| week_label(&p.week)).collect();
+    let labels: Vec<String> = points.iter().map(|p| week_label(p.week)).collect();
     let x_fmt = |x: &f64| -> String {
         let i = x.round();
         if (x - i).abs() < 1e-6 && i >= 0.0 {
@@ -306,13 +306,9 @@ fn contiguous_segments(values: &[Option<f64>]) -> Vec<Vec<(f64, f64)>> {
     segments
 }
 
-/// "2026-W47" -> "W47"; anything else is shown as given (shortened).
-fn week_label(week: &str) -> String {
-    let week = week.trim();
-    match week.rfind(['W', 'w']) {
-        Some(pos) if pos + 1 < week.len() => format!("W{}", &week[pos + 1..]),
-        _ => clip(week, 8),
-    }
+/// The week's number as its ISO name writes it: 2026-W47 -> "W47", 2027-W01 -> "W01".
+fn week_label(week: Week) -> String {
+    format!("W{:02}", week.number())
 }
 
 struct LegendItem {

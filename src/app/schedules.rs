@@ -6,8 +6,11 @@ use super::chat::{Platform, PostError};
 use super::{App, AppError, AppResult, Ctx, Reply};
 use crate::domain::{snippet, DigestKind};
 use crate::schedule::cron_expr::CronExpr;
-use crate::schedule::{default_cron, period_of};
-use serde::Serialize;
+use crate::schedule::{default_cron, period_of, Period};
+use chrono::DateTime;
+use chrono_tz::Tz;
+use serde::{Serialize, Serializer};
+use std::fmt;
 
 /// One digest's schedule, with its next runs.
 #[derive(Debug, Clone, Serialize)]
@@ -17,25 +20,51 @@ pub struct ScheduleView {
     pub cron: Option<String>,
     pub channel: Option<String>,
     pub paused: bool,
-    pub timezone: String,
+    /// The workspace's time zone, serialized as its IANA name.
+    #[serde(serialize_with = "tz_name")]
+    pub timezone: Tz,
     /// Both day-of-month and day-of-week are restricted, so a day must match both (a classic crontab
     /// fires on either).
     pub both_days_must_match: bool,
-    /// The next fire times (RFC 3339, in the workspace's time zone) and the period each covers.
+    /// The next fire times (in the workspace's time zone, see [`FireTime`]) and the period each covers.
     pub next_runs: Vec<NextRun>,
     pub last_run: Option<LastRun>,
     pub last_error: Option<String>,
 }
 
+/// One next fire time of a schedule.
 #[derive(Debug, Clone, Serialize)]
 pub struct NextRun {
-    pub at: String,
-    pub period: String,
+    pub at: FireTime,
+    /// The period the digest fired then covers.
+    pub period: Period,
 }
 
+/// A fire time in the workspace's time zone, shown and serialized like `Mon 2026-11-23 09:00 CET` (not
+/// RFC 3339: a lead reads it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FireTime(pub DateTime<Tz>);
+
+impl fmt::Display for FireTime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0.format("%a %Y-%m-%d %H:%M %Z"))
+    }
+}
+
+impl Serialize for FireTime {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+fn tz_name<S: Serializer>(tz: &Tz, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(tz.name())
+}
+
+/// The latest run of a schedule, as stored.
 #[derive(Debug, Clone, Serialize)]
 pub struct LastRun {
-    pub period: String,
+    pub period: Period,
     #[serde(serialize_with = "crate::domain::stamp::serialize")]
     pub fire_at: chrono::DateTime<chrono::Utc>,
     #[serde(serialize_with = "crate::domain::stamp::serialize_opt")]
@@ -65,7 +94,7 @@ impl Render for Schedules {
                 Some(c) => {
                     let mut lines = vec![format!(
                         "`{c}` ({}) in <#{}>{}",
-                        s.timezone,
+                        s.timezone.name(),
                         s.channel.as_deref().unwrap_or("?"),
                         if s.paused { " — **paused**" } else { "" }
                     )];
@@ -143,32 +172,28 @@ pub async fn views(app: &App, workspace: &str) -> AppResult<Vec<ScheduleView>> {
                     break;
                 };
                 next_runs.push(NextRun {
-                    at: n
-                        .with_timezone(&tz)
-                        .format("%a %Y-%m-%d %H:%M %Z")
-                        .to_string(),
+                    at: FireTime(n.with_timezone(&tz)),
                     period: period_of(digest, n, tz),
                 });
                 t = n;
             }
         }
-        let last_run = app
-            .store
-            .latest_run(workspace, digest)
-            .await?
-            .map(|r| LastRun {
-                period: r.period,
+        let last_run = match app.store.latest_run(workspace, digest).await? {
+            Some(r) => Some(LastRun {
+                period: Period::stored(digest, &r.period)?,
                 fire_at: r.fire_at,
                 posted_at: r.posted_at,
                 late: r.late,
                 error: r.last_error,
-            });
+            }),
+            None => None,
+        };
         schedules.push(ScheduleView {
             digest,
             cron: s.map(|s| s.cron.clone()),
             channel: s.map(|s| s.channel_id.clone()),
             paused: s.is_some_and(|s| s.paused),
-            timezone: tz.name().to_string(),
+            timezone: tz,
             both_days_must_match: expr.as_ref().is_some_and(CronExpr::restricts_both_days),
             next_runs,
             last_run,
@@ -194,6 +219,9 @@ input! {
     }
 }
 
+/// `/schedule set`: post `digest` at the times of the cron expression (`default` for the digest's default) in
+/// the channel, evaluated in the workspace's time zone. The bot's access to the channel is checked first when
+/// there is a chat connection; the reply shows both schedules with their next runs.
 #[tracing::instrument(skip_all)]
 pub async fn set(app: &App, ctx: &Ctx, input: SetIn) -> AppResult<Reply> {
     let digest = input.digest;
@@ -281,6 +309,7 @@ async fn set_paused(app: &App, ctx: &Ctx, digest: DigestKind, paused: bool) -> A
     Ok(r)
 }
 
+/// `/schedule show`: both digests' schedules, their next three runs and their latest run.
 pub async fn show(app: &App, ctx: &Ctx, _: NoOptions) -> AppResult<Reply> {
     view(app, ctx, None).await
 }
@@ -294,5 +323,55 @@ mod tests {
         assert_eq!(parse_channel(Platform::Discord, "<#3000>").unwrap(), "3000");
         assert_eq!(parse_channel(Platform::Discord, "3000").unwrap(), "3000");
         assert!(parse_channel(Platform::Discord, "#partners").is_err());
+    }
+
+    /// The typed fields serialize and show as the text they were kept as before: the zone's name, the fire
+    /// time as `%a %Y-%m-%d %H:%M %Z` in that zone, the periods' names.
+    #[test]
+    fn a_view_serializes_and_shows_its_times_and_periods_as_text() {
+        use chrono::TimeZone;
+        let berlin: Tz = "Europe/Berlin".parse().unwrap();
+        let fire = chrono::Utc.with_ymd_and_hms(2026, 11, 23, 8, 0, 0).unwrap();
+        let view = ScheduleView {
+            digest: DigestKind::Weekly,
+            cron: Some("0 9 * * MON".into()),
+            channel: Some("3000".into()),
+            paused: false,
+            timezone: berlin,
+            both_days_must_match: false,
+            next_runs: vec![NextRun {
+                at: FireTime(fire.with_timezone(&berlin)),
+                period: period_of(DigestKind::Weekly, fire, berlin),
+            }],
+            last_run: Some(LastRun {
+                period: Period::stored(DigestKind::Weekly, "2026-W46").unwrap(),
+                fire_at: fire - chrono::Duration::weeks(1),
+                posted_at: None,
+                late: true,
+                error: None,
+            }),
+            last_error: None,
+        };
+        assert_eq!(
+            serde_json::to_string(&view).unwrap(),
+            concat!(
+                r#"{"digest":"weekly","cron":"0 9 * * MON","channel":"3000","paused":false,"#,
+                r#""timezone":"Europe/Berlin","both_days_must_match":false,"#,
+                r#""next_runs":[{"at":"Mon 2026-11-23 09:00 CET","period":"2026-W47"}],"#,
+                r#""last_run":{"period":"2026-W46","fire_at":"2026-11-16T08:00:00.000000Z","posted_at":null,"#,
+                r#""late":true,"error":null},"last_error":null}"#
+            )
+        );
+        let card = Schedules {
+            schedules: vec![view],
+            note: None,
+        }
+        .card();
+        assert_eq!(
+            card.fields[0].value,
+            "`0 9 * * MON` (Europe/Berlin) in <#3000>\n\
+             next: Mon 2026-11-23 09:00 CET → covers 2026-W47\n\
+             last: 2026-W46 pending (late)"
+        );
     }
 }

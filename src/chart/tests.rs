@@ -14,9 +14,14 @@ fn non_white_share(img: &image::RgbImage) -> f64 {
     non_white as f64 / (img.width() * img.height()) as f64
 }
 
+/// Week `n` of 2026.
+fn iso(n: usize) -> Week {
+    Week::from_iso(2026, n as u32).unwrap()
+}
+
 fn week(i: usize, hours: Option<f64>, spend: Option<f64>) -> WeekShare {
     WeekShare {
-        week: format!("2026-W{:02}", i + 1),
+        week: iso(i + 1),
         hours,
         spend,
     }
@@ -31,7 +36,7 @@ fn realistic_weeks() -> Vec<WeekShare> {
     ];
     (0..12)
         .map(|i| WeekShare {
-            week: format!("2026-W{}", 36 + i),
+            week: iso(36 + i),
             hours: if i == 4 { None } else { Some(hours[i]) },
             // W40 hours and W44..W45 spend missing.
             spend: if i == 8 || i == 9 {
@@ -169,12 +174,12 @@ fn hostile_numbers_do_not_panic() {
         week(1, Some(-3.0), Some(7.0)),
         week(2, Some(f64::NEG_INFINITY), Some(0.5)),
         WeekShare {
-            week: String::new(),
+            week: Week::from_iso(1000, 1).unwrap(),
             hours: Some(0.5),
             spend: None,
         },
         WeekShare {
-            week: "Wééééé-long-week-name-ω".into(),
+            week: Week::from_iso(9999, 52).unwrap(),
             hours: Some(0.5),
             spend: None,
         },
@@ -241,9 +246,13 @@ fn helpers_format_and_truncate() {
     assert_eq!(fmt_pct(0.8), "80%");
     assert_eq!(fmt_ratio(1.0), "1×");
     assert_eq!(fmt_ratio(1.5), "1.5×");
-    assert_eq!(week_label("2026-W47"), "W47");
-    assert_eq!(week_label("W3"), "W3");
-    assert_eq!(week_label(""), "");
+    assert_eq!(week_label(iso(47)), "W47");
+    assert_eq!(week_label(iso(3)), "W03");
+    // The label is the week's name from its `W`, as the name was cut before weeks were typed.
+    for w in [iso(1), iso(9), iso(53), Week::from_iso(2027, 1).unwrap()] {
+        let name = w.to_string();
+        assert_eq!(week_label(w), name[name.rfind('W').unwrap()..], "{name}");
+    }
     let long = "Has a dedicated account manager for our team";
     let t = clip(long, MAX_TRAIT_CHARS);
     assert!(t.ends_with('…'));

@@ -1,6 +1,7 @@
 //! The weekly allocation check: did the team's hours and dollars go to partners that match the profile?
 
 use super::groups::Group;
+use super::recheck::RecheckVerdict;
 use super::types::{Amount, Hours, Verdict, Week};
 use serde::Serialize;
 
@@ -190,10 +191,12 @@ pub enum Hint {
 }
 
 /// The hint for a drifting week, from the verdict of the latest stored quarterly re-check.
-pub fn hint(status: Status, latest_recheck: Option<&str>) -> Option<Hint> {
+pub fn hint(status: Status, latest_recheck: Option<RecheckVerdict>) -> Option<Hint> {
     let h = match latest_recheck {
-        Some("revise") | Some("not-proven") => Hint::ProfileMayBeWrong,
-        _ => Hint::AllocationDrifting,
+        Some(RecheckVerdict::Revise | RecheckVerdict::NotProven) => Hint::ProfileMayBeWrong,
+        Some(RecheckVerdict::Hold | RecheckVerdict::InsufficientData) | None => {
+            Hint::AllocationDrifting
+        }
     };
     (status == Status::Drifting).then_some(h)
 }
@@ -318,17 +321,21 @@ mod tests {
 
     #[test]
     fn hint_follows_latest_recheck() {
-        assert_eq!(hint(Status::OnTarget, Some("revise")), None);
+        assert_eq!(hint(Status::OnTarget, Some(RecheckVerdict::Revise)), None);
         assert_eq!(
-            hint(Status::Drifting, Some("revise")),
+            hint(Status::Drifting, Some(RecheckVerdict::Revise)),
             Some(Hint::ProfileMayBeWrong)
         );
         assert_eq!(
-            hint(Status::Drifting, Some("not-proven")),
+            hint(Status::Drifting, Some(RecheckVerdict::NotProven)),
             Some(Hint::ProfileMayBeWrong)
         );
         assert_eq!(
-            hint(Status::Drifting, Some("hold")),
+            hint(Status::Drifting, Some(RecheckVerdict::Hold)),
+            Some(Hint::AllocationDrifting)
+        );
+        assert_eq!(
+            hint(Status::Drifting, Some(RecheckVerdict::InsufficientData)),
             Some(Hint::AllocationDrifting)
         );
         assert_eq!(hint(Status::Drifting, None), Some(Hint::AllocationDrifting));

@@ -3,8 +3,7 @@
 
 use super::screening::TraitStatus;
 use super::stats::{lift, mann_whitney_greater, summarize, MannWhitney, Summary};
-use super::types::PartnerType;
-use serde::Serialize;
+use super::types::{string_enum, PartnerType};
 
 /// The settings of the verdict rules.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -22,26 +21,14 @@ impl Default for RecheckRules {
     }
 }
 
-/// The re-check verdict.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum RecheckVerdict {
-    Hold,
-    Revise,
-    NotProven,
-    InsufficientData,
-}
-
-impl RecheckVerdict {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            RecheckVerdict::Hold => "hold",
-            RecheckVerdict::Revise => "revise",
-            RecheckVerdict::NotProven => "not-proven",
-            RecheckVerdict::InsufficientData => "insufficient-data",
-        }
-    }
-}
+string_enum!(
+    /// The re-check verdict.
+    RecheckVerdict, "re-check verdict", {
+    Hold => "hold",
+    Revise => "revise",
+    NotProven => "not-proven",
+    InsufficientData => "insufficient-data",
+});
 
 /// The comparison of two groups' productions.
 #[derive(Debug, Clone, PartialEq)]

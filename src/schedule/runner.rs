@@ -11,13 +11,13 @@
 //! waits behind posting.
 
 use super::cron_expr::CronExpr;
-use super::{period_of, LATE_AFTER};
+use super::{period_of, Period, LATE_AFTER};
 use crate::app::card::Render;
 use crate::app::card::{Card, FileOut, Tone};
 use crate::app::chat::{Chat, Platform, Post, PostError};
 use crate::app::digest::{self, quarterly_chart, weekly_chart};
 use crate::app::{App, AppError, Settings};
-use crate::domain::{DigestKind, Quarter, Week};
+use crate::domain::DigestKind;
 use crate::store::{Claim, NewRun, PendingRun, ScheduleRow, ScheduleToTick};
 use chrono::{DateTime, Utc};
 use futures_util::StreamExt;
@@ -29,7 +29,7 @@ use std::time::Duration;
 pub struct RunReport {
     pub workspace: String,
     pub digest: DigestKind,
-    pub period: String,
+    pub period: Period,
     pub late: bool,
     pub outcome: RunOutcome,
 }
@@ -65,7 +65,7 @@ pub const CLAIM_BATCH: usize = 8;
 struct Due {
     schedule: ScheduleRow,
     settings: Settings,
-    period: String,
+    period: Period,
     fire: DateTime<Utc>,
     late: bool,
 }
@@ -75,7 +75,7 @@ impl Due {
         NewRun {
             workspace_id: self.schedule.workspace_id.clone(),
             digest: self.schedule.digest,
-            period: self.period.clone(),
+            period: self.period.to_string(),
             fire_at: self.fire,
             late: self.late,
         }
@@ -253,8 +253,9 @@ impl Scheduler {
                     continue;
                 }
                 tracing::info!(workspace = %run.workspace_id, digest = %run.digest, period = %run.period, attempt, "retrying a digest run");
+                let period = Period::stored(run.digest, &run.period)?;
                 reports.push(
-                    self.posted(&s, &settings, &run.period, late, run.fire_at)
+                    self.posted(&s, &settings, period, late, run.fire_at)
                         .await?,
                 );
             }
@@ -327,11 +328,11 @@ impl Scheduler {
                     {
                         Ok(won) => {
                             for ((i, d), permit) in batch.into_iter().zip(permits) {
-                                let key = (d.schedule.workspace_id.clone(), d.schedule.digest, d.period.clone());
+                                let key = (d.schedule.workspace_id.clone(), d.schedule.digest, d.period.to_string());
                                 if won.contains(&key) {
                                     let _ = claimed.send((i, d, permit));
                                 } else {
-                                    tracing::trace!(workspace = %d.schedule.workspace_id, digest = %d.schedule.digest, period = d.period, "period claimed elsewhere");
+                                    tracing::trace!(workspace = %d.schedule.workspace_id, digest = %d.schedule.digest, period = %d.period, "period claimed elsewhere");
                                 }
                             }
                         }
@@ -349,7 +350,7 @@ impl Scheduler {
                 futures_util::stream::poll_fn(|cx| to_post.poll_recv(cx))
                 .map(|(i, d, permit): (usize, Due, tokio::sync::OwnedSemaphorePermit)| async move {
                     let report = self
-                        .posted(&d.schedule, &d.settings, &d.period, d.late, d.fire)
+                        .posted(&d.schedule, &d.settings, d.period, d.late, d.fire)
                         .await;
                     drop(permit);
                     (i, report)
@@ -365,20 +366,20 @@ impl Scheduler {
         results
     }
 
-    /// The period of the latest fire of `s` after `run`'s fire time, when it is not `run`'s period.
+    /// The period of the latest fire of `s` after `run`'s fire time, when it is not `run`'s (stored) period.
     fn newer_period(
         s: &ScheduleRow,
         settings: &Settings,
         run: &PendingRun,
         now: DateTime<Utc>,
-    ) -> Option<String> {
+    ) -> Option<Period> {
         let tz = settings.timezone;
         let Ok(expr) = CronExpr::parse(&s.cron, now) else {
             return None;
         };
         expr.latest_in(tz, run.fire_at, now)
             .map(|fire| period_of(s.digest, fire, tz))
-            .filter(|p| *p != run.period)
+            .filter(|p| p.to_string() != run.period)
     }
 
     /// The latest fire of `t`'s schedule since it was set or last handled, when its period is still to post.
@@ -396,7 +397,10 @@ impl Scheduler {
             .map_or(s.set_at, |l| l.fire_at.max(s.set_at));
         let fire = expr.latest_in(tz, since, now)?;
         let period = period_of(s.digest, fire, tz);
-        if t.last.as_ref().is_some_and(|l| l.period == period) {
+        if t.last
+            .as_ref()
+            .is_some_and(|l| l.period == period.to_string())
+        {
             return None;
         }
         Some(Due {
@@ -413,7 +417,7 @@ impl Scheduler {
         &self,
         s: &ScheduleRow,
         settings: &Settings,
-        period: &str,
+        period: Period,
         late: bool,
         fire: DateTime<Utc>,
     ) -> Result<RunReport, AppError> {
@@ -445,15 +449,17 @@ impl Scheduler {
         &self,
         s: &ScheduleRow,
         settings: &Settings,
-        period: &str,
+        period: Period,
         late: bool,
     ) -> Result<RunReport, AppError> {
         let ws = &s.workspace_id;
+        // The run's key in the store.
+        let stored = period.to_string();
         let lease = LeaseKeeper::start(
             self.app.clone(),
             ws.clone(),
             s.digest,
-            period.to_string(),
+            stored.clone(),
             self.instance.clone(),
             self.lease,
         );
@@ -461,12 +467,11 @@ impl Scheduler {
         // workspace's server (a schedule stored by other means never posts into another server).
         let (sent, quarterly) = match self.chat.check_channel(ws, &s.channel_id).await {
             Ok(()) => {
-                let (mut card, quarterly) =
-                    self.render(ws, settings, s.digest, period, late).await?;
+                let (mut card, quarterly) = self.render(ws, settings, period, late).await?;
                 if s.digest == DigestKind::Quarterly {
                     card.mention_role = settings.review_role.clone();
                 }
-                let nonce = nonce(ws, s.digest, period);
+                let nonce = nonce(ws, period);
                 let post = Post {
                     card: &card,
                     nonce: Some(&nonce),
@@ -476,7 +481,7 @@ impl Scheduler {
             Err(e) => (Err(e), None),
         };
         if let Ok(message_id) = &sent {
-            self.record_posted(s, period, message_id).await?;
+            self.record_posted(s, &stored, message_id).await?;
         }
         lease.stop().await;
         let now = self.app.now();
@@ -493,19 +498,19 @@ impl Scheduler {
                 if let Some(d) = quarterly {
                     digest::record_posted_recheck(&self.app, ws, &d).await?;
                 }
-                tracing::info!(workspace = %ws, digest = %s.digest, period, late, "digest posted");
+                tracing::info!(workspace = %ws, digest = %s.digest, %period, late, "digest posted");
                 RunOutcome::Posted { message_id }
             }
             Err(PostError::Forbidden(reason)) => {
                 self.app
                     .store
-                    .give_up_run(ws, s.digest, period, &reason, now)
+                    .give_up_run(ws, s.digest, &stored, &reason, now)
                     .await?;
                 self.app
                     .store
                     .set_schedule_error(ws, s.digest, Some(&reason))
                     .await?;
-                tracing::warn!(workspace = %ws, digest = %s.digest, period, reason = %reason, "digest channel unreachable");
+                tracing::warn!(workspace = %ws, digest = %s.digest, %period, reason = %reason, "digest channel unreachable");
                 self.report_failure(s, period, &reason).await;
                 RunOutcome::GivenUp { reason }
             }
@@ -515,19 +520,19 @@ impl Scheduler {
                     .mark_run_failed(
                         ws,
                         s.digest,
-                        period,
+                        &stored,
                         &reason,
                         now + RETRY_AFTER.min(self.lease),
                     )
                     .await?;
-                tracing::warn!(workspace = %ws, digest = %s.digest, period, reason = %reason, "digest post failed; will retry");
+                tracing::warn!(workspace = %ws, digest = %s.digest, %period, reason = %reason, "digest post failed; will retry");
                 RunOutcome::WillRetry { reason }
             }
         };
         Ok(RunReport {
             workspace: ws.clone(),
             digest: s.digest,
-            period: period.to_string(),
+            period,
             late,
             outcome,
         })
@@ -572,13 +577,11 @@ impl Scheduler {
         &self,
         ws: &str,
         settings: &Settings,
-        digest: DigestKind,
-        period: &str,
+        period: Period,
         late: bool,
     ) -> Result<(Card, Option<digest::QuarterlyDigest>), AppError> {
-        match digest {
-            DigestKind::Weekly => {
-                let week: Week = period.parse()?;
+        match period {
+            Period::Week(week) => {
                 let mut d = digest::weekly(&self.app, ws, settings, week).await?;
                 d.late = late;
                 let mut card = d.card();
@@ -586,8 +589,7 @@ impl Scheduler {
                 card.files.push(chart);
                 Ok((card, None))
             }
-            DigestKind::Quarterly => {
-                let quarter: Quarter = period.parse()?;
+            Period::Quarter(quarter) => {
                 let mut d = digest::quarterly(&self.app, ws, settings, quarter).await?;
                 d.late = late;
                 let mut card = d.card();
@@ -616,7 +618,7 @@ impl Scheduler {
     }
 
     /// Tell the channel where the schedule was set that a digest could not be posted.
-    async fn report_failure(&self, s: &ScheduleRow, period: &str, reason: &str) {
+    async fn report_failure(&self, s: &ScheduleRow, period: Period, reason: &str) {
         let Some(channel) = s.set_in_channel.as_deref().filter(|c| *c != s.channel_id) else {
             return;
         };
@@ -692,15 +694,15 @@ impl LeaseKeeper {
 }
 
 /// A short, stable idempotency key for one period's post (Discord allows 25 characters).
-pub fn nonce(ws: &str, digest: DigestKind, period: &str) -> String {
+pub fn nonce(ws: &str, period: Period) -> String {
     // FNV-1a over the identity of the run: stable across processes and versions.
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for b in ws
         .bytes()
         .chain([0])
-        .chain(digest.as_str().bytes())
+        .chain(period.digest().as_str().bytes())
         .chain([0])
-        .chain(period.bytes())
+        .chain(period.to_string().bytes())
     {
         h ^= u64::from(b);
         h = h.wrapping_mul(0x0100_0000_01b3);
@@ -714,10 +716,15 @@ mod tests {
 
     #[test]
     fn nonces_are_stable_and_short() {
-        let a = nonce("123", DigestKind::Weekly, "2026-W47");
-        assert_eq!(a, nonce("123", DigestKind::Weekly, "2026-W47"));
-        assert_ne!(a, nonce("123", DigestKind::Weekly, "2026-W48"));
-        assert_ne!(a, nonce("124", DigestKind::Weekly, "2026-W47"));
+        let week = |n| Period::Week(crate::domain::Week::from_iso(2026, n).unwrap());
+        let a = nonce("123", week(47));
+        assert_eq!(a, nonce("123", week(47)));
+        assert_ne!(a, nonce("123", week(48)));
+        assert_ne!(a, nonce("124", week(47)));
+        // The keys of posts already made stay the same: FNV-1a of `ws \0 digest \0 period`.
+        assert_eq!(a, "pf75881a949b215f35");
+        let q4 = Period::Quarter(crate::domain::Quarter::new(2026, 4).unwrap());
+        assert_eq!(nonce("123", q4), "pfb4b8d0cee8ad87d4");
         assert!(a.len() <= 25);
     }
 }

@@ -4,7 +4,8 @@
 
 use super::write::{Write, WriteReturning};
 use super::{get, opt_ts, parse_col, parse_ts, ts, Result, Store};
-use crate::domain::DigestKind;
+use crate::domain::recheck::RecheckVerdict;
+use crate::domain::{DigestKind, Quarter};
 use chrono::{DateTime, Utc};
 use sqlx::AssertSqlSafe;
 
@@ -597,8 +598,8 @@ impl Store {
 /// A stored quarterly re-check.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StoredRecheck {
-    pub quarter: String,
-    pub verdict: String,
+    pub quarter: Quarter,
+    pub verdict: RecheckVerdict,
     pub result_json: String,
     pub fingerprint: String,
     pub stored_at: DateTime<Utc>,
@@ -610,8 +611,8 @@ impl Store {
     pub async fn store_recheck(
         &self,
         ws: &str,
-        quarter: &str,
-        verdict: &str,
+        quarter: Quarter,
+        verdict: RecheckVerdict,
         result_json: &str,
         fingerprint: &str,
         now: DateTime<Utc>,
@@ -623,8 +624,8 @@ impl Store {
              stored_at = excluded.stored_at",
         )
         .bind(ws)
-        .bind(quarter)
-        .bind(verdict)
+        .bind(quarter.to_string())
+        .bind(verdict.as_str())
         .bind(result_json)
         .bind(fingerprint)
         .bind(ts(now))
@@ -635,13 +636,17 @@ impl Store {
 
     /// The stored re-check of one quarter.
     #[tracing::instrument(skip_all)]
-    pub async fn stored_recheck(&self, ws: &str, quarter: &str) -> Result<Option<StoredRecheck>> {
+    pub async fn stored_recheck(
+        &self,
+        ws: &str,
+        quarter: Quarter,
+    ) -> Result<Option<StoredRecheck>> {
         let r = sqlx::query(
             "SELECT quarter, verdict, result_json, fingerprint, stored_at FROM recheck_results \
              WHERE workspace_id = $1 AND quarter = $2",
         )
         .bind(ws)
-        .bind(quarter)
+        .bind(quarter.to_string())
         .fetch_optional(self.pool())
         .await?;
         r.as_ref().map(recheck_from_row).transpose()
@@ -649,13 +654,13 @@ impl Store {
 
     /// The most recent quarter's stored re-check (by quarter), not after `up_to` (e.g. `2026-Q4`).
     #[tracing::instrument(skip_all)]
-    pub async fn latest_recheck(&self, ws: &str, up_to: &str) -> Result<Option<StoredRecheck>> {
+    pub async fn latest_recheck(&self, ws: &str, up_to: Quarter) -> Result<Option<StoredRecheck>> {
         let r = sqlx::query(
             "SELECT quarter, verdict, result_json, fingerprint, stored_at FROM recheck_results \
              WHERE workspace_id = $1 AND quarter <= $2 ORDER BY quarter DESC LIMIT 1",
         )
         .bind(ws)
-        .bind(up_to)
+        .bind(up_to.to_string())
         .fetch_optional(self.pool())
         .await?;
         r.as_ref().map(recheck_from_row).transpose()
@@ -664,8 +669,8 @@ impl Store {
 
 fn recheck_from_row(r: &sqlx::any::AnyRow) -> Result<StoredRecheck> {
     Ok(StoredRecheck {
-        quarter: get(r, "quarter")?,
-        verdict: get(r, "verdict")?,
+        quarter: parse_col(&get::<String>(r, "quarter")?, "quarter")?,
+        verdict: parse_col(&get::<String>(r, "verdict")?, "re-check verdict")?,
         result_json: get(r, "result_json")?,
         fingerprint: get(r, "fingerprint")?,
         stored_at: parse_ts(&get::<String>(r, "stored_at")?)?,

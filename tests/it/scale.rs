@@ -561,7 +561,7 @@ async fn a_post_made_while_the_database_is_away_is_recorded_once_it_is_back() {
     assert_eq!(
         reports
             .iter()
-            .map(|r| r.period.as_str())
+            .map(|r| r.period.to_string())
             .collect::<Vec<_>>(),
         ["2026-W48"]
     );

@@ -147,7 +147,11 @@ impl Harness {
 fn posted(reports: &[RunReport], period: &str, late: bool) {
     assert_eq!(reports.len(), 1, "{reports:?}");
     let r = &reports[0];
-    assert_eq!((r.period.as_str(), r.late), (period, late), "{r:?}");
+    assert_eq!(
+        (r.period.to_string().as_str(), r.late),
+        (period, late),
+        "{r:?}"
+    );
     assert!(matches!(r.outcome, RunOutcome::Posted { .. }), "{r:?}");
 }
 
@@ -236,7 +240,8 @@ async fn a_crash_between_claim_and_post_is_retried_once_after_the_lease() {
     let h = Harness::weekly_on_mondays().await;
     let fire = at(2027, 1, 4, 9, 0, 0);
     h.t.clock.set(fire);
-    let period = partnerfit::schedule::period_of(DigestKind::Weekly, fire, chrono_tz::UTC);
+    let period =
+        partnerfit::schedule::period_of(DigestKind::Weekly, fire, chrono_tz::UTC).to_string();
     assert_eq!(period, "2026-W53");
     h.claimed_by_a_process_that_dies(&period, fire).await;
     let s = h.scheduler("survivor");

@@ -108,7 +108,7 @@ pub struct QuarterlyDigest {
 pub struct PostedRecheck {
     #[serde(serialize_with = "crate::domain::stamp::serialize")]
     pub stored_at: chrono::DateTime<chrono::Utc>,
-    pub verdict: String,
+    pub verdict: RecheckVerdict,
     /// Whether the data of the quarter changed since it was posted (the figures differ).
     pub data_changed: bool,
     pub figures: serde_json::Value,
@@ -411,7 +411,7 @@ pub async fn quarterly(
         productions: (m, n),
         currency: settings.currency.clone(),
     };
-    if let Some(stored) = app.store.stored_recheck(ws, &quarter.to_string()).await? {
+    if let Some(stored) = app.store.stored_recheck(ws, quarter).await? {
         let posted: serde_json::Value =
             serde_json::from_str(&stored.result_json).unwrap_or_default();
         // Compare the serialized figures, not the parsed ones: serde_json's default float parsing is not
@@ -469,14 +469,7 @@ fn sum_cents(cents: impl IntoIterator<Item = i64>) -> i64 {
 pub async fn record_posted_recheck(app: &App, ws: &str, d: &QuarterlyDigest) -> AppResult<()> {
     let json = fingerprint(d);
     app.store
-        .store_recheck(
-            ws,
-            &d.quarter.to_string(),
-            d.verdict.as_str(),
-            &json,
-            &json,
-            app.now(),
-        )
+        .store_recheck(ws, d.quarter, d.verdict, &json, &json, app.now())
         .await?;
     Ok(())
 }

@@ -10,7 +10,8 @@ use crate::domain::allocation::{
     Status, Totals,
 };
 use crate::domain::groups::Group;
-use crate::domain::{Amount, Hours, Verdict, Week};
+use crate::domain::recheck::RecheckVerdict;
+use crate::domain::{Amount, Hours, Quarter, Verdict, Week};
 use crate::store::Partner;
 use chrono::NaiveDate;
 use serde::Serialize;
@@ -63,8 +64,8 @@ pub struct WeeklyDigest {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct LatestRecheck {
-    pub quarter: String,
-    pub verdict: String,
+    pub quarter: Quarter,
+    pub verdict: RecheckVerdict,
 }
 
 fn pct(v: Option<f64>) -> String {
@@ -93,8 +94,8 @@ impl Render for WeeklyDigest {
             let why = match self.hint {
                 Some(Hint::ProfileMayBeWrong) => format!(
                     "\n**The profile may be wrong**: the latest re-check ({}) said {}. Revisit the profile before forcing the allocation.",
-                    self.latest_recheck.as_ref().map(|r| r.quarter.as_str()).unwrap_or("?"),
-                    self.latest_recheck.as_ref().map(|r| r.verdict.as_str()).unwrap_or("?")
+                    self.latest_recheck.as_ref().map_or_else(|| "?".to_string(), |r| r.quarter.to_string()),
+                    self.latest_recheck.as_ref().map_or("?", |r| r.verdict.as_str())
                 ),
                 Some(Hint::AllocationDrifting) => {
                     "\n**The allocation is drifting**: move time and money back to partners that match the profile.".into()
@@ -254,9 +255,9 @@ pub async fn weekly(
         ss,
         settings.allocation_target,
     );
-    let quarter = crate::domain::Quarter::containing(week.sunday());
-    let latest = app.store.latest_recheck(ws, &quarter.to_string()).await?;
-    let h = hint(st, latest.as_ref().map(|r| r.verdict.as_str()));
+    let quarter = Quarter::containing(week.sunday());
+    let latest = app.store.latest_recheck(ws, quarter).await?;
+    let h = hint(st, latest.as_ref().map(|r| r.verdict));
 
     // Neglected: signed and not dropped at the end of the week, matching then, with nothing in the 4 weeks.
     let end = week.sunday();
@@ -325,7 +326,7 @@ pub fn weekly_chart(d: &WeeklyDigest) -> AppResult<FileOut> {
         .trend
         .iter()
         .map(|t| crate::chart::WeekShare {
-            week: t.week.to_string(),
+            week: t.week,
             hours: t.matching_share_hours,
             spend: t.matching_share_spend,
         })

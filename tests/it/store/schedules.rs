@@ -5,8 +5,13 @@ use super::{open, WS};
 use crate::support::db::both_backends;
 use crate::support::{utc, Db, TestDb};
 use chrono::Duration;
-use partnerfit::domain::DigestKind;
+use partnerfit::domain::recheck::RecheckVerdict;
+use partnerfit::domain::{DigestKind, Quarter};
 use partnerfit::store::{Claim, SettingValue, SettingsRow};
+
+fn q(year: i32, q: u32) -> Quarter {
+    Quarter::new(year, q).unwrap()
+}
 
 both_backends!(
     settings_schedules_and_rechecks,
@@ -190,35 +195,42 @@ async fn settings_schedules_and_rechecks(db: Db) {
         .await
         .unwrap());
 
-    s.store_recheck(WS, "2026-Q2", "hold", "{}", "f1", now)
+    s.store_recheck(WS, q(2026, 2), RecheckVerdict::Hold, "{}", "f1", now)
         .await
         .unwrap();
-    s.store_recheck(WS, "2026-Q3", "revise", "{}", "f2", now)
+    s.store_recheck(WS, q(2026, 3), RecheckVerdict::Revise, "{}", "f2", now)
         .await
         .unwrap();
-    s.store_recheck(WS, "2026-Q3", "not-proven", "{\"x\":1}", "f3", now)
-        .await
-        .unwrap();
-    let r = s.stored_recheck(WS, "2026-Q3").await.unwrap().unwrap();
+    s.store_recheck(
+        WS,
+        q(2026, 3),
+        RecheckVerdict::NotProven,
+        "{\"x\":1}",
+        "f3",
+        now,
+    )
+    .await
+    .unwrap();
+    let r = s.stored_recheck(WS, q(2026, 3)).await.unwrap().unwrap();
     assert_eq!(
         (r.verdict.as_str(), r.fingerprint.as_str()),
         ("not-proven", "f3")
     );
     assert_eq!(
-        s.latest_recheck(WS, "2026-Q2")
+        s.latest_recheck(WS, q(2026, 2))
             .await
             .unwrap()
             .unwrap()
             .quarter,
-        "2026-Q2"
+        q(2026, 2)
     );
     assert_eq!(
-        s.latest_recheck(WS, "2026-Q4")
+        s.latest_recheck(WS, q(2026, 4))
             .await
             .unwrap()
             .unwrap()
             .quarter,
-        "2026-Q3"
+        q(2026, 3)
     );
 }
 
