@@ -546,7 +546,7 @@ pub async fn run(cli: Cli) -> Result<(), Fatal> {
         }
         Command::Digest(which) => {
             if let Some(p) = &which.opts().chart {
-                crate::output::check_target(p, "--chart")?;
+                crate::output::check_target(p, "--chart", "chart.png")?;
             }
             let store = open_store(&config).await?;
             let app = app(store);
@@ -563,9 +563,20 @@ pub async fn run(cli: Cli) -> Result<(), Fatal> {
             Ok(result?)
         }
         Command::Export(args) => {
+            // Checked before the database is opened, as `--chart` is; through a link, the file it leads to is
+            // written and the link stays.
+            let output = match &args.output {
+                Some(p) => Some(crate::output::check_target(
+                    p,
+                    "-o",
+                    &format!("{}.csv", args.what),
+                )?),
+                None => None,
+            };
             let store = open_store(&config).await?;
             let app = app(store);
-            let to = args.to_export()?;
+            let mut to = args.to_export()?;
+            to.output = output;
             let result = crate::app::transfer::export_cli(&app, &config.workspace, &to).await;
             app.store.close().await;
             Ok(result?)

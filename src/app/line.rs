@@ -7,6 +7,7 @@
 use super::spec::{self, COMMANDS};
 use super::{ArgValue, Invocation};
 use crate::domain::snippet;
+use std::borrow::Cow;
 
 /// What a line asks for.
 #[derive(Debug, Clone, PartialEq)]
@@ -62,6 +63,26 @@ fn quoted(s: &str) -> Option<(String, &str)> {
         }
     }
     None
+}
+
+/// `value` as it goes between the quotes of an option value (`partner:"…"`) for [`parse_line`] to read it
+/// back as `value`: `\` and `"` are written `\\` and `\"`, a line break `\n`. For the commands a reply
+/// suggests with a name in them, so that they can be pasted as they are; a value without those characters is
+/// written unchanged.
+pub fn escape_quoted(value: &str) -> Cow<'_, str> {
+    if !value.contains(['\\', '"', '\n']) {
+        return Cow::Borrowed(value);
+    }
+    let mut out = String::with_capacity(value.len() + 8);
+    for c in value.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '"' => out.push_str("\\\""),
+            '\n' => out.push_str("\\n"),
+            c => out.push(c),
+        }
+    }
+    Cow::Owned(out)
 }
 
 fn tokenize(body: &str, command: &str) -> Result<Vec<Token>, LineError> {
@@ -281,6 +302,28 @@ mod tests {
             .unwrap_err()
             .message
             .contains("space after"));
+    }
+
+    #[test]
+    fn escaped_values_read_back_as_they_were() {
+        for value in [
+            "Acme Corp",
+            "Bad\"Quote",
+            "\"",
+            "back\\slash",
+            "ends with \\",
+            "\\\"both\\\" \\n and a\nbreak",
+            "",
+        ] {
+            let line = format!("/partner show partner:\"{}\"", escape_quoted(value));
+            assert_eq!(text(&cmd(&line), "partner"), value, "{line}");
+        }
+        assert!(matches!(
+            escape_quoted("Acme Corp"),
+            Cow::Borrowed("Acme Corp")
+        ));
+        assert_eq!(escape_quoted(r#"Bad"Quote"#), r#"Bad\"Quote"#);
+        assert_eq!(escape_quoted(r"a\b"), r"a\\b");
     }
 
     #[test]

@@ -188,7 +188,7 @@ pub fn ambiguous(name: &str, candidates: &[Candidate]) -> AppError {
         snippet(name),
         candidates.len(),
         either(&names),
-        names.first().map(String::as_str).unwrap_or_default()
+        crate::app::line::escape_quoted(names.first().map(String::as_str).unwrap_or_default())
     ))
 }
 
@@ -215,7 +215,7 @@ fn not_a_partner(name: &str, named: Named) -> AppError {
         Named::Renamed(former, p) => AppError::user(format!(
             "{} Use its new name, partner:\"{}\".",
             renamed_note(&former, &p),
-            p.name
+            crate::app::line::escape_quoted(&p.name)
         )),
         Named::OnlyClose(p) => not_on_roster(did_you_mean(&[p.name])),
         Named::Several(c) => ambiguous(name, &c),

@@ -128,11 +128,20 @@ pub const DATABASE_FULL: &str =
 /// What a user sees when the database file cannot be written (read-only, or an I/O error).
 pub const DATABASE_UNWRITABLE: &str = "the database file cannot be written (it is read-only, or the disk reported an I/O error): nothing was recorded — check the file and its disk, then try again";
 
+/// What a user sees when another process held the database's lock for longer than the busy timeout (a large
+/// import, a backup): the command was not recorded.
+pub const DATABASE_BUSY: &str = "the database is busy: another process is writing to it (an import?) — nothing was recorded; try again in a moment";
+
 impl From<StoreError> for AppError {
     fn from(e: StoreError) -> AppError {
         let shown = match &e {
             StoreError::Full(_) => DATABASE_FULL,
             StoreError::Unwritable(_) => DATABASE_UNWRITABLE,
+            StoreError::Busy(_) => {
+                // It passes by itself; the operator gets the cause in case it keeps happening.
+                tracing::warn!(error = %e, "a statement gave up waiting for another connection's lock on the database");
+                return AppError::User(DATABASE_BUSY.to_string());
+            }
             _ => return AppError::Internal(anyhow::Error::new(e)),
         };
         // The user is told; the operator, who can free the space, gets the cause.

@@ -2,6 +2,7 @@
 
 use super::args::{input, opt_text, text};
 use super::card::{user, Card, Paged, Render, Tone};
+use super::line::escape_quoted;
 use super::lists::{ListId, PAGE_LINES};
 use super::screen::{screen_many, screen_partner, verdict_label, ScreenReply};
 use super::{lookup, App, AppError, AppResult, Ctx, Reply};
@@ -27,7 +28,7 @@ impl Render for Added {
         let next = match &self.profile {
             Some(_) => format!(
                 "Next: record evidence with /evidence add partner:\"{}\", then /screen it.",
-                user(&self.partner)
+                user(&escape_quoted(&self.partner))
             ),
             None => format!(
                 "There is no active {} profile yet: a lead creates it with /profile create.",
@@ -89,8 +90,9 @@ pub async fn add(app: &App, ctx: &Ctx, input: AddIn) -> AppResult<Reply> {
         Ok(id) => id,
         Err(StoreError::Conflict(_)) => {
             let shown = name_on_roster(app, ctx, &name).await?;
+            let quoted = escape_quoted(&shown);
             return Err(AppError::user(format!(
-                "`{shown}` is already on the roster (names are compared without case, spacing or lookalike letters). Use /partner show partner:\"{shown}\"."
+                "`{shown}` is already on the roster (names are compared without case, spacing or lookalike letters). Use /partner show partner:\"{quoted}\"."
             )));
         }
         Err(e) => return Err(e.into()),
@@ -254,7 +256,7 @@ impl Render for Renamed {
         )
         .description(format!(
             "Its evidence, hours and outcomes stay with it. /screen partner:\"{}\" now says what it became, and /partner show lists its former names.",
-            user(&self.previous)
+            user(&escape_quoted(&self.previous))
         ))
         .footer(format!("partner #{}", self.id))
     }
@@ -282,8 +284,9 @@ pub async fn rename(app: &App, ctx: &Ctx, input: RenameIn) -> AppResult<Reply> {
         Ok(()) => {}
         Err(StoreError::Conflict(_)) => {
             let shown = name_on_roster(app, ctx, &name).await?;
+            let quoted = escape_quoted(&shown);
             return Err(AppError::user(format!(
-                "`{shown}` is already on the roster (names are compared without case and surrounding spaces): pick another name, or look at /partner show partner:\"{shown}\"."
+                "`{shown}` is already on the roster (names are compared without case and surrounding spaces): pick another name, or look at /partner show partner:\"{quoted}\"."
             )));
         }
         Err(e) => return Err(e.into()),
@@ -607,7 +610,8 @@ async fn change_lifecycle(app: &App, ctx: &Ctx, p: &Partner, to: &Lifecycle) -> 
         Ok(()) => Ok(()),
         Err(StoreError::Conflict(_)) => Err(AppError::user(format!(
             "{} was changed by someone else meanwhile: look at /partner show partner:\"{}\" and try again.",
-            p.name, p.name
+            p.name,
+            escape_quoted(&p.name)
         ))),
         Err(e) => Err(e.into()),
     }

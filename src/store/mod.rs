@@ -11,6 +11,7 @@ mod delivered;
 mod direct;
 mod evidence;
 mod export;
+mod migrate_lock;
 mod name_facts;
 mod outcomes;
 mod partners;
@@ -76,6 +77,10 @@ pub enum StoreError {
     /// `read_only_sql_transaction`): the write was not committed.
     #[error("the database cannot be written: {0}")]
     Unwritable(#[source] sqlx::Error),
+    /// Another connection held SQLite's lock for longer than the busy timeout (SQLite's SQLITE_BUSY or
+    /// SQLITE_LOCKED, "database is locked"): the statement gave up, and nothing of it was committed.
+    #[error("the database is busy: {0}")]
+    Busy(#[source] sqlx::Error),
     #[error(transparent)]
     Db(sqlx::Error),
     #[error("migration failed: {0}")]
@@ -87,7 +92,8 @@ pub enum StoreError {
 
 impl From<sqlx::Error> for StoreError {
     /// A full disk and an unwritable file are told apart from other failures: they are the operator's to fix,
-    /// and the user is told so.
+    /// and the user is told so. So is a SQLite lock that another connection held past the busy timeout: it
+    /// passes, and the user is told to try again.
     fn from(e: sqlx::Error) -> StoreError {
         let sqlx::Error::Database(db) = &e else {
             return StoreError::Db(e);
@@ -101,6 +107,7 @@ impl From<sqlx::Error> for StoreError {
             {
                 Some(SQLITE_FULL) => StoreError::Full(e),
                 Some(SQLITE_READONLY | SQLITE_IOERR) => StoreError::Unwritable(e),
+                Some(SQLITE_BUSY | SQLITE_LOCKED) => StoreError::Busy(e),
                 _ => StoreError::Db(e),
             }
         } else {
@@ -114,6 +121,8 @@ impl From<sqlx::Error> for StoreError {
 }
 
 /// SQLite's primary result codes (sqlite.org/rescode.html).
+const SQLITE_BUSY: i32 = 5;
+const SQLITE_LOCKED: i32 = 6;
 const SQLITE_READONLY: i32 = 8;
 const SQLITE_IOERR: i32 = 10;
 const SQLITE_FULL: i32 = 13;
@@ -348,11 +357,19 @@ pub(crate) fn connection_lost(e: &sqlx::Error) -> bool {
 }
 
 impl Store {
-    /// Connect (creating a SQLite file when missing) and apply pending migrations.
+    /// Connect (creating a SQLite file when missing) and apply pending migrations: on a SQLite file, one
+    /// process at a time, under the lock of `store/migrate_lock.rs` (processes started together on a new
+    /// file would otherwise both set it up, and one fail).
     #[tracing::instrument(skip_all, fields(backend))]
     pub async fn open(url: &str) -> Result<Store> {
+        let _lock = match Backend::of_url(url) {
+            Ok(Backend::Sqlite) => {
+                migrate_lock::MigrateLock::acquire(migrate_lock::sqlite_file(url).as_deref()).await
+            }
+            _ => migrate_lock::MigrateLock::none(),
+        };
         let store = Store::connect(url).await?;
-        store.migrate().await?;
+        store.migrate_unlocked().await?;
         Ok(store)
     }
 
@@ -537,9 +554,26 @@ impl Store {
         })
     }
 
-    /// Apply pending migrations of this backend.
-    #[tracing::instrument(skip_all)]
+    /// Apply pending migrations of this backend, one process at a time: on a SQLite file under the lock of
+    /// `store/migrate_lock.rs`, on PostgreSQL under the advisory lock sqlx's migrator takes there.
     pub async fn migrate(&self) -> Result<()> {
+        let _lock = match self.backend {
+            Backend::Sqlite => {
+                let file: String =
+                    sqlx::query_scalar("SELECT file FROM pragma_database_list WHERE name = 'main'")
+                        .fetch_one(&self.pool)
+                        .await?;
+                let file = (!file.is_empty()).then(|| std::path::PathBuf::from(file));
+                migrate_lock::MigrateLock::acquire(file.as_deref()).await
+            }
+            Backend::Postgres => migrate_lock::MigrateLock::none(),
+        };
+        self.migrate_unlocked().await
+    }
+
+    /// [`Store::migrate`] under the lock the caller holds (the name keys' one-time update included).
+    #[tracing::instrument(name = "migrate", skip_all)]
+    async fn migrate_unlocked(&self) -> Result<()> {
         self.migrator().run(&self.pool).await?;
         self.rekey_names().await?;
         Ok(())

@@ -55,3 +55,25 @@ fn sqlite_urls_create_files() {
         "sqlite://a.db?mode=ro"
     );
 }
+
+/// A write that meets another connection's write lock and gives up waiting for it (here at once: busy timeout 0,
+/// where the store's connections wait [`SQLITE_BUSY_TIMEOUT`]) is [`StoreError::Busy`], which the user is told
+/// as the app's `DATABASE_BUSY` — not the apology of an internal error (`busy_is_told_not_apologised_for` in
+/// tests/it/internal_errors.rs checks that mapping).
+#[tokio::test]
+async fn a_write_locked_out_by_another_connection_is_busy() {
+    let (dir, store, _url) = on_a_temp_file().await;
+    let holder = rusqlite::Connection::open(dir.path().join("p.db")).unwrap();
+    holder.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let mut conn = store.pool().acquire().await.unwrap().detach();
+    conn.execute("PRAGMA busy_timeout = 0").await.unwrap();
+    let e = conn
+        .execute("CREATE TABLE busy_probe (x INTEGER)")
+        .await
+        .unwrap_err();
+    let e = StoreError::from(e);
+    assert!(matches!(e, StoreError::Busy(_)), "{e:?}");
+    holder.execute_batch("ROLLBACK").unwrap();
+    conn.close().await.unwrap();
+    store.close().await;
+}

@@ -191,3 +191,44 @@ fn a_wrong_postgres_password_or_database_is_a_clear_error() {
         "{err}"
     );
 }
+
+/// `export -o` to a named pipe is refused before the database is opened: one line naming the path, exit 2,
+/// the pipe left a pipe and nothing else written (it was replaced by a plain file, exit 0). Through a link
+/// the export lands in the file the link leads to, and the link stays.
+#[test]
+fn export_to_a_named_pipe_is_refused_and_through_a_link_lands_where_it_leads() {
+    use std::os::unix::fs::FileTypeExt;
+    let dir = tempfile::tempdir().unwrap();
+    let status = Command::new("mkfifo")
+        .arg(dir.path().join("p"))
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let (out, err, code) = run_console(dir.path(), &["export", "roster", "-o", "p"], "");
+    assert_eq!(code, 2, "{err}");
+    assert_eq!(out, "");
+    assert_eq!(
+        err,
+        "partnerfit: error: -o p is a named pipe, not a file: give the path of a file\n"
+    );
+    let p = std::fs::symlink_metadata(dir.path().join("p")).unwrap();
+    assert!(p.file_type().is_fifo(), "still a named pipe");
+    let left: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name())
+        .collect();
+    assert_eq!(left, ["p"], "nothing else written, not even the database");
+
+    std::fs::write(dir.path().join("real.csv"), "old\n").unwrap();
+    std::os::unix::fs::symlink("real.csv", dir.path().join("link.csv")).unwrap();
+    let (_, err, code) = run_console(dir.path(), &["export", "roster", "-o", "link.csv"], "");
+    assert_eq!(code, 0, "{err}");
+    let link = std::fs::symlink_metadata(dir.path().join("link.csv")).unwrap();
+    assert!(link.file_type().is_symlink(), "still a link");
+    let real = std::fs::read_to_string(dir.path().join("real.csv")).unwrap();
+    assert!(
+        real.starts_with("name,"),
+        "the export is in real.csv: {real}"
+    );
+}

@@ -119,3 +119,29 @@ async fn every_internal_error_a_user_is_shown_is_logged_once_with_its_cause() {
     assert!(errors[0].contains("workspace=local"), "{text}");
     assert!(text.contains("closed pool"), "{text}");
 }
+
+/// A database another process keeps locked past the busy timeout is the user's to retry, not our error: the
+/// message says so and nothing is logged as an error.
+#[tokio::test]
+async fn busy_is_told_not_apologised_for() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("busy.db");
+    let store = partnerfit::store::Store::open(&format!("sqlite://{}", path.display()))
+        .await
+        .unwrap();
+    let holder = rusqlite::Connection::open(&path).unwrap();
+    holder.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let mut conn = store.pool().acquire().await.unwrap().detach();
+    use sqlx::{Connection, Executor};
+    conn.execute("PRAGMA busy_timeout = 0").await.unwrap();
+    let e = conn
+        .execute("CREATE TABLE busy_probe (x INTEGER)")
+        .await
+        .unwrap_err();
+    let e = AppError::from(partnerfit::store::StoreError::from(e));
+    assert!(matches!(e, AppError::User(_)), "{e:?}");
+    assert_eq!(e.user_message(), app::DATABASE_BUSY);
+    holder.execute_batch("ROLLBACK").unwrap();
+    conn.close().await.unwrap();
+    store.close().await;
+}

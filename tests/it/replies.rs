@@ -239,3 +239,26 @@ fn an_export_counts_rows_of_its_kind() {
         "exported 0 allocation rows to allocations.csv"
     );
 }
+
+/// A command a reply suggests with a name in it can be pasted as it is: a quote in the name is escaped the way
+/// the console reads it back.
+#[tokio::test]
+async fn suggested_commands_escape_quotes_in_names() {
+    let t = TestApp::new(utc(2026, 11, 26, 12, 0)).await;
+    reseller_profile(&t).await;
+    let added = text(&t, r#"/partner add name:"Bad\"Quote" type:reseller"#).await;
+    assert!(
+        added.contains(
+            r#"Next: record evidence with /evidence add partner:"Bad\"Quote", then /screen it."#
+        ),
+        "{added}"
+    );
+    let again = t
+        .err(r#"/partner add name:"Bad\"Quote" type:reseller"#)
+        .await;
+    assert!(
+        again.ends_with(r#"Use /partner show partner:"Bad\"Quote"."#),
+        "{again}"
+    );
+    t.ok(r#"/partner show partner:"Bad\"Quote""#).await;
+}

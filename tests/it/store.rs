@@ -347,6 +347,45 @@ async fn migrations_apply_once(db: Db) {
     s.close().await;
 }
 
+/// Processes started at the same moment on a new SQLite file each migrate it, one at a time (sqlx's migrator
+/// locks nothing on SQLite; the store holds `<file>.migrate-lock` while it migrates): every one opens, and the
+/// schema is at this binary's newest migration. Without the lock, one of them failed ("table … already
+/// exists") in most rounds.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn stores_opened_at_once_on_a_new_sqlite_file_all_open() {
+    for round in 0..5 {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("new.db").display());
+        let opens = (0..4).map(|_| {
+            let url = url.clone();
+            tokio::spawn(async move { Store::open(&url).await })
+        });
+        for (i, opened) in futures::future::join_all(opens)
+            .await
+            .into_iter()
+            .enumerate()
+        {
+            let s = opened
+                .unwrap()
+                .unwrap_or_else(|e| panic!("round {round}, store {i}: {e}"));
+            let status = s.migration_status().await.unwrap();
+            assert!(status.missing.is_empty(), "{status:?}");
+            assert_eq!(status.applied, status.latest);
+            s.close().await;
+        }
+        let s = Store::open(&url).await.unwrap();
+        s.add_partner(
+            WS,
+            &partner("Acme", PartnerType::Si),
+            "ana",
+            utc(2026, 1, 1, 0, 0),
+        )
+        .await
+        .unwrap();
+        s.close().await;
+    }
+}
+
 #[tokio::test]
 async fn an_unreachable_postgres_is_named_without_its_password() {
     let e = Store::open("postgres://app:s3cret-pw@127.0.0.1:1/pf")

@@ -242,6 +242,42 @@ async fn every_export_round_trips_through_a_fresh_workspace() {
     }
 }
 
+/// A quote left open would swallow the rows after it into one cell, and a quote inside a cell that is not
+/// doubled would be dropped: either refuses the file, with the line of the quote, and nothing changes.
+#[tokio::test]
+async fn a_quote_left_open_or_misplaced_refuses_the_file() {
+    let t = seeded("local").await;
+    let before = snapshot(&t, "local").await;
+    let open = "partner,week,hours,spend,note\n\
+                Acme Corp,2026-W40,1,,\"oops\n\
+                Acme Corp,2026-W41,2,,\n\
+                Acme Corp,2026-W42,3,,\n";
+    let e = import(&t, "local", "allocations", open.as_bytes())
+        .await
+        .unwrap_err();
+    assert!(
+        e.starts_with("Nothing was imported: allocations.csv has 1 error"),
+        "{e}"
+    );
+    assert!(
+        e.contains(
+            "line 2: a quote `\"` opens a cell that never closes: close it with `\"` or remove it"
+        ),
+        "{e}"
+    );
+    let stray = "name,type,stage,signed,dropped,drop_reason,champion,note\n\
+                 Hooli,tech-isv,,,,,,\n\
+                 \"Mid\"quote Co\",reseller,,,,,,\n";
+    let e = import(&t, "local", "partners", stray.as_bytes())
+        .await
+        .unwrap_err();
+    assert!(
+        e.contains("line 3: text after the quote `\"` that closes a cell: put the whole cell in double quotes"),
+        "{e}"
+    );
+    assert_eq!(snapshot(&t, "local").await, before);
+}
+
 #[tokio::test]
 async fn fixtures_import_cleanly_and_twice_changes_nothing() {
     let t = TestApp::new(utc(2026, 11, 26, 12, 0)).await;

@@ -38,7 +38,7 @@ impl Render for Choice {
         let first = self.candidates.first().map_or("", |c| c.partner.as_str());
         card.footer(format!(
             "Or ask again with the full name, e.g. /screen partner:\"{}\"",
-            user(first)
+            user(&crate::app::line::escape_quoted(first))
         ))
     }
 }

@@ -2,9 +2,11 @@
 //! cells that a spreadsheet would run as a formula are written with a leading `'` and read back without it.
 //!
 //! Reading is defensive: [`Guard`] sits between the file and the CSV parser and stops at the first sign that the
-//! file is not CSV text (UTF-16, a zip or Excel workbook, NUL bytes) or that one row grows without bound (an
-//! unclosed quote, a 10 MB line), so memory stays bounded whatever the input. [`Sheet`] checks the header
-//! against a [`Schema`] and yields rows with their line numbers, cells in schema order.
+//! file is not CSV text (UTF-16, a zip or Excel workbook, NUL bytes), that one row grows without bound (an
+//! unclosed quote, a 10 MB line), or that a quoted cell would not read as written (a quote never closed, text
+//! after the quote that closes a cell), so memory stays bounded whatever the input and no row is read other
+//! than as written. [`Sheet`] checks the header against a [`Schema`] and yields rows with their line numbers,
+//! cells in schema order.
 
 use serde::Serialize;
 use std::borrow::Cow;
@@ -127,12 +129,54 @@ impl Schema {
     fn header_hint(&self) -> String {
         self.columns.join(",")
     }
+
+    /// `a partners file`, `an evidence file`; `A …`, `An …` when `capital`.
+    fn a_file(&self, capital: bool) -> String {
+        let vowel = self.what.starts_with(['a', 'e', 'i', 'o', 'u']);
+        let article = match (vowel, capital) {
+            (false, false) => "a",
+            (false, true) => "A",
+            (true, false) => "an",
+            (true, true) => "An",
+        };
+        format!("{article} {} file", self.what)
+    }
 }
 
 const NOT_TEXT: &str =
     "save it from your spreadsheet as \"CSV UTF-8 (comma delimited)\" and import that file";
 
-/// A reader that stops at input that is not CSV text or rows that grow without bound, remembering why.
+/// What a quote that closes a quoted cell too early is told: text follows it.
+const TEXT_AFTER_QUOTE: &str =
+    "text after the quote `\"` that closes a cell: put the whole cell in double \
+    quotes and write each quote inside it twice: \"say \"\"hi\"\"\"";
+/// What a quote that opens a cell and never closes is told.
+const QUOTE_NEVER_CLOSED: &str =
+    "a quote `\"` opens a cell that never closes: close it with `\"` or remove it";
+
+/// Where the guard is in RFC 4180's grammar of cells: a quote at the start of a cell opens a quoted cell, in which
+/// a quote is either doubled (a quote inside) or closes the cell right before a comma, a line end or the end of
+/// the file. A quote inside a cell that does not start with one is read as it is (`'=HYPERLINK("x")`, `5'10"`),
+/// as the CSV parser does: it loses nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Quoting {
+    /// At the start of a cell: a quote opens a quoted cell.
+    CellStart,
+    /// Inside a cell that does not start with a quote.
+    Unquoted,
+    /// Inside a quoted cell.
+    Quoted,
+    /// Right after a quote inside a quoted cell: a second quote makes it a quote inside, anything else must
+    /// end the cell.
+    AfterQuote,
+}
+
+/// A reader that stops at input that is not CSV text, rows that grow without bound, or quoted cells that would
+/// not read as written, remembering why.
+///
+/// Text after the quote that closes a cell stops reading right before it (the rows before it are read first);
+/// a quote still open at the end of the file lets the parser read its last row, then stops reading, so that
+/// [`Sheet`] reports it after that row.
 ///
 /// It also keeps the offsets of the line breaks it passed on that the parser has not reached yet, so that
 /// [`Guard::line_at`] can tell the line a record starts on (the parser's own count is off by one after a
@@ -140,7 +184,9 @@ const NOT_TEXT: &str =
 pub struct Guard<R> {
     inner: BufReader<R>,
     started: bool,
-    in_quotes: bool,
+    quoting: Quoting,
+    /// The line of the quote that opened the quoted cell being read.
+    quote_line: u64,
     row_bytes: usize,
     line: u64,
     row_line: u64,
@@ -158,7 +204,8 @@ impl<R: Read> Guard<R> {
         Guard {
             inner: BufReader::with_capacity(64 * 1024, inner),
             started: false,
-            in_quotes: false,
+            quoting: Quoting::CellStart,
+            quote_line: 1,
             row_bytes: 0,
             line: 1,
             row_line: 1,
@@ -197,6 +244,23 @@ impl<R: Read> Guard<R> {
         e
     }
 
+    /// Follow byte `b` through the grammar of quoted cells ([`Quoting`]); false when it is text after the quote
+    /// that closes a cell.
+    fn quote_step(&mut self, b: u8) -> bool {
+        self.quoting = match (self.quoting, b) {
+            (Quoting::Quoted, b'"') => Quoting::AfterQuote,
+            (Quoting::Quoted, _) | (Quoting::AfterQuote, b'"') => Quoting::Quoted,
+            (Quoting::CellStart, b'"') => {
+                self.quote_line = self.line;
+                Quoting::Quoted
+            }
+            (_, b',' | b'\r' | b'\n') => Quoting::CellStart,
+            (Quoting::AfterQuote, _) => return false,
+            (Quoting::CellStart | Quoting::Unquoted, _) => Quoting::Unquoted,
+        };
+        true
+    }
+
     /// Look at the first bytes: skip a UTF-8 byte order mark, refuse UTF-16 and workbooks.
     fn start(&mut self) -> io::Result<()> {
         self.started = true;
@@ -230,7 +294,23 @@ impl<R: Read> Read for Guard<R> {
             self.start()?;
         }
         let n = self.inner.read(buf)?;
+        if n == 0 && !buf.is_empty() && self.quoting == Quoting::Quoted {
+            // The end of the file: the parser reads the last row as it is, then [`Sheet`] reports this.
+            let line = self.quote_line;
+            self.fail(line, QUOTE_NEVER_CLOSED.into());
+            return Ok(0);
+        }
         for (i, &b) in buf[..n].iter().enumerate() {
+            if !self.quote_step(b) {
+                // The bytes before it go to the parser, so the rows before it are read; the next read fails.
+                let line = self.line;
+                let e = self.fail(line, TEXT_AFTER_QUOTE.into());
+                if i == 0 {
+                    return Err(e);
+                }
+                self.offset += i as u64;
+                return Ok(i);
+            }
             match b {
                 b'\r' => self.breaks.push_back((self.offset + i as u64, false)),
                 b'\n' => self.breaks.push_back((self.offset + i as u64, true)),
@@ -244,10 +324,9 @@ impl<R: Read> Read for Guard<R> {
                         format!("the file contains NUL bytes, so it is not CSV text (a workbook, or UTF-16?): {NOT_TEXT}"),
                     ));
                 }
-                b'"' => self.in_quotes = !self.in_quotes,
                 b'\n' => {
                     self.line += 1;
-                    if !self.in_quotes {
+                    if self.quoting != Quoting::Quoted {
                         self.row_bytes = 0;
                         self.row_line = self.line;
                         continue;
@@ -258,7 +337,7 @@ impl<R: Read> Read for Guard<R> {
             self.row_bytes += 1;
             if self.row_bytes > MAX_ROW_BYTES {
                 let line = self.row_line;
-                let why = if self.in_quotes {
+                let why = if self.quoting == Quoting::Quoted {
                     "check for a quote `\"` that is never closed (a quote inside a cell is written twice: \"say \"\"hi\"\"\")"
                 } else {
                     "split it into rows, one per line"
@@ -381,9 +460,9 @@ impl<R: Read> Sheet<R> {
                 line,
                 None,
                 format!(
-                    "the header has {} columns, more than the {MAX_COLUMNS} partnerfit reads: a {} file starts with the header `{}`",
+                    "the header has {} columns, more than the {MAX_COLUMNS} partnerfit reads: {} starts with the header `{}`",
                     record.len(),
-                    schema.what,
+                    schema.a_file(false),
                     schema.header_hint()
                 ),
             )]);
@@ -451,10 +530,10 @@ impl<R: Read> Sheet<R> {
                     line,
                     None,
                     format!(
-                        "unknown column `{}` (column {}).{hint} A {} file has the columns {}",
+                        "unknown column `{}` (column {}).{hint} {} has the columns {}",
                         crate::domain::snippet(name),
                         i + 1,
-                        schema.what,
+                        schema.a_file(true),
                         schema.columns.join(", ")
                     ),
                 ));
@@ -472,19 +551,21 @@ impl<R: Read> Sheet<R> {
                 line,
                 None,
                 format!(
-                    "the header lacks {} {}: a {} file starts with the header `{}`",
+                    "the header lacks {} {}: {} starts with the header `{}`",
                     if missing.len() == 1 {
                         "the column"
                     } else {
                         "the columns"
                     },
                     missing.join(", "),
-                    schema.what,
+                    schema.a_file(false),
                     schema.header_hint()
                 ),
             ));
         }
         if !errors.is_empty() {
+            // A problem the guard already met further on (a quote) is reported with them.
+            errors.extend(rdr.get_ref().failure().cloned());
             return Err(errors);
         }
         Ok(Sheet {

@@ -104,6 +104,27 @@ fn refuses_what_is_not_csv_text() {
 }
 
 #[test]
+fn messages_name_the_kind_of_file_with_its_article() {
+    static EVIDENCE: Schema = Schema {
+        what: "evidence",
+        columns: &["a"],
+        ignored: |_| false,
+    };
+    let e = Sheet::open(&b"a,x\n"[..], &EVIDENCE).err().unwrap();
+    assert!(
+        e[0].message.ends_with("An evidence file has the columns a"),
+        "{e:?}"
+    );
+    let e = Sheet::open(&b"x\n"[..], &EVIDENCE).err().unwrap();
+    assert!(
+        e[1].message
+            .ends_with("an evidence file starts with the header `a`"),
+        "{e:?}"
+    );
+    assert_eq!(SCHEMA.a_file(true), "A test file");
+}
+
+#[test]
 fn a_header_of_too_many_columns_is_one_error() {
     let header = "x,".repeat(400_000);
     let e = open(header.as_bytes()).err().unwrap();
@@ -155,4 +176,95 @@ fn writer_quotes_and_escapes() {
         String::from_utf8(out).unwrap(),
         "\"a,b\",,'=1,\"say \"\"hi\"\"\nbye\"\n"
     );
+}
+
+/// The last error of reading `bytes` (the file's header is `a,b`).
+fn last_error(bytes: &[u8]) -> RowError {
+    let r = rows(bytes);
+    match r.last() {
+        Some(Err(e)) => e.last().unwrap().clone(),
+        _ => panic!("read without an error: {r:?}"),
+    }
+}
+
+#[test]
+fn a_quote_never_closed_is_refused_at_the_line_it_opens() {
+    // The quote swallows the lines after it into one cell of the right width: the row reads, the error follows.
+    let r = rows(b"a,b\n1,ok\n2,\"oops\n3,x\n4,y\n");
+    assert_eq!(r[0], Ok((2, vec!["1".to_string(), "ok".into()])));
+    let e = last_error(b"a,b\n1,ok\n2,\"oops\n3,x\n4,y\n");
+    assert_eq!(
+        e.to_string(),
+        "line 3: a quote `\"` opens a cell that never closes: close it with `\"` or remove it"
+    );
+    // After a quoted cell of several lines, the line is the quote's, not the row's.
+    let e = last_error(b"a,b\n\"x\ny\",\"open\n");
+    assert_eq!((e.line, e.message.contains("never closes")), (3, true));
+    // In a header that is wrong, it is reported with the header's errors.
+    let e = open(b"a,\"c\n").err().unwrap();
+    assert!(e[0].message.contains("unknown column `c`"), "{e:?}");
+    assert!(e.last().unwrap().message.contains("never closes"), "{e:?}");
+    // In a header that is right, it is reported when reading the rows.
+    let e = last_error(b"a,\"b\n");
+    assert_eq!((e.line, e.message.contains("never closes")), (1, true));
+}
+
+#[test]
+fn text_after_the_quote_that_closes_a_cell_is_refused() {
+    // The CSV parser would read `Midquote Co"`.
+    let e = last_error(b"a,b\n1,ok\n\"Mid\"quote Co\",x\n");
+    assert_eq!(
+        e.to_string(),
+        "line 3: text after the quote `\"` that closes a cell: put the whole cell in double quotes and write \
+         each quote inside it twice: \"say \"\"hi\"\"\""
+    );
+    // Rows before it are read first; on a row of several lines, the line is the quote's.
+    let r = rows(b"a,b\n1,ok\n\"two\nlines\",\"x\" \n");
+    assert_eq!(r[0], Ok((2, vec!["1".to_string(), "ok".into()])));
+    assert_eq!(r.len(), 2, "{r:?}");
+    assert_eq!(r[1].as_ref().unwrap_err()[0].line, 4);
+    // A quote inside a cell that does not start with one is read as it is, as before.
+    assert_eq!(
+        rows(b"a,b\n'=HYPERLINK(\"x\"),5'10\"\n1, \"y\"\n"),
+        vec![
+            Ok((2, vec!["=HYPERLINK(\"x\")".to_string(), "5'10\"".into()])),
+            Ok((3, vec!["1".to_string(), "\"y\"".into()])),
+        ]
+    );
+}
+
+#[test]
+fn quoted_cells_hold_line_breaks_commas_and_doubled_quotes() {
+    let r = rows(
+        b"a,b\n\"a note\non two lines, with a comma\",\"say \"\"hi\"\"\"\r\n\"\"\"\",\"\"\n\"last\",\"end\"",
+    );
+    assert_eq!(
+        r,
+        vec![
+            Ok((
+                2,
+                vec![
+                    "a note\non two lines, with a comma".to_string(),
+                    "say \"hi\"".into()
+                ]
+            )),
+            Ok((4, vec!["\"".to_string(), String::new()])),
+            Ok((5, vec!["last".to_string(), "end".into()])),
+        ]
+    );
+    // What the writer writes reads back as it was.
+    let cells = ["=1+\"x\"", "\"", "a\"\"b", "two\nlines", "x,\"y\"\r\n"];
+    let mut out = b"a,b\n".to_vec();
+    let mut w = SheetWriter::new(&mut out);
+    for pair in cells.windows(2) {
+        w.row([Some(pair[0]), Some(pair[1])]).unwrap();
+    }
+    w.flush().unwrap();
+    drop(w);
+    let read: Vec<Vec<String>> = rows(&out).into_iter().map(|r| r.unwrap().1).collect();
+    let written: Vec<Vec<String>> = cells
+        .windows(2)
+        .map(|p| p.iter().map(|c| c.trim().replace("\r\n", "\n")).collect())
+        .collect();
+    assert_eq!(read, written);
 }
