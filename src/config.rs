@@ -495,9 +495,26 @@ impl Config {
     }
 }
 
+/// The largest configuration file read: the documented file is about 5 KB, and a path to something endless
+/// (`/dev/zero`, a pipe nobody closes) must not be read until memory runs out.
+const MAX_CONFIG_BYTES: u64 = 1024 * 1024;
+
 fn read_file(path: &Path) -> Result<FileConfig, ConfigError> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| ConfigError(format!("cannot read config file {}: {e}", path.display())))?;
+    use std::io::Read;
+    let cannot = |e: &dyn std::fmt::Display| {
+        ConfigError(format!("cannot read config file {}: {e}", path.display()))
+    };
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| f.take(MAX_CONFIG_BYTES + 1).read_to_end(&mut bytes))
+        .map_err(|e| cannot(&e))?;
+    if bytes.len() as u64 > MAX_CONFIG_BYTES {
+        return Err(cannot(&format!(
+            "it is larger than {} KiB; give the path of a partnerfit.toml",
+            MAX_CONFIG_BYTES / 1024
+        )));
+    }
+    let text = String::from_utf8(bytes).map_err(|e| cannot(&e))?;
     toml::from_str(&text).map_err(|e| {
         let msg = e.message().replace('\n', " ");
         let line = e

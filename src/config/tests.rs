@@ -233,3 +233,29 @@ fn bad_database_scheme_is_refused() {
     .0;
     assert!(e.contains("unknown database URL scheme"), "{e}");
 }
+
+#[test]
+fn a_config_file_is_read_up_to_a_mebibyte() {
+    let dir = tempfile::tempdir().unwrap();
+    let load = |p: &std::path::Path| {
+        Config::load(&Overrides {
+            config_path: Some(p.to_path_buf()),
+            ..Overrides::default()
+        })
+    };
+    // Exactly the cap: a comment padded to 1 MiB, then a key, is read whole.
+    let p = dir.path().join("big.toml");
+    let key = "\nworkspace = \"team\"\n";
+    let pad = 1024 * 1024 - key.len() - 1;
+    std::fs::write(&p, format!("#{}{key}", "x".repeat(pad))).unwrap();
+    assert_eq!(load(&p).unwrap().workspace, "team");
+    // One byte more is refused, without reading on (as from /dev/zero).
+    std::fs::write(&p, format!("#{}{key}", "x".repeat(pad + 1))).unwrap();
+    let e = load(&p).unwrap_err().0;
+    assert!(e.contains("larger than 1024 KiB"), "{e}");
+    assert!(e.contains("big.toml"), "{e}");
+    // Bytes that are not text are still a one-line error naming the file.
+    std::fs::write(&p, [0xff, 0xfe, 0x00]).unwrap();
+    let e = load(&p).unwrap_err().0;
+    assert!(e.starts_with("cannot read config file"), "{e}");
+}

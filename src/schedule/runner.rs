@@ -539,7 +539,8 @@ impl Scheduler {
     }
 
     /// Record that the period was posted. The message exists now, so while the database is away or full this
-    /// keeps trying (the lease is renewed meanwhile) rather than leave the period to be posted again.
+    /// keeps trying (the lease is renewed meanwhile) rather than leave the period to be posted again; so it does
+    /// while another process holds the database's lock.
     async fn record_posted(
         &self,
         s: &ScheduleRow,

@@ -140,9 +140,13 @@ impl StoreError {
             _ => StoreError::from(e),
         }
     }
-    /// The database could not store a write (a full disk, an unwritable file): nothing was committed.
+    /// The database could not store a write (a full disk, an unwritable file, a lock another process held past
+    /// the busy timeout): nothing was committed, and the same write may succeed later.
     pub fn is_unstorable(&self) -> bool {
-        matches!(self, StoreError::Full(_) | StoreError::Unwritable(_))
+        matches!(
+            self,
+            StoreError::Full(_) | StoreError::Unwritable(_) | StoreError::Busy(_)
+        )
     }
     /// A connection-level failure (the database went away), as opposed to a bad query.
     pub fn is_unavailable(&self) -> bool {
@@ -181,6 +185,12 @@ impl Backend {
             .unwrap_or_default()
             .to_ascii_lowercase();
         match scheme.as_str() {
+            // Without a file name SQLite opens a private temporary database per connection: every connection
+            // of the pool would see an empty one of its own.
+            "sqlite" if sqlite_file_is_empty(url) => Err(
+                "the SQLite URL names no file: use sqlite://FILE (e.g. sqlite://partnerfit.db), or sqlite::memory:"
+                    .to_string(),
+            ),
             "sqlite" => Ok(Backend::Sqlite),
             "postgres" | "postgresql" => Ok(Backend::Postgres),
             _ => Err(format!(
@@ -189,6 +199,14 @@ impl Backend {
             )),
         }
     }
+}
+
+/// Whether a `sqlite:` URL names no file (and no in-memory database): `sqlite:`, `sqlite://`, `sqlite://?…`.
+fn sqlite_file_is_empty(url: &str) -> bool {
+    let rest = url.get("sqlite:".len()..).unwrap_or_default();
+    let rest = rest.strip_prefix("//").unwrap_or(rest);
+    let path = rest.split('?').next().unwrap_or_default();
+    path.is_empty() && !url.contains("mode=memory")
 }
 
 /// How long the first connection to PostgreSQL may take at start.

@@ -24,6 +24,23 @@ fn backend_from_url() {
     assert!(Backend::of_url("mysql://u@h/db")
         .unwrap_err()
         .contains("unknown database URL scheme"));
+    // A SQLite URL without a file would give every pooled connection an empty temporary database.
+    for empty in ["sqlite://", "sqlite:", "SQLITE://", "sqlite://?mode=rwc"] {
+        let e = Backend::of_url(empty).unwrap_err();
+        assert!(
+            e.contains("names no file: use sqlite://FILE"),
+            "{empty}: {e}"
+        );
+    }
+    for named in [
+        "sqlite::memory:",
+        "sqlite://?mode=memory",
+        "sqlite:x.db",
+        "sqlite:///tmp/x.db",
+        "sqlite://x.db?mode=ro",
+    ] {
+        assert_eq!(Backend::of_url(named).unwrap(), Backend::Sqlite, "{named}");
+    }
 }
 
 #[test]
@@ -54,26 +71,4 @@ fn sqlite_urls_create_files() {
         sqlite_url_with_create("sqlite://a.db?mode=ro"),
         "sqlite://a.db?mode=ro"
     );
-}
-
-/// A write that meets another connection's write lock and gives up waiting for it (here at once: busy timeout 0,
-/// where the store's connections wait [`SQLITE_BUSY_TIMEOUT`]) is [`StoreError::Busy`], which the user is told
-/// as the app's `DATABASE_BUSY` — not the apology of an internal error (`busy_is_told_not_apologised_for` in
-/// tests/it/internal_errors.rs checks that mapping).
-#[tokio::test]
-async fn a_write_locked_out_by_another_connection_is_busy() {
-    let (dir, store, _url) = on_a_temp_file().await;
-    let holder = rusqlite::Connection::open(dir.path().join("p.db")).unwrap();
-    holder.execute_batch("BEGIN IMMEDIATE").unwrap();
-    let mut conn = store.pool().acquire().await.unwrap().detach();
-    conn.execute("PRAGMA busy_timeout = 0").await.unwrap();
-    let e = conn
-        .execute("CREATE TABLE busy_probe (x INTEGER)")
-        .await
-        .unwrap_err();
-    let e = StoreError::from(e);
-    assert!(matches!(e, StoreError::Busy(_)), "{e:?}");
-    holder.execute_batch("ROLLBACK").unwrap();
-    conn.close().await.unwrap();
-    store.close().await;
 }

@@ -120,8 +120,9 @@ async fn every_internal_error_a_user_is_shown_is_logged_once_with_its_cause() {
     assert!(text.contains("closed pool"), "{text}");
 }
 
-/// A database another process keeps locked past the busy timeout is the user's to retry, not our error: the
-/// message says so and nothing is logged as an error.
+/// A write that meets another connection's write lock and gives up waiting for it (here at once: busy timeout
+/// 0, where the store's connections wait 15 s) is `StoreError::Busy`, the user's to retry, not our error: the
+/// message says so instead of the apology.
 #[tokio::test]
 async fn busy_is_told_not_apologised_for() {
     let dir = tempfile::tempdir().unwrap();
