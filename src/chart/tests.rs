@@ -14,62 +14,9 @@ fn non_white_share(img: &image::RgbImage) -> f64 {
     non_white as f64 / (img.width() * img.height()) as f64
 }
 
-/// Week `n` of 2026.
-fn iso(n: usize) -> Week {
-    Week::from_iso(2026, n as u32).unwrap()
-}
-
-fn week(i: usize, hours: Option<f64>, spend: Option<f64>) -> WeekShare {
-    WeekShare {
-        week: iso(i + 1),
-        hours,
-        spend,
-    }
-}
-
-fn realistic_weeks() -> Vec<WeekShare> {
-    let hours = [
-        0.62, 0.66, 0.71, 0.69, 0.74, 0.78, 0.81, 0.79, 0.84, 0.86, 0.83, 0.88,
-    ];
-    let spend = [
-        0.55, 0.58, 0.60, 0.63, 0.67, 0.70, 0.74, 0.77, 0.80, 0.82, 0.85, 0.87,
-    ];
-    (0..12)
-        .map(|i| WeekShare {
-            week: iso(36 + i),
-            hours: if i == 4 { None } else { Some(hours[i]) },
-            // W40 hours and W44..W45 spend missing.
-            spend: if i == 8 || i == 9 {
-                None
-            } else {
-                Some(spend[i])
-            },
-        })
-        .collect()
-}
-
-type TraitLifts = Vec<(String, Option<f64>)>;
-
-fn realistic_quarter() -> (Vec<f64>, Vec<f64>, TraitLifts) {
-    let matching: Vec<f64> = (0..18)
-        .map(|i| 8_000.0 + (i as f64 * 7_919.0) % 55_000.0)
-        .collect();
-    let not_matching: Vec<f64> = (0..31)
-        .map(|i| 2_000.0 + (i as f64 * 4_513.0) % 38_000.0)
-        .collect();
-    let traits = vec![
-        ("Responds within 24h".to_string(), Some(1.62)),
-        (
-            "Has a dedicated account manager for our team".to_string(),
-            Some(1.31),
-        ),
-        ("Offers weekend availability".to_string(), Some(0.84)),
-        ("Local office".to_string(), None),
-        ("Uses shared tracker".to_string(), Some(1.05)),
-        ("Certified".to_string(), Some(0.47)),
-    ];
-    (matching, not_matching, traits)
-}
+#[path = "samples.rs"]
+mod samples;
+use samples::{iso, realistic_quarter, realistic_weeks, week};
 
 #[test]
 fn weekly_is_png_of_expected_size_and_not_blank() {
