@@ -286,12 +286,18 @@ pub fn form_fields() -> impl Iterator<Item = &'static super::spec::Opt> {
 }
 
 /// The partner of an evidence button or form, from the caller's workspace, for a member.
+/// Whether `caller` may record evidence, as `/evidence add` allows: checked before an evidence form is shown
+/// (Discord's modal, Slack's view) and when one is sent.
+pub fn may_record(caller: &Ctx) -> AppResult<()> {
+    require(caller, EVIDENCE_ADD.min_role, "record evidence")
+}
+
 async fn form_partner(
     app: &App,
     caller: &Ctx,
     partner_id: i64,
 ) -> AppResult<crate::store::Partner> {
-    require(caller, EVIDENCE_ADD.min_role, "record evidence")?;
+    may_record(caller)?;
     app.store
         .partner_by_id(&caller.workspace, partner_id)
         .await?

@@ -490,7 +490,7 @@ impl Bot {
         preset: Option<(String, String)>,
         response_url: &str,
     ) {
-        if let Err(e) = crate::app::require(ctx, spec::EVIDENCE_ADD.min_role, "record evidence") {
+        if let Err(e) = crate::app::evidence::may_record(ctx) {
             return self.refuse(response_url, &e.user_message()).await;
         }
         let view = evidence_modal(ctx.channel_id.as_deref(), preset.as_ref());
