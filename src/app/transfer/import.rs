@@ -7,7 +7,8 @@
 //! Duplicate detection compares 128-bit fingerprints of a row's identifying fields, as a multiset (each stored
 //! record absorbs one identical row, so a file that holds the same record twice round-trips to two records).
 //! For evidence — the table that grows to millions of rows — the stored records a batch may repeat are found by
-//! index lookups when the batch is written, so neither time nor memory grows with the table; allocations and
+//! index lookups when the batch is written (each key once per import; the fingerprints read are kept for later
+//! batches up to a cap), so neither time nor memory grows with the table; allocations and
 //! outcomes keep one fingerprint (about 40 bytes) per stored record, read once at the start.
 
 use super::csv_io::{Errors, Next, Row, RowError, Schema, Sheet};
@@ -38,10 +39,13 @@ use std::sync::Arc;
 
 mod checks;
 mod rows;
+#[cfg(test)]
+mod tests;
 use checks::{checker, evidence_key, Setup};
 
 /// Rows validated before the pending writes go to the database.
-const FLUSH_ROWS: usize = 2_000;
+/// (3 in the unit tests, so that a few rows make several batches.)
+const FLUSH_ROWS: usize = if cfg!(test) { 3 } else { 2_000 };
 
 /// Rows between progress updates (and yields to other tasks).
 const PROGRESS_EVERY: u64 = 1_024;
@@ -193,14 +197,32 @@ impl Existing {
     }
 }
 
+/// Keys and unmatched stored fingerprints [`EvidenceDedup`] keeps between batches, at most (together about
+/// 50 MB); past this it forgets them and looks up again what a later batch needs.
+/// (4 in the unit tests, so that a few rows make it forget.)
+const KEPT: usize = if cfg!(test) { 4 } else { 1 << 20 };
+
+/// The identifying key a stored record is looked up by: partner, trait, day observed.
+type LookupKey = (i64, i64, NaiveDate);
+
 /// Duplicate detection for evidence, by index lookups per batch instead of a scan of every stored record (the
 /// evidence table is the one that grows to millions of rows).
+///
+/// A key's stored records are looked up once per import, not once per batch that names it: a file whose rows
+/// come back to the same few partners again and again (every batch naming the same keys) read the same stored
+/// records in every batch, and a re-import of 100,000 records on 4 partners took 10 to 25 times as long as the
+/// first import (BENCHMARKS.md, "Re-importing evidence of few partners").
 #[derive(Debug, Default)]
 struct EvidenceDedup {
     /// Records above this id were written by this import and are never "already there".
     up_to_id: i64,
+    /// The keys whose stored records were looked up (and are counted in `unmatched`).
+    fetched: std::collections::HashSet<LookupKey>,
+    /// The stored records of the `fetched` keys that no row has matched yet, by fingerprint. Forgotten, with
+    /// `fetched`, once the two hold [`KEPT`] entries; `matched` keeps what a later look-up must subtract.
+    unmatched: Existing,
     /// Stored records already matched by an earlier row, by fingerprint: each stored record absorbs one row.
-    consumed: HashMap<u128, u32, BuildHasherDefault<Prehashed>>,
+    matched: HashMap<u128, u32, BuildHasherDefault<Prehashed>>,
 }
 
 impl EvidenceDedup {
@@ -215,24 +237,40 @@ impl EvidenceDedup {
             // Nothing was stored before this import: every row is new.
             return Ok((rows.len() as u64, 0));
         }
-        let mut keys: Vec<(i64, i64, NaiveDate)> = rows
+        if self.unmatched.0.len() + self.fetched.len() >= KEPT {
+            self.unmatched.0.clear();
+            self.fetched.clear();
+        }
+        let mut keys: Vec<LookupKey> = rows
             .iter()
             .map(|e| (e.partner_id, e.trait_id, e.observed))
+            .filter(|k| !self.fetched.contains(k))
             .collect();
         keys.sort_unstable();
         keys.dedup();
-        let mut stored = Existing::default();
-        tx.evidence_matching(ws, &keys, self.up_to_id, |e| {
-            stored.add(evidence_key(
-                e.partner_id,
-                e.trait_id,
-                e.observation,
-                e.source.as_deref(),
-                e.note.as_deref(),
-                e.observed,
-            ))
-        })
-        .await?;
+        if !keys.is_empty() {
+            let mut stored = Existing::default();
+            tx.evidence_matching(ws, &keys, self.up_to_id, |e| {
+                stored.add(evidence_key(
+                    e.partner_id,
+                    e.trait_id,
+                    e.observation,
+                    e.source.as_deref(),
+                    e.note.as_deref(),
+                    e.observed,
+                ))
+            })
+            .await?;
+            // These keys were not looked up since `unmatched` was last emptied: what it holds of them is what
+            // is stored, less what earlier rows matched.
+            for (fingerprint, n) in stored.0 {
+                let left = n.saturating_sub(self.matched.get(&fingerprint).copied().unwrap_or(0));
+                if left > 0 {
+                    self.unmatched.0.insert(fingerprint, left);
+                }
+            }
+            self.fetched.extend(keys);
+        }
         let before = rows.len() as u64;
         rows.retain(|e| {
             let key = evidence_key(
@@ -243,10 +281,11 @@ impl EvidenceDedup {
                 e.note.as_deref(),
                 e.observed,
             );
-            let taken = self.consumed.get(&key).copied().unwrap_or(0);
-            let there = stored.0.get(&key).copied().unwrap_or(0);
-            if there > taken {
-                *self.consumed.entry(key).or_insert(0) += 1;
+            if self.unmatched.take(key) {
+                if self.unmatched.0.get(&key) == Some(&0) {
+                    self.unmatched.0.remove(&key);
+                }
+                *self.matched.entry(key).or_insert(0) += 1;
                 false
             } else {
                 true
@@ -337,7 +376,7 @@ pub async fn run<R: Read + Send>(
     let mut tx = app.store.begin_import().await?;
     let mut dedup = EvidenceDedup {
         up_to_id: tx.max_evidence_id().await?,
-        consumed: HashMap::default(),
+        ..EvidenceDedup::default()
     };
     let mut check = checker(app, ws, opts, setup, &mut tx).await?;
     let mut pending = Pending::default();
