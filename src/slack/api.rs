@@ -1,11 +1,14 @@
 //! The Web API calls the bot makes, over slack-morphism's client: every call goes to the configured base URL
-//! (`PARTNERFIT_SLACK_API_URL`), a `429` is retried after its `Retry-After` (slack-morphism's rate control,
-//! retries only: no proactive throttling), and failures come back classified — the token refused, a
-//! channel the bot cannot use, or a passing failure.
+//! (`PARTNERFIT_SLACK_API_URL`), a `429` is retried after its `Retry-After` when that is at most
+//! [`MAX_RETRY_DELAY`] (a longer wait fails the call at once: no proactive throttling), and failures come back
+//! classified — the token refused, a refusal of that one request, or a passing failure. A `response_url` is
+//! posted to without the bot token, and its address is never logged.
 
 use slack_morphism::errors::SlackClientError;
 use slack_morphism::prelude::*;
+use std::future::Future;
 use std::sync::Arc;
+use std::time::Duration;
 
 /// The HTTP connector: rustls with the system's roots; plain HTTP only when the base URL is `http://` (a
 /// fake Slack on 127.0.0.1 in tests).
@@ -16,14 +19,21 @@ pub type Client = SlackClient<Connector>;
 
 /// How many times a call answered `429` is tried again (each after its `Retry-After`).
 const MAX_RETRIES: usize = 3;
+/// The longest `Retry-After` waited for: a call asked to wait longer fails at once (as a passing failure),
+/// so no task waits on Slack without bound. (slack-morphism 2.31's `max_delay_timeout` setting is read
+/// nowhere, so the retries are ours: see [`retrying`].)
+pub const MAX_RETRY_DELAY: Duration = Duration::from_secs(30);
+/// The wait when a `429` names none.
+const DEFAULT_RETRY_DELAY: Duration = Duration::from_secs(1);
 
 /// Why a call failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ApiError {
-    /// Slack refused the token (`invalid_auth`, `token_revoked`, `account_inactive`, …).
+    /// Slack refused the token (`invalid_auth`, `token_revoked`, `account_inactive`, …, or HTTP 401).
     #[error("Slack refused the token ({0})")]
     Auth(String),
-    /// A final answer about what was asked (`channel_not_found`, `not_in_channel`, `invalid_blocks`, …).
+    /// A final answer about what was asked (`channel_not_found`, `not_in_channel`, `no_permission`,
+    /// `invalid_blocks`, …): that one request is refused, the token still serves the rest.
     #[error("Slack answered {0}")]
     Refused(String),
     /// Network, server error, or a rate limit still in force after the retries.
@@ -41,16 +51,15 @@ impl ApiError {
     }
 }
 
-/// The error codes that mean the token itself is no good.
+/// The error codes that mean the token itself is no good. Others that sound alike (`no_permission`,
+/// `not_allowed_token_type`, `team_access_not_granted`, `missing_scope`) refuse one request — `no_permission`
+/// comes back for one conversation the app may not post in — and are [`ApiError::Refused`].
 const AUTH_ERRORS: &[&str] = &[
     "not_authed",
     "invalid_auth",
     "token_revoked",
     "token_expired",
     "account_inactive",
-    "not_allowed_token_type",
-    "no_permission",
-    "team_access_not_granted",
 ];
 
 impl From<SlackClientError> for ApiError {
@@ -107,14 +116,35 @@ pub fn client(api_url: &str) -> std::io::Result<Client> {
     } else {
         builder.https_only().enable_http1().enable_http2().build()
     };
-    let rate = SlackApiRateControlConfig::new()
-        .with_max_retries(MAX_RETRIES)
-        // no proactive per-tier throttling: only what Slack asks for with Retry-After
-        .with_tiers_limits(Default::default());
+    // No rate control: slack-morphism's would retry a 429 after any Retry-After (its max delay setting is
+    // read nowhere) and throttle response_url posts to one a second; [`retrying`] does the retries.
     let connector = SlackClientHyperConnector::with_connector(https)
-        .with_slack_api_url(api_url.trim_end_matches('/'))
-        .with_rate_control(rate);
+        .with_slack_api_url(api_url.trim_end_matches('/'));
     Ok(SlackClient::new(connector))
+}
+
+/// Run `call`, and again after a `429`'s `Retry-After` (one second when it names none), at most
+/// [`MAX_RETRIES`] more times; a `Retry-After` over [`MAX_RETRY_DELAY`] fails the call at once.
+pub async fn retrying<T, F, Fut>(mut call: F) -> Result<T, ApiError>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, SlackClientError>>,
+{
+    let mut retried = 0;
+    loop {
+        match call().await {
+            Err(SlackClientError::RateLimitError(r)) if retried < MAX_RETRIES => {
+                let wait = r.retry_after.unwrap_or(DEFAULT_RETRY_DELAY);
+                if wait > MAX_RETRY_DELAY {
+                    return Err(SlackClientError::RateLimitError(r).into());
+                }
+                tracing::debug!(wait = ?wait, "rate limited by Slack: retrying after its Retry-After");
+                tokio::time::sleep(wait).await;
+                retried += 1;
+            }
+            other => return other.map_err(ApiError::from),
+        }
+    }
 }
 
 /// The bot's Web API: the client and the bot token.
@@ -161,24 +191,20 @@ impl Api {
         body: &serde_json::Value,
     ) -> Result<serde_json::Value, ApiError> {
         let session = self.client.open_session(&self.token);
-        Ok(session
-            .http_session_api
-            .http_post(method, body, None)
-            .await?)
+        retrying(|| session.http_session_api.http_post(method, body, None)).await
     }
 
     /// `auth.test`: the team and the bot's own user id.
     pub async fn auth_test(&self) -> Result<(String, String), ApiError> {
         let session = self.client.open_session(&self.token);
-        let r = session.auth_test().await?;
+        let r = retrying(|| session.auth_test()).await?;
         Ok((r.team_id.to_string(), r.user_id.to_string()))
     }
 
     pub async fn user_flags(&self, user: &str) -> Result<UserFlags, ApiError> {
         let session = self.client.open_session(&self.token);
-        let r = session
-            .users_info(&SlackApiUsersInfoRequest::new(user.into()))
-            .await?;
+        let req = SlackApiUsersInfoRequest::new(user.into());
+        let r = retrying(|| session.users_info(&req)).await?;
         let f = &r.user.flags;
         Ok(UserFlags {
             admin: f.is_admin == Some(true)
@@ -190,17 +216,15 @@ impl Api {
 
     pub async fn group_members(&self, group: &str) -> Result<Vec<String>, ApiError> {
         let session = self.client.open_session(&self.token);
-        let r = session
-            .usergroups_users_list(&SlackApiUserGroupsUsersListRequest::new(group.into()))
-            .await?;
+        let req = SlackApiUserGroupsUsersListRequest::new(group.into());
+        let r = retrying(|| session.usergroups_users_list(&req)).await?;
         Ok(r.users.iter().map(|u| u.to_string()).collect())
     }
 
     pub async fn channel(&self, id: &str) -> Result<ChannelInfo, ApiError> {
         let session = self.client.open_session(&self.token);
-        let r = session
-            .conversations_info(&SlackApiConversationsInfoRequest::new(id.into()))
-            .await?;
+        let req = SlackApiConversationsInfoRequest::new(id.into());
+        let r = retrying(|| session.conversations_info(&req)).await?;
         Ok(ChannelInfo {
             id: r.channel.id.to_string(),
             name: r.channel.name.clone().unwrap_or_default(),
@@ -221,7 +245,7 @@ impl Api {
                     SlackConversationType::Private,
                 ])
                 .opt_cursor(cursor.clone());
-            let r = session.conversations_list(&req).await?;
+            let r = retrying(|| session.conversations_list(&req)).await?;
             if let Some(c) = r.channels.iter().find(|c| {
                 c.name
                     .as_deref()
@@ -243,12 +267,8 @@ impl Api {
     /// upload URL); returns the file id, to share with [`Api::complete_uploads`].
     pub async fn upload(&self, name: &str, bytes: &[u8]) -> Result<String, ApiError> {
         let session = self.client.open_session(&self.token);
-        let url = session
-            .get_upload_url_external(&SlackApiFilesGetUploadUrlExternalRequest::new(
-                name.into(),
-                bytes.len(),
-            ))
-            .await?;
+        let req = SlackApiFilesGetUploadUrlExternalRequest::new(name.into(), bytes.len());
+        let url = retrying(|| session.get_upload_url_external(&req)).await?;
         let content_type = if name.ends_with(".png") {
             "image/png"
         } else if name.ends_with(".csv") {
@@ -256,13 +276,12 @@ impl Api {
         } else {
             "application/octet-stream"
         };
-        session
-            .files_upload_via_url(&SlackApiFilesUploadViaUrlRequest::new(
-                url.upload_url.clone(),
-                bytes.to_vec(),
-                content_type.into(),
-            ))
-            .await?;
+        let req = SlackApiFilesUploadViaUrlRequest::new(
+            url.upload_url.clone(),
+            bytes.to_vec(),
+            content_type.into(),
+        );
+        retrying(|| session.files_upload_via_url(&req)).await?;
         Ok(url.file_id.to_string())
     }
 
@@ -283,7 +302,9 @@ impl Api {
             .map(|_| ())
     }
 
-    /// POST a message to a `response_url` (the reply to a slash command or a button).
+    /// POST a message to a `response_url` (the reply to a slash command or a button): the URL is its own
+    /// credential, so no token goes with it, and it is logged redacted (slack-morphism's webhook call, without
+    /// its one-post-a-second throttle: a connector call with no token and a sensitive URL).
     pub async fn respond(
         &self,
         response_url: &str,
@@ -292,11 +313,18 @@ impl Api {
         let url: url::Url = response_url
             .parse()
             .map_err(|_| ApiError::Refused("invalid response_url".into()))?;
-        let session = self.client.open_session(&self.token);
-        let _: serde_json::Value = session
-            .http_session_api
-            .http_post_uri(url, body, None)
-            .await?;
+        let span = tracing::debug_span!("Slack response_url");
+        let connector = &self.client.http_api.connector;
+        let _: serde_json::Value = retrying(|| {
+            let context = SlackClientApiCallContext {
+                rate_control_params: None,
+                token: None,
+                tracing_span: &span,
+                is_sensitive_url: true,
+            };
+            connector.http_post_uri(url.clone(), body, context)
+        })
+        .await?;
         Ok(())
     }
 }

@@ -2,20 +2,30 @@
 //! buttons, the evidence modal and its autocomplete. Every one becomes an [`Invocation`] of the same command
 //! table the console and Discord use, run with the caller's role in the caller's workspace.
 //!
-//! Slack wants every envelope acknowledged within 3 seconds: a command is acknowledged at once and
-//! answered through its `response_url`; a button press likewise. Autocomplete options and a modal's errors
-//! must travel in the acknowledgement itself, so those are answered before it (they are quick reads).
+//! Slack wants every envelope acknowledged within 3 seconds, and slack-morphism sends an acknowledgement when
+//! its callback returns, inside the connection's read loop (envelopes behind it wait too). A command is
+//! acknowledged at once and answered through its `response_url`; a button press likewise. Autocomplete
+//! options and a form's errors must travel in the acknowledgement itself: options are database reads, and a
+//! submission is checked and recorded (a settings read, `users.info` and `usergroups.users.list` when not
+//! cached, the write) before it — both at most [`ACK_BUDGET`](super::ACK_BUDGET) after arriving. A
+//! submission not checked by then closes the form and its outcome follows privately; the confirmation is
+//! always sent after the acknowledgement.
+//!
+//! Slack escapes `&`, `<` and `>` in command and message text (`&amp;`, `&lt;`, `&gt;`); that is undone
+//! ([`unescape`]) once Slack's own tokens (`<#C…|…>`, `<@U…>`, `<!subteam^…>`) were read from the text as
+//! Slack sent it, so a `<` someone typed is never taken for one. A form's values are not escaped by Slack.
 
 use super::api::{Api, ApiError};
 use super::buttons::{self, ButtonData};
+use super::modal::{evidence_modal, state_value};
 use super::render::{self, Button, Message};
 use crate::app::card::Card;
 use crate::app::chat::SLACK_PREFIX;
 use crate::app::line::{parse_line, Line};
 use crate::app::lists::{self, ListId};
 use crate::app::outcome::{note, Outcome};
-use crate::app::spec::{self, Complete, Kind};
-use crate::app::{answer_question, dispatch, App, AppError, Ctx, Invocation, Reply};
+use crate::app::spec::{self, Kind};
+use crate::app::{answer_question, dispatch, App, AppError, ArgValue, Ctx, Invocation, Reply};
 use crate::domain::Role;
 use crate::service::ServiceStatus;
 use serde_json::{json, Value};
@@ -25,8 +35,6 @@ use std::time::{Duration, Instant};
 
 /// How long a user's flags and a group's members are trusted before asking Slack again.
 const ROLE_TTL: Duration = Duration::from_secs(60);
-/// The callback id of the evidence modal.
-pub const EVIDENCE_MODAL: &str = "evidence_add";
 
 /// The workspace id of a Slack team.
 pub fn workspace_of(team_id: &str) -> String {
@@ -305,15 +313,17 @@ impl Bot {
                 self.run(&ctx, Invocation::new(spec::HELP.path), response_url)
                     .await
             }
-            Ok(Line::Command(inv)) => self.run(&ctx, inv, response_url).await,
+            Ok(Line::Command(inv)) => self.run(&ctx, unescape_args(inv), response_url).await,
             Ok(Line::Question(q)) => {
-                let reply = answer_question(&self.app, &ctx, &q).await;
+                let reply = answer_question(&self.app, &ctx, &unescape(&q)).await;
                 self.answer(&ctx, reply, response_url, false).await
             }
             Err(e) => {
                 let msg = format!(
                     "{} — write it as `{} screen partner:\"Acme Corp\"` (see `{} help`).",
-                    e.message, self.command, self.command
+                    unescape(&e.message),
+                    self.command,
+                    self.command
                 );
                 self.refuse(response_url, &msg).await
             }
@@ -388,9 +398,9 @@ impl Bot {
         }
     }
 
-    /// A message that mentions the bot: answered like `/screen`, in a thread under it; a refusal goes to
-    /// the asker alone.
-    pub async fn mention(&self, o: Origin, text: &str, ts: &str) {
+    /// A message that mentions the bot: answered like `/screen`, in `thread_ts` (the thread the mention was
+    /// written in, or a new one under it); a refusal goes to the asker alone.
+    pub async fn mention(&self, o: Origin, text: &str, thread_ts: &str) {
         let Some(channel) = o.channel.clone() else {
             return;
         };
@@ -402,13 +412,13 @@ impl Bot {
                     .await
             }
         };
-        let question = normalize(&text.replace(&format!("<@{}>", self.bot_user_id), " "));
-        match answer_question(&self.app, &ctx, question.trim()).await {
+        let question = question_of(text, &self.bot_user_id);
+        match answer_question(&self.app, &ctx, &question).await {
             Ok(r) => {
                 let msg = Self::reply_message(&r.card, ctx.role);
                 let mut body = msg.body();
                 body["channel"] = json!(channel);
-                body["thread_ts"] = json!(ts);
+                body["thread_ts"] = json!(thread_ts);
                 if let Err(e) = self.api.post("chat.postMessage", &body).await {
                     self.failed("answering a mention", &e);
                 }
@@ -551,14 +561,17 @@ impl Bot {
         }
     }
 
-    /// The evidence form submitted: Ok(None) closes it (the result is sent to the user privately),
-    /// Ok(Some(errors)) keeps it open with `{block id: message}`.
+    /// The evidence form submitted: checked and recorded, then the verdict goes to `verdict` — no errors
+    /// closes the form, `{block id: message}` keeps it open with them — and only then is the confirmation sent
+    /// to the user privately. When the acknowledgement could not wait for the verdict (`verdict` dropped), the
+    /// form is closed already: an error is sent to the user privately instead.
     pub async fn submit_evidence(
         &self,
         o: Origin,
         state: &Value,
         metadata: &str,
-    ) -> HashMap<String, String> {
+        verdict: tokio::sync::oneshot::Sender<HashMap<String, String>>,
+    ) {
         let channel = serde_json::from_str::<Value>(metadata)
             .ok()
             .and_then(|m| m["c"].as_str().map(str::to_string))
@@ -584,15 +597,30 @@ impl Bot {
         };
         match result {
             Ok((ctx, reply)) => {
+                let _ = verdict.send(HashMap::new());
                 if let Some(c) = &channel {
                     let msg = Self::reply_message(&reply.card, ctx.role);
                     self.ephemeral(c, &o.user, &msg).await;
                 }
-                HashMap::new()
             }
             // Shown on the form, under the partner: the form stays open to be corrected.
             Err(e) => {
-                HashMap::from([("partner".to_string(), render::clip(&e.user_message(), 150))])
+                let errors =
+                    HashMap::from([("partner".to_string(), render::clip(&e.user_message(), 150))]);
+                if verdict.send(errors).is_err() {
+                    match &channel {
+                        Some(c) => {
+                            let msg = format!(
+                                "Your evidence was not recorded: {}",
+                                e.user_message()
+                            );
+                            self.ephemeral(c, &o.user, &render::notice(&msg)).await
+                        }
+                        None => tracing::warn!(
+                            "an evidence form checked too late was refused, with no channel to say so"
+                        ),
+                    }
+                }
             }
         }
     }
@@ -601,6 +629,45 @@ impl Bot {
 /// Smart quotes (as phones type them) to plain ones, so `partner:“Acme Corp”` parses.
 pub(super) fn normalize(text: &str) -> String {
     text.replace(['“', '”', '„'], "\"").trim().to_string()
+}
+
+/// Slack's escaping of command and message text undone, once: `&lt;`, `&gt;`, then `&amp;` (last, so a
+/// typed `&lt;`, sent as `&amp;lt;`, stays `&lt;`).
+pub(super) fn unescape(text: &str) -> String {
+    text.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
+}
+
+/// A parsed command's values unescaped, except a channel's and a user group's: those are Slack's tokens
+/// (`<#C…|name>`, `<!subteam^S…|@x>`) as Slack sent them, and one typed by hand stays escaped, so it is
+/// refused rather than taken for a pick from Slack's menu.
+fn unescape_args(mut inv: Invocation) -> Invocation {
+    let options = spec::find(&inv.path).map(|s| s.options).unwrap_or_default();
+    for (name, value) in inv.args.iter_mut() {
+        let token = options
+            .iter()
+            .any(|o| o.name == name && matches!(o.kind, Kind::Channel | Kind::Role));
+        if let (false, ArgValue::Text(t)) = (token, value) {
+            *t = unescape(t);
+        }
+    }
+    inv
+}
+
+/// The question of a mention, from its text as Slack sent it: the bot's mention (`<@U…>`) taken out where
+/// it is and other mentions leading the text dropped, then Slack's escaping undone, so nothing typed as
+/// `<@…>` is read as a mention.
+fn question_of(text: &str, bot_user_id: &str) -> String {
+    let text = text.replace(&format!("<@{bot_user_id}>"), " ");
+    let mut t = text.trim_start();
+    while let Some(rest) = t.strip_prefix("<@") {
+        match rest.split_once('>') {
+            Some((_, after)) => t = after.trim_start(),
+            None => break,
+        }
+    }
+    unescape(&normalize(t))
 }
 
 /// `/help` as Slack users type the commands: `/partnerfit screen …` instead of `/screen …`.
@@ -616,94 +683,47 @@ fn slack_help(card: &mut Card, command: &str) {
     ));
 }
 
-/// The value a form's state holds for the input `block` (its action id is the block id): typed text, the
-/// selected option's value, or the picked date.
-pub fn state_value(state: &Value, block: &str) -> Option<String> {
-    let el = &state["values"][block][block];
-    el["value"]
-        .as_str()
-        .or_else(|| el["selected_option"]["value"].as_str())
-        .or_else(|| el["selected_date"].as_str())
-        .map(str::to_string)
-}
-
-/// The evidence form, built from `/evidence add`'s declared options: partner and trait as external selects
-/// (Slack's autocomplete), yes/no as a select, the rest as text inputs.
-pub fn evidence_modal(channel: Option<&str>, preset: Option<&(String, String)>) -> Value {
-    let option = |text: &str| json!({"text": {"type": "plain_text", "text": render::clip(text, 75)}, "value": render::clip(text, 150)});
-    let mut blocks = Vec::new();
-    let opts = spec::EVIDENCE_ADD.options;
-    for o in opts {
-        let element = match o.kind {
-            Kind::Text {
-                complete: Some(c), ..
-            } if matches!(c, Complete::Partner | Complete::Trait) => {
-                let mut e = json!({"type": "external_select", "action_id": o.name, "min_query_length": 0,
-                    "placeholder": {"type": "plain_text", "text": if c == Complete::Partner { "Type a partner name" } else { "Type a trait" }}});
-                let initial = match (c, preset) {
-                    (Complete::Partner, Some((p, _))) => Some(p),
-                    (Complete::Trait, Some((_, t))) => Some(t),
-                    _ => None,
-                };
-                if let Some(v) = initial {
-                    e["initial_option"] = option(v);
-                }
-                e
-            }
-            Kind::Bool => json!({"type": "static_select", "action_id": o.name,
-                "options": [{"text": {"type": "plain_text", "text": "yes — met"}, "value": "true"}, {"text": {"type": "plain_text", "text": "no — missed"}, "value": "false"}]}),
-            Kind::Text { max, .. } => {
-                json!({"type": "plain_text_input", "action_id": o.name, "max_length": max.min(3000), "multiline": o.name == "note"})
-            }
-            _ => json!({"type": "plain_text_input", "action_id": o.name, "max_length": 200}),
-        };
-        blocks.push(json!({
-            "type": "input",
-            "block_id": o.name,
-            "optional": !o.required,
-            "label": {"type": "plain_text", "text": render::clip(o.name, 2000)},
-            "hint": {"type": "plain_text", "text": render::clip(o.description, 2000)},
-            "element": element,
-        }));
-    }
-    json!({
-        "type": "modal",
-        "callback_id": EVIDENCE_MODAL,
-        "title": {"type": "plain_text", "text": "Record evidence"},
-        "submit": {"type": "plain_text", "text": "Record"},
-        "close": {"type": "plain_text", "text": "Cancel"},
-        "private_metadata": json!({"c": channel}).to_string(),
-        "blocks": blocks,
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn the_form_follows_the_declaration() {
-        let v = evidence_modal(Some("C0PARTNER"), Some(&("Acme".into(), "Overlap".into())));
-        let blocks = v["blocks"].as_array().unwrap();
-        let ids: Vec<&str> = blocks
-            .iter()
-            .map(|b| b["block_id"].as_str().unwrap())
-            .collect();
+    fn slack_escaping_is_undone_once() {
+        assert_eq!(unescape("AT&amp;T &lt;b&gt; &amp;lt;"), "AT&T <b> &lt;");
+        assert_eq!(unescape("&amp;amp;"), "&amp;");
+        let inv = match parse_line(
+            "/schedule set digest:weekly cron:\"0 9 * * 1\" channel:&lt;#C0PARTNER|x&gt;",
+        ) {
+            Ok(Line::Command(inv)) => unescape_args(inv),
+            other => panic!("{other:?}"),
+        };
         assert_eq!(
-            ids,
-            ["partner", "trait", "met", "value", "source", "note", "observed"]
+            inv.opt_text("channel"),
+            Some("&lt;#C0PARTNER|x&gt;"),
+            "a typed token stays escaped"
         );
-        assert_eq!(blocks[0]["element"]["type"], "external_select");
-        assert_eq!(blocks[0]["element"]["initial_option"]["value"], "Acme");
-        assert_eq!(blocks[1]["element"]["initial_option"]["value"], "Overlap");
-        assert_eq!(blocks[0]["optional"], false);
-        assert_eq!(blocks[3]["optional"], true);
-        assert_eq!(v["private_metadata"], r#"{"c":"C0PARTNER"}"#);
-        let state = json!({"values": {"partner": {"partner": {"type": "external_select", "selected_option": {"value": "Acme"}}},
-            "value": {"value": {"type": "plain_text_input", "value": "31"}}}});
-        assert_eq!(state_value(&state, "partner").as_deref(), Some("Acme"));
-        assert_eq!(state_value(&state, "value").as_deref(), Some("31"));
-        assert_eq!(state_value(&state, "note"), None);
+        let inv = match parse_line("/partner add name:\"AT&amp;T &lt;US&gt;\" type:si") {
+            Ok(Line::Command(inv)) => unescape_args(inv),
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(inv.opt_text("name"), Some("AT&T <US>"));
+    }
+
+    #[test]
+    fn a_mention_question_reads_slack_tokens_before_unescaping() {
+        assert_eq!(
+            question_of("<@U0BOT> does AT&amp;T fit?", "U0BOT"),
+            "does AT&T fit?"
+        );
+        assert_eq!(
+            question_of("<@U0X> <@U0BOT|pf> is “A&amp;B” a fit", "U0BOT"),
+            "is \"A&B\" a fit"
+        );
+        // typed, not picked: stays in the question as text
+        assert_eq!(
+            question_of("<@U0BOT> does &lt;@U0BOT&gt; fit?", "U0BOT"),
+            "does <@U0BOT> fit?"
+        );
     }
 
     #[test]

@@ -11,6 +11,7 @@ pub mod api;
 pub mod buttons;
 pub mod chat;
 pub mod handler;
+pub mod modal;
 pub mod observe;
 pub mod render;
 
@@ -24,6 +25,7 @@ use handler::{Bot, Origin};
 use serde_json::Value;
 use slack_morphism::errors::SlackClientError;
 use slack_morphism::prelude::*;
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -99,7 +101,8 @@ pub async fn start(
     let web = Api::new(client.clone(), &bot_token);
     let (team, bot_user) = match web.auth_test().await {
         Ok(t) => t,
-        Err(ApiError::Auth(code)) => {
+        // auth.test asks about the token alone: any answer but ok refuses it.
+        Err(ApiError::Auth(code) | ApiError::Refused(code)) => {
             return Err(ConfigError(format!("SLACK_BOT_TOKEN was refused by Slack ({code}): copy the Bot User OAuth Token again from OAuth & Permissions")).into())
         }
         Err(e) => {
@@ -117,7 +120,8 @@ pub async fn start(
         .map_err(ApiError::from)
     {
         return Err(match e {
-            ApiError::Auth(code) => ConfigError(format!("SLACK_APP_TOKEN was refused by Slack ({code}): create an app-level token with connections:write under Basic Information, and turn Socket Mode on")).into(),
+            // Likewise apps.connections.open: its refusals are the app-level token's.
+            ApiError::Auth(code) | ApiError::Refused(code) => ConfigError(format!("SLACK_APP_TOKEN was refused by Slack ({code}): create an app-level token with connections:write under Basic Information, and turn Socket Mode on")).into(),
             other => StartError::Other(redact_error(
                 &format!("cannot open Socket Mode at {url}: {other}"),
                 &url,
@@ -245,16 +249,24 @@ async fn on_push(
         channel: Some(channel.to_string()),
     };
     let text = e["text"].as_str().unwrap_or_default().to_string();
-    let ts = e["ts"].as_str().unwrap_or_default().to_string();
+    // Answered in the mention's thread: the one it was written in, or a new one under it.
+    let ts = e["ts"].as_str().unwrap_or_default();
+    let thread = e["thread_ts"].as_str().unwrap_or(ts).to_string();
     tokio::spawn(async move {
         let team = origin.team.clone();
-        observe::interaction("question", &team, arrived, bot.mention(origin, &text, &ts)).await
+        observe::interaction(
+            "question",
+            &team,
+            arrived,
+            bot.mention(origin, &text, &thread),
+        )
+        .await
     });
     Ok(())
 }
 
 /// Buttons (acknowledged at once), autocomplete of the evidence form and its submission (answered in the
-/// acknowledgement).
+/// acknowledgement, within [`ACK_BUDGET`] of arriving: see [`handler`]).
 async fn on_interaction(
     ev: SlackInteractionEvent,
     _client: Arc<Client>,
@@ -287,16 +299,21 @@ async fn on_interaction(
             Ok(SlackInteractionResponse::Empty)
         }
         SlackInteractionEvent::BlockSuggestion(s) => {
-            let options = bot
-                .suggest(&origin, s.action_id.as_ref(), &s.value, &v["view"]["state"])
-                .await;
+            let suggest = bot.suggest(&origin, s.action_id.as_ref(), &s.value, &v["view"]["state"]);
+            // Options too slow for Slack's 3 seconds would be dropped by Slack: none instead.
+            let options = tokio::time::timeout_at(deadline(arrived), suggest)
+                .await
+                .unwrap_or_else(|_| {
+                    tracing::warn!("evidence form suggestions took too long: none offered");
+                    Vec::new()
+                });
             observe::autocomplete();
             let items = options
                 .into_iter()
                 .map(|(label, value)| {
                     SlackBlockChoiceItem::new(
-                        pt!(render::escape(&render::clip(&label, 75))),
-                        render::clip(&value, 150),
+                        pt!(option_label(&label)),
+                        render::clip(&value, MAX_OPTION_VALUE),
                     )
                 })
                 .collect();
@@ -305,15 +322,30 @@ async fn on_interaction(
             ))
         }
         SlackInteractionEvent::ViewSubmission(_)
-            if v["view"]["callback_id"] == handler::EVIDENCE_MODAL =>
+            if v["view"]["callback_id"] == modal::EVIDENCE_MODAL =>
         {
             let metadata = v["view"]["private_metadata"]
                 .as_str()
                 .unwrap_or_default()
                 .to_string();
             let team = origin.team.clone();
-            let submit = bot.submit_evidence(origin, &v["view"]["state"], &metadata);
-            let errors = observe::interaction("form", &team, arrived, submit).await;
+            let state = v["view"]["state"].clone();
+            // The submission runs on its own, and says here whether the form may close; past the budget the
+            // form closes anyway (a form kept open would invite a second submission of what may be
+            // recorded by then), and the outcome is sent to the user privately when it is known.
+            let (verdict, heard) = tokio::sync::oneshot::channel();
+            tokio::spawn(async move {
+                let submit = bot.submit_evidence(origin, &state, &metadata, verdict);
+                observe::interaction("form", &team, arrived, submit).await
+            });
+            let errors = match tokio::time::timeout_at(deadline(arrived), heard).await {
+                Ok(Ok(errors)) => errors,
+                Ok(Err(_)) => HashMap::new(),
+                Err(_) => {
+                    tracing::warn!("the evidence form took too long to check: closed, the outcome follows privately");
+                    HashMap::new()
+                }
+            };
             if errors.is_empty() {
                 Ok(SlackInteractionResponse::Empty)
             } else {
@@ -326,6 +358,36 @@ async fn on_interaction(
         }
         _ => Ok(SlackInteractionResponse::Empty),
     }
+}
+
+/// How long after an interaction arrives its acknowledgement is sent at the latest, answered or not: well
+/// inside Slack's 3 seconds.
+pub const ACK_BUDGET: Duration = Duration::from_secs(2);
+
+/// When the acknowledgement of an interaction that arrived at `arrived` must go out.
+fn deadline(arrived: Instant) -> tokio::time::Instant {
+    tokio::time::Instant::from_std(arrived + ACK_BUDGET)
+}
+
+/// Slack's limits on a menu option (Block Kit reference: option object).
+const MAX_OPTION_LABEL: usize = 75;
+const MAX_OPTION_VALUE: usize = 150;
+
+/// A menu option's label: escaped, then cut to Slack's 75 characters (cutting first would let the escaping
+/// push it over, and Slack refuses the whole list), never in the middle of an `&amp;`.
+fn option_label(label: &str) -> String {
+    let escaped = render::escape(label);
+    if escaped.chars().count() <= MAX_OPTION_LABEL {
+        return escaped;
+    }
+    let mut out: String = escaped.chars().take(MAX_OPTION_LABEL - 1).collect();
+    if let Some(amp) = out.rfind('&') {
+        if !out[amp..].contains(';') {
+            out.truncate(amp);
+        }
+    }
+    out.push('…');
+    out
 }
 
 /// The listener's errors: an envelope it could not read is acknowledged and ignored (logged without its
@@ -385,4 +447,24 @@ pub async fn run(config: &Config, app: App, status: Arc<ServiceStatus>) -> Resul
         return Err(ConfigError("Slack refused SLACK_BOT_TOKEN while running (revoked?): install the app again and restart with the new token".into()).into());
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn option_labels_are_cut_after_escaping() {
+        assert_eq!(option_label("AT&T"), "AT&amp;T");
+        // 70 characters and one `&`: 74 once escaped, whole.
+        let fits = format!("{}&", "a".repeat(69));
+        assert_eq!(option_label(&fits), format!("{}&amp;", "a".repeat(69)));
+        // 71 letters, `&`, `b`: 77 escaped, cut to 74 and "…", the entity dropped whole.
+        let long = format!("{}&b", "a".repeat(71));
+        assert_eq!(option_label(&long), format!("{}…", "a".repeat(71)));
+        let cut = format!("{}&&&&", "a".repeat(60));
+        let label = option_label(&cut);
+        assert_eq!(label, format!("{}&amp;&amp;…", "a".repeat(60)));
+        assert!(label.chars().count() <= 75);
+    }
 }

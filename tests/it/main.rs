@@ -38,6 +38,7 @@ mod scheduler;
 mod security;
 mod service;
 mod slack;
+mod slack_answers;
 mod slack_fake;
 mod slack_ops;
 mod slack_service;

@@ -201,6 +201,31 @@ async fn web_api_answers_like_slack() {
     )
     .await;
     assert_eq!(v["users"], json!([GROUP_LEAD_USER_ID]));
+    // An armed failure answers its code once, then the method works again.
+    fake.fail_next("chat.postMessage", "no_permission", 1);
+    let hi = json!({"channel": PARTNERS_CHANNEL_ID, "text": "hi"});
+    assert_eq!(
+        error_of(&bot_call(&fake, "chat.postMessage", hi.clone()).await),
+        "no_permission"
+    );
+    assert_eq!(bot_call(&fake, "chat.postMessage", hi).await["ok"], true);
+    // A response_url records the token it was sent with, if any.
+    let url = format!("{}/response/77", fake.base_url());
+    let body = br#"{"text": "done"}"#;
+    let json_type = ("Content-Type", "application/json".to_string());
+    self::post(&url, std::slice::from_ref(&json_type), body).await;
+    self::post(
+        &url,
+        &[json_type, ("Authorization", format!("Bearer {BOT_TOKEN}"))],
+        body,
+    )
+    .await;
+    let tokens: Vec<Option<String>> = fake
+        .calls_of("response_url")
+        .into_iter()
+        .map(|c| c.token)
+        .collect();
+    assert_eq!(tokens, [None, Some(BOT_TOKEN.to_string())]);
     assert_eq!(
         error_of(
             &call(
@@ -221,6 +246,30 @@ async fn web_api_answers_like_slack() {
         "token_revoked"
     );
     fake.shutdown().await;
+}
+
+#[test]
+fn text_is_escaped_as_slack_sends_it_but_its_tokens() {
+    assert_eq!(
+        slack_escape("AT&T <b> 1 < 2 > 0 &amp;"),
+        "AT&amp;T &lt;b&gt; 1 &lt; 2 &gt; 0 &amp;amp;"
+    );
+    let tokens =
+        "<@U0MEMBER1> <#C0PARTNER|partners> <#C0GENERAL> <!subteam^S0LEADS01|@leads> <!here>";
+    assert_eq!(slack_escape(tokens), tokens);
+    assert_eq!(
+        slack_escape("<@nobody> <#partners> <!subteam^> <@U1 x> <<@U0MEMBER1>"),
+        "&lt;@nobody&gt; &lt;#partners&gt; &lt;!subteam^&gt; &lt;@U1 x&gt; &lt;<@U0MEMBER1>"
+    );
+    let p = slash_payload(
+        ADMIN_USER_ID,
+        PARTNERS_CHANNEL_ID,
+        "/partnerfit",
+        r#"partner add name:"A&B""#,
+        1,
+        "http://x",
+    );
+    assert_eq!(p["text"], r#"partner add name:"A&amp;B""#);
 }
 
 #[tokio::test]

@@ -46,6 +46,23 @@ pub async fn exit_code(bot: &mut Bot) -> Option<i32> {
     None
 }
 
+/// Wait until the bot's log holds `needle` (the log is a file: read again every 20 ms, as
+/// [`Bot::wait_ticks`] does); the log when it never does.
+pub async fn wait_log(bot: &Bot, needle: &str) -> String {
+    let deadline = std::time::Instant::now() + WAIT;
+    loop {
+        let log = bot.log_text();
+        if log.contains(needle) {
+            return log;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no {needle:?} in the log within {WAIT:?}:\n{log}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
 /// `/partnerfit <text>` by `user` in #partners: the reply posted to its response URL (after checking the
 /// command was acknowledged).
 pub async fn slash(fake: &FakeSlack, user: &str, text: &str) -> Posted {

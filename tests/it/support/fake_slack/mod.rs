@@ -14,9 +14,13 @@
 //! - the Web API ([`web`]): `auth.test`, `apps.connections.open` (app-level token only), `chat.postMessage`,
 //!   `chat.postEphemeral`, `chat.update`, `views.open`, `conversations.info|members|list`, `users.info`,
 //!   `usergroups.users.list`, `files.getUploadURLExternal`, the upload URL, `files.completeUploadExternal`,
-//!   and `response_url` POSTs; Slack's `{"ok":false,"error":…}` answers (`invalid_auth`, `token_revoked`,
-//!   `not_allowed_token_type`, `channel_not_found`, `not_in_channel`, `invalid_blocks`, `msg_too_long`, …)
-//!   and `429` with `Retry-After` when a test arms a rate limit;
+//!   and `response_url` POSTs (recording whether they carried a token); Slack's `{"ok":false,"error":…}`
+//!   answers (`invalid_auth`, `token_revoked`, `not_allowed_token_type`, `channel_not_found`,
+//!   `not_in_channel`, `invalid_blocks`, `msg_too_long`, …, or any code a test arms with
+//!   [`FakeSlack::fail_next`]) and `429` with `Retry-After` when a test arms a rate limit;
+//! - command and mention text escaped as Slack sends it ([`slack_escape`]): `&`, `<`, `>` as `&amp;`,
+//!   `&lt;`, `&gt;`, except Slack's own tokens (`<@U…>`, `<#C…|name>`, `<!subteam^S…|@x>`, `<!here>`…),
+//!   which stand for what a user picked from Slack's menus;
 //! - [`validation`]: Block Kit limits (50 blocks a message, 100 a modal, 3,000 characters a section text, 10
 //!   fields a section, 2,000 a field, 150 a header, 75 a button label, 24 a modal title, 100 options):
 //!   whatever Slack would reject answers `invalid_blocks` here too;
@@ -244,6 +248,8 @@ pub(crate) struct St {
     pub uploads: BTreeMap<String, Upload>,
     /// Armed rate limits: the next calls of a method answer 429 with these Retry-After seconds.
     pub rate_limits: HashMap<String, VecDeque<u64>>,
+    /// Armed failures: the next calls of a method answer `{"ok": false, "error": <code>}`.
+    pub failures: HashMap<String, VecDeque<String>>,
     /// While set, new connections wait before their `hello` (a slow Slack).
     pub hold_hello: bool,
     /// Connections accepted (WebSocket upgraded), hello sent or not.
@@ -333,6 +339,23 @@ impl FakeSlack {
         let mut st = self.inner.st();
         let q = st.rate_limits.entry(method.to_string()).or_default();
         q.extend(std::iter::repeat_n(secs, n));
+    }
+
+    /// The next `n` calls of `method` answer `{"ok": false, "error": code}` (after any armed rate limit).
+    pub fn fail_next(&self, method: &str, code: &str, n: usize) {
+        let mut st = self.inner.st();
+        let q = st.failures.entry(method.to_string()).or_default();
+        q.extend(std::iter::repeat_n(code.to_string(), n));
+    }
+
+    /// When an envelope was acknowledged, if it was.
+    pub fn acked_at(&self, envelope_id: &str) -> Option<Instant> {
+        self.inner.st().acked_at.get(envelope_id).copied()
+    }
+
+    /// When an envelope was sent, if it was.
+    pub fn sent_at(&self, envelope_id: &str) -> Option<Instant> {
+        self.inner.st().sent_at.get(envelope_id).copied()
     }
 
     /// Change the workspace (add a user, take the bot out of a channel…).
@@ -595,7 +618,53 @@ pub fn header_of(blocks: &Value) -> Option<String> {
         .map(str::to_string)
 }
 
-/// A slash command payload as Slack sends it in a `slash_commands` envelope.
+/// `text` as Slack sends what a user typed (Slack's "Escaping text": `&` as `&amp;`, `<` as `&lt;`, `>` as
+/// `&gt;`), except the tokens Slack writes itself for what was picked from its menus: `<@U…>`, `<#C…>`,
+/// `<!subteam^S…>` (each with an optional `|label`), `<!here>`, `<!channel>`, `<!everyone>`.
+pub fn slack_escape(text: &str) -> String {
+    fn is_token(inner: &str) -> bool {
+        let id = inner.split('|').next().unwrap_or_default();
+        let ids = |rest: &str, first: &[char]| {
+            rest.starts_with(first)
+                && rest.len() > 1
+                && rest
+                    .chars()
+                    .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+        };
+        !inner.contains(['<', '>'])
+            && !id.contains(char::is_whitespace)
+            && (id
+                .strip_prefix('@')
+                .is_some_and(|r| ids(r, &['U', 'W', 'B']))
+                || id.strip_prefix('#').is_some_and(|r| ids(r, &['C', 'G']))
+                || id.strip_prefix("!subteam^").is_some_and(|r| ids(r, &['S']))
+                || matches!(id, "!here" | "!channel" | "!everyone"))
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(c) = rest.chars().next() {
+        let token = (c == '<')
+            .then(|| rest[1..].find('>'))
+            .flatten()
+            .filter(|&end| is_token(&rest[1..1 + end]));
+        match (c, token) {
+            ('<', Some(end)) => {
+                out.push_str(&rest[..end + 2]);
+                rest = &rest[end + 2..];
+                continue;
+            }
+            ('&', _) => out.push_str("&amp;"),
+            ('<', None) => out.push_str("&lt;"),
+            ('>', _) => out.push_str("&gt;"),
+            (c, _) => out.push(c),
+        }
+        rest = &rest[c.len_utf8()..];
+    }
+    out
+}
+
+/// A slash command payload as Slack sends it in a `slash_commands` envelope (`text` as typed, escaped by
+/// [`slack_escape`]).
 pub fn slash_payload(
     user: &str,
     channel: &str,
@@ -613,7 +682,7 @@ pub fn slash_payload(
         "user_id": user,
         "user_name": "someone",
         "command": command,
-        "text": text,
+        "text": slack_escape(text),
         "api_app_id": APP_ID,
         "is_enterprise_install": "false",
         "response_url": format!("{base}/response/{response_id}"),

@@ -6,7 +6,8 @@
 //! `disconnect` the app opens a new connection and the old one is closed once the new one is up.
 
 use super::{
-    pings_in, slash_payload, texts_of, validation, FakeSlack, Inner, Out, PostKind, Posted,
+    pings_in, slack_escape, slash_payload, texts_of, validation, FakeSlack, Inner, Out, PostKind,
+    Posted,
 };
 use axum::extract::ws::{Message as WsMessage, WebSocket, WebSocketUpgrade};
 use axum::extract::{Query, State};
@@ -185,22 +186,49 @@ impl FakeSlack {
         (self.send_envelope("slash_commands", payload, true), rid)
     }
 
-    /// An `app_mention` event: `text` follows the bot's mention. Returns the envelope id.
+    /// An `app_mention` event: `text` (as typed, escaped by [`slack_escape`]) follows the bot's mention.
+    /// Returns the envelope id.
     pub fn mention(&self, user: &str, channel: &str, text: &str) -> String {
+        self.mention_event(user, channel, text, None)
+    }
+
+    /// An `app_mention` written in the thread of the message `thread_ts` (its `thread_ts` set, as Slack
+    /// does for a reply in a thread). Returns the envelope id.
+    pub fn mention_in_thread(
+        &self,
+        user: &str,
+        channel: &str,
+        text: &str,
+        thread_ts: &str,
+    ) -> String {
+        self.mention_event(user, channel, text, Some(thread_ts))
+    }
+
+    fn mention_event(
+        &self,
+        user: &str,
+        channel: &str,
+        text: &str,
+        thread_ts: Option<&str>,
+    ) -> String {
         let ts = format!("{}.000100", 1_700_000_000 + self.inner.next());
+        let mut event = json!({
+            "type": "app_mention",
+            "user": user,
+            "text": format!("<@{}> {}", super::BOT_USER_ID, slack_escape(text)),
+            "ts": ts,
+            "channel": channel,
+            "event_ts": ts,
+            "team": super::TEAM_ID,
+        });
+        if let Some(t) = thread_ts {
+            event["thread_ts"] = json!(t);
+        }
         let payload = json!({
             "token": "legacy-verification-token",
             "team_id": super::TEAM_ID,
             "api_app_id": super::APP_ID,
-            "event": {
-                "type": "app_mention",
-                "user": user,
-                "text": format!("<@{}> {text}", super::BOT_USER_ID),
-                "ts": ts,
-                "channel": channel,
-                "event_ts": ts,
-                "team": super::TEAM_ID,
-            },
+            "event": event,
             "type": "event_callback",
             "event_id": format!("Ev{}", self.inner.next()),
             "event_time": 1_700_000_000,

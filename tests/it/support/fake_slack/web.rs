@@ -356,13 +356,21 @@ pub(crate) async fn api_handler(
         .or_else(|| p.get("token").and_then(Value::as_str).map(str::to_string));
     let mut st = inner.st();
     let limited = st.rate_limits.get_mut(&name).and_then(|q| q.pop_front());
-    let (status, answer, retry_after) = match limited {
-        Some(secs) => (
+    let failure = match limited {
+        Some(_) => None,
+        None => st.failures.get_mut(&name).and_then(|q| q.pop_front()),
+    };
+    let (status, answer, retry_after) = match (limited, failure) {
+        (Some(secs), _) => (
             429,
             json!({"ok": false, "error": "ratelimited"}),
             Some(secs),
         ),
-        None => {
+        (None, Some(code)) => {
+            let (status, answer) = err(&code);
+            (status, answer, None)
+        }
+        (None, None) => {
             let (status, answer) = method(
                 &inner,
                 &mut st,
@@ -444,12 +452,18 @@ fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
 }
 
 /// A `response_url` POST: a message for the command's channel (ephemeral unless `response_type` says
-/// `in_channel`), checked like any message.
+/// `in_channel`), checked like any message. It needs no token (the URL is the credential): one sent anyway
+/// is recorded in the call's `token`.
 pub(crate) async fn response_handler(
     State(inner): State<Arc<Inner>>,
     Path(id): Path<u64>,
+    headers: HeaderMap,
     body: Bytes,
 ) -> Response {
+    let token = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| v.strip_prefix("Bearer ").unwrap_or(v).to_string());
     let v: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
     let mut st = inner.st();
     st.responded_at.entry(id).or_insert_with(Instant::now);
@@ -466,7 +480,7 @@ pub(crate) async fn response_handler(
     st.calls.push(Call {
         method: "response_url".into(),
         params: v,
-        token: None,
+        token,
         at: Instant::now(),
         status: answer.0.as_u16(),
         answer: serde_json::from_str(&answer.1).unwrap_or(Value::Null),

@@ -1,0 +1,354 @@
+//! How the Slack bot answers, against the fake Slack: the evidence form acknowledged in time however slow its
+//! confirmation or role lookup (and recorded once), text Slack escaped read back as typed, a mention answered
+//! in its own thread, one request refused (`no_permission`) without stopping the bot, a rate limit longer
+//! than the bot waits for, response URLs posted without the token, and menu labels within Slack's limit.
+
+use crate::support::bot::{Bot, WAIT};
+use crate::support::fake_slack::*;
+use crate::support::slack_bot::{header, slash, start, text, wait_log};
+use serde_json::{json, Value};
+use std::time::Duration;
+
+/// A fake Slack and the real bot connected to it.
+struct Harness {
+    fake: FakeSlack,
+    bot: Bot,
+    _dir: tempfile::TempDir,
+}
+
+impl Harness {
+    async fn start(extra_env: &[(&str, &str)]) -> Harness {
+        let fake = FakeSlack::start().await.unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let bot = start(&fake, dir.path(), extra_env);
+        if let Err(e) = fake.wait_connected(WAIT).await {
+            panic!("{e}; bot log:\n{}", bot.log_text());
+        }
+        Harness {
+            fake,
+            bot,
+            _dir: dir,
+        }
+    }
+
+    /// As the workspace admin (a lead); the reply must not be an error notice.
+    async fn lead(&self, line: &str) -> Posted {
+        let r = slash(&self.fake, ADMIN_USER_ID, line).await;
+        assert!(
+            !r.text.starts_with('⚠'),
+            "/partnerfit {line} -> {}",
+            text(&r)
+        );
+        r
+    }
+
+    /// A reseller profile with a numeric trait, and Acme Corp on the roster.
+    async fn acme(&self) {
+        self.lead(r#"profile create type:reseller name:"Resellers" joint_solution:"They resell""#)
+            .await;
+        self.lead(r#"profile trait add type:reseller name:"Customer overlap" verify_by:"Crossbeam report" min:25"#)
+            .await;
+        self.lead(r#"partner add name:"Acme Corp" type:reseller"#)
+            .await;
+    }
+
+    /// The evidence form, opened by `user` with `evidence add`.
+    async fn form(&self, user: &str, n: usize) -> Value {
+        let (eid, _) = self.fake.slash(user, PARTNERS_CHANNEL_ID, "evidence add");
+        self.fake.ack(&eid, WAIT).await.unwrap();
+        self.fake.view(n, WAIT).await.unwrap()
+    }
+}
+
+/// The form's values: 31 for Acme Corp's customer overlap, from `source`.
+fn overlap(source: &str) -> Value {
+    let pick = |v: &str| json!({"type": "external_select", "selected_option": {"text": {"type": "plain_text", "text": v}, "value": v}});
+    json!({"partner": {"partner": pick("Acme Corp")}, "trait": {"trait": pick("Customer overlap")},
+        "value": {"value": {"type": "plain_text_input", "value": "31"}},
+        "source": {"source": {"type": "plain_text_input", "value": source}}})
+}
+
+/// An ack that closes the form (no `response_action`).
+fn closes(ack: &Value) -> bool {
+    ack.get("payload")
+        .is_none_or(|p| p.get("response_action").is_none())
+}
+
+#[tokio::test]
+async fn the_evidence_form_is_acknowledged_in_time_and_recorded_once() {
+    let h = Harness::start(&[]).await;
+    h.acme().await;
+    let view = h.form(MEMBER_USER_ID, 1).await;
+
+    // The confirmation is rate limited for 3 s: the form is closed first, well inside Slack's 3 seconds.
+    h.fake.rate_limit("chat.postEphemeral", 3, 1);
+    let s = h
+        .fake
+        .submit(MEMBER_USER_ID, &view, overlap("overlap report"));
+    let ack = h.fake.ack(&s, WAIT).await.unwrap();
+    assert!(closes(&ack), "{ack}");
+    let calls = h
+        .fake
+        .wait_calls("chat.postEphemeral", 2, WAIT)
+        .await
+        .unwrap();
+    assert_eq!((calls[0].status, calls[1].status), (429, 200));
+    let (sent, acked) = (h.fake.sent_at(&s).unwrap(), h.fake.acked_at(&s).unwrap());
+    assert!(
+        acked - sent < Duration::from_secs(3),
+        "acknowledged after {:?}",
+        acked - sent
+    );
+    assert!(
+        acked < calls[1].at,
+        "the ack went out before the confirmation"
+    );
+    let confirmed = h
+        .fake
+        .wait_posted("the confirmation", 1, WAIT, |p| {
+            p.kind
+                == PostKind::Ephemeral {
+                    user: MEMBER_USER_ID.into(),
+                }
+        })
+        .await
+        .unwrap();
+    assert!(
+        all_text(&confirmed[0]).contains("Customer overlap"),
+        "{}",
+        all_text(&confirmed[0])
+    );
+    let r = h.lead(r#"evidence list partner:"Acme Corp""#).await;
+    assert_eq!(
+        header(&r),
+        "Evidence for Acme Corp (1 record)",
+        "{}",
+        text(&r)
+    );
+
+    // Checking the caller's role waits 4 s on users.info's rate limit: past the 2 s budget the form is
+    // closed anyway, then recorded once and confirmed privately.
+    let view = h.form(ADMIN_USER_ID, 2).await;
+    h.fake.rate_limit("users.info", 4, 1);
+    let s = h
+        .fake
+        .submit(GROUP_LEAD_USER_ID, &view, overlap("second look"));
+    let ack = h.fake.ack(&s, WAIT).await.unwrap();
+    assert!(closes(&ack), "{ack}");
+    let waited = h.fake.acked_at(&s).unwrap() - h.fake.sent_at(&s).unwrap();
+    assert!(
+        waited < Duration::from_secs(3),
+        "acknowledged after {waited:?}"
+    );
+    let users = h.fake.calls_of("users.info");
+    assert!(
+        !users
+            .iter()
+            .any(|c| c.status == 200 && c.params["user"] == GROUP_LEAD_USER_ID),
+        "acknowledged before the role was known"
+    );
+    h.fake
+        .wait_posted("the late confirmation", 1, WAIT, |p| {
+            p.kind
+                == PostKind::Ephemeral {
+                    user: GROUP_LEAD_USER_ID.into(),
+                }
+        })
+        .await
+        .unwrap();
+    let r = h.lead(r#"evidence list partner:"Acme Corp""#).await;
+    assert_eq!(
+        header(&r),
+        "Evidence for Acme Corp (2 records)",
+        "{}",
+        text(&r)
+    );
+    assert_eq!(text(&r).matches("second look").count(), 1, "{}", text(&r));
+}
+
+#[tokio::test]
+async fn text_slack_escaped_is_read_as_typed() {
+    let h = Harness::start(&[]).await;
+    h.lead(r#"profile create type:reseller name:"Resellers" joint_solution:"They resell""#)
+        .await;
+    // Slack sends `AT&amp;T &lt;US&gt; &amp; Co`; the card escapes the name once more for Slack to show.
+    let name = "AT&T <US> & Co";
+    let r = h
+        .lead(&format!(r#"partner add name:"{name}" type:reseller"#))
+        .await;
+    assert_eq!(
+        header(&r),
+        "Added AT&amp;T &lt;US&gt; &amp; Co (reseller) as a prospect"
+    );
+    let r = h.lead(&format!(r#"partner show partner:"{name}""#)).await;
+    assert!(
+        header(&r).starts_with("AT&amp;T &lt;US&gt; &amp; Co — reseller"),
+        "{}",
+        header(&r)
+    );
+    // what a user typed as an entity stays that text
+    let r = h
+        .lead(r#"partner add name:"Fish &amp; Chips" type:reseller"#)
+        .await;
+    assert_eq!(
+        header(&r),
+        "Added Fish &amp;amp; Chips (reseller) as a prospect"
+    );
+    // a question by mention
+    let e = h.fake.mention(
+        MEMBER_USER_ID,
+        PARTNERS_CHANNEL_ID,
+        &format!("does {name} fit?"),
+    );
+    h.fake.ack(&e, WAIT).await.unwrap();
+    let answered = h
+        .fake
+        .wait_posted("the mention's answer", 1, WAIT, |p| {
+            p.kind == PostKind::Message
+        })
+        .await
+        .unwrap();
+    let title = header_of(&answered[0].blocks).unwrap_or_default();
+    assert!(
+        title.starts_with("AT&amp;T &lt;US&gt; &amp; Co — "),
+        "{title}"
+    );
+}
+
+#[tokio::test]
+async fn a_mention_in_a_thread_is_answered_in_that_thread() {
+    let h = Harness::start(&[]).await;
+    let parent = "1699999999.000042";
+    let e = h.fake.mention_in_thread(
+        MEMBER_USER_ID,
+        PARTNERS_CHANNEL_ID,
+        "does Acme fit?",
+        parent,
+    );
+    h.fake.ack(&e, WAIT).await.unwrap();
+    let answered = h
+        .fake
+        .wait_posted("the answer", 1, WAIT, |p| p.kind == PostKind::Message)
+        .await
+        .unwrap();
+    assert_eq!(answered[0].body["thread_ts"], parent);
+    // outside a thread: a new thread under the mention
+    let e = h
+        .fake
+        .mention(MEMBER_USER_ID, PARTNERS_CHANNEL_ID, "does Acme fit?");
+    h.fake.ack(&e, WAIT).await.unwrap();
+    let answered = h
+        .fake
+        .wait_posted("the second answer", 2, WAIT, |p| {
+            p.kind == PostKind::Message
+        })
+        .await
+        .unwrap();
+    assert_ne!(answered[1].body["thread_ts"], parent);
+    assert!(answered[1].body["thread_ts"]
+        .as_str()
+        .is_some_and(|t| t.ends_with(".000100")));
+}
+
+#[tokio::test]
+async fn one_request_refused_does_not_stop_the_bot() {
+    let mut h = Harness::start(&[]).await;
+    h.fake.fail_next("chat.postMessage", "no_permission", 1);
+    let e = h
+        .fake
+        .mention(MEMBER_USER_ID, PARTNERS_CHANNEL_ID, "does Acme fit?");
+    h.fake.ack(&e, WAIT).await.unwrap();
+    wait_log(&h.bot, "answering a mention failed").await;
+    let r = slash(&h.fake, MEMBER_USER_ID, "schedule show").await;
+    assert_eq!(header(&r), "Digest schedules");
+    let e = h
+        .fake
+        .mention(MEMBER_USER_ID, PARTNERS_CHANNEL_ID, "does Acme fit?");
+    h.fake.ack(&e, WAIT).await.unwrap();
+    let calls = h
+        .fake
+        .wait_calls("chat.postMessage", 2, WAIT)
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            calls[0].answer["error"].as_str(),
+            calls[1].status,
+            calls[1].answer["ok"].as_bool()
+        ),
+        (Some("no_permission"), 200, Some(true))
+    );
+    assert!(matches!(h.bot.child.try_wait(), Ok(None)), "still running");
+    assert!(
+        !h.bot.log_text().contains("Slack refused the bot token"),
+        "{}",
+        h.bot.log_text()
+    );
+}
+
+#[tokio::test]
+async fn a_rate_limit_longer_than_the_bot_waits_fails_that_call_at_once() {
+    let h = Harness::start(&[]).await;
+    h.fake.rate_limit("chat.postMessage", 120, 1);
+    let e = h
+        .fake
+        .mention(MEMBER_USER_ID, PARTNERS_CHANNEL_ID, "does Acme fit?");
+    h.fake.ack(&e, WAIT).await.unwrap();
+    let log = wait_log(&h.bot, "answering a mention failed").await;
+    assert!(log.contains("rate limited by Slack"), "{log}");
+    assert_eq!(h.fake.calls_of("chat.postMessage").len(), 1, "not retried");
+    let r = slash(&h.fake, MEMBER_USER_ID, "schedule show").await;
+    assert_eq!(header(&r), "Digest schedules");
+}
+
+#[tokio::test]
+async fn response_urls_get_no_token_and_are_not_logged() {
+    let h = Harness::start(&[("PARTNERFIT_LOG", "debug")]).await;
+    let (eid, rid) = h
+        .fake
+        .slash(MEMBER_USER_ID, PARTNERS_CHANNEL_ID, "schedule show");
+    h.fake.ack(&eid, WAIT).await.unwrap();
+    let r = h.fake.response(rid, 1, WAIT).await.unwrap();
+    assert_eq!(header(&r), "Digest schedules");
+    let calls = h.fake.calls_of("response_url");
+    assert_eq!(calls.len(), 1);
+    assert_eq!(calls[0].token, None, "a response_url needs no token");
+    // Web API calls still carry it
+    assert!(h
+        .fake
+        .calls_of("users.info")
+        .iter()
+        .all(|c| c.token.as_deref() == Some(BOT_TOKEN)));
+    let log = h.bot.log_text();
+    assert!(
+        log.contains("Sending HTTP request"),
+        "debug logging is on: {log}"
+    );
+    assert!(!log.contains(&format!("/response/{rid}")), "{log}");
+    assert!(!log.contains("xoxb-"), "nor the token, even at debug level");
+}
+
+#[tokio::test]
+async fn long_names_with_ampersands_fit_the_form_menu() {
+    let h = Harness::start(&[]).await;
+    h.lead(r#"profile create type:reseller name:"Resellers" joint_solution:"They resell""#)
+        .await;
+    // 73 characters, 77 once escaped
+    let name = format!("A&B {}", "x".repeat(69));
+    h.lead(&format!(r#"partner add name:"{name}" type:reseller"#))
+        .await;
+    let view = h.form(MEMBER_USER_ID, 1).await;
+    let s = h
+        .fake
+        .suggest(MEMBER_USER_ID, &view, "partner", "A&B")
+        .unwrap();
+    let ack = h.fake.ack(&s, WAIT).await.unwrap();
+    validation::suggestion_response(&ack["payload"]).unwrap();
+    let options = ack["payload"]["options"].as_array().unwrap();
+    assert_eq!(options.len(), 1, "{ack}");
+    assert_eq!(
+        options[0]["text"]["text"],
+        format!("A&amp;B {}…", "x".repeat(66))
+    );
+    assert_eq!(options[0]["value"], name.as_str());
+}
