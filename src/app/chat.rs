@@ -45,6 +45,27 @@ fn slack_id(s: &str, first: &[char]) -> bool {
             .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
 }
 
+/// Why a typed channel or role is not one of the platform's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BadId {
+    /// Not written like one at all (`#partners`, a Slack id on Discord).
+    Form,
+    /// Digits, but not a Discord id: a snowflake is a number from 1 to [`u64::MAX`] (`0`, or beyond 2^64).
+    OutOfRange,
+}
+
+/// A Discord id (a snowflake) as typed: digits naming a non-zero 64-bit number; written without leading zeros,
+/// as Discord writes it.
+fn snowflake(s: &str) -> Result<String, BadId> {
+    if s.is_empty() || !s.chars().all(|c| c.is_ascii_digit()) {
+        return Err(BadId::Form);
+    }
+    match s.parse::<u64>() {
+        Ok(id) if id != 0 => Ok(id.to_string()),
+        _ => Err(BadId::OutOfRange),
+    }
+}
+
 impl Platform {
     /// The platform of a workspace id.
     pub fn of(workspace: &str) -> Platform {
@@ -55,45 +76,53 @@ impl Platform {
         }
     }
 
-    /// A channel as a user gives it: Discord `<#123>` or `123`; Slack `<#C123|name>`, `<#C123>` or `C123`
-    /// (a `#name` is resolved to that form by the Slack adapter first). None when it is not one.
-    pub fn parse_channel(self, text: &str) -> Option<String> {
+    /// A channel as a user gives it: Discord `<#123>` or `123` (a snowflake: 1 to [`u64::MAX`]); Slack
+    /// `<#C123|name>`, `<#C123>` or `C123` (a `#name` is resolved to that form by the Slack adapter first).
+    pub fn channel(self, text: &str) -> Result<String, BadId> {
         let t = text.trim();
         let inner = t
             .strip_prefix("<#")
             .and_then(|r| r.strip_suffix('>'))
             .unwrap_or(t);
         match self {
-            Platform::Discord => (!inner.is_empty()
-                && inner.len() <= 20
-                && inner.chars().all(|c| c.is_ascii_digit()))
-            .then(|| inner.to_string()),
-            Platform::Slack if inner.contains(['<', '>']) => None,
+            Platform::Discord => snowflake(inner),
+            Platform::Slack if inner.contains(['<', '>']) => Err(BadId::Form),
             Platform::Slack => {
                 let id = inner.split('|').next().unwrap_or_default();
-                slack_id(id, &['C', 'G']).then(|| id.to_string())
+                slack_id(id, &['C', 'G'])
+                    .then(|| id.to_string())
+                    .ok_or(BadId::Form)
             }
         }
     }
 
-    /// A role (Discord `<@&123>` or `123`) or user group (Slack `<!subteam^S123|@handle>` or `S123`).
-    pub fn parse_group(self, text: &str) -> Option<String> {
+    /// [`Platform::channel`], None when it is not one.
+    pub fn parse_channel(self, text: &str) -> Option<String> {
+        self.channel(text).ok()
+    }
+
+    /// A role (Discord `<@&123>` or `123`, a snowflake like a channel's) or user group (Slack
+    /// `<!subteam^S123|@handle>` or `S123`).
+    pub fn group(self, text: &str) -> Result<String, BadId> {
         let t = text.trim();
         match self {
-            Platform::Discord => {
-                let id = t.trim_start_matches("<@&").trim_end_matches('>');
-                (!id.is_empty() && id.len() <= 20 && id.chars().all(|c| c.is_ascii_digit()))
-                    .then(|| id.to_string())
-            }
+            Platform::Discord => snowflake(t.trim_start_matches("<@&").trim_end_matches('>')),
             Platform::Slack => {
                 let inner = t
                     .strip_prefix("<!subteam^")
                     .and_then(|r| r.strip_suffix('>'))
                     .unwrap_or(t);
                 let id = inner.split('|').next().unwrap_or_default();
-                (!inner.contains(['<', '>']) && slack_id(id, &['S'])).then(|| id.to_string())
+                (!inner.contains(['<', '>']) && slack_id(id, &['S']))
+                    .then(|| id.to_string())
+                    .ok_or(BadId::Form)
             }
         }
+    }
+
+    /// [`Platform::group`], None when it is not one.
+    pub fn parse_group(self, text: &str) -> Option<String> {
+        self.group(text).ok()
     }
 
     /// What to give the bot so that it can post in a channel.
@@ -175,5 +204,33 @@ mod tests {
         assert_eq!(Slack.parse_group("S0LEADS01").as_deref(), Some("S0LEADS01"));
         assert_eq!(Slack.parse_group("<!here>"), None);
         assert_eq!(Slack.parse_group("4000"), None);
+    }
+
+    /// A Discord id is a snowflake, a non-zero u64: 0 and numbers past 2^64 - 1 are refused as out of range
+    /// (not as badly written); Slack ids, letters first, are untouched by that rule.
+    #[test]
+    fn discord_ids_are_non_zero_u64() {
+        let max = u64::MAX.to_string(); // 18446744073709551615
+        assert_eq!(Discord.channel(&max), Ok(max.clone()));
+        assert_eq!(Discord.channel("<#1>"), Ok("1".into()));
+        assert_eq!(Discord.channel("007"), Ok("7".into()));
+        assert_eq!(Discord.group(&format!("<@&{max}>")), Ok(max.clone()));
+        for bad in [
+            "0",
+            "<#0>",
+            "000",
+            "18446744073709551616",
+            "<#99999999999999999999>",
+        ] {
+            assert_eq!(Discord.channel(bad), Err(BadId::OutOfRange), "{bad}");
+        }
+        for bad in ["0", "<@&0>", "18446744073709551616"] {
+            assert_eq!(Discord.group(bad), Err(BadId::OutOfRange), "{bad}");
+        }
+        for bad in ["", "#partners", "-1", "<#>", "1 2", "C0PARTNER"] {
+            assert_eq!(Discord.channel(bad), Err(BadId::Form), "{bad}");
+        }
+        assert_eq!(Slack.channel("C0123"), Ok("C0123".into()));
+        assert_eq!(Slack.channel("0"), Err(BadId::Form));
     }
 }

@@ -2,7 +2,7 @@
 
 use super::args::{input, NoOptions};
 use super::card::{Card, Render, Tone};
-use super::chat::{Platform, PostError};
+use super::chat::{BadId, Platform, PostError};
 use super::{App, AppError, AppResult, Ctx, Reply};
 use crate::domain::{snippet, DigestKind};
 use crate::schedule::cron_expr::CronExpr;
@@ -138,13 +138,22 @@ const BOTH_DAYS_MUST_MATCH: &str =
     "Both day fields must match: it runs only on days that fit both the day of \
      the month and the day of the week (a classic crontab runs on either).";
 
-/// A channel option: a Discord channel id or `<#id>` mention, or a Slack channel (`<#C…|name>`, `C…`).
+/// A channel option: a Discord channel id (a non-zero 64-bit number) or `<#id>` mention, or a Slack channel
+/// (`<#C…|name>`, `C…`).
 fn parse_channel(platform: Platform, v: &str) -> AppResult<String> {
-    platform.parse_channel(v).ok_or_else(|| {
-        AppError::user(format!(
-            "`{}` is not a channel: pick a channel (in the console, give its numeric id)",
-            snippet(v)
-        ))
+    platform.channel(v).map_err(|e| {
+        AppError::user(match e {
+            BadId::Form => format!(
+                "`{}` is not a channel: pick a channel (in the console, give its numeric id)",
+                snippet(v)
+            ),
+            BadId::OutOfRange => format!(
+                "`{}` is not a Discord channel id (they go from 1 to {}): pick a channel (in the console, \
+                 give its numeric id)",
+                snippet(v),
+                u64::MAX
+            ),
+        })
     })
 }
 
@@ -323,6 +332,18 @@ mod tests {
         assert_eq!(parse_channel(Platform::Discord, "<#3000>").unwrap(), "3000");
         assert_eq!(parse_channel(Platform::Discord, "3000").unwrap(), "3000");
         assert!(parse_channel(Platform::Discord, "#partners").is_err());
+        let e = parse_channel(Platform::Discord, "<#0>")
+            .unwrap_err()
+            .user_message();
+        assert_eq!(
+            e,
+            "`<#0>` is not a Discord channel id (they go from 1 to 18446744073709551615): pick a channel \
+             (in the console, give its numeric id)"
+        );
+        assert_eq!(
+            parse_channel(Platform::Slack, "<#C0PARTNER|partners>").unwrap(),
+            "C0PARTNER"
+        );
     }
 
     /// The typed fields serialize and show as the text they were kept as before: the zone's name, the fire

@@ -1,6 +1,6 @@
 //! Profiles and their traits: what a matching partner looks like, observable before signing.
 
-use super::types::{name_key, PartnerType};
+use super::types::{name_key, number_in_range, out_of_range_error, PartnerType};
 use serde::Serialize;
 
 /// How a trait is judged from evidence.
@@ -18,7 +18,8 @@ pub enum TraitKind {
 }
 
 impl TraitKind {
-    /// Build the kind from the optional bounds of `/profile trait add`; refuses `min > max` and non-finite bounds.
+    /// Build the kind from the optional bounds of `/profile trait add`; refuses `min > max`, negative bounds and
+    /// bounds out of the range of typed numbers ([`number_in_range`]: up to a trillion).
     pub fn from_bounds(
         min: Option<f64>,
         max: Option<f64>,
@@ -26,6 +27,11 @@ impl TraitKind {
     ) -> Result<TraitKind, String> {
         if min.is_some_and(|v| !v.is_finite()) || max.is_some_and(|v| !v.is_finite()) {
             return Err("min and max must be plain numbers".into());
+        }
+        for (name, bound) in [("min", min), ("max", max)] {
+            if let Some(v) = bound.filter(|v| !number_in_range(*v)) {
+                return Err(out_of_range_error(name, v));
+            }
         }
         if min.is_some_and(|v| v < 0.0) || max.is_some_and(|v| v < 0.0) {
             return Err(
@@ -126,5 +132,31 @@ impl Profile {
     pub fn find_trait(&self, name: &str) -> Option<&Trait> {
         let key = name_key(name);
         self.traits.iter().find(|t| t.key() == key)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Bounds past the range of typed numbers are refused by name (never printed: `1e308` has 309 digits);
+    /// the edges of the range are kept as given.
+    #[test]
+    fn bounds_stay_within_the_range_of_typed_numbers() {
+        assert_eq!(
+            TraitKind::from_bounds(Some(1e308), None, None),
+            Err("`min` is too large: numbers go up to 1,000,000,000,000 (a trillion)".into())
+        );
+        assert_eq!(
+            TraitKind::from_bounds(Some(1.0), Some(1e13), None),
+            Err("`max` is too large: numbers go up to 1,000,000,000,000 (a trillion)".into())
+        );
+        assert_eq!(
+            TraitKind::from_bounds(None, Some(1e-300), None),
+            Err("`max` is too close to 0: round it to 12 decimals".into())
+        );
+        let kind = TraitKind::from_bounds(Some(0.0), Some(1e12), Some("accounts".into())).unwrap();
+        assert_eq!(kind.describe(), "0 to 1000000000000 accounts");
+        assert!(kind.value_meets(1e12) && !kind.value_meets(1e12 + 1.0));
     }
 }

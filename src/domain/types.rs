@@ -5,6 +5,7 @@
 use chrono::{Datelike, Duration, NaiveDate, Weekday};
 use serde::{Serialize, Serializer};
 use std::fmt;
+use std::ops::RangeInclusive;
 use std::str::FromStr;
 
 mod names;
@@ -233,11 +234,8 @@ impl FromStr for Week {
                     snippet(s)
                 ));
             };
-            if !(1000..=9999).contains(&year) {
-                return err(format!(
-                    "week `{}`: the year must have four digits",
-                    snippet(s)
-                ));
+            if !YEARS.contains(&year) {
+                return err(format!("week `{}`: {}", snippet(s), years_rule()));
             }
             return Week::from_iso(year, week).ok_or_else(|| {
                 let weeks = NaiveDate::from_ymd_opt(year, 12, 28)
@@ -251,6 +249,8 @@ impl FromStr for Week {
         }
         match parse_date(t) {
             Ok(d) => Ok(Week::containing(d)),
+            // Written like a date: say what is wrong with the date, as a date option would.
+            Err(e) if date_shaped(t) => Err(e),
             Err(_) => err(format!(
                 "`{}` is not a week: write it like 2026-W47 (or give a date in the week)",
                 snippet(s)
@@ -268,7 +268,7 @@ pub struct Quarter {
 
 impl Quarter {
     pub fn new(year: i32, q: u32) -> Option<Quarter> {
-        ((1..=4).contains(&q) && (1000..=9999).contains(&year)).then_some(Quarter { year, q })
+        ((1..=4).contains(&q) && YEARS.contains(&year)).then_some(Quarter { year, q })
     }
     pub fn containing(date: NaiveDate) -> Quarter {
         Quarter {
@@ -350,26 +350,150 @@ impl FromStr for Quarter {
     }
 }
 
-/// A calendar date as typed by a user: `YYYY-MM-DD`.
+/// The years of the dates, weeks and quarters users give: four-digit years.
+const YEARS: RangeInclusive<i32> = 1000..=9999;
+
+/// The rule of [`YEARS`], for errors.
+fn years_rule() -> String {
+    format!(
+        "the year must be between {} and {}",
+        YEARS.start(),
+        YEARS.end()
+    )
+}
+
+/// Whether `t` is written like a date, `NNNN-NN-NN` (whether or not that date exists).
+fn date_shaped(t: &str) -> bool {
+    let b = t.as_bytes();
+    b.len() == 10
+        && b.iter().enumerate().all(|(i, c)| match i {
+            4 | 7 => *c == b'-',
+            _ => c.is_ascii_digit(),
+        })
+}
+
+/// A calendar date as typed by a user: `YYYY-MM-DD`. The one date parser of what users give (date options,
+/// CSV cells, and a date given for a week), so a date that does not exist is explained the same way
+/// everywhere: `2026-02-30` is not a date because February 2026 has 28 days.
 pub fn parse_date(s: &str) -> Result<NaiveDate, ParseError> {
     let t = s.trim();
     NaiveDate::parse_from_str(t, "%Y-%m-%d")
         .ok()
-        .filter(|d| (1000..=9999).contains(&d.year()) && t.len() == 10)
-        .ok_or_else(|| {
-            ParseError(format!(
-                "`{}` is not a date: write it as YYYY-MM-DD, e.g. 2026-11-26",
-                snippet(s)
-            ))
-        })
+        .filter(|d| YEARS.contains(&d.year()) && t.len() == 10)
+        .ok_or_else(|| ParseError(format!("`{}` is not a date: {}", snippet(s), date_rule(t))))
 }
 
-/// A non-negative sum of money in cents. Accepts `1200`, `1,200.50`, `$1,200`, `1200 USD`.
+/// Why `t`, which did not parse, is not a date: for one written `NNNN-NN-NN`, the part that is wrong (the
+/// year's range, the month, the days of that month); for anything else, how to write a date.
+fn date_rule(t: &str) -> String {
+    const HOW: &str = "write it as YYYY-MM-DD, e.g. 2026-11-26";
+    let part = |r: std::ops::Range<usize>| t.get(r).and_then(|p| p.parse::<u32>().ok());
+    let (true, Some(year), Some(month), Some(day)) =
+        (date_shaped(t), part(0..4), part(5..7), part(8..10))
+    else {
+        return HOW.into();
+    };
+    // Four digits: the year fits an i32.
+    let year = year as i32;
+    if !YEARS.contains(&year) {
+        return years_rule();
+    }
+    let Some(first) = NaiveDate::from_ymd_opt(year, month, 1) else {
+        return "the month must be between 01 and 12".into();
+    };
+    let (y, m) = if month == 12 {
+        (year + 1, 1)
+    } else {
+        (year, month + 1)
+    };
+    let days = NaiveDate::from_ymd_opt(y, m, 1).map(|next| (next - first).num_days());
+    match days {
+        _ if day == 0 => "days start at 01".into(),
+        Some(days) if i64::from(day) > days => {
+            format!("{} has {days} days", first.format("%B %Y"))
+        }
+        _ => HOW.into(),
+    }
+}
+
+/// The largest number a user may give, in magnitude: a trillion. The one bound of typed numbers (an evidence
+/// value, a threshold trait's `min` and `max`, a setting, a number cell of an import) and of amounts of money.
+///
+/// These numbers count what a team observes about a partner (accounts, certified engineers, customers in
+/// common), shares in percent, and money (revenue, pipeline, spend): none comes near a trillion, so a bigger
+/// number is a typo or a test of the parser. Within it every whole number prints exactly, in at most 13
+/// digits (`1e308`, a valid `f64`, would print as 309). Below it, a number other than 0 must be at least its
+/// inverse, 0.000000000001, in magnitude, for the same reason on the other side (`1e-300` would print 300
+/// zeros); see [`number_in_range`].
+pub const MAX_NUMBER: f64 = 1e12;
+
+/// Whether `v` is a number a user may give: 0, or between 1 / [`MAX_NUMBER`] and [`MAX_NUMBER`] in magnitude
+/// (never NaN or an infinity).
+pub fn number_in_range(v: f64) -> bool {
+    v == 0.0 || (1.0 / MAX_NUMBER..=MAX_NUMBER).contains(&v.abs())
+}
+
+/// For `v` out of [`number_in_range`]: what is wrong with it (`too large`) and what to give instead, in words.
+fn out_of_range(v: f64) -> (&'static str, String) {
+    let max = Amount::from_cents(MAX_CENTS).to_string();
+    if v.abs() >= 1.0 || v.is_nan() {
+        let advice = if v < 0.0 {
+            format!("numbers go from -{max} to {max}")
+        } else {
+            format!("numbers go up to {max} (a trillion)")
+        };
+        ("too large", advice)
+    } else {
+        let decimals = MAX_NUMBER.log10().round();
+        ("too close to 0", format!("round it to {decimals} decimals"))
+    }
+}
+
+/// Why `v`, out of [`number_in_range`], is refused as `what` (a name for it, e.g. `min`), without quoting it:
+/// `` `min` is too large: numbers go up to 1,000,000,000,000 (a trillion) ``.
+pub fn out_of_range_error(what: &str, v: f64) -> String {
+    let (wrong, advice) = out_of_range(v);
+    format!("`{what}` is {wrong}: {advice}")
+}
+
+/// A non-negative sum of money in cents. Accepts `1200`, `1,200.50`, and the workspace's currency in front or
+/// after (`€1,200`, `1200 €`); a workspace that counts in dollars also takes `$1,200` and `1200 USD`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub struct Amount(i64);
 
-/// The largest amount we accept: a trillion.
-const MAX_CENTS: i64 = 100_000_000_000_000;
+/// The largest amount we accept: [`MAX_NUMBER`], a trillion, in cents.
+const MAX_CENTS: i64 = MAX_NUMBER as i64 * 100;
+
+/// How dollars are written; an amount marked with one of them is refused in a workspace counting in something
+/// else, rather than read in that currency.
+const DOLLAR_MARKS: [&str; 3] = ["$", "USD", "usd"];
+
+/// Whether `currency` is the dollar (`$`, `USD`, `US$`, any case), in which amounts marked as dollars are read.
+fn counts_in_dollars(currency: &str) -> bool {
+    ["$", "USD", "US$"]
+        .iter()
+        .any(|d| currency.trim().eq_ignore_ascii_case(d))
+}
+
+/// `body` after `currency`, the way [`money`] writes it: a currency written with letters is followed by a space.
+fn with_currency(currency: &str, body: &str) -> String {
+    let space = if currency.chars().any(char::is_alphabetic) {
+        " "
+    } else {
+        ""
+    };
+    format!("{currency}{space}{body}")
+}
+
+/// `t` without `mark` in front of or after it (and the spaces beside it), or None when it has none.
+fn strip_mark(t: &str, mark: &str) -> Option<String> {
+    if mark.is_empty() {
+        return None;
+    }
+    t.strip_prefix(mark)
+        .or_else(|| t.strip_suffix(mark))
+        .map(|rest| rest.trim().to_string())
+}
 
 impl Amount {
     pub const ZERO: Amount = Amount(0);
@@ -383,25 +507,55 @@ impl Amount {
         self.0 as f64 / 100.0
     }
     /// Parse an amount with an optional currency symbol (`currency`, e.g. `$` or `€`) and thousands separators.
+    /// An amount marked as dollars (`$5`, `5 USD`) is refused unless the workspace counts in dollars: read in
+    /// `currency` it would be a different sum.
     pub fn parse(s: &str, currency: &str) -> Result<Amount, ParseError> {
-        let example = format!("write amounts like 1200, 1,200.50 or {currency}1,200");
+        let example = format!(
+            "write amounts like 1200, 1,200.50 or {}",
+            with_currency(currency, "1,200")
+        );
         let mut t = s.trim().to_string();
-        for sym in [currency, "$", "USD", "usd"] {
-            if !sym.is_empty() {
-                if let Some(rest) = t.strip_prefix(sym) {
-                    t = rest.trim().to_string();
-                } else if let Some(rest) = t.strip_suffix(sym) {
-                    t = rest.trim().to_string();
+        if let Some(rest) = strip_mark(&t, currency) {
+            t = rest;
+        }
+        for mark in DOLLAR_MARKS {
+            if let Some(rest) = strip_mark(&t, mark) {
+                if !counts_in_dollars(currency) {
+                    return Err(Self::not_dollars(s, &rest, currency));
                 }
+                t = rest;
             }
         }
+        Self::parse_plain(s, &t, &example)
+    }
+
+    /// The error for `s`, an amount in dollars (`rest` without its mark) in a workspace counting in `currency`.
+    fn not_dollars(s: &str, rest: &str, currency: &str) -> ParseError {
+        let instead = match Self::parse_plain(s, rest, "") {
+            Ok(a) => {
+                let body = a.to_string();
+                format!("write {body} or {}", with_currency(currency, &body))
+            }
+            Err(_) => format!(
+                "write amounts like 1200 or {}",
+                with_currency(currency, "1,200")
+            ),
+        };
+        ParseError(format!(
+            "`{}` is in dollars, but this workspace counts in {currency}: {instead}",
+            snippet(s)
+        ))
+    }
+
+    /// Parse `t`, the amount `s` without its currency; errors quote `s` and end with `example`.
+    fn parse_plain(s: &str, t: &str, example: &str) -> Result<Amount, ParseError> {
         if t.starts_with('-') {
             return err(format!("`{}`: amounts cannot be negative", snippet(s)));
         }
         let bad = || ParseError(format!("`{}` is not an amount: {example}", snippet(s)));
         let (int, frac) = match t.split_once('.') {
             Some((i, f)) => (i, Some(f)),
-            None => (t.as_str(), None),
+            None => (t, None),
         };
         if int.is_empty() || !int.chars().all(|c| c.is_ascii_digit() || c == ',') {
             return Err(bad());
@@ -436,7 +590,13 @@ impl Amount {
             .checked_mul(100)
             .and_then(|w| w.checked_add(cents))
             .filter(|c| *c <= MAX_CENTS)
-            .ok_or_else(|| ParseError(format!("`{}` is too large an amount", snippet(s))))?;
+            .ok_or_else(|| {
+                ParseError(format!(
+                    "`{}` is too large an amount: amounts go up to {} (a trillion)",
+                    snippet(s),
+                    Amount::from_cents(MAX_CENTS)
+                ))
+            })?;
         Ok(Amount(total))
     }
 }
@@ -495,12 +655,7 @@ pub fn money(value: f64, currency: &str) -> String {
     } else {
         format!("{}B", short(a / 1e9))
     };
-    let space = if currency.chars().any(char::is_alphabetic) {
-        " "
-    } else {
-        ""
-    };
-    format!("{sign}{currency}{space}{body}")
+    format!("{sign}{}", with_currency(currency, &body))
 }
 
 impl Amount {
@@ -534,7 +689,8 @@ impl Hours {
         self.0 as f64 / 100.0
     }
     pub fn parse(s: &str) -> Result<Hours, ParseError> {
-        let v = parse_number(s, "hours")?;
+        // Hours have their own, much smaller bound (a week's hours; an infinity is above it), with its words.
+        let v = parse_float(s, "hours")?;
         Hours::from_f64(v).map_err(|e| ParseError(format!("`{}`: {e}", snippet(s))))
     }
     pub fn from_f64(v: f64) -> Result<Hours, String> {
@@ -571,8 +727,19 @@ impl Serialize for Hours {
     }
 }
 
-/// A finite number typed by a user (no NaN, no infinity, no thousands separators needed).
+/// A number typed by a user (no NaN, no infinity, no thousands separators needed), within the bound of typed
+/// numbers ([`number_in_range`]): the one number parser of options and import cells.
 pub fn parse_number(s: &str, what: &str) -> Result<f64, ParseError> {
+    let v = parse_float(s, what)?;
+    if number_in_range(v) {
+        return Ok(v);
+    }
+    let (wrong, advice) = out_of_range(v);
+    err(format!("`{}` is {wrong} for {what}: {advice}", snippet(s)))
+}
+
+/// A number typed by a user, of any size: an infinity for one too large for an `f64` (`1e309`), never NaN.
+fn parse_float(s: &str, what: &str) -> Result<f64, ParseError> {
     let t = s.trim().replace('_', "");
     let plain = t.replace(',', "");
     let ok_chars = !plain.is_empty()
@@ -580,8 +747,7 @@ pub fn parse_number(s: &str, what: &str) -> Result<f64, ParseError> {
             .chars()
             .all(|c| c.is_ascii_digit() || matches!(c, '.' | '-' | '+' | 'e' | 'E'));
     match plain.parse::<f64>() {
-        Ok(v) if ok_chars && v.is_finite() => Ok(v),
-        Ok(_) if ok_chars => err(format!("`{}` is too large for {what}", snippet(s))),
+        Ok(v) if ok_chars && !v.is_nan() => Ok(v),
         _ => err(format!(
             "`{}` is not a number: give {what} as a plain number, e.g. 25",
             snippet(s)

@@ -4,6 +4,7 @@ mod support;
 
 mod architecture;
 mod backups;
+mod bad_input;
 mod cache_eviction;
 mod charts;
 mod cli;

@@ -648,7 +648,7 @@ async fn bad_quarterly_input_is_refused_in_one_line_and_changes_nothing() {
         ),
         (
             r#"/outcome add partner:M0 kind:sourced-pipeline amount:100 date:2026-02-30"#,
-            "YYYY-MM-DD",
+            "`2026-02-30` is not a date: February 2026 has 28 days",
         ),
         (
             r#"/outcome add partner:M0 kind:pipeline amount:100 date:2026-05-01"#,

@@ -8,6 +8,7 @@
 //! than as written. [`Sheet`] checks the header against a [`Schema`] and yields rows with their line numbers,
 //! cells in schema order.
 
+use crate::domain::number_in_range;
 use serde::Serialize;
 use std::borrow::Cow;
 use std::collections::VecDeque;
@@ -81,13 +82,13 @@ impl Errors {
     }
 }
 
-/// Whether `s` is a plain number (`-5`, `+3.5`, `1e3`): spreadsheets do not evaluate those, so they are not
-/// escaped.
+/// Whether `s` is a plain number the app takes (`-5`, `+3.5`, `1e3`; within [`number_in_range`], the bound an
+/// import's number cells are held to): spreadsheets do not evaluate those, so they are not escaped.
 fn is_number(s: &str) -> bool {
     !s.is_empty()
         && s.chars()
             .all(|c| c.is_ascii_digit() || matches!(c, '.' | '-' | '+' | 'e' | 'E'))
-        && s.parse::<f64>().is_ok_and(f64::is_finite)
+        && s.parse::<f64>().is_ok_and(number_in_range)
 }
 
 /// Whether `s` reads as an escaped cell: quotes followed by a formula character.

@@ -21,10 +21,67 @@ fn weeks_parse_and_bound() {
     assert!("2026-W54".parse::<Week>().is_err());
     assert!("2026-W00".parse::<Week>().is_err());
     assert!("soon".parse::<Week>().is_err());
+    // A year of four digits out of the range of years is said as such, not as "four digits".
+    assert_eq!(
+        "0001-W01".parse::<Week>().unwrap_err().0,
+        "week `0001-W01`: the year must be between 1000 and 9999"
+    );
+    // 9999-01-01 is a Friday, so week 1 starts on Monday 4 January and week 52 51 weeks later.
+    assert_eq!(
+        "9999-W52".parse::<Week>().unwrap().monday(),
+        d("9999-12-27")
+    );
+    // Written like a date: the date's own error, word for word the one of a date option.
+    for date in ["2026-02-30", "2026-13-01", "0999-12-31"] {
+        assert_eq!(
+            date.parse::<Week>().unwrap_err(),
+            parse_date(date).unwrap_err(),
+            "{date}"
+        );
+    }
+    assert_eq!(
+        "2026-02-30".parse::<Week>().unwrap_err().0,
+        "`2026-02-30` is not a date: February 2026 has 28 days"
+    );
+    assert_eq!(
+        "2026-2-3".parse::<Week>().unwrap_err().0,
+        "`2026-2-3` is not a week: write it like 2026-W47 (or give a date in the week)"
+    );
     // ISO week year differs from calendar year at the edges.
     assert_eq!(Week::containing(d("2027-01-01")).to_string(), "2026-W53");
     assert_eq!(Week::containing(d("2024-12-30")).to_string(), "2025-W01");
     assert_eq!(w.plus(-7).to_string(), "2026-W40");
+}
+
+/// A date that does not exist says which part is wrong; anything else not written `YYYY-MM-DD` says how to
+/// write it. The day counts are the calendar's: 2024 is a leap year, 2026 and 1900 are not, 2000 is.
+#[test]
+fn bad_dates_say_what_is_wrong() {
+    for (text, why) in [
+        ("2026-02-30", "February 2026 has 28 days"),
+        ("2026-02-29", "February 2026 has 28 days"),
+        ("2024-02-30", "February 2024 has 29 days"),
+        ("1900-02-29", "February 1900 has 28 days"),
+        ("2026-04-31", "April 2026 has 30 days"),
+        ("9999-12-32", "December 9999 has 31 days"),
+        ("2026-01-00", "days start at 01"),
+        ("2026-13-01", "the month must be between 01 and 12"),
+        ("2026-00-10", "the month must be between 01 and 12"),
+        ("0001-01-01", "the year must be between 1000 and 9999"),
+        ("0999-12-31", "the year must be between 1000 and 9999"),
+        ("2026-1-5", "write it as YYYY-MM-DD, e.g. 2026-11-26"),
+        ("26-11-2026", "write it as YYYY-MM-DD, e.g. 2026-11-26"),
+        ("someday", "write it as YYYY-MM-DD, e.g. 2026-11-26"),
+        ("", "write it as YYYY-MM-DD, e.g. 2026-11-26"),
+    ] {
+        assert_eq!(
+            parse_date(text).unwrap_err().0,
+            format!("`{text}` is not a date: {why}"),
+        );
+    }
+    assert_eq!(parse_date("2000-02-29").unwrap(), d("2000-02-29"));
+    assert_eq!(parse_date(" 1000-01-01 ").unwrap(), d("1000-01-01"));
+    assert_eq!(parse_date("9999-12-31").unwrap(), d("9999-12-31"));
 }
 
 #[test]
@@ -60,6 +117,57 @@ fn amounts_accept_separators_and_currency() {
     }
     assert_eq!(Amount::from_cents(123_456_789).to_string(), "1,234,567.89");
     assert_eq!(Amount::from_cents(100).to_string(), "1");
+    // A trillion is the largest amount.
+    assert_eq!(
+        Amount::parse("1,000,000,000,000", "$").unwrap().cents(),
+        100_000_000_000_000
+    );
+    assert_eq!(
+        Amount::parse("1000000000000.01", "$").unwrap_err().0,
+        "`1000000000000.01` is too large an amount: amounts go up to 1,000,000,000,000 (a trillion)"
+    );
+}
+
+/// Dollars are read as dollars only in a workspace that counts in dollars; elsewhere they are refused with the
+/// amount written the workspace's way, never read in its currency.
+#[test]
+fn dollars_are_refused_in_another_currency() {
+    for (text, cents) in [
+        ("$5", 500),
+        ("5 USD", 500),
+        ("usd 5", 500),
+        ("$ 1,200.50 USD", 120_050),
+    ] {
+        assert_eq!(Amount::parse(text, "$").unwrap().cents(), cents, "{text}");
+        assert_eq!(Amount::parse(text, "USD").unwrap().cents(), cents, "{text}");
+    }
+    assert_eq!(Amount::parse("$5", "US$").unwrap().cents(), 500);
+    assert_eq!(Amount::parse("€5", "€").unwrap().cents(), 500);
+    assert_eq!(Amount::parse("5 CHF", "CHF").unwrap().cents(), 500);
+    for (text, currency, error) in [
+        ("$5", "€", "`$5` is in dollars, but this workspace counts in €: write 5 or €5"),
+        ("USD 5", "€", "`USD 5` is in dollars, but this workspace counts in €: write 5 or €5"),
+        ("5usd", "€", "`5usd` is in dollars, but this workspace counts in €: write 5 or €5"),
+        (
+            "$1,200.5",
+            "£",
+            "`$1,200.5` is in dollars, but this workspace counts in £: write 1,200.50 or £1,200.50",
+        ),
+        ("5 USD", "CHF", "`5 USD` is in dollars, but this workspace counts in CHF: write 5 or CHF 5"),
+        ("€$5", "€", "`€$5` is in dollars, but this workspace counts in €: write 5 or €5"),
+        (
+            "$lots",
+            "€",
+            "`$lots` is in dollars, but this workspace counts in €: write amounts like 1200 or €1,200",
+        ),
+    ] {
+        assert_eq!(Amount::parse(text, currency).unwrap_err().0, error, "{text}");
+    }
+    // A currency of letters is written with a space in the example, as `money` writes it.
+    assert_eq!(
+        Amount::parse("lots", "CHF").unwrap_err().0,
+        "`lots` is not an amount: write amounts like 1200, 1,200.50 or CHF 1,200"
+    );
 }
 
 #[test]
@@ -111,6 +219,11 @@ fn hours_bounds() {
     assert!(Hours::parse("-1").is_err());
     assert!(Hours::parse("NaN").is_err());
     assert!(Hours::parse("inf").is_err());
+    // Past the bound of other numbers, hours keep their own words.
+    assert_eq!(
+        Hours::parse("1e309").unwrap_err().0,
+        "`1e309`: a week has 168 hours; log at most 168 hours per partner per week"
+    );
     assert_eq!(Hours::from_centi(250).to_string(), "2.5");
 }
 
@@ -131,6 +244,58 @@ fn numbers_are_finite() {
     ] {
         assert!(parse_number(bad, "value").is_err(), "{bad}");
     }
+}
+
+/// Typed numbers stop at a trillion either way, and a number other than 0 is at least a trillionth: within that
+/// a number prints in a few digits, beyond it in hundreds (`1e308`, `1e-300`).
+#[test]
+fn numbers_are_bounded() {
+    assert_eq!(MAX_NUMBER, 1_000_000_000_000.0);
+    for (text, v) in [
+        ("1e12", 1e12),
+        ("1,000,000,000,000", 1e12),
+        ("-1e12", -1e12),
+        ("1e-12", 1e-12),
+        ("0.000000000001", 1e-12),
+        ("0", 0.0),
+        ("-0", 0.0),
+        ("123456789012.5", 123_456_789_012.5),
+    ] {
+        assert_eq!(parse_number(text, "`value`").unwrap(), v, "{text}");
+    }
+    let up = "numbers go up to 1,000,000,000,000 (a trillion)";
+    let both = "numbers go from -1,000,000,000,000 to 1,000,000,000,000";
+    for (text, error) in [
+        ("1e308", format!("`1e308` is too large for `value`: {up}")),
+        ("1e309", format!("`1e309` is too large for `value`: {up}")),
+        (
+            "1000000000000.5",
+            format!("`1000000000000.5` is too large for `value`: {up}"),
+        ),
+        ("-1e13", format!("`-1e13` is too large for `value`: {both}")),
+        (
+            "1e-300",
+            "`1e-300` is too close to 0 for `value`: round it to 12 decimals".into(),
+        ),
+        (
+            "-9e-13",
+            "`-9e-13` is too close to 0 for `value`: round it to 12 decimals".into(),
+        ),
+    ] {
+        assert_eq!(
+            parse_number(text, "`value`").unwrap_err().0,
+            error,
+            "{text}"
+        );
+    }
+    assert!(number_in_range(1e12) && number_in_range(-1e-12) && number_in_range(0.0));
+    for v in [1e12 + 1e-3, 9e-13, f64::INFINITY, f64::NAN] {
+        assert!(!number_in_range(v), "{v}");
+    }
+    assert_eq!(
+        out_of_range_error("min", 1e308),
+        format!("`min` is too large: {up}")
+    );
 }
 
 #[test]
