@@ -4,6 +4,7 @@
 mod demo;
 mod digest;
 mod doctor;
+mod note;
 
 use crate::app::transfer::{ExportKind, ExportTo, ImportFile, ImportKind};
 use crate::app::{App, Ctx};
@@ -533,6 +534,7 @@ pub async fn run(cli: Cli) -> Result<(), Fatal> {
         Command::Console(args) => {
             crate::output::check_folder(&args.out_dir, "--out-dir")?;
             let store = open_store(&config).await?;
+            note::empty_workspace(&store, &config.workspace).await;
             let app = app(store);
             let ctx = Ctx {
                 workspace: config.workspace.clone(),
@@ -549,6 +551,7 @@ pub async fn run(cli: Cli) -> Result<(), Fatal> {
                 crate::output::check_target(p, "--chart", "chart.png")?;
             }
             let store = open_store(&config).await?;
+            note::empty_workspace(&store, &config.workspace).await;
             let app = app(store);
             let result = digest::print(&app, &config.workspace, which, json).await;
             app.store.close().await;
@@ -574,6 +577,7 @@ pub async fn run(cli: Cli) -> Result<(), Fatal> {
                 None => None,
             };
             let store = open_store(&config).await?;
+            note::empty_workspace(&store, &config.workspace).await;
             let app = app(store);
             let mut to = args.to_export()?;
             to.output = output;

@@ -464,9 +464,7 @@ impl Config {
 
     fn validate(&self) -> Result<(), ConfigError> {
         crate::store::Backend::of_url(&self.database_url).map_err(ConfigError)?;
-        if self.workspace.trim().is_empty() || self.workspace.len() > 100 {
-            return Err(ConfigError("workspace must be 1 to 100 characters".into()));
-        }
+        check_workspace(&self.workspace)?;
         if let Some(p) = &self.discord.proxy_url {
             if !(p.starts_with("http://") || p.starts_with("https://")) {
                 return Err(ConfigError(format!(
@@ -486,6 +484,13 @@ impl Config {
                 "slack command `{c}` must be a slash command like /partnerfit (at most 32 characters)"
             )));
         }
+        // A Discord id is never 0 (serenity's `GuildId::new(0)` panics): refused here, before anything connects.
+        if self.discord.guild_ids.contains(&0) {
+            return Err(ConfigError(
+                "discord guild_ids must be server ids (1 or more), e.g. 123,456: 0 is not one"
+                    .into(),
+            ));
+        }
         if self.scheduler.lease_seconds == 0 || self.scheduler.max_sleep_seconds == 0 {
             return Err(ConfigError(
                 "scheduler lease_seconds and max_sleep_seconds must be at least 1".into(),
@@ -493,6 +498,40 @@ impl Config {
         }
         Ok(())
     }
+}
+
+/// A workspace id: 1 to 100 characters, none of them a control character or an invisible one (a zero-width
+/// space, a direction mark: an id that reads like another would silently be another workspace), but the joiners
+/// and selectors inside an emoji, as in a partner name. The ids in use are all plain: a Discord server's id
+/// (digits), `slack:` and a Slack team id (`slack:T0123ABC`), the console's `local` and the demo's `demo`.
+fn check_workspace(ws: &str) -> Result<(), ConfigError> {
+    use crate::domain::{is_invisible, snippet, stray_invisible};
+    if ws.trim().is_empty() || ws.chars().count() > 100 {
+        return Err(ConfigError("workspace must be 1 to 100 characters".into()));
+    }
+    let bad = match ws.chars().find(|c| c.is_control()) {
+        Some(c) => Some((c, "a control character")),
+        None => stray_invisible(ws).map(|c| (c, "an invisible character")),
+    };
+    let Some((c, what)) = bad else {
+        return Ok(());
+    };
+    // Shown with every such character spelled out, so that the message shows where it is.
+    let shown: String = ws
+        .chars()
+        .map(|c| {
+            if c.is_control() || is_invisible(c) {
+                format!("\\u{{{:X}}}", u32::from(c))
+            } else {
+                c.to_string()
+            }
+        })
+        .collect();
+    Err(ConfigError(format!(
+        "workspace `{}` contains {what} (U+{:04X}): give the id without it, e.g. local, a Discord server id or slack:T0123ABC",
+        snippet(&shown),
+        u32::from(c)
+    )))
 }
 
 /// The largest configuration file read: the documented file is about 5 KB, and a path to something endless

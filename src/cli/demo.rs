@@ -10,7 +10,7 @@ use crate::store::Store;
 pub const DEFAULT_WORKSPACE: &str = "demo";
 
 /// `partnerfit demo`: write the sample team into `ws` dated around today (in the workspace's time zone), or
-/// refuse with one line when the workspace holds data. Prints what was written and what to try next.
+/// refuse with one line (exit code 1) when the workspace holds data. Prints what was written and what to try next.
 pub async fn run(app: &App, ws: &str) -> Result<(), Fatal> {
     let settings = app.settings(ws).await?;
     let today = app.today(&settings);
@@ -24,9 +24,10 @@ pub async fn run(app: &App, ws: &str) -> Result<(), Fatal> {
             println!("  partnerfit console{flag}    (then /partner list, /screen partner:\"Atlas Office Systems\")");
             Ok(())
         }
-        Err(DemoError::HoldsData(_)) => Err(Fatal::Config(ConfigError(format!(
+        // A refused command (exit 1), not a configuration problem: the same configuration fills another workspace.
+        Err(DemoError::HoldsData(_)) => Err(Fatal::Other(anyhow::anyhow!(
             "workspace `{ws}` already holds data (profiles, partners or schedules): the demo fills an empty one; name another with --workspace"
-        )))),
+        ))),
         Err(DemoError::Store(e)) => Err(Fatal::Other(anyhow::anyhow!(
             "the demo was not written (nothing was changed): {e}"
         ))),

@@ -259,3 +259,89 @@ fn a_config_file_is_read_up_to_a_mebibyte() {
     let e = load(&p).unwrap_err().0;
     assert!(e.starts_with("cannot read config file"), "{e}");
 }
+
+#[test]
+fn a_workspace_with_a_control_or_invisible_character_is_refused() {
+    // The last check of `Config::load`, whichever layer set the workspace.
+    let load = |ws: &str| {
+        let c = Config {
+            workspace: ws.to_string(),
+            ..Config::default()
+        };
+        c.validate().map(|()| c.workspace)
+    };
+    // The ids in use: Discord's guild ids, Slack's teams, the console's and the demo's names, a name with a
+    // space (the demo's tests use one), letters of any script and an emoji with its selector.
+    for ok in [
+        "local",
+        "demo",
+        "123456789012345678",
+        "slack:T0123ABC",
+        "team two",
+        "Zürich",
+        "acme \u{2764}\u{FE0F}",
+    ] {
+        assert_eq!(load(ok).unwrap(), ok);
+    }
+    assert_eq!(
+        load(&"é".repeat(100)).unwrap().chars().count(),
+        100,
+        "characters, not bytes"
+    );
+    // Worked by hand: where the character is, spelled out, and its code point.
+    assert_eq!(
+        load("lo\tcal").unwrap_err().0,
+        "workspace `lo\\u{9}cal` contains a control character (U+0009): give the id without it, e.g. local, a Discord server id or slack:T0123ABC"
+    );
+    assert_eq!(
+        load("local\u{200B}").unwrap_err().0,
+        "workspace `local\\u{200B}` contains an invisible character (U+200B): give the id without it, e.g. local, a Discord server id or slack:T0123ABC"
+    );
+    for refused in ["local\n", "\u{1b}[31mlocal", "lo\u{0}cal", "\u{7f}"] {
+        let e = load(refused).unwrap_err().0;
+        assert!(e.contains("a control character"), "{refused:?}: {e}");
+    }
+    for refused in [
+        "\u{202E}lacol",
+        "lo\u{200D}cal",
+        "local\u{FE0F}",
+        "\u{FEFF}local",
+        "lo\u{2060}cal",
+    ] {
+        let e = load(refused).unwrap_err().0;
+        assert!(e.contains("an invisible character"), "{refused:?}: {e}");
+        assert!(
+            !e.contains(['\u{202E}', '\u{200D}', '\u{FE0F}', '\u{FEFF}', '\u{2060}']),
+            "spelled out: {e}"
+        );
+    }
+    assert_eq!(
+        load(&"x".repeat(101)).unwrap_err().0,
+        "workspace must be 1 to 100 characters"
+    );
+}
+
+#[test]
+fn a_guild_id_of_zero_is_refused() {
+    // serenity's GuildId::new(0) panics when the bot registers its commands: the config refuses it first.
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("c.toml");
+    std::fs::write(&p, "[discord]\nguild_ids = [5, 0]\n").unwrap();
+    let e = Config::load(&Overrides {
+        config_path: Some(p.clone()),
+        ..Overrides::default()
+    })
+    .unwrap_err()
+    .0;
+    assert_eq!(
+        e,
+        "discord guild_ids must be server ids (1 or more), e.g. 123,456: 0 is not one"
+    );
+    std::fs::write(&p, "[discord]\nguild_ids = [5, 7]\n").unwrap();
+    let c = Config::load(&Overrides {
+        config_path: Some(p),
+        ..Overrides::default()
+    })
+    .unwrap();
+    assert_eq!(c.discord.guild_ids, [5, 7]);
+}

@@ -185,7 +185,9 @@ fn print(out: &mut impl Write, o: &Outcome, json: bool) -> std::io::Result<()> {
 }
 
 /// Run the console on stdin/stdout until end of input (or `exit`); files that replies carry are written to
-/// `out_dir`.
+/// `out_dir`. From a pipe, a line that is not UTF-8 is answered with an error and not run ([`not_utf8`]), and
+/// the next line runs. It returns Ok at the end of input whatever lines failed: each line's answer (`"ok"` in
+/// `--json`) says which did.
 pub async fn run(app: &App, ctx: &Ctx, json: bool, out_dir: &Path) -> anyhow::Result<()> {
     if std::io::stdin().is_terminal() && !json {
         return interactive(app, ctx, out_dir).await;
@@ -194,13 +196,22 @@ pub async fn run(app: &App, ctx: &Ctx, json: bool, out_dir: &Path) -> anyhow::Re
     let mut out = std::io::stdout().lock();
     let mut buf = Vec::new();
     let mut reader = stdin.lock();
+    let mut number = 0usize;
     loop {
         buf.clear();
         if reader.read_until(b'\n', &mut buf)? == 0 {
             break;
         }
-        let text = String::from_utf8_lossy(&buf);
-        let text = text.trim_end_matches(['\n', '\r']);
+        number += 1;
+        let text = match std::str::from_utf8(&buf) {
+            Ok(text) => text.trim_end_matches(['\n', '\r']),
+            Err(_) => {
+                if let Some(o) = not_utf8(&buf, number) {
+                    print(&mut out, &o, json)?;
+                }
+                continue;
+            }
+        };
         if is_exit(text) {
             break;
         }
@@ -210,6 +221,23 @@ pub async fn run(app: &App, ctx: &Ctx, json: bool, out_dir: &Path) -> anyhow::Re
         }
     }
     Ok(())
+}
+
+/// The answer to input line `number`, whose bytes are not UTF-8: it does not run (a guess at its characters
+/// could record a name nobody typed), and says so; None for a blank line or a comment, which would not have
+/// run either. As for a line too long to read, its `--json` object's `command` is empty.
+fn not_utf8(bytes: &[u8], number: usize) -> Option<Outcome> {
+    let text = String::from_utf8_lossy(bytes);
+    if matches!(parse_line(&text), Ok(Line::Nothing)) {
+        return None;
+    }
+    Some(Outcome {
+        command: String::new(),
+        result: Err(format!(
+            "line {number} is not UTF-8 text; nothing was done: save the input as UTF-8"
+        )),
+        saved: Vec::new(),
+    })
 }
 
 /// The interactive prompt (rustyline: history, line editing).

@@ -1,7 +1,12 @@
 //! The binary as a user runs it: exit codes, one-line errors, `--json` output.
 
+use crate::support::db::both_backends;
+use crate::support::{Db, TestDb};
+use serde_json::{json, Value};
 use std::io::Write;
 use std::process::{Command, Stdio};
+
+both_backends!(a_workspace_with_no_data_beside_others_is_noted_on_stderr_only);
 
 /// The binary, with no configuration from the environment.
 pub fn bin() -> Command {
@@ -15,6 +20,15 @@ pub fn bin() -> Command {
 
 /// Run the binary in `dir` with `args`, `input` on stdin: (stdout, stderr, exit code).
 pub fn run_console(dir: &std::path::Path, args: &[&str], input: &str) -> (String, String, i32) {
+    run_console_bytes(dir, args, input.as_bytes())
+}
+
+/// [`run_console`] with any bytes on stdin.
+pub fn run_console_bytes(
+    dir: &std::path::Path,
+    args: &[&str],
+    input: &[u8],
+) -> (String, String, i32) {
     let mut child = bin()
         .current_dir(dir)
         .args(args)
@@ -23,12 +37,7 @@ pub fn run_console(dir: &std::path::Path, args: &[&str], input: &str) -> (String
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.as_bytes())
-        .unwrap();
+    child.stdin.take().unwrap().write_all(input).unwrap();
     let out = child.wait_with_output().unwrap();
     (
         String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -231,4 +240,185 @@ fn export_to_a_named_pipe_is_refused_and_through_a_link_lands_where_it_leads() {
         real.starts_with("name,"),
         "the export is in real.csv: {real}"
     );
+}
+
+/// A piped line that is not UTF-8 (here Latin-1: `Caf\xe9`) is answered with its line number and not run — no
+/// partner `Caf�` — and the session goes on; a comment that is not UTF-8 stays a comment. The exit status is 0
+/// at the end of input all the same: `ok` tells a script which lines failed.
+#[test]
+fn a_console_line_that_is_not_utf8_is_answered_and_not_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let input: &[u8] = b"/partner add name:\"Globex\" type:reseller\n\
+        /partner add name:\"Caf\xe9 Corp\" type:reseller\n\
+        # caf\xe9 au lait\n\
+        \n\
+        /partner list\n";
+    let (out, err, code) = run_console_bytes(dir.path(), &["console", "--json"], input);
+    assert_eq!(code, 0, "{err}");
+    let lines: Vec<Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(
+        lines.len(),
+        3,
+        "one object per line that is not blank or a comment: {out}"
+    );
+    assert_eq!(lines[0]["ok"], true, "{out}");
+    assert_eq!(
+        lines[1],
+        json!({"ok": false, "command": "", "error": "line 2 is not UTF-8 text; nothing was done: save the input as UTF-8"})
+    );
+    assert_eq!(lines[2]["command"], "partner list");
+    assert_eq!(lines[2]["reply"]["count"], 1, "only Globex: {out}");
+    assert_eq!(lines[2]["reply"]["partners"][0]["name"], "Globex", "{out}");
+    // The same in text, with CRLF line ends: the line number counts every line read.
+    let input: &[u8] = b"# a session\r\n\xff\xfe/partner list\r\n/partner list\r\n";
+    let (out, err, code) = run_console_bytes(dir.path(), &["console"], input);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.starts_with(
+            "error: line 2 is not UTF-8 text; nothing was done: save the input as UTF-8\n\n"
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains("Roster (1 partner"),
+        "the next line ran: {out}"
+    );
+}
+
+/// A workspace id with a control or an invisible character is a configuration error from the flag, the
+/// environment or the file: one line, exit 2, nothing opened; the ids in use keep working.
+#[test]
+fn a_workspace_with_a_control_or_invisible_character_is_a_config_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let (out, err, code) = run_console(
+        dir.path(),
+        &["console", "--workspace", "lo\tcal"],
+        "/partner list\n",
+    );
+    assert_eq!((code, out.as_str()), (2, ""), "{err}");
+    assert_eq!(
+        err,
+        "partnerfit: error: workspace `lo\\u{9}cal` contains a control character (U+0009): give the id without it, e.g. local, a Discord server id or slack:T0123ABC\n"
+    );
+    assert!(!dir.path().join("partnerfit.db").exists(), "nothing opened");
+    let out = bin()
+        .current_dir(dir.path())
+        .args(["digest", "weekly"])
+        .env("PARTNERFIT_WORKSPACE", "local\u{200B}")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert_eq!(
+        err,
+        "partnerfit: error: workspace `local\\u{200B}` contains an invisible character (U+200B): give the id without it, e.g. local, a Discord server id or slack:T0123ABC\n"
+    );
+    std::fs::create_dir(dir.path().join("config")).unwrap();
+    std::fs::write(
+        dir.path().join("config/partnerfit.toml"),
+        "workspace = \"\\u202Elacol\"\n",
+    )
+    .unwrap();
+    let (_, err, code) = run_console(dir.path(), &["export", "roster"], "");
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("workspace `\\u{202E}lacol` contains an invisible character (U+202E)"),
+        "{err}"
+    );
+    std::fs::remove_file(dir.path().join("config/partnerfit.toml")).unwrap();
+    for ws in ["local", "123456789012345678", "slack:T0123ABC", "team two"] {
+        let (out, err, code) = run_console(
+            dir.path(),
+            &["console", "--json", "--workspace", ws],
+            "/partner list\n",
+        );
+        assert_eq!(code, 0, "{ws}: {err}");
+        let v: Value = serde_json::from_str(out.trim()).unwrap();
+        assert_eq!(v["reply"]["count"], 0, "{ws}");
+    }
+}
+
+/// `console`, `digest` and `export` on a workspace with no partners and no profiles, while the database holds
+/// others: one line on stderr names them (in byte order: `Zeta` before `acme`), and stdout is what it was —
+/// the `--json` line, the digest object, the CSV. Nothing when the workspace holds data, when the database
+/// holds none, nor for `import`, which fills a new workspace.
+async fn a_workspace_with_no_data_beside_others_is_noted_on_stderr_only(db: Db) {
+    let db = TestDb::new(db).await;
+    let dir = db.dir.path();
+    let run = |ws: &str, args: &[&str], input: &str| {
+        let mut all = vec!["--database", db.url.as_str(), "--workspace", ws];
+        all.extend_from_slice(args);
+        run_console(dir, &all, input)
+    };
+    let (out, err, code) = run("lcoal", &["export", "roster"], "");
+    assert_eq!(
+        (code, out.as_str()),
+        (
+            0,
+            "name,type,stage,signed,dropped,drop_reason,champion,note,verdict\n"
+        ),
+        "{err}"
+    );
+    assert!(
+        !err.contains("note:"),
+        "an empty database has nothing to name: {err}"
+    );
+    for (ws, line) in [
+        ("local", "/partner add name:\"Acme\" type:reseller"),
+        ("acme", "/profile create type:si name:\"SIs\""),
+        ("Zeta", "/partner add name:\"Zed\" type:si"),
+    ] {
+        let (_, err, code) = run(ws, &["console"], &format!("{line}\n"));
+        assert_eq!(code, 0, "{err}");
+    }
+    let note = "note: workspace `lcoal` has no partners or profiles yet; this database has: `Zeta`, `acme`, `local` (use --workspace)\n";
+    let (out, err, code) = run("lcoal", &["console", "--json"], "/partner list\n");
+    assert_eq!((code, err.as_str()), (0, note));
+    let v: Value = serde_json::from_str(out.trim()).unwrap();
+    assert_eq!(v["reply"]["count"], 0, "{out}");
+    let (out, err, code) = run(
+        "lcoal",
+        &["digest", "weekly", "--week", "2026-W47", "--json"],
+        "",
+    );
+    assert_eq!((code, err.as_str()), (0, note));
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["week"], "2026-W47", "{out}");
+    let (out, err, code) = run("lcoal", &["export", "roster"], "");
+    assert_eq!((code, err.as_str()), (0, note));
+    assert_eq!(
+        out,
+        "name,type,stage,signed,dropped,drop_reason,champion,note,verdict\n"
+    );
+    // A workspace that holds only a profile holds data.
+    let (_, err, code) = run("acme", &["export", "roster"], "");
+    assert_eq!((code, err.as_str()), (0, ""));
+    let (_, err, code) = run("local", &["digest", "weekly", "--json"], "");
+    assert_eq!((code, err.as_str()), (0, ""));
+    std::fs::write(dir.join("p.csv"), "name,type,stage,signed,dropped,drop_reason,champion,note\nInitech,reseller,prospect,,,,,\n").unwrap();
+    let (out, err, code) = run("fresh", &["import", "partners", "p.csv"], "");
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(!err.contains("note:"), "{err}");
+    // The store's answer behind it: the limit counts names, and a workspace with data gets none.
+    let store = partnerfit::store::Store::open(&db.url).await.unwrap();
+    assert_eq!(
+        store.workspaces_beside_empty("lcoal", 6).await.unwrap(),
+        ["Zeta", "acme", "fresh", "local"]
+    );
+    assert_eq!(
+        store.workspaces_beside_empty("lcoal", 2).await.unwrap(),
+        ["Zeta", "acme"]
+    );
+    assert_eq!(
+        store.workspaces_beside_empty("fresh", 6).await.unwrap(),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        store.workspaces_beside_empty("acme", 6).await.unwrap(),
+        Vec::<String>::new()
+    );
+    store.close().await;
 }

@@ -12,7 +12,8 @@ use serde_json::{json, Value};
 both_backends!(
     a_name_that_could_mean_several_partners_is_asked_not_guessed,
     the_only_close_partner_is_screened_and_named,
-    a_long_choice_lists_ten_and_counts_the_rest
+    a_long_choice_lists_ten_and_counts_the_rest,
+    emoji_names_are_names_and_their_joiners_make_no_other_name
 );
 
 /// Acme Corp (reseller, three traits, nothing recorded) and Acme Consulting (si, no profile); their ids.
@@ -228,4 +229,51 @@ async fn a_long_choice_lists_ten_and_counts_the_rest(db: Db) {
         t.err("/log hours partner:Nova hours:1").await,
         "`Nova` could mean 12 partners: `Nova 1`, `Nova 10`, `Nova 11`, `Nova 12`, `Nova 2`, `Nova 3`, `Nova 4`, `Nova 5`, `Nova 6`, `Nova 7` or 2 more. Name one in full, e.g. partner:\"Nova 1\"."
     );
+}
+
+/// Partner names with emoji sequences (a family joined by U+200D, a heart with its selector U+FE0F, a flag, a
+/// skin tone) are added and kept as typed; the same emoji without the joiner or the selector is the same name
+/// (already on the roster, and screened as that partner); a joiner or a selector between letters is refused.
+async fn emoji_names_are_names_and_their_joiners_make_no_other_name(db: Db) {
+    let t = TestApp::on(db, utc(2026, 11, 26, 12, 0)).await;
+    let family = "The \u{1F468}\u{200D}\u{1F469}\u{200D}\u{1F467} Agency";
+    for name in [
+        family,
+        "Acme \u{2764}\u{FE0F}",
+        "\u{1F1E9}\u{1F1EA} Partners",
+        "\u{1F44D}\u{1F3FD} Deals",
+    ] {
+        let r = t
+            .ok(&format!(r#"/partner add name:"{name}" type:reseller"#))
+            .await;
+        assert_eq!(r["partner"], name, "kept as typed");
+    }
+    let e = t
+        .err("/partner add name:\"The \u{1F468}\u{1F469}\u{1F467} Agency\" type:si")
+        .await;
+    assert!(e.contains("already on the roster"), "{e}");
+    let s = t.ok("/screen partner:\"Acme \u{2764}\"").await;
+    assert_eq!(
+        (&s["partner"], &s["note"]),
+        (&json!("Acme \u{2764}\u{FE0F}"), &Value::Null)
+    );
+    let s = t
+        .ok("/screen partner:\"the \u{1F468}\u{1F469}\u{1F467} agency\"")
+        .await;
+    assert_eq!(s["partner"], family);
+    for refused in [
+        "Ac\u{200D}me Corp",
+        "Acme\u{FE0F} Corp",
+        "\u{1F44D}\u{200C}\u{1F44D}",
+    ] {
+        let e = t
+            .err(&format!(r#"/partner add name:"{refused}" type:si"#))
+            .await;
+        assert!(
+            e.contains("cannot contain invisible characters"),
+            "{refused:?}: {e}"
+        );
+    }
+    let list = t.ok("/partner list").await;
+    assert_eq!(list["count"], 4, "{list}");
 }

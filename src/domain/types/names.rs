@@ -5,7 +5,8 @@ use super::{err, ParseError};
 use std::fmt;
 
 /// A partner's name: trimmed, 1 to 100 characters, no control characters, no invisible formatting
-/// characters (zero-width, direction controls: they make a name look like another), and no markdown link
+/// characters (zero-width, direction controls: they make a name look like another) but the joiners and
+/// variation selectors that hold an emoji together ([`stray_invisible`]: `👨‍👩‍👧`, `❤️`), and no markdown link
 /// syntax (a chat would show `[Acme](https://…)` as a link that reads "Acme").
 /// Two names are the same partner when their [`PartnerName::key`]s are equal.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -22,7 +23,7 @@ impl PartnerName {
         if t.chars().any(|c| c.is_control()) {
             return err("a partner name cannot contain control characters (tabs, newlines)");
         }
-        if t.chars().any(is_invisible) {
+        if stray_invisible(t).is_some() {
             return err("a partner name cannot contain invisible characters (zero-width spaces, direction marks, joiners): type the name plainly");
         }
         if t.contains("](") {
@@ -155,6 +156,98 @@ pub fn is_invisible(c: char) -> bool {
             | 0xE0001
             | 0xE0020..=0xE007F
             | 0xE0100..=0xE01EF
+    )
+}
+
+/// The first invisible character of `s` ([`is_invisible`]) that is not part of an emoji, or None. Part of an
+/// emoji are: a zero-width joiner (U+200D) between two emoji, the first one possibly followed by its variation
+/// selector (`👨‍👩‍👧`, `🏳️‍🌈`, `❤️‍🔥`), and a variation selector U+FE0F or U+FE0E right after an emoji (`❤️`,
+/// `✌︎`) or after a digit, `#` or `*` that a keycap mark U+20E3 follows (`1️⃣`). Skin tones and the regional
+/// indicators of flags (`👍🏽`, `🇩🇪`) are visible characters. Any other invisible character is stray: a joiner
+/// or selector between letters, alone, at either end, doubled, or beside a letter (`Ac‍me`, `Acme️`), the
+/// zero-width non-joiner anywhere, and the tags of subdivision flags. The name key drops every invisible
+/// character all the same ([`name_key`]), so `👨‍👩‍👧` and `👨👩👧` are one name.
+pub fn stray_invisible(s: &str) -> Option<char> {
+    const ZWJ: char = '\u{200D}';
+    let is_selector = |c: char| c == '\u{FE0F}' || c == '\u{FE0E}';
+    let chars: Vec<char> = s.chars().collect();
+    let at = |i: usize| chars.get(i).copied();
+    chars.iter().enumerate().find_map(|(i, &c)| {
+        if !is_invisible(c) {
+            return None;
+        }
+        let before = i.checked_sub(1).and_then(at);
+        let after = at(i + 1);
+        let part_of_emoji = if c == ZWJ {
+            // The emoji before may carry its variation selector (`🏳️‍🌈`).
+            let emoji_before = match before {
+                Some(b) if is_selector(b) => i.checked_sub(2).and_then(at),
+                b => b,
+            };
+            emoji_before.is_some_and(is_emoji) && after.is_some_and(is_emoji)
+        } else if is_selector(c) {
+            before.is_some_and(|b| {
+                is_emoji(b) || (matches!(b, '0'..='9' | '#' | '*') && after == Some('\u{20E3}'))
+            })
+        } else {
+            false
+        };
+        (!part_of_emoji).then_some(c)
+    })
+}
+
+/// Whether `c` is a pictograph drawn as an emoji (or a skin tone, or a regional indicator of a flag): Unicode's
+/// extended pictographic characters, by their blocks — the emoji of Latin-1 and the general punctuation, the
+/// arrows, technical and geometric symbols that have an emoji form, the miscellaneous symbols and dingbats, and
+/// the pictographs of the supplementary plane (not its enclosed letters and digits, which NFKC makes letters).
+/// Never a letter or a digit, so a joiner it allows cannot hide inside a word.
+fn is_emoji(c: char) -> bool {
+    matches!(
+        u32::from(c),
+        0x00A9
+            | 0x00AE
+            | 0x203C
+            | 0x2049
+            | 0x2122
+            | 0x2139
+            | 0x2194..=0x2199
+            | 0x21A9..=0x21AA
+            | 0x231A..=0x231B
+            | 0x2328
+            | 0x2388
+            | 0x23CF
+            | 0x23E9..=0x23F3
+            | 0x23F8..=0x23FA
+            | 0x24C2
+            | 0x25AA..=0x25AB
+            | 0x25B6
+            | 0x25C0
+            | 0x25FB..=0x25FE
+            | 0x2600..=0x27BF
+            | 0x2934..=0x2935
+            | 0x2B05..=0x2B07
+            | 0x2B1B..=0x2B1C
+            | 0x2B50
+            | 0x2B55
+            | 0x3030
+            | 0x303D
+            | 0x3297
+            | 0x3299
+            | 0x1F000..=0x1F0FF
+            | 0x1F10D..=0x1F10F
+            | 0x1F12F
+            | 0x1F16D..=0x1F171
+            | 0x1F17E..=0x1F17F
+            | 0x1F18E
+            | 0x1F191..=0x1F19A
+            | 0x1F1AD..=0x1F1FF
+            | 0x1F201..=0x1F20F
+            | 0x1F21A
+            | 0x1F22F
+            | 0x1F232..=0x1F23A
+            | 0x1F23C..=0x1F23F
+            | 0x1F249..=0x1FAFF
+            | 0x1FC00..=0x1FFFD
     )
 }
 
@@ -341,6 +434,83 @@ mod tests {
         // Brackets and parentheses alone are fine.
         assert!(PartnerName::parse("Acme (EMEA) [old]").is_ok());
         assert!(PartnerName::parse("Zürich Partners").is_ok());
+    }
+
+    #[test]
+    fn emoji_sequences_are_names_and_stray_joiners_and_selectors_are_not() {
+        // Worked from the code points: a family (U+1F468 ZWJ U+1F469 ZWJ U+1F467), a red heart (U+2764 VS16),
+        // a heart on fire (U+2764 VS16 ZWJ U+1F525), a rainbow flag (U+1F3F3 VS16 ZWJ U+1F308), a flag of two
+        // regional indicators (U+1F1E9 U+1F1EA), a skin tone (U+1F44D U+1F3FD), a technologist with one
+        // (U+1F469 U+1F3FD ZWJ U+1F4BB), a keycap (`1` VS16 U+20E3), a text-style victory hand (U+270C VS15),
+        // a black cat (U+1F408 ZWJ U+2B1B).
+        for name in [
+            "The \u{1F468}\u{200D}\u{1F469}\u{200D}\u{1F467} Agency",
+            "Acme \u{2764}\u{FE0F}",
+            "\u{2764}\u{FE0F}\u{200D}\u{1F525} Studio",
+            "\u{1F3F3}\u{FE0F}\u{200D}\u{1F308} Alliance",
+            "\u{1F1E9}\u{1F1EA} Partners",
+            "\u{1F44D}\u{1F3FD} Deals",
+            "\u{1F469}\u{1F3FD}\u{200D}\u{1F4BB} Devs",
+            "Route 1\u{FE0F}\u{20E3}",
+            "Peace \u{270C}\u{FE0E}",
+            "\u{1F408}\u{200D}\u{2B1B} Labs",
+        ] {
+            assert_eq!(stray_invisible(name), None, "{name:?}");
+            let parsed = PartnerName::parse(name).unwrap_or_else(|e| panic!("{name:?}: {e}"));
+            assert_eq!(parsed.as_str(), name, "kept as typed");
+        }
+        // The key drops the joiners and selectors: the same emoji without them is the same name.
+        assert_eq!(
+            name_key("The \u{1F468}\u{200D}\u{1F469}\u{200D}\u{1F467} Agency"),
+            "the \u{1F468}\u{1F469}\u{1F467} agency"
+        );
+        assert_eq!(name_key("Acme \u{2764}\u{FE0F}"), "acme \u{2764}");
+        assert_eq!(
+            name_key("\u{1F3F3}\u{FE0F}\u{200D}\u{1F308} Alliance"),
+            name_key("\u{1F3F3}\u{1F308} ALLIANCE")
+        );
+        assert_eq!(
+            name_key("\u{1F1E9}\u{1F1EA} Partners"),
+            "\u{1F1E9}\u{1F1EA} partners"
+        );
+        assert_ne!(
+            name_key("\u{1F44D}\u{1F3FD} Deals"),
+            name_key("\u{1F44D} Deals"),
+            "a skin tone is visible"
+        );
+        // Still refused, with the character that is stray: a joiner between letters, at either end, beside a
+        // letter or doubled; the non-joiner even between emoji; a selector after a letter, alone, doubled,
+        // after a digit that no keycap mark follows, or one of the other selectors; the tags of a subdivision
+        // flag (U+1F3F4 U+E0067 … U+E007F).
+        for (refused, stray) in [
+            ("Ac\u{200D}me Corp", '\u{200D}'),
+            ("\u{200D}\u{1F44D} Deals", '\u{200D}'),
+            ("Deals \u{1F44D}\u{200D}", '\u{200D}'),
+            ("Acme\u{200D}\u{1F44D}", '\u{200D}'),
+            ("\u{1F44D}\u{200D}Acme", '\u{200D}'),
+            ("\u{1F44D}\u{200D}\u{200D}\u{1F44D}", '\u{200D}'),
+            ("\u{1F44D}\u{200C}\u{1F44D}", '\u{200C}'),
+            ("Acme\u{FE0F} Corp", '\u{FE0F}'),
+            ("\u{FE0F}Acme", '\u{FE0F}'),
+            ("\u{2764}\u{FE0F}\u{FE0F} Acme", '\u{FE0F}'),
+            ("Route 1\u{FE0F}", '\u{FE0F}'),
+            ("Acme \u{2764}\u{FE00}", '\u{FE00}'),
+            (
+                "Acme \u{1F3F4}\u{E0067}\u{E0062}\u{E0065}\u{E006E}\u{E0067}\u{E007F}",
+                '\u{E0067}',
+            ),
+            ("Acme\u{200B}\u{1F44D}", '\u{200B}'),
+        ] {
+            assert_eq!(stray_invisible(refused), Some(stray), "{refused:?}");
+            let e = PartnerName::parse(refused).unwrap_err();
+            assert!(e.0.contains("invisible"), "{refused:?}: {e}");
+        }
+        // The lookalikes these refusals stop still share the plain name's key.
+        assert_eq!(name_key("Acme\u{FE0F} Corp"), "acme corp");
+        assert_eq!(
+            name_key("\u{1F44D}\u{200C}\u{1F44D}"),
+            name_key("\u{1F44D}\u{1F44D}")
+        );
     }
 
     #[test]
