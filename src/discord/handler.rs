@@ -5,6 +5,7 @@
 
 use super::buttons::{self, Button, EvidenceForm};
 use super::chat::DiscordChat;
+use super::options::{command_path, download_limited, invocation, option_values};
 use super::render::{attachments, clip, clip_lines, components, embed, mentions, no_pings};
 use super::reply::{self, Response};
 use crate::app::card::Card;
@@ -21,18 +22,10 @@ use serenity::all::{
     Context, CreateActionRow, CreateAttachment, CreateAutocompleteResponse, CreateInputText,
     CreateInteractionResponse, CreateInteractionResponseMessage, CreateMessage, CreateModal,
     EditInteractionResponse, EventHandler, InputTextStyle, Interaction, Member, Message,
-    ModalInteraction, Nonce, Permissions, Ready, ResolvedOption, ResolvedValue, ResumedEvent,
-    ShardStageUpdateEvent, Unresolved,
+    ModalInteraction, Nonce, Permissions, Ready, ResumedEvent, ShardStageUpdateEvent,
 };
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-
-/// The largest file `/import` downloads: checked against the attachment's stated size before downloading,
-/// and against the bytes received while downloading.
-pub const MAX_ATTACHMENT_BYTES: u32 = crate::app::transfer::MAX_IMPORT_BYTES as u32;
-
-/// The longest an attachment download may take.
-const DOWNLOAD_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(120);
 
 /// What runs once on the first READY, with Discord as the chat.
 pub type OnReady = Box<dyn FnOnce(DiscordChat) + Send>;
@@ -48,14 +41,6 @@ pub struct Handler {
     pub status: Arc<crate::service::ServiceStatus>,
     /// Downloads attachments (`/import`), streaming, with the size limit checked as bytes arrive.
     pub downloads: reqwest::Client,
-}
-
-/// The HTTP client that downloads attachments.
-pub fn download_client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .timeout(DOWNLOAD_TIMEOUT)
-        .build()
-        .unwrap_or_default()
 }
 
 /// The caller's role from their permissions and roles, against the workspace's role settings.
@@ -447,40 +432,6 @@ impl Handler {
 const NOT_IN_A_SERVER: &str =
     "partnerfit only works in a server: use the commands in a channel of your team's server.";
 
-fn too_big(name: &str, bytes: u64) -> String {
-    format!(
-        "{name} is {:.1} MB; I import files up to {} MB. Split it and import the parts.",
-        bytes as f64 / 1_048_576.0,
-        MAX_ATTACHMENT_BYTES / 1_048_576
-    )
-}
-
-/// Download an attachment, refusing it as soon as more than [`MAX_ATTACHMENT_BYTES`] have arrived (whatever
-/// size it was said to have).
-async fn download_limited(client: &reqwest::Client, a: &Attachment) -> Result<Vec<u8>, String> {
-    let name = crate::domain::snippet(&a.filename);
-    let cannot = |e: &dyn std::fmt::Display| format!("I could not download {name}: {e}");
-    let mut resp = client
-        .get(&a.url)
-        .send()
-        .await
-        .and_then(reqwest::Response::error_for_status)
-        .map_err(|e| cannot(&e.without_url()))?;
-    let limit = u64::from(MAX_ATTACHMENT_BYTES);
-    if let Some(n) = resp.content_length().filter(|n| *n > limit) {
-        return Err(too_big(&name, n));
-    }
-    let mut bytes =
-        Vec::with_capacity(usize::try_from(a.size.min(MAX_ATTACHMENT_BYTES)).unwrap_or(0));
-    while let Some(chunk) = resp.chunk().await.map_err(|e| cannot(&e.without_url()))? {
-        if (bytes.len() + chunk.len()) as u64 > limit {
-            return Err(too_big(&name, (bytes.len() + chunk.len()) as u64));
-        }
-        bytes.extend_from_slice(&chunk);
-    }
-    Ok(bytes)
-}
-
 /// The answer of kind `kind` (a new message, or the update of the one pressed) that shows `card`'s first page,
 /// with its files.
 fn answer(
@@ -535,89 +486,6 @@ async fn reply_error(ctx: &Context, cmd: &CommandInteraction, text: &str) {
     if let Err(e) = reply::respond(&ctx.http, cmd.id, &cmd.token, r).await {
         tracing::warn!(error = %e, "could not send an error reply");
     }
-}
-
-/// The command path of an interaction: name, then subcommand group and subcommand.
-pub(super) fn command_path(cmd: &CommandInteraction) -> Vec<String> {
-    let mut path = vec![cmd.data.name.clone()];
-    let mut opts = &cmd.data.options;
-    while let Some(first) = opts.first() {
-        match &first.value {
-            serenity::all::CommandDataOptionValue::SubCommand(inner)
-            | serenity::all::CommandDataOptionValue::SubCommandGroup(inner) => {
-                path.push(first.name.clone());
-                opts = inner;
-            }
-            _ => break,
-        }
-    }
-    path
-}
-
-/// The leaf option values as text (files excluded).
-fn option_values(opts: &[ResolvedOption<'_>]) -> Vec<(String, String)> {
-    let mut out = Vec::new();
-    for o in opts {
-        let v = match &o.value {
-            ResolvedValue::SubCommand(inner) | ResolvedValue::SubCommandGroup(inner) => {
-                out.extend(option_values(inner));
-                continue;
-            }
-            ResolvedValue::String(s) => s.to_string(),
-            ResolvedValue::Autocomplete { value, .. } => value.to_string(),
-            ResolvedValue::Integer(i) => i.to_string(),
-            ResolvedValue::Number(n) => n.to_string(),
-            ResolvedValue::Boolean(b) => b.to_string(),
-            ResolvedValue::Channel(c) => c.id.to_string(),
-            ResolvedValue::Role(r) => r.id.to_string(),
-            ResolvedValue::User(u, _) => u.id.to_string(),
-            ResolvedValue::Unresolved(Unresolved::Channel(id)) => id.to_string(),
-            ResolvedValue::Unresolved(Unresolved::RoleId(id)) => id.to_string(),
-            ResolvedValue::Unresolved(Unresolved::Mentionable(id)) => id.to_string(),
-            ResolvedValue::Unresolved(Unresolved::User(id)) => id.to_string(),
-            _ => continue,
-        };
-        out.push((o.name.to_string(), v));
-    }
-    out
-}
-
-/// The invocation of a slash command, and its attachments to download once the caller's role is checked
-/// (an attachment that says it is too large is refused here, before anything is downloaded).
-fn invocation(cmd: &CommandInteraction) -> Result<(Invocation, Vec<(String, Attachment)>), String> {
-    let path = command_path(cmd);
-    let mut inv = Invocation {
-        path,
-        ..Invocation::default()
-    };
-    fn walk<'a>(opts: Vec<ResolvedOption<'a>>, out: &mut Vec<ResolvedOption<'a>>) {
-        for o in opts {
-            match o.value {
-                ResolvedValue::SubCommand(inner) | ResolvedValue::SubCommandGroup(inner) => {
-                    walk(inner, out)
-                }
-                _ => out.push(o),
-            }
-        }
-    }
-    let mut leaves = Vec::new();
-    walk(cmd.data.options(), &mut leaves);
-    let mut files = Vec::new();
-    for o in leaves {
-        if let ResolvedValue::Attachment(a) = o.value {
-            if a.size > MAX_ATTACHMENT_BYTES {
-                return Err(too_big(
-                    &crate::domain::snippet(&a.filename),
-                    u64::from(a.size),
-                ));
-            }
-            files.push((o.name.to_string(), a.clone()));
-        }
-    }
-    for (k, v) in option_values(&cmd.data.options()) {
-        inv.args.insert(k, ArgValue::Text(v));
-    }
-    Ok((inv, files))
 }
 
 #[serenity::async_trait]

@@ -6,6 +6,7 @@ pub mod buttons;
 pub mod chat;
 pub mod handler;
 mod observe;
+mod options;
 pub mod preflight;
 pub mod ratelimit;
 pub mod register;
@@ -176,7 +177,7 @@ pub async fn run(
         guild_ids: config.discord.guild_ids.clone(),
         on_first_ready: std::sync::Mutex::new(Some(Box::new(start_scheduler))),
         registered: AtomicBool::new(false),
-        downloads: handler::download_client(),
+        downloads: options::download_client(),
         status: status.clone(),
     };
     let mut client = ClientBuilder::new_with_http(http, intents(config.discord.message_content))

@@ -1,7 +1,7 @@
 //! Which command an interaction was and how it ended, for [`crate::service::interaction`]: the command's name
 //! in the command table (never what a user typed), the server's id, the caller's role and the outcome.
 
-use super::handler::command_path;
+use super::options::command_path;
 use crate::app::outcome::{Observed, Outcome};
 use crate::app::spec;
 use crate::service::{metrics, Source};
