@@ -517,25 +517,22 @@ pub struct Question {
     pub partner_type: Option<PartnerType>,
 }
 
-/// Words that name a partner type in a question.
+/// The order a question's type words are tried in: a question that names two types asks about the first.
+const QUESTION_TYPES: [PartnerType; 4] = [
+    PartnerType::TechIsv,
+    PartnerType::Reseller,
+    PartnerType::Si,
+    PartnerType::Referral,
+];
+
+/// The partner type a question names: one of a type's names ([`PartnerType::words`]) as whole words, or with
+/// an `s`, in any case, `-` and `_` read as spaces.
 fn type_in(text: &str) -> Option<PartnerType> {
     let t = format!(" {} ", text.to_lowercase().replace(['-', '_'], " "));
     let has = |w: &str| t.contains(&format!(" {w} ")) || t.contains(&format!(" {w}s "));
-    if has("tech isv") || has("isv") || has("technology partner") {
-        Some(PartnerType::TechIsv)
-    } else if has("reseller") || has("var") {
-        Some(PartnerType::Reseller)
-    } else if has("si")
-        || has("systems integrator")
-        || has("system integrator")
-        || has("integrator")
-    {
-        Some(PartnerType::Si)
-    } else if has("referral") || has("referral partner") {
-        Some(PartnerType::Referral)
-    } else {
-        None
-    }
+    QUESTION_TYPES
+        .into_iter()
+        .find(|ty| ty.words().names.iter().any(|w| has(w)))
 }
 
 /// Parse `does Acme fit?`, `does Acme fit as a reseller?`, `is Acme a fit?`, `would Acme be a good si fit?`.
@@ -648,5 +645,37 @@ mod tests {
         assert_eq!(parse_question("hello there"), None);
         assert_eq!(parse_question("does fit?"), None);
         assert_eq!(parse_question(""), None);
+    }
+
+    #[test]
+    fn a_question_names_a_type_by_the_words_it_always_did() {
+        use PartnerType::{Referral, Reseller, Si, TechIsv};
+        for (text, ty) in [
+            ("as a VAR", Some(Reseller)),
+            ("for vars", Some(Reseller)),
+            ("as resellers", Some(Reseller)),
+            ("as a system integrator", Some(Si)),
+            ("as a systems_integrator", Some(Si)),
+            ("as integrators", Some(Si)),
+            ("as an ISV", Some(TechIsv)),
+            ("as a Tech-ISV", Some(TechIsv)),
+            ("as a technology partner", Some(TechIsv)),
+            ("as a referral partner", Some(Referral)),
+            ("for referrals", Some(Referral)),
+            // Words only the lint reads do not name a type in a question.
+            ("as a distributor", None),
+            ("as an affiliate", None),
+            ("in the app marketplace", None),
+            ("as a tech partner", None),
+            // Whole words only.
+            ("as a variance", None),
+            ("simply", None),
+            // Two types named: the first of tech ISV, reseller, SI, referral.
+            ("as a referral or an isv", Some(TechIsv)),
+            ("as an si or a reseller", Some(Reseller)),
+            ("as a referral si", Some(Si)),
+        ] {
+            assert_eq!(type_in(text), ty, "{text}");
+        }
     }
 }

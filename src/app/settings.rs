@@ -85,7 +85,7 @@ impl Render for Settings {
             .field("max_misses", self.max_misses.to_string(), true)
             .field(
                 "allocation_target",
-                format!("{:.0}%", self.allocation_target * 100.0),
+                crate::domain::format::percent(self.allocation_target),
                 true,
             )
             .field(

@@ -1,6 +1,8 @@
 //! Unit tests of `chart`: kept in a file of their own so the module's code stays readable.
 
+use super::quarterly::{fmt_ratio, jitter, lift_label, median_label, MAX_TRAIT_CHARS};
 use super::*;
+use crate::domain::format::week_short;
 
 const PNG_SIGNATURE: &[u8] = &[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A];
 
@@ -190,25 +192,40 @@ fn edge_sizes_render() {
 
 #[test]
 fn helpers_format_and_truncate() {
-    assert_eq!(fmt_pct(0.8), "80%");
     assert_eq!(fmt_ratio(1.0), "1×");
     assert_eq!(fmt_ratio(1.5), "1.5×");
-    assert_eq!(week_label(iso(47)), "W47");
-    assert_eq!(week_label(iso(3)), "W03");
-    // The label is the week's name from its `W`, as the name was cut before weeks were typed.
-    for w in [iso(1), iso(9), iso(53), Week::from_iso(2027, 1).unwrap()] {
-        let name = w.to_string();
-        assert_eq!(week_label(w), name[name.rfind('W').unwrap()..], "{name}");
-    }
+    assert_eq!(fmt_ratio(0.25), "0.25×");
     let long = "Has a dedicated account manager for our team";
     let t = clip(long, MAX_TRAIT_CHARS);
-    assert!(t.ends_with('…'));
-    assert!(t.chars().count() <= MAX_TRAIT_CHARS);
+    assert_eq!(t, "Has a dedicated account man…");
+    assert_eq!(t.chars().count(), MAX_TRAIT_CHARS);
     assert_eq!(clip("short", MAX_TRAIT_CHARS), "short");
-    assert_eq!(median(&[3.0, 1.0, 2.0]), Some(2.0));
-    assert_eq!(median(&[4.0, 1.0]), Some(2.5));
-    assert_eq!(median(&[]), None);
     for i in 0..100 {
         assert!((-0.5..0.5).contains(&jitter(i)));
     }
+}
+
+/// What the charts print is what the digests' cards print for the same figure (the cards' formatters are the
+/// domain's: `format::percent`, `format::week_short`, `format::opt_money`, `recheck::lift_text`).
+#[test]
+fn charts_print_the_cards_text() {
+    // The weekly chart's target and axis, and its week names.
+    assert_eq!(crate::domain::format::percent(0.8), "80%");
+    assert_eq!(week_short(iso(47)), "W47");
+    assert_eq!(week_short(iso(3)), "W03");
+    // The week's name is its ISO name from the `W`.
+    for w in [iso(1), iso(9), iso(53), Week::from_iso(2027, 1).unwrap()] {
+        let name = w.to_string();
+        assert_eq!(week_short(w), name[name.rfind('W').unwrap()..], "{name}");
+    }
+    // The quarterly chart's lifts: two decimals, no sign after them, and a dash when unknown (was `1.50×`
+    // and `n/a`).
+    assert_eq!(lift_label(Some(1.5)), "1.50");
+    assert_eq!(lift_label(Some(7.4833)), "7.48");
+    assert_eq!(lift_label(Some(0.0)), "0.00");
+    assert_eq!(lift_label(None), "—");
+    // The medians under the groups: the card's money, and a dash for a group without partners (was `–`).
+    assert_eq!(median_label(Some(12_500.0), "$"), "median $12,500");
+    assert_eq!(median_label(Some(126_000.0), "$"), "median $126k");
+    assert_eq!(median_label(None, "€"), "median —");
 }

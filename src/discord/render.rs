@@ -3,6 +3,7 @@
 
 use super::buttons::{action_id, page_id};
 use crate::app::card::{each_segment, plain, Card, FileOut, Segment};
+use crate::domain::format::{clip_end, prefix_len};
 use serenity::all::{
     ButtonStyle, CreateActionRow, CreateAllowedMentions, CreateAttachment, CreateButton,
     CreateEmbed, CreateEmbedFooter,
@@ -11,24 +12,20 @@ use serenity::all::{
 /// Lines of a list shown per page.
 pub use crate::app::lists::PAGE_LINES;
 
-/// Cut `s` to at most `max` characters, marking the cut.
+/// Cut `s` to at most `max` characters, marking the cut: the cut of [`crate::domain::clip`]
+/// ([`clip_end`]), but spaces before the "…" are kept, as Discord's replies always showed them (the
+/// reference in `render/reference.rs` pins them); only the characters up to the cut are copied.
 pub fn clip(s: &str, max: usize) -> String {
     // Up to one character past `max` is copied: enough for `clip_owned` to see that a cut is due.
-    let end = s
-        .char_indices()
-        .nth(max)
-        .map_or(s.len(), |(i, c)| i + c.len_utf8());
+    let end = prefix_len(s, max).map_or(s.len(), |i| {
+        i + s[i..].chars().next().map_or(0, char::len_utf8)
+    });
     clip_owned(s[..end].to_string(), max)
 }
 
 /// [`clip`], in place: `s` is kept as it is when it fits (no copy).
 fn clip_owned(mut s: String, max: usize) -> String {
-    // A character is at least a byte: what has no more bytes than `max` fits.
-    if s.len() > max && s.char_indices().nth(max).is_some() {
-        let end = s
-            .char_indices()
-            .nth(max.saturating_sub(1))
-            .map_or(s.len(), |(i, _)| i);
+    if let Some(end) = clip_end(&s, max) {
         s.truncate(end);
         s.push('…');
     }

@@ -68,28 +68,6 @@ const LOGO: &[&str] = &[
     "big 4",
 ];
 
-/// Words that tie a trait to a partner type.
-fn type_words(t: PartnerType) -> &'static [&'static str] {
-    match t {
-        PartnerType::Reseller => &["reseller", "resell", "resale", "var", "distributor"],
-        PartnerType::Si => &["si", "integrator", "integrators", "systems integrator"],
-        PartnerType::TechIsv => &[
-            "isv",
-            "isvs",
-            "tech partner",
-            "technology partner",
-            "app marketplace",
-        ],
-        PartnerType::Referral => &[
-            "referral",
-            "referrals",
-            "referrer",
-            "affiliate",
-            "affiliates",
-        ],
-    }
-}
-
 fn words(text: &str) -> Vec<String> {
     text.to_lowercase()
         .split(|c: char| !c.is_alphanumeric())
@@ -175,9 +153,7 @@ pub fn lint(profile: &Profile) -> Vec<LintWarning> {
             });
         }
         for ty in PartnerType::ALL {
-            if *ty != profile.partner_type
-                && type_words(*ty).iter().any(|w| mentions(&text, w, false))
-            {
+            if *ty != profile.partner_type && ty.words().all().any(|w| mentions(&text, w, false)) {
                 if !other_types.contains(ty) {
                     other_types.push(*ty);
                 }
@@ -302,5 +278,78 @@ mod tests {
         assert!(mentions("Visionary leader", "vision", true));
         assert!(mentions("Top-10 SI in region", "si", false));
         assert!(!mentions("Simple onboarding", "si", false));
+    }
+
+    #[test]
+    fn a_trait_is_tied_to_a_type_by_the_words_it_always_was() {
+        // The lint's own list before the words moved to `PartnerType::words`: each is still a word of its type,
+        // and each word the table adds contains one of them as a whole word, so it finds nothing new.
+        let before: [(PartnerType, &[&str]); 4] = [
+            (
+                PartnerType::Reseller,
+                &["reseller", "resell", "resale", "var", "distributor"],
+            ),
+            (
+                PartnerType::Si,
+                &["si", "integrator", "integrators", "systems integrator"],
+            ),
+            (
+                PartnerType::TechIsv,
+                &[
+                    "isv",
+                    "isvs",
+                    "tech partner",
+                    "technology partner",
+                    "app marketplace",
+                ],
+            ),
+            (
+                PartnerType::Referral,
+                &[
+                    "referral",
+                    "referrals",
+                    "referrer",
+                    "affiliate",
+                    "affiliates",
+                ],
+            ),
+        ];
+        for (ty, old) in before {
+            let now: Vec<&str> = ty.words().all().collect();
+            for w in old {
+                assert!(now.contains(w), "{ty}: `{w}` lost");
+            }
+            for w in now.iter().filter(|w| !old.contains(w)) {
+                assert!(
+                    old.iter().any(|o| mentions(w, o, false)),
+                    "{ty}: `{w}` is new"
+                );
+            }
+        }
+        // In a reseller profile: an SI's word, a tech ISV's and a referral partner's, each once.
+        let prof = p(
+            PartnerType::Reseller,
+            &[
+                ("Works with a system integrator", Some("call")),
+                ("Listed in an app marketplace", Some("listing")),
+                ("Runs an affiliate program", Some("site")),
+                ("Sells through distributors", Some("contract")),
+            ],
+            Some("j"),
+        );
+        let w = lint(&prof);
+        assert_eq!(codes(&w), ["mixed-types", "mixed-types", "mixed-types"]);
+        assert_eq!(
+            w[0].message,
+            "`Works with a system integrator` talks about systems integrators in a reseller profile: one profile per type — move it to the si profile"
+        );
+        assert_eq!(
+            w[1].trait_name.as_deref(),
+            Some("Listed in an app marketplace")
+        );
+        assert_eq!(
+            w[2].trait_name.as_deref(),
+            Some("Runs an affiliate program")
+        );
     }
 }

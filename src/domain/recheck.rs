@@ -51,6 +51,13 @@ pub fn compare(a: &[f64], b: &[f64]) -> Comparison {
     }
 }
 
+/// A lift as every reply and chart prints it: two decimals (`7.48`, `1.50`), or `—` when it cannot be
+/// computed (a group without production to divide by). The quarterly card's test and traits, and the lift
+/// bars of the quarterly chart.
+pub fn lift_text(lift: Option<f64>) -> String {
+    super::format::fixed(lift, 2)
+}
+
 /// The verdict rules, the first that applies: insufficient-data, hold, revise, not-proven.
 pub fn verdict(c: &Comparison, rules: RecheckRules) -> RecheckVerdict {
     if c.a.n < rules.min_group || c.b.n < rules.min_group {
@@ -142,7 +149,23 @@ mod tests {
         assert_eq!(t.u, 16.0);
         assert!((t.p_value - 1.0 / 70.0).abs() < 1e-12);
         assert_eq!(c.lift, Some(25.0 / 2.5));
+        assert_eq!(lift_text(c.lift), "10.00");
         assert_eq!(verdict(&c, RecheckRules::default()), RecheckVerdict::Hold);
+    }
+
+    #[test]
+    fn lift_is_printed_to_two_decimals_or_a_dash() {
+        // A mean of $250 against $40: 6.25, exact in binary.
+        assert_eq!(lift_text(compare(&[200.0, 300.0], &[40.0]).lift), "6.25");
+        assert_eq!(lift_text(Some(7.4833)), "7.48");
+        assert_eq!(lift_text(Some(2.0 / 3.0)), "0.67");
+        assert_eq!(lift_text(Some(1.5)), "1.50");
+        assert_eq!(lift_text(Some(0.0)), "0.00");
+        // 0.125 is exact in binary: the tie goes to the even digit.
+        assert_eq!(lift_text(Some(0.125)), "0.12");
+        // Nothing to divide by.
+        assert_eq!(lift_text(compare(&[6.0], &[0.0]).lift), "—");
+        assert_eq!(lift_text(None), "—");
     }
 
     #[test]

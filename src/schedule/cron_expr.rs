@@ -60,6 +60,7 @@ use std::collections::BTreeSet;
 use std::fmt;
 use std::str::FromStr;
 
+use crate::domain::format::prefix_len;
 use chrono::{DateTime, LocalResult, NaiveDateTime, TimeDelta, TimeZone, Timelike, Utc};
 use chrono_tz::{GapInfo, Tz};
 use cron::TimeUnitSpec;
@@ -311,10 +312,13 @@ fn truncate_to_second(t: NaiveDateTime) -> NaiveDateTime {
     t.with_nanosecond(0).unwrap_or(t)
 }
 
-/// Shortens `s` to at most `max` characters for echoing in messages.
+/// Shortens `s` for echoing in messages: its first `max` characters and "…" when it has more. Not
+/// [`crate::domain::clip`], whose "…" counts in `max` and which drops spaces before it: the errors of
+/// `/schedule set` have always echoed `max` characters as typed, so the cut is the domain's
+/// [`prefix_len`] and the rest is kept as it was.
 fn clip(s: &str, max: usize) -> String {
-    match s.char_indices().nth(max) {
-        Some((idx, _)) => format!("{}…", &s[..idx]),
+    match prefix_len(s, max) {
+        Some(end) => format!("{}…", &s[..end]),
         None => s.to_owned(),
     }
 }

@@ -10,6 +10,7 @@
 
 use crate::app::card::{plain, segments, Card, Segment};
 use crate::app::chat::Platform;
+use crate::domain::format::clip_end;
 use serde_json::{json, Value};
 
 /// Lines of a list shown per page (the app's own page size).
@@ -37,12 +38,14 @@ pub fn escape(s: &str) -> String {
         .replace('>', "&gt;")
 }
 
-/// Cut escaped text to `max` characters without splitting an `&amp;`-style entity.
+/// Cut escaped text to `max` characters without splitting an `&amp;`-style entity: the cut of
+/// [`crate::domain::clip`] ([`clip_end`]), moved back to before an entity it would split, since half an entity
+/// would show as text; spaces before the "…" are kept, as Slack's replies always showed them.
 fn clip_escaped(s: &str, max: usize) -> String {
-    if s.chars().count() <= max {
+    let Some(end) = clip_end(s, max) else {
         return s.to_string();
-    }
-    let mut out: String = s.chars().take(max.saturating_sub(1)).collect();
+    };
+    let mut out = s[..end].to_string();
     if let Some(amp) = out.rfind('&') {
         if !out[amp..].contains(';') {
             out.truncate(amp);
@@ -407,6 +410,11 @@ mod tests {
     #[test]
     fn escaping_is_not_cut_in_half() {
         assert_eq!(clip_escaped("ab&amp;cd", 4), "ab…");
+        assert_eq!(clip_escaped("ab&amp;cd", 9), "ab&amp;cd");
+        assert_eq!(clip_escaped("ab&amp;cd", 8), "ab&amp;…");
+        // Spaces before the cut stay (the domain's clip drops them).
+        assert_eq!(clip_escaped("ab  cdef", 5), "ab  …");
+        assert_eq!(clip("ab  cdef", 5), "ab…");
         assert_eq!(mrkdwn("**A&B**", 100), "*A&amp;B*");
     }
 }

@@ -5,7 +5,7 @@
 use super::write::{Write, WriteReturning};
 use super::{get, opt_ts, parse_col, parse_ts, ts, Result, Store};
 use crate::domain::recheck::RecheckVerdict;
-use crate::domain::{DigestKind, Quarter};
+use crate::domain::{DigestKind, Period, Quarter};
 use chrono::{DateTime, Utc};
 use sqlx::AssertSqlSafe;
 
@@ -125,7 +125,17 @@ fn schedules_to_tick_sql(backend: super::Backend) -> String {
     )
 }
 
-/// A period key that is not a real period: the run was given up (e.g. the channel became unreachable).
+impl Period {
+    /// The one decoder of a stored period: the text of a `digest` run's period, as [`Period`]'s `Display`
+    /// wrote it. Text that is not a period of that digest is [`super::StoreError::Corrupt`].
+    pub fn stored(digest: DigestKind, text: &str) -> Result<Period> {
+        Period::parse(digest, text)
+            .map_err(|_| super::StoreError::Corrupt(format!("{digest} period `{text}`")))
+    }
+}
+
+/// The message id recorded for a run that was given up (e.g. the channel became unreachable): it marks the run
+/// done, and no message was posted.
 pub const GIVEN_UP: &str = "given-up";
 
 impl Store {
@@ -692,4 +702,34 @@ fn far_future() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(9999, 12, 31, 23, 59, 59)
         .single()
         .unwrap_or(DateTime::<Utc>::MAX_UTC)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::Week;
+
+    #[test]
+    fn stored_periods_are_decoded_or_corrupt() {
+        let week = Period::Week(Week::from_iso(2027, 1).unwrap());
+        let quarter = Period::Quarter(Quarter::new(2026, 4).unwrap());
+        for p in [week, quarter] {
+            assert_eq!(Period::stored(p.digest(), &p.to_string()).unwrap(), p);
+        }
+        // A period of the other digest, or no period at all, is a corrupt row that names what it held.
+        for (digest, text, said) in [
+            (DigestKind::Weekly, "2026-Q4", "weekly period `2026-Q4`"),
+            (
+                DigestKind::Quarterly,
+                "2027-W01",
+                "quarterly period `2027-W01`",
+            ),
+            (DigestKind::Weekly, "soon", "weekly period `soon`"),
+        ] {
+            match Period::stored(digest, text) {
+                Err(super::super::StoreError::Corrupt(m)) => assert_eq!(m, said),
+                other => panic!("{text}: {other:?}"),
+            }
+        }
+    }
 }

@@ -4,8 +4,9 @@
 use crate::app::card::{user, Card, FileOut, Render, Tone};
 use crate::app::screen::screen_many;
 use crate::app::{App, AppError, AppResult, Settings};
+use crate::domain::format::{fixed, opt_money, percent};
 use crate::domain::groups::Group;
-use crate::domain::recheck::{self, compare, Comparison, Member, RecheckVerdict};
+use crate::domain::recheck::{self, compare, lift_text, Comparison, Member, RecheckVerdict};
 use crate::domain::stats::Summary;
 use crate::domain::{money, Amount, OutcomeKind, PartnerType, Quarter};
 use crate::store::{OutcomeRow, Partner};
@@ -125,16 +126,6 @@ fn group(s: &Summary, deals: i64, won: f64) -> GroupFigures {
     }
 }
 
-/// An amount that may not be computable (`—`).
-fn opt_money(v: Option<f64>, currency: &str) -> String {
-    v.map_or_else(|| "—".into(), |v| money(v, currency))
-}
-
-fn fmt_opt(v: Option<f64>, digits: usize) -> String {
-    v.map(|v| format!("{v:.digits$}"))
-        .unwrap_or_else(|| "—".into())
-}
-
 impl Render for QuarterlyDigest {
     fn card(&self) -> Card {
         let (tone, say) = match self.verdict {
@@ -185,9 +176,9 @@ impl Render for QuarterlyDigest {
                 "Test",
                 format!(
                     "lift {} · Mann-Whitney U {} · p {} (one-sided, alpha {})",
-                    fmt_opt(self.lift, 2),
-                    fmt_opt(self.u, 1),
-                    fmt_opt(self.p_value, 4),
+                    lift_text(self.lift),
+                    fixed(self.u, 1),
+                    fixed(self.p_value, 4),
                     self.alpha
                 ),
                 false,
@@ -196,8 +187,8 @@ impl Render for QuarterlyDigest {
                 "Recruitment",
                 match self.recruitment_match_share {
                     Some(s) => format!(
-                        "{:.0}% of the {} signed in {} match the profile",
-                        s * 100.0,
+                        "{} of the {} signed in {} match the profile",
+                        percent(s),
                         crate::domain::plural(self.signed_in_quarter as u64, "partner", "partners"),
                         self.quarter
                     ),
@@ -215,10 +206,10 @@ impl Render for QuarterlyDigest {
                             "[{}] {} — lift {} (n {} met / {} missed, p {})",
                             t.partner_type,
                             user(&t.name),
-                            fmt_opt(t.lift, 2),
+                            lift_text(t.lift),
                             t.n_met,
                             t.n_missed,
-                            fmt_opt(t.p_value, 3)
+                            fixed(t.p_value, 3)
                         )
                     })
                     .collect::<Vec<_>>()

@@ -9,6 +9,7 @@ use crate::domain::allocation::{
     self, hint, status, top_not_matching, trend_weeks, Buckets, Groups, Hint, PartnerAllocation,
     Status, Totals,
 };
+use crate::domain::format::week_short;
 use crate::domain::groups::Group;
 use crate::domain::recheck::RecheckVerdict;
 use crate::domain::{Amount, Hours, Quarter, Verdict, Week};
@@ -68,9 +69,9 @@ pub struct LatestRecheck {
     pub verdict: RecheckVerdict,
 }
 
+/// A share as the card prints it: a whole percentage, or `—` without one.
 fn pct(v: Option<f64>) -> String {
-    v.map(|s| format!("{:.0}%", s * 100.0))
-        .unwrap_or_else(|| "—".into())
+    crate::domain::format::opt_percent(v)
 }
 
 impl Render for WeeklyDigest {
@@ -164,7 +165,7 @@ impl Render for WeeklyDigest {
             "Trend (matching share of hours)",
             self.trend
                 .iter()
-                .map(|t| format!("W{:02} {}", t.week.number(), pct(t.matching_share_hours)))
+                .map(|t| format!("{} {}", week_short(t.week), pct(t.matching_share_hours)))
                 .collect::<Vec<_>>()
                 .join(" · "),
             false,

@@ -30,26 +30,70 @@ pub const MAX_IMPORT_BYTES: usize = 25 * 1024 * 1024;
 /// refused with a pointer to `partnerfit export`, which has no limit.
 pub const MAX_EXPORT_BYTES: usize = 10 * 1024 * 1024;
 
+/// The name of each CSV column, written once: the files' column lists below and the import's checks name
+/// columns with these, so renaming a column is one edit here.
+pub mod column {
+    pub const NAME: &str = "name";
+    pub const TYPE: &str = "type";
+    pub const STAGE: &str = "stage";
+    pub const SIGNED: &str = "signed";
+    pub const DROPPED: &str = "dropped";
+    pub const DROP_REASON: &str = "drop_reason";
+    pub const CHAMPION: &str = "champion";
+    pub const NOTE: &str = "note";
+    pub const PARTNER: &str = "partner";
+    pub const TRAIT: &str = "trait";
+    pub const MET: &str = "met";
+    pub const VALUE: &str = "value";
+    pub const SOURCE: &str = "source";
+    pub const OBSERVED: &str = "observed";
+    pub const WEEK: &str = "week";
+    pub const HOURS: &str = "hours";
+    pub const SPEND: &str = "spend";
+    pub const KIND: &str = "kind";
+    pub const AMOUNT: &str = "amount";
+    pub const DATE: &str = "date";
+    pub const REF: &str = "ref";
+}
+
 /// The columns of each file, in the order an export writes them and an import expects them (the roster's export
 /// adds `verdict` and the trait columns after its own, which an import ignores).
 pub const PARTNER_COLUMNS: [&str; 8] = [
-    "name",
-    "type",
-    "stage",
-    "signed",
-    "dropped",
-    "drop_reason",
-    "champion",
-    "note",
+    column::NAME,
+    column::TYPE,
+    column::STAGE,
+    column::SIGNED,
+    column::DROPPED,
+    column::DROP_REASON,
+    column::CHAMPION,
+    column::NOTE,
 ];
 /// See [`PARTNER_COLUMNS`].
 pub const EVIDENCE_COLUMNS: [&str; 7] = [
-    "partner", "trait", "met", "value", "source", "note", "observed",
+    column::PARTNER,
+    column::TRAIT,
+    column::MET,
+    column::VALUE,
+    column::SOURCE,
+    column::NOTE,
+    column::OBSERVED,
 ];
 /// See [`PARTNER_COLUMNS`].
-pub const ALLOCATION_COLUMNS: [&str; 5] = ["partner", "week", "hours", "spend", "note"];
+pub const ALLOCATION_COLUMNS: [&str; 5] = [
+    column::PARTNER,
+    column::WEEK,
+    column::HOURS,
+    column::SPEND,
+    column::NOTE,
+];
 /// See [`PARTNER_COLUMNS`].
-pub const OUTCOME_COLUMNS: [&str; 5] = ["partner", "kind", "amount", "date", "ref"];
+pub const OUTCOME_COLUMNS: [&str; 5] = [
+    column::PARTNER,
+    column::KIND,
+    column::AMOUNT,
+    column::DATE,
+    column::REF,
+];
 
 /// The prefix of the roster export's trait status columns: `trait:Customer overlap`. An import ignores every
 /// column with this prefix.

@@ -636,3 +636,16 @@ fn cron_crate_behaviour_assumptions() {
         vec![utc(2026, 11, 1, 5, 30, 0), utc(2026, 11, 1, 6, 30, 0)]
     );
 }
+
+#[test]
+fn echoes_keep_max_characters_then_mark_the_cut() {
+    assert_eq!(clip("0 9 * * MON", 20), "0 9 * * MON");
+    assert_eq!(clip("abcdef", 6), "abcdef");
+    // One character more than `max`: cut, so the echo is `max` characters and the "…".
+    assert_eq!(clip("abcdefg", 6), "abcdef…");
+    // Spaces before the cut are echoed as typed.
+    assert_eq!(clip("0 9 * * MON,TUE", 8), "0 9 * * …");
+    assert_eq!(clip("ééééé", 3), "ééé…");
+    assert_eq!(clip("x", 0), "…");
+    assert_eq!(clip("", 0), "");
+}

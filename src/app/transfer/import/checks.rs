@@ -3,6 +3,7 @@
 
 use super::rows::*;
 use super::*;
+use crate::app::transfer::column;
 
 fn partner_cell(
     roster: &mut Roster,
@@ -12,7 +13,7 @@ fn partner_cell(
 ) -> Option<PartnerRef> {
     req(
         row,
-        "partner",
+        column::PARTNER,
         "the partner is empty: give its name as on the roster",
         errs,
         |s| roster.find(s, detail),
@@ -107,22 +108,26 @@ fn partner_changes(old: &Partner, new: &NewPartner) -> Vec<String> {
         }
     };
     field(
-        "signed",
+        column::SIGNED,
         show_opt(&old_l.signed_on()),
         show_opt(&new_l.signed_on()),
     );
     field(
-        "dropped",
+        column::DROPPED,
         show_opt(&old_l.dropped_on()),
         show_opt(&new_l.dropped_on()),
     );
     field(
-        "drop_reason",
+        column::DROP_REASON,
         show_opt(&old_l.drop_reason()),
         show_opt(&new_l.drop_reason()),
     );
-    field("champion", show_opt(&old.champion), show_opt(&new.champion));
-    field("note", show_opt(&old.note), show_opt(&new.note));
+    field(
+        column::CHAMPION,
+        show_opt(&old.champion),
+        show_opt(&new.champion),
+    );
+    field(column::NOTE, show_opt(&old.note), show_opt(&new.note));
     out
 }
 
@@ -131,29 +136,31 @@ impl Check for PartnerCheck {
         let today = self.today;
         let name = req(
             row,
-            "name",
+            column::NAME,
             "the name is empty: every partner needs one",
             errs,
             |s| PartnerName::parse(s).map_err(|e| e.0),
         );
         let ty = req(
             row,
-            "type",
+            column::TYPE,
             "the type is empty: give reseller, si, tech-isv or referral",
             errs,
             |s| s.parse::<PartnerType>().map_err(|e| e.0),
         );
-        let stage = opt(row, "stage", errs, |s| s.parse::<Stage>().map_err(|e| e.0));
-        let signed = opt(row, "signed", errs, date("the signing date", today));
-        let dropped = opt(row, "dropped", errs, date("the drop date", today));
+        let stage = opt(row, column::STAGE, errs, |s| {
+            s.parse::<Stage>().map_err(|e| e.0)
+        });
+        let signed = opt(row, column::SIGNED, errs, date("the signing date", today));
+        let dropped = opt(row, column::DROPPED, errs, date("the drop date", today));
         let drop_reason = opt(
             row,
-            "drop_reason",
+            column::DROP_REASON,
             errs,
             text(REASON.named("the drop reason")),
         );
-        let champion = opt(row, "champion", errs, text(CHAMPION));
-        let note = opt(row, "note", errs, text(NOTE));
+        let champion = opt(row, column::CHAMPION, errs, text(CHAMPION));
+        let note = opt(row, column::NOTE, errs, text(NOTE));
         let (
             Some(name),
             Some(ty),
@@ -179,7 +186,7 @@ impl Check for PartnerCheck {
         let key = name.key();
         if let Some(first) = self.seen.get(&key) {
             errs.push(row.error(
-                "name",
+                column::NAME,
                 format!(
                     "`{name}` is already on line {first} (names are compared without case, spacing or lookalike letters): keep one row per partner"
                 ),
@@ -209,14 +216,14 @@ impl Check for PartnerCheck {
                 .similar
                 .check_new(p.name.as_str(), row.line, &self.existing)
             {
-                errs.push(row.error("name", m));
+                errs.push(row.error(column::NAME, m));
                 return None;
             }
             return Some(Action::CreatePartner(p));
         };
         if old.partner_type != p.partner_type {
             errs.push(row.error(
-                "type",
+                column::TYPE,
                 format!(
                     "{} is on the roster as a {} partner: an import does not change a partner's type (its evidence belongs to the {} profile). Fix the type in the file.",
                     old.name, old.partner_type, old.partner_type
@@ -227,7 +234,7 @@ impl Check for PartnerCheck {
         let old_stage = old.lifecycle.stage();
         if old_stage != Stage::Prospect && p.lifecycle.stage() == Stage::Prospect {
             errs.push(row.error(
-                "stage",
+                column::STAGE,
                 format!(
                     "{} is already {}: an import does not turn it back into a prospect. Fix the row, or leave the partner out of the file.",
                     old.name, old_stage
@@ -237,7 +244,7 @@ impl Check for PartnerCheck {
         }
         if let (Some(d), None) = (old.lifecycle.signed_on(), p.lifecycle.signed_on()) {
             errs.push(row.error(
-                "signed",
+                column::SIGNED,
                 format!(
                     "{} was signed on {d}: keep its signing date in `signed` (an import does not erase it)",
                     old.name
@@ -252,7 +259,7 @@ impl Check for PartnerCheck {
         ) {
             if on < dropped {
                 let refusal = Refusal::SignBeforeDrop { dropped };
-                errs.push(row.error("signed", refusal.message(&old.name)));
+                errs.push(row.error(column::SIGNED, refusal.message(&old.name)));
                 return None;
             }
         }
@@ -366,23 +373,25 @@ impl EvidenceCheck {
 impl Check for EvidenceCheck {
     fn check(&mut self, row: &Row, errs: &mut Vec<RowError>, detail: bool) -> Option<Action> {
         let partner = partner_cell(&mut self.roster, row, errs, detail);
-        let met = opt(row, "met", errs, |s| parse_bool(s, "met").map_err(msg));
-        let value = opt(row, "value", errs, |s| {
+        let met = opt(row, column::MET, errs, |s| {
+            parse_bool(s, column::MET).map_err(msg)
+        });
+        let value = opt(row, column::VALUE, errs, |s| {
             parse_number(s, "the value").map_err(|e| e.0)
         });
-        let source = opt(row, "source", errs, text(SOURCE));
-        let note = opt(row, "note", errs, text(NOTE));
+        let source = opt(row, column::SOURCE, errs, text(SOURCE));
+        let note = opt(row, column::NOTE, errs, text(NOTE));
         let observed = req(
             row,
-            "observed",
+            column::OBSERVED,
             "the observation date is empty: give it as YYYY-MM-DD (an import needs it, so that importing the file again changes nothing)",
             errs,
             date("the observation date", self.today),
         );
-        let t = match (&partner, row.cell("trait")) {
+        let t = match (&partner, row.cell(column::TRAIT)) {
             (_, None) => {
                 errs.push(row.error(
-                    "trait",
+                    column::TRAIT,
                     "the trait is empty: give its name as in the partner type's profile",
                 ));
                 None
@@ -391,7 +400,7 @@ impl Check for EvidenceCheck {
             (Some(p), Some(name)) => match self.trait_of(p, name) {
                 Ok(t) => Some(t),
                 Err(m) => {
-                    errs.push(row.error("trait", m));
+                    errs.push(row.error(column::TRAIT, m));
                     None
                 }
             },
@@ -402,11 +411,11 @@ impl Check for EvidenceCheck {
                 Err(e) => {
                     // Blame the cell that is there but should not be, else the one that is missing.
                     let col = match (t.kind.is_threshold(), met, value) {
-                        (_, _, Some(v)) if v < 0.0 => "value",
-                        (false, _, Some(_)) => "value",
-                        (true, Some(_), _) => "met",
-                        (false, _, None) => "met",
-                        (true, None, _) => "value",
+                        (_, _, Some(v)) if v < 0.0 => column::VALUE,
+                        (false, _, Some(_)) => column::VALUE,
+                        (true, Some(_), _) => column::MET,
+                        (false, _, None) => column::MET,
+                        (true, None, _) => column::VALUE,
                     };
                     errs.push(row.error(col, msg(e)));
                     None
@@ -465,7 +474,7 @@ impl Check for AllocationCheck {
         let partner = partner_cell(&mut self.roster, row, errs, detail);
         let week = req(
             row,
-            "week",
+            column::WEEK,
             "the week is empty: give it as YYYY-Www, e.g. 2026-W47",
             errs,
             |s| {
@@ -474,12 +483,14 @@ impl Check for AllocationCheck {
                 Ok(w)
             },
         );
-        let hours = opt(row, "hours", errs, |s| Hours::parse(s).map_err(|e| e.0));
+        let hours = opt(row, column::HOURS, errs, |s| {
+            Hours::parse(s).map_err(|e| e.0)
+        });
         let currency = &self.currency;
-        let spend = opt(row, "spend", errs, |s| {
+        let spend = opt(row, column::SPEND, errs, |s| {
             Amount::parse(s, currency).map_err(|e| e.0)
         });
-        let note = opt(row, "note", errs, text(NOTE));
+        let note = opt(row, column::NOTE, errs, text(NOTE));
         let (Some(partner), Some(week), Some(hours), Some(spend), Some(note)) =
             (partner, week, hours, spend, note)
         else {
@@ -489,7 +500,7 @@ impl Check for AllocationCheck {
         let spend = spend.unwrap_or(Amount::ZERO);
         if hours == Hours::ZERO && spend == Amount::ZERO {
             errs.push(row.error(
-                "hours",
+                column::HOURS,
                 "give hours or spend (or both) above 0: an entry with neither records nothing",
             ));
             return None;
@@ -513,7 +524,7 @@ impl Check for AllocationCheck {
                 self.week_hours.insert((partner.id, week), total);
             }
             Err(e) => {
-                errs.push(row.error("hours", msg(e)));
+                errs.push(row.error(column::HOURS, msg(e)));
                 return None;
             }
         }
@@ -552,30 +563,34 @@ impl Check for OutcomeCheck {
         let partner = partner_cell(&mut self.roster, row, errs, detail);
         let kind = req(
             row,
-            "kind",
+            column::KIND,
             "the kind is empty: give sourced-pipeline, registered-deal or closed-won",
             errs,
             |s| s.parse::<OutcomeKind>().map_err(|e| e.0),
         );
         let currency = &self.currency;
-        let amount = opt(row, "amount", errs, |s| {
+        let amount = opt(row, column::AMOUNT, errs, |s| {
             Amount::parse(s, currency).map_err(|e| e.0)
         });
         let date = req(
             row,
-            "date",
+            column::DATE,
             "the date is empty: give it as YYYY-MM-DD (an import needs it, so that importing the file again changes nothing)",
             errs,
             |s| parse_date(s).map_err(|e| e.0),
         );
-        let reference = opt(row, "ref", errs, text(REFERENCE));
+        let reference = opt(row, column::REF, errs, text(REFERENCE));
         let (Some(partner), Some(kind), Some(amount), Some(date), Some(reference)) =
             (partner, kind, amount, date, reference)
         else {
             return None;
         };
         if let Err(e) = check_outcome(kind, amount, date, self.today) {
-            let col = if date > self.today { "date" } else { "amount" };
+            let col = if date > self.today {
+                column::DATE
+            } else {
+                column::AMOUNT
+            };
             errs.push(row.error(col, msg(e)));
             return None;
         }
@@ -682,4 +697,46 @@ pub(super) async fn checker(
             Box::new(c)
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::transfer::PARTNER_COLUMNS;
+
+    /// The domain names the roster columns a life cycle disagrees with (`Lifecycle::from_columns`), and the
+    /// import reports its errors there: those names are the file's own columns.
+    #[test]
+    fn lifecycle_errors_name_the_files_columns() {
+        let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok();
+        let cases = [
+            (
+                Some(Stage::Prospect),
+                d("2026-01-10"),
+                None,
+                Some("x".to_string()),
+            ),
+            (Some(Stage::Signed), None, d("2026-01-10"), None),
+            (Some(Stage::Dropped), None, None, None),
+        ];
+        let mut named = Vec::new();
+        for (stage, signed, dropped, reason) in cases {
+            let Err(errs) = Lifecycle::from_columns("Acme", stage, signed, dropped, reason) else {
+                panic!("{stage:?} {signed:?} {dropped:?} is a life cycle");
+            };
+            named.extend(errs.iter().map(|e| e.column));
+        }
+        assert_eq!(
+            named,
+            [
+                column::SIGNED,
+                column::DROP_REASON,
+                column::SIGNED,
+                column::DROPPED,
+                column::DROPPED,
+                column::DROP_REASON
+            ]
+        );
+        assert!(named.iter().all(|c| PARTNER_COLUMNS.contains(c)));
+    }
 }
