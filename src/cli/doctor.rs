@@ -334,7 +334,9 @@ async fn slack(
                 format!("{}{team}", crate::app::chat::SLACK_PREFIX),
             ))
         }
-        Ok(Err(ApiError::Auth(code))) => {
+        // auth.test asks about the token alone: any final refusal (`not_allowed_token_type` for an app-level
+        // or user token in its place, too) is the token's.
+        Ok(Err(ApiError::Auth(code) | ApiError::Refused(code))) => {
             out.push(Check::fail(
                 "slack token",
                 format!("Slack refused SLACK_BOT_TOKEN ({code})"),

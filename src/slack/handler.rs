@@ -7,9 +7,11 @@
 //! acknowledged at once and answered through its `response_url`; a button press likewise. Autocomplete
 //! options and a form's errors must travel in the acknowledgement itself: options are database reads, and a
 //! submission is checked and recorded (a settings read, `users.info` and `usergroups.users.list` when not
-//! cached, the write) before it — both at most [`ACK_BUDGET`](super::ACK_BUDGET) after arriving. A
-//! submission not checked by then closes the form and its outcome follows privately; the confirmation is
-//! always sent after the acknowledgement.
+//! cached, the write) before it — both at most [`ACK_BUDGET`](super::ACK_BUDGET) after the callback starts
+//! (the read loop reads one envelope at a time, so one that arrived while another was being checked has
+//! waited already). A submission not checked by then closes the form and its outcome follows privately; the
+//! private confirmation is sent once the verdict is handed to the acknowledgement (it may reach Slack just
+//! before the acknowledgement does).
 //!
 //! Slack escapes `&`, `<` and `>` in command and message text (`&amp;`, `&lt;`, `&gt;`); that is undone
 //! ([`unescape`]) once Slack's own tokens (`<#C…|…>`, `<@U…>`, `<!subteam^…>`) were read from the text as
@@ -19,13 +21,14 @@ use super::api::{Api, ApiError};
 use super::buttons::{self, ButtonData};
 use super::modal::{evidence_modal, state_value};
 use super::render::{self, Button, Message};
+use super::text::{normalize, question_of, unescape, unescape_args};
 use crate::app::card::Card;
 use crate::app::chat::SLACK_PREFIX;
 use crate::app::line::{parse_line, Line};
 use crate::app::lists::{self, ListId};
 use crate::app::outcome::{note, Outcome};
 use crate::app::spec::{self, Kind};
-use crate::app::{answer_question, dispatch, App, AppError, ArgValue, Ctx, Invocation, Reply};
+use crate::app::{answer_question, dispatch, App, AppError, Ctx, Invocation, Reply};
 use crate::domain::Role;
 use crate::service::ServiceStatus;
 use serde_json::{json, Value};
@@ -562,8 +565,8 @@ impl Bot {
     }
 
     /// The evidence form submitted: checked and recorded, then the verdict goes to `verdict` — no errors
-    /// closes the form, `{block id: message}` keeps it open with them — and only then is the confirmation sent
-    /// to the user privately. When the acknowledgement could not wait for the verdict (`verdict` dropped), the
+    /// closes the form, `{block id: message}` keeps it open with them — and then the confirmation is sent to
+    /// the user privately. When the acknowledgement could not wait for the verdict (`verdict` dropped), the
     /// form is closed already: an error is sent to the user privately instead.
     pub async fn submit_evidence(
         &self,
@@ -626,50 +629,6 @@ impl Bot {
     }
 }
 
-/// Smart quotes (as phones type them) to plain ones, so `partner:“Acme Corp”` parses.
-pub(super) fn normalize(text: &str) -> String {
-    text.replace(['“', '”', '„'], "\"").trim().to_string()
-}
-
-/// Slack's escaping of command and message text undone, once: `&lt;`, `&gt;`, then `&amp;` (last, so a
-/// typed `&lt;`, sent as `&amp;lt;`, stays `&lt;`).
-pub(super) fn unescape(text: &str) -> String {
-    text.replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&amp;", "&")
-}
-
-/// A parsed command's values unescaped, except a channel's and a user group's: those are Slack's tokens
-/// (`<#C…|name>`, `<!subteam^S…|@x>`) as Slack sent them, and one typed by hand stays escaped, so it is
-/// refused rather than taken for a pick from Slack's menu.
-fn unescape_args(mut inv: Invocation) -> Invocation {
-    let options = spec::find(&inv.path).map(|s| s.options).unwrap_or_default();
-    for (name, value) in inv.args.iter_mut() {
-        let token = options
-            .iter()
-            .any(|o| o.name == name && matches!(o.kind, Kind::Channel | Kind::Role));
-        if let (false, ArgValue::Text(t)) = (token, value) {
-            *t = unescape(t);
-        }
-    }
-    inv
-}
-
-/// The question of a mention, from its text as Slack sent it: the bot's mention (`<@U…>`) taken out where
-/// it is and other mentions leading the text dropped, then Slack's escaping undone, so nothing typed as
-/// `<@…>` is read as a mention.
-fn question_of(text: &str, bot_user_id: &str) -> String {
-    let text = text.replace(&format!("<@{bot_user_id}>"), " ");
-    let mut t = text.trim_start();
-    while let Some(rest) = t.strip_prefix("<@") {
-        match rest.split_once('>') {
-            Some((_, after)) => t = after.trim_start(),
-            None => break,
-        }
-    }
-    unescape(&normalize(t))
-}
-
 /// `/help` as Slack users type the commands: `/partnerfit screen …` instead of `/screen …`.
 fn slack_help(card: &mut Card, command: &str) {
     for l in &mut card.lines {
@@ -686,45 +645,6 @@ fn slack_help(card: &mut Card, command: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn slack_escaping_is_undone_once() {
-        assert_eq!(unescape("AT&amp;T &lt;b&gt; &amp;lt;"), "AT&T <b> &lt;");
-        assert_eq!(unescape("&amp;amp;"), "&amp;");
-        let inv = match parse_line(
-            "/schedule set digest:weekly cron:\"0 9 * * 1\" channel:&lt;#C0PARTNER|x&gt;",
-        ) {
-            Ok(Line::Command(inv)) => unescape_args(inv),
-            other => panic!("{other:?}"),
-        };
-        assert_eq!(
-            inv.opt_text("channel"),
-            Some("&lt;#C0PARTNER|x&gt;"),
-            "a typed token stays escaped"
-        );
-        let inv = match parse_line("/partner add name:\"AT&amp;T &lt;US&gt;\" type:si") {
-            Ok(Line::Command(inv)) => unescape_args(inv),
-            other => panic!("{other:?}"),
-        };
-        assert_eq!(inv.opt_text("name"), Some("AT&T <US>"));
-    }
-
-    #[test]
-    fn a_mention_question_reads_slack_tokens_before_unescaping() {
-        assert_eq!(
-            question_of("<@U0BOT> does AT&amp;T fit?", "U0BOT"),
-            "does AT&T fit?"
-        );
-        assert_eq!(
-            question_of("<@U0X> <@U0BOT|pf> is “A&amp;B” a fit", "U0BOT"),
-            "is \"A&B\" a fit"
-        );
-        // typed, not picked: stays in the question as text
-        assert_eq!(
-            question_of("<@U0BOT> does &lt;@U0BOT&gt; fit?", "U0BOT"),
-            "does <@U0BOT> fit?"
-        );
-    }
 
     #[test]
     fn help_names_the_slack_command() {

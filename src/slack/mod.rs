@@ -14,6 +14,7 @@ pub mod handler;
 pub mod modal;
 pub mod observe;
 pub mod render;
+mod text;
 
 use crate::app::App;
 use crate::config::{redact_error, redact_url, Config, ConfigError};
@@ -338,12 +339,18 @@ async fn on_interaction(
                 let submit = bot.submit_evidence(origin, &state, &metadata, verdict);
                 observe::interaction("form", &team, arrived, submit).await
             });
-            let errors = match tokio::time::timeout_at(deadline(arrived), heard).await {
+            let mut heard = heard;
+            let errors = match tokio::time::timeout_at(deadline(arrived), &mut heard).await {
                 Ok(Ok(errors)) => errors,
                 Ok(Err(_)) => HashMap::new(),
                 Err(_) => {
-                    tracing::warn!("the evidence form took too long to check: closed, the outcome follows privately");
-                    HashMap::new()
+                    // Closed first: a verdict sent from now on fails, and the submission tells the user
+                    // privately; one sent in between is still read here and shown on the form.
+                    heard.close();
+                    heard.try_recv().unwrap_or_else(|_| {
+                        tracing::warn!("the evidence form took too long to check: closed, the outcome follows privately");
+                        HashMap::new()
+                    })
                 }
             };
             if errors.is_empty() {

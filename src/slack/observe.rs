@@ -3,7 +3,8 @@
 //! typed), the workspace's id, the caller's role and the outcome the use cases noted. Public for the
 //! instrumentation bench (`benches/instrumentation.rs`), which times this path.
 
-use super::handler::{normalize, workspace_of};
+use super::handler::workspace_of;
+use super::text::normalize;
 use crate::app::line::{parse_line, Line};
 use crate::app::outcome::{observed, Outcome};
 use crate::app::spec;

@@ -335,3 +335,25 @@ async fn on_slack_the_bot_must_be_in_each_digest_channel() {
     assert!(!out.contains(fake_slack::BOT_TOKEN) && !out.contains(fake_slack::APP_TOKEN));
     assert_eq!(err, "partnerfit: error: 1 of 8 checks failed\n", "{out}");
 }
+
+/// auth.test asks about the token alone: a final refusal that is not one of the token-refused codes (an
+/// app-level token given as the bot token: `not_allowed_token_type`) is still the token's, not the network's.
+#[tokio::test]
+async fn a_token_of_the_wrong_type_is_reported_as_refused() {
+    use crate::support::fake_slack::{self, FakeSlack};
+    let fake = FakeSlack::start().await.unwrap();
+    fake.fail_next("auth.test", "not_allowed_token_type", 1);
+    let dir = tempfile::tempdir().unwrap();
+    let env = [
+        ("SLACK_BOT_TOKEN", fake_slack::BOT_TOKEN.to_string()),
+        ("SLACK_APP_TOKEN", fake_slack::APP_TOKEN.to_string()),
+        ("PARTNERFIT_SLACK_API_URL", fake.api_url()),
+    ];
+    let (code, out, err) = doctor(dir.path(), &env, &[]).await;
+    assert_eq!(code, 1, "{out}{err}");
+    assert_eq!(
+        line(&out, "slack token"),
+        "✗ slack token: Slack refused SLACK_BOT_TOKEN (not_allowed_token_type) — fix: copy the Bot User OAuth Token (xoxb-…) again from OAuth & Permissions",
+        "{out}"
+    );
+}

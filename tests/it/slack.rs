@@ -305,18 +305,12 @@ async fn the_evidence_form_completes_names_and_records() {
     );
     let notice = h
         .fake
-        .wait_posted("the private confirmation", 1, WAIT, |p| {
-            p.kind
-                == PostKind::Ephemeral {
-                    user: MEMBER_USER_ID.into(),
-                }
-        })
-        .await
-        .unwrap();
+        .wait_ephemeral("the private confirmation", MEMBER_USER_ID, WAIT)
+        .await;
     assert!(
-        all_text(&notice[0]).contains("Customer overlap"),
+        all_text(&notice).contains("Customer overlap"),
         "{}",
-        all_text(&notice[0])
+        all_text(&notice)
     );
     let r = h.lead(r#"evidence list partner:"Acme Corp""#).await;
     assert!(

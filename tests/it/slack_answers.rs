@@ -105,18 +105,12 @@ async fn the_evidence_form_is_acknowledged_in_time_and_recorded_once() {
     );
     let confirmed = h
         .fake
-        .wait_posted("the confirmation", 1, WAIT, |p| {
-            p.kind
-                == PostKind::Ephemeral {
-                    user: MEMBER_USER_ID.into(),
-                }
-        })
-        .await
-        .unwrap();
+        .wait_ephemeral("the confirmation", MEMBER_USER_ID, WAIT)
+        .await;
     assert!(
-        all_text(&confirmed[0]).contains("Customer overlap"),
+        all_text(&confirmed).contains("Customer overlap"),
         "{}",
-        all_text(&confirmed[0])
+        all_text(&confirmed)
     );
     let r = h.lead(r#"evidence list partner:"Acme Corp""#).await;
     assert_eq!(
@@ -135,9 +129,11 @@ async fn the_evidence_form_is_acknowledged_in_time_and_recorded_once() {
         .submit(GROUP_LEAD_USER_ID, &view, overlap("second look"));
     let ack = h.fake.ack(&s, WAIT).await.unwrap();
     assert!(closes(&ack), "{ack}");
+    // Acknowledged at the 2 s budget, before the role could be known (4 s): the margin to 4 s is for a
+    // loaded machine; that it did not wait for the role is checked on the calls just below.
     let waited = h.fake.acked_at(&s).unwrap() - h.fake.sent_at(&s).unwrap();
     assert!(
-        waited < Duration::from_secs(3),
+        waited < Duration::from_secs(4),
         "acknowledged after {waited:?}"
     );
     let users = h.fake.calls_of("users.info");
@@ -148,14 +144,8 @@ async fn the_evidence_form_is_acknowledged_in_time_and_recorded_once() {
         "acknowledged before the role was known"
     );
     h.fake
-        .wait_posted("the late confirmation", 1, WAIT, |p| {
-            p.kind
-                == PostKind::Ephemeral {
-                    user: GROUP_LEAD_USER_ID.into(),
-                }
-        })
-        .await
-        .unwrap();
+        .wait_ephemeral("the late confirmation", GROUP_LEAD_USER_ID, WAIT)
+        .await;
     let r = h.lead(r#"evidence list partner:"Acme Corp""#).await;
     assert_eq!(
         header(&r),

@@ -510,6 +510,16 @@ impl FakeSlack {
     }
 
     /// Wait until at least `n` posts match `f`; returns them.
+    /// Wait for the first message posted privately to `user` (`chat.postEphemeral`), and return it.
+    pub async fn wait_ephemeral(&self, what: &str, user: &str, timeout: Duration) -> Posted {
+        let kind = PostKind::Ephemeral { user: user.into() };
+        let mut found = self
+            .wait_posted(what, 1, timeout, |p| p.kind == kind)
+            .await
+            .unwrap();
+        found.swap_remove(0)
+    }
+
     pub async fn wait_posted(
         &self,
         what: &str,
