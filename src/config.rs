@@ -501,17 +501,21 @@ impl Config {
 }
 
 /// A workspace id: 1 to 100 characters, none of them a control character or an invisible one (a zero-width
-/// space, a direction mark: an id that reads like another would silently be another workspace), but the joiners
-/// and selectors inside an emoji, as in a partner name. The ids in use are all plain: a Discord server's id
-/// (digits), `slack:` and a Slack team id (`slack:T0123ABC`), the console's `local` and the demo's `demo`.
+/// space, a direction mark, an emoji's joiner or selector: an id that reads like another would silently be
+/// another workspace, and ids are compared exactly, not by a key that drops them as partner names are). The
+/// ids in use are all plain: a Discord server's id (digits), `slack:` and a Slack team id (`slack:T0123ABC`),
+/// the console's `local` and the demo's `demo`.
 fn check_workspace(ws: &str) -> Result<(), ConfigError> {
-    use crate::domain::{is_invisible, snippet, stray_invisible};
+    use crate::domain::{is_invisible, snippet};
     if ws.trim().is_empty() || ws.chars().count() > 100 {
         return Err(ConfigError("workspace must be 1 to 100 characters".into()));
     }
     let bad = match ws.chars().find(|c| c.is_control()) {
         Some(c) => Some((c, "a control character")),
-        None => stray_invisible(ws).map(|c| (c, "an invisible character")),
+        None => ws
+            .chars()
+            .find(|c| is_invisible(*c))
+            .map(|c| (c, "an invisible character")),
     };
     let Some((c, what)) = bad else {
         return Ok(());

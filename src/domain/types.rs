@@ -468,11 +468,21 @@ const MAX_CENTS: i64 = MAX_NUMBER as i64 * 100;
 /// else, rather than read in that currency.
 const DOLLAR_MARKS: [&str; 3] = ["$", "USD", "usd"];
 
-/// Whether `currency` is the dollar (`$`, `USD`, `US$`, any case), in which amounts marked as dollars are read.
-fn counts_in_dollars(currency: &str) -> bool {
-    ["$", "USD", "US$"]
+/// The ISO codes of currencies written with a `$` sign (the dollars, and the peso of Mexico).
+const DOLLAR_SIGN_CODES: [&str; 12] = [
+    "USD", "AUD", "CAD", "NZD", "SGD", "HKD", "TWD", "MXN", "BSD", "BBD", "JMD", "TTD",
+];
+
+/// Whether an amount marked with `mark` (one of [`DOLLAR_MARKS`]) is read in a workspace counting in
+/// `currency`: `USD` only where that is the US dollar (`$`, `USD`, `US$`, any case); a bare `$` wherever the
+/// currency is written with one (`A$`, `CA$`, `MX$`, `AUD`, `CAD`, …), as people there write it.
+fn reads_mark(currency: &str, mark: &str) -> bool {
+    let c = currency.trim();
+    let us = ["$", "USD", "US$"]
         .iter()
-        .any(|d| currency.trim().eq_ignore_ascii_case(d))
+        .any(|d| c.eq_ignore_ascii_case(d));
+    us || (mark == "$"
+        && (c.contains('$') || DOLLAR_SIGN_CODES.iter().any(|d| c.eq_ignore_ascii_case(d))))
 }
 
 /// `body` after `currency`, the way [`money`] writes it: a currency written with letters is followed by a space.
@@ -507,8 +517,8 @@ impl Amount {
         self.0 as f64 / 100.0
     }
     /// Parse an amount with an optional currency symbol (`currency`, e.g. `$` or `€`) and thousands separators.
-    /// An amount marked as dollars (`$5`, `5 USD`) is refused unless the workspace counts in dollars: read in
-    /// `currency` it would be a different sum.
+    /// An amount marked as dollars (`$5`, `5 USD`) is refused where the workspace counts in a currency not
+    /// written that way ([`reads_mark`]): read in `currency` it would be a different sum.
     pub fn parse(s: &str, currency: &str) -> Result<Amount, ParseError> {
         let example = format!(
             "write amounts like 1200, 1,200.50 or {}",
@@ -520,8 +530,8 @@ impl Amount {
         }
         for mark in DOLLAR_MARKS {
             if let Some(rest) = strip_mark(&t, mark) {
-                if !counts_in_dollars(currency) {
-                    return Err(Self::not_dollars(s, &rest, currency));
+                if !reads_mark(currency, mark) {
+                    return Err(Self::not_dollars(s, &rest, currency, mark));
                 }
                 t = rest;
             }
@@ -529,8 +539,10 @@ impl Amount {
         Self::parse_plain(s, &t, &example)
     }
 
-    /// The error for `s`, an amount in dollars (`rest` without its mark) in a workspace counting in `currency`.
-    fn not_dollars(s: &str, rest: &str, currency: &str) -> ParseError {
+    /// The error for `s`, an amount marked with `mark` (`rest` without it) in a workspace counting in
+    /// `currency`: in dollars (`$`), or in US dollars (`USD`, in a workspace of other dollars too).
+    fn not_dollars(s: &str, rest: &str, currency: &str, mark: &str) -> ParseError {
+        let dollars = if mark == "$" { "dollars" } else { "US dollars" };
         let instead = match Self::parse_plain(s, rest, "") {
             Ok(a) => {
                 let body = a.to_string();
@@ -542,7 +554,7 @@ impl Amount {
             ),
         };
         ParseError(format!(
-            "`{}` is in dollars, but this workspace counts in {currency}: {instead}",
+            "`{}` is in {dollars}, but this workspace counts in {currency}: {instead}",
             snippet(s)
         ))
     }

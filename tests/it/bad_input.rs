@@ -7,7 +7,6 @@ use crate::support::db::both_backends;
 use crate::support::ipp::reseller_profile;
 use crate::support::{utc, Db, TestApp};
 use partnerfit::app::transfer::escape_cell;
-use partnerfit::app::{dispatch, ArgValue, Invocation};
 use partnerfit::domain::Role;
 use serde_json::Value;
 
@@ -23,19 +22,8 @@ const UP_TO: &str = "numbers go up to 1,000,000,000,000 (a trillion)";
 
 /// Import `bytes` as `what` (a CSV file) as a lead of `local`: the reply's JSON, or the refusal's words.
 async fn import(t: &TestApp, what: &str, bytes: &[u8]) -> Result<Value, String> {
-    let ctx = t.ctx("local", "ana", Role::Lead);
-    let mut inv = Invocation::new(&["import"]).with("what", what);
-    inv.args.insert(
-        "file".into(),
-        ArgValue::File {
-            name: format!("{what}.csv"),
-            bytes: bytes.to_vec(),
-        },
-    );
-    dispatch(&t.app, &ctx, &inv)
+    t.import(&t.ctx("local", "ana", Role::Lead), what, bytes, &[])
         .await
-        .map(|r| r.json())
-        .map_err(|e| e.user_message())
 }
 
 /// A reseller profile (with the threshold trait "Customer overlap", min 25) and the signed reseller Acme, on
@@ -126,11 +114,11 @@ async fn dollars_are_refused_where_the_workspace_counts_in_another_currency(db: 
         ),
         (
             r#"/log spend partner:"Acme" amount:"USD 1,200.5""#,
-            "`USD 1,200.5` is in dollars, but this workspace counts in €: write 1,200.50 or €1,200.50",
+            "`USD 1,200.5` is in US dollars, but this workspace counts in €: write 1,200.50 or €1,200.50",
         ),
         (
             r#"/outcome add partner:"Acme" kind:closed-won amount:"250000 usd" date:2026-11-20"#,
-            "`250000 usd` is in dollars, but this workspace counts in €: write 250,000 or €250,000",
+            "`250000 usd` is in US dollars, but this workspace counts in €: write 250,000 or €250,000",
         ),
     ] {
         assert_eq!(t.err(line).await, error, "{line}");

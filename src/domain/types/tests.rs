@@ -142,18 +142,35 @@ fn dollars_are_refused_in_another_currency() {
         assert_eq!(Amount::parse(text, "USD").unwrap().cents(), cents, "{text}");
     }
     assert_eq!(Amount::parse("$5", "US$").unwrap().cents(), 500);
+    // Other currencies written with a `$` take it bare, as people there write amounts; `USD` stays refused.
+    for currency in ["A$", "CA$", "MX$", "AUD", "cad", "NZD"] {
+        assert_eq!(
+            Amount::parse("$5", currency).unwrap().cents(),
+            500,
+            "{currency}"
+        );
+        assert_eq!(
+            Amount::parse("5$", currency).unwrap().cents(),
+            500,
+            "{currency}"
+        );
+    }
+    assert_eq!(
+        Amount::parse("5 USD", "A$").unwrap_err().0,
+        "`5 USD` is in US dollars, but this workspace counts in A$: write 5 or A$ 5"
+    );
     assert_eq!(Amount::parse("€5", "€").unwrap().cents(), 500);
     assert_eq!(Amount::parse("5 CHF", "CHF").unwrap().cents(), 500);
     for (text, currency, error) in [
         ("$5", "€", "`$5` is in dollars, but this workspace counts in €: write 5 or €5"),
-        ("USD 5", "€", "`USD 5` is in dollars, but this workspace counts in €: write 5 or €5"),
-        ("5usd", "€", "`5usd` is in dollars, but this workspace counts in €: write 5 or €5"),
+        ("USD 5", "€", "`USD 5` is in US dollars, but this workspace counts in €: write 5 or €5"),
+        ("5usd", "€", "`5usd` is in US dollars, but this workspace counts in €: write 5 or €5"),
         (
             "$1,200.5",
             "£",
             "`$1,200.5` is in dollars, but this workspace counts in £: write 1,200.50 or £1,200.50",
         ),
-        ("5 USD", "CHF", "`5 USD` is in dollars, but this workspace counts in CHF: write 5 or CHF 5"),
+        ("5 USD", "CHF", "`5 USD` is in US dollars, but this workspace counts in CHF: write 5 or CHF 5"),
         ("€$5", "€", "`€$5` is in dollars, but this workspace counts in €: write 5 or €5"),
         (
             "$lots",
