@@ -18,7 +18,7 @@ use crate::support::fake_discord::{
 };
 use crate::support::{utc, Db, TestApp};
 use chrono::Duration as Span;
-use partnerfit::app::{dispatch, ArgValue, Invocation, DATABASE_FULL, DATABASE_UNWRITABLE};
+use partnerfit::app::{DATABASE_FULL, DATABASE_UNWRITABLE};
 use partnerfit::domain::{DigestKind, Role};
 use partnerfit::schedule::runner::{RunOutcome, Scheduler};
 use partnerfit::store::{Claim, RecordTable, Store};
@@ -182,18 +182,13 @@ async fn import_partners(t: &TestApp, first: usize, n: usize) -> Result<Value, S
     for i in first..first + n {
         csv.push_str(&format!("Imported {i:03},referral,prospect,,,,,\n"));
     }
-    let mut inv = Invocation::new(&["import"]).with("what", "partners");
-    inv.args.insert(
-        "file".into(),
-        ArgValue::File {
-            name: "partners.csv".into(),
-            bytes: csv.into_bytes(),
-        },
-    );
-    dispatch(&t.app, &t.ctx("local", "ana", Role::Lead), &inv)
-        .await
-        .map(|r| r.json())
-        .map_err(|e| e.user_message())
+    t.import(
+        &t.ctx("local", "ana", Role::Lead),
+        "partners",
+        csv.as_bytes(),
+        &[],
+    )
+    .await
 }
 
 /// The disk fills up at commit time: every write command and an import are refused in one line (PostgreSQL

@@ -5,7 +5,7 @@
 use crate::support::db::{both_backends, TestDb};
 use crate::support::ipp::{err, num, ok, partner, reseller_profile};
 use crate::support::{utc, Db, TestApp};
-use partnerfit::app::{dispatch, ArgValue, Ctx, Invocation};
+use partnerfit::app::Ctx;
 use partnerfit::domain::{Role, SignedPeriod};
 use serde_json::{json, Value};
 
@@ -204,18 +204,7 @@ fn period(signed: &str, dropped: Option<(&str, &str)>) -> SignedPeriod {
 }
 
 async fn import(t: &TestApp, c: &Ctx, csv: &str) -> Result<Value, String> {
-    let mut inv = Invocation::new(&["import"]).with("what", "partners");
-    inv.args.insert(
-        "file".into(),
-        ArgValue::File {
-            name: "partners.csv".into(),
-            bytes: csv.as_bytes().to_vec(),
-        },
-    );
-    dispatch(&t.app, c, &inv)
-        .await
-        .map(|r| r.json())
-        .map_err(|e| e.user_message())
+    t.import(c, "partners", csv.as_bytes(), &[]).await
 }
 
 /// The import follows the same rules: a row that signs a dropped partner on a new day opens a new period

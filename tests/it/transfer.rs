@@ -88,22 +88,9 @@ async fn import_as(
     bytes: &[u8],
     dry_run: bool,
 ) -> Result<Value, String> {
-    let ctx = t.ctx(ws, "ana", role);
-    let mut inv = Invocation::new(&["import"]).with("what", what);
-    inv.args.insert(
-        "file".into(),
-        ArgValue::File {
-            name: format!("{what}.csv"),
-            bytes: bytes.to_vec(),
-        },
-    );
-    if dry_run {
-        inv = inv.with("dry_run", "true");
-    }
-    dispatch(&t.app, &ctx, &inv)
+    let options: &[(&str, &str)] = if dry_run { &[("dry_run", "true")] } else { &[] };
+    t.import(&t.ctx(ws, "ana", role), what, bytes, options)
         .await
-        .map(|r| r.json())
-        .map_err(|e| e.user_message())
 }
 
 async fn import(t: &TestApp, ws: &str, what: &str, bytes: &[u8]) -> Result<Value, String> {

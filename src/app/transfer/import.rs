@@ -250,17 +250,8 @@ impl EvidenceDedup {
         keys.dedup();
         if !keys.is_empty() {
             let mut stored = Existing::default();
-            tx.evidence_matching(ws, &keys, self.up_to_id, |e| {
-                stored.add(evidence_key(
-                    e.partner_id,
-                    e.trait_id,
-                    e.observation,
-                    e.source.as_deref(),
-                    e.note.as_deref(),
-                    e.observed,
-                ))
-            })
-            .await?;
+            tx.evidence_matching(ws, &keys, self.up_to_id, |e| stored.add(fingerprint_of(&e)))
+                .await?;
             // These keys were not looked up since `unmatched` was last emptied: what it holds of them is what
             // is stored, less what earlier rows matched.
             for (fingerprint, n) in stored.0 {
@@ -273,14 +264,7 @@ impl EvidenceDedup {
         }
         let before = rows.len() as u64;
         rows.retain(|e| {
-            let key = evidence_key(
-                e.partner_id,
-                e.trait_id,
-                e.observation,
-                e.source.as_deref(),
-                e.note.as_deref(),
-                e.observed,
-            );
+            let key = fingerprint_of(e);
             if self.unmatched.take(key) {
                 if self.unmatched.0.get(&key) == Some(&0) {
                     self.unmatched.0.remove(&key);
@@ -294,6 +278,18 @@ impl EvidenceDedup {
         let added = rows.len() as u64;
         Ok((added, before - added))
     }
+}
+
+/// The fingerprint of an evidence record, stored or a row's, by its identifying fields.
+fn fingerprint_of(e: &NewEvidence) -> u128 {
+    evidence_key(
+        e.partner_id,
+        e.trait_id,
+        e.observation,
+        e.source.as_deref(),
+        e.note.as_deref(),
+        e.observed,
+    )
 }
 
 fn conflict(e: StoreError) -> AppError {

@@ -101,6 +101,32 @@ impl TestApp {
         assert_eq!(v["ok"], false, "{line} -> {v}");
         v["error"].as_str().unwrap().to_string()
     }
+
+    /// `/import what:WHAT` of the CSV file `bytes` (attached as `WHAT.csv`) as `ctx`, with the more `options`
+    /// given (`dry_run`, `allow_similar`): the reply's JSON, or the words of the refusal.
+    pub async fn import(
+        &self,
+        ctx: &Ctx,
+        what: &str,
+        bytes: &[u8],
+        options: &[(&str, &str)],
+    ) -> Result<Value, String> {
+        let mut inv = partnerfit::app::Invocation::new(&["import"]).with("what", what);
+        for (name, value) in options {
+            inv = inv.with(name, *value);
+        }
+        inv.args.insert(
+            "file".into(),
+            partnerfit::app::ArgValue::File {
+                name: format!("{what}.csv"),
+                bytes: bytes.to_vec(),
+            },
+        );
+        partnerfit::app::dispatch(&self.app, ctx, &inv)
+            .await
+            .map(|r| r.json())
+            .map_err(|e| e.user_message())
+    }
 }
 
 pub mod bot;
