@@ -69,6 +69,16 @@ fn discord_env(fake: &FakeDiscord, token: &str) -> Vec<(&'static str, String)> {
 }
 
 /// The line of the check called `name`.
+/// The environment of a bot on Slack alone, at the fake Slack `fake`.
+fn slack_env(fake: &crate::support::fake_slack::FakeSlack) -> [(&'static str, String); 3] {
+    use crate::support::fake_slack::{APP_TOKEN, BOT_TOKEN};
+    [
+        ("SLACK_BOT_TOKEN", BOT_TOKEN.to_string()),
+        ("SLACK_APP_TOKEN", APP_TOKEN.to_string()),
+        ("PARTNERFIT_SLACK_API_URL", fake.api_url()),
+    ]
+}
+
 fn line<'a>(out: &'a str, name: &str) -> &'a str {
     out.lines()
         .find(|l| {
@@ -308,11 +318,7 @@ async fn on_slack_the_bot_must_be_in_each_digest_channel() {
     let (_, err, code) =
         crate::cli::run_console(dir.path(), &["console", "--workspace", &ws], &session);
     assert_eq!(code, 0, "{err}");
-    let env = [
-        ("SLACK_BOT_TOKEN", fake_slack::BOT_TOKEN.to_string()),
-        ("SLACK_APP_TOKEN", fake_slack::APP_TOKEN.to_string()),
-        ("PARTNERFIT_SLACK_API_URL", fake.api_url()),
-    ];
+    let env = slack_env(&fake);
     let (code, out, err) = doctor(dir.path(), &env, &[]).await;
     assert_eq!(code, 1, "{out}{err}");
     assert!(
@@ -340,15 +346,11 @@ async fn on_slack_the_bot_must_be_in_each_digest_channel() {
 /// app-level token given as the bot token: `not_allowed_token_type`) is still the token's, not the network's.
 #[tokio::test]
 async fn a_token_of_the_wrong_type_is_reported_as_refused() {
-    use crate::support::fake_slack::{self, FakeSlack};
+    use crate::support::fake_slack::FakeSlack;
     let fake = FakeSlack::start().await.unwrap();
     fake.fail_next("auth.test", "not_allowed_token_type", 1);
     let dir = tempfile::tempdir().unwrap();
-    let env = [
-        ("SLACK_BOT_TOKEN", fake_slack::BOT_TOKEN.to_string()),
-        ("SLACK_APP_TOKEN", fake_slack::APP_TOKEN.to_string()),
-        ("PARTNERFIT_SLACK_API_URL", fake.api_url()),
-    ];
+    let env = slack_env(&fake);
     let (code, out, err) = doctor(dir.path(), &env, &[]).await;
     assert_eq!(code, 1, "{out}{err}");
     assert_eq!(
