@@ -7,9 +7,10 @@
 //! acknowledged at once and answered through its `response_url`; a button press likewise. Autocomplete
 //! options and a form's errors must travel in the acknowledgement itself: options are database reads, and a
 //! submission is checked and recorded (a settings read, `users.info` and `usergroups.users.list` when not
-//! cached, the write) before it — both at most [`ACK_BUDGET`](super::ACK_BUDGET) after the callback starts
-//! (the read loop reads one envelope at a time, so one that arrived while another was being checked has
-//! waited already). A submission not checked by then closes the form and its outcome follows privately; the
+//! cached, the write) before it — both at most [`ACK_BUDGET`](super::ACK_BUDGET) after the interaction may
+//! have started waiting: the read loop reads one envelope at a time, so one read right after another's
+//! callback returned counts from that one's arrival ([`ReadLoop`](super::ReadLoop)). A submission not checked
+//! by then closes the form and its outcome follows privately; the
 //! private confirmation is sent once the verdict is handed to the acknowledgement (it may reach Slack just
 //! before the acknowledgement does).
 //!
@@ -65,6 +66,8 @@ pub struct Bot {
     pub refused: tokio::sync::watch::Sender<bool>,
     /// Where the socket's state is reported (readiness, `/readyz`, systemd).
     pub status: Arc<ServiceStatus>,
+    /// How the interactions' callbacks took turns on the socket's read loop.
+    pub read_loop: Arc<super::ReadLoop>,
 }
 
 /// Who pressed, typed or submitted, where.
@@ -91,6 +94,7 @@ impl Bot {
             cache: Mutex::new(Cache::default()),
             refused: tokio::sync::watch::channel(false).0,
             status,
+            read_loop: Arc::default(),
         }
     }
 

@@ -277,6 +277,8 @@ async fn on_interaction(
     let Some(bot) = bot_of(&states).await else {
         return Ok(SlackInteractionResponse::Empty);
     };
+    // Held until this callback returns; the acknowledgement is due `ACK_BUDGET` after `turn.since`.
+    let turn = ReadLoop::turn(&bot.read_loop, arrived);
     let v = serde_json::to_value(&ev).unwrap_or(Value::Null);
     let origin = Origin {
         team: v["team"]["id"].as_str().unwrap_or_default().to_string(),
@@ -302,7 +304,7 @@ async fn on_interaction(
         SlackInteractionEvent::BlockSuggestion(s) => {
             let suggest = bot.suggest(&origin, s.action_id.as_ref(), &s.value, &v["view"]["state"]);
             // Options too slow for Slack's 3 seconds would be dropped by Slack: none instead.
-            let options = tokio::time::timeout_at(deadline(arrived), suggest)
+            let options = tokio::time::timeout_at(deadline(turn.since), suggest)
                 .await
                 .unwrap_or_else(|_| {
                     tracing::warn!("evidence form suggestions took too long: none offered");
@@ -340,7 +342,7 @@ async fn on_interaction(
                 observe::interaction("form", &team, arrived, submit).await
             });
             let mut heard = heard;
-            let errors = match tokio::time::timeout_at(deadline(arrived), &mut heard).await {
+            let errors = match tokio::time::timeout_at(deadline(turn.since), &mut heard).await {
                 Ok(Ok(errors)) => errors,
                 Ok(Err(_)) => HashMap::new(),
                 Err(_) => {
@@ -370,6 +372,51 @@ async fn on_interaction(
 /// How long after an interaction arrives its acknowledgement is sent at the latest, answered or not: well
 /// inside Slack's 3 seconds.
 pub const ACK_BUDGET: Duration = Duration::from_secs(2);
+
+/// How interactions take turns on the socket's read loop: slack-morphism reads the next envelope only once the
+/// callback of the one before has returned, so an interaction whose callback starts right after another's
+/// returned may have waited behind it since that one arrived — and Slack's 3 seconds run from then. Only
+/// interactions are answered in their callback (autocomplete, the evidence form); commands and mentions
+/// return at once.
+#[derive(Debug, Default)]
+pub struct ReadLoop(std::sync::Mutex<Option<(Instant, Instant)>>);
+
+impl ReadLoop {
+    /// A callback that starts this soon after the one before returned counts as having waited behind it
+    /// (the loop reads a waiting envelope within moments; people's clicks are further apart).
+    const BEHIND: Duration = Duration::from_millis(250);
+
+    /// The turn of the interaction whose callback starts at `now`: since when it may have been waiting (the
+    /// arrival of the one it waited behind, else `now`). The turn notes when the callback returns.
+    fn turn(read_loop: &Arc<ReadLoop>, now: Instant) -> Turn {
+        let since = match read_loop.0.lock().map(|last| *last) {
+            Ok(Some((arrived, returned)))
+                if now.saturating_duration_since(returned) < Self::BEHIND =>
+            {
+                arrived.min(now)
+            }
+            _ => now,
+        };
+        Turn {
+            read_loop: Arc::clone(read_loop),
+            since,
+        }
+    }
+}
+
+/// One interaction's callback on the read loop (see [`ReadLoop`]).
+struct Turn {
+    read_loop: Arc<ReadLoop>,
+    since: Instant,
+}
+
+impl Drop for Turn {
+    fn drop(&mut self) {
+        if let Ok(mut last) = self.read_loop.0.lock() {
+            *last = Some((self.since, Instant::now()));
+        }
+    }
+}
 
 /// When the acknowledgement of an interaction that arrived at `arrived` must go out.
 fn deadline(arrived: Instant) -> tokio::time::Instant {
