@@ -510,6 +510,14 @@ fn check_workspace(ws: &str) -> Result<(), ConfigError> {
     if ws.trim().is_empty() || ws.chars().count() > 100 {
         return Err(ConfigError("workspace must be 1 to 100 characters".into()));
     }
+    // `team two ` would be another workspace than `team two`, and read the same.
+    if ws.starts_with(' ') || ws.ends_with(' ') {
+        return Err(ConfigError(format!(
+            "workspace `{}` starts or ends with a space: give it without, e.g. `{}`",
+            snippet(ws),
+            snippet(ws.trim_matches(' '))
+        )));
+    }
     let bad = match ws.chars().find(|c| c.is_control()) {
         Some(c) => Some((c, "a control character")),
         None => ws

@@ -47,7 +47,8 @@ fn shell_word(ws: &str) -> String {
 }
 
 /// `partnerfit generate`: write the data set into an empty workspace, all of it or nothing. A workspace that
-/// holds data is refused (exit 2); a failed write (a full disk) says that nothing was written.
+/// holds data is refused (exit 1, as the demo's); a size out of range is exit 2; a failed write (a full disk)
+/// says that nothing was written.
 pub async fn generate(store: &Store, ws: &str, args: &GenerateArgs) -> Result<(), Fatal> {
     use crate::generate::{generate, GenerateError, Spec};
     let spec = Spec {
@@ -61,8 +62,10 @@ pub async fn generate(store: &Store, ws: &str, args: &GenerateArgs) -> Result<()
     let started = std::time::Instant::now();
     let counts = match generate(store, &spec).await {
         Ok(counts) => counts,
-        Err(e @ (GenerateError::Size(_) | GenerateError::HoldsData(_))) => {
-            return Err(Fatal::Config(ConfigError(e.to_string())))
+        Err(e @ GenerateError::Size(_)) => return Err(Fatal::Config(ConfigError(e.to_string()))),
+        // A refused command (exit 1), as for the demo: the same configuration fills another workspace.
+        Err(e @ GenerateError::HoldsData(_)) => {
+            return Err(Fatal::Other(anyhow::anyhow!(e.to_string())))
         }
         Err(GenerateError::Store(e)) => {
             return Err(Fatal::Other(anyhow::anyhow!(

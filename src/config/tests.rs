@@ -321,6 +321,11 @@ fn a_workspace_with_a_control_or_invisible_character_is_refused() {
         load(&"x".repeat(101)).unwrap_err().0,
         "workspace must be 1 to 100 characters"
     );
+    assert_eq!(
+        load("team two ").unwrap_err().0,
+        "workspace `team two ` starts or ends with a space: give it without, e.g. `team two`"
+    );
+    assert!(load(" local").is_err());
 }
 
 #[test]

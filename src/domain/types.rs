@@ -112,7 +112,9 @@ string_enum!(
 });
 
 impl PartnerType {
-    /// Words that suggest a trait talks about this type (used by the mixed-types lint).
+    /// The type in words, as people read it: autocomplete matches on it, the lint names the types a trait
+    /// mixes with it, the generated profiles are named after it. (The words that name or hint at a type in
+    /// what people type are [`super::partner_words`].)
     pub fn label(self) -> &'static str {
         match self {
             PartnerType::Reseller => "reseller",

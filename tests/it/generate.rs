@@ -195,7 +195,8 @@ async fn a_database_too_small_for_the_request_keeps_nothing_of_it() {
     store.close().await;
 }
 
-/// On the command line a workspace that holds data is refused in one line (exit 2) and left as it was.
+/// On the command line a workspace that holds data is refused in one line (exit 1, a refused command as the
+/// demo's) and left as it was.
 #[test]
 fn generate_into_a_workspace_with_data_is_refused_in_one_line() {
     let dir = tempfile::tempdir().unwrap();
@@ -203,7 +204,7 @@ fn generate_into_a_workspace_with_data_is_refused_in_one_line() {
     let (code, err) = generate_cli(&url, &["--partners", "8", "--until", "2026-11-26"]);
     assert_eq!(code, Some(0), "{err}");
     let (code, err) = generate_cli(&url, &["--partners", "8", "--until", "2026-11-26"]);
-    assert_eq!(code, Some(2), "{err}");
+    assert_eq!(code, Some(1), "{err}");
     assert_eq!(
         err.trim_end(),
         "partnerfit: error: workspace `gen` already has data: generate into a new database or another workspace"
