@@ -374,32 +374,47 @@ async fn on_interaction(
 pub const ACK_BUDGET: Duration = Duration::from_secs(2);
 
 /// How interactions take turns on the socket's read loop: slack-morphism reads the next envelope only once the
-/// callback of the one before has returned, so an interaction whose callback starts right after another's
+/// callback of the one before has returned, so an interaction whose callback starts right after a long one
 /// returned may have waited behind it since that one arrived — and Slack's 3 seconds run from then. Only
 /// interactions are answered in their callback (autocomplete, the evidence form); commands and mentions
 /// return at once.
 #[derive(Debug, Default)]
-pub struct ReadLoop(std::sync::Mutex<Option<(Instant, Instant)>>);
+pub struct ReadLoop(std::sync::Mutex<Option<Taken>>);
+
+/// The last interaction's turn: since when it may have been waiting, when its callback started and returned.
+#[derive(Debug, Clone, Copy)]
+struct Taken {
+    since: Instant,
+    started: Instant,
+    returned: Instant,
+}
 
 impl ReadLoop {
-    /// A callback that starts this soon after the one before returned counts as having waited behind it
-    /// (the loop reads a waiting envelope within moments; people's clicks are further apart).
+    /// A callback that starts this soon after the one before returned may have waited behind it (the loop
+    /// reads a waiting envelope within moments; people's clicks are further apart); and a callback that ran
+    /// this long held the loop.
     const BEHIND: Duration = Duration::from_millis(250);
 
-    /// The turn of the interaction whose callback starts at `now`: since when it may have been waiting (the
-    /// arrival of the one it waited behind, else `now`). The turn notes when the callback returns.
+    /// The turn of the interaction whose callback starts at `now`, and since when it may have been waiting:
+    /// behind a callback that held the loop, since that one's own wait began (a form behind a slow form);
+    /// right after a quick one, since that one started (so a run of quick callbacks — autocomplete as someone
+    /// types — never adds up to a wait); else `now`. The turn notes when the callback returns.
     fn turn(read_loop: &Arc<ReadLoop>, now: Instant) -> Turn {
-        let since = match read_loop.0.lock().map(|last| *last) {
-            Ok(Some((arrived, returned)))
-                if now.saturating_duration_since(returned) < Self::BEHIND =>
-            {
-                arrived.min(now)
+        let last = read_loop.0.lock().map(|last| *last).unwrap_or(None);
+        let since = match last {
+            Some(t) if now.saturating_duration_since(t.returned) < Self::BEHIND => {
+                if t.returned.saturating_duration_since(t.started) >= Self::BEHIND {
+                    t.since
+                } else {
+                    t.started
+                }
             }
             _ => now,
         };
         Turn {
             read_loop: Arc::clone(read_loop),
-            since,
+            since: since.min(now),
+            started: now,
         }
     }
 }
@@ -408,12 +423,17 @@ impl ReadLoop {
 struct Turn {
     read_loop: Arc<ReadLoop>,
     since: Instant,
+    started: Instant,
 }
 
 impl Drop for Turn {
     fn drop(&mut self) {
         if let Ok(mut last) = self.read_loop.0.lock() {
-            *last = Some((self.since, Instant::now()));
+            *last = Some(Taken {
+                since: self.since,
+                started: self.started,
+                returned: Instant::now(),
+            });
         }
     }
 }
@@ -506,6 +526,37 @@ pub async fn run(config: &Config, app: App, status: Arc<ServiceStatus>) -> Resul
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Since when an interaction may have waited, after a last turn that started `ran + ago` and returned
+    /// `ago` before `now`, itself waiting since `waited` before it started.
+    fn since_after(ran: Duration, ago: Duration, waited: Duration) -> Duration {
+        let now = Instant::now();
+        let returned = now - ago;
+        let started = returned - ran;
+        let read_loop = Arc::new(ReadLoop::default());
+        *read_loop.0.lock().unwrap() = Some(Taken {
+            since: started - waited,
+            started,
+            returned,
+        });
+        let turn = ReadLoop::turn(&read_loop, now);
+        now - turn.since
+    }
+
+    #[test]
+    fn a_turn_counts_the_wait_behind_a_long_callback_only() {
+        let ms = Duration::from_millis;
+        // Nothing before it, or the last returned long ago: it did not wait.
+        let read_loop = Arc::new(ReadLoop::default());
+        let now = Instant::now();
+        assert_eq!(ReadLoop::turn(&read_loop, now).since, now);
+        assert_eq!(since_after(ms(2000), ms(300), ms(0)), ms(0));
+        // Right behind a form checked for 2 s that had waited 500 ms itself: since that one's wait began.
+        assert_eq!(since_after(ms(2000), ms(10), ms(500)), ms(2510));
+        // Right behind a quick callback (autocomplete, 5 ms) whose own estimate went back 3 s: since that one
+        // started, not 3 s — quick turns never add up to a wait.
+        assert_eq!(since_after(ms(5), ms(10), ms(3000)), ms(15));
+    }
 
     #[test]
     fn option_labels_are_cut_after_escaping() {
