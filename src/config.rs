@@ -510,14 +510,6 @@ fn check_workspace(ws: &str) -> Result<(), ConfigError> {
     if ws.trim().is_empty() || ws.chars().count() > 100 {
         return Err(ConfigError("workspace must be 1 to 100 characters".into()));
     }
-    // `team two ` would be another workspace than `team two`, and read the same.
-    if ws.starts_with(' ') || ws.ends_with(' ') {
-        return Err(ConfigError(format!(
-            "workspace `{}` starts or ends with a space: give it without, e.g. `{}`",
-            snippet(ws),
-            snippet(ws.trim_matches(' '))
-        )));
-    }
     let bad = match ws.chars().find(|c| c.is_control()) {
         Some(c) => Some((c, "a control character")),
         None => ws
@@ -526,6 +518,14 @@ fn check_workspace(ws: &str) -> Result<(), ConfigError> {
             .map(|c| (c, "an invisible character")),
     };
     let Some((c, what)) = bad else {
+        // `team two ` (or with a no-break space) would be another workspace than `team two`, and read the same.
+        if ws.trim() != ws {
+            return Err(ConfigError(format!(
+                "workspace `{}` starts or ends with a space: give it without, e.g. `{}`",
+                snippet(ws),
+                snippet(ws.trim())
+            )));
+        }
         return Ok(());
     };
     // Shown with every such character spelled out, so that the message shows where it is.

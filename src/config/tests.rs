@@ -326,6 +326,10 @@ fn a_workspace_with_a_control_or_invisible_character_is_refused() {
         "workspace `team two ` starts or ends with a space: give it without, e.g. `team two`"
     );
     assert!(load(" local").is_err());
+    assert!(load("team two\u{A0}")
+        .unwrap_err()
+        .0
+        .contains("starts or ends with a space"));
 }
 
 #[test]

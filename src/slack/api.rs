@@ -62,11 +62,24 @@ const AUTH_ERRORS: &[&str] = &[
     "account_inactive",
 ];
 
+/// The error codes of a Slack that is having trouble, not of a request it refuses: the call may succeed later
+/// (and at start-up they are not the token's fault).
+const PASSING_ERRORS: &[&str] = &[
+    "fatal_error",
+    "internal_error",
+    "service_unavailable",
+    "request_timeout",
+    "ratelimited",
+];
+
 impl From<SlackClientError> for ApiError {
     fn from(e: SlackClientError) -> ApiError {
         match e {
             SlackClientError::ApiError(a) if AUTH_ERRORS.contains(&a.code.as_str()) => {
                 ApiError::Auth(a.code)
+            }
+            SlackClientError::ApiError(a) if PASSING_ERRORS.contains(&a.code.as_str()) => {
+                ApiError::Transient(format!("Slack answered {}", a.code))
             }
             SlackClientError::ApiError(a) => ApiError::Refused(a.code),
             SlackClientError::RateLimitError(r) => ApiError::Transient(format!(
@@ -326,5 +339,35 @@ impl Api {
         })
         .await?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use slack_morphism::errors::SlackClientApiError;
+
+    fn answered(code: &str) -> ApiError {
+        SlackClientError::ApiError(SlackClientApiError::new(code.to_string())).into()
+    }
+
+    #[test]
+    fn slack_answers_are_the_tokens_the_requests_or_passing() {
+        assert_eq!(
+            answered("invalid_auth"),
+            ApiError::Auth("invalid_auth".into())
+        );
+        assert_eq!(
+            answered("no_permission"),
+            ApiError::Refused("no_permission".into())
+        );
+        assert_eq!(
+            answered("service_unavailable"),
+            ApiError::Transient("Slack answered service_unavailable".into())
+        );
+        assert_eq!(
+            answered("fatal_error"),
+            ApiError::Transient("Slack answered fatal_error".into())
+        );
     }
 }

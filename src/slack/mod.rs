@@ -390,20 +390,25 @@ struct Taken {
 }
 
 impl ReadLoop {
-    /// A callback that starts this soon after the one before returned may have waited behind it (the loop
-    /// reads a waiting envelope within moments; people's clicks are further apart); and a callback that ran
-    /// this long held the loop.
+    /// A callback that starts this soon after the one before returned may have waited behind it (people's
+    /// clicks and keystrokes are further apart); and a callback that ran this long held the loop.
     const BEHIND: Duration = Duration::from_millis(250);
+    /// A callback that starts this soon after the one before returned was waiting for it: the loop reads an
+    /// envelope already there within moments.
+    const QUEUED: Duration = Duration::from_millis(30);
 
     /// The turn of the interaction whose callback starts at `now`, and since when it may have been waiting:
-    /// behind a callback that held the loop, since that one's own wait began (a form behind a slow form);
-    /// right after a quick one, since that one started (so a run of quick callbacks — autocomplete as someone
-    /// types — never adds up to a wait); else `now`. The turn notes when the callback returns.
+    /// behind a callback that held the loop, or read at once after one (it was queued), since that one's own
+    /// wait began (a form behind a slow form, and any behind those); right after a quick one, since that one
+    /// started (so a run of quick callbacks — autocomplete as someone types — never adds up to a wait); else
+    /// `now`. The turn notes when the callback returns.
     fn turn(read_loop: &Arc<ReadLoop>, now: Instant) -> Turn {
         let last = read_loop.0.lock().map(|last| *last).unwrap_or(None);
         let since = match last {
             Some(t) if now.saturating_duration_since(t.returned) < Self::BEHIND => {
-                if t.returned.saturating_duration_since(t.started) >= Self::BEHIND {
+                let held = t.returned.saturating_duration_since(t.started) >= Self::BEHIND;
+                let queued = now.saturating_duration_since(t.returned) < Self::QUEUED;
+                if held || queued {
                     t.since
                 } else {
                     t.started
@@ -553,9 +558,11 @@ mod tests {
         assert_eq!(since_after(ms(2000), ms(300), ms(0)), ms(0));
         // Right behind a form checked for 2 s that had waited 500 ms itself: since that one's wait began.
         assert_eq!(since_after(ms(2000), ms(10), ms(500)), ms(2510));
-        // Right behind a quick callback (autocomplete, 5 ms) whose own estimate went back 3 s: since that one
-        // started, not 3 s — quick turns never add up to a wait.
-        assert_eq!(since_after(ms(5), ms(10), ms(3000)), ms(15));
+        // 100 ms after a quick callback (autocomplete, 5 ms) whose own estimate went back 3 s: since that one
+        // started, not 3 s — keystrokes never add up to a wait.
+        assert_eq!(since_after(ms(5), ms(100), ms(3000)), ms(105));
+        // Read 1 ms after a quick callback that was itself queued 3 s: queued too, since that one's wait.
+        assert_eq!(since_after(ms(5), ms(1), ms(3000)), ms(3006));
     }
 
     #[test]

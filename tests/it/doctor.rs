@@ -68,7 +68,6 @@ fn discord_env(fake: &FakeDiscord, token: &str) -> Vec<(&'static str, String)> {
     ]
 }
 
-/// The line of the check called `name`.
 /// The environment of a bot on Slack alone, at the fake Slack `fake`.
 fn slack_env(fake: &crate::support::fake_slack::FakeSlack) -> [(&'static str, String); 3] {
     use crate::support::fake_slack::{APP_TOKEN, BOT_TOKEN};
@@ -79,6 +78,7 @@ fn slack_env(fake: &crate::support::fake_slack::FakeSlack) -> [(&'static str, St
     ]
 }
 
+/// The line of the check called `name`.
 fn line<'a>(out: &'a str, name: &str) -> &'a str {
     out.lines()
         .find(|l| {

@@ -13,25 +13,25 @@ pub struct Amount(i64);
 /// The largest amount we accept: [`MAX_NUMBER`], a trillion, in cents.
 pub(super) const MAX_CENTS: i64 = MAX_NUMBER as i64 * 100;
 
-/// How dollars are written; an amount marked with one of them is refused in a workspace counting in something
-/// else, rather than read in that currency.
-const DOLLAR_MARKS: [&str; 3] = ["$", "USD", "usd"];
+/// How dollars are written; an amount marked with one of them is refused in a workspace counting in a currency
+/// not written that way, rather than read in that currency. `US$` before `$`, so that `US$5` is read as `USD 5`.
+const DOLLAR_MARKS: [&str; 4] = ["US$", "$", "USD", "usd"];
 
-/// The ISO codes of currencies written with a `$` sign (the dollars, and the peso of Mexico).
-const DOLLAR_SIGN_CODES: [&str; 12] = [
-    "USD", "AUD", "CAD", "NZD", "SGD", "HKD", "TWD", "MXN", "BSD", "BBD", "JMD", "TTD",
+/// The currencies written with a `$` sign, as symbols and as ISO codes: the dollars, and the peso of Mexico.
+/// (Not the Brazilian real, `R$`: a `$5` there most likely means US dollars.)
+const DOLLAR_SIGN_CURRENCIES: [&str; 24] = [
+    "A$", "AU$", "C$", "CA$", "NZ$", "S$", "SG$", "HK$", "NT$", "MX$", "J$", "TT$", "USD", "AUD",
+    "CAD", "NZD", "SGD", "HKD", "TWD", "MXN", "BSD", "BBD", "JMD", "TTD",
 ];
 
 /// Whether an amount marked with `mark` (one of [`DOLLAR_MARKS`]) is read in a workspace counting in
-/// `currency`: `USD` only where that is the US dollar (`$`, `USD`, `US$`, any case); a bare `$` wherever the
-/// currency is written with one (`A$`, `CA$`, `MX$`, `AUD`, `CAD`, …), as people there write it.
+/// `currency`: any mark where that is the US dollar (`$`, `USD`, `US$`, any case); a bare `$` also wherever the
+/// currency is written with one ([`DOLLAR_SIGN_CURRENCIES`]: `A$`, `CA$`, `MX$`, `AUD`, …), as people there
+/// write it.
 fn reads_mark(currency: &str, mark: &str) -> bool {
     let c = currency.trim();
-    let us = ["$", "USD", "US$"]
-        .iter()
-        .any(|d| c.eq_ignore_ascii_case(d));
-    us || (mark == "$"
-        && (c.contains('$') || DOLLAR_SIGN_CODES.iter().any(|d| c.eq_ignore_ascii_case(d))))
+    let is = |names: &[&str]| names.iter().any(|d| c.eq_ignore_ascii_case(d));
+    is(&["$", "USD", "US$"]) || (mark == "$" && is(&DOLLAR_SIGN_CURRENCIES))
 }
 
 /// `body` after `currency`, the way [`money`] writes it: a currency written with letters is followed by a space.

@@ -159,6 +159,17 @@ fn dollars_are_refused_in_another_currency() {
         Amount::parse("5 USD", "A$").unwrap_err().0,
         "`5 USD` is in US dollars, but this workspace counts in A$: write 5 or A$ 5"
     );
+    // `US$` is the US dollar wherever it is written; the Brazilian real's `R$` does not take a bare `$`.
+    assert_eq!(Amount::parse("US$5", "$").unwrap().cents(), 500);
+    assert_eq!(Amount::parse("US$ 5", "USD").unwrap().cents(), 500);
+    assert_eq!(
+        Amount::parse("US$5", "A$").unwrap_err().0,
+        "`US$5` is in US dollars, but this workspace counts in A$: write 5 or A$ 5"
+    );
+    assert_eq!(
+        Amount::parse("$5", "R$").unwrap_err().0,
+        "`$5` is in dollars, but this workspace counts in R$: write 5 or R$ 5"
+    );
     assert_eq!(Amount::parse("€5", "€").unwrap().cents(), 500);
     assert_eq!(Amount::parse("5 CHF", "CHF").unwrap().cents(), 500);
     for (text, currency, error) in [

@@ -509,7 +509,6 @@ impl FakeSlack {
         .await
     }
 
-    /// Wait until at least `n` posts match `f`; returns them.
     /// Wait for the first message posted privately to `user` (`chat.postEphemeral`), and return it.
     pub async fn wait_ephemeral(&self, what: &str, user: &str, timeout: Duration) -> Posted {
         let kind = PostKind::Ephemeral { user: user.into() };
@@ -520,6 +519,7 @@ impl FakeSlack {
         found.swap_remove(0)
     }
 
+    /// Wait until at least `n` posts match `f`; returns them.
     pub async fn wait_posted(
         &self,
         what: &str,
