@@ -189,7 +189,7 @@ pub async fn views(app: &App, workspace: &str) -> AppResult<Vec<ScheduleView>> {
         }
         let last_run = match app.store.latest_run(workspace, digest).await? {
             Some(r) => Some(LastRun {
-                period: Period::stored(digest, &r.period)?,
+                period: r.period,
                 fire_at: r.fire_at,
                 posted_at: r.posted_at,
                 late: r.late,

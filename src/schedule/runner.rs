@@ -77,7 +77,7 @@ impl Due {
         NewRun {
             workspace_id: self.schedule.workspace_id.clone(),
             digest: self.schedule.digest,
-            period: self.period.to_string(),
+            period: self.period,
             fire_at: self.fire,
             late: self.late,
         }
@@ -233,7 +233,7 @@ impl Scheduler {
                 .claim_run(
                     &run.workspace_id,
                     run.digest,
-                    &run.period,
+                    run.period,
                     run.fire_at,
                     late,
                     &self.instance,
@@ -250,14 +250,13 @@ impl Scheduler {
                     tracing::info!(workspace = %run.workspace_id, digest = %run.digest, period = %run.period, %newer, "giving up a stale digest run");
                     self.app
                         .store
-                        .give_up_run(&run.workspace_id, run.digest, &run.period, &why, now)
+                        .give_up_run(&run.workspace_id, run.digest, run.period, &why, now)
                         .await?;
                     continue;
                 }
                 tracing::info!(workspace = %run.workspace_id, digest = %run.digest, period = %run.period, attempt, "retrying a digest run");
-                let period = Period::stored(run.digest, &run.period)?;
                 reports.push(
-                    self.posted(&s, &settings, period, late, run.fire_at)
+                    self.posted(&s, &settings, run.period, late, run.fire_at)
                         .await?,
                 );
             }
@@ -330,7 +329,7 @@ impl Scheduler {
                     {
                         Ok(won) => {
                             for ((i, d), permit) in batch.into_iter().zip(permits) {
-                                let key = (d.schedule.workspace_id.clone(), d.schedule.digest, d.period.to_string());
+                                let key = (d.schedule.workspace_id.clone(), d.schedule.digest, d.period);
                                 if won.contains(&key) {
                                     let _ = claimed.send((i, d, permit));
                                 } else {
@@ -381,7 +380,7 @@ impl Scheduler {
         };
         expr.latest_in(tz, run.fire_at, now)
             .map(|fire| period_of(s.digest, fire, tz))
-            .filter(|p| p.to_string() != run.period)
+            .filter(|p| *p != run.period)
     }
 
     /// The latest fire of `t`'s schedule since it was set or last handled, when its period is still to post.
@@ -399,10 +398,7 @@ impl Scheduler {
             .map_or(s.set_at, |l| l.fire_at.max(s.set_at));
         let fire = expr.latest_in(tz, since, now)?;
         let period = period_of(s.digest, fire, tz);
-        if t.last
-            .as_ref()
-            .is_some_and(|l| l.period == period.to_string())
-        {
+        if t.last.as_ref().is_some_and(|l| l.period == period) {
             return None;
         }
         Some(Due {

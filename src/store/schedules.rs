@@ -35,7 +35,7 @@ pub enum Claim {
 /// A digest run as stored.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RunRow {
-    pub period: String,
+    pub period: Period,
     pub fire_at: DateTime<Utc>,
     pub late: bool,
     pub posted_at: Option<DateTime<Utc>>,
@@ -64,7 +64,7 @@ fn schedule_from_row(r: &sqlx::any::AnyRow) -> Result<ScheduleRow> {
 /// Who holds (or posted) a run, and how it went.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RunDetail {
-    pub period: String,
+    pub period: Period,
     pub claimed_by: String,
     pub lease_until: DateTime<Utc>,
     pub attempts: i64,
@@ -78,7 +78,7 @@ pub struct RunDetail {
 pub struct PendingRun {
     pub workspace_id: String,
     pub digest: DigestKind,
-    pub period: String,
+    pub period: Period,
     pub fire_at: DateTime<Utc>,
     pub late: bool,
 }
@@ -96,7 +96,7 @@ pub struct ScheduleToTick {
 pub struct NewRun {
     pub workspace_id: String,
     pub digest: DigestKind,
-    pub period: String,
+    pub period: Period,
     pub fire_at: DateTime<Utc>,
     pub late: bool,
 }
@@ -250,10 +250,11 @@ impl Store {
         rows.iter()
             .map(|r| {
                 let settings = super::delivered::settings_of(get(r, "settings_json")?)?;
+                let schedule = schedule_from_row(r)?;
                 let last = match get::<Option<String>>(r, "run_period")? {
                     None => None,
                     Some(period) => Some(RunRow {
-                        period,
+                        period: Period::stored(schedule.digest, &period)?,
                         fire_at: parse_ts(&get::<String>(r, "run_fire_at")?)?,
                         late: get::<i64>(r, "run_late")? != 0,
                         posted_at: opt_ts(get(r, "run_posted_at")?)?,
@@ -262,7 +263,7 @@ impl Store {
                     }),
                 };
                 Ok(ScheduleToTick {
-                    schedule: schedule_from_row(r)?,
+                    schedule,
                     settings,
                     last,
                 })
@@ -282,7 +283,7 @@ impl Store {
         claimer: &str,
         now: DateTime<Utc>,
         lease_until: DateTime<Utc>,
-    ) -> Result<Vec<(String, DigestKind, String)>> {
+    ) -> Result<Vec<(String, DigestKind, Period)>> {
         if periods.is_empty() {
             return Ok(Vec::new());
         }
@@ -315,7 +316,7 @@ impl Store {
             q = q
                 .bind(p.workspace_id.clone())
                 .bind(p.digest.as_str())
-                .bind(p.period.clone())
+                .bind(p.period.to_string())
                 .bind(ts(p.fire_at))
                 .bind(p.late as i64)
                 .bind(claimer.to_string())
@@ -326,13 +327,13 @@ impl Store {
         claimed
             .iter()
             .map(|key| {
-                let mut parts = key.splitn(3, ' ');
+                // From the right: a workspace id may hold spaces, a digest and a period never do.
+                let mut parts = key.rsplitn(3, ' ');
                 match (parts.next(), parts.next(), parts.next()) {
-                    (Some(ws), Some(digest), Some(period)) => Ok((
-                        ws.to_string(),
-                        parse_col(digest, "digest")?,
-                        period.to_string(),
-                    )),
+                    (Some(period), Some(digest), Some(ws)) => {
+                        let digest: DigestKind = parse_col(digest, "digest")?;
+                        Ok((ws.to_string(), digest, Period::stored(digest, period)?))
+                    }
                     _ => Err(super::StoreError::Corrupt(format!("claimed run `{key}`"))),
                 }
             })
@@ -348,7 +349,7 @@ impl Store {
         &self,
         ws: &str,
         digest: DigestKind,
-        period: &str,
+        period: Period,
         fire_at: DateTime<Utc>,
         late: bool,
         claimer: &str,
@@ -361,7 +362,7 @@ impl Store {
         )
         .bind(ws)
         .bind(digest.as_str())
-        .bind(period)
+        .bind(period.to_string())
         .bind(ts(fire_at))
         .bind(late as i64)
         .bind(claimer)
@@ -382,7 +383,7 @@ impl Store {
         .bind(ts(lease_until))
         .bind(ws)
         .bind(digest.as_str())
-        .bind(period)
+        .bind(period.to_string())
         .bind(late as i64)
         .bind(ts(lease_ahead_limit(now, lease_until)))
         .write_optional(self.pool())
@@ -401,7 +402,7 @@ impl Store {
         &self,
         ws: &str,
         digest: DigestKind,
-        period: &str,
+        period: Period,
         poster: &str,
         message_id: &str,
         now: DateTime<Utc>,
@@ -414,7 +415,7 @@ impl Store {
         .bind(message_id)
         .bind(ws)
         .bind(digest.as_str())
-        .bind(period)
+        .bind(period.to_string())
         .bind(poster)
         .write(self.pool())
         .await?;
@@ -428,7 +429,7 @@ impl Store {
         &self,
         ws: &str,
         digest: DigestKind,
-        period: &str,
+        period: Period,
         claimer: &str,
         lease_until: DateTime<Utc>,
     ) -> Result<bool> {
@@ -439,7 +440,7 @@ impl Store {
         .bind(ts(lease_until))
         .bind(ws)
         .bind(digest.as_str())
-        .bind(period)
+        .bind(period.to_string())
         .bind(claimer)
         .write(self.pool())
         .await?;
@@ -452,7 +453,7 @@ impl Store {
         &self,
         ws: &str,
         digest: DigestKind,
-        period: &str,
+        period: Period,
     ) -> Result<Option<RunDetail>> {
         let r = sqlx::query(
             "SELECT period, claimed_by, lease_until, attempts, posted_at, message_id, last_error FROM digest_runs \
@@ -460,12 +461,12 @@ impl Store {
         )
         .bind(ws)
         .bind(digest.as_str())
-        .bind(period)
+        .bind(period.to_string())
         .fetch_optional(self.pool())
         .await?;
         r.map(|r| {
             Ok(RunDetail {
-                period: get(&r, "period")?,
+                period: Period::stored(digest, &get::<String>(&r, "period")?)?,
                 claimed_by: get(&r, "claimed_by")?,
                 lease_until: parse_ts(&get::<String>(&r, "lease_until")?)?,
                 attempts: get(&r, "attempts")?,
@@ -483,7 +484,7 @@ impl Store {
         &self,
         ws: &str,
         digest: DigestKind,
-        period: &str,
+        period: Period,
         error: &str,
         retry_at: DateTime<Utc>,
     ) -> Result<()> {
@@ -495,7 +496,7 @@ impl Store {
         .bind(ts(retry_at))
         .bind(ws)
         .bind(digest.as_str())
-        .bind(period)
+        .bind(period.to_string())
         .write(self.pool())
         .await?;
         Ok(())
@@ -515,7 +516,7 @@ impl Store {
         r.map(|r| {
             let fire_at: String = get(&r, "fire_at")?;
             Ok(RunRow {
-                period: get(&r, "period")?,
+                period: Period::stored(digest, &get::<String>(&r, "period")?)?,
                 fire_at: parse_ts(&fire_at)?,
                 late: get::<i64>(&r, "late")? != 0,
                 posted_at: opt_ts(get(&r, "posted_at")?)?,
@@ -555,12 +556,12 @@ impl Store {
         .await?;
         rows.iter()
             .map(|r| {
-                let digest: String = get(r, "digest")?;
+                let digest: DigestKind = parse_col(&get::<String>(r, "digest")?, "digest")?;
                 let fire_at: String = get(r, "fire_at")?;
                 Ok(PendingRun {
                     workspace_id: get(r, "workspace_id")?,
-                    digest: parse_col(&digest, "digest")?,
-                    period: get(r, "period")?,
+                    digest,
+                    period: Period::stored(digest, &get::<String>(r, "period")?)?,
                     fire_at: parse_ts(&fire_at)?,
                     late: get::<i64>(r, "late")? != 0,
                 })
@@ -584,7 +585,7 @@ impl Store {
         &self,
         ws: &str,
         digest: DigestKind,
-        period: &str,
+        period: Period,
         error: &str,
         now: DateTime<Utc>,
     ) -> Result<()> {
@@ -597,7 +598,7 @@ impl Store {
         .bind(error)
         .bind(ws)
         .bind(digest.as_str())
-        .bind(period)
+        .bind(period.to_string())
         .write(self.pool())
         .await?;
         Ok(())

@@ -19,7 +19,7 @@ use crate::support::fake_discord::{
 use crate::support::{utc, Db, TestApp};
 use chrono::Duration as Span;
 use partnerfit::app::{DATABASE_FULL, DATABASE_UNWRITABLE};
-use partnerfit::domain::{DigestKind, Role};
+use partnerfit::domain::{DigestKind, Period, Role};
 use partnerfit::schedule::runner::{RunOutcome, Scheduler};
 use partnerfit::store::{Claim, RecordTable, Store};
 use serde_json::{json, Value};
@@ -555,7 +555,7 @@ async fn a_claim_that_was_not_committed_posts_nothing(db: Db) {
         .claim_run(
             &ws,
             DigestKind::Weekly,
-            "2027-W01",
+            Period::Week("2027-W01".parse().unwrap()),
             next,
             false,
             "crashed",

@@ -16,7 +16,7 @@ use crate::support::{utc, TestClock, TestDb};
 use partnerfit::app::card::Card;
 use partnerfit::app::chat::{Chat, Post, PostError};
 use partnerfit::app::App;
-use partnerfit::domain::DigestKind;
+use partnerfit::domain::{DigestKind, Period};
 use partnerfit::schedule::runner::{RunOutcome, Scheduler};
 use partnerfit::store::{RunDetail, Store};
 use serde_json::{json, Value};
@@ -124,7 +124,7 @@ async fn weekly_run(store: &Store, ws: &str, timeout: Duration) -> RunDetail {
     loop {
         if let Some(last) = store.latest_run(ws, DigestKind::Weekly).await.unwrap() {
             return store
-                .run(ws, DigestKind::Weekly, &last.period)
+                .run(ws, DigestKind::Weekly, last.period)
                 .await
                 .unwrap()
                 .unwrap();
@@ -228,7 +228,7 @@ async fn a_claimer_killed_mid_post_leaves_the_period_to_another_process_once() {
     tokio::time::sleep(Duration::from_millis(3000)).await;
     assert!(fake.channel_messages(PARTNERS_CHANNEL_ID).is_empty());
     let run = store
-        .run(WS, DigestKind::Weekly, &claimed.period)
+        .run(WS, DigestKind::Weekly, claimed.period)
         .await
         .unwrap()
         .unwrap();
@@ -254,7 +254,7 @@ async fn a_claimer_killed_mid_post_leaves_the_period_to_another_process_once() {
         Ok(p) => p,
         Err(e) => panic!(
             "{e}\n{:?}\n{}",
-            store.run(WS, DigestKind::Weekly, &claimed.period).await,
+            store.run(WS, DigestKind::Weekly, claimed.period).await,
             logs(&bots)
         ),
     };
@@ -270,7 +270,7 @@ async fn a_claimer_killed_mid_post_leaves_the_period_to_another_process_once() {
         logs(&bots)
     );
     let run = store
-        .run(WS, DigestKind::Weekly, &claimed.period)
+        .run(WS, DigestKind::Weekly, claimed.period)
         .await
         .unwrap()
         .unwrap();
@@ -534,7 +534,11 @@ async fn a_post_made_while_the_database_is_away_is_recorded_once_it_is_back() {
     );
     let run = direct
         .store
-        .run(WS, DigestKind::Weekly, "2026-W47")
+        .run(
+            WS,
+            DigestKind::Weekly,
+            Period::Week("2026-W47".parse().unwrap()),
+        )
         .await
         .unwrap()
         .unwrap();

@@ -13,7 +13,7 @@ use crate::support::TestApp;
 use chrono::{DateTime, Duration as Span, TimeZone, Utc};
 use partnerfit::app::{App, Ctx};
 use partnerfit::discord::chat::DiscordChat;
-use partnerfit::domain::{DigestKind, Role};
+use partnerfit::domain::{DigestKind, Period, Role};
 use partnerfit::schedule::runner::{RunOutcome, RunReport, Scheduler};
 use partnerfit::store::{Claim, Store};
 use serde_json::{json, Value};
@@ -120,7 +120,7 @@ impl Harness {
             .claim_run(
                 &STANDARD_GUILD_ID.to_string(),
                 DigestKind::Weekly,
-                period,
+                Period::Week(period.parse().unwrap()),
                 fire,
                 false,
                 "crashed",

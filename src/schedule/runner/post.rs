@@ -55,13 +55,11 @@ impl Scheduler {
         late: bool,
     ) -> Result<RunReport, AppError> {
         let ws = &s.workspace_id;
-        // The run's key in the store.
-        let stored = period.to_string();
         let lease = LeaseKeeper::start(
             self.app.clone(),
             ws.clone(),
             s.digest,
-            stored.clone(),
+            period,
             self.instance.clone(),
             self.lease,
         );
@@ -83,7 +81,7 @@ impl Scheduler {
             Err(e) => (Err(e), None),
         };
         if let Ok(message_id) = &sent {
-            self.record_posted(s, &stored, message_id).await?;
+            self.record_posted(s, period, message_id).await?;
         }
         lease.stop().await;
         let now = self.app.now();
@@ -106,7 +104,7 @@ impl Scheduler {
             Err(PostError::Forbidden(reason)) => {
                 self.app
                     .store
-                    .give_up_run(ws, s.digest, &stored, &reason, now)
+                    .give_up_run(ws, s.digest, period, &reason, now)
                     .await?;
                 self.app
                     .store
@@ -122,7 +120,7 @@ impl Scheduler {
                     .mark_run_failed(
                         ws,
                         s.digest,
-                        &stored,
+                        period,
                         &reason,
                         now + RETRY_AFTER.min(self.lease),
                     )
@@ -146,7 +144,7 @@ impl Scheduler {
     async fn record_posted(
         &self,
         s: &ScheduleRow,
-        period: &str,
+        period: Period,
         message_id: &str,
     ) -> Result<(), AppError> {
         let mut pause = Duration::from_millis(100);
@@ -166,7 +164,7 @@ impl Scheduler {
             {
                 Ok(_) => return Ok(()),
                 Err(e) if e.is_unavailable() || e.is_unstorable() => {
-                    tracing::warn!(error = %e, workspace = %s.workspace_id, digest = %s.digest, period, "digest posted, but the database cannot record it now; retrying to record it");
+                    tracing::warn!(error = %e, workspace = %s.workspace_id, digest = %s.digest, %period, "digest posted, but the database cannot record it now; retrying to record it");
                     tokio::time::sleep(pause).await;
                     pause = (pause * 2).min(RECORD_RETRY_MAX);
                 }
@@ -252,7 +250,7 @@ impl LeaseKeeper {
         app: App,
         ws: String,
         digest: DigestKind,
-        period: String,
+        period: Period,
         claimer: String,
         lease: chrono::Duration,
     ) -> LeaseKeeper {
@@ -270,13 +268,13 @@ impl LeaseKeeper {
                 let until = app.now() + lease;
                 match app
                     .store
-                    .renew_lease(&ws, digest, &period, &claimer, until)
+                    .renew_lease(&ws, digest, period, &claimer, until)
                     .await
                 {
                     Ok(true) => {}
                     Ok(false) => return,
                     Err(e) => {
-                        tracing::warn!(error = %e, workspace = %ws, %digest, period, "could not renew the lease of a digest run")
+                        tracing::warn!(error = %e, workspace = %ws, %digest, %period, "could not renew the lease of a digest run")
                     }
                 }
             }

@@ -6,7 +6,7 @@ use crate::support::db::both_backends;
 use crate::support::{utc, Db, TestDb};
 use chrono::Duration;
 use partnerfit::domain::recheck::RecheckVerdict;
-use partnerfit::domain::{DigestKind, Quarter};
+use partnerfit::domain::{DigestKind, Period, Quarter, Week};
 use partnerfit::store::{Claim, SettingValue, SettingsRow};
 
 fn q(year: i32, q: u32) -> Quarter {
@@ -16,8 +16,56 @@ fn q(year: i32, q: u32) -> Quarter {
 both_backends!(
     settings_schedules_and_rechecks,
     claims_are_exactly_once_under_concurrency,
-    event_ids_are_taken_once_with_the_settings_of_that_moment
+    event_ids_are_taken_once_with_the_settings_of_that_moment,
+    new_runs_are_claimed_once_and_named_by_their_types
 );
+
+/// `claim_new_runs` answers the runs it claimed, each by workspace, digest and period as typed values: a
+/// workspace id with spaces in it (the key came back as one string, once split from the left) and a quarterly
+/// period beside a weekly one; a second claim of the same runs wins none.
+async fn new_runs_are_claimed_once_and_named_by_their_types(db: Db) {
+    use partnerfit::store::NewRun;
+    let db = TestDb::new(db).await;
+    let s = open(&db).await;
+    let now = utc(2026, 11, 23, 9, 0);
+    let week = Period::Week(Week::from_iso(2026, 47).unwrap());
+    let quarter = Period::Quarter(Quarter::new(2026, 3).unwrap());
+    let runs = [
+        ("team two", DigestKind::Weekly, week),
+        ("team two", DigestKind::Quarterly, quarter),
+        (WS, DigestKind::Weekly, week),
+    ]
+    .map(|(ws, digest, period)| NewRun {
+        workspace_id: ws.to_string(),
+        digest,
+        period,
+        fire_at: now,
+        late: false,
+    });
+    let mut won = s
+        .claim_new_runs(&runs, "proc1", now, now + Duration::seconds(60))
+        .await
+        .unwrap();
+    won.sort_by_key(|(ws, digest, _)| (ws.clone(), digest.as_str()));
+    let mut expected = vec![
+        ("team two".to_string(), DigestKind::Quarterly, quarter),
+        ("team two".to_string(), DigestKind::Weekly, week),
+        (WS.to_string(), DigestKind::Weekly, week),
+    ];
+    expected.sort_by_key(|(ws, digest, _)| (ws.clone(), digest.as_str()));
+    assert_eq!(won, expected);
+    let again = s
+        .claim_new_runs(&runs, "proc2", now, now + Duration::seconds(60))
+        .await
+        .unwrap();
+    assert!(again.is_empty(), "{again:?}");
+    let stored = s
+        .latest_run("team two", DigestKind::Quarterly)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.period, quarter);
+}
 
 /// `take_event` answers the workspace's settings with the first delivery of an id (read by the statement that
 /// takes it) and nothing for a repeat, from any store on the database; settings another store changed count
@@ -241,18 +289,20 @@ async fn claims_are_exactly_once_under_concurrency(db: Db) {
     let stores = [open(&db).await, open(&db).await, open(&db).await];
     let t0 = utc(2026, 11, 23, 9, 0);
     let lease = Duration::seconds(2);
-    let periods: Vec<String> = (1..=8).map(|w| format!("2026-W{w:02}")).collect();
+    let periods: Vec<Period> = (1..=8)
+        .map(|w| Period::Week(Week::from_iso(2026, w).unwrap()))
+        .collect();
     let race = |now: chrono::DateTime<chrono::Utc>| {
         let mut tasks = tokio::task::JoinSet::new();
         for (i, s) in stores.iter().enumerate() {
             for j in 0..3 {
                 for p in &periods {
                     let s = s.clone();
-                    let p = p.clone();
+                    let p = *p;
                     let me = format!("proc{i}-{j}");
                     tasks.spawn(async move {
                         let c = s
-                            .claim_run(WS, DigestKind::Weekly, &p, t0, false, &me, now, now + lease)
+                            .claim_run(WS, DigestKind::Weekly, p, t0, false, &me, now, now + lease)
                             .await
                             .unwrap();
                         (p, me, c)
@@ -262,8 +312,8 @@ async fn claims_are_exactly_once_under_concurrency(db: Db) {
         }
         tasks
     };
-    let won = |results: Vec<(String, String, Claim)>| {
-        let mut by_period = std::collections::BTreeMap::<String, Vec<(String, i64)>>::new();
+    let won = |results: Vec<(Period, String, Claim)>| {
+        let mut by_period = std::collections::HashMap::<Period, Vec<(String, i64)>>::new();
         for (p, me, c) in results {
             if let Claim::Claimed { attempt } = c {
                 by_period.entry(p).or_default().push((me, attempt));
@@ -291,8 +341,8 @@ async fn claims_are_exactly_once_under_concurrency(db: Db) {
         assert_eq!(winners.len(), 1, "{p}: {winners:?}");
         assert_eq!(winners[0].1, 2);
     }
-    let p = &periods[0];
-    let holder = &second[p][0].0;
+    let p = periods[0];
+    let holder = &second[&p][0].0;
     let s = &stores[1];
     // the lease is renewed by its holder only
     assert!(!s
@@ -316,14 +366,14 @@ async fn claims_are_exactly_once_under_concurrency(db: Db) {
         .await
         .unwrap());
     let much_later = later + Duration::seconds(30);
-    let expired: Vec<String> = s
+    let expired: Vec<Period> = s
         .expired_unposted_runs(much_later)
         .await
         .unwrap()
         .into_iter()
         .map(|r| r.period)
         .collect();
-    assert!(!expired.contains(p), "{expired:?}");
+    assert!(!expired.contains(&p), "{expired:?}");
     assert_eq!(expired.len(), periods.len() - 1);
     // whoever posted records it, once
     assert!(s
@@ -363,7 +413,7 @@ async fn claims_are_exactly_once_under_concurrency(db: Db) {
         Claim::Taken
     );
     // failures and give-ups
-    let q = &periods[1];
+    let q = periods[1];
     s.mark_run_failed(
         WS,
         DigestKind::Weekly,
@@ -378,7 +428,7 @@ async fn claims_are_exactly_once_under_concurrency(db: Db) {
         .await
         .unwrap()
         .iter()
-        .any(|r| &r.period == q));
+        .any(|r| r.period == q));
     s.give_up_run(WS, DigestKind::Weekly, q, "forbidden", much_later)
         .await
         .unwrap();
