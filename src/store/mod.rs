@@ -4,6 +4,23 @@
 //! constraints, never by check-then-insert. Every write runs to its end before it is answered ([`write`]), so a
 //! write that could not be committed (a full disk) is an error, never an acknowledgement.
 
+/// `$query()`'s `$fetch` (`fetch_one`, `fetch_optional`) on `$store`'s kept connection when it is free, else
+/// on a pooled one, and once more on a pooled one when the kept connection was lost under it
+/// ([`ReadConn::lost_after`]): the interactive reads' one way to the database. (A macro: a closure that
+/// builds the statement again cannot be passed to a generic function whose future borrows the connection.)
+macro_rules! read_kept {
+    ($store:expr, $query:ident, $fetch:ident) => {{
+        let mut conn = $store.read_conn().await?;
+        match $query().$fetch(conn.conn()).await {
+            Err(e) if conn.lost_after(&e) => {
+                drop(conn);
+                $query().$fetch($store.pool()).await?
+            }
+            r => r?,
+        }
+    }};
+}
+
 mod allocations;
 mod bulk;
 mod codec;

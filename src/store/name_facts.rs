@@ -191,14 +191,7 @@ impl Store {
                 .bind(key)
                 .bind(have.unwrap_or(-1))
         };
-        let mut conn = self.read_conn().await?;
-        let text: String = match query().fetch_one(conn.conn()).await {
-            Err(e) if conn.lost_after(&e) => {
-                drop(conn);
-                query().fetch_one(self.pool()).await?
-            }
-            r => r?,
-        };
+        let text: String = read_kept!(self, query, fetch_one);
         name_facts_from_json(&text)
     }
 }

@@ -339,14 +339,7 @@ impl Store {
                 })
                 .bind(limit)
         };
-        let mut conn = self.read_conn().await?;
-        let text: String = match query().fetch_one(conn.conn()).await {
-            Err(e) if conn.lost_after(&e) => {
-                drop(conn);
-                query().fetch_one(self.pool()).await?
-            }
-            r => r?,
-        };
+        let text: String = read_kept!(self, query, fetch_one);
         let mut names: Vec<String> = serde_json::from_str(&text)
             .map_err(|e| StoreError::Corrupt(format!("partner names: {e}")))?;
         names.truncate(usize::try_from(limit).unwrap_or(0));

@@ -336,14 +336,7 @@ impl Store {
                 .bind(key)
                 .bind(as_of.to_string())
         };
-        let mut conn = self.read_conn().await?;
-        let text: Option<String> = match query().fetch_optional(conn.conn()).await {
-            Err(e) if conn.lost_after(&e) => {
-                drop(conn);
-                query().fetch_optional(self.pool()).await?
-            }
-            r => r?,
-        };
+        let text: Option<String> = read_kept!(self, query, fetch_optional);
         text.as_deref().map(screen_facts_from_json).transpose()
     }
 }

@@ -35,14 +35,7 @@ impl Store {
             }
         };
         let query = || sqlx::query_scalar(sql).bind(ws);
-        let mut conn = self.read_conn().await?;
-        let text: String = match query().fetch_one(conn.conn()).await {
-            Err(e) if conn.lost_after(&e) => {
-                drop(conn);
-                query().fetch_one(self.pool()).await?
-            }
-            r => r?,
-        };
+        let text: String = read_kept!(self, query, fetch_one);
         serde_json::from_str(&text).map_err(|e| StoreError::Corrupt(format!("partner names: {e}")))
     }
 
@@ -74,14 +67,7 @@ impl Store {
         };
         // No version is negative: -1 asks for the names whatever the version.
         let query = || sqlx::query_as(sql).bind(ws).bind(have.unwrap_or(-1));
-        let mut conn = self.read_conn().await?;
-        let (version, text): (i64, Option<String>) = match query().fetch_one(conn.conn()).await {
-            Err(e) if conn.lost_after(&e) => {
-                drop(conn);
-                query().fetch_one(self.pool()).await?
-            }
-            r => r?,
-        };
+        let (version, text): (i64, Option<String>) = read_kept!(self, query, fetch_one);
         let names = match text {
             Some(t) => Some(
                 serde_json::from_str(&t)
