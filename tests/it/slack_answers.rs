@@ -75,6 +75,14 @@ fn closes(ack: &Value) -> bool {
         .is_none_or(|p| p.get("response_action").is_none())
 }
 
+impl Harness {
+    /// Wait for the acknowledgement of the submission `s` (an envelope id) and check that it closes the form.
+    async fn closed(&self, s: &str) {
+        let ack = self.fake.ack(s, WAIT).await.unwrap();
+        assert!(closes(&ack), "{ack}");
+    }
+}
+
 #[tokio::test]
 async fn the_evidence_form_is_acknowledged_in_time_and_recorded_once() {
     let h = Harness::start(&[]).await;
@@ -86,8 +94,7 @@ async fn the_evidence_form_is_acknowledged_in_time_and_recorded_once() {
     let s = h
         .fake
         .submit(MEMBER_USER_ID, &view, overlap("overlap report"));
-    let ack = h.fake.ack(&s, WAIT).await.unwrap();
-    assert!(closes(&ack), "{ack}");
+    h.closed(&s).await;
     let calls = h
         .fake
         .wait_calls("chat.postEphemeral", 2, WAIT)
@@ -128,8 +135,7 @@ async fn the_evidence_form_is_acknowledged_in_time_and_recorded_once() {
     let s = h
         .fake
         .submit(GROUP_LEAD_USER_ID, &view, overlap("second look"));
-    let ack = h.fake.ack(&s, WAIT).await.unwrap();
-    assert!(closes(&ack), "{ack}");
+    h.closed(&s).await;
     // Acknowledged at the 2 s budget, before the role could be known (4 s): the margin to 4 s is for a
     // loaded machine; that it did not wait for the role is checked on the calls just below.
     let waited = h.fake.acked_at(&s).unwrap() - h.fake.sent_at(&s).unwrap();
@@ -169,8 +175,7 @@ async fn a_form_behind_a_slow_one_is_acknowledged_in_time_too() {
     let first = h.fake.submit(MEMBER_USER_ID, &view, overlap("first"));
     let second = h.fake.submit(GROUP_LEAD_USER_ID, &view, overlap("second"));
     for s in [&first, &second] {
-        let ack = h.fake.ack(s, WAIT).await.unwrap();
-        assert!(closes(&ack), "{ack}");
+        h.closed(s).await;
     }
     let waited = |s: &str| h.fake.acked_at(s).unwrap() - h.fake.sent_at(s).unwrap();
     // The first at its budget, the second right after it; without the read loop's turns the second went at
