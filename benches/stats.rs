@@ -12,37 +12,15 @@ use criterion::{criterion_group, criterion_main, Criterion};
 use partnerfit::domain::stats::{mann_whitney_greater, Method};
 use std::hint::black_box;
 
-/// `(i * 5) % 108` for i in 0..108: a permutation of 0..108, no ties (the unit test `exact_8_vs_100`'s data).
-fn permutation() -> Vec<f64> {
-    (0..108).map(|i| ((i * 5) % 108) as f64).collect()
-}
-
-/// `n` values `(s >> 33) % 100000` of the LCG `s = s * 6364136223846793005 + 1442695040888963407` from `seed`
-/// (mirrored in Python for the expected values; many ties).
-fn lcg_values(n: usize, seed: u64) -> Vec<f64> {
-    let mut s = seed;
-    (0..n)
-        .map(|_| {
-            s = s
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            ((s >> 33) % 100_000) as f64
-        })
-        .collect()
-}
-
-/// Relative error under 1e-9.
-fn assert_close(actual: f64, expected: f64) {
-    assert!(
-        ((actual - expected) / expected).abs() <= 1e-9,
-        "{actual} vs {expected}"
-    );
-}
+#[path = "../src/domain/stats/samples.rs"]
+mod samples;
+use samples::{assert_close, lcg_values, perm};
 
 fn mann_whitney(c: &mut Criterion) {
     // The answers scipy 1.17.1 gives (`scipy.stats.mannwhitneyu(x, y, alternative="greater")`), checked before
     // they are timed.
-    let data = permutation();
+    // `(i * 5) % 108` for i in 0..108: a permutation of 0..108, no ties (the unit test `exact_8_vs_100`'s data).
+    let data = perm(108, 5, 108, 0.0, 1.0);
     let (x, y) = (&data[..8], &data[8..]);
     let r = mann_whitney_greater(x, y).expect("two non-empty samples");
     assert_eq!(r.method, Method::Exact);
@@ -52,7 +30,7 @@ fn mann_whitney(c: &mut Criterion) {
         b.iter(|| mann_whitney_greater(black_box(x), black_box(y)))
     });
 
-    let (x, y) = (lcg_values(3_000, 1), lcg_values(7_000, 2));
+    let (x, y) = (lcg_values(3_000, 1, 1.0), lcg_values(7_000, 2, 1.0));
     let r = mann_whitney_greater(&x, &y).expect("two non-empty samples");
     assert_eq!(r.method, Method::Asymptotic);
     assert_eq!(r.u, 10538624.0);
