@@ -21,7 +21,7 @@ pub struct ScheduleView {
     pub channel: Option<String>,
     pub paused: bool,
     /// The workspace's time zone, serialized as its IANA name.
-    #[serde(serialize_with = "tz_name")]
+    #[serde(serialize_with = "crate::domain::timezone::serialize_name")]
     pub timezone: Tz,
     /// Both day-of-month and day-of-week are restricted, so a day must match both (a classic crontab
     /// fires on either).
@@ -55,10 +55,6 @@ impl Serialize for FireTime {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.collect_str(self)
     }
-}
-
-fn tz_name<S: Serializer>(tz: &Tz, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str(tz.name())
 }
 
 /// The latest run of a schedule, as stored.

@@ -23,7 +23,7 @@ pub const EVIDENCE_MAX_AGE_DAYS: RangeInclusive<i64> = 1..=36_500;
 /// A workspace's settings, parsed.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Settings {
-    #[serde(serialize_with = "ser_tz")]
+    #[serde(serialize_with = "crate::domain::timezone::serialize_name")]
     pub timezone: Tz,
     pub max_misses: u32,
     pub allocation_target: f64,
@@ -34,10 +34,6 @@ pub struct Settings {
     pub lead_role: Option<String>,
     pub member_role: Option<String>,
     pub review_role: Option<String>,
-}
-
-fn ser_tz<S: serde::Serializer>(tz: &Tz, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str(tz.name())
 }
 
 impl Settings {

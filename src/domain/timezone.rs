@@ -48,6 +48,11 @@ pub enum TimezoneError {
     },
 }
 
+/// Serialize a time zone as its IANA name (`Europe/Berlin`): the one form replies and JSON give it.
+pub fn serialize_name<S: serde::Serializer>(tz: &Tz, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(tz.name())
+}
+
 fn did_you_mean(suggestion: &Option<String>) -> String {
     match suggestion {
         Some(s) => format!(" (did you mean `{s}`?)"),

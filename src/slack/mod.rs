@@ -455,18 +455,7 @@ const MAX_OPTION_VALUE: usize = 150;
 /// A menu option's label: escaped, then cut to Slack's 75 characters (cutting first would let the escaping
 /// push it over, and Slack refuses the whole list), never in the middle of an `&amp;`.
 fn option_label(label: &str) -> String {
-    let escaped = render::escape(label);
-    if escaped.chars().count() <= MAX_OPTION_LABEL {
-        return escaped;
-    }
-    let mut out: String = escaped.chars().take(MAX_OPTION_LABEL - 1).collect();
-    if let Some(amp) = out.rfind('&') {
-        if !out[amp..].contains(';') {
-            out.truncate(amp);
-        }
-    }
-    out.push('…');
-    out
+    render::escape_clipped(label, MAX_OPTION_LABEL)
 }
 
 /// The listener's errors: an envelope it could not read is acknowledged and ignored (logged without its

@@ -102,7 +102,13 @@ fn mrkdwn_text(s: &str, max: usize) -> Value {
 }
 
 fn plain_text(s: &str, max: usize) -> Value {
-    json!({"type": "plain_text", "text": clip_escaped(&escape(s), max), "emoji": false})
+    json!({"type": "plain_text", "text": escape_clipped(s, max), "emoji": false})
+}
+
+/// `s` escaped ([`escape`]), then cut to `max` characters ([`clip_escaped`]): cutting first would let the
+/// escaping push it over Slack's limit. Plain-text labels, and the evidence form's menu options.
+pub fn escape_clipped(s: &str, max: usize) -> String {
+    clip_escaped(&escape(s), max)
 }
 
 /// The page a card shows when asked for `page`, and how many pages its list has: a card the app already cut
