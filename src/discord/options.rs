@@ -77,28 +77,37 @@ pub(super) fn command_path(cmd: &CommandInteraction) -> Vec<String> {
 pub(super) fn option_values(opts: &[ResolvedOption<'_>]) -> Vec<(String, String)> {
     let mut out = Vec::new();
     for o in opts {
-        let v = match &o.value {
+        match &o.value {
             ResolvedValue::SubCommand(inner) | ResolvedValue::SubCommandGroup(inner) => {
-                out.extend(option_values(inner));
-                continue;
+                out.extend(option_values(inner))
             }
-            ResolvedValue::String(s) => s.to_string(),
-            ResolvedValue::Autocomplete { value, .. } => value.to_string(),
-            ResolvedValue::Integer(i) => i.to_string(),
-            ResolvedValue::Number(n) => n.to_string(),
-            ResolvedValue::Boolean(b) => b.to_string(),
-            ResolvedValue::Channel(c) => c.id.to_string(),
-            ResolvedValue::Role(r) => r.id.to_string(),
-            ResolvedValue::User(u, _) => u.id.to_string(),
-            ResolvedValue::Unresolved(Unresolved::Channel(id)) => id.to_string(),
-            ResolvedValue::Unresolved(Unresolved::RoleId(id)) => id.to_string(),
-            ResolvedValue::Unresolved(Unresolved::Mentionable(id)) => id.to_string(),
-            ResolvedValue::Unresolved(Unresolved::User(id)) => id.to_string(),
-            _ => continue,
-        };
-        out.push((o.name.to_string(), v));
+            v => {
+                if let Some(text) = leaf_text(v) {
+                    out.push((o.name.to_string(), text));
+                }
+            }
+        }
     }
     out
+}
+
+/// A leaf option's value as text; None for a file (and a kind the commands do not use).
+fn leaf_text(v: &ResolvedValue<'_>) -> Option<String> {
+    Some(match v {
+        ResolvedValue::String(s) => s.to_string(),
+        ResolvedValue::Autocomplete { value, .. } => value.to_string(),
+        ResolvedValue::Integer(i) => i.to_string(),
+        ResolvedValue::Number(n) => n.to_string(),
+        ResolvedValue::Boolean(b) => b.to_string(),
+        ResolvedValue::Channel(c) => c.id.to_string(),
+        ResolvedValue::Role(r) => r.id.to_string(),
+        ResolvedValue::User(u, _) => u.id.to_string(),
+        ResolvedValue::Unresolved(Unresolved::Channel(id)) => id.to_string(),
+        ResolvedValue::Unresolved(Unresolved::RoleId(id)) => id.to_string(),
+        ResolvedValue::Unresolved(Unresolved::Mentionable(id)) => id.to_string(),
+        ResolvedValue::Unresolved(Unresolved::User(id)) => id.to_string(),
+        _ => return None,
+    })
 }
 
 /// The invocation of a slash command, and its attachments to download once the caller's role is checked
@@ -123,6 +132,7 @@ pub(super) fn invocation(
     }
     let mut leaves = Vec::new();
     walk(cmd.data.options(), &mut leaves);
+    // One pass over the leaves (resolved once): files to download, the rest as text.
     let mut files = Vec::new();
     for o in leaves {
         if let ResolvedValue::Attachment(a) = o.value {
@@ -133,10 +143,9 @@ pub(super) fn invocation(
                 ));
             }
             files.push((o.name.to_string(), a.clone()));
+        } else if let Some(text) = leaf_text(&o.value) {
+            inv.args.insert(o.name.to_string(), ArgValue::Text(text));
         }
-    }
-    for (k, v) in option_values(&cmd.data.options()) {
-        inv.args.insert(k, ArgValue::Text(v));
     }
     Ok((inv, files))
 }
