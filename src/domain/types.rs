@@ -45,13 +45,10 @@ pub fn snippet(s: &str) -> String {
 /// Cut `s` to at most `max` characters, the last of them an ellipsis when it was cut (trailing spaces before
 /// the ellipsis dropped). The one clip of the code base: Discord's limits, chart labels, button labels.
 pub fn clip(s: &str, max: usize) -> String {
-    if s.chars().count() <= max {
-        return s.to_string();
+    match super::format::clip_end(s, max) {
+        None => s.to_string(),
+        Some(end) => format!("{}…", s[..end].trim_end()),
     }
-    let mut out: String = s.chars().take(max.saturating_sub(1)).collect();
-    out.truncate(out.trim_end().len());
-    out.push('…');
-    out
 }
 
 /// A yes/no as people type it, any case: `true`, `yes`, `y`, `1` or `false`, `no`, `n`, `0`. The one boolean
