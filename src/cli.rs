@@ -4,17 +4,19 @@
 mod demo;
 mod digest;
 mod doctor;
+mod logging;
 mod note;
 
 use crate::app::transfer::{ExportKind, ExportTo, ImportFile, ImportKind};
 use crate::app::{App, Ctx};
-use crate::config::{redact_error, redact_url, Config, ConfigError, LogFormat, Overrides};
+use crate::config::{redact_error, redact_url, Config, ConfigError, Overrides};
 use crate::domain::Role;
 pub use crate::fatal::Fatal;
 use crate::service::ServiceStatus;
-use crate::store::Store;
+use crate::store::{Store, StoreError};
 use clap::builder::PossibleValuesParser;
 use clap::{Args, Parser, Subcommand};
+pub use logging::{init_tracing, report_fatal};
 use std::path::PathBuf;
 
 #[derive(Debug, Parser)]
@@ -434,54 +436,21 @@ pub fn load_config(g: &Global) -> Result<Config, ConfigError> {
     })
 }
 
-/// Log to stderr (stdout is for replies), filtered by the configured level, as text or one JSON object a line.
-pub fn init_tracing(config: &Config) {
-    use tracing_subscriber::prelude::*;
-    let filter = tracing_subscriber::EnvFilter::try_new(&config.log)
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    // PostgreSQL's notices ("relation ... already exists, skipping" at every start) are not news,
-    // unless the configured filter names them.
-    let filter = match "sqlx::postgres::notice=warn".parse() {
-        Ok(quiet) if !config.log.contains("sqlx") => filter.add_directive(quiet),
-        _ => filter,
-    };
-    // serenity's REST client has no events at info, only spans (`Http::request`, `Request::build`) whose
-    // fields are the whole request, its body as a list of numbers: formatting them took more of a `/screen`
-    // than rendering its card (BENCHMARKS.md, "the end-to-end floor"). Off, with its debug events, unless the
-    // configured filter names serenity; its warnings stay.
-    let filter = match "serenity::http=warn".parse() {
-        Ok(quiet) if !config.log.contains("serenity") => filter.add_directive(quiet),
-        _ => filter,
-    };
-    // serenity's gateway opens INFO-level spans for every event it receives (`handle_event`,
-    // `handle_gateway_dispatch`) whose fields are the whole event, formatted with `Debug`: twice per interaction,
-    // the user's words included, where our own line says what happened. Its spans are off unless the configured
-    // filter names serenity; its events stay (BENCHMARKS.md, "the end-to-end floor").
-    let serenity_spans = config.log.contains("serenity");
-    let spans = tracing_subscriber::filter::filter_fn(move |m| {
-        serenity_spans || !(m.is_span() && m.target().starts_with("serenity"))
-    });
-    let fmt = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        // Colours only for a person at a terminal: a log file or the journal gets plain text, not escape codes.
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .with_target(false);
-    let _ = match config.log_format {
-        LogFormat::Text => fmt.finish().with(spans).try_init(),
-        LogFormat::Json => fmt.json().finish().with(spans).try_init(),
-    };
-}
-
-/// Open the database (and migrate); a database that cannot be reached is a configuration error (exit 2),
-/// named by host, never by password.
+/// Open the database (and migrate), naming it by host, never by password. A database server that is away or not
+/// taking connections yet is a passing failure (exit 1: a service manager starts the bot again); any other
+/// failure — a wrong password, a missing database, a file that cannot be created — is a configuration error
+/// (exit 2), which starting again would not mend.
 pub async fn open_store(config: &Config) -> Result<Store, Fatal> {
     Store::open(&config.database_url).await.map_err(|e| {
-        Fatal::Config(ConfigError(format!(
+        let message = format!(
             "cannot open database {}: {}",
             redact_url(&config.database_url),
             redact_error(&e.to_string(), &config.database_url)
-        )))
+        );
+        match e {
+            StoreError::Unreachable(_) => Fatal::Other(anyhow::anyhow!(message)),
+            _ => Fatal::Config(ConfigError(message)),
+        }
     })
 }
 
@@ -617,7 +586,6 @@ pub async fn run(cli: Cli) -> Result<(), Fatal> {
                 Some(addr) => Some(crate::http::bind(addr).await?),
                 None => None,
             };
-            let app = app(open_store(&config).await?);
             // The recorder first, so that the connections' first states are recorded too.
             let exporter = match &listener {
                 Some(_) => Some(crate::service::metrics::install().map_err(|e| {
@@ -640,27 +608,37 @@ pub async fn run(cli: Cli) -> Result<(), Fatal> {
             if !discord {
                 status.set_commands_registered();
             }
-            if let (Some(listener), Some(exporter)) = (listener, exporter) {
-                let ops = crate::http::Ops::new(
-                    app.clone(),
-                    status.clone(),
-                    exporter,
-                    &config.database_url,
-                );
-                crate::http::spawn(listener, ops);
+            // Served from now on, while the database is opened and migrated: probes get an answer (`/readyz`
+            // 503, the database starting) rather than a connection that hangs.
+            let ops = match (listener, exporter) {
+                (Some(listener), Some(exporter)) => {
+                    let ops = crate::http::Ops::new(status.clone(), exporter, &config.database_url);
+                    crate::http::spawn(listener, ops.clone());
+                    Some(ops)
+                }
+                _ => None,
+            };
+            let app = app(open_store(&config).await?);
+            if let Some(ops) = &ops {
+                ops.database_open(app.clone());
             }
             crate::service::systemd::start(status.clone());
-            match (discord, slack) {
+            let store = app.store.clone();
+            let result = match (discord, slack) {
                 (true, false) => crate::discord::run(&config, app, shards, status).await,
                 (false, _) => crate::slack::run(&config, app, status).await,
                 (true, true) => run_both(&config, app, shards, status).await,
-            }
+            };
+            // Every platform has stopped, and what they had in flight is done (or abandoned at its bound).
+            store.close().await;
+            result
         }
     }
 }
 
 /// Discord and Slack in one process: Slack is checked and connected first (a refused token stops the start),
-/// then Discord runs until SIGINT or SIGTERM. If Slack refuses its token later, only Slack stops.
+/// then Discord runs until SIGINT or SIGTERM. If Slack refuses its token later, only Slack stops. On the signal
+/// both stop at once, each finishing what it has in flight; the caller closes the store after both.
 async fn run_both(
     config: &Config,
     app: App,
@@ -675,9 +653,19 @@ async fn run_both(
         watch.refused().await;
         watch.stop().await;
     });
-    let result = crate::discord::run(config, app, shards, status).await;
-    watcher.abort();
-    running.stop().await;
+    let discord = async {
+        let result = crate::discord::run(config, app, shards, status.clone()).await;
+        // Discord stopped without a signal (it failed): the process stops, Slack with it.
+        status.set_stopping();
+        result
+    };
+    let slack = async {
+        // Discord's signal handling says the process is stopping: Slack stops meanwhile, not after Discord.
+        status.wait_until_stopping().await;
+        watcher.abort();
+        running.stop().await;
+    };
+    let (result, ()) = tokio::join!(discord, slack);
     result
 }
 

@@ -491,6 +491,14 @@ impl Config {
                     .into(),
             ));
         }
+        // A filter the log cannot read would otherwise fall back to `info` without a word.
+        if let Err(e) = tracing_subscriber::EnvFilter::try_new(&self.log) {
+            return Err(ConfigError(format!(
+                "log `{}` is not a log filter ({e}): write a level such as info or warn, or directives such as \
+                 info,partnerfit=debug",
+                self.log
+            )));
+        }
         if self.scheduler.lease_seconds == 0 || self.scheduler.max_sleep_seconds == 0 {
             return Err(ConfigError(
                 "scheduler lease_seconds and max_sleep_seconds must be at least 1".into(),

@@ -16,11 +16,15 @@ pub enum Fatal {
 }
 
 impl Fatal {
-    pub fn exit_code(&self) -> ExitCode {
+    /// The process's exit status: 2 for a configuration error, 1 for anything else.
+    pub fn code(&self) -> u8 {
         match self {
-            Fatal::Config(_) => ExitCode::from(2),
-            Fatal::Other(_) => ExitCode::from(1),
+            Fatal::Config(_) => 2,
+            Fatal::Other(_) => 1,
         }
+    }
+    pub fn exit_code(&self) -> ExitCode {
+        ExitCode::from(self.code())
     }
 }
 

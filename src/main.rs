@@ -9,7 +9,7 @@ async fn main() -> ExitCode {
     match partnerfit::cli::run(cli).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("partnerfit: error: {e}");
+            partnerfit::cli::report_fatal(&e);
             e.exit_code()
         }
     }

@@ -427,7 +427,20 @@ async fn schedules(
                     format!("{label}: channel"),
                     format!("{channel}: the bot may view, send, embed and attach there"),
                 ),
-                Ok(Err(PostError::Forbidden(why) | PostError::Transient(why))) => Check::fail(
+                // A server error, a rate limit or a network failure says nothing of the bot's access: the
+                // check was not made, and granting permissions would not help.
+                Ok(Err(PostError::Transient(why))) => Check::fail(
+                    format!("{label}: channel"),
+                    format!(
+                        "{channel} not checked: asking {} failed ({why})",
+                        match platform {
+                            Platform::Discord => "Discord",
+                            Platform::Slack => "Slack",
+                        }
+                    ),
+                    "run doctor again; if it keeps failing, check the network, the proxy URL, and the platform's status page",
+                ),
+                Ok(Err(PostError::Forbidden(why))) => Check::fail(
                     format!("{label}: channel"),
                     format!("{channel}: {}", why.replacen("I am ", "the bot is ", 1)),
                     format!(

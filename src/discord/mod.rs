@@ -79,17 +79,73 @@ impl Shards {
 /// How often each shard's heartbeat latency and stage are copied into the service status.
 const GATEWAY_POLL: Duration = Duration::from_secs(2);
 
+/// The digest scheduler of a process, once the first READY started it; `stopping` once the stop signal came.
+#[derive(Default)]
+struct SchedulerSlot {
+    stopping: bool,
+    started: Option<crate::schedule::runner::Started>,
+}
+
+impl SchedulerSlot {
+    /// Claim no digest from now on, and start no scheduler.
+    fn stop_claiming(&mut self) {
+        self.stopping = true;
+        if let Some(s) = &self.started {
+            s.halt();
+        }
+    }
+}
+
+/// Wait, until `deadline`, for the scheduler to post and record the digests it claimed and for the interactions
+/// being answered to be answered; what is left then is abandoned (a claimed digest is taken over when its lease
+/// ends).
+async fn drain(
+    scheduler: &std::sync::Mutex<SchedulerSlot>,
+    in_flight: &crate::process::InFlight,
+    deadline: tokio::time::Instant,
+) {
+    let started = {
+        let mut slot = scheduler.lock().unwrap_or_else(|p| p.into_inner());
+        slot.stop_claiming();
+        slot.started.take()
+    };
+    let digests = async {
+        match started {
+            Some(s) => s.stop(deadline).await,
+            None => true,
+        }
+    };
+    let interactions = async {
+        if in_flight.count() > 0 {
+            tracing::info!(
+                interactions = in_flight.count(),
+                "waiting for the interactions being answered"
+            );
+        }
+        let idle = tokio::time::timeout_at(deadline, in_flight.idle()).await;
+        if idle.is_err() {
+            tracing::warn!(
+                interactions = in_flight.count(),
+                "interactions still being answered at the shutdown's bound: abandoned"
+            );
+        }
+    };
+    tokio::join!(digests, interactions);
+}
+
 /// Run the bot until SIGINT or SIGTERM: all of it, or only some gateway shards of a bot that several
 /// processes share (they share the database too, so any of them answers any interaction of its shards,
 /// and the scheduler's claims make exactly one of them post each digest). Each shard's connection is
-/// reported to `status` as it changes.
+/// reported to `status` as it changes. On the signal `status` says the process is stopping, the shards are
+/// closed, and this returns once the digests claimed and the interactions in flight are done (at most
+/// [`crate::process::DRAIN_BOUND`] after the signal; a second signal ends the process at once). The store
+/// stays open: the caller closes it once every platform of the process has stopped.
 pub async fn run(
     config: &Config,
     app: App,
     shards: Option<Shards>,
     status: Arc<ServiceStatus>,
 ) -> Result<(), Fatal> {
-    let store = app.store.clone();
     let token = config.discord.token.clone().ok_or_else(|| {
         ConfigError("DISCORD_TOKEN is not set: create a bot in the Discord developer portal and export its token (see docs/discord-setup.md), or try `partnerfit console`".into())
     })?;
@@ -157,11 +213,19 @@ pub async fn run(
         }
     };
 
-    let (shutdown_tx, shutdown_rx) = tokio::sync::watch::channel(false);
+    // The scheduler starts on the first READY, unless the process is stopping by then (a shard whose
+    // connection was under way when the stop signal came).
+    let scheduler = Arc::new(std::sync::Mutex::new(SchedulerSlot::default()));
+    let slot = scheduler.clone();
     let sched_app = app.clone();
     let sched = config.scheduler.clone();
     let instance = format!("{}-{}", crate::process::hostname(), std::process::id());
     let start_scheduler = move |chat: chat::DiscordChat| {
+        let mut slot = slot.lock().unwrap_or_else(|p| p.into_inner());
+        if slot.stopping {
+            tracing::info!("stopping: the scheduler is not started");
+            return;
+        }
         let chat = Arc::new(chat);
         let scheduler = Scheduler::new(
             sched_app.with_chat(chat.clone()),
@@ -170,8 +234,9 @@ pub async fn run(
             Duration::from_secs(sched.lease_seconds),
             Duration::from_secs(sched.max_sleep_seconds),
         );
-        tokio::spawn(async move { scheduler.run(shutdown_rx).await });
+        slot.started = Some(scheduler.spawn());
     };
+    let in_flight = crate::process::InFlight::new();
     let handler = Handler {
         base: app,
         guild_ids: config.discord.guild_ids.clone(),
@@ -179,6 +244,7 @@ pub async fn run(
         registered: AtomicBool::new(false),
         downloads: options::download_client(),
         status: status.clone(),
+        in_flight: in_flight.clone(),
     };
     let mut client = ClientBuilder::new_with_http(http, intents(config.discord.message_content))
         .event_handler(handler)
@@ -189,11 +255,12 @@ pub async fn run(
     *client.ws_url.lock().await = gateway_url;
 
     let runners = client.shard_manager.runners.clone();
+    let poll_status = status.clone();
     tokio::spawn(async move {
         loop {
             tokio::time::sleep(GATEWAY_POLL).await;
             let runners = runners.lock().await;
-            for (id, _) in status.shards() {
+            for (id, _) in poll_status.shards() {
                 // A shard being restarted has no runner: it is not connected.
                 let (connected, latency) =
                     runners
@@ -204,18 +271,35 @@ pub async fn run(
                                 r.latency,
                             )
                         });
-                status.set_latency(id, latency);
-                status.set_connected(id, connected);
+                poll_status.set_latency(id, latency);
+                poll_status.set_connected(id, connected);
             }
         }
     });
     let manager = client.shard_manager.clone();
-    tokio::spawn(async move {
-        crate::process::wait_for_signal().await;
-        tracing::info!("shutting down");
-        let _ = shutdown_tx.send(true);
-        manager.shutdown_all().await;
-    });
+    // Listening from here on: a signal that comes while the first connection is under way stops the process.
+    let stop_signal = crate::process::wait_for_stop(status.clone());
+    let stopped_at = Arc::new(std::sync::OnceLock::new());
+    {
+        let manager = manager.clone();
+        let stopped_at = stopped_at.clone();
+        let scheduler = scheduler.clone();
+        tokio::spawn(async move {
+            stop_signal.await;
+            let _ = stopped_at.set(tokio::time::Instant::now());
+            tracing::info!("shutting down");
+            // No digest is claimed from now on; the ones claimed are posted and recorded (awaited below).
+            scheduler
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .stop_claiming();
+            manager.shutdown_all().await;
+            // With no shard runner — none connected yet, one being restarted, or Discord unreachable while
+            // serenity keeps queueing the shard again — `shutdown_all` returns without telling `start` to
+            // return, which would then wait for ever: tell it here (a second return value is never read).
+            manager.return_with_value(Ok(())).await;
+        });
+    }
     let result = match shards {
         Some(Shards { first, last, total }) => {
             tracing::info!(
@@ -229,7 +313,16 @@ pub async fn run(
         }
         None => client.start().await,
     };
-    store.close().await;
+    let deadline = stopped_at
+        .get()
+        .copied()
+        .unwrap_or_else(tokio::time::Instant::now)
+        + crate::process::DRAIN_BOUND;
+    // A shard whose connection was under way at the signal may have connected since: close it too.
+    if stopped_at.get().is_some() && !manager.runners.lock().await.is_empty() {
+        manager.shutdown_all().await;
+    }
+    drain(&scheduler, &in_flight, deadline).await;
     result.map_err(|e| match e {
         serenity::Error::Gateway(serenity::gateway::GatewayError::InvalidAuthentication) => {
             Fatal::Config(ConfigError("DISCORD_TOKEN was rejected by the gateway: copy the bot token again from the developer portal".into()))

@@ -1,11 +1,100 @@
 //! Slash command registration, generated from the one command table ([`crate::app::spec`]): groups become
 //! commands with subcommand groups and subcommands, fixed values become choices, names get autocomplete.
+//! [`register`] sends them to Discord after the first READY, and tries again until Discord takes them.
 
 use crate::app::spec::{self, CommandSpec, Kind, Opt, COMMANDS};
 use crate::domain::Role;
+use crate::service::ServiceStatus;
 use serenity::all::{
-    ChannelType, CommandOptionType, CreateCommand, CreateCommandOption, Permissions,
+    ChannelType, Command, CommandOptionType, CreateCommand, CreateCommandOption, GuildId, Http,
+    Permissions,
 };
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The pause after a registration that failed in a way that may pass; it doubles after each failure, up to
+/// [`RETRY_MOST`].
+const RETRY_FIRST: Duration = Duration::from_secs(1);
+/// The longest pause between two attempts at registering.
+const RETRY_MOST: Duration = Duration::from_secs(60);
+
+/// Register the slash commands with Discord — globally, or in each server of `guild_ids` — with a bulk
+/// overwrite per scope, and mark `status` once every scope took them (the bot is ready only then: systemd's
+/// READY=1, /readyz). Run in a task of its own after the first READY.
+///
+/// A failure that may pass (a server error, a rate limit, no answer) is tried again after a pause of 1 s,
+/// doubling up to 60 s, for as long as the process runs; only the scopes not registered yet are sent again. A
+/// refusal that cannot pass — 401 (the token), 403 or 404 (the application or a server the bot cannot reach),
+/// 400 (Discord finds our commands invalid) — is logged once as an error with Discord's reason, and that scope
+/// is not tried again: the bot does not become ready, and systemd restarts it once its start times out.
+pub async fn register(http: Arc<Http>, guild_ids: Vec<u64>, status: Arc<ServiceStatus>) {
+    let cmds = commands();
+    // None: the global scope.
+    let mut left: Vec<Option<GuildId>> = Vec::new();
+    let mut refused = false;
+    if guild_ids.is_empty() {
+        left.push(None);
+    }
+    for g in &guild_ids {
+        match std::num::NonZeroU64::new(*g) {
+            Some(g) => left.push(Some(GuildId::from(g))),
+            None => {
+                refused = true;
+                tracing::error!("guild_ids holds 0, which is no server: the slash commands are not registered there");
+            }
+        }
+    }
+    let mut pause = RETRY_FIRST;
+    loop {
+        let mut failed = Vec::new();
+        for scope in left {
+            let sent = match scope {
+                None => Command::set_global_commands(&http, cmds.clone())
+                    .await
+                    .map(|_| ()),
+                Some(g) => g.set_commands(&http, cmds.clone()).await.map(|_| ()),
+            };
+            let Err(e) = sent else { continue };
+            let scope_name = scope.map_or_else(|| "global".to_string(), |g| format!("server {g}"));
+            match refusal(&e) {
+                None => {
+                    tracing::warn!(error = %e, scope = %scope_name, retry_in = ?pause, "could not register the slash commands; trying again");
+                    failed.push(scope);
+                }
+                Some(cause) => {
+                    refused = true;
+                    tracing::error!(error = %e, %cause, scope = %scope_name, "Discord refused the slash commands; not trying again: fix the cause and restart the bot");
+                }
+            }
+        }
+        if failed.is_empty() {
+            break;
+        }
+        left = failed;
+        tokio::time::sleep(pause).await;
+        pause = (pause * 2).min(RETRY_MOST);
+    }
+    if !refused {
+        tracing::info!(commands = spec::COMMANDS.len(), "slash commands registered");
+        status.set_commands_registered();
+    }
+}
+
+/// Why a failed registration cannot pass by trying again, or None when it may: a 4xx but 408 (a timeout) and
+/// 429 (a rate limit) — 400 says our commands are invalid, 401 the token, 403 and 404 the application or a
+/// server the bot cannot reach — and commands that break Discord's limits before they are sent.
+fn refusal(e: &serenity::Error) -> Option<String> {
+    use serenity::http::HttpError;
+    match e {
+        serenity::Error::Http(HttpError::UnsuccessfulRequest(r)) => {
+            let status = r.status_code.as_u16();
+            ((400..500).contains(&status) && !matches!(status, 408 | 429))
+                .then(|| format!("Discord answered {status} (code {})", r.error.code))
+        }
+        serenity::Error::Model(_) => Some("the commands break Discord's limits".into()),
+        _ => None,
+    }
+}
 
 fn option(o: &Opt) -> CreateCommandOption {
     let (kind, build): (

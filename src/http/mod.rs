@@ -1,7 +1,11 @@
 //! The operations listener of `partnerfit run` (off unless `[http] listen` is set): `GET /healthz` (the
 //! runtime answers), `GET /readyz` (the database answers, every gateway shard of this process is connected
-//! and, when it runs Slack, its Socket Mode connection is up), `GET /metrics` (Prometheus text), 404 for anything else. It is an adapter like the chat ones:
-//! it reads the process's state through [`ServiceStatus`] and the app, never through another adapter.
+//! and, when it runs Slack, its Socket Mode connection is up, the slash commands are registered, and the
+//! process is not stopping), `GET /metrics`
+//! (Prometheus text), 404 for anything else. It is served from the moment it is bound, while the database is
+//! still being opened and migrated (`/readyz` then says the database is starting). It is an adapter like the
+//! chat ones: it reads the process's state through [`ServiceStatus`] and the app, never through another
+//! adapter.
 //!
 //! It must not disturb the bot, whoever connects: at most [`MAX_CONNECTIONS`] connections are served at once
 //! (the rest wait in the kernel's backlog), a request's headers must arrive within [`HEADER_TIMEOUT`] and fit
@@ -61,7 +65,8 @@ pub async fn bind(addr: SocketAddr) -> Result<TcpListener, ConfigError> {
 /// What the listener reads.
 #[derive(Clone)]
 pub struct Ops {
-    pub app: App,
+    /// Set once the database is open and migrated ([`Ops::database_open`]).
+    app: Arc<std::sync::OnceLock<App>>,
     pub status: Arc<ServiceStatus>,
     pub exporter: Exporter,
     /// The database URL, so that an error naming it is shown without its password.
@@ -73,14 +78,11 @@ pub struct Ops {
 type DbAnswer = (Instant, Result<(), String>);
 
 impl Ops {
-    pub fn new(
-        app: App,
-        status: Arc<ServiceStatus>,
-        exporter: Exporter,
-        database_url: &str,
-    ) -> Ops {
+    /// What the listener reads, before the database is open: until [`Ops::database_open`], `/readyz` answers
+    /// 503 with the database starting.
+    pub fn new(status: Arc<ServiceStatus>, exporter: Exporter, database_url: &str) -> Ops {
         Ops {
-            app,
+            app: Arc::default(),
             status,
             exporter,
             database_url: database_url.to_string(),
@@ -88,15 +90,26 @@ impl Ops {
         }
     }
 
-    /// Whether the database answers: one query at a time, its answer reused for [`DB_CHECK_TTL`].
-    async fn database(&self) -> Result<(), String> {
+    /// The database is open and migrated: `/readyz` asks it from now on (the first call counts).
+    pub fn database_open(&self, app: App) {
+        if self.app.set(app).is_err() {
+            tracing::warn!(
+                "the operations listener was given the database twice: the first is kept"
+            );
+        }
+    }
+
+    /// Whether the database answers: one query at a time, its answer reused for [`DB_CHECK_TTL`]. None while
+    /// it is not open yet.
+    async fn database(&self) -> Option<Result<(), String>> {
+        let app = self.app.get()?;
         let mut last = self.db.lock().await;
         if let Some((at, r)) = &*last {
             if at.elapsed() < DB_CHECK_TTL {
-                return r.clone();
+                return Some(r.clone());
             }
         }
-        let r = match tokio::time::timeout(DB_CHECK_TIMEOUT, self.app.database_answers()).await {
+        let r = match tokio::time::timeout(DB_CHECK_TIMEOUT, app.database_answers()).await {
             Ok(Ok(())) => Ok(()),
             Ok(Err(e)) => Err(crate::config::redact_error(
                 &internal_cause(&e),
@@ -105,7 +118,7 @@ impl Ops {
             Err(_) => Err(format!("no answer within {} s", DB_CHECK_TIMEOUT.as_secs())),
         };
         *last = Some((Instant::now(), r.clone()));
-        r
+        Some(r)
     }
 }
 
@@ -126,6 +139,9 @@ async fn healthz() -> impl IntoResponse {
 }
 
 async fn readyz(State(ops): State<Ops>) -> Response {
+    // The database first (it awaits), then every other part read at once, so that `ready` agrees with the
+    // parts the body shows.
+    let db = ops.database().await;
     let shards: Vec<_> = ops
         .status
         .shards()
@@ -138,21 +154,32 @@ async fn readyz(State(ops): State<Ops>) -> Response {
             })
         })
         .collect();
-    let gateway = ops.status.gateway_connected();
+    let gateway = shards.iter().all(|s| s["connected"] == true);
     let slack = ops.status.slack_connected();
-    let db = ops.database().await;
-    let ready = ops.status.connected() && db.is_ok();
+    let stopping = ops.status.is_stopping();
+    let commands_registered = ops.status.commands_registered();
+    // Up as systemd's READY=1 counts it (every connection, the slash commands registered), the database
+    // answering, not stopping.
+    let ready = gateway
+        && slack != Some(false)
+        && commands_registered
+        && matches!(db, Some(Ok(())))
+        && !stopping;
     let database = match &db {
-        Ok(()) => json!({"ok": true}),
-        Err(e) => json!({"ok": false, "error": e}),
+        Some(Ok(())) => json!({"ok": true}),
+        Some(Err(e)) => json!({"ok": false, "error": e}),
+        // Being opened and migrated.
+        None => json!({"ok": false, "starting": true}),
     };
     let body = json!({
         "ready": ready,
+        // From the stop signal on: the process finishes what is in flight and takes nothing new.
+        "stopping": stopping,
         "database": database,
         "gateway": {"connected": gateway, "shards": shards},
         // null when this process does not run Slack
         "slack": slack.map(|up| json!({"connected": up})),
-        "commands_registered": ops.status.commands_registered(),
+        "commands_registered": commands_registered,
     });
     let code = if ready {
         StatusCode::OK
@@ -163,9 +190,11 @@ async fn readyz(State(ops): State<Ops>) -> Response {
 }
 
 async fn scrape(State(ops): State<Ops>) -> Response {
-    let (idle, busy) = ops.app.pool_connections();
-    metrics::db_pool(idle, busy);
-    metrics::evidence_cache(ops.app.evidence_records());
+    if let Some(app) = ops.app.get() {
+        let (idle, busy) = app.pool_connections();
+        metrics::db_pool(idle, busy);
+        metrics::evidence_cache(app.evidence_records());
+    }
     (
         [(
             header::CONTENT_TYPE,

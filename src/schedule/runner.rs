@@ -84,6 +84,37 @@ impl Due {
     }
 }
 
+/// A scheduler running on its own task ([`Scheduler::spawn`]).
+#[derive(Debug)]
+pub struct Started {
+    shutdown: tokio::sync::watch::Sender<bool>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Started {
+    /// Claim no further digest from now on; [`Started::stop`] waits for the ones claimed.
+    pub fn halt(&self) {
+        self.shutdown.send_replace(true);
+    }
+
+    /// Stop claiming, and wait until the digests already claimed are posted and recorded, or until `deadline`
+    /// (then they are left to be taken over when their lease ends). True when the scheduler finished.
+    pub async fn stop(self, deadline: tokio::time::Instant) -> bool {
+        self.shutdown.send_replace(true);
+        match tokio::time::timeout_at(deadline, self.task).await {
+            Ok(Ok(())) => true,
+            Ok(Err(e)) => {
+                tracing::error!(error = %e, "the scheduler's task failed");
+                true
+            }
+            Err(_) => {
+                tracing::warn!("the scheduler did not finish its digests in flight in time: they are taken over when their lease ends");
+                false
+            }
+        }
+    }
+}
+
 /// Posts scheduled digests through [`Chat`].
 #[derive(Debug, Clone)]
 pub struct Scheduler {
@@ -117,22 +148,38 @@ impl Scheduler {
         }
     }
 
-    /// Run until `shutdown` resolves: tick, then sleep until the next fire time (or a schedule change).
+    /// Run on a task of its own until [`Started::stop`].
+    pub fn spawn(self) -> Started {
+        let (shutdown, rx) = tokio::sync::watch::channel(false);
+        let task = tokio::spawn(async move { self.run(rx).await });
+        Started { shutdown, task }
+    }
+
+    /// Run until `shutdown` turns true: tick, then sleep until the next fire time (or a schedule change). Once
+    /// it has, no further period is claimed; the periods already claimed are posted and recorded, and then
+    /// this returns.
     pub async fn run(&self, mut shutdown: tokio::sync::watch::Receiver<bool>) {
         let mut forgot_at: Option<std::time::Instant> = None;
         loop {
+            if *shutdown.borrow() {
+                return;
+            }
             // Listen for schedule changes from before the tick: a `/schedule set` answered while this
             // process is busy ticking must still wake it (notify_waiters only reaches enabled waiters).
             let changed = self.app.schedules_changed.notified();
             tokio::pin!(changed);
             changed.as_mut().enable();
-            let failed = match self.tick().await {
+            let failed = match self.tick_until(Some(&shutdown)).await {
                 Ok(_) => false,
                 Err(e) => {
                     tracing::error!(error = %e, "scheduler tick failed; retrying soon");
                     true
                 }
             };
+            if *shutdown.borrow() {
+                tracing::info!("scheduler stopped");
+                return;
+            }
             // Workspaces whose copies no command used for a while give their memory back, also in a
             // process nobody scrapes (the scheduler wakes at least every max_sleep).
             self.app.evidence.evict_idle();
@@ -155,9 +202,6 @@ impl Scheduler {
                 _ = tokio::time::sleep(wait) => {}
                 _ = &mut changed => {}
                 _ = shutdown.changed() => {}
-            }
-            if *shutdown.borrow() {
-                return;
             }
         }
     }
@@ -202,6 +246,16 @@ impl Scheduler {
 
     /// One pass at the current time: retry expired claims, then claim and post every due period.
     pub async fn tick(&self) -> Result<Vec<RunReport>, AppError> {
+        self.tick_until(None).await
+    }
+
+    /// [`Scheduler::tick`], claiming nothing more once `stop` turns true (the periods claimed by then are
+    /// still posted and recorded).
+    async fn tick_until(
+        &self,
+        stop: Option<&tokio::sync::watch::Receiver<bool>>,
+    ) -> Result<Vec<RunReport>, AppError> {
+        let stopping = || stop.is_some_and(|s| *s.borrow());
         let now = self.app.now();
         let mut reports = Vec::new();
         // Expired leases, and leases set before the clock was stepped back (they would hold a run back as
@@ -212,6 +266,9 @@ impl Scheduler {
             .unposted_runs_to_take_over(now, self.lease)
             .await?;
         for run in runs.into_iter().filter(|r| self.mine(&r.workspace_id)) {
+            if stopping() {
+                return Ok(reports);
+            }
             // A run of a paused (or removed) schedule waits: claiming it would only bump its attempts.
             let Some(s) = self
                 .app
@@ -279,7 +336,10 @@ impl Scheduler {
             let start = rand::random_range(0..due.len());
             due.rotate_left(start);
         }
-        let mut results = self.claim_and_post(due).await;
+        if stopping() {
+            return Ok(reports);
+        }
+        let mut results = self.claim_and_post(due, stop).await;
         // The reports keep the schedules' order.
         results.sort_by_key(|(i, _)| *i);
         for (_, r) in results {
@@ -292,10 +352,12 @@ impl Scheduler {
     /// a few at a time in one statement each ([`CLAIM_BATCH`] at most), and only as there is room in flight for
     /// them: a claim's lease starts when its digest is taken on. A period another process claimed first costs
     /// nothing more. A failed claim stops the claiming (the digests in flight are still posted) and is reported
-    /// with them, the index being that of the first period it did not claim.
+    /// with them, the index being that of the first period it did not claim. Once `stop` turns true nothing
+    /// more is claimed: the periods left are for another process, or for this one's next start.
     async fn claim_and_post(
         &self,
         due: Vec<(usize, Due)>,
+        stop: Option<&tokio::sync::watch::Receiver<bool>>,
     ) -> Vec<(usize, Result<RunReport, AppError>)> {
         let room = Arc::new(tokio::sync::Semaphore::new(IN_FLIGHT));
         let (claimed, mut to_post) = tokio::sync::mpsc::unbounded_channel();
@@ -308,6 +370,13 @@ impl Scheduler {
                     let Ok(first) = room.clone().acquire_owned().await else {
                         break;
                     };
+                    if stop.is_some_and(|s| *s.borrow()) {
+                        tracing::info!(
+                            left = pending.by_ref().count(),
+                            "stopping: no further digest claimed"
+                        );
+                        break;
+                    }
                     let mut permits = vec![first];
                     while permits.len() < CLAIM_BATCH {
                         match room.clone().try_acquire_owned() {

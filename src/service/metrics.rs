@@ -106,7 +106,7 @@ fn describe() {
     );
     describe_counter!(
         DIGEST_POSTS,
-        "Scheduled digest posts by digest and result: posted (on time), late (posted after downtime), retried (a passing failure, tried again when its lease ends), forbidden (the channel cannot be reached; given up for the period), failed (could not be rendered or recorded)"
+        "Scheduled digest posts by digest and result: posted (on time), late (posted after downtime), retried (a passing failure, tried again when its lease ends), forbidden (the channel cannot be reached; given up for the period), failed (not sent: it could not be rendered, or its failure could not be recorded); a sent digest counts once, as posted or late, whatever the bookkeeping after the send did"
     );
     describe_histogram!(
         SCHEDULER_LAG,
@@ -124,7 +124,7 @@ fn describe() {
     describe_gauge!(
         GATEWAY_LATENCY,
         metrics::Unit::Seconds,
-        "The gateway shard's last heartbeat round trip"
+        "The gateway shard's last heartbeat round trip; NaN while it has none (disconnected, or no heartbeat yet)"
     );
     describe_gauge!(
         DB_POOL,
@@ -183,13 +183,13 @@ pub fn scheduler_lag(lag: Duration) {
     histogram!(SCHEDULER_LAG).record(lag.as_secs_f64());
 }
 
-/// A gateway shard's state.
+/// A gateway shard's state. A shard without a heartbeat round trip (disconnected, or none yet) has its latency
+/// set to NaN, as /readyz shows `latency_ms: null`: the recorder cannot remove one series, and keeping the last
+/// healthy value would show a dead shard as fast.
 pub fn gateway(shard: u32, s: &ShardState) {
     let id = shard.to_string();
     gauge!(GATEWAY_UP, "shard" => id.clone()).set(if s.connected { 1.0 } else { 0.0 });
-    if let Some(l) = s.latency {
-        gauge!(GATEWAY_LATENCY, "shard" => id).set(l.as_secs_f64());
-    }
+    gauge!(GATEWAY_LATENCY, "shard" => id).set(s.latency.map_or(f64::NAN, |l| l.as_secs_f64()));
 }
 
 /// The Slack socket's state.
@@ -206,4 +206,48 @@ pub fn db_pool(idle: usize, busy: usize) {
 /// The evidence records held in memory at the time of a scrape.
 pub fn evidence_cache(records: usize) {
     gauge!(EVIDENCE_CACHE).set(records as f64);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The sample lines of `metric` in what `handle` renders.
+    fn samples(handle: &PrometheusHandle, metric: &str) -> Vec<String> {
+        handle
+            .render()
+            .lines()
+            .filter(|l| l.starts_with(metric) && !l.starts_with('#'))
+            .map(str::to_string)
+            .collect()
+    }
+
+    #[test]
+    fn a_shard_without_latency_has_none_rather_than_its_last() {
+        let recorder = PrometheusBuilder::new().build_recorder();
+        let handle = recorder.handle();
+        metrics::with_local_recorder(&recorder, || {
+            gateway(
+                0,
+                &ShardState {
+                    connected: true,
+                    latency: Some(Duration::from_millis(40)),
+                },
+            );
+        });
+        assert_eq!(
+            samples(&handle, GATEWAY_LATENCY),
+            [format!("{GATEWAY_LATENCY}{{shard=\"0\"}} 0.04")]
+        );
+        // The shard drops: serenity has no latency for it any more, and neither has the series.
+        metrics::with_local_recorder(&recorder, || gateway(0, &ShardState::default()));
+        assert_eq!(
+            samples(&handle, GATEWAY_LATENCY),
+            [format!("{GATEWAY_LATENCY}{{shard=\"0\"}} NaN")]
+        );
+        assert_eq!(
+            samples(&handle, GATEWAY_UP),
+            [format!("{GATEWAY_UP}{{shard=\"0\"}} 0")]
+        );
+    }
 }

@@ -65,13 +65,16 @@ pub struct ShardState {
 }
 
 /// The process's view of its chat connections: every gateway shard it runs, its Slack socket when it runs
-/// Slack, and whether the slash commands are registered. Changes wake [`ServiceStatus::wait_until_up`].
+/// Slack, whether the slash commands are registered, and whether it is stopping. Changes wake
+/// [`ServiceStatus::wait_until_up`].
 #[derive(Debug)]
 pub struct ServiceStatus {
     shards: Mutex<BTreeMap<u32, ShardState>>,
     /// None when this process does not run Slack; else whether its Socket Mode connection is up.
     slack: Mutex<Option<bool>>,
     commands_registered: std::sync::atomic::AtomicBool,
+    /// A stop signal came: the process finishes what is in flight and takes nothing new.
+    stopping: std::sync::atomic::AtomicBool,
     changed: tokio::sync::watch::Sender<()>,
 }
 
@@ -89,6 +92,7 @@ impl ServiceStatus {
             shards: Mutex::new(shards),
             slack: Mutex::new(None),
             commands_registered: Default::default(),
+            stopping: Default::default(),
             changed: tokio::sync::watch::Sender::new(()),
         }
     }
@@ -145,6 +149,32 @@ impl ServiceStatus {
         self.commands_registered
             .store(true, std::sync::atomic::Ordering::SeqCst);
         self.changed.send_replace(());
+    }
+
+    /// The process is stopping (SIGINT or SIGTERM came): from now on it is not ready, whatever its
+    /// connections say.
+    pub fn set_stopping(&self) {
+        if !self
+            .stopping
+            .swap(true, std::sync::atomic::Ordering::SeqCst)
+        {
+            self.changed.send_replace(());
+        }
+    }
+
+    /// Whether the process is stopping ([`ServiceStatus::set_stopping`]).
+    pub fn is_stopping(&self) -> bool {
+        self.stopping.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// Resolves once the process is stopping ([`ServiceStatus::set_stopping`]).
+    pub async fn wait_until_stopping(&self) {
+        let mut rx = self.changed.subscribe();
+        while !self.is_stopping() {
+            if rx.changed().await.is_err() {
+                return;
+            }
+        }
     }
 
     /// Every shard of this process, by id.
@@ -230,6 +260,20 @@ mod tests {
         // Slack is not run here: its socket does not count.
         s.set_slack_connected(false);
         assert_eq!(s.slack_connected(), None);
+    }
+
+    #[test]
+    fn stopping_is_said_once_and_stays() {
+        let s = ServiceStatus::expecting([0]);
+        let mut changed = s.changed.subscribe();
+        assert!(!s.is_stopping());
+        s.set_stopping();
+        assert!(s.is_stopping());
+        assert!(changed.has_changed().unwrap());
+        changed.borrow_and_update();
+        s.set_stopping();
+        assert!(s.is_stopping());
+        assert!(!changed.has_changed().unwrap(), "no second change");
     }
 
     #[tokio::test]

@@ -26,9 +26,16 @@ pub enum StoreError {
     Db(sqlx::Error),
     #[error("migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
-    /// The database server could not be reached at start (the message names the host, never a password).
+    /// The database server could not be reached at start, or was not taking connections yet (refused, no
+    /// answer in time, starting up, too many clients): it may pass. The message names the host, never a
+    /// password.
     #[error("{0}")]
     Unreachable(String),
+    /// The database server answered at start and refused the connection for good (a wrong password, a missing
+    /// database, a TLS setting it does not support): the URL or the server's set-up is to be fixed. The message
+    /// names the host, never a password.
+    #[error("{0}")]
+    Refused(String),
 }
 
 impl From<sqlx::Error> for StoreError {

@@ -144,6 +144,20 @@ pub fn pg_host(url: &str) -> String {
     }
 }
 
+/// Whether a failed first connection to PostgreSQL may pass by itself: the server away or not answering (an
+/// I/O error: refused, reset, no route, a name not resolved), or answering that it cannot take the connection
+/// yet (SQLSTATE class 08, `57P03` starting up, `53300` too many clients). A wrong password, a missing
+/// database or a TLS mismatch will not: the URL or the server's set-up has to change.
+fn connect_may_pass(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut => true,
+        sqlx::Error::Database(db) => db
+            .code()
+            .is_some_and(|c| c.starts_with("08") || matches!(&*c, "57P03" | "53300")),
+        _ => false,
+    }
+}
+
 /// The database handle shared by every part of the bot.
 #[derive(Debug, Clone)]
 pub struct Store {
@@ -314,9 +328,12 @@ impl Store {
                             sqlx::Error::Io(_) => " — is PostgreSQL running and listening there?",
                             _ => "",
                         };
-                        return Err(StoreError::Unreachable(format!(
-                            "cannot connect to PostgreSQL at {host}: {e}{hint}"
-                        )));
+                        let message = format!("cannot connect to PostgreSQL at {host}: {e}{hint}");
+                        return Err(if connect_may_pass(&e) {
+                            StoreError::Unreachable(message)
+                        } else {
+                            StoreError::Refused(message)
+                        });
                     }
                     Err(_) => {
                         return Err(StoreError::Unreachable(format!(

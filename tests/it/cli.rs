@@ -141,6 +141,8 @@ fn every_subcommand_has_help() {
     }
 }
 
+/// A server that is away is a passing failure, exit 1 (a service manager starts the bot again), where a wrong
+/// database is a configuration error, exit 2 (below).
 #[test]
 fn a_postgres_that_is_down_at_start_is_named_without_its_password() {
     let dir = tempfile::tempdir().unwrap();
@@ -157,7 +159,7 @@ fn a_postgres_that_is_down_at_start_is_named_without_its_password() {
         ],
     ] {
         let (_, err, code) = run_console(dir.path(), &args, "");
-        assert_eq!(code, 2, "{err}");
+        assert_eq!(code, 1, "{err}");
         assert_eq!(err.trim().lines().count(), 1, "{err}");
         assert!(err.contains("127.0.0.1:1"), "the host is named: {err}");
         // The refused connection (the hint comes with it alone), not the connect timeout's "no answer within
@@ -180,11 +182,41 @@ fn a_postgres_that_is_down_at_start_is_named_without_its_password() {
         .output()
         .unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert_eq!(out.status.code(), Some(1), "{err}");
     assert!(
         err.contains("127.0.0.1:1") && !err.contains("s3cret"),
         "{err}"
     );
+}
+
+/// With JSON log lines, the line that says why the process stopped is a JSON object too, with its exit code.
+#[test]
+fn the_last_line_is_json_when_the_log_is() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = bin()
+        .current_dir(dir.path())
+        .args([
+            "--database",
+            "postgres://app:s3cret-pw@127.0.0.1:1/pf",
+            "migrate",
+        ])
+        .env("PARTNERFIT_LOG_FORMAT", "json")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    let last = err.trim_end().lines().last().unwrap_or_default();
+    let v: serde_json::Value = serde_json::from_str(last).unwrap_or_else(|e| panic!("{e}: {err}"));
+    assert_eq!(v["level"], "ERROR", "{v}");
+    assert_eq!(v["fields"]["exit_code"], 1, "{v}");
+    let message = v["fields"]["message"].as_str().unwrap_or_default();
+    assert!(
+        message.starts_with(
+            "partnerfit: error: cannot open database postgres://app:***@127.0.0.1:1/pf"
+        ),
+        "{message}"
+    );
+    assert!(!err.contains("s3cret"), "{err}");
 }
 
 #[test]

@@ -183,6 +183,36 @@ async fn a_channel_without_a_permission_is_named_with_the_permission() {
     assert!(v["checks"][0]["fix"].is_null(), "{v}");
 }
 
+/// A server error while a channel is checked says nothing of the bot's access there: the line says the check
+/// could not be made and what failed, and advises trying again, not granting permissions.
+#[tokio::test]
+async fn a_server_error_is_not_a_missing_permission() {
+    let fake = FakeDiscord::start(FakeConfig::standard()).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    schedule(dir.path(), PARTNERS_CHANNEL_ID, PARTNERS_CHANNEL_ID);
+    // The bot's member in the server, read for one channel check only: Discord answers 500 once.
+    fake.fail_next("/members/", 500, 1);
+    let (code, out, err) = doctor(dir.path(), &discord_env(&fake, STANDARD_TOKEN), &[]).await;
+    assert_eq!(code, 1, "a check not made is not a pass\n{out}{err}");
+    let lines: Vec<&str> = ["weekly", "quarterly"]
+        .iter()
+        .map(|d| line(&out, &format!("{d} digest of {STANDARD_GUILD_ID}: channel")))
+        .collect();
+    let failed: Vec<&&str> = lines.iter().filter(|l| l.starts_with("✗ ")).collect();
+    assert_eq!(failed.len(), 1, "{out}");
+    assert!(
+        failed[0].contains(&format!(
+            "#partners ({PARTNERS_CHANNEL_ID}) not checked: asking Discord failed (500: Internal Server Error (500 0)) — fix: run doctor again; if it keeps failing, check the network, the proxy URL"
+        )),
+        "{out}"
+    );
+    assert!(
+        !failed[0].contains("Give me"),
+        "no permission advice\n{out}"
+    );
+    assert_eq!(err, "partnerfit: error: 1 of 8 checks failed\n", "{out}");
+}
+
 #[tokio::test]
 async fn a_wrong_token_fails_without_being_printed() {
     let fake = FakeDiscord::start(FakeConfig::standard()).await.unwrap();

@@ -15,6 +15,10 @@ use std::time::Duration;
 
 impl Scheduler {
     /// [`Scheduler::post`], counted in the metrics by result, with the lag from `fire` when it was posted.
+    ///
+    /// A sent message counts as `posted` (or `late`) whatever its bookkeeping did after the send, and once per
+    /// period: when an earlier attempt of this process sent it and could not record it, the attempt that posts
+    /// it again (Discord answers with the same message, by its nonce) is not counted again.
     pub(super) async fn posted(
         &self,
         s: &ScheduleRow,
@@ -24,36 +28,35 @@ impl Scheduler {
         fire: DateTime<Utc>,
     ) -> Result<RunReport, AppError> {
         use crate::service::metrics::{digest_post, scheduler_lag, PostResult};
-        let report = self.post(s, settings, period, late).await;
-        let result = match &report {
-            Ok(r) => match &r.outcome {
-                RunOutcome::Posted { .. } => {
+        let attempt = self.post(s, settings, period, late).await;
+        match counted(&attempt) {
+            Some(result) => {
+                if matches!(result, PostResult::Posted | PostResult::Late) {
                     scheduler_lag((self.app.now() - fire).to_std().unwrap_or_default());
-                    if late {
-                        PostResult::Late
-                    } else {
-                        PostResult::Posted
-                    }
                 }
-                RunOutcome::GivenUp { .. } => PostResult::Forbidden,
-                RunOutcome::WillRetry { .. } => PostResult::Retried,
-            },
-            Err(_) => PostResult::Failed,
-        };
-        digest_post(s.digest.as_str(), result);
-        report
+                digest_post(s.digest.as_str(), result);
+            }
+            None => {
+                tracing::debug!(workspace = %s.workspace_id, digest = %s.digest, %period, "digest posted again after its record failed; counted once")
+            }
+        }
+        attempt.report
     }
 
     /// Build and post the digest of a claimed period with the workspace's `settings` (read just before the
     /// claim), and record what happened. The claim's lease is renewed meanwhile, so a slow render or post is not
     /// taken over; a process that dies stops renewing and another one retries when the lease runs out.
+    ///
+    /// Once the message is sent the period is posted, whatever follows: a record that fails is logged as a
+    /// warning with its cause (the period stays claimed, and is posted again when the lease runs out, as after a
+    /// crash), and so is a schedule error that cannot be cleared or a quarterly re-check that cannot be stored.
     async fn post(
         &self,
         s: &ScheduleRow,
         settings: &Settings,
         period: Period,
         late: bool,
-    ) -> Result<RunReport, AppError> {
+    ) -> Attempt {
         let ws = &s.workspace_id;
         let lease = LeaseKeeper::start(
             self.app.clone(),
@@ -67,7 +70,10 @@ impl Scheduler {
         // workspace's server (a schedule stored by other means never posts into another server).
         let (sent, quarterly) = match self.chat.check_channel(ws, &s.channel_id).await {
             Ok(()) => {
-                let (mut card, quarterly) = self.render(ws, settings, period, late).await?;
+                let (mut card, quarterly) = match self.render(ws, settings, period, late).await {
+                    Ok(rendered) => rendered,
+                    Err(e) => return Attempt::unsent(s, period, late, Err(e)),
+                };
                 if s.digest == DigestKind::Quarterly {
                     card.mention_role = settings.review_role.clone();
                 }
@@ -80,28 +86,61 @@ impl Scheduler {
             }
             Err(e) => (Err(e), None),
         };
-        if let Ok(message_id) = &sent {
-            self.record_posted(s, period, message_id).await?;
-        }
-        lease.stop().await;
-        let now = self.app.now();
-        let outcome = match sent {
-            Ok(message_id) => {
-                // Only a failed post of this schedule records an error, and it was read with the schedule: a
-                // schedule without one has nothing to clear (a write spared per digest).
-                if s.last_error.is_some() {
-                    self.app
-                        .store
-                        .set_schedule_error(ws, s.digest, None)
-                        .await?;
-                }
-                if let Some(d) = quarterly {
-                    digest::record_posted_recheck(&self.app, ws, &d).await?;
-                }
-                tracing::info!(workspace = %ws, digest = %s.digest, %period, late, "digest posted");
-                RunOutcome::Posted { message_id }
+        let message_id = match sent {
+            Ok(message_id) => message_id,
+            Err(e) => {
+                lease.stop().await;
+                return Attempt::unsent(s, period, late, self.not_posted(s, period, e).await);
             }
-            Err(PostError::Forbidden(reason)) => {
+        };
+        let key = nonce(ws, period);
+        let counted_before = unrecorded::take(&key);
+        let recorded = self.record_posted(s, period, &message_id).await;
+        lease.stop().await;
+        match recorded {
+            Ok(()) => self.after_posted(s, quarterly).await,
+            Err(e) => {
+                unrecorded::keep(key);
+                tracing::warn!(error = %e, workspace = %ws, digest = %s.digest, %period, "digest posted, but it could not be recorded: it is posted again when the claim's lease runs out (within minutes Discord answers with the same message, by its nonce)");
+            }
+        }
+        tracing::info!(workspace = %ws, digest = %s.digest, %period, late, "digest posted");
+        Attempt {
+            report: Ok(report(s, period, late, RunOutcome::Posted { message_id })),
+            counted_before,
+        }
+    }
+
+    /// What follows a post that was recorded: the schedule's last error cleared, a quarterly re-check stored.
+    /// The message is out, so a failure here is a warning with its cause, not a failed post.
+    async fn after_posted(&self, s: &ScheduleRow, quarterly: Option<digest::QuarterlyDigest>) {
+        let ws = &s.workspace_id;
+        // Only a failed post of this schedule records an error, and it was read with the schedule: a
+        // schedule without one has nothing to clear (a write spared per digest).
+        if s.last_error.is_some() {
+            if let Err(e) = self.app.store.set_schedule_error(ws, s.digest, None).await {
+                tracing::warn!(error = %e, workspace = %ws, digest = %s.digest, "digest posted, but the schedule's last error could not be cleared");
+            }
+        }
+        if let Some(d) = quarterly {
+            if let Err(e) = digest::record_posted_recheck(&self.app, ws, &d).await {
+                tracing::warn!(error = %e, workspace = %ws, digest = %s.digest, "digest posted, but its re-check could not be stored");
+            }
+        }
+    }
+
+    /// Record a post that was not made: given up for the period when the channel cannot be reached (and
+    /// reported where the schedule was set), else to be retried.
+    async fn not_posted(
+        &self,
+        s: &ScheduleRow,
+        period: Period,
+        e: PostError,
+    ) -> Result<RunOutcome, AppError> {
+        let ws = &s.workspace_id;
+        let now = self.app.now();
+        Ok(match e {
+            PostError::Forbidden(reason) => {
                 self.app
                     .store
                     .give_up_run(ws, s.digest, period, &reason, now)
@@ -114,7 +153,7 @@ impl Scheduler {
                 self.report_failure(s, period, &reason).await;
                 RunOutcome::GivenUp { reason }
             }
-            Err(PostError::Transient(reason)) => {
+            PostError::Transient(reason) => {
                 self.app
                     .store
                     .mark_run_failed(
@@ -128,13 +167,6 @@ impl Scheduler {
                 tracing::warn!(workspace = %ws, digest = %s.digest, %period, reason = %reason, "digest post failed; will retry");
                 RunOutcome::WillRetry { reason }
             }
-        };
-        Ok(RunReport {
-            workspace: ws.clone(),
-            digest: s.digest,
-            period,
-            late,
-            outcome,
         })
     }
 
@@ -239,6 +271,95 @@ impl Scheduler {
     }
 }
 
+/// One attempt at a claimed period: its report (or the error that stopped it before its message was sent).
+/// After a send the report is always [`RunOutcome::Posted`]: what followed the send cannot unsend it.
+struct Attempt {
+    report: Result<RunReport, AppError>,
+    /// An earlier attempt of this process sent this period's message too, and could not record it: that one
+    /// was counted.
+    counted_before: bool,
+}
+
+impl Attempt {
+    /// An attempt whose message was not sent: what was recorded instead, or the error that stopped it.
+    fn unsent(
+        s: &ScheduleRow,
+        period: Period,
+        late: bool,
+        outcome: Result<RunOutcome, AppError>,
+    ) -> Attempt {
+        Attempt {
+            report: outcome.map(|outcome| report(s, period, late, outcome)),
+            counted_before: false,
+        }
+    }
+}
+
+fn report(s: &ScheduleRow, period: Period, late: bool, outcome: RunOutcome) -> RunReport {
+    RunReport {
+        workspace: s.workspace_id.clone(),
+        digest: s.digest,
+        period,
+        late,
+        outcome,
+    }
+}
+
+/// How an attempt counts in `partnerfit_digest_posts_total`: a sent message as `posted` (or `late`), once per
+/// period; None for a message an earlier attempt of this process sent and counted already.
+fn counted(attempt: &Attempt) -> Option<crate::service::metrics::PostResult> {
+    use crate::service::metrics::PostResult;
+    match &attempt.report {
+        Ok(r) => match &r.outcome {
+            RunOutcome::Posted { .. } if attempt.counted_before => None,
+            RunOutcome::Posted { .. } if r.late => Some(PostResult::Late),
+            RunOutcome::Posted { .. } => Some(PostResult::Posted),
+            RunOutcome::GivenUp { .. } => Some(PostResult::Forbidden),
+            RunOutcome::WillRetry { .. } => Some(PostResult::Retried),
+        },
+        Err(_) => Some(PostResult::Failed),
+    }
+}
+
+/// The periods this process sent and could not record, by their nonce. Their post was counted; the attempt
+/// that posts one of them again when its claim's lease runs out is not counted a second time. Process-wide,
+/// like the metrics it keeps true. At most 256 are kept (one that another process took over is never taken
+/// back): past that the oldest is forgotten, and its post, if this process makes it again, counts again.
+mod unrecorded {
+    use std::collections::VecDeque;
+    use std::sync::Mutex;
+
+    const UNRECORDED_KEPT: usize = 256;
+    static UNRECORDED: Mutex<VecDeque<String>> = Mutex::new(VecDeque::new());
+
+    fn kept() -> std::sync::MutexGuard<'static, VecDeque<String>> {
+        UNRECORDED.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// A period sent and not recorded.
+    pub(super) fn keep(key: String) {
+        let mut kept = kept();
+        if !kept.contains(&key) {
+            if kept.len() >= UNRECORDED_KEPT {
+                kept.pop_front();
+            }
+            kept.push_back(key);
+        }
+    }
+
+    /// Whether the period was sent and not recorded before; forgotten either way.
+    pub(super) fn take(key: &str) -> bool {
+        let mut kept = kept();
+        match kept.iter().position(|k| k == key) {
+            Some(i) => {
+                kept.remove(i);
+                true
+            }
+            None => false,
+        }
+    }
+}
+
 /// Renews a claim's lease in the background until stopped (or dropped).
 struct LeaseKeeper {
     stop: Option<tokio::sync::oneshot::Sender<()>>,
@@ -327,5 +448,80 @@ mod tests {
         let q4 = Period::Quarter(crate::domain::Quarter::new(2026, 4).unwrap());
         assert_eq!(nonce("123", q4), "pfb4b8d0cee8ad87d4");
         assert!(a.len() <= 25);
+    }
+
+    fn attempt(outcome: Result<RunOutcome, AppError>, late: bool, counted_before: bool) -> Attempt {
+        let week = Period::Week(crate::domain::Week::from_iso(2026, 47).unwrap());
+        Attempt {
+            report: outcome.map(|outcome| RunReport {
+                workspace: "123".into(),
+                digest: DigestKind::Weekly,
+                period: week,
+                late,
+                outcome,
+            }),
+            counted_before,
+        }
+    }
+
+    #[test]
+    fn a_sent_digest_counts_as_posted_once_whatever_its_bookkeeping_did() {
+        use crate::service::metrics::PostResult;
+        let posted = || {
+            Ok(RunOutcome::Posted {
+                message_id: "9".into(),
+            })
+        };
+        assert_eq!(
+            counted(&attempt(posted(), false, false)),
+            Some(PostResult::Posted)
+        );
+        assert_eq!(
+            counted(&attempt(posted(), true, false)),
+            Some(PostResult::Late)
+        );
+        // Sent again after an earlier attempt of this process sent it and could not record it: counted then.
+        assert_eq!(counted(&attempt(posted(), false, true)), None);
+        assert_eq!(counted(&attempt(posted(), true, true)), None);
+        let reason = || "no".to_string();
+        assert_eq!(
+            counted(&attempt(
+                Ok(RunOutcome::GivenUp { reason: reason() }),
+                false,
+                false
+            )),
+            Some(PostResult::Forbidden)
+        );
+        assert_eq!(
+            counted(&attempt(
+                Ok(RunOutcome::WillRetry { reason: reason() }),
+                false,
+                false
+            )),
+            Some(PostResult::Retried)
+        );
+        let unsent = Err(AppError::Internal(anyhow::anyhow!("chart drawing closed")));
+        assert_eq!(
+            counted(&attempt(unsent, false, false)),
+            Some(PostResult::Failed)
+        );
+    }
+
+    #[test]
+    fn an_unrecorded_period_is_remembered_until_it_is_sent_again() {
+        let key = "pf-unrecorded-test-1";
+        assert!(!unrecorded::take(key));
+        unrecorded::keep(key.to_string());
+        unrecorded::keep(key.to_string());
+        assert!(unrecorded::take(key));
+        assert!(!unrecorded::take(key), "forgotten once taken, kept once");
+        // A bounded memory: the oldest goes first.
+        let first = "pf-unrecorded-test-first";
+        unrecorded::keep(first.to_string());
+        for i in 0..300 {
+            unrecorded::keep(format!("pf-unrecorded-test-{i}-x"));
+        }
+        assert!(!unrecorded::take(first));
+        assert!(unrecorded::take("pf-unrecorded-test-299-x"));
     }
 }

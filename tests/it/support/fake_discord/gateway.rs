@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use anyhow::{anyhow, bail};
 use axum::extract::ws::{CloseFrame, Message as WsMessage, WebSocket, WebSocketUpgrade};
 use axum::extract::State;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use serde_json::{json, Value};
 use serenity::model::application::Interaction;
 use serenity::model::channel::Message;
@@ -316,25 +316,77 @@ fn dispatch_locked(st: &mut St, sid: &str, t: &str, d: Value) -> anyhow::Result<
     Ok(())
 }
 
+/// How the fake answers the bot's gateway connections (their WebSocket upgrade): as Discord does, or as a
+/// Discord that is down.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum GatewayDoor {
+    #[default]
+    Open,
+    /// Refused with 503: serenity's `Shard::new` fails and the shard is queued again every 5 s.
+    Refused,
+    /// Never answered (until the door changes): the connection stays under way.
+    Silent,
+}
+
+impl FakeDiscord {
+    /// From now on, gateway connections are answered as `door` says; a connection held by `Silent` goes on
+    /// as the new door says.
+    pub fn set_gateway_door(&self, door: GatewayDoor) {
+        self.inner.st().gateway_door = door;
+        self.inner.bump_gateway();
+    }
+
+    /// Waits until the bot has tried to open `n` gateway connections, answered or not.
+    pub async fn wait_gateway_attempts(&self, n: usize, timeout: Duration) -> anyhow::Result<()> {
+        self.wait_state(
+            |st| {
+                let tries = st.requests.iter().filter(|r| r.path == "/gateway").count();
+                (tries >= n).then_some(())
+            },
+            timeout,
+            || format!("{n} gateway connection attempts"),
+        )
+        .await
+    }
+}
+
 pub(super) async fn ws_handler(
     State(inner): State<Arc<Inner>>,
     ws: WebSocketUpgrade,
     req_uri: axum::http::Uri,
 ) -> Response {
-    record(
-        &inner,
-        Recorded {
-            method: "GET".into(),
-            path: req_uri.path().to_string(),
-            query: req_uri.query().map(str::to_string),
-            body: Value::Null,
-            files: vec![],
-            status: 101,
-            response: Value::Null,
-            at: Instant::now(),
-        },
-    );
-    ws.on_upgrade(move |socket| gateway_conn(inner, socket))
+    let recorded = |status: u16| Recorded {
+        method: "GET".into(),
+        path: req_uri.path().to_string(),
+        query: req_uri.query().map(str::to_string),
+        body: Value::Null,
+        files: vec![],
+        status,
+        response: Value::Null,
+        at: Instant::now(),
+    };
+    let mut door = inner.st().gateway_door;
+    if door == GatewayDoor::Silent {
+        // Recorded as unanswered (status 0), then held until the door changes.
+        record(&inner, recorded(0));
+        let mut changed = inner.gateway_changed.subscribe();
+        loop {
+            door = inner.st().gateway_door;
+            if door != GatewayDoor::Silent || changed.changed().await.is_err() {
+                break;
+            }
+        }
+    }
+    match door {
+        GatewayDoor::Refused => {
+            record(&inner, recorded(503));
+            axum::http::StatusCode::SERVICE_UNAVAILABLE.into_response()
+        }
+        _ => {
+            record(&inner, recorded(101));
+            ws.on_upgrade(move |socket| gateway_conn(inner, socket))
+        }
+    }
 }
 
 async fn gateway_conn(inner: Arc<Inner>, mut socket: WebSocket) {

@@ -41,6 +41,7 @@ mod validation;
 #[allow(unused_imports)]
 pub use {
     config::{FakeChannel, FakeConfig, FakeGuild, FakeOptions},
+    gateway::GatewayDoor,
     objects::{content_type_for, user_json},
     payloads::{
         attachment_option, autocomplete, bot_message_with_button, button_click, command_id_for,
@@ -247,6 +248,8 @@ struct St {
     members: HashMap<(u64, u64), Value>,
     next_conn: u64,
     next_session: u64,
+    /// How gateway connections are answered (`set_gateway_door`).
+    gateway_door: gateway::GatewayDoor,
 }
 
 struct Inner {

@@ -51,6 +51,30 @@ impl FakeDiscord {
         .await
     }
 
+    /// The first `n` recorded requests (past or future) matching `pred`, once there are that many.
+    pub async fn wait_requests(
+        &self,
+        pred: impl Fn(&Recorded) -> bool,
+        n: usize,
+        timeout: Duration,
+    ) -> anyhow::Result<Vec<Recorded>> {
+        self.wait_state(
+            |st| {
+                let found: Vec<Recorded> = st
+                    .requests
+                    .iter()
+                    .filter(|r| pred(r))
+                    .take(n)
+                    .cloned()
+                    .collect();
+                (found.len() == n).then_some(found)
+            },
+            timeout,
+            || format!("{n} matching requests"),
+        )
+        .await
+    }
+
     /// What `find` reads in the fake's state, now or once a request is recorded or held; `what` names it in the
     /// timeout's error, with the requests so far.
     pub(super) async fn wait_state<T>(
@@ -138,6 +162,7 @@ impl FakeDiscord {
             remaining: times,
             retry_after: None,
             global: false,
+            skip: 0,
         });
     }
 
@@ -152,6 +177,7 @@ impl FakeDiscord {
             remaining: times,
             retry_after: Some(retry_after),
             global: false,
+            skip: 0,
         });
     }
 
@@ -167,6 +193,7 @@ impl FakeDiscord {
             remaining: times,
             retry_after: Some(retry_after),
             global: true,
+            skip: 0,
         });
     }
 
@@ -180,7 +207,41 @@ impl FakeDiscord {
             remaining: times,
             retry_after: None,
             global: false,
+            skip: 0,
         });
+    }
+
+    /// The next `times` requests (any method) whose path contains `path_contains` are held unanswered until
+    /// `release_held` (or 60 s), then answered as usual: Discord slow to answer, the bot still waiting for it.
+    pub fn hold_next_then_answer(&self, path_contains: &str, times: usize) {
+        self.inner.st().hold_rules.push(FailRule {
+            path_contains: path_contains.to_string(),
+            status: 0,
+            remaining: times,
+            retry_after: None,
+            global: false,
+            skip: 0,
+        });
+    }
+
+    /// The first `pass` requests (any method) whose path contains `path_contains` are answered as usual; every
+    /// later one is held unanswered until `release_held` (or 60 s), then answered as usual: Discord that stops
+    /// answering after `pass`, so that exactly `pass` of a burst are answered however fast the bot is.
+    pub fn hold_after(&self, path_contains: &str, pass: usize) {
+        self.inner.st().hold_rules.push(FailRule {
+            path_contains: path_contains.to_string(),
+            status: 0,
+            remaining: usize::MAX,
+            retry_after: None,
+            global: false,
+            skip: pass,
+        });
+    }
+
+    /// Holds no more requests: every hold rule is dropped (the requests held so far stay held until
+    /// `release_held`).
+    pub fn stop_holding(&self) {
+        self.inner.st().hold_rules.clear();
     }
 
     /// Waits until `n` requests have been held (see `hold_next`).
@@ -193,7 +254,7 @@ impl FakeDiscord {
         .await
     }
 
-    /// Answers every held request (503).
+    /// Answers every held request (503, or as usual after `hold_next_then_answer`).
     pub fn release_held(&self) {
         self.inner.released.send_modify(|v| *v += 1);
     }
@@ -242,6 +303,8 @@ pub(super) struct FailRule {
     pub(super) retry_after: Option<Duration>,
     /// For a 429: a global one (`rate_limit_next_global`), not the route's.
     pub(super) global: bool,
+    /// For a hold rule: matching requests still to answer as usual before it holds any (`hold_after`).
+    pub(super) skip: usize,
 }
 
 pub(super) fn host_file_locked(inner: &Inner, st: &mut St, name: &str, bytes: Vec<u8>) -> String {

@@ -193,26 +193,43 @@ pub(super) async fn rest_handler(State(inner): State<Arc<Inner>>, req: Request) 
         }
     }
 
-    let hold = early.is_none() && method == Method::POST && {
+    // The matching hold rule's status: 503 (POSTs only) answers that once released, 0 answers as usual.
+    let hold = if early.is_none() {
         let mut st = inner.st();
         let hit = st
             .hold_rules
             .iter_mut()
-            .find(|r| r.remaining > 0 && path.contains(&r.path_contains))
-            .map(|r| r.remaining -= 1)
-            .is_some();
+            .find(|r| {
+                r.remaining > 0
+                    && path.contains(&r.path_contains)
+                    && (r.status == 0 || method == Method::POST)
+            })
+            .and_then(|r| {
+                if r.skip > 0 {
+                    r.skip -= 1;
+                    return None;
+                }
+                r.remaining -= 1;
+                Some(r.status)
+            });
         st.hold_rules.retain(|r| r.remaining > 0);
-        if hit {
+        if hit.is_some() {
             st.held += 1;
         }
         hit
+    } else {
+        None
     };
-    let reply = if hold {
+    let reply = if let Some(status) = hold {
         let mut released = inner.released.subscribe();
         released.borrow_and_update();
         inner.requests_changed.send_modify(|v| *v += 1);
         let _ = tokio::time::timeout(Duration::from_secs(60), released.changed()).await;
-        Reply::injected(503)
+        if status == 0 {
+            limited_route(&inner, &method, &path, &headers, &body, &files, arrived)
+        } else {
+            Reply::injected(status)
+        }
     } else {
         match early {
             Some(r) => r,
