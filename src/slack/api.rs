@@ -4,18 +4,102 @@
 //! classified — the token refused, a refusal of that one request, or a passing failure. A `response_url` is
 //! posted to without the bot token, and its address is never logged.
 
+use futures_util::future::BoxFuture;
 use slack_morphism::errors::SlackClientError;
+use slack_morphism::multipart_form::FileMultipartData;
 use slack_morphism::prelude::*;
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// The HTTP connector: rustls with the system's roots; plain HTTP only when the base URL is `http://` (a
-/// fake Slack on 127.0.0.1 in tests).
-pub type Connector = SlackClientHyperConnector<
+/// slack-morphism's HTTP connector: rustls with the system's roots; plain HTTP only when the base URL is
+/// `http://` (a fake Slack on 127.0.0.1 in tests).
+pub type Hyper = SlackClientHyperConnector<
     hyper_rustls::HttpsConnector<hyper_util::client::legacy::connect::HttpConnector>,
 >;
+
+/// The bot's connector: every call goes through [`Hyper`], and the Socket Mode clients it makes are
+/// slack-morphism's, watched so that a lost connection reaches readiness (the `socket` module).
+#[derive(Clone, Debug)]
+pub struct Connector(pub(super) Hyper);
+
+/// The client the bot calls Slack with.
 pub type Client = SlackClient<Connector>;
+
+/// Every call handed to [`Hyper`] as it is, the base URL included (its `create_method_uri_path`); the
+/// trait's provided methods build on these.
+impl SlackClientHttpConnector for Connector {
+    fn http_get_uri<'a, RS>(
+        &'a self,
+        full_uri: url::Url,
+        context: SlackClientApiCallContext<'a>,
+    ) -> BoxFuture<'a, ClientResult<RS>>
+    where
+        RS: for<'de> serde::de::Deserialize<'de> + Send + 'a,
+    {
+        self.0.http_get_uri(full_uri, context)
+    }
+
+    fn http_get_with_client_secret<'a, RS>(
+        &'a self,
+        full_uri: url::Url,
+        client_id: &'a SlackClientId,
+        client_secret: &'a SlackClientSecret,
+    ) -> BoxFuture<'a, ClientResult<RS>>
+    where
+        RS: for<'de> serde::de::Deserialize<'de> + Send + 'a,
+    {
+        self.0
+            .http_get_with_client_secret(full_uri, client_id, client_secret)
+    }
+
+    fn http_post_uri<'a, RQ, RS>(
+        &'a self,
+        full_uri: url::Url,
+        request_body: &'a RQ,
+        context: SlackClientApiCallContext<'a>,
+    ) -> BoxFuture<'a, ClientResult<RS>>
+    where
+        RQ: serde::ser::Serialize + Send + Sync,
+        RS: for<'de> serde::de::Deserialize<'de> + Send + 'a,
+    {
+        self.0.http_post_uri(full_uri, request_body, context)
+    }
+
+    fn http_post_uri_multipart_form<'a, 'p, RS, PT, TS>(
+        &'a self,
+        full_uri: url::Url,
+        file: Option<FileMultipartData<'p>>,
+        params: &'p PT,
+        context: SlackClientApiCallContext<'a>,
+    ) -> BoxFuture<'a, ClientResult<RS>>
+    where
+        RS: for<'de> serde::de::Deserialize<'de> + Send + 'a,
+        PT: std::iter::IntoIterator<Item = (&'p str, Option<TS>)> + Clone,
+        TS: AsRef<str> + 'p + Send,
+    {
+        self.0
+            .http_post_uri_multipart_form(full_uri, file, params, context)
+    }
+
+    fn http_post_uri_binary<'a, 'p, RS>(
+        &'a self,
+        full_uri: url::Url,
+        content_type: String,
+        data: &'a [u8],
+        context: SlackClientApiCallContext<'a>,
+    ) -> BoxFuture<'a, ClientResult<RS>>
+    where
+        RS: for<'de> serde::de::Deserialize<'de> + Send + 'a,
+    {
+        self.0
+            .http_post_uri_binary(full_uri, content_type, data, context)
+    }
+
+    fn create_method_uri_path(&self, method_relative_uri: &str) -> ClientResult<url::Url> {
+        self.0.create_method_uri_path(method_relative_uri)
+    }
+}
 
 /// How many times a call answered `429` is tried again (each after its `Retry-After`).
 const MAX_RETRIES: usize = 3;
@@ -131,9 +215,9 @@ pub fn client(api_url: &str) -> std::io::Result<Client> {
     };
     // No rate control: slack-morphism's would retry a 429 after any Retry-After (its max delay setting is
     // read nowhere) and throttle response_url posts to one a second; [`retrying`] does the retries.
-    let connector = SlackClientHyperConnector::with_connector(https)
+    let hyper = SlackClientHyperConnector::with_connector(https)
         .with_slack_api_url(api_url.trim_end_matches('/'));
-    Ok(SlackClient::new(connector))
+    Ok(SlackClient::new(Connector(hyper)))
 }
 
 /// Run `call`, and again after a `429`'s `Retry-After` (one second when it names none), at most
@@ -160,11 +244,13 @@ where
     }
 }
 
-/// The bot's Web API: the client and the bot token.
+/// The bot's Web API: the client and the bot token, and the app's slash command, which the messages the bot
+/// posts name its commands by (a digest's `/log hours` is `/partnerfit log hours` on Slack).
 #[derive(Clone)]
 pub struct Api {
     pub client: Arc<Client>,
     pub token: SlackApiToken,
+    slash_command: Arc<str>,
 }
 
 impl std::fmt::Debug for Api {
@@ -173,12 +259,40 @@ impl std::fmt::Debug for Api {
     }
 }
 
-/// A user's standing in the workspace, as far as roles go.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What `users.info` says about someone, as far as roles go. The flags are about the user's own team, which
+/// in a Slack Connect channel may be another organisation's: the `standing` module compares the teams with
+/// the one the app is installed in.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UserFlags {
+    /// A workspace admin or owner (primary or not) of their team.
     pub admin: bool,
     /// A guest account (multi- or single-channel): read only.
     pub guest: bool,
+    /// Their team (`team_id`); Slack always sends one.
+    pub team: Option<String>,
+    /// Enterprise Grid: the workspaces of the organisation they belong to (`enterprise_user.teams`); empty
+    /// elsewhere.
+    pub enterprise_teams: Vec<String>,
+}
+
+impl UserFlags {
+    /// The flags and teams of a `users.info` user object.
+    pub fn of(user: &SlackUser) -> UserFlags {
+        let f = &user.flags;
+        UserFlags {
+            admin: f.is_admin == Some(true)
+                || f.is_owner == Some(true)
+                || f.is_primary_owner == Some(true),
+            guest: f.is_restricted == Some(true) || f.is_ultra_restricted == Some(true),
+            team: user.team_id.as_ref().map(|t| t.to_string()),
+            enterprise_teams: user
+                .enterprise_user
+                .as_ref()
+                .and_then(|e| e.teams.as_ref())
+                .map(|teams| teams.iter().map(|t| t.to_string()).collect())
+                .unwrap_or_default(),
+        }
+    }
 }
 
 /// A channel as far as posting goes.
@@ -194,7 +308,19 @@ impl Api {
         Api {
             client,
             token: SlackApiToken::new(bot_token.into()),
+            slash_command: Arc::from("/partnerfit"),
         }
+    }
+
+    /// The same API, for an app whose slash command is `command` (`/partnerfit` unless renamed).
+    pub fn with_command(mut self, command: &str) -> Api {
+        self.slash_command = Arc::from(command);
+        self
+    }
+
+    /// The app's slash command (`/partnerfit`).
+    pub fn slash_command(&self) -> &str {
+        &self.slash_command
     }
 
     /// POST a JSON body to a method; the answer as JSON.
@@ -214,17 +340,12 @@ impl Api {
         Ok((r.team_id.to_string(), r.user_id.to_string()))
     }
 
+    /// `users.info`: what Slack says about `user`, as far as roles go.
     pub async fn user_flags(&self, user: &str) -> Result<UserFlags, ApiError> {
         let session = self.client.open_session(&self.token);
         let req = SlackApiUsersInfoRequest::new(user.into());
         let r = retrying(|| session.users_info(&req)).await?;
-        let f = &r.user.flags;
-        Ok(UserFlags {
-            admin: f.is_admin == Some(true)
-                || f.is_owner == Some(true)
-                || f.is_primary_owner == Some(true),
-            guest: f.is_restricted == Some(true) || f.is_ultra_restricted == Some(true),
-        })
+        Ok(UserFlags::of(&r.user))
     }
 
     pub async fn group_members(&self, group: &str) -> Result<Vec<String>, ApiError> {

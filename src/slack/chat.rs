@@ -64,7 +64,10 @@ impl Chat for SlackChat {
     }
 
     async fn post(&self, channel_id: &str, post: Post<'_>) -> Result<String, PostError> {
-        let msg = render::message(post.card, 0, &[], None);
+        let to = render::To {
+            command: self.api.slash_command(),
+        };
+        let msg = render::message(post.card, 0, &[], None, to);
         if post.card.files.is_empty() {
             let mut body = msg.body();
             body["channel"] = channel_id.into();

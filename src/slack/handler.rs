@@ -14,13 +14,20 @@
 //! private confirmation is sent once the verdict is handed to the acknowledgement (it may reach Slack just
 //! before the acknowledgement does).
 //!
+//! Slack Connect: a channel shared with another organisation brings its people's commands, mentions, button
+//! presses and forms here too, and a payload may name their team rather than ours. Every request acts on the
+//! workspace of the team the app is installed in (`auth.test`, [`Bot::installed_team`]), whatever team the
+//! payload names, and only people of that team are answered: anyone else gets one short refusal that shows
+//! and changes nothing (the `standing` module), privately — in the thread for a mention, on the form for a
+//! submission — and no options for the form's menus.
+//!
 //! Slack escapes `&`, `<` and `>` in command and message text (`&amp;`, `&lt;`, `&gt;`); that is undone
 //! ([`unescape`]) once Slack's own tokens (`<#C…|…>`, `<@U…>`, `<!subteam^…>`) were read from the text as
 //! Slack sent it, so a `<` someone typed is never taken for one. A form's values are not escaped by Slack.
 
 use super::api::{Api, ApiError};
 use super::buttons::{self, ButtonData};
-use super::modal::{evidence_modal, state_value};
+use super::modal::{self, evidence_modal, state_value, Metadata, Preset};
 use super::render::{self, Button, Message};
 use super::text::{normalize, question_of, unescape, unescape_args};
 use crate::app::card::Card;
@@ -35,21 +42,10 @@ use crate::service::ServiceStatus;
 use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
-
-/// How long a user's flags and a group's members are trusted before asking Slack again.
-const ROLE_TTL: Duration = Duration::from_secs(60);
 
 /// The workspace id of a Slack team.
 pub fn workspace_of(team_id: &str) -> String {
     format!("{SLACK_PREFIX}{team_id}")
-}
-
-/// What is cached about people, to answer without a Web API round trip per command.
-#[derive(Debug, Default)]
-struct Cache {
-    users: HashMap<String, (Instant, super::api::UserFlags)>,
-    groups: HashMap<String, (Instant, Vec<String>)>,
 }
 
 /// The Slack side of the bot.
@@ -61,20 +57,28 @@ pub struct Bot {
     pub bot_user_id: String,
     /// The slash command (`/partnerfit`).
     pub command: String,
-    cache: Mutex<Cache>,
+    /// People's standing and groups' members, as Slack said them lately (the `standing` module).
+    pub(super) cache: Mutex<super::standing::Cache>,
     /// Set once the bot token was refused: logged once, then the Slack side stops.
     pub refused: tokio::sync::watch::Sender<bool>,
     /// Where the socket's state is reported (readiness, `/readyz`, systemd).
     pub status: Arc<ServiceStatus>,
     /// How the interactions' callbacks took turns on the socket's read loop.
     pub read_loop: Arc<super::ReadLoop>,
+    /// The interactions being answered: a stop waits for them ([`crate::process::DRAIN_BOUND`] at most).
+    pub in_flight: crate::process::InFlight,
+    /// The team the app is installed in: the one workspace every request acts on ([`Bot::installed_team`]).
+    installed: tokio::sync::OnceCell<String>,
 }
 
-/// Who pressed, typed or submitted, where.
+/// Who pressed, typed or submitted, where. Not the team the payload names: in a Slack Connect channel that
+/// may be another organisation's, and the workspace acted on is always the installed team's
+/// ([`Bot::installed_team`]).
 #[derive(Debug, Clone)]
 pub struct Origin {
-    pub team: String,
+    /// The user's id (`U…`, `W…`).
     pub user: String,
+    /// The conversation it happened in, when the payload names one.
     pub channel: Option<String>,
 }
 
@@ -91,11 +95,36 @@ impl Bot {
             api,
             bot_user_id,
             command,
-            cache: Mutex::new(Cache::default()),
+            cache: Mutex::default(),
             refused: tokio::sync::watch::channel(false).0,
             status,
             read_loop: Arc::default(),
+            in_flight: crate::process::InFlight::new(),
+            installed: tokio::sync::OnceCell::new(),
         }
+    }
+
+    /// The bot of the team `team` (the `team_id` of `auth.test` at start), which saves asking Slack again
+    /// on the first request.
+    pub fn installed_in(self, team: String) -> Bot {
+        let _ = self.installed.set(team);
+        self
+    }
+
+    /// The team the app is installed in (a bot token belongs to one team): as given to
+    /// [`Bot::installed_in`], else `auth.test`'s, asked once. Never a team a payload names: in a Slack
+    /// Connect channel that may be another organisation's.
+    pub async fn installed_team(&self) -> Result<&str, AppError> {
+        self.installed
+            .get_or_try_init(|| async {
+                self.api
+                    .auth_test()
+                    .await
+                    .map(|(team, _)| team)
+                    .map_err(|e| self.api_failure("auth.test", e))
+            })
+            .await
+            .map(String::as_str)
     }
 
     /// Note a failed Web API call: a refused token is said once, in one line, and stops the Slack side.
@@ -111,78 +140,8 @@ impl Bot {
         }
     }
 
-    async fn flags(&self, user: &str) -> Result<super::api::UserFlags, ApiError> {
-        if let Ok(c) = self.cache.lock() {
-            if let Some((at, f)) = c.users.get(user) {
-                if at.elapsed() < ROLE_TTL {
-                    return Ok(*f);
-                }
-            }
-        }
-        let f = self.api.user_flags(user).await?;
-        if let Ok(mut c) = self.cache.lock() {
-            c.users.insert(user.to_string(), (Instant::now(), f));
-        }
-        Ok(f)
-    }
-
-    async fn in_group(&self, group: &str, user: &str) -> Result<bool, ApiError> {
-        if let Ok(c) = self.cache.lock() {
-            if let Some((at, m)) = c.groups.get(group) {
-                if at.elapsed() < ROLE_TTL {
-                    return Ok(m.iter().any(|u| u == user));
-                }
-            }
-        }
-        let members = self.api.group_members(group).await?;
-        let found = members.iter().any(|u| u == user);
-        if let Ok(mut c) = self.cache.lock() {
-            c.groups
-                .insert(group.to_string(), (Instant::now(), members));
-        }
-        Ok(found)
-    }
-
-    /// The caller's role: guests (Slack guest accounts) read only; workspace admins and owners, and members
-    /// of the configured lead group, lead; the configured member group (everyone when none) are members.
-    async fn role(&self, ws: &str, user: &str) -> Result<Role, AppError> {
-        // Read before any command runs, so `caller_settings` logs our error.
-        let settings = self.app.caller_settings(ws).await?;
-        let flags = self
-            .flags(user)
-            .await
-            .map_err(|e| self.api_failure("users.info", e))?;
-        if flags.guest {
-            return Ok(Role::Guest);
-        }
-        let in_group = |g: &Option<String>| {
-            let g = g.clone();
-            async move {
-                match g {
-                    Some(g) => self.in_group(&g, user).await,
-                    None => Ok(false),
-                }
-            }
-        };
-        if flags.admin
-            || in_group(&settings.lead_role)
-                .await
-                .map_err(|e| self.api_failure("usergroups.users.list", e))?
-        {
-            return Ok(Role::Lead);
-        }
-        if settings.member_role.is_none()
-            || in_group(&settings.member_role)
-                .await
-                .map_err(|e| self.api_failure("usergroups.users.list", e))?
-        {
-            return Ok(Role::Member);
-        }
-        Ok(Role::Guest)
-    }
-
     /// A Web API failure while serving someone: logged, and an error for them.
-    fn api_failure(&self, what: &str, e: ApiError) -> AppError {
+    pub(super) fn api_failure(&self, what: &str, e: ApiError) -> AppError {
         self.failed(what, &e);
         match e {
             ApiError::Refused(code) if code == "no_such_subteam" => AppError::user(
@@ -190,18 +149,6 @@ impl Bot {
             ),
             other => AppError::Internal(anyhow::anyhow!("Slack {what}: {other}")),
         }
-    }
-
-    /// The command context of a caller.
-    async fn ctx(&self, o: &Origin) -> Result<Ctx, AppError> {
-        let ws = workspace_of(&o.team);
-        let role = self.role(&ws, &o.user).await?;
-        Ok(Ctx {
-            workspace: ws,
-            user: format!("<@{}>", o.user),
-            role,
-            channel_id: o.channel.clone(),
-        })
     }
 
     /// Respond through a `response_url`.
@@ -218,7 +165,8 @@ impl Bot {
 
     /// A refusal or error, for the caller alone.
     async fn refuse(&self, url: &str, text: &str) {
-        self.respond(url, &render::notice(text), true, false).await
+        self.respond(url, &render::notice(text, &self.command), true, false)
+            .await
     }
 
     /// The buttons of a card: its actions (typed targets), for callers who may use them.
@@ -235,7 +183,7 @@ impl Bot {
 
     /// A reply as a message, with page buttons when the card is a list (it names its `ListId`) of several
     /// pages.
-    fn reply_message(card: &Card, role: Role) -> Message {
+    fn reply_message(&self, card: &Card, role: Role) -> Message {
         let (page, n) = render::page_of(card, 0);
         let paging = card.list.as_ref().filter(|_| n > 1).map(|list| {
             (
@@ -243,11 +191,15 @@ impl Bot {
                 buttons::page_value(list, (page + 1).min(n - 1)),
             )
         });
-        render::message(card, page, &Self::buttons(card, role), paging)
+        let to = render::To {
+            command: &self.command,
+        };
+        render::message(card, page, &Self::buttons(card, role), paging, to)
     }
 
-    /// Share a reply's files in its channel (a digest chart, an export): only for replies everyone in the
-    /// channel sees; a private reply says where to get them instead.
+    /// Share a reply's files in its channel (a digest's chart): only for replies everyone in the channel sees;
+    /// a private reply says how to share them instead (an export attaches none on Slack: its card says how
+    /// to get the file).
     async fn share_files(&self, card: &mut Card, channel: Option<&str>) {
         if card.files.is_empty() {
             return;
@@ -277,7 +229,7 @@ impl Bot {
                     }
                 }
             }
-            _ => "files are not shared from a private reply: post the digest (post:true) or use `partnerfit export` on the server".to_string(),
+            _ => "Slack cannot send a file in a private reply: post the digest (post:true) to share its chart in the channel".to_string(),
         };
         card.footer = Some(match card.footer.take() {
             Some(f) => format!("{f} · {note}"),
@@ -305,8 +257,9 @@ impl Bot {
         let lowered: Vec<String> = words.iter().map(|w| w.to_lowercase()).collect();
         if let Some(s) = spec::find(&lowered) {
             if s.options.iter().any(|o| o.kind == Kind::Attachment) {
-                let msg = format!("/{} takes a file, which Slack commands cannot carry: run `partnerfit {}` on the server instead (or use Discord).", s.name(), s.name());
-                return self.refuse(response_url, &msg).await;
+                return self
+                    .refuse(response_url, &file_refusal(s, &ctx.workspace, &text))
+                    .await;
             }
             // The command whose form Slack users get instead of typing it, when it is typed alone.
             if *s == spec::EVIDENCE_ADD && text.trim().eq_ignore_ascii_case(&s.name()) {
@@ -397,7 +350,7 @@ impl Bot {
                     slack_help(&mut card, &self.command);
                 }
                 self.share_files(&mut card, ctx.channel_id.as_deref()).await;
-                let msg = Self::reply_message(&card, ctx.role);
+                let msg = self.reply_message(&card, ctx.role);
                 self.respond(response_url, &msg, card.ephemeral, replace)
                     .await
             }
@@ -406,23 +359,20 @@ impl Bot {
     }
 
     /// A message that mentions the bot: answered like `/screen`, in `thread_ts` (the thread the mention was
-    /// written in, or a new one under it); a refusal goes to the asker alone.
+    /// written in, or a new one under it); a refusal goes there to the asker alone.
     pub async fn mention(&self, o: Origin, text: &str, thread_ts: &str) {
         let Some(channel) = o.channel.clone() else {
             return;
         };
-        let ctx = match self.ctx(&o).await {
-            Ok(c) => c,
-            Err(e) => {
-                return self
-                    .ephemeral(&channel, &o.user, &render::notice(&e.user_message()))
-                    .await
-            }
+        let answered = match self.ctx(&o).await {
+            Ok(ctx) => answer_question(&self.app, &ctx, &question_of(text, &self.bot_user_id))
+                .await
+                .map(|r| (ctx, r)),
+            Err(e) => Err(e),
         };
-        let question = question_of(text, &self.bot_user_id);
-        match answer_question(&self.app, &ctx, &question).await {
-            Ok(r) => {
-                let msg = Self::reply_message(&r.card, ctx.role);
+        match answered {
+            Ok((ctx, r)) => {
+                let msg = self.reply_message(&r.card, ctx.role);
                 let mut body = msg.body();
                 body["channel"] = json!(channel);
                 body["thread_ts"] = json!(thread_ts);
@@ -431,16 +381,21 @@ impl Bot {
                 }
             }
             Err(e) => {
-                self.ephemeral(&channel, &o.user, &render::notice(&e.user_message()))
+                let msg = render::notice(&e.user_message(), &self.command);
+                self.ephemeral(&channel, &o.user, &msg, Some(thread_ts))
                     .await
             }
         }
     }
 
-    async fn ephemeral(&self, channel: &str, user: &str, msg: &Message) {
+    /// A message to `user` alone in `channel` (in the thread `thread_ts` when given).
+    async fn ephemeral(&self, channel: &str, user: &str, msg: &Message, thread_ts: Option<&str>) {
         let mut body = msg.body();
         body["channel"] = json!(channel);
         body["user"] = json!(user);
+        if let Some(ts) = thread_ts {
+            body["thread_ts"] = json!(ts);
+        }
         if let Err(e) = self.api.post("chat.postEphemeral", &body).await {
             self.failed("a private reply", &e);
         }
@@ -470,8 +425,13 @@ impl Bot {
             }) => match crate::app::evidence::form(&self.app, &ctx, partner_id, trait_id).await {
                 Ok(form) => {
                     let url = response_url.unwrap_or_default();
-                    let preset = Some((form.partner, form.trait_name));
-                    self.open_evidence_modal(&ctx, trigger_id, preset, url)
+                    let preset = Preset {
+                        partner_id: form.partner_id,
+                        partner: form.partner,
+                        trait_id: form.trait_id,
+                        trait_name: form.trait_name,
+                    };
+                    self.open_evidence_modal(&ctx, trigger_id, Some(preset), url)
                         .await
                 }
                 Err(e) => {
@@ -504,7 +464,7 @@ impl Bot {
         &self,
         ctx: &Ctx,
         trigger_id: &str,
-        preset: Option<(String, String)>,
+        preset: Option<Preset>,
         response_url: &str,
     ) {
         if let Err(e) = crate::app::evidence::may_record(ctx) {
@@ -533,8 +493,9 @@ impl Bot {
         }
     }
 
-    /// Options for an external select of the evidence form (Slack's autocomplete): the typed text and the
-    /// partner chosen so far narrow them.
+    /// Options for an external select of the evidence form (Slack's autocomplete), as (label, id): the typed
+    /// text and the partner chosen so far narrow them ([`modal::menu_options`]). None for someone not of the
+    /// installed team: a menu cannot say why, and its options are our partners and traits.
     pub async fn suggest(
         &self,
         o: &Origin,
@@ -542,25 +503,14 @@ impl Bot {
         typed: &str,
         view_state: &Value,
     ) -> Vec<(String, String)> {
-        let path: Vec<String> = spec::EVIDENCE_ADD
-            .path
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
-        let others: Vec<(String, String)> = state_value(view_state, spec::PARTNER.name)
-            .map(|p| vec![(spec::PARTNER.name.to_string(), p)])
-            .unwrap_or_default();
-        match crate::app::complete::suggest(
-            &self.app,
-            &workspace_of(&o.team),
-            &path,
-            action_id,
-            typed,
-            &others,
-        )
-        .await
-        {
-            Ok(v) => v.into_iter().map(|s| (s.label, s.value)).collect(),
+        let partner = state_value(view_state, spec::PARTNER.name).and_then(|p| modal::id_of(&p));
+        // For people of the installed team, from its workspace: an outsider is offered nothing (and a failed
+        // lookup was logged).
+        let Ok((team, _)) = self.of_ours(o).await else {
+            return Vec::new();
+        };
+        match modal::menu_options(&self.app, &workspace_of(team), action_id, typed, partner).await {
+            Ok(v) => v,
             Err(e) => {
                 tracing::error!(error = %e, "evidence form suggestions failed");
                 Vec::new()
@@ -568,10 +518,12 @@ impl Bot {
         }
     }
 
-    /// The evidence form submitted: checked and recorded, then the verdict goes to `verdict` — no errors
-    /// closes the form, `{block id: message}` keeps it open with them — and then the confirmation is sent to
-    /// the user privately. When the acknowledgement could not wait for the verdict (`verdict` dropped), the
-    /// form is closed already: an error is sent to the user privately instead.
+    /// The evidence form submitted: checked and recorded for the partner and the trait its menus chose, by id
+    /// ([`crate::app::evidence::submit_form`], which checks again that the trait is one of the partner's
+    /// active profile), then the verdict goes to `verdict` — no errors closes the form, `{block id: message}`
+    /// keeps it open with them — and then the confirmation is sent to the user privately. When the
+    /// acknowledgement could not wait for the verdict (`verdict` dropped), the form is closed already: an
+    /// error is sent to the user privately instead.
     pub async fn submit_evidence(
         &self,
         o: Origin,
@@ -579,49 +531,68 @@ impl Bot {
         metadata: &str,
         verdict: tokio::sync::oneshot::Sender<HashMap<String, String>>,
     ) {
-        let channel = serde_json::from_str::<Value>(metadata)
-            .ok()
-            .and_then(|m| m["c"].as_str().map(str::to_string))
-            .filter(|c| {
-                crate::app::chat::Platform::Slack
-                    .parse_channel(c)
-                    .as_deref()
-                    == Some(c.as_str())
-            });
+        let meta = Metadata::parse(metadata);
+        let channel = meta.channel.clone().filter(|c| {
+            crate::app::chat::Platform::Slack
+                .parse_channel(c)
+                .as_deref()
+                == Some(c.as_str())
+        });
         let o = Origin {
             channel: channel.clone(),
             ..o
         };
-        let mut inv = Invocation::new(spec::EVIDENCE_ADD.path);
-        for opt in spec::EVIDENCE_ADD.options {
-            if let Some(v) = state_value(state, opt.name).filter(|v| !v.trim().is_empty()) {
-                inv = inv.with(opt.name, v);
+        let id = |block: &str| state_value(state, block).and_then(|v| modal::id_of(&v));
+        let (partner, trait_id) = (id(spec::PARTNER.name), id(spec::TRAIT.name));
+        let fields: Vec<(String, String)> = crate::app::evidence::form_fields()
+            .filter_map(|o| state_value(state, o.name).map(|v| (o.name.to_string(), v)))
+            .collect();
+        let result = match (self.ctx(&o).await, partner, trait_id) {
+            (Ok(ctx), Some(p), Some(t)) => {
+                crate::app::evidence::submit_form(&self.app, &ctx, p, t, &fields)
+                    .await
+                    .map(|r| (ctx, r))
             }
-        }
-        let result = match self.ctx(&o).await {
-            Ok(ctx) => dispatch(&self.app, &ctx, &inv).await.map(|r| (ctx, r)),
-            Err(e) => Err(e),
+            (Err(e), _, _) => Err(e),
+            // Not an option of the menus (a form opened before they carried ids): picked again, it is one.
+            (Ok(_), None, _) => Err(AppError::user("Pick the partner from the menu.")),
+            (Ok(_), _, None) => Err(AppError::user("Pick the trait from the menu.")),
         };
         match result {
             Ok((ctx, reply)) => {
                 let _ = verdict.send(HashMap::new());
                 if let Some(c) = &channel {
-                    let msg = Self::reply_message(&reply.card, ctx.role);
-                    self.ephemeral(c, &o.user, &msg).await;
+                    let msg = self.reply_message(&reply.card, ctx.role);
+                    self.ephemeral(c, &o.user, &msg, None).await;
                 }
             }
-            // Shown on the form, under the partner: the form stays open to be corrected.
+            // Shown on the form, under the partner (under the trait when it is the trait that is wrong): the
+            // form stays open to be corrected.
             Err(e) => {
-                let errors =
-                    HashMap::from([("partner".to_string(), render::clip(&e.user_message(), 150))]);
+                let mut message = e.user_message();
+                let mut block = spec::PARTNER.name;
+                if message == crate::app::evidence::TRAIT_CHANGED
+                    || (partner.is_some() && trait_id.is_none())
+                {
+                    block = spec::TRAIT.name;
+                }
+                // Another trait or partner than the button's: the trait is not the partner's, whatever changed.
+                if message == crate::app::evidence::TRAIT_CHANGED
+                    && meta.preset != partner.zip(trait_id)
+                {
+                    message =
+                        "That trait is not one of the partner's active profile: pick the trait again from the menu."
+                            .into();
+                }
+                let text =
+                    crate::app::card::plain(&render::slack_commands(&message, &self.command));
+                let errors = HashMap::from([(block.to_string(), render::clip(&text, 150))]);
                 if verdict.send(errors).is_err() {
                     match &channel {
                         Some(c) => {
-                            let msg = format!(
-                                "Your evidence was not recorded: {}",
-                                e.user_message()
-                            );
-                            self.ephemeral(c, &o.user, &render::notice(&msg)).await
+                            let msg = format!("Your evidence was not recorded: {message}");
+                            let msg = render::notice(&msg, &self.command);
+                            self.ephemeral(c, &o.user, &msg, None).await
                         }
                         None => tracing::warn!(
                             "an evidence form checked too late was refused, with no channel to say so"
@@ -633,13 +604,39 @@ impl Bot {
     }
 }
 
-/// `/help` as Slack users type the commands: `/partnerfit screen …` instead of `/screen …`.
-fn slack_help(card: &mut Card, command: &str) {
-    for l in &mut card.lines {
-        if let Some(rest) = l.strip_prefix('/') {
-            *l = format!("{command} {rest}");
+/// The refusal of a command that takes a file (`/import`), which a Slack command cannot carry: the command
+/// line that does it on the server, in this workspace, for the kind of file typed (`what:evidence`), else
+/// each kind it takes.
+fn file_refusal(s: &spec::CommandSpec, workspace: &str, text: &str) -> String {
+    let choices = s.options.iter().find_map(|o| match o.kind {
+        Kind::Choice(values) => Some((o.name, values)),
+        _ => None,
+    });
+    let what = choices.map(|(name, values)| {
+        let typed = text.split_whitespace().find_map(|w| {
+            let (k, v) = w.split_once(':')?;
+            k.eq_ignore_ascii_case(name).then(|| v.trim_matches('"'))
+        });
+        match typed.and_then(|t| values.iter().find(|v| v.eq_ignore_ascii_case(t))) {
+            Some(v) => (v.to_string(), String::new()),
+            None => (
+                "WHAT".to_string(),
+                format!(" (WHAT: {})", values.join(", ")),
+            ),
         }
-    }
+    });
+    let (what, which) = what.unwrap_or_default();
+    let args = format!("{} {what} FILE.csv", s.name());
+    format!(
+        "/{} takes a file, which Slack commands cannot carry: run `{}` on the server instead{which}.",
+        s.name(),
+        crate::app::transfer::server_command(workspace, args.replace("  ", " ").trim())
+    )
+}
+
+/// `/help` on Slack says how Slack runs the commands (the renderer writes each `/screen …` as
+/// `/partnerfit screen …`, here as in every reply).
+fn slack_help(card: &mut Card, command: &str) {
     card.description = Some(format!(
         "{}\nOn Slack every command is `{command} <command> <options>`, e.g. `{command} screen partner:\"Acme Corp\"`; `{command} evidence add` alone opens a form.",
         card.description.take().unwrap_or_default()
@@ -651,10 +648,47 @@ mod tests {
     use super::*;
 
     #[test]
-    fn help_names_the_slack_command() {
+    fn a_file_command_is_refused_with_the_servers_command_line() {
+        let import = spec::find(&["import"]).unwrap();
+        assert_eq!(
+            file_refusal(import, "slack:T0FAKE01", "import what:Evidence"),
+            "/import takes a file, which Slack commands cannot carry: run \
+             `partnerfit --workspace slack:T0FAKE01 import evidence FILE.csv` on the server instead."
+        );
+        assert_eq!(
+            file_refusal(import, "slack:T0FAKE01", "import"),
+            "/import takes a file, which Slack commands cannot carry: run \
+             `partnerfit --workspace slack:T0FAKE01 import WHAT FILE.csv` on the server instead \
+             (WHAT: partners, evidence, allocations, outcomes)."
+        );
+    }
+
+    #[test]
+    fn help_says_how_slack_runs_the_commands() {
         let mut card =
             Card::new("h", crate::app::card::Tone::Info).line("/screen — screen a partner");
         slack_help(&mut card, "/partnerfit");
-        assert_eq!(card.lines[0], "/partnerfit screen — screen a partner");
+        // the line is the app's, written for Slack by the renderer
+        assert_eq!(card.lines[0], "/screen — screen a partner");
+        let msg = render::message(
+            &card,
+            0,
+            &[],
+            None,
+            render::To {
+                command: "/partnerfit",
+            },
+        );
+        let text = msg.body().to_string();
+        assert!(
+            text.contains("/partnerfit screen — screen a partner"),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                "On Slack every command is `/partnerfit &lt;command&gt; &lt;options&gt;`"
+            ),
+            "{text}"
+        );
     }
 }

@@ -5,7 +5,8 @@
 //!
 //! Every Web API call goes to `[slack] api_url` (`PARTNERFIT_SLACK_API_URL`, default Slack's), and the
 //! socket URL comes from that server's `apps.connections.open`, so the real bot can be run against a fake
-//! Slack. A Slack team is the workspace `slack:<team id>`: nothing crosses with Discord servers.
+//! Slack. The team the app is installed in is the workspace `slack:<team id>`: nothing crosses with Discord
+//! servers, and people of other teams (Slack Connect) are refused (the `standing` module).
 
 pub mod api;
 pub mod buttons;
@@ -14,6 +15,8 @@ pub mod handler;
 pub mod modal;
 pub mod observe;
 pub mod render;
+mod socket;
+mod standing;
 mod text;
 
 use crate::app::App;
@@ -42,7 +45,8 @@ pub enum StartError {
 /// The running Slack side: stop it with [`Running::stop`].
 pub struct Running {
     listener: SlackClientSocketModeListener<api::Connector>,
-    shutdown: tokio::sync::watch::Sender<bool>,
+    /// The digest scheduler, until [`Running::stop`] takes it.
+    scheduler: std::sync::Mutex<Option<crate::schedule::runner::Started>>,
     bot: Arc<Bot>,
 }
 
@@ -53,10 +57,39 @@ impl Running {
         let _ = rx.wait_for(|r| *r).await;
     }
 
+    /// Stop: claim no further digest, close the socket, then wait — at most [`crate::process::DRAIN_BOUND`] —
+    /// for the digests already claimed to be posted and recorded and for the interactions being answered.
+    /// Calling it again does nothing more.
     pub async fn stop(&self) {
-        let _ = self.shutdown.send(true);
+        let deadline = tokio::time::Instant::now() + crate::process::DRAIN_BOUND;
+        let scheduler = self
+            .scheduler
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
+        if let Some(s) = &scheduler {
+            s.halt();
+        }
         self.listener.shutdown().await;
         self.bot.status.set_slack_connected(false);
+        tokio::join!(
+            async {
+                if let Some(s) = scheduler {
+                    s.stop(deadline).await;
+                }
+            },
+            async {
+                if tokio::time::timeout_at(deadline, self.bot.in_flight.idle())
+                    .await
+                    .is_err()
+                {
+                    tracing::warn!(
+                        interactions = self.bot.in_flight.count(),
+                        "Slack interactions still being answered at the shutdown's bound: abandoned"
+                    );
+                }
+            },
+        );
     }
 }
 
@@ -84,7 +117,8 @@ fn tokens(config: &Config) -> Result<(String, String), ConfigError> {
 /// Check both tokens with Slack (`auth.test`, `apps.connections.open`), then connect Socket Mode and start
 /// the scheduler for Slack workspaces. A refused token is a [`ConfigError`] (exit 2). The socket's state
 /// goes to `status` (which must expect Slack: [`ServiceStatus::expecting_slack`]): up from Slack's `hello`
-/// until the connection fails.
+/// until the connection is lost — failed, closed, silent past the ping timeout, or replaced at Slack's
+/// request (the `socket` module) — and down while no new connection has said `hello`.
 pub async fn start(
     config: &Config,
     base: App,
@@ -99,7 +133,7 @@ pub async fn start(
             &url,
         ))
     })?);
-    let web = Api::new(client.clone(), &bot_token);
+    let web = Api::new(client.clone(), &bot_token).with_command(&config.slack.command);
     let (team, bot_user) = match web.auth_test().await {
         Ok(t) => t,
         // auth.test asks about the token alone: any answer but ok refuses it.
@@ -133,13 +167,16 @@ pub async fn start(
 
     let chat = Arc::new(chat::SlackChat { api: web.clone() });
     let app = base.with_chat(chat.clone());
-    let bot = Arc::new(Bot::new(
-        app.clone(),
-        web,
-        bot_user,
-        config.slack.command.clone(),
-        status,
-    ));
+    let bot = Arc::new(
+        Bot::new(
+            app.clone(),
+            web,
+            bot_user,
+            config.slack.command.clone(),
+            status,
+        )
+        .installed_in(team),
+    );
 
     let callbacks = SlackSocketModeListenerCallbacks::new()
         .with_hello_events(on_hello)
@@ -162,7 +199,6 @@ pub async fn start(
     listener.start().await;
     tracing::info!("Slack Socket Mode started");
 
-    let (shutdown, shutdown_rx) = tokio::sync::watch::channel(false);
     let scheduler = Scheduler::new(
         app,
         chat,
@@ -173,11 +209,11 @@ pub async fn start(
         ),
         Duration::from_secs(sched.lease_seconds),
         Duration::from_secs(sched.max_sleep_seconds),
-    );
-    tokio::spawn(async move { scheduler.run(shutdown_rx).await });
+    )
+    .spawn();
     Ok(Running {
         listener,
-        shutdown,
+        scheduler: std::sync::Mutex::new(Some(scheduler)),
         bot,
     })
 }
@@ -185,6 +221,14 @@ pub async fn start(
 /// The bot kept in the listener's state.
 async fn bot_of(states: &SlackClientEventsUserState) -> Option<Arc<Bot>> {
     states.read().await.get_user_state::<Arc<Bot>>().cloned()
+}
+
+/// The team an interaction is counted under: the installed one, whose workspace every request acts on —
+/// never the team its payload names, so an outsider's request (Slack Connect) is not counted under a
+/// workspace of its own. Known from the start ([`Bot::installed_in`]); were it not, and `auth.test` failed,
+/// the request itself would say so.
+async fn counted_under(bot: &Bot) -> &str {
+    bot.installed_team().await.unwrap_or_default()
 }
 
 /// Slack's `hello` on a new Socket Mode connection: the socket is up. (Generic over the event, whose type
@@ -205,22 +249,22 @@ async fn on_command(
     let arrived = Instant::now();
     if let Some(bot) = bot_of(&states).await {
         let origin = Origin {
-            team: ev.team_id.to_string(),
             user: ev.user_id.to_string(),
             channel: Some(ev.channel_id.to_string()),
         };
         let text = ev.text.clone().unwrap_or_default();
-        tokio::spawn(async move {
+        let in_flight = bot.in_flight.clone();
+        tokio::spawn(in_flight.track(async move {
             let command = observe::command_of(&text);
-            let team = origin.team.clone();
+            let team = counted_under(&bot).await;
             let run = bot.command(
                 origin,
                 &text,
                 ev.response_url.value().as_str(),
                 ev.trigger_id.as_ref(),
             );
-            observe::interaction(&command, &team, arrived, run).await
-        });
+            observe::interaction(&command, team, arrived, run).await
+        }));
     }
     Ok(SlackCommandEventResponse::new(SlackMessageContent::new()))
 }
@@ -245,7 +289,6 @@ async fn on_push(
         return Ok(());
     };
     let origin = Origin {
-        team: v["team_id"].as_str().unwrap_or_default().to_string(),
         user: user.to_string(),
         channel: Some(channel.to_string()),
     };
@@ -253,16 +296,17 @@ async fn on_push(
     // Answered in the mention's thread: the one it was written in, or a new one under it.
     let ts = e["ts"].as_str().unwrap_or_default();
     let thread = e["thread_ts"].as_str().unwrap_or(ts).to_string();
-    tokio::spawn(async move {
-        let team = origin.team.clone();
+    let in_flight = bot.in_flight.clone();
+    tokio::spawn(in_flight.track(async move {
+        let team = counted_under(&bot).await;
         observe::interaction(
             "question",
-            &team,
+            team,
             arrived,
             bot.mention(origin, &text, &thread),
         )
         .await
-    });
+    }));
     Ok(())
 }
 
@@ -281,7 +325,6 @@ async fn on_interaction(
     let turn = ReadLoop::turn(&bot.read_loop, arrived);
     let v = serde_json::to_value(&ev).unwrap_or(Value::Null);
     let origin = Origin {
-        team: v["team"]["id"].as_str().unwrap_or_default().to_string(),
         user: v["user"]["id"].as_str().unwrap_or_default().to_string(),
         channel: v["channel"]["id"]
             .as_str()
@@ -294,11 +337,12 @@ async fn on_interaction(
             let value = action["value"].as_str().unwrap_or_default().to_string();
             let url = v["response_url"].as_str().map(str::to_string);
             let trigger = v["trigger_id"].as_str().unwrap_or_default().to_string();
-            tokio::spawn(async move {
-                let team = origin.team.clone();
+            let in_flight = bot.in_flight.clone();
+            tokio::spawn(in_flight.track(async move {
+                let team = counted_under(&bot).await;
                 let run = bot.press(origin, &value, url.as_deref(), &trigger);
-                observe::interaction("button", &team, arrived, run).await
-            });
+                observe::interaction("button", team, arrived, run).await
+            }));
             Ok(SlackInteractionResponse::Empty)
         }
         SlackInteractionEvent::BlockSuggestion(s) => {
@@ -331,16 +375,17 @@ async fn on_interaction(
                 .as_str()
                 .unwrap_or_default()
                 .to_string();
-            let team = origin.team.clone();
             let state = v["view"]["state"].clone();
             // The submission runs on its own, and says here whether the form may close; past the budget the
             // form closes anyway (a form kept open would invite a second submission of what may be
             // recorded by then), and the outcome is sent to the user privately when it is known.
             let (verdict, heard) = tokio::sync::oneshot::channel();
-            tokio::spawn(async move {
+            let in_flight = bot.in_flight.clone();
+            tokio::spawn(in_flight.track(async move {
+                let team = counted_under(&bot).await;
                 let submit = bot.submit_evidence(origin, &state, &metadata, verdict);
-                observe::interaction("form", &team, arrived, submit).await
-            });
+                observe::interaction("form", team, arrived, submit).await
+            }));
             let mut heard = heard;
             let errors = match tokio::time::timeout_at(deadline(turn.since), &mut heard).await {
                 Ok(Ok(errors)) => errors,
@@ -463,25 +508,14 @@ fn option_label(label: &str) -> String {
 fn on_error(
     err: Box<dyn std::error::Error + Send + Sync>,
     _client: Arc<Client>,
-    states: SlackClientEventsUserState,
+    _states: SlackClientEventsUserState,
 ) -> HttpStatusCode {
     let kind = match err.downcast_ref::<SlackClientError>() {
         Some(SlackClientError::ProtocolError(_)) => {
             "an envelope I do not know (acknowledged and ignored)"
         }
-        Some(SlackClientError::SocketModeProtocolError(p)) => {
-            // The connection failed: the library reconnects, and the next hello says it is up again.
-            if p.message.starts_with("Slack WSS error") {
-                if let Some(bot) = states
-                    .try_read()
-                    .ok()
-                    .and_then(|s| s.get_user_state::<Arc<Bot>>().cloned())
-                {
-                    bot.status.set_slack_connected(false);
-                }
-            }
-            "a Socket Mode protocol error"
-        }
+        // A failed connection is also reported lost, which marks the socket down ([`socket`]).
+        Some(SlackClientError::SocketModeProtocolError(_)) => "a Socket Mode protocol error",
         Some(_) => "a Slack client error",
         None => "an error in a Slack handler",
     };
@@ -500,17 +534,18 @@ impl From<StartError> for Fatal {
 
 /// `partnerfit run` with Slack only: until SIGINT or SIGTERM, or the bot token is refused.
 pub async fn run(config: &Config, app: App, status: Arc<ServiceStatus>) -> Result<(), Fatal> {
-    let store = app.store.clone();
+    // Listening for the signal from now on; `/readyz` says stopping from the moment it comes.
+    let stop = crate::process::wait_for_stop(status.clone());
     let running = start(config, app, &config.scheduler, status).await?;
     let refused = tokio::select! {
-        _ = crate::process::wait_for_signal() => {
+        _ = stop => {
             tracing::info!("shutting down");
             false
         }
         _ = running.refused() => true,
     };
+    // The store is closed by the caller, once every platform of the process has stopped.
     running.stop().await;
-    store.close().await;
     if refused {
         return Err(ConfigError("Slack refused SLACK_BOT_TOKEN while running (revoked?): install the app again and restart with the new token".into()).into());
     }

@@ -1,8 +1,17 @@
-//! Slack's evidence form: the modal built from `/evidence add`'s declared options, and the values read back
-//! from a submitted form's state.
+//! Slack's evidence form: the modal built from `/evidence add`'s declared options, its menus' options and the
+//! values read back from a submitted form's state.
+//!
+//! The partner and trait menus carry ids, never names: an option's value is the partner's or the trait's id
+//! (its label the name), and a form opened by a button carries the partner and the trait it was opened for in
+//! its metadata too. A submission records for those ids ([`crate::app::evidence::submit_form`], as Discord's
+//! form does), which checks again that the trait is one of the partner's active profile — so a partner
+//! renamed, or one whose name looks like another's, can never receive evidence meant for another.
 
 use super::render;
+use crate::app::complete::{self, MAX_SUGGESTIONS};
 use crate::app::spec::{self, Complete, Kind};
+use crate::app::{App, AppResult};
+use crate::domain::name_key;
 use serde_json::{json, Value};
 
 /// The callback id of the evidence modal.
@@ -19,10 +28,46 @@ pub fn state_value(state: &Value, block: &str) -> Option<String> {
         .map(str::to_string)
 }
 
+/// A record id as a menu option carries it: digits only, positive.
+pub fn id_of(value: &str) -> Option<i64> {
+    let v = value.trim();
+    (!v.is_empty() && v.len() <= 18 && v.bytes().all(|b| b.is_ascii_digit()))
+        .then(|| v.parse().ok())
+        .flatten()
+        .filter(|id| *id > 0)
+}
+
+/// The partner and the trait a form was opened for (a button's), by id and name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Preset {
+    pub partner_id: i64,
+    pub partner: String,
+    pub trait_id: i64,
+    pub trait_name: String,
+}
+
+/// What a form's metadata says: the channel it was opened in, and the partner and trait of its button.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Metadata {
+    pub channel: Option<String>,
+    pub preset: Option<(i64, i64)>,
+}
+
+impl Metadata {
+    /// Read a form's `private_metadata` (what [`evidence_modal`] wrote; anything else reads as nothing).
+    pub fn parse(metadata: &str) -> Metadata {
+        let m = serde_json::from_str::<Value>(metadata).unwrap_or(Value::Null);
+        Metadata {
+            channel: m["c"].as_str().map(str::to_string),
+            preset: m["p"].as_i64().zip(m["t"].as_i64()),
+        }
+    }
+}
+
 /// The evidence form, built from `/evidence add`'s declared options: partner and trait as external selects
-/// (Slack's autocomplete), yes/no as a select, the rest as text inputs.
-pub fn evidence_modal(channel: Option<&str>, preset: Option<&(String, String)>) -> Value {
-    let option = |text: &str| json!({"text": {"type": "plain_text", "text": render::clip(text, 75)}, "value": render::clip(text, 150)});
+/// (Slack's autocomplete) whose options carry ids, yes/no as a select, the rest as text inputs.
+pub fn evidence_modal(channel: Option<&str>, preset: Option<&Preset>) -> Value {
+    let option = |text: &str, id: i64| json!({"text": {"type": "plain_text", "text": render::escape_clipped(text, 75), "emoji": false}, "value": id.to_string()});
     let mut blocks = Vec::new();
     let opts = spec::EVIDENCE_ADD.options;
     for o in opts {
@@ -33,12 +78,12 @@ pub fn evidence_modal(channel: Option<&str>, preset: Option<&(String, String)>) 
                 let mut e = json!({"type": "external_select", "action_id": o.name, "min_query_length": 0,
                     "placeholder": {"type": "plain_text", "text": if c == Complete::Partner { "Type a partner name" } else { "Type a trait" }}});
                 let initial = match (c, preset) {
-                    (Complete::Partner, Some((p, _))) => Some(p),
-                    (Complete::Trait, Some((_, t))) => Some(t),
+                    (Complete::Partner, Some(p)) => Some(option(&p.partner, p.partner_id)),
+                    (Complete::Trait, Some(p)) => Some(option(&p.trait_name, p.trait_id)),
                     _ => None,
                 };
                 if let Some(v) = initial {
-                    e["initial_option"] = option(v);
+                    e["initial_option"] = v;
                 }
                 e
             }
@@ -58,15 +103,83 @@ pub fn evidence_modal(channel: Option<&str>, preset: Option<&(String, String)>) 
             "element": element,
         }));
     }
+    let mut metadata = json!({"c": channel});
+    if let Some(p) = preset {
+        metadata["p"] = json!(p.partner_id);
+        metadata["t"] = json!(p.trait_id);
+    }
     json!({
         "type": "modal",
         "callback_id": EVIDENCE_MODAL,
         "title": {"type": "plain_text", "text": "Record evidence"},
         "submit": {"type": "plain_text", "text": "Record"},
         "close": {"type": "plain_text", "text": "Cancel"},
-        "private_metadata": json!({"c": channel}).to_string(),
+        "private_metadata": metadata.to_string(),
         "blocks": blocks,
     })
+}
+
+/// The options of the form's menu `action_id` in workspace `ws`, as (label, value): partners whose names
+/// match what is `typed` (the roster's completion), with their ids; the traits of the `partner` chosen so far
+/// (its active profile), else of every active profile, with their ids.
+pub async fn menu_options(
+    app: &App,
+    ws: &str,
+    action_id: &str,
+    typed: &str,
+    partner: Option<i64>,
+) -> AppResult<Vec<(String, String)>> {
+    if action_id == spec::PARTNER.name {
+        let path: Vec<String> = spec::EVIDENCE_ADD
+            .path
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let names = complete::suggest(app, ws, &path, action_id, typed, &[]).await?;
+        // Each name's partner, read at once: the option carries its id.
+        let keys: Vec<String> = names.iter().map(|s| name_key(&s.value)).collect();
+        let partners =
+            futures_util::future::join_all(keys.iter().map(|k| app.store.partner_by_key(ws, k)))
+                .await;
+        let mut out = Vec::new();
+        for p in partners {
+            if let Some(p) = p? {
+                out.push((p.name, p.id.to_string()));
+            }
+        }
+        return Ok(out);
+    }
+    if action_id != spec::TRAIT.name {
+        return Ok(Vec::new());
+    }
+    let key = name_key(typed);
+    let chosen = match partner {
+        Some(id) => app.store.partner_by_id(ws, id).await?,
+        None => None,
+    };
+    let profiles = match &chosen {
+        Some(p) => app
+            .store
+            .active_profile(ws, p.partner_type)
+            .await?
+            .into_iter()
+            .collect(),
+        None => app.store.active_profiles(ws).await?,
+    };
+    Ok(profiles
+        .iter()
+        .flat_map(|p| p.traits.iter().map(move |t| (p.partner_type, t)))
+        .filter(|(_, t)| name_key(&t.name).contains(&key))
+        .map(|(ty, t)| {
+            let label = if chosen.is_some() {
+                t.name.clone()
+            } else {
+                format!("{} ({ty})", t.name)
+            };
+            (label, t.id.to_string())
+        })
+        .take(MAX_SUGGESTIONS)
+        .collect())
 }
 
 #[cfg(test)]
@@ -74,8 +187,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_form_follows_the_declaration() {
-        let v = evidence_modal(Some("C0PARTNER"), Some(&("Acme".into(), "Overlap".into())));
+    fn the_form_follows_the_declaration_and_carries_ids() {
+        let preset = Preset {
+            partner_id: 7,
+            partner: "Acme".into(),
+            trait_id: 3,
+            trait_name: "Overlap".into(),
+        };
+        let v = evidence_modal(Some("C0PARTNER"), Some(&preset));
         let blocks = v["blocks"].as_array().unwrap();
         let ids: Vec<&str> = blocks
             .iter()
@@ -86,15 +205,36 @@ mod tests {
             ["partner", "trait", "met", "value", "source", "note", "observed"]
         );
         assert_eq!(blocks[0]["element"]["type"], "external_select");
-        assert_eq!(blocks[0]["element"]["initial_option"]["value"], "Acme");
-        assert_eq!(blocks[1]["element"]["initial_option"]["value"], "Overlap");
+        assert_eq!(blocks[0]["element"]["initial_option"]["value"], "7");
+        assert_eq!(
+            blocks[0]["element"]["initial_option"]["text"]["text"],
+            "Acme"
+        );
+        assert_eq!(blocks[1]["element"]["initial_option"]["value"], "3");
         assert_eq!(blocks[0]["optional"], false);
         assert_eq!(blocks[3]["optional"], true);
-        assert_eq!(v["private_metadata"], r#"{"c":"C0PARTNER"}"#);
-        let state = json!({"values": {"partner": {"partner": {"type": "external_select", "selected_option": {"value": "Acme"}}},
+        assert_eq!(v["private_metadata"], r#"{"c":"C0PARTNER","p":7,"t":3}"#);
+        assert_eq!(
+            Metadata::parse(v["private_metadata"].as_str().unwrap()),
+            Metadata {
+                channel: Some("C0PARTNER".into()),
+                preset: Some((7, 3))
+            }
+        );
+        let typed = evidence_modal(None, None);
+        assert_eq!(typed["private_metadata"], r#"{"c":null}"#);
+        assert_eq!(
+            Metadata::parse(typed["private_metadata"].as_str().unwrap()),
+            Metadata::default()
+        );
+        let state = json!({"values": {"partner": {"partner": {"type": "external_select", "selected_option": {"value": "7"}}},
             "value": {"value": {"type": "plain_text_input", "value": "31"}}}});
-        assert_eq!(state_value(&state, "partner").as_deref(), Some("Acme"));
+        assert_eq!(state_value(&state, "partner").as_deref(), Some("7"));
         assert_eq!(state_value(&state, "value").as_deref(), Some("31"));
         assert_eq!(state_value(&state, "note"), None);
+        assert_eq!(id_of("7"), Some(7));
+        for bad in ["Acme", "0", "-1", "", "7a", "99999999999999999999"] {
+            assert_eq!(id_of(bad), None, "{bad}");
+        }
     }
 }

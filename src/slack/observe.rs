@@ -38,10 +38,11 @@ pub fn command_of(text: &str) -> String {
     }
 }
 
-/// Run one interaction of `team`, then record it as `command`, timed from `arrived` to the end of `f`
-/// (its reply sent). Nothing noted means the Slack side answered before reaching the app (a line that
-/// does not parse, a file Slack cannot carry, an unknown button): the user's to fix. Not an `async fn`, which
-/// would hold `f` twice ([`observed`] says why that matters).
+/// Run one interaction in the workspace of `team` (the installed team, never one a payload names), then
+/// record it as `command`, timed from `arrived` to the end of `f` (its reply sent). Nothing noted means the
+/// Slack side answered before reaching the app (a line that does not parse, a file Slack cannot carry, an
+/// unknown button): the user's to fix. Not an `async fn`, which would hold `f` twice ([`observed`] says why
+/// that matters).
 pub(super) fn interaction<'a, F: Future<Output = T> + 'a, T>(
     command: &'a str,
     team: &'a str,

@@ -5,7 +5,7 @@
 use crate::support::bot::{Bot, WAIT};
 use crate::support::fake_slack::*;
 use crate::support::slack_bot::{buttons, header, is_ephemeral, slash, start, text};
-use serde_json::json;
+use serde_json::{json, Value};
 
 /// A fake Slack and the real bot connected to it.
 struct Harness {
@@ -112,7 +112,10 @@ async fn every_command_group_answers_from_slack_and_nothing_typed_pings() {
         .as_user(ADMIN_USER_ID, "import what:partners file:/etc/passwd")
         .await;
     assert!(
-        is_ephemeral(&r) && text(&r).contains("partnerfit import"),
+        is_ephemeral(&r)
+            && r.text
+                == "⚠ /partnerfit import takes a file, which Slack commands cannot carry: run \
+                    `partnerfit --workspace slack:T0FAKE01 import partners FILE.csv` on the server instead.",
         "{}",
         text(&r)
     );
@@ -258,31 +261,52 @@ async fn the_evidence_form_completes_names_and_records() {
         .unwrap();
     let ack = h.fake.ack(&s, WAIT).await.unwrap();
     validation::suggestion_response(&ack["payload"]).unwrap();
-    let names: Vec<&str> = ack["payload"]["options"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|o| o["value"].as_str().unwrap())
-        .collect();
-    assert_eq!(names, ["Acme Corp", "Acorn Labs"]);
-    // the trait menu lists the chosen partner's profile
+    // (label, value): the option carries the partner's id, never its name
+    let options = |ack: &Value| -> Vec<(String, String)> {
+        ack["payload"]["options"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| {
+                (
+                    o["text"]["text"].as_str().unwrap().to_string(),
+                    o["value"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect()
+    };
+    let partners = options(&ack);
+    assert_eq!(
+        partners,
+        [
+            ("Acme Corp".to_string(), "1".to_string()),
+            ("Acorn Labs".to_string(), "2".to_string())
+        ]
+    );
+    // the trait menu lists the active profiles' traits, with their type, by id (Slack's suggestion payload,
+    // as slack-morphism reads it, carries no form state: the partner chosen so far is not known)
     let mut typed = view.clone();
-    typed["state"] = json!({"values": {"partner": {"partner": {"type": "external_select", "selected_option": {"value": "Acme Corp"}}}}});
+    typed["state"] = json!({"values": {"partner": {"partner": {"type": "external_select", "selected_option": {"value": "1"}}}}});
     let s = h.fake.suggest(MEMBER_USER_ID, &typed, "trait", "").unwrap();
     let ack = h.fake.ack(&s, WAIT).await.unwrap();
-    let traits: Vec<&str> = ack["payload"]["options"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|o| o["value"].as_str().unwrap())
-        .collect();
+    let traits = options(&ack);
+    let names: Vec<&str> = traits.iter().map(|(l, _)| l.as_str()).collect();
     assert_eq!(
-        traits,
-        ["Deal registration", "Customer overlap", "Named champion"]
+        names,
+        [
+            "Deal registration (reseller)",
+            "Customer overlap (reseller)",
+            "Named champion (reseller)"
+        ]
     );
+    assert!(
+        traits.iter().all(|(_, v)| v.parse::<i64>().is_ok()),
+        "{traits:?}"
+    );
+    let overlap = traits[1].1.clone();
     // a bad value keeps the form open with the reason
-    let pick = |v: &str| json!({"type": "external_select", "selected_option": {"text": {"type": "plain_text", "text": v}, "value": v}});
-    let bad = json!({"partner": {"partner": pick("Acme Corp")}, "trait": {"trait": pick("Customer overlap")}, "value": {"value": {"type": "plain_text_input", "value": "lots"}}});
+    let pick = |label: &str, id: &str| json!({"type": "external_select", "selected_option": {"text": {"type": "plain_text", "text": label}, "value": id}});
+    let bad = json!({"partner": {"partner": pick("Acme Corp", "1")}, "trait": {"trait": pick("Customer overlap (reseller)", &overlap)}, "value": {"value": {"type": "plain_text_input", "value": "lots"}}});
     let s = h.fake.submit(MEMBER_USER_ID, &view, bad);
     let ack = h.fake.ack(&s, WAIT).await.unwrap();
     assert_eq!(ack["payload"]["response_action"], "errors", "{ack}");
@@ -294,7 +318,7 @@ async fn the_evidence_form_completes_names_and_records() {
         "{ack}"
     );
     // a good one closes it and tells the member privately
-    let good = json!({"partner": {"partner": pick("Acme Corp")}, "trait": {"trait": pick("Customer overlap")},
+    let good = json!({"partner": {"partner": pick("Acme Corp", "1")}, "trait": {"trait": pick("Customer overlap", &overlap)},
         "value": {"value": {"type": "plain_text_input", "value": "31"}}, "source": {"source": {"type": "plain_text_input", "value": "overlap report"}}});
     let s = h.fake.submit(MEMBER_USER_ID, &view, good);
     let ack = h.fake.ack(&s, WAIT).await.unwrap();
@@ -326,12 +350,13 @@ async fn the_evidence_form_completes_names_and_records() {
     assert!(b[0].1.contains("Deal registration"), "{b:?}");
     h.fake.press(MEMBER_USER_ID, &card, &b[0].0).unwrap();
     let view = h.fake.view(2, WAIT).await.unwrap();
+    assert_eq!(view["blocks"][0]["element"]["initial_option"]["value"], "1");
     assert_eq!(
-        view["blocks"][0]["element"]["initial_option"]["value"],
+        view["blocks"][0]["element"]["initial_option"]["text"]["text"],
         "Acme Corp"
     );
     assert_eq!(
-        view["blocks"][1]["element"]["initial_option"]["value"],
+        view["blocks"][1]["element"]["initial_option"]["text"]["text"],
         "Deal registration"
     );
     // a guest's press opens nothing

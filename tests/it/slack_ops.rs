@@ -5,9 +5,7 @@
 use crate::support::bot::{slash as discord_slash, title, Bot, WAIT};
 use crate::support::fake_discord::{FakeConfig, FakeDiscord, Invoker};
 use crate::support::fake_slack::*;
-use crate::support::slack_bot::{
-    self, exit_code, header, is_ephemeral, slack_env, slash, start, text,
-};
+use crate::support::slack_bot::{self, header, is_ephemeral, slack_env, slash, start, text};
 use std::time::Duration;
 
 fn digests(fake: &FakeSlack) -> Vec<Posted> {
@@ -182,7 +180,7 @@ async fn tokens_missing_or_refused_are_one_line_and_exit_2() {
     ] {
         let mut bot = slack_bot::spawn(dir.path(), &db, &env(&pairs));
         assert_eq!(
-            exit_code(&mut bot).await,
+            bot.wait_exit().await,
             Some(2),
             "{expected}: {}",
             bot.log_text()
@@ -206,7 +204,7 @@ async fn tokens_missing_or_refused_are_one_line_and_exit_2() {
     fake.wait_connected(WAIT).await.unwrap();
     fake.revoke(BOT_TOKEN);
     fake.slash(MEMBER_USER_ID, PARTNERS_CHANNEL_ID, "schedule show");
-    assert_eq!(exit_code(&mut bot).await, Some(2), "{}", bot.log_text());
+    assert_eq!(bot.wait_exit().await, Some(2), "{}", bot.log_text());
     assert_eq!(
         bot.log_text()
             .matches("Slack refused the bot token")
@@ -256,11 +254,7 @@ async fn discord_and_slack_in_one_process_stay_apart_and_discord_outlives_a_revo
         "the caller is told something went wrong: {}",
         all_text(&r)
     );
-    let deadline = tokio::time::Instant::now() + WAIT;
-    while !bot.log_text().contains("Slack refused the bot token") {
-        assert!(tokio::time::Instant::now() < deadline, "{}", bot.log_text());
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    bot.wait_log("Slack refused the bot token").await;
     let d = discord_slash(&discord, &lead, &["schedule", "show"], vec![]).await;
     assert_eq!(title(&d), "Digest schedules", "{d}");
     assert_eq!(

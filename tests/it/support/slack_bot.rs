@@ -1,7 +1,7 @@
 //! Running the real `partnerfit run` binary against the fake Slack (and, for both platforms in one
 //! process, the fake Discord too).
 
-use super::bot::{send_signal, Bot, WAIT};
+use super::bot::{db_url, Bot, WAIT};
 use super::fake_slack::{FakeSlack, Posted, APP_TOKEN, BOT_TOKEN};
 use serde_json::Value;
 use std::path::Path;
@@ -17,7 +17,7 @@ pub fn slack_env(fake: &FakeSlack) -> Vec<(String, String)> {
 
 /// Start `partnerfit --database <dir>/bot.db run` on Slack only, with `extra_env` on top.
 pub fn start(fake: &FakeSlack, dir: &Path, extra_env: &[(&str, &str)]) -> Bot {
-    let db = format!("sqlite://{}", dir.join("bot.db").display());
+    let db = db_url(dir);
     let mut env = slack_env(fake);
     env.extend(
         extra_env
@@ -31,36 +31,6 @@ pub fn start(fake: &FakeSlack, dir: &Path, extra_env: &[(&str, &str)]) -> Bot {
 pub fn spawn(dir: &Path, db: &str, env: &[(String, String)]) -> Bot {
     let env: Vec<(&str, String)> = env.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
     Bot::spawn(dir, db, &[], &env)
-}
-
-/// Wait for the process to exit by itself; its exit code.
-pub async fn exit_code(bot: &mut Bot) -> Option<i32> {
-    let deadline = std::time::Instant::now() + WAIT;
-    while std::time::Instant::now() < deadline {
-        if let Ok(Some(status)) = bot.child.try_wait() {
-            return status.code();
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
-    send_signal(bot.pid(), "KILL");
-    None
-}
-
-/// Wait until the bot's log holds `needle` (the log is a file: read again every 20 ms, as
-/// [`Bot::wait_ticks`] does); the log when it never does.
-pub async fn wait_log(bot: &Bot, needle: &str) -> String {
-    let deadline = std::time::Instant::now() + WAIT;
-    loop {
-        let log = bot.log_text();
-        if log.contains(needle) {
-            return log;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "no {needle:?} in the log within {WAIT:?}:\n{log}"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
 }
 
 /// `/partnerfit <text>` by `user` in #partners: the reply posted to its response URL (after checking the

@@ -6,11 +6,11 @@
 //! What it does, after Slack's documentation (api.slack.com: Socket Mode, the Web API methods below,
 //! Block Kit reference):
 //! - Socket Mode ([`socket`]): a `hello` on connect (held back while a test asks, as a slow Slack would),
-//!   connections dropped without a close frame when a test breaks them, envelopes (`slash_commands`, `interactive`,
-//!   `events_api`, and any other type a test asks for) with an `envelope_id`, acknowledgements collected per
-//!   envelope, a `disconnect` with reason `refresh_requested` after which the old connection gets no more
-//!   envelopes and is closed once a new one opened; envelopes sent while no connection is open wait for the
-//!   next one, as Slack retries them;
+//!   connections dropped without a close frame when a test breaks them or closed with one, new ones refused
+//!   until a test allows them, envelopes (`slash_commands`, `interactive`, `events_api`, and any other type a
+//!   test asks for) with an `envelope_id`, acknowledgements collected per envelope, a `disconnect` with
+//!   reason `refresh_requested` after which the old connection gets no more envelopes and is closed once a
+//!   new one opened; envelopes sent while no connection is open wait for the next one, as Slack retries them;
 //! - the Web API ([`web`]): `auth.test`, `apps.connections.open` (app-level token only), `chat.postMessage`,
 //!   `chat.postEphemeral`, `chat.update`, `views.open`, `conversations.info|members|list`, `users.info`,
 //!   `usergroups.users.list`, `files.getUploadURLExternal`, the upload URL, `files.completeUploadExternal`,

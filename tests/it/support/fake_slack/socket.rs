@@ -1,5 +1,7 @@
 //! The Socket Mode side of the fake Slack: the WebSocket at the URL `apps.connections.open` hands out,
-//! `hello`, envelopes and their acknowledgements, and `disconnect` (`refresh_requested`).
+//! `hello`, envelopes and their acknowledgements, `disconnect` (`refresh_requested`), connections closed
+//! with a Close frame, and new connections refused (`apps.connections.open` failing) until a test allows
+//! them again, as during a Slack outage.
 //!
 //! As on Slack: a ticket is good for one connection; every envelope carries an `envelope_id` that the app
 //! acknowledges with `{"envelope_id": …}` (plus a `payload` where the envelope type takes one); after a
@@ -7,7 +9,7 @@
 
 use super::{
     pings_in, slack_escape, slash_payload, texts_of, validation, FakeSlack, Inner, Out, PostKind,
-    Posted,
+    Posted, St,
 };
 use axum::extract::ws::{Message as WsMessage, WebSocket, WebSocketUpgrade};
 use axum::extract::{Query, State};
@@ -16,7 +18,7 @@ use futures::{SinkExt, StreamExt};
 use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 pub(crate) async fn ws_handler(
     State(inner): State<Arc<Inner>>,
@@ -351,6 +353,60 @@ impl FakeSlack {
         drop(st);
         self.inner.bump();
     }
+
+    /// Close every open connection with a Close frame (no reason given), as Slack does when it ends one
+    /// without a `disconnect` first.
+    pub fn close_connections(&self) {
+        for c in &self.inner.st().conns {
+            let _ = c.tx.send(Out::Close);
+        }
+    }
+
+    /// Refuse every `apps.connections.open` with `{"ok": false, "error": code}` (`service_unavailable`, as a
+    /// Slack in trouble answers) until [`FakeSlack::allow_connections`]: no new Socket Mode connection can
+    /// be opened meanwhile; open ones stay.
+    pub fn refuse_connections(&self, code: &str) {
+        self.fail_next(OPEN, code, REFUSED_AT_MOST);
+    }
+
+    /// Answer `apps.connections.open` again (every refusal armed for it dropped).
+    pub fn allow_connections(&self) {
+        self.inner.st().failures.remove(OPEN);
+        self.inner.bump();
+    }
+
+    /// How many `apps.connections.open` calls were refused so far (by Slack's `ok: false`).
+    pub fn refused_connections(&self) -> usize {
+        refused(&self.inner.st())
+    }
+
+    /// Wait until `n` `apps.connections.open` calls in all were refused.
+    pub async fn wait_refused_connections(
+        &self,
+        n: usize,
+        timeout: Duration,
+    ) -> anyhow::Result<()> {
+        self.wait_for(
+            &format!("{n} refused apps.connections.open calls"),
+            timeout,
+            |st| (refused(st) >= n).then_some(()),
+        )
+        .await
+    }
+}
+
+/// The Web API method that hands out Socket Mode URLs.
+const OPEN: &str = "apps.connections.open";
+
+/// How many calls [`FakeSlack::refuse_connections`] refuses at most: far more than a bot retrying every few
+/// seconds makes in a test.
+const REFUSED_AT_MOST: usize = 10_000;
+
+fn refused(st: &St) -> usize {
+    st.calls
+        .iter()
+        .filter(|c| c.method == OPEN && c.answer["ok"] == false)
+        .count()
 }
 
 /// An interactive element found in a list of blocks, with the block it sits in.

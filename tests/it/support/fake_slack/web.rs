@@ -84,13 +84,43 @@ fn ok(mut v: Value) -> (u16, Value) {
     (200, v)
 }
 
+/// Slack Connect: the organisation at the other end of a channel shared with ours.
+pub const EXTERNAL_TEAM_ID: &str = "T0PARTNR1";
+/// An admin of [`EXTERNAL_TEAM_ID`], known to `users.info` once a test adds [`external_admin`] to the
+/// workspace's users (as someone in a shared channel is known to the app).
+pub const EXTERNAL_ADMIN_USER_ID: &str = "U0EXTADM1";
+
+/// The external organisation's admin: `is_admin` is about their own team.
+pub fn external_admin() -> super::User {
+    super::User {
+        id: EXTERNAL_ADMIN_USER_ID.into(),
+        name: "olga".into(),
+        is_admin: true,
+        is_owner: true,
+        is_restricted: false,
+        is_ultra_restricted: false,
+    }
+}
+
+/// The team a user of the fake belongs to.
+pub fn team_of(user: &str) -> &'static str {
+    if user == EXTERNAL_ADMIN_USER_ID {
+        EXTERNAL_TEAM_ID
+    } else {
+        super::TEAM_ID
+    }
+}
+
+/// A user object as `users.info` has it. Someone of another organisation has their own `team_id`, and no
+/// `is_stranger`: Slack sets that only for people in no shared channel the app can see.
 fn user_json(u: &super::User) -> Value {
+    let team = team_of(&u.id);
     json!({
-        "id": u.id, "team_id": super::TEAM_ID, "name": u.name, "deleted": false, "real_name": u.name,
+        "id": u.id, "team_id": team, "name": u.name, "deleted": false, "real_name": u.name,
         "tz": "Europe/Berlin", "is_admin": u.is_admin, "is_owner": u.is_owner, "is_primary_owner": u.is_owner,
         "is_restricted": u.is_restricted, "is_ultra_restricted": u.is_ultra_restricted, "is_bot": false,
         "is_app_user": false, "updated": 1_700_000_000,
-        "profile": {"real_name": u.name, "display_name": u.name, "team": super::TEAM_ID},
+        "profile": {"real_name": u.name, "display_name": u.name, "team": team},
     })
 }
 
