@@ -214,7 +214,7 @@ fn not_a_partner(name: &str, named: Named) -> AppError {
         Named::Exact(p) => AppError::user(format!("`{}` is on the roster.", p.name)),
         Named::Renamed(former, p) => AppError::user(format!(
             "{} Use its new name, partner:\"{}\".",
-            renamed_note(&former, &p),
+            renamed_plain(&former, &p),
             crate::app::line::escape_quoted(&p.name)
         )),
         Named::OnlyClose(p) => not_on_roster(did_you_mean(&[p.name])),
@@ -236,12 +236,20 @@ pub async fn renamed(app: &App, ws: &str, name: &str) -> AppResult<Option<(Forme
         .map(|p| (former, p)))
 }
 
-/// `Acme Corp was renamed to Acme Holdings on 2026-12-01.`
+/// `Acme Corp was renamed to Acme Holdings on 2026-12-01.`, for a card: both names marked as user text
+/// ([`super::card::user`]), so each renderer shows them as text.
 pub fn renamed_note(former: &FormerName, now: &Partner) -> String {
     format!(
         "{} was renamed to {} on {}.",
-        former.name, now.name, former.until
+        super::card::user(&former.name),
+        super::card::user(&now.name),
+        former.until
     )
+}
+
+/// [`renamed_note`] as the plain text of an error message (which no renderer reads for marks).
+fn renamed_plain(former: &FormerName, now: &Partner) -> String {
+    super::card::plain(&renamed_note(former, now))
 }
 
 /// The error for a name that is not a partner's name (checked by the caller), by the one rule: the partner
@@ -298,6 +306,7 @@ pub fn trait_of<'a>(profile: &'a Profile, name: &str) -> AppResult<&'a Trait> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::NaiveDate;
 
     #[test]
     fn suggests_close_names_first() {
@@ -308,6 +317,41 @@ mod tests {
         assert_eq!(
             did_you_mean(&["A".into(), "B".into()]),
             " Did you mean `A` or `B`?"
+        );
+    }
+
+    #[test]
+    fn the_renamed_note_marks_both_names_as_user_text() {
+        use crate::app::card::{segments, Segment};
+        let former = FormerName {
+            partner_id: 7,
+            name: "*Acme* Corp".into(),
+            until: NaiveDate::from_ymd_opt(2026, 12, 1).unwrap(),
+        };
+        let now = Partner {
+            id: 7,
+            name: "Acme `Holdings`".into(),
+            partner_type: PartnerType::Si,
+            lifecycle: crate::domain::Lifecycle::Prospect,
+            champion: None,
+            note: None,
+            created_by: "ana".into(),
+            created_at: chrono::DateTime::UNIX_EPOCH,
+        };
+        let note = renamed_note(&former, &now);
+        assert_eq!(
+            segments(&note),
+            [
+                Segment::Users("*Acme* Corp"),
+                Segment::Ours(" was renamed to "),
+                Segment::Users("Acme `Holdings`"),
+                Segment::Ours(" on 2026-12-01."),
+            ]
+        );
+        // An error message is plain text: the same words, no marks.
+        assert_eq!(
+            renamed_plain(&former, &now),
+            "*Acme* Corp was renamed to Acme `Holdings` on 2026-12-01."
         );
     }
 

@@ -143,17 +143,24 @@ fn read_files(ctx: &Ctx, inv: &mut Invocation) -> Result<(), AppError> {
         return Ok(());
     }
     require(ctx, spec.min_role, &format!("run /{}", spec.name()))?;
+    // What the file holds, for the command line that imports a file past the limit.
+    let what = inv
+        .opt_text("what")
+        .map(|w| w.trim().to_lowercase())
+        .filter(|w| w.parse::<crate::app::transfer::ImportKind>().is_ok())
+        .unwrap_or_else(|| "WHAT".into());
     for name in files {
         if let Some(ArgValue::Text(path)) = inv.args.get(name) {
-            let file = read_file(path).map_err(AppError::User)?;
+            let file = read_file(&ctx.workspace, &what, path).map_err(AppError::User)?;
             inv.args.insert(name.to_string(), file);
         }
     }
     Ok(())
 }
 
-/// Read a file named by path, at most [`MAX_IMPORT_BYTES`] of it.
-fn read_file(path: &str) -> Result<ArgValue, String> {
+/// Read a file named by path, at most [`MAX_IMPORT_BYTES`] of it; past that, the refusal gives the command
+/// line that imports it (a `what` file) into `workspace`, which has no limit.
+fn read_file(workspace: &str, what: &str, path: &str) -> Result<ArgValue, String> {
     let cannot = |e: std::io::Error| format!("cannot read file `{}`: {e}", snippet(path));
     let file = std::fs::File::open(path).map_err(cannot)?;
     let mut bytes = Vec::new();
@@ -163,9 +170,13 @@ fn read_file(path: &str) -> Result<ArgValue, String> {
         .map_err(cannot)?;
     if bytes.len() as u64 > limit {
         return Err(format!(
-            "`{}` is larger than {} MB: split it, or run `partnerfit import` with it on the server",
+            "`{}` is larger than {} MB: split it, or run `{}` on the server",
             snippet(path),
-            MAX_IMPORT_BYTES / (1024 * 1024)
+            MAX_IMPORT_BYTES / (1024 * 1024),
+            crate::app::transfer::server_command(
+                workspace,
+                &format!("import {what} {}", crate::app::transfer::shell_word(path))
+            )
         ));
     }
     let name = std::path::Path::new(path)
@@ -233,14 +244,27 @@ fn not_utf8(bytes: &[u8], number: usize) -> Option<Outcome> {
     }
     Some(Outcome {
         command: String::new(),
-        result: Err(format!(
-            "line {number} is not UTF-8 text; nothing was done: save the input as UTF-8"
-        )),
+        result: Err(not_utf8_message(number, "save the input as UTF-8")),
         saved: Vec::new(),
     })
 }
 
-/// The interactive prompt (rustyline: history, line editing).
+/// The error that answers input line `number` when it is not UTF-8, the pipe's and the prompt's, with how to
+/// fix it (`fix`).
+fn not_utf8_message(number: usize, fix: &str) -> String {
+    format!("line {number} is not UTF-8 text; nothing was done: {fix}")
+}
+
+/// Whether rustyline refused a typed line because its bytes are not UTF-8: an I/O error of kind
+/// `InvalidData`, which is what rustyline 15 gives both on a terminal (its UTF-8 decoder meeting an invalid
+/// sequence) and on a terminal it cannot drive (`TERM=dumb`: std's `read_line`). The line is not run, and the
+/// prompt asks for the next one.
+fn typed_not_utf8(e: &rustyline::error::ReadlineError) -> bool {
+    matches!(e, rustyline::error::ReadlineError::Io(io) if io.kind() == std::io::ErrorKind::InvalidData)
+}
+
+/// The interactive prompt (rustyline: history, line editing). A line that is not UTF-8 is answered with an
+/// error, as from a pipe ([`typed_not_utf8`]), and the prompt goes on.
 async fn interactive(app: &App, ctx: &Ctx, out_dir: &Path) -> anyhow::Result<()> {
     let mut rl = rustyline::DefaultEditor::new()?;
     println!(
@@ -248,8 +272,13 @@ async fn interactive(app: &App, ctx: &Ctx, out_dir: &Path) -> anyhow::Result<()>
         ctx.workspace, ctx.user, ctx.role
     );
     let mut out = std::io::stdout();
+    let mut number = 0usize;
     loop {
-        match rl.readline("partnerfit> ") {
+        let read = rl.readline("partnerfit> ");
+        if read.as_ref().map_or_else(typed_not_utf8, |_| true) {
+            number += 1;
+        }
+        match read {
             Ok(line) => {
                 if !line.trim().is_empty() {
                     let _ = rl.add_history_entry(line.as_str());
@@ -262,10 +291,57 @@ async fn interactive(app: &App, ctx: &Ctx, out_dir: &Path) -> anyhow::Result<()>
                     print(&mut out, &o, false)?;
                 }
             }
+            Err(e) if typed_not_utf8(&e) => {
+                let o = Outcome {
+                    command: String::new(),
+                    result: Err(not_utf8_message(
+                        number,
+                        "type it again, with the terminal set to UTF-8",
+                    )),
+                    saved: Vec::new(),
+                };
+                print(&mut out, &o, false)?;
+            }
             Err(rustyline::error::ReadlineError::Interrupted) => continue,
             Err(rustyline::error::ReadlineError::Eof) => break,
             Err(e) => return Err(e.into()),
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rustyline::error::ReadlineError;
+
+    #[test]
+    fn a_typed_line_that_is_not_utf8_is_answered_and_the_prompt_goes_on() {
+        // What rustyline 15's terminal reader returns on an invalid byte (tty/unix.rs, `next_char`).
+        assert!(typed_not_utf8(&ReadlineError::from(
+            std::io::ErrorKind::InvalidData
+        )));
+        // What its reader for a terminal it cannot drive returns: std's `read_line` on a Latin-1 `é`.
+        let mut line = String::new();
+        let e = std::io::BufRead::read_line(&mut &b"caf\xe9\n"[..], &mut line).unwrap_err();
+        assert!(typed_not_utf8(&ReadlineError::Io(e)));
+        // Ctrl-C, Ctrl-D and any other error are not that.
+        assert!(!typed_not_utf8(&ReadlineError::Interrupted));
+        assert!(!typed_not_utf8(&ReadlineError::Eof));
+        assert!(!typed_not_utf8(&ReadlineError::from(
+            std::io::ErrorKind::BrokenPipe
+        )));
+        assert!(!typed_not_utf8(&ReadlineError::WindowResized));
+        // The pipe's words, with the prompt's fix.
+        assert_eq!(
+            not_utf8_message(3, "type it again, with the terminal set to UTF-8"),
+            "line 3 is not UTF-8 text; nothing was done: type it again, with the terminal set to UTF-8"
+        );
+        assert_eq!(
+            not_utf8(b"caf\xe9\n", 2)
+                .and_then(|o| o.result.err())
+                .as_deref(),
+            Some("line 2 is not UTF-8 text; nothing was done: save the input as UTF-8")
+        );
+    }
 }

@@ -347,6 +347,9 @@ pub fn components(card: &Card, page: usize) -> Vec<CreateActionRow> {
     rows
 }
 
+mod notice;
+pub use notice::notice;
+
 #[cfg(test)]
 mod reference;
 

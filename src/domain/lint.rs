@@ -95,6 +95,12 @@ fn mentions(text: &str, phrase: &str, prefix: bool) -> bool {
     })
 }
 
+/// Does `text` name a partner type by `word` ([`PartnerType::words`]): as whole words, or with an `s` on its
+/// last word (`resellers`, `SIs`, `system integrators`)? The table of words lists no plural: this reads them.
+fn mentions_type_word(text: &str, word: &str) -> bool {
+    mentions(text, word, false) || mentions(text, &format!("{word}s"), false)
+}
+
 /// The lint of a profile, in the order a reader fixes them: profile-level first, then per trait.
 pub fn lint(profile: &Profile) -> Vec<LintWarning> {
     let mut out = Vec::new();
@@ -153,7 +159,8 @@ pub fn lint(profile: &Profile) -> Vec<LintWarning> {
             });
         }
         for ty in PartnerType::ALL {
-            if *ty != profile.partner_type && ty.words().all().any(|w| mentions(&text, w, false)) {
+            if *ty != profile.partner_type && ty.words().all().any(|w| mentions_type_word(&text, w))
+            {
                 if !other_types.contains(ty) {
                     other_types.push(*ty);
                 }
@@ -282,8 +289,9 @@ mod tests {
 
     #[test]
     fn a_trait_is_tied_to_a_type_by_the_words_it_always_was() {
-        // The lint's own list before the words moved to `PartnerType::words`: each is still a word of its type,
-        // and each word the table adds contains one of them as a whole word, so it finds nothing new.
+        // The lint's own list before the words moved to `PartnerType::words`: each is still a word of its type
+        // (or one with an `s`: the table lists no plural since the lint reads them), and each word the table
+        // adds contains one of them as a whole word, so it finds nothing new but the plurals (tested below).
         let before: [(PartnerType, &[&str]); 4] = [
             (
                 PartnerType::Reseller,
@@ -317,7 +325,10 @@ mod tests {
         for (ty, old) in before {
             let now: Vec<&str> = ty.words().all().collect();
             for w in old {
-                assert!(now.contains(w), "{ty}: `{w}` lost");
+                assert!(
+                    now.iter().any(|n| *n == *w || format!("{n}s") == *w),
+                    "{ty}: `{w}` lost"
+                );
             }
             for w in now.iter().filter(|w| !old.contains(w)) {
                 assert!(
@@ -351,5 +362,113 @@ mod tests {
             w[2].trait_name.as_deref(),
             Some("Runs an affiliate program")
         );
+    }
+
+    #[test]
+    fn another_types_words_are_found_with_an_s_too() {
+        // An SI's word with an `s`, in a reseller profile; a reseller's in an SI profile, each in the name or in
+        // verify_by; the others' plurals in a referral profile, and a referral partner's in an SI profile.
+        let si = p(
+            PartnerType::Si,
+            &[
+                ("Sells through resellers", Some("contract")),
+                ("Listed by distributors", Some("price list")),
+                ("Integrations", Some("their VARs' list")),
+                ("Pays referrers", Some("portal")),
+                ("Implementation bench", Some("staffing list")),
+            ],
+            Some("j"),
+        );
+        let w = lint(&si);
+        assert_eq!(
+            codes(&w),
+            ["mixed-types", "mixed-types", "mixed-types", "mixed-types"]
+        );
+        assert_eq!(
+            w[0].message,
+            "`Sells through resellers` talks about resellers in a systems integrator profile: one profile per type — move it to the reseller profile"
+        );
+        assert_eq!(w[1].trait_name.as_deref(), Some("Listed by distributors"));
+        assert_eq!(w[2].trait_name.as_deref(), Some("Integrations"));
+        assert_eq!(
+            w[3].message,
+            "`Pays referrers` talks about referral partners in a systems integrator profile: one profile per type — move it to the referral profile"
+        );
+        let reseller = p(
+            PartnerType::Reseller,
+            &[
+                ("Works with SIs", Some("call")),
+                ("Two system integrators on staff", Some("call")),
+                ("Resales through a partner", Some("CRM")),
+            ],
+            Some("j"),
+        );
+        let w = lint(&reseller);
+        assert_eq!(codes(&w), ["mixed-types", "mixed-types"]);
+        assert_eq!(
+            w[0].message,
+            "`Works with SIs` talks about systems integrators in a reseller profile: one profile per type — move it to the si profile"
+        );
+        assert_eq!(
+            w[1].trait_name.as_deref(),
+            Some("Two system integrators on staff")
+        );
+        let referral = p(
+            PartnerType::Referral,
+            &[
+                ("Has technology partners", Some("site")),
+                ("Tech partners listed", Some("site")),
+                ("Knows the referrers", Some("call")),
+                ("Runs two app marketplaces", Some("site")),
+                ("Affiliates paid monthly", Some("ledger")),
+            ],
+            Some("j"),
+        );
+        let w = lint(&referral);
+        assert_eq!(
+            codes(&w),
+            ["mixed-types", "mixed-types", "mixed-types"],
+            "{w:?}"
+        );
+        assert_eq!(
+            w.iter()
+                .map(|w| w.trait_name.as_deref())
+                .collect::<Vec<_>>(),
+            [
+                Some("Has technology partners"),
+                Some("Tech partners listed"),
+                Some("Runs two app marketplaces")
+            ]
+        );
+        // Still whole words: an `s` is the one letter added (`variances`, `simple`, `sister`, `isvsx` stay
+        // clean), and a word of the profile's own type with an `s` warns nothing.
+        for clean in [
+            "Forecast variances",
+            "Simple onboarding",
+            "Sister company",
+            "isvsx",
+        ] {
+            assert!(
+                !PartnerType::ALL
+                    .iter()
+                    .flat_map(|ty| ty.words().all())
+                    .any(|w| mentions_type_word(clean, w)),
+                "{clean}"
+            );
+        }
+        let own = p(
+            PartnerType::Si,
+            &[("Two integrators certified", Some("SIs' registry"))],
+            Some("j"),
+        );
+        assert_eq!(codes(&lint(&own)), ["trait-count"]);
+        // The false positive this takes: `SIS` (a student information system) reads as `SI` with an `s`; a
+        // warning, which never blocks.
+        let tech = p(
+            PartnerType::TechIsv,
+            &[("Syncs with the school's SIS", Some("API docs"))],
+            Some("j"),
+        );
+        assert_eq!(codes(&lint(&tech)), ["trait-count", "mixed-types"]);
     }
 }

@@ -1,7 +1,8 @@
 //! The words people use for each partner type, in one table: the words that name a type (`var`, `systems
 //! integrator`), which a question to the bot may use (`does Acme fit as a var?`), and the wider words that
 //! tie a text to a type (`distributor`, `affiliate`), which the profile lint also looks for in a trait of
-//! another type's profile. A type's canonical names (`tech-isv`) and its label in messages stay on
+//! another type's profile, each also with an `s` on its last word (`distributors`, `system integrators`), so
+//! the table lists no plural. A type's canonical names (`tech-isv`) and its label in messages stay on
 //! [`PartnerType`] itself.
 
 use super::types::PartnerType;
@@ -12,8 +13,8 @@ pub struct TypeWords {
     /// Words that name the type: a question naming one asks about that type (`/screen`'s question parser
     /// also takes each with an `s`).
     pub names: &'static [&'static str],
-    /// Words that only suggest the type (related roles, plurals the lint matches word for word): with the
-    /// names, what the mixed-types lint finds in a trait.
+    /// Words that only suggest the type (related roles): with the names, what the mixed-types lint finds in a
+    /// trait, each also with an `s` on its last word.
     pub related: &'static [&'static str],
 }
 
@@ -39,15 +40,15 @@ impl PartnerType {
                     "system integrator",
                     "integrator",
                 ],
-                related: &["integrators"],
+                related: &[],
             },
             PartnerType::TechIsv => TypeWords {
                 names: &["tech isv", "isv", "technology partner"],
-                related: &["isvs", "tech partner", "app marketplace"],
+                related: &["tech partner", "app marketplace"],
             },
             PartnerType::Referral => TypeWords {
                 names: &["referral", "referral partner"],
-                related: &["referrals", "referrer", "affiliate", "affiliates"],
+                related: &["referrer", "affiliate"],
             },
         }
     }
@@ -66,8 +67,10 @@ mod tests {
             for word in w.all() {
                 assert_eq!(word, word.to_lowercase(), "{ty}");
                 assert_eq!(word, word.trim(), "{ty}");
-                // A word ties a text to one type only.
-                assert!(seen.insert(word), "`{word}` twice");
+                // A word, and it with an `s` (as the lint also reads it), ties a text to one type only: no
+                // word is another's plural, of its type (a plural listed by hand) or of another.
+                assert!(seen.insert(word.to_string()), "`{word}` twice");
+                assert!(seen.insert(format!("{word}s")), "`{word}s` twice");
             }
         }
         // The canonical name is among the names, with its hyphen read as a space.
@@ -78,6 +81,29 @@ mod tests {
         assert_eq!(
             PartnerType::Reseller.words().all().collect::<Vec<_>>(),
             ["reseller", "var", "resell", "resale", "distributor"]
+        );
+        assert_eq!(
+            PartnerType::Si.words().all().collect::<Vec<_>>(),
+            [
+                "si",
+                "systems integrator",
+                "system integrator",
+                "integrator"
+            ]
+        );
+        assert_eq!(
+            PartnerType::TechIsv.words().all().collect::<Vec<_>>(),
+            [
+                "tech isv",
+                "isv",
+                "technology partner",
+                "tech partner",
+                "app marketplace"
+            ]
+        );
+        assert_eq!(
+            PartnerType::Referral.words().all().collect::<Vec<_>>(),
+            ["referral", "referral partner", "referrer", "affiliate"]
         );
     }
 }

@@ -27,7 +27,7 @@ pub struct ScreenFacts {
 /// (null when none does), ordered by trait id. One value instead of a row per trait spares the driver a row
 /// message and a decoded copy of every repeated column (half the time of a screen; BENCHMARKS.md). The
 /// counting record is found by the `evidence_by_partner` index, newest first, one probe per trait.
-fn screen_facts_sql(backend: super::Backend) -> String {
+fn screen_facts_sql(backend: super::Backend, by: ScreenBy) -> String {
     use super::Backend::{Postgres, Sqlite};
     let pair = json_array_fn(backend);
     let array = |alias: &str, cols: &str| json_cols(backend, alias, cols);
@@ -56,7 +56,8 @@ fn screen_facts_sql(backend: super::Backend) -> String {
               FROM traits t \
               LEFT JOIN evidence e ON e.id = ({COUNTING_ID}) \
               WHERE t.profile_id = pr.id AND t.removed_in IS NULL)) AS TEXT) \
-         {SCREEN_JOINS} {SCREEN_WHERE}"
+         {SCREEN_JOINS} {}",
+        by.where_()
     )
 }
 
@@ -72,8 +73,28 @@ const SCREEN_JOINS: &str = "FROM partners p \
      LEFT JOIN workspace_settings s ON s.workspace_id = p.workspace_id \
      LEFT JOIN profiles pr ON pr.workspace_id = p.workspace_id AND pr.partner_type = p.partner_type \
           AND pr.retired_at IS NULL";
-/// …for the name key `$2` in workspace `$1`.
+/// …for the name key `$2` in workspace `$1`…
 const SCREEN_WHERE: &str = "WHERE p.workspace_id = $1 AND p.name_key = $2";
+/// …or for the partner id `$2` in workspace `$1`.
+const SCREEN_WHERE_ID: &str = "WHERE p.workspace_id = $1 AND p.id = $2";
+
+/// Which partner a screen read is for: the one holding a name key (what a typed name means), or the one with
+/// an id (what a button or form names: never looked up again by its name, which a legacy row's kept key
+/// may share with another partner's, [`Store::rekey_names`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ScreenBy {
+    Key,
+    Id,
+}
+
+impl ScreenBy {
+    fn where_(self) -> &'static str {
+        match self {
+            ScreenBy::Key => SCREEN_WHERE,
+            ScreenBy::Id => SCREEN_WHERE_ID,
+        }
+    }
+}
 
 /// The screen read as rows, on SQLite's connection of the calling thread (store/direct.rs): the same partner,
 /// settings, profile and counting records as [`screen_facts_sql`], one row per current trait (one row with the
@@ -86,7 +107,7 @@ const SCREEN_WHERE: &str = "WHERE p.workspace_id = $1 AND p.name_key = $2";
 /// [`PARTNER_COLS`](super::partners::PARTNER_COLS), the profile's [`PROFILE_COLS`], the trait's
 /// [`TRAIT_JSON_COLS`], the counting record's [`COUNTING_COLS`]; SQLite hands a REAL over as the same double,
 /// exactly.
-fn screen_facts_rows_sql() -> String {
+fn screen_facts_rows_sql(by: ScreenBy) -> String {
     let cols = |alias: &str, cols: &str| {
         cols.split(", ")
             .map(|c| format!("{alias}.{c}"))
@@ -98,12 +119,13 @@ fn screen_facts_rows_sql() -> String {
          {SCREEN_JOINS} \
          LEFT JOIN traits t ON t.profile_id = pr.id AND t.removed_in IS NULL \
          LEFT JOIN evidence e ON e.id = ({COUNTING_ID}) \
-         {SCREEN_WHERE}",
+         {}",
         cols("s", super::settings::SETTINGS_COLS),
         cols("p", super::partners::PARTNER_COLS),
         cols("pr", PROFILE_COLS),
         cols("t", TRAIT_JSON_COLS),
         cols("e", COUNTING_COLS),
+        by.where_(),
     )
 }
 
@@ -311,32 +333,77 @@ impl Store {
         key: &str,
         as_of: NaiveDate,
     ) -> Result<Option<ScreenFacts>> {
-        static SQLITE: std::sync::LazyLock<String> =
-            std::sync::LazyLock::new(|| screen_facts_sql(super::Backend::Sqlite));
-        static POSTGRES: std::sync::LazyLock<String> =
-            std::sync::LazyLock::new(|| screen_facts_sql(super::Backend::Postgres));
+        self.read_screen_facts(ws, Which::Key(key), as_of).await
+    }
+
+    /// The facts to screen the partner with id `id` of workspace `ws` as of `as_of` ([`Store::screen_facts`]
+    /// by id), or None when it is not on that workspace's roster: what a button or a form that names a partner
+    /// by id screens and records with.
+    #[tracing::instrument(level = "debug", skip_all)]
+    pub async fn screen_facts_by_id(
+        &self,
+        ws: &str,
+        id: i64,
+        as_of: NaiveDate,
+    ) -> Result<Option<ScreenFacts>> {
+        self.read_screen_facts(ws, Which::Id(id), as_of).await
+    }
+
+    /// The screen read of `which` partner: as rows on SQLite's connection of the calling thread when it can
+    /// (store/direct.rs), else as the one JSON value the usual way.
+    async fn read_screen_facts(
+        &self,
+        ws: &str,
+        which: Which<'_>,
+        as_of: NaiveDate,
+    ) -> Result<Option<ScreenFacts>> {
+        use super::Backend::{Postgres, Sqlite};
+        use std::sync::LazyLock;
+        static SQL: LazyLock<[[String; 2]; 2]> = LazyLock::new(|| {
+            [Sqlite, Postgres]
+                .map(|b| [ScreenBy::Key, ScreenBy::Id].map(|by| screen_facts_sql(b, by)))
+        });
+        static ROWS: LazyLock<[String; 2]> =
+            LazyLock::new(|| [ScreenBy::Key, ScreenBy::Id].map(screen_facts_rows_sql));
+        let by = match which {
+            Which::Key(_) => 0,
+            Which::Id(_) => 1,
+        };
         let sql = match self.backend() {
-            super::Backend::Sqlite => SQLITE.as_str(),
-            super::Backend::Postgres => POSTGRES.as_str(),
+            Sqlite => SQL[0][by].as_str(),
+            Postgres => SQL[1][by].as_str(),
         };
         if let Some(direct) = &self.direct {
             // On the calling thread, as rows (store/direct.rs); else the usual way below.
-            static ROWS: std::sync::LazyLock<String> =
-                std::sync::LazyLock::new(screen_facts_rows_sql);
             let day = as_of.to_string();
+            let partner: &dyn rusqlite::ToSql = match &which {
+                Which::Key(key) => key,
+                Which::Id(id) => id,
+            };
             let params: [(&str, &dyn rusqlite::ToSql); 3] =
-                [("$1", &ws), ("$2", &key), ("$3", &day)];
-            if let Some(cols) = direct.read(&ROWS, &params, screen_facts_of_rows) {
+                [("$1", &ws), ("$2", partner), ("$3", &day)];
+            if let Some(cols) = direct.read(&ROWS[by], &params, screen_facts_of_rows) {
                 return cols.map(screen_facts_of).transpose();
             }
         }
         let query = || {
-            sqlx::query_scalar(AssertSqlSafe(sql))
-                .bind(ws)
-                .bind(key)
-                .bind(as_of.to_string())
+            let q = sqlx::query_scalar(AssertSqlSafe(sql)).bind(ws);
+            match which {
+                Which::Key(key) => q.bind(key),
+                Which::Id(id) => q.bind(id),
+            }
+            .bind(as_of.to_string())
         };
         let text: Option<String> = read_kept!(self, query, fetch_optional);
         text.as_deref().map(screen_facts_from_json).transpose()
     }
+}
+
+/// The partner of a screen read, as its `$2`.
+#[derive(Debug, Clone, Copy)]
+enum Which<'a> {
+    /// By name key.
+    Key(&'a str),
+    /// By id.
+    Id(i64),
 }

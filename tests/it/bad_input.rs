@@ -15,6 +15,7 @@ both_backends!(
     dollars_are_refused_where_the_workspace_counts_in_another_currency,
     discord_channel_ids_must_be_non_zero_64_bit_numbers,
     weeks_and_dates_say_what_is_wrong,
+    invisible_characters_are_refused_in_every_text,
 );
 
 /// The words of every refusal of a number past the bound.
@@ -199,7 +200,7 @@ async fn discord_channel_ids_must_be_non_zero_64_bit_numbers(db: Db) {
         .await;
     assert_eq!(
         r["error"],
-        "`0` is not a channel: pick a channel (in the console, give its numeric id)"
+        "`0` is not a channel: name it with # as Slack completes it, or give its id (C…)"
     );
 }
 
@@ -258,4 +259,76 @@ fn the_command_line_week_names_the_year_range() {
         err.contains("`2026-02-30` is not a date: February 2026 has 28 days"),
         "{err}"
     );
+}
+
+/// The words of a refusal of an invisible character in the text `what` names.
+fn invisible(what: &str) -> String {
+    format!(
+        "{what} cannot contain invisible characters (zero-width spaces, direction overrides): type it plainly"
+    )
+}
+
+/// A trait, profile, note, source or reason with a direction override (U+202E: `Fast onboarding` typed as
+/// `gnidraobno tsaF` after it reads as the former) or a zero-width character is refused as a partner name
+/// is, by the commands and, at its line, by the import; the joiners and selectors of an emoji stay.
+async fn invisible_characters_are_refused_in_every_text(db: Db) {
+    let t = acme(db).await;
+    let profile = t.ok("/profile show type:reseller").await;
+    let evidence = t.ok(r#"/evidence list partner:"Acme""#).await;
+    for (line, what) in [
+        (
+            "/profile trait add type:reseller name:\"\u{202E}gnidraobno tsaF\" verify_by:\"CRM\"",
+            "the trait name",
+        ),
+        (
+            "/profile create type:referral name:\"Refer\u{200B}rals\"",
+            "the profile name",
+        ),
+        (
+            "/evidence add partner:\"Acme\" trait:\"Customer overlap\" value:40 source:\"crm\u{200B}report\"",
+            "`source`",
+        ),
+        (
+            "/evidence add partner:\"Acme\" trait:\"Customer overlap\" value:40 source:\"crm\" note:\"ok\u{2066}x\u{2069}\"",
+            "`note`",
+        ),
+        (
+            "/partner drop partner:\"Acme\" reason:\"\u{FEFF}lost\"",
+            "the reason",
+        ),
+    ] {
+        assert_eq!(t.err(line).await, invisible(what), "{line:?}");
+    }
+    assert_eq!(t.ok("/profile show type:reseller").await, profile);
+    assert_eq!(t.ok(r#"/evidence list partner:"Acme""#).await, evidence);
+
+    // The import refuses them at their line, and imports nothing.
+    let file = "partner,trait,met,value,source,note,observed\n\
+                Acme,Customer overlap,,40,crm,,2026-11-02\n\
+                Acme,Customer overlap,,41,crm\u{200B},,2026-11-03\n\
+                Acme,Customer overlap,,42,crm,\u{202E}ton,2026-11-04\n";
+    let e = import(&t, "evidence", file.as_bytes()).await.unwrap_err();
+    for needle in [
+        format!("line 3, column `source`: {}", invisible("`source`")),
+        format!("line 4, column `note`: {}", invisible("`note`")),
+    ] {
+        assert!(e.contains(&needle), "missing {needle:?} in:\n{e}");
+    }
+    assert_eq!(t.ok(r#"/evidence list partner:"Acme""#).await, evidence);
+
+    // An emoji holds its joiners and selectors (a family, a red heart) in any text.
+    let note = "Loves \u{2764}\u{FE0F} and \u{1F468}\u{200D}\u{1F469}\u{200D}\u{1F467}";
+    let r = t
+        .ok(&format!(
+            r#"/evidence add partner:"Acme" trait:"Customer overlap" value:40 source:"crm" note:"{note}""#
+        ))
+        .await;
+    let list = t.ok(r#"/evidence list partner:"Acme""#).await;
+    let kept = list["records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|rec| rec["id"] == r["id"])
+        .unwrap_or_else(|| panic!("record {} in {list}", r["id"]));
+    assert_eq!(kept["note"], note, "{kept}");
 }

@@ -4,9 +4,12 @@
 //! was read or downloaded, and what the caller was told. RELIABILITY.md lists them with their results.
 
 mod buttons;
+mod by_id;
 mod channels;
+mod error_text;
 mod escaping;
 mod import;
+mod name_keys;
 
 use crate::support::bot::{content, opt, slash, title, Bot, WAIT};
 use crate::support::fake_discord::{
@@ -526,107 +529,4 @@ fn a_1mb_header_is_refused_with_bounded_memory_and_a_guest_reads_no_file() {
     assert!(!fifo_has_a_reader(&pipe));
     drop(stdin);
     guest.wait().unwrap();
-}
-
-crate::support::db::both_backends!(
-    stored_name_keys_are_recomputed_once,
-    roster_pages_are_read_in_sql,
-);
-
-fn new_partner(name: &str) -> partnerfit::store::NewPartner {
-    partnerfit::store::NewPartner {
-        name: partnerfit::domain::PartnerName::parse(name).unwrap(),
-        partner_type: partnerfit::domain::PartnerType::Si,
-        lifecycle: partnerfit::domain::Lifecycle::Prospect,
-        champion: None,
-        note: None,
-    }
-}
-
-/// A database written before the lookalike-aware keys: its keys are recomputed once, and a name that now
-/// equals another keeps its old key (both partners stay).
-async fn stored_name_keys_are_recomputed_once(db: crate::support::Db) {
-    let db = crate::support::TestDb::new(db).await;
-    let s = Store::open(&db.url).await.unwrap();
-    let now = crate::support::utc(2026, 1, 1, 0, 0);
-    let mut ids = Vec::new();
-    // (name, the key version 1 stored: trimmed and lower-cased)
-    for (name, old_key) in [
-        ("ＡＣＭＥ", "ａｃｍｅ"),
-        ("Acme", "acme"),
-        ("Zeta  Co", "zeta  co"),
-        ("Straße", "straße"),
-    ] {
-        let id = s
-            .add_partner("ws", &new_partner(name), "ana", now)
-            .await
-            .unwrap();
-        sqlx::query("UPDATE partners SET name_key = $1 WHERE id = $2")
-            .bind(old_key)
-            .bind(id)
-            .execute(s.pool())
-            .await
-            .unwrap();
-        ids.push(id);
-    }
-    sqlx::query("UPDATE name_key_version SET version = 1")
-        .execute(s.pool())
-        .await
-        .unwrap();
-    assert_eq!(s.rekey_names().await.unwrap(), 2, "Zeta  Co and Straße");
-    assert_eq!(s.rekey_names().await.unwrap(), 0, "once");
-    let by = |name: &'static str| {
-        let s = s.clone();
-        async move {
-            s.partner_by_key("ws", &partnerfit::domain::name_key(name))
-                .await
-                .unwrap()
-                .map(|p| p.id)
-        }
-    };
-    assert_eq!(by("zeta co").await, Some(ids[2]));
-    assert_eq!(by("STRASSE").await, Some(ids[3]));
-    assert_eq!(
-        by("acme").await,
-        Some(ids[1]),
-        "the first holder of the key keeps it"
-    );
-    assert_eq!(
-        s.partner_names("ws").await.unwrap().len(),
-        4,
-        "nobody is lost"
-    );
-    s.close().await;
-}
-
-async fn roster_pages_are_read_in_sql(db: crate::support::Db) {
-    use partnerfit::store::PartnerFilter;
-    let db = crate::support::TestDb::new(db).await;
-    let s = Store::open(&db.url).await.unwrap();
-    let now = crate::support::utc(2026, 1, 1, 0, 0);
-    for name in ["delta", "Alpha", "charlie", "Bravo", "echo"] {
-        s.add_partner("ws", &new_partner(name), "ana", now)
-            .await
-            .unwrap();
-    }
-    s.add_partner("other", &new_partner("Aardvark"), "ana", now)
-        .await
-        .unwrap();
-    let all = PartnerFilter::default();
-    assert_eq!(s.count_partners("ws", &all).await.unwrap(), 5);
-    let names = |ps: Vec<partnerfit::store::Partner>| -> Vec<String> {
-        ps.into_iter().map(|p| p.name).collect()
-    };
-    let (page, last) = s.partners_page("ws", &all, None, 2, 2).await.unwrap();
-    assert_eq!(names(page), ["charlie", "delta"]);
-    assert_eq!(last.as_deref(), Some("delta"));
-    let (rest, last) = s
-        .partners_page("ws", &all, Some("delta"), 0, 10)
-        .await
-        .unwrap();
-    assert_eq!(names(rest), ["echo"]);
-    assert_eq!(last.as_deref(), Some("echo"));
-    let (none, last) = s.partners_page("ws", &all, None, 10, 10).await.unwrap();
-    assert!(none.is_empty() && last.is_none());
-    s.close().await;
 }

@@ -160,9 +160,14 @@ impl Store {
     }
 
     /// Recompute every stored name key with the current [`crate::domain::name_key`], once (migration 0004
-    /// records the version of the keys). A name whose new key is already another partner's (another current
-    /// trait's of its profile) keeps its old key: both records stay, and a lead can rename one. Returns how
-    /// many keys changed.
+    /// records the version of the keys), so every stored key is the key of its name. A key that one current
+    /// name takes stays its holder's; a partner whose name now compares equal to another's (two lookalikes,
+    /// added before the rule that tells they are) is renamed so that its key is its own and every read by key
+    /// (a command's `partner`, `/screen`, completions, the import) reaches it: [`distinct_name`] adds its id
+    /// (`Citroёn` beside a `Citroën` becomes `Citroёn #12`), its old name stays in its history as a rename by
+    /// [`REKEY_AUTHOR`], and a lead renames it again as wished. A trait whose name compares equal to another
+    /// current trait's of its profile keeps its old key (a warning): both records stay. Returns how many keys
+    /// changed.
     #[tracing::instrument(skip_all)]
     pub async fn rekey_names(&self) -> Result<u64> {
         let version: i64 = sqlx::query_scalar("SELECT MAX(version) FROM name_key_version")
@@ -171,6 +176,7 @@ impl Store {
         if version >= NAME_KEY_VERSION {
             return Ok(0);
         }
+        let now = Utc::now();
         let mut tx = self.pool().begin().await?;
         let mut changed = 0;
         for (table, scope, current) in [
@@ -191,32 +197,81 @@ impl Store {
                 .filter(|r| r.4 == 1)
                 .map(|r| (r.1.clone(), r.3.clone()))
                 .collect();
+            // Current names whose key changes, as (id, scope, name, old key, new key).
+            let mut pending = Vec::new();
             for (id, scope, name, old, current) in rows {
-                let current = current == 1;
                 let new = crate::domain::name_key(&name);
                 if new == old {
                     continue;
                 }
-                if current {
-                    if taken.contains(&(scope.clone(), new.clone())) {
-                        tracing::warn!(
-                            table,
-                            id,
-                            "a name now compares equal to another; it keeps its old key"
-                        );
+                if current == 1 {
+                    pending.push((id, scope, name, old, new));
+                } else {
+                    set_key(&mut tx, table, id, &new).await?;
+                    changed += 1;
+                }
+            }
+            // Each key moved frees its old one, which another name may be waiting for: move what is free
+            // until nothing moves, then what is left compares equal to a name that keeps its key.
+            loop {
+                let before = pending.len();
+                let mut waiting = Vec::new();
+                for (id, scope, name, old, new) in pending {
+                    let key = (scope, new);
+                    if taken.contains(&key) {
+                        waiting.push((id, key.0, name, old, key.1));
                         continue;
                     }
-                    taken.remove(&(scope.clone(), old));
-                    taken.insert((scope, new.clone()));
+                    set_key(&mut tx, table, id, &key.1).await?;
+                    changed += 1;
+                    taken.remove(&(key.0.clone(), old));
+                    taken.insert(key);
                 }
-                sqlx::query(AssertSqlSafe(format!(
-                    "UPDATE {table} SET name_key = $1 WHERE id = $2"
-                )))
-                .bind(&new)
+                pending = waiting;
+                if pending.is_empty() || pending.len() == before {
+                    break;
+                }
+            }
+            for (id, scope, name, old, new) in pending {
+                if table != "partners" {
+                    tracing::warn!(
+                        table,
+                        id,
+                        "a name now compares equal to another; it keeps its old key"
+                    );
+                    continue;
+                }
+                let renamed = (0..)
+                    .map(|n| distinct_name(&name, id, n))
+                    .find(|d| !taken.contains(&(scope.clone(), d.key())))
+                    .unwrap_or_else(|| unreachable!("an endless range"));
+                tracing::warn!(
+                    table,
+                    id,
+                    "a partner's name now compares equal to another's; it is renamed with its id"
+                );
+                sqlx::query(
+                    "INSERT INTO partner_names (workspace_id, partner_id, name, name_key, renamed_on, renamed_by, renamed_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                )
+                .bind(&scope)
                 .bind(id)
+                .bind(&name)
+                .bind(&new)
+                .bind(now.date_naive().to_string())
+                .bind(REKEY_AUTHOR)
+                .bind(ts(now))
                 .write(&mut *tx)
                 .await?;
+                sqlx::query("UPDATE partners SET name = $1, name_key = $2 WHERE id = $3")
+                    .bind(renamed.as_str())
+                    .bind(renamed.key())
+                    .bind(id)
+                    .write(&mut *tx)
+                    .await?;
                 changed += 1;
+                taken.remove(&(scope.clone(), old));
+                taken.insert((scope, renamed.key()));
             }
         }
         sqlx::query("UPDATE name_key_version SET version = $1")
@@ -231,5 +286,67 @@ impl Store {
     }
 }
 
-/// The version of [`crate::domain::name_key`] the stored keys are computed with.
-const NAME_KEY_VERSION: i64 = 3;
+/// Store `key` as the name key of row `id` of `table` (one of [`Store::rekey_names`]'s tables).
+async fn set_key(conn: &mut sqlx::AnyConnection, table: &str, id: i64, key: &str) -> Result<()> {
+    sqlx::query(AssertSqlSafe(format!(
+        "UPDATE {table} SET name_key = $1 WHERE id = $2"
+    )))
+    .bind(key)
+    .bind(id)
+    .write(conn)
+    .await?;
+    Ok(())
+}
+
+/// Who the history says renamed a partner whose name came to compare equal to another's ([`Store::rekey_names`]).
+const REKEY_AUTHOR: &str = "partnerfit (lookalike names)";
+
+/// The `n`th name tried for partner `id` named `name` when `name` compares equal to another partner's: the
+/// name with ` #` and the id (`Citroёn #12`), then ` #12.1`, ` #12.2`…, the name cut to fit
+/// [`PartnerName::MAX_CHARS`] (and cut again past what the cut leaves at its end: white space, or the joiner,
+/// selector or tags of an emoji it split). `Partner #12…` should that not be a name.
+fn distinct_name(name: &str, id: i64, n: u32) -> PartnerName {
+    let suffix = if n == 0 {
+        format!(" #{id}")
+    } else {
+        format!(" #{id}.{n}")
+    };
+    let room = PartnerName::MAX_CHARS.saturating_sub(suffix.chars().count());
+    let mut base: String = name.chars().take(room).collect();
+    while base.ends_with(|c: char| c.is_whitespace() || crate::domain::is_invisible(c)) {
+        base.pop();
+    }
+    PartnerName::parse(&format!("{base}{suffix}"))
+        .or_else(|_| PartnerName::parse(&format!("Partner{suffix}")))
+        .unwrap_or_else(|e| unreachable!("`Partner #…` is a name: {e}"))
+}
+
+/// The version of [`crate::domain::name_key`] the stored keys are computed with (4: letters of other scripts
+/// drawn like accented Latin ones, such as Cyrillic `ё`, are those; a subdivision flag keeps its tags).
+const NAME_KEY_VERSION: i64 = 4;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_lookalike_is_renamed_with_its_id_within_the_limit() {
+        let n = |name: &str, id, n| distinct_name(name, id, n).as_str().to_string();
+        assert_eq!(n("Citro\u{451}n", 12, 0), "Citro\u{451}n #12");
+        assert_eq!(n("Citro\u{451}n", 12, 1), "Citro\u{451}n #12.1");
+        assert_eq!(
+            distinct_name("Citro\u{451}n", 12, 0).key(),
+            "citro\u{EB}n #12"
+        );
+        // 100 characters: cut to 97, then ` #7`.
+        let long = "x".repeat(100);
+        assert_eq!(n(&long, 7, 0), format!("{} #7", "x".repeat(97)));
+        assert_eq!(n(&long, 7, 0).chars().count(), PartnerName::MAX_CHARS);
+        // 94 letters and a family (U+1F468 ZWJ U+1F469 ZWJ U+1F467), 99 characters: the cut to 96 leaves the
+        // man and a joiner with nothing after it, which goes (a stray joiner is not a name).
+        let family = "\u{1F468}\u{200D}\u{1F469}\u{200D}\u{1F467}";
+        let name = format!("{}{family}", "a".repeat(94));
+        assert_eq!(name.chars().count(), 99);
+        assert_eq!(n(&name, 12, 0), format!("{}\u{1F468} #12", "a".repeat(94)));
+    }
+}
