@@ -76,8 +76,9 @@ pub fn weekly_share_chart(title: &str, points: &[WeekShare], target: f64) -> Res
 /// Quarterly re-check chart, two panels side by side: left, a strip plot of each partner's
 /// production (amounts in `currency`, written by [`crate::domain::money`]) in the groups "matching" and
 /// "everyone else" (deterministically jittered, median marked and printed under the group as the card prints
-/// it, `—` for an empty group); right, horizontal bars of the lift per trait (names truncated to ~28
-/// characters, a dashed reference line at 1.0, each lift printed as the card prints it,
+/// it, `—` for an empty group); right, horizontal bars of the lift per trait (each labelled as the caller
+/// names it — the digest passes the card's `[type] name`, [`crate::domain::format::trait_label`] — truncated
+/// to ~28 characters, a dashed reference line at 1.0, each lift printed as the card prints it,
 /// [`crate::domain::recheck::lift_text`]: `1.50`, and `None` or non-finite lifts `—` with no bar).
 ///
 /// Handles empty groups, all-zero productions, any number of traits (sized for up to 20) and

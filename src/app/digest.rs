@@ -5,6 +5,7 @@
 use super::args::input;
 use super::{App, AppResult, Ctx, Reply, Settings};
 use crate::domain::{Quarter, Role, Week};
+use chrono::NaiveDate;
 
 mod quarterly;
 mod weekly;
@@ -22,6 +23,23 @@ pub fn default_week(app: &App, s: &Settings) -> Week {
 /// The quarter a quarterly digest covers by default: the one that just ended.
 pub fn default_quarter(app: &App, s: &Settings) -> Quarter {
     Quarter::containing(app.today(s)).prev()
+}
+
+/// `today` (the workspace's date) when a period ending on `last_day` (inclusive) has not ended by then: a
+/// digest of this week or quarter (or a later one) is not final, and its card's title says so.
+fn unfinished(last_day: NaiveDate, today: NaiveDate) -> Option<NaiveDate> {
+    (today <= last_day).then_some(today)
+}
+
+/// The mark after a digest's period in its card's title when the period, which begins on `first_day`, has not
+/// ended ([`unfinished`] gave `today`): ` (in progress: data up to 2026-07-08)`, or
+/// ` (not started yet: today is 2026-07-08)` for a period that begins after today. Empty for an ended period.
+fn unfinished_mark(first_day: NaiveDate, today: Option<NaiveDate>) -> String {
+    match today {
+        Some(today) if today < first_day => format!(" (not started yet: today is {today})"),
+        Some(today) => format!(" (in progress: data up to {today})"),
+        None => String::new(),
+    }
 }
 
 fn check_post(ctx: &Ctx, post: bool) -> AppResult<()> {
@@ -86,4 +104,33 @@ pub async fn quarterly_command(app: &App, ctx: &Ctx, input: QuarterlyIn) -> AppR
         r.card.mention_role = settings.review_role.clone();
     }
     Ok(r)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, m, d).unwrap()
+    }
+
+    #[test]
+    fn a_period_not_ended_says_so_in_the_title() {
+        // 2026-W28 is 07-06..07-12: on its Wednesday, in progress; on its Sunday still (inclusive); ended on
+        // the Monday after.
+        let (monday, sunday) = (day(7, 6), day(7, 12));
+        assert_eq!(unfinished(sunday, day(7, 8)), Some(day(7, 8)));
+        assert_eq!(unfinished(sunday, sunday), Some(sunday));
+        assert_eq!(unfinished(sunday, day(7, 13)), None);
+        assert_eq!(
+            unfinished_mark(monday, unfinished(sunday, day(7, 8))),
+            " (in progress: data up to 2026-07-08)"
+        );
+        assert_eq!(unfinished_mark(monday, None), "");
+        // A later week has not begun.
+        assert_eq!(
+            unfinished_mark(day(7, 13), unfinished(day(7, 19), day(7, 8))),
+            " (not started yet: today is 2026-07-08)"
+        );
+    }
 }

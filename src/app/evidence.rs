@@ -8,13 +8,16 @@ use super::screen::{screen_partner, verdict_label};
 use super::spec::EVIDENCE_ADD;
 use super::{lookup, require, App, AppError, AppResult, Ctx, Invocation, Reply, Settings};
 use crate::domain::evidence::Observation;
-use crate::domain::profile::{num, Trait};
+use crate::domain::profile::{num, Trait, TraitKind};
 use crate::domain::screening::{screen as screen_rules, TraitStatus};
 use crate::domain::text::{NOTE, REASON, SOURCE};
 use crate::domain::{name_key, Role, Verdict};
 use crate::store::{NewEvidence, RecordTable, RetractOutcome};
 use chrono::NaiveDate;
 use serde::Serialize;
+
+mod form;
+pub use form::{form, form_fields, may_record, submit_form, EvidenceTarget};
 
 /// `/evidence add`
 #[derive(Debug, Clone, Serialize)]
@@ -149,7 +152,28 @@ pub fn observation_for(t: &Trait, met: Option<bool>, value: Option<f64>) -> AppR
     }
 }
 
-/// Record evidence; shared by `/evidence add` and the screen card's modal.
+/// What a record says of its trait, as `/evidence add` and the evidence form take it.
+struct Said {
+    met: Option<bool>,
+    value: Option<f64>,
+    source: Option<String>,
+    note: Option<String>,
+    observed: Option<NaiveDate>,
+}
+
+impl From<AddIn> for Said {
+    fn from(i: AddIn) -> Said {
+        Said {
+            met: i.met,
+            value: i.value,
+            source: i.source,
+            note: i.note,
+            observed: i.observed,
+        }
+    }
+}
+
+/// Record evidence for a partner and a trait named as `/evidence add` names them.
 #[allow(clippy::too_many_arguments)]
 pub async fn record(
     app: &App,
@@ -172,11 +196,48 @@ pub async fn record(
     else {
         return Err(lookup::unknown_partner(app, ws, partner_name).await);
     };
-    let partner = facts.partner;
-    let Some(profile) = facts.profile else {
-        return Err(lookup::no_active_profile(partner.partner_type));
+    let Some(profile) = &facts.profile else {
+        return Err(lookup::no_active_profile(facts.partner.partner_type));
     };
-    let t = lookup::trait_of(&profile, trait_name)?;
+    let trait_id = lookup::trait_of(profile, trait_name)?.id;
+    let said = Said {
+        met,
+        value,
+        source,
+        note,
+        observed,
+    };
+    record_facts(app, ctx, facts, trait_id, said).await
+}
+
+/// What an evidence form sent for a trait that is no longer one of its partner's active profile (a revision
+/// removed it, or the partner's type changed) is told: nothing was recorded.
+pub const TRAIT_CHANGED: &str = "That trait changed since the form opened: press Record again.";
+
+/// Record what `said` says of trait `trait_id` of the partner of `facts` (read with its active profile, which
+/// holds the trait), and say what it changed.
+async fn record_facts(
+    app: &App,
+    ctx: &Ctx,
+    facts: crate::store::ScreenFacts,
+    trait_id: i64,
+    said: Said,
+) -> AppResult<EvidenceAdded> {
+    let Said {
+        met,
+        value,
+        source,
+        note,
+        observed,
+    } = said;
+    let ws = &ctx.workspace;
+    let partner = facts.partner;
+    let Some(profile) = &facts.profile else {
+        return Err(AppError::user(TRAIT_CHANGED));
+    };
+    let Some(t) = profile.traits.iter().find(|t| t.id == trait_id) else {
+        return Err(AppError::user(TRAIT_CHANGED));
+    };
     let observation = observation_for(t, met, value)?;
     let settings = Settings::from_row(facts.settings);
     app.remember_timezone(ws, &settings);
@@ -184,7 +245,7 @@ pub async fn record(
     let observed = observed.unwrap_or(today);
     not_future(observed, today, "the observation date")?;
     // Before: the same facts screened as of today, so the reply can say what this record changed.
-    let before = screen_rules(&profile, &facts.evidence, today, settings.screen_rules());
+    let before = screen_rules(profile, &facts.evidence, today, settings.screen_rules());
     let was = before
         .checks
         .iter()
@@ -263,108 +324,6 @@ pub async fn add(app: &App, ctx: &Ctx, input: AddIn) -> AppResult<Reply> {
     Ok(Reply::from_typed(added))
 }
 
-/// What the form for one trait of one partner needs (the screen card's "Record" buttons): who and what it is
-/// for, and how the trait is judged.
-#[derive(Debug, Clone, PartialEq)]
-pub struct EvidenceTarget {
-    pub partner_id: i64,
-    pub partner: String,
-    pub trait_id: i64,
-    pub trait_name: String,
-    /// The rule of a threshold trait (`>= 25 accounts`); None for a yes/no trait.
-    pub threshold: Option<String>,
-    pub verify_by: Option<String>,
-}
-
-/// The fields of the evidence form: the declared options of `/evidence add` after the partner and the trait
-/// (which the form is for). A submitted field that is not one of them is ignored.
-pub fn form_fields() -> impl Iterator<Item = &'static super::spec::Opt> {
-    EVIDENCE_ADD
-        .options
-        .iter()
-        .filter(|o| o.name != super::spec::PARTNER.name && o.name != super::spec::TRAIT.name)
-}
-
-/// The partner of an evidence button or form, from the caller's workspace, for a member.
-/// Whether `caller` may record evidence, as `/evidence add` allows: checked before an evidence form is shown
-/// (Discord's modal, Slack's view) and when one is sent.
-pub fn may_record(caller: &Ctx) -> AppResult<()> {
-    require(caller, EVIDENCE_ADD.min_role, "record evidence")
-}
-
-async fn form_partner(
-    app: &App,
-    caller: &Ctx,
-    partner_id: i64,
-) -> AppResult<crate::store::Partner> {
-    may_record(caller)?;
-    app.store
-        .partner_by_id(&caller.workspace, partner_id)
-        .await?
-        .ok_or_else(|| AppError::user("That partner is gone."))
-}
-
-/// The form to record evidence for one trait (of its active profile) of one partner: what an evidence button
-/// opens. Noted, and our error logged, like `/evidence add`.
-pub async fn form(
-    app: &App,
-    caller: &Ctx,
-    partner_id: i64,
-    trait_id: i64,
-) -> AppResult<EvidenceTarget> {
-    let target = async {
-        let partner = form_partner(app, caller, partner_id).await?;
-        let profile = lookup::profile(app, &caller.workspace, partner.partner_type).await?;
-        let t = profile
-            .traits
-            .iter()
-            .find(|x| x.id == trait_id)
-            .ok_or_else(|| AppError::user("That trait was removed from the profile."))?;
-        Ok(EvidenceTarget {
-            partner_id: partner.id,
-            partner: partner.name,
-            trait_id: t.id,
-            trait_name: t.name.clone(),
-            threshold: t.kind.is_threshold().then(|| t.kind.describe()),
-            verify_by: t.verify_by.clone(),
-        })
-    }
-    .await;
-    super::answered(&EVIDENCE_ADD.name(), caller, target)
-}
-
-/// Record what a filled-in form says: `/evidence add` for the partner and trait, with the form's fields
-/// (`(field, value)`; blank ones and fields the form does not have are left out) as its options. Our error
-/// reading the partner and the trait is logged here, the command's by [`super::dispatch`].
-pub async fn submit_form(
-    app: &App,
-    caller: &Ctx,
-    partner_id: i64,
-    trait_id: i64,
-    fields: &[(String, String)],
-) -> AppResult<Reply> {
-    let named = async {
-        let partner = form_partner(app, caller, partner_id).await?;
-        let names = app.store.trait_names_by_id(&caller.workspace).await?;
-        let trait_name = names
-            .get(&trait_id)
-            .ok_or_else(|| AppError::user("That trait is gone."))?;
-        Ok((partner.name, trait_name.clone()))
-    }
-    .await;
-    let (partner, trait_name) = super::answered(&EVIDENCE_ADD.name(), caller, named)?;
-    let mut inv = Invocation::new(EVIDENCE_ADD.path)
-        .with(super::spec::PARTNER.name, partner)
-        .with(super::spec::TRAIT.name, trait_name);
-    for (name, value) in fields {
-        if value.trim().is_empty() || !form_fields().any(|o| o.name == name) {
-            continue;
-        }
-        inv = inv.with(name, value.clone());
-    }
-    super::dispatch(app, caller, &inv).await
-}
-
 /// One evidence record in a list.
 #[derive(Debug, Clone, Serialize)]
 pub struct EvidenceLine {
@@ -380,6 +339,13 @@ pub struct EvidenceLine {
     #[serde(serialize_with = "crate::domain::stamp::serialize")]
     pub recorded_at: chrono::DateTime<chrono::Utc>,
     pub retracted: bool,
+    /// A value read against its trait's rule, `>= 25 accounts: met` (None for yes/no records, and for a trait
+    /// its partner's active profile no longer has). Card text only, not in the JSON.
+    #[serde(skip)]
+    pub reading: Option<String>,
+    /// Why it was retracted (card text only, not in the JSON).
+    #[serde(skip)]
+    pub retract_reason: Option<String>,
 }
 
 /// `/evidence list`
@@ -404,7 +370,10 @@ impl Render for EvidenceList {
         }
         for r in &self.records {
             let what = match (r.value, r.met) {
-                (Some(v), _) => num(v),
+                (Some(v), _) => match &r.reading {
+                    Some(reading) => format!("{} ({reading})", num(v)),
+                    None => num(v),
+                },
                 (None, Some(true)) => "met".into(),
                 (None, Some(false)) => "missed".into(),
                 _ => "?".into(),
@@ -421,10 +390,12 @@ impl Render for EvidenceList {
                 r.observed,
                 r.recorded_by
             );
-            card = card.line(if r.retracted {
-                format!("~~{line}~~ (retracted)")
-            } else {
-                line
+            card = card.line(match (&r.retracted, &r.retract_reason) {
+                (false, _) => line,
+                (true, Some(why)) if !why.is_empty() => {
+                    format!("~~{line}~~ (retracted: {})", user(why))
+                }
+                (true, _) => format!("~~{line}~~ (retracted)"),
             });
         }
         card
@@ -441,13 +412,29 @@ pub async fn list(app: &App, ctx: &Ctx, input: PartnerIn) -> AppResult<Reply> {
 
 /// The evidence of one partner of the caller's workspace, newest first.
 pub async fn list_of(app: &App, ctx: &Ctx, partner: crate::store::Partner) -> AppResult<Reply> {
-    let names = app.store.trait_names_by_id(&ctx.workspace).await?;
+    let ws = &ctx.workspace;
+    let names = app.store.trait_names_by_id(ws).await?;
+    // The rules a value is read against: of the traits its partner's active profile has.
+    let profile = app.store.active_profile(ws, partner.partner_type).await?;
+    let kinds: std::collections::HashMap<i64, &TraitKind> = profile
+        .iter()
+        .flat_map(|p| p.traits.iter().map(|t| (t.id, &t.kind)))
+        .collect();
     let mut records: Vec<EvidenceLine> = app
         .store
-        .partner_evidence(&ctx.workspace, partner.id)
+        .partner_evidence(ws, partner.id)
         .await?
         .into_iter()
         .map(|e| EvidenceLine {
+            reading: match (e.observation, kinds.get(&e.trait_id)) {
+                (Observation::Value(v), Some(k)) if k.is_threshold() => Some(format!(
+                    "{}: {}",
+                    k.describe(),
+                    if k.value_meets(v) { "met" } else { "missed" }
+                )),
+                _ => None,
+            },
+            retract_reason: None,
             id: e.id,
             trait_name: names
                 .get(&e.trait_id)
@@ -470,6 +457,14 @@ pub async fn list_of(app: &App, ctx: &Ctx, partner: crate::store::Partner) -> Ap
         })
         .collect();
     records.reverse();
+    // Why each retracted record was retracted (a read each: retractions are few).
+    for r in records.iter_mut().filter(|r| r.retracted) {
+        r.retract_reason = app
+            .store
+            .retraction(RecordTable::Evidence, ws, r.id)
+            .await?
+            .map(|x| x.reason);
+    }
     let mut reply = Reply::from_typed(EvidenceList {
         partner: partner.name,
         records,
@@ -497,11 +492,25 @@ impl Render for Retracted {
     }
 }
 
-fn table_label(t: RecordTable) -> (&'static str, &'static str) {
+/// A record of `t` as replies name it (also the `kind` of a retraction's JSON), the same with its article, and
+/// where its id is shown.
+fn table_label(t: RecordTable) -> (&'static str, &'static str, &'static str) {
     match t {
-        RecordTable::Evidence => ("evidence", "/evidence list"),
-        RecordTable::Allocations => ("log entry", "the weekly digest"),
-        RecordTable::Outcomes => ("outcome", "the quarterly digest"),
+        RecordTable::Evidence => (
+            "evidence",
+            "an evidence record",
+            "An evidence record's id is in the reply to /evidence add (`Evidence #…`) and in /evidence list.",
+        ),
+        RecordTable::Allocations => (
+            "log entry",
+            "a log entry",
+            "A log entry's id is in the reply to /log hours or /log spend (`entry #…`).",
+        ),
+        RecordTable::Outcomes => (
+            "outcome",
+            "an outcome",
+            "An outcome's id is in the reply to /outcome add (`outcome #…`).",
+        ),
     }
 }
 
@@ -521,22 +530,21 @@ pub async fn retract_record(
     table: RecordTable,
 ) -> AppResult<Reply> {
     let (RecordId(id), reason) = (input.id, input.reason);
-    let (label, where_) = table_label(table);
+    let (label, a_label, where_) = table_label(table);
     let owner = app
         .store
         .record_owner(table, &ctx.workspace, id)
         .await?
         .ok_or_else(|| {
             AppError::user(format!(
-                "There is no {} #{id} in this workspace. Check the id in {where_}.",
-                label
+                "There is no {label} #{id} in this workspace. {where_}"
             ))
         })?;
     if owner != ctx.author() {
         require(
             ctx,
             Role::Lead,
-            &format!("retract a {} someone else recorded", label),
+            &format!("retract {a_label} someone else recorded"),
         )?;
     }
     match app

@@ -26,8 +26,9 @@ impl Render for Help {
     fn card(&self) -> Card {
         let mut card = Card::new("partnerfit — the Ideal Partner Profile, applied every week", Tone::Info).description(
             "Write one profile per partner type (about five observable traits), record evidence, screen every \
-             prospect (walk away at two misses), log where time and money go, and let the weekly and quarterly \
-             digests tell you whether they went to partners that fit — and whether the profile is right.\n\
+             prospect (walk away when more traits are missed than max_misses allows — two misses by default), \
+             log where time and money go, and let the weekly and quarterly digests tell you whether they went \
+             to partners that fit — and whether the profile is right.\n\
              Ask in plain words too: `does Acme fit?`",
         );
         for c in &self.commands {
@@ -94,8 +95,12 @@ fn takes(kind: Kind) -> String {
         Kind::Date => "a date `YYYY-MM-DD`".into(),
         Kind::Week => "a week `YYYY-Www`, or a date `YYYY-MM-DD` in it".into(),
         Kind::Quarter => "a quarter `YYYY-Qn`".into(),
-        Kind::Channel => "a channel (in the console, its numeric id)".into(),
-        Kind::Role => "a role (in the console, its numeric id, or `none` to clear)".into(),
+        Kind::Channel => {
+            "a channel (`#name` in a chat; in the console, its id: digits on Discord, `C…` on Slack)".into()
+        }
+        Kind::Role => "a role, or a user group on Slack (in the console, its id: digits on Discord, `S…` on \
+             Slack), or `none` to clear"
+            .into(),
         Kind::Attachment => "a CSV file (in the console, its path)".into(),
     }
 }

@@ -303,9 +303,47 @@ pub async fn dispatch(app: &App, ctx: &Ctx, inv: &Invocation) -> AppResult<Reply
 
 /// Answer a free-text question such as `does Acme fit?` like `/screen`.
 pub async fn answer_question(app: &App, ctx: &Ctx, text: &str) -> AppResult<Reply> {
+    if let Some(line) = command_without_slash(text) {
+        // A command typed without its `/`: nothing runs, and the user is shown how it is typed.
+        outcome::note_role(ctx.role);
+        let line = crate::domain::snippet(line);
+        return Err(AppError::user(match chat::Platform::of(&ctx.workspace) {
+            chat::Platform::Slack => {
+                format!("Commands go through the slash command: `/partnerfit {line}`")
+            }
+            chat::Platform::Discord => format!("Commands start with /: `/{line}`"),
+        }));
+    }
     let q = parse_question(text).ok_or_else(|| {
         AppError::user("I answer questions like `does Acme fit?` or `does Acme fit as a reseller?`. Type /help for commands.")
     })?;
     outcome::note_role(ctx.role);
     answered("question", ctx, screen::answer(app, ctx, &q).await)
+}
+
+/// The words of `text` (after any leading mentions) when they are a command typed without its `/`: its first
+/// words are a declared command's path ([`spec::COMMANDS`]), and what follows is nothing or starts with one of
+/// that command's options (`partner add name:X type:si`, `profile list`). `screen Acme` stays a question.
+fn command_without_slash(text: &str) -> Option<&str> {
+    let mut t = text.trim();
+    while let Some(rest) = t.strip_prefix("<@") {
+        t = rest.split_once('>').map_or("", |(_, r)| r.trim_start());
+    }
+    spec::COMMANDS.iter().find_map(|c| {
+        let mut rest = t;
+        for word in c.path {
+            let w = rest.split_whitespace().next()?;
+            if !w.eq_ignore_ascii_case(word) {
+                return None;
+            }
+            rest = rest.trim_start()[w.len()..].trim_start();
+        }
+        let first = rest.split_whitespace().next();
+        let is_option = |w: &str| {
+            w.split_once(':').is_some_and(|(name, _)| {
+                c.options.iter().any(|o| o.name.eq_ignore_ascii_case(name))
+            })
+        };
+        first.is_none_or(is_option).then_some(t)
+    })
 }

@@ -31,8 +31,9 @@ impl Render for Added {
                 user(&escape_quoted(&self.partner))
             ),
             None => format!(
-                "There is no active {} profile yet: a lead creates it with /profile create.",
-                self.partner_type
+                "There is no active {} profile yet: a lead creates it with {}.",
+                self.partner_type,
+                super::profiles::create_command(self.partner_type)
             ),
         };
         Card::new(
@@ -90,9 +91,10 @@ pub async fn add(app: &App, ctx: &Ctx, input: AddIn) -> AppResult<Reply> {
         Ok(id) => id,
         Err(StoreError::Conflict(_)) => {
             let shown = name_on_roster(app, ctx, &name).await?;
-            let quoted = escape_quoted(&shown);
             return Err(AppError::user(format!(
-                "`{shown}` is already on the roster (names are compared without case, spacing or lookalike letters). Use /partner show partner:\"{quoted}\"."
+                "{} Use /partner show partner:\"{}\".",
+                already_on_roster(&shown),
+                escape_quoted(&shown)
             )));
         }
         Err(e) => return Err(e.into()),
@@ -125,6 +127,10 @@ pub struct Shown {
     /// Every period it was signed, oldest first (absent unless it was signed again after a drop).
     #[serde(skip_serializing_if = "signed_once")]
     pub signed_periods: Vec<SignedPeriod>,
+    /// The day it was added in the workspace's time zone, as the card's other dates are (not in the JSON,
+    /// which has `created_at`).
+    #[serde(skip)]
+    pub added_on: NaiveDate,
 }
 
 /// How the roster shows the partner a new name collided with (its stored name, or the new name when the
@@ -135,6 +141,14 @@ async fn name_on_roster(app: &App, ctx: &Ctx, name: &PartnerName) -> AppResult<S
         .partner_by_key(&ctx.workspace, &name.key())
         .await?;
     Ok(existing.map(|e| e.name).unwrap_or_else(|| name.to_string()))
+}
+
+/// What `/partner add` and `/partner rename` say of a name the roster already has (shown as the roster has
+/// it), with the one rule of names.
+fn already_on_roster(shown: &str) -> String {
+    format!(
+        "`{shown}` is already on the roster (names are compared without case, spacing or lookalike letters)."
+    )
 }
 
 fn signed_once(periods: &[SignedPeriod]) -> bool {
@@ -152,11 +166,7 @@ impl Render for Shown {
             p.lifecycle.stage(),
             verdict_label(self.screen.verdict)
         );
-        let mut facts = vec![format!(
-            "added by {} on {}",
-            p.created_by,
-            p.created_at.date_naive()
-        )];
+        let mut facts = vec![format!("added by {} on {}", p.created_by, self.added_on)];
         if let Some(d) = p.lifecycle.signed_on() {
             facts.push(format!("signed {d}"));
         }
@@ -212,6 +222,7 @@ pub async fn show(app: &App, ctx: &Ctx, input: PartnerIn) -> AppResult<Reply> {
     let p = lookup::partner(app, &ctx.workspace, &input.partner).await?;
     let settings = app.settings(&ctx.workspace).await?;
     let screen = screen_partner(app, ctx, &settings, &p, app.today(&settings)).await?;
+    let added_on = p.created_at.with_timezone(&settings.timezone).date_naive();
     let evidence = app.store.partner_evidence(&ctx.workspace, p.id).await?;
     let former_names = app.store.former_names(&ctx.workspace, p.id).await?;
     let signed_periods = app.store.partner_periods(&ctx.workspace, p.id).await?;
@@ -222,6 +233,7 @@ pub async fn show(app: &App, ctx: &Ctx, input: PartnerIn) -> AppResult<Reply> {
         partner: p,
         screen,
         former_names,
+        added_on,
     }))
 }
 
@@ -284,9 +296,10 @@ pub async fn rename(app: &App, ctx: &Ctx, input: RenameIn) -> AppResult<Reply> {
         Ok(()) => {}
         Err(StoreError::Conflict(_)) => {
             let shown = name_on_roster(app, ctx, &name).await?;
-            let quoted = escape_quoted(&shown);
             return Err(AppError::user(format!(
-                "`{shown}` is already on the roster (names are compared without case and surrounding spaces): pick another name, or look at /partner show partner:\"{quoted}\"."
+                "{} Pick another name, or look at /partner show partner:\"{}\".",
+                already_on_roster(&shown),
+                escape_quoted(&shown)
             )));
         }
         Err(e) => return Err(e.into()),
@@ -316,17 +329,37 @@ pub struct RosterLine {
 pub struct Roster {
     pub partners: Vec<RosterLine>,
     pub count: usize,
+    /// The filters it was listed with, which the title names (not in the JSON).
+    #[serde(skip)]
+    pub filters: (Option<PartnerType>, Option<Stage>, Option<Verdict>),
+}
+
+impl Roster {
+    /// The filters set, as the command's options: `type:si stage:signed`; empty for the whole roster.
+    fn filter_words(&self) -> String {
+        let (ty, stage, verdict) = self.filters;
+        let words: Vec<String> = [
+            ty.map(|t| format!("type:{t}")),
+            stage.map(|s| format!("stage:{s}")),
+            verdict.map(|v| format!("verdict:{v}")),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        words.join(" ")
+    }
 }
 
 impl Render for Roster {
     fn card(&self) -> Card {
-        let mut card = Card::new(
-            format!(
-                "Roster ({})",
-                crate::domain::plural(self.count as u64, "partner", "partners")
-            ),
-            Tone::Info,
-        );
+        let count = crate::domain::plural(self.count as u64, "partner", "partners");
+        let filters = self.filter_words();
+        let title = if filters.is_empty() {
+            format!("Roster ({count})")
+        } else {
+            format!("Roster ({count}), filtered by {filters}")
+        };
+        let mut card = Card::new(title, Tone::Info);
         if self.partners.is_empty() {
             card = card.description(
                 "No partners match. Add one with /partner add name:\"…\" type:reseller.",
@@ -372,6 +405,7 @@ pub async fn list(app: &App, ctx: &Ctx, input: ListIn) -> AppResult<Reply> {
     let mut reply = Reply::from_typed(Roster {
         count: lines.len(),
         partners: lines,
+        filters: (filter.partner_type, filter.stage, verdict),
     });
     reply.card.list = Some(roster_id(&filter, verdict));
     Ok(reply)
@@ -478,6 +512,7 @@ pub async fn roster_page(
     let mut reply = Reply::from_typed(Roster {
         count: usize::try_from(count).unwrap_or(usize::MAX),
         partners: lines,
+        filters: (filter.partner_type, filter.stage, verdict),
     });
     reply.card.list = Some(roster_id(filter, verdict));
     reply.card.paged = Some(Paged {
@@ -496,6 +531,11 @@ pub struct StageChanged {
     pub date: NaiveDate,
     pub reason: Option<String>,
     pub verdict: Option<Verdict>,
+    /// Its type, and whether that type has an active profile: what the note of an unscreened signing says.
+    #[serde(skip)]
+    pub partner_type: PartnerType,
+    #[serde(skip)]
+    pub has_profile: bool,
 }
 
 impl Render for StageChanged {
@@ -515,8 +555,19 @@ impl Render for StageChanged {
             card = card.description(format!("Reason: {}", user(r)));
         }
         if self.stage == Stage::Signed && !self.verdict.is_some_and(Verdict::matches) {
+            let why = match self.verdict {
+                Some(v) => format!("today it is {v}, not fit or near-fit"),
+                None if self.has_profile => format!(
+                    "its {} profile has no traits yet, so it could not be screened",
+                    self.partner_type
+                ),
+                None => format!(
+                    "there is no active {} profile, so it could not be screened",
+                    self.partner_type
+                ),
+            };
             card = card.footer(format!(
-                "Note: signed with verdict {} — it does not match the profile.",
+                "Note: signed with verdict {} — {why}.",
                 verdict_label(self.verdict)
             ));
         }
@@ -563,6 +614,8 @@ pub async fn sign(app: &App, ctx: &Ctx, input: SignIn) -> AppResult<Reply> {
         date,
         reason: None,
         verdict: screen.verdict,
+        partner_type: p.partner_type,
+        has_profile: screen.profile.is_some(),
     }))
 }
 
@@ -597,6 +650,8 @@ pub async fn drop(app: &App, ctx: &Ctx, input: DropIn) -> AppResult<Reply> {
         date,
         reason: Some(reason),
         verdict: None,
+        partner_type: p.partner_type,
+        has_profile: false,
     }))
 }
 

@@ -21,6 +21,11 @@ pub struct ProfileReply {
     pub change: Option<String>,
 }
 
+/// The command that creates the profile of type `ty`, as replies suggest it (with the `name` it needs).
+pub fn create_command(ty: PartnerType) -> String {
+    format!("/profile create type:{ty} name:\"…\"")
+}
+
 fn trait_line(t: &crate::domain::profile::Trait) -> String {
     let verify = t
         .verify_by
@@ -34,7 +39,7 @@ impl Render for ProfileReply {
     fn card(&self) -> Card {
         let p = &self.profile;
         let title = match &self.change {
-            Some(c) => format!("{} profile: {c}", p.partner_type),
+            Some(c) => format!("{} profile: {}", p.partner_type, change_text(c)),
             None => format!("{} profile: {}", p.partner_type, user(&p.name)),
         };
         let tone = if self.lint.is_empty() {
@@ -68,13 +73,45 @@ impl Render for ProfileReply {
                 format!("Lint ({})", self.lint.len()),
                 self.lint
                     .iter()
-                    .map(|w| format!("⚠ {}", w.message))
+                    .map(|w| format!("⚠ {}", lint_text(w)))
                     .collect::<Vec<_>>()
                     .join("\n"),
                 false,
             );
         }
         card
+    }
+}
+
+/// A change of a profile as a card shows it, with the name in it marked as user text: `created "X"`,
+/// `added trait "X" (revision 2)`, `removed trait "X"` (as written by the store and by the write commands);
+/// any other stored change is shown whole as user text.
+fn change_text(change: &str) -> String {
+    if change == "created" {
+        return change.to_string();
+    }
+    for prefix in ["created \"", "added trait \"", "removed trait \""] {
+        let Some(rest) = change.strip_prefix(prefix) else {
+            continue;
+        };
+        // The name ends at the last quote: what follows is ours (` (revision 2)`), and has none.
+        if let Some(end) = rest.rfind('"') {
+            return format!("{prefix}{}{}", user(&rest[..end]), &rest[end..]);
+        }
+    }
+    user(change).to_string()
+}
+
+/// A lint warning as the card shows it: its message, with the trait's name it starts with (`` `X` … ``)
+/// marked as user text. The JSON keeps the message as it is.
+fn lint_text(w: &LintWarning) -> String {
+    let Some(name) = &w.trait_name else {
+        // Our words only: the joint solution, the trait count.
+        return w.message.clone();
+    };
+    match w.message.strip_prefix(&format!("`{name}`")) {
+        Some(rest) => format!("`{}`{rest}", user(name)),
+        None => user(&w.message).to_string(),
     }
 }
 
@@ -217,6 +254,9 @@ pub struct History {
     pub partner_type: PartnerType,
     pub name: String,
     pub revisions: Vec<Revision>,
+    /// The workspace's time zone, which the card's times are shown in (not in the JSON).
+    #[serde(skip)]
+    pub timezone: chrono_tz::Tz,
 }
 
 impl Render for History {
@@ -233,9 +273,9 @@ impl Render for History {
             card = card.line(format!(
                 "rev {} — {} by {} at {} — traits: {}",
                 r.revision,
-                r.change,
+                change_text(&r.change),
                 r.changed_by,
-                r.changed_at.format("%Y-%m-%dT%H:%M"),
+                crate::domain::format::time_in_zone(r.changed_at, self.timezone),
                 if r.traits.is_empty() {
                     "none".to_string()
                 } else {
@@ -262,10 +302,12 @@ pub async fn history(app: &App, ctx: &Ctx, input: TypeIn) -> AppResult<Reply> {
 pub async fn history_of(app: &App, ctx: &Ctx, ty: PartnerType) -> AppResult<Reply> {
     let p = lookup::profile(app, &ctx.workspace, ty).await?;
     let revisions = app.store.profile_history(p.id).await?;
+    let timezone = app.settings(&ctx.workspace).await?.timezone;
     let mut reply = Reply::from_typed(History {
         partner_type: ty,
         name: p.name,
         revisions,
+        timezone,
     });
     reply.card.list = Some(super::lists::ListId::History { partner_type: ty });
     Ok(reply)
@@ -282,17 +324,25 @@ pub struct Retired {
 
 impl Render for Retired {
     fn card(&self) -> Card {
-        Card::new(format!("Retired the {} profile \"{}\"", self.partner_type, user(&self.name)), Tone::Info).description(
-            format!(
-                "Its {} revisions stay readable. Partners of this type are unscreened until a new profile is created.",
-                self.revision
-            ),
+        let ty = self.partner_type;
+        let kept = if self.revision == 1 {
+            "Its 1 revision is kept".to_string()
+        } else {
+            format!("Its {} revisions are kept", self.revision)
+        };
+        Card::new(
+            format!("Retired the {ty} profile \"{}\"", user(&self.name)),
+            Tone::Info,
         )
+        .description(format!(
+            "{kept} (/profile show and /profile history show an active profile only). Partners of type {ty} are unscreened until a new {ty} profile with traits is created: {}, then /profile trait add.",
+            create_command(ty)
+        ))
     }
 }
 
-/// `/profile retire`: retires the active profile of a type (its revisions stay readable, its partners go
-/// unscreened); refuses a type without an active profile.
+/// `/profile retire`: retires the active profile of a type (its revisions are kept, its partners go
+/// unscreened until a new profile with traits); refuses a type without an active profile.
 #[tracing::instrument(skip_all)]
 pub async fn retire(app: &App, ctx: &Ctx, input: TypeIn) -> AppResult<Reply> {
     let ty = input.partner_type;

@@ -75,6 +75,19 @@ pub struct Schedules {
     /// Set by /schedule set when the bot's access to the channel could not be checked: no chat connection
     /// (the console), or the platform has not told the bot about the server yet.
     pub note: Option<String>,
+    /// How the example of an unscheduled digest names a channel where it is read: `#partners` in a chat
+    /// (Discord's picker, Slack's `#name`), an id in the console, which knows no channel names.
+    #[serde(skip)]
+    pub channel_example: &'static str,
+}
+
+/// The channel of `/schedule set`'s example where `app` runs: a name in a chat, an id in the console.
+fn channel_example(app: &App, ctx: &Ctx) -> &'static str {
+    match (&app.chat, Platform::of(&ctx.workspace)) {
+        (Some(_), _) => "#partners",
+        (None, Platform::Discord) => "<channel id: digits>",
+        (None, Platform::Slack) => "<channel id: C…>",
+    }
 }
 
 impl Render for Schedules {
@@ -83,9 +96,10 @@ impl Render for Schedules {
         for s in &self.schedules {
             let body = match &s.cron {
                 None => format!(
-                    "not scheduled — e.g. /schedule set digest:{} cron:\"{}\" channel:#partners",
+                    "not scheduled — e.g. /schedule set digest:{} cron:\"{}\" channel:{}",
                     s.digest,
-                    default_cron(s.digest)
+                    default_cron(s.digest),
+                    self.channel_example
                 ),
                 Some(c) => {
                     let mut lines = vec![format!(
@@ -139,6 +153,10 @@ const BOTH_DAYS_MUST_MATCH: &str =
 fn parse_channel(platform: Platform, v: &str) -> AppResult<String> {
     platform.channel(v).map_err(|e| {
         AppError::user(match e {
+            BadId::Form if platform == Platform::Slack => format!(
+                "`{}` is not a channel: name it with # as Slack completes it, or give its id (C…)",
+                snippet(v)
+            ),
             BadId::Form => format!(
                 "`{}` is not a channel: pick a channel (in the console, give its numeric id)",
                 snippet(v)
@@ -155,7 +173,11 @@ fn parse_channel(platform: Platform, v: &str) -> AppResult<String> {
 
 async fn view(app: &App, ctx: &Ctx, note: Option<String>) -> AppResult<Reply> {
     let schedules = views(app, &ctx.workspace).await?;
-    Ok(Reply::from_typed(Schedules { schedules, note }))
+    Ok(Reply::from_typed(Schedules {
+        schedules,
+        note,
+        channel_example: channel_example(app, ctx),
+    }))
 }
 
 /// Both digests' schedules of a workspace, with their next three fire times (what `/schedule show` and
@@ -264,7 +286,7 @@ pub async fn set(app: &App, ctx: &Ctx, input: SetIn) -> AppResult<Reply> {
                 }
             }
         },
-        None => Some("The channel was not checked: there is no Discord connection here. The bot checks it when it posts.".to_string()),
+        None => Some("The channel was not checked: there is no chat connection here (console). The bot checks it when it posts.".to_string()),
     };
     app.store
         .set_schedule(
@@ -340,6 +362,12 @@ mod tests {
             parse_channel(Platform::Slack, "<#C0PARTNER|partners>").unwrap(),
             "C0PARTNER"
         );
+        assert_eq!(
+            parse_channel(Platform::Slack, "0")
+                .unwrap_err()
+                .user_message(),
+            "`0` is not a channel: name it with # as Slack completes it, or give its id (C…)"
+        );
     }
 
     /// The typed fields serialize and show as the text they were kept as before: the zone's name, the fire
@@ -382,6 +410,7 @@ mod tests {
         let card = Schedules {
             schedules: vec![view],
             note: None,
+            channel_example: "#partners",
         }
         .card();
         assert_eq!(

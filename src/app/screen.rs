@@ -7,8 +7,10 @@ use super::spec::SCREEN;
 use super::{lookup, App, AppError, AppResult, Ctx, Reply, Settings};
 use crate::domain::evidence::{CompactEvidence, Observation};
 use crate::domain::profile::{num, Profile};
-use crate::domain::screening::{screen as screen_rules, verdicts_at, Screening, TraitStatus};
-use crate::domain::{clip, name_key, snippet, PartnerName, PartnerType, Verdict};
+use crate::domain::screening::{
+    screen as screen_rules, verdicts_at, ScreenRules, Screening, TraitStatus,
+};
+use crate::domain::{clip, snippet, PartnerName, PartnerType, Verdict};
 use crate::store::{Partner, ScreenFacts};
 use chrono::NaiveDate;
 use serde::Serialize;
@@ -58,10 +60,15 @@ pub struct ScreenReply {
     pub unknown: usize,
     pub traits: Vec<TraitLine>,
     pub verify_next: Vec<String>,
-    /// A remark, e.g. which roster name a question matched.
+    /// A remark, e.g. which roster name a question matched: card text, with the names in it marked as user
+    /// text ([`user`]); the JSON holds it without the marks.
+    #[serde(serialize_with = "plain_note")]
     pub note: Option<String>,
     #[serde(skip)]
     pub trait_ids: Vec<i64>,
+    /// The rules it was screened by, which the card's words name (max_misses, evidence_max_age_days).
+    #[serde(skip)]
+    pub rules: ScreenRules,
 }
 
 /// A trait to check for a name that is not on the roster.
@@ -112,6 +119,14 @@ pub struct Choice {
     pub candidates: Vec<ChoiceLine>,
 }
 
+/// A note of card text as the JSON holds it: without the marks around user text.
+fn plain_note<S: serde::Serializer>(note: &Option<String>, s: S) -> Result<S::Ok, S::Error> {
+    match note {
+        Some(n) => s.serialize_some(&super::card::plain(n)),
+        None => s.serialize_none(),
+    }
+}
+
 fn trait_line(s: &crate::domain::screening::TraitCheck) -> TraitLine {
     let e = s.evidence.as_ref();
     TraitLine {
@@ -141,6 +156,7 @@ pub fn screen_reply(
     profile: Option<&Profile>,
     s: Option<&Screening>,
     as_of: NaiveDate,
+    rules: ScreenRules,
 ) -> ScreenReply {
     ScreenReply {
         partner: p.name.clone(),
@@ -163,10 +179,12 @@ pub fn screen_reply(
         trait_ids: s
             .map(|s| s.checks.iter().map(|c| c.trait_.id).collect())
             .unwrap_or_default(),
+        rules,
     }
 }
 
-/// Screen one partner as of a date (re-read with its profile and counting evidence in one statement).
+/// Screen one partner as of a date (re-read by its id, with its profile and counting evidence, in one
+/// statement: never by its name, which a legacy row's kept key may share with another partner's).
 pub async fn screen_partner(
     app: &App,
     ctx: &Ctx,
@@ -176,12 +194,12 @@ pub async fn screen_partner(
 ) -> AppResult<ScreenReply> {
     match app
         .store
-        .screen_facts(&ctx.workspace, &name_key(&p.name), as_of)
+        .screen_facts_by_id(&ctx.workspace, p.id, as_of)
         .await?
     {
         Some(facts) => Ok(screen_facts_reply(settings, &facts, as_of)),
-        // Renamed or gone since it was read: screen what we have, without evidence.
-        None => Ok(screen_reply(p, None, None, as_of)),
+        // Gone since it was read: screen what we have, without evidence.
+        None => Ok(screen_reply(p, None, None, as_of, settings.screen_rules())),
     }
 }
 
@@ -192,7 +210,14 @@ fn screen_facts_reply(settings: &Settings, f: &ScreenFacts, as_of: NaiveDate) ->
         .as_ref()
         .filter(|prof| prof.can_screen())
         .map(|prof| screen_rules(prof, &f.evidence, as_of, settings.screen_rules()));
-    screen_reply(&f.partner, f.profile.as_ref(), screening.as_ref(), as_of)
+    let rules = settings.screen_rules();
+    screen_reply(
+        &f.partner,
+        f.profile.as_ref(),
+        screening.as_ref(),
+        as_of,
+        rules,
+    )
 }
 
 /// The workspace's active profiles that can screen (with at least one trait), by partner type: a partner whose
@@ -440,7 +465,11 @@ async fn screen_named(
             (p, Some(note))
         }
         lookup::Named::OnlyClose(p) => {
-            let note = format!("(taking `{}` to mean {})", snippet(name), p.name);
+            let note = format!(
+                "(taking `{}` to mean {})",
+                user(&snippet(name)),
+                user(&p.name)
+            );
             (p, Some(note))
         }
         lookup::Named::Several(candidates) => {
@@ -479,9 +508,17 @@ async fn screen_named(
 /// was screened against.
 fn other_type_note(r: &mut ScreenReply, ty: Option<PartnerType>) {
     if let Some(t) = ty.filter(|t| *t != r.partner_type) {
+        let (kind, label) = (r.partner_type, r.partner_type.label());
+        // The type's label, with its name when that says more: "a systems integrator (si)", "a reseller".
+        let named = if label == kind.as_str() {
+            String::new()
+        } else {
+            format!(" ({kind})")
+        };
         let extra = format!(
-            "{} is on the roster as a {} partner, so it is screened against that profile, not {t}.",
-            r.partner, r.partner_type
+            "{} is on the roster as {} {label}{named}, so it is screened against the {kind} profile, not the {t} profile.",
+            user(&r.partner),
+            card::article(label)
         );
         r.note = Some(match r.note.take() {
             Some(n) => format!("{n} {extra}"),
@@ -608,74 +645,4 @@ pub async fn answer(app: &App, ctx: &Ctx, q: &Question) -> AppResult<Reply> {
 mod card_tests;
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn q(name: &str, t: Option<PartnerType>) -> Option<Question> {
-        Some(Question {
-            name: name.into(),
-            partner_type: t,
-        })
-    }
-
-    #[test]
-    fn questions_parse() {
-        assert_eq!(parse_question("does Acme fit?"), q("Acme", None));
-        assert_eq!(
-            parse_question("Does Acme Corp fit as a reseller?"),
-            q("Acme Corp", Some(PartnerType::Reseller))
-        );
-        assert_eq!(
-            parse_question("<@1001> does \"Globex\" fit as an SI?"),
-            q("Globex", Some(PartnerType::Si))
-        );
-        assert_eq!(
-            parse_question("does Fitbit fit the tech-isv profile"),
-            q("Fitbit", Some(PartnerType::TechIsv))
-        );
-        assert_eq!(parse_question("is Initech a fit?"), q("Initech", None));
-        assert_eq!(
-            parse_question("is Initech a good fit for referral"),
-            q("Initech", Some(PartnerType::Referral))
-        );
-        assert_eq!(
-            parse_question("does Ünïcode GmbH fit?"),
-            q("Ünïcode GmbH", None)
-        );
-        assert_eq!(parse_question("hello there"), None);
-        assert_eq!(parse_question("does fit?"), None);
-        assert_eq!(parse_question(""), None);
-    }
-
-    #[test]
-    fn a_question_names_a_type_by_the_words_it_always_did() {
-        use PartnerType::{Referral, Reseller, Si, TechIsv};
-        for (text, ty) in [
-            ("as a VAR", Some(Reseller)),
-            ("for vars", Some(Reseller)),
-            ("as resellers", Some(Reseller)),
-            ("as a system integrator", Some(Si)),
-            ("as a systems_integrator", Some(Si)),
-            ("as integrators", Some(Si)),
-            ("as an ISV", Some(TechIsv)),
-            ("as a Tech-ISV", Some(TechIsv)),
-            ("as a technology partner", Some(TechIsv)),
-            ("as a referral partner", Some(Referral)),
-            ("for referrals", Some(Referral)),
-            // Words only the lint reads do not name a type in a question.
-            ("as a distributor", None),
-            ("as an affiliate", None),
-            ("in the app marketplace", None),
-            ("as a tech partner", None),
-            // Whole words only.
-            ("as a variance", None),
-            ("simply", None),
-            // Two types named: the first of tech ISV, reseller, SI, referral.
-            ("as a referral or an isv", Some(TechIsv)),
-            ("as an si or a reseller", Some(Reseller)),
-            ("as a referral si", Some(Si)),
-        ] {
-            assert_eq!(type_in(text), ty, "{text}");
-        }
-    }
-}
+mod tests;

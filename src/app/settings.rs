@@ -70,11 +70,26 @@ impl Settings {
 }
 
 impl Render for Settings {
+    /// The card of a Discord server (or the console): [`Settings::card_on`] names a Slack team's groups.
     fn card(&self) -> Card {
-        let role = |r: &Option<String>, none: &str| {
-            r.as_ref()
-                .map(|id| format!("<@&{id}>"))
-                .unwrap_or_else(|| none.to_string())
+        self.card_on(Platform::Discord)
+    }
+}
+
+impl Settings {
+    /// The settings as a card, the roles as `platform` has them: Discord roles as their mentions (shown as
+    /// the role's name, pinging no one); Slack user groups by id, as text (a group's mention in a reply the
+    /// channel sees would notify its members), and "workspace admins and owners" where Discord says Manage
+    /// Server.
+    pub fn card_on(&self, platform: Platform) -> Card {
+        let role = |r: &Option<String>, none: &str| match (r, platform) {
+            (Some(id), Platform::Discord) => format!("<@&{id}>"),
+            (Some(id), Platform::Slack) => format!("user group `{id}`"),
+            (None, _) => none.to_string(),
+        };
+        let (lead_none, kind) = match platform {
+            Platform::Discord => ("Manage Server only", "role"),
+            Platform::Slack => ("workspace admins and owners only", "group"),
         };
         Card::new("Workspace settings", Tone::Info)
             .field("timezone", self.timezone.name(), true)
@@ -93,18 +108,34 @@ impl Render for Settings {
             .field("alpha", self.alpha.to_string(), true)
             .field("currency", self.currency.clone(), true)
             .field(
-                "lead role",
-                role(&self.lead_role, "Manage Server only"),
+                format!("lead {kind}"),
+                role(&self.lead_role, lead_none),
                 true,
             )
-            .field("member role", role(&self.member_role, "everyone"), true)
-            .field("review role", role(&self.review_role, "none"), true)
+            .field(
+                format!("member {kind}"),
+                role(&self.member_role, "everyone"),
+                true,
+            )
+            .field(
+                format!("review {kind}"),
+                role(&self.review_role, "none"),
+                true,
+            )
     }
+}
+
+/// The reply showing a workspace's settings, its card naming roles as the workspace's platform does.
+fn settings_reply(ctx: &Ctx, s: Settings) -> Reply {
+    let card = s.card_on(Platform::of(&ctx.workspace));
+    let mut reply = Reply::from_typed(s);
+    reply.card = card;
+    reply
 }
 
 /// `/settings show`: the workspace's settings and roles as they are now.
 pub async fn show(app: &App, ctx: &Ctx, _: NoOptions) -> AppResult<Reply> {
-    Ok(Reply::from_typed(app.settings(&ctx.workspace).await?))
+    Ok(settings_reply(ctx, app.settings(&ctx.workspace).await?))
 }
 
 crate::domain::types::string_enum!(
@@ -203,23 +234,59 @@ pub async fn set(app: &App, ctx: &Ctx, input: SetIn) -> AppResult<Reply> {
         .set_setting(&ctx.workspace, &value, app.now())
         .await?;
     let s = app.settings(&ctx.workspace).await?;
-    let mut reply = Reply::from_typed(s);
+    let mut reply = settings_reply(ctx, s);
     reply.card.title = format!("Setting `{key}` updated");
     Ok(reply)
 }
 
+/// Which role of `/settings roles` a value is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum RoleKind {
+    Lead,
+    Member,
+    Review,
+}
+
 /// A role option: a Discord role id (digits) or `<@&id>` mention, a Slack user group (`<!subteam^S…|@x>`
-/// or `S…`), or `none` to clear.
-fn parse_role(platform: Platform, v: &str) -> AppResult<Option<String>> {
+/// or `S…`), or `none` to clear. On Discord, the server's @everyone role (its id is the server's, the
+/// workspace's, and the role picker sends it like any other) is no role to check: as the member role it means
+/// everyone in the server is a member, which is what no member role means, so it is stored as none; as the lead
+/// or the review role it is refused (everyone would be a lead, and the re-check would mention everyone).
+fn parse_role(
+    platform: Platform,
+    workspace: &str,
+    kind: RoleKind,
+    v: &str,
+) -> AppResult<Option<String>> {
     let t = v.trim();
     if t.eq_ignore_ascii_case("none") || t.eq_ignore_ascii_case("clear") {
         return Ok(None);
     }
+    let everyone = platform == Platform::Discord
+        && (t.eq_ignore_ascii_case("@everyone")
+            || platform.parse_group(t).as_deref() == Some(workspace));
+    if everyone {
+        return match kind {
+            RoleKind::Member => Ok(None),
+            RoleKind::Lead => Err(AppError::user(
+                "@everyone cannot be the lead role: pick a role of your leads (whoever has Manage Server is a lead anyway)",
+            )),
+            RoleKind::Review => Err(AppError::user(
+                "@everyone cannot be the review role: pick the role the quarterly re-check should mention, or `none`",
+            )),
+        };
+    }
     platform.parse_group(t).map(Some).ok_or_else(|| {
-        AppError::user(format!(
-            "`{}` is not a role: pick a role (in the console, give its numeric id, or `none` to clear)",
-            snippet(v)
-        ))
+        AppError::user(match platform {
+            Platform::Discord => format!(
+                "`{}` is not a role: pick a role (in the console, give its numeric id, or `none` to clear)",
+                snippet(v)
+            ),
+            Platform::Slack => format!(
+                "`{}` is not a user group: name it with @ as Slack completes it, or give its id (S…), or `none` to clear",
+                snippet(v)
+            ),
+        })
     })
 }
 
@@ -236,11 +303,19 @@ input! {
 /// without any of them it only shows them. Refuses a value that is not a role of the caller's platform.
 pub async fn roles(app: &App, ctx: &Ctx, input: RolesIn) -> AppResult<Reply> {
     let platform = Platform::of(&ctx.workspace);
-    let get = |v: &Option<String>| v.as_deref().map(|v| parse_role(platform, v)).transpose();
-    let (lead, member, review) = (get(&input.lead)?, get(&input.member)?, get(&input.review)?);
+    let get = |v: &Option<String>, kind| {
+        v.as_deref()
+            .map(|v| parse_role(platform, &ctx.workspace, kind, v))
+            .transpose()
+    };
+    let (lead, member, review) = (
+        get(&input.lead, RoleKind::Lead)?,
+        get(&input.member, RoleKind::Member)?,
+        get(&input.review, RoleKind::Review)?,
+    );
     if lead.is_none() && member.is_none() && review.is_none() {
         let s = app.settings(&ctx.workspace).await?;
-        let mut reply = Reply::from_typed(s);
+        let mut reply = settings_reply(ctx, s);
         reply.card.title = "Roles (give lead, member or review to change them)".into();
         return Ok(reply);
     }
@@ -248,7 +323,7 @@ pub async fn roles(app: &App, ctx: &Ctx, input: RolesIn) -> AppResult<Reply> {
         .set_roles(&ctx.workspace, lead, member, review, app.now())
         .await?;
     let s = app.settings(&ctx.workspace).await?;
-    let mut reply = Reply::from_typed(s);
+    let mut reply = settings_reply(ctx, s);
     reply.card.title = "Roles updated".into();
     Ok(reply)
 }
@@ -291,16 +366,70 @@ mod tests {
 
     #[test]
     fn roles_accept_ids_and_mentions() {
-        let d = Platform::Discord;
-        assert_eq!(parse_role(d, "<@&123>").unwrap(), Some("123".into()));
-        assert_eq!(parse_role(d, "456").unwrap(), Some("456".into()));
-        assert_eq!(parse_role(d, "none").unwrap(), None);
-        assert!(parse_role(d, "@everyone").is_err());
-        let s = Platform::Slack;
+        let d = |v: &str| parse_role(Platform::Discord, "1000", RoleKind::Lead, v);
+        assert_eq!(d("<@&123>").unwrap(), Some("123".into()));
+        assert_eq!(d("456").unwrap(), Some("456".into()));
+        assert_eq!(d("none").unwrap(), None);
+        assert!(d("@everyone").is_err());
+        let s = |v: &str| parse_role(Platform::Slack, "slack:T1", RoleKind::Lead, v);
         assert_eq!(
-            parse_role(s, "<!subteam^S0LEADS01|@leads>").unwrap(),
+            s("<!subteam^S0LEADS01|@leads>").unwrap(),
             Some("S0LEADS01".into())
         );
-        assert!(parse_role(s, "<!channel>").is_err());
+        assert!(s("<!channel>").is_err());
+        assert_eq!(
+            s("leads").unwrap_err().user_message(),
+            "`leads` is not a user group: name it with @ as Slack completes it, or give its id (S…), or `none` to clear"
+        );
+    }
+
+    #[test]
+    fn a_slack_teams_card_names_user_groups_and_admins() {
+        let mut s = Settings::from_row(SettingsRow::default());
+        let text = |c: &Card| {
+            c.fields
+                .iter()
+                .map(|f| format!("{}: {}", f.name, f.value))
+                .collect::<Vec<_>>()
+                .join("\n")
+        };
+        let slack = text(&s.card_on(Platform::Slack));
+        assert!(
+            slack.contains("lead group: workspace admins and owners only"),
+            "{slack}"
+        );
+        assert!(!slack.contains("Manage Server"), "{slack}");
+        let discord = text(&s.card());
+        assert!(
+            discord.contains("lead role: Manage Server only"),
+            "{discord}"
+        );
+        s.lead_role = Some("S0LEADS01".into());
+        s.review_role = Some("S0REVIEW1".into());
+        let slack = text(&s.card_on(Platform::Slack));
+        assert!(
+            slack.contains("lead group: user group `S0LEADS01`")
+                && slack.contains("review group: user group `S0REVIEW1`")
+                && slack.contains("member group: everyone"),
+            "{slack}"
+        );
+        assert!(!slack.contains("<@&"), "{slack}");
+    }
+
+    /// The server's @everyone role (its id is the server's): everyone as the member role (stored as none, what
+    /// no member role means), refused as the lead and the review role; another server's id is a role like any.
+    #[test]
+    fn everyone_is_no_lead_or_review_role_and_as_member_role_means_everyone() {
+        let role = |kind, v: &str| parse_role(Platform::Discord, "1000", kind, v);
+        for v in ["1000", "<@&1000>", "@everyone", " @Everyone "] {
+            assert_eq!(role(RoleKind::Member, v).unwrap(), None, "{v}");
+            let e = role(RoleKind::Lead, v).unwrap_err().user_message();
+            assert!(e.starts_with("@everyone cannot be the lead role"), "{e}");
+            let e = role(RoleKind::Review, v).unwrap_err().user_message();
+            assert!(e.starts_with("@everyone cannot be the review role"), "{e}");
+        }
+        assert_eq!(role(RoleKind::Lead, "1001").unwrap(), Some("1001".into()));
+        // A Slack workspace's id is no user group.
+        assert!(parse_role(Platform::Slack, "slack:T1", RoleKind::Member, "@everyone").is_err());
     }
 }

@@ -431,7 +431,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         min_role: Role::Member,
         options: &[
             PARTNER,
-            opt("hours", "Hours (more than 0, at most 168)", Kind::Number, true),
+            opt("hours", "Hours (more than 0; at most 168 per partner per week in all)", Kind::Number, true),
             WEEK_OPT,
             NOTE_OPT,
         ],

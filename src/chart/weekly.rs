@@ -1,12 +1,13 @@
 //! The weekly digest's chart: the matching share of hours and of spend per week, against the target,
 //! with a legend row under the title. Percentages and week names are the card's
-//! ([`crate::domain::format::percent`], [`crate::domain::format::week_short`]).
+//! ([`crate::domain::format::target_percent`] for the target, as the card prints it beside the shares;
+//! [`crate::domain::format::percent`] on the axis; [`crate::domain::format::week_short`]).
 
 use super::{
     draw_title, font, plot_err, Area, FixedTicks, WeekShare, AXIS, GRID, HOURS_COLOR, MUTED,
     SPEND_COLOR, TARGET_COLOR,
 };
-use crate::domain::format::{percent, week_short};
+use crate::domain::format::{percent, target_percent, week_short};
 use anyhow::Result;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
@@ -24,7 +25,7 @@ pub(super) fn draw(root: &Area<'_>, title: &str, points: &[WeekShare], target: f
     } else {
         Some(target.clamp(0.0, 1.0))
     };
-    let target_label = target.map(|t| format!("target {}", percent(t)));
+    let target_label = target.map(target_label);
 
     // Legend row under the title, so it never hides data.
     let mut legend: Vec<LegendItem> = vec![
@@ -140,6 +141,11 @@ pub(super) fn draw(root: &Area<'_>, title: &str, points: &[WeekShare], target: f
     Ok(())
 }
 
+/// The target's entry in the legend, written as the card writes it (`target 80%`, `target 80.5%`).
+pub(super) fn target_label(target: f64) -> String {
+    format!("target {}", target_percent(target))
+}
+
 /// Keeps finite shares, clamped to 0..1; everything else is a gap.
 fn clean_share(v: Option<f64>) -> Option<f64> {
     v.filter(|v| v.is_finite()).map(|v| v.clamp(0.0, 1.0))
@@ -216,4 +222,21 @@ fn draw_legend_row(area: &Area<'_>, items: &[LegendItem], origin: (i32, i32)) ->
         x += w as i32 + 28;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::target_label;
+
+    /// The legend writes the target as the weekly card does: exactly, so a share printed beside it on the card
+    /// (`79.6%`) never reads as equal to it.
+    #[test]
+    fn the_target_is_the_cards() {
+        assert_eq!(target_label(0.8), "target 80%");
+        assert_eq!(target_label(0.805), "target 80.5%");
+        assert_eq!(
+            target_label(0.8125),
+            format!("target {}", crate::domain::format::target_percent(0.8125))
+        );
+    }
 }

@@ -6,7 +6,7 @@
 use super::buttons::{self, Button, EvidenceForm};
 use super::chat::DiscordChat;
 use super::options::{command_path, download_limited, invocation, option_values};
-use super::render::{attachments, clip, clip_lines, components, embed, mentions, no_pings};
+use super::render::{attachments, clip, components, embed, mentions, no_pings, notice};
 use super::reply::{self, Response};
 use crate::app::card::Card;
 use crate::app::delivery::Delivery;
@@ -36,26 +36,34 @@ pub struct Handler {
     pub guild_ids: Vec<u64>,
     /// Run once, on the first READY (it survives reconnects): starts the scheduler.
     pub on_first_ready: std::sync::Mutex<Option<OnReady>>,
+    /// Set on the first READY, which starts the registration of the slash commands
+    /// ([`super::register::register`]): once a process.
     pub registered: AtomicBool,
     /// Where each shard's connection and the registration are reported.
     pub status: Arc<crate::service::ServiceStatus>,
     /// Downloads attachments (`/import`), streaming, with the size limit checked as bytes arrive.
     pub downloads: reqwest::Client,
+    /// The interactions and questions being answered: a shutdown waits for them.
+    pub in_flight: crate::process::InFlight,
 }
 
-/// The caller's role from their permissions and roles, against the workspace's role settings.
+/// The caller's role in guild `guild` from their permissions and roles, against the workspace's role settings.
+/// A member role stored as the guild's own id (its @everyone role, which no member's role list names; set
+/// before @everyone was stored as none) means everyone is a member, as no member role does.
 pub fn role_of(
+    guild: &str,
     permissions: Option<Permissions>,
     roles: &[String],
     settings: &crate::app::Settings,
 ) -> Role {
     let has = |r: &Option<String>| r.as_ref().is_some_and(|id| roles.iter().any(|x| x == id));
+    let everyone_is_member = settings.member_role.as_deref().is_none_or(|id| id == guild);
     if permissions.is_some_and(|p| {
         p.contains(Permissions::MANAGE_GUILD) || p.contains(Permissions::ADMINISTRATOR)
     }) || has(&settings.lead_role)
     {
         Role::Lead
-    } else if settings.member_role.is_none() || has(&settings.member_role) {
+    } else if everyone_is_member || has(&settings.member_role) {
         Role::Member
     } else {
         Role::Guest
@@ -87,10 +95,11 @@ impl Handler {
             None => self.base.caller_settings(&ws).await?,
         };
         let roles: Vec<String> = m.roles.iter().map(|r| r.to_string()).collect();
+        let role = role_of(&ws, m.permissions, &roles, &settings);
         Ok(Some(Ctx {
             workspace: ws,
             user: format!("<@{}>", m.user.id),
-            role: role_of(m.permissions, &roles, &settings),
+            role,
             channel_id: Some(channel.to_string()),
         }))
     }
@@ -137,7 +146,7 @@ impl Handler {
                 Ok(r) => edit_from(&r.card, 0),
                 Err(e) => (
                     EditInteractionResponse::new()
-                        .content(clip_lines(&format!("⚠ {}", e.user_message()), 2000))
+                        .content(notice(&format!("⚠ {}", e.user_message()), 2000))
                         .allowed_mentions(no_pings()),
                     Vec::new(),
                 ),
@@ -395,10 +404,11 @@ impl Handler {
                     .as_ref()
                     .map(|m| m.roles.iter().map(|r| r.to_string()).collect())
                     .unwrap_or_default();
+                let role = role_of(&ws, None, &roles, &settings);
                 Ctx {
                     workspace: ws,
                     user: format!("<@{}>", msg.author.id),
-                    role: role_of(None, &roles, &settings),
+                    role,
                     channel_id: Some(msg.channel_id.to_string()),
                 }
             }
@@ -413,7 +423,7 @@ impl Handler {
             Ok(r) => CreateMessage::new()
                 .embed(embed(&r.card, 0))
                 .components(components(&r.card, 0)),
-            Err(e) => CreateMessage::new().content(clip_lines(&e.user_message(), 2000)),
+            Err(e) => CreateMessage::new().content(notice(&e.user_message(), 2000)),
         };
         // The question's id as the answer's nonce, enforced: an answer sent again after a server error that had
         // in fact created it (or by a second process that handled the same question) is not posted twice.
@@ -472,10 +482,11 @@ fn edit_from(card: &Card, page: usize) -> (EditInteractionResponse, Vec<CreateAt
     (e, files)
 }
 
+/// A refusal or an error: its text with nothing users typed in it read as markdown ([`notice`]).
 fn error_message(text: &str) -> CreateInteractionResponse {
     CreateInteractionResponse::Message(
         CreateInteractionResponseMessage::new()
-            .content(clip_lines(&format!("⚠ {text}"), 2000))
+            .content(notice(&format!("⚠ {text}"), 2000))
             .ephemeral(true)
             .allowed_mentions(no_pings()),
     )
@@ -494,33 +505,13 @@ impl EventHandler for Handler {
         tracing::info!(user = %ready.user.name, guilds = ready.guilds.len(), "connected to Discord");
         self.status.set_connected(ctx.shard_id.0, true);
         if !self.registered.swap(true, Ordering::SeqCst) {
-            let cmds = super::register::commands();
-            let result = if self.guild_ids.is_empty() {
-                serenity::all::Command::set_global_commands(&ctx.http, cmds)
-                    .await
-                    .map(|_| ())
-            } else {
-                let mut r = Ok(());
-                for g in &self.guild_ids {
-                    if let Err(e) = serenity::all::GuildId::new(*g)
-                        .set_commands(&ctx.http, cmds.clone())
-                        .await
-                    {
-                        r = Err(e);
-                    }
-                }
-                r
-            };
-            match result {
-                Ok(()) => {
-                    tracing::info!(commands = spec::COMMANDS.len(), "slash commands registered");
-                    self.status.set_commands_registered();
-                }
-                Err(e) => {
-                    self.registered.store(false, Ordering::SeqCst);
-                    tracing::error!(error = %e, "could not register slash commands");
-                }
-            }
+            // In a task of its own: a failed registration is tried again (with a back-off) until Discord takes
+            // the commands, and the rest of READY does not wait for it.
+            tokio::spawn(super::register::register(
+                ctx.http.clone(),
+                self.guild_ids.clone(),
+                self.status.clone(),
+            ));
         }
         let start = self.on_first_ready.lock().ok().and_then(|mut g| g.take());
         if let Some(start) = start {
@@ -539,6 +530,7 @@ impl EventHandler for Handler {
     }
 
     async fn interaction_create(&self, ctx: Context, interaction: Interaction) {
+        let _answering = self.in_flight.enter();
         let arrived = std::time::Instant::now();
         // A repeated interaction (a second process on this shard, a redelivery) is dropped: recorded once,
         // answered once. Autocomplete records nothing and is answered by whoever is first.
@@ -566,6 +558,7 @@ impl EventHandler for Handler {
     }
 
     async fn message(&self, ctx: Context, msg: Message) {
+        let _answering = self.in_flight.enter();
         let arrived = std::time::Instant::now();
         let ((), seen) = crate::app::outcome::observed(self.mention(&ctx, &msg)).await;
         super::observe::question(&msg, seen, arrived.elapsed());

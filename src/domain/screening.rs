@@ -1,5 +1,5 @@
 //! Screening: a partner's evidence against the active profile of its type, trait by trait, and the verdict
-//! ("walk away at two misses").
+//! ("walk away at two misses" by default: more misses than the workspace's `max_misses`).
 
 use super::evidence::{counting_record, Evidence, Observation, Record};
 use super::profile::{Profile, Trait};

@@ -3,6 +3,7 @@
 //! outside this repository with `scipy.stats.mannwhitneyu(matching, non_matching, alternative='greater')`
 //! (scipy 1.17.1) and numpy, and is pasted with full precision; the comparison is to 1e-9 relative.
 
+mod cards;
 mod scipy;
 
 use crate::support::ipp::{
@@ -405,6 +406,15 @@ async fn cohort_edges_production_traits_and_recruitment() {
     assert_eq!(
         ok(&t, c, "/digest weekly week:2026-W27").await["hint"],
         "profile-may-be-wrong"
+    );
+    // With outcomes behind it, the card says so plainly.
+    let text = partnerfit::console::handle_line(&t.app, c, "/digest weekly week:2026-W27")
+        .await
+        .unwrap()
+        .to_text();
+    assert!(
+        text.contains("The profile may be wrong: the latest re-check (2026-Q2) said not-proven."),
+        "{text}"
     );
 }
 

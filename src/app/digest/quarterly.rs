@@ -4,7 +4,7 @@
 use crate::app::card::{user, Card, FileOut, Render, Tone};
 use crate::app::screen::screen_many;
 use crate::app::{App, AppError, AppResult, Settings};
-use crate::domain::format::{fixed, opt_money, percent};
+use crate::domain::format::{fixed, opt_money, p_value, percent, trait_label};
 use crate::domain::groups::Group;
 use crate::domain::recheck::{self, compare, lift_text, Comparison, Member, RecheckVerdict};
 use crate::domain::stats::Summary;
@@ -96,6 +96,10 @@ pub struct QuarterlyDigest {
     /// The figures as they were posted, when this quarter was posted before.
     pub posted: Option<PostedRecheck>,
     pub late: bool,
+    /// Today in the workspace's time zone when the quarter has not ended yet: the card's title says its data
+    /// goes up to that day.
+    #[serde(skip)]
+    pub unfinished: Option<NaiveDate>,
     /// Each cohort partner's production, (matching, not matching), for the chart.
     #[serde(skip)]
     pub productions: (Vec<f64>, Vec<f64>),
@@ -126,35 +130,115 @@ fn group(s: &Summary, deals: i64, won: f64) -> GroupFigures {
     }
 }
 
+impl QuarterlyDigest {
+    /// No sourced pipeline was logged for the cohort in the quarter (it has partners, and both groups' totals
+    /// are 0): every production is 0, and the figures compare zeros.
+    fn no_pipeline(&self) -> bool {
+        self.cohort > 0 && self.matching.total == 0.0 && self.not_matching.total == 0.0
+    }
+
+    /// The verdict's line on the card: what it means, and for insufficient-data and not-proven, which
+    /// condition of the method's rules (the first that applies) it came from.
+    fn verdict_line(&self) -> String {
+        let m = |v: Option<f64>| opt_money(v, &self.currency);
+        match self.verdict {
+            RecheckVerdict::Hold => "HOLD — matching partners out-produce the rest: the profile predicts production. Hold it and tighten recruitment.".into(),
+            RecheckVerdict::Revise if self.no_pipeline() => format!(
+                "REVISE — by the rule alone: the median of matching partners ({}) is not above everyone else's ({}).",
+                m(self.matching.median),
+                m(self.not_matching.median)
+            ),
+            RecheckVerdict::Revise => "REVISE — matching partners do not outperform: the profile is wrong. Start with the traits below.".into(),
+            RecheckVerdict::NotProven => {
+                let mut why = Vec::new();
+                match self.p_value {
+                    Some(p) if p >= self.alpha => why.push(format!(
+                        "p {} is not below alpha {}",
+                        p_value(Some(p)),
+                        self.alpha
+                    )),
+                    Some(_) => {}
+                    None => why.push("there is no test".to_string()),
+                }
+                let mean_higher =
+                    matches!((self.matching.mean, self.not_matching.mean), (Some(a), Some(b)) if a > b);
+                if !mean_higher {
+                    why.push(format!(
+                        "the mean of matching partners ({}) is not higher than everyone else's ({})",
+                        m(self.matching.mean),
+                        m(self.not_matching.mean)
+                    ));
+                }
+                format!(
+                    "NOT PROVEN — the median of matching partners is higher ({} against {}), but not clearly enough to hold the profile: {}.",
+                    m(self.matching.median),
+                    m(self.not_matching.median),
+                    why.join(", and ")
+                )
+            }
+            RecheckVerdict::InsufficientData => {
+                let (matching, others) = (self.matching.n, self.not_matching.n);
+                let incomplete = self.groups.incomplete.n;
+                let advice = if matching < self.min_group && incomplete > 0 {
+                    format!(
+                        "Record evidence for the {} not judged yet (/evidence add): those that fit join the matching group. Or wait for more signed partners.",
+                        crate::domain::plural(incomplete as u64, "incomplete partner", "incomplete partners")
+                    )
+                } else {
+                    "Wait for more signed partners, and screen them as they sign.".to_string()
+                };
+                format!(
+                    "INSUFFICIENT DATA — the cohort has {matching} matching and {}; each group needs at least min_group ({}) to compare, so this says nothing about the profile yet. {advice}",
+                    crate::domain::plural(others as u64, "other partner", "other partners"),
+                    self.min_group
+                )
+            }
+        }
+    }
+}
+
 impl Render for QuarterlyDigest {
     fn card(&self) -> Card {
-        let (tone, say) = match self.verdict {
-            RecheckVerdict::Hold => (Tone::Good, "HOLD — matching partners out-produce the rest: the profile predicts production. Hold it and tighten recruitment."),
-            RecheckVerdict::Revise => (Tone::Bad, "REVISE — matching partners do not outperform: the profile is wrong. Start with the traits below."),
-            RecheckVerdict::NotProven => (Tone::Warn, "NOT PROVEN — matching partners do somewhat better, but not clearly enough yet."),
-            RecheckVerdict::InsufficientData => (Tone::Warn, "INSUFFICIENT DATA — a group has fewer partners than min_group. Log outcomes with /outcome add and keep screening."),
+        let tone = match self.verdict {
+            RecheckVerdict::Hold => Tone::Good,
+            RecheckVerdict::Revise => Tone::Bad,
+            RecheckVerdict::NotProven | RecheckVerdict::InsufficientData => Tone::Warn,
+        };
+        let say = self.verdict_line();
+        let empty = if self.no_pipeline() {
+            format!(
+                "No sourced pipeline was logged for the cohort's partners in {q}, so the figures compare zeros and this verdict says nothing about the profile yet. Log outcomes with /outcome add, then run /digest quarterly quarter:{q} again.\n",
+                q = self.quarter
+            )
+        } else {
+            String::new()
         };
         let late = if self.late { " (late)" } else { "" };
+        let unfinished = super::unfinished_mark(self.first_day, self.unfinished);
         let mut card = Card::new(
             format!(
-                "Quarterly re-check {}{late}: {}",
+                "Quarterly re-check {}{late}{unfinished}: {}",
                 self.quarter,
                 self.verdict.as_str()
             ),
             tone,
         )
         .description(format!(
-            "{say}\nCohort: {} signed by {} and not dropped before {}. Compared: each partner's sourced pipeline dated in {}, matching partners against everyone else.",
+            "{empty}{say}\nCohort: {} signed by {} and not dropped before {}. Compared: each partner's sourced pipeline dated in {}, matching partners against everyone else.",
             crate::domain::plural(self.cohort as u64, "partner", "partners"), self.last_day, self.first_day, self.quarter
         ));
         let g = |f: &GroupFigures| {
             format!(
-                "n {} · mean {} · median {} · total {}\n{} registered deals · {} closed-won",
+                "n {} · mean {} · median {} · total {}\n{} · {} closed-won",
                 f.n,
                 opt_money(f.mean, &self.currency),
                 opt_money(f.median, &self.currency),
                 money(f.total, &self.currency),
-                f.registered_deals,
+                crate::domain::plural(
+                    f.registered_deals.max(0) as u64,
+                    "registered deal",
+                    "registered deals"
+                ),
                 money(f.closed_won, &self.currency)
             )
         };
@@ -178,7 +262,7 @@ impl Render for QuarterlyDigest {
                     "lift {} · Mann-Whitney U {} · p {} (one-sided, alpha {})",
                     lift_text(self.lift),
                     fixed(self.u, 1),
-                    fixed(self.p_value, 4),
+                    p_value(self.p_value),
                     self.alpha
                 ),
                 false,
@@ -203,13 +287,12 @@ impl Render for QuarterlyDigest {
                     .iter()
                     .map(|t| {
                         format!(
-                            "[{}] {} — lift {} (n {} met / {} missed, p {})",
-                            t.partner_type,
-                            user(&t.name),
+                            "{} — lift {} (n {} met / {} missed, p {})",
+                            trait_label(t.partner_type, user(&t.name)),
                             lift_text(t.lift),
                             t.n_met,
                             t.n_missed,
-                            fixed(t.p_value, 3)
+                            p_value(t.p_value)
                         )
                     })
                     .collect::<Vec<_>>()
@@ -399,6 +482,7 @@ pub async fn quarterly(
         revise_first,
         posted: None,
         late: false,
+        unfinished: super::unfinished(last, app.today(settings)),
         productions: (m, n),
         currency: settings.currency.clone(),
     };
@@ -467,8 +551,12 @@ pub async fn record_posted_recheck(app: &App, ws: &str, d: &QuarterlyDigest) -> 
 
 /// The quarterly chart: each partner's production by group, and the lift per trait.
 pub fn quarterly_chart(d: &QuarterlyDigest) -> AppResult<FileOut> {
-    let lifts: Vec<(String, Option<f64>)> =
-        d.traits.iter().map(|t| (t.name.clone(), t.lift)).collect();
+    // Labelled as the card names them: two types' traits may share a name.
+    let lifts: Vec<(String, Option<f64>)> = d
+        .traits
+        .iter()
+        .map(|t| (trait_label(t.partner_type, &t.name), t.lift))
+        .collect();
     let bytes = crate::chart::quarterly_chart(
         &format!("Re-check {}: production by group, lift by trait", d.quarter),
         &d.productions.0,

@@ -9,7 +9,7 @@ use crate::domain::allocation::{
     self, hint, status, top_not_matching, trend_weeks, Buckets, Groups, Hint, PartnerAllocation,
     Status, Totals,
 };
-use crate::domain::format::week_short;
+use crate::domain::format::{opt_percent_against, percent_against, target_percent, week_short};
 use crate::domain::groups::Group;
 use crate::domain::recheck::RecheckVerdict;
 use crate::domain::{Amount, Hours, Quarter, Verdict, Week};
@@ -58,6 +58,10 @@ pub struct WeeklyDigest {
     pub latest_recheck: Option<LatestRecheck>,
     /// Set when a scheduled post went out after its time (the bot was down).
     pub late: bool,
+    /// Today in the workspace's time zone when the week has not ended yet (it is this week, or a later one):
+    /// the card's title says its data goes up to that day.
+    #[serde(skip)]
+    pub unfinished: Option<NaiveDate>,
     /// The workspace's currency, for the card.
     #[serde(skip)]
     pub currency: String,
@@ -67,11 +71,18 @@ pub struct WeeklyDigest {
 pub struct LatestRecheck {
     pub quarter: Quarter,
     pub verdict: RecheckVerdict,
+    /// No sourced pipeline was logged for that quarter's cohort (both groups' totals 0): its verdict compared
+    /// zeros and says nothing about the profile yet.
+    #[serde(skip)]
+    pub no_pipeline: bool,
 }
 
-/// A share as the card prints it: a whole percentage, or `—` without one.
-fn pct(v: Option<f64>) -> String {
-    crate::domain::format::opt_percent(v)
+/// Whether a stored re-check's figures (its `result_json`) have no sourced pipeline in either group.
+fn no_pipeline(result_json: &str) -> bool {
+    let v: serde_json::Value = serde_json::from_str(result_json).unwrap_or_default();
+    ["matching", "not_matching"]
+        .iter()
+        .all(|g| v[*g]["total"].as_f64() == Some(0.0))
 }
 
 impl Render for WeeklyDigest {
@@ -82,36 +93,62 @@ impl Render for WeeklyDigest {
             Status::NoData => (Tone::Warn, "no data"),
         };
         let late = if self.late { " (late)" } else { "" };
+        let unfinished = super::unfinished_mark(self.week_start, self.unfinished);
         let mut card = Card::new(
-            format!("Weekly allocation check {}{late}: {head}", self.week),
+            format!(
+                "Weekly allocation check {}{late}{unfinished}: {head}",
+                self.week
+            ),
             tone,
         );
         if self.status == Status::NoData {
             card = card.description(format!(
-                "No hours or spend were logged for {} ({} to {}). Log where the team's time and money went with /log hours and /log spend, and outcomes with /outcome add.",
-                self.week, self.week_start, self.week_end
+                "No hours or spend were logged for {} ({} to {}){}. Log where the team's time and money went with /log hours and /log spend, and outcomes with /outcome add.",
+                self.week,
+                self.week_start,
+                self.week_end,
+                if self.unfinished.is_some() { " so far" } else { "" }
             ));
         } else {
-            let why = match self.hint {
-                Some(Hint::ProfileMayBeWrong) => format!(
-                    "\n**The profile may be wrong**: the latest re-check ({}) said {}. Revisit the profile before forcing the allocation.",
-                    self.latest_recheck.as_ref().map_or_else(|| "?".to_string(), |r| r.quarter.to_string()),
-                    self.latest_recheck.as_ref().map_or("?", |r| r.verdict.as_str())
+            let why = match (self.hint, &self.latest_recheck) {
+                (Some(Hint::ProfileMayBeWrong), Some(r)) if r.no_pipeline => format!(
+                    "\n**The profile may be wrong, but nothing shows it yet**: the latest re-check ({q}) said {v} with no sourced pipeline logged for its partners in {q}: it compared zeros, which says nothing about the profile. Log outcomes with /outcome add, then post the re-check again (/digest quarterly quarter:{q} post:true); meanwhile, move time and money back to partners that match the profile.",
+                    q = r.quarter,
+                    v = r.verdict.as_str()
                 ),
-                Some(Hint::AllocationDrifting) => {
+                (Some(Hint::ProfileMayBeWrong), r) => format!(
+                    "\n**The profile may be wrong**: the latest re-check ({}) said {}. Revisit the profile before forcing the allocation.",
+                    r.as_ref().map_or_else(|| "?".to_string(), |r| r.quarter.to_string()),
+                    r.as_ref().map_or("?", |r| r.verdict.as_str())
+                ),
+                (Some(Hint::AllocationDrifting), _) => {
                     "\n**The allocation is drifting**: move time and money back to partners that match the profile.".into()
                 }
-                None => String::new(),
+                (None, _) => String::new(),
+            };
+            let target = target_percent(self.target);
+            let share = |v: Option<f64>| v.map(|v| percent_against(v, self.target));
+            let shares = match (
+                share(self.matching_share_hours),
+                share(self.matching_share_spend),
+            ) {
+                (Some(h), Some(s)) => format!(
+                    "Matching partners got {h} of the hours and {s} of the spend (target {target})."
+                ),
+                (Some(h), None) => format!(
+                    "Matching partners got {h} of the hours (target {target}); no spend was logged."
+                ),
+                (None, Some(s)) => format!(
+                    "No hours were logged; matching partners got {s} of the spend (target {target})."
+                ),
+                (None, None) => format!("No hours or spend were logged (target {target})."),
             };
             card = card.description(format!(
-                "{} to {}: {} h and {} logged. Matching partners got {} of the hours and {} of the spend (target {}).{why}",
+                "{} to {}: {} h and {} logged. {shares}{why}",
                 self.week_start,
                 self.week_end,
                 self.hours_total,
                 self.spend_total.money(&self.currency),
-                pct(self.matching_share_hours),
-                pct(self.matching_share_spend),
-                pct(Some(self.target)),
             ));
             let b = |t: Totals| format!("{} h · {}", t.hours, t.spend.money(&self.currency));
             for g in Group::ALL {
@@ -144,9 +181,10 @@ impl Render for WeeklyDigest {
                 .map(|n| user(n).to_string())
                 .collect();
             let more = self.neglected.len().saturating_sub(shown.len());
+            let (from, to) = allocation::neglect_window(self.week);
             card = card.field(
                 format!(
-                    "Neglected matching partners ({}): no time or spend in 4 weeks",
+                    "Neglected matching partners ({}): no hours or spend in {from} to {to}",
                     self.neglected.len()
                 ),
                 format!(
@@ -165,7 +203,13 @@ impl Render for WeeklyDigest {
             "Trend (matching share of hours)",
             self.trend
                 .iter()
-                .map(|t| format!("{} {}", week_short(t.week), pct(t.matching_share_hours)))
+                .map(|t| {
+                    format!(
+                        "{} {}",
+                        week_short(t.week),
+                        opt_percent_against(t.matching_share_hours, self.target)
+                    )
+                })
                 .collect::<Vec<_>>()
                 .join(" · "),
             false,
@@ -315,8 +359,10 @@ pub async fn weekly(
         latest_recheck: latest.map(|r| LatestRecheck {
             quarter: r.quarter,
             verdict: r.verdict,
+            no_pipeline: no_pipeline(&r.result_json),
         }),
         late: false,
+        unfinished: super::unfinished(end, app.today(settings)),
         currency: settings.currency.clone(),
     })
 }

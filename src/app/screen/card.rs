@@ -4,6 +4,8 @@
 //! reply says; this decides how it reads.
 
 use super::*;
+use crate::app::profiles::create_command;
+
 impl Render for Choice {
     fn card(&self) -> Card {
         let mut card = Card::new(
@@ -72,7 +74,9 @@ pub(super) fn status_icon(s: TraitStatus) -> &'static str {
 }
 
 impl TraitLine {
-    pub(super) fn evidence_text(&self, max_age: Option<i64>) -> String {
+    /// What the record behind the trait says; a stale one says how old it is against the workspace's
+    /// `evidence_max_age_days` (`max_age`), and that it no longer counts.
+    pub(super) fn evidence_text(&self, max_age: i64) -> String {
         use std::fmt::Write as _;
         let Some(id) = self.evidence_id else {
             return match &self.verify_by {
@@ -80,16 +84,19 @@ impl TraitLine {
                 None => "no evidence".into(),
             };
         };
-        let mut text = String::with_capacity(96);
-        if self.status == TraitStatus::Stale {
-            text.push_str("stale (older than ");
-            match max_age {
+        let mut text = String::with_capacity(128);
+        let stale = self.status == TraitStatus::Stale;
+        if stale {
+            text.push_str("stale — ");
+            match self.observed {
                 Some(d) => {
-                    let _ = write!(text, "{d}");
+                    let _ = write!(text, "observed {d}, more than {max_age} days ago");
                 }
-                None => text.push_str("the limit"),
+                None => {
+                    let _ = write!(text, "more than {max_age} days old");
+                }
             }
-            text.push_str(" days): ");
+            text.push_str(" (evidence_max_age_days), so it no longer counts: ");
         }
         match (self.value, self.met) {
             (Some(v), _) => text.push_str(&num(v)),
@@ -103,9 +110,12 @@ impl TraitLine {
         }
         text.push_str(" · by ");
         text.push_str(self.recorded_by.as_deref().unwrap_or("?"));
-        text.push_str(", observed ");
-        if let Some(d) = self.observed {
-            let _ = write!(text, "{d}");
+        // A stale record's date is said first, with its age.
+        if !stale {
+            text.push_str(", observed ");
+            if let Some(d) = self.observed {
+                let _ = write!(text, "{d}");
+            }
         }
         let _ = write!(text, " (#{id})");
         if let Some(n) = &self.note {
@@ -114,6 +124,30 @@ impl TraitLine {
             text.push('_');
         }
         text
+    }
+}
+
+/// `a` or `an` before a word, by its first letter: "a systems integrator", "an ISV".
+pub(super) fn article(word: &str) -> &'static str {
+    match word.chars().next().map(|c| c.to_ascii_lowercase()) {
+        Some('a' | 'e' | 'i' | 'o' | 'u') => "an",
+        _ => "a",
+    }
+}
+
+/// The footer of a walk-away: how many traits are missed against how many the workspace allows.
+pub(super) fn walk_away_text(missed: usize, traits: usize, max_misses: u32) -> String {
+    format!(
+        "{missed} of {traits} traits missed — more than this workspace allows (max_misses {max_misses}): walk away, or record newer evidence if it changed."
+    )
+}
+
+/// The name of the field listing what to verify next: "before signing" only for a prospect.
+pub(super) fn verify_next_title(stage: crate::domain::Stage) -> &'static str {
+    if stage == crate::domain::Stage::Prospect {
+        "Verify next, before signing"
+    } else {
+        "Verify next"
     }
 }
 
@@ -132,6 +166,7 @@ impl Render for ScreenReply {
                 + self.profile.as_ref().map_or(0, String::len),
         );
         if let Some(n) = &self.note {
+            // Card text already: the names in it are marked as user text where the note is written.
             head.push_str(n);
             head.push('\n');
         }
@@ -158,7 +193,8 @@ impl Render for ScreenReply {
             _ => {
                 let _ = write!(
                     head,
-                    "{stage} · no active {kind} profile: a lead creates it with /profile create type:{kind}"
+                    "{stage} · no active {kind} profile: a lead creates it with {}",
+                    create_command(self.partner_type)
                 );
             }
         }
@@ -172,7 +208,11 @@ impl Render for ScreenReply {
             name.push_str(" (");
             name.push_str(&t.rule);
             name.push(')');
-            card = card.field(name, t.evidence_text(None), false);
+            card = card.field(
+                name,
+                t.evidence_text(self.rules.evidence_max_age_days),
+                false,
+            );
         }
         match self.verdict {
             Some(Verdict::Incomplete) => {
@@ -183,12 +223,14 @@ impl Render for ScreenReply {
                     }
                     push_user(&mut names, n);
                 }
-                card = card.field("Verify next, before signing", names, false);
+                card = card.field(verify_next_title(self.stage), names, false);
             }
             Some(Verdict::WalkAway) => {
-                card = card.footer(
-                    "Two or more traits missed: walk away, or record newer evidence if it changed.",
-                );
+                card = card.footer(walk_away_text(
+                    self.missed,
+                    self.traits.len(),
+                    self.rules.max_misses,
+                ));
             }
             _ => {}
         }
@@ -218,7 +260,15 @@ impl Render for NotOnRoster {
         };
         let mut card = Card::new(title, Tone::Info);
         let intro = match (self.partner_type, self.traits.is_empty()) {
-            (_, true) => "No active profile to check it against yet.".to_string(),
+            (Some(t), true) => format!(
+                "Nothing to check it against yet: there is no active {t} profile with traits. A lead creates it with {}, then adds traits with /profile trait add.",
+                create_command(t)
+            ),
+            (None, true) => format!(
+                "Nothing to check it against yet: no active profile has traits. A lead creates one with {} (type: one of {}), then adds traits with /profile trait add.",
+                create_command(PartnerType::Reseller),
+                PartnerType::NAMES.join(", ")
+            ),
             (Some(t), false) => format!(
                 "Check these {t} traits before you talk terms, then add it with /partner add:"
             ),

@@ -1,13 +1,13 @@
-//! The screen card and a trait's evidence text as they were written before issue 21 item 6's fourth pass
-//! (through format! and parts joined), kept as the references the buffer writers are compared with on
-//! generated replies.
+//! The screen card and a trait's evidence text written the plain way (through format! and parts joined, as
+//! before issue 21 item 6's fourth pass, with the words of the lead-replies audit), kept as the references the
+//! buffer writers are compared with on generated replies.
 
 use super::*;
 use crate::domain::Stage;
 use proptest::prelude::*;
 
 /// `TraitLine::evidence_text` as it was.
-fn evidence_text(t: &TraitLine, max_age: Option<i64>) -> String {
+fn evidence_text(t: &TraitLine, max_age: i64) -> String {
     let Some(id) = t.evidence_id else {
         return match &t.verify_by {
             Some(v) => format!("no evidence — verify by {}", user(v)),
@@ -20,23 +20,27 @@ fn evidence_text(t: &TraitLine, max_age: Option<i64>) -> String {
         (None, Some(false)) => "missed".into(),
         _ => String::new(),
     };
+    let stale = t.status == TraitStatus::Stale;
     let mut parts = vec![what];
     if let Some(s) = &t.source {
         parts.push(user(s).to_string());
     }
-    parts.push(format!(
-        "by {}, observed {} (#{id})",
-        t.recorded_by.as_deref().unwrap_or("?"),
-        t.observed.map(|d| d.to_string()).unwrap_or_default()
-    ));
+    let by = t.recorded_by.as_deref().unwrap_or("?");
+    parts.push(if stale {
+        format!("by {by} (#{id})")
+    } else {
+        format!(
+            "by {by}, observed {} (#{id})",
+            t.observed.map(|d| d.to_string()).unwrap_or_default()
+        )
+    });
     let mut text = parts.join(" · ");
-    if t.status == TraitStatus::Stale {
-        text = format!(
-            "stale (older than {} days): {text}",
-            max_age
-                .map(|d| d.to_string())
-                .unwrap_or_else(|| "the limit".into())
-        );
+    if stale {
+        let age = match t.observed {
+            Some(d) => format!("observed {d}, more than {max_age} days ago"),
+            None => format!("more than {max_age} days old"),
+        };
+        text = format!("stale — {age} (evidence_max_age_days), so it no longer counts: {text}");
     }
     if let Some(n) = &t.note {
         text.push_str(&format!("\n_{}_", user(n)));
@@ -63,7 +67,7 @@ fn card(r: &ScreenReply) -> Card {
             r.unknown
         ),
         _ => format!(
-            "{} · no active {} profile: a lead creates it with /profile create type:{}",
+            "{} · no active {} profile: a lead creates it with /profile create type:{} name:\"…\"",
             r.stage, r.partner_type, r.partner_type
         ),
     };
@@ -75,14 +79,18 @@ fn card(r: &ScreenReply) -> Card {
     for t in &r.traits {
         card = card.field(
             format!("{} {} ({})", status_icon(t.status), user(&t.name), t.rule),
-            evidence_text(t, None),
+            evidence_text(t, r.rules.evidence_max_age_days),
             false,
         );
     }
     match r.verdict {
         Some(Verdict::Incomplete) => {
             card = card.field(
-                "Verify next, before signing",
+                if r.stage == Stage::Prospect {
+                    "Verify next, before signing"
+                } else {
+                    "Verify next"
+                },
                 r.verify_next
                     .iter()
                     .map(|n| user(n).to_string())
@@ -92,9 +100,12 @@ fn card(r: &ScreenReply) -> Card {
             );
         }
         Some(Verdict::WalkAway) => {
-            card = card.footer(
-                "Two or more traits missed: walk away, or record newer evidence if it changed.",
-            );
+            card = card.footer(format!(
+                "{} of {} traits missed — more than this workspace allows (max_misses {}): walk away, or record newer evidence if it changed.",
+                r.missed,
+                r.traits.len(),
+                r.rules.max_misses
+            ));
         }
         _ => {}
     }
@@ -205,12 +216,21 @@ fn reply() -> impl Strategy<Value = ScreenReply> {
             proptest::collection::vec(text(), 0..5),
             words(),
             proptest::collection::vec(any::<i64>(), 0..9),
+            (0u32..21, 1i64..36_501),
         ),
     )
         .prop_map(
             |(
                 (partner, partner_id, kind, stage, profile, revision, as_of),
-                (verdict, (met, missed, unknown), traits, verify_next, note, trait_ids),
+                (
+                    verdict,
+                    (met, missed, unknown),
+                    traits,
+                    verify_next,
+                    note,
+                    trait_ids,
+                    (max_misses, evidence_max_age_days),
+                ),
             )| ScreenReply {
                 partner,
                 partner_id,
@@ -231,6 +251,10 @@ fn reply() -> impl Strategy<Value = ScreenReply> {
                 verify_next,
                 note,
                 trait_ids,
+                rules: ScreenRules {
+                    max_misses,
+                    evidence_max_age_days,
+                },
             },
         )
 }
@@ -240,7 +264,7 @@ proptest! {
 
     /// The evidence text is the same text as before, for any line.
     #[test]
-    fn evidence_text_is_what_it_was(t in line(), max_age in proptest::option::of(-5i64..4000)) {
+    fn evidence_text_is_what_it_was(t in line(), max_age in -5i64..4000) {
         prop_assert_eq!(t.evidence_text(max_age), evidence_text(&t, max_age));
     }
 

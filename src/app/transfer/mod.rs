@@ -2,7 +2,7 @@
 //! command line). One engine serves both: [`import::run`] reads any byte source (an attachment in memory, a
 //! file streamed from disk) and [`export::write`] writes to any sink (an attachment buffer, stdout, a file).
 //!
-//! The file format is the contract's (COMMANDS.md, "CSV"): header row, UTF-8, comma-separated, RFC 4180
+//! The file format is the one docs/csv.md describes: header row, UTF-8, comma-separated, RFC 4180
 //! quoting, formula-looking cells escaped with a leading `'`. Imports are all-or-nothing in one transaction,
 //! apply the same validation as the commands, report every error with its line and column (the first 20, then
 //! a count), and are idempotent: a row identical to a stored record (retracted ones included) is skipped and
@@ -15,7 +15,8 @@ pub mod import;
 pub use csv_io::{escape_cell, unescape_cell, RowError, MAX_ROW_BYTES, MAX_SHOWN_ERRORS};
 
 use super::args::{input, Upload};
-use super::card::{user, Card, FileOut, Render, Tone};
+use super::card::{plain, user, Card, FileOut, Render, Tone};
+use super::chat::Platform;
 use super::{App, AppError, AppResult, Ctx, Reply};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::Serialize;
@@ -29,6 +30,26 @@ pub const MAX_IMPORT_BYTES: usize = 25 * 1024 * 1024;
 /// The largest CSV `/export` attaches (Discord's upload limit for servers without boosts); larger exports are
 /// refused with a pointer to `partnerfit export`, which has no limit.
 pub const MAX_EXPORT_BYTES: usize = 10 * 1024 * 1024;
+
+/// The command line that does `args` (`export roster -o roster.csv`) on the server for `workspace`: the
+/// command line acts on `--workspace local` unless told, so the workspace is always named, quoted when a
+/// shell would read any of its characters specially (a console workspace may hold spaces).
+pub fn server_command(workspace: &str, args: &str) -> String {
+    format!("partnerfit --workspace {} {args}", shell_word(workspace))
+}
+
+/// `s` as one shell word: as it is when every character is plain, else in single quotes (a `'` inside
+/// written `'\''`).
+pub fn shell_word(s: &str) -> String {
+    let bare = !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_.:/@%+=,".contains(c));
+    if bare {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', "'\\''"))
+    }
+}
 
 /// The name of each CSV column, written once: the files' column lists below and the import's checks name
 /// columns with these, so renaming a column is one edit here.
@@ -158,7 +179,9 @@ pub struct ImportReport {
     pub updated: u64,
     /// Rows identical to a stored record, skipped.
     pub unchanged: u64,
-    /// What the partner updates change, `line 4: Acme: stage prospect → signed, …` (the first 20).
+    /// What the partner updates change, `line 4: Acme: stage prospect → signed, …` (the first 20). Card
+    /// text (the names, notes, champions and reasons in it marked as user text), plain in the JSON.
+    #[serde(serialize_with = "plain_all")]
     pub changes: Vec<String>,
     /// The partners created (or that a dry run would create), the first 20 (partners imports only).
     pub created: Vec<Created>,
@@ -166,6 +189,11 @@ pub struct ImportReport {
     pub errors: Vec<RowError>,
     /// How many errors there are in all.
     pub error_count: u64,
+}
+
+/// Lines of card text as the JSON holds them: without the marks around user text.
+fn plain_all<S: serde::Serializer>(lines: &[String], s: S) -> Result<S::Ok, S::Error> {
+    s.collect_seq(lines.iter().map(|l| plain(l)))
 }
 
 /// A partner an import creates.
@@ -320,27 +348,53 @@ impl Render for ImportReport {
     }
 }
 
-/// The reply of `/export`: the CSV travels as the card's file.
+/// The reply of `/export`: the CSV travels as the card's file — except on Slack, which cannot send a file in
+/// a private reply: there the card gives the command that writes it on the server.
 #[derive(Debug, Clone, Serialize)]
 pub struct Exported {
     pub what: ExportKind,
     pub rows: u64,
     pub bytes: usize,
     pub file: String,
+    /// The workspace, when the file cannot be sent with the reply (Slack): the card says how to get it.
+    #[serde(skip)]
+    pub not_sent_in: Option<String>,
+}
+
+impl ExportKind {
+    /// What `/import` calls a file of this export (the roster comes back as `partners`).
+    pub fn import_kind(self) -> ImportKind {
+        match self {
+            ExportKind::Roster => ImportKind::Partners,
+            ExportKind::Evidence => ImportKind::Evidence,
+            ExportKind::Allocations => ImportKind::Allocations,
+            ExportKind::Outcomes => ImportKind::Outcomes,
+        }
+    }
 }
 
 impl Render for Exported {
     fn card(&self) -> Card {
-        Card::new(
-            format!("Export: {} ({})", self.what, plural(self.rows, "row", "rows")),
+        let what = self.what;
+        let back = what.import_kind();
+        let card = Card::new(
+            format!("Export: {what} ({})", plural(self.rows, "row", "rows")),
             Tone::Info,
-        )
-        .description(format!(
-            "{}: CSV UTF-8, one header row. Edit it in a spreadsheet and bring it back with /import.",
-            self.file
-        ))
+        );
+        let card = match &self.not_sent_in {
+            None => card.description(format!(
+                "{}: CSV UTF-8, one header row. Edit it in a spreadsheet and bring it back with /import what:{back}.",
+                self.file
+            )),
+            Some(ws) => card.description(format!(
+                "Slack cannot send a file in a private reply, so none is attached. Run `{}` on the server to \
+                 write it (CSV UTF-8, one header row); edit it in a spreadsheet and bring it back with `{}`.",
+                server_command(ws, &format!("export {what} -o {what}.csv")),
+                server_command(ws, &format!("import {back} {what}.csv")),
+            )),
+        };
         // The workspace's data goes to the member who asked, not to everyone in the channel.
-        .ephemeral()
+        card.ephemeral()
     }
 }
 
@@ -376,8 +430,9 @@ pub async fn export_command(app: &App, ctx: &Ctx, input: ExportIn) -> AppResult<
             export::ExportError::App(e) => e,
             export::ExportError::Io(e) if e.kind() == std::io::ErrorKind::FileTooLarge => {
                 AppError::user(format!(
-                    "The {what} export is more than the {} MB Discord accepts as an attachment. Run `partnerfit export {what} -o {what}.csv` on the server instead.",
-                    MAX_EXPORT_BYTES / (1024 * 1024)
+                    "The {what} export is more than the {} MB /export sends. Run `{}` on the server instead.",
+                    MAX_EXPORT_BYTES / (1024 * 1024),
+                    server_command(&ctx.workspace, &format!("export {what} -o {what}.csv"))
                 ))
             }
             export::ExportError::Io(e) => AppError::Internal(e.into()),
@@ -385,14 +440,22 @@ pub async fn export_command(app: &App, ctx: &Ctx, input: ExportIn) -> AppResult<
     let bytes = out.bytes;
     let settings = app.settings(&ctx.workspace).await?;
     let file = format!("partnerfit-{what}-{}.csv", app.today(&settings));
+    // The reply is private, and Slack sends no file in a private reply: there the card says how to get it.
+    let on_slack = app
+        .chat
+        .as_ref()
+        .is_some_and(|c| c.platform() == Platform::Slack);
     let typed = Exported {
         what,
         rows,
         bytes: bytes.len(),
         file: file.clone(),
+        not_sent_in: on_slack.then(|| ctx.workspace.clone()),
     };
     let mut reply = Reply::from_typed(typed);
-    reply.card.files.push(FileOut { name: file, bytes });
+    if !on_slack {
+        reply.card.files.push(FileOut { name: file, bytes });
+    }
     Ok(reply)
 }
 
@@ -425,10 +488,11 @@ pub async fn import_command(app: &App, ctx: &Ctx, input: ImportIn<'_>) -> AppRes
     let Upload { name, bytes } = input.file;
     if bytes.len() > MAX_IMPORT_BYTES {
         return Err(AppError::user(format!(
-            "{} is {:.1} MB; /import takes files up to {} MB. Split it, or run `partnerfit import {what} FILE.csv` on the server.",
+            "{} is {:.1} MB; /import takes files up to {} MB. Split it, or run `{}` on the server.",
             crate::domain::snippet(name),
             bytes.len() as f64 / 1e6,
-            MAX_IMPORT_BYTES / (1024 * 1024)
+            MAX_IMPORT_BYTES / (1024 * 1024),
+            server_command(&ctx.workspace, &format!("import {what} FILE.csv"))
         )));
     }
     let dry_run = input.dry_run;
@@ -603,3 +667,6 @@ pub async fn export_cli(app: &App, ws: &str, args: &ExportTo) -> AppResult<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,6 +1,6 @@
 //! The roster export is read from the store in chunks (issue 15, item 5): across chunk boundaries every
 //! partner is written once, in name order; and `/export` stops at the attachment limit as it writes, with the
-//! one-line answer that points to `partnerfit export`.
+//! one-line answer that points to `partnerfit --workspace … export`.
 
 use super::*;
 use partnerfit::app::transfer::MAX_EXPORT_BYTES;
@@ -47,7 +47,7 @@ async fn an_export_past_the_attachment_limit_is_refused_in_one_line(db: crate::s
     assert_eq!(
         e,
         format!(
-            "The roster export is more than the {} MB Discord accepts as an attachment. Run `partnerfit export roster -o roster.csv` on the server instead.",
+            "The roster export is more than the {} MB /export sends. Run `partnerfit --workspace local export roster -o roster.csv` on the server instead.",
             MAX_EXPORT_BYTES / (1024 * 1024)
         )
     );

@@ -3,7 +3,11 @@
 
 use super::rows::*;
 use super::*;
+use crate::app::card::user;
 use crate::app::transfer::column;
+use changes::partner_changes;
+
+mod changes;
 
 fn partner_cell(
     roster: &mut Roster,
@@ -84,51 +88,6 @@ impl Similar {
             ),
         })
     }
-}
-
-fn show_opt<T: ToString>(v: &Option<T>) -> String {
-    v.as_ref()
-        .map(|v| format!("`{}`", snippet(&v.to_string())))
-        .unwrap_or_else(|| "(empty)".into())
-}
-
-/// What changes from `old` to `new`, e.g. `stage prospect → signed, signed (empty) → 2026-03-01`.
-fn partner_changes(old: &Partner, new: &NewPartner) -> Vec<String> {
-    let mut out = Vec::new();
-    if old.name != new.name.as_str() {
-        out.push(format!("name `{}` → `{}`", old.name, new.name));
-    }
-    let (old_l, new_l) = (&old.lifecycle, &new.lifecycle);
-    if old_l.stage() != new_l.stage() {
-        out.push(format!("stage {} → {}", old_l.stage(), new_l.stage()));
-    }
-    let mut field = |label: &str, a: String, b: String| {
-        if a != b {
-            out.push(format!("{label} {a} → {b}"));
-        }
-    };
-    field(
-        column::SIGNED,
-        show_opt(&old_l.signed_on()),
-        show_opt(&new_l.signed_on()),
-    );
-    field(
-        column::DROPPED,
-        show_opt(&old_l.dropped_on()),
-        show_opt(&new_l.dropped_on()),
-    );
-    field(
-        column::DROP_REASON,
-        show_opt(&old_l.drop_reason()),
-        show_opt(&new_l.drop_reason()),
-    );
-    field(
-        column::CHAMPION,
-        show_opt(&old.champion),
-        show_opt(&new.champion),
-    );
-    field(column::NOTE, show_opt(&old.note), show_opt(&new.note));
-    out
 }
 
 impl Check for PartnerCheck {
@@ -267,7 +226,7 @@ impl Check for PartnerCheck {
         if changes.is_empty() {
             Some(Action::Unchanged)
         } else {
-            let text = format!("{}: {}", p.name, changes.join(", "));
+            let text = format!("{}: {}", user(p.name.as_str()), changes.join(", "));
             Some(Action::UpdatePartner(
                 old.id,
                 old.lifecycle.clone(),

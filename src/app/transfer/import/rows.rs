@@ -149,7 +149,7 @@ impl Roster {
         }
         if !detail {
             return Err(format!(
-                "No partner `{}` on the roster. Import the partners first (partnerfit import partners), or add it with /partner add.",
+                "No partner `{}` on the roster. Import the partners first (an import of what: partners), or add it with /partner add.",
                 snippet(name)
             ));
         }
@@ -177,7 +177,7 @@ impl Roster {
             }
         };
         Err(format!(
-            "No partner `{}` on the roster.{hint} Import the partners first (partnerfit import partners), or add it with /partner add.",
+            "No partner `{}` on the roster.{hint} Import the partners first (an import of what: partners), or add it with /partner add.",
             snippet(name)
         ))
     }
