@@ -31,6 +31,9 @@ mod fake_discord;
 #[allow(dead_code)]
 #[path = "../tests/it/support/bot.rs"]
 mod bot;
+#[path = "../tests/it/support/http.rs"]
+#[allow(dead_code)]
+mod http;
 
 use anyhow::{bail, Context as _};
 use bot::{opt, Bot, WAIT};

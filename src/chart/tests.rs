@@ -16,6 +16,33 @@ fn non_white_share(img: &image::RgbImage) -> f64 {
     non_white as f64 / (img.width() * img.height()) as f64
 }
 
+/// Decodes a rendered chart and checks it has `size` and something drawn on it; the image.
+#[track_caller]
+fn rendered(png: &[u8], size: (u32, u32)) -> image::RgbImage {
+    let img = decode(png);
+    assert_eq!(img.dimensions(), size);
+    let share = non_white_share(&img);
+    assert!(share > 0.0, "nothing drawn: {share}");
+    img
+}
+
+/// Pixels of the hours blue and of the spend orange in the rows just above the weekly chart's x axis (the
+/// plot's bottom is ~45px above the image's): what a share drawn at or near 0% leaves there.
+fn drawn_near_zero(png: &[u8]) -> (usize, usize) {
+    let img = rendered(png, WEEKLY_SIZE);
+    let rows = img.height() - 90..img.height() - 50;
+    let pixels = || {
+        rows.clone()
+            .flat_map(|y| (0..img.width()).map(move |x| (x, y)))
+            .map(|(x, y)| img.get_pixel(x, y).0)
+    };
+    let hours = pixels().filter(|p| p[2] > 150 && p[0] < 100).count();
+    let spend = pixels()
+        .filter(|p| p[0] > 200 && (90..170).contains(&p[1]) && p[2] < 80)
+        .count();
+    (hours, spend)
+}
+
 #[path = "samples.rs"]
 mod samples;
 use samples::{iso, realistic_quarter, realistic_weeks, week};
@@ -66,9 +93,13 @@ fn titles_are_rendered_as_text() {
 
 #[test]
 fn empty_title_is_fine() {
-    weekly_share_chart("", &realistic_weeks(), 0.8).unwrap();
+    let png = weekly_share_chart("", &realistic_weeks(), 0.8).unwrap();
+    let share = non_white_share(&rendered(&png, WEEKLY_SIZE));
+    assert!(share > 0.03, "weekly chart looks blank: {share}");
     let (m, n, t) = realistic_quarter();
-    quarterly_chart("", &m, &n, &t, "$").unwrap();
+    let png = quarterly_chart("", &m, &n, &t, "$").unwrap();
+    let share = non_white_share(&rendered(&png, QUARTERLY_SIZE));
+    assert!(share > 0.03, "quarterly chart looks blank: {share}");
 }
 
 #[test]
@@ -76,28 +107,20 @@ fn gaps_are_not_drawn_as_zero() {
     // Same data, except one series has a gap instead of a value; a gap must not pull
     // anything down to the 0% line, so the bottom of the plot stays identical to a chart
     // with no values at all in that week.
-    let base: Vec<WeekShare> = (0..8).map(|i| week(i, Some(0.9), None)).collect();
+    let base: Vec<WeekShare> = (0..8).map(|i| week(i, Some(0.9), Some(0.9))).collect();
     let mut gap = base.clone();
     gap[3].hours = None;
+    gap[5].spend = None;
     let mut zero = base.clone();
     zero[3].hours = Some(0.0);
-    let bottom = |png: &[u8]| -> usize {
-        let img = decode(png);
-        // Rows just above the x axis (plot bottom is ~45px above the image bottom).
-        (img.height() - 90..img.height() - 50)
-            .flat_map(|y| (0..img.width()).map(move |x| (x, y)))
-            .filter(|&(x, y)| {
-                let p = img.get_pixel(x, y).0;
-                p[2] > 150 && p[0] < 100 // the hours blue
-            })
-            .count()
-    };
+    zero[5].spend = Some(0.0);
     let g = weekly_share_chart("t", &gap, 0.8).unwrap();
     let z = weekly_share_chart("t", &zero, 0.8).unwrap();
-    assert_eq!(bottom(&g), 0, "a gap drew something near 0%");
+    assert_eq!(drawn_near_zero(&g), (0, 0), "a gap drew something near 0%");
+    let (hours, spend) = drawn_near_zero(&z);
     assert!(
-        bottom(&z) > 0,
-        "a real 0% value should be drawn near the axis"
+        hours > 0 && spend > 0,
+        "a real 0% value should be drawn near the axis: {hours} blue, {spend} orange pixels"
     );
 }
 
@@ -112,8 +135,10 @@ fn all_none_and_empty_inputs_render() {
     }
     let png = quarterly_chart("Empty", &[], &[], &[], "$").unwrap();
     assert_eq!(decode(&png).dimensions(), QUARTERLY_SIZE);
-    quarterly_chart("One empty", &[1.0, 2.0], &[], &[], "$").unwrap();
-    quarterly_chart("Other empty", &[], &[5e3], &[("x".into(), None)], "$").unwrap();
+    let png = quarterly_chart("One empty", &[1.0, 2.0], &[], &[], "$").unwrap();
+    rendered(&png, QUARTERLY_SIZE);
+    let png = quarterly_chart("Other empty", &[], &[5e3], &[("x".into(), None)], "$").unwrap();
+    rendered(&png, QUARTERLY_SIZE);
 }
 
 #[test]
@@ -134,11 +159,27 @@ fn hostile_numbers_do_not_panic() {
         },
     ];
     for target in [0.8, -1.0, 5.0, f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
-        weekly_share_chart("NaN", &pts, target).unwrap();
+        let png = weekly_share_chart("NaN", &pts, target).unwrap();
+        rendered(&png, WEEKLY_SIZE);
     }
     let bad = [f64::NAN, f64::INFINITY, f64::NEG_INFINITY];
-    quarterly_chart("NaN", &bad, &bad, &[], "$").unwrap();
-    quarterly_chart(
+    // A non-finite share is a gap, as `None` is: nothing drawn near 0% for it (nor anywhere: a share of
+    // +inf is not clamped to 100%).
+    for v in bad {
+        let mut one_bad: Vec<WeekShare> = (0..8).map(|i| week(i, Some(0.9), Some(0.9))).collect();
+        one_bad[3].hours = Some(v);
+        one_bad[5].spend = Some(v);
+        let png = weekly_share_chart("t", &one_bad, 0.8).unwrap();
+        assert_eq!(drawn_near_zero(&png), (0, 0), "{v} drew something near 0%");
+        let mut gaps = one_bad.clone();
+        gaps[3].hours = None;
+        gaps[5].spend = None;
+        let gaps = weekly_share_chart("t", &gaps, 0.8).unwrap();
+        assert!(decode(&png) == decode(&gaps), "{v} is drawn as a gap is");
+    }
+    let png = quarterly_chart("NaN", &bad, &bad, &[], "$").unwrap();
+    rendered(&png, QUARTERLY_SIZE);
+    let png = quarterly_chart(
         "mixed",
         &[f64::NAN, 10.0, -500.0, 1e12],
         &[0.0, f64::INFINITY],
@@ -152,8 +193,9 @@ fn hostile_numbers_do_not_panic() {
         "$",
     )
     .unwrap();
+    rendered(&png, QUARTERLY_SIZE);
     // Magnitudes that would overflow axis arithmetic, and ones too small to show.
-    quarterly_chart(
+    let png = quarterly_chart(
         "extreme",
         &[f64::MAX, -f64::MAX],
         &[f64::MIN_POSITIVE],
@@ -161,17 +203,22 @@ fn hostile_numbers_do_not_panic() {
         "$",
     )
     .unwrap();
-    quarterly_chart("tiny", &[1e-300, 2e-300], &[0.4], &[], "$").unwrap();
+    rendered(&png, QUARTERLY_SIZE);
+    let png = quarterly_chart("tiny", &[1e-300, 2e-300], &[0.4], &[], "$").unwrap();
+    rendered(&png, QUARTERLY_SIZE);
 }
 
 #[test]
 fn edge_sizes_render() {
     let one = vec![week(0, Some(0.7), Some(0.6))];
-    weekly_share_chart("one", &one, 0.8).unwrap();
+    let png = weekly_share_chart("one", &one, 0.8).unwrap();
+    rendered(&png, WEEKLY_SIZE);
     let year: Vec<WeekShare> = (0..52)
         .map(|i| week(i, Some(0.5 + (i % 7) as f64 * 0.05), Some(0.6)))
         .collect();
-    weekly_share_chart("year", &year, 0.8).unwrap();
+    let png = weekly_share_chart("year", &year, 0.8).unwrap();
+    let share = non_white_share(&rendered(&png, WEEKLY_SIZE));
+    assert!(share > 0.03, "a year of weeks looks blank: {share}");
 
     let zeros = vec![0.0; 12];
     let traits: Vec<(String, Option<f64>)> = (0..20)
@@ -187,7 +234,9 @@ fn edge_sizes_render() {
             )
         })
         .collect();
-    quarterly_chart("zeros", &zeros, &zeros, &traits, "$").unwrap();
+    let png = quarterly_chart("zeros", &zeros, &zeros, &traits, "$").unwrap();
+    let share = non_white_share(&rendered(&png, QUARTERLY_SIZE));
+    assert!(share > 0.03, "twenty traits look blank: {share}");
 }
 
 #[test]

@@ -152,6 +152,13 @@ fn log_format_and_listener_from_the_file() {
     let c = load("log_format = \"JSON\"\n[http]\nlisten = \"127.0.0.1:9464\"\n").unwrap();
     assert_eq!(c.log_format, LogFormat::Json);
     assert_eq!(c.http.listen, Some(([127, 0, 0, 1], 9464).into()));
+    let e = load("log = \"partnerfit=verbose\"\n").unwrap_err().0;
+    assert!(
+        e.starts_with("log `partnerfit=verbose` is not a log filter ("),
+        "{e}"
+    );
+    let c = load("log = \"info,partnerfit=debug\"\n").unwrap();
+    assert_eq!(c.log, "info,partnerfit=debug");
     let e = load("log_format = \"xml\"\n").unwrap_err().0;
     assert_eq!(
         e,

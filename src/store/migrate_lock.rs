@@ -151,6 +151,17 @@ mod tests {
         }
     }
 
+    /// Whether another connection could take the lock file at `path` now, without waiting.
+    fn free_now(path: &Path) -> bool {
+        let probe = rusqlite::Connection::open(path).unwrap();
+        probe.busy_timeout(std::time::Duration::ZERO).unwrap();
+        match probe.execute_batch("BEGIN EXCLUSIVE") {
+            Ok(()) => true,
+            Err(e) if e.sqlite_error_code() == Some(rusqlite::ErrorCode::DatabaseBusy) => false,
+            Err(e) => panic!("probing {}: {e}", path.display()),
+        }
+    }
+
     #[cfg(unix)]
     #[tokio::test]
     async fn a_second_holder_waits_for_the_first() {
@@ -158,25 +169,29 @@ mod tests {
         let db = dir.path().join("x.db");
         let first = MigrateLock::acquire(Some(&db)).await;
         assert!(first._held.is_some());
-        // The same file by another name: relative to a folder through a link.
+        let file = lock_path(&canonical(&db));
+        assert!(lock_path(&db).exists(), "beside the database");
+        // Held: no other connection can begin its exclusive transaction, so `lock` cannot return before the
+        // first is dropped (no sleep needed to see that it waits).
+        assert!(!free_now(&file), "the first holds the lock");
+        // The same file by another name: relative to a folder through a link, the same lock file.
         let link = dir.path().join("link");
         std::os::unix::fs::symlink(dir.path(), &link).unwrap();
+        assert_eq!(lock_path(&canonical(&link.join("x.db"))), file);
         let waiting = tokio::spawn({
             let db = link.join("x.db");
             async move { MigrateLock::acquire(Some(&db)).await }
         });
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-        assert!(
-            !waiting.is_finished(),
-            "the second waits while the first holds it"
-        );
+        assert!(!free_now(&file), "still the first's");
         drop(first);
         let second = tokio::time::timeout(std::time::Duration::from_secs(10), waiting)
             .await
-            .unwrap()
+            .expect("the second takes the lock once the first is dropped")
             .unwrap();
         assert!(second._held.is_some());
-        assert!(lock_path(&db).exists(), "beside the database");
+        assert!(!free_now(&file), "the second holds it now");
+        drop(second);
+        assert!(free_now(&file), "released when dropped");
         assert!(
             MigrateLock::acquire(None).await._held.is_none(),
             "in memory: no lock"

@@ -2,7 +2,7 @@
 //! writes the files replies carry and says where, and in Discord the chart is shown inside the digest's card.
 
 use crate::cli::run_console as partnerfit;
-use crate::support::bot::{opt, slash, Bot, WAIT};
+use crate::support::bot::{db_url, opt, slash, Bot, WAIT};
 use crate::support::fake_discord::{FakeConfig, FakeDiscord, Invoker, STANDARD_GUILD_ID};
 use serde_json::json;
 use std::path::Path;
@@ -23,7 +23,7 @@ fn tour(dir: &Path, db: &str, ws: &str) {
 async fn the_cli_chart_is_the_png_the_channel_gets_shown_inside_the_card() {
     let fake = FakeDiscord::start(FakeConfig::standard()).await.unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let db = format!("sqlite://{}", dir.path().join("bot.db").display());
+    let db = db_url(dir.path());
     let ws = STANDARD_GUILD_ID.to_string();
     tour(dir.path(), &db, &ws);
     let bot = Bot::start(&fake, dir.path(), &[]);

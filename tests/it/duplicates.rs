@@ -3,7 +3,7 @@
 //! Discord does. Each interaction is recorded once and answered once: the process that takes its id first in the
 //! database (`delivered_events`, primary key) handles it, the other drops it.
 
-use crate::support::bot::{content, is_ephemeral, opt, slash, title, Bot, WAIT};
+use crate::support::bot::{content, is_ephemeral, opt, slash, title, wait_logs_count, Bot, WAIT};
 use crate::support::db::{both_backends, Db, TestDb};
 use crate::support::fake_discord::{
     mention_message, FakeConfig, FakeDiscord, FakeOptions, Invoker, MEMBER_ROLE_ID,
@@ -81,19 +81,9 @@ async fn two_processes_on_one_shard_record_and_answer_each_interaction_once(db: 
     assert_eq!(fake.dispatch_count("INTERACTION_CREATE"), 42);
     assert_eq!(fake.dispatch_count("MESSAGE_CREATE"), 2);
     // both processes have seen all 22: one of them dropped each
-    let deadline = std::time::Instant::now() + WAIT;
-    let dropped = || a.log_text().matches(DROPPED).count() + b.log_text().matches(DROPPED).count();
-    while dropped() < 22 {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "{} of 22 repeats dropped\nA:\n{}\nB:\n{}",
-            dropped(),
-            a.log_text(),
-            b.log_text()
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
-    assert_eq!(dropped(), 22);
+    let logs = wait_logs_count(&[&a, &b], DROPPED, 22).await;
+    let dropped: usize = logs.iter().map(|l| l.matches(DROPPED).count()).sum();
+    assert_eq!(dropped, 22, "A:\n{}\nB:\n{}", logs[0], logs[1]);
     // one callback per interaction, none refused
     let callbacks: Vec<_> = fake
         .requests()

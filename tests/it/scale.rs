@@ -9,7 +9,7 @@ use crate::support::fake_discord::{
     slash_command, FakeChannel, FakeConfig, FakeDiscord, FakeGuild, FakeOptions, Invoker,
     PARTNERS_CHANNEL_ID, STANDARD_GUILD_ID,
 };
-use crate::support::http::{free_port, get, wait_for, wait_listening};
+use crate::support::http::{get, wait_for};
 use crate::support::proxy::TcpProxy;
 use crate::support::scenario::is_post_to;
 use crate::support::{utc, TestClock, TestDb};
@@ -222,11 +222,43 @@ async fn a_claimer_killed_mid_post_leaves_the_period_to_another_process_once() {
         .unwrap_or_else(|e| panic!("{e}\n{}", logs(&bots)));
     let store = Store::open(&db.url).await.unwrap();
     let claimed = weekly_run(&store, WS, WAIT).await;
-    // A live claimer keeps renewing its lease: longer than the lease, nobody else posts. A real sleep: the
-    // lease runs on the bot processes' own clocks (no clock can be injected into the binary), and what is
-    // tested is that this much wall-clock time passes without a takeover.
-    tokio::time::sleep(Duration::from_millis(3000)).await;
-    assert!(fake.channel_messages(PARTNERS_CHANNEL_ID).is_empty());
+    // A live claimer keeps renewing its lease: past the lease it first took, nobody else posts. First the
+    // renewal, read in the database (it has no change feed to await).
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let run = store
+            .run(WS, DigestKind::Weekly, claimed.period)
+            .await
+            .unwrap()
+            .unwrap();
+        if run.lease_until > claimed.lease_until {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the claimer never renewed its lease: {run:?}\n{}",
+            logs(&bots)
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // Then the first lease's end on the wall clock, which the processes' schedulers read (none can be
+    // injected into the binary): from then on, only the renewal keeps the others off the period.
+    let first_lease_left = (claimed.lease_until - chrono::Utc::now())
+        .to_std()
+        .unwrap_or_default();
+    tokio::time::sleep(first_lease_left + Duration::from_millis(10)).await;
+    assert!(chrono::Utc::now() > claimed.lease_until);
+    // Every other process looks at the period after that: of two more ticks, the second starts after this
+    // point (the first may have been under way).
+    let victim = pid_of(&claimed.claimed_by);
+    for b in bots.iter().filter(|b| b.pid() != victim) {
+        b.wait_ticks(2).await;
+    }
+    assert!(
+        fake.channel_messages(PARTNERS_CHANNEL_ID).is_empty(),
+        "{}",
+        logs(&bots)
+    );
     let run = store
         .run(WS, DigestKind::Weekly, claimed.period)
         .await
@@ -234,10 +266,11 @@ async fn a_claimer_killed_mid_post_leaves_the_period_to_another_process_once() {
         .unwrap();
     assert_eq!(
         (run.attempts, run.claimed_by.as_str()),
-        (1, claimed.claimed_by.as_str())
+        (1, claimed.claimed_by.as_str()),
+        "{run:?}\n{}",
+        logs(&bots)
     );
 
-    let victim = pid_of(&claimed.claimed_by);
     let i = bots
         .iter()
         .position(|b| b.pid() == victim)
@@ -352,19 +385,10 @@ async fn the_database_going_away_gets_an_apology_then_business_as_usual() {
     let fake = FakeDiscord::start_with_options(FakeConfig::standard(), options)
         .await
         .unwrap();
-    let port = free_port();
-    let listen = format!("127.0.0.1:{port}");
-    let bot = Bot::start_on(
-        &fake,
-        db.dir.path(),
-        &url,
-        &[],
-        &[("PARTNERFIT_HTTP_LISTEN", &listen)],
-    );
+    let (bot, port) = Bot::start_listening(&fake, db.dir.path(), &url, &[], &[]).await;
     fake.wait_ready(WAIT)
         .await
         .unwrap_or_else(|e| panic!("{e}\n{}", bot.log_text()));
-    wait_listening(port, &bot).await;
     wait_for(port, "/readyz", &bot, |code, _| code == 200).await;
     schedule_every_second(&fake, 0).await;
     fake.wait_request(|q| is_post_to(q, PARTNERS_CHANNEL_ID), WAIT)
@@ -409,27 +433,23 @@ async fn the_database_going_away_gets_an_apology_then_business_as_usual() {
     tokio::time::sleep(Duration::from_millis(1500)).await;
 
     proxy.restore().await;
-    let deadline = Instant::now() + WAIT;
-    loop {
-        let r = slash(
-            &fake,
-            &Invoker::member(),
-            &["partner", "add"],
-            vec![opt("name", json!("Acme")), opt("type", json!("si"))],
-        )
-        .await;
-        if title(&r).contains("Added Acme") {
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "never recovered: {r}\n{}",
-            bot.log_text()
-        );
-        // Nothing announces that the pool has reconnected: the next real request is the probe.
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-    wait_for(port, "/readyz", &bot, |code, _| code == 200).await;
+    // Ready again once the database answers through the pool (`/readyz` asks it): from then on the first
+    // command works, with no retrying that would hide a first one failing.
+    let (_, body) = wait_for(port, "/readyz", &bot, |code, _| code == 200).await;
+    let v: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(v["database"], json!({"ok": true}), "{v}");
+    let r = slash(
+        &fake,
+        &Invoker::member(),
+        &["partner", "add"],
+        vec![opt("name", json!("Acme")), opt("type", json!("si"))],
+    )
+    .await;
+    assert!(
+        title(&r).contains("Added Acme"),
+        "the first command once ready: {r}\n{}",
+        bot.log_text()
+    );
     // The period posted before the outage is not posted again (more ticks awaited in the log).
     bot.wait_ticks(3).await;
     assert_eq!(

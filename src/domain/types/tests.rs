@@ -15,7 +15,9 @@ fn weeks_parse_and_bound() {
     assert_eq!("2026-11-22".parse::<Week>().unwrap(), w);
     assert_eq!("2026w47".parse::<Week>().unwrap(), w);
     // 2026 has 53 ISO weeks (it starts on a Thursday); 2025 has 52.
-    assert!("2026-W53".parse::<Week>().is_ok());
+    let w53: Week = "2026-W53".parse().unwrap();
+    assert_eq!(w53.monday(), d("2026-12-28"));
+    assert_eq!(w53.sunday(), d("2027-01-03"));
     let e = "2025-W53".parse::<Week>().unwrap_err().0;
     assert!(e.contains("1 to 52"), "{e}");
     assert!("2026-W54".parse::<Week>().is_err());

@@ -11,6 +11,11 @@ pub const WAIT: Duration = Duration::from_secs(15);
 /// What the scheduler logs after each tick (`src/schedule/runner.rs`).
 pub const TICK_LINE: &str = "scheduler sleeping";
 
+/// `sqlite://DIR/bot.db`: the database file `Bot::start` runs the bot on in `dir`.
+pub fn db_url(dir: &Path) -> String {
+    format!("sqlite://{}", dir.join("bot.db").display())
+}
+
 /// The bot process; killed when dropped.
 pub struct Bot {
     pub child: Child,
@@ -20,8 +25,19 @@ pub struct Bot {
 impl Bot {
     /// Start `partnerfit run` on `db` against the fake, with extra environment variables.
     pub fn start(fake: &FakeDiscord, dir: &Path, extra_env: &[(&str, &str)]) -> Bot {
-        let db = format!("sqlite://{}", dir.join("bot.db").display());
-        Bot::start_on(fake, dir, &db, &[], extra_env)
+        Bot::start_on(fake, dir, &db_url(dir), &[], extra_env)
+    }
+
+    /// Like `start_on`, with the operations listener on a free port (`PARTNERFIT_HTTP_LISTEN` added to
+    /// `extra_env`): the bot and the port, once the listener accepts connections.
+    pub async fn start_listening(
+        fake: &FakeDiscord,
+        dir: &Path,
+        db: &str,
+        run_args: &[&str],
+        extra_env: &[(&str, &str)],
+    ) -> (Bot, u16) {
+        super::http::listening(extra_env, |env| Bot::start_on(fake, dir, db, run_args, env)).await
     }
 
     /// Start `partnerfit --database URL run ARGS…` against the fake.
@@ -129,9 +145,27 @@ impl Bot {
         }
     }
 
+    /// Waits until the bot's log holds `needle` (the log is a file: read again every 20 ms, as
+    /// [`Bot::wait_ticks`] does); returns the log then. Fails with the log when it does not within [`WAIT`].
+    pub async fn wait_log(&self, needle: &str) -> String {
+        self.wait_log_count(needle, 1).await
+    }
+
+    /// Waits until the bot's log holds `needle` at least `n` times (read as [`Bot::wait_log`] does); returns the
+    /// log then.
+    pub async fn wait_log_count(&self, needle: &str, n: usize) -> String {
+        wait_logs_count(&[self], needle, n).await.swap_remove(0)
+    }
+
     /// Send SIGTERM and wait for the exit code (polling without blocking the runtime the fake runs on).
     pub async fn terminate(mut self) -> Option<i32> {
         send_signal(self.child.id(), "TERM");
+        self.wait_exit().await
+    }
+
+    /// Wait up to [`WAIT`] for the process to exit by itself (e.g. after a signal sent earlier): its exit code,
+    /// or None when it is still running then (it is killed when dropped).
+    pub async fn wait_exit(&mut self) -> Option<i32> {
         let deadline = std::time::Instant::now() + WAIT;
         while std::time::Instant::now() < deadline {
             if let Ok(Some(status)) = self.child.try_wait() {
@@ -153,6 +187,26 @@ impl Drop for Bot {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+/// Waits until the logs of `bots` hold `needle` at least `n` times in all (each log is a file: read again every
+/// 20 ms, as [`Bot::wait_ticks`] does); returns their logs then. Fails with the logs when they do not within
+/// [`WAIT`].
+pub async fn wait_logs_count(bots: &[&Bot], needle: &str, n: usize) -> Vec<String> {
+    let deadline = std::time::Instant::now() + WAIT;
+    loop {
+        let logs: Vec<String> = bots.iter().map(|b| b.log_text()).collect();
+        let seen: usize = logs.iter().map(|l| l.matches(needle).count()).sum();
+        if seen >= n {
+            return logs;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{needle:?} {seen} times, not {n}, in the logs within {WAIT:?}:\n{}",
+            logs.join("\n-----\n")
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
 

@@ -12,6 +12,9 @@ use std::time::Duration;
 use tokio::sync::OnceCell;
 
 pub const PG_URL_ENV: &str = "PARTNERFIT_TEST_PG_URL";
+/// Set to `1` to run the ordering tests on a PostgreSQL server that cannot create ICU databases (see
+/// [`TestDb::assert_locale_collation`]).
+pub const ALLOW_C_COLLATION_ENV: &str = "PARTNERFIT_TEST_ALLOW_C_COLLATION";
 const DEFAULT_PG_ADMIN_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
 /// Test databases are named `pf_test_<pid>_<random>`: a later run drops those of dead processes.
 const PREFIX: &str = "pf_test_";
@@ -136,7 +139,13 @@ impl TestDb {
         let icu = format!(
             "CREATE DATABASE \"{name}\" TEMPLATE template0 ENCODING 'UTF8' LOCALE_PROVIDER icu ICU_LOCALE 'en-US' LOCALE 'C.UTF-8'"
         );
-        if conn.execute(sqlx::AssertSqlSafe(icu)).await.is_err() {
+        if let Err(e) = conn.execute(sqlx::AssertSqlSafe(icu)).await {
+            // Said, not silent: on the default collation the tests cannot tell a byte-wise ORDER BY from a
+            // locale's, and `assert_locale_collation` fails the test that depends on it.
+            eprintln!(
+                "the test database {name} cannot have the ICU collation ({e}): it gets the server's default \
+                 collation, and ordering bugs a locale would show may pass unseen"
+            );
             conn.execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE \"{name}\"")))
                 .await
                 .unwrap_or_else(|e| panic!("cannot create the test database {name}: {e}"));
@@ -147,6 +156,42 @@ impl TestDb {
             url: pg_url_for(&name),
             dir: tempfile::tempdir().unwrap(),
             pg_name: Some(name),
+        }
+    }
+
+    /// On PostgreSQL: fails unless the database's default collation is a locale's, not byte order (the ICU one
+    /// `postgres()` asks for): a test of byte-wise ordering proves nothing on a byte-order database. Set
+    /// [`ALLOW_C_COLLATION_ENV`]`=1` to let it pass (with a note) on a server without ICU. Nothing on SQLite.
+    pub async fn assert_locale_collation(&self) {
+        if self.backend != Db::Postgres {
+            return;
+        }
+        let mut conn = PgConnection::connect(&self.url)
+            .await
+            .unwrap_or_else(|e| panic!("cannot connect to {}: {e}", self.url));
+        // 'a' < 'B' in every locale's order; in byte order 'B' (66) comes first.
+        let (provider, collate, locale_order): (String, String, bool) = sqlx::query_as(
+            "SELECT datlocprovider::text, datcollate::text, 'a' < 'B' FROM pg_database \
+             WHERE datname = current_database()",
+        )
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+        let _ = conn.close().await;
+        if locale_order {
+            return;
+        }
+        let what = format!(
+            "the test database has a byte-order collation (provider {provider}, collate {collate}): the server \
+             could not create it with ICU, so a byte-wise ORDER BY cannot be told from a locale's here"
+        );
+        if std::env::var(ALLOW_C_COLLATION_ENV).as_deref() == Ok("1") {
+            eprintln!("{what}; going on, as {ALLOW_C_COLLATION_ENV}=1 says");
+        } else {
+            panic!(
+                "{what}. Use a PostgreSQL built with ICU (Debian's is), or set {ALLOW_C_COLLATION_ENV}=1 to \
+                 run without this check"
+            );
         }
     }
 

@@ -15,6 +15,22 @@ pub fn free_port() -> u16 {
         .port()
 }
 
+/// A bot with its operations listener on a free port: `start` is given `env` plus `PARTNERFIT_HTTP_LISTEN`
+/// (e.g. `|env| Bot::start_on(…, env)`, or `slack_bot::start`); the bot and the port, once the listener
+/// accepts connections.
+pub async fn listening(
+    env: &[(&str, &str)],
+    start: impl FnOnce(&[(&str, &str)]) -> Bot,
+) -> (Bot, u16) {
+    let port = free_port();
+    let listen = format!("127.0.0.1:{port}");
+    let mut env = env.to_vec();
+    env.push(("PARTNERFIT_HTTP_LISTEN", &listen));
+    let bot = start(&env);
+    wait_listening(port, &bot).await;
+    (bot, port)
+}
+
 /// Send `raw` on a new connection and read the whole answer: (status, body).
 pub async fn request(port: u16, raw: &[u8]) -> std::io::Result<(u16, String)> {
     let mut s = TcpStream::connect(("127.0.0.1", port)).await?;
