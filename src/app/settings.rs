@@ -96,7 +96,7 @@ impl Settings {
             .field("max_misses", self.max_misses.to_string(), true)
             .field(
                 "allocation_target",
-                crate::domain::format::percent(self.allocation_target),
+                crate::domain::format::target_percent(self.allocation_target),
                 true,
             )
             .field(

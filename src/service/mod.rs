@@ -37,7 +37,9 @@ pub fn interaction(
         Source::Discord { guild } => tracing::info!(
             platform = "discord",
             command,
-            workspace = guild.unwrap_or(0),
+            // As text, as Slack's and the digests' are: a server id is above 2^53, which a JSON number
+            // read as a double (JavaScript, older jq) rounds.
+            workspace = %guild.unwrap_or(0),
             role,
             outcome,
             duration_ms,

@@ -302,7 +302,7 @@ impl EvidenceCheck {
     fn trait_of(&mut self, p: &PartnerRef, name: &str) -> Result<&Trait, Msg> {
         let Some(pt) = self.profiles.get_mut(&p.partner_type) else {
             return Err(format!(
-                "{} is a {} partner and there is no active {} profile, so it has no traits yet. A lead creates it with /profile create type:{}.",
+                "{} is a {} partner and there is no active {} profile, so it has no traits yet. A lead creates it with /profile create type:{} name:\"…\".",
                 p.name, p.partner_type, p.partner_type, p.partner_type
             ));
         };
