@@ -139,53 +139,40 @@ fn clip_escaped(s: &str, max: usize) -> String {
 
 /// `&lt;#C0123&gt;` back to a channel link: the app writes those itself, and a channel link pings no one.
 fn restore_channel_links(s: &str) -> String {
-    const OPEN: &str = "&lt;#";
-    const CLOSE: &str = "&gt;";
-    let mut out = String::with_capacity(s.len());
-    let mut rest = s;
-    while let Some(i) = rest.find(OPEN) {
-        out.push_str(&rest[..i]);
-        let after = &rest[i + OPEN.len()..];
-        match after.find(CLOSE) {
-            Some(j)
-                if Platform::Slack.parse_channel(&after[..j]).as_deref() == Some(&after[..j]) =>
-            {
-                out.push_str("<#");
-                out.push_str(&after[..j]);
-                out.push('>');
-                rest = &after[j + CLOSE.len()..];
-            }
-            _ => {
-                out.push_str(OPEN);
-                rest = after;
-            }
-        }
-    }
-    out.push_str(rest);
-    out
+    rewrite_escaped(s, "#", |id| {
+        (Platform::Slack.parse_channel(id).as_deref() == Some(id)).then(|| format!("<#{id}>"))
+    })
 }
 
 /// `&lt;@U0123&gt;` (an author the app names: records keep Slack users as `<@U…>`) as the text `@U0123`:
 /// readable, and never a mention, which would notify that person.
 fn author_mentions(s: &str) -> String {
-    const OPEN: &str = "&lt;@";
+    rewrite_escaped(s, "@", |id| slack_user_id(id).then(|| format!("@{id}")))
+}
+
+/// Each escaped token `&lt;{mark}…&gt;` of `s` that `rewrite` takes (given what is between the mark and
+/// `&gt;`) replaced by what it gives; the others left as they are.
+fn rewrite_escaped(s: &str, mark: &str, rewrite: impl Fn(&str) -> Option<String>) -> String {
     const CLOSE: &str = "&gt;";
-    if !s.contains(OPEN) {
+    let open = format!("&lt;{mark}");
+    if !s.contains(&open) {
         return s.to_string();
     }
     let mut out = String::with_capacity(s.len());
     let mut rest = s;
-    while let Some(i) = rest.find(OPEN) {
+    while let Some(i) = rest.find(&open) {
         out.push_str(&rest[..i]);
-        let after = &rest[i + OPEN.len()..];
-        match after.find(CLOSE) {
-            Some(j) if slack_user_id(&after[..j]) => {
-                out.push('@');
-                out.push_str(&after[..j]);
+        let after = &rest[i + open.len()..];
+        match after
+            .find(CLOSE)
+            .and_then(|j| rewrite(&after[..j]).map(|r| (j, r)))
+        {
+            Some((j, r)) => {
+                out.push_str(&r);
                 rest = &after[j + CLOSE.len()..];
             }
-            _ => {
-                out.push_str(OPEN);
+            None => {
+                out.push_str(&open);
                 rest = after;
             }
         }
