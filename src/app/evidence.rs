@@ -560,13 +560,17 @@ pub async fn retract_record(
         RetractOutcome::NotFound => Err(AppError::user(format!(
             "There is no {label} #{id} in this workspace."
         ))),
-        RetractOutcome::AlreadyRetracted(r) => Err(AppError::user(format!(
-            "{} #{id} was already retracted by {} on {} ({}). Nothing changed.",
-            capitalized(label),
-            r.retracted_by,
-            r.retracted_at.date_naive(),
-            r.reason
-        ))),
+        RetractOutcome::AlreadyRetracted(r) => {
+            // The day in the workspace's time zone, as every date a reply shows (a read on this path only).
+            let tz = app.settings(&ctx.workspace).await?.timezone;
+            Err(AppError::user(format!(
+                "{} #{id} was already retracted by {} on {} ({}). Nothing changed.",
+                capitalized(label),
+                r.retracted_by,
+                r.retracted_at.with_timezone(&tz).date_naive(),
+                r.reason
+            )))
+        }
     }
 }
 

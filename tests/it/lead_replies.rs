@@ -157,6 +157,24 @@ async fn a_retraction_says_where_ids_are_and_names_records_with_articles() {
     }
 }
 
+/// A record retracted twice: the error dates the first retraction in the workspace's time zone (23:30 UTC on
+/// 26 November is already 27 November in Tokyo, UTC+9), as every date a reply shows.
+#[tokio::test]
+async fn a_second_retraction_dates_the_first_in_the_workspace_zone() {
+    let t = TestApp::new(utc(2026, 11, 26, 23, 30)).await;
+    reseller_profile(&t).await;
+    walk_away_acme(&t).await;
+    text(&t, "/settings set key:timezone value:Asia/Tokyo").await;
+    text(&t, r#"/log hours partner:"Acme Corp" hours:5"#).await;
+    text(&t, r#"/log retract id:1 reason:"typo""#).await;
+    let e = t.err(r#"/log retract id:1 reason:"again""#).await;
+    assert!(
+        e.starts_with("Log entry #1 was already retracted by ")
+            && e.ends_with(" on 2026-11-27 (typo). Nothing changed."),
+        "{e}"
+    );
+}
+
 #[tokio::test]
 async fn every_profile_create_suggestion_names_the_name() {
     let t = TestApp::new(utc(2026, 11, 26, 12, 0)).await;
