@@ -518,20 +518,21 @@ impl Bot {
         }
     }
 
-    /// The evidence form submitted: checked and recorded for the partner and the trait its menus chose, by id
-    /// ([`crate::app::evidence::submit_form`], which checks again that the trait is one of the partner's
-    /// active profile), then the verdict goes to `verdict` — no errors closes the form, `{block id: message}`
-    /// keeps it open with them — and then the confirmation is sent to the user privately. When the
-    /// acknowledgement could not wait for the verdict (`verdict` dropped), the form is closed already: an
-    /// error is sent to the user privately instead.
+    /// The evidence form `view` submitted: checked and recorded for the partner and the trait its menus
+    /// chose, by id ([`crate::app::evidence::submit_form`], which checks again that the trait is one of the
+    /// partner's active profile; a form whose partner has no trait to pick is refused), then the verdict
+    /// goes to `verdict` — no errors closes the form, `{block id: message}` keeps it open with them — and
+    /// then the confirmation is sent to the user privately. When the acknowledgement could not wait for the
+    /// verdict (`verdict` dropped), the form is closed already: an error is sent to the user privately
+    /// instead.
     pub async fn submit_evidence(
         &self,
         o: Origin,
-        state: &Value,
-        metadata: &str,
+        view: &Value,
         verdict: tokio::sync::oneshot::Sender<HashMap<String, String>>,
     ) {
-        let meta = Metadata::parse(metadata);
+        let (state, menu) = (&view["state"], modal::has_trait_menu(view));
+        let meta = Metadata::parse(view["private_metadata"].as_str().unwrap_or_default());
         let channel = meta.channel.clone().filter(|c| {
             crate::app::chat::Platform::Slack
                 .parse_channel(c)
@@ -556,7 +557,8 @@ impl Bot {
             (Err(e), _, _) => Err(e),
             // Not an option of the menus (a form opened before they carried ids): picked again, it is one.
             (Ok(_), None, _) => Err(AppError::user("Pick the partner from the menu.")),
-            (Ok(_), _, None) => Err(AppError::user("Pick the trait from the menu.")),
+            (Ok(_), _, None) if menu => Err(AppError::user("Pick the trait from the menu.")),
+            (Ok(_), _, None) => Err(AppError::user(modal::NO_TRAITS)),
         };
         match result {
             Ok((ctx, reply)) => {
@@ -572,7 +574,7 @@ impl Bot {
                 let mut message = e.user_message();
                 let mut block = spec::PARTNER.name;
                 if message == crate::app::evidence::TRAIT_CHANGED
-                    || (partner.is_some() && trait_id.is_none())
+                    || (partner.is_some() && trait_id.is_none() && menu)
                 {
                     block = spec::TRAIT.name;
                 }

@@ -11,6 +11,7 @@
 pub mod api;
 pub mod buttons;
 pub mod chat;
+pub mod form;
 pub mod handler;
 pub mod modal;
 pub mod observe;
@@ -310,7 +311,8 @@ async fn on_push(
     Ok(())
 }
 
-/// Buttons (acknowledged at once), autocomplete of the evidence form and its submission (answered in the
+/// Buttons and the evidence form's partner picked (acknowledged at once; the form is then narrowed to the
+/// partner's traits: [`form`]), autocomplete of the evidence form and its submission (answered in the
 /// acknowledgement, within [`ACK_BUDGET`] of arriving: see [`handler`]).
 async fn on_interaction(
     ev: SlackInteractionEvent,
@@ -333,6 +335,16 @@ async fn on_interaction(
     };
     match &ev {
         SlackInteractionEvent::BlockActions(_) => {
+            // A menu picked in the evidence form, not a button: the form is updated once acknowledged.
+            if let Some(pick) = form::Pick::of(&v) {
+                let in_flight = bot.in_flight.clone();
+                tokio::spawn(in_flight.track(async move {
+                    let team = counted_under(&bot).await;
+                    let run = bot.pick_in_form(origin, pick);
+                    observe::interaction("form", team, arrived, run).await
+                }));
+                return Ok(SlackInteractionResponse::Empty);
+            }
             let action = &v["actions"][0];
             let value = action["value"].as_str().unwrap_or_default().to_string();
             let url = v["response_url"].as_str().map(str::to_string);
@@ -371,11 +383,7 @@ async fn on_interaction(
         SlackInteractionEvent::ViewSubmission(_)
             if v["view"]["callback_id"] == modal::EVIDENCE_MODAL =>
         {
-            let metadata = v["view"]["private_metadata"]
-                .as_str()
-                .unwrap_or_default()
-                .to_string();
-            let state = v["view"]["state"].clone();
+            let view = v["view"].clone();
             // The submission runs on its own, and says here whether the form may close; past the budget the
             // form closes anyway (a form kept open would invite a second submission of what may be
             // recorded by then), and the outcome is sent to the user privately when it is known.
@@ -383,7 +391,7 @@ async fn on_interaction(
             let in_flight = bot.in_flight.clone();
             tokio::spawn(in_flight.track(async move {
                 let team = counted_under(&bot).await;
-                let submit = bot.submit_evidence(origin, &state, &metadata, verdict);
+                let submit = bot.submit_evidence(origin, &view, verdict);
                 observe::interaction("form", team, arrived, submit).await
             }));
             let mut heard = heard;

@@ -62,12 +62,28 @@ impl Metadata {
             preset: m["p"].as_i64().zip(m["t"].as_i64()),
         }
     }
+
+    /// The `private_metadata` that says this (what [`Metadata::parse`] reads back).
+    pub fn encode(&self) -> String {
+        let mut m = json!({"c": self.channel});
+        if let Some((p, t)) = self.preset {
+            m["p"] = json!(p);
+            m["t"] = json!(t);
+        }
+        m.to_string()
+    }
+}
+
+/// A menu option: the label escaped and cut like every other (Slack's 75 characters), the value an id.
+fn option(text: &str, id: i64) -> Value {
+    json!({"text": {"type": "plain_text", "text": render::escape_clipped(text, 75), "emoji": false}, "value": id.to_string()})
 }
 
 /// The evidence form, built from `/evidence add`'s declared options: partner and trait as external selects
-/// (Slack's autocomplete) whose options carry ids, yes/no as a select, the rest as text inputs.
+/// (Slack's autocomplete) whose options carry ids, yes/no as a select, the rest as text inputs. Picking a
+/// partner sends the bot a `block_actions` (the partner's input block dispatches actions), which narrows the
+/// trait menu to that partner's traits ([`scoped_modal`]).
 pub fn evidence_modal(channel: Option<&str>, preset: Option<&Preset>) -> Value {
-    let option = |text: &str, id: i64| json!({"text": {"type": "plain_text", "text": render::escape_clipped(text, 75), "emoji": false}, "value": id.to_string()});
     let mut blocks = Vec::new();
     let opts = spec::EVIDENCE_ADD.options;
     for o in opts {
@@ -98,25 +114,81 @@ pub fn evidence_modal(channel: Option<&str>, preset: Option<&Preset>) -> Value {
             "type": "input",
             "block_id": o.name,
             "optional": !o.required,
+            "dispatch_action": o.name == spec::PARTNER.name,
             "label": {"type": "plain_text", "text": render::clip(o.name, 2000)},
             "hint": {"type": "plain_text", "text": render::clip(o.description, 2000)},
             "element": element,
         }));
     }
-    let mut metadata = json!({"c": channel});
-    if let Some(p) = preset {
-        metadata["p"] = json!(p.partner_id);
-        metadata["t"] = json!(p.trait_id);
-    }
+    let metadata = Metadata {
+        channel: channel.map(str::to_string),
+        preset: preset.map(|p| (p.partner_id, p.trait_id)),
+    };
     json!({
         "type": "modal",
         "callback_id": EVIDENCE_MODAL,
         "title": {"type": "plain_text", "text": "Record evidence"},
         "submit": {"type": "plain_text", "text": "Record"},
         "close": {"type": "plain_text", "text": "Cancel"},
-        "private_metadata": metadata.to_string(),
+        "private_metadata": metadata.encode(),
         "blocks": blocks,
     })
+}
+
+/// The refusal of a form whose partner has no trait to pick (its trait menu became a line saying so).
+pub const NO_TRAITS: &str =
+    "That partner's type has no active profile with traits: pick another partner.";
+
+/// Whether the form `view` has a trait menu: not once its partner turned out to have no trait to pick.
+pub fn has_trait_menu(view: &Value) -> bool {
+    view["blocks"].as_array().is_none_or(|blocks| {
+        blocks
+            .iter()
+            .any(|b| b["block_id"] == spec::TRAIT.name && b["type"] == "input")
+    })
+}
+
+/// The evidence form once a partner was picked in it (for `views.update`): the same form, with the same
+/// metadata (channel, a button's partner and trait), the partner shown picked, and the trait menu a static
+/// select of `traits` — the (id, name) of that partner's active profile's traits — picked already when the
+/// form's button named one of them for this partner; with no traits, a line saying so instead (a
+/// submission is then refused: no trait is picked). Every other block keeps its block and action ids, so
+/// Slack keeps what was typed or picked in them.
+pub fn scoped_modal(
+    meta: &Metadata,
+    partner: (i64, &str),
+    ty: &str,
+    traits: &[(i64, String)],
+) -> Value {
+    let mut view = evidence_modal(meta.channel.as_deref(), None);
+    view["private_metadata"] = json!(meta.encode());
+    let preset = meta
+        .preset
+        .filter(|(p, _)| *p == partner.0)
+        .and_then(|(_, t)| traits.iter().find(|(id, _)| *id == t));
+    for b in view["blocks"].as_array_mut().into_iter().flatten() {
+        if b["block_id"] == spec::PARTNER.name {
+            b["element"]["initial_option"] = option(partner.1, partner.0);
+        } else if b["block_id"] == spec::TRAIT.name && traits.is_empty() {
+            let line = format!("No trait to pick: this partner's type ({ty}) has no active profile with traits. Pick another partner.");
+            *b = json!({"type": "context", "block_id": spec::TRAIT.name,
+                "elements": [{"type": "plain_text", "text": render::escape_clipped(&line, 3000), "emoji": false}]});
+        } else if b["block_id"] == spec::TRAIT.name {
+            // Slack's limit on a static select's options.
+            let options: Vec<Value> = traits
+                .iter()
+                .take(100)
+                .map(|(id, name)| option(name, *id))
+                .collect();
+            let mut e = json!({"type": "static_select", "action_id": spec::TRAIT.name, "options": options,
+                "placeholder": {"type": "plain_text", "text": "Pick a trait"}});
+            if let Some((id, name)) = preset {
+                e["initial_option"] = option(name, *id);
+            }
+            b["element"] = e;
+        }
+    }
+    view
 }
 
 /// The options of the form's menu `action_id` in workspace `ws`, as (label, value): partners whose names

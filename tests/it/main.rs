@@ -46,6 +46,7 @@ mod slack;
 mod slack_answers;
 mod slack_connect;
 mod slack_fake;
+mod slack_form;
 mod slack_ops;
 mod slack_readiness;
 mod slack_service;

@@ -316,6 +316,65 @@ impl FakeSlack {
         Ok(self.send_envelope("interactive", payload, true))
     }
 
+    /// Picking `option` (`{"text": …, "value": …}`) in the select `action_id` of the open modal `view`: Slack
+    /// sends a `block_actions` from the view (its id in the container, its hash and state in the view) when
+    /// the select's input block dispatches actions, else nothing (an error here). Returns the envelope id.
+    pub fn pick(
+        &self,
+        user: &str,
+        view: &Value,
+        action_id: &str,
+        option: Value,
+    ) -> anyhow::Result<String> {
+        let el = find_element(&view["blocks"], action_id)
+            .ok_or_else(|| anyhow::anyhow!("no element {action_id} in the modal"))?;
+        let dispatches = view["blocks"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .any(|b| b["block_id"] == el.block_id && b["dispatch_action"] == true);
+        if !dispatches {
+            anyhow::bail!("the block of {action_id} dispatches no actions: Slack sends nothing");
+        }
+        let kind = el.element["type"].clone();
+        let mut v = view.clone();
+        let block = el.block_id.as_str().unwrap_or_default().to_string();
+        v["state"] =
+            json!({"values": {(block): {(action_id): {"type": kind, "selected_option": option}}}});
+        let payload = json!({
+            "type": "block_actions",
+            "user": {"id": user, "username": "someone", "name": "someone", "team_id": super::TEAM_ID},
+            "api_app_id": super::APP_ID,
+            "token": "legacy-verification-token",
+            "container": {"type": "view", "view_id": view["id"]},
+            "trigger_id": format!("{}.trigger", self.inner.next()),
+            "team": {"id": super::TEAM_ID, "domain": super::TEAM_DOMAIN},
+            "enterprise": null,
+            "is_enterprise_install": false,
+            "view": v,
+            "actions": [{
+                "type": kind,
+                "action_id": action_id,
+                "block_id": el.block_id,
+                "selected_option": option,
+                "action_ts": "1700000001.000400",
+            }],
+        });
+        Ok(self.send_envelope("interactive", payload, false))
+    }
+
+    /// Wait until `views.update` has been answered `ok` `n` times in all; returns the `n`-th call.
+    pub async fn view_update(&self, n: usize, timeout: Duration) -> anyhow::Result<super::Call> {
+        self.wait_for(&format!("views.update #{n}"), timeout, |st| {
+            st.calls
+                .iter()
+                .filter(|c| c.method == "views.update" && c.answer["ok"] == true)
+                .nth(n - 1)
+                .cloned()
+        })
+        .await
+    }
+
     /// Submitting the modal `view` with `values`: block id -> (action id -> value state), e.g.
     /// `{"partner": {"partner": {"type": "external_select", "selected_option": {...}}}}`.
     pub fn submit(&self, user: &str, view: &Value, values: Value) -> String {

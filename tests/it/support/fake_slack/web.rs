@@ -270,6 +270,7 @@ fn method(
             st.views.push(view.clone());
             ok(json!({"view": view}))
         }
+        "views.update" => views_update(inner, st, p),
         "conversations.info" => match st.ws.channels.get(s(p, "channel")) {
             Some(c) if !c.is_private || c.bot_is_member => ok(json!({"channel": channel_json(c)})),
             _ => err("channel_not_found"),
@@ -368,6 +369,37 @@ fn method(
         }
         _ => err("unknown_method"),
     }
+}
+
+/// `views.update` by `view_id` (the bot's own modals only, as an app can update no other), checked like
+/// `views.open`; a `hash` that is not the view's latest is refused (`hash_conflict`), as Slack does. The
+/// view is replaced (under the same id, with a new hash) in what [`super::FakeSlack::views`] returns; the
+/// call itself is recorded with the others.
+fn views_update(inner: &Inner, st: &mut St, p: &Map<String, Value>) -> (u16, Value) {
+    let id = s(p, "view_id");
+    if id.is_empty() {
+        return err("invalid_arguments");
+    }
+    let Some(i) = st.views.iter().position(|v| v["id"] == id) else {
+        return err("not_found");
+    };
+    if p.get("hash").is_some_and(|h| h != &st.views[i]["hash"]) {
+        return err("hash_conflict");
+    }
+    let Some(mut view) = json_arg(p, "view") else {
+        return err("invalid_arguments");
+    };
+    if let Err(e) = validation::view(&view) {
+        return err(e.split(':').next().unwrap_or("invalid_arguments"));
+    }
+    view["id"] = json!(id);
+    view["team_id"] = json!(super::TEAM_ID);
+    view["app_id"] = json!(super::APP_ID);
+    view["bot_id"] = json!(super::BOT_ID);
+    view["hash"] = json!(format!("fake-hash-{}", inner.next()));
+    view["state"] = json!({"values": {}});
+    st.views[i] = view.clone();
+    ok(json!({"view": view}))
 }
 
 pub(crate) async fn api_handler(
