@@ -262,19 +262,7 @@ async fn the_evidence_form_completes_names_and_records() {
     let ack = h.fake.ack(&s, WAIT).await.unwrap();
     validation::suggestion_response(&ack["payload"]).unwrap();
     // (label, value): the option carries the partner's id, never its name
-    let options = |ack: &Value| -> Vec<(String, String)> {
-        ack["payload"]["options"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|o| {
-                (
-                    o["text"]["text"].as_str().unwrap().to_string(),
-                    o["value"].as_str().unwrap().to_string(),
-                )
-            })
-            .collect()
-    };
+    let options = |ack: &Value| crate::support::slack_bot::option_pairs(&ack["payload"]["options"]);
     let partners = options(&ack);
     assert_eq!(
         partners,

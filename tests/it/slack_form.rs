@@ -5,17 +5,8 @@
 
 use crate::support::bot::WAIT;
 use crate::support::fake_slack::*;
-use crate::support::slack_bot::{slash, start, text};
+use crate::support::slack_bot::{lead, slash, start, text, two_profiles};
 use serde_json::{json, Value};
-
-async fn lead(fake: &FakeSlack, line: &str) {
-    let r = slash(fake, ADMIN_USER_ID, line).await;
-    assert!(
-        !r.text.starts_with('⚠'),
-        "/partnerfit {line} -> {}",
-        text(&r)
-    );
-}
 
 /// The block `id` of a view.
 fn block<'a>(view: &'a Value, id: &str) -> &'a Value {
@@ -31,17 +22,7 @@ fn block<'a>(view: &'a Value, id: &str) -> &'a Value {
 fn trait_options(view: &Value) -> Vec<(String, String)> {
     let e = &block(view, "trait")["element"];
     assert_eq!(e["type"], "static_select", "{view}");
-    e["options"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|o| {
-            (
-                o["text"]["text"].as_str().unwrap().to_string(),
-                o["value"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect()
+    crate::support::slack_bot::option_pairs(&e["options"])
 }
 
 fn option(label: &str, value: &str) -> Value {
@@ -56,12 +37,8 @@ async fn picking_a_partner_narrows_the_trait_menu_to_its_profile() {
     if let Err(e) = fake.wait_connected(WAIT).await {
         panic!("{e}; bot log:\n{}", bot.log_text());
     }
+    two_profiles(&fake).await;
     for line in [
-        r#"profile create type:reseller name:"Resellers" joint_solution:"They resell our platform""#,
-        r#"profile trait add type:reseller name:"Deal registration" verify_by:"CRM deal registration""#,
-        r#"profile trait add type:reseller name:"Customer overlap" verify_by:"Crossbeam overlap report" min:25"#,
-        r#"profile create type:si name:"Integrators" joint_solution:"They build on us""#,
-        r#"profile trait add type:si name:"Certified staff" verify_by:"partner portal""#,
         r#"partner add name:"Acme Corp" type:reseller"#,
         r#"partner add name:"Bolt Systems" type:si"#,
         r#"partner add name:"Cobalt Referrals" type:referral"#,

@@ -6,32 +6,12 @@
 
 use crate::support::bot::WAIT;
 use crate::support::fake_slack::*;
-use crate::support::slack_bot::{is_ephemeral, slash, start, text};
+use crate::support::slack_bot::{is_ephemeral, lead, slash, start, text, two_profiles};
 use serde_json::{json, Value};
-
-async fn lead(fake: &FakeSlack, line: &str) -> Posted {
-    let r = slash(fake, ADMIN_USER_ID, line).await;
-    assert!(
-        !r.text.starts_with('⚠'),
-        "/partnerfit {line} -> {}",
-        text(&r)
-    );
-    r
-}
 
 /// The (label, value) options of a menu's acknowledgement.
 fn options(ack: &Value) -> Vec<(String, String)> {
-    ack["payload"]["options"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|o| {
-            (
-                o["text"]["text"].as_str().unwrap().to_string(),
-                o["value"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect()
+    crate::support::slack_bot::option_pairs(&ack["payload"]["options"])
 }
 
 #[tokio::test]
@@ -42,15 +22,7 @@ async fn slack_replies_name_slack_commands_and_the_form_records_by_id() {
     if let Err(e) = fake.wait_connected(WAIT).await {
         panic!("{e}; bot log:\n{}", bot.log_text());
     }
-    for line in [
-        r#"profile create type:reseller name:"Resellers" joint_solution:"They resell our platform""#,
-        r#"profile trait add type:reseller name:"Deal registration" verify_by:"CRM deal registration""#,
-        r#"profile trait add type:reseller name:"Customer overlap" verify_by:"Crossbeam overlap report" min:25"#,
-        r#"profile create type:si name:"Integrators" joint_solution:"They build on us""#,
-        r#"profile trait add type:si name:"Certified staff" verify_by:"partner portal""#,
-    ] {
-        lead(&fake, line).await;
-    }
+    two_profiles(&fake).await;
 
     // The app's own words name Slack's command; user text is left as typed.
     let r = lead(

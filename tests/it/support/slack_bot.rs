@@ -2,7 +2,7 @@
 //! process, the fake Discord too).
 
 use super::bot::{db_url, Bot, WAIT};
-use super::fake_slack::{FakeSlack, Posted, APP_TOKEN, BOT_TOKEN};
+use super::fake_slack::{FakeSlack, Posted, ADMIN_USER_ID, APP_TOKEN, BOT_TOKEN};
 use serde_json::Value;
 use std::path::Path;
 
@@ -69,4 +69,44 @@ pub fn buttons(p: &Posted) -> Vec<(String, String, String)> {
         }
     }
     out
+}
+
+/// `/partnerfit {line}` as the workspace's admin (a lead), which must not be refused: its reply.
+pub async fn lead(fake: &FakeSlack, line: &str) -> Posted {
+    let r = slash(fake, ADMIN_USER_ID, line).await;
+    assert!(
+        !r.text.starts_with('⚠'),
+        "/partnerfit {line} -> {}",
+        text(&r)
+    );
+    r
+}
+
+/// The two profiles the form tests screen against, created by a lead: resellers (Deal registration, a yes/no
+/// trait; Customer overlap, at least 25) and integrators (Certified staff).
+pub async fn two_profiles(fake: &FakeSlack) {
+    for line in [
+        r#"profile create type:reseller name:"Resellers" joint_solution:"They resell our platform""#,
+        r#"profile trait add type:reseller name:"Deal registration" verify_by:"CRM deal registration""#,
+        r#"profile trait add type:reseller name:"Customer overlap" verify_by:"Crossbeam overlap report" min:25"#,
+        r#"profile create type:si name:"Integrators" joint_solution:"They build on us""#,
+        r#"profile trait add type:si name:"Certified staff" verify_by:"partner portal""#,
+    ] {
+        lead(fake, line).await;
+    }
+}
+
+/// The (label, value) pairs of a list of Block Kit options (a menu's, or an acknowledgement's `options`).
+pub fn option_pairs(options: &Value) -> Vec<(String, String)> {
+    options
+        .as_array()
+        .unwrap_or_else(|| panic!("not a list of options: {options}"))
+        .iter()
+        .map(|o| {
+            (
+                o["text"]["text"].as_str().unwrap_or_default().to_string(),
+                o["value"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect()
 }
