@@ -662,8 +662,10 @@ async fn run_both(
     let slack = async {
         // Discord's signal handling says the process is stopping: Slack stops meanwhile, not after Discord.
         status.wait_until_stopping().await;
-        watcher.abort();
+        // After a stop the watcher may have begun (the token refused): this one waits for it to finish, so
+        // the watcher is only aborted once nothing it does is left.
         running.stop().await;
+        watcher.abort();
     };
     let (result, ()) = tokio::join!(discord, slack);
     result

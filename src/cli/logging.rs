@@ -13,7 +13,10 @@ static LOG_IS_JSON: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBoo
 /// are JSON — an ERROR event with the message and the exit code, so a log pipeline reads the last line too. (A
 /// configuration that cannot be read fails before the log format is known: that line is always text.)
 pub fn report_fatal(e: &Fatal) {
-    if LOG_IS_JSON.load(std::sync::atomic::Ordering::Relaxed) {
+    // A filter that turns errors off would swallow the event: then the plain line.
+    if LOG_IS_JSON.load(std::sync::atomic::Ordering::Relaxed)
+        && tracing::enabled!(tracing::Level::ERROR)
+    {
         tracing::error!(exit_code = e.code(), "partnerfit: error: {e}");
     } else {
         eprintln!("partnerfit: error: {e}");

@@ -48,6 +48,8 @@ pub struct Running {
     listener: SlackClientSocketModeListener<api::Connector>,
     /// The digest scheduler, until [`Running::stop`] takes it.
     scheduler: std::sync::Mutex<Option<crate::schedule::runner::Started>>,
+    /// Held for the whole of a stop: a second stop waits for the first to finish (see [`Running::stop`]).
+    stopping: tokio::sync::Mutex<()>,
     bot: Arc<Bot>,
 }
 
@@ -60,8 +62,10 @@ impl Running {
 
     /// Stop: claim no further digest, close the socket, then wait — at most [`crate::process::DRAIN_BOUND`] —
     /// for the digests already claimed to be posted and recorded and for the interactions being answered.
-    /// Calling it again does nothing more.
+    /// Calling it again does nothing more, once the first call has finished: a second caller (the process's
+    /// signal while the Slack side stops by itself) returns only then, so the store is not closed under it.
     pub async fn stop(&self) {
+        let _stopping = self.stopping.lock().await;
         let deadline = tokio::time::Instant::now() + crate::process::DRAIN_BOUND;
         let scheduler = self
             .scheduler
@@ -215,6 +219,7 @@ pub async fn start(
     Ok(Running {
         listener,
         scheduler: std::sync::Mutex::new(Some(scheduler)),
+        stopping: tokio::sync::Mutex::new(()),
         bot,
     })
 }

@@ -219,6 +219,31 @@ fn the_last_line_is_json_when_the_log_is() {
     assert!(!err.contains("s3cret"), "{err}");
 }
 
+/// A log filter that turns errors off does not swallow why the process stopped: the plain line then.
+#[test]
+fn the_last_line_is_said_when_the_log_is_off() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = bin()
+        .current_dir(dir.path())
+        .args([
+            "--database",
+            "postgres://app:s3cret-pw@127.0.0.1:1/pf",
+            "migrate",
+        ])
+        .env("PARTNERFIT_LOG_FORMAT", "json")
+        .env("PARTNERFIT_LOG", "off")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.trim_end().starts_with(
+            "partnerfit: error: cannot open database postgres://app:***@127.0.0.1:1/pf"
+        ),
+        "{err}"
+    );
+}
+
 #[test]
 fn a_wrong_postgres_password_or_database_is_a_clear_error() {
     let dir = tempfile::tempdir().unwrap();
