@@ -51,7 +51,9 @@ pub fn wait_for_stop(status: Arc<ServiceStatus>) -> impl Future<Output = ()> + S
     }
 }
 
-/// Whether a stopping signal came (true from the first SIGINT or SIGTERM on), listening from now on.
+/// Whether a stopping signal came (true from the first SIGINT or SIGTERM on), listening from now on. The
+/// listener is spawned once, on the runtime of the first caller: the binary has one runtime for its life, so
+/// every caller hears it (a test that drops that runtime and asks again from another would not).
 fn stop_requested() -> watch::Receiver<bool> {
     static STOP: OnceLock<watch::Sender<bool>> = OnceLock::new();
     STOP.get_or_init(|| {
