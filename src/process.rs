@@ -203,6 +203,28 @@ impl InFlight {
         // The sender is kept by `self`: waiting cannot fail.
         let _ = rx.wait_for(|n| *n == 0).await;
     }
+
+    /// A shutdown's wait for the work of `platform` in flight: until it is done or `deadline`, when what is
+    /// left is abandoned (logged with its count).
+    pub async fn drain_until(&self, deadline: tokio::time::Instant, platform: &str) {
+        if self.count() > 0 {
+            tracing::info!(
+                platform,
+                interactions = self.count(),
+                "waiting for the interactions being answered"
+            );
+        }
+        if tokio::time::timeout_at(deadline, self.idle())
+            .await
+            .is_err()
+        {
+            tracing::warn!(
+                platform,
+                interactions = self.count(),
+                "interactions still being answered at the shutdown's bound: abandoned"
+            );
+        }
+    }
 }
 
 /// Held by one piece of work in flight ([`InFlight::enter`]).

@@ -115,22 +115,7 @@ async fn drain(
             None => true,
         }
     };
-    let interactions = async {
-        if in_flight.count() > 0 {
-            tracing::info!(
-                interactions = in_flight.count(),
-                "waiting for the interactions being answered"
-            );
-        }
-        let idle = tokio::time::timeout_at(deadline, in_flight.idle()).await;
-        if idle.is_err() {
-            tracing::warn!(
-                interactions = in_flight.count(),
-                "interactions still being answered at the shutdown's bound: abandoned"
-            );
-        }
-    };
-    tokio::join!(digests, interactions);
+    tokio::join!(digests, in_flight.drain_until(deadline, "discord"));
 }
 
 /// Run the bot until SIGINT or SIGTERM: all of it, or only some gateway shards of a bot that several

@@ -83,17 +83,7 @@ impl Running {
                     s.stop(deadline).await;
                 }
             },
-            async {
-                if tokio::time::timeout_at(deadline, self.bot.in_flight.idle())
-                    .await
-                    .is_err()
-                {
-                    tracing::warn!(
-                        interactions = self.bot.in_flight.count(),
-                        "Slack interactions still being answered at the shutdown's bound: abandoned"
-                    );
-                }
-            },
+            self.bot.in_flight.drain_until(deadline, "slack"),
         );
     }
 }
