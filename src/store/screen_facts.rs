@@ -83,11 +83,14 @@ const SCREEN_WHERE_ID: &str = "WHERE p.workspace_id = $1 AND p.id = $2";
 /// may share with another partner's, [`Store::rekey_names`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum ScreenBy {
-    Key,
-    Id,
+    Key = 0,
+    Id = 1,
 }
 
 impl ScreenBy {
+    /// Both, in the order of their discriminants (the index of their statements).
+    const ALL: [ScreenBy; 2] = [ScreenBy::Key, ScreenBy::Id];
+
     fn where_(self) -> &'static str {
         match self {
             ScreenBy::Key => SCREEN_WHERE,
@@ -360,15 +363,11 @@ impl Store {
         use super::Backend::{Postgres, Sqlite};
         use std::sync::LazyLock;
         static SQL: LazyLock<[[String; 2]; 2]> = LazyLock::new(|| {
-            [Sqlite, Postgres]
-                .map(|b| [ScreenBy::Key, ScreenBy::Id].map(|by| screen_facts_sql(b, by)))
+            [Sqlite, Postgres].map(|b| ScreenBy::ALL.map(|by| screen_facts_sql(b, by)))
         });
         static ROWS: LazyLock<[String; 2]> =
-            LazyLock::new(|| [ScreenBy::Key, ScreenBy::Id].map(screen_facts_rows_sql));
-        let by = match which {
-            Which::Key(_) => 0,
-            Which::Id(_) => 1,
-        };
+            LazyLock::new(|| ScreenBy::ALL.map(screen_facts_rows_sql));
+        let by = which.by() as usize;
         let sql = match self.backend() {
             Sqlite => SQL[0][by].as_str(),
             Postgres => SQL[1][by].as_str(),
@@ -406,4 +405,14 @@ enum Which<'a> {
     Key(&'a str),
     /// By id.
     Id(i64),
+}
+
+impl Which<'_> {
+    /// The statement that reads by this.
+    fn by(self) -> ScreenBy {
+        match self {
+            Which::Key(_) => ScreenBy::Key,
+            Which::Id(_) => ScreenBy::Id,
+        }
+    }
 }
