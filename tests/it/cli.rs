@@ -189,9 +189,8 @@ fn a_postgres_that_is_down_at_start_is_named_without_its_password() {
     );
 }
 
-/// With JSON log lines, the line that says why the process stopped is a JSON object too, with its exit code.
-#[test]
-fn the_last_line_is_json_when_the_log_is() {
+/// `partnerfit migrate` with JSON log lines (and `env`) against a PostgreSQL that is away: exit 1, its stderr.
+fn migrate_while_away(env: &[(&str, &str)]) -> String {
     let dir = tempfile::tempdir().unwrap();
     let out = bin()
         .current_dir(dir.path())
@@ -201,10 +200,18 @@ fn the_last_line_is_json_when_the_log_is() {
             "migrate",
         ])
         .env("PARTNERFIT_LOG_FORMAT", "json")
+        .envs(env.iter().copied())
         .output()
         .unwrap();
-    let err = String::from_utf8_lossy(&out.stderr);
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
     assert_eq!(out.status.code(), Some(1), "{err}");
+    err
+}
+
+/// With JSON log lines, the line that says why the process stopped is a JSON object too, with its exit code.
+#[test]
+fn the_last_line_is_json_when_the_log_is() {
+    let err = migrate_while_away(&[]);
     let last = err.trim_end().lines().last().unwrap_or_default();
     let v: serde_json::Value = serde_json::from_str(last).unwrap_or_else(|e| panic!("{e}: {err}"));
     assert_eq!(v["level"], "ERROR", "{v}");
@@ -222,20 +229,7 @@ fn the_last_line_is_json_when_the_log_is() {
 /// A log filter that turns errors off does not swallow why the process stopped: the plain line then.
 #[test]
 fn the_last_line_is_said_when_the_log_is_off() {
-    let dir = tempfile::tempdir().unwrap();
-    let out = bin()
-        .current_dir(dir.path())
-        .args([
-            "--database",
-            "postgres://app:s3cret-pw@127.0.0.1:1/pf",
-            "migrate",
-        ])
-        .env("PARTNERFIT_LOG_FORMAT", "json")
-        .env("PARTNERFIT_LOG", "off")
-        .output()
-        .unwrap();
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{err}");
+    let err = migrate_while_away(&[("PARTNERFIT_LOG", "off")]);
     assert!(
         err.trim_end().starts_with(
             "partnerfit: error: cannot open database postgres://app:***@127.0.0.1:1/pf"
