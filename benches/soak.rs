@@ -247,16 +247,14 @@ async fn soak(total: usize) -> anyhow::Result<()> {
         .collect();
     let allocations_before = count_allocations(&store).await?;
     store.close().await;
-    let listen = {
-        let l = std::net::TcpListener::bind("127.0.0.1:0")?;
-        l.local_addr()?.to_string()
-    };
     let fake = FakeDiscord::start(FakeConfig::standard()).await?;
+    // The OS picks the listener's port and the bot logs it: no port released here for the bot to take later.
     let env = [
         ("PARTNERFIT_LOG", "info"),
-        ("PARTNERFIT_HTTP_LISTEN", listen.as_str()),
+        ("PARTNERFIT_HTTP_LISTEN", http::ANY_PORT),
     ];
     let bot = Bot::start_on(&fake, dir.path(), &url, &[], &env);
+    let listen = format!("127.0.0.1:{}", http::bound_port(&bot).await);
     if let Err(e) = fake.wait_ready(WAIT).await {
         bail!("the bot never got READY: {e}\n{}", bot.log_text());
     }

@@ -10,18 +10,22 @@ pub(crate) async fn listener_cost(dir: &Path, names: &[String], plan: &Plan) -> 
     let url = format!("sqlite://{}", dir.join("bench.db").display());
     for round in 1..=2 {
         for on in [false, true] {
-            let port = http::free_port();
-            let listen = format!("127.0.0.1:{port}");
             let mut env = BOT_ENV.to_vec();
             if on {
-                env.push(("PARTNERFIT_HTTP_LISTEN", &listen));
+                // The OS picks the port when the bot binds it; the bot logs the one it bound.
+                env.push(("PARTNERFIT_HTTP_LISTEN", http::ANY_PORT));
             }
             let running = start_bot_on(dir, &url, names.to_vec(), &env).await?;
             let label = format!(
                 "e2e listener {}, run {round}",
                 if on { "on" } else { "off" }
             );
-            if on {
+            let port = if on {
+                Some(http::bound_port(&running.bot).await)
+            } else {
+                None
+            };
+            if let Some(port) = port {
                 let (code, body) = http::get(port, "/metrics").await;
                 if code != 200 || !body.contains("partnerfit_build_info") {
                     bail!("/metrics answered {code}: {body}");
@@ -41,7 +45,7 @@ pub(crate) async fn listener_cost(dir: &Path, names: &[String], plan: &Plan) -> 
                 plan.gap.as_millis(),
                 summary(spaced)
             );
-            if on {
+            if let Some(port) = port {
                 let (_, body) = http::get(port, "/metrics").await;
                 let counted = body
                     .lines()

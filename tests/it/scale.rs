@@ -11,7 +11,7 @@ use crate::support::fake_discord::{
 };
 use crate::support::http::{get, wait_for};
 use crate::support::proxy::TcpProxy;
-use crate::support::scenario::is_post_to;
+use crate::support::scenario::{is_post_to, steady_zone};
 use crate::support::{utc, TestClock, TestDb};
 use partnerfit::app::card::Card;
 use partnerfit::app::chat::{Chat, Post, PostError};
@@ -101,9 +101,22 @@ async fn slash_in(fake: &FakeDiscord, k: u64, who: &Invoker, name: &str, options
     fake.interaction_response(id, WAIT).await.unwrap()
 }
 
-/// `/schedule set digest:weekly cron:"* * * * * *"` in the guild on shard `k`, posting in its channel.
+/// `/schedule set digest:weekly cron:"* * * * * *"` in the guild on shard `k`, posting in its channel. The
+/// guild's time zone is set first to one where no week begins while the test runs ([`steady_zone`]): the
+/// schedule posts its period once, and would post again, rightly, when a new week began.
 async fn schedule_every_second(fake: &FakeDiscord, k: u64) {
     let (_, channel) = guild_on_shard(k);
+    let r = slash_in(
+        fake,
+        k,
+        &Invoker::lead(),
+        "settings",
+        json!([{"name": "set", "type": 1, "options": [
+            {"name": "key", "type": 3, "value": "timezone"},
+            {"name": "value", "type": 3, "value": steady_zone()}]}]),
+    )
+    .await;
+    assert!(title(&r).contains("Setting `timezone` updated"), "{r}");
     let r = slash_in(
         fake,
         k,

@@ -5,6 +5,7 @@
 use crate::support::bot::{slash as discord_slash, title, Bot, WAIT};
 use crate::support::fake_discord::{FakeConfig, FakeDiscord, Invoker};
 use crate::support::fake_slack::*;
+use crate::support::scenario::steady_zone;
 use crate::support::slack_bot::{self, header, is_ephemeral, slack_env, slash, start, text};
 use std::time::Duration;
 
@@ -23,6 +24,15 @@ async fn digests_are_posted_once_with_their_chart_across_a_restart() {
     fake.wait_connected(WAIT).await.unwrap();
     let lead = |t: &'static str| slash(&fake, ADMIN_USER_ID, t);
     lead("settings roles review:<!subteam^S0REVIEW1|@revops>").await;
+    // a time zone where neither period begins while the test runs: each digest has one period to post
+    let zone = steady_zone();
+    let r = slash(
+        &fake,
+        ADMIN_USER_ID,
+        &format!("settings set key:timezone value:{zone}"),
+    )
+    .await;
+    assert!(header(&r).contains("updated"), "{}", text(&r));
     // a channel the bot is not in is refused at set time, with the reason and what to do
     let r =
         lead(r#"schedule set digest:weekly cron:"* * * * * *" channel:<#C0GENERAL|general>"#).await;

@@ -6,7 +6,7 @@
 
 use crate::support::bot::{Bot, WAIT};
 use crate::support::fake_slack::*;
-use crate::support::http::{free_port, get, wait_for, wait_listening};
+use crate::support::http::{get, listening, wait_for};
 use crate::support::prom::{
     interactions, notified_so_far, scrape, scrape_until, value, wait_notify, INTERACTIONS,
 };
@@ -16,17 +16,12 @@ use std::collections::BTreeMap;
 
 const SOCKET_UP: &str = "partnerfit_slack_socket_up";
 
-/// The fake Slack, holding its `hello` back, and the bot on Slack only with its listener on a free port and
-/// `env` on top.
+/// The fake Slack, holding its `hello` back, and the bot on Slack only with its listener on a port the OS picks
+/// (read from the bot's log) and `env` on top.
 async fn start(dir: &std::path::Path, env: &[(&str, &str)]) -> (FakeSlack, Bot, u16) {
     let fake = FakeSlack::start().await.unwrap();
     fake.hold_hello(true);
-    let port = free_port();
-    let listen = format!("127.0.0.1:{port}");
-    let mut env = env.to_vec();
-    env.push(("PARTNERFIT_HTTP_LISTEN", &listen));
-    let bot = slack_bot::start(&fake, dir, &env);
-    wait_listening(port, &bot).await;
+    let (bot, port) = listening(env, |env| slack_bot::start(&fake, dir, env)).await;
     (fake, bot, port)
 }
 

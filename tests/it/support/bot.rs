@@ -28,8 +28,9 @@ impl Bot {
         Bot::start_on(fake, dir, &db_url(dir), &[], extra_env)
     }
 
-    /// Like `start_on`, with the operations listener on a free port (`PARTNERFIT_HTTP_LISTEN` added to
-    /// `extra_env`): the bot and the port, once the listener accepts connections.
+    /// Like `start_on`, with the operations listener on a port the OS picks (`PARTNERFIT_HTTP_LISTEN=127.0.0.1:0`
+    /// added to `extra_env`): the bot and the port it bound (read from its log), once the listener accepts
+    /// connections.
     pub async fn start_listening(
         fake: &FakeDiscord,
         dir: &Path,

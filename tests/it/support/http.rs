@@ -1,34 +1,50 @@
-//! Talking to the bot's operations listener: a free port for it, and raw HTTP/1.1 requests, each on its own
-//! connection, so a test controls exactly what is sent and how many connections are open.
+//! Talking to the bot's operations listener: the bot started with it on a port of the OS's choosing (read from
+//! the bot's log), and raw HTTP/1.1 requests, each on its own connection, so a test controls exactly what is
+//! sent and how many connections are open.
 
 use super::bot::{Bot, WAIT};
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-/// A port nobody listens on (the OS's pick, released for the bot).
-pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
+/// `PARTNERFIT_HTTP_LISTEN` for a listener on a port the OS picks when the bot binds it: no other test can take
+/// that port between its choice and the bind, as one could a port picked (and released) by the test beforehand.
+pub const ANY_PORT: &str = "127.0.0.1:0";
 
-/// A bot with its operations listener on a free port: `start` is given `env` plus `PARTNERFIT_HTTP_LISTEN`
-/// (e.g. `|env| Bot::start_on(…, env)`, or `slack_bot::start`); the bot and the port, once the listener
-/// accepts connections.
+/// What the bot logs, with the `addr` it bound, once its operations listener is bound (`src/http/mod.rs`).
+pub const LISTENING_LINE: &str = "serving /healthz, /readyz and /metrics";
+
+/// A bot with its operations listener on a port the OS picks: `start` is given `env` plus
+/// `PARTNERFIT_HTTP_LISTEN=127.0.0.1:0` (e.g. `|env| Bot::start_on(…, env)`, or `slack_bot::start`); the bot and
+/// the port it bound, once the listener accepts connections.
 pub async fn listening(
     env: &[(&str, &str)],
     start: impl FnOnce(&[(&str, &str)]) -> Bot,
 ) -> (Bot, u16) {
-    let port = free_port();
-    let listen = format!("127.0.0.1:{port}");
     let mut env = env.to_vec();
-    env.push(("PARTNERFIT_HTTP_LISTEN", &listen));
+    env.push(("PARTNERFIT_HTTP_LISTEN", ANY_PORT));
     let bot = start(&env);
-    wait_listening(port, &bot).await;
+    let port = bound_port(&bot).await;
     (bot, port)
+}
+
+/// The port the bot's operations listener bound, once it has: waits for [`LISTENING_LINE`] in the bot's log and
+/// reads its `addr` (text or JSON log). The bot logs it after the bind, so the listener accepts connections by
+/// then (the kernel queues them until the bot's accept loop takes them).
+pub async fn bound_port(bot: &Bot) -> u16 {
+    let log = bot.wait_log(LISTENING_LINE).await;
+    logged_port(&log).unwrap_or_else(|| panic!("no listen address in {LISTENING_LINE:?}\n{log}"))
+}
+
+/// The port of the `addr` field on the log's [`LISTENING_LINE`]: `addr=127.0.0.1:PORT` as text,
+/// `"addr":"127.0.0.1:PORT"` as JSON.
+fn logged_port(log: &str) -> Option<u16> {
+    let line = log.lines().find(|l| l.contains(LISTENING_LINE))?;
+    let (_, rest) = line
+        .split_once("addr=")
+        .or_else(|| line.split_once("\"addr\":\""))?;
+    let addr = rest.split(|c: char| c.is_whitespace() || c == '"').next()?;
+    addr.parse::<std::net::SocketAddr>().ok().map(|a| a.port())
 }
 
 /// Send `raw` on a new connection and read the whole answer: (status, body).
@@ -54,19 +70,6 @@ pub async fn get(port: u16, path: &str) -> (u16, String) {
     request(port, raw.as_bytes())
         .await
         .unwrap_or_else(|e| panic!("GET {path}: {e}"))
-}
-
-/// Wait until the bot's listener accepts connections.
-pub async fn wait_listening(port: u16, bot: &Bot) {
-    let deadline = Instant::now() + WAIT;
-    while TcpStream::connect(("127.0.0.1", port)).await.is_err() {
-        assert!(
-            Instant::now() < deadline,
-            "the listener never came up\n{}",
-            bot.log_text()
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
 }
 
 /// Poll `path` until its answer satisfies `ok`; returns that answer.

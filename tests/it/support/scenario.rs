@@ -1,12 +1,17 @@
 //! Scenario builders for the tests that drive the real bot, so a test reads like the product: a bot that
-//! is up (`TestBot::start`), a workspace with a profile and partners, a schedule that fires now and its
-//! post awaited, and the scheduler's next ticks awaited instead of sleeping through them.
+//! is up (`TestBot::start`), a workspace with a profile and partners, a schedule that fires now (in a time
+//! zone where no digest period begins while the test runs) and its post awaited, and the scheduler's next
+//! ticks awaited instead of sleeping through them.
 
 use super::bot::{opt, slash, title, Bot, WAIT};
 use super::fake_discord::{
     mention_message, FakeConfig, FakeDiscord, Invoker, Recorded, PARTNERS_CHANNEL_ID,
     STANDARD_BOT_USER_ID, STANDARD_GUILD_ID,
 };
+use chrono::{DateTime, Utc};
+use partnerfit::domain::timezone::parse_timezone;
+use partnerfit::domain::DigestKind;
+use partnerfit::schedule::period_of;
 use serde_json::{json, Value};
 use tempfile::TempDir;
 
@@ -82,9 +87,72 @@ pub async fn reseller(fake: &FakeDiscord, name: &str) {
     assert!(title(&r).contains(&format!("Added {name}")), "{r}");
 }
 
+/// Time zones `/settings set key:timezone` accepts (region names), none with daylight saving time, whose
+/// offsets (0, +14, +9, +5:30, −5, −10) spread the start of a week or a quarter over a day of instants: at any
+/// instant, in one of them no period begins for at least nine hours.
+const STEADY_ZONES: &[&str] = &[
+    "UTC",
+    "Pacific/Kiritimati",
+    "Asia/Tokyo",
+    "Asia/Kolkata",
+    "America/Bogota",
+    "Pacific/Honolulu",
+];
+
+/// How long from now [`steady_zone`]'s zone keeps both digests' periods: far longer than any test runs.
+pub const STEADY_FOR: chrono::Duration = chrono::Duration::hours(6);
+
+/// A time zone for the workspace (its name, as `/settings set key:timezone` takes it) in which the periods
+/// of both digests stay the same from now for [`STEADY_FOR`]: UTC, the default, unless a week or a quarter
+/// begins there within that time (Monday 00:00, or the 1st of January, April, July or October, local time).
+///
+/// A digest is posted once per period, and the period of a fire is the week (or quarter) that ended before
+/// its local date ([`period_of`]). A test on the real clock that lets an every-second schedule fire and then
+/// counts one post would see a second, legitimate post if a new period began in the workspace's zone while
+/// it ran; with the workspace in this zone none does.
+pub fn steady_zone() -> &'static str {
+    steady_zone_at(Utc::now())
+}
+
+/// [`steady_zone`] at `now`: the first of [`STEADY_ZONES`] in which both digests' periods stay the same from
+/// `now` for [`STEADY_FOR`].
+pub fn steady_zone_at(now: DateTime<Utc>) -> &'static str {
+    let later = now + STEADY_FOR;
+    STEADY_ZONES
+        .iter()
+        .copied()
+        .find(|name| {
+            let tz = parse_timezone(name)
+                .unwrap_or_else(|e| panic!("{name} is not a zone the settings accept: {e}"));
+            [DigestKind::Weekly, DigestKind::Quarterly]
+                .into_iter()
+                .all(|d| period_of(d, now, tz) == period_of(d, later, tz))
+        })
+        .unwrap_or_else(|| panic!("in none of {STEADY_ZONES:?} do the periods stay put from {now}"))
+}
+
+/// `/settings set key:timezone value:<zone>` as the lead, with [`steady_zone`]'s zone: no digest period
+/// begins while the test runs (see there). The reply must confirm it.
+pub async fn keep_periods_steady(fake: &FakeDiscord) {
+    let r = slash(
+        fake,
+        &Invoker::lead(),
+        &["settings", "set"],
+        vec![
+            opt("key", json!("timezone")),
+            opt("value", json!(steady_zone())),
+        ],
+    )
+    .await;
+    assert!(title(&r).contains("Setting `timezone` updated"), "{r}");
+}
+
 /// `/schedule set digest:<digest> cron:"* * * * * *" channel:<channel>` as the lead: a schedule that fires
-/// every second, so now. Returns the reply (a refusal too).
+/// every second, so now. Returns the reply (a refusal too). The workspace's time zone is set first
+/// ([`keep_periods_steady`]), so that the digest's period stays the same while the test runs: an
+/// every-second schedule posts once, and again only when a new period begins.
 pub async fn set_schedule_every_second(fake: &FakeDiscord, digest: &str, channel: u64) -> Value {
+    keep_periods_steady(fake).await;
     slash(
         fake,
         &Invoker::lead(),
