@@ -463,16 +463,19 @@ pub fn app(store: Store) -> App {
 fn print_help(args: &HelpArgs) -> Result<(), Fatal> {
     use clap::CommandFactory;
     if args.markdown {
-        print!("{}", crate::app::help::markdown());
-        return Ok(());
+        return Ok(crate::output::print_stdout(format_args!(
+            "{}",
+            crate::app::help::markdown()
+        ))?);
     }
     let argv = std::iter::once("partnerfit")
         .chain(args.command.iter().map(String::as_str))
         .chain(std::iter::once("--help"));
     match Cli::command().try_get_matches_from(argv) {
-        Err(e) if e.kind() == clap::error::ErrorKind::DisplayHelp => {
-            e.print().map_err(|e| Fatal::Other(e.into()))
-        }
+        Err(e) if e.kind() == clap::error::ErrorKind::DisplayHelp => match e.print() {
+            Err(e) if !crate::output::reader_gone(&e) => Err(Fatal::Other(e.into())),
+            _ => Ok(()),
+        },
         Err(_) | Ok(_) => Err(Fatal::Config(ConfigError(format!(
             "no subcommand `{}`: see `partnerfit --help`",
             args.command.join(" ")

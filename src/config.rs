@@ -207,12 +207,17 @@ fn parse_listen(s: &str, source: &str) -> Result<std::net::SocketAddr, ConfigErr
     })
 }
 
+/// The longest `[scheduler] lease_seconds` and `max_sleep_seconds` may be: one week.
+pub const MAX_SCHEDULER_SECONDS: u64 = 7 * 24 * 60 * 60;
+
 /// Scheduler settings.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SchedulerConfig {
-    /// How long a claimed digest run is reserved for its poster before another may retry it.
+    /// How long a claimed digest run is reserved for its poster before another may retry it (1 to
+    /// [`MAX_SCHEDULER_SECONDS`]).
     pub lease_seconds: u64,
-    /// The longest the scheduler sleeps between checks (it wakes earlier for the next fire time).
+    /// The longest the scheduler sleeps between checks (it wakes earlier for the next fire time; 1 to
+    /// [`MAX_SCHEDULER_SECONDS`]).
     pub max_sleep_seconds: u64,
 }
 
@@ -499,10 +504,26 @@ impl Config {
                 self.log
             )));
         }
-        if self.scheduler.lease_seconds == 0 || self.scheduler.max_sleep_seconds == 0 {
-            return Err(ConfigError(
-                "scheduler lease_seconds and max_sleep_seconds must be at least 1".into(),
-            ));
+        // A lease is added to the clock (a lease of a million years would overflow it and stop the scheduler),
+        // and neither a lease nor a sleep longer than a week serves any deployment.
+        let d = Config::default().scheduler;
+        for (key, v, default) in [
+            (
+                "lease_seconds",
+                self.scheduler.lease_seconds,
+                d.lease_seconds,
+            ),
+            (
+                "max_sleep_seconds",
+                self.scheduler.max_sleep_seconds,
+                d.max_sleep_seconds,
+            ),
+        ] {
+            if !(1..=MAX_SCHEDULER_SECONDS).contains(&v) {
+                return Err(ConfigError(format!(
+                    "scheduler {key} is {v}: give 1 to {MAX_SCHEDULER_SECONDS} seconds (one week), e.g. {default}"
+                )));
+            }
         }
         Ok(())
     }

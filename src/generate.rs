@@ -43,6 +43,15 @@ pub enum GenerateError {
     /// The workspace already holds profiles, partners or schedules.
     #[error("workspace `{0}` already has data: generate into a new database or another workspace")]
     HoldsData(String),
+    /// The history before the end date would begin before `first`, the first day of [`Week::first`] in its
+    /// year ([`earliest_day`]): its weeks and dates would not read back.
+    #[error("the end date {until} is too early: the history would begin on {begins}, and it must begin on {first} or later; give --until {instead} or later")]
+    TooEarly {
+        until: NaiveDate,
+        begins: NaiveDate,
+        first: NaiveDate,
+        instead: NaiveDate,
+    },
     /// The store failed (a full disk, for one); the transaction was rolled back.
     #[error("{0}")]
     Store(#[from] StoreError),
@@ -217,6 +226,47 @@ impl Depth {
     };
 }
 
+/// The first day the history of `depth` ending on `until` writes anything on: a signed partner's signing (up to
+/// `HISTORY_DAYS + 199` days back), the Monday of the first week of allocations, the first day of the first
+/// quarter of outcomes.
+pub fn earliest_day(until: NaiveDate, depth: Depth) -> NaiveDate {
+    let created = until - Duration::days(HISTORY_DAYS + 1);
+    let signed = until - Duration::days(HISTORY_DAYS + 199);
+    let first_week = Week::containing(until).plus(-depth.weeks).monday();
+    let mut q = Quarter::containing(until).prev();
+    for _ in 1..QUARTERS {
+        q = q.prev();
+    }
+    [created, signed, first_week, q.first_day()]
+        .into_iter()
+        .min()
+        .unwrap_or(until)
+}
+
+/// Refuse an end date whose history would begin before [`Week::first`] or before its year (a week would be
+/// written `999-W52`, a date in year 999: neither reads back), with the earliest end date that fits.
+fn check_until(until: NaiveDate, depth: Depth) -> Result<(), GenerateError> {
+    let first = Week::first()
+        .monday()
+        .max(NaiveDate::from_ymd_opt(Week::first().year(), 1, 1).unwrap_or(NaiveDate::MIN));
+    let begins = earliest_day(until, depth);
+    if begins >= first {
+        return Ok(());
+    }
+    // Later by the gap, then day by day (the weeks and quarters are whole, so the history's length varies by
+    // a few days with the end date).
+    let mut instead = until + (first - begins);
+    while earliest_day(instead, depth) < first {
+        instead += Duration::days(1);
+    }
+    Err(GenerateError::TooEarly {
+        until,
+        begins,
+        first,
+        instead,
+    })
+}
+
 /// Write the workspace described by `spec`, all of it or (on any failure) nothing. The workspace must hold no
 /// profiles, partners or schedules yet, and the size must be from 1 to [`MAX_PARTNERS`].
 pub async fn generate(store: &Store, spec: &Spec) -> Result<Counts, GenerateError> {
@@ -234,6 +284,7 @@ pub async fn generate_with(
     if !(1..=MAX_PARTNERS).contains(&spec.partners) {
         return Err(GenerateError::Size(SizeError(spec.partners.to_string())));
     }
+    check_until(spec.until, depth)?;
     let mut rng = StdRng::seed_from_u64(spec.seed);
     let ws = spec.workspace.as_str();
     let now = at_noon(spec.until);

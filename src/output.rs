@@ -204,9 +204,60 @@ pub fn write_whole(path: &Path, bytes: &[u8], what: &str) -> anyhow::Result<()> 
     })
 }
 
+/// Whether a write to stdout failed because its reader went away (`partnerfit … | head`): the command then
+/// stops writing and succeeds quietly, as command line tools do (`export` to stdout, [`print_stdout`]).
+pub fn reader_gone(e: &std::io::Error) -> bool {
+    e.kind() == std::io::ErrorKind::BrokenPipe
+}
+
+/// Print `text` to stdout (locked, then flushed), for the command line's output: `help --markdown`, a digest,
+/// `doctor`'s checklist, what `demo` wrote. A reader gone ([`reader_gone`]) is a quiet success where
+/// `print!` would panic; another failure is a one-line error.
+pub fn print_stdout(text: std::fmt::Arguments<'_>) -> anyhow::Result<()> {
+    write_quietly(&mut std::io::stdout().lock(), text)
+}
+
+/// [`print_stdout`] to any writer.
+fn write_quietly(out: &mut impl Write, text: std::fmt::Arguments<'_>) -> anyhow::Result<()> {
+    match out.write_fmt(text).and_then(|()| out.flush()) {
+        Err(e) if reader_gone(&e) => Ok(()),
+        Err(e) => Err(anyhow::anyhow!("cannot write to stdout: {e}")),
+        Ok(()) => Ok(()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A writer that fails every write with `kind`.
+    struct Failing(std::io::ErrorKind);
+    impl Write for Failing {
+        fn write(&mut self, _: &[u8]) -> std::io::Result<usize> {
+            Err(self.0.into())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_reader_gone_is_a_quiet_success_and_other_failures_are_errors() {
+        let mut v = Vec::new();
+        write_quietly(&mut v, format_args!("{}\n", "week 2026-W47")).unwrap();
+        assert_eq!(v, b"week 2026-W47\n");
+        write_quietly(
+            &mut Failing(std::io::ErrorKind::BrokenPipe),
+            format_args!("x"),
+        )
+        .unwrap();
+        let e = write_quietly(
+            &mut Failing(std::io::ErrorKind::PermissionDenied),
+            format_args!("x"),
+        )
+        .unwrap_err();
+        assert_eq!(e.to_string(), "cannot write to stdout: permission denied");
+    }
 
     #[test]
     fn paths_are_checked_before_anything_is_written() {

@@ -86,6 +86,28 @@ pub fn check_week_hours(
     Ok(total)
 }
 
+/// Check that `adding` spend on top of the `already` logged for a partner in `week` stays within the largest
+/// amount ([`Amount::MAX`]), so that no sum of a partner's week overflows; returns the new total. Adding nothing
+/// is always allowed (an hours entry in a week a database from before this check already holds more in).
+pub fn check_week_spend(
+    partner: &str,
+    week: Week,
+    already: Amount,
+    adding: Amount,
+    currency: &str,
+) -> AppResult<Amount> {
+    let total = Amount::from_cents(already.cents().saturating_add(adding.cents()));
+    if adding > Amount::ZERO && total > Amount::MAX {
+        return Err(AppError::user(format!(
+            "{partner} already has {} of spend logged in {week}; adding {} would take it above {} (a trillion), the most a week may hold. Retract a wrong entry with /log retract.",
+            already.money(currency),
+            adding.money(currency),
+            Amount::MAX,
+        )));
+    }
+    Ok(total)
+}
+
 /// What `/log hours` and `/log spend` share: the partner, the week, a note.
 struct LogEntry {
     partner: String,
@@ -110,6 +132,13 @@ async fn log(
         .partner_week_hours(&ctx.workspace, partner.id, week)
         .await?;
     let total = check_week_hours(&partner.name, week, already, hours)?;
+    if spend > Amount::ZERO {
+        let already = app
+            .store
+            .partner_week_spend(&ctx.workspace, partner.id, week)
+            .await?;
+        check_week_spend(&partner.name, week, already, spend, &settings.currency)?;
+    }
     let a = NewAllocation {
         partner_id: partner.id,
         week,

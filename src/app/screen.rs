@@ -601,8 +601,8 @@ pub fn parse_question(text: &str) -> Option<Question> {
     } else {
         return None;
     };
-    // Slice the original text at the same char boundaries (lower-casing can change byte lengths).
-    let name = slice_like(t, &lower, start, end)?
+    // Slice the original text where the lower-cased one was cut (lower-casing can change byte lengths).
+    let name = slice_like(t, start, end)?
         .trim()
         .trim_matches(['"', '\'', '`'])
         .trim()
@@ -617,22 +617,26 @@ pub fn parse_question(text: &str) -> Option<Question> {
     })
 }
 
-/// The part of `orig` that corresponds to `lower[start..end]`, when lower-casing kept lengths.
-fn slice_like<'a>(orig: &'a str, lower: &str, start: usize, end: usize) -> Option<&'a str> {
-    if orig.len() == lower.len() {
-        orig.get(start..end)
-    } else {
-        // Lengths differ (rare unicode case mapping): fall back to char positions.
-        let s = lower.get(..start)?.chars().count();
-        let e = lower.get(..end)?.chars().count();
-        let a = orig.char_indices().nth(s).map(|(i, _)| i)?;
-        let b = orig
-            .char_indices()
-            .nth(e)
-            .map(|(i, _)| i)
-            .unwrap_or(orig.len());
-        orig.get(a..b)
+/// The part of `orig` that corresponds to `lower[start..end]`, where `lower` is `orig.to_lowercase()`: each
+/// offset is mapped character by character, as a character's lower case may be longer or shorter than it
+/// (`İ`, 2 bytes, is `i̇`, two characters of 3 bytes; `K`, the Kelvin sign, 3 bytes, is `k`). None when an offset
+/// falls inside one character's lower case.
+fn slice_like(orig: &str, start: usize, end: usize) -> Option<&str> {
+    orig.get(orig_offset(orig, start)?..orig_offset(orig, end)?)
+}
+
+/// The byte offset in `orig` of the character whose lower case starts at byte `at` of `orig.to_lowercase()`
+/// (`orig.len()` for its end). Characters are lower-cased one at a time: only a final sigma differs from the
+/// whole string's lower case (`ς` rather than `σ`), in the same number of bytes.
+fn orig_offset(orig: &str, at: usize) -> Option<usize> {
+    let mut lower_at = 0;
+    for (i, c) in orig.char_indices() {
+        if lower_at >= at {
+            return (lower_at == at).then_some(i);
+        }
+        lower_at += c.to_lowercase().map(char::len_utf8).sum::<usize>();
     }
+    (lower_at == at).then_some(orig.len())
 }
 
 /// Answer a question like `/screen`, by the same rule of names ([`screen_named`]).

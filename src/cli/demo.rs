@@ -17,11 +17,11 @@ pub async fn run(app: &App, ws: &str) -> Result<(), Fatal> {
     match demo::write(&app.store, ws, today, app.now()).await {
         Ok(counts) => {
             let flag = format!(" --workspace {}", shell_word(ws));
-            println!("workspace `{ws}` filled with the demo team: {counts}.");
-            println!("Try:");
-            println!("  partnerfit digest weekly{flag}");
-            println!("  partnerfit digest quarterly{flag} --chart quarterly.png");
-            println!("  partnerfit console{flag}    (then /partner list, /screen partner:\"Atlas Office Systems\")");
+            crate::output::print_stdout(format_args!(
+                "workspace `{ws}` filled with the demo team: {counts}.\nTry:\n  partnerfit digest weekly{flag}\n  \
+                 partnerfit digest quarterly{flag} --chart quarterly.png\n  partnerfit console{flag}    \
+                 (then /partner list, /screen partner:\"Atlas Office Systems\")\n"
+            ))?;
             Ok(())
         }
         // A refused command (exit 1), not a configuration problem: the same configuration fills another workspace.
@@ -47,8 +47,8 @@ fn shell_word(ws: &str) -> String {
 }
 
 /// `partnerfit generate`: write the data set into an empty workspace, all of it or nothing. A workspace that
-/// holds data is refused (exit 1, as the demo's); a size out of range is exit 2; a failed write (a full disk)
-/// says that nothing was written.
+/// holds data is refused (exit 1, as the demo's); a size out of range, or an end date whose history would
+/// begin before year 1000, is exit 2; a failed write (a full disk) says that nothing was written.
 pub async fn generate(store: &Store, ws: &str, args: &GenerateArgs) -> Result<(), Fatal> {
     use crate::generate::{generate, GenerateError, Spec};
     let spec = Spec {
@@ -62,7 +62,9 @@ pub async fn generate(store: &Store, ws: &str, args: &GenerateArgs) -> Result<()
     let started = std::time::Instant::now();
     let counts = match generate(store, &spec).await {
         Ok(counts) => counts,
-        Err(e @ GenerateError::Size(_)) => return Err(Fatal::Config(ConfigError(e.to_string()))),
+        Err(e @ (GenerateError::Size(_) | GenerateError::TooEarly { .. })) => {
+            return Err(Fatal::Config(ConfigError(e.to_string())))
+        }
         // A refused command (exit 1), as for the demo: the same configuration fills another workspace.
         Err(e @ GenerateError::HoldsData(_)) => {
             return Err(Fatal::Other(anyhow::anyhow!(e.to_string())))

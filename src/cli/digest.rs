@@ -52,9 +52,9 @@ pub async fn print(app: &App, ws: &str, which: DigestCommand, json: bool) -> Res
         );
     }
     if json {
-        println!("{value}");
+        crate::output::print_stdout(format_args!("{value}\n"))?;
     } else {
-        println!("{text}");
+        crate::output::print_stdout(format_args!("{text}\n"))?;
     }
     Ok(())
 }

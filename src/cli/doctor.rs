@@ -83,13 +83,11 @@ pub async fn run(global: &Global) -> Result<(), Fatal> {
             ok: failed == 0,
             checks: &checks,
         };
-        println!(
-            "{}",
-            serde_json::to_string(&report).map_err(|e| Fatal::Other(e.into()))?
-        );
+        let report = serde_json::to_string(&report).map_err(|e| Fatal::Other(e.into()))?;
+        crate::output::print_stdout(format_args!("{report}\n"))?;
     } else {
         for c in &checks {
-            println!("{}", c.line());
+            crate::output::print_stdout(format_args!("{}\n", c.line()))?;
         }
     }
     if failed == 0 {

@@ -363,3 +363,40 @@ fn a_guild_id_of_zero_is_refused() {
     .unwrap();
     assert_eq!(c.discord.guild_ids, [5, 7]);
 }
+
+#[test]
+fn scheduler_seconds_are_bounded_to_a_week() {
+    // A lease of a million years would overflow the clock when a digest is claimed: refused at the start.
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("c.toml");
+    let load = |body: &str| {
+        std::fs::write(&p, body).unwrap();
+        Config::load(&Overrides {
+            config_path: Some(p.clone()),
+            ..Overrides::default()
+        })
+    };
+    let e = load("[scheduler]\nlease_seconds = 31536000000000\n")
+        .unwrap_err()
+        .0;
+    assert_eq!(
+        e,
+        "scheduler lease_seconds is 31536000000000: give 1 to 604800 seconds (one week), e.g. 30"
+    );
+    let e = load("[scheduler]\nmax_sleep_seconds = 604801\n")
+        .unwrap_err()
+        .0;
+    assert_eq!(
+        e,
+        "scheduler max_sleep_seconds is 604801: give 1 to 604800 seconds (one week), e.g. 60"
+    );
+    let e = load("[scheduler]\nlease_seconds = 0\n").unwrap_err().0;
+    assert_eq!(
+        e,
+        "scheduler lease_seconds is 0: give 1 to 604800 seconds (one week), e.g. 30"
+    );
+    // A week exactly is accepted.
+    let c = load("[scheduler]\nlease_seconds = 604800\nmax_sleep_seconds = 604800\n").unwrap();
+    assert_eq!(c.scheduler.lease_seconds, 604_800);
+    assert_eq!(c.scheduler.max_sleep_seconds, 604_800);
+}

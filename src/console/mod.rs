@@ -195,6 +195,16 @@ fn print(out: &mut impl Write, o: &Outcome, json: bool) -> std::io::Result<()> {
     out.flush()
 }
 
+/// Whether a write of the answers failed because their reader went away (`partnerfit console < in | head`):
+/// then the console stops reading and ends quietly, as command line tools do; another failure is an error.
+fn quietly_gone(written: std::io::Result<()>) -> std::io::Result<bool> {
+    match written {
+        Ok(()) => Ok(false),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(true),
+        Err(e) => Err(e),
+    }
+}
+
 /// Run the console on stdin/stdout until end of input (or `exit`); files that replies carry are written to
 /// `out_dir`. From a pipe, a line that is not UTF-8 is answered with an error and not run ([`not_utf8`]), and
 /// the next line runs. It returns Ok at the end of input whatever lines failed: each line's answer (`"ok"` in
@@ -218,7 +228,9 @@ pub async fn run(app: &App, ctx: &Ctx, json: bool, out_dir: &Path) -> anyhow::Re
             Ok(text) => text.trim_end_matches(['\n', '\r']),
             Err(_) => {
                 if let Some(o) = not_utf8(&buf, number) {
-                    print(&mut out, &o, json)?;
+                    if quietly_gone(print(&mut out, &o, json))? {
+                        break;
+                    }
                 }
                 continue;
             }
@@ -228,7 +240,9 @@ pub async fn run(app: &App, ctx: &Ctx, json: bool, out_dir: &Path) -> anyhow::Re
         }
         if let Some(mut o) = handle_line(app, ctx, text).await {
             save_files(&mut o, out_dir);
-            print(&mut out, &o, json)?;
+            if quietly_gone(print(&mut out, &o, json))? {
+                break;
+            }
         }
     }
     Ok(())
@@ -267,11 +281,15 @@ fn typed_not_utf8(e: &rustyline::error::ReadlineError) -> bool {
 /// error, as from a pipe ([`typed_not_utf8`]), and the prompt goes on.
 async fn interactive(app: &App, ctx: &Ctx, out_dir: &Path) -> anyhow::Result<()> {
     let mut rl = rustyline::DefaultEditor::new()?;
-    println!(
+    let mut out = std::io::stdout();
+    let banner = writeln!(
+        out,
         "partnerfit console — workspace `{}`, you are `{}` ({}). Type /help, or ask `does Acme fit?`. `exit` or Ctrl-D to leave.",
         ctx.workspace, ctx.user, ctx.role
     );
-    let mut out = std::io::stdout();
+    if quietly_gone(banner)? {
+        return Ok(());
+    }
     let mut number = 0usize;
     loop {
         let read = rl.readline("partnerfit> ");
@@ -288,7 +306,9 @@ async fn interactive(app: &App, ctx: &Ctx, out_dir: &Path) -> anyhow::Result<()>
                 }
                 if let Some(mut o) = handle_line(app, ctx, &line).await {
                     save_files(&mut o, out_dir);
-                    print(&mut out, &o, false)?;
+                    if quietly_gone(print(&mut out, &o, false))? {
+                        break;
+                    }
                 }
             }
             Err(e) if typed_not_utf8(&e) => {
@@ -300,7 +320,9 @@ async fn interactive(app: &App, ctx: &Ctx, out_dir: &Path) -> anyhow::Result<()>
                     )),
                     saved: Vec::new(),
                 };
-                print(&mut out, &o, false)?;
+                if quietly_gone(print(&mut out, &o, false))? {
+                    break;
+                }
             }
             Err(rustyline::error::ReadlineError::Interrupted) => continue,
             Err(rustyline::error::ReadlineError::Eof) => break,

@@ -186,6 +186,14 @@ impl Week {
     pub fn from_iso(year: i32, week: u32) -> Option<Week> {
         NaiveDate::from_isoywd_opt(year, week, Weekday::Mon).map(|monday| Week { monday })
     }
+    /// The first week there is, 1000-W01: the first of the years weeks and dates are read in. Nothing may
+    /// reach before it (a digest's trend, the generator's history): an earlier week's year has fewer than
+    /// four digits, so it does not parse and sorts after 1000-W01 as stored text.
+    pub fn first() -> Week {
+        Week::from_iso(*YEARS.start(), 1).unwrap_or(Week {
+            monday: NaiveDate::MIN,
+        })
+    }
     pub fn monday(self) -> NaiveDate {
         self.monday
     }

@@ -51,6 +51,13 @@ pub enum RunOutcome {
     },
 }
 
+/// When a lease of `lease` taken at `from` ends: saturated at the latest time chrono has rather than panic on
+/// overflow (with the configuration's bound of a week, only a clock some 260,000 years ahead reaches it).
+pub(crate) fn lease_end(from: DateTime<Utc>, lease: chrono::Duration) -> DateTime<Utc> {
+    from.checked_add_signed(lease)
+        .unwrap_or(DateTime::<Utc>::MAX_UTC)
+}
+
 /// How long to wait before retrying after a passing failure (at most; a shorter lease retries sooner).
 const RETRY_AFTER: chrono::Duration = chrono::Duration::seconds(30);
 /// How soon to try again after a tick failed (e.g. the database was unreachable).
@@ -140,7 +147,10 @@ impl Scheduler {
             app,
             chat,
             instance,
-            lease: chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::seconds(120)),
+            // The configuration bounds a lease to a week ([`crate::config::MAX_SCHEDULER_SECONDS`]); one too long
+            // for chrono (some 292 million years) is taken as the longest chrono has, which the clock arithmetic
+            // below saturates, rather than silently shortened.
+            lease: chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::MAX),
             max_sleep,
             drawing: Arc::new(tokio::sync::Semaphore::new(
                 std::thread::available_parallelism().map_or(2, |n| n.get()),
@@ -295,7 +305,7 @@ impl Scheduler {
                     late,
                     &self.instance,
                     claimed_at,
-                    claimed_at + self.lease,
+                    lease_end(claimed_at, self.lease),
                 )
                 .await?;
             if let Claim::Claimed { attempt } = claim {
@@ -393,7 +403,12 @@ impl Scheduler {
                     match self
                         .app
                         .store
-                        .claim_new_runs(&runs, &self.instance, claimed_at, claimed_at + self.lease)
+                        .claim_new_runs(
+                            &runs,
+                            &self.instance,
+                            claimed_at,
+                            lease_end(claimed_at, self.lease),
+                        )
                         .await
                     {
                         Ok(won) => {

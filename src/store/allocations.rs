@@ -25,6 +25,22 @@ pub struct AllocationSum {
     pub spend: Amount,
 }
 
+/// Spend is summed in two parts, `SUM(spend_cents / SPEND_SPLIT)` and `SUM(spend_cents % SPEND_SPLIT)`, joined by
+/// [`spend_of`]: neither part overflows 64 bits short of a billion entries, where a plain `SUM` of some 92,000
+/// entries of the largest amount does (SQLite then fails the query; PostgreSQL's NUMERIC sum holds no `i64`).
+/// Writes keep a partner's week within [`Amount::MAX`]; a database written before that still reads.
+const SPEND_SPLIT: i64 = 1_000_000_000;
+
+/// The two parts of a spend sum as SQL (`spend_hi`, `spend_lo`), by [`SPEND_SPLIT`].
+const SPEND_PARTS: &str =
+    "SUM(spend_cents / 1000000000) AS spend_hi, SUM(spend_cents % 1000000000) AS spend_lo";
+
+/// A spend sum from its two parts ([`SPEND_SPLIT`]): exact when it fits in an `i64`, the largest `i64` when it
+/// does not (the digest's own sums saturate the same way).
+fn spend_of(hi: i64, lo: i64) -> Amount {
+    Amount::from_cents(hi.saturating_mul(SPEND_SPLIT).saturating_add(lo))
+}
+
 /// The table and columns of a new allocation, in the order [`bind_allocation`] binds them.
 pub(crate) const ALLOCATION_COLUMNS: &str =
     "allocations (workspace_id, partner_id, week, hours_centi, \
@@ -94,6 +110,31 @@ impl Store {
         Ok(Hours::from_centi(h.unwrap_or(0)))
     }
 
+    /// Spend already logged (not retracted) for a partner in a week; at most the largest `i64` of cents (a
+    /// database from before [`crate::app::records::check_week_spend`] may hold more).
+    #[tracing::instrument(skip_all)]
+    pub async fn partner_week_spend(
+        &self,
+        ws: &str,
+        partner_id: i64,
+        week: Week,
+    ) -> Result<Amount> {
+        let sql = format!(
+            "SELECT CAST(spend_hi AS BIGINT) AS spend_hi, CAST(spend_lo AS BIGINT) AS spend_lo FROM ( \
+                 SELECT {SPEND_PARTS} FROM allocations \
+                 WHERE workspace_id = $1 AND partner_id = $2 AND week = $3 AND retracted_at IS NULL) AS sums"
+        );
+        let r = sqlx::query(AssertSqlSafe(sql))
+            .bind(ws)
+            .bind(partner_id)
+            .bind(week.to_string())
+            .fetch_one(self.pool())
+            .await?;
+        let hi: Option<i64> = get(&r, "spend_hi")?;
+        let lo: Option<i64> = get(&r, "spend_lo")?;
+        Ok(spend_of(hi.unwrap_or(0), lo.unwrap_or(0)))
+    }
+
     /// Per partner and week, the non-retracted totals for weeks `from..=to`, by week then partner.
     #[tracing::instrument(skip_all)]
     pub async fn allocation_sums(
@@ -112,8 +153,8 @@ impl Store {
             super::Backend::Postgres => "string_agg",
         };
         let sql = format!(
-            "SELECT week, {concat}(partner_id || ':' || hours || ':' || spend, ',') AS partners FROM ( \
-                 SELECT week, partner_id, SUM(hours_centi) AS hours, SUM(spend_cents) AS spend \
+            "SELECT week, {concat}(partner_id || ':' || hours || ':' || spend_hi || ':' || spend_lo, ',') AS partners FROM ( \
+                 SELECT week, partner_id, SUM(hours_centi) AS hours, {SPEND_PARTS} \
                  FROM allocations \
                  WHERE workspace_id = $1 AND week >= $2 AND week <= $3 AND retracted_at IS NULL \
                  GROUP BY week, partner_id) AS sums \
@@ -132,9 +173,13 @@ impl Store {
             let partners: String = get(r, "partners")?;
             for item in partners.split(',') {
                 let mut parts = item.split(':');
-                let (Some(id), Some(h), Some(sp), None) =
-                    (parts.next(), parts.next(), parts.next(), parts.next())
-                else {
+                let (Some(id), Some(h), Some(hi), Some(lo), None) = (
+                    parts.next(),
+                    parts.next(),
+                    parts.next(),
+                    parts.next(),
+                    parts.next(),
+                ) else {
                     return Err(super::StoreError::Corrupt(format!(
                         "allocation sums `{item}`"
                     )));
@@ -143,7 +188,7 @@ impl Store {
                     partner_id: parse_col(id, "partner id")?,
                     week,
                     hours: Hours::from_centi(parse_col(h, "hours")?),
-                    spend: Amount::from_cents(parse_col(sp, "spend")?),
+                    spend: spend_of(parse_col(hi, "spend")?, parse_col(lo, "spend")?),
                 });
             }
         }

@@ -17,6 +17,7 @@ mod docs;
 mod doctor;
 mod duplicates;
 mod durability;
+mod edges;
 mod fake_selftest;
 mod fanout;
 mod first_run;

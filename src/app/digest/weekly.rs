@@ -232,6 +232,15 @@ pub async fn weekly(
     let weeks = trend_weeks(week);
     let neglect_from = allocation::neglect_window(week).0;
     let from = weeks[0].min(neglect_from);
+    if from < Week::first() {
+        // The weeks looked back on would come before the first week there is.
+        let back = (week.monday() - from.monday()).num_weeks();
+        return Err(AppError::user(format!(
+            "{week} is too early for a weekly digest: it looks back {back} weeks, and weeks start at {first}. Give {earliest} or later.",
+            first = Week::first(),
+            earliest = Week::first().plus(back),
+        )));
+    }
     let sums = app.store.allocation_sums(ws, from, week).await?;
     let mut rows: WeekRows = BTreeMap::new();
     for s in &sums {

@@ -59,6 +59,20 @@ fn questions_parse() {
         parse_question("does Ünïcode GmbH fit?"),
         q("Ünïcode GmbH", None)
     );
+    // Characters whose lower case is longer (`İ` is `i̇`, 3 bytes for 2) or shorter (the Kelvin sign `K`, 3
+    // bytes, is `k`) than they are do not shift the cut.
+    assert_eq!(parse_question("does İİ Corp fit?"), q("İİ Corp", None));
+    assert_eq!(
+        parse_question("is \u{212A}elvin İnc a fit for referral"),
+        q("\u{212A}elvin İnc", Some(PartnerType::Referral))
+    );
+    assert_eq!(
+        slice_like("does İİ Corp fit", 5, "does i̇i̇ corp".len()),
+        Some("İİ Corp")
+    );
+    assert_eq!(slice_like("does Acme Corp fit", 5, 14), Some("Acme Corp"));
+    // An offset inside the lower case of one character (`i̇` is two) is no cut.
+    assert_eq!(slice_like("İ", 1, 3), None);
     assert_eq!(parse_question("hello there"), None);
     assert_eq!(parse_question("does fit?"), None);
     assert_eq!(parse_question(""), None);

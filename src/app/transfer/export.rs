@@ -34,13 +34,15 @@ impl From<StoreError> for ExportError {
     }
 }
 
-/// `1234`, or `1234.50` with cents: plain, without separators or currency, as the import reads it.
+/// `1234`, or `1234.50` with cents: plain, without separators or currency, as the import reads it. A negative
+/// amount (only ever read from a database: nothing accepts one) starts with a minus: `-1.50`, `-0.50`.
 pub fn plain_amount(a: Amount) -> String {
-    let c = a.cents();
+    let sign = if a.cents() < 0 { "-" } else { "" };
+    let c = a.cents().unsigned_abs();
     if c % 100 == 0 {
-        (c / 100).to_string()
+        format!("{sign}{}", c / 100)
     } else {
-        format!("{}.{:02}", c / 100, c % 100)
+        format!("{sign}{}.{:02}", c / 100, c % 100)
     }
 }
 
@@ -275,4 +277,20 @@ fn roster_row<W: Write + Send>(
     cells.extend(columns.iter().map(|(k, _)| s.statuses.get(k).copied()));
     w.row(cells)?;
     Ok(1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn amounts_are_plain_and_a_negative_one_has_its_sign_in_front() {
+        assert_eq!(plain_amount(Amount::from_cents(123_456)), "1234.56");
+        assert_eq!(plain_amount(Amount::from_cents(120_000)), "1200");
+        assert_eq!(plain_amount(Amount::from_cents(5)), "0.05");
+        // Only from a database (nothing accepts a negative amount): sign, then the amount as if positive.
+        assert_eq!(plain_amount(Amount::from_cents(-150)), "-1.50");
+        assert_eq!(plain_amount(Amount::from_cents(-50)), "-0.50");
+        assert_eq!(plain_amount(Amount::from_cents(-300)), "-3");
+    }
 }

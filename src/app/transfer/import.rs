@@ -16,7 +16,7 @@ use super::{ImportKind, ImportReport};
 use crate::app::args::parse_bool;
 use crate::app::evidence::observation_for;
 use crate::app::partners::not_future;
-use crate::app::records::{check_outcome, check_week, check_week_hours};
+use crate::app::records::{check_outcome, check_week, check_week_hours, check_week_spend};
 use crate::app::{lookup, App, AppError, AppResult, Settings};
 use crate::domain::evidence::Observation;
 use crate::domain::profile::{Profile, Trait};

@@ -56,6 +56,9 @@ fn strip_mark(t: &str, mark: &str) -> Option<String> {
 
 impl Amount {
     pub const ZERO: Amount = Amount(0);
+    /// The largest amount accepted ([`MAX_CENTS`], a trillion): for one entry, and for one partner's week of
+    /// spend (so that no sum of a week overflows).
+    pub const MAX: Amount = Amount(MAX_CENTS);
     pub fn from_cents(cents: i64) -> Amount {
         Amount(cents)
     }
@@ -163,9 +166,12 @@ impl Amount {
 }
 
 impl fmt::Display for Amount {
+    /// `1,234,567.89`, `1,200` (cents only when there are any); a negative amount (only ever read from a
+    /// database, as parsing refuses them) starts with a minus: `-1.50`, `-0.50`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let whole = self.0 / 100;
-        let cents = self.0 % 100;
+        let sign = if self.0 < 0 { "-" } else { "" };
+        let whole = self.0.unsigned_abs() / 100;
+        let cents = self.0.unsigned_abs() % 100;
         let digits = whole.to_string();
         let mut grouped = String::new();
         for (i, c) in digits.chars().enumerate() {
@@ -175,9 +181,9 @@ impl fmt::Display for Amount {
             grouped.push(c);
         }
         if cents == 0 {
-            write!(f, "{grouped}")
+            write!(f, "{sign}{grouped}")
         } else {
-            write!(f, "{grouped}.{cents:02}")
+            write!(f, "{sign}{grouped}.{cents:02}")
         }
     }
 }

@@ -119,6 +119,18 @@ fn amounts_accept_separators_and_currency() {
     }
     assert_eq!(Amount::from_cents(123_456_789).to_string(), "1,234,567.89");
     assert_eq!(Amount::from_cents(100).to_string(), "1");
+    // Negative amounts come only from a database; sign, then the amount as if positive.
+    assert_eq!(Amount::from_cents(-150).to_string(), "-1.50");
+    assert_eq!(Amount::from_cents(-50).to_string(), "-0.50");
+    assert_eq!(Amount::from_cents(-12_300).to_string(), "-123");
+    assert_eq!(
+        Amount::from_cents(-123_456_789).to_string(),
+        "-1,234,567.89"
+    );
+    assert_eq!(
+        Amount::from_cents(i64::MIN).to_string(),
+        "-92,233,720,368,547,758.08"
+    );
     // A trillion is the largest amount.
     assert_eq!(
         Amount::parse("1,000,000,000,000", "$").unwrap().cents(),

@@ -161,7 +161,7 @@ impl Scheduler {
                         s.digest,
                         period,
                         &reason,
-                        now + RETRY_AFTER.min(self.lease),
+                        super::lease_end(now, RETRY_AFTER.min(self.lease)),
                     )
                     .await?;
                 tracing::warn!(workspace = %ws, digest = %s.digest, %period, reason = %reason, "digest post failed; will retry");
@@ -386,7 +386,7 @@ impl LeaseKeeper {
                     _ = &mut stopped => return,
                     _ = tokio::time::sleep(every) => {}
                 }
-                let until = app.now() + lease;
+                let until = super::lease_end(app.now(), lease);
                 match app
                     .store
                     .renew_lease(&ws, digest, period, &claimer, until)
@@ -435,6 +435,22 @@ pub fn nonce(ws: &str, period: Period) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_lease_end_saturates_instead_of_overflowing() {
+        use chrono::TimeZone;
+        let t = Utc.with_ymd_and_hms(2026, 11, 23, 9, 0, 0).unwrap();
+        let week = chrono::Duration::seconds(604_800);
+        assert_eq!(
+            super::super::lease_end(t, week),
+            Utc.with_ymd_and_hms(2026, 11, 30, 9, 0, 0).unwrap()
+        );
+        // `t + chrono::Duration::MAX` panics; the lease ends at the latest time chrono has.
+        assert_eq!(
+            super::super::lease_end(t, chrono::Duration::MAX),
+            DateTime::<Utc>::MAX_UTC
+        );
+    }
 
     #[test]
     fn nonces_are_stable_and_short() {

@@ -39,38 +39,53 @@ struct PartnerCheck {
 /// The check of new names against the roster and the file's earlier new names: one within typo distance
 /// ([`names`]) is refused unless the importer confirmed such names.
 struct Similar {
-    /// Confirmed: every new name is created as written.
-    allowed: bool,
     /// How to confirm, for the error.
     confirm: &'static str,
-    /// Built at the first new name: the roster's names, then each new name of the file.
+    /// The roster's names, then each new name of the file; None when the importer confirmed such names
+    /// (every new name is created as written).
     index: Option<names::NearNames>,
     /// Each indexed name, and the line that creates it (None: on the roster).
     names: Vec<(String, Option<u64>)>,
 }
 
 impl Similar {
-    /// Whether the new partner `name` of line `line` may be created.
-    fn check_new(
-        &mut self,
-        name: &str,
-        line: u64,
-        roster: &HashMap<String, Partner>,
-    ) -> Result<(), Msg> {
-        if self.allowed {
-            return Ok(());
+    /// The check of an import into `roster`, its index of the roster's names built on a blocking thread:
+    /// linear in the roster, but a roster of 100,000 names takes a few hundred milliseconds, which would
+    /// hold up every other task of the runtime's worker.
+    async fn new(allowed: bool, confirm: &'static str, roster: &[Partner]) -> AppResult<Similar> {
+        if allowed {
+            return Ok(Similar {
+                confirm,
+                index: None,
+                names: Vec::new(),
+            });
         }
-        let known = &mut self.names;
-        let index = self.index.get_or_insert_with(|| {
-            let mut on_roster: Vec<&str> = roster.values().map(|p| p.name.as_str()).collect();
+        let mut on_roster: Vec<String> = roster.iter().map(|p| p.name.clone()).collect();
+        let (index, on_roster) = tokio::task::spawn_blocking(move || {
             on_roster.sort_unstable();
-            known.extend(on_roster.iter().map(|n| (n.to_string(), None)));
-            names::NearNames::new(on_roster)
-        });
-        let hits = index.near(name);
+            let index = names::NearNames::new(on_roster.iter().map(String::as_str));
+            (index, on_roster)
+        })
+        .await
+        .map_err(|e| {
+            AppError::Internal(anyhow::anyhow!("indexing the roster's names failed: {e}"))
+        })?;
+        Ok(Similar {
+            confirm,
+            index: Some(index),
+            names: on_roster.into_iter().map(|n| (n, None)).collect(),
+        })
+    }
+
+    /// Whether the new partner `name` of line `line` may be created.
+    fn check_new(&mut self, name: &str, line: u64) -> Result<(), Msg> {
+        let Some(index) = self.index.as_mut() else {
+            return Ok(());
+        };
+        let first = index.first_near(name);
         index.add(name);
-        known.push((name.to_string(), Some(line)));
-        let Some(&first) = hits.first() else {
+        self.names.push((name.to_string(), Some(line)));
+        let Some(first) = first else {
             return Ok(());
         };
         let (other, created_on) = &self.names[first];
@@ -171,10 +186,7 @@ impl Check for PartnerCheck {
             note,
         };
         let Some(old) = self.existing.get(&key) else {
-            if let Err(m) = self
-                .similar
-                .check_new(p.name.as_str(), row.line, &self.existing)
-            {
+            if let Err(m) = self.similar.check_new(p.name.as_str(), row.line) {
                 errs.push(row.error(column::NAME, m));
                 return None;
             }
@@ -413,6 +425,8 @@ struct AllocationCheck {
     existing: Existing,
     /// Non-retracted hours per partner and week: the database's plus the file's rows so far.
     week_hours: HashMap<(i64, Week), Hours>,
+    /// Non-retracted spend per partner and week, the same way (saturated at the largest `i64` of cents).
+    week_spend: HashMap<(i64, Week), Amount>,
     this_week: Week,
     currency: String,
 }
@@ -478,12 +492,25 @@ impl Check for AllocationCheck {
             .get(&(partner.id, week))
             .copied()
             .unwrap_or(Hours::ZERO);
-        match check_week_hours(&partner.name, week, already, hours) {
-            Ok(total) => {
-                self.week_hours.insert((partner.id, week), total);
-            }
+        let hours_total = match check_week_hours(&partner.name, week, already, hours) {
+            Ok(total) => total,
             Err(e) => {
                 errs.push(row.error(column::HOURS, msg(e)));
+                return None;
+            }
+        };
+        let already = self
+            .week_spend
+            .get(&(partner.id, week))
+            .copied()
+            .unwrap_or(Amount::ZERO);
+        match check_week_spend(&partner.name, week, already, spend, &self.currency) {
+            Ok(total) => {
+                self.week_hours.insert((partner.id, week), hours_total);
+                self.week_spend.insert((partner.id, week), total);
+            }
+            Err(e) => {
+                errs.push(row.error(column::SPEND, msg(e)));
                 return None;
             }
         }
@@ -595,30 +622,30 @@ pub(super) async fn checker(
     let today = app.today(&settings);
     let partners = tx.partners(ws).await?;
     Ok(match kind {
-        ImportKind::Partners => Box::new(PartnerCheck {
-            existing: partners
-                .into_iter()
-                .map(|p| (name_key(&p.name), p))
-                .collect(),
-            seen: HashMap::new(),
-            today,
-            similar: Similar {
-                allowed: opts.allow_similar,
-                confirm: opts.confirm_similar,
-                index: None,
-                names: Vec::new(),
-            },
-        }),
+        ImportKind::Partners => {
+            let similar = Similar::new(opts.allow_similar, opts.confirm_similar, &partners).await?;
+            Box::new(PartnerCheck {
+                existing: partners
+                    .into_iter()
+                    .map(|p| (name_key(&p.name), p))
+                    .collect(),
+                seen: HashMap::new(),
+                today,
+                similar,
+            })
+        }
         ImportKind::Evidence => Box::new(EvidenceCheck::new(partners, profiles, today)),
         ImportKind::Allocations => {
             let mut c = AllocationCheck {
                 roster: Roster::new(partners),
                 existing: Existing::default(),
                 week_hours: HashMap::new(),
+                week_spend: HashMap::new(),
                 this_week: app.this_week(&settings),
                 currency: settings.currency.clone(),
             };
-            let (existing, week_hours) = (&mut c.existing, &mut c.week_hours);
+            let (existing, week_hours, week_spend) =
+                (&mut c.existing, &mut c.week_hours, &mut c.week_spend);
             tx.scan_allocations(ws, |a| {
                 existing.add(allocation_key(
                     a.partner_id,
@@ -630,6 +657,8 @@ pub(super) async fn checker(
                 if !a.retracted {
                     let h = week_hours.entry((a.partner_id, a.week)).or_default();
                     *h = Hours::from_centi(h.centi().saturating_add(a.hours.centi()));
+                    let sp = week_spend.entry((a.partner_id, a.week)).or_default();
+                    *sp = Amount::from_cents(sp.cents().saturating_add(a.spend.cents()));
                 }
             })
             .await?;
