@@ -578,6 +578,9 @@ pub async fn run(cli: Cli) -> Result<(), Fatal> {
         Command::Help(args) => print_help(&args),
         Command::Doctor(_) => doctor::run(&global).await,
         Command::Run(args) => {
+            // The stop signal is listened for from the start: one that comes while the database is opened and
+            // migrated stops the process cleanly (below), rather than ending it by the signal's default action.
+            crate::process::listen_for_stop();
             let shards = args.shards()?;
             let discord = config.discord.token.is_some();
             let slack = config.slack.bot_token.is_some() || config.slack.app_token.is_some();
@@ -621,7 +624,31 @@ pub async fn run(cli: Cli) -> Result<(), Fatal> {
                 }
                 _ => None,
             };
-            let app = app(open_store(&config).await?);
+            // A stop signal meanwhile lets the opening finish (a migration under way is not cut off midway), then
+            // stops the process without starting any platform.
+            let opening = open_store(&config);
+            let store = match crate::process::unless_stopped(
+                status.clone(),
+                "opening the database",
+                opening,
+            )
+            .await
+            {
+                crate::process::StartUp::Done(store) => store?,
+                crate::process::StartUp::Stopped(store) => {
+                    store?.close().await;
+                    tracing::info!("stopped before any platform started: the database was opened, migrated and closed");
+                    return Ok(());
+                }
+                crate::process::StartUp::Abandoned => {
+                    // Each migration is one transaction: one under way is rolled back by the database, never
+                    // left half-applied. Exiting here rather than returning: the runtime, once dropped, would
+                    // wait for the thread that may still be waiting for another process's migration lock.
+                    tracing::warn!("stopping with the database not opened and no platform started: a migration under way is rolled back as a whole");
+                    std::process::exit(0);
+                }
+            };
+            let app = app(store);
             if let Some(ops) = &ops {
                 ops.database_open(app.clone());
             }

@@ -1,7 +1,8 @@
 //! What a long-running front end needs from its process: a name for the scheduler's claims, the signals that
-//! stop it (SIGINT, SIGTERM; systemd then hears STOPPING=1, and a second one ends the process at once), and the
-//! work in flight a shutdown waits for ([`InFlight`]). Neutral, so that a chat front end needs neither the
-//! command line nor another front end for them.
+//! stop it (SIGINT, SIGTERM; systemd then hears STOPPING=1, and a second one ends the process at once), the
+//! start-up work a signal lets finish rather than cut off ([`unless_stopped`]: the database being migrated),
+//! and the work in flight a shutdown waits for ([`InFlight`]). Neutral, so that a chat front end needs neither
+//! the command line nor another front end for them.
 
 use crate::service::ServiceStatus;
 use std::future::Future;
@@ -48,6 +49,67 @@ pub fn wait_for_stop(status: Arc<ServiceStatus>) -> impl Future<Output = ()> + S
     async move {
         signal.await;
         status.set_stopping();
+    }
+}
+
+/// Listen for the stopping signals from now on, without waiting for one yet: for a process with start-up work
+/// (opening and migrating its database) before anything waits for [`wait_for_signal`], which must not be
+/// ended by the signal's default action meanwhile. A signal that comes from now on is heard by every
+/// later [`wait_for_signal`] and [`unless_stopped`], and a second one ends the process at once.
+pub fn listen_for_stop() {
+    drop(stop_requested());
+}
+
+/// What became of start-up work raced against the stop signal by [`unless_stopped`].
+#[derive(Debug, PartialEq, Eq)]
+pub enum StartUp<T> {
+    /// Done before any stop signal: go on starting.
+    Done(T),
+    /// The stop signal came while it ran, and it was let finish: close what it opened, and start nothing.
+    Stopped(T),
+    /// The stop signal came, and it was still running [`DRAIN_BOUND`] after: given up on, not finished.
+    Abandoned,
+}
+
+/// `work` (start-up work that must not be cut off midway: opening the database, which migrates it) run to its
+/// end, unless the stop signal comes first. Then `status` says the process is stopping at once (`/readyz`
+/// answers 503), and `work` is still let finish — a migration under way commits, or fails and rolls back, as
+/// a whole — but only until [`DRAIN_BOUND`] after the signal; `what` names it in the log.
+pub async fn unless_stopped<F: Future>(
+    status: Arc<ServiceStatus>,
+    what: &str,
+    work: F,
+) -> StartUp<F::Output> {
+    race_stop(wait_for_stop(status), what, work).await
+}
+
+/// [`unless_stopped`] with `stop` for the signal.
+async fn race_stop<F: Future>(
+    stop: impl Future<Output = ()>,
+    what: &str,
+    work: F,
+) -> StartUp<F::Output> {
+    let mut work = std::pin::pin!(work);
+    tokio::select! {
+        // A signal that came before `work` was first polled stops it as well.
+        biased;
+        () = stop => {}
+        out = &mut work => return StartUp::Done(out),
+    }
+    tracing::info!(
+        what,
+        bound_seconds = DRAIN_BOUND.as_secs(),
+        "stop requested before the start was complete: letting {what} finish, then stopping without starting anything more"
+    );
+    match tokio::time::timeout(DRAIN_BOUND, work).await {
+        Ok(out) => StartUp::Stopped(out),
+        Err(_) => {
+            tracing::warn!(
+                what,
+                "{what} was not finished at the shutdown's bound: given up on"
+            );
+            StartUp::Abandoned
+        }
     }
 }
 
@@ -263,6 +325,42 @@ mod tests {
         assert_eq!(in_flight.count(), 1);
         assert_eq!(tracked.await, 7);
         assert_eq!(in_flight.count(), 0);
+    }
+
+    /// Start-up work raced against the stop signal: done first, it goes on; when the signal comes first, the
+    /// work is not dropped midway but let finish, and given up on only at the bound.
+    #[tokio::test(start_paused = true)]
+    async fn start_up_work_is_finished_after_a_stop_until_the_bound() {
+        // No signal: the work's output.
+        let never = std::future::pending::<()>();
+        assert_eq!(race_stop(never, "w", async { 7 }).await, StartUp::Done(7));
+
+        // The signal first (already come when the race starts), the work done later: it ran to its end.
+        let (finish, finished) = tokio::sync::oneshot::channel::<()>();
+        let reached_end = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let work = {
+            let reached_end = reached_end.clone();
+            async move {
+                let _ = finished.await;
+                reached_end.store(true, std::sync::atomic::Ordering::SeqCst);
+                8
+            }
+        };
+        let race = tokio::spawn(race_stop(async {}, "w", work));
+        tokio::task::yield_now().await;
+        assert!(
+            !race.is_finished(),
+            "waiting for the work, not returning at the signal"
+        );
+        assert!(finish.send(()).is_ok());
+        assert_eq!(race.await.unwrap(), StartUp::Stopped(8));
+        assert!(reached_end.load(std::sync::atomic::Ordering::SeqCst));
+
+        // The signal first, the work never done: given up on at the bound, not before.
+        let started = tokio::time::Instant::now();
+        let outcome = race_stop(async {}, "w", std::future::pending::<()>()).await;
+        assert_eq!(outcome, StartUp::Abandoned);
+        assert_eq!(started.elapsed(), DRAIN_BOUND);
     }
 
     #[test]

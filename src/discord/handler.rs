@@ -30,6 +30,9 @@ use std::sync::Arc;
 /// What runs once on the first READY, with Discord as the chat.
 pub type OnReady = Box<dyn FnOnce(DiscordChat) + Send>;
 
+/// serenity's event handler for the bot. Nothing here keeps an event's `Context` past the event's own task
+/// (only its HTTP client and cache, through [`chat_of`]): a stop learns that serenity's event tasks have all
+/// ended from their contexts being gone (`EventTasks` in [`super`]).
 pub struct Handler {
     /// The app without a chat; each event gets one with Discord attached ([`Handler::app`]).
     pub base: App,
@@ -43,7 +46,9 @@ pub struct Handler {
     pub status: Arc<crate::service::ServiceStatus>,
     /// Downloads attachments (`/import`), streaming, with the size limit checked as bytes arrive.
     pub downloads: reqwest::Client,
-    /// The interactions and questions being answered: a shutdown waits for them.
+    /// The interactions and questions being answered: a shutdown waits for them. Each is counted from when its
+    /// task first runs; one whose task serenity spawned but had not run yet at the stop is waited for through
+    /// serenity's data map (`EventTasks` in [`super`]).
     pub in_flight: crate::process::InFlight,
 }
 

@@ -20,7 +20,7 @@ use crate::schedule::runner::Scheduler;
 use crate::service::ServiceStatus;
 use handler::Handler;
 use serenity::all::{ClientBuilder, GatewayIntents};
-use std::sync::atomic::AtomicBool;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -96,12 +96,30 @@ impl SchedulerSlot {
     }
 }
 
-/// Wait, until `deadline`, for the scheduler to post and record the digests it claimed and for the interactions
-/// being answered to be answered; what is left then is abandoned (a claimed digest is taken over when its lease
-/// ends).
+/// The key of a guard kept in serenity's data map, for [`drain`] to know when serenity's event tasks have ended.
+///
+/// serenity's shard runner dispatches each gateway event by spawning a task per handler
+/// (`client::dispatch::dispatch_model`), with no code of ours run before the spawn (its raw event handlers are
+/// spawned too). An interaction enters [`handler::Handler::in_flight`] only once its task first runs, so one
+/// spawned just before the stop but not run yet is not counted there. Every such task owns a clone of the
+/// event's `Context`, and with it of `Context::data`, the map this guard is kept in; besides those tasks only
+/// the client, its shard queuer and its shard runners hold that map (nothing of ours keeps a `Context`: see
+/// [`handler::Handler`]). Once the client is dropped and the gateway stopped — the runners ended, the queuer
+/// told to end — the map and the guard go when the last event task ends, however late it first ran.
+struct EventTasks;
+
+impl serenity::prelude::TypeMapKey for EventTasks {
+    type Value = crate::process::InFlightGuard;
+}
+
+/// Wait, until `deadline`, for the scheduler to post and record the digests it claimed, for the interactions
+/// being answered to be answered, and — given `events`, once serenity dispatches no more — for every event task
+/// serenity spawned to end ([`EventTasks`]), those not run yet included; what is left then is abandoned (a
+/// claimed digest is taken over when its lease ends).
 async fn drain(
     scheduler: &std::sync::Mutex<SchedulerSlot>,
     in_flight: &crate::process::InFlight,
+    events: Option<&crate::process::InFlight>,
     deadline: tokio::time::Instant,
 ) {
     let started = {
@@ -115,16 +133,28 @@ async fn drain(
             None => true,
         }
     };
-    tokio::join!(digests, in_flight.drain_until(deadline, "discord"));
+    let events = async {
+        let Some(events) = events else {
+            return;
+        };
+        if tokio::time::timeout_at(deadline, events.idle())
+            .await
+            .is_err()
+        {
+            tracing::warn!("gateway events still being handled at the shutdown's bound: abandoned");
+        }
+    };
+    tokio::join!(digests, in_flight.drain_until(deadline, "discord"), events);
 }
 
 /// Run the bot until SIGINT or SIGTERM: all of it, or only some gateway shards of a bot that several
 /// processes share (they share the database too, so any of them answers any interaction of its shards,
 /// and the scheduler's claims make exactly one of them post each digest). Each shard's connection is
 /// reported to `status` as it changes. On the signal `status` says the process is stopping, the shards are
-/// closed, and this returns once the digests claimed and the interactions in flight are done (at most
-/// [`crate::process::DRAIN_BOUND`] after the signal; a second signal ends the process at once). The store
-/// stays open: the caller closes it once every platform of the process has stopped.
+/// closed, and this returns once the digests claimed and the interactions in flight are done — an interaction
+/// whose event serenity dispatched before its shard closed too, even when its task had not started yet (see
+/// [`EventTasks`]) — at most [`crate::process::DRAIN_BOUND`] after the signal; a second signal ends the process
+/// at once. The store stays open: the caller closes it once every platform of the process has stopped.
 pub async fn run(
     config: &Config,
     app: App,
@@ -231,8 +261,11 @@ pub async fn run(
         status: status.clone(),
         in_flight: in_flight.clone(),
     };
+    // Held by serenity's data map, which every event task's `Context` holds: idle once they have all ended.
+    let event_tasks = crate::process::InFlight::new();
     let mut client = ClientBuilder::new_with_http(http, intents(config.discord.message_content))
         .event_handler(handler)
+        .type_map_insert::<EventTasks>(event_tasks.enter())
         .await
         .map_err(|e| fail(format!("cannot build the Discord client: {e}")))?;
     // serenity asks for the gateway URL again while building, and when that request is refused (a 429 when
@@ -265,10 +298,15 @@ pub async fn run(
     // Listening from here on: a signal that comes while the first connection is under way stops the process.
     let stop_signal = crate::process::wait_for_stop(status.clone());
     let stopped_at = Arc::new(std::sync::OnceLock::new());
+    // Whether serenity was told to stop dispatching: its shard runners to close and then its shard queuer to
+    // end, which `shutdown_all` does only when there is a runner. Only then does the data map of
+    // [`EventTasks`] go once the event tasks have ended (a queuer never told keeps it).
+    let dispatch_stopped = Arc::new(AtomicBool::new(false));
     {
         let manager = manager.clone();
         let stopped_at = stopped_at.clone();
         let scheduler = scheduler.clone();
+        let dispatch_stopped = dispatch_stopped.clone();
         tokio::spawn(async move {
             stop_signal.await;
             let _ = stopped_at.set(tokio::time::Instant::now());
@@ -278,6 +316,9 @@ pub async fn run(
                 .lock()
                 .unwrap_or_else(|p| p.into_inner())
                 .stop_claiming();
+            if !manager.runners.lock().await.is_empty() {
+                dispatch_stopped.store(true, Ordering::SeqCst);
+            }
             manager.shutdown_all().await;
             // With no shard runner — none connected yet, one being restarted, or Discord unreachable while
             // serenity keeps queueing the shard again — `shutdown_all` returns without telling `start` to
@@ -305,9 +346,17 @@ pub async fn run(
         + crate::process::DRAIN_BOUND;
     // A shard whose connection was under way at the signal may have connected since: close it too.
     if stopped_at.get().is_some() && !manager.runners.lock().await.is_empty() {
+        dispatch_stopped.store(true, Ordering::SeqCst);
         manager.shutdown_all().await;
     }
-    drain(&scheduler, &in_flight, deadline).await;
+    // The client's hold on the data map of [`EventTasks`]: what is left are the event tasks' own. Without a stop
+    // that told serenity to stop dispatching (no shard runner then, or no stop at all: the connection failed)
+    // only the interactions already running are waited for.
+    drop(client);
+    let events = dispatch_stopped
+        .load(Ordering::SeqCst)
+        .then_some(&event_tasks);
+    drain(&scheduler, &in_flight, events, deadline).await;
     result.map_err(|e| match e {
         serenity::Error::Gateway(serenity::gateway::GatewayError::InvalidAuthentication) => {
             Fatal::Config(ConfigError("DISCORD_TOKEN was rejected by the gateway: copy the bot token again from the developer portal".into()))
@@ -317,4 +366,48 @@ pub async fn run(
         )),
         other => fail(format!("the Discord connection failed: {other}")),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An interaction's task that serenity spawned before the stop but that has not run yet counts in no
+    /// [`crate::process::InFlight`] of the handler; it holds serenity's data map through its context, though
+    /// ([`EventTasks`]). Given the map's guard, the drain waits for the task to run and end; without it, the
+    /// drain (on this one-thread runtime, where nothing else runs until it waits) is over before the task ran.
+    #[tokio::test]
+    async fn the_drain_waits_for_an_event_task_not_run_yet() {
+        let scheduler = std::sync::Mutex::new(SchedulerSlot::default());
+        let deadline = tokio::time::Instant::now() + crate::process::DRAIN_BOUND;
+        for wait_for_events in [false, true] {
+            let in_flight = crate::process::InFlight::new();
+            let events = crate::process::InFlight::new();
+            // serenity's data map with the guard in it, held by the client.
+            let data = Arc::new(events.enter());
+            let answered = Arc::new(AtomicBool::new(false));
+            // The interaction's task: its context holds the map; it is counted in flight once it runs.
+            let task = tokio::spawn({
+                let data = data.clone();
+                let in_flight = in_flight.clone();
+                let answered = answered.clone();
+                async move {
+                    let _answering = in_flight.enter();
+                    tokio::task::yield_now().await;
+                    answered.store(true, Ordering::SeqCst);
+                    drop(data);
+                }
+            });
+            // The client is dropped: only the task holds the map now.
+            drop(data);
+            let events = wait_for_events.then_some(&events);
+            drain(&scheduler, &in_flight, events, deadline).await;
+            assert_eq!(
+                answered.load(Ordering::SeqCst),
+                wait_for_events,
+                "answered before the drain ended (waiting for the event tasks: {wait_for_events})"
+            );
+            task.await.unwrap();
+        }
+    }
 }

@@ -50,10 +50,11 @@ fn allowed(part: &str) -> &'static [&'static str] {
         // The process's name and signals: neutral, for any long-running front end.
         "process" => &["service"],
         "http" => &["app", "domain", "config", "fatal", "service"],
-        // The composition root: starts every front end over the store it opens.
+        // The composition root: starts every front end over the store it opens, listening for the stop
+        // signal from its start (a signal while the database is migrated lets the migration finish).
         "cli" => &[
             "app", "domain", "store", "config", "fatal", "console", "discord", "slack", "http",
-            "generate", "output", "service",
+            "generate", "output", "service", "process",
         ],
         "lib" | "main" => &[
             "app", "domain", "store", "config", "fatal", "console", "discord", "slack", "http",

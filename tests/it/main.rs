@@ -43,6 +43,7 @@ mod scheduler;
 mod security;
 mod service;
 mod shutdown;
+mod shutdown_edges;
 mod slack;
 mod slack_answers;
 mod slack_connect;
