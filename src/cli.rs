@@ -644,7 +644,7 @@ pub async fn run(cli: Cli) -> Result<(), Fatal> {
                     // Each migration is one transaction: one under way is rolled back by the database, never
                     // left half-applied. Exiting here rather than returning: the runtime, once dropped, would
                     // wait for the thread that may still be waiting for another process's migration lock.
-                    tracing::warn!("stopping with the database not opened and no platform started: a migration under way is rolled back as a whole");
+                    tracing::warn!("stopping with the database not opened and no platform started: a migration under way, if any, is rolled back by the database as a whole");
                     std::process::exit(0);
                 }
             };

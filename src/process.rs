@@ -113,24 +113,64 @@ async fn race_stop<F: Future>(
     }
 }
 
-/// Whether a stopping signal came (true from the first SIGINT or SIGTERM on), listening from now on. The
-/// listener is spawned once, on the runtime of the first caller: the binary has one runtime for its life, so
-/// every caller hears it (a test that drops that runtime and asks again from another would not).
+/// Whether a stopping signal came (true from the first SIGINT or SIGTERM on), listening from now on. One
+/// listener for the whole process, started by the first call ([`spawn_listener`]): it runs on a thread and a
+/// runtime of its own, so every caller hears it whatever runtime it runs on (or none), and whether or not the
+/// runtime of an earlier caller is still there. The first call waits for the thread to have registered the
+/// signals (well under a millisecond), so that a signal sent as soon as it returns is heard.
 fn stop_requested() -> watch::Receiver<bool> {
     static STOP: OnceLock<watch::Sender<bool>> = OnceLock::new();
     STOP.get_or_init(|| {
         let stop = watch::Sender::new(false);
-        // Registered here, synchronously: a signal sent as soon as this returns is heard.
-        let signals = Signals::register();
-        let tx = stop.clone();
-        tokio::spawn(async move { listen(signals, tx).await });
+        if let Err(e) = spawn_listener(Signals::register, stop.clone(), |code| {
+            std::process::exit(code)
+        }) {
+            tracing::error!(error = %e, "cannot listen for the stop signals: they stop the process without a clean shutdown");
+        }
         stop
     })
     .subscribe()
 }
 
-/// The first signal stops the process gracefully; the second ends it at once.
-async fn listen(mut signals: Signals, stop: watch::Sender<bool>) {
+/// Start [`listen`] on a thread of its own, with a current-thread runtime of its own that it keeps for the rest
+/// of the process, and return once `register` has run on it: signals sent from then on are heard. `exit` ends
+/// the process at the second signal. `Err` if the thread or its runtime cannot be had.
+fn spawn_listener<S: Source>(
+    register: impl FnOnce() -> S + Send + 'static,
+    stop: watch::Sender<bool>,
+    exit: impl FnOnce(i32) + Send + 'static,
+) -> std::io::Result<()> {
+    let (registered, wait) = std::sync::mpsc::sync_channel(1);
+    std::thread::Builder::new()
+        .name("stop-signals".into())
+        .spawn(move || {
+            let rt = match tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            {
+                Ok(rt) => rt,
+                Err(e) => {
+                    let _ = registered.send(Err(e));
+                    return;
+                }
+            };
+            // Registered within this runtime, whose driver then delivers them.
+            let signals = {
+                let _in = rt.enter();
+                register()
+            };
+            let _ = registered.send(Ok(()));
+            rt.block_on(listen(signals, stop, exit));
+        })?;
+    // The thread answers once, unless it ended first (`register` panicked): an error as well.
+    wait.recv().map_err(|_| {
+        std::io::Error::other("the signal listener's thread ended before it listened")
+    })?
+}
+
+/// The first signal stops the process gracefully; the second ends it at once, by `exit` with
+/// [`forced_exit_code`].
+async fn listen(mut signals: impl Source, stop: watch::Sender<bool>, exit: impl FnOnce(i32)) {
     let first = signals.next().await;
     tracing::info!(
         signal = first.name(),
@@ -145,7 +185,13 @@ async fn listen(mut signals: Signals, stop: watch::Sender<bool>) {
         code,
         "second stop signal: exiting at once, without waiting for the work in flight"
     );
-    std::process::exit(code);
+    exit(code);
+}
+
+/// Where [`listen`] hears the stopping signals: the process's own ([`Signals`]), or a test's.
+trait Source {
+    /// The next signal, waited for as long as none comes.
+    async fn next(&mut self) -> Signal;
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -193,7 +239,9 @@ impl Signals {
             Signals {}
         }
     }
+}
 
+impl Source for Signals {
     async fn next(&mut self) -> Signal {
         #[cfg(unix)]
         {
@@ -361,6 +409,68 @@ mod tests {
         let outcome = race_stop(async {}, "w", std::future::pending::<()>()).await;
         assert_eq!(outcome, StartUp::Abandoned);
         assert_eq!(started.elapsed(), DRAIN_BOUND);
+    }
+
+    /// Signals a test sends the listener, instead of real ones to the test process.
+    struct Sent(tokio::sync::mpsc::UnboundedReceiver<Signal>);
+
+    impl Source for Sent {
+        async fn next(&mut self) -> Signal {
+            match self.0.recv().await {
+                Some(s) => s,
+                None => std::future::pending().await,
+            }
+        }
+    }
+
+    /// The listener, started from a runtime that is then dropped (as an in-process test's is), still hears the
+    /// signals: the first is seen by a waiter on another runtime, and only the second ends the process, with
+    /// the code of the second signal (SIGINT 130, SIGTERM 143).
+    #[test]
+    fn the_listener_outlives_the_runtime_that_started_it() {
+        let bound = std::time::Duration::from_secs(10);
+        let runtime = || {
+            tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap()
+        };
+        for (first, second, code) in [
+            (Signal::Term, Signal::Int, 130),
+            (Signal::Int, Signal::Term, 143),
+        ] {
+            let (send, sent) = tokio::sync::mpsc::unbounded_channel();
+            let (exited, exits) = std::sync::mpsc::channel();
+            let stop = watch::Sender::new(false);
+            let starter = runtime();
+            starter
+                .block_on(async {
+                    spawn_listener(
+                        move || Sent(sent),
+                        stop.clone(),
+                        move |code| {
+                            let _ = exited.send(code);
+                        },
+                    )
+                })
+                .unwrap();
+            drop(starter);
+
+            let mut stopped = stop.subscribe();
+            assert!(!*stopped.borrow(), "no signal yet");
+            send.send(first).unwrap();
+            runtime().block_on(async {
+                let heard = tokio::time::timeout(bound, stopped.wait_for(|s| *s)).await;
+                assert!(matches!(heard, Ok(Ok(_))), "the first signal was heard");
+            });
+            assert!(
+                exits.try_recv().is_err(),
+                "the first signal does not end the process"
+            );
+
+            send.send(second).unwrap();
+            assert_eq!(exits.recv_timeout(bound), Ok(code));
+        }
     }
 
     #[test]

@@ -147,6 +147,22 @@ async fn drain(
     tokio::join!(digests, in_flight.drain_until(deadline, "discord"), events);
 }
 
+/// `work`, unless the stop signal (`stop`, not yet come) comes first: then None, and `work` is dropped — for the
+/// requests of the start, before anything is connected or running.
+async fn until_stopped<T>(
+    stop: &mut std::pin::Pin<Box<impl std::future::Future<Output = ()>>>,
+    work: impl std::future::Future<Output = T>,
+) -> Option<T> {
+    tokio::select! {
+        biased;
+        () = stop.as_mut() => {
+            tracing::info!("stopped before connecting to Discord");
+            None
+        }
+        out = work => Some(out),
+    }
+}
+
 /// Run the bot until SIGINT or SIGTERM: all of it, or only some gateway shards of a bot that several
 /// processes share (they share the database too, so any of them answers any interaction of its shards,
 /// and the scheduler's claims make exactly one of them post each digest). Each shard's connection is
@@ -175,17 +191,26 @@ pub async fn run(
     // The proxy's URL may carry a password: it is logged and shown without it, and so are errors that echo it.
     let via = redact_url(&target);
     let fail = |msg: String| Fatal::Other(anyhow::anyhow!(redact_error(&msg, &target)));
+    // Listening from here on: a signal that comes while Discord is asked for the bot and its gateway (requests a
+    // Discord or proxy that does not answer would hold for long) stops the process before it connects.
+    let mut stop_signal = Box::pin(crate::process::wait_for_stop(status.clone()));
     // Fail fast: a wrong token or an unreachable Discord is an error now, not a silent hang later.
-    let bot_id = match http.get_current_user().await {
+    let Some(me) = until_stopped(&mut stop_signal, http.get_current_user()).await else {
+        return Ok(());
+    };
+    let bot_id = match me {
         Ok(me) => {
             tracing::info!(bot = %me.name, via = %via, "token accepted");
             me.id.to_string()
         }
         // Several processes starting at once can exceed the route's limit: ask again within the limits.
         Err(e) if http_status(&e) == Some(429) => {
-            let me = get_within_limits(&http, "/users/@me")
-                .await
-                .map_err(|e| fail(format!("cannot reach Discord at {target}: {e}")))?;
+            let Some(me) =
+                until_stopped(&mut stop_signal, get_within_limits(&http, "/users/@me")).await
+            else {
+                return Ok(());
+            };
+            let me = me.map_err(|e| fail(format!("cannot reach Discord at {target}: {e}")))?;
             let name = me["username"].as_str().unwrap_or_default();
             tracing::info!(bot = %name, via = %via, "token accepted");
             me["id"].as_str().unwrap_or_default().to_string()
@@ -208,11 +233,18 @@ pub async fn run(
     {
         ratelimit::Limits::of(ratelimit::base_of(&http)).share(budget);
     }
-    let gateway_url = match http.get_gateway().await {
+    let Some(gateway) = until_stopped(&mut stop_signal, http.get_gateway()).await else {
+        return Ok(());
+    };
+    let gateway_url = match gateway {
         Ok(gateway) => gateway.url,
         // Several processes starting at once can exceed the route's limit: ask again within the limits.
         Err(e) if http_status(&e) == Some(429) => {
-            let json = get_within_limits(&http, "/gateway").await;
+            let Some(json) =
+                until_stopped(&mut stop_signal, get_within_limits(&http, "/gateway")).await
+            else {
+                return Ok(());
+            };
             json.and_then(|j| {
                 j["url"].as_str().map(str::to_string).ok_or_else(|| {
                     crate::app::chat::PostError::Transient("the answer has no gateway URL".into())
@@ -263,11 +295,13 @@ pub async fn run(
     };
     // Held by serenity's data map, which every event task's `Context` holds: idle once they have all ended.
     let event_tasks = crate::process::InFlight::new();
-    let mut client = ClientBuilder::new_with_http(http, intents(config.discord.message_content))
+    let building = ClientBuilder::new_with_http(http, intents(config.discord.message_content))
         .event_handler(handler)
-        .type_map_insert::<EventTasks>(event_tasks.enter())
-        .await
-        .map_err(|e| fail(format!("cannot build the Discord client: {e}")))?;
+        .type_map_insert::<EventTasks>(event_tasks.enter());
+    let Some(client) = until_stopped(&mut stop_signal, async { building.await }).await else {
+        return Ok(());
+    };
+    let mut client = client.map_err(|e| fail(format!("cannot build the Discord client: {e}")))?;
     // serenity asks for the gateway URL again while building, and when that request is refused (a 429 when
     // processes start together) it silently falls back to the public gateway: connect to the one we were given.
     *client.ws_url.lock().await = gateway_url;
@@ -295,8 +329,7 @@ pub async fn run(
         }
     });
     let manager = client.shard_manager.clone();
-    // Listening from here on: a signal that comes while the first connection is under way stops the process.
-    let stop_signal = crate::process::wait_for_stop(status.clone());
+    // A signal that comes while the first connection is under way stops the process too (below).
     let stopped_at = Arc::new(std::sync::OnceLock::new());
     // Whether serenity was told to stop dispatching: its shard runners to close and then its shard queuer to
     // end, which `shutdown_all` does only when there is a runner. Only then does the data map of

@@ -2,7 +2,8 @@
 //! that comes while the database is still being opened — the bot waiting for another process's migration lock,
 //! or blocked inside a migration — is heard (`/readyz` says stopping), lets the opening finish rather than
 //! cutting a migration off, and ends the process cleanly without connecting anywhere; a second signal still
-//! ends it at once, and an opening that never finishes is given up on at the shutdown's bound.
+//! ends it at once, and an opening that never finishes is given up on at the shutdown's bound. A signal while
+//! Discord does not answer the start's requests stops the process at once.
 
 use crate::support::bot::{db_url, send_signal, Bot, WAIT};
 use crate::support::fake_discord::{FakeConfig, FakeDiscord};
@@ -251,4 +252,27 @@ async fn an_opening_that_never_finishes_is_given_up_on_at_the_bound() {
         !dir.path().join("bot.db").exists(),
         "the lock is waited for before the database is created\n{text}"
     );
+}
+
+/// SIGTERM while the bot waits for Discord to say who it is (`GET /users/@me` held unanswered by the fake:
+/// a Discord or proxy that does not answer): the stop is acted on at once — the process exits 0 without waiting
+/// for the answer and without connecting to the gateway — rather than heard and left until the request ends.
+#[tokio::test]
+async fn sigterm_while_discord_does_not_answer_at_start_stops_at_once() {
+    let fake = FakeDiscord::start(FakeConfig::standard()).await.unwrap();
+    fake.hold_next_then_answer("/users/@me", 1);
+    let dir = tempfile::tempdir().unwrap();
+    let mut bot = Bot::start_on(&fake, dir.path(), &db_url(dir.path()), &[], &[]);
+    fake.wait_held(1, WAIT).await.unwrap();
+
+    send_signal(bot.pid(), "TERM");
+    let exit = bot.wait_exit().await;
+    let text = bot.log_text();
+    assert_eq!(exit, Some(0), "a clean stop before connecting\n{text}");
+    assert!(
+        text.contains("stopped before connecting to Discord"),
+        "{text}"
+    );
+    assert_eq!(fake.identify_count(), 0, "never connected: {text}");
+    fake.release_held();
 }
