@@ -98,11 +98,12 @@ pub fn check_week_spend(
 ) -> AppResult<Amount> {
     let total = Amount::from_cents(already.cents().saturating_add(adding.cents()));
     if adding > Amount::ZERO && total > Amount::MAX {
+        let room = Amount::from_cents(Amount::MAX.cents().saturating_sub(already.cents()).max(0));
         return Err(AppError::user(format!(
-            "{partner} already has {} of spend logged in {week}; adding {} would take it above {} (a trillion), the most a week may hold. Retract a wrong entry with /log retract.",
-            already.money(currency),
-            adding.money(currency),
-            Amount::MAX,
+            "{partner} already has {} of spend logged in {week}, and a week holds at most {}: at most {} more can be logged there. Retract a wrong entry with /log retract.",
+            already.money_exact(currency),
+            Amount::MAX.money_exact(currency),
+            room.money_exact(currency),
         )));
     }
     Ok(total)

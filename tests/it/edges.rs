@@ -65,8 +65,8 @@ async fn a_partners_week_of_spend_stays_within_the_largest_amount(db: Db) {
         .await;
     assert_eq!(
         t.err(r#"/log spend partner:"Acme" amount:0.01"#).await,
-        "Acme already has $1000B of spend logged in 2026-W48; adding $0.01 would take it above \
-         1,000,000,000,000 (a trillion), the most a week may hold. Retract a wrong entry with /log retract."
+        "Acme already has $1,000,000,000,000 of spend logged in 2026-W48, and a week holds at most \
+         $1,000,000,000,000: at most $0 more can be logged there. Retract a wrong entry with /log retract."
     );
     // Hours in that week, and spend in another, are still logged.
     t.ok(r#"/log hours partner:"Acme" hours:2"#).await;
@@ -83,8 +83,8 @@ async fn a_partners_week_of_spend_stays_within_the_largest_amount(db: Db) {
         .await
         .unwrap_err();
     for needle in [
-        "line 3, column `spend`: Acme already has $600B of spend logged in 2026-W46; adding $400B would take it above 1,000,000,000,000 (a trillion)",
-        "line 4, column `spend`: Acme already has $1000B of spend logged in 2026-W48; adding $0.01 would take it above 1,000,000,000,000 (a trillion)",
+        "line 3, column `spend`: Acme already has $600,000,000,000 of spend logged in 2026-W46, and a week holds at most $1,000,000,000,000: at most $400,000,000,000 more can be logged there.",
+        "line 4, column `spend`: Acme already has $1,000,000,000,000 of spend logged in 2026-W48, and a week holds at most $1,000,000,000,000: at most $0 more can be logged there.",
     ] {
         assert!(e.contains(needle), "missing {needle:?} in:\n{e}");
     }
@@ -162,7 +162,7 @@ async fn a_week_of_spend_past_the_largest_i64_still_reads(db: Db) {
     assert_eq!(d["spend_total"], i64::MAX as f64 / 100.0);
     let e = t.err(r#"/log spend partner:"Acme" amount:1"#).await;
     assert!(
-        e.starts_with("Acme already has $92233720.37B of spend logged in 2026-W48; adding $1 would take it above"),
+        e.starts_with("Acme already has $92,233,720,368,547,758.07 of spend logged in 2026-W48, and a week holds at most $1,000,000,000,000: at most $0 more"),
         "{e}"
     );
     t.ok(r#"/log hours partner:"Acme" hours:1"#).await;

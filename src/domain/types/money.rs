@@ -230,6 +230,14 @@ impl Amount {
     pub fn money(self, currency: &str) -> String {
         money(self.dollars(), currency)
     }
+
+    /// This amount to the cent with its currency, where a rounded figure would mislead (a limit and what is
+    /// left under it): `$999,999,999,999.99`, `CHF 1,200`.
+    pub fn money_exact(self, currency: &str) -> String {
+        let sign = if self.0 < 0 { "-" } else { "" };
+        let abs = Amount(i64::try_from(self.0.unsigned_abs()).unwrap_or(i64::MAX));
+        format!("{sign}{}", with_currency(currency, &abs.to_string()))
+    }
 }
 
 impl Serialize for Amount {
