@@ -13,7 +13,9 @@ both_backends!(
     a_name_that_could_mean_several_partners_is_asked_not_guessed,
     the_only_close_partner_is_screened_and_named,
     a_long_choice_lists_ten_and_counts_the_rest,
-    emoji_names_are_names_and_their_joiners_make_no_other_name
+    emoji_names_are_names_and_their_joiners_make_no_other_name,
+    rekeyed_names_that_trade_keys_keep_their_names,
+    a_rekeyed_lookalike_is_renamed_on_its_workspaces_day
 );
 
 /// Acme Corp (reseller, three traits, nothing recorded) and Acme Consulting (si, no profile); their ids.
@@ -276,4 +278,221 @@ async fn emoji_names_are_names_and_their_joiners_make_no_other_name(db: Db) {
     }
     let list = t.ok("/partner list").await;
     assert_eq!(list["count"], 4, "{list}");
+}
+
+/// Partners of workspace `ws` as an older key version stored them: each `(name, key it stored)` (every stored
+/// key distinct, as the unique index had them); their ids. The stored key version is set to 3, so the next
+/// re-key recomputes them.
+async fn legacy_partners(
+    s: &partnerfit::store::Store,
+    ws: &str,
+    rows: &[(&str, &str)],
+) -> Vec<i64> {
+    let now = utc(2026, 1, 1, 0, 0);
+    let mut ids = Vec::new();
+    for (n, (name, key)) in rows.iter().enumerate() {
+        let placeholder = partnerfit::store::NewPartner {
+            name: partnerfit::domain::PartnerName::parse(&format!("placeholder {n}")).unwrap(),
+            partner_type: partnerfit::domain::PartnerType::Si,
+            lifecycle: partnerfit::domain::Lifecycle::Prospect,
+            champion: None,
+            note: None,
+        };
+        let id = s.add_partner(ws, &placeholder, "ana", now).await.unwrap();
+        sqlx::query("UPDATE partners SET name = $1, name_key = $2 WHERE id = $3")
+            .bind(name)
+            .bind(key)
+            .bind(id)
+            .execute(s.pool())
+            .await
+            .unwrap();
+        ids.push(id);
+    }
+    sqlx::query("UPDATE name_key_version SET version = 3")
+        .execute(s.pool())
+        .await
+        .unwrap();
+    ids
+}
+
+/// The id and name of the partner of `ws` whose key is `key`.
+async fn by_key(s: &partnerfit::store::Store, ws: &str, key: &str) -> Option<(i64, String)> {
+    s.partner_by_key(ws, key)
+        .await
+        .unwrap()
+        .map(|p| (p.id, p.name))
+}
+
+/// Stored keys that trade places under the new key rule (two swapped, three in a cycle): after the re-key no
+/// two partners share a key, so every one takes the key of its name, none is renamed and none has a history.
+async fn rekeyed_names_that_trade_keys_keep_their_names(db: Db) {
+    let db = crate::support::TestDb::new(db).await;
+    let s = partnerfit::store::Store::open(&db.url).await.unwrap();
+    let swap = legacy_partners(&s, "swap", &[("Alpha", "beta"), ("Beta", "alpha")]).await;
+    let cycle = legacy_partners(
+        &s,
+        "cycle",
+        &[("Red", "green"), ("Green", "blue"), ("Blue", "red")],
+    )
+    .await;
+    assert_eq!(
+        s.rekey_names_at(utc(2026, 3, 1, 10, 30)).await.unwrap(),
+        5,
+        "every key changes"
+    );
+    assert_eq!(
+        by_key(&s, "swap", "alpha").await,
+        Some((swap[0], "Alpha".into()))
+    );
+    assert_eq!(
+        by_key(&s, "swap", "beta").await,
+        Some((swap[1], "Beta".into()))
+    );
+    assert_eq!(
+        by_key(&s, "cycle", "red").await,
+        Some((cycle[0], "Red".into()))
+    );
+    assert_eq!(
+        by_key(&s, "cycle", "green").await,
+        Some((cycle[1], "Green".into()))
+    );
+    assert_eq!(
+        by_key(&s, "cycle", "blue").await,
+        Some((cycle[2], "Blue".into()))
+    );
+    for (ws, ids) in [("swap", &swap), ("cycle", &cycle)] {
+        for id in ids {
+            assert_eq!(s.former_names(ws, *id).await.unwrap(), [], "{ws} #{id}");
+        }
+    }
+    let renames: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM partner_names")
+        .fetch_one(s.pool())
+        .await
+        .unwrap();
+    assert_eq!(renames, 0);
+    assert_eq!(
+        s.rekey_names_at(utc(2026, 3, 1, 10, 30)).await.unwrap(),
+        0,
+        "once"
+    );
+    s.close().await;
+}
+
+/// Two partners that end on one key: the one that keeps the key keeps its name — the holder whose key stays,
+/// else the lower id (here `Acme`, who takes `acme` once `Zeta` leaves it) — and the other is renamed with its
+/// id, its old name in its history on the day of the re-key in its workspace's time zone: at 10:30 UTC on
+/// 1 March 2026 it is 00:30 on 2 March at Kiritimati (UTC+14), 23:30 on 28 February at Pago Pago (UTC-11),
+/// and 1 March in a workspace without settings (UTC).
+async fn a_rekeyed_lookalike_is_renamed_on_its_workspaces_day(db: Db) {
+    use partnerfit::store::{FormerName, SettingValue};
+    let db = crate::support::TestDb::new(db).await;
+    let s = partnerfit::store::Store::open(&db.url).await.unwrap();
+    let then = utc(2026, 1, 1, 0, 0);
+    for (ws, zone) in [
+        ("east", "Pacific/Kiritimati"),
+        ("west", "Pacific/Pago_Pago"),
+    ] {
+        s.set_setting(ws, &SettingValue::Timezone(zone.into()), then)
+            .await
+            .unwrap();
+    }
+    let east = legacy_partners(
+        &s,
+        "east",
+        &[
+            ("Zeta", "acme"),
+            ("Acme", "\u{FF41}\u{FF43}\u{FF4D}\u{FF45}"),
+            ("\u{FF21}\u{FF23}\u{FF2D}\u{FF25}", "acme x"),
+        ],
+    )
+    .await;
+    let west = legacy_partners(
+        &s,
+        "west",
+        &[
+            ("Beta", "beta"),
+            (
+                "\u{FF22}\u{FF25}\u{FF34}\u{FF21}",
+                "\u{FF42}\u{FF45}\u{FF54}\u{FF41}",
+            ),
+        ],
+    )
+    .await;
+    let utc_only = legacy_partners(&s, "utc", &[("Gamma", "gamma"), ("GAMMA", "gamma old")]).await;
+    let now = utc(2026, 3, 1, 10, 30);
+    assert_eq!(
+        s.rekey_names_at(now).await.unwrap(),
+        5,
+        "Zeta, Acme and the three renamed"
+    );
+    assert_eq!(
+        by_key(&s, "east", "zeta").await,
+        Some((east[0], "Zeta".into()))
+    );
+    assert_eq!(
+        by_key(&s, "east", "acme").await,
+        Some((east[1], "Acme".into()))
+    );
+    let wide_acme = "\u{FF21}\u{FF23}\u{FF2D}\u{FF25}";
+    assert_eq!(
+        by_key(&s, "east", &format!("acme #{}", east[2])).await,
+        Some((east[2], format!("{wide_acme} #{}", east[2])))
+    );
+    assert_eq!(
+        by_key(&s, "west", "beta").await,
+        Some((west[0], "Beta".into()))
+    );
+    assert_eq!(
+        by_key(&s, "west", &format!("beta #{}", west[1])).await,
+        Some((
+            west[1],
+            format!("\u{FF22}\u{FF25}\u{FF34}\u{FF21} #{}", west[1])
+        ))
+    );
+    assert_eq!(
+        by_key(&s, "utc", "gamma").await,
+        Some((utc_only[0], "Gamma".into()))
+    );
+    assert_eq!(
+        by_key(&s, "utc", &format!("gamma #{}", utc_only[1])).await,
+        Some((utc_only[1], format!("GAMMA #{}", utc_only[1])))
+    );
+    let day = |y, m, d| chrono::NaiveDate::from_ymd_opt(y, m, d).unwrap();
+    for (ws, id, name, until) in [
+        ("east", east[2], wide_acme, day(2026, 3, 2)),
+        (
+            "west",
+            west[1],
+            "\u{FF22}\u{FF25}\u{FF34}\u{FF21}",
+            day(2026, 2, 28),
+        ),
+        ("utc", utc_only[1], "GAMMA", day(2026, 3, 1)),
+    ] {
+        let former = FormerName {
+            partner_id: id,
+            name: name.into(),
+            until,
+        };
+        assert_eq!(
+            s.former_names(ws, id).await.unwrap(),
+            std::slice::from_ref(&former),
+            "{ws}"
+        );
+        // Its old name's key leads to it as a rename.
+        let key = partnerfit::domain::name_key(name);
+        assert_eq!(
+            s.renamed_from(ws, &key).await.unwrap(),
+            Some(former),
+            "{ws}"
+        );
+    }
+    for (ws, id) in [
+        ("east", east[0]),
+        ("east", east[1]),
+        ("west", west[0]),
+        ("utc", utc_only[0]),
+    ] {
+        assert_eq!(s.former_names(ws, id).await.unwrap(), [], "{ws} #{id}");
+    }
+    s.close().await;
 }

@@ -2,11 +2,13 @@
 //! and the one-time recomputation of stored name keys when the key function changes.
 
 use super::super::write::Write;
-use super::super::{ts, Backend, Result, Store, StoreError};
+use super::super::{ts, Backend, Result, SettingsRow, Store, StoreError};
 use super::PartnerNames;
 use crate::domain::PartnerName;
 use chrono::{DateTime, NaiveDate, Utc};
+use chrono_tz::Tz;
 use sqlx::AssertSqlSafe;
+use std::collections::{HashMap, HashSet};
 
 /// A name a partner had until it was renamed.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -160,25 +162,35 @@ impl Store {
     }
 
     /// Recompute every stored name key with the current [`crate::domain::name_key`], once (migration 0004
-    /// records the version of the keys), so every stored key is the key of its name. A key that one current
-    /// name takes stays its holder's; a partner whose name now compares equal to another's (two lookalikes,
-    /// added before the rule that tells they are) is renamed so that its key is its own and every read by key
-    /// (a command's `partner`, `/screen`, completions, the import) reaches it: [`distinct_name`] adds its id
+    /// records the version of the keys), so every stored key is the key of its name. The keys are settled as
+    /// they end, not one row at a time: names whose keys trade places (a lookalike rule that changed) all take
+    /// their new keys. A key that a current name keeps stays its holder's, and a key that several names now
+    /// take goes to the oldest (the lowest id); a partner that does not get its key (two lookalikes, added
+    /// before the rule that tells they are) is renamed so that its key is its own and every read by key (a
+    /// command's `partner`, `/screen`, completions, the import) reaches it: [`distinct_name`] adds its id
     /// (`Citroёn` beside a `Citroën` becomes `Citroёn #12`), its old name stays in its history as a rename by
-    /// [`REKEY_AUTHOR`], and a lead renames it again as wished. A trait whose name compares equal to another
-    /// current trait's of its profile keeps its old key (a warning): both records stay. Returns how many keys
+    /// [`REKEY_AUTHOR`] on today in its workspace's time zone, and a lead renames it again as wished. A trait
+    /// that does not get its key keeps its old one (a warning): both records stay. Returns how many keys
     /// changed.
     #[tracing::instrument(skip_all)]
     pub async fn rekey_names(&self) -> Result<u64> {
+        self.rekey_names_at(Utc::now()).await
+    }
+
+    /// [`Store::rekey_names`] with `now` as the time of its renames (dated by its day in each workspace's time
+    /// zone).
+    #[tracing::instrument(skip_all)]
+    pub async fn rekey_names_at(&self, now: DateTime<Utc>) -> Result<u64> {
         let version: i64 = sqlx::query_scalar("SELECT MAX(version) FROM name_key_version")
             .fetch_one(self.pool())
             .await?;
         if version >= NAME_KEY_VERSION {
             return Ok(0);
         }
-        let now = Utc::now();
         let mut tx = self.pool().begin().await?;
         let mut changed = 0;
+        // The time zone of each workspace a partner is renamed in.
+        let mut zones: HashMap<String, Tz> = HashMap::new();
         for (table, scope, current) in [
             ("partners", "workspace_id", "1 = 1"),
             ("traits", "CAST(profile_id AS TEXT)", "removed_in IS NULL"),
@@ -192,86 +204,123 @@ impl Store {
                 )))
                 .fetch_all(&mut *tx)
                 .await?;
-            let mut taken: std::collections::HashSet<(String, String)> = rows
-                .iter()
-                .filter(|r| r.4 == 1)
-                .map(|r| (r.1.clone(), r.3.clone()))
-                .collect();
-            // Current names whose key changes, as (id, scope, name, old key, new key).
-            let mut pending = Vec::new();
+            // The keys of current names that stay, and the current names whose key changes (by id).
+            let mut kept: HashSet<(String, String)> = HashSet::new();
+            let mut moving = Vec::new();
             for (id, scope, name, old, current) in rows {
                 let new = crate::domain::name_key(&name);
-                if new == old {
-                    continue;
-                }
-                if current == 1 {
-                    pending.push((id, scope, name, old, new));
-                } else {
-                    set_key(&mut tx, table, id, &new).await?;
-                    changed += 1;
-                }
-            }
-            // Each key moved frees its old one, which another name may be waiting for: move what is free
-            // until nothing moves, then what is left compares equal to a name that keeps its key.
-            loop {
-                let before = pending.len();
-                let mut waiting = Vec::new();
-                for (id, scope, name, old, new) in pending {
-                    let key = (scope, new);
-                    if taken.contains(&key) {
-                        waiting.push((id, key.0, name, old, key.1));
-                        continue;
+                if current == 0 {
+                    // No unique key: it changes as it is.
+                    if new != old {
+                        set_key(&mut tx, table, id, &new).await?;
+                        changed += 1;
                     }
-                    set_key(&mut tx, table, id, &key.1).await?;
-                    changed += 1;
-                    taken.remove(&(key.0.clone(), old));
-                    taken.insert(key);
-                }
-                pending = waiting;
-                if pending.is_empty() || pending.len() == before {
-                    break;
+                } else if new == old {
+                    kept.insert((scope, old));
+                } else {
+                    moving.push(Moving {
+                        id,
+                        scope,
+                        name,
+                        old,
+                        new,
+                    });
                 }
             }
-            for (id, scope, name, old, new) in pending {
-                if table != "partners" {
-                    tracing::warn!(
-                        table,
-                        id,
-                        "a name now compares equal to another; it keeps its old key"
-                    );
+            let takes = settle(&kept, &moving, table != "partners");
+            // Every key the current names end with: the kept ones, the new ones taken, the old ones a trait
+            // keeps, then the renamed partners' (in the order of their ids, each its first free name).
+            let mut ends = kept;
+            for (m, takes) in moving.iter().zip(&takes) {
+                if *takes {
+                    ends.insert((m.scope.clone(), m.new.clone()));
+                } else if table != "partners" {
+                    ends.insert((m.scope.clone(), m.old.clone()));
+                }
+            }
+            let mut fates = Vec::with_capacity(moving.len());
+            for (m, takes) in moving.iter().zip(takes) {
+                fates.push(if takes {
+                    Fate::Takes
+                } else if table != "partners" {
+                    Fate::Keeps
+                } else {
+                    let renamed = (0..)
+                        .map(|n| distinct_name(&m.name, m.id, n))
+                        .find(|d| !ends.contains(&(m.scope.clone(), d.key())))
+                        .unwrap_or_else(|| unreachable!("an endless range"));
+                    ends.insert((m.scope.clone(), renamed.key()));
+                    Fate::Renamed(renamed)
+                });
+            }
+            // A name that leaves a key another name ends with leaves it first for a key no name has or ends
+            // with, so that no two current names share a key at any step (the unique index checks each row);
+            // then each takes the key it ends with.
+            let mut all: HashSet<(String, String)> = ends.clone();
+            all.extend(moving.iter().map(|m| (m.scope.clone(), m.old.clone())));
+            for (m, fate) in moving.iter().zip(&fates) {
+                let end = match fate {
+                    Fate::Takes => m.new.clone(),
+                    Fate::Keeps => continue,
+                    Fate::Renamed(renamed) => renamed.key(),
+                };
+                if end == m.old || !ends.contains(&(m.scope.clone(), m.old.clone())) {
                     continue;
                 }
-                let renamed = (0..)
-                    .map(|n| distinct_name(&name, id, n))
-                    .find(|d| !taken.contains(&(scope.clone(), d.key())))
+                let parked = (0..)
+                    .map(|n| format!("\u{1}rekey {} {n}", m.id))
+                    .find(|k| !all.contains(&(m.scope.clone(), k.clone())))
                     .unwrap_or_else(|| unreachable!("an endless range"));
-                tracing::warn!(
-                    table,
-                    id,
-                    "a partner's name now compares equal to another's; it is renamed with its id"
-                );
-                sqlx::query(
-                    "INSERT INTO partner_names (workspace_id, partner_id, name, name_key, renamed_on, renamed_by, renamed_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                )
-                .bind(&scope)
-                .bind(id)
-                .bind(&name)
-                .bind(&new)
-                .bind(now.date_naive().to_string())
-                .bind(REKEY_AUTHOR)
-                .bind(ts(now))
-                .write(&mut *tx)
-                .await?;
-                sqlx::query("UPDATE partners SET name = $1, name_key = $2 WHERE id = $3")
-                    .bind(renamed.as_str())
-                    .bind(renamed.key())
-                    .bind(id)
-                    .write(&mut *tx)
-                    .await?;
-                changed += 1;
-                taken.remove(&(scope.clone(), old));
-                taken.insert((scope, renamed.key()));
+                set_key(&mut tx, table, m.id, &parked).await?;
+                all.insert((m.scope.clone(), parked));
+            }
+            for (m, fate) in moving.into_iter().zip(fates) {
+                match fate {
+                    Fate::Takes => {
+                        set_key(&mut tx, table, m.id, &m.new).await?;
+                        changed += 1;
+                    }
+                    Fate::Keeps => tracing::warn!(
+                        table,
+                        id = m.id,
+                        "a name now compares equal to another; it keeps its old key"
+                    ),
+                    Fate::Renamed(renamed) => {
+                        tracing::warn!(
+                            table,
+                            id = m.id,
+                            "a partner's name now compares equal to another's; it is renamed with its id"
+                        );
+                        let zone = match zones.get(&m.scope) {
+                            Some(zone) => *zone,
+                            None => {
+                                let zone = workspace_zone(&mut tx, &m.scope).await?;
+                                zones.insert(m.scope.clone(), zone);
+                                zone
+                            }
+                        };
+                        sqlx::query(
+                            "INSERT INTO partner_names (workspace_id, partner_id, name, name_key, renamed_on, renamed_by, renamed_at) \
+                             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                        )
+                        .bind(&m.scope)
+                        .bind(m.id)
+                        .bind(&m.name)
+                        .bind(&m.new)
+                        .bind(now.with_timezone(&zone).date_naive().to_string())
+                        .bind(REKEY_AUTHOR)
+                        .bind(ts(now))
+                        .write(&mut *tx)
+                        .await?;
+                        sqlx::query("UPDATE partners SET name = $1, name_key = $2 WHERE id = $3")
+                            .bind(renamed.as_str())
+                            .bind(renamed.key())
+                            .bind(m.id)
+                            .write(&mut *tx)
+                            .await?;
+                        changed += 1;
+                    }
+                }
             }
         }
         sqlx::query("UPDATE name_key_version SET version = $1")
@@ -284,6 +333,81 @@ impl Store {
         }
         Ok(changed)
     }
+}
+
+/// A current name whose key [`Store::rekey_names`] recomputes to another: its row's id, scope (the workspace
+/// of a partner, the profile of a trait), name, stored key and key now.
+#[derive(Debug)]
+struct Moving {
+    id: i64,
+    scope: String,
+    name: String,
+    old: String,
+    new: String,
+}
+
+/// What [`Store::rekey_names`] does with a [`Moving`] name.
+enum Fate {
+    /// It takes its new key.
+    Takes,
+    /// A trait that does not get its new key: it keeps its old one.
+    Keeps,
+    /// A partner that does not get its new key: it is renamed to this name, and takes its key.
+    Renamed(PartnerName),
+}
+
+/// Which of the `moving` names (in the order of their ids) take their new key, as the keys end: not one that
+/// a name whose key stays (`kept`, as (scope, key)) has, nor one that a name before it takes; and, when a name
+/// that does not get its key keeps its old one (`losers_keep`: traits), not that old key either, which may in
+/// turn leave another name without its key (until nothing changes: a name only ever loses its key). A key
+/// freed by a name that moves is free, whichever order the rows come in: keys that trade places are taken.
+fn settle(kept: &HashSet<(String, String)>, moving: &[Moving], losers_keep: bool) -> Vec<bool> {
+    let mut takes = vec![true; moving.len()];
+    loop {
+        let kept_too: HashSet<(&str, &str)> = if losers_keep {
+            moving
+                .iter()
+                .zip(&takes)
+                .filter(|(_, t)| !**t)
+                .map(|(m, _)| (m.scope.as_str(), m.old.as_str()))
+                .collect()
+        } else {
+            HashSet::new()
+        };
+        let mut taken: HashSet<(&str, &str)> = HashSet::new();
+        let mut lost = false;
+        for (m, t) in moving.iter().zip(takes.iter_mut()) {
+            if !*t {
+                continue;
+            }
+            let key = (m.scope.as_str(), m.new.as_str());
+            if kept.contains(&(m.scope.clone(), m.new.clone()))
+                || kept_too.contains(&key)
+                || !taken.insert(key)
+            {
+                *t = false;
+                lost = true;
+            }
+        }
+        if !lost || !losers_keep {
+            return takes;
+        }
+    }
+}
+
+/// The time zone of workspace `ws` as its settings name it (UTC when it has none, or when the name is not a
+/// zone, as the app reads it).
+async fn workspace_zone(conn: &mut sqlx::AnyConnection, ws: &str) -> Result<Tz> {
+    let name: Option<String> =
+        sqlx::query_scalar("SELECT timezone FROM workspace_settings WHERE workspace_id = $1")
+            .bind(ws)
+            .fetch_optional(conn)
+            .await?;
+    let name = name.unwrap_or_else(|| SettingsRow::default().timezone);
+    Ok(name.parse::<Tz>().unwrap_or_else(|_| {
+        tracing::warn!(timezone = %name, "stored time zone is invalid; using UTC");
+        Tz::UTC
+    }))
 }
 
 /// Store `key` as the name key of row `id` of `table` (one of [`Store::rekey_names`]'s tables).
@@ -328,6 +452,66 @@ const NAME_KEY_VERSION: i64 = 4;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Names of scope `w` whose keys change, as (id, old key, new key).
+    fn moving(rows: &[(i64, &str, &str)]) -> Vec<Moving> {
+        rows.iter()
+            .map(|(id, old, new)| Moving {
+                id: *id,
+                scope: "w".into(),
+                name: format!("name {id}"),
+                old: (*old).into(),
+                new: (*new).into(),
+            })
+            .collect()
+    }
+
+    fn kept(keys: &[&str]) -> HashSet<(String, String)> {
+        keys.iter()
+            .map(|k| ("w".to_string(), k.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn keys_that_trade_places_are_all_taken() {
+        // A swap: 1 takes 2's old key and 2 takes 1's.
+        let swap = moving(&[(1, "a", "b"), (2, "b", "a")]);
+        for losers_keep in [false, true] {
+            assert_eq!(settle(&kept(&[]), &swap, losers_keep), [true, true]);
+        }
+        // A cycle of three, and beside it a name whose key stays.
+        let cycle = moving(&[(1, "a", "b"), (2, "b", "c"), (3, "c", "a")]);
+        for losers_keep in [false, true] {
+            assert_eq!(
+                settle(&kept(&["d"]), &cycle, losers_keep),
+                [true, true, true]
+            );
+        }
+    }
+
+    #[test]
+    fn a_key_goes_to_the_name_that_keeps_it_else_to_the_oldest() {
+        // `acme` stays its holder's; 5 and 7 both now take `zeta`, which 9 leaves: 5, the lower id, takes it.
+        let m = moving(&[
+            (3, "\u{FF41}cme", "acme"),
+            (5, "z1", "zeta"),
+            (7, "z2", "zeta"),
+            (9, "zeta", "y"),
+        ]);
+        assert_eq!(
+            settle(&kept(&["acme"]), &m, false),
+            [false, true, false, true]
+        );
+    }
+
+    #[test]
+    fn a_trait_that_keeps_its_old_key_holds_it_against_the_others() {
+        // 1 and 2 both take `k`: 1 does, 2 keeps `b`, so 3, which would take `b`, keeps `c` — as a partner
+        // (renamed, not keeping `b`) 3 takes `b`.
+        let m = moving(&[(1, "a", "k"), (2, "b", "k"), (3, "c", "b")]);
+        assert_eq!(settle(&kept(&[]), &m, true), [true, false, false]);
+        assert_eq!(settle(&kept(&[]), &m, false), [true, false, true]);
+    }
 
     #[test]
     fn a_lookalike_is_renamed_with_its_id_within_the_limit() {
