@@ -1,6 +1,7 @@
 //! The evidence import's duplicate detection when what it keeps between batches is forgotten: under `cfg(test)`
 //! a batch is 3 rows ([`super::FLUSH_ROWS`]) and the detection keeps at most 4 keys and fingerprints
-//! ([`super::KEPT`]), so a few rows cross batches and a forgetting.
+//! ([`super::KEPT`]), so a few rows cross batches and a forgetting. And when the row loop yields its worker
+//! ([`super::Pacer`]).
 
 use super::*;
 use crate::app::line::{parse_line, Line};
@@ -81,4 +82,36 @@ async fn stored_records_matched_before_a_forgetting_stay_matched() {
     assert_eq!(import(&app, &ctx, &file).await, (1, 6));
     // Now three A10 are stored: the same file finds all seven, across the same forgetting.
     assert_eq!(import(&app, &ctx, &file).await, (0, 7));
+}
+
+/// The row loop yields once [`YIELD_AFTER`] (10 ms) has passed since it started or last yielded, looking at the
+/// clock only at every [`CLOCK_EVERY`]-th (16th) row.
+#[test]
+fn the_row_loop_yields_by_time_looking_at_the_clock_every_16_rows() {
+    use std::time::{Duration, Instant};
+    let ms = Duration::from_millis;
+    let unread = || -> Instant { panic!("the clock is read only every 16 rows") };
+    let t0 = Instant::now();
+    let mut pacer = Pacer::new(t0);
+    // Rows 1-15: the clock is not read. Row 16: 9 ms in, not yet.
+    for _ in 1..=15 {
+        assert!(!pacer.due(unread));
+    }
+    assert!(!pacer.due(|| t0 + ms(9)));
+    // Rows 17-31 unread; row 32: 10 ms in, time to yield.
+    for _ in 17..=31 {
+        assert!(!pacer.due(unread));
+    }
+    assert!(pacer.due(|| t0 + ms(10)));
+    // The worker came back at 12 ms: the next slice counts from there. Row 48 (21 ms, 9 ms into the slice): not
+    // yet; row 64 (22 ms, 10 ms into it): yield.
+    pacer.restart(t0 + ms(12));
+    for _ in 33..=47 {
+        assert!(!pacer.due(unread));
+    }
+    assert!(!pacer.due(|| t0 + ms(21)));
+    for _ in 49..=63 {
+        assert!(!pacer.due(unread));
+    }
+    assert!(pacer.due(|| t0 + ms(22)));
 }
