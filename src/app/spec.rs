@@ -445,7 +445,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         min_role: Role::Member,
         options: &[
             PARTNER,
-            text("amount", "Amount, e.g. 1200 or $1,200.50", true, AMOUNT.max),
+            text("amount", "Amount, e.g. 1200 or $1,200.50 (at most a trillion per partner per week in all)", true, AMOUNT.max),
             WEEK_OPT,
             NOTE_OPT,
         ],
