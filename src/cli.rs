@@ -500,7 +500,10 @@ pub async fn run(cli: Cli) -> Result<(), Fatal> {
         Command::Migrate(_) => {
             let store = open_store(&config).await?;
             store.close().await;
-            eprintln!("migrations applied to {}", redact_url(&config.database_url));
+            crate::output::print_stderr(format_args!(
+                "migrations applied to {}\n",
+                redact_url(&config.database_url)
+            ));
             Ok(())
         }
         Command::Console(args) => {

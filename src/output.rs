@@ -217,6 +217,13 @@ pub fn print_stdout(text: std::fmt::Arguments<'_>) -> anyhow::Result<()> {
     write_quietly(&mut std::io::stdout().lock(), text)
 }
 
+/// Print `text` to stderr, for the command line's notes and last error line. A failure to write there (stderr
+/// closed, or its reader gone: `partnerfit digest 2>&1 | head`) is ignored: a note has nowhere else to go, and
+/// `eprintln!` would panic instead.
+pub fn print_stderr(text: std::fmt::Arguments<'_>) {
+    let _ = std::io::stderr().lock().write_fmt(text);
+}
+
 /// [`print_stdout`] to any writer.
 fn write_quietly(out: &mut impl Write, text: std::fmt::Arguments<'_>) -> anyhow::Result<()> {
     match out.write_fmt(text).and_then(|()| out.flush()) {

@@ -75,9 +75,9 @@ pub async fn generate(store: &Store, ws: &str, args: &GenerateArgs) -> Result<()
             )))
         }
     };
-    eprintln!(
-        "generated workspace `{ws}` in {:.1} s: {counts}",
+    crate::output::print_stderr(format_args!(
+        "generated workspace `{ws}` in {:.1} s: {counts}\n",
         started.elapsed().as_secs_f64()
-    );
+    ));
     Ok(())
 }

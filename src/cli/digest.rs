@@ -45,11 +45,11 @@ pub async fn print(app: &App, ws: &str, which: DigestCommand, json: bool) -> Res
     let value = value.map_err(|e| Fatal::Other(e.into()))?;
     if let (Some(path), Some(chart)) = (&chart_path, &chart) {
         crate::output::write_whole(path, &chart.bytes, "the chart to")?;
-        eprintln!(
-            "chart written to {} ({} bytes)",
+        crate::output::print_stderr(format_args!(
+            "chart written to {} ({} bytes)\n",
             path.display(),
             chart.bytes.len()
-        );
+        ));
     }
     if json {
         crate::output::print_stdout(format_args!("{value}\n"))?;

@@ -19,7 +19,7 @@ pub fn report_fatal(e: &Fatal) {
     {
         tracing::error!(exit_code = e.code(), "partnerfit: error: {e}");
     } else {
-        eprintln!("partnerfit: error: {e}");
+        crate::output::print_stderr(format_args!("partnerfit: error: {e}\n"));
     }
 }
 

@@ -14,7 +14,7 @@ const NAMED: usize = 5;
 pub async fn empty_workspace(store: &Store, ws: &str) {
     if let Ok(others) = store.workspaces_beside_empty(ws, NAMED + 1).await {
         if let Some(note) = note(ws, &others) {
-            eprintln!("{note}");
+            crate::output::print_stderr(format_args!("{note}\n"));
         }
     }
 }

@@ -297,6 +297,13 @@ async fn a_negative_amount_from_the_database_is_exported_with_its_sign(db: Db) {
 /// `partnerfit … | head -0` once `head` has gone), `input` on stdin.
 #[cfg(target_os = "linux")]
 fn to_closed_pipe(dir: &std::path::Path, args: &[&str], input: &[u8]) -> Output {
+    to_closed_pipes(dir, args, input, false)
+}
+
+/// [`to_closed_pipe`], with stderr on the same closed pipe too when `stderr_too` (`partnerfit … 2>&1 | head`);
+/// then the output's stderr is empty.
+#[cfg(target_os = "linux")]
+fn to_closed_pipes(dir: &std::path::Path, args: &[&str], input: &[u8], stderr_too: bool) -> Output {
     use std::io::Write;
     use std::os::fd::{FromRawFd, OwnedFd};
     let mut fds = [0; 2];
@@ -305,12 +312,17 @@ fn to_closed_pipe(dir: &std::path::Path, args: &[&str], input: &[u8]) -> Output 
     // SAFETY: both descriptors were just opened by `pipe2` and are owned by nothing else.
     let (reader, writer) = unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
     drop(reader);
+    let stderr = if stderr_too {
+        Stdio::from(writer.try_clone().unwrap())
+    } else {
+        Stdio::piped()
+    };
     let mut child = bin()
         .current_dir(dir)
         .args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::from(writer))
-        .stderr(Stdio::piped())
+        .stderr(stderr)
         .spawn()
         .unwrap();
     // The binary may be done (and stdin closed) before it reads all of it.
@@ -364,4 +376,33 @@ fn output_to_a_closed_pipe_ends_quietly() {
         .unwrap();
     assert!(list.status.success());
     assert!(String::from_utf8_lossy(&list.stdout).contains("Atlas Office Systems"));
+}
+
+/// Notes and errors on stderr to a reader that went away (`partnerfit … 2>&1 | head`) are dropped, and the exit
+/// code is the command's own: `eprintln!` panicked (exit 101) for the demo's report, the chart's note, the
+/// migration's note and the last error line.
+#[cfg(target_os = "linux")]
+#[test]
+fn notes_and_errors_to_a_closed_stderr_keep_the_exit_code() {
+    let dir = tempfile::tempdir().unwrap();
+    let code = |args: &[&str]| to_closed_pipes(dir.path(), args, b"", true).status.code();
+    assert_eq!(code(&["demo"]), Some(0));
+    assert_eq!(
+        code(&[
+            "digest",
+            "weekly",
+            "--workspace",
+            "demo",
+            "--chart",
+            "w.png"
+        ]),
+        Some(0)
+    );
+    assert!(dir.path().join("w.png").is_file());
+    assert_eq!(code(&["migrate"]), Some(0));
+    // A week that does not parse: the command's error (2), its line dropped.
+    assert_eq!(
+        code(&["digest", "weekly", "--workspace", "demo", "--week", "soon"]),
+        Some(2)
+    );
 }
