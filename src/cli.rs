@@ -643,6 +643,12 @@ pub async fn run(cli: Cli) -> Result<(), Fatal> {
                     tracing::info!("stopped before any platform started: the database was opened, migrated and closed");
                     return Ok(());
                 }
+                crate::process::StartUp::NotStarted => {
+                    tracing::info!(
+                        "stopped before any platform started: the database was not opened"
+                    );
+                    return Ok(());
+                }
                 crate::process::StartUp::Abandoned => {
                     // Each migration is one transaction: one under way is rolled back by the database, never
                     // left half-applied. Exiting here rather than returning: the runtime, once dropped, would

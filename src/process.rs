@@ -67,6 +67,8 @@ pub enum StartUp<T> {
     Done(T),
     /// The stop signal came while it ran, and it was let finish: close what it opened, and start nothing.
     Stopped(T),
+    /// The stop signal had come before it began: it was not begun (nothing opened, nothing migrated).
+    NotStarted,
     /// The stop signal came, and it was still running [`DRAIN_BOUND`] after: given up on, not finished.
     Abandoned,
 }
@@ -74,7 +76,8 @@ pub enum StartUp<T> {
 /// `work` (start-up work that must not be cut off midway: opening the database, which migrates it) run to its
 /// end, unless the stop signal comes first. Then `status` says the process is stopping at once (`/readyz`
 /// answers 503), and `work` is still let finish — a migration under way commits, or fails and rolls back, as
-/// a whole — but only until [`DRAIN_BOUND`] after the signal; `what` names it in the log.
+/// a whole — but only until [`DRAIN_BOUND`] after the signal; `what` names it in the log. A signal that came
+/// before `work` began leaves it not begun ([`StartUp::NotStarted`]).
 pub async fn unless_stopped<F: Future>(
     status: Arc<ServiceStatus>,
     what: &str,
@@ -89,12 +92,21 @@ async fn race_stop<F: Future>(
     what: &str,
     work: F,
 ) -> StartUp<F::Output> {
-    let mut work = std::pin::pin!(work);
+    // Whether `work` was polled at all: a signal that had come before is seen first (`biased`), and then the
+    // work is not begun.
+    let begun = std::sync::atomic::AtomicBool::new(false);
+    let mut work = std::pin::pin!(async {
+        begun.store(true, std::sync::atomic::Ordering::Relaxed);
+        work.await
+    });
     tokio::select! {
-        // A signal that came before `work` was first polled stops it as well.
         biased;
         () = stop => {}
         out = &mut work => return StartUp::Done(out),
+    }
+    if !begun.load(std::sync::atomic::Ordering::Relaxed) {
+        tracing::info!(what, "stop requested before {what} began: not begun");
+        return StartUp::NotStarted;
     }
     tracing::info!(
         what,
@@ -394,7 +406,8 @@ mod tests {
                 8
             }
         };
-        let race = tokio::spawn(race_stop(async {}, "w", work));
+        // (The signal comes at the race's second look, once the work was begun.)
+        let race = tokio::spawn(race_stop(tokio::task::yield_now(), "w", work));
         tokio::task::yield_now().await;
         assert!(
             !race.is_finished(),
@@ -406,9 +419,18 @@ mod tests {
 
         // The signal first, the work never done: given up on at the bound, not before.
         let started = tokio::time::Instant::now();
-        let outcome = race_stop(async {}, "w", std::future::pending::<()>()).await;
+        let outcome = race_stop(tokio::task::yield_now(), "w", std::future::pending::<()>()).await;
         assert_eq!(outcome, StartUp::Abandoned);
         assert_eq!(started.elapsed(), DRAIN_BOUND);
+
+        // The signal come before the race began: the work is not begun at all.
+        let begun = std::sync::atomic::AtomicBool::new(false);
+        let work = async {
+            begun.store(true, std::sync::atomic::Ordering::SeqCst);
+            9
+        };
+        assert_eq!(race_stop(async {}, "w", work).await, StartUp::NotStarted);
+        assert!(!begun.load(std::sync::atomic::Ordering::SeqCst));
     }
 
     /// Signals a test sends the listener, instead of real ones to the test process.
