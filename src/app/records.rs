@@ -133,13 +133,22 @@ async fn log(
         .partner_week_hours(&ctx.workspace, partner.id, week)
         .await?;
     let total = check_week_hours(&partner.name, week, already, hours)?;
-    if spend > Amount::ZERO {
+    // The week's spend with this entry, as the hours' total above: read before the entry, checked, added.
+    let week_spend = if spend > Amount::ZERO {
         let already = app
             .store
             .partner_week_spend(&ctx.workspace, partner.id, week)
             .await?;
-        check_week_spend(&partner.name, week, already, spend, &settings.currency)?;
-    }
+        Some(check_week_spend(
+            &partner.name,
+            week,
+            already,
+            spend,
+            &settings.currency,
+        )?)
+    } else {
+        None
+    };
     let a = NewAllocation {
         partner_id: partner.id,
         week,
@@ -151,21 +160,6 @@ async fn log(
         .store
         .add_allocation(&ctx.workspace, &a, &ctx.author(), app.now())
         .await?;
-    let week_spend = if spend > Amount::ZERO {
-        let sums = app
-            .store
-            .allocation_sums(&ctx.workspace, week, week)
-            .await?;
-        Some(
-            sums.iter()
-                .filter(|s| s.partner_id == partner.id)
-                .fold(Amount::ZERO, |t, s| {
-                    Amount::from_cents(t.cents().saturating_add(s.spend.cents()))
-                }),
-        )
-    } else {
-        None
-    };
     Ok(Reply::from_typed(Logged {
         id,
         partner: partner.name,
