@@ -675,8 +675,8 @@ pub async fn run(cli: Cli) -> Result<(), Fatal> {
     }
 }
 
-/// Discord and Slack in one process: Slack is checked and connected first (a refused token stops the start),
-/// then Discord runs until SIGINT or SIGTERM. If Slack refuses its token later, only Slack stops. On the signal
+/// Discord and Slack in one process: Slack is checked and connected first (a refused token stops the start,
+/// and so does a stop signal while Slack does not answer its checks), then Discord runs until SIGINT or SIGTERM. If Slack refuses its token later, only Slack stops. On the signal
 /// both stop at once, each finishing what it has in flight; the caller closes the store after both.
 async fn run_both(
     config: &Config,
@@ -684,9 +684,20 @@ async fn run_both(
     shards: Option<crate::discord::Shards>,
     status: std::sync::Arc<ServiceStatus>,
 ) -> Result<(), Fatal> {
-    let running = std::sync::Arc::new(
-        crate::slack::start(config, app.clone(), &config.scheduler, status.clone()).await?,
+    let mut stop = Box::pin(crate::process::wait_for_stop(status.clone()));
+    let slack = crate::slack::start(
+        config,
+        app.clone(),
+        &config.scheduler,
+        status.clone(),
+        &mut stop,
     );
+    let Some(running) = slack.await? else {
+        return Ok(());
+    };
+    // From here on Discord's start and run listen for the signal themselves.
+    drop(stop);
+    let running = std::sync::Arc::new(running);
     let watch = running.clone();
     let watcher = tokio::spawn(async move {
         watch.refused().await;

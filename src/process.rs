@@ -86,6 +86,24 @@ pub async fn unless_stopped<F: Future>(
     race_stop(wait_for_stop(status), what, work).await
 }
 
+/// `work`, unless the stop signal (`stop`, not yet come) comes first: then None, and `work` is dropped — for a
+/// platform's start-up requests (`platform` names it in the log), made before anything is connected or running,
+/// which a platform or proxy that does not answer would otherwise hold for as long as it likes.
+pub async fn until_stopped<T>(
+    stop: &mut std::pin::Pin<Box<impl Future<Output = ()>>>,
+    platform: &str,
+    work: impl Future<Output = T>,
+) -> Option<T> {
+    tokio::select! {
+        biased;
+        () = stop.as_mut() => {
+            tracing::info!("stopped before connecting to {platform}");
+            None
+        }
+        out = work => Some(out),
+    }
+}
+
 /// [`unless_stopped`] with `stop` for the signal.
 async fn race_stop<F: Future>(
     stop: impl Future<Output = ()>,

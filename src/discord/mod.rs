@@ -16,6 +16,7 @@ pub mod reply;
 use crate::app::App;
 use crate::config::{redact_error, redact_url, Config, ConfigError};
 use crate::fatal::Fatal;
+use crate::process::until_stopped;
 use crate::schedule::runner::Scheduler;
 use crate::service::ServiceStatus;
 use handler::Handler;
@@ -147,22 +148,6 @@ async fn drain(
     tokio::join!(digests, in_flight.drain_until(deadline, "discord"), events);
 }
 
-/// `work`, unless the stop signal (`stop`, not yet come) comes first: then None, and `work` is dropped — for the
-/// requests of the start, before anything is connected or running.
-async fn until_stopped<T>(
-    stop: &mut std::pin::Pin<Box<impl std::future::Future<Output = ()>>>,
-    work: impl std::future::Future<Output = T>,
-) -> Option<T> {
-    tokio::select! {
-        biased;
-        () = stop.as_mut() => {
-            tracing::info!("stopped before connecting to Discord");
-            None
-        }
-        out = work => Some(out),
-    }
-}
-
 /// Run the bot until SIGINT or SIGTERM: all of it, or only some gateway shards of a bot that several
 /// processes share (they share the database too, so any of them answers any interaction of its shards,
 /// and the scheduler's claims make exactly one of them post each digest). Each shard's connection is
@@ -195,7 +180,7 @@ pub async fn run(
     // Discord or proxy that does not answer would hold for long) stops the process before it connects.
     let mut stop_signal = Box::pin(crate::process::wait_for_stop(status.clone()));
     // Fail fast: a wrong token or an unreachable Discord is an error now, not a silent hang later.
-    let Some(me) = until_stopped(&mut stop_signal, http.get_current_user()).await else {
+    let Some(me) = until_stopped(&mut stop_signal, "Discord", http.get_current_user()).await else {
         return Ok(());
     };
     let bot_id = match me {
@@ -206,7 +191,7 @@ pub async fn run(
         // Several processes starting at once can exceed the route's limit: ask again within the limits.
         Err(e) if http_status(&e) == Some(429) => {
             let Some(me) =
-                until_stopped(&mut stop_signal, get_within_limits(&http, "/users/@me")).await
+                until_stopped(&mut stop_signal, "Discord", get_within_limits(&http, "/users/@me")).await
             else {
                 return Ok(());
             };
@@ -233,15 +218,19 @@ pub async fn run(
     {
         ratelimit::Limits::of(ratelimit::base_of(&http)).share(budget);
     }
-    let Some(gateway) = until_stopped(&mut stop_signal, http.get_gateway()).await else {
+    let Some(gateway) = until_stopped(&mut stop_signal, "Discord", http.get_gateway()).await else {
         return Ok(());
     };
     let gateway_url = match gateway {
         Ok(gateway) => gateway.url,
         // Several processes starting at once can exceed the route's limit: ask again within the limits.
         Err(e) if http_status(&e) == Some(429) => {
-            let Some(json) =
-                until_stopped(&mut stop_signal, get_within_limits(&http, "/gateway")).await
+            let Some(json) = until_stopped(
+                &mut stop_signal,
+                "Discord",
+                get_within_limits(&http, "/gateway"),
+            )
+            .await
             else {
                 return Ok(());
             };
@@ -298,7 +287,8 @@ pub async fn run(
     let building = ClientBuilder::new_with_http(http, intents(config.discord.message_content))
         .event_handler(handler)
         .type_map_insert::<EventTasks>(event_tasks.enter());
-    let Some(client) = until_stopped(&mut stop_signal, async { building.await }).await else {
+    let Some(client) = until_stopped(&mut stop_signal, "Discord", async { building.await }).await
+    else {
         return Ok(());
     };
     let mut client = client.map_err(|e| fail(format!("cannot build the Discord client: {e}")))?;

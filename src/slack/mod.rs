@@ -23,6 +23,7 @@ mod text;
 use crate::app::App;
 use crate::config::{redact_error, redact_url, Config, ConfigError};
 use crate::fatal::Fatal;
+use crate::process::until_stopped;
 use crate::schedule::runner::Scheduler;
 use crate::service::ServiceStatus;
 use api::{Api, ApiError, Client};
@@ -113,13 +114,17 @@ fn tokens(config: &Config) -> Result<(String, String), ConfigError> {
 /// the scheduler for Slack workspaces. A refused token is a [`ConfigError`] (exit 2). The socket's state
 /// goes to `status` (which must expect Slack: [`ServiceStatus::expecting_slack`]): up from Slack's `hello`
 /// until the connection is lost — failed, closed, silent past the ping timeout, or replaced at Slack's
-/// request (the `socket` module) — and down while no new connection has said `hello`.
+/// request (the `socket` module) — and down while no new connection has said `hello`. The two checks are
+/// raced against `stop` (the process's stop signal): a signal while Slack, or a proxy in between, does not
+/// answer them ends the start with `Ok(None)`, nothing connected and nothing started. The connection itself is
+/// opened in the background once the checks passed, so nothing after them waits on the network.
 pub async fn start(
     config: &Config,
     base: App,
     sched: &crate::config::SchedulerConfig,
     status: Arc<ServiceStatus>,
-) -> Result<Running, StartError> {
+    stop: &mut std::pin::Pin<Box<impl std::future::Future<Output = ()>>>,
+) -> Result<Option<Running>, StartError> {
     let (bot_token, app_token) = tokens(config)?;
     let url = config.slack.api_url.clone();
     let client: Arc<Client> = Arc::new(api::client(&url).map_err(|e| {
@@ -129,7 +134,10 @@ pub async fn start(
         ))
     })?);
     let web = Api::new(client.clone(), &bot_token).with_command(&config.slack.command);
-    let (team, bot_user) = match web.auth_test().await {
+    let Some(checked) = until_stopped(stop, "Slack", web.auth_test()).await else {
+        return Ok(None);
+    };
+    let (team, bot_user) = match checked {
         Ok(t) => t,
         // auth.test asks about the token alone: any answer but ok refuses it.
         Err(ApiError::Auth(code) | ApiError::Refused(code)) => {
@@ -143,12 +151,13 @@ pub async fn start(
         }
     };
     let app_tok = SlackApiToken::new(app_token.into());
-    if let Err(e) = client
-        .open_session(&app_tok)
-        .apps_connections_open(&SlackApiAppsConnectionOpenRequest::new())
-        .await
-        .map_err(ApiError::from)
-    {
+    let session = client.open_session(&app_tok);
+    let request = SlackApiAppsConnectionOpenRequest::new();
+    let Some(opened) = until_stopped(stop, "Slack", session.apps_connections_open(&request)).await
+    else {
+        return Ok(None);
+    };
+    if let Err(e) = opened.map_err(ApiError::from) {
         return Err(match e {
             // Likewise apps.connections.open: its refusals are the app-level token's.
             ApiError::Auth(code) | ApiError::Refused(code) => ConfigError(format!("SLACK_APP_TOKEN was refused by Slack ({code}): create an app-level token with connections:write under Basic Information, and turn Socket Mode on")).into(),
@@ -206,12 +215,12 @@ pub async fn start(
         Duration::from_secs(sched.max_sleep_seconds),
     )
     .spawn();
-    Ok(Running {
+    Ok(Some(Running {
         listener,
         scheduler: std::sync::Mutex::new(Some(scheduler)),
         stopping: tokio::sync::Mutex::new(()),
         bot,
-    })
+    }))
 }
 
 /// The bot kept in the listener's state.
@@ -538,10 +547,12 @@ impl From<StartError> for Fatal {
 /// `partnerfit run` with Slack only: until SIGINT or SIGTERM, or the bot token is refused.
 pub async fn run(config: &Config, app: App, status: Arc<ServiceStatus>) -> Result<(), Fatal> {
     // Listening for the signal from now on; `/readyz` says stopping from the moment it comes.
-    let stop = crate::process::wait_for_stop(status.clone());
-    let running = start(config, app, &config.scheduler, status).await?;
+    let mut stop = Box::pin(crate::process::wait_for_stop(status.clone()));
+    let Some(running) = start(config, app, &config.scheduler, status, &mut stop).await? else {
+        return Ok(());
+    };
     let refused = tokio::select! {
-        _ = stop => {
+        () = &mut stop => {
             tracing::info!("shutting down");
             false
         }

@@ -3,11 +3,13 @@
 //! or blocked inside a migration — is heard (`/readyz` says stopping), lets the opening finish rather than
 //! cutting a migration off, and ends the process cleanly without connecting anywhere; a second signal still
 //! ends it at once, and an opening that never finishes is given up on at the shutdown's bound. A signal while
-//! Discord does not answer the start's requests stops the process at once.
+//! Discord or Slack does not answer the start's requests stops the process at once.
 
 use crate::support::bot::{db_url, send_signal, Bot, WAIT};
 use crate::support::fake_discord::{FakeConfig, FakeDiscord};
+use crate::support::fake_slack::FakeSlack;
 use crate::support::http::{get, wait_for};
+use crate::support::slack_bot;
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -274,5 +276,63 @@ async fn sigterm_while_discord_does_not_answer_at_start_stops_at_once() {
         "{text}"
     );
     assert_eq!(fake.identify_count(), 0, "never connected: {text}");
+    fake.release_held();
+}
+
+#[tokio::test]
+async fn sigterm_while_slack_does_not_answer_auth_test_stops_at_once() {
+    let fake = FakeSlack::start().await.unwrap();
+    fake.hold_next("auth.test", 1);
+    let dir = tempfile::tempdir().unwrap();
+    let mut bot = slack_bot::start(&fake, dir.path(), &[]);
+    fake.wait_held(1, WAIT).await.unwrap();
+
+    send_signal(bot.pid(), "TERM");
+    let exit = bot.wait_exit().await;
+    let text = bot.log_text();
+    assert_eq!(exit, Some(0), "a clean stop before connecting\n{text}");
+    assert!(
+        text.contains("stopped before connecting to Slack"),
+        "{text}"
+    );
+    assert!(
+        fake.calls_of("apps.connections.open").is_empty(),
+        "the app-level token was never checked: {text}"
+    );
+    assert_eq!(fake.connections_opened(), 0, "never connected: {text}");
+    fake.release_held();
+}
+
+/// Slack and Discord in one process: Slack starts first, and a signal while it does not answer its second check
+/// (the app-level token's) stops the process before Discord is even asked for the bot.
+#[tokio::test]
+async fn sigterm_while_slack_holds_the_start_of_both_platforms_stops_at_once() {
+    let discord = FakeDiscord::start(FakeConfig::standard()).await.unwrap();
+    let fake = FakeSlack::start().await.unwrap();
+    fake.hold_next("apps.connections.open", 1);
+    let dir = tempfile::tempdir().unwrap();
+    let env = slack_bot::slack_env(&fake);
+    let extra: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let mut bot = Bot::start(&discord, dir.path(), &extra);
+    fake.wait_held(1, WAIT).await.unwrap();
+
+    send_signal(bot.pid(), "TERM");
+    let exit = bot.wait_exit().await;
+    let text = bot.log_text();
+    assert_eq!(exit, Some(0), "a clean stop before connecting\n{text}");
+    assert!(
+        text.contains("stopped before connecting to Slack"),
+        "{text}"
+    );
+    assert_eq!(
+        fake.connections_opened(),
+        0,
+        "Slack never connected: {text}"
+    );
+    assert_eq!(
+        discord.identify_count(),
+        0,
+        "Discord never connected: {text}"
+    );
     fake.release_held();
 }

@@ -254,6 +254,8 @@ pub(crate) struct St {
     pub hold_hello: bool,
     /// Connections accepted (WebSocket upgraded), hello sent or not.
     pub connections_accepted: u64,
+    /// Web API calls held unanswered ([`FakeSlack::hold_next`]).
+    pub holds: web::Holds,
 }
 
 pub(crate) struct Inner {

@@ -3,14 +3,15 @@
 //! seconds) when a test armed a rate limit. Arguments come as a query string, a form body or a JSON body,
 //! the token as `Authorization: Bearer …` (or a `token` argument), as Slack accepts them.
 
-use super::{pings_in, texts_of, validation, Call, Inner, PostKind, Posted, St, Upload};
+use super::{pings_in, texts_of, validation, Call, FakeSlack, Inner, PostKind, Posted, St, Upload};
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::{json, Map, Value};
+use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 /// Decode `application/x-www-form-urlencoded` text.
 fn form_decode(s: &str) -> Map<String, Value> {
@@ -409,6 +410,7 @@ pub(crate) async fn api_handler(
     RawQuery(query): RawQuery,
     body: Bytes,
 ) -> Response {
+    inner.hold_if_armed(&name).await;
     let p = params(&headers, query.as_deref(), &body);
     let token = headers
         .get(header::AUTHORIZATION)
@@ -555,4 +557,66 @@ pub(crate) async fn response_handler(
         answer.1,
     )
         .into_response()
+}
+
+/// Web API calls the fake holds unanswered, as a Slack (or a proxy) that does not answer would.
+#[derive(Debug, Default)]
+pub(crate) struct Holds {
+    /// How many of the next calls of each method are held.
+    armed: HashMap<String, usize>,
+    /// Calls held so far.
+    held: usize,
+    /// Set by [`FakeSlack::release_held`]: every held call, and every later one, is answered.
+    released: bool,
+}
+
+impl Inner {
+    /// Hold this call of `method` until the test releases it, when a hold is armed for it.
+    async fn hold_if_armed(&self, method: &str) {
+        let mut changed = self.changed.subscribe();
+        {
+            let mut st = self.st();
+            let holds = &mut st.holds;
+            match holds.armed.get_mut(method) {
+                Some(n) if *n > 0 && !holds.released => {
+                    *n -= 1;
+                    holds.held += 1;
+                }
+                _ => return,
+            }
+        }
+        self.bump();
+        while !self.st().holds.released {
+            if changed.changed().await.is_err() {
+                return;
+            }
+        }
+    }
+}
+
+impl FakeSlack {
+    /// The next `n` calls of `method` are held unanswered until [`FakeSlack::release_held`].
+    pub fn hold_next(&self, method: &str, n: usize) {
+        *self
+            .inner
+            .st()
+            .holds
+            .armed
+            .entry(method.to_string())
+            .or_default() += n;
+    }
+
+    /// Wait until `n` calls in all are being held (or were).
+    pub async fn wait_held(&self, n: usize, timeout: Duration) -> anyhow::Result<()> {
+        self.wait_for(&format!("{n} held Web API calls"), timeout, |st| {
+            (st.holds.held >= n).then_some(())
+        })
+        .await
+    }
+
+    /// Answer every held call, and hold no more.
+    pub fn release_held(&self) {
+        self.inner.st().holds.released = true;
+        self.inner.bump();
+    }
 }
