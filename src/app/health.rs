@@ -18,4 +18,12 @@ impl App {
     pub fn evidence_records(&self) -> usize {
         self.evidence.records()
     }
+
+    /// Drop what workspaces idle for 15 minutes hold in memory (their evidence, their partner names), as the
+    /// scheduler does at each wake-up: for a metrics scrape, so that the figures it reports are of what is
+    /// kept.
+    pub fn evict_idle(&self) {
+        self.evidence.evict_idle();
+        self.names.evict_idle();
+    }
 }

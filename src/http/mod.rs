@@ -191,6 +191,7 @@ async fn readyz(State(ops): State<Ops>) -> Response {
 
 async fn scrape(State(ops): State<Ops>) -> Response {
     if let Some(app) = ops.app.get() {
+        app.evict_idle();
         let (idle, busy) = app.pool_connections();
         metrics::db_pool(idle, busy);
         metrics::evidence_cache(app.evidence_records());
