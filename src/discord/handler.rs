@@ -7,7 +7,7 @@ use super::buttons::{self, Button, EvidenceForm};
 use super::chat::DiscordChat;
 use super::options::{command_path, download_limited, invocation, option_values};
 use super::render::{attachments, clip, components, embed, mentions, no_pings, notice};
-use super::reply::{self, Response};
+use super::reply::{self, Acknowledged, Answering, Deferral, Response};
 use crate::app::card::Card;
 use crate::app::delivery::Delivery;
 use crate::app::lists::{self, ListId};
@@ -21,8 +21,8 @@ use serenity::all::{
     ActionRowComponent, Attachment, AutocompleteOption, CommandInteraction, ComponentInteraction,
     Context, CreateActionRow, CreateAttachment, CreateAutocompleteResponse, CreateInputText,
     CreateInteractionResponse, CreateInteractionResponseMessage, CreateMessage, CreateModal,
-    EditInteractionResponse, EventHandler, InputTextStyle, Interaction, Member, Message,
-    ModalInteraction, Nonce, Permissions, Ready, ResumedEvent, ShardStageUpdateEvent,
+    EditInteractionResponse, EventHandler, InputTextStyle, Interaction, InteractionId, Member,
+    Message, ModalInteraction, Nonce, Permissions, Ready, ResumedEvent, ShardStageUpdateEvent,
 };
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -81,26 +81,30 @@ impl Handler {
         self.base.clone().with_chat(Arc::new(chat_of(ctx)))
     }
 
-    /// The command context of an interaction in a guild; None in DMs. `settings` are the guild's as read when
-    /// the interaction's id was taken ([`first_delivery`]); None when they were not, and they are read here
+    /// The command context of an interaction in a guild; None in DMs. The guild's settings are those read when
+    /// the interaction's id was taken ([`first_delivery`]); when it was not (unconfirmed), they are read here
     /// with [`App::caller_settings`], which logs our error.
     async fn ctx(
         &self,
         guild: Option<u64>,
         member: Option<&Member>,
         channel: u64,
-        settings: Option<Settings>,
+        mine: &Mine,
     ) -> Result<Option<Ctx>, AppError> {
         let (Some(g), Some(m)) = (guild, member) else {
             return Ok(None);
         };
         let ws = g.to_string();
-        let settings = match settings {
-            Some(s) => s,
-            None => self.base.caller_settings(&ws).await?,
+        let read;
+        let settings = match mine {
+            Mine::Taken(s) => s,
+            Mine::Unconfirmed | Mine::Unwritable => {
+                read = self.base.caller_settings(&ws).await?;
+                &read
+            }
         };
         let roles: Vec<String> = m.roles.iter().map(|r| r.to_string()).collect();
-        let role = role_of(&ws, m.permissions, &roles, &settings);
+        let role = role_of(&ws, m.permissions, &roles, settings);
         Ok(Some(Ctx {
             workspace: ws,
             user: format!("<@{}>", m.user.id),
@@ -109,11 +113,13 @@ impl Handler {
         }))
     }
 
-    async fn command(&self, ctx: &Context, cmd: &CommandInteraction, settings: Option<Settings>) {
+    /// A slash command. Refusals that come before it runs record nothing and are answered at once; one whose
+    /// delivery is unconfirmed runs only once the deferral sent before it was accepted ([`Mine::answering`]).
+    async fn command(&self, ctx: &Context, cmd: &CommandInteraction, mine: Mine) {
         let app = self.app(ctx);
         let guild = cmd.guild_id.map(|g| g.get());
         let caller = match self
-            .ctx(guild, cmd.member.as_deref(), cmd.channel_id.get(), settings)
+            .ctx(guild, cmd.member.as_deref(), cmd.channel_id.get(), &mine)
             .await
         {
             Ok(Some(c)) => c,
@@ -133,13 +139,10 @@ impl Handler {
             }
         }
         // Commands that may take longer than Discord's 3 seconds (the declaration says): acknowledged first,
-        // answered by an edit.
+        // answered by an edit. The acknowledgement also decides which process runs one whose delivery is
+        // unconfirmed.
         if let Some(ephemeral) = declared.and_then(|s| s.deferred(&inv)) {
-            let defer = CreateInteractionResponse::Defer(
-                CreateInteractionResponseMessage::new().ephemeral(ephemeral),
-            );
-            if let Err(e) = reply::respond(&ctx.http, cmd.id, &cmd.token, defer.into()).await {
-                tracing::warn!(error = %e, "could not acknowledge the interaction");
+            if !acknowledge(ctx, cmd.id, &cmd.token, Deferral::Message { ephemeral }).await {
                 return;
             }
             // Acknowledged, so a slow download does not miss Discord's 3 seconds.
@@ -162,6 +165,11 @@ impl Handler {
             }
             return;
         }
+        // Answered at once; when unconfirmed, after a deferral as public as a command's answer.
+        let deferral = Deferral::Message { ephemeral: false };
+        let Some(answering) = mine.answering(ctx, cmd.id, &cmd.token, deferral).await else {
+            return;
+        };
         let result = match (
             self.download(&files, &mut inv).await,
             ListId::roster_of(&inv),
@@ -177,7 +185,7 @@ impl Handler {
             Ok(r) => answer(CreateInteractionResponse::Message, &r.card),
             Err(e) => error_message(&e.user_message()).into(),
         };
-        if let Err(e) = reply::respond(&ctx.http, cmd.id, &cmd.token, response).await {
+        if let Err(e) = reply::answer(&ctx.http, cmd.id, &cmd.token, answering, response).await {
             tracing::warn!(error = %e, "could not reply to the interaction");
         }
     }
@@ -231,15 +239,28 @@ impl Handler {
         Ok(found.into_iter().map(|s| (s.label, s.value)).collect())
     }
 
-    async fn component(&self, ctx: &Context, c: &ComponentInteraction, settings: Option<Settings>) {
+    /// A pressed button. One whose delivery is unconfirmed is handled once the deferral that comes before it
+    /// was accepted ([`Mine::answering`]), but for a button that records nothing and must be answered at once
+    /// ([`component_deferral`]).
+    async fn component(&self, ctx: &Context, c: &ComponentInteraction, mine: Mine) {
         let guild = c.guild_id.map(|g| g.get());
         let member = c.member.as_ref();
-        let response = match self.ctx(guild, member, c.channel_id.get(), settings).await {
-            Ok(Some(caller)) => self.button(ctx, &caller, &c.data.custom_id).await,
-            Ok(None) => error_message(NOT_IN_A_SERVER).into(),
-            Err(e) => error_message(&e.user_message()).into(),
+        let (answering, response) = match self.ctx(guild, member, c.channel_id.get(), &mine).await {
+            Ok(Some(caller)) => {
+                let answering = match component_deferral(&c.data.custom_id) {
+                    Some(deferral) => match mine.answering(ctx, c.id, &c.token, deferral).await {
+                        Some(answering) => answering,
+                        None => return,
+                    },
+                    None => Answering::Initial,
+                };
+                let response = self.button(ctx, &caller, &c.data.custom_id).await;
+                (answering, response)
+            }
+            Ok(None) => (Answering::Initial, error_message(NOT_IN_A_SERVER).into()),
+            Err(e) => (Answering::Initial, error_message(&e.user_message()).into()),
         };
-        if let Err(e) = reply::respond(&ctx.http, c.id, &c.token, response).await {
+        if let Err(e) = reply::answer(&ctx.http, c.id, &c.token, answering, response).await {
             tracing::warn!(error = %e, "could not answer the button");
         }
     }
@@ -324,18 +345,27 @@ impl Handler {
         .components(rows))
     }
 
-    async fn modal(&self, ctx: &Context, m: &ModalInteraction, settings: Option<Settings>) {
+    /// The evidence form sent. One whose delivery is unconfirmed records once the deferral that comes before it
+    /// was accepted ([`Mine::answering`]).
+    async fn modal(&self, ctx: &Context, m: &ModalInteraction, mine: Mine) {
         let guild = m.guild_id.map(|g| g.get());
         let member = m.member.as_ref();
-        let response = match self.ctx(guild, member, m.channel_id.get(), settings).await {
-            Ok(Some(caller)) => match self.modal_evidence(&self.app(ctx), &caller, m).await {
-                Ok(r) => answer(CreateInteractionResponse::Message, &r.card),
-                Err(e) => error_message(&e.user_message()).into(),
-            },
-            Ok(None) => error_message(NOT_IN_A_SERVER).into(),
-            Err(e) => error_message(&e.user_message()).into(),
+        let (answering, response) = match self.ctx(guild, member, m.channel_id.get(), &mine).await {
+            Ok(Some(caller)) => {
+                let deferral = Deferral::Message { ephemeral: false };
+                let Some(answering) = mine.answering(ctx, m.id, &m.token, deferral).await else {
+                    return;
+                };
+                let response = match self.modal_evidence(&self.app(ctx), &caller, m).await {
+                    Ok(r) => answer(CreateInteractionResponse::Message, &r.card),
+                    Err(e) => error_message(&e.user_message()).into(),
+                };
+                (answering, response)
+            }
+            Ok(None) => (Answering::Initial, error_message(NOT_IN_A_SERVER).into()),
+            Err(e) => (Answering::Initial, error_message(&e.user_message()).into()),
         };
-        if let Err(e) = reply::respond(&ctx.http, m.id, &m.token, response).await {
+        if let Err(e) = reply::answer(&ctx.http, m.id, &m.token, answering, response).await {
             tracing::warn!(error = %e, "could not answer the modal");
         }
     }
@@ -393,9 +423,12 @@ impl Handler {
         let Some(g) = msg.guild_id else {
             return;
         };
-        let Delivery::First(settings) = first_delivery(&self.base, msg.id.get(), Some(g)).await
-        else {
-            return;
+        let settings = match first_delivery(&self.base, msg.id.get(), Some(g)).await {
+            Delivery::First(settings) => Some(settings),
+            // Answered all the same: answering records nothing, and the answer's nonce keeps a second process
+            // that answers too from posting it twice.
+            Delivery::Unconfirmed | Delivery::Unwritable => None,
+            Delivery::Repeat => return,
         };
         let ws = g.to_string();
         let settings = match settings {
@@ -504,6 +537,69 @@ async fn reply_error(ctx: &Context, cmd: &CommandInteraction, text: &str) {
     }
 }
 
+/// Whether an interaction is this process's to handle, as far as the database could say ([`first_delivery`]).
+enum Mine {
+    /// Its id was taken here, with the guild's settings read by the same statement.
+    Taken(Settings),
+    /// Taking its id timed out or failed ([`Delivery::Unconfirmed`]): another process on the same shard may
+    /// handle it too. Discord accepts one initial response per interaction, so a deferral sent before anything
+    /// is recorded decides which process goes on ([`Mine::answering`]).
+    Unconfirmed,
+    /// The database refuses every write ([`Delivery::Unwritable`]): handled and answered at once, as when
+    /// taken here; nothing it tries to record can be, by any process.
+    Unwritable,
+}
+
+impl Mine {
+    /// How an interaction's answer goes out, asked before its handling may record anything: as its initial
+    /// response when its id was taken here (or nothing can be recorded); when unconfirmed, after `deferral`, once Discord accepted it. None
+    /// when Discord did not (another process answered first, or Discord could not be told): nothing is handled.
+    async fn answering(
+        &self,
+        ctx: &Context,
+        id: InteractionId,
+        token: &str,
+        deferral: Deferral,
+    ) -> Option<Answering> {
+        match self {
+            Mine::Taken(_) | Mine::Unwritable => Some(Answering::Initial),
+            Mine::Unconfirmed => acknowledge(ctx, id, token, deferral)
+                .await
+                .then_some(Answering::After(deferral)),
+        }
+    }
+}
+
+/// Send `deferral` as interaction `id`'s initial response: whether Discord accepted it. One it refused as
+/// answered already (another process on the same shard answered first) is dropped, logged.
+async fn acknowledge(ctx: &Context, id: InteractionId, token: &str, deferral: Deferral) -> bool {
+    match reply::acknowledge(&ctx.http, id, token, deferral).await {
+        Ok(Acknowledged::Yes) => true,
+        Ok(Acknowledged::ByAnother) => {
+            tracing::info!(
+                interaction = %id,
+                "interaction already answered by another process; dropped"
+            );
+            false
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "could not acknowledge the interaction");
+            false
+        }
+    }
+}
+
+/// The deferral of a pressed button whose delivery is unconfirmed: a list's page updates the message it is
+/// on, a screen is a new message. None for a button that opens a form (the form must be the initial response)
+/// and for one that is not ours (refused at once): neither records anything.
+fn component_deferral(id: &str) -> Option<Deferral> {
+    match buttons::parse_button(id) {
+        Ok(Button::Page { .. }) => Some(Deferral::Update),
+        Ok(Button::Screen { .. }) => Some(Deferral::Message { ephemeral: false }),
+        Ok(Button::RecordEvidence { .. }) | Err(buttons::NotOurs) => None,
+    }
+}
+
 #[serenity::async_trait]
 impl EventHandler for Handler {
     async fn ready(&self, ctx: Context, ready: Ready) {
@@ -540,21 +636,24 @@ impl EventHandler for Handler {
         // A repeated interaction (a second process on this shard, a redelivery) is dropped: recorded once,
         // answered once. Autocomplete records nothing and is answered by whoever is first.
         // The statement that takes the id also reads the guild's settings, which give the caller's role.
-        let settings = match &interaction {
+        // When the database cannot say in time, Discord's single initial response decides (`Mine::Unconfirmed`).
+        let mine = match &interaction {
             Interaction::Command(_) | Interaction::Component(_) | Interaction::Modal(_) => {
                 match first_delivery(&self.base, interaction.id(), interaction.guild_id()).await {
-                    Delivery::First(settings) => settings,
+                    Delivery::First(settings) => Some(Mine::Taken(settings)),
+                    Delivery::Unconfirmed => Some(Mine::Unconfirmed),
+                    Delivery::Unwritable => Some(Mine::Unwritable),
                     Delivery::Repeat => return,
                 }
             }
             _ => None,
         };
         let ((), seen) = crate::app::outcome::observed(async {
-            match &interaction {
-                Interaction::Command(cmd) => self.command(&ctx, cmd, settings).await,
-                Interaction::Autocomplete(cmd) => self.autocomplete(&ctx, cmd).await,
-                Interaction::Component(c) => self.component(&ctx, c, settings).await,
-                Interaction::Modal(m) => self.modal(&ctx, m, settings).await,
+            match (&interaction, mine) {
+                (Interaction::Command(cmd), Some(mine)) => self.command(&ctx, cmd, mine).await,
+                (Interaction::Autocomplete(cmd), _) => self.autocomplete(&ctx, cmd).await,
+                (Interaction::Component(c), Some(mine)) => self.component(&ctx, c, mine).await,
+                (Interaction::Modal(m), Some(mine)) => self.modal(&ctx, m, mine).await,
                 _ => {}
             }
         })

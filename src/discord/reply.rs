@@ -1,6 +1,7 @@
 //! Replies to what users do: an interaction's answer (its callback), the edit that carries a deferred
-//! command's answer, and the answer to a mention. serenity's builders make the bodies; they are sent through
-//! [`super::ratelimit`], which reads Discord's 429 itself and waits its `retry_after` before sending again.
+//! command's answer, an answer sent after a deferral ([`answer`]), and the answer to a mention. serenity's
+//! builders make the bodies; they are sent through [`super::ratelimit`], which reads Discord's 429 itself and
+//! waits its `retry_after` before sending again.
 //!
 //! Why not serenity's calls: behind a REST proxy its rate limiter is off, and a 429 reaches the caller with
 //! only the `code` and `message` of its body (a real 429 body has no `code`, so not even those) — the
@@ -10,9 +11,10 @@
 use super::ratelimit::{self, Answer, Body, Limits};
 use crate::app::chat::PostError;
 use reqwest::Method;
+use serde_json::Value;
 use serenity::all::{
-    ChannelId, CreateAttachment, CreateInteractionResponse, CreateMessage, EditInteractionResponse,
-    Http, InteractionId,
+    ChannelId, CreateAttachment, CreateInteractionResponse, CreateInteractionResponseMessage,
+    CreateMessage, EditInteractionResponse, Http, InteractionId,
 };
 use std::time::Duration;
 
@@ -38,6 +40,135 @@ impl From<CreateInteractionResponse> for Response {
             files: Vec::new(),
         }
     }
+}
+
+/// Discord's error code for a second initial response to one interaction: "Interaction has already been
+/// acknowledged".
+const ALREADY_ACKNOWLEDGED: i64 = 40060;
+
+/// An initial response sent before the answer is known: the answer follows it ([`answer`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Deferral {
+    /// A deferred message (type 5: "thinking…"), private or not: the answer becomes that message.
+    Message { ephemeral: bool },
+    /// A deferred update of the message the pressed component is on (type 6): the answer updates it.
+    Update,
+}
+
+impl Deferral {
+    /// The initial response that sends it.
+    fn response(self) -> CreateInteractionResponse {
+        match self {
+            Deferral::Message { ephemeral } => CreateInteractionResponse::Defer(
+                CreateInteractionResponseMessage::new().ephemeral(ephemeral),
+            ),
+            Deferral::Update => CreateInteractionResponse::Acknowledge,
+        }
+    }
+}
+
+/// How an interaction's answer goes out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Answering {
+    /// As its initial response (its callback).
+    Initial,
+    /// After the deferral this process sent and Discord accepted: as an edit of the deferred message, or a
+    /// follow-up.
+    After(Deferral),
+}
+
+/// What Discord said to a deferral.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Acknowledged {
+    /// Accepted: this process answers the interaction.
+    Yes,
+    /// Refused because the interaction was answered already (40060): by another process on the same shard.
+    ByAnother,
+}
+
+/// Acknowledge interaction `id` with `deferral` (its callback), within the route's rate limits: whether
+/// Discord accepted it, or the interaction had an answer already.
+pub async fn acknowledge(
+    http: &Http,
+    id: InteractionId,
+    token: &str,
+    deferral: Deferral,
+) -> Result<Acknowledged, PostError> {
+    let body = Body::of(&deferral.response(), Vec::new(), Some("data"))?;
+    let path = format!("/interactions/{id}/{token}/callback");
+    let route = format!("POST /interactions/{id}/callback");
+    let answer = send_answer(http, Method::POST, &path, &route, body).await?;
+    let code = answer.json.get("code").and_then(Value::as_i64);
+    match answer.status {
+        200..=299 => Ok(Acknowledged::Yes),
+        400 if code == Some(ALREADY_ACKNOWLEDGED) => Ok(Acknowledged::ByAnother),
+        _ => Err(ratelimit::failed(&answer)),
+    }
+}
+
+/// Send `response`, the interaction's answer as its initial response would carry it, as `answering` says: as
+/// that initial response ([`respond`]), or after a deferral. After one, an answer of the deferral's kind (a
+/// message as private as the deferred one, or the update of the pressed component's message) edits the
+/// deferred message; a message after an update, or one whose privacy differs from the deferred message's, is
+/// sent as a follow-up of its own privacy, and a deferred message it replaces is deleted.
+pub async fn answer(
+    http: &Http,
+    id: InteractionId,
+    token: &str,
+    answering: Answering,
+    response: Response,
+) -> Result<(), PostError> {
+    let deferral = match answering {
+        Answering::Initial => return respond(http, id, token, response).await,
+        Answering::After(deferral) => deferral,
+    };
+    let Response { body, files } = response;
+    let broken =
+        |e: serde_json::Error| PostError::Transient(format!("the answer did not serialize: {e}"));
+    let mut json = serde_json::to_value(&body).map_err(broken)?;
+    let kind = json.get("type").and_then(Value::as_u64).unwrap_or(0);
+    let mut data = json
+        .get_mut("data")
+        .map(Value::take)
+        .filter(Value::is_object)
+        .unwrap_or_else(|| Value::Object(Default::default()));
+    let flags = data.get("flags").and_then(Value::as_u64).unwrap_or(0);
+    let private = flags & 64 != 0;
+    let app = http.application_id().ok_or_else(|| {
+        PostError::Transient("the application's id is not known yet (no READY)".into())
+    })?;
+    let original = format!("/webhooks/{app}/{token}/messages/@original");
+    let original_route = format!("PATCH /webhooks/{app}/(interaction {id})/messages/@original");
+    // Response types: 4 a message, 7 the update of the component's message.
+    let edits = match (deferral, kind) {
+        (Deferral::Update, 7) => true,
+        (Deferral::Message { ephemeral }, 4) => ephemeral == private,
+        (_, 4) => false,
+        _ => {
+            return Err(PostError::Transient(format!(
+                "an answer of type {kind} cannot follow a deferral"
+            )))
+        }
+    };
+    if edits {
+        // An edit keeps the deferred message's privacy, and cannot speak aloud.
+        if let Some(o) = data.as_object_mut() {
+            o.remove("flags");
+            o.remove("tts");
+        }
+        let body = Body::of(&data, files, None)?;
+        return send(http, Method::PATCH, &original, &original_route, body).await;
+    }
+    // The follow-up first: should the deletion fail, the answer is shown all the same.
+    let body = Body::of(&data, files, None)?;
+    let path = format!("/webhooks/{app}/{token}");
+    let route = format!("POST /webhooks/{app}/(interaction {id})");
+    send(http, Method::POST, &path, &route, body).await?;
+    if let Deferral::Message { .. } = deferral {
+        let route = format!("DELETE /webhooks/{app}/(interaction {id})/messages/@original");
+        send(http, Method::DELETE, &original, &route, Body::None).await?;
+    }
+    Ok(())
 }
 
 /// Answer interaction `id` (its callback), within the route's rate limits.
@@ -93,25 +224,39 @@ async fn send(
     route: &str,
     body: Body,
 ) -> Result<(), PostError> {
+    let answer = send_answer(http, method, path, route, body).await?;
+    match answer.status {
+        200..=299 => Ok(()),
+        _ => Err(ratelimit::failed(&answer)),
+    }
+}
+
+/// [`send`], answering Discord's last answer whatever its status: the first that is not a server error, or the
+/// last server error.
+async fn send_answer(
+    http: &Http,
+    method: Method,
+    path: &str,
+    route: &str,
+    body: Body,
+) -> Result<Answer, PostError> {
     let limits = Limits::of(ratelimit::base_of(http));
     let mut waits = SERVER_ERROR_WAITS.iter();
     loop {
         let answer: Answer =
             ratelimit::send_with(&limits, http, method.clone(), path, route, &body).await?;
-        match answer.status {
-            200..=299 => return Ok(()),
-            500..=599 => match waits.next() {
-                Some(wait) => {
-                    tracing::warn!(
-                        status = answer.status,
-                        route,
-                        "Discord failed a reply; sending it again"
-                    );
-                    tokio::time::sleep(*wait).await;
-                }
-                None => return Err(ratelimit::failed(&answer)),
-            },
-            _ => return Err(ratelimit::failed(&answer)),
-        }
+        let wait = match answer.status {
+            500..=599 => waits.next(),
+            _ => None,
+        };
+        let Some(wait) = wait else {
+            return Ok(answer);
+        };
+        tracing::warn!(
+            status = answer.status,
+            route,
+            "Discord failed a reply; sending it again"
+        );
+        tokio::time::sleep(*wait).await;
     }
 }

@@ -19,6 +19,7 @@ mod files;
 mod names;
 mod rate_limited;
 mod schedules;
+mod unconfirmed_delivery;
 
 /// The profile these tests screen against: three reseller traits, each verified by a call.
 async fn reseller_profile(fake: &FakeDiscord) {
