@@ -49,6 +49,9 @@ pub enum RunOutcome {
     WillRetry {
         reason: String,
     },
+    /// The claim was taken over by another process (this one's lease ran out, e.g. while the database stalled
+    /// its renewals): nothing was posted or recorded by this process, the period is the other one's to post.
+    TakenOver,
 }
 
 /// When a lease of `lease` taken at `from` ends: saturated at the latest time chrono has rather than panic on
@@ -315,10 +318,21 @@ impl Scheduler {
                 if let Some(newer) = Self::newer_period(&s, &settings, &run, now) {
                     let why = format!("not posted: superseded by {newer}");
                     tracing::info!(workspace = %run.workspace_id, digest = %run.digest, period = %run.period, %newer, "giving up a stale digest run");
-                    self.app
+                    let given_up = self
+                        .app
                         .store
-                        .give_up_run(&run.workspace_id, run.digest, run.period, &why, now)
+                        .give_up_run(
+                            &run.workspace_id,
+                            run.digest,
+                            run.period,
+                            &self.instance,
+                            &why,
+                            now,
+                        )
                         .await?;
+                    if !given_up {
+                        tracing::warn!(workspace = %run.workspace_id, digest = %run.digest, period = %run.period, "a stale digest run was taken over by another process before it was given up: left to it");
+                    }
                     continue;
                 }
                 tracing::info!(workspace = %run.workspace_id, digest = %run.digest, period = %run.period, attempt, "retrying a digest run");

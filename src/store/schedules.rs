@@ -478,28 +478,33 @@ impl Store {
         .transpose()
     }
 
-    /// Record a failed attempt; `retry_at` is when another attempt may take over (the lease end).
+    /// Record a failed attempt of `claimer`; `retry_at` is when another attempt may take over (the lease end).
+    /// Only while `claimer` still holds the claim: false when another process took it over (its record is left
+    /// alone: neither its error nor its lease is touched), or the period is posted or given up.
     #[tracing::instrument(skip_all)]
     pub async fn mark_run_failed(
         &self,
         ws: &str,
         digest: DigestKind,
         period: Period,
+        claimer: &str,
         error: &str,
         retry_at: DateTime<Utc>,
-    ) -> Result<()> {
-        sqlx::query(
+    ) -> Result<bool> {
+        let n = sqlx::query(
             "UPDATE digest_runs SET last_error = $1, lease_until = $2 \
-             WHERE workspace_id = $3 AND digest = $4 AND period = $5 AND posted_at IS NULL",
+             WHERE workspace_id = $3 AND digest = $4 AND period = $5 AND posted_at IS NULL \
+             AND claimed_by = $6",
         )
         .bind(error)
         .bind(ts(retry_at))
         .bind(ws)
         .bind(digest.as_str())
         .bind(period.to_string())
+        .bind(claimer)
         .write(self.pool())
         .await?;
-        Ok(())
+        Ok(n > 0)
     }
 
     /// The most recent run of a digest (by fire time), to know which fire times were already handled.
@@ -579,19 +584,23 @@ impl Store {
         t.as_deref().map(parse_ts).transpose()
     }
 
-    /// Give up a claimed period for good (it will not be retried).
+    /// Give up a period claimed by `claimer` for good (it will not be retried). Only while `claimer` still holds
+    /// the claim: false when another process took it over (its run is left to it), or the period is posted or
+    /// given up already.
     #[tracing::instrument(skip_all)]
     pub async fn give_up_run(
         &self,
         ws: &str,
         digest: DigestKind,
         period: Period,
+        claimer: &str,
         error: &str,
         now: DateTime<Utc>,
-    ) -> Result<()> {
-        sqlx::query(
+    ) -> Result<bool> {
+        let n = sqlx::query(
             "UPDATE digest_runs SET posted_at = $1, message_id = $2, last_error = $3 \
-             WHERE workspace_id = $4 AND digest = $5 AND period = $6 AND posted_at IS NULL",
+             WHERE workspace_id = $4 AND digest = $5 AND period = $6 AND posted_at IS NULL \
+             AND claimed_by = $7",
         )
         .bind(ts(now))
         .bind(GIVEN_UP)
@@ -599,9 +608,10 @@ impl Store {
         .bind(ws)
         .bind(digest.as_str())
         .bind(period.to_string())
+        .bind(claimer)
         .write(self.pool())
         .await?;
-        Ok(())
+        Ok(n > 0)
     }
 }
 

@@ -21,6 +21,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 mod clock_jumps;
+mod lost_claim;
 
 /// A second channel the bot can post in, for digests set from #partners.
 const DIGESTS_CHANNEL_ID: u64 = 3002;

@@ -1,6 +1,12 @@
 //! Posting one claimed period: the digest built and its chart drawn, the post made with a stable nonce while
 //! the claim's lease is renewed, and what happened recorded (posted, given up, or failed to be retried) and
 //! counted in the metrics. [`super::Scheduler`] decides what is due and claims it; this is what follows a claim.
+//!
+//! A claim can be lost while it is being posted: when its renewals do not get through for a whole lease (the
+//! database stalled, or held by a long write), another process takes it over and posts the period. So the claim
+//! is confirmed in the database right before the message is sent, and what an attempt records (given up, or
+//! failed) is recorded only while this process holds the claim: a process that lost it neither posts the
+//! period nor touches the other one's run.
 
 use super::{RunOutcome, RunReport, Scheduler, RECORD_RETRY_MAX, RETRY_AFTER};
 use crate::app::card::Render;
@@ -9,8 +15,9 @@ use crate::app::chat::{Post, PostError};
 use crate::app::digest::{self, quarterly_chart, weekly_chart};
 use crate::app::{App, AppError, Settings};
 use crate::domain::{DigestKind, Period};
-use crate::store::ScheduleRow;
+use crate::store::{ScheduleRow, StoreError};
 use chrono::{DateTime, Utc};
+use std::sync::Arc;
 use std::time::Duration;
 
 impl Scheduler {
@@ -36,6 +43,8 @@ impl Scheduler {
                 }
                 digest_post(s.digest.as_str(), result);
             }
+            // A claim taken over is counted by the process that took it.
+            None if !attempt.counted_before => {}
             None => {
                 tracing::debug!(workspace = %s.workspace_id, digest = %s.digest, %period, "digest posted again after its record failed; counted once")
             }
@@ -46,6 +55,10 @@ impl Scheduler {
     /// Build and post the digest of a claimed period with the workspace's `settings` (read just before the
     /// claim), and record what happened. The claim's lease is renewed meanwhile, so a slow render or post is not
     /// taken over; a process that dies stops renewing and another one retries when the lease runs out.
+    ///
+    /// Right before the message is sent, the claim is renewed once more, on the condition that it is still this
+    /// process's: when it was taken over nothing is sent ([`RunOutcome::TakenOver`]), and when the database
+    /// cannot say nothing is sent either ([`RunOutcome::WillRetry`], tried again when the lease runs out).
     ///
     /// Once the message is sent the period is posted, whatever follows: a record that fails is logged as a
     /// warning with its cause (the period stays claimed, and is posted again when the lease runs out, as after a
@@ -70,12 +83,25 @@ impl Scheduler {
         // workspace's server (a schedule stored by other means never posts into another server).
         let (sent, quarterly) = match self.chat.check_channel(ws, &s.channel_id).await {
             Ok(()) => {
+                // A claim the renewals found taken over is not worth rendering.
+                if lease.lost() {
+                    lease.stop().await;
+                    let outcome = self.unconfirmed(s, period, Unconfirmed::Lost);
+                    return Attempt::unsent(s, period, late, Ok(outcome));
+                }
                 let (mut card, quarterly) = match self.render(ws, settings, period, late).await {
                     Ok(rendered) => rendered,
                     Err(e) => return Attempt::unsent(s, period, late, Err(e)),
                 };
                 if s.digest == DigestKind::Quarterly {
                     card.mention_role = settings.review_role.clone();
+                }
+                // The claim may have been taken over while the renewals could not get through (the
+                // database stalled for a lease): the other process posts it, this one must not.
+                if let Err(why) = lease.confirm().await {
+                    lease.stop().await;
+                    let outcome = self.unconfirmed(s, period, why);
+                    return Attempt::unsent(s, period, late, Ok(outcome));
                 }
                 let nonce = nonce(ws, period);
                 let post = Post {
@@ -129,8 +155,28 @@ impl Scheduler {
         }
     }
 
+    /// What an attempt whose claim could not be confirmed right before its post did instead: nothing. A claim
+    /// taken over is the other process's to post; a claim the database could not confirm runs out and is tried
+    /// again (by this process or another).
+    fn unconfirmed(&self, s: &ScheduleRow, period: Period, why: Unconfirmed) -> RunOutcome {
+        let ws = &s.workspace_id;
+        match why {
+            Unconfirmed::Lost => {
+                tracing::warn!(workspace = %ws, digest = %s.digest, %period, "digest not posted: its claim was taken over by another process (this one's lease ran out)");
+                RunOutcome::TakenOver
+            }
+            Unconfirmed::Unknown(e) => {
+                tracing::warn!(error = %e, workspace = %ws, digest = %s.digest, %period, "digest not posted: its claim could not be confirmed; it is tried again when the claim's lease runs out");
+                RunOutcome::WillRetry {
+                    reason: format!("the claim could not be confirmed: {e}"),
+                }
+            }
+        }
+    }
+
     /// Record a post that was not made: given up for the period when the channel cannot be reached (and
-    /// reported where the schedule was set), else to be retried.
+    /// reported where the schedule was set), else to be retried. Recorded only while this process holds the
+    /// claim: one taken over meanwhile is left as the other process has it ([`RunOutcome::TakenOver`]).
     async fn not_posted(
         &self,
         s: &ScheduleRow,
@@ -141,10 +187,15 @@ impl Scheduler {
         let now = self.app.now();
         Ok(match e {
             PostError::Forbidden(reason) => {
-                self.app
+                let given_up = self
+                    .app
                     .store
-                    .give_up_run(ws, s.digest, period, &reason, now)
+                    .give_up_run(ws, s.digest, period, &self.instance, &reason, now)
                     .await?;
+                if !given_up {
+                    tracing::warn!(workspace = %ws, digest = %s.digest, %period, reason = %reason, "digest channel unreachable, but the claim was taken over by another process: not given up here");
+                    return Ok(RunOutcome::TakenOver);
+                }
                 self.app
                     .store
                     .set_schedule_error(ws, s.digest, Some(&reason))
@@ -154,16 +205,22 @@ impl Scheduler {
                 RunOutcome::GivenUp { reason }
             }
             PostError::Transient(reason) => {
-                self.app
+                let recorded = self
+                    .app
                     .store
                     .mark_run_failed(
                         ws,
                         s.digest,
                         period,
+                        &self.instance,
                         &reason,
                         super::lease_end(now, RETRY_AFTER.min(self.lease)),
                     )
                     .await?;
+                if !recorded {
+                    tracing::warn!(workspace = %ws, digest = %s.digest, %period, reason = %reason, "digest post failed, but the claim was taken over by another process: not recorded here");
+                    return Ok(RunOutcome::TakenOver);
+                }
                 tracing::warn!(workspace = %ws, digest = %s.digest, %period, reason = %reason, "digest post failed; will retry");
                 RunOutcome::WillRetry { reason }
             }
@@ -306,7 +363,8 @@ fn report(s: &ScheduleRow, period: Period, late: bool, outcome: RunOutcome) -> R
 }
 
 /// How an attempt counts in `partnerfit_digest_posts_total`: a sent message as `posted` (or `late`), once per
-/// period; None for a message an earlier attempt of this process sent and counted already.
+/// period; None for a message an earlier attempt of this process sent and counted already, and for a claim
+/// taken over (the process that took it counts it).
 fn counted(attempt: &Attempt) -> Option<crate::service::metrics::PostResult> {
     use crate::service::metrics::PostResult;
     match &attempt.report {
@@ -316,6 +374,7 @@ fn counted(attempt: &Attempt) -> Option<crate::service::metrics::PostResult> {
             RunOutcome::Posted { .. } => Some(PostResult::Posted),
             RunOutcome::GivenUp { .. } => Some(PostResult::Forbidden),
             RunOutcome::WillRetry { .. } => Some(PostResult::Retried),
+            RunOutcome::TakenOver => None,
         },
         Err(_) => Some(PostResult::Failed),
     }
@@ -360,10 +419,44 @@ mod unrecorded {
     }
 }
 
-/// Renews a claim's lease in the background until stopped (or dropped).
+/// Renews a claim's lease in the background until stopped (or dropped), and says when a renewal found the
+/// claim no longer this process's.
 struct LeaseKeeper {
+    renewal: Arc<Renewal>,
+    /// Turns true when a renewal finds the claim taken over (or its period posted or given up by another).
+    lost: tokio::sync::watch::Receiver<bool>,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<()>>,
+}
+
+/// Why a claim could not be confirmed before its post.
+enum Unconfirmed {
+    /// Another process took it over, or the period is posted or given up already.
+    Lost,
+    /// The database did not answer (or failed): whose the claim is cannot be told.
+    Unknown(StoreError),
+}
+
+/// One claim's lease renewal: the run, its claimer, and the length of a lease.
+struct Renewal {
+    app: App,
+    ws: String,
+    digest: DigestKind,
+    period: Period,
+    claimer: String,
+    lease: chrono::Duration,
+}
+
+impl Renewal {
+    /// Extend the lease to a lease from now, if the claim is still the claimer's and its period not posted
+    /// (the store checks both in the one statement): false when it is not.
+    async fn renew(&self) -> Result<bool, StoreError> {
+        let until = super::lease_end(self.app.now(), self.lease);
+        self.app
+            .store
+            .renew_lease(&self.ws, self.digest, self.period, &self.claimer, until)
+            .await
+    }
 }
 
 impl LeaseKeeper {
@@ -379,30 +472,62 @@ impl LeaseKeeper {
             .to_std()
             .unwrap_or(Duration::from_secs(1))
             .max(Duration::from_millis(100));
+        let renewal = Arc::new(Renewal {
+            app,
+            ws,
+            digest,
+            period,
+            claimer,
+            lease,
+        });
         let (stop, mut stopped) = tokio::sync::oneshot::channel::<()>();
+        let (lost_tx, lost) = tokio::sync::watch::channel(false);
+        let r = renewal.clone();
         let task = tokio::spawn(async move {
             loop {
                 tokio::select! {
                     _ = &mut stopped => return,
                     _ = tokio::time::sleep(every) => {}
                 }
-                let until = super::lease_end(app.now(), lease);
-                match app
-                    .store
-                    .renew_lease(&ws, digest, period, &claimer, until)
-                    .await
-                {
+                match r.renew().await {
                     Ok(true) => {}
-                    Ok(false) => return,
+                    Ok(false) => {
+                        // Also the end of a run posted while the renewal was under way: the post path says
+                        // (at warn) when a lost claim stops a post.
+                        tracing::debug!(workspace = %r.ws, digest = %r.digest, period = %r.period, "the claim of a digest run is no longer this process's: its lease is not renewed");
+                        lost_tx.send_replace(true);
+                        return;
+                    }
                     Err(e) => {
-                        tracing::warn!(error = %e, workspace = %ws, %digest, %period, "could not renew the lease of a digest run")
+                        tracing::warn!(error = %e, workspace = %r.ws, digest = %r.digest, period = %r.period, "could not renew the lease of a digest run")
                     }
                 }
             }
         });
         LeaseKeeper {
+            renewal,
+            lost,
             stop: Some(stop),
             task: Some(task),
+        }
+    }
+
+    /// Whether a renewal found the claim no longer this process's.
+    fn lost(&self) -> bool {
+        *self.lost.borrow()
+    }
+
+    /// Confirm that the claim is still this process's, right before its post: a claim the renewals found lost
+    /// is not asked about again; else its lease is renewed once more, on that condition. A renewal that fails
+    /// leaves it unknown: the claim may have run out and been taken over meanwhile.
+    async fn confirm(&self) -> Result<(), Unconfirmed> {
+        if self.lost() {
+            return Err(Unconfirmed::Lost);
+        }
+        match self.renewal.renew().await {
+            Ok(true) => Ok(()),
+            Ok(false) => Err(Unconfirmed::Lost),
+            Err(e) => Err(Unconfirmed::Unknown(e)),
         }
     }
 
@@ -515,6 +640,11 @@ mod tests {
                 false
             )),
             Some(PostResult::Retried)
+        );
+        // A claim taken over is counted by the process that took it.
+        assert_eq!(
+            counted(&attempt(Ok(RunOutcome::TakenOver), false, false)),
+            None
         );
         let unsent = Err(AppError::Internal(anyhow::anyhow!("chart drawing closed")));
         assert_eq!(

@@ -414,24 +414,28 @@ async fn claims_are_exactly_once_under_concurrency(db: Db) {
     );
     // failures and give-ups
     let q = periods[1];
-    s.mark_run_failed(
-        WS,
-        DigestKind::Weekly,
-        q,
-        "503",
-        much_later + Duration::seconds(30),
-    )
-    .await
-    .unwrap();
+    let q_holder = &second[&q][0].0;
+    assert!(s
+        .mark_run_failed(
+            WS,
+            DigestKind::Weekly,
+            q,
+            q_holder,
+            "503",
+            much_later + Duration::seconds(30),
+        )
+        .await
+        .unwrap());
     assert!(!s
         .expired_unposted_runs(much_later)
         .await
         .unwrap()
         .iter()
         .any(|r| r.period == q));
-    s.give_up_run(WS, DigestKind::Weekly, q, "forbidden", much_later)
+    assert!(s
+        .give_up_run(WS, DigestKind::Weekly, q, q_holder, "forbidden", much_later)
         .await
-        .unwrap();
+        .unwrap());
     let run = s.run(WS, DigestKind::Weekly, q).await.unwrap().unwrap();
     assert_eq!(run.last_error.as_deref(), Some("forbidden"));
     assert!(run.posted_at.is_some());
