@@ -11,6 +11,14 @@
 //! A workspace not used for [`IDLE_EVICTION`] (15 minutes, by the app's clock) is dropped, so a process
 //! that posted a thousand servers' digests at once gives the memory back instead of holding every copy for
 //! ever; the next use reads the workspace again (one query, the same answers).
+//!
+//! How far a copy is current is an id: every record of the workspace up to it is in the copy, and later ones
+//! have higher ids. On SQLite that is the highest id committed (one writer at a time: ids commit in order).
+//! On PostgreSQL ids do not commit in order — an import of the workspace may still commit ids 101–5,000 after
+//! a record of id 5,001 — so the copy is brought only up to [`Store::committed_evidence_bound`], read under the
+//! workspace's evidence lock: a refresh waits for the workspace's writers in progress (an import's transaction
+//! to its end), and records above the bound are read by a later refresh. A copy that is current (its counters
+//! unchanged) is answered without the lock.
 
 use super::Clock;
 use crate::domain::evidence::CompactEvidence;
@@ -206,21 +214,16 @@ impl EvidenceCache {
         let mut w = slot.clone().write_owned().await;
         let have = w.version;
         if have != version {
-            let mut newest = have.max_id;
-            if version.max_id > have.max_id {
-                let read = store
-                    .compact_evidence_after(ws, have.max_id, |e| {
-                        newest = newest.max(e.id);
-                        w.add(e);
-                    })
-                    .await;
-                if let Err(e) = read {
-                    // Part of the range may be in: start over next time rather than hold duplicates.
-                    *w = WorkspaceEvidence::default();
-                    return Err(e);
-                }
-            }
-            let retracted = if version.retracted != have.retracted {
+            // What may fail or wait is read before the copy changes, so that a refresh that fails or is given up
+            // there keeps it. On PostgreSQL, how far the records are committed (waiting for the workspace's
+            // writers in progress). The retracted ids are read after the counter they answer, so they hold at
+            // least the retractions it counted, whichever records are read next.
+            let bound = if version.max_id > have.max_id {
+                store.committed_evidence_bound(ws).await?
+            } else {
+                None
+            };
+            let retracted: Option<HashSet<i64>> = if version.retracted != have.retracted {
                 Some(
                     store
                         .retracted_evidence_ids(ws)
@@ -231,13 +234,32 @@ impl EvidenceCache {
             } else {
                 None
             };
+            // New records are added to the copy out of its slot, which gets it back once they are all in: a read
+            // that fails or is given up partway leaves an empty copy, read again next time, never one with part
+            // of the range in (which the next refresh would read again: duplicates).
+            let mut copy = std::mem::take(&mut *w);
+            let mut newest = have.max_id;
+            if version.max_id > have.max_id {
+                store
+                    .compact_evidence_up_to(ws, have.max_id, bound, |e| {
+                        newest = newest.max(e.id);
+                        copy.add(e);
+                    })
+                    .await?;
+            }
             // Records read above carry their own retraction flag; the re-read id set covers older ones.
-            // The version's max_id is the whole table's: records of other workspaces up to it were skipped.
+            // The version's max_id is the whole table's: records of other workspaces up to it were skipped. On
+            // PostgreSQL the copy is current up to the bound (read after the version, so not below its max_id)
+            // and no further: the records above it are the next refresh's.
             let seen = EvidenceVersion {
-                max_id: newest.max(version.max_id),
+                max_id: match bound {
+                    Some(bound) => bound.max(have.max_id),
+                    None => newest.max(version.max_id),
+                },
                 retracted: version.retracted,
             };
-            w.finish(retracted, seen, have.max_id == 0);
+            copy.finish(retracted, seen, have.max_id == 0);
+            *w = copy;
         }
         drop(w);
         Ok(slot.read_owned().await)

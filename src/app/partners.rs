@@ -288,12 +288,22 @@ pub async fn rename(app: &App, ctx: &Ctx, input: RenameIn) -> AppResult<Reply> {
     }
     let settings = app.settings(&ctx.workspace).await?;
     let today = app.today(&settings);
+    // Renamed from the name read above only: a rename by someone else meanwhile is not overwritten.
+    let (ws, by) = (&ctx.workspace, ctx.author());
     match app
         .store
-        .rename_partner(&ctx.workspace, p.id, &name, today, &ctx.author(), app.now())
+        .rename_partner(ws, p.id, &p.name, &name, today, &by, app.now())
         .await
     {
         Ok(()) => {}
+        // Either the new name is taken, or the partner's stored name is no longer the one read.
+        Err(StoreError::Conflict(_)) if renamed_meanwhile(app, ws, &p).await? => {
+            return Err(AppError::user(format!(
+                "{} was changed by someone else meanwhile: look at /partner show partner:\"{}\" and try again.",
+                p.name,
+                escape_quoted(&p.name)
+            )));
+        }
         Err(StoreError::Conflict(_)) => {
             let shown = name_on_roster(app, ctx, &name).await?;
             return Err(AppError::user(format!(
@@ -310,6 +320,12 @@ pub async fn rename(app: &App, ctx: &Ctx, input: RenameIn) -> AppResult<Reply> {
         previous: p.name,
         date: today,
     }))
+}
+
+/// Whether partner `p`, as read before a rename, has another name (or is gone) now.
+async fn renamed_meanwhile(app: &App, ws: &str, p: &Partner) -> AppResult<bool> {
+    let now = app.store.partner_by_id(ws, p.id).await?;
+    Ok(now.is_none_or(|now| now.name != p.name))
 }
 
 /// One roster line.

@@ -128,27 +128,6 @@ async fn log(
     let this_week = app.this_week(settings);
     let week = entry.week.unwrap_or(this_week);
     check_week(week, this_week)?;
-    let already = app
-        .store
-        .partner_week_hours(&ctx.workspace, partner.id, week)
-        .await?;
-    let total = check_week_hours(&partner.name, week, already, hours)?;
-    // The week's spend with this entry, as the hours' total above: read before the entry, checked, added.
-    let week_spend = if spend > Amount::ZERO {
-        let already = app
-            .store
-            .partner_week_spend(&ctx.workspace, partner.id, week)
-            .await?;
-        Some(check_week_spend(
-            &partner.name,
-            week,
-            already,
-            spend,
-            &settings.currency,
-        )?)
-    } else {
-        None
-    };
     let a = NewAllocation {
         partner_id: partner.id,
         week,
@@ -156,10 +135,27 @@ async fn log(
         spend,
         note: entry.note,
     };
-    let id = app
+    // The week's totals with this entry: read, checked and added in one transaction, so that an entry written
+    // meanwhile (another `/log`, an import) is counted, and the reply says the totals that were checked.
+    let checked = app
         .store
-        .add_allocation(&ctx.workspace, &a, &ctx.author(), app.now())
+        .add_allocation_checked(&ctx.workspace, &a, &ctx.author(), app.now(), |already| {
+            let total = check_week_hours(&partner.name, week, already.hours, hours)?;
+            let week_spend = if spend > Amount::ZERO {
+                Some(check_week_spend(
+                    &partner.name,
+                    week,
+                    already.spend,
+                    spend,
+                    &settings.currency,
+                )?)
+            } else {
+                None
+            };
+            Ok::<_, AppError>((total, week_spend))
+        })
         .await?;
+    let (id, (total, week_spend)) = checked?;
     Ok(Reply::from_typed(Logged {
         id,
         partner: partner.name,

@@ -1,7 +1,7 @@
 //! Allocations: team hours and spend put into a partner, per ISO week.
 
 use super::write::{Bind, WriteReturning};
-use super::{get, parse_col, ts, Result, Store};
+use super::{get, parse_col, ts, Backend, Result, Store};
 use crate::domain::{Amount, Hours, Week};
 use chrono::{DateTime, Utc};
 use sqlx::AssertSqlSafe;
@@ -21,6 +21,14 @@ pub struct NewAllocation {
 pub struct AllocationSum {
     pub partner_id: i64,
     pub week: Week,
+    pub hours: Hours,
+    pub spend: Amount,
+}
+
+/// What a partner already has (not retracted) in one week: what [`Store::add_allocation_checked`] hands its
+/// check before it writes an entry.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct WeekTotals {
     pub hours: Hours,
     pub spend: Amount,
 }
@@ -95,19 +103,55 @@ impl Store {
         Ok(bind_allocation(q, ws, a, by, &at).write_one(exec).await?)
     }
 
+    /// Add allocation `a` if `check` accepts what its partner already has in its week, in one transaction: the
+    /// week's totals are read, checked and the entry written, and of two entries that fit alone but not together
+    /// the second is checked with the first. On SQLite the transaction takes the write lock before it reads
+    /// (`BEGIN IMMEDIATE`), so no other write, an import's included, comes in between; on PostgreSQL it first
+    /// locks the partner's row, which every other checked entry for that partner waits for, and each later
+    /// statement reads what was committed before it. Answers the entry's id and what `check` answered; when
+    /// `check` refuses, nothing is written and its refusal is the inner error.
+    #[tracing::instrument(skip_all)]
+    pub async fn add_allocation_checked<T, E>(
+        &self,
+        ws: &str,
+        a: &NewAllocation,
+        by: &str,
+        now: DateTime<Utc>,
+        check: impl FnOnce(WeekTotals) -> std::result::Result<T, E>,
+    ) -> Result<std::result::Result<(i64, T), E>> {
+        let mut tx = match self.backend() {
+            Backend::Sqlite => self.pool().begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => {
+                let mut tx = self.pool().begin().await?;
+                // No row (a partner removed meanwhile) locks nothing; the insert then fails on its foreign key.
+                sqlx::query(
+                    "SELECT id FROM partners WHERE workspace_id = $1 AND id = $2 FOR NO KEY UPDATE",
+                )
+                .bind(ws)
+                .bind(a.partner_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+                tx
+            }
+        };
+        let already = WeekTotals {
+            hours: week_hours(&mut *tx, ws, a.partner_id, a.week).await?,
+            spend: week_spend(&mut *tx, ws, a.partner_id, a.week).await?,
+        };
+        let checked = match check(already) {
+            Ok(checked) => checked,
+            // Dropping the transaction rolls it back: it wrote nothing.
+            Err(refused) => return Ok(Err(refused)),
+        };
+        let id = Self::insert_allocation(&mut *tx, ws, a, by, now).await?;
+        tx.commit().await?;
+        Ok(Ok((id, checked)))
+    }
+
     /// Hours already logged (not retracted) for a partner in a week.
     #[tracing::instrument(skip_all)]
     pub async fn partner_week_hours(&self, ws: &str, partner_id: i64, week: Week) -> Result<Hours> {
-        let h: Option<i64> = sqlx::query_scalar(
-            "SELECT CAST(SUM(hours_centi) AS BIGINT) FROM allocations WHERE workspace_id = $1 AND partner_id = $2 AND week = $3 \
-             AND retracted_at IS NULL",
-        )
-        .bind(ws)
-        .bind(partner_id)
-        .bind(week.to_string())
-        .fetch_one(self.pool())
-        .await?;
-        Ok(Hours::from_centi(h.unwrap_or(0)))
+        week_hours(self.pool(), ws, partner_id, week).await
     }
 
     /// Spend already logged (not retracted) for a partner in a week; at most the largest `i64` of cents (a
@@ -119,20 +163,7 @@ impl Store {
         partner_id: i64,
         week: Week,
     ) -> Result<Amount> {
-        let sql = format!(
-            "SELECT CAST(spend_hi AS BIGINT) AS spend_hi, CAST(spend_lo AS BIGINT) AS spend_lo FROM ( \
-                 SELECT {SPEND_PARTS} FROM allocations \
-                 WHERE workspace_id = $1 AND partner_id = $2 AND week = $3 AND retracted_at IS NULL) AS sums"
-        );
-        let r = sqlx::query(AssertSqlSafe(sql))
-            .bind(ws)
-            .bind(partner_id)
-            .bind(week.to_string())
-            .fetch_one(self.pool())
-            .await?;
-        let hi: Option<i64> = get(&r, "spend_hi")?;
-        let lo: Option<i64> = get(&r, "spend_lo")?;
-        Ok(spend_of(hi.unwrap_or(0), lo.unwrap_or(0)))
+        week_spend(self.pool(), ws, partner_id, week).await
     }
 
     /// Per partner and week, the non-retracted totals for weeks `from..=to`, by week then partner.
@@ -195,4 +226,42 @@ impl Store {
         out.sort_by(|a, b| a.week.cmp(&b.week).then(a.partner_id.cmp(&b.partner_id)));
         Ok(out)
     }
+}
+
+/// [`Store::partner_week_hours`] on `exec` (the pool, or a transaction).
+async fn week_hours<'e, E>(exec: E, ws: &str, partner_id: i64, week: Week) -> Result<Hours>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
+    let h: Option<i64> = sqlx::query_scalar(
+        "SELECT CAST(SUM(hours_centi) AS BIGINT) FROM allocations WHERE workspace_id = $1 AND partner_id = $2 AND week = $3 \
+         AND retracted_at IS NULL",
+    )
+    .bind(ws)
+    .bind(partner_id)
+    .bind(week.to_string())
+    .fetch_one(exec)
+    .await?;
+    Ok(Hours::from_centi(h.unwrap_or(0)))
+}
+
+/// [`Store::partner_week_spend`] on `exec` (the pool, or a transaction).
+async fn week_spend<'e, E>(exec: E, ws: &str, partner_id: i64, week: Week) -> Result<Amount>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
+    let sql = format!(
+        "SELECT CAST(spend_hi AS BIGINT) AS spend_hi, CAST(spend_lo AS BIGINT) AS spend_lo FROM ( \
+             SELECT {SPEND_PARTS} FROM allocations \
+             WHERE workspace_id = $1 AND partner_id = $2 AND week = $3 AND retracted_at IS NULL) AS sums"
+    );
+    let r = sqlx::query(AssertSqlSafe(sql))
+        .bind(ws)
+        .bind(partner_id)
+        .bind(week.to_string())
+        .fetch_one(exec)
+        .await?;
+    let hi: Option<i64> = get(&r, "spend_hi")?;
+    let lo: Option<i64> = get(&r, "spend_lo")?;
+    Ok(spend_of(hi.unwrap_or(0), lo.unwrap_or(0)))
 }

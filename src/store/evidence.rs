@@ -1,4 +1,19 @@
 //! Evidence records: append-only; a retraction is a flag with reason, who and when.
+//!
+//! On PostgreSQL a record's id is taken from the sequence when it is inserted, not when its transaction
+//! commits, so records become visible out of id order: an import of a workspace that took ids 101–5,000 in one
+//! long transaction commits after a single record of id 5,001 that was added meanwhile. The evidence cache reads
+//! only records above the highest id it has seen (`crate::app::evidence_cache`), so it must never take an id as
+//! seen while a lower one of the workspace may still commit. Each workspace therefore has an advisory lock
+//! ([`evidence_lock_name`]): every transaction that inserts records of the workspace holds it shared from
+//! before it takes its first id until it ends (a single record: within its one statement,
+//! [`Store::insert_evidence`]; an import: from before its first insert, `ImportTx::insert_evidence`), and
+//! [`Store::committed_evidence_bound`] takes it exclusively in a transaction of its own and reads the highest
+//! id while holding it. Every writer of the workspace that took an id at or below that bound has ended by
+//! then, and every later one takes its ids above it: the sequence hands out ids in increasing order (it keeps
+//! none in advance, `CACHE 1`). Writers of a workspace never wait for each other, only for a refresh of the
+//! cache, and a refresh waits for the writers in progress (an import's transaction to its end). SQLite has one
+//! writer at a time, so its ids commit in order, and neither lock nor bound is needed there.
 
 use super::write::{Bind, Write, WriteReturning};
 use super::{day, get, parse_ts, ts, Result, Store};
@@ -88,8 +103,8 @@ pub const PARTNERS_PER_READ: usize = 50;
 const COMPACT_COLS: &str =
     "id, partner_id, trait_id, met, value, observed, recorded_at, retracted_at";
 
-/// A workspace's records with an id above `$2`, in id order: the evidence cache's read
-/// ([`Store::compact_evidence_after`]; on SQLite [`super::bulk`]'s).
+/// A workspace's records with an id above `$2`, in id order: the evidence cache's read on SQLite
+/// ([`Store::compact_evidence_after`] and [`super::bulk`]'s).
 pub(super) fn compact_after_sql() -> &'static str {
     static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
         format!(
@@ -97,6 +112,26 @@ pub(super) fn compact_after_sql() -> &'static str {
         )
     });
     SQL.as_str()
+}
+
+/// A workspace's records with an id above `$2` and at most `$3`, in id order: the evidence cache's read on
+/// PostgreSQL ([`Store::compact_evidence_up_to`] and [`super::pg_bulk`]'s), whose records above the
+/// [`Store::committed_evidence_bound`] it read are left for its next refresh.
+pub(super) fn compact_range_sql() -> &'static str {
+    static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        format!(
+            "SELECT {COMPACT_COLS} FROM evidence WHERE id > $2 AND id <= $3 AND workspace_id = $1 \
+             ORDER BY id"
+        )
+    });
+    SQL.as_str()
+}
+
+/// The name of a workspace's evidence lock on PostgreSQL (see the module's doc), hashed by the server to the
+/// lock's key (`hashtextextended($n, 0)`). Two workspaces whose names hash alike share a lock: they only wait
+/// for each other more often.
+pub(super) fn evidence_lock_name(ws: &str) -> String {
+    format!("partnerfit.evidence:{ws}")
 }
 
 pub(super) fn compact_from_row(r: &AnyRow) -> Result<CompactEvidence> {
@@ -192,6 +227,7 @@ impl RecordTable {
 }
 
 impl Store {
+    /// Record one evidence record: its id.
     #[tracing::instrument(skip_all)]
     pub async fn add_evidence(
         &self,
@@ -200,26 +236,49 @@ impl Store {
         by: &str,
         now: DateTime<Utc>,
     ) -> Result<i64> {
-        Self::insert_evidence(self.pool(), ws, e, by, now).await
+        let conn = self.pool().acquire().await?;
+        Self::insert_evidence(conn, ws, e, by, now).await
     }
 
-    pub(crate) async fn insert_evidence<'e, E>(
-        exec: E,
+    /// Insert one evidence record over `conn`, a connection or a transaction's: its id. On PostgreSQL the
+    /// statement first takes the workspace's evidence lock, shared, before the row takes its id (see the
+    /// module's doc): a `WITH` query that calls a volatile function is run once, before the rows that read it,
+    /// so the lock is held when the id's default is evaluated, and until the transaction ends (outside one:
+    /// the statement's own).
+    pub(crate) async fn insert_evidence<C>(
+        mut conn: C,
         ws: &str,
         e: &NewEvidence,
         by: &str,
         now: DateTime<Utc>,
     ) -> Result<i64>
     where
-        E: sqlx::Executor<'e, Database = sqlx::Any>,
+        C: std::ops::DerefMut<Target = sqlx::AnyConnection> + Send,
     {
+        static POSTGRES: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+            format!(
+                "WITH writer AS (SELECT pg_advisory_xact_lock_shared(hashtextextended($11, 0))) \
+                 INSERT INTO {EVIDENCE_COLUMNS} SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10 FROM writer \
+                 RETURNING id"
+            )
+        });
+        static SQLITE: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+            format!(
+                "INSERT INTO {EVIDENCE_COLUMNS} VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id"
+            )
+        });
         let at = ts(now);
-        let sql = format!(
-            "INSERT INTO {EVIDENCE_COLUMNS} VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id"
-        );
+        let postgres = conn.backend_name() == <sqlx::Postgres as sqlx::Database>::NAME;
+        let sql = if postgres { &*POSTGRES } else { &*SQLITE };
         // Binds Option<f64>: see FLOAT_NULLS in store/mod.rs.
-        let q = sqlx::query_scalar(AssertSqlSafe(sql)).persistent(false);
-        Ok(bind_evidence(q, ws, e, by, &at).write_one(exec).await?)
+        let q = sqlx::query_scalar(AssertSqlSafe(sql.as_str())).persistent(false);
+        let q = bind_evidence(q, ws, e, by, &at);
+        let q = if postgres {
+            q.bind(evidence_lock_name(ws))
+        } else {
+            q
+        };
+        Ok(q.write_one(&mut *conn).await?)
     }
 
     /// Every evidence record of a partner (retracted ones included), oldest observation first.
@@ -346,7 +405,9 @@ impl Store {
 
     /// The change counters of a workspace's evidence (two index lookups). `max_id` is the highest id of the
     /// whole table (the primary key's last entry): another workspace's records move it too, which only costs
-    /// the cache an empty range read.
+    /// the cache an empty range read. It tells that something changed, not how far records are committed: on
+    /// PostgreSQL a lower id may still commit after it, and how far the cache reads is
+    /// [`Store::committed_evidence_bound`].
     #[tracing::instrument(skip_all)]
     pub async fn evidence_version(&self, ws: &str) -> Result<EvidenceVersion> {
         let max_id: Option<i64> = sqlx::query_scalar("SELECT MAX(id) FROM evidence")
@@ -364,6 +425,33 @@ impl Store {
         })
     }
 
+    /// On PostgreSQL, an id up to which every record of the workspace that will ever be committed is committed
+    /// now: the highest id of the table, read while holding the workspace's evidence lock exclusively (see the
+    /// module's doc). It waits for the workspace's writers in progress, an import's transaction to its end, and
+    /// writers that come meanwhile wait for it (a few milliseconds once it has the lock). None on SQLite, where
+    /// every committed id is such a bound.
+    ///
+    /// The lock is taken by a statement of its own and the highest id read by the next one: on PostgreSQL a
+    /// statement reads what was committed when it began, so a read in the locking statement could miss what a
+    /// writer it waited for committed.
+    #[tracing::instrument(skip_all)]
+    pub async fn committed_evidence_bound(&self, ws: &str) -> Result<Option<i64>> {
+        if self.backend() == super::Backend::Sqlite {
+            return Ok(None);
+        }
+        let mut tx = self.pool().begin().await?;
+        sqlx::query("SELECT 1 FROM pg_advisory_xact_lock(hashtextextended($1, 0))")
+            .bind(evidence_lock_name(ws))
+            .execute(&mut *tx)
+            .await?;
+        let max_id: Option<i64> = sqlx::query_scalar("SELECT MAX(id) FROM evidence")
+            .fetch_one(&mut *tx)
+            .await?;
+        // Ending the transaction lets the workspace's writers go on.
+        tx.commit().await?;
+        Ok(Some(max_id.unwrap_or(0)))
+    }
+
     /// Hand `f` the workspace's evidence records with an id above `after_id`, in id order, reduced to what
     /// decides verdicts. Rows are streamed, so loading a large workspace never holds more than one row of the
     /// driver's at a time.
@@ -372,8 +460,28 @@ impl Store {
         &self,
         ws: &str,
         after_id: i64,
+        f: impl FnMut(CompactEvidence) + Send,
+    ) -> Result<()> {
+        self.compact_evidence_up_to(ws, after_id, None, f).await
+    }
+
+    /// [`Store::compact_evidence_after`] of the records with an id of at most `up_to_id` too, when it is given
+    /// (on PostgreSQL a [`Store::committed_evidence_bound`]; the records above it are not read). On SQLite the
+    /// bound is checked as the records are handed over: the evidence cache gives none there.
+    #[tracing::instrument(skip_all)]
+    pub async fn compact_evidence_up_to(
+        &self,
+        ws: &str,
+        after_id: i64,
+        up_to_id: Option<i64>,
         mut f: impl FnMut(CompactEvidence) + Send,
     ) -> Result<()> {
+        let bound = up_to_id.unwrap_or(i64::MAX);
+        let mut f = |e: CompactEvidence| {
+            if e.id <= bound {
+                f(e);
+            }
+        };
         let mut after_id = after_id;
         if after_id == 0 {
             // A first load: over a connection of its own (on SQLite on a blocking thread, super::bulk; on
@@ -384,7 +492,9 @@ impl Store {
                 (Some(direct), _) => {
                     Some(super::bulk::compact_evidence_after(direct, ws, after_id, &mut f).await)
                 }
-                (None, Some(pg)) => Some(pg.compact_evidence_after(ws, after_id, &mut f).await),
+                (None, Some(pg)) => {
+                    Some(pg.compact_evidence_after(ws, after_id, bound, &mut f).await)
+                }
                 (None, None) => None,
             };
             match ended {
@@ -394,10 +504,16 @@ impl Store {
                 None => {}
             }
         }
-        let mut rows = sqlx::query(AssertSqlSafe(compact_after_sql()))
-            .bind(ws)
-            .bind(after_id)
-            .fetch(self.pool());
+        let q = match self.backend() {
+            super::Backend::Sqlite => sqlx::query(AssertSqlSafe(compact_after_sql()))
+                .bind(ws)
+                .bind(after_id),
+            super::Backend::Postgres => sqlx::query(AssertSqlSafe(compact_range_sql()))
+                .bind(ws)
+                .bind(after_id)
+                .bind(bound),
+        };
+        let mut rows = q.fetch(self.pool());
         while let Some(r) = rows.try_next().await? {
             f(compact_from_row(&r)?);
         }

@@ -6,16 +6,16 @@
 //! the stored text is decoded in place from the server's row, on a task of its own that hands the records over
 //! in batches, as SQLite's blocking thread does.
 //!
-//! The same statement and the same decoder of a record ([`super::evidence::compact_of`]) as the usual read, so
-//! the records are the same, and the same contract as SQLite's [`super::bulk`]: when the connection cannot be
-//! opened (within [`super::PG_ACQUIRE_TIMEOUT`], as long as the pool waits for one of its own) or the read
-//! fails partway, the rest is read the usual way from the last record handed over, so nothing is read twice
-//! and nothing is missed; a stored record that does not decode is the read's error either way. These reads
-//! share [`super::bulk`]'s limit of reads at once in a process. Once the store is closed, no connection is
-//! opened.
+//! The same statement ([`super::evidence::compact_range_sql`], up to the same bound) and the same decoder of a
+//! record ([`super::evidence::compact_of`]) as the usual read, so the records are the same, and the same
+//! contract as SQLite's [`super::bulk`]: when the connection cannot be opened (within
+//! [`super::PG_ACQUIRE_TIMEOUT`], as long as the pool waits for one of its own) or the read fails partway, the
+//! rest is read the usual way from the last record handed over, so nothing is read twice and nothing is missed;
+//! a stored record that does not decode is the read's error either way. These reads share [`super::bulk`]'s
+//! limit of reads at once in a process. Once the store is closed, no connection is opened.
 
 use super::bulk::{hand_over, Ended, Sent, AHEAD, BATCH, READERS};
-use super::evidence::{compact_after_sql, compact_of};
+use super::evidence::{compact_of, compact_range_sql};
 use super::{StoreError, PG_ACQUIRE_TIMEOUT};
 use crate::domain::evidence::CompactEvidence;
 use futures_util::TryStreamExt;
@@ -60,11 +60,13 @@ impl PgBulk {
         self.closed.store(true, Ordering::Relaxed);
     }
 
-    /// Hand `f` the workspace's records with an id above `after_id`, in id order (see the module's doc).
+    /// Hand `f` the workspace's records with an id above `after_id` and at most `up_to_id`, in id order (see
+    /// the module's doc).
     pub(super) async fn compact_evidence_after(
         &self,
         ws: &str,
         after_id: i64,
+        up_to_id: i64,
         f: &mut (impl FnMut(CompactEvidence) + Send),
     ) -> Ended {
         let stopped = Ended::Stopped { last_id: after_id };
@@ -103,7 +105,7 @@ impl PgBulk {
         // When the caller stops waiting (its future dropped), the receiver goes and the task stops at its next
         // batch, dropping the connection.
         let reading = tokio::spawn(async move {
-            let failed = read(&mut conn, &ws_owned, after_id, &tx).await;
+            let failed = read(&mut conn, &ws_owned, (after_id, up_to_id), &tx).await;
             // A read that ended tells the server it is closing; a connection that failed is only dropped.
             if !failed {
                 let _ = conn.close().await;
@@ -113,17 +115,19 @@ impl PgBulk {
     }
 }
 
-/// The reading task's part: read and decode on `conn`, and send the records in batches, then why it stopped,
-/// if it stopped early. It stops quietly when the caller is gone. True when the connection failed.
+/// The reading task's part: read and decode on `conn` the records with an id in `(after, up_to]`, and send
+/// them in batches, then why it stopped, if it stopped early. It stops quietly when the caller is gone. True
+/// when the connection failed.
 async fn read(
     conn: &mut PgConnection,
     ws: &str,
-    after_id: i64,
+    (after_id, up_to_id): (i64, i64),
     tx: &tokio::sync::mpsc::Sender<Sent<sqlx::Error>>,
 ) -> bool {
-    let mut rows = sqlx::query(AssertSqlSafe(compact_after_sql()))
+    let mut rows = sqlx::query(AssertSqlSafe(compact_range_sql()))
         .bind(ws)
         .bind(after_id)
+        .bind(up_to_id)
         .fetch(conn);
     let mut batch = Vec::with_capacity(BATCH);
     let (why, failed) = loop {
@@ -152,7 +156,7 @@ async fn read(
     failed
 }
 
-/// A record of a server's row of [`compact_after_sql`]: the stored text read in place. The columns' types are
+/// A record of a server's row of [`compact_range_sql`]: the stored text read in place. The columns' types are
 /// the statement's own, so each value is decoded without sqlx's check of its type against the Rust one (about a
 /// twentieth of a first load); a value that does not decode is still the read's error.
 fn compact_from_pg_row(r: &PgRow) -> Result<CompactEvidence, StoreError> {

@@ -1,10 +1,22 @@
 //! Bulk SQL for CSV import (the export's reads are in [`super::export`]): an [`ImportTx`] — one transaction
 //! that reads what duplicate detection needs and writes the imported rows in multi-row `INSERT`s. On SQLite the
-//! transaction starts with `BEGIN IMMEDIATE`, so no other writer can slip in between the reads and the writes; on
-//! PostgreSQL a concurrent insert of the same partner name fails the import with [`StoreError::Conflict`].
+//! transaction starts with `BEGIN IMMEDIATE`, so no other writer can slip in between the reads and the writes.
+//!
+//! On PostgreSQL the transaction runs at READ COMMITTED and locks the workspace before its first read or write
+//! of it ([`ImportTx::lock_workspace`]): an advisory lock of the workspace's imports, so that a second import
+//! of the workspace waits for the first to end before it reads anything (also when the roster is empty and
+//! there is no row to lock), then every partner row of the workspace (`FOR NO KEY UPDATE`), so that a change to
+//! a partner (a rename, its life cycle, its champion or note) waits for the import instead of being written
+//! over by the import's copy of the partner read before it. Each later statement reads what was committed when
+//! it began, so the import's reads — the roster, the stored records its rows may repeat, the highest evidence
+//! id — are those of after the lock. Records, hours and outcomes added meanwhile do not wait for it (their
+//! foreign-key check takes a lock of the partner row that does not conflict with it; the row of a partner the
+//! import renames is an exception until the import ends), and a partner of the same name added meanwhile fails
+//! the import with [`StoreError::Conflict`]. Before its first evidence record, the import also takes the
+//! workspace's evidence lock, shared (see [`super::evidence`]'s module doc), for the evidence cache.
 
 use super::allocations::{bind_allocation, ALLOCATION_COLUMNS};
-use super::evidence::{bind_evidence, observation_at, EVIDENCE_COLUMNS};
+use super::evidence::{bind_evidence, evidence_lock_name, observation_at, EVIDENCE_COLUMNS};
 use super::outcomes::{bind_outcome, OUTCOME_COLUMNS};
 use super::partners::{bind_partner, PARTNER_COLUMNS};
 use super::write::Write;
@@ -135,9 +147,16 @@ fn placeholders_from(backend: Backend, rows: usize, cols: usize, first: usize) -
     s
 }
 
+/// The name of the advisory lock of a workspace's imports on PostgreSQL, hashed by the server to the lock's key
+/// (`hashtextextended($n, 0)`; see [`super::evidence::evidence_lock_name`] for what a shared hash costs).
+fn import_lock_name(ws: &str) -> String {
+    format!("partnerfit.import:{ws}")
+}
+
 impl Store {
     /// Begin the one transaction of an import. SQLite takes the write lock at once (`BEGIN IMMEDIATE`), so the
-    /// duplicate checks read exactly what the writes go into.
+    /// duplicate checks read exactly what the writes go into; PostgreSQL locks the workspace at the
+    /// transaction's first read or write of it (see the module's doc).
     #[tracing::instrument(skip_all)]
     pub async fn begin_import(&self) -> Result<ImportTx> {
         let tx = match self.backend() {
@@ -155,6 +174,7 @@ impl Store {
         Ok(ImportTx {
             tx,
             backend: self.backend(),
+            locked: Vec::new(),
         })
     }
 }
@@ -167,6 +187,17 @@ type BulkQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>;
 pub struct ImportTx {
     pub(super) tx: sqlx::Transaction<'static, sqlx::Any>,
     pub(super) backend: Backend,
+    /// On PostgreSQL, the workspaces the transaction has locked (one, for an import).
+    locked: Vec<Locked>,
+}
+
+/// A workspace an import's transaction has locked on PostgreSQL ([`ImportTx::lock_workspace`]).
+struct Locked {
+    ws: String,
+    /// The highest evidence id once the workspace was locked: the records of this import are above it.
+    up_to_id: i64,
+    /// Whether the transaction holds the workspace's evidence lock (shared).
+    evidence: bool,
 }
 
 impl ImportTx {
@@ -183,9 +214,52 @@ impl ImportTx {
         (self.params_per_statement() / cols.max(1)).max(1)
     }
 
-    /// Every partner of the workspace (the roster is small: thousands, not millions).
+    /// On PostgreSQL, lock the workspace for this import unless it is already (see the module's doc): the
+    /// advisory lock of its imports, held to the transaction's end, then its partner rows, in id order. Its
+    /// index in `locked`; None on SQLite, whose `BEGIN IMMEDIATE` locked everything.
+    async fn lock_workspace(&mut self, ws: &str) -> Result<Option<usize>> {
+        if self.backend == Backend::Sqlite {
+            return Ok(None);
+        }
+        if let Some(i) = self.locked.iter().position(|l| l.ws == ws) {
+            return Ok(Some(i));
+        }
+        sqlx::query("SELECT 1 FROM pg_advisory_xact_lock(hashtextextended($1, 0))")
+            .bind(import_lock_name(ws))
+            .execute(&mut *self.tx)
+            .await?;
+        // The rows are locked and counted on the server; only the count comes back.
+        sqlx::query(
+            "SELECT COUNT(*) FROM (SELECT id FROM partners WHERE workspace_id = $1 ORDER BY id \
+             FOR NO KEY UPDATE) AS roster",
+        )
+        .bind(ws)
+        .execute(&mut *self.tx)
+        .await?;
+        let up_to_id = self.highest_evidence_id().await?;
+        self.locked.push(Locked {
+            ws: ws.to_string(),
+            up_to_id,
+            evidence: false,
+        });
+        Ok(Some(self.locked.len() - 1))
+    }
+
+    /// The highest evidence id of the table.
+    async fn highest_evidence_id(&mut self) -> Result<i64> {
+        Ok(
+            sqlx::query_scalar::<_, Option<i64>>("SELECT MAX(id) FROM evidence")
+                .fetch_one(&mut *self.tx)
+                .await?
+                .unwrap_or(0),
+        )
+    }
+
+    /// Every partner of the workspace (the roster is small: thousands, not millions). On PostgreSQL the first
+    /// read of the workspace: it locks the workspace first.
     #[tracing::instrument(skip_all)]
     pub async fn partners(&mut self, ws: &str) -> Result<Vec<super::Partner>> {
+        self.lock_workspace(ws).await?;
         let rows = sqlx::query(AssertSqlSafe(format!(
             "SELECT {} FROM partners WHERE workspace_id = $1 ORDER BY name_key",
             super::partners::PARTNER_COLS
@@ -196,15 +270,12 @@ impl ImportTx {
         rows.iter().map(super::partners::partner_from_row).collect()
     }
 
-    /// The highest evidence id now: records above it were written by this import.
+    /// The highest evidence id now: records above it were written by this import. On PostgreSQL the lookups
+    /// of [`ImportTx::evidence_matching`] read up to the highest id once the workspace was locked when that is
+    /// higher (records another import of the workspace committed while this one waited for it).
     #[tracing::instrument(skip_all)]
     pub async fn max_evidence_id(&mut self) -> Result<i64> {
-        Ok(
-            sqlx::query_scalar::<_, Option<i64>>("SELECT MAX(id) FROM evidence")
-                .fetch_one(&mut *self.tx)
-                .await?
-                .unwrap_or(0),
-        )
+        self.highest_evidence_id().await
     }
 
     /// Call `f` with every evidence record of the workspace with id at most `up_to_id` (retracted ones
@@ -219,6 +290,10 @@ impl ImportTx {
         up_to_id: i64,
         mut f: impl FnMut(NewEvidence),
     ) -> Result<()> {
+        let up_to_id = match self.lock_workspace(ws).await? {
+            Some(i) => up_to_id.max(self.locked[i].up_to_id),
+            None => up_to_id,
+        };
         let per_query = match self.backend {
             Backend::Sqlite => SQLITE_LOOKUP_KEYS,
             Backend::Postgres => POSTGRES_LOOKUP_KEYS,
@@ -262,6 +337,7 @@ impl ImportTx {
         ws: &str,
         mut f: impl FnMut(ExistingAllocation),
     ) -> Result<()> {
+        self.lock_workspace(ws).await?;
         let mut after = 0i64;
         loop {
             let mut rows = sqlx::query(
@@ -296,6 +372,7 @@ impl ImportTx {
     /// Call `f` with every outcome of the workspace (retracted ones included), one at a time.
     #[tracing::instrument(skip_all)]
     pub async fn scan_outcomes(&mut self, ws: &str, mut f: impl FnMut(NewOutcome)) -> Result<()> {
+        self.lock_workspace(ws).await?;
         let mut after = 0i64;
         loop {
             let mut rows = sqlx::query(
@@ -335,6 +412,7 @@ impl ImportTx {
         by: &str,
         now: DateTime<Utc>,
     ) -> Result<()> {
+        self.lock_workspace(ws).await?;
         let at = ts(now);
         let before: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM partners")
             .fetch_one(&mut *self.tx)
@@ -370,6 +448,7 @@ impl ImportTx {
         from: &Lifecycle,
         p: &NewPartner,
     ) -> Result<()> {
+        self.lock_workspace(ws).await?;
         sqlx::query(
             "UPDATE partners SET name = $1, name_key = $2, stage = $3, signed_on = $4, dropped_on = $5, \
              drop_reason = $6, champion = $7, note = $8 WHERE workspace_id = $9 AND id = $10",
@@ -393,6 +472,8 @@ impl ImportTx {
     }
 
     /// Add evidence records, all recorded by `by` at `now` (in this order, so later rows win same-day ties).
+    /// On PostgreSQL the first records of the workspace take its evidence lock, shared, before their ids, and
+    /// hold it to the transaction's end (see [`super::evidence`]'s module doc).
     #[tracing::instrument(skip_all, fields(rows = rows.len()))]
     pub async fn insert_evidence(
         &mut self,
@@ -401,6 +482,15 @@ impl ImportTx {
         by: &str,
         now: DateTime<Utc>,
     ) -> Result<()> {
+        if let Some(i) = self.lock_workspace(ws).await? {
+            if !self.locked[i].evidence && !rows.is_empty() {
+                sqlx::query("SELECT 1 FROM pg_advisory_xact_lock_shared(hashtextextended($1, 0))")
+                    .bind(evidence_lock_name(ws))
+                    .execute(&mut *self.tx)
+                    .await?;
+                self.locked[i].evidence = true;
+            }
+        }
         let at = ts(now);
         // On PostgreSQL the statement is not kept prepared: sqlx's Any driver sends a NULL f64 typed as
         // float4 (sqlx-core 0.9.0 `AnyArguments::convert_into`, launchbadge/transact-rs sqlx #4284), so
@@ -426,6 +516,7 @@ impl ImportTx {
         by: &str,
         now: DateTime<Utc>,
     ) -> Result<()> {
+        self.lock_workspace(ws).await?;
         let at = ts(now);
         self.insert_rows(ALLOCATION_COLUMNS, 8, rows, true, "allocation", |q, a| {
             bind_allocation(q, ws, a, by, &at)
@@ -442,6 +533,7 @@ impl ImportTx {
         by: &str,
         now: DateTime<Utc>,
     ) -> Result<()> {
+        self.lock_workspace(ws).await?;
         let at = ts(now);
         self.insert_rows(OUTCOME_COLUMNS, 8, rows, true, "outcome", |q, o| {
             bind_outcome(q, ws, o, by, &at)

@@ -2,7 +2,9 @@
 //! the same answers, including ordering, escaping, sums, conflicts and concurrent claims. Here: the roster,
 //! conflicts, migrations and connections; records and the screen read in `store/records.rs`; the evidence
 //! cache's first load cut short in `store/first_load.rs`; settings, schedules and claims in
-//! `store/schedules.rs`; event ids beyond the happy path in `store/events.rs`.
+//! `store/schedules.rs`; event ids beyond the happy path in `store/events.rs`; writes at once that must not
+//! pass a limit or undo each other in `store/limits_race.rs` and `store/name_races.rs`; the evidence cache and
+//! imports against concurrent writers on PostgreSQL in `store/evidence_concurrency.rs`.
 
 use crate::support::db::both_backends;
 use crate::support::{utc, Db, TestDb};
@@ -11,7 +13,10 @@ use partnerfit::domain::{name_key, PartnerName, PartnerType, Stage};
 use partnerfit::store::{NewPartner, NewTrait, PartnerFilter, Store, StoreError};
 
 mod events;
+mod evidence_concurrency;
 mod first_load;
+mod limits_race;
+mod name_races;
 mod records;
 mod schedules;
 

@@ -422,11 +422,14 @@ pub async fn run<R: Read + Send>(
         },
     };
     let mut tx = app.store.begin_import().await?;
+    // The checker's first read locks the workspace for the import (on PostgreSQL; SQLite's transaction holds
+    // the write lock from its start): the records already there are read after it, so that a second import of
+    // the same file, which waited for the first, sees what the first added.
+    let mut check = checker(app, ws, opts, setup, &mut tx).await?;
     let mut dedup = EvidenceDedup {
         up_to_id: tx.max_evidence_id().await?,
         ..EvidenceDedup::default()
     };
-    let mut check = checker(app, ws, opts, setup, &mut tx).await?;
     let mut pending = Pending::default();
     let mut row_errs = Vec::new();
     let mut pacer = Pacer::new(Instant::now());

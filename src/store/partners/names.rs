@@ -80,41 +80,69 @@ impl Store {
         Ok((version, names))
     }
 
-    /// Rename a partner: the new name must be free in the workspace (compared by key: a Conflict otherwise;
-    /// the partner's own key, for a change of case, is free), and the old name is kept in its history
-    /// (`partner_names`) with the date. Its evidence, hours and outcomes point at its id and follow it.
+    /// Rename a partner the caller read as named `from`: the new name must be free in the workspace (compared
+    /// by key: a [`StoreError::Conflict`] of `partner` otherwise; the partner's own key, for a change of case,
+    /// is free), and the old name is kept in its history (`partner_names`) with the date. Its evidence, hours
+    /// and outcomes point at its id and follow it. When the stored name is no longer `from` (a rename by
+    /// someone else meanwhile), nothing is written and the answer is a [`StoreError::Conflict`] of
+    /// `partner name`. One transaction that first takes the lock every other rename of the partner waits for
+    /// (SQLite: the write lock, `BEGIN IMMEDIATE`; PostgreSQL: the partner's row), so that the history reads
+    /// the name each rename replaced.
     #[tracing::instrument(skip_all)]
+    #[allow(clippy::too_many_arguments)]
     pub async fn rename_partner(
         &self,
         ws: &str,
         id: i64,
+        from: &str,
         new: &PartnerName,
         on: NaiveDate,
         by: &str,
         now: DateTime<Utc>,
     ) -> Result<()> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = match self.backend() {
+            Backend::Sqlite => self.pool().begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => {
+                let mut tx = self.pool().begin().await?;
+                sqlx::query(
+                    "SELECT id FROM partners WHERE workspace_id = $1 AND id = $2 FOR UPDATE",
+                )
+                .bind(ws)
+                .bind(id)
+                .fetch_optional(&mut *tx)
+                .await?;
+                tx
+            }
+        };
         sqlx::query(
             "INSERT INTO partner_names (workspace_id, partner_id, name, name_key, renamed_on, renamed_by, renamed_at) \
-             SELECT workspace_id, id, name, name_key, $3, $4, $5 FROM partners WHERE workspace_id = $1 AND id = $2",
+             SELECT workspace_id, id, name, name_key, $3, $4, $5 FROM partners \
+             WHERE workspace_id = $1 AND id = $2 AND name = $6",
         )
         .bind(ws)
         .bind(id)
         .bind(on.to_string())
         .bind(by)
         .bind(ts(now))
+        .bind(from)
         .write(&mut *tx)
         .await?;
-        sqlx::query(
-            "UPDATE partners SET name = $1, name_key = $2 WHERE workspace_id = $3 AND id = $4",
+        let changed = sqlx::query(
+            "UPDATE partners SET name = $1, name_key = $2 \
+             WHERE workspace_id = $3 AND id = $4 AND name = $5",
         )
         .bind(new.as_str())
         .bind(new.key())
         .bind(ws)
         .bind(id)
+        .bind(from)
         .write(&mut *tx)
         .await
         .map_err(|e| StoreError::from_write(e, "partner"))?;
+        if changed == 0 {
+            // Dropping the transaction rolls the history row back with it.
+            return Err(StoreError::Conflict("partner name".into()));
+        }
         tx.commit().await?;
         Ok(())
     }
@@ -170,8 +198,9 @@ impl Store {
     /// command's `partner`, `/screen`, completions, the import) reaches it: [`distinct_name`] adds its id
     /// (`Citroёn` beside a `Citroën` becomes `Citroёn #12`), its old name stays in its history as a rename by
     /// [`REKEY_AUTHOR`] on today in its workspace's time zone, and a lead renames it again as wished. A trait
-    /// that does not get its key keeps its old one (a warning): both records stay. Returns how many keys
-    /// changed.
+    /// that does not get its key keeps its old one (a warning): both records stay. Processes opening the
+    /// database at once re-key it once: each waits for the others' writes of names to end, and one that finds
+    /// the keys current once it may go on writes nothing. Returns how many keys changed.
     #[tracing::instrument(skip_all)]
     pub async fn rekey_names(&self) -> Result<u64> {
         self.rekey_names_at(Utc::now()).await
@@ -181,13 +210,37 @@ impl Store {
     /// zone).
     #[tracing::instrument(skip_all)]
     pub async fn rekey_names_at(&self, now: DateTime<Utc>) -> Result<u64> {
+        // Every opening asks; only the first of a new binary takes a lock.
         let version: i64 = sqlx::query_scalar("SELECT MAX(version) FROM name_key_version")
             .fetch_one(self.pool())
             .await?;
         if version >= NAME_KEY_VERSION {
             return Ok(0);
         }
-        let mut tx = self.pool().begin().await?;
+        // Before its first read, the transaction takes what keeps every other writer of the names out until it
+        // commits: on SQLite the write lock (`BEGIN IMMEDIATE`; a deferred transaction that read first could not
+        // take it once another connection had committed since, whatever the busy timeout), on PostgreSQL the
+        // tables it rewrites (a rename committed after its reads would get the old name's key, and two
+        // processes opening together would both re-key). Another process may have re-keyed while it waited.
+        let mut tx = match self.backend() {
+            Backend::Sqlite => self.pool().begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => {
+                let mut tx = self.pool().begin().await?;
+                sqlx::query(
+                    "LOCK TABLE partners, traits, partner_names, name_key_version \
+                     IN SHARE ROW EXCLUSIVE MODE",
+                )
+                .execute(&mut *tx)
+                .await?;
+                tx
+            }
+        };
+        let version: i64 = sqlx::query_scalar("SELECT MAX(version) FROM name_key_version")
+            .fetch_one(&mut *tx)
+            .await?;
+        if version >= NAME_KEY_VERSION {
+            return Ok(0);
+        }
         let mut changed = 0;
         // The time zone of each workspace a partner is renamed in.
         let mut zones: HashMap<String, Tz> = HashMap::new();

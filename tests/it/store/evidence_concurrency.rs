@@ -1,0 +1,222 @@
+//! Writers of one workspace at the same time on PostgreSQL, where ids are handed out before the transactions
+//! that hold them commit, and in any order: the evidence cache brought up to date while an import of the
+//! workspace is in progress misses none of its records once it commits, a rename made during an import is not
+//! undone by it, and two imports of one workspace run one after the other. Each wait is shown by the server
+//! (a lock request not granted in `pg_locks`), not assumed from time passing.
+
+use super::{open, partner, WS};
+use crate::support::db::pg_admin_url;
+use crate::support::{utc, Db, TestClock, TestDb};
+use partnerfit::app::evidence_cache::EvidenceCache;
+use partnerfit::domain::evidence::{CompactEvidence, Observation};
+use partnerfit::domain::profile::TraitKind;
+use partnerfit::domain::{PartnerName, PartnerType};
+use partnerfit::store::{NewEvidence, NewPartner, NewTrait, Store};
+use sqlx::postgres::PgConnection;
+use sqlx::Connection;
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Whether a connection to the test's database waits for a lock of `locktype` (any type when empty) before
+/// `task` ends: the server's lock table, looked at every 10 ms for at most 30 s.
+async fn waits_for_lock<T>(db: &TestDb, locktype: &str, task: &tokio::task::JoinHandle<T>) -> bool {
+    let name = db.pg_name().unwrap().to_string();
+    let mut admin = PgConnection::connect(&pg_admin_url()).await.unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while Instant::now() < deadline && !task.is_finished() {
+        let waiting: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid \
+             WHERE NOT l.granted AND a.datname = $1 AND ($2 = '' OR l.locktype = $2)",
+        )
+        .bind(&name)
+        .bind(locktype)
+        .fetch_one(&mut admin)
+        .await
+        .unwrap();
+        if waiting > 0 {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    false
+}
+
+/// Three partners of `WS` with a profile of one yes/no trait: (the partners' ids, the trait's id).
+async fn three_partners(s: &Store) -> (Vec<i64>, i64) {
+    let now = utc(2026, 11, 26, 12, 0);
+    let profile = s
+        .create_profile(WS, PartnerType::Reseller, "R", None, "ana", now)
+        .await
+        .unwrap();
+    let t = NewTrait {
+        name: "Deal registration".into(),
+        verify_by: None,
+        kind: TraitKind::YesNo,
+    };
+    let trait_id = s.add_trait(WS, profile, &t, "ana", now).await.unwrap().0;
+    let mut partners = Vec::new();
+    for name in ["Acme", "Globex", "Initech"] {
+        let p = partner(name, PartnerType::Reseller);
+        partners.push(s.add_partner(WS, &p, "ana", now).await.unwrap());
+    }
+    (partners, trait_id)
+}
+
+/// `WS`'s records as the database has them now, by partner, each in id order.
+async fn stored_by_partner(s: &Store) -> HashMap<i64, Vec<CompactEvidence>> {
+    let mut by_partner: HashMap<i64, Vec<CompactEvidence>> = HashMap::new();
+    s.compact_evidence_after(WS, -1, |e| {
+        by_partner.entry(e.partner_id).or_default().push(e)
+    })
+    .await
+    .unwrap();
+    by_partner
+}
+
+/// On PostgreSQL, an import of a workspace whose records are written but not committed while a record with a
+/// higher id commits (the workspace's own `/evidence add`) holds up the cache's refresh of that workspace until
+/// it commits: the refresh then holds every committed record, the import's too, and so does the next one. (The
+/// refresh used to take the highest id committed as how far it was current, and the import's lower ids, committed
+/// later, were never read.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cache_refresh_during_an_evidence_import_misses_none_of_its_records() {
+    let db = TestDb::new(Db::Postgres).await;
+    let s = open(&db).await;
+    let now = utc(2026, 11, 26, 12, 0);
+    // Ids of the import and of a single record commit in the order of the sequence's calls only when no
+    // session keeps ids of its own in advance.
+    let cached: i64 = sqlx::query_scalar(
+        "SELECT cache_size FROM pg_sequences WHERE sequencename = 'evidence_id_seq'",
+    )
+    .fetch_one(s.pool())
+    .await
+    .unwrap();
+    assert_eq!(
+        cached, 1,
+        "the evidence id sequence hands out ids in advance"
+    );
+    let (partners, trait_id) = three_partners(&s).await;
+    let ev = |partner_id: i64, d: u32| NewEvidence {
+        partner_id,
+        trait_id,
+        observation: Observation::Met(d % 2 == 0),
+        source: None,
+        note: None,
+        observed: utc(2026, 11, d, 0, 0).date_naive(),
+    };
+    s.add_evidence(WS, &ev(partners[0], 1), "mia", now)
+        .await
+        .unwrap();
+    let cache = Arc::new(EvidenceCache::new(TestClock::at(now)));
+    let ids = partners.clone();
+    let held = move |c: &partnerfit::app::evidence_cache::WorkspaceEvidence| {
+        ids.iter()
+            .map(|p| (*p, c.partner(*p).to_vec()))
+            .filter(|(_, r)| !r.is_empty())
+            .collect::<HashMap<_, _>>()
+    };
+    assert_eq!(
+        held(&cache.get(&s, WS).await.unwrap()),
+        stored_by_partner(&s).await
+    );
+
+    // The import's records are written (their ids taken), not committed.
+    let mut import = s.begin_import().await.unwrap();
+    import.partners(WS).await.unwrap();
+    let rows: Vec<NewEvidence> = (2..=4).map(|d| ev(partners[1], d)).collect();
+    import.insert_evidence(WS, &rows, "ana", now).await.unwrap();
+    let added = s
+        .add_evidence(WS, &ev(partners[2], 5), "mia", now)
+        .await
+        .unwrap();
+
+    let refresh = {
+        let (cache, s, held) = (cache.clone(), s.clone(), held.clone());
+        tokio::spawn(async move { held(&cache.get(&s, WS).await.unwrap()) })
+    };
+    let waited = waits_for_lock(&db, "advisory", &refresh).await;
+    import.commit().await.unwrap();
+    let refreshed = refresh.await.unwrap();
+
+    let stored = stored_by_partner(&s).await;
+    assert_eq!(stored.values().map(Vec::len).sum::<usize>(), 5);
+    assert!(stored[&partners[1]].iter().all(|e| e.id < added));
+    assert_eq!(refreshed, stored, "the refresh missed committed records");
+    assert_eq!(held(&cache.get(&s, WS).await.unwrap()), stored);
+    assert!(waited, "the refresh did not wait for the import");
+}
+
+/// On PostgreSQL, a rename of a partner while an import that rewrites that partner is in progress waits for the
+/// import, then applies: the partner has the rename's name and the import's note. (The import used to read the
+/// roster without a lock and write back every field as it read it, undoing a rename committed meanwhile.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rename_during_an_import_waits_for_it_and_is_kept() {
+    let db = TestDb::new(Db::Postgres).await;
+    let s = open(&db).await;
+    let now = utc(2026, 11, 26, 12, 0);
+    let (partners, _) = three_partners(&s).await;
+    let acme = partners[0];
+
+    let mut import = s.begin_import().await.unwrap();
+    let roster = import.partners(WS).await.unwrap();
+    let read = roster.iter().find(|p| p.id == acme).unwrap().clone();
+
+    let rename = {
+        let s = s.clone();
+        tokio::spawn(async move {
+            let new = PartnerName::parse("Acme Industries").unwrap();
+            s.rename_partner(WS, acme, "Acme", &new, now.date_naive(), "mia", now)
+                .await
+        })
+    };
+    let waited = waits_for_lock(&db, "", &rename).await;
+    // The file's row of the partner: the name it had, a new note.
+    let row = NewPartner {
+        name: PartnerName::parse(&read.name).unwrap(),
+        partner_type: read.partner_type,
+        lifecycle: read.lifecycle.clone(),
+        champion: read.champion.clone(),
+        note: Some("met at the summit".into()),
+    };
+    import
+        .update_partner(WS, acme, &read.lifecycle, &row)
+        .await
+        .unwrap();
+    import.commit().await.unwrap();
+    rename.await.unwrap().unwrap();
+
+    let now_stored = s.partner_by_id(WS, acme).await.unwrap().unwrap();
+    assert_eq!(now_stored.name, "Acme Industries", "the rename was undone");
+    assert_eq!(now_stored.note.as_deref(), Some("met at the summit"));
+    assert!(waited, "the rename did not wait for the import");
+}
+
+/// On PostgreSQL, a second import of a workspace waits for the first before it reads the roster, also when the
+/// roster is empty (no partner row to lock): it then reads the partners the first one added.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_imports_of_one_workspace_run_one_after_the_other() {
+    let db = TestDb::new(Db::Postgres).await;
+    let s = open(&db).await;
+    let now = utc(2026, 11, 26, 12, 0);
+
+    let mut first = s.begin_import().await.unwrap();
+    assert!(first.partners(WS).await.unwrap().is_empty());
+    let second = {
+        let s = s.clone();
+        tokio::spawn(async move {
+            let mut second = s.begin_import().await.unwrap();
+            let roster = second.partners(WS).await.unwrap();
+            second.rollback().await.unwrap();
+            roster.into_iter().map(|p| p.name).collect::<Vec<_>>()
+        })
+    };
+    let waited = waits_for_lock(&db, "advisory", &second).await;
+    first
+        .insert_partners(WS, &[partner("Acme", PartnerType::Reseller)], "ana", now)
+        .await
+        .unwrap();
+    first.commit().await.unwrap();
+    assert_eq!(second.await.unwrap(), vec!["Acme".to_string()]);
+    assert!(waited, "the second import did not wait for the first");
+}
