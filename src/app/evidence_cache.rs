@@ -22,7 +22,7 @@
 
 use super::Clock;
 use crate::domain::evidence::CompactEvidence;
-use crate::store::{EvidenceVersion, Store, StoreError};
+use crate::store::{EvidenceBound, EvidenceVersion, Store, StoreError};
 use chrono::{DateTime, Utc};
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
@@ -166,17 +166,24 @@ impl EvidenceCache {
     }
 
     /// The evidence for screening `partner_ids` of the workspace, current as of this call. With at most
-    /// [`DIRECT_PARTNERS`] partners and no warm copy of the workspace, their records are read from the
-    /// database and no copy is made; otherwise it is [`EvidenceCache::get`]. The records are the same either
-    /// way, so are the verdicts.
+    /// [`DIRECT_PARTNERS`] partners, the warm copy of the workspace when it can be brought up to date without
+    /// waiting, else their records read from the database (no copy made): a page of the roster, or the screen
+    /// after `/evidence add`, never waits for an import of the workspace in progress (on PostgreSQL) nor for
+    /// another task's refresh. More partners: [`EvidenceCache::get`]. The records are the same either way, so
+    /// are the verdicts.
     pub async fn for_partners(
         &self,
         store: &Store,
         ws: &str,
         partner_ids: &[i64],
     ) -> Result<PartnersEvidence, StoreError> {
-        if partner_ids.len() > DIRECT_PARTNERS || self.is_warm(ws) {
+        if partner_ids.len() > DIRECT_PARTNERS {
             return Ok(PartnersEvidence::Copy(self.get(store, ws).await?));
+        }
+        if self.is_warm(ws) {
+            if let Some(copy) = self.current(store, ws, false).await? {
+                return Ok(PartnersEvidence::Copy(copy));
+            }
         }
         let mut by_partner: HashMap<i64, Vec<CompactEvidence>> = HashMap::new();
         store
@@ -187,12 +194,31 @@ impl EvidenceCache {
         Ok(PartnersEvidence::Read(by_partner))
     }
 
-    /// The workspace's evidence, current as of this call.
+    /// The workspace's evidence, current as of this call (waiting, on PostgreSQL, for an import of the workspace
+    /// in progress to commit: see [`Store::committed_evidence_bound`]).
     pub async fn get(
         &self,
         store: &Store,
         ws: &str,
     ) -> Result<OwnedRwLockReadGuard<WorkspaceEvidence>, StoreError> {
+        match self.current(store, ws, true).await? {
+            Some(copy) => Ok(copy),
+            // Not reached: a refresh that waits always gets its bound.
+            None => Err(StoreError::Corrupt(
+                "the evidence copy was not brought up to date".into(),
+            )),
+        }
+    }
+
+    /// [`EvidenceCache::get`]; with `wait` false, None rather than waiting for anything: another task's refresh
+    /// of the copy, or the workspace's writers in progress (an import, on PostgreSQL). The copy is then left as
+    /// it was.
+    async fn current(
+        &self,
+        store: &Store,
+        ws: &str,
+        wait: bool,
+    ) -> Result<Option<OwnedRwLockReadGuard<WorkspaceEvidence>>, StoreError> {
         let slot = {
             let now = self.clock.now();
             let mut map = self.workspaces.lock().unwrap_or_else(|p| p.into_inner());
@@ -206,12 +232,26 @@ impl EvidenceCache {
         };
         let version = store.evidence_version(ws).await?;
         {
-            let current = slot.clone().read_owned().await;
+            let current = if wait {
+                slot.clone().read_owned().await
+            } else {
+                match slot.clone().try_read_owned() {
+                    Ok(current) => current,
+                    Err(_) => return Ok(None),
+                }
+            };
             if current.version == version {
-                return Ok(current);
+                return Ok(Some(current));
             }
         }
-        let mut w = slot.clone().write_owned().await;
+        let mut w = if wait {
+            slot.clone().write_owned().await
+        } else {
+            match slot.clone().try_write_owned() {
+                Ok(w) => w,
+                Err(_) => return Ok(None),
+            }
+        };
         let have = w.version;
         if have != version {
             // What may fail or wait is read before the copy changes, so that a refresh that fails or is given up
@@ -219,7 +259,11 @@ impl EvidenceCache {
             // writers in progress). The retracted ids are read after the counter they answer, so they hold at
             // least the retractions it counted, whichever records are read next.
             let bound = if version.max_id > have.max_id {
-                store.committed_evidence_bound(ws).await?
+                match store.committed_evidence_bound(ws, wait).await? {
+                    EvidenceBound::Any => None,
+                    EvidenceBound::UpTo(bound) => Some(bound),
+                    EvidenceBound::Writing => return Ok(None),
+                }
             } else {
                 None
             };
@@ -261,7 +305,7 @@ impl EvidenceCache {
             copy.finish(retracted, seen, have.max_id == 0);
             *w = copy;
         }
-        drop(w);
-        Ok(slot.read_owned().await)
+        // Read from here on, with no moment in between where another task's refresh could take the copy.
+        Ok(Some(w.downgrade()))
     }
 }

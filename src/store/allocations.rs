@@ -123,6 +123,9 @@ impl Store {
             Backend::Sqlite => self.pool().begin_with("BEGIN IMMEDIATE").await?,
             Backend::Postgres => {
                 let mut tx = self.pool().begin().await?;
+                sqlx::query(super::PG_LOCK_TIMEOUT)
+                    .execute(&mut *tx)
+                    .await?;
                 // No row (a partner removed meanwhile) locks nothing; the insert then fails on its foreign key.
                 sqlx::query(
                     "SELECT id FROM partners WHERE workspace_id = $1 AND id = $2 FOR NO KEY UPDATE",

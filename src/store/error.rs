@@ -19,7 +19,9 @@ pub enum StoreError {
     #[error("the database cannot be written: {0}")]
     Unwritable(#[source] sqlx::Error),
     /// Another connection held SQLite's lock for longer than the busy timeout (SQLite's SQLITE_BUSY or
-    /// SQLITE_LOCKED, "database is locked"): the statement gave up, and nothing of it was committed.
+    /// SQLITE_LOCKED, "database is locked"), or a PostgreSQL row lock was not granted within
+    /// `super::PG_LOCK_TIMEOUT` (`lock_not_available`: an import of the workspace holds it): the statement gave
+    /// up, and nothing of it was committed.
     #[error("the database is busy: {0}")]
     Busy(#[source] sqlx::Error),
     #[error(transparent)]
@@ -62,6 +64,7 @@ impl From<sqlx::Error> for StoreError {
             match db.code().as_deref() {
                 Some(PG_DISK_FULL) => StoreError::Full(e),
                 Some(PG_READ_ONLY_TRANSACTION) => StoreError::Unwritable(e),
+                Some(PG_LOCK_NOT_AVAILABLE) => StoreError::Busy(e),
                 _ => StoreError::Db(e),
             }
         }
@@ -77,6 +80,9 @@ const SQLITE_FULL: i32 = 13;
 /// PostgreSQL's SQLSTATEs (class 53 "insufficient resources", class 25 "invalid transaction state").
 const PG_DISK_FULL: &str = "53100";
 const PG_READ_ONLY_TRANSACTION: &str = "25006";
+/// A lock not granted within the transaction's `lock_timeout` (`super::PG_LOCK_TIMEOUT`; class 55 "object not
+/// in prerequisite state").
+pub(crate) const PG_LOCK_NOT_AVAILABLE: &str = "55P03";
 
 impl StoreError {
     /// Map a unique violation to [`StoreError::Conflict`].

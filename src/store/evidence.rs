@@ -11,9 +11,13 @@
 //! [`Store::committed_evidence_bound`] takes it exclusively in a transaction of its own and reads the highest
 //! id while holding it. Every writer of the workspace that took an id at or below that bound has ended by
 //! then, and every later one takes its ids above it: the sequence hands out ids in increasing order (it keeps
-//! none in advance, `CACHE 1`). Writers of a workspace never wait for each other, only for a refresh of the
-//! cache, and a refresh waits for the writers in progress (an import's transaction to its end). SQLite has one
-//! writer at a time, so its ids commit in order, and neither lock nor bound is needed there.
+//! none in advance, `CACHE 1`). Writers of a workspace never wait for each other. A refresh that must be
+//! current (a digest, an export) waits for the writers in progress (an import's transaction to its end), but
+//! asks for the lock a twentieth of a second at a time ([`EVIDENCE_LOCK_ATTEMPT`]), so that writers that come
+//! meanwhile, which PostgreSQL queues behind a waiting exclusive request, wait no longer than that; one that
+//! need not wait (a few partners screened) asks once, and reads those partners' records directly when
+//! writers are in progress. SQLite has one writer at a time, so its ids commit in order, and neither lock nor
+//! bound is needed there.
 
 use super::write::{Bind, Write, WriteReturning};
 use super::{day, get, parse_ts, ts, Result, Store};
@@ -23,6 +27,22 @@ use futures_util::TryStreamExt;
 use sqlx::any::AnyRow;
 use sqlx::AssertSqlSafe;
 use sqlx::Row;
+
+/// How long a refresh of the evidence cache asks for a workspace's evidence lock at a time
+/// ([`Store::committed_evidence_bound`]): writers of the workspace that come while it waits are queued behind the
+/// request at most this long.
+pub const EVIDENCE_LOCK_ATTEMPT: std::time::Duration = std::time::Duration::from_millis(50);
+
+/// How far the evidence cache may read a workspace's records ([`Store::committed_evidence_bound`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EvidenceBound {
+    /// As far as they go (SQLite: ids commit in order).
+    Any,
+    /// Up to this id: every record of the workspace at or below it that will ever be committed is.
+    UpTo(i64),
+    /// Writers of the workspace are in progress, and the caller would not wait for them.
+    Writing,
+}
 
 /// Evidence to record; also what an import compares its rows with of a stored record (its fields, without
 /// who recorded it when).
@@ -427,29 +447,57 @@ impl Store {
 
     /// On PostgreSQL, an id up to which every record of the workspace that will ever be committed is committed
     /// now: the highest id of the table, read while holding the workspace's evidence lock exclusively (see the
-    /// module's doc). It waits for the workspace's writers in progress, an import's transaction to its end, and
-    /// writers that come meanwhile wait for it (a few milliseconds once it has the lock). None on SQLite, where
-    /// every committed id is such a bound.
+    /// module's doc). With `wait`, the writers in progress are waited for (an import's transaction to its
+    /// end), the lock asked for [`EVIDENCE_LOCK_ATTEMPT`] at a time, so that a writer that comes meanwhile waits
+    /// at most that long behind the request; without, [`EvidenceBound::Writing`] when the lock is not free at
+    /// once. [`EvidenceBound::Any`] on SQLite, where every committed id is such a bound.
     ///
     /// The lock is taken by a statement of its own and the highest id read by the next one: on PostgreSQL a
     /// statement reads what was committed when it began, so a read in the locking statement could miss what a
     /// writer it waited for committed.
     #[tracing::instrument(skip_all)]
-    pub async fn committed_evidence_bound(&self, ws: &str) -> Result<Option<i64>> {
+    pub async fn committed_evidence_bound(&self, ws: &str, wait: bool) -> Result<EvidenceBound> {
         if self.backend() == super::Backend::Sqlite {
-            return Ok(None);
+            return Ok(EvidenceBound::Any);
         }
-        let mut tx = self.pool().begin().await?;
-        sqlx::query("SELECT 1 FROM pg_advisory_xact_lock(hashtextextended($1, 0))")
-            .bind(evidence_lock_name(ws))
-            .execute(&mut *tx)
-            .await?;
-        let max_id: Option<i64> = sqlx::query_scalar("SELECT MAX(id) FROM evidence")
-            .fetch_one(&mut *tx)
-            .await?;
-        // Ending the transaction lets the workspace's writers go on.
-        tx.commit().await?;
-        Ok(Some(max_id.unwrap_or(0)))
+        let lock = evidence_lock_name(ws);
+        loop {
+            let mut tx = self.pool().begin().await?;
+            let held = if wait {
+                sqlx::query(AssertSqlSafe(format!(
+                    "SET LOCAL lock_timeout = '{}ms'",
+                    EVIDENCE_LOCK_ATTEMPT.as_millis()
+                )))
+                .execute(&mut *tx)
+                .await?;
+                let taken =
+                    sqlx::query("SELECT 1 FROM pg_advisory_xact_lock(hashtextextended($1, 0))")
+                        .bind(&lock)
+                        .execute(&mut *tx)
+                        .await;
+                match taken.map_err(super::StoreError::from) {
+                    Ok(_) => true,
+                    // Not granted within the attempt: the request leaves the queue (the transaction is rolled
+                    // back as it is dropped), writers queued behind it go on, and it is asked for again.
+                    Err(super::StoreError::Busy(_)) => continue,
+                    Err(e) => return Err(e),
+                }
+            } else {
+                sqlx::query_scalar("SELECT pg_try_advisory_xact_lock(hashtextextended($1, 0))")
+                    .bind(&lock)
+                    .fetch_one(&mut *tx)
+                    .await?
+            };
+            if !held {
+                return Ok(EvidenceBound::Writing);
+            }
+            let max_id: Option<i64> = sqlx::query_scalar("SELECT MAX(id) FROM evidence")
+                .fetch_one(&mut *tx)
+                .await?;
+            // Ending the transaction lets the workspace's writers go on.
+            tx.commit().await?;
+            return Ok(EvidenceBound::UpTo(max_id.unwrap_or(0)));
+        }
     }
 
     /// Hand `f` the workspace's evidence records with an id above `after_id`, in id order, reduced to what

@@ -569,6 +569,12 @@ pub(crate) const SQLITE_EVERY_CONNECTION: &str = "PRAGMA foreign_keys = ON";
 /// How long a SQLite connection waits for another writer's lock before failing: every connection but
 /// [`direct`]'s, which waits for none (it runs on the calling task's thread; see its doc).
 pub(crate) const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(15);
+/// What a PostgreSQL transaction that locks a partner's row for a command (`/log`, a rename) runs first: the
+/// lock is waited for at most a second. An import of the workspace holds every partner row until it commits;
+/// past the second the statement gives up ([`StoreError::Busy`]: the user is told the database is busy and
+/// nothing was recorded), inside Discord's three seconds, instead of holding a pool connection until the
+/// import ends.
+pub(crate) const PG_LOCK_TIMEOUT: &str = "SET LOCAL lock_timeout = '1s'";
 /// Commits that do not wait for the disk: on the SQLite connections that take event ids ([`delivered`] says
 /// why that is safe) and reserve send slots ([`send_pace`]), and on [`direct`]'s.
 pub(crate) const SQLITE_NO_DISK_WAIT: &str = "PRAGMA synchronous = NORMAL";

@@ -104,6 +104,9 @@ impl Store {
             Backend::Sqlite => self.pool().begin_with("BEGIN IMMEDIATE").await?,
             Backend::Postgres => {
                 let mut tx = self.pool().begin().await?;
+                sqlx::query(super::super::PG_LOCK_TIMEOUT)
+                    .execute(&mut *tx)
+                    .await?;
                 sqlx::query(
                     "SELECT id FROM partners WHERE workspace_id = $1 AND id = $2 FOR UPDATE",
                 )
@@ -228,7 +231,7 @@ impl Store {
                 let mut tx = self.pool().begin().await?;
                 sqlx::query(
                     "LOCK TABLE partners, traits, partner_names, name_key_version \
-                     IN SHARE ROW EXCLUSIVE MODE",
+                     IN EXCLUSIVE MODE",
                 )
                 .execute(&mut *tx)
                 .await?;

@@ -1,7 +1,8 @@
 //! Writers of one workspace at the same time on PostgreSQL, where ids are handed out before the transactions
 //! that hold them commit, and in any order: the evidence cache brought up to date while an import of the
 //! workspace is in progress misses none of its records once it commits, a rename made during an import is not
-//! undone by it, and two imports of one workspace run one after the other. Each wait is shown by the server
+//! undone by it, two imports of one workspace run one after the other, and neither a screen of a few partners
+//! nor a writer waits for an import in progress. Each wait is shown by the server
 //! (a lock request not granted in `pg_locks`), not assumed from time passing.
 
 use super::{open, partner, WS};
@@ -10,8 +11,9 @@ use crate::support::{utc, Db, TestClock, TestDb};
 use partnerfit::app::evidence_cache::EvidenceCache;
 use partnerfit::domain::evidence::{CompactEvidence, Observation};
 use partnerfit::domain::profile::TraitKind;
+use partnerfit::domain::{Amount, Hours, Week};
 use partnerfit::domain::{PartnerName, PartnerType};
-use partnerfit::store::{NewEvidence, NewPartner, NewTrait, Store};
+use partnerfit::store::{NewAllocation, NewEvidence, NewPartner, NewTrait, Store, StoreError};
 use sqlx::postgres::PgConnection;
 use sqlx::Connection;
 use std::collections::HashMap;
@@ -145,6 +147,100 @@ async fn a_cache_refresh_during_an_evidence_import_misses_none_of_its_records() 
     assert_eq!(refreshed, stored, "the refresh missed committed records");
     assert_eq!(held(&cache.get(&s, WS).await.unwrap()), stored);
     assert!(waited, "the refresh did not wait for the import");
+}
+
+/// On PostgreSQL, while an import of a workspace is in progress: a screen of a few partners (a roster page,
+/// the screen after `/evidence add`) does not wait for it, and gives the records committed so far; a digest's
+/// refresh waits for the import, but a record added meanwhile is not held up behind that refresh (PostgreSQL
+/// queues a new lock request behind a waiting one: the refresh used to wait in the queue, and every
+/// `/evidence add` of the workspace with it, until the import committed). What would hang past the bound fails.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn writers_and_small_screens_do_not_wait_for_an_import_in_progress() {
+    const BOUND: Duration = Duration::from_secs(10);
+    let db = TestDb::new(Db::Postgres).await;
+    let s = open(&db).await;
+    let now = utc(2026, 11, 26, 12, 0);
+    let (partners, trait_id) = three_partners(&s).await;
+    let ev = |partner_id: i64, d: u32| NewEvidence {
+        partner_id,
+        trait_id,
+        observation: Observation::Met(d % 2 == 0),
+        source: None,
+        note: None,
+        observed: utc(2026, 11, d, 0, 0).date_naive(),
+    };
+    s.add_evidence(WS, &ev(partners[0], 1), "mia", now)
+        .await
+        .unwrap();
+    let cache = Arc::new(EvidenceCache::new(TestClock::at(now)));
+    cache.get(&s, WS).await.unwrap();
+
+    let mut import = s.begin_import().await.unwrap();
+    import.partners(WS).await.unwrap();
+    let rows: Vec<NewEvidence> = (2..=4).map(|d| ev(partners[1], d)).collect();
+    import.insert_evidence(WS, &rows, "ana", now).await.unwrap();
+    let added = s
+        .add_evidence(WS, &ev(partners[2], 5), "mia", now)
+        .await
+        .unwrap();
+    // A few partners: read directly, the record just added among them.
+    let few = tokio::time::timeout(BOUND, cache.for_partners(&s, WS, &[partners[2]]))
+        .await
+        .expect("a small screen waited for the import")
+        .unwrap();
+    let ids: Vec<i64> = few.partner(partners[2]).iter().map(|e| e.id).collect();
+    assert_eq!(ids, [added]);
+
+    // The whole workspace waits; a record added while it waits does not.
+    let refresh = {
+        let (cache, s, importing) = (cache.clone(), s.clone(), partners[1]);
+        tokio::spawn(async move { cache.get(&s, WS).await.map(|c| c.partner(importing).len()) })
+    };
+    assert!(
+        waits_for_lock(&db, "advisory", &refresh).await,
+        "the refresh did not wait for the import"
+    );
+    tokio::time::timeout(BOUND, s.add_evidence(WS, &ev(partners[0], 6), "mia", now))
+        .await
+        .expect("a record added while a refresh waited was held up until the import committed")
+        .unwrap();
+    assert!(
+        !refresh.is_finished(),
+        "the refresh did not wait for the import"
+    );
+    import.commit().await.unwrap();
+    assert_eq!(refresh.await.unwrap().unwrap(), 3, "the import's records");
+}
+
+/// On PostgreSQL, an entry of hours for a partner whose row an import holds gives up after a second with the
+/// database busy (the user is told to try again, nothing recorded), rather than holding its connection until the
+/// import commits; once it has, the same entry is recorded. What would hang past the bound fails.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_entry_during_an_import_gives_up_busy_within_the_lock_timeout() {
+    let db = TestDb::new(Db::Postgres).await;
+    let s = open(&db).await;
+    let now = utc(2026, 11, 26, 12, 0);
+    let (partners, _) = three_partners(&s).await;
+    let entry = NewAllocation {
+        partner_id: partners[0],
+        week: Week::containing(now.date_naive()),
+        hours: Hours::from_centi(300),
+        spend: Amount::ZERO,
+        note: None,
+    };
+    let log = || {
+        tokio::time::timeout(
+            Duration::from_secs(10),
+            s.add_allocation_checked(WS, &entry, "mia", now, |_| Ok::<_, ()>(())),
+        )
+    };
+    let mut import = s.begin_import().await.unwrap();
+    import.partners(WS).await.unwrap();
+    let busy = log().await.expect("the entry waited for the import");
+    assert!(matches!(busy, Err(StoreError::Busy(_))), "{busy:?}");
+    import.commit().await.unwrap();
+    let logged = log().await.expect("the entry waited").unwrap();
+    assert!(logged.is_ok(), "{logged:?}");
 }
 
 /// On PostgreSQL, a rename of a partner while an import that rewrites that partner is in progress waits for the
