@@ -142,7 +142,8 @@ impl Handler {
         // answered by an edit. The acknowledgement also decides which process runs one whose delivery is
         // unconfirmed.
         if let Some(ephemeral) = declared.and_then(|s| s.deferred(&inv)) {
-            if !acknowledge(ctx, cmd.id, &cmd.token, Deferral::Message { ephemeral }).await {
+            let deferral = Deferral::Message { ephemeral };
+            if !acknowledge(ctx, cmd.id, &cmd.token, deferral, &mine).await {
                 return;
             }
             // Acknowledged, so a slow download does not miss Discord's 3 seconds.
@@ -563,17 +564,25 @@ impl Mine {
     ) -> Option<Answering> {
         match self {
             Mine::Taken(_) | Mine::Unwritable => Some(Answering::Initial),
-            Mine::Unconfirmed => acknowledge(ctx, id, token, deferral)
+            Mine::Unconfirmed => acknowledge(ctx, id, token, deferral, self)
                 .await
                 .then_some(Answering::After(deferral)),
         }
     }
 }
 
-/// Send `deferral` as interaction `id`'s initial response: whether Discord accepted it. One it refused as
-/// answered already (another process on the same shard answered first) is dropped, logged.
-async fn acknowledge(ctx: &Context, id: InteractionId, token: &str, deferral: Deferral) -> bool {
-    match reply::acknowledge(&ctx.http, id, token, deferral).await {
+/// Send `deferral` as interaction `id`'s initial response: whether Discord accepted it (see
+/// [`reply::acknowledge`] for a deferral sent again after a server error). One it refused as answered already
+/// (another process on the same shard answered first) is dropped, logged.
+async fn acknowledge(
+    ctx: &Context,
+    id: InteractionId,
+    token: &str,
+    deferral: Deferral,
+    mine: &Mine,
+) -> bool {
+    let ours = !matches!(mine, Mine::Unconfirmed);
+    match reply::acknowledge(&ctx.http, id, token, deferral, ours).await {
         Ok(Acknowledged::Yes) => true,
         Ok(Acknowledged::ByAnother) => {
             tracing::info!(

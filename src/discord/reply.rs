@@ -87,20 +87,26 @@ pub enum Acknowledged {
 }
 
 /// Acknowledge interaction `id` with `deferral` (its callback), within the route's rate limits: whether
-/// Discord accepted it, or the interaction had an answer already.
+/// Discord accepted it, or the interaction had an answer already. `ours`: the interaction is this process's
+/// whatever Discord says (its id was taken here). A deferral sent again after a server error may find the one
+/// the server failed accepted after all: then "already acknowledged" is this process's own deferral when the
+/// interaction is ours; when it is not known to be, it is read as another process's (handling it twice could
+/// record it twice; leaving it records nothing, and the user can ask again).
 pub async fn acknowledge(
     http: &Http,
     id: InteractionId,
     token: &str,
     deferral: Deferral,
+    ours: bool,
 ) -> Result<Acknowledged, PostError> {
     let body = Body::of(&deferral.response(), Vec::new(), Some("data"))?;
     let path = format!("/interactions/{id}/{token}/callback");
     let route = format!("POST /interactions/{id}/callback");
-    let answer = send_answer(http, Method::POST, &path, &route, body).await?;
+    let (answer, resent) = send_answer(http, Method::POST, &path, &route, body).await?;
     let code = answer.json.get("code").and_then(Value::as_i64);
     match answer.status {
         200..=299 => Ok(Acknowledged::Yes),
+        400 if code == Some(ALREADY_ACKNOWLEDGED) && ours && resent => Ok(Acknowledged::Yes),
         400 if code == Some(ALREADY_ACKNOWLEDGED) => Ok(Acknowledged::ByAnother),
         _ => Err(ratelimit::failed(&answer)),
     }
@@ -224,24 +230,25 @@ async fn send(
     route: &str,
     body: Body,
 ) -> Result<(), PostError> {
-    let answer = send_answer(http, method, path, route, body).await?;
+    let (answer, _) = send_answer(http, method, path, route, body).await?;
     match answer.status {
         200..=299 => Ok(()),
         _ => Err(ratelimit::failed(&answer)),
     }
 }
 
-/// [`send`], answering Discord's last answer whatever its status: the first that is not a server error, or the
-/// last server error.
+/// [`send`], answering Discord's last answer whatever its status (the first that is not a server error, or the
+/// last server error), and whether the request was sent again after a server error.
 async fn send_answer(
     http: &Http,
     method: Method,
     path: &str,
     route: &str,
     body: Body,
-) -> Result<Answer, PostError> {
+) -> Result<(Answer, bool), PostError> {
     let limits = Limits::of(ratelimit::base_of(http));
     let mut waits = SERVER_ERROR_WAITS.iter();
+    let mut resent = false;
     loop {
         let answer: Answer =
             ratelimit::send_with(&limits, http, method.clone(), path, route, &body).await?;
@@ -250,8 +257,9 @@ async fn send_answer(
             _ => None,
         };
         let Some(wait) = wait else {
-            return Ok(answer);
+            return Ok((answer, resent));
         };
+        resent = true;
         tracing::warn!(
             status = answer.status,
             route,

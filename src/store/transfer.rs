@@ -8,14 +8,15 @@
 //! there is no row to lock), then every partner row of the workspace (`FOR NO KEY UPDATE`), so that a change to
 //! a partner (a rename, its life cycle, its champion or note) waits for the import instead of being written
 //! over by the import's copy of the partner read before it (a rename, like an entry of hours or spend, waits
-//! at most a second, `super::PG_LOCK_TIMEOUT`, and is then refused as the database being busy). Each later statement reads what was committed when
-//! it began, so the import's reads — the roster, the stored records its rows may repeat, the highest evidence
-//! id — are those of after the lock. Evidence records and outcomes added meanwhile do not wait for it (their
+//! at most a second, `super::PG_LOCK_TIMEOUT`, and is then refused as the database being busy). Each later
+//! statement reads what was committed when it began, so the import's reads — the roster, the stored records
+//! its rows may repeat, the highest evidence id — are those of after the lock. Evidence records and outcomes added meanwhile do not wait for it (their
 //! foreign-key check takes a lock of the partner row that does not conflict with it; the row of a partner the
 //! import renames is an exception until the import ends); hours and spend do, since their weekly limits are
 //! checked under the partner's row lock ([`Store::add_allocation_checked`]); and a partner of the same name
-//! added meanwhile fails the import with [`StoreError::Conflict`]. Before its first evidence record, the import also takes the
-//! workspace's evidence lock, shared (see [`super::evidence`]'s module doc), for the evidence cache.
+//! added meanwhile fails the import with [`StoreError::Conflict`]. Before its first evidence record, the import
+//! also takes the workspace's evidence lock, shared (see [`super::evidence`]'s module doc), for the evidence
+//! cache.
 
 use super::allocations::{bind_allocation, ALLOCATION_COLUMNS};
 use super::evidence::{bind_evidence, evidence_lock_name, observation_at, EVIDENCE_COLUMNS};

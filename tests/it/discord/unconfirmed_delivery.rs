@@ -3,9 +3,12 @@
 //! processes' takes of the interaction's id time out (`src/app/delivery.rs`, `Delivery::Unconfirmed`). Discord's
 //! single initial response then decides which process handles it: each sends a deferral first, the fake accepts
 //! one and refuses the other (40060), and only the process it accepted records and answers. Before, both handled
-//! it: the entry was recorded twice.
+//! it: the entry was recorded twice. And a deferral Discord accepted but answered with a server error is still
+//! followed by the answer.
 
-use crate::support::bot::{content, in_partners, opt, slash, title, wait_logs_count, Bot, WAIT};
+use crate::support::bot::{
+    content, in_partners, message_title, opt, slash, title, wait_logs_count, Bot, WAIT,
+};
 use crate::support::fake_discord::{FakeConfig, FakeDiscord, FakeOptions, Invoker, Recorded};
 use partnerfit::store::Store;
 use serde_json::{json, Value};
@@ -180,4 +183,40 @@ async fn an_interaction_neither_process_could_take_is_recorded_and_answered_once
     assert_eq!(fake.followups(id).len(), 1, "{}", fake.request_summary());
     assert_eq!(callbacks(&fake, id).len(), 2);
     assert_eq!(hour_records(&url).await, 1);
+}
+
+/// A deferred command of one process (its id taken here) whose deferral Discord accepted but answered with a
+/// server error: the deferral is sent again, Discord says the interaction was acknowledged already, and that is
+/// this process's own deferral, so the answer still comes, as an edit. (It used to be read as another process's
+/// answer: the interaction was dropped and "thinking…" stayed until Discord gave up on it.)
+#[tokio::test]
+async fn a_deferral_accepted_behind_a_server_error_is_still_answered() {
+    let fake = FakeDiscord::start(FakeConfig::standard()).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let bot = Bot::start(&fake, dir.path(), &[]);
+    fake.wait_ready(WAIT).await.unwrap();
+    fake.fail_next_after_handling("/callback", 500, 1);
+    let id = fake
+        .send_interaction(in_partners(
+            &Invoker::member(),
+            &["digest", "weekly"],
+            vec![],
+        ))
+        .await
+        .unwrap();
+    let edit = fake
+        .wait_original_edit(id, WAIT)
+        .await
+        .unwrap_or_else(|e| panic!("no answer: {e}\n{}", bot.log_text()));
+    assert!(
+        message_title(&edit.body).starts_with("Weekly allocation check"),
+        "{}",
+        edit.body
+    );
+    assert!(
+        !bot.log_text()
+            .contains("already answered by another process"),
+        "{}",
+        bot.log_text()
+    );
 }

@@ -222,6 +222,8 @@ struct St {
     /// (what `interaction_response_recorded` waits for without scanning the whole log).
     callbacks: HashMap<u64, usize>,
     fail_rules: Vec<FailRule>,
+    /// Requests handled as usual and then answered with an error ([`FakeDiscord::fail_next_after_handling`]).
+    fail_after_rules: Vec<FailRule>,
     /// POSTs to hold unanswered (see `hold_next`), and how many are held or were.
     hold_rules: Vec<FailRule>,
     held: usize,

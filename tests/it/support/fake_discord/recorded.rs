@@ -166,6 +166,20 @@ impl FakeDiscord {
         });
     }
 
+    /// The next `times` REST calls whose path contains `path_contains` are handled as usual (an interaction's
+    /// callback is accepted, a message posted) and then answered `status`, as a server that failed after doing
+    /// the work.
+    pub fn fail_next_after_handling(&self, path_contains: &str, status: u16, times: usize) {
+        self.inner.st().fail_after_rules.push(FailRule {
+            path_contains: path_contains.to_string(),
+            status,
+            remaining: times,
+            retry_after: None,
+            global: false,
+            skip: 0,
+        });
+    }
+
     /// The next `times` REST calls whose path contains `path_contains` answer `429` as Discord does: the body
     /// `{"message", "retry_after", "global": false}` (no `code`), `Retry-After` and the `X-RateLimit-*` headers of
     /// a route with nothing left. A call that comes before `retry_after` has passed since is recorded in

@@ -301,7 +301,23 @@ fn limited_route(
         Ok(extra) => {
             let mut reply = route(inner, method, path, headers, body, files, arrived);
             reply.headers.extend(extra);
-            reply
+            let failed_after = {
+                let mut st = inner.st();
+                let hit = st
+                    .fail_after_rules
+                    .iter_mut()
+                    .find(|r| r.remaining > 0 && path.contains(&r.path_contains))
+                    .map(|rule| {
+                        rule.remaining -= 1;
+                        rule.status
+                    });
+                st.fail_after_rules.retain(|r| r.remaining > 0);
+                hit
+            };
+            match failed_after {
+                Some(status) => Reply::injected(status),
+                None => reply,
+            }
         }
         Err(limited) => limited,
     }
