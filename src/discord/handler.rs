@@ -99,7 +99,17 @@ impl Handler {
         let settings = match mine {
             Mine::Taken(s) => s,
             Mine::Unconfirmed | Mine::Unwritable => {
-                read = self.base.caller_settings(&ws).await?;
+                // The take has spent up to half a second of Discord's three already: the settings get one more,
+                // so that the apology for a database that is away still goes out in time.
+                let reading = self.base.caller_settings(&ws);
+                read = match tokio::time::timeout(SETTINGS_WITHIN, reading).await {
+                    Ok(settings) => settings?,
+                    Err(_) => {
+                        return Err(AppError::Internal(anyhow::anyhow!(
+                            "the server's settings could not be read within {SETTINGS_WITHIN:?}: the database is away or jammed"
+                        )))
+                    }
+                };
                 &read
             }
         };
@@ -537,6 +547,10 @@ async fn reply_error(ctx: &Context, cmd: &CommandInteraction, text: &str) {
         tracing::warn!(error = %e, "could not send an error reply");
     }
 }
+
+/// How long an interaction whose id could not be taken waits for its server's settings (the caller's role)
+/// before it is answered with the apology: with the take's half second, well inside Discord's three.
+const SETTINGS_WITHIN: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// Whether an interaction is this process's to handle, as far as the database could say ([`first_delivery`]).
 enum Mine {
