@@ -4,7 +4,7 @@
 //! that records something says "Did you mean"). The Discord and Slack buttons of the choice are tested in
 //! `discord/names.rs` and `slack.rs`.
 
-use crate::support::db::both_backends;
+use crate::support::db::{both_backends, legacy_partners};
 use crate::support::{utc, Db, TestApp};
 use partnerfit::domain::Role;
 use serde_json::{json, Value};
@@ -278,41 +278,6 @@ async fn emoji_names_are_names_and_their_joiners_make_no_other_name(db: Db) {
     }
     let list = t.ok("/partner list").await;
     assert_eq!(list["count"], 4, "{list}");
-}
-
-/// Partners of workspace `ws` as an older key version stored them: each `(name, key it stored)` (every stored
-/// key distinct, as the unique index had them); their ids. The stored key version is set to 3, so the next
-/// re-key recomputes them.
-async fn legacy_partners(
-    s: &partnerfit::store::Store,
-    ws: &str,
-    rows: &[(&str, &str)],
-) -> Vec<i64> {
-    let now = utc(2026, 1, 1, 0, 0);
-    let mut ids = Vec::new();
-    for (n, (name, key)) in rows.iter().enumerate() {
-        let placeholder = partnerfit::store::NewPartner {
-            name: partnerfit::domain::PartnerName::parse(&format!("placeholder {n}")).unwrap(),
-            partner_type: partnerfit::domain::PartnerType::Si,
-            lifecycle: partnerfit::domain::Lifecycle::Prospect,
-            champion: None,
-            note: None,
-        };
-        let id = s.add_partner(ws, &placeholder, "ana", now).await.unwrap();
-        sqlx::query("UPDATE partners SET name = $1, name_key = $2 WHERE id = $3")
-            .bind(name)
-            .bind(key)
-            .bind(id)
-            .execute(s.pool())
-            .await
-            .unwrap();
-        ids.push(id);
-    }
-    sqlx::query("UPDATE name_key_version SET version = 3")
-        .execute(s.pool())
-        .await
-        .unwrap();
-    ids
 }
 
 /// The id and name of the partner of `ws` whose key is `key`.

@@ -256,6 +256,18 @@ async fn an_opening_that_never_finishes_is_given_up_on_at_the_bound() {
     );
 }
 
+/// Sends SIGTERM to `bot`, held at its start by `platform` not answering, and checks that it stops at once and
+/// cleanly: exit code 0, and the line saying it stopped before connecting there. Its log.
+async fn stops_before_connecting(bot: &mut Bot, platform: &str) -> String {
+    send_signal(bot.pid(), "TERM");
+    let exit = bot.wait_exit().await;
+    let text = bot.log_text();
+    assert_eq!(exit, Some(0), "a clean stop before connecting\n{text}");
+    let line = format!("stopped before connecting to {platform}");
+    assert!(text.contains(&line), "{text}");
+    text
+}
+
 /// SIGTERM while the bot waits for Discord to say who it is (`GET /users/@me` held unanswered by the fake:
 /// a Discord or proxy that does not answer): the stop is acted on at once — the process exits 0 without waiting
 /// for the answer and without connecting to the gateway — rather than heard and left until the request ends.
@@ -267,14 +279,7 @@ async fn sigterm_while_discord_does_not_answer_at_start_stops_at_once() {
     let mut bot = Bot::start_on(&fake, dir.path(), &db_url(dir.path()), &[], &[]);
     fake.wait_held(1, WAIT).await.unwrap();
 
-    send_signal(bot.pid(), "TERM");
-    let exit = bot.wait_exit().await;
-    let text = bot.log_text();
-    assert_eq!(exit, Some(0), "a clean stop before connecting\n{text}");
-    assert!(
-        text.contains("stopped before connecting to Discord"),
-        "{text}"
-    );
+    let text = stops_before_connecting(&mut bot, "Discord").await;
     assert_eq!(fake.identify_count(), 0, "never connected: {text}");
     fake.release_held();
 }
@@ -287,14 +292,7 @@ async fn sigterm_while_slack_does_not_answer_auth_test_stops_at_once() {
     let mut bot = slack_bot::start(&fake, dir.path(), &[]);
     fake.wait_held(1, WAIT).await.unwrap();
 
-    send_signal(bot.pid(), "TERM");
-    let exit = bot.wait_exit().await;
-    let text = bot.log_text();
-    assert_eq!(exit, Some(0), "a clean stop before connecting\n{text}");
-    assert!(
-        text.contains("stopped before connecting to Slack"),
-        "{text}"
-    );
+    let text = stops_before_connecting(&mut bot, "Slack").await;
     assert!(
         fake.calls_of("apps.connections.open").is_empty(),
         "the app-level token was never checked: {text}"
@@ -316,14 +314,7 @@ async fn sigterm_while_slack_holds_the_start_of_both_platforms_stops_at_once() {
     let mut bot = Bot::start(&discord, dir.path(), &extra);
     fake.wait_held(1, WAIT).await.unwrap();
 
-    send_signal(bot.pid(), "TERM");
-    let exit = bot.wait_exit().await;
-    let text = bot.log_text();
-    assert_eq!(exit, Some(0), "a clean stop before connecting\n{text}");
-    assert!(
-        text.contains("stopped before connecting to Slack"),
-        "{text}"
-    );
+    let text = stops_before_connecting(&mut bot, "Slack").await;
     assert_eq!(
         fake.connections_opened(),
         0,

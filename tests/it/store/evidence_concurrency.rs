@@ -65,6 +65,18 @@ async fn three_partners(s: &Store) -> (Vec<i64>, i64) {
     (partners, trait_id)
 }
 
+/// A yes/no record of `partner_id` for trait `trait_id`, observed on November `day` (met on even days).
+fn record(partner_id: i64, trait_id: i64, day: u32) -> NewEvidence {
+    NewEvidence {
+        partner_id,
+        trait_id,
+        observation: Observation::Met(day % 2 == 0),
+        source: None,
+        note: None,
+        observed: utc(2026, 11, day, 0, 0).date_naive(),
+    }
+}
+
 /// `WS`'s records as the database has them now, by partner, each in id order.
 async fn stored_by_partner(s: &Store) -> HashMap<i64, Vec<CompactEvidence>> {
     let mut by_partner: HashMap<i64, Vec<CompactEvidence>> = HashMap::new();
@@ -99,14 +111,7 @@ async fn a_cache_refresh_during_an_evidence_import_misses_none_of_its_records() 
         "the evidence id sequence hands out ids in advance"
     );
     let (partners, trait_id) = three_partners(&s).await;
-    let ev = |partner_id: i64, d: u32| NewEvidence {
-        partner_id,
-        trait_id,
-        observation: Observation::Met(d % 2 == 0),
-        source: None,
-        note: None,
-        observed: utc(2026, 11, d, 0, 0).date_naive(),
-    };
+    let ev = |partner_id: i64, d: u32| record(partner_id, trait_id, d);
     s.add_evidence(WS, &ev(partners[0], 1), "mia", now)
         .await
         .unwrap();
@@ -161,14 +166,7 @@ async fn writers_and_small_screens_do_not_wait_for_an_import_in_progress() {
     let s = open(&db).await;
     let now = utc(2026, 11, 26, 12, 0);
     let (partners, trait_id) = three_partners(&s).await;
-    let ev = |partner_id: i64, d: u32| NewEvidence {
-        partner_id,
-        trait_id,
-        observation: Observation::Met(d % 2 == 0),
-        source: None,
-        note: None,
-        observed: utc(2026, 11, d, 0, 0).date_naive(),
-    };
+    let ev = |partner_id: i64, d: u32| record(partner_id, trait_id, d);
     s.add_evidence(WS, &ev(partners[0], 1), "mia", now)
         .await
         .unwrap();

@@ -4,7 +4,7 @@
 //! `pg_locks`), not assumed from time passing.
 
 use super::{open, partner, WS};
-use crate::support::db::{both_backends, pg_admin_url};
+use crate::support::db::{both_backends, legacy_partners, pg_admin_url};
 use crate::support::{utc, Db, TestDb};
 use partnerfit::domain::{PartnerName, PartnerType};
 use partnerfit::store::{Store, StoreError};
@@ -155,27 +155,7 @@ async fn renames_at_once_keep_the_history_of_each_on_postgres() {
 /// Partners of `WS` as key version 3 stored them: `Gamma` (key `gamma`) and `GAMMA` (key `gamma old`), whose
 /// keys are now both `gamma`, so that the re-key renames `GAMMA` with its id. Their ids.
 async fn legacy_lookalikes(s: &Store) -> (i64, i64) {
-    let now = utc(2026, 1, 1, 0, 0);
-    let mut ids = Vec::new();
-    for (n, (name, key)) in [("Gamma", "gamma"), ("GAMMA", "gamma old")]
-        .into_iter()
-        .enumerate()
-    {
-        let p = partner(&format!("placeholder {n}"), PartnerType::Si);
-        let id = s.add_partner(WS, &p, "ana", now).await.unwrap();
-        sqlx::query("UPDATE partners SET name = $1, name_key = $2 WHERE id = $3")
-            .bind(name)
-            .bind(key)
-            .bind(id)
-            .execute(s.pool())
-            .await
-            .unwrap();
-        ids.push(id);
-    }
-    sqlx::query("UPDATE name_key_version SET version = 3")
-        .execute(s.pool())
-        .await
-        .unwrap();
+    let ids = legacy_partners(s, WS, &[("Gamma", "gamma"), ("GAMMA", "gamma old")]).await;
     (ids[0], ids[1])
 }
 

@@ -285,3 +285,38 @@ pub fn limit_file_size(cmd: &mut std::process::Command, limit: u64) {
         });
     }
 }
+
+/// Partners of workspace `ws` as an older key version stored them: each `(name, key it stored)` (every stored
+/// key distinct, as the unique index had them); their ids. The stored key version is set to 3, so the next
+/// re-key recomputes them.
+pub async fn legacy_partners(
+    s: &partnerfit::store::Store,
+    ws: &str,
+    rows: &[(&str, &str)],
+) -> Vec<i64> {
+    let now = super::utc(2026, 1, 1, 0, 0);
+    let mut ids = Vec::new();
+    for (n, (name, key)) in rows.iter().enumerate() {
+        let placeholder = partnerfit::store::NewPartner {
+            name: partnerfit::domain::PartnerName::parse(&format!("placeholder {n}")).unwrap(),
+            partner_type: partnerfit::domain::PartnerType::Si,
+            lifecycle: partnerfit::domain::Lifecycle::Prospect,
+            champion: None,
+            note: None,
+        };
+        let id = s.add_partner(ws, &placeholder, "ana", now).await.unwrap();
+        sqlx::query("UPDATE partners SET name = $1, name_key = $2 WHERE id = $3")
+            .bind(name)
+            .bind(key)
+            .bind(id)
+            .execute(s.pool())
+            .await
+            .unwrap();
+        ids.push(id);
+    }
+    sqlx::query("UPDATE name_key_version SET version = 3")
+        .execute(s.pool())
+        .await
+        .unwrap();
+    ids
+}
