@@ -1,7 +1,7 @@
 //! Allocations: team hours and spend put into a partner, per ISO week.
 
 use super::write::{Bind, WriteReturning};
-use super::{get, parse_col, ts, Backend, Result, Store};
+use super::{get, parse_col, ts, Result, RowLock, Store};
 use crate::domain::{Amount, Hours, Week};
 use chrono::{DateTime, Utc};
 use sqlx::AssertSqlSafe;
@@ -119,28 +119,11 @@ impl Store {
         now: DateTime<Utc>,
         check: impl FnOnce(WeekTotals) -> std::result::Result<T, E>,
     ) -> Result<std::result::Result<(i64, T), E>> {
-        let mut tx = match self.backend() {
-            Backend::Sqlite => self.pool().begin_with("BEGIN IMMEDIATE").await?,
-            Backend::Postgres => {
-                let mut tx = self.pool().begin().await?;
-                sqlx::query(super::PG_LOCK_TIMEOUT)
-                    .execute(&mut *tx)
-                    .await?;
-                // No row (a partner removed meanwhile) locks nothing; the insert then fails on its foreign key.
-                sqlx::query(
-                    "SELECT id FROM partners WHERE workspace_id = $1 AND id = $2 FOR NO KEY UPDATE",
-                )
-                .bind(ws)
-                .bind(a.partner_id)
-                .fetch_optional(&mut *tx)
-                .await?;
-                tx
-            }
-        };
-        let already = WeekTotals {
-            hours: week_hours(&mut *tx, ws, a.partner_id, a.week).await?,
-            spend: week_spend(&mut *tx, ws, a.partner_id, a.week).await?,
-        };
+        // A partner removed meanwhile locks nothing; the insert then fails on its foreign key.
+        let mut tx = self
+            .begin_for_partner(ws, a.partner_id, RowLock::ForNoKeyUpdate)
+            .await?;
+        let already = week_totals(&mut *tx, ws, a.partner_id, a.week).await?;
         let checked = match check(already) {
             Ok(checked) => checked,
             // Dropping the transaction rolls it back: it wrote nothing.
@@ -154,7 +137,7 @@ impl Store {
     /// Hours already logged (not retracted) for a partner in a week.
     #[tracing::instrument(skip_all)]
     pub async fn partner_week_hours(&self, ws: &str, partner_id: i64, week: Week) -> Result<Hours> {
-        week_hours(self.pool(), ws, partner_id, week).await
+        Ok(week_totals(self.pool(), ws, partner_id, week).await?.hours)
     }
 
     /// Spend already logged (not retracted) for a partner in a week; at most the largest `i64` of cents (a
@@ -166,7 +149,7 @@ impl Store {
         partner_id: i64,
         week: Week,
     ) -> Result<Amount> {
-        week_spend(self.pool(), ws, partner_id, week).await
+        Ok(week_totals(self.pool(), ws, partner_id, week).await?.spend)
     }
 
     /// Per partner and week, the non-retracted totals for weeks `from..=to`, by week then partner.
@@ -231,31 +214,16 @@ impl Store {
     }
 }
 
-/// [`Store::partner_week_hours`] on `exec` (the pool, or a transaction).
-async fn week_hours<'e, E>(exec: E, ws: &str, partner_id: i64, week: Week) -> Result<Hours>
-where
-    E: sqlx::Executor<'e, Database = sqlx::Any>,
-{
-    let h: Option<i64> = sqlx::query_scalar(
-        "SELECT CAST(SUM(hours_centi) AS BIGINT) FROM allocations WHERE workspace_id = $1 AND partner_id = $2 AND week = $3 \
-         AND retracted_at IS NULL",
-    )
-    .bind(ws)
-    .bind(partner_id)
-    .bind(week.to_string())
-    .fetch_one(exec)
-    .await?;
-    Ok(Hours::from_centi(h.unwrap_or(0)))
-}
-
-/// [`Store::partner_week_spend`] on `exec` (the pool, or a transaction).
-async fn week_spend<'e, E>(exec: E, ws: &str, partner_id: i64, week: Week) -> Result<Amount>
+/// A partner's non-retracted hours and spend in one week, in one statement on `exec` (the pool, or a
+/// transaction); the spend at most the largest `i64` of cents ([`spend_of`]).
+async fn week_totals<'e, E>(exec: E, ws: &str, partner_id: i64, week: Week) -> Result<WeekTotals>
 where
     E: sqlx::Executor<'e, Database = sqlx::Any>,
 {
     let sql = format!(
-        "SELECT CAST(spend_hi AS BIGINT) AS spend_hi, CAST(spend_lo AS BIGINT) AS spend_lo FROM ( \
-             SELECT {SPEND_PARTS} FROM allocations \
+        "SELECT CAST(hours AS BIGINT) AS hours, CAST(spend_hi AS BIGINT) AS spend_hi, \
+         CAST(spend_lo AS BIGINT) AS spend_lo FROM ( \
+             SELECT SUM(hours_centi) AS hours, {SPEND_PARTS} FROM allocations \
              WHERE workspace_id = $1 AND partner_id = $2 AND week = $3 AND retracted_at IS NULL) AS sums"
     );
     let r = sqlx::query(AssertSqlSafe(sql))
@@ -264,7 +232,11 @@ where
         .bind(week.to_string())
         .fetch_one(exec)
         .await?;
+    let hours: Option<i64> = get(&r, "hours")?;
     let hi: Option<i64> = get(&r, "spend_hi")?;
     let lo: Option<i64> = get(&r, "spend_lo")?;
-    Ok(spend_of(hi.unwrap_or(0), lo.unwrap_or(0)))
+    Ok(WeekTotals {
+        hours: Hours::from_centi(hours.unwrap_or(0)),
+        spend: spend_of(hi.unwrap_or(0), lo.unwrap_or(0)),
+    })
 }

@@ -521,6 +521,40 @@ impl Store {
         &self.pool
     }
 
+    /// A transaction for a command that reads a partner's data and writes on what it read (`/log`'s weekly
+    /// limits, a rename): every other such transaction of the partner waits for it. On SQLite it holds the write
+    /// lock from its start (`BEGIN IMMEDIATE`); on PostgreSQL it first locks the partner's row with `lock`
+    /// (`FOR UPDATE` or `FOR NO KEY UPDATE`), waiting at most [`PG_LOCK_TIMEOUT`] (an import holds the rows). A
+    /// partner that is gone locks nothing: the write then fails on its own.
+    pub(crate) async fn begin_for_partner(
+        &self,
+        ws: &str,
+        partner_id: i64,
+        lock: RowLock,
+    ) -> Result<sqlx::Transaction<'static, sqlx::Any>> {
+        Ok(match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => {
+                let mut tx = self.pool.begin().await?;
+                sqlx::query(PG_LOCK_TIMEOUT).execute(&mut *tx).await?;
+                let sql = match lock {
+                    RowLock::ForUpdate => {
+                        "SELECT id FROM partners WHERE workspace_id = $1 AND id = $2 FOR UPDATE"
+                    }
+                    RowLock::ForNoKeyUpdate => {
+                        "SELECT id FROM partners WHERE workspace_id = $1 AND id = $2 FOR NO KEY UPDATE"
+                    }
+                };
+                sqlx::query(sql)
+                    .bind(ws)
+                    .bind(partner_id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                tx
+            }
+        })
+    }
+
     /// Whether the database answers a trivial query (the readiness check): one row of a table, so that on
     /// SQLite the file is read (a read transaction checks the WAL and reads what changed); `SELECT 1` alone never
     /// touches the file and succeeds on a failing disk.
@@ -574,6 +608,15 @@ pub(crate) const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(15);
 /// past the second the statement gives up ([`StoreError::Busy`]: the user is told the database is busy and
 /// nothing was recorded), inside Discord's three seconds, instead of holding a pool connection until the
 /// import ends.
+/// How [`Store::begin_for_partner`] locks the partner's row on PostgreSQL.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum RowLock {
+    /// For a write of the row's key columns (a rename changes `name_key`).
+    ForUpdate,
+    /// For writes that only point at the row (an allocation's foreign key).
+    ForNoKeyUpdate,
+}
+
 pub(crate) const PG_LOCK_TIMEOUT: &str = "SET LOCAL lock_timeout = '1s'";
 /// Commits that do not wait for the disk: on the SQLite connections that take event ids ([`delivered`] says
 /// why that is safe) and reserve send slots ([`send_pace`]), and on [`direct`]'s.

@@ -100,23 +100,9 @@ impl Store {
         by: &str,
         now: DateTime<Utc>,
     ) -> Result<()> {
-        let mut tx = match self.backend() {
-            Backend::Sqlite => self.pool().begin_with("BEGIN IMMEDIATE").await?,
-            Backend::Postgres => {
-                let mut tx = self.pool().begin().await?;
-                sqlx::query(super::super::PG_LOCK_TIMEOUT)
-                    .execute(&mut *tx)
-                    .await?;
-                sqlx::query(
-                    "SELECT id FROM partners WHERE workspace_id = $1 AND id = $2 FOR UPDATE",
-                )
-                .bind(ws)
-                .bind(id)
-                .fetch_optional(&mut *tx)
-                .await?;
-                tx
-            }
-        };
+        let mut tx = self
+            .begin_for_partner(ws, id, super::super::RowLock::ForUpdate)
+            .await?;
         sqlx::query(
             "INSERT INTO partner_names (workspace_id, partner_id, name, name_key, renamed_on, renamed_by, renamed_at) \
              SELECT workspace_id, id, name, name_key, $3, $4, $5 FROM partners \
