@@ -10,9 +10,13 @@ use chrono::{DateTime, Utc};
 
 impl ImportTx {
     /// Whether the workspace holds anything a person wrote: a profile (retired ones too), a partner or a
-    /// schedule. Settings alone do not count: they shape new data, they are not data.
+    /// schedule. Settings alone do not count: they shape new data, they are not data. On PostgreSQL it first
+    /// locks the workspace for this transaction, as an import does, so that a second fill of the same
+    /// workspace at once waits for the first and then sees its data (SQLite's `BEGIN IMMEDIATE` already
+    /// serialises them).
     #[tracing::instrument(skip_all)]
     pub async fn holds_data(&mut self, ws: &str) -> Result<bool> {
+        self.lock_workspace(ws).await?;
         let n: i64 = sqlx::query_scalar(
             "SELECT (SELECT COUNT(*) FROM profiles WHERE workspace_id = $1) \
              + (SELECT COUNT(*) FROM partners WHERE workspace_id = $1) \

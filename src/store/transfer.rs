@@ -220,7 +220,7 @@ impl ImportTx {
     /// On PostgreSQL, lock the workspace for this import unless it is already (see the module's doc): the
     /// advisory lock of its imports, held to the transaction's end, then its partner rows, in id order. Its
     /// index in `locked`; None on SQLite, whose `BEGIN IMMEDIATE` locked everything.
-    async fn lock_workspace(&mut self, ws: &str) -> Result<Option<usize>> {
+    pub(super) async fn lock_workspace(&mut self, ws: &str) -> Result<Option<usize>> {
         if self.backend == Backend::Sqlite {
             return Ok(None);
         }

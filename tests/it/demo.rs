@@ -357,4 +357,32 @@ async fn same_day_same_data(backend: Db) {
     );
 }
 
-both_backends!(same_day_same_data);
+both_backends!(
+    same_day_same_data,
+    two_demos_at_once_fill_the_workspace_once
+);
+
+/// Two `partnerfit demo` runs into one empty workspace at once (two stores, as two processes): one fills it,
+/// the other is refused as it is when run after it, and the workspace holds one demo (40 partners, not 80:
+/// both had checked the empty workspace before either committed, on PostgreSQL).
+async fn two_demos_at_once_fill_the_workspace_once(backend: Db) {
+    let today = NaiveDate::from_ymd_opt(2026, 12, 6).unwrap();
+    let now = today.and_hms_opt(10, 0, 0).unwrap().and_utc();
+    let db = TestDb::new(backend).await;
+    let one = Store::open(&db.url).await.unwrap();
+    let two = Store::open(&db.url).await.unwrap();
+    let (a, b) = tokio::join!(
+        demo::write(&one, "demo", today, now),
+        demo::write(&two, "demo", today, now)
+    );
+    let refused = [&a, &b]
+        .into_iter()
+        .filter(|r| matches!(r, Err(demo::DemoError::HoldsData(_))))
+        .count();
+    let filled = [&a, &b].into_iter().filter(|r| r.is_ok()).count();
+    assert_eq!((filled, refused), (1, 1), "{a:?}\n{b:?}");
+    let snapshot = one.snapshot(Some("demo")).await.unwrap();
+    assert!(snapshot.contains("# partners: 40\n"), "{snapshot}");
+    one.close().await;
+    two.close().await;
+}
