@@ -321,14 +321,21 @@ pub async fn answer_question(app: &App, ctx: &Ctx, text: &str) -> AppResult<Repl
     answered("question", ctx, screen::answer(app, ctx, &q).await)
 }
 
-/// The words of `text` (after any leading mentions) when they are a command typed without its `/`: its first
-/// words are a declared command's path ([`spec::COMMANDS`]), and what follows is nothing or starts with one of
-/// that command's options (`partner add name:X type:si`, `profile list`). `screen Acme` stays a question.
-fn command_without_slash(text: &str) -> Option<&str> {
+/// `text` without the mentions it starts with (`<@123>`, `<@!123>`, `<@&456>`: the bot's own, or a role's) and
+/// the spaces around them: what a person asked.
+fn after_leading_mentions(text: &str) -> &str {
     let mut t = text.trim();
     while let Some(rest) = t.strip_prefix("<@") {
         t = rest.split_once('>').map_or("", |(_, r)| r.trim_start());
     }
+    t
+}
+
+/// The words of `text` (after any leading mentions) when they are a command typed without its `/`: its first
+/// words are a declared command's path ([`spec::COMMANDS`]), and what follows is nothing or starts with one of
+/// that command's options (`partner add name:X type:si`, `profile list`). `screen Acme` stays a question.
+fn command_without_slash(text: &str) -> Option<&str> {
+    let t = after_leading_mentions(text);
     spec::COMMANDS.iter().find_map(|c| {
         let mut rest = t;
         for word in c.path {

@@ -574,15 +574,10 @@ fn type_in(text: &str) -> Option<PartnerType> {
 
 /// Parse `does Acme fit?`, `does Acme fit as a reseller?`, `is Acme a fit?`, `would Acme be a good si fit?`.
 pub fn parse_question(text: &str) -> Option<Question> {
-    // Drop leading mentions like <@123> and surrounding punctuation.
-    let mut t = text.trim();
-    while let Some(rest) = t.strip_prefix("<@") {
-        t = rest
-            .split_once('>')
-            .map(|(_, r)| r.trim_start())
-            .unwrap_or("");
-    }
-    let t = t.trim().trim_end_matches(['?', '!', '.', ' ']).trim();
+    // Without the leading mentions (<@123>) and the closing punctuation.
+    let t = super::after_leading_mentions(text)
+        .trim_end_matches(['?', '!', '.', ' '])
+        .trim();
     let lower = t.to_lowercase();
     let (start, end) = if let Some(rest) = lower.strip_prefix("does ") {
         let idx = rest.rfind(" fit")?;
