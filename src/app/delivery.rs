@@ -5,12 +5,16 @@
 //! caller's role): fresh for each event, so a role changed by another process counts from the next one.
 //! When the database cannot say in time, whether the event is this process's is [`Delivery::Unconfirmed`]:
 //! the adapter then lets the platform decide before it records anything (on Discord, the interaction's single
-//! initial response, which only one process can send).
+//! initial response, which only one process can send), then asks [`holds`]: after the initial response is
+//! decided, the delivery that holds the event's id in the database (its take, or one that timed out and
+//! committed after all) handles it, and any other drops it. Each delivery has an owner token of its own
+//! (the process's random id and a counter, [`crate::store::Store::next_event_owner`]), written with the id it
+//! takes: one process given the same event twice tells its two deliveries apart.
 //! Ids older than a day are deleted by [`forget_old_events`], which the scheduler runs every
 //! [`FORGET_EVERY`], off the path of any event.
 
 use super::{App, Settings};
-use crate::store::StoreError;
+use crate::store::{Held, StoreError};
 
 /// How long taken ids are kept: platforms redeliver within minutes.
 pub const REMEMBER: chrono::Duration = chrono::Duration::hours(24);
@@ -23,6 +27,22 @@ pub const FORGET_EVERY: std::time::Duration = std::time::Duration::from_secs(600
 /// more).
 const TAKE_WITHIN: std::time::Duration = std::time::Duration::from_millis(500);
 
+/// How long each of [`holds`]'s questions may wait for the database. It is asked after a deferral, when Discord
+/// gives the answer 15 minutes: the bound only keeps an interaction from waiting forever on one question.
+const HOLD_WITHIN: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// How long [`holds`] asks again, after a question that timed out or failed, before it gives up: longer than
+/// SQLite's busy timeout (15 s), so that a take or a question of this delivery's own that was given up on but
+/// committed late is found by the next question.
+const HOLD_FOR: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// The wait after [`holds`]'s first question that timed out or failed; doubled after each, up to
+/// [`HOLD_BACKOFF_MAX`].
+const HOLD_BACKOFF: std::time::Duration = std::time::Duration::from_millis(250);
+
+/// The longest wait between two of [`holds`]'s questions.
+const HOLD_BACKOFF_MAX: std::time::Duration = std::time::Duration::from_secs(4);
+
 /// What [`first_delivery`] found.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Delivery {
@@ -30,11 +50,13 @@ pub enum Delivery {
     /// were then (read by the same statement).
     First(Settings),
     /// Whether the event is this process's is not known: taking its id timed out or failed (the database is
-    /// away or jammed). Another process on the same shard may be handling it too, so the adapter handles it
-    /// only once something else made it this process's (Discord accepting its initial response), or when
-    /// handling it twice records nothing. The settings were not read: the handler reads them itself and meets
-    /// the same database.
-    Unconfirmed,
+    /// away or jammed), and a take that timed out may still commit. Another process on the same shard may be
+    /// handling it too, so the adapter first settles the platform's initial response (on Discord, a deferral),
+    /// then handles it only when [`holds`] says the id is this delivery's (or, when the database cannot say,
+    /// when the platform took this process's response), or when handling it twice records nothing. The
+    /// settings were not read: the handler reads them itself and meets the same database. With the delivery's
+    /// owner token, which the take wrote if it committed, and which [`holds`] asks with.
+    Unconfirmed(String),
     /// The database refuses every write (its disk is full, or its file cannot be written): the event is handled
     /// at once, as the first — no process on this database can record it, so none can record it twice; its
     /// reads are answered, and a write it tries is refused with the reason. The settings were not read.
@@ -50,14 +72,16 @@ pub enum Delivery {
 /// cannot be written), [`Delivery::Unwritable`].
 pub async fn first_delivery(app: &App, key: &str, ws: &str) -> Delivery {
     let now = app.now();
-    let taken = tokio::time::timeout(TAKE_WITHIN, app.store.take_event(key, ws, now)).await;
+    let owner = app.store.next_event_owner();
+    let taking = app.store.take_event_as(key, ws, now, &owner);
+    let taken = tokio::time::timeout(TAKE_WITHIN, taking).await;
     let Ok(taken) = taken else {
         // The database is away or jammed: the command meets it next and answers within Discord's 3 s.
         tracing::warn!(
             event = key,
             "could not record the event id in time; handling it unless another process does"
         );
-        return Delivery::Unconfirmed;
+        return Delivery::Unconfirmed(owner);
     };
     match taken {
         Ok(Some(settings)) => Delivery::First(Settings::from_row(settings)),
@@ -82,8 +106,58 @@ pub async fn first_delivery(app: &App, key: &str, ws: &str) -> Delivery {
                 event = key,
                 "could not record the event id; handling it unless another process does"
             );
-            Delivery::Unconfirmed
+            Delivery::Unconfirmed(owner)
         }
+    }
+}
+
+/// Whether the delivery `owner` holds the event `key` of workspace `ws`, asked by an adapter whose
+/// [`first_delivery`] was [`Delivery::Unconfirmed`] (with that `owner`), once the platform decided the event's
+/// initial response: the id is taken now if it is still free (Some(true)); when another delivery took it,
+/// Some(false); when it was this delivery's own take, which timed out but committed, Some(true). A question that
+/// times out ([`HOLD_WITHIN`]) or fails is asked again after a wait that grows, for [`HOLD_FOR`] in all: a
+/// question given up on may still commit, and the next one then finds the id this delivery's. None when the
+/// database could not say by then, or when the id has no owner (taken by a version without owners, during a
+/// rolling upgrade): the adapter then goes by the platform's decision alone (logged).
+pub async fn holds(app: &App, key: &str, ws: &str, owner: &str) -> Option<bool> {
+    let until = tokio::time::Instant::now() + HOLD_FOR;
+    let mut backoff = HOLD_BACKOFF;
+    loop {
+        let now = app.now();
+        let asked = tokio::time::timeout(HOLD_WITHIN, app.store.hold_event(key, ws, now, owner));
+        match asked.await {
+            Ok(Ok(Held::Ours)) => return Some(true),
+            Ok(Ok(Held::Another)) => return Some(false),
+            Ok(Ok(Held::Unknown)) => {
+                tracing::warn!(
+                    event = key,
+                    "the event id was taken by a version that does not write who took it"
+                );
+                return None;
+            }
+            Ok(Err(e)) => {
+                tracing::warn!(
+                    error = %e,
+                    event = key,
+                    "could not read who holds the event id"
+                );
+            }
+            Err(_) => {
+                tracing::warn!(
+                    event = key,
+                    "could not read who holds the event id within {HOLD_WITHIN:?}"
+                );
+            }
+        }
+        if tokio::time::Instant::now() + backoff >= until {
+            tracing::warn!(
+                event = key,
+                "gave up reading who holds the event id after {HOLD_FOR:?}"
+            );
+            return None;
+        }
+        tokio::time::sleep(backoff).await;
+        backoff = (backoff * 2).min(HOLD_BACKOFF_MAX);
     }
 }
 

@@ -5,24 +5,24 @@
 
 use super::buttons::{self, Button, EvidenceForm};
 use super::chat::DiscordChat;
+use super::mine::{component_deferral, Asked, Mine};
 use super::options::{command_path, download_limited, invocation, option_values};
 use super::render::{attachments, clip, components, embed, mentions, no_pings, notice};
-use super::reply::{self, Acknowledged, Answering, Deferral, Response};
+use super::reply::{self, Deferral, Response};
 use crate::app::card::Card;
 use crate::app::delivery::Delivery;
 use crate::app::lists::{self, ListId};
 use crate::app::spec::{self, Kind};
 use crate::app::{
     answer_question, complete, dispatch, evidence, App, AppError, ArgValue, Ctx, Invocation, Reply,
-    Settings,
 };
 use crate::domain::Role;
 use serenity::all::{
     ActionRowComponent, Attachment, AutocompleteOption, CommandInteraction, ComponentInteraction,
     Context, CreateActionRow, CreateAttachment, CreateAutocompleteResponse, CreateInputText,
     CreateInteractionResponse, CreateInteractionResponseMessage, CreateMessage, CreateModal,
-    EditInteractionResponse, EventHandler, InputTextStyle, Interaction, InteractionId, Member,
-    Message, ModalInteraction, Nonce, Permissions, Ready, ResumedEvent, ShardStageUpdateEvent,
+    EditInteractionResponse, EventHandler, InputTextStyle, Interaction, Member, Message,
+    ModalInteraction, Nonce, Permissions, Ready, ResumedEvent, ShardStageUpdateEvent,
 };
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -98,7 +98,7 @@ impl Handler {
         let read;
         let settings = match mine {
             Mine::Taken(s) => s,
-            Mine::Unconfirmed | Mine::Unwritable => {
+            Mine::Unconfirmed(_) | Mine::Unwritable => {
                 // The take has spent up to half a second of Discord's three already: the settings get one more,
                 // so that the apology for a database that is away still goes out in time.
                 let reading = self.base.caller_settings(&ws);
@@ -124,28 +124,40 @@ impl Handler {
     }
 
     /// A slash command. Refusals that come before it runs record nothing and are answered at once; one whose
-    /// delivery is unconfirmed runs only once the deferral sent before it was accepted ([`Mine::answering`]).
+    /// delivery is unconfirmed runs only once the deferral sent before it was decided and the process holds its
+    /// id ([`Mine::answering`]).
     async fn command(&self, ctx: &Context, cmd: &CommandInteraction, mine: Mine) {
         let app = self.app(ctx);
         let guild = cmd.guild_id.map(|g| g.get());
+        let asked = Asked {
+            id: cmd.id,
+            guild: cmd.guild_id,
+            token: &cmd.token,
+        };
+        // A refusal is private: after another process's deferral (public or not) it is a follow-up of its own.
+        let refusal = Some(Deferral::Message { ephemeral: false });
+        let refuse = |text: &str| {
+            let response = error_message(text).into();
+            mine.refuse(&self.base, ctx, asked, refusal, response)
+        };
         let caller = match self
             .ctx(guild, cmd.member.as_deref(), cmd.channel_id.get(), &mine)
             .await
         {
             Ok(Some(c)) => c,
-            Ok(None) => return reply_error(ctx, cmd, NOT_IN_A_SERVER).await,
-            Err(e) => return reply_error(ctx, cmd, &e.user_message()).await,
+            Ok(None) => return refuse(NOT_IN_A_SERVER).await,
+            Err(e) => return refuse(&e.user_message()).await,
         };
         let (mut inv, files) = match invocation(cmd) {
             Ok(i) => i,
-            Err(e) => return reply_error(ctx, cmd, &e).await,
+            Err(e) => return refuse(&e).await,
         };
         // The role first: nothing is downloaded or computed for a caller who may not run the command.
         let declared = spec::find(&inv.path);
         if let Some(s) = declared {
             if let Err(e) = crate::app::require(&caller, s.min_role, &format!("run /{}", s.name()))
             {
-                return reply_error(ctx, cmd, &e.user_message()).await;
+                return refuse(&e.user_message()).await;
             }
         }
         // Commands that may take longer than Discord's 3 seconds (the declaration says): acknowledged first,
@@ -153,7 +165,8 @@ impl Handler {
         // unconfirmed.
         if let Some(ephemeral) = declared.and_then(|s| s.deferred(&inv)) {
             let deferral = Deferral::Message { ephemeral };
-            if !acknowledge(ctx, cmd.id, &cmd.token, deferral, &mine).await {
+            let answering = mine.answering(&self.base, ctx, asked, deferral, true).await;
+            if answering.is_none() {
                 return;
             }
             // Acknowledged, so a slow download does not miss Discord's 3 seconds.
@@ -178,7 +191,10 @@ impl Handler {
         }
         // Answered at once; when unconfirmed, after a deferral as public as a command's answer.
         let deferral = Deferral::Message { ephemeral: false };
-        let Some(answering) = mine.answering(ctx, cmd.id, &cmd.token, deferral).await else {
+        let answering = mine
+            .answering(&self.base, ctx, asked, deferral, false)
+            .await;
+        let Some(answering) = answering else {
             return;
         };
         let result = match (
@@ -251,25 +267,42 @@ impl Handler {
     }
 
     /// A pressed button. One whose delivery is unconfirmed is handled once the deferral that comes before it
-    /// was accepted ([`Mine::answering`]), but for a button that records nothing and must be answered at once
-    /// ([`component_deferral`]).
+    /// was decided and the process holds its id ([`Mine::answering`]), but for a button that records nothing and
+    /// must be answered at once ([`component_deferral`]).
     async fn component(&self, ctx: &Context, c: &ComponentInteraction, mine: Mine) {
         let guild = c.guild_id.map(|g| g.get());
         let member = c.member.as_ref();
+        // None for a button that opens a form: the form must be the initial response, nothing can follow a
+        // refusal of it (it records nothing).
+        let deferral = component_deferral(&c.data.custom_id);
+        let asked = Asked {
+            id: c.id,
+            guild: c.guild_id,
+            token: &c.token,
+        };
+        let refuse = |text: &str| {
+            let response = error_message(text).into();
+            mine.refuse(&self.base, ctx, asked, deferral, response)
+        };
         let (answering, response) = match self.ctx(guild, member, c.channel_id.get(), &mine).await {
             Ok(Some(caller)) => {
-                let answering = match component_deferral(&c.data.custom_id) {
-                    Some(deferral) => match mine.answering(ctx, c.id, &c.token, deferral).await {
-                        Some(answering) => answering,
-                        None => return,
-                    },
-                    None => Answering::Initial,
+                let answering = match deferral {
+                    Some(deferral) => {
+                        let answering = mine
+                            .answering(&self.base, ctx, asked, deferral, false)
+                            .await;
+                        match answering {
+                            Some(answering) => answering,
+                            None => return,
+                        }
+                    }
+                    None => mine.initial(None),
                 };
                 let response = self.button(ctx, &caller, &c.data.custom_id).await;
                 (answering, response)
             }
-            Ok(None) => (Answering::Initial, error_message(NOT_IN_A_SERVER).into()),
-            Err(e) => (Answering::Initial, error_message(&e.user_message()).into()),
+            Ok(None) => return refuse(NOT_IN_A_SERVER).await,
+            Err(e) => return refuse(&e.user_message()).await,
         };
         if let Err(e) = reply::answer(&ctx.http, c.id, &c.token, answering, response).await {
             tracing::warn!(error = %e, "could not answer the button");
@@ -357,14 +390,26 @@ impl Handler {
     }
 
     /// The evidence form sent. One whose delivery is unconfirmed records once the deferral that comes before it
-    /// was accepted ([`Mine::answering`]).
+    /// was decided and the process holds its id ([`Mine::answering`]).
     async fn modal(&self, ctx: &Context, m: &ModalInteraction, mine: Mine) {
         let guild = m.guild_id.map(|g| g.get());
         let member = m.member.as_ref();
+        let deferral = Deferral::Message { ephemeral: false };
+        let asked = Asked {
+            id: m.id,
+            guild: m.guild_id,
+            token: &m.token,
+        };
+        let refuse = |text: &str| {
+            let response = error_message(text).into();
+            mine.refuse(&self.base, ctx, asked, Some(deferral), response)
+        };
         let (answering, response) = match self.ctx(guild, member, m.channel_id.get(), &mine).await {
             Ok(Some(caller)) => {
-                let deferral = Deferral::Message { ephemeral: false };
-                let Some(answering) = mine.answering(ctx, m.id, &m.token, deferral).await else {
+                let answering = mine
+                    .answering(&self.base, ctx, asked, deferral, false)
+                    .await;
+                let Some(answering) = answering else {
                     return;
                 };
                 let response = match self.modal_evidence(&self.app(ctx), &caller, m).await {
@@ -373,8 +418,8 @@ impl Handler {
                 };
                 (answering, response)
             }
-            Ok(None) => (Answering::Initial, error_message(NOT_IN_A_SERVER).into()),
-            Err(e) => (Answering::Initial, error_message(&e.user_message()).into()),
+            Ok(None) => return refuse(NOT_IN_A_SERVER).await,
+            Err(e) => return refuse(&e.user_message()).await,
         };
         if let Err(e) = reply::answer(&ctx.http, m.id, &m.token, answering, response).await {
             tracing::warn!(error = %e, "could not answer the modal");
@@ -438,7 +483,7 @@ impl Handler {
             Delivery::First(settings) => Some(settings),
             // Answered all the same: answering records nothing, and the answer's nonce keeps a second process
             // that answers too from posting it twice.
-            Delivery::Unconfirmed | Delivery::Unwritable => None,
+            Delivery::Unconfirmed(_) | Delivery::Unwritable => None,
             Delivery::Repeat => return,
         };
         let ws = g.to_string();
@@ -541,87 +586,9 @@ fn error_message(text: &str) -> CreateInteractionResponse {
     )
 }
 
-async fn reply_error(ctx: &Context, cmd: &CommandInteraction, text: &str) {
-    let r = error_message(text).into();
-    if let Err(e) = reply::respond(&ctx.http, cmd.id, &cmd.token, r).await {
-        tracing::warn!(error = %e, "could not send an error reply");
-    }
-}
-
 /// How long an interaction whose id could not be taken waits for its server's settings (the caller's role)
 /// before it is answered with the apology: with the take's half second, well inside Discord's three.
 const SETTINGS_WITHIN: std::time::Duration = std::time::Duration::from_secs(1);
-
-/// Whether an interaction is this process's to handle, as far as the database could say ([`first_delivery`]).
-enum Mine {
-    /// Its id was taken here, with the guild's settings read by the same statement.
-    Taken(Settings),
-    /// Taking its id timed out or failed ([`Delivery::Unconfirmed`]): another process on the same shard may
-    /// handle it too. Discord accepts one initial response per interaction, so a deferral sent before anything
-    /// is recorded decides which process goes on ([`Mine::answering`]).
-    Unconfirmed,
-    /// The database refuses every write ([`Delivery::Unwritable`]): handled and answered at once, as when
-    /// taken here; nothing it tries to record can be, by any process.
-    Unwritable,
-}
-
-impl Mine {
-    /// How an interaction's answer goes out, asked before its handling may record anything: as its initial
-    /// response when its id was taken here (or nothing can be recorded); when unconfirmed, after `deferral`, once Discord accepted it. None
-    /// when Discord did not (another process answered first, or Discord could not be told): nothing is handled.
-    async fn answering(
-        &self,
-        ctx: &Context,
-        id: InteractionId,
-        token: &str,
-        deferral: Deferral,
-    ) -> Option<Answering> {
-        match self {
-            Mine::Taken(_) | Mine::Unwritable => Some(Answering::Initial),
-            Mine::Unconfirmed => acknowledge(ctx, id, token, deferral, self)
-                .await
-                .then_some(Answering::After(deferral)),
-        }
-    }
-}
-
-/// Send `deferral` as interaction `id`'s initial response: whether Discord accepted it (see
-/// [`reply::acknowledge`] for a deferral sent again after a server error). One it refused as answered already
-/// (another process on the same shard answered first) is dropped, logged.
-async fn acknowledge(
-    ctx: &Context,
-    id: InteractionId,
-    token: &str,
-    deferral: Deferral,
-    mine: &Mine,
-) -> bool {
-    let ours = !matches!(mine, Mine::Unconfirmed);
-    match reply::acknowledge(&ctx.http, id, token, deferral, ours).await {
-        Ok(Acknowledged::Yes) => true,
-        Ok(Acknowledged::ByAnother) => {
-            tracing::info!(
-                interaction = %id,
-                "interaction already answered by another process; dropped"
-            );
-            false
-        }
-        Err(e) => {
-            tracing::warn!(error = %e, "could not acknowledge the interaction");
-            false
-        }
-    }
-}
-
-/// The deferral of a pressed button whose delivery is unconfirmed: a list's page updates the message it is
-/// on, a screen is a new message. None for a button that opens a form (the form must be the initial response)
-/// and for one that is not ours (refused at once): neither records anything.
-fn component_deferral(id: &str) -> Option<Deferral> {
-    match buttons::parse_button(id) {
-        Ok(Button::Page { .. }) => Some(Deferral::Update),
-        Ok(Button::Screen { .. }) => Some(Deferral::Message { ephemeral: false }),
-        Ok(Button::RecordEvidence { .. }) | Err(buttons::NotOurs) => None,
-    }
-}
 
 #[serenity::async_trait]
 impl EventHandler for Handler {
@@ -659,12 +626,13 @@ impl EventHandler for Handler {
         // A repeated interaction (a second process on this shard, a redelivery) is dropped: recorded once,
         // answered once. Autocomplete records nothing and is answered by whoever is first.
         // The statement that takes the id also reads the guild's settings, which give the caller's role.
-        // When the database cannot say in time, Discord's single initial response decides (`Mine::Unconfirmed`).
+        // When the database cannot say in time, a deferral settles the initial response first, then the delivery
+        // that holds the id handles it (`Mine::Unconfirmed`, `Mine::answering`, `Mine::refuse`).
         let mine = match &interaction {
             Interaction::Command(_) | Interaction::Component(_) | Interaction::Modal(_) => {
                 match first_delivery(&self.base, interaction.id(), interaction.guild_id()).await {
                     Delivery::First(settings) => Some(Mine::Taken(settings)),
-                    Delivery::Unconfirmed => Some(Mine::Unconfirmed),
+                    Delivery::Unconfirmed(owner) => Some(Mine::Unconfirmed(owner)),
                     Delivery::Unwritable => Some(Mine::Unwritable),
                     Delivery::Repeat => return,
                 }

@@ -5,6 +5,7 @@
 pub mod buttons;
 pub mod chat;
 pub mod handler;
+mod mine;
 mod observe;
 mod options;
 pub mod preflight;

@@ -1,7 +1,8 @@
 //! Replies to what users do: an interaction's answer (its callback), the edit that carries a deferred
-//! command's answer, an answer sent after a deferral ([`answer`]), and the answer to a mention. serenity's
-//! builders make the bodies; they are sent through [`super::ratelimit`], which reads Discord's 429 itself and
-//! waits its `retry_after` before sending again.
+//! command's answer, an answer sent after a deferral — this process's, or another process's on the same shard
+//! that came first ([`answer`]) — and the answer to a mention. serenity's builders make the bodies; they are
+//! sent through [`super::ratelimit`], which reads Discord's 429 itself and waits its `retry_after` before
+//! sending again.
 //!
 //! Why not serenity's calls: behind a REST proxy its rate limiter is off, and a 429 reaches the caller with
 //! only the `code` and `message` of its body (a real 429 body has no `code`, so not even those) — the
@@ -70,10 +71,17 @@ impl Deferral {
 /// How an interaction's answer goes out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Answering {
-    /// As its initial response (its callback).
-    Initial,
-    /// After the deferral this process sent and Discord accepted: as an edit of the deferred message, or a
-    /// follow-up.
+    /// As its initial response (its callback). `else_after`, for an interaction whose id this process holds: the
+    /// deferral another process on the same shard sends for it (one whose take of the id could not say defers
+    /// before it handles anything, and drops the interaction once it finds the id held here). When Discord
+    /// refuses the answer as answered already (40060), the answer goes out after that deferral instead (but when
+    /// the 40060 came to the answer sent again after a server error, it is taken as delivered). None when nothing
+    /// may follow a refusal: the interaction is not known to be this process's, or its answer must be the initial
+    /// response (a form).
+    Initial { else_after: Option<Deferral> },
+    /// After the deferral in place, which Discord accepted: this process's, or another process's on the same
+    /// shard (the same deferral, worked out from the interaction the same way; a private refusal names a public
+    /// deferral, so that it is a follow-up after either). As an edit of the deferred message, or a follow-up.
     After(Deferral),
 }
 
@@ -100,23 +108,44 @@ pub async fn acknowledge(
     ours: bool,
 ) -> Result<Acknowledged, PostError> {
     let body = Body::of(&deferral.response(), Vec::new(), Some("data"))?;
-    let path = format!("/interactions/{id}/{token}/callback");
-    let route = format!("POST /interactions/{id}/callback");
-    let (answer, resent) = send_answer(http, Method::POST, &path, &route, body).await?;
-    let code = answer.json.get("code").and_then(Value::as_i64);
+    let (answer, resent) = callback(http, id, token, body).await?;
     match answer.status {
         200..=299 => Ok(Acknowledged::Yes),
-        400 if code == Some(ALREADY_ACKNOWLEDGED) && ours && resent => Ok(Acknowledged::Yes),
-        400 if code == Some(ALREADY_ACKNOWLEDGED) => Ok(Acknowledged::ByAnother),
+        _ if already_acknowledged(&answer) && ours && resent => Ok(Acknowledged::Yes),
+        _ if already_acknowledged(&answer) => Ok(Acknowledged::ByAnother),
         _ => Err(ratelimit::failed(&answer)),
     }
+}
+
+/// Send `body` as interaction `id`'s callback (its initial response), within the route's rate limits: Discord's
+/// last answer, and whether it was sent again after a server error ([`send_answer`]).
+async fn callback(
+    http: &Http,
+    id: InteractionId,
+    token: &str,
+    body: Body,
+) -> Result<(Answer, bool), PostError> {
+    let path = format!("/interactions/{id}/{token}/callback");
+    // The token is a secret: the route, which is logged, names the interaction by its id.
+    let route = format!("POST /interactions/{id}/callback");
+    send_answer(http, Method::POST, &path, &route, body).await
+}
+
+/// Whether Discord refused a callback because the interaction has an initial response already (40060).
+fn already_acknowledged(answer: &Answer) -> bool {
+    answer.status == 400
+        && answer.json.get("code").and_then(Value::as_i64) == Some(ALREADY_ACKNOWLEDGED)
 }
 
 /// Send `response`, the interaction's answer as its initial response would carry it, as `answering` says: as
 /// that initial response ([`respond`]), or after a deferral. After one, an answer of the deferral's kind (a
 /// message as private as the deferred one, or the update of the pressed component's message) edits the
 /// deferred message; a message after an update, or one whose privacy differs from the deferred message's, is
-/// sent as a follow-up of its own privacy, and a deferred message it replaces is deleted.
+/// sent as a follow-up of its own privacy, and a deferred message it replaces is deleted. An initial response
+/// refused as answered already goes out after the deferral of [`Answering::Initial`]'s `else_after` when it
+/// names one (another process deferred the interaction first, then left it to this one), else is the error; when
+/// that refusal came to the answer sent again after a server error, the answer is taken as delivered (the
+/// attempt the server failed may have been taken), and nothing more is sent.
 pub async fn answer(
     http: &Http,
     id: InteractionId,
@@ -125,7 +154,35 @@ pub async fn answer(
     response: Response,
 ) -> Result<(), PostError> {
     let deferral = match answering {
-        Answering::Initial => return respond(http, id, token, response).await,
+        Answering::Initial { else_after: None } => return respond(http, id, token, response).await,
+        Answering::Initial {
+            else_after: Some(deferral),
+        } => {
+            let body = Body::of(&response.body, response.files.clone(), Some("data"))?;
+            let (answer, resent) = callback(http, id, token, body).await?;
+            match answer.status {
+                200..=299 => return Ok(()),
+                // Sent again after a server error: the attempt the server failed may have been taken, so the
+                // interaction's initial response is read as this very answer (as `acknowledge` reads its own
+                // deferral), not followed by a second copy of it (left: another process's deferral that came
+                // first stays unanswered, when the failed attempt was in fact not taken).
+                _ if already_acknowledged(&answer) && resent => {
+                    tracing::info!(
+                        interaction = %id,
+                        "interaction answered already after a server error; taken as this answer"
+                    );
+                    return Ok(());
+                }
+                _ if already_acknowledged(&answer) => {
+                    tracing::info!(
+                        interaction = %id,
+                        "interaction deferred by another process; answering after its deferral"
+                    );
+                    deferral
+                }
+                _ => return Err(ratelimit::failed(&answer)),
+            }
+        }
         Answering::After(deferral) => deferral,
     };
     let Response { body, files } = response;
@@ -177,6 +234,33 @@ pub async fn answer(
     Ok(())
 }
 
+/// What Discord said to an initial response sent by [`respond_first`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Responded {
+    /// Accepted: it is the interaction's initial response.
+    Sent,
+    /// Refused because the interaction has an initial response already (40060): another process's on the same
+    /// shard (or, when it was sent again after a server error, possibly this very one, taken behind the error).
+    AnsweredAlready,
+}
+
+/// Send `response` as interaction `id`'s initial response (its callback), within the route's rate limits: whether
+/// Discord took it, or refused it as answered already ([`Responded`]); any other refusal is the error.
+pub async fn respond_first(
+    http: &Http,
+    id: InteractionId,
+    token: &str,
+    response: Response,
+) -> Result<Responded, PostError> {
+    let body = Body::of(&response.body, response.files, Some("data"))?;
+    let (answer, _) = callback(http, id, token, body).await?;
+    match answer.status {
+        200..=299 => Ok(Responded::Sent),
+        _ if already_acknowledged(&answer) => Ok(Responded::AnsweredAlready),
+        _ => Err(ratelimit::failed(&answer)),
+    }
+}
+
 /// Answer interaction `id` (its callback), within the route's rate limits.
 pub async fn respond(
     http: &Http,
@@ -185,10 +269,11 @@ pub async fn respond(
     response: Response,
 ) -> Result<(), PostError> {
     let body = Body::of(&response.body, response.files, Some("data"))?;
-    let path = format!("/interactions/{id}/{token}/callback");
-    // The token is a secret: the route, which is logged, names the interaction by its id.
-    let route = format!("POST /interactions/{id}/callback");
-    send(http, Method::POST, &path, &route, body).await
+    let (answer, _) = callback(http, id, token, body).await?;
+    match answer.status {
+        200..=299 => Ok(()),
+        _ => Err(ratelimit::failed(&answer)),
+    }
 }
 
 /// Edit the answer of interaction `id` (a deferred command's answer), within the route's rate limits.

@@ -23,6 +23,15 @@
 //! That connection is, first, the one that runs the statement on the calling thread ([`super::direct`]); when
 //! it cannot (another writer holds the lock, or the statement failed), the connection of its own ([`super::side_conn`]),
 //! which runs on sqlx's worker thread with the same `synchronous = NORMAL` and waits for the lock.
+//!
+//! Each id is written with the delivery that took it (`owner`, migration 0011): a token of the process's random
+//! id, drawn once per process, and the number of the delivery in that process ([`Store::next_event_owner`]), so
+//! that one process given the same event twice (a redelivery) tells its two deliveries apart. A delivery whose
+//! take timed out or failed cannot tell whether it took the id: the statement may still have committed after the
+//! wait was given up. Once Discord decided the interaction's initial response, it asks [`Store::hold_event`]
+//! with its token, which takes the id if it is still free and otherwise says whether the row's owner is that
+//! token: the delivery that holds the id handles the event, any other drops it. An id taken before 0011 (or by a
+//! binary of that time, during a rolling upgrade) has no owner: who holds it is [`Held::Unknown`].
 
 use super::side_conn::SideConn;
 use super::write::{Write, WriteReturning};
@@ -37,10 +46,17 @@ pub(crate) const CLAIMS_SETUP: super::side_conn::Setup = super::side_conn::Setup
     postgres: "",
 };
 
-/// Insert the event id `$1` of workspace `$2` at `$3` unless it is taken.
+/// Insert the event id `$1` of workspace `$2` at `$3`, taken by owner `$4`, unless it is taken.
 pub(super) const INSERT_SQL: &str =
-    "INSERT INTO delivered_events (event_key, workspace_id, seen_at) VALUES ($1, $2, $3) \
+    "INSERT INTO delivered_events (event_key, workspace_id, seen_at, owner) VALUES ($1, $2, $3, $4) \
      ON CONFLICT (event_key) DO NOTHING";
+
+/// Take the event id `$1` of workspace `$2` at `$3` for owner `$4` if it is free; answers the owner on its row
+/// either way (the row is left as it was when taken: the update sets the owner to itself, only so that the row
+/// is answered). NULL: taken before migration 0011, or by a binary without owners.
+const HOLD_SQL: &str =
+    "INSERT INTO delivered_events (event_key, workspace_id, seen_at, owner) VALUES ($1, $2, $3, $4) \
+     ON CONFLICT (event_key) DO UPDATE SET owner = delivered_events.owner RETURNING owner";
 
 /// [`INSERT_SQL`], answering the workspace's settings (see [`Store::take_event`]): one row when this call took
 /// the id, holding the settings as a JSON array of the `SETTINGS_COLS` (null when the workspace never set any);
@@ -65,13 +81,25 @@ fn take_sql_of(backend: Backend) -> &'static str {
     }
 }
 
-/// Run [`take_sql`] on `exec`: None for a repeat, else the settings' JSON (None: the defaults).
+/// Who holds an event id, as [`Store::hold_event`] found it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Held {
+    /// The delivery that asked: taken by this very question, or by its own take earlier.
+    Ours,
+    /// Another delivery (of another process, or another delivery of the same event in this one).
+    Another,
+    /// The row has no owner: taken before migration 0011, or by a binary without owners (a rolling upgrade).
+    Unknown,
+}
+
+/// Run [`take_sql`] on `exec` for `owner`: None for a repeat, else the settings' JSON (None: the defaults).
 async fn insert_event<'c, E>(
     exec: E,
     backend: Backend,
     key: &str,
     ws: &str,
     now: DateTime<Utc>,
+    owner: &str,
 ) -> sqlx::Result<Option<Option<String>>>
 where
     E: 'c + sqlx::Executor<'c, Database = sqlx::Any>,
@@ -80,6 +108,7 @@ where
         .bind(key)
         .bind(ws)
         .bind(ts(now))
+        .bind(owner)
         .write_optional(exec)
         .await
 }
@@ -94,16 +123,30 @@ pub(super) fn settings_of(json: Option<String>) -> Result<SettingsRow> {
 }
 
 impl Store {
-    /// Take the event `key` (of workspace `ws`) at `now`: None for a repeat; for the first delivery, the
-    /// workspace's settings as they are when the id is taken (the defaults when it never set any), read by the
-    /// same statement. A chat command needs both before it runs (the settings give the caller's role): one
-    /// statement, one hand-off to the connection, where the id and then the settings took two.
-    #[tracing::instrument(level = "debug", skip_all)]
+    /// Take the event `key` (of workspace `ws`) at `now` for a delivery of its own
+    /// ([`Store::take_event_as`] with a new [`Store::next_event_owner`]).
     pub async fn take_event(
         &self,
         key: &str,
         ws: &str,
         now: DateTime<Utc>,
+    ) -> Result<Option<SettingsRow>> {
+        self.take_event_as(key, ws, now, &self.next_event_owner())
+            .await
+    }
+
+    /// Take the event `key` (of workspace `ws`) at `now` for the delivery `owner` ([`Store::next_event_owner`]):
+    /// None for a repeat; for the first delivery, the workspace's settings as they are when the id is taken (the
+    /// defaults when it never set any), read by the same statement. A chat command needs both before it runs (the
+    /// settings give the caller's role): one statement, one hand-off to the connection, where the id and then the
+    /// settings took two. The id is written with `owner` ([`Store::hold_event`] compares against it).
+    #[tracing::instrument(level = "debug", skip_all)]
+    pub async fn take_event_as(
+        &self,
+        key: &str,
+        ws: &str,
+        now: DateTime<Utc>,
+        owner: &str,
     ) -> Result<Option<SettingsRow>> {
         let backend = self.backend();
         if let Some(direct) = self.direct.as_ref().filter(|d| d.take_here()) {
@@ -111,8 +154,8 @@ impl Store {
             // and then the settings (the same read as `Store::settings`), in one transaction: the same answer as
             // the statement below.
             let at = ts(now);
-            let params: [(&str, &dyn rusqlite::ToSql); 3] =
-                [("$1", &key), ("$2", &ws), ("$3", &at)];
+            let params: [(&str, &dyn rusqlite::ToSql); 4] =
+                [("$1", &key), ("$2", &ws), ("$3", &at), ("$4", &owner)];
             let of_ws: [(&str, &dyn rusqlite::ToSql); 1] = [("$1", &ws)];
             let taken = direct.insert_then_read(
                 INSERT_SQL,
@@ -137,17 +180,60 @@ impl Store {
                 tracing::warn!(error = %e, "could not open the connection that takes event ids; the pool takes them");
             }
             if let Some(conn) = slot.as_mut() {
-                let taken = insert_event(&mut *conn, backend, key, ws, now).await;
+                let taken = insert_event(&mut *conn, backend, key, ws, now, owner).await;
                 // A connection-level error drops the connection, to connect again next time (the statement is
                 // not run again elsewhere: the id may have been taken).
                 SideConn::after(&mut slot, &taken);
                 return taken?.map(settings_of).transpose();
             }
         }
-        insert_event(self.pool(), backend, key, ws, now)
+        insert_event(self.pool(), backend, key, ws, now, owner)
             .await?
             .map(settings_of)
             .transpose()
+    }
+
+    /// Who holds the event `key` (of workspace `ws`), asked by the delivery `owner`: its id is taken here at `now`
+    /// for `owner` if no delivery took it yet ([`Held::Ours`]); else [`Held::Ours`] only when the row's owner is
+    /// `owner` (its own take that timed out and committed after all, or an earlier question of its own),
+    /// [`Held::Another`] for any other owner, and [`Held::Unknown`] for a row without one (taken before migration
+    /// 0011, or by a binary without owners). One statement, on the pool (it runs only after a take that could
+    /// not say, a rare path); it changes no row that was taken.
+    #[tracing::instrument(level = "debug", skip_all)]
+    pub async fn hold_event(
+        &self,
+        key: &str,
+        ws: &str,
+        now: DateTime<Utc>,
+        owner: &str,
+    ) -> Result<Held> {
+        let found: Option<String> = sqlx::query_scalar(HOLD_SQL)
+            .bind(key)
+            .bind(ws)
+            .bind(ts(now))
+            .bind(owner)
+            .write_one(self.pool())
+            .await?;
+        Ok(match found {
+            Some(found) if found == owner => Held::Ours,
+            Some(_) => Held::Another,
+            None => Held::Unknown,
+        })
+    }
+
+    /// This process's random id, the first part of the owner token of each delivery it takes an event id for
+    /// (drawn when the store was connected, shared by its clones; see the module's doc).
+    pub fn event_owner(&self) -> &str {
+        &self.owner
+    }
+
+    /// A new delivery's owner token: `{process id}:{n}`, `n` counted up from 0 in this process (shared by the
+    /// store's clones), so no two deliveries of any process have the same one.
+    pub fn next_event_owner(&self) -> String {
+        let n = self
+            .deliveries
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        format!("{}:{n}", self.owner)
     }
 
     /// Forget the events taken before `before` (reading the whole table: see the module's doc); answers how many.

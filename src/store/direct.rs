@@ -306,7 +306,12 @@ mod tests {
         let take = |key: &str, then: &str| {
             direct.insert_then_read(
                 insert,
-                &[("$1", &key), ("$2", &"1"), ("$3", &"2026-12-06T00:00:00Z")],
+                &[
+                    ("$1", &key),
+                    ("$2", &"1"),
+                    ("$3", &"2026-12-06T00:00:00Z"),
+                    ("$4", &"test:0"),
+                ],
                 then,
                 &[],
                 read_two,

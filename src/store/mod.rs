@@ -49,6 +49,7 @@ mod write;
 pub use allocations::*;
 pub(crate) use codec::{day, get, opt_day, opt_ts, parse_col};
 pub use codec::{parse_ts, ts};
+pub use delivered::Held;
 pub(crate) use error::connection_lost;
 pub use error::{Result, StoreError};
 pub use evidence::*;
@@ -183,6 +184,12 @@ pub struct Store {
     direct: Option<std::sync::Arc<direct::Direct>>,
     /// On PostgreSQL, what the evidence cache's first loads open their own connection with ([`pg_bulk`]).
     pg_bulk: Option<std::sync::Arc<pg_bulk::PgBulk>>,
+    /// This process's id, the first part of the owner token of each delivery it takes an event id for
+    /// ([`delivered`]): 128 random bits in hex, drawn when the store is connected (its clones share it).
+    owner: std::sync::Arc<str>,
+    /// The number of the next delivery this process takes an event id for: with [`Store::owner`], each
+    /// delivery's own owner token ([`Store::next_event_owner`]; shared by the clones).
+    deliveries: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
 struct KeptConn {
@@ -416,6 +423,8 @@ impl Store {
             pace,
             direct,
             pg_bulk,
+            owner: format!("{:032x}", rand::random::<u128>()).into(),
+            deliveries: Default::default(),
         })
     }
 

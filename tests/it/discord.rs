@@ -1,7 +1,8 @@
 //! The real bot binary against the in-repo fake Discord (REST + gateway on 127.0.0.1): commands and their
 //! registration, refusals, autocomplete, buttons and modals, mentions, gateway drops, a wrong token, and
 //! files in and out (`discord/files.rs`). Scheduled digests are in `discord/schedules.rs`; replies refused with
-//! a `429` in `discord/rate_limited.rs`.
+//! a `429` in `discord/rate_limited.rs`; two processes on one shard whose takes of an interaction's id time out in
+//! `discord/unconfirmed_delivery.rs`, and whose initial responses go wrong in `discord/unconfirmed_failures.rs`.
 
 use crate::support::bot::{
     content, deferred, is_ephemeral, message_title, opt, send_deferred, slash, title, WAIT,
@@ -20,6 +21,7 @@ mod names;
 mod rate_limited;
 mod schedules;
 mod unconfirmed_delivery;
+mod unconfirmed_failures;
 
 /// The profile these tests screen against: three reseller traits, each verified by a call.
 async fn reseller_profile(fake: &FakeDiscord) {

@@ -2,9 +2,10 @@
 //! the same answers, including ordering, escaping, sums, conflicts and concurrent claims. Here: the roster,
 //! conflicts, migrations and connections; records and the screen read in `store/records.rs`; the evidence
 //! cache's first load cut short in `store/first_load.rs`; settings, schedules and claims in
-//! `store/schedules.rs`; event ids beyond the happy path in `store/events.rs`; writes at once that must not
-//! pass a limit or undo each other in `store/limits_race.rs` and `store/name_races.rs`; the evidence cache and
-//! imports against concurrent writers on PostgreSQL in `store/evidence_concurrency.rs`.
+//! `store/schedules.rs`; event ids beyond the happy path in `store/events.rs`, and who holds one in
+//! `store/event_owner.rs`; writes at once that must not pass a limit or undo each other in
+//! `store/limits_race.rs` and `store/name_races.rs`; the evidence cache and imports against concurrent writers
+//! on PostgreSQL in `store/evidence_concurrency.rs`.
 
 use crate::support::db::both_backends;
 use crate::support::{utc, Db, TestDb};
@@ -12,6 +13,7 @@ use partnerfit::domain::profile::TraitKind;
 use partnerfit::domain::{name_key, PartnerName, PartnerType, Stage};
 use partnerfit::store::{NewPartner, NewTrait, PartnerFilter, Store, StoreError};
 
+mod event_owner;
 mod events;
 mod evidence_concurrency;
 mod first_load;

@@ -183,6 +183,14 @@ async fn a_database_of_every_released_version_upgrades_with_its_data(db: Db) {
             if version >= 6 { 7 } else { 4 },
             "from version {version}"
         );
+        // 0011 writes the process that took each event id: the ids of the versions before it have none, the one
+        // its fixture took keeps its owner (before 0007 there were none)
+        let owned: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM delivered_events WHERE owner IS NOT NULL")
+                .fetch_one(store.pool())
+                .await
+                .unwrap();
+        assert_eq!(owned, i64::from(version >= 11), "from version {version}");
         store.pool().close().await;
         check_digests(&t.url, version);
     }

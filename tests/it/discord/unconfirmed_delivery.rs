@@ -1,23 +1,34 @@
-//! An interaction whose id neither process could take in time: two `partnerfit run` processes on one SQLite
-//! database run the same (the only) shard, and the test holds the database's write lock, so that both
-//! processes' takes of the interaction's id time out (`src/app/delivery.rs`, `Delivery::Unconfirmed`). Discord's
-//! single initial response then decides which process handles it: each sends a deferral first, the fake accepts
-//! one and refuses the other (40060), and only the process it accepted records and answers. Before, both handled
-//! it: the entry was recorded twice. And a deferral Discord accepted but answered with a server error is still
-//! followed by the answer.
+//! An interaction whose id a process could not take in time: two `partnerfit run` processes on one SQLite
+//! database run the same (the only) shard, and the test holds the database's write lock, so that a process's
+//! take of the interaction's id times out (`src/app/delivery.rs`, `Delivery::Unconfirmed`). Such a process sends
+//! a deferral before it handles anything (Discord takes one initial response per interaction, and refuses the
+//! second with 40060), then asks the database who holds the id: the process that holds it records and answers,
+//! after the deferral in place, and the other drops it. Before, both handled it when neither could take the id,
+//! and when the other had taken it, it ran the command before answering: the entry was recorded twice. The
+//! fake can send an interaction to one process at a time (`send_interaction_to`), and hold a callback
+//! unanswered, so each order is built, not waited for. And a deferral Discord accepted but answered with a
+//! server error is still followed by the answer.
 
 use crate::support::bot::{
-    content, in_partners, message_title, opt, slash, title, wait_logs_count, Bot, WAIT,
+    content, db_url, in_partners, message_title, opt, slash, title, wait_logs_count, Bot, WAIT,
 };
 use crate::support::fake_discord::{FakeConfig, FakeDiscord, FakeOptions, Invoker, Recorded};
 use partnerfit::store::Store;
 use serde_json::{json, Value};
 
 /// What a process logs when taking an event's id timed out (`src/app/delivery.rs`).
-const TAKE_TIMED_OUT: &str = "could not record the event id in time";
+pub(super) const TAKE_TIMED_OUT: &str = "could not record the event id in time";
+
+/// What a process logs when it drops an interaction after its deferral because another process holds its id
+/// (`src/discord/handler.rs`).
+pub(super) const HELD_BY_ANOTHER: &str = "interaction held by another process; dropped";
+
+/// What a process logs when it drops an interaction whose deferral Discord refused, the database unable to say
+/// who holds its id (`src/discord/handler.rs`).
+const ANSWERED_BY_ANOTHER: &str = "interaction already answered by another process; dropped";
 
 /// The `allocations` rows (the hours logged) of the database at `url`, read by a store of the test's own.
-async fn hour_records(url: &str) -> i64 {
+pub(super) async fn hour_records(url: &str) -> i64 {
     let store = Store::open(url).await.unwrap();
     sqlx::query_scalar("SELECT COUNT(*) FROM allocations")
         .fetch_one(store.pool())
@@ -26,7 +37,7 @@ async fn hour_records(url: &str) -> i64 {
 }
 
 /// The callbacks (`POST /interactions/{id}/{token}/callback`) of interaction `id`, whatever they were answered.
-fn callbacks(fake: &FakeDiscord, id: u64) -> Vec<Recorded> {
+pub(super) fn callbacks(fake: &FakeDiscord, id: u64) -> Vec<Recorded> {
     let prefix = format!("/api/v10/interactions/{id}/");
     fake.requests()
         .into_iter()
@@ -34,6 +45,29 @@ fn callbacks(fake: &FakeDiscord, id: u64) -> Vec<Recorded> {
             r.method == "POST" && r.path.starts_with(&prefix) && r.path.ends_with("/callback")
         })
         .collect()
+}
+
+/// Waits until the processes `bots` logged at least `n` drops after a deferral in all ([`HELD_BY_ANOTHER`] or
+/// [`ANSWERED_BY_ANOTHER`]; not a take's "event already taken by another process; dropped"); answers how many,
+/// with the logs.
+async fn wait_deferral_drops(bots: &[&Bot], n: usize) -> (usize, Vec<String>) {
+    let deadline = std::time::Instant::now() + WAIT;
+    loop {
+        let logs: Vec<String> = bots.iter().map(|b| b.log_text()).collect();
+        let dropped: usize = logs
+            .iter()
+            .map(|l| l.matches(HELD_BY_ANOTHER).count() + l.matches(ANSWERED_BY_ANOTHER).count())
+            .sum();
+        if dropped >= n {
+            return (dropped, logs);
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{dropped} drops after a deferral, not {n}, within {WAIT:?}:\n{}",
+            logs.join("\n-----\n")
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
 }
 
 /// Sends `payload` while the test holds the database's write lock; lets the lock go once both processes' takes
@@ -68,7 +102,7 @@ async fn send_while_locked(
 
 /// `/log hours` sent once while neither process can take its id: recorded once (one hours row, not two) and
 /// answered once — one accepted callback, a public deferral, and one edit of it with the confirmation, no
-/// follow-up. Then `/log hours` for a partner not on the roster, likewise: its private refusal comes as a
+/// follow-up (by the process that holds the id once the lock is gone, whichever deferral Discord took). Then `/log hours` for a partner not on the roster, likewise: its private refusal comes as a
 /// private follow-up and the public deferral is deleted, as the refusal is private when answered at once.
 #[tokio::test]
 async fn an_interaction_neither_process_could_take_is_recorded_and_answered_once() {
@@ -142,13 +176,9 @@ async fn an_interaction_neither_process_could_take_is_recorded_and_answered_once
     let shown = fake.original_message(id).unwrap();
     assert_eq!(shown["embeds"][0]["title"], logged, "{shown}");
     assert!(fake.followups(id).is_empty(), "{}", fake.request_summary());
-    // the loser dropped it, having handled nothing
-    wait_logs_count(
-        &[&a, &b],
-        "interaction already answered by another process; dropped",
-        1,
-    )
-    .await;
+    // the other dropped it, having handled nothing
+    let (dropped, logs) = wait_deferral_drops(&[&a, &b], 1).await;
+    assert_eq!(dropped, 1, "{}", logs.join("\n-----\n"));
     assert_eq!(hour_records(&url).await, 1, "{}", fake.request_summary());
 
     let refused = in_partners(
@@ -218,5 +248,240 @@ async fn a_deferral_accepted_behind_a_server_error_is_still_answered() {
             .contains("already answered by another process"),
         "{}",
         bot.log_text()
+    );
+}
+
+/// Two bots on one shard, the second started once the first is live (so the first is session 0 and the second
+/// session 1 of the fake), on the SQLite file `bot.db` in `dir`, with a partner added.
+pub(super) async fn two_bots_with_a_partner(dir: &std::path::Path) -> (FakeDiscord, Bot, Bot) {
+    let opts = FakeOptions {
+        every_session_of_a_shard: true,
+        ..FakeOptions::default()
+    };
+    let fake = FakeDiscord::start_with_options(FakeConfig::standard(), opts)
+        .await
+        .unwrap();
+    let a = Bot::start(&fake, dir, &[]);
+    fake.wait_live_sessions(1, WAIT)
+        .await
+        .unwrap_or_else(|e| panic!("{e}\n{}", a.log_text()));
+    let b = Bot::start(&fake, dir, &[]);
+    fake.wait_live_sessions(2, WAIT)
+        .await
+        .unwrap_or_else(|e| panic!("{e}\n{}", b.log_text()));
+    let r = slash(
+        &fake,
+        &Invoker::lead(),
+        &["partner", "add"],
+        vec![
+            opt("name", json!("Acme Corp")),
+            opt("type", json!("reseller")),
+        ],
+    )
+    .await;
+    assert!(title(&r).starts_with("Added Acme Corp"), "{r}");
+    (fake, a, b)
+}
+
+/// `/log hours` of 3 h for Acme Corp as a member, and its interaction id.
+fn log_three_hours() -> (Value, u64) {
+    let payload = in_partners(
+        &Invoker::member(),
+        &["log", "hours"],
+        vec![opt("partner", json!("Acme Corp")), opt("hours", json!(3.0))],
+    );
+    let id = payload["id"].as_str().unwrap().parse().unwrap();
+    (payload, id)
+}
+
+/// The owner written with interaction `id`'s taken id, once there is a row for it (a take that timed out commits
+/// once the lock is gone): polled on a connection of the test's own.
+pub(super) async fn owner_once_taken(db: &std::path::Path, id: u64) -> Option<String> {
+    let key = format!("discord:{id}");
+    let deadline = std::time::Instant::now() + WAIT;
+    loop {
+        let conn = rusqlite::Connection::open(db).unwrap();
+        let row = conn.query_row(
+            "SELECT owner FROM delivered_events WHERE event_key = ?1",
+            [&key],
+            |r| r.get::<_, Option<String>>(0),
+        );
+        match row {
+            Ok(owner) => return owner,
+            Err(rusqlite::Error::QueryReturnedNoRows) => {}
+            Err(e) => panic!("{key}: {e}"),
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{key} not taken within {WAIT:?}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
+/// The hole this closes: process B takes the id of a `/log hours` and runs it (recording it), while process A,
+/// whose take timed out, defers; A's deferral reaches Discord before B's answer. B's answer is refused (40060)
+/// and A's deferral stands. Recorded once — by B, which holds the id; A drops it once the database says so —
+/// and answered once: B's confirmation edits A's deferral. Before, A ran the command after its deferral was
+/// accepted (two hours rows) and B's answer was lost.
+///
+/// The order is built: B alone gets the interaction first, and its answer is held by the fake (Discord slow to
+/// answer it); then, under the test's write lock, A gets it, its take times out and its deferral is accepted;
+/// then the lock goes (A asks who holds the id), and B's answer is let through.
+#[tokio::test]
+async fn a_deferral_of_another_process_comes_before_the_answer_of_the_one_that_took_the_id() {
+    let dir = tempfile::tempdir().unwrap();
+    let (fake, a, b) = two_bots_with_a_partner(dir.path()).await;
+    let db = dir.path().join("bot.db");
+    let url = db_url(dir.path());
+    let (log, id) = log_three_hours();
+    // B's answer, held unanswered until released
+    fake.hold_next_then_answer(&format!("/interactions/{id}/"), 1);
+    fake.send_interaction_to(log, 1).await.unwrap();
+    fake.wait_held(1, WAIT)
+        .await
+        .unwrap_or_else(|e| panic!("{e}\n{}", b.log_text()));
+    // B's take must have taken the id (nothing locks the database yet; a loaded machine could still make it
+    // time out, and then the order below is not the one built)
+    assert!(
+        !b.log_text().contains(TAKE_TIMED_OUT),
+        "B's take timed out:\n{}",
+        b.log_text()
+    );
+    assert_eq!(
+        hour_records(&url).await,
+        1,
+        "B ran it before answering\n{}",
+        b.log_text()
+    );
+    // A, while the database is locked: its take times out, its deferral comes first
+    let lock = rusqlite::Connection::open(&db).unwrap();
+    lock.execute_batch("BEGIN IMMEDIATE").unwrap();
+    fake.send_interaction_again(id, 0).await.unwrap();
+    wait_logs_count(&[&a], TAKE_TIMED_OUT, 1).await;
+    let deferral = fake
+        .interaction_response_recorded(id, WAIT)
+        .await
+        .unwrap_or_else(|e| panic!("{e}\n{}", a.log_text()));
+    assert_eq!(deferral.body["type"], 5, "{}", deferral.body);
+    assert_eq!(
+        deferral.body["data"]["flags"].as_u64().unwrap_or(0) & 64,
+        0,
+        "public, as the answer: {}",
+        deferral.body
+    );
+    lock.execute_batch("ROLLBACK").unwrap();
+    drop(lock);
+    fake.release_held();
+    let edit = fake
+        .wait_original_edit(id, WAIT)
+        .await
+        .unwrap_or_else(|e| panic!("{e}\n{}", fake.request_summary()));
+    assert_eq!(
+        hour_records(&url).await,
+        1,
+        "recorded once\n{}\nA:\n{}\nB:\n{}",
+        fake.request_summary(),
+        a.log_text(),
+        b.log_text()
+    );
+    assert!(
+        message_title(&edit.body).starts_with("Logged "),
+        "{}",
+        edit.body
+    );
+    // A dropped it on learning that B holds the id; B's answer was refused as answered already, then edited in
+    wait_logs_count(&[&a], HELD_BY_ANOTHER, 1).await;
+    let sent = callbacks(&fake, id);
+    assert_eq!(sent.len(), 2, "{}", fake.request_summary());
+    let refused = sent.iter().find(|r| !r.is_success()).unwrap();
+    assert_eq!(refused.response["code"], 40060, "{refused:?}");
+    assert_eq!(refused.body["type"], 4, "B's answer: {}", refused.body);
+    let shown = fake.original_message(id).unwrap();
+    assert_eq!(shown["embeds"][0]["title"], edit.body["embeds"][0]["title"]);
+    assert!(fake.followups(id).is_empty(), "{}", fake.request_summary());
+    let edits = fake
+        .requests()
+        .into_iter()
+        .filter(|r| r.method == "PATCH" && r.path == edit.path)
+        .count();
+    assert_eq!(edits, 1, "{}", fake.request_summary());
+    assert!(
+        owner_once_taken(&db, id).await.is_some(),
+        "B's take wrote its owner"
+    );
+    assert_eq!(hour_records(&url).await, 1);
+    assert!(
+        !b.log_text().contains(ANSWERED_BY_ANOTHER),
+        "{}",
+        b.log_text()
+    );
+}
+
+/// A process whose take timed out but committed once the lock was gone holds the id: when Discord refuses its
+/// deferral because the other process (whose take timed out too, and found the id taken) deferred first, it
+/// still records and answers, by editing that deferral, and the other drops it. Before, the process whose
+/// deferral was accepted ran it, whether or not it held the id.
+///
+/// Built step by step: A alone gets the interaction under the lock, its deferral held by the fake; the lock
+/// goes and A's take commits (the row is awaited); under the lock again, B gets it, its take times out and its
+/// deferral is accepted; the lock goes (B finds the id A's) and A's deferral is let through (refused).
+#[tokio::test]
+async fn a_process_whose_late_take_committed_answers_after_the_others_deferral() {
+    let dir = tempfile::tempdir().unwrap();
+    let (fake, a, b) = two_bots_with_a_partner(dir.path()).await;
+    let db = dir.path().join("bot.db");
+    let url = db_url(dir.path());
+    let (log, id) = log_three_hours();
+    // A's deferral, held unanswered until released
+    fake.hold_next_then_answer(&format!("/interactions/{id}/"), 1);
+    let lock = rusqlite::Connection::open(&db).unwrap();
+    lock.execute_batch("BEGIN IMMEDIATE").unwrap();
+    fake.send_interaction_to(log, 0).await.unwrap();
+    wait_logs_count(&[&a], TAKE_TIMED_OUT, 1).await;
+    fake.wait_held(1, WAIT)
+        .await
+        .unwrap_or_else(|e| panic!("{e}\n{}", a.log_text()));
+    lock.execute_batch("ROLLBACK").unwrap();
+    // A's take gave up waiting after half a second, but its statement still runs to its end and commits once the
+    // lock goes: sqlx runs a SQLite statement on the connection's worker thread, which finishes it even when the
+    // future that sent it was dropped. This test relies on that, and awaits the row it writes.
+    let owner = owner_once_taken(&db, id).await;
+    assert!(owner.is_some(), "A's late take wrote its owner");
+    // B, under the lock again: its take times out, its deferral is accepted
+    lock.execute_batch("BEGIN IMMEDIATE").unwrap();
+    fake.send_interaction_again(id, 1).await.unwrap();
+    wait_logs_count(&[&b], TAKE_TIMED_OUT, 1).await;
+    let deferral = fake
+        .interaction_response_recorded(id, WAIT)
+        .await
+        .unwrap_or_else(|e| panic!("{e}\n{}", b.log_text()));
+    assert_eq!(deferral.body["type"], 5, "{}", deferral.body);
+    lock.execute_batch("ROLLBACK").unwrap();
+    drop(lock);
+    wait_logs_count(&[&b], HELD_BY_ANOTHER, 1).await;
+    assert_eq!(hour_records(&url).await, 0, "B recorded nothing");
+    fake.release_held();
+    let edit = fake
+        .wait_original_edit(id, WAIT)
+        .await
+        .unwrap_or_else(|e| panic!("{e}\n{}\nA:\n{}", fake.request_summary(), a.log_text()));
+    assert!(
+        message_title(&edit.body).starts_with("Logged "),
+        "{}",
+        edit.body
+    );
+    assert_eq!(hour_records(&url).await, 1, "{}", fake.request_summary());
+    let sent = callbacks(&fake, id);
+    assert_eq!(sent.len(), 2, "{}", fake.request_summary());
+    let refused = sent.iter().find(|r| !r.is_success()).unwrap();
+    assert_eq!(refused.response["code"], 40060, "{refused:?}");
+    assert_eq!(refused.body["type"], 5, "A's deferral: {}", refused.body);
+    assert!(fake.followups(id).is_empty(), "{}", fake.request_summary());
+    assert_eq!(owner_once_taken(&db, id).await, owner, "still A's");
+    let a_log = a.log_text();
+    assert!(
+        !a_log.contains(HELD_BY_ANOTHER) && !a_log.contains(ANSWERED_BY_ANOTHER),
+        "{a_log}"
     );
 }

@@ -260,6 +260,38 @@ pub async fn slash(fake: &FakeDiscord, who: &Invoker, path: &[&str], leaf: Vec<V
     fake.interaction_response(id, WAIT).await.unwrap()
 }
 
+/// The answer interaction `id` got, as a callback body: its successful callback, or, when that was a deferral
+/// (type 5: another process of the shard deferred it, or this one could not tell whether it was its own), the
+/// message that came after it (the edit of the deferred message, or a follow-up) as `{"type": 4, "data": …}`.
+pub async fn answer_of(fake: &FakeDiscord, id: u64) -> Value {
+    let callback = fake
+        .interaction_response(id, WAIT)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    if callback["type"] != 5 {
+        return callback;
+    }
+    let after = fake
+        .wait_deferred_answer(id, WAIT)
+        .await
+        .unwrap_or_else(|e| panic!("no answer after the deferral: {e}"));
+    json!({ "type": 4, "data": after.body })
+}
+
+/// Like `slash`, also when the answer came after a deferral ([`answer_of`]).
+pub async fn slash_answered(
+    fake: &FakeDiscord,
+    who: &Invoker,
+    path: &[&str],
+    leaf: Vec<Value>,
+) -> (u64, Value) {
+    let id = fake
+        .send_interaction(in_partners(who, path, leaf))
+        .await
+        .unwrap();
+    (id, answer_of(fake, id).await)
+}
+
 /// Sends an interaction whose reply is deferred; returns its callback body and the awaited first edit of its
 /// original message, where the answer arrives.
 pub async fn send_deferred(fake: &FakeDiscord, payload: Value) -> (Value, Recorded) {

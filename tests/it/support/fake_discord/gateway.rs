@@ -138,6 +138,22 @@ impl FakeDiscord {
         required: u64,
         strip_content: bool,
     ) -> anyhow::Result<()> {
+        self.dispatch_to_sessions(guild_id, t, d, required, strip_content, None)
+            .await
+    }
+
+    /// [`Self::dispatch_to_guild`]; `only`: to the `only`-th (from 0, oldest first) of the live sessions of the
+    /// guild's shard alone, waited for like any target (with `every_session_of_a_shard`, one bot process of
+    /// several on the shard).
+    pub(super) async fn dispatch_to_sessions(
+        &self,
+        guild_id: Option<u64>,
+        t: &str,
+        d: Value,
+        required: u64,
+        strip_content: bool,
+        only: Option<usize>,
+    ) -> anyhow::Result<()> {
         let deadline = tokio::time::Instant::now() + self.inner.opts.dispatch_wait;
         let mut rx = self.inner.gateway_changed.subscribe();
         loop {
@@ -145,7 +161,10 @@ impl FakeDiscord {
             {
                 let mut st = self.inner.st();
                 let every = self.inner.opts.every_session_of_a_shard;
-                let targets = target_sessions(&st, guild_id, every);
+                let mut targets = target_sessions(&st, guild_id, every || only.is_some());
+                if let Some(n) = only {
+                    targets = targets.into_iter().nth(n).into_iter().collect();
+                }
                 if !targets.is_empty() {
                     for sid in targets {
                         let intents = st.sessions[&sid].intents;

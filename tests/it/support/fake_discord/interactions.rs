@@ -18,6 +18,49 @@ impl FakeDiscord {
     /// the `channel` object for configured channels, when absent), then dispatches it as
     /// INTERACTION_CREATE to the shard owning the guild. Returns the interaction id.
     pub async fn send_interaction(&self, payload: Value) -> anyhow::Result<u64> {
+        self.send_interaction_on(payload, None).await
+    }
+
+    /// Like `send_interaction`, to one gateway session only: the `session`-th (from 0, oldest first) of the
+    /// guild's shard, waited for until it is live. With `every_session_of_a_shard`, the interaction reaches one of
+    /// the bot processes on the shard, and `send_interaction_again` brings it to another later: Discord's one
+    /// interaction, seen by two processes at moments the test picks.
+    pub async fn send_interaction_to(&self, payload: Value, session: usize) -> anyhow::Result<u64> {
+        self.send_interaction_on(payload, Some(session)).await
+    }
+
+    /// The interaction `payload` sent before (by `send_interaction_to`, whose filled-in copy is kept), dispatched
+    /// again to session `session` only.
+    pub async fn send_interaction_again(&self, id: u64, session: usize) -> anyhow::Result<()> {
+        let (guild_id, payload) = {
+            let st = self.inner.st();
+            let rec = st
+                .interactions
+                .values()
+                .find(|i| i.id == id)
+                .ok_or_else(|| anyhow!("interaction {id} was not sent by this fake"))?;
+            let payload = rec
+                .payload
+                .clone()
+                .ok_or_else(|| anyhow!("interaction {id} kept no payload"))?;
+            (rec.guild_id, payload)
+        };
+        self.dispatch_to_sessions(
+            guild_id,
+            "INTERACTION_CREATE",
+            payload,
+            0,
+            false,
+            Some(session),
+        )
+        .await
+    }
+
+    async fn send_interaction_on(
+        &self,
+        payload: Value,
+        session: Option<usize>,
+    ) -> anyhow::Result<u64> {
         if let Err(e) = serde_json::from_value::<Interaction>(payload.clone()) {
             bail!(
                 "interaction payload does not deserialize as serenity::model::application::Interaction \
@@ -89,10 +132,11 @@ impl FakeDiscord {
                     acked: None,
                     original: None,
                     source_message: payload.get("message").cloned(),
+                    payload: session.map(|_| payload.clone()),
                 },
             );
         }
-        self.dispatch_to_guild(guild_id, "INTERACTION_CREATE", payload, 0, false)
+        self.dispatch_to_sessions(guild_id, "INTERACTION_CREATE", payload, 0, false, session)
             .await?;
         Ok(id)
     }
@@ -177,6 +221,26 @@ impl FakeDiscord {
         let path = format!("{}/messages/@original", self.webhook_path(interaction_id)?);
         self.wait_request(
             move |r| r.method == "PATCH" && r.path == path && r.is_success(),
+            timeout,
+        )
+        .await
+    }
+
+    /// The first successful message after an interaction's deferral: an edit of its `@original` message or a
+    /// follow-up (`POST /webhooks/{app}/{token}`), whichever came first.
+    pub async fn wait_deferred_answer(
+        &self,
+        interaction_id: u64,
+        timeout: Duration,
+    ) -> anyhow::Result<Recorded> {
+        let path = self.webhook_path(interaction_id)?;
+        let original = format!("{path}/messages/@original");
+        self.wait_request(
+            move |r| {
+                r.is_success()
+                    && ((r.method == "PATCH" && r.path == original)
+                        || (r.method == "POST" && r.path == path))
+            },
             timeout,
         )
         .await

@@ -213,6 +213,9 @@ struct InteractionRec {
     original: Option<Value>,
     /// For component interactions: the message the component is on.
     source_message: Option<Value>,
+    /// The payload as dispatched, kept for an interaction sent to one session (`send_interaction_to`), so that
+    /// it can be dispatched again to another.
+    payload: Option<Value>,
 }
 
 #[derive(Default)]

@@ -1,0 +1,241 @@
+//! Two `partnerfit run` processes on one SQLite database and one shard, as in `discord/unconfirmed_delivery.rs`,
+//! where the initial response goes wrong: a refusal sent at once by a process whose take timed out meets the
+//! other process's deferral (40060), and a process that took the id cannot send its deferral at all (server
+//! errors) while the other's was accepted. In both, the process that holds the interaction's id answers it after
+//! the deferral in place, and the other drops it; before, each left "thinking…" until Discord gave up. And an
+//! answer sent again after a server error that Discord had taken is not shown twice.
+
+use super::unconfirmed_delivery::{
+    callbacks, hour_records, owner_once_taken, two_bots_with_a_partner, HELD_BY_ANOTHER,
+    TAKE_TIMED_OUT,
+};
+use crate::support::bot::{
+    content, db_url, in_partners, message_title, opt, wait_logs_count, Bot, WAIT,
+};
+use crate::support::fake_discord::{
+    button_click, FakeConfig, FakeDiscord, Invoker, MEMBER_ROLE_ID, PARTNERS_CHANNEL_ID,
+    STANDARD_GUILD_ID,
+};
+use partnerfit::store::Store;
+use serde_json::json;
+
+/// Process B's take of a guest's `/log hours` times out (the test holds the write lock) and B refuses it (the
+/// workspace's member role is one the guest lacks): its refusal, sent at once as the initial response, is held
+/// by the fake. B's take commits once the lock goes, so B holds the id. The member role is then cleared, and
+/// under the lock again process A gets the interaction: its take times out, it finds the guest a member, and
+/// defers; Discord accepts that. A asks who holds the id and drops it (B does); B's refusal is let through,
+/// refused as answered already, and B, finding it holds the id, sends its refusal after A's deferral: a private
+/// follow-up, and A's public deferral deleted. Nothing recorded. Before, B's refused refusal was only logged and
+/// A's deferral stayed "thinking…".
+#[tokio::test]
+async fn a_refusal_that_meets_the_others_deferral_follows_it_when_the_id_is_held_here() {
+    let dir = tempfile::tempdir().unwrap();
+    let (fake, a, b) = two_bots_with_a_partner(dir.path()).await;
+    let db = dir.path().join("bot.db");
+    let url = db_url(dir.path());
+    let store = Store::open(&url).await.unwrap();
+    let ws = STANDARD_GUILD_ID.to_string();
+    let now = chrono::Utc::now();
+    let member_role = Some(Some(MEMBER_ROLE_ID.to_string()));
+    store
+        .set_roles(&ws, None, member_role, None, now)
+        .await
+        .unwrap();
+    let payload = in_partners(
+        &Invoker::guest(),
+        &["log", "hours"],
+        vec![opt("partner", json!("Acme Corp")), opt("hours", json!(3.0))],
+    );
+    let id: u64 = payload["id"].as_str().unwrap().parse().unwrap();
+    // B's refusal, held unanswered until released
+    fake.hold_next_then_answer(&format!("/interactions/{id}/"), 1);
+    let lock = rusqlite::Connection::open(&db).unwrap();
+    lock.execute_batch("BEGIN IMMEDIATE").unwrap();
+    fake.send_interaction_to(payload, 1).await.unwrap();
+    wait_logs_count(&[&b], TAKE_TIMED_OUT, 1).await;
+    fake.wait_held(1, WAIT)
+        .await
+        .unwrap_or_else(|e| panic!("{e}\n{}", b.log_text()));
+    lock.execute_batch("ROLLBACK").unwrap();
+    // B's take committed once the lock went (see `unconfirmed_delivery.rs`): B holds the id
+    let owner = owner_once_taken(&db, id).await;
+    assert!(owner.is_some(), "B's late take wrote its owner");
+    // the guest is a member for A
+    store
+        .set_roles(&ws, None, Some(None), None, now)
+        .await
+        .unwrap();
+    lock.execute_batch("BEGIN IMMEDIATE").unwrap();
+    fake.send_interaction_again(id, 0).await.unwrap();
+    wait_logs_count(&[&a], TAKE_TIMED_OUT, 1).await;
+    let deferral = fake
+        .interaction_response_recorded(id, WAIT)
+        .await
+        .unwrap_or_else(|e| panic!("{e}\n{}", a.log_text()));
+    assert_eq!(deferral.body["type"], 5, "A's deferral: {}", deferral.body);
+    lock.execute_batch("ROLLBACK").unwrap();
+    drop(lock);
+    wait_logs_count(&[&a], HELD_BY_ANOTHER, 1).await;
+    fake.release_held();
+    let followup = fake.wait_followup(id, WAIT).await.unwrap_or_else(|e| {
+        panic!(
+            "{e}\n{}\nA:\n{}\nB:\n{}",
+            fake.request_summary(),
+            a.log_text(),
+            b.log_text()
+        )
+    });
+    assert!(
+        followup.body["flags"].as_u64().unwrap_or(0) & 64 != 0,
+        "private: {}",
+        followup.body
+    );
+    let as_callback = json!({ "data": followup.body });
+    assert!(
+        content(&as_callback).starts_with('⚠') && content(&as_callback).contains("Only members"),
+        "{}",
+        followup.body
+    );
+    let original = format!("{}/messages/@original", followup.path);
+    fake.wait_request(
+        |r| r.method == "DELETE" && r.path == original && r.is_success(),
+        WAIT,
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{e}\n{}", fake.request_summary()));
+    let sent = callbacks(&fake, id);
+    assert_eq!(sent.len(), 2, "{}", fake.request_summary());
+    let refused = sent.iter().find(|r| !r.is_success()).unwrap();
+    assert_eq!(refused.response["code"], 40060, "{refused:?}");
+    assert_eq!(refused.body["type"], 4, "B's refusal: {}", refused.body);
+    assert_eq!(fake.followups(id).len(), 1, "{}", fake.request_summary());
+    assert_eq!(hour_records(&url).await, 0, "nothing recorded");
+    assert_eq!(owner_once_taken(&db, id).await, owner, "still B's");
+    store.close().await;
+}
+
+/// Process A takes the id of a deferred command (`/digest weekly`) and sends its deferral, which the fake holds;
+/// process B gets the interaction under the test's write lock, its take times out, and its deferral is accepted;
+/// B then finds the id A's and drops it. A's deferral is let through into server errors (500, and each of its
+/// three resends): A could not acknowledge the interaction, but it holds the id, so it runs the command all the
+/// same and its answer edits B's deferral. Before, A dropped it on the failed acknowledgement, and B's deferral
+/// stayed "thinking…".
+#[tokio::test]
+async fn a_process_holding_the_id_answers_when_its_acknowledgement_failed() {
+    let dir = tempfile::tempdir().unwrap();
+    let (fake, a, b) = two_bots_with_a_partner(dir.path()).await;
+    let db = dir.path().join("bot.db");
+    let payload = in_partners(&Invoker::member(), &["digest", "weekly"], vec![]);
+    let id: u64 = payload["id"].as_str().unwrap().parse().unwrap();
+    let route = format!("/interactions/{id}/");
+    // A's deferral, held unanswered until released
+    fake.hold_next_then_answer(&route, 1);
+    fake.send_interaction_to(payload, 0).await.unwrap();
+    fake.wait_held(1, WAIT)
+        .await
+        .unwrap_or_else(|e| panic!("{e}\n{}", a.log_text()));
+    assert!(
+        !a.log_text().contains(TAKE_TIMED_OUT),
+        "A's take timed out:\n{}",
+        a.log_text()
+    );
+    let owner = owner_once_taken(&db, id).await;
+    // B, while the database is locked: its take times out, its deferral is accepted
+    let lock = rusqlite::Connection::open(&db).unwrap();
+    lock.execute_batch("BEGIN IMMEDIATE").unwrap();
+    fake.send_interaction_again(id, 1).await.unwrap();
+    wait_logs_count(&[&b], TAKE_TIMED_OUT, 1).await;
+    let deferral = fake
+        .interaction_response_recorded(id, WAIT)
+        .await
+        .unwrap_or_else(|e| panic!("{e}\n{}", b.log_text()));
+    assert_eq!(deferral.body["type"], 5, "B's deferral: {}", deferral.body);
+    lock.execute_batch("ROLLBACK").unwrap();
+    drop(lock);
+    wait_logs_count(&[&b], HELD_BY_ANOTHER, 1).await;
+    // A's deferral and its three resends: server errors
+    fake.fail_next(&route, 500, 4);
+    fake.release_held();
+    let edit = fake.wait_original_edit(id, WAIT).await.unwrap_or_else(|e| {
+        panic!(
+            "{e}\n{}\nA:\n{}\nB:\n{}",
+            fake.request_summary(),
+            a.log_text(),
+            b.log_text()
+        )
+    });
+    assert!(
+        message_title(&edit.body).starts_with("Weekly allocation check"),
+        "{}",
+        edit.body
+    );
+    assert!(
+        a.log_text()
+            .contains("could not acknowledge the interaction"),
+        "{}",
+        a.log_text()
+    );
+    let sent = callbacks(&fake, id);
+    let failed = sent.iter().filter(|r| r.status == 500).count();
+    let accepted = sent.iter().filter(|r| r.is_success()).count();
+    assert_eq!((failed, accepted), (4, 1), "{}", fake.request_summary());
+    assert!(fake.followups(id).is_empty(), "{}", fake.request_summary());
+    assert_eq!(owner_once_taken(&db, id).await, owner, "still A's");
+}
+
+/// One process (its id taken here) answers a page button with a refusal (the page of a partner that does not
+/// exist: a new private message, not the update its deferral would be); Discord takes the answer but answers it
+/// with a server error. The answer is sent again and refused as answered already: that is this very answer, so
+/// nothing more is sent. Before, the refusal was read as another process's deferral and posted again as a
+/// follow-up: shown twice.
+#[tokio::test]
+async fn an_answer_sent_again_after_a_server_error_is_not_shown_twice() {
+    let fake = FakeDiscord::start(FakeConfig::standard()).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let bot = Bot::start(&fake, dir.path(), &[]);
+    fake.wait_ready(WAIT).await.unwrap();
+    fake.fail_next_after_handling("/callback", 500, 1);
+    let id = fake
+        .send_interaction(button_click(
+            Some(STANDARD_GUILD_ID),
+            PARTNERS_CHANNEL_ID,
+            &Invoker::member(),
+            "pg:e:987654:0",
+            778,
+        ))
+        .await
+        .unwrap();
+    // until the bot took the 40060 as its own answer, or posted the answer again as a follow-up
+    let deadline = std::time::Instant::now() + WAIT;
+    while !bot.log_text().contains("taken as this answer") && fake.followups(id).is_empty() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{}\n{}",
+            fake.request_summary(),
+            bot.log_text()
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let sent = callbacks(&fake, id);
+    let statuses: Vec<u16> = sent.iter().map(|r| r.status).collect();
+    assert_eq!(statuses, [500, 400], "{}", fake.request_summary());
+    assert_eq!(sent[1].response["code"], 40060, "{:?}", sent[1]);
+    // the first, taken behind its server error: the refusal, as a new private message
+    let answer = &sent[0].body;
+    assert_eq!(answer["type"], 4, "{answer}");
+    assert!(content(answer).starts_with('⚠'), "{answer}");
+    let shown = fake.original_message(id).unwrap();
+    assert!(
+        shown["content"]
+            .as_str()
+            .unwrap_or_default()
+            .starts_with('⚠'),
+        "{shown}"
+    );
+    assert!(
+        fake.followups(id).is_empty(),
+        "shown twice:\n{}\n{}",
+        fake.request_summary(),
+        bot.log_text()
+    );
+}
