@@ -27,17 +27,13 @@ pub const FORGET_EVERY: std::time::Duration = std::time::Duration::from_secs(600
 /// more).
 const TAKE_WITHIN: std::time::Duration = std::time::Duration::from_millis(500);
 
-/// How long each of [`holds`]'s questions may wait for the database. It is asked after a deferral, when Discord
-/// gives the answer 15 minutes: the bound only keeps an interaction from waiting forever on one question.
-const HOLD_WITHIN: std::time::Duration = std::time::Duration::from_secs(5);
-
-/// How long [`holds`] asks again, after a question that timed out or failed, before it gives up: longer than
-/// SQLite's busy timeout (15 s), so that a take or a question of this delivery's own that was given up on but
-/// committed late is found by the next question.
+/// How long [`holds`] waits in all for the database to say who holds an id (one question at a time, asked again
+/// only after one that failed): longer than SQLite's busy timeout (15 s), so that a question waiting behind a
+/// jammed writer is answered, and finds this delivery's own take that committed late. It is asked after a
+/// deferral, when Discord gives the answer 15 minutes: the bound only keeps an interaction from waiting forever.
 const HOLD_FOR: std::time::Duration = std::time::Duration::from_secs(30);
 
-/// The wait after [`holds`]'s first question that timed out or failed; doubled after each, up to
-/// [`HOLD_BACKOFF_MAX`].
+/// The wait after [`holds`]'s first question that failed; doubled after each, up to [`HOLD_BACKOFF_MAX`].
 const HOLD_BACKOFF: std::time::Duration = std::time::Duration::from_millis(250);
 
 /// The longest wait between two of [`holds`]'s questions.
@@ -114,17 +110,19 @@ pub async fn first_delivery(app: &App, key: &str, ws: &str) -> Delivery {
 /// Whether the delivery `owner` holds the event `key` of workspace `ws`, asked by an adapter whose
 /// [`first_delivery`] was [`Delivery::Unconfirmed`] (with that `owner`), once the platform decided the event's
 /// initial response: the id is taken now if it is still free (Some(true)); when another delivery took it,
-/// Some(false); when it was this delivery's own take, which timed out but committed, Some(true). A question that
-/// times out ([`HOLD_WITHIN`]) or fails is asked again after a wait that grows, for [`HOLD_FOR`] in all: a
-/// question given up on may still commit, and the next one then finds the id this delivery's. None when the
-/// database could not say by then, or when the id has no owner (taken by a version without owners, during a
-/// rolling upgrade): the adapter then goes by the platform's decision alone (logged).
+/// Some(false); when it was this delivery's own take, which timed out but committed, Some(true). One question
+/// at a time: a question that waits (for a connection, or behind the write lock) is waited for, not asked again
+/// beside it, so that questions do not pile up on the pool's connections while the database is jammed; one that
+/// fails is asked again after a wait that grows. For [`HOLD_FOR`] in all. None when the database could not say
+/// by then, when it refuses every write (a full disk, a file that cannot be written: nothing can be recorded
+/// then, by any process; answered at once), or when the id has no owner (taken by a version without owners,
+/// during a rolling upgrade): the adapter then goes by the platform's decision alone (logged).
 pub async fn holds(app: &App, key: &str, ws: &str, owner: &str) -> Option<bool> {
     let until = tokio::time::Instant::now() + HOLD_FOR;
     let mut backoff = HOLD_BACKOFF;
     loop {
         let now = app.now();
-        let asked = tokio::time::timeout(HOLD_WITHIN, app.store.hold_event(key, ws, now, owner));
+        let asked = tokio::time::timeout_at(until, app.store.hold_event(key, ws, now, owner));
         match asked.await {
             Ok(Ok(Held::Ours)) => return Some(true),
             Ok(Ok(Held::Another)) => return Some(false),
@@ -132,6 +130,14 @@ pub async fn holds(app: &App, key: &str, ws: &str, owner: &str) -> Option<bool> 
                 tracing::warn!(
                     event = key,
                     "the event id was taken by a version that does not write who took it"
+                );
+                return None;
+            }
+            Ok(Err(e @ (StoreError::Full(_) | StoreError::Unwritable(_)))) => {
+                tracing::warn!(
+                    error = %e,
+                    event = key,
+                    "could not read who holds the event id: the database refuses writes"
                 );
                 return None;
             }
@@ -145,8 +151,9 @@ pub async fn holds(app: &App, key: &str, ws: &str, owner: &str) -> Option<bool> 
             Err(_) => {
                 tracing::warn!(
                     event = key,
-                    "could not read who holds the event id within {HOLD_WITHIN:?}"
+                    "could not read who holds the event id within {HOLD_FOR:?}; gave up"
                 );
+                return None;
             }
         }
         if tokio::time::Instant::now() + backoff >= until {

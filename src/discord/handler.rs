@@ -5,10 +5,10 @@
 
 use super::buttons::{self, Button, EvidenceForm};
 use super::chat::DiscordChat;
-use super::mine::{component_deferral, Asked, Mine};
+use super::mine::{component_deferral, Asked, Handled, Mine};
 use super::options::{command_path, download_limited, invocation, option_values};
 use super::render::{attachments, clip, components, embed, mentions, no_pings, notice};
-use super::reply::{self, Deferral, Response};
+use super::reply::{self, Answering, Deferral, Response};
 use crate::app::card::Card;
 use crate::app::delivery::Delivery;
 use crate::app::lists::{self, ListId};
@@ -125,14 +125,16 @@ impl Handler {
 
     /// A slash command. Refusals that come before it runs record nothing and are answered at once; one whose
     /// delivery is unconfirmed runs only once the deferral sent before it was decided and the process holds its
-    /// id ([`Mine::answering`]).
-    async fn command(&self, ctx: &Context, cmd: &CommandInteraction, mine: Mine) {
+    /// id ([`Mine::answering`]). A declared-deferred command runs only when a deferral is in place for its edit.
+    /// Whether it was handled or dropped.
+    async fn command(&self, ctx: &Context, cmd: &CommandInteraction, mine: Mine) -> Handled {
         let app = self.app(ctx);
         let guild = cmd.guild_id.map(|g| g.get());
         let asked = Asked {
             id: cmd.id,
             guild: cmd.guild_id,
             token: &cmd.token,
+            status: &self.status,
         };
         // A refusal is private: after another process's deferral (public or not) it is a follow-up of its own.
         let refusal = Some(Deferral::Message { ephemeral: false });
@@ -165,9 +167,18 @@ impl Handler {
         // unconfirmed.
         if let Some(ephemeral) = declared.and_then(|s| s.deferred(&inv)) {
             let deferral = Deferral::Message { ephemeral };
-            let answering = mine.answering(&self.base, ctx, asked, deferral, true).await;
-            if answering.is_none() {
-                return;
+            // With `defer`, an answering is always after a deferral in place (this one's, or another process's):
+            // the edit below needs one, else nothing is run (dropped, logged by `answering`).
+            match mine.answering(&self.base, ctx, asked, deferral, true).await {
+                Some(Answering::After(_)) => {}
+                Some(Answering::Initial { .. }) => {
+                    tracing::warn!(
+                        interaction = %cmd.id,
+                        "a deferred command with no deferral in place; dropped"
+                    );
+                    return Handled::Dropped;
+                }
+                None => return Handled::Dropped,
             }
             // Acknowledged, so a slow download does not miss Discord's 3 seconds.
             let result = match self.download(&files, &mut inv).await {
@@ -187,7 +198,7 @@ impl Handler {
             {
                 tracing::warn!(error = %e, "could not send the deferred reply");
             }
-            return;
+            return Handled::Yes;
         }
         // Answered at once; when unconfirmed, after a deferral as public as a command's answer.
         let deferral = Deferral::Message { ephemeral: false };
@@ -195,7 +206,7 @@ impl Handler {
             .answering(&self.base, ctx, asked, deferral, false)
             .await;
         let Some(answering) = answering else {
-            return;
+            return Handled::Dropped;
         };
         let result = match (
             self.download(&files, &mut inv).await,
@@ -215,6 +226,7 @@ impl Handler {
         if let Err(e) = reply::answer(&ctx.http, cmd.id, &cmd.token, answering, response).await {
             tracing::warn!(error = %e, "could not reply to the interaction");
         }
+        Handled::Yes
     }
 
     async fn autocomplete(&self, ctx: &Context, cmd: &CommandInteraction) {
@@ -268,8 +280,8 @@ impl Handler {
 
     /// A pressed button. One whose delivery is unconfirmed is handled once the deferral that comes before it
     /// was decided and the process holds its id ([`Mine::answering`]), but for a button that records nothing and
-    /// must be answered at once ([`component_deferral`]).
-    async fn component(&self, ctx: &Context, c: &ComponentInteraction, mine: Mine) {
+    /// must be answered at once ([`component_deferral`]). Whether it was handled or dropped.
+    async fn component(&self, ctx: &Context, c: &ComponentInteraction, mine: Mine) -> Handled {
         let guild = c.guild_id.map(|g| g.get());
         let member = c.member.as_ref();
         // None for a button that opens a form: the form must be the initial response, nothing can follow a
@@ -279,6 +291,7 @@ impl Handler {
             id: c.id,
             guild: c.guild_id,
             token: &c.token,
+            status: &self.status,
         };
         let refuse = |text: &str| {
             let response = error_message(text).into();
@@ -293,7 +306,7 @@ impl Handler {
                             .await;
                         match answering {
                             Some(answering) => answering,
-                            None => return,
+                            None => return Handled::Dropped,
                         }
                     }
                     None => mine.initial(None),
@@ -307,6 +320,7 @@ impl Handler {
         if let Err(e) = reply::answer(&ctx.http, c.id, &c.token, answering, response).await {
             tracing::warn!(error = %e, "could not answer the button");
         }
+        Handled::Yes
     }
 
     /// The answer to a pressed button: its id is parsed strictly into one of our kinds, and what it names is
@@ -390,8 +404,8 @@ impl Handler {
     }
 
     /// The evidence form sent. One whose delivery is unconfirmed records once the deferral that comes before it
-    /// was decided and the process holds its id ([`Mine::answering`]).
-    async fn modal(&self, ctx: &Context, m: &ModalInteraction, mine: Mine) {
+    /// was decided and the process holds its id ([`Mine::answering`]). Whether it was handled or dropped.
+    async fn modal(&self, ctx: &Context, m: &ModalInteraction, mine: Mine) -> Handled {
         let guild = m.guild_id.map(|g| g.get());
         let member = m.member.as_ref();
         let deferral = Deferral::Message { ephemeral: false };
@@ -399,6 +413,7 @@ impl Handler {
             id: m.id,
             guild: m.guild_id,
             token: &m.token,
+            status: &self.status,
         };
         let refuse = |text: &str| {
             let response = error_message(text).into();
@@ -410,7 +425,7 @@ impl Handler {
                     .answering(&self.base, ctx, asked, deferral, false)
                     .await;
                 let Some(answering) = answering else {
-                    return;
+                    return Handled::Dropped;
                 };
                 let response = match self.modal_evidence(&self.app(ctx), &caller, m).await {
                     Ok(r) => answer(CreateInteractionResponse::Message, &r.card),
@@ -424,6 +439,7 @@ impl Handler {
         if let Err(e) = reply::answer(&ctx.http, m.id, &m.token, answering, response).await {
             tracing::warn!(error = %e, "could not answer the modal");
         }
+        Handled::Yes
     }
 
     async fn modal_evidence(
@@ -639,17 +655,23 @@ impl EventHandler for Handler {
             }
             _ => None,
         };
-        let ((), seen) = crate::app::outcome::observed(async {
+        let (handled, seen) = crate::app::outcome::observed(async {
             match (&interaction, mine) {
                 (Interaction::Command(cmd), Some(mine)) => self.command(&ctx, cmd, mine).await,
-                (Interaction::Autocomplete(cmd), _) => self.autocomplete(&ctx, cmd).await,
+                (Interaction::Autocomplete(cmd), _) => {
+                    self.autocomplete(&ctx, cmd).await;
+                    Handled::Yes
+                }
                 (Interaction::Component(c), Some(mine)) => self.component(&ctx, c, mine).await,
                 (Interaction::Modal(m), Some(mine)) => self.modal(&ctx, m, mine).await,
-                _ => {}
+                _ => Handled::Yes,
             }
         })
         .await;
-        super::observe::interaction(&interaction, seen, arrived.elapsed());
+        // A drop (another process's, or one no answer could reach) is not counted, as a take's repeat is not.
+        if handled == Handled::Yes {
+            super::observe::interaction(&interaction, seen, arrived.elapsed());
+        }
     }
 
     async fn message(&self, ctx: Context, msg: Message) {

@@ -3,11 +3,14 @@
 //! database refuses writes), and decides how the answer goes out. A process whose take could not say defers
 //! first, so that Discord's single initial response settles the race, and then the delivery that holds the id
 //! in the database handles it; one that took the id answers after another process's deferral when that came
-//! first. Why: an interaction is recorded once and answered once, also when the database is jammed.
+//! first. A delivery dropped here (another process's, or one that nothing can answer) is [`Handled::Dropped`]:
+//! not counted in the metrics, as a take's repeat is not. Why: an interaction is recorded once and answered
+//! once, also when the database is jammed.
 
 use super::buttons::{self, Button};
 use super::reply::{self, Acknowledged, Answering, Deferral, Responded, Response};
 use crate::app::{App, Settings};
+use crate::service::ServiceStatus;
 use serenity::all::{Context, GuildId, InteractionId};
 
 /// The interaction being answered, as its replies and the question of who holds it name it.
@@ -17,10 +20,32 @@ pub(super) struct Asked<'a> {
     pub(super) guild: Option<GuildId>,
     /// The interaction's token: a secret, never logged.
     pub(super) token: &'a str,
+    /// The process's status: a delivery that would wait to learn who holds its id while the process is stopping
+    /// is dropped instead ([`Mine::answering`]).
+    pub(super) status: &'a ServiceStatus,
+}
+
+/// Whether this process handled an interaction, or dropped it: left to another process that holds it or
+/// answered it, or to the user's retry when no answer could reach them (logged). A drop is not counted in the
+/// metrics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Handled {
+    /// Handled here: answered, or its answer tried.
+    Yes,
+    /// Dropped (logged).
+    Dropped,
 }
 
 /// What a process logs when it drops an interaction because another delivery holds its id.
 pub(super) const HELD_BY_ANOTHER: &str = "interaction held by another process; dropped";
+
+/// What a process logs when it drops an interaction whose deferral could not be sent and that has no initial
+/// response in place: no answer could reach the user.
+pub(super) const NOTHING_IN_PLACE: &str =
+    "interaction not acknowledged and nothing in place; dropped";
+
+/// What a process logs when it drops an interaction rather than wait, while stopping, to learn who holds it.
+pub(super) const STOPPING: &str = "stopping: interaction left to another process or a retry";
 
 /// Whether an interaction is this process's to handle, as far as the database could say ([`crate::app::delivery::first_delivery`]).
 pub(super) enum Mine {
@@ -62,10 +87,14 @@ impl Mine {
     /// held here). An unconfirmed one, accepted or not, goes on only when this delivery holds the id
     /// ([`crate::app::delivery::holds`]: taken now, or its own earlier take committed after all); when the
     /// database cannot say, only when Discord accepted the deferral. Any other is dropped. When the deferral
-    /// could not be sent (server errors, the network), one whose id is held here — taken, or found held — still
-    /// goes on, its answer sent as the initial response and, refused as answered already, after the deferral in
-    /// place (this one's, taken behind the error, or another process's); one that cannot be known to be this
-    /// process's is dropped.
+    /// could not be sent (server errors, the network), one whose id is held here — taken, or found held — goes
+    /// on only when Discord shows an initial response in place ([`reply::original_in_place`]: this one's deferral,
+    /// taken behind the error, or another process's), its answer then sent after it; with none in place, or when
+    /// Discord cannot say, no answer can reach the user within Discord's 3 seconds, so it is dropped (logged,
+    /// [`NOTHING_IN_PLACE`]) before anything is recorded, and the user can ask again. One that cannot be known to
+    /// be this process's is dropped. So with `defer`, the answering is always [`Answering::After`]. An
+    /// unconfirmed one that would wait to learn who holds it while the process is stopping is dropped
+    /// ([`STOPPING`]).
     pub(super) async fn answering(
         &self,
         app: &App,
@@ -96,20 +125,44 @@ impl Mine {
             Mine::Taken(_) => true,
             Mine::Unwritable => accepted == Some(true),
             Mine::Unconfirmed(owner) => match holds(app, asked, owner).await {
-                Some(true) => true,
-                Some(false) => {
+                Holder::Here => true,
+                Holder::Another => {
                     tracing::info!(interaction = %asked.id, "{HELD_BY_ANOTHER}");
                     return None;
                 }
+                Holder::Stopping => return None,
                 // The database could not say: Discord's decision alone.
-                None => accepted == Some(true),
+                Holder::Unknown => accepted == Some(true),
             },
         };
         match (go_on, accepted) {
             (true, Some(_)) => Some(Answering::After(deferral)),
-            (true, None) => Some(Answering::Initial {
-                else_after: Some(deferral),
-            }),
+            // Not acknowledged: an answer can follow only an initial response in place (the one that failed,
+            // taken behind the error, or another process's); without one, an initial response now may come
+            // past Discord's 3 seconds, and a deferred command's edit would find nothing to edit.
+            (true, None) => {
+                match reply::original_in_place(&ctx.http, asked.id, asked.token).await {
+                    Ok(true) => {
+                        tracing::info!(
+                            interaction = %asked.id,
+                            "interaction not acknowledged here but an initial response is in place; answering after it"
+                        );
+                        Some(Answering::After(deferral))
+                    }
+                    Ok(false) => {
+                        tracing::warn!(interaction = %asked.id, "{NOTHING_IN_PLACE}");
+                        None
+                    }
+                    Err(e) => {
+                        tracing::warn!(
+                            error = %e,
+                            interaction = %asked.id,
+                            "could not tell whether the interaction has an initial response; {NOTHING_IN_PLACE}"
+                        );
+                        None
+                    }
+                }
+            }
             (false, Some(_)) => {
                 tracing::info!(
                     interaction = %asked.id,
@@ -133,8 +186,9 @@ impl Mine {
     /// [`Mine::initial`] says. An unconfirmed one whose refusal Discord refuses as answered already (another
     /// process's deferral came first) is not left with that deferral: when this delivery holds the id
     /// ([`crate::app::delivery::holds`]), the other drops the interaction, so the refusal goes out after
-    /// `deferral` (the deferral the other sent); else it is dropped (logged). `deferral` None: nothing can follow
-    /// (a button that opens a form), and a refusal Discord refuses is the error.
+    /// `deferral` (the deferral the other sent); else it is dropped (logged, [`Handled::Dropped`]; also while
+    /// the process is stopping). `deferral` None: nothing can follow (a button that opens a form), and a refusal
+    /// Discord refuses is the error.
     pub(super) async fn refuse(
         &self,
         app: &App,
@@ -142,7 +196,7 @@ impl Mine {
         asked: Asked<'_>,
         deferral: Option<Deferral>,
         response: Response,
-    ) {
+    ) -> Handled {
         let sent = match (self, deferral) {
             (Mine::Unconfirmed(owner), Some(deferral)) => {
                 let first =
@@ -150,7 +204,7 @@ impl Mine {
                 match first {
                     Ok(Responded::Sent) => Ok(()),
                     Ok(Responded::AnsweredAlready) => match holds(app, asked, owner).await {
-                        Some(true) => {
+                        Holder::Here => {
                             tracing::info!(
                                 interaction = %asked.id,
                                 "interaction deferred by another process; refusing after its deferral"
@@ -158,16 +212,17 @@ impl Mine {
                             let after = Answering::After(deferral);
                             reply::answer(&ctx.http, asked.id, asked.token, after, response).await
                         }
-                        Some(false) => {
+                        Holder::Another => {
                             tracing::info!(interaction = %asked.id, "{HELD_BY_ANOTHER}");
-                            Ok(())
+                            return Handled::Dropped;
                         }
-                        None => {
+                        Holder::Stopping => return Handled::Dropped,
+                        Holder::Unknown => {
                             tracing::info!(
                                 interaction = %asked.id,
                                 "interaction already answered by another process; dropped"
                             );
-                            Ok(())
+                            return Handled::Dropped;
                         }
                     },
                     Err(e) => Err(e),
@@ -181,6 +236,7 @@ impl Mine {
         if let Err(e) = sent {
             tracing::warn!(error = %e, interaction = %asked.id, "could not send a refusal");
         }
+        Handled::Yes
     }
 }
 
@@ -195,11 +251,36 @@ pub(super) fn component_deferral(id: &str) -> Option<Deferral> {
     }
 }
 
+/// Who holds an interaction's id, as [`holds`] found.
+enum Holder {
+    /// This delivery.
+    Here,
+    /// Another delivery (another process, or an earlier delivery of this one).
+    Another,
+    /// The database could not say.
+    Unknown,
+    /// Not asked, or no longer waited for: the process is stopping (logged).
+    Stopping,
+}
+
 /// Whether the delivery `owner` of this process holds the Discord interaction `asked` in the database, asked
-/// after its initial response was decided when its take could not say ([`crate::app::delivery::holds`]; None:
-/// the database could not say).
-async fn holds(app: &App, asked: Asked<'_>, owner: &str) -> Option<bool> {
+/// after its initial response was decided when its take could not say ([`crate::app::delivery::holds`]). Not
+/// asked, or no longer waited for, once the process is stopping: a stop waits for the interactions in flight for
+/// [`crate::process::DRAIN_BOUND`] only, and the question may wait longer on a jammed database.
+async fn holds(app: &App, asked: Asked<'_>, owner: &str) -> Holder {
     let ws = asked.guild.map_or_else(String::new, |g| g.to_string());
     let key = format!("discord:{}", asked.id);
-    crate::app::delivery::holds(app, &key, &ws, owner).await
+    let held = tokio::select! {
+        biased;
+        () = asked.status.wait_until_stopping() => {
+            tracing::info!(interaction = %asked.id, "{STOPPING}");
+            return Holder::Stopping;
+        }
+        held = crate::app::delivery::holds(app, &key, &ws, owner) => held,
+    };
+    match held {
+        Some(true) => Holder::Here,
+        Some(false) => Holder::Another,
+        None => Holder::Unknown,
+    }
 }

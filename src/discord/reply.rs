@@ -10,6 +10,7 @@
 //! A server error (5xx) is sent again a few times, quickly ([`SERVER_ERROR_WAITS`]), as before.
 
 use super::ratelimit::{self, Answer, Body, Limits};
+use super::render::no_pings;
 use crate::app::chat::PostError;
 use reqwest::Method;
 use serde_json::Value;
@@ -47,12 +48,21 @@ impl From<CreateInteractionResponse> for Response {
 /// acknowledged".
 const ALREADY_ACKNOWLEDGED: i64 = 40060;
 
+/// What a public deferred message says once a private answer follows it ([`answer`]): shown until the message
+/// is deleted, and for good should the deletion fail.
+pub const ANSWERED_PRIVATELY: &str = "Answered privately.";
+
+/// What a private deferred message says once a public answer follows it ([`answer`]), likewise.
+pub const ANSWERED_BELOW: &str = "Answered below.";
+
 /// An initial response sent before the answer is known: the answer follows it ([`answer`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Deferral {
-    /// A deferred message (type 5: "thinking…"), private or not: the answer becomes that message.
+    /// A deferred message (type 5: "thinking…"), private or not: an answer as private becomes that message; one
+    /// of the other privacy follows it, the deferred message resolved into a note first ([`answer`]).
     Message { ephemeral: bool },
-    /// A deferred update of the message the pressed component is on (type 6): the answer updates it.
+    /// A deferred update of the message the pressed component is on (type 6; no loading message): the answer
+    /// updates it, and a new message after it is a follow-up.
     Update,
 }
 
@@ -140,12 +150,23 @@ fn already_acknowledged(answer: &Answer) -> bool {
 /// Send `response`, the interaction's answer as its initial response would carry it, as `answering` says: as
 /// that initial response ([`respond`]), or after a deferral. After one, an answer of the deferral's kind (a
 /// message as private as the deferred one, or the update of the pressed component's message) edits the
-/// deferred message; a message after an update, or one whose privacy differs from the deferred message's, is
-/// sent as a follow-up of its own privacy, and a deferred message it replaces is deleted. An initial response
-/// refused as answered already goes out after the deferral of [`Answering::Initial`]'s `else_after` when it
-/// names one (another process deferred the interaction first, then left it to this one), else is the error; when
-/// that refusal came to the answer sent again after a server error, the answer is taken as delivered (the
-/// attempt the server failed may have been taken), and nothing more is sent.
+/// deferred message; a message after an update (which shows no loading message) is a follow-up.
+///
+/// A message whose privacy differs from the deferred message's: Discord takes a follow-up sent while the
+/// deferred message is still loading as that message, with the deferral's privacy whatever its own. So the
+/// deferred message is first edited into a note ([`ANSWERED_PRIVATELY`], or [`ANSWERED_BELOW`] for a public
+/// answer after a private deferral; no pings), which resolves the loading state; then the answer goes as a
+/// follow-up of its own privacy, and the deferred message is deleted (should that fail, the note stays, true).
+/// Nothing private is shown publicly, and no answer sent is deleted: when the note's edit fails (the message may
+/// still be loading), a private answer is not sent (it would be shown publicly) and the deferred message is
+/// deleted, the error returned; a public one is sent all the same and nothing deleted (at worst it is the
+/// private deferred message, seen by the user alone). When the follow-up fails, the note is deleted (it would
+/// name an answer that is not there).
+///
+/// An initial response refused as answered already goes out after the deferral of [`Answering::Initial`]'s
+/// `else_after` when it names one (another process deferred the interaction first, then left it to this one),
+/// else is the error; when that refusal came to the answer sent again after a server error, the answer is taken
+/// as delivered (the attempt the server failed may have been taken), and nothing more is sent.
 pub async fn answer(
     http: &Http,
     id: InteractionId,
@@ -222,16 +243,57 @@ pub async fn answer(
         let body = Body::of(&data, files, None)?;
         return send(http, Method::PATCH, &original, &original_route, body).await;
     }
-    // The follow-up first: should the deletion fail, the answer is shown all the same.
     let body = Body::of(&data, files, None)?;
-    let path = format!("/webhooks/{app}/{token}");
-    let route = format!("POST /webhooks/{app}/(interaction {id})");
-    send(http, Method::POST, &path, &route, body).await?;
-    if let Deferral::Message { .. } = deferral {
-        let route = format!("DELETE /webhooks/{app}/(interaction {id})/messages/@original");
-        send(http, Method::DELETE, &original, &route, Body::None).await?;
+    let followups = format!("/webhooks/{app}/{token}");
+    let followup_route = format!("POST /webhooks/{app}/(interaction {id})");
+    let Deferral::Message { .. } = deferral else {
+        // A deferred update shows no loading message: a follow-up after it is a new message.
+        return send(http, Method::POST, &followups, &followup_route, body).await;
+    };
+    // A follow-up sent while the deferred message is still loading would be taken by Discord as that message,
+    // with the deferral's privacy (its own ignored), and the deletion below would take it away: the loading
+    // state is resolved first, by a note that stays true should the deletion fail.
+    let note = EditInteractionResponse::new()
+        .content(if private {
+            ANSWERED_PRIVATELY
+        } else {
+            ANSWERED_BELOW
+        })
+        .allowed_mentions(no_pings());
+    let note = Body::of(&note, Vec::new(), None)?;
+    let delete_route = format!("DELETE /webhooks/{app}/(interaction {id})/messages/@original");
+    let delete = || send(http, Method::DELETE, &original, &delete_route, Body::None);
+    if let Err(e) = send(http, Method::PATCH, &original, &original_route, note).await {
+        if private {
+            // Still loading, the private answer would be shown publicly: it is not sent. The deferred message
+            // goes (with the note, should the failed edit have been taken), as nothing follows it.
+            tracing::warn!(
+                error = %e,
+                interaction = %id,
+                "could not resolve the public deferral; the private answer is not sent"
+            );
+            if let Err(d) = delete().await {
+                tracing::warn!(error = %d, interaction = %id, "could not delete the deferred message");
+            }
+            return Err(e);
+        }
+        // Still loading, the public answer becomes the private deferred message: shown to the user alone, not
+        // lost, and kept (not deleted).
+        tracing::warn!(
+            error = %e,
+            interaction = %id,
+            "could not resolve the private deferral; the answer follows it all the same"
+        );
+        return send(http, Method::POST, &followups, &followup_route, body).await;
     }
-    Ok(())
+    if let Err(e) = send(http, Method::POST, &followups, &followup_route, body).await {
+        // The note would name an answer that is not there.
+        if let Err(d) = delete().await {
+            tracing::warn!(error = %d, interaction = %id, "could not delete the deferred message");
+        }
+        return Err(e);
+    }
+    delete().await
 }
 
 /// What Discord said to an initial response sent by [`respond_first`].
@@ -351,5 +413,34 @@ async fn send_answer(
             "Discord failed a reply; sending it again"
         );
         tokio::time::sleep(*wait).await;
+    }
+}
+
+/// Whether interaction `id` has an initial response in place (a deferral, or an answer: this process's or
+/// another's on the same shard), asked of Discord (`GET …/messages/@original`) within the route's rate limits,
+/// a server error asked again after [`SERVER_ERROR_WAITS`]: asked when a deferral could not be sent, to know
+/// whether an answer can still follow one. True when Discord shows the original message; false when it says
+/// there is none (10008 "Unknown Message": none in place; 10015 "Unknown Webhook": the interaction was never
+/// acknowledged); any other answer is the error (it cannot be told).
+pub async fn original_in_place(
+    http: &Http,
+    id: InteractionId,
+    token: &str,
+) -> Result<bool, PostError> {
+    /// Discord's error codes for "no such message" and "no such webhook" (an interaction not acknowledged).
+    const UNKNOWN_MESSAGE: i64 = 10008;
+    const UNKNOWN_WEBHOOK: i64 = 10015;
+    let app = http.application_id().ok_or_else(|| {
+        PostError::Transient("the application's id is not known yet (no READY)".into())
+    })?;
+    let path = format!("/webhooks/{app}/{token}/messages/@original");
+    // The token is a secret: the route, which is logged, names the interaction by its id.
+    let route = format!("GET /webhooks/{app}/(interaction {id})/messages/@original");
+    let (answer, _) = send_answer(http, Method::GET, &path, &route, Body::None).await?;
+    let code = answer.json.get("code").and_then(Value::as_i64);
+    match answer.status {
+        200..=299 => Ok(true),
+        404 if matches!(code, Some(UNKNOWN_MESSAGE | UNKNOWN_WEBHOOK)) => Ok(false),
+        _ => Err(ratelimit::failed(&answer)),
     }
 }

@@ -20,6 +20,7 @@ mod files;
 mod names;
 mod rate_limited;
 mod schedules;
+mod unconfirmed_acks;
 mod unconfirmed_delivery;
 mod unconfirmed_failures;
 

@@ -127,6 +127,21 @@ async fn handle_interaction(ctx: &Context, interaction: Interaction) -> serenity
                 .await?;
                 Ok(())
             }
+            "hushed" => {
+                // Discord: the first follow-up after a deferral still loading resolves it, as public as the
+                // deferral whatever its own flags; the next is a message of its own.
+                cmd.defer(&ctx.http).await?;
+                for text in ["secret", "second secret"] {
+                    cmd.create_followup(
+                        &ctx.http,
+                        CreateInteractionResponseFollowup::new()
+                            .content(text)
+                            .ephemeral(true),
+                    )
+                    .await?;
+                }
+                Ok(())
+            }
             "twice" => {
                 cmd.create_response(&ctx.http, reply("first")).await?;
                 let second = cmd.create_response(&ctx.http, reply("second")).await;
@@ -460,6 +475,45 @@ async fn interactions_and_mentions_round_trip() -> anyhow::Result<()> {
         "{}",
         fake.request_summary()
     );
+
+    bot.stop().await;
+    fake.shutdown().await;
+    Ok(())
+}
+
+/// As on Discord (discord-api-docs#2742, #3466): a follow-up sent while a deferred message is still loading
+/// becomes that message (its id, the deferral's privacy: its own flag 64 ignored); the next follow-up is a
+/// message of its own, private as asked.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_followup_to_a_loading_deferral_becomes_the_deferred_message() -> anyhow::Result<()> {
+    let (fake, bot) = started().await?;
+    let id = fake
+        .send_interaction(slash_command(
+            Some(STANDARD_GUILD_ID),
+            PARTNERS_CHANNEL_ID,
+            &Invoker::lead(),
+            "hushed",
+            json!([]),
+        ))
+        .await?;
+    assert_eq!(fake.interaction_response(id, T).await?["type"], 5);
+    let path = fake.wait_followup(id, T).await?.path;
+    let posts = fake
+        .wait_requests(|r| r.method == "POST" && r.path == path, 2, T)
+        .await?;
+    let original = fake.original_message(id).context("original")?;
+    assert_eq!(posts[0].response["id"], original["id"]);
+    assert_eq!(original["content"], "secret");
+    assert_eq!(original["flags"].as_u64().unwrap_or(0) & (64 | 128), 0);
+    assert_eq!(fake.followup_resolution(id), Some(original.clone()));
+    assert_ne!(posts[1].response["id"], original["id"]);
+    assert_eq!(posts[1].response["flags"].as_u64().unwrap_or(0) & 64, 64);
+    let shown: Vec<Value> = fake
+        .shown_messages(id)
+        .iter()
+        .map(|m| m["content"].clone())
+        .collect();
+    assert_eq!(shown, [json!("secret"), json!("second secret")]);
 
     bot.stop().await;
     fake.shutdown().await;

@@ -10,7 +10,8 @@
 //! server error is still followed by the answer.
 
 use crate::support::bot::{
-    content, db_url, in_partners, message_title, opt, slash, title, wait_logs_count, Bot, WAIT,
+    content, db_url, in_partners, message_title, opt, slash, slash_answered, title,
+    wait_logs_count, Bot, WAIT,
 };
 use crate::support::fake_discord::{FakeConfig, FakeDiscord, FakeOptions, Invoker, Recorded};
 use partnerfit::store::Store;
@@ -102,8 +103,12 @@ async fn send_while_locked(
 
 /// `/log hours` sent once while neither process can take its id: recorded once (one hours row, not two) and
 /// answered once — one accepted callback, a public deferral, and one edit of it with the confirmation, no
-/// follow-up (by the process that holds the id once the lock is gone, whichever deferral Discord took). Then `/log hours` for a partner not on the roster, likewise: its private refusal comes as a
-/// private follow-up and the public deferral is deleted, as the refusal is private when answered at once.
+/// follow-up (by the process that holds the id once the lock is gone, whichever deferral Discord took). Then
+/// `/log hours` for a partner not on the roster, likewise: its refusal is private, as when answered at once, so
+/// the public deferral is edited into a note, the refusal follows as a private follow-up, and the note is
+/// deleted: the user sees the refusal alone, privately ([`private_answer_after_public_deferral`]). Before, the
+/// private follow-up was sent while the deferral was still loading: Discord took it as the public deferred
+/// message, and the deletion that came next took the refusal away.
 #[tokio::test]
 async fn an_interaction_neither_process_could_take_is_recorded_and_answered_once() {
     let dir = tempfile::tempdir().unwrap();
@@ -191,25 +196,18 @@ async fn an_interaction_neither_process_could_take_is_recorded_and_answered_once
     );
     let (id, callback) = send_while_locked(&fake, [&a, &b], &db, refused, 4).await;
     assert_eq!(callback.body["type"], 5, "{}", callback.body);
-    let followup = fake
-        .wait_followup(id, WAIT)
-        .await
-        .unwrap_or_else(|e| panic!("{e}\n{}", fake.request_summary()));
-    let as_callback = json!({ "data": followup.body });
-    assert!(
-        followup.body["flags"].as_u64().unwrap_or(0) & 64 != 0,
-        "private: {}",
-        followup.body
+    assert_eq!(
+        callback.body["data"]["flags"].as_u64().unwrap_or(0) & 64,
+        0,
+        "a public deferral: {}",
+        callback.body
     );
-    assert!(content(&as_callback).starts_with('⚠'), "{}", followup.body);
-    let original = format!("{}/messages/@original", followup.path);
-    fake.wait_request(
-        |r| r.method == "DELETE" && r.path == original && r.is_success(),
-        WAIT,
-    )
-    .await
-    .unwrap_or_else(|e| panic!("{e}\n{}", fake.request_summary()));
-    assert_eq!(fake.original_message(id), None);
+    let shown = private_answer_after_public_deferral(&fake, id).await;
+    let as_callback = json!({ "data": shown });
+    assert!(
+        content(&as_callback).starts_with('⚠') && content(&as_callback).contains("Nobody Inc"),
+        "{shown}"
+    );
     assert_eq!(fake.followups(id).len(), 1, "{}", fake.request_summary());
     assert_eq!(callbacks(&fake, id).len(), 2);
     assert_eq!(hour_records(&url).await, 1);
@@ -251,6 +249,81 @@ async fn a_deferral_accepted_behind_a_server_error_is_still_answered() {
     );
 }
 
+/// The one message interaction `id` shows once a private answer followed its public deferral, waited for (until
+/// the deferred message's deletion). On Discord a follow-up sent while the deferred message is still loading
+/// becomes that message, public as the deferral (the fake does the same), and the deletion then takes it away:
+/// so the deferred message must first be edited into a public note (`Answered privately.`, no pings), then the
+/// private answer follows, then the note is deleted. Checked: the user sees exactly one message, private (flag
+/// 64); no follow-up became the public deferred message; the note came before the follow-up, the deletion
+/// after it; nothing of the interaction is left public.
+pub(super) async fn private_answer_after_public_deferral(fake: &FakeDiscord, id: u64) -> Value {
+    let followup = fake
+        .wait_followup(id, WAIT)
+        .await
+        .unwrap_or_else(|e| panic!("{e}\n{}", fake.request_summary()));
+    let original = format!("{}/messages/@original", followup.path);
+    fake.wait_request(
+        |r| r.method == "DELETE" && r.path == original && r.is_success(),
+        WAIT,
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{e}\n{}", fake.request_summary()));
+    let shown = fake.shown_messages(id);
+    assert_eq!(
+        shown.len(),
+        1,
+        "exactly one message shown: {shown:?}\n{}",
+        fake.request_summary()
+    );
+    assert!(
+        shown[0]["flags"].as_u64().unwrap_or(0) & 64 != 0,
+        "private: {}",
+        shown[0]
+    );
+    assert_eq!(
+        fake.followup_resolution(id),
+        None,
+        "the private answer became the public deferred message\n{}",
+        fake.request_summary()
+    );
+    assert_eq!(fake.original_message(id), None, "the note deleted");
+    // in order: the note, the follow-up, the deletion; one of each
+    let webhook: Vec<Recorded> = fake
+        .requests()
+        .into_iter()
+        .filter(|r| r.path == followup.path || r.path == original)
+        .collect();
+    let steps: Vec<(&str, bool, u16)> = webhook
+        .iter()
+        .map(|r| (r.method.as_str(), r.path == original, r.status))
+        .collect();
+    assert_eq!(
+        steps,
+        [
+            ("PATCH", true, 200),
+            ("POST", false, 200),
+            ("DELETE", true, 204)
+        ],
+        "{}",
+        fake.request_summary()
+    );
+    let note = &webhook[0].body;
+    assert_eq!(
+        note["content"],
+        partnerfit::discord::reply::ANSWERED_PRIVATELY,
+        "{note}"
+    );
+    assert!(
+        note["allowed_mentions"].is_object()
+            && note["allowed_mentions"]["parse"]
+                .as_array()
+                .is_none_or(Vec::is_empty),
+        "no pings: {note}"
+    );
+    assert_eq!(note["flags"], Value::Null, "{note}");
+    shown[0].clone()
+}
+
 /// Two bots on one shard, the second started once the first is live (so the first is session 0 and the second
 /// session 1 of the fake), on the SQLite file `bot.db` in `dir`, with a partner added.
 pub(super) async fn two_bots_with_a_partner(dir: &std::path::Path) -> (FakeDiscord, Bot, Bot) {
@@ -269,7 +342,7 @@ pub(super) async fn two_bots_with_a_partner(dir: &std::path::Path) -> (FakeDisco
     fake.wait_live_sessions(2, WAIT)
         .await
         .unwrap_or_else(|e| panic!("{e}\n{}", b.log_text()));
-    let r = slash(
+    let (_, r) = slash_answered(
         &fake,
         &Invoker::lead(),
         &["partner", "add"],

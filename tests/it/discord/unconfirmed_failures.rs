@@ -6,8 +6,8 @@
 //! answer sent again after a server error that Discord had taken is not shown twice.
 
 use super::unconfirmed_delivery::{
-    callbacks, hour_records, owner_once_taken, two_bots_with_a_partner, HELD_BY_ANOTHER,
-    TAKE_TIMED_OUT,
+    callbacks, hour_records, owner_once_taken, private_answer_after_public_deferral,
+    two_bots_with_a_partner, HELD_BY_ANOTHER, TAKE_TIMED_OUT,
 };
 use crate::support::bot::{
     content, db_url, in_partners, message_title, opt, wait_logs_count, Bot, WAIT,
@@ -24,9 +24,11 @@ use serde_json::json;
 /// by the fake. B's take commits once the lock goes, so B holds the id. The member role is then cleared, and
 /// under the lock again process A gets the interaction: its take times out, it finds the guest a member, and
 /// defers; Discord accepts that. A asks who holds the id and drops it (B does); B's refusal is let through,
-/// refused as answered already, and B, finding it holds the id, sends its refusal after A's deferral: a private
-/// follow-up, and A's public deferral deleted. Nothing recorded. Before, B's refused refusal was only logged and
-/// A's deferral stayed "thinking…".
+/// refused as answered already, and B, finding it holds the id, sends its refusal after A's deferral: A's public
+/// deferral edited into a note, the refusal as a private follow-up, the note deleted — the user sees the refusal
+/// alone, privately ([`private_answer_after_public_deferral`]). Nothing recorded. Before, B's refused refusal was
+/// only logged and A's deferral stayed "thinking…"; then, the private follow-up sent while A's deferral was still
+/// loading became the public deferred message (as on Discord), and the deletion took it away.
 #[tokio::test]
 async fn a_refusal_that_meets_the_others_deferral_follows_it_when_the_id_is_held_here() {
     let dir = tempfile::tempdir().unwrap();
@@ -77,32 +79,20 @@ async fn a_refusal_that_meets_the_others_deferral_follows_it_when_the_id_is_held
     drop(lock);
     wait_logs_count(&[&a], HELD_BY_ANOTHER, 1).await;
     fake.release_held();
-    let followup = fake.wait_followup(id, WAIT).await.unwrap_or_else(|e| {
+    if let Err(e) = fake.wait_followup(id, WAIT).await {
         panic!(
             "{e}\n{}\nA:\n{}\nB:\n{}",
             fake.request_summary(),
             a.log_text(),
             b.log_text()
         )
-    });
-    assert!(
-        followup.body["flags"].as_u64().unwrap_or(0) & 64 != 0,
-        "private: {}",
-        followup.body
-    );
-    let as_callback = json!({ "data": followup.body });
+    }
+    let shown = private_answer_after_public_deferral(&fake, id).await;
+    let as_callback = json!({ "data": shown });
     assert!(
         content(&as_callback).starts_with('⚠') && content(&as_callback).contains("Only members"),
-        "{}",
-        followup.body
+        "{shown}"
     );
-    let original = format!("{}/messages/@original", followup.path);
-    fake.wait_request(
-        |r| r.method == "DELETE" && r.path == original && r.is_success(),
-        WAIT,
-    )
-    .await
-    .unwrap_or_else(|e| panic!("{e}\n{}", fake.request_summary()));
     let sent = callbacks(&fake, id);
     assert_eq!(sent.len(), 2, "{}", fake.request_summary());
     let refused = sent.iter().find(|r| !r.is_success()).unwrap();
@@ -236,6 +226,87 @@ async fn an_answer_sent_again_after_a_server_error_is_not_shown_twice() {
         fake.followups(id).is_empty(),
         "shown twice:\n{}\n{}",
         fake.request_summary(),
+        bot.log_text()
+    );
+}
+
+/// One process whose take of a `/log hours` for a partner not on the roster times out (the test holds the write
+/// lock): it defers publicly, finds it holds the id once the lock goes, and its answer is a private refusal, so
+/// the public deferral must be edited into a note first; here that edit fails (server errors, each resend too).
+/// The deferred message may still be loading, and a follow-up would then be shown publicly, so the refusal is
+/// not sent, and the deferred message is deleted: nothing of the refusal is shown publicly (nor at all: the user
+/// can ask again). Sending it regardless would have shown the private refusal publicly as the deferred message.
+#[tokio::test]
+async fn a_private_answer_is_not_sent_when_the_public_deferral_cannot_be_resolved() {
+    let fake = FakeDiscord::start(FakeConfig::standard()).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let bot = Bot::start(&fake, dir.path(), &[]);
+    fake.wait_ready(WAIT).await.unwrap();
+    let r = crate::support::bot::slash(
+        &fake,
+        &Invoker::lead(),
+        &["partner", "add"],
+        vec![
+            opt("name", json!("Acme Corp")),
+            opt("type", json!("reseller")),
+        ],
+    )
+    .await;
+    assert!(
+        crate::support::bot::title(&r).starts_with("Added Acme Corp"),
+        "{r}"
+    );
+    // the note's edit and its three resends
+    fake.fail_next("/messages/@original", 500, 4);
+    let lock = rusqlite::Connection::open(dir.path().join("bot.db")).unwrap();
+    lock.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let id = fake
+        .send_interaction(in_partners(
+            &Invoker::member(),
+            &["log", "hours"],
+            vec![
+                opt("partner", json!("Nobody Inc")),
+                opt("hours", json!(2.0)),
+            ],
+        ))
+        .await
+        .unwrap();
+    wait_logs_count(&[&bot], TAKE_TIMED_OUT, 1).await;
+    lock.execute_batch("ROLLBACK").unwrap();
+    drop(lock);
+    let deferral = fake.interaction_response(id, WAIT).await.unwrap();
+    assert_eq!(deferral["type"], 5, "{deferral}");
+    assert_eq!(
+        deferral["data"]["flags"].as_u64().unwrap_or(0) & 64,
+        0,
+        "public: {deferral}"
+    );
+    let delete = fake
+        .wait_request(
+            |r| r.method == "DELETE" && r.path.ends_with("/messages/@original"),
+            WAIT,
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}\n{}\n{}", fake.request_summary(), bot.log_text()));
+    assert!(delete.is_success(), "{delete:?}");
+    bot.wait_log("could not resolve the public deferral").await;
+    let edits: Vec<u16> = fake
+        .requests()
+        .into_iter()
+        .filter(|r| r.method == "PATCH" && r.path == delete.path)
+        .map(|r| r.status)
+        .collect();
+    assert_eq!(edits, [500, 500, 500, 500], "{}", fake.request_summary());
+    assert!(fake.followups(id).is_empty(), "{}", fake.request_summary());
+    assert_eq!(fake.followup_resolution(id), None);
+    assert!(
+        fake.shown_messages(id).is_empty(),
+        "{:?}",
+        fake.shown_messages(id)
+    );
+    assert!(
+        !bot.log_text().contains("Nobody Inc"),
+        "no user text in the log:\n{}",
         bot.log_text()
     );
 }

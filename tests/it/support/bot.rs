@@ -1,6 +1,7 @@
 //! Running the real `partnerfit run` binary against the fake Discord.
 
 use super::fake_discord::{FakeDiscord, Invoker, Recorded, PARTNERS_CHANNEL_ID, STANDARD_GUILD_ID};
+use partnerfit::discord::reply;
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -262,7 +263,8 @@ pub async fn slash(fake: &FakeDiscord, who: &Invoker, path: &[&str], leaf: Vec<V
 
 /// The answer interaction `id` got, as a callback body: its successful callback, or, when that was a deferral
 /// (type 5: another process of the shard deferred it, or this one could not tell whether it was its own), the
-/// message that came after it (the edit of the deferred message, or a follow-up) as `{"type": 4, "data": …}`.
+/// message that came after it (the edit of the deferred message, or a follow-up, the note that came before it
+/// passed over) as `{"type": 4, "data": …}`.
 pub async fn answer_of(fake: &FakeDiscord, id: u64) -> Value {
     let callback = fake
         .interaction_response(id, WAIT)
@@ -271,10 +273,19 @@ pub async fn answer_of(fake: &FakeDiscord, id: u64) -> Value {
     if callback["type"] != 5 {
         return callback;
     }
-    let after = fake
+    let mut after = fake
         .wait_deferred_answer(id, WAIT)
         .await
         .unwrap_or_else(|e| panic!("no answer after the deferral: {e}"));
+    // An answer whose privacy differs from the deferral's: the deferred message was edited into a note first,
+    // and the answer is the follow-up.
+    let notes = [reply::ANSWERED_PRIVATELY, reply::ANSWERED_BELOW];
+    if after.method == "PATCH" && notes.iter().any(|n| after.body["content"] == *n) {
+        after = fake
+            .wait_followup(id, WAIT)
+            .await
+            .unwrap_or_else(|e| panic!("no answer after the note: {e}"));
+    }
     json!({ "type": 4, "data": after.body })
 }
 

@@ -131,6 +131,8 @@ impl FakeDiscord {
                     sent_at: Instant::now(),
                     acked: None,
                     original: None,
+                    resolved_by_followup: None,
+                    followup_ids: Vec::new(),
                     source_message: payload.get("message").cloned(),
                     payload: session.map(|_| payload.clone()),
                 },
@@ -186,7 +188,43 @@ impl FakeDiscord {
             .and_then(|i| i.original.clone())
     }
 
-    /// Successful follow-ups (`POST /webhooks/{app}/{token}`) of an interaction, as recorded.
+    /// The follow-up that resolved the interaction's deferred message while it was still loading (Discord takes
+    /// such a follow-up as `@original`, with the deferral's privacy), as it became `@original` then (it may have
+    /// been edited or deleted since); None when no follow-up did.
+    pub fn followup_resolution(&self, interaction_id: u64) -> Option<Value> {
+        self.inner
+            .st()
+            .interactions
+            .values()
+            .find(|i| i.id == interaction_id)
+            .and_then(|i| i.resolved_by_followup.clone())
+    }
+
+    /// What the interaction's answer shows now, as the fake holds it: its `@original` message when its callback
+    /// was a message or a deferred one (types 4 and 5; still loading or not), then the follow-ups that became
+    /// messages of their own and are not deleted.
+    pub fn shown_messages(&self, interaction_id: u64) -> Vec<Value> {
+        let st = self.inner.st();
+        let Some(rec) = st.interactions.values().find(|i| i.id == interaction_id) else {
+            return vec![];
+        };
+        let original = rec
+            .original
+            .clone()
+            .filter(|_| matches!(rec.acked, Some(4 | 5)));
+        original
+            .into_iter()
+            .chain(
+                rec.followup_ids
+                    .iter()
+                    .filter_map(|mid| st.messages.get(mid).cloned()),
+            )
+            .collect()
+    }
+
+    /// Successful follow-ups (`POST /webhooks/{app}/{token}`) of an interaction, as recorded: each became a
+    /// message of its own, or, sent while a deferred message was still loading, that message
+    /// ([`Self::followup_resolution`]).
     pub fn followups(&self, interaction_id: u64) -> Vec<Recorded> {
         let Ok(path) = self.webhook_path(interaction_id) else {
             return vec![];
@@ -227,7 +265,8 @@ impl FakeDiscord {
     }
 
     /// The first successful message after an interaction's deferral: an edit of its `@original` message or a
-    /// follow-up (`POST /webhooks/{app}/{token}`), whichever came first.
+    /// follow-up (`POST /webhooks/{app}/{token}`), whichever came first (before a follow-up of another privacy
+    /// than the deferral's, the bot's edit of a note into the deferred message: see `support::bot::answer_of`).
     pub async fn wait_deferred_answer(
         &self,
         interaction_id: u64,

@@ -1,6 +1,7 @@
 //! Message endpoints: channel messages, interaction callbacks (acknowledged once; a second one answers 40060)
 //! and the interaction webhook (follow-ups and `@original`, which exist only once the interaction was
-//! acknowledged).
+//! acknowledged; a follow-up sent while a deferred message is still loading becomes that message, with its
+//! privacy, as on Discord).
 
 use std::sync::Arc;
 
@@ -310,9 +311,33 @@ pub(super) fn webhook(
             if let Some(r) = validate_message_body(body, files, true) {
                 return r;
             }
+            // Discord: a follow-up sent while the deferred message is still loading is taken as that message
+            // ("we interpret your followup as you resolving the loading state", discord-api-docs#2742): it
+            // becomes `@original`, with the deferral's privacy (the follow-up's own flag 64 ignored, #3466).
+            let loading = st
+                .interactions
+                .get(token)
+                .and_then(|r| r.original.clone())
+                .filter(|o| o["flags"].as_u64().unwrap_or(0) & 128 != 0);
+            if let Some(orig) = loading {
+                let deferral_privacy = orig["flags"].as_u64().unwrap_or(0) & 64;
+                let mut resolved = apply_edit(inner, &mut st, orig, body, files);
+                let own = body["flags"].as_u64().unwrap_or(0) & (4 | 4096 | 32768);
+                resolved["flags"] = json!(own | deferral_privacy);
+                resolved["edited_timestamp"] = Value::Null;
+                let rec = st.interactions.get_mut(token).expect("exists");
+                rec.original = Some(resolved.clone());
+                rec.resolved_by_followup = Some(resolved.clone());
+                return message_reply(200, resolved);
+            }
             let msg = new_message(inner, &mut st, channel_id, guild_id, body, files, true);
-            st.messages
-                .insert(id_of(msg.get("id")).unwrap_or(0), msg.clone());
+            let mid = id_of(msg.get("id")).unwrap_or(0);
+            st.messages.insert(mid, msg.clone());
+            st.interactions
+                .get_mut(token)
+                .expect("exists")
+                .followup_ids
+                .push(mid);
             message_reply(200, msg)
         }
         (_, ["messages", "@original"]) => {

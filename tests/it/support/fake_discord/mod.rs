@@ -15,6 +15,8 @@
 //!   Discord does, so a bug that Discord would reject fails here too;
 //! - an interaction can be acknowledged once (a second callback answers 400 code 40060) and
 //!   its webhook (follow-ups, `@original`) only exists once it was acknowledged.
+//! - a follow-up sent while a deferred message (type 5) is still loading resolves it, as Discord does: it
+//!   becomes `@original` (the same message id) with the deferral's privacy, its own `flags` 64 ignored.
 //!
 //! Where things are: `config` (what the fake serves), `gateway` (the WebSocket side and dispatches),
 //! `interactions` (sending what users do, reading what the bot answered), `rest` (request intake and
@@ -211,6 +213,11 @@ struct InteractionRec {
     acked: Option<u64>,
     /// The `@original` message once there is one.
     original: Option<Value>,
+    /// The follow-up that resolved a deferred message still loading (Discord takes it as `@original`), as it
+    /// became `@original`.
+    resolved_by_followup: Option<Value>,
+    /// The ids of the follow-ups created as messages of their own (in `St::messages` until deleted).
+    followup_ids: Vec<u64>,
     /// For component interactions: the message the component is on.
     source_message: Option<Value>,
     /// The payload as dispatched, kept for an interaction sent to one session (`send_interaction_to`), so that
