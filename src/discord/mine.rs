@@ -20,8 +20,8 @@ pub(super) struct Asked<'a> {
     pub(super) guild: Option<GuildId>,
     /// The interaction's token: a secret, never logged.
     pub(super) token: &'a str,
-    /// The process's status: a delivery that would wait to learn who holds its id while the process is stopping
-    /// is dropped instead ([`Mine::answering`]).
+    /// The process's status: a delivery still waiting to learn who holds its id [`HOLDS_AFTER_STOP`] after the
+    /// process began stopping is dropped instead ([`Mine::answering`]).
     pub(super) status: &'a ServiceStatus,
 }
 
@@ -44,22 +44,25 @@ pub(super) const HELD_BY_ANOTHER: &str = "interaction held by another process; d
 pub(super) const NOTHING_IN_PLACE: &str =
     "interaction not acknowledged and nothing in place; dropped";
 
-/// What a process logs when it drops an interaction rather than wait, while stopping, to learn who holds it.
+/// What a process logs when it drops an interaction rather than wait on, while stopping, to learn who holds it.
 pub(super) const STOPPING: &str = "stopping: interaction left to another process or a retry";
 
-/// Whether an interaction is this process's to handle, as far as the database could say ([`crate::app::delivery::first_delivery`]).
+/// Whether an interaction is this process's to handle, as far as the database could say
+/// ([`crate::app::delivery::first_delivery`]).
 pub(super) enum Mine {
     /// Its id was taken here, with the guild's settings read by the same statement: this process handles it and
     /// answers, also after another process's deferral ([`Mine::initial`]).
     Taken(Settings),
-    /// Taking its id timed out or failed ([`Delivery::Unconfirmed`](crate::app::delivery::Delivery::Unconfirmed), with this delivery's owner token): another
-    /// process on the same shard may handle it too. A deferral sent before anything is recorded settles its
+    /// Taking its id timed out or failed
+    /// ([`Delivery::Unconfirmed`](crate::app::delivery::Delivery::Unconfirmed), with this delivery's owner
+    /// token): another process on the same shard may handle it too. A deferral sent before anything is recorded settles its
     /// initial response, and then the delivery that holds its id in the database handles it
     /// ([`Mine::answering`]); a refusal sent at once that meets another process's deferral likewise
     /// ([`Mine::refuse`]).
     Unconfirmed(String),
-    /// The database refuses every write ([`Delivery::Unwritable`](crate::app::delivery::Delivery::Unwritable)): handled and answered at once, as when
-    /// taken here; nothing it tries to record can be, by any process.
+    /// The database refuses every write
+    /// ([`Delivery::Unwritable`](crate::app::delivery::Delivery::Unwritable)): handled and answered at once,
+    /// as when taken here; nothing it tries to record can be, by any process.
     Unwritable,
 }
 
@@ -93,8 +96,8 @@ impl Mine {
     /// Discord cannot say, no answer can reach the user within Discord's 3 seconds, so it is dropped (logged,
     /// [`NOTHING_IN_PLACE`]) before anything is recorded, and the user can ask again. One that cannot be known to
     /// be this process's is dropped. So with `defer`, the answering is always [`Answering::After`]. An
-    /// unconfirmed one that would wait to learn who holds it while the process is stopping is dropped
-    /// ([`STOPPING`]).
+    /// unconfirmed one still waiting to learn who holds it [`HOLDS_AFTER_STOP`] after the process began stopping
+    /// is dropped ([`STOPPING`]).
     pub(super) async fn answering(
         &self,
         app: &App,
@@ -259,20 +262,29 @@ enum Holder {
     Another,
     /// The database could not say.
     Unknown,
-    /// Not asked, or no longer waited for: the process is stopping (logged).
+    /// No longer waited for: the process is stopping (logged).
     Stopping,
 }
 
+/// How long the question of who holds an interaction's id is still waited for once the process is stopping:
+/// a healthy database answers well within it, so the interaction is handled during the stop; a jammed one does
+/// not, and the stop's [`crate::process::DRAIN_BOUND`] is not spent on it.
+const HOLDS_AFTER_STOP: std::time::Duration = std::time::Duration::from_secs(2);
+
 /// Whether the delivery `owner` of this process holds the Discord interaction `asked` in the database, asked
-/// after its initial response was decided when its take could not say ([`crate::app::delivery::holds`]). Not
-/// asked, or no longer waited for, once the process is stopping: a stop waits for the interactions in flight for
-/// [`crate::process::DRAIN_BOUND`] only, and the question may wait longer on a jammed database.
+/// after its initial response was decided when its take could not say ([`crate::app::delivery::holds`]). No
+/// longer waited for [`HOLDS_AFTER_STOP`] after the process began stopping: a stop waits for the interactions in
+/// flight for [`crate::process::DRAIN_BOUND`] only, and the question may wait half a minute on a jammed database.
 async fn holds(app: &App, asked: Asked<'_>, owner: &str) -> Holder {
     let ws = asked.guild.map_or_else(String::new, |g| g.to_string());
     let key = format!("discord:{}", asked.id);
+    let stopped = async {
+        asked.status.wait_until_stopping().await;
+        tokio::time::sleep(HOLDS_AFTER_STOP).await;
+    };
     let held = tokio::select! {
         biased;
-        () = asked.status.wait_until_stopping() => {
+        () = stopped => {
             tracing::info!(interaction = %asked.id, "{STOPPING}");
             return Holder::Stopping;
         }

@@ -146,8 +146,8 @@ async fn a_deferred_command_whose_deferral_failed_with_nothing_in_place_is_dropp
 
 /// A member's `/log hours` reaches a process while the test holds the database's write lock: its take times
 /// out, its deferral is accepted, and it waits to learn who holds the id (the question waits behind the lock).
-/// SIGTERM: the process drops the interaction at once (logged) instead of waiting on, and exits 0 with nothing
-/// recorded. Before, the question went on waiting, past the stop's 10 s bound.
+/// SIGTERM: the process gives the question 2 s more, then drops the interaction (logged) instead of waiting on,
+/// and exits 0 with nothing recorded. Before, the question went on waiting, past the stop's 10 s bound.
 #[tokio::test]
 async fn an_unconfirmed_interaction_is_dropped_when_the_process_stops() {
     let fake = FakeDiscord::start(FakeConfig::standard()).await.unwrap();
@@ -192,7 +192,8 @@ async fn an_unconfirmed_interaction_is_dropped_when_the_process_stops() {
     let mut bot = bot;
     assert_eq!(bot.wait_exit().await, Some(0), "{}", bot.log_text());
     assert!(
-        dropped_within < std::time::Duration::from_secs(5),
+        // the question is given 2 s after the signal; the stop's own bound is 10 s
+        dropped_within < std::time::Duration::from_secs(8),
         "{dropped_within:?}\n{}",
         bot.log_text()
     );
