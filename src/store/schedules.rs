@@ -308,10 +308,10 @@ impl Store {
         let sql = format!(
             "INSERT INTO digest_runs (workspace_id, digest, period, fire_at, late, claimed_by, claimed_at, lease_until) \
              VALUES {values} ON CONFLICT (workspace_id, digest, period) DO NOTHING \
-             RETURNING workspace_id || ' ' || digest || ' ' || period"
+             RETURNING workspace_id, digest, period"
         );
         let (now, lease_until) = (ts(now), ts(lease_until));
-        let mut q = sqlx::query_scalar::<_, String>(AssertSqlSafe(sql));
+        let mut q = sqlx::query_as::<_, (String, String, String)>(AssertSqlSafe(sql));
         for p in periods {
             q = q
                 .bind(p.workspace_id.clone())
@@ -325,17 +325,11 @@ impl Store {
         }
         let claimed = q.write_all(self.pool()).await?;
         claimed
-            .iter()
-            .map(|key| {
-                // From the right: a workspace id may hold spaces, a digest and a period never do.
-                let mut parts = key.rsplitn(3, ' ');
-                match (parts.next(), parts.next(), parts.next()) {
-                    (Some(period), Some(digest), Some(ws)) => {
-                        let digest: DigestKind = parse_col(digest, "digest")?;
-                        Ok((ws.to_string(), digest, Period::stored(digest, period)?))
-                    }
-                    _ => Err(super::StoreError::Corrupt(format!("claimed run `{key}`"))),
-                }
+            .into_iter()
+            .map(|(ws, digest, period)| {
+                let digest: DigestKind = parse_col(&digest, "digest")?;
+                let period = Period::stored(digest, &period)?;
+                Ok((ws, digest, period))
             })
             .collect()
     }

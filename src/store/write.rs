@@ -17,7 +17,7 @@
 //! (`Direct::insert_then_read`).
 
 use sqlx::any::{Any, AnyArguments};
-use sqlx::query::{Query, QueryScalar};
+use sqlx::query::{Query, QueryAs, QueryScalar};
 use sqlx::{Encode, Executor, Type};
 use std::future::Future;
 
@@ -71,42 +71,53 @@ pub(crate) trait WriteReturning<'q, O> {
         E: 'e + Executor<'c, Database = Any>;
 }
 
-impl<'q, O> WriteReturning<'q, O> for QueryScalar<'q, Any, O, AnyArguments>
-where
+/// The calls of [`WriteReturning`], the same for each kind of statement that returns rows: one column
+/// ([`QueryScalar`]) or several ([`QueryAs`]).
+macro_rules! write_returning {
+    ($query:ident where $($bound:tt)*) => {
+        impl<'q, O> WriteReturning<'q, O> for $query<'q, Any, O, AnyArguments>
+        where
+            $($bound)*
+        {
+            async fn write_one<'e, 'c: 'e, E>(self, exec: E) -> sqlx::Result<O>
+            where
+                'q: 'e,
+                O: 'e,
+                E: 'e + Executor<'c, Database = Any>,
+            {
+                self.write_optional(exec)
+                    .await?
+                    .ok_or(sqlx::Error::RowNotFound)
+            }
+
+            async fn write_optional<'e, 'c: 'e, E>(self, exec: E) -> sqlx::Result<Option<O>>
+            where
+                'q: 'e,
+                O: 'e,
+                E: 'e + Executor<'c, Database = Any>,
+            {
+                // `fetch_all`, never `fetch_one`/`fetch_optional`: it steps the statement past its row to its end.
+                Ok(self.fetch_all(exec).await?.into_iter().next())
+            }
+
+            async fn write_all<'e, 'c: 'e, E>(self, exec: E) -> sqlx::Result<Vec<O>>
+            where
+                'q: 'e,
+                O: 'e,
+                E: 'e + Executor<'c, Database = Any>,
+            {
+                // `fetch_all` steps the statement to its end: the commit's error is the statement's.
+                self.fetch_all(exec).await
+            }
+        }
+    };
+}
+
+write_returning!(QueryScalar where
     O: Send + Unpin,
     (O,): Send + Unpin + for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow>,
-{
-    async fn write_one<'e, 'c: 'e, E>(self, exec: E) -> sqlx::Result<O>
-    where
-        'q: 'e,
-        O: 'e,
-        E: 'e + Executor<'c, Database = Any>,
-    {
-        self.write_optional(exec)
-            .await?
-            .ok_or(sqlx::Error::RowNotFound)
-    }
-
-    async fn write_optional<'e, 'c: 'e, E>(self, exec: E) -> sqlx::Result<Option<O>>
-    where
-        'q: 'e,
-        O: 'e,
-        E: 'e + Executor<'c, Database = Any>,
-    {
-        // `fetch_all`, never `fetch_one`/`fetch_optional`: it steps the statement past its row to its end.
-        Ok(self.fetch_all(exec).await?.into_iter().next())
-    }
-
-    async fn write_all<'e, 'c: 'e, E>(self, exec: E) -> sqlx::Result<Vec<O>>
-    where
-        'q: 'e,
-        O: 'e,
-        E: 'e + Executor<'c, Database = Any>,
-    {
-        // `fetch_all` steps the statement to its end: the commit's error is the statement's.
-        self.fetch_all(exec).await
-    }
-}
+);
+write_returning!(QueryAs where O: Send + Unpin + for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow>,);
 
 /// A statement whose parameters are being bound: a plain one ([`Write`]) or one with `RETURNING`
 /// ([`WriteReturning`]). A row's values are bound by one function whichever statement writes it: one row, or
