@@ -52,7 +52,9 @@ const ALREADY_ACKNOWLEDGED: i64 = 40060;
 /// is deleted, and for good should the deletion fail.
 pub const ANSWERED_PRIVATELY: &str = "Answered privately.";
 
-/// What a private deferred message says once a public answer follows it ([`answer`]), likewise.
+/// What a private deferred message says once a public answer follows it ([`answer`]), likewise. No caller sends
+/// that today (a private deferral is only a deferred command's, answered by [`edit_original`]); the rule is kept
+/// whole so that a new one cannot lose an answer.
 pub const ANSWERED_BELOW: &str = "Answered below.";
 
 /// An initial response sent before the answer is known: the answer follows it ([`answer`]).

@@ -5,12 +5,15 @@
 //! found it taken, or after its deferral when its take could not say in time (a loaded machine:
 //! `src/app/delivery.rs`, `Delivery::Unconfirmed`).
 
-use crate::support::bot::{content, is_ephemeral, opt, slash, slash_answered, title, Bot, WAIT};
+use crate::support::bot::{
+    add_acme_corp, content, is_ephemeral, opt, slash, slash_answered, title, Bot, WAIT,
+};
 use crate::support::db::{both_backends, Db, TestDb};
 use crate::support::fake_discord::{
-    mention_message, FakeConfig, FakeDiscord, FakeOptions, Invoker, Recorded, MEMBER_ROLE_ID,
+    mention_message, FakeConfig, FakeDiscord, Invoker, Recorded, MEMBER_ROLE_ID,
     PARTNERS_CHANNEL_ID, STANDARD_BOT_USER_ID, STANDARD_GUILD_ID,
 };
+use crate::support::two_bots::TwoBots;
 use partnerfit::store::Store;
 use serde_json::json;
 
@@ -50,34 +53,8 @@ fn drops_of(logs: &[String], id: u64) -> usize {
 /// deduplication, 40 records and 210 h), and 22 taken ids.
 async fn two_processes_on_one_shard_record_and_answer_each_interaction_once(db: Db) {
     let t = TestDb::new(db).await;
-    let opts = FakeOptions {
-        every_session_of_a_shard: true,
-        ..FakeOptions::default()
-    };
-    let fake = FakeDiscord::start_with_options(FakeConfig::standard(), opts)
-        .await
-        .unwrap();
-    // one after the other, so the second does not migrate the database while the first does
-    let a = Bot::start_on(&fake, t.dir.path(), &t.url, &[], &[]);
-    fake.wait_live_sessions(1, WAIT)
-        .await
-        .unwrap_or_else(|e| panic!("{e}\n{}", a.log_text()));
-    let b = Bot::start_on(&fake, t.dir.path(), &t.url, &[], &[]);
-    fake.wait_live_sessions(2, WAIT)
-        .await
-        .unwrap_or_else(|e| panic!("{e}\n{}", b.log_text()));
-    let lead = Invoker::lead();
-    let (added, r) = slash_answered(
-        &fake,
-        &lead,
-        &["partner", "add"],
-        vec![
-            opt("name", json!("Acme Corp")),
-            opt("type", json!("reseller")),
-        ],
-    )
-    .await;
-    assert!(title(&r).starts_with("Added Acme Corp"), "{r}");
+    let TwoBots { fake, a, b, .. } = TwoBots::start_on(t.dir.path(), &t.url).await;
+    let added = add_acme_corp(&fake).await;
     let member = Invoker::member();
     let logs = (1..=20).map(|h| {
         slash_answered(

@@ -9,13 +9,14 @@
 //! And a process whose take timed out, stopping while the jammed database keeps it from learning who holds the
 //! id, drops the interaction at once rather than hold the stop up to its bound.
 
-use super::unconfirmed_delivery::{hour_records, TAKE_TIMED_OUT};
-use crate::support::bot::{db_url, in_partners, opt, slash_answered, title, Bot, WAIT};
+use super::unconfirmed_delivery::hour_records;
+use crate::support::bot::{add_acme_corp, db_url, in_partners, opt, start_one, Bot, WAIT};
 use crate::support::fake_discord::{
     attachment_option, slash_command_with_attachment, FakeConfig, FakeDiscord, Invoker,
     PARTNERS_CHANNEL_ID, STANDARD_GUILD_ID,
 };
 use crate::support::prom::{interactions, scrape_until, value, INTERACTIONS};
+use crate::support::two_bots::WriteLock;
 use partnerfit::store::Store;
 use serde_json::json;
 
@@ -121,17 +122,7 @@ async fn a_deferred_command_whose_deferral_failed_with_nothing_in_place_is_dropp
     assert!(fake.followups(id).is_empty(), "{}", fake.request_summary());
     assert_eq!(partners(&url).await, 0, "nothing imported");
     // A command after it is answered and counted; the dropped import is not counted at all.
-    let (_, r) = slash_answered(
-        &fake,
-        &Invoker::lead(),
-        &["partner", "add"],
-        vec![
-            opt("name", json!("Acme Corp")),
-            opt("type", json!("reseller")),
-        ],
-    )
-    .await;
-    assert!(title(&r).starts_with("Added Acme Corp"), "{r}");
+    add_acme_corp(&fake).await;
     let s = scrape_until(port, &bot, "the partner add counted", |s| {
         interactions(s, "partner add", "ok") == 1.0
     })
@@ -150,33 +141,18 @@ async fn a_deferred_command_whose_deferral_failed_with_nothing_in_place_is_dropp
 /// and exits 0 with nothing recorded. Before, the question went on waiting, past the stop's 10 s bound.
 #[tokio::test]
 async fn an_unconfirmed_interaction_is_dropped_when_the_process_stops() {
-    let fake = FakeDiscord::start(FakeConfig::standard()).await.unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let bot = Bot::start(&fake, dir.path(), &[]);
-    fake.wait_ready(WAIT)
-        .await
-        .unwrap_or_else(|e| panic!("{e}\n{}", bot.log_text()));
-    let (_, r) = slash_answered(
-        &fake,
-        &Invoker::lead(),
-        &["partner", "add"],
-        vec![
-            opt("name", json!("Acme Corp")),
-            opt("type", json!("reseller")),
-        ],
-    )
-    .await;
-    assert!(title(&r).starts_with("Added Acme Corp"), "{r}");
+    let (fake, bot) = start_one(dir.path()).await;
+    add_acme_corp(&fake).await;
     let db = dir.path().join("bot.db");
-    let lock = rusqlite::Connection::open(&db).unwrap();
-    lock.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let mut lock = WriteLock::on(&db);
     let payload = in_partners(
         &Invoker::member(),
         &["log", "hours"],
         vec![opt("partner", json!("Acme Corp")), opt("hours", json!(3.0))],
     );
-    let id = fake.send_interaction(payload).await.unwrap();
-    bot.wait_log(TAKE_TIMED_OUT).await;
+    let send = async { fake.send_interaction(payload).await.unwrap() };
+    let id = lock.send_until_timed_out(&[&bot], 1, send).await;
     let deferral = fake
         .interaction_response_recorded(id, WAIT)
         .await
@@ -187,8 +163,7 @@ async fn an_unconfirmed_interaction_is_dropped_when_the_process_stops() {
     crate::support::bot::send_signal(pid, "TERM");
     bot.wait_log(STOPPING).await;
     let dropped_within = stopping.elapsed();
-    lock.execute_batch("ROLLBACK").unwrap();
-    drop(lock);
+    lock.release();
     let mut bot = bot;
     assert_eq!(bot.wait_exit().await, Some(0), "{}", bot.log_text());
     assert!(

@@ -10,15 +10,12 @@
 //! server error is still followed by the answer.
 
 use crate::support::bot::{
-    content, db_url, in_partners, message_title, opt, slash, slash_answered, title,
-    wait_logs_count, Bot, WAIT,
+    content, in_partners, message_title, opt, start_one, wait_logs_count, Bot, WAIT,
 };
-use crate::support::fake_discord::{FakeConfig, FakeDiscord, FakeOptions, Invoker, Recorded};
+use crate::support::fake_discord::{FakeDiscord, Invoker, Recorded};
+use crate::support::two_bots::{owner_once_taken, TwoBots, WriteLock};
 use partnerfit::store::Store;
 use serde_json::{json, Value};
-
-/// What a process logs when taking an event's id timed out (`src/app/delivery.rs`).
-pub(super) const TAKE_TIMED_OUT: &str = "could not record the event id in time";
 
 /// What a process logs when it drops an interaction after its deferral because another process holds its id
 /// (`src/discord/handler.rs`).
@@ -71,22 +68,17 @@ async fn wait_deferral_drops(bots: &[&Bot], n: usize) -> (usize, Vec<String>) {
     }
 }
 
-/// Sends `payload` while the test holds the database's write lock; lets the lock go once both processes' takes
-/// of its id timed out (`timed_out` of them in all, counting earlier interactions'). Waits for both
-/// processes' callbacks; returns the interaction's id and its one accepted callback.
-async fn send_while_locked(
-    fake: &FakeDiscord,
-    bots: [&Bot; 2],
-    db: &std::path::Path,
-    payload: Value,
-    timed_out: usize,
-) -> (u64, Recorded) {
-    let lock = rusqlite::Connection::open(db).unwrap();
-    lock.execute_batch("BEGIN IMMEDIATE").unwrap();
-    let id = fake.send_interaction(payload).await.unwrap();
-    wait_logs_count(&bots, TAKE_TIMED_OUT, timed_out).await;
-    lock.execute_batch("ROLLBACK").unwrap();
-    drop(lock);
+/// Sends `payload` to both processes of `two` while the test holds the database's write lock; lets the lock go
+/// once both processes' takes of its id timed out (`timed_out` of them in all, counting earlier interactions').
+/// Waits for both processes' callbacks; returns the interaction's id and its one accepted callback.
+async fn send_while_locked(two: &TwoBots, payload: Value, timed_out: usize) -> (u64, Recorded) {
+    let fake = &two.fake;
+    let mut lock = WriteLock::on(&two.db);
+    let send = async { fake.send_interaction(payload).await.unwrap() };
+    let id = lock
+        .send_until_timed_out(&[&two.a, &two.b], timed_out, send)
+        .await;
+    lock.release();
     let prefix = format!("/api/v10/interactions/{id}/");
     let sent = fake
         .wait_requests(
@@ -112,35 +104,8 @@ async fn send_while_locked(
 #[tokio::test]
 async fn an_interaction_neither_process_could_take_is_recorded_and_answered_once() {
     let dir = tempfile::tempdir().unwrap();
-    let opts = FakeOptions {
-        every_session_of_a_shard: true,
-        ..FakeOptions::default()
-    };
-    let fake = FakeDiscord::start_with_options(FakeConfig::standard(), opts)
-        .await
-        .unwrap();
-    // one after the other, so the second does not migrate the database while the first does
-    let a = Bot::start(&fake, dir.path(), &[]);
-    fake.wait_live_sessions(1, WAIT)
-        .await
-        .unwrap_or_else(|e| panic!("{e}\n{}", a.log_text()));
-    let b = Bot::start(&fake, dir.path(), &[]);
-    fake.wait_live_sessions(2, WAIT)
-        .await
-        .unwrap_or_else(|e| panic!("{e}\n{}", b.log_text()));
-    let r = slash(
-        &fake,
-        &Invoker::lead(),
-        &["partner", "add"],
-        vec![
-            opt("name", json!("Acme Corp")),
-            opt("type", json!("reseller")),
-        ],
-    )
-    .await;
-    assert!(title(&r).starts_with("Added Acme Corp"), "{r}");
-    let db = dir.path().join("bot.db");
-    let url = crate::support::bot::db_url(dir.path());
+    let two = TwoBots::start_with_a_partner(dir.path()).await;
+    let (fake, a, b, url) = (&two.fake, &two.a, &two.b, &two.url);
     let member = Invoker::member();
 
     let log = in_partners(
@@ -148,7 +113,7 @@ async fn an_interaction_neither_process_could_take_is_recorded_and_answered_once
         &["log", "hours"],
         vec![opt("partner", json!("Acme Corp")), opt("hours", json!(3.0))],
     );
-    let (id, callback) = send_while_locked(&fake, [&a, &b], &db, log, 2).await;
+    let (id, callback) = send_while_locked(&two, log, 2).await;
     // The answer: the edit of the deferral (before the fix, the callback itself, sent by both processes).
     let answer = if callback.body["type"] == 5 {
         let edit = fake
@@ -160,7 +125,7 @@ async fn an_interaction_neither_process_could_take_is_recorded_and_answered_once
         callback.body["data"].clone()
     };
     assert_eq!(
-        hour_records(&url).await,
+        hour_records(url).await,
         1,
         "recorded once\n{}",
         fake.request_summary()
@@ -182,9 +147,9 @@ async fn an_interaction_neither_process_could_take_is_recorded_and_answered_once
     assert_eq!(shown["embeds"][0]["title"], logged, "{shown}");
     assert!(fake.followups(id).is_empty(), "{}", fake.request_summary());
     // the other dropped it, having handled nothing
-    let (dropped, logs) = wait_deferral_drops(&[&a, &b], 1).await;
+    let (dropped, logs) = wait_deferral_drops(&[a, b], 1).await;
     assert_eq!(dropped, 1, "{}", logs.join("\n-----\n"));
-    assert_eq!(hour_records(&url).await, 1, "{}", fake.request_summary());
+    assert_eq!(hour_records(url).await, 1, "{}", fake.request_summary());
 
     let refused = in_partners(
         &member,
@@ -194,7 +159,7 @@ async fn an_interaction_neither_process_could_take_is_recorded_and_answered_once
             opt("hours", json!(2.0)),
         ],
     );
-    let (id, callback) = send_while_locked(&fake, [&a, &b], &db, refused, 4).await;
+    let (id, callback) = send_while_locked(&two, refused, 4).await;
     assert_eq!(callback.body["type"], 5, "{}", callback.body);
     assert_eq!(
         callback.body["data"]["flags"].as_u64().unwrap_or(0) & 64,
@@ -202,15 +167,15 @@ async fn an_interaction_neither_process_could_take_is_recorded_and_answered_once
         "a public deferral: {}",
         callback.body
     );
-    let shown = private_answer_after_public_deferral(&fake, id).await;
+    let shown = private_answer_after_public_deferral(fake, id).await;
     let as_callback = json!({ "data": shown });
     assert!(
         content(&as_callback).starts_with('⚠') && content(&as_callback).contains("Nobody Inc"),
         "{shown}"
     );
     assert_eq!(fake.followups(id).len(), 1, "{}", fake.request_summary());
-    assert_eq!(callbacks(&fake, id).len(), 2);
-    assert_eq!(hour_records(&url).await, 1);
+    assert_eq!(callbacks(fake, id).len(), 2);
+    assert_eq!(hour_records(url).await, 1);
 }
 
 /// A deferred command of one process (its id taken here) whose deferral Discord accepted but answered with a
@@ -219,10 +184,8 @@ async fn an_interaction_neither_process_could_take_is_recorded_and_answered_once
 /// answer: the interaction was dropped and "thinking…" stayed until Discord gave up on it.)
 #[tokio::test]
 async fn a_deferral_accepted_behind_a_server_error_is_still_answered() {
-    let fake = FakeDiscord::start(FakeConfig::standard()).await.unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let bot = Bot::start(&fake, dir.path(), &[]);
-    fake.wait_ready(WAIT).await.unwrap();
+    let (fake, bot) = start_one(dir.path()).await;
     fake.fail_next_after_handling("/callback", 500, 1);
     let id = fake
         .send_interaction(in_partners(
@@ -324,38 +287,6 @@ pub(super) async fn private_answer_after_public_deferral(fake: &FakeDiscord, id:
     shown[0].clone()
 }
 
-/// Two bots on one shard, the second started once the first is live (so the first is session 0 and the second
-/// session 1 of the fake), on the SQLite file `bot.db` in `dir`, with a partner added.
-pub(super) async fn two_bots_with_a_partner(dir: &std::path::Path) -> (FakeDiscord, Bot, Bot) {
-    let opts = FakeOptions {
-        every_session_of_a_shard: true,
-        ..FakeOptions::default()
-    };
-    let fake = FakeDiscord::start_with_options(FakeConfig::standard(), opts)
-        .await
-        .unwrap();
-    let a = Bot::start(&fake, dir, &[]);
-    fake.wait_live_sessions(1, WAIT)
-        .await
-        .unwrap_or_else(|e| panic!("{e}\n{}", a.log_text()));
-    let b = Bot::start(&fake, dir, &[]);
-    fake.wait_live_sessions(2, WAIT)
-        .await
-        .unwrap_or_else(|e| panic!("{e}\n{}", b.log_text()));
-    let (_, r) = slash_answered(
-        &fake,
-        &Invoker::lead(),
-        &["partner", "add"],
-        vec![
-            opt("name", json!("Acme Corp")),
-            opt("type", json!("reseller")),
-        ],
-    )
-    .await;
-    assert!(title(&r).starts_with("Added Acme Corp"), "{r}");
-    (fake, a, b)
-}
-
 /// `/log hours` of 3 h for Acme Corp as a member, and its interaction id.
 fn log_three_hours() -> (Value, u64) {
     let payload = in_partners(
@@ -365,31 +296,6 @@ fn log_three_hours() -> (Value, u64) {
     );
     let id = payload["id"].as_str().unwrap().parse().unwrap();
     (payload, id)
-}
-
-/// The owner written with interaction `id`'s taken id, once there is a row for it (a take that timed out commits
-/// once the lock is gone): polled on a connection of the test's own.
-pub(super) async fn owner_once_taken(db: &std::path::Path, id: u64) -> Option<String> {
-    let key = format!("discord:{id}");
-    let deadline = std::time::Instant::now() + WAIT;
-    loop {
-        let conn = rusqlite::Connection::open(db).unwrap();
-        let row = conn.query_row(
-            "SELECT owner FROM delivered_events WHERE event_key = ?1",
-            [&key],
-            |r| r.get::<_, Option<String>>(0),
-        );
-        match row {
-            Ok(owner) => return owner,
-            Err(rusqlite::Error::QueryReturnedNoRows) => {}
-            Err(e) => panic!("{key}: {e}"),
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "{key} not taken within {WAIT:?}"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
 }
 
 /// The hole this closes: process B takes the id of a `/log hours` and runs it (recording it), while process A,
@@ -404,38 +310,23 @@ pub(super) async fn owner_once_taken(db: &std::path::Path, id: u64) -> Option<St
 #[tokio::test]
 async fn a_deferral_of_another_process_comes_before_the_answer_of_the_one_that_took_the_id() {
     let dir = tempfile::tempdir().unwrap();
-    let (fake, a, b) = two_bots_with_a_partner(dir.path()).await;
-    let db = dir.path().join("bot.db");
-    let url = db_url(dir.path());
+    let two = TwoBots::start_with_a_partner(dir.path()).await;
+    let (fake, a, b, db, url) = (&two.fake, &two.a, &two.b, &two.db, &two.url);
     let (log, id) = log_three_hours();
     // B's answer, held unanswered until released
     fake.hold_next_then_answer(&format!("/interactions/{id}/"), 1);
-    fake.send_interaction_to(log, 1).await.unwrap();
-    fake.wait_held(1, WAIT)
-        .await
-        .unwrap_or_else(|e| panic!("{e}\n{}", b.log_text()));
     // B's take must have taken the id (nothing locks the database yet; a loaded machine could still make it
     // time out, and then the order below is not the one built)
-    assert!(
-        !b.log_text().contains(TAKE_TIMED_OUT),
-        "B's take timed out:\n{}",
-        b.log_text()
-    );
+    two.send_to_taken_until_held(log, 1).await;
     assert_eq!(
-        hour_records(&url).await,
+        hour_records(url).await,
         1,
         "B ran it before answering\n{}",
         b.log_text()
     );
     // A, while the database is locked: its take times out, its deferral comes first
-    let lock = rusqlite::Connection::open(&db).unwrap();
-    lock.execute_batch("BEGIN IMMEDIATE").unwrap();
-    fake.send_interaction_again(id, 0).await.unwrap();
-    wait_logs_count(&[&a], TAKE_TIMED_OUT, 1).await;
-    let deferral = fake
-        .interaction_response_recorded(id, WAIT)
-        .await
-        .unwrap_or_else(|e| panic!("{e}\n{}", a.log_text()));
+    let mut lock = WriteLock::on(db);
+    let deferral = two.send_again_until_responded(&mut lock, id, 0).await;
     assert_eq!(deferral.body["type"], 5, "{}", deferral.body);
     assert_eq!(
         deferral.body["data"]["flags"].as_u64().unwrap_or(0) & 64,
@@ -443,20 +334,16 @@ async fn a_deferral_of_another_process_comes_before_the_answer_of_the_one_that_t
         "public, as the answer: {}",
         deferral.body
     );
-    lock.execute_batch("ROLLBACK").unwrap();
-    drop(lock);
     fake.release_held();
     let edit = fake
         .wait_original_edit(id, WAIT)
         .await
         .unwrap_or_else(|e| panic!("{e}\n{}", fake.request_summary()));
     assert_eq!(
-        hour_records(&url).await,
+        hour_records(url).await,
         1,
-        "recorded once\n{}\nA:\n{}\nB:\n{}",
-        fake.request_summary(),
-        a.log_text(),
-        b.log_text()
+        "recorded once\n{}",
+        two.summary()
     );
     assert!(
         message_title(&edit.body).starts_with("Logged "),
@@ -464,8 +351,8 @@ async fn a_deferral_of_another_process_comes_before_the_answer_of_the_one_that_t
         edit.body
     );
     // A dropped it on learning that B holds the id; B's answer was refused as answered already, then edited in
-    wait_logs_count(&[&a], HELD_BY_ANOTHER, 1).await;
-    let sent = callbacks(&fake, id);
+    wait_logs_count(&[a], HELD_BY_ANOTHER, 1).await;
+    let sent = callbacks(fake, id);
     assert_eq!(sent.len(), 2, "{}", fake.request_summary());
     let refused = sent.iter().find(|r| !r.is_success()).unwrap();
     assert_eq!(refused.response["code"], 40060, "{refused:?}");
@@ -480,10 +367,10 @@ async fn a_deferral_of_another_process_comes_before_the_answer_of_the_one_that_t
         .count();
     assert_eq!(edits, 1, "{}", fake.request_summary());
     assert!(
-        owner_once_taken(&db, id).await.is_some(),
+        owner_once_taken(db, id).await.is_some(),
         "B's take wrote its owner"
     );
-    assert_eq!(hour_records(&url).await, 1);
+    assert_eq!(hour_records(url).await, 1);
     assert!(
         !b.log_text().contains(ANSWERED_BY_ANOTHER),
         "{}",
@@ -502,38 +389,23 @@ async fn a_deferral_of_another_process_comes_before_the_answer_of_the_one_that_t
 #[tokio::test]
 async fn a_process_whose_late_take_committed_answers_after_the_others_deferral() {
     let dir = tempfile::tempdir().unwrap();
-    let (fake, a, b) = two_bots_with_a_partner(dir.path()).await;
-    let db = dir.path().join("bot.db");
-    let url = db_url(dir.path());
+    let two = TwoBots::start_with_a_partner(dir.path()).await;
+    let (fake, a, b, db, url) = (&two.fake, &two.a, &two.b, &two.db, &two.url);
     let (log, id) = log_three_hours();
     // A's deferral, held unanswered until released
     fake.hold_next_then_answer(&format!("/interactions/{id}/"), 1);
-    let lock = rusqlite::Connection::open(&db).unwrap();
-    lock.execute_batch("BEGIN IMMEDIATE").unwrap();
-    fake.send_interaction_to(log, 0).await.unwrap();
-    wait_logs_count(&[&a], TAKE_TIMED_OUT, 1).await;
-    fake.wait_held(1, WAIT)
-        .await
-        .unwrap_or_else(|e| panic!("{e}\n{}", a.log_text()));
-    lock.execute_batch("ROLLBACK").unwrap();
+    let mut lock = WriteLock::on(db);
+    two.send_to_until_held(&mut lock, log, 0).await;
     // A's take gave up waiting after half a second, but its statement still runs to its end and commits once the
     // lock goes: sqlx runs a SQLite statement on the connection's worker thread, which finishes it even when the
     // future that sent it was dropped. This test relies on that, and awaits the row it writes.
-    let owner = owner_once_taken(&db, id).await;
+    let owner = owner_once_taken(db, id).await;
     assert!(owner.is_some(), "A's late take wrote its owner");
     // B, under the lock again: its take times out, its deferral is accepted
-    lock.execute_batch("BEGIN IMMEDIATE").unwrap();
-    fake.send_interaction_again(id, 1).await.unwrap();
-    wait_logs_count(&[&b], TAKE_TIMED_OUT, 1).await;
-    let deferral = fake
-        .interaction_response_recorded(id, WAIT)
-        .await
-        .unwrap_or_else(|e| panic!("{e}\n{}", b.log_text()));
+    let deferral = two.send_again_until_responded(&mut lock, id, 1).await;
     assert_eq!(deferral.body["type"], 5, "{}", deferral.body);
-    lock.execute_batch("ROLLBACK").unwrap();
-    drop(lock);
-    wait_logs_count(&[&b], HELD_BY_ANOTHER, 1).await;
-    assert_eq!(hour_records(&url).await, 0, "B recorded nothing");
+    wait_logs_count(&[b], HELD_BY_ANOTHER, 1).await;
+    assert_eq!(hour_records(url).await, 0, "B recorded nothing");
     fake.release_held();
     let edit = fake
         .wait_original_edit(id, WAIT)
@@ -544,14 +416,14 @@ async fn a_process_whose_late_take_committed_answers_after_the_others_deferral()
         "{}",
         edit.body
     );
-    assert_eq!(hour_records(&url).await, 1, "{}", fake.request_summary());
-    let sent = callbacks(&fake, id);
+    assert_eq!(hour_records(url).await, 1, "{}", fake.request_summary());
+    let sent = callbacks(fake, id);
     assert_eq!(sent.len(), 2, "{}", fake.request_summary());
     let refused = sent.iter().find(|r| !r.is_success()).unwrap();
     assert_eq!(refused.response["code"], 40060, "{refused:?}");
     assert_eq!(refused.body["type"], 5, "A's deferral: {}", refused.body);
     assert!(fake.followups(id).is_empty(), "{}", fake.request_summary());
-    assert_eq!(owner_once_taken(&db, id).await, owner, "still A's");
+    assert_eq!(owner_once_taken(db, id).await, owner, "still A's");
     let a_log = a.log_text();
     assert!(
         !a_log.contains(HELD_BY_ANOTHER) && !a_log.contains(ANSWERED_BY_ANOTHER),

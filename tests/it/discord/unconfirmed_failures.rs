@@ -6,16 +6,15 @@
 //! answer sent again after a server error that Discord had taken is not shown twice.
 
 use super::unconfirmed_delivery::{
-    callbacks, hour_records, owner_once_taken, private_answer_after_public_deferral,
-    two_bots_with_a_partner, HELD_BY_ANOTHER, TAKE_TIMED_OUT,
+    callbacks, hour_records, private_answer_after_public_deferral, HELD_BY_ANOTHER,
 };
 use crate::support::bot::{
-    content, db_url, in_partners, message_title, opt, wait_logs_count, Bot, WAIT,
+    add_acme_corp, content, in_partners, message_title, opt, start_one, wait_logs_count, WAIT,
 };
 use crate::support::fake_discord::{
-    button_click, FakeConfig, FakeDiscord, Invoker, MEMBER_ROLE_ID, PARTNERS_CHANNEL_ID,
-    STANDARD_GUILD_ID,
+    button_click, Invoker, MEMBER_ROLE_ID, PARTNERS_CHANNEL_ID, STANDARD_GUILD_ID,
 };
+use crate::support::two_bots::{owner_once_taken, TwoBots, WriteLock};
 use partnerfit::store::Store;
 use serde_json::json;
 
@@ -32,10 +31,9 @@ use serde_json::json;
 #[tokio::test]
 async fn a_refusal_that_meets_the_others_deferral_follows_it_when_the_id_is_held_here() {
     let dir = tempfile::tempdir().unwrap();
-    let (fake, a, b) = two_bots_with_a_partner(dir.path()).await;
-    let db = dir.path().join("bot.db");
-    let url = db_url(dir.path());
-    let store = Store::open(&url).await.unwrap();
+    let two = TwoBots::start_with_a_partner(dir.path()).await;
+    let (fake, a, db, url) = (&two.fake, &two.a, &two.db, &two.url);
+    let store = Store::open(url).await.unwrap();
     let ws = STANDARD_GUILD_ID.to_string();
     let now = chrono::Utc::now();
     let member_role = Some(Some(MEMBER_ROLE_ID.to_string()));
@@ -51,56 +49,37 @@ async fn a_refusal_that_meets_the_others_deferral_follows_it_when_the_id_is_held
     let id: u64 = payload["id"].as_str().unwrap().parse().unwrap();
     // B's refusal, held unanswered until released
     fake.hold_next_then_answer(&format!("/interactions/{id}/"), 1);
-    let lock = rusqlite::Connection::open(&db).unwrap();
-    lock.execute_batch("BEGIN IMMEDIATE").unwrap();
-    fake.send_interaction_to(payload, 1).await.unwrap();
-    wait_logs_count(&[&b], TAKE_TIMED_OUT, 1).await;
-    fake.wait_held(1, WAIT)
-        .await
-        .unwrap_or_else(|e| panic!("{e}\n{}", b.log_text()));
-    lock.execute_batch("ROLLBACK").unwrap();
+    let mut lock = WriteLock::on(db);
+    two.send_to_until_held(&mut lock, payload, 1).await;
     // B's take committed once the lock went (see `unconfirmed_delivery.rs`): B holds the id
-    let owner = owner_once_taken(&db, id).await;
+    let owner = owner_once_taken(db, id).await;
     assert!(owner.is_some(), "B's late take wrote its owner");
     // the guest is a member for A
     store
         .set_roles(&ws, None, Some(None), None, now)
         .await
         .unwrap();
-    lock.execute_batch("BEGIN IMMEDIATE").unwrap();
-    fake.send_interaction_again(id, 0).await.unwrap();
-    wait_logs_count(&[&a], TAKE_TIMED_OUT, 1).await;
-    let deferral = fake
-        .interaction_response_recorded(id, WAIT)
-        .await
-        .unwrap_or_else(|e| panic!("{e}\n{}", a.log_text()));
+    let deferral = two.send_again_until_responded(&mut lock, id, 0).await;
     assert_eq!(deferral.body["type"], 5, "A's deferral: {}", deferral.body);
-    lock.execute_batch("ROLLBACK").unwrap();
-    drop(lock);
-    wait_logs_count(&[&a], HELD_BY_ANOTHER, 1).await;
+    wait_logs_count(&[a], HELD_BY_ANOTHER, 1).await;
     fake.release_held();
     if let Err(e) = fake.wait_followup(id, WAIT).await {
-        panic!(
-            "{e}\n{}\nA:\n{}\nB:\n{}",
-            fake.request_summary(),
-            a.log_text(),
-            b.log_text()
-        )
+        panic!("{e}\n{}", two.summary())
     }
-    let shown = private_answer_after_public_deferral(&fake, id).await;
+    let shown = private_answer_after_public_deferral(fake, id).await;
     let as_callback = json!({ "data": shown });
     assert!(
         content(&as_callback).starts_with('⚠') && content(&as_callback).contains("Only members"),
         "{shown}"
     );
-    let sent = callbacks(&fake, id);
+    let sent = callbacks(fake, id);
     assert_eq!(sent.len(), 2, "{}", fake.request_summary());
     let refused = sent.iter().find(|r| !r.is_success()).unwrap();
     assert_eq!(refused.response["code"], 40060, "{refused:?}");
     assert_eq!(refused.body["type"], 4, "B's refusal: {}", refused.body);
     assert_eq!(fake.followups(id).len(), 1, "{}", fake.request_summary());
-    assert_eq!(hour_records(&url).await, 0, "nothing recorded");
-    assert_eq!(owner_once_taken(&db, id).await, owner, "still B's");
+    assert_eq!(hour_records(url).await, 0, "nothing recorded");
+    assert_eq!(owner_once_taken(db, id).await, owner, "still B's");
     store.close().await;
 }
 
@@ -113,47 +92,28 @@ async fn a_refusal_that_meets_the_others_deferral_follows_it_when_the_id_is_held
 #[tokio::test]
 async fn a_process_holding_the_id_answers_when_its_acknowledgement_failed() {
     let dir = tempfile::tempdir().unwrap();
-    let (fake, a, b) = two_bots_with_a_partner(dir.path()).await;
-    let db = dir.path().join("bot.db");
+    let two = TwoBots::start_with_a_partner(dir.path()).await;
+    let (fake, a, b, db) = (&two.fake, &two.a, &two.b, &two.db);
     let payload = in_partners(&Invoker::member(), &["digest", "weekly"], vec![]);
     let id: u64 = payload["id"].as_str().unwrap().parse().unwrap();
     let route = format!("/interactions/{id}/");
     // A's deferral, held unanswered until released
     fake.hold_next_then_answer(&route, 1);
-    fake.send_interaction_to(payload, 0).await.unwrap();
-    fake.wait_held(1, WAIT)
-        .await
-        .unwrap_or_else(|e| panic!("{e}\n{}", a.log_text()));
-    assert!(
-        !a.log_text().contains(TAKE_TIMED_OUT),
-        "A's take timed out:\n{}",
-        a.log_text()
-    );
-    let owner = owner_once_taken(&db, id).await;
+    // A's take took the id
+    two.send_to_taken_until_held(payload, 0).await;
+    let owner = owner_once_taken(db, id).await;
     // B, while the database is locked: its take times out, its deferral is accepted
-    let lock = rusqlite::Connection::open(&db).unwrap();
-    lock.execute_batch("BEGIN IMMEDIATE").unwrap();
-    fake.send_interaction_again(id, 1).await.unwrap();
-    wait_logs_count(&[&b], TAKE_TIMED_OUT, 1).await;
-    let deferral = fake
-        .interaction_response_recorded(id, WAIT)
-        .await
-        .unwrap_or_else(|e| panic!("{e}\n{}", b.log_text()));
+    let mut lock = WriteLock::on(db);
+    let deferral = two.send_again_until_responded(&mut lock, id, 1).await;
     assert_eq!(deferral.body["type"], 5, "B's deferral: {}", deferral.body);
-    lock.execute_batch("ROLLBACK").unwrap();
-    drop(lock);
-    wait_logs_count(&[&b], HELD_BY_ANOTHER, 1).await;
+    wait_logs_count(&[b], HELD_BY_ANOTHER, 1).await;
     // A's deferral and its three resends: server errors
     fake.fail_next(&route, 500, 4);
     fake.release_held();
-    let edit = fake.wait_original_edit(id, WAIT).await.unwrap_or_else(|e| {
-        panic!(
-            "{e}\n{}\nA:\n{}\nB:\n{}",
-            fake.request_summary(),
-            a.log_text(),
-            b.log_text()
-        )
-    });
+    let edit = fake
+        .wait_original_edit(id, WAIT)
+        .await
+        .unwrap_or_else(|e| panic!("{e}\n{}", two.summary()));
     assert!(
         message_title(&edit.body).starts_with("Weekly allocation check"),
         "{}",
@@ -165,12 +125,12 @@ async fn a_process_holding_the_id_answers_when_its_acknowledgement_failed() {
         "{}",
         a.log_text()
     );
-    let sent = callbacks(&fake, id);
+    let sent = callbacks(fake, id);
     let failed = sent.iter().filter(|r| r.status == 500).count();
     let accepted = sent.iter().filter(|r| r.is_success()).count();
     assert_eq!((failed, accepted), (4, 1), "{}", fake.request_summary());
     assert!(fake.followups(id).is_empty(), "{}", fake.request_summary());
-    assert_eq!(owner_once_taken(&db, id).await, owner, "still A's");
+    assert_eq!(owner_once_taken(db, id).await, owner, "still A's");
 }
 
 /// One process (its id taken here) answers a page button with a refusal (the page of a partner that does not
@@ -180,10 +140,8 @@ async fn a_process_holding_the_id_answers_when_its_acknowledgement_failed() {
 /// follow-up: shown twice.
 #[tokio::test]
 async fn an_answer_sent_again_after_a_server_error_is_not_shown_twice() {
-    let fake = FakeDiscord::start(FakeConfig::standard()).await.unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let bot = Bot::start(&fake, dir.path(), &[]);
-    fake.wait_ready(WAIT).await.unwrap();
+    let (fake, bot) = start_one(dir.path()).await;
     fake.fail_next_after_handling("/callback", 500, 1);
     let id = fake
         .send_interaction(button_click(
@@ -238,42 +196,23 @@ async fn an_answer_sent_again_after_a_server_error_is_not_shown_twice() {
 /// can ask again). Sending it regardless would have shown the private refusal publicly as the deferred message.
 #[tokio::test]
 async fn a_private_answer_is_not_sent_when_the_public_deferral_cannot_be_resolved() {
-    let fake = FakeDiscord::start(FakeConfig::standard()).await.unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let bot = Bot::start(&fake, dir.path(), &[]);
-    fake.wait_ready(WAIT).await.unwrap();
-    let r = crate::support::bot::slash(
-        &fake,
-        &Invoker::lead(),
-        &["partner", "add"],
-        vec![
-            opt("name", json!("Acme Corp")),
-            opt("type", json!("reseller")),
-        ],
-    )
-    .await;
-    assert!(
-        crate::support::bot::title(&r).starts_with("Added Acme Corp"),
-        "{r}"
-    );
+    let (fake, bot) = start_one(dir.path()).await;
+    add_acme_corp(&fake).await;
     // the note's edit and its three resends
     fake.fail_next("/messages/@original", 500, 4);
-    let lock = rusqlite::Connection::open(dir.path().join("bot.db")).unwrap();
-    lock.execute_batch("BEGIN IMMEDIATE").unwrap();
-    let id = fake
-        .send_interaction(in_partners(
-            &Invoker::member(),
-            &["log", "hours"],
-            vec![
-                opt("partner", json!("Nobody Inc")),
-                opt("hours", json!(2.0)),
-            ],
-        ))
-        .await
-        .unwrap();
-    wait_logs_count(&[&bot], TAKE_TIMED_OUT, 1).await;
-    lock.execute_batch("ROLLBACK").unwrap();
-    drop(lock);
+    let mut lock = WriteLock::on(&dir.path().join("bot.db"));
+    let refused = in_partners(
+        &Invoker::member(),
+        &["log", "hours"],
+        vec![
+            opt("partner", json!("Nobody Inc")),
+            opt("hours", json!(2.0)),
+        ],
+    );
+    let send = async { fake.send_interaction(refused).await.unwrap() };
+    let id = lock.send_until_timed_out(&[&bot], 1, send).await;
+    lock.release();
     let deferral = fake.interaction_response(id, WAIT).await.unwrap();
     assert_eq!(deferral["type"], 5, "{deferral}");
     assert_eq!(

@@ -192,6 +192,18 @@ impl Drop for Bot {
     }
 }
 
+/// A standard fake Discord and one bot on the SQLite file `bot.db` in `dir`, once its session is ready.
+pub async fn start_one(dir: &Path) -> (FakeDiscord, Bot) {
+    let fake = FakeDiscord::start(super::fake_discord::FakeConfig::standard())
+        .await
+        .unwrap();
+    let bot = Bot::start(&fake, dir, &[]);
+    fake.wait_ready(WAIT)
+        .await
+        .unwrap_or_else(|e| panic!("{e}\n{}", bot.log_text()));
+    (fake, bot)
+}
+
 /// Waits until the logs of `bots` hold `needle` at least `n` times in all (each log is a file: read again every
 /// 20 ms, as [`Bot::wait_ticks`] does); returns their logs then. Fails with the logs when they do not within
 /// [`WAIT`].
@@ -301,6 +313,18 @@ pub async fn slash_answered(
         .await
         .unwrap();
     (id, answer_of(fake, id).await)
+}
+
+/// `/partner add name:Acme Corp type:reseller` as a lead, answered at once or after a deferral
+/// ([`slash_answered`]): checks that Acme Corp was added; answers the interaction's id.
+pub async fn add_acme_corp(fake: &FakeDiscord) -> u64 {
+    let leaf = vec![
+        opt("name", json!("Acme Corp")),
+        opt("type", json!("reseller")),
+    ];
+    let (id, r) = slash_answered(fake, &Invoker::lead(), &["partner", "add"], leaf).await;
+    assert!(title(&r).starts_with("Added Acme Corp"), "{r}");
+    id
 }
 
 /// Sends an interaction whose reply is deferred; returns its callback body and the awaited first edit of its

@@ -139,6 +139,7 @@ pub mod prom;
 pub mod proxy;
 pub mod scenario;
 pub mod slack_bot;
+pub mod two_bots;
 
 pub use db::{Db, TestDb};
 
