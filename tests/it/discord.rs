@@ -21,6 +21,7 @@ mod names;
 mod rate_limited;
 mod schedules;
 mod unconfirmed_acks;
+mod unconfirmed_components;
 mod unconfirmed_delivery;
 mod unconfirmed_failures;
 
