@@ -71,14 +71,14 @@ impl Scheduler {
         late: bool,
     ) -> Attempt {
         let ws = &s.workspace_id;
-        let lease = LeaseKeeper::start(
-            self.app.clone(),
-            ws.clone(),
-            s.digest,
+        let lease = LeaseKeeper::start(Renewal {
+            app: self.app.clone(),
+            ws: ws.clone(),
+            digest: s.digest,
             period,
-            self.instance.clone(),
-            self.lease,
-        );
+            claimer: self.instance.clone(),
+            lease: self.lease,
+        });
         // The stored channel is checked again before every post: it must still be a channel of this
         // workspace's server (a schedule stored by other means never posts into another server).
         let (sent, quarterly) = match self.chat.check_channel(ws, &s.channel_id).await {
@@ -460,26 +460,13 @@ impl Renewal {
 }
 
 impl LeaseKeeper {
-    fn start(
-        app: App,
-        ws: String,
-        digest: DigestKind,
-        period: Period,
-        claimer: String,
-        lease: chrono::Duration,
-    ) -> LeaseKeeper {
-        let every = (lease / 3)
+    /// Renew `renewal`'s claim every third of a lease (at least every 100 ms) until stopped.
+    fn start(renewal: Renewal) -> LeaseKeeper {
+        let every = (renewal.lease / 3)
             .to_std()
             .unwrap_or(Duration::from_secs(1))
             .max(Duration::from_millis(100));
-        let renewal = Arc::new(Renewal {
-            app,
-            ws,
-            digest,
-            period,
-            claimer,
-            lease,
-        });
+        let renewal = Arc::new(renewal);
         let (stop, mut stopped) = tokio::sync::oneshot::channel::<()>();
         let (lost_tx, lost) = tokio::sync::watch::channel(false);
         let r = renewal.clone();
