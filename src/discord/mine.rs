@@ -206,7 +206,7 @@ impl Mine {
                     reply::respond_first(&ctx.http, asked.id, asked.token, response.clone()).await;
                 match first {
                     Ok(Responded::Sent) => Ok(()),
-                    Ok(Responded::AnsweredAlready) => match holds(app, asked, owner).await {
+                    Ok(Responded::AnsweredAlready { .. }) => match holds(app, asked, owner).await {
                         Holder::Here => {
                             tracing::info!(
                                 interaction = %asked.id,

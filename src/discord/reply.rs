@@ -120,13 +120,11 @@ pub async fn acknowledge(
     ours: bool,
 ) -> Result<Acknowledged, PostError> {
     let body = Body::of(&deferral.response(), Vec::new(), Some("data"))?;
-    let (answer, resent) = callback(http, id, token, body).await?;
-    match answer.status {
-        200..=299 => Ok(Acknowledged::Yes),
-        _ if already_acknowledged(&answer) && ours && resent => Ok(Acknowledged::Yes),
-        _ if already_acknowledged(&answer) => Ok(Acknowledged::ByAnother),
-        _ => Err(ratelimit::failed(&answer)),
-    }
+    Ok(match initial(http, id, token, body).await? {
+        Responded::Sent => Acknowledged::Yes,
+        Responded::AnsweredAlready { resent: true } if ours => Acknowledged::Yes,
+        Responded::AnsweredAlready { .. } => Acknowledged::ByAnother,
+    })
 }
 
 /// Send `body` as interaction `id`'s callback (its initial response), within the route's rate limits: Discord's
@@ -182,28 +180,26 @@ pub async fn answer(
             else_after: Some(deferral),
         } => {
             let body = Body::of(&response.body, response.files.clone(), Some("data"))?;
-            let (answer, resent) = callback(http, id, token, body).await?;
-            match answer.status {
-                200..=299 => return Ok(()),
+            match initial(http, id, token, body).await? {
+                Responded::Sent => return Ok(()),
                 // Sent again after a server error: the attempt the server failed may have been taken, so the
                 // interaction's initial response is read as this very answer (as `acknowledge` reads its own
                 // deferral), not followed by a second copy of it (left: another process's deferral that came
                 // first stays unanswered, when the failed attempt was in fact not taken).
-                _ if already_acknowledged(&answer) && resent => {
+                Responded::AnsweredAlready { resent: true } => {
                     tracing::info!(
                         interaction = %id,
                         "interaction answered already after a server error; taken as this answer"
                     );
                     return Ok(());
                 }
-                _ if already_acknowledged(&answer) => {
+                Responded::AnsweredAlready { resent: false } => {
                     tracing::info!(
                         interaction = %id,
                         "interaction deferred by another process; answering after its deferral"
                     );
                     deferral
                 }
-                _ => return Err(ratelimit::failed(&answer)),
             }
         }
         Answering::After(deferral) => deferral,
@@ -304,8 +300,8 @@ pub enum Responded {
     /// Accepted: it is the interaction's initial response.
     Sent,
     /// Refused because the interaction has an initial response already (40060): another process's on the same
-    /// shard (or, when it was sent again after a server error, possibly this very one, taken behind the error).
-    AnsweredAlready,
+    /// shard, or, when it was `resent` after a server error, possibly this very one, taken behind the error.
+    AnsweredAlready { resent: bool },
 }
 
 /// Send `response` as interaction `id`'s initial response (its callback), within the route's rate limits: whether
@@ -317,10 +313,22 @@ pub async fn respond_first(
     response: Response,
 ) -> Result<Responded, PostError> {
     let body = Body::of(&response.body, response.files, Some("data"))?;
-    let (answer, _) = callback(http, id, token, body).await?;
+    initial(http, id, token, body).await
+}
+
+/// Send `body` as interaction `id`'s initial response (its callback): whether Discord took it or refused it as
+/// answered already, and whether that refusal came to a resend after a server error; any other refusal is the
+/// error. The one reading of a callback's answer for [`acknowledge`], [`answer`] and [`respond_first`].
+async fn initial(
+    http: &Http,
+    id: InteractionId,
+    token: &str,
+    body: Body,
+) -> Result<Responded, PostError> {
+    let (answer, resent) = callback(http, id, token, body).await?;
     match answer.status {
         200..=299 => Ok(Responded::Sent),
-        _ if already_acknowledged(&answer) => Ok(Responded::AnsweredAlready),
+        _ if already_acknowledged(&answer) => Ok(Responded::AnsweredAlready { resent }),
         _ => Err(ratelimit::failed(&answer)),
     }
 }
