@@ -69,7 +69,7 @@ pub enum Delivery {
 pub async fn first_delivery(app: &App, key: &str, ws: &str) -> Delivery {
     let now = app.now();
     let owner = app.store.next_event_owner();
-    let taking = app.store.take_event_as(key, ws, now, &owner);
+    let taking = app.store.take_event(key, ws, now, &owner);
     let taken = tokio::time::timeout(TAKE_WITHIN, taking).await;
     let Ok(taken) = taken else {
         // The database is away or jammed: the command meets it next and answers within Discord's 3 s.

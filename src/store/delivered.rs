@@ -123,25 +123,13 @@ pub(super) fn settings_of(json: Option<String>) -> Result<SettingsRow> {
 }
 
 impl Store {
-    /// Take the event `key` (of workspace `ws`) at `now` for a delivery of its own
-    /// ([`Store::take_event_as`] with a new [`Store::next_event_owner`]).
-    pub async fn take_event(
-        &self,
-        key: &str,
-        ws: &str,
-        now: DateTime<Utc>,
-    ) -> Result<Option<SettingsRow>> {
-        self.take_event_as(key, ws, now, &self.next_event_owner())
-            .await
-    }
-
     /// Take the event `key` (of workspace `ws`) at `now` for the delivery `owner` ([`Store::next_event_owner`]):
     /// None for a repeat; for the first delivery, the workspace's settings as they are when the id is taken (the
     /// defaults when it never set any), read by the same statement. A chat command needs both before it runs (the
     /// settings give the caller's role): one statement, one hand-off to the connection, where the id and then the
     /// settings took two. The id is written with `owner` ([`Store::hold_event`] compares against it).
     #[tracing::instrument(level = "debug", skip_all)]
-    pub async fn take_event_as(
+    pub async fn take_event(
         &self,
         key: &str,
         ws: &str,

@@ -21,7 +21,7 @@ async fn owner_of(store: &Store, key: &str) -> Option<String> {
 }
 
 /// A free id is taken by `hold_event` with the asking delivery as its owner; an id a delivery took (by
-/// `hold_event` or `take_event_as`) is held by that delivery; one another delivery took is not — of another
+/// `hold_event` or `take_event`) is held by that delivery; one another delivery took is not — of another
 /// store, or of the same store (a redelivery); one taken before owners were written (NULL) is unknown; and
 /// asking changes no row.
 async fn the_owner_of_an_event_id_decides_who_holds_it(db: Db) {
@@ -50,9 +50,7 @@ async fn the_owner_of_an_event_id_decides_who_holds_it(db: Db) {
     );
     // and then a repeat for any take, held by this delivery only: not by another delivery of the same process
     assert_eq!(
-        mine.take_event_as("discord:1", WS, now, &first)
-            .await
-            .unwrap(),
+        mine.take_event("discord:1", WS, now, &first).await.unwrap(),
         None
     );
     assert_eq!(
@@ -75,7 +73,7 @@ async fn the_owner_of_an_event_id_decides_who_holds_it(db: Db) {
 
     // taken by the other store's take: not this store's, the other's
     assert!(other
-        .take_event_as("discord:2", WS, now, &theirs)
+        .take_event("discord:2", WS, now, &theirs)
         .await
         .unwrap()
         .is_some());
@@ -97,7 +95,7 @@ async fn the_owner_of_an_event_id_decides_who_holds_it(db: Db) {
 
     // taken by this delivery's take (a take that timed out and committed all the same): held
     assert!(mine
-        .take_event_as("discord:3", WS, now, &second)
+        .take_event("discord:3", WS, now, &second)
         .await
         .unwrap()
         .is_some());
@@ -107,9 +105,9 @@ async fn the_owner_of_an_event_id_decides_who_holds_it(db: Db) {
             .unwrap(),
         Held::Ours
     );
-    // `take_event` writes a token of its own: no other delivery holds it
+    // a delivery of its own (a new token): no other delivery holds it
     assert!(mine
-        .take_event("discord:5", WS, now)
+        .take_event("discord:5", WS, now, &mine.next_event_owner())
         .await
         .unwrap()
         .is_some());

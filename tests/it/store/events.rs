@@ -21,14 +21,17 @@ async fn a_take_waits_for_another_writer_instead_of_failing() {
     let now = utc(2026, 11, 26, 12, 0);
     // Warm: the store's own connections are open.
     assert_eq!(
-        s.take_event("discord:1", WS, now).await.unwrap(),
+        s.take_event("discord:1", WS, now, &s.next_event_owner())
+            .await
+            .unwrap(),
         Some(SettingsRow::default())
     );
     let mut writer = sqlx::SqliteConnection::connect(&db.url).await.unwrap();
     writer.execute("BEGIN IMMEDIATE").await.unwrap();
     // Polled here, not spawned: its first poll (the direct attempt, on this thread) certainly runs while the
     // lock is held, however loaded the machine; a task might not have started before the COMMIT.
-    let take = s.take_event("discord:2", WS, now);
+    let owner = s.next_event_owner();
+    let take = s.take_event("discord:2", WS, now, &owner);
     tokio::pin!(take);
     // Not answered while the lock is held. The proof that it waited rather than failed is the Ok below: a take
     // that gave up would answer an error, now or later, whatever this window's length.
@@ -41,7 +44,12 @@ async fn a_take_waits_for_another_writer_instead_of_failing() {
         .await
         .expect("the take waits for the lock instead of failing");
     assert_eq!(taken, Some(SettingsRow::default()));
-    assert_eq!(s.take_event("discord:2", WS, now).await.unwrap(), None);
+    assert_eq!(
+        s.take_event("discord:2", WS, now, &s.next_event_owner())
+            .await
+            .unwrap(),
+        None
+    );
     assert_eq!(s.remembered_events().await.unwrap(), 2);
     s.close().await;
 }
@@ -57,7 +65,7 @@ async fn the_wal_of_many_takes_is_checkpointed() {
     let now = utc(2026, 11, 26, 12, 0);
     for i in 0..3000 {
         let taken = s
-            .take_event(&format!("discord:{i}"), WS, now)
+            .take_event(&format!("discord:{i}"), WS, now, &s.next_event_owner())
             .await
             .unwrap();
         assert_eq!(taken, Some(SettingsRow::default()), "take {i}");
@@ -88,7 +96,7 @@ async fn ids_older_than_a_day_are_forgotten(db: Db) {
     ];
     for (key, age) in ages {
         assert!(store
-            .take_event(key, WS, now - age)
+            .take_event(key, WS, now - age, &store.next_event_owner())
             .await
             .unwrap()
             .is_some());
@@ -99,9 +107,15 @@ async fn ids_older_than_a_day_are_forgotten(db: Db) {
     assert_eq!(forgotten, 2);
     assert_eq!(store.remembered_events().await.unwrap(), 3);
     // The forgotten ones could be taken again; the kept ones are still repeats.
-    assert_eq!(store.take_event("discord:3", WS, now).await.unwrap(), None);
+    assert_eq!(
+        store
+            .take_event("discord:3", WS, now, &store.next_event_owner())
+            .await
+            .unwrap(),
+        None
+    );
     assert!(store
-        .take_event("discord:2", WS, now)
+        .take_event("discord:2", WS, now, &store.next_event_owner())
         .await
         .unwrap()
         .is_some());

@@ -76,10 +76,24 @@ async fn event_ids_are_taken_once_with_the_settings_of_that_moment(db: Db) {
     let other = open(&db).await;
     let now = utc(2026, 11, 26, 12, 0);
     // A workspace that never set anything: the defaults, and nothing written but the id.
-    let first = s.take_event("discord:1", WS, now).await.unwrap();
+    let first = s
+        .take_event("discord:1", WS, now, &s.next_event_owner())
+        .await
+        .unwrap();
     assert_eq!(first, Some(SettingsRow::default()));
-    assert_eq!(s.take_event("discord:1", WS, now).await.unwrap(), None);
-    assert_eq!(other.take_event("discord:1", WS, now).await.unwrap(), None);
+    assert_eq!(
+        s.take_event("discord:1", WS, now, &s.next_event_owner())
+            .await
+            .unwrap(),
+        None
+    );
+    assert_eq!(
+        other
+            .take_event("discord:1", WS, now, &other.next_event_owner())
+            .await
+            .unwrap(),
+        None
+    );
     // Another process sets the roles and a number that 15 digits would not keep exactly.
     other
         .set_roles(
@@ -95,7 +109,11 @@ async fn event_ids_are_taken_once_with_the_settings_of_that_moment(db: Db) {
         .set_setting(WS, &SettingValue::Alpha(0.1 + 0.2), now)
         .await
         .unwrap();
-    let second = s.take_event("discord:2", WS, now).await.unwrap().unwrap();
+    let second = s
+        .take_event("discord:2", WS, now, &s.next_event_owner())
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(
         (
             second.lead_role.as_deref(),
@@ -119,7 +137,7 @@ async fn event_ids_are_taken_once_with_the_settings_of_that_moment(db: Db) {
         .await
         .unwrap();
     let third = other
-        .take_event("discord:3", WS, now)
+        .take_event("discord:3", WS, now, &other.next_event_owner())
         .await
         .unwrap()
         .unwrap();
@@ -127,9 +145,17 @@ async fn event_ids_are_taken_once_with_the_settings_of_that_moment(db: Db) {
         (third.lead_role.as_deref(), third.member_role.as_deref()),
         (Some("4000"), None)
     );
-    assert_eq!(s.take_event("discord:3", WS, now).await.unwrap(), None);
+    assert_eq!(
+        s.take_event("discord:3", WS, now, &s.next_event_owner())
+            .await
+            .unwrap(),
+        None
+    );
     // Another workspace's event: that workspace's settings (the defaults).
-    let elsewhere = s.take_event("discord:4", "2001", now).await.unwrap();
+    let elsewhere = s
+        .take_event("discord:4", "2001", now, &s.next_event_owner())
+        .await
+        .unwrap();
     assert_eq!(elsewhere, Some(SettingsRow::default()));
     assert_eq!(s.remembered_events().await.unwrap(), 4);
 }
