@@ -77,6 +77,25 @@ fn record(partner_id: i64, trait_id: i64, day: u32) -> NewEvidence {
     }
 }
 
+/// An evidence import in progress (three records of the second partner written, not committed), and a record of
+/// the third partner added meanwhile and committed: the import's transaction, and the added record's id.
+async fn import_in_progress(
+    s: &Store,
+    partners: &[i64],
+    trait_id: i64,
+    now: chrono::DateTime<chrono::Utc>,
+) -> (partnerfit::store::ImportTx, i64) {
+    let mut import = s.begin_import().await.unwrap();
+    import.partners(WS).await.unwrap();
+    let rows: Vec<NewEvidence> = (2..=4).map(|d| record(partners[1], trait_id, d)).collect();
+    import.insert_evidence(WS, &rows, "ana", now).await.unwrap();
+    let added = s
+        .add_evidence(WS, &record(partners[2], trait_id, 5), "mia", now)
+        .await
+        .unwrap();
+    (import, added)
+}
+
 /// `WS`'s records as the database has them now, by partner, each in id order.
 async fn stored_by_partner(s: &Store) -> HashMap<i64, Vec<CompactEvidence>> {
     let mut by_partner: HashMap<i64, Vec<CompactEvidence>> = HashMap::new();
@@ -129,14 +148,7 @@ async fn a_cache_refresh_during_an_evidence_import_misses_none_of_its_records() 
     );
 
     // The import's records are written (their ids taken), not committed.
-    let mut import = s.begin_import().await.unwrap();
-    import.partners(WS).await.unwrap();
-    let rows: Vec<NewEvidence> = (2..=4).map(|d| ev(partners[1], d)).collect();
-    import.insert_evidence(WS, &rows, "ana", now).await.unwrap();
-    let added = s
-        .add_evidence(WS, &ev(partners[2], 5), "mia", now)
-        .await
-        .unwrap();
+    let (import, added) = import_in_progress(&s, &partners, trait_id, now).await;
 
     let refresh = {
         let (cache, s, held) = (cache.clone(), s.clone(), held.clone());
@@ -173,14 +185,7 @@ async fn writers_and_small_screens_do_not_wait_for_an_import_in_progress() {
     let cache = Arc::new(EvidenceCache::new(TestClock::at(now)));
     cache.get(&s, WS).await.unwrap();
 
-    let mut import = s.begin_import().await.unwrap();
-    import.partners(WS).await.unwrap();
-    let rows: Vec<NewEvidence> = (2..=4).map(|d| ev(partners[1], d)).collect();
-    import.insert_evidence(WS, &rows, "ana", now).await.unwrap();
-    let added = s
-        .add_evidence(WS, &ev(partners[2], 5), "mia", now)
-        .await
-        .unwrap();
+    let (import, added) = import_in_progress(&s, &partners, trait_id, now).await;
     // A few partners: read directly, the record just added among them.
     let few = tokio::time::timeout(BOUND, cache.for_partners(&s, WS, &[partners[2]]))
         .await
